@@ -1,0 +1,69 @@
+/* Shared helpers of the command-line tools: errors, exit codes, progress and signals. */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "commands.h"
+
+static volatile sig_atomic_t got_signal = 0;
+
+static void on_signal(int sig) {
+    got_signal = sig;
+}
+
+void cli_install_signals(void) {
+    struct sigaction sa = {0};
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+int cli_interrupted(void) {
+    return got_signal != 0;
+}
+
+int cli_fail(cp_status s) {
+    const char *msg = cp_errmsg();
+    fprintf(stderr, "clearplan: error: %s\n", msg[0] ? msg : cp_strerror(s));
+    if (s == CP_E_INTERRUPTED) return CP_EXIT_INTERRUPTED;
+    if (s == CP_E_ARG) return CP_EXIT_USAGE;
+    return CP_EXIT_FAIL;
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    fputs("clearplan: error: ", stderr);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nTry 'clearplan %s --help'.\n", cmd ? cmd : "");
+    return CP_EXIT_USAGE;
+}
+
+static int quiet_progress(double complete, const char *message, void *arg) {
+    (void)complete, (void)message, (void)arg;
+    return !cli_interrupted();
+}
+
+int cli_progress_cb(double complete, const char *message, void *arg) {
+    if (cli_interrupted()) return 0;
+    return cp_progress_term(complete, message, arg);
+}
+
+cp_progress_fn cli_progress(int quiet) {
+    if (quiet || !isatty(STDERR_FILENO)) return quiet_progress;
+    return cli_progress_cb;
+}
+
+int cli_parse_threads(const char *s, int *out) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || !end || *end || v < 1 || v > 4096) return 0;
+    *out = (int)v;
+    return 1;
+}

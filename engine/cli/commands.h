@@ -1,0 +1,29 @@
+/* The clearplan commands. Each takes argv after the command name (argv[0] is the command)
+ * and returns the process exit code: 0 ok, 1 failure, 2 usage error, 130 interrupted. */
+#ifndef CP_CLI_COMMANDS_H
+#define CP_CLI_COMMANDS_H
+
+#include <clearplan/status.h>
+
+enum { CP_EXIT_OK = 0, CP_EXIT_FAIL = 1, CP_EXIT_USAGE = 2, CP_EXIT_INTERRUPTED = 130 };
+
+int cmd_run(int argc, char **argv);
+int cmd_validate(int argc, char **argv);
+
+/* Shared CLI helpers (cli.c). */
+
+/* Prints "clearplan: error: <detail>" for a failed status and maps it to an exit code. */
+int cli_fail(cp_status s);
+/* Prints "clearplan: error: <fmt...>" and returns CP_EXIT_USAGE; adds the --help hint. */
+int cli_usage(const char *cmd, const char *fmt, ...);
+/* The progress callback to use: the terminal bar when stderr is a terminal and not quiet. */
+cp_progress_fn cli_progress(int quiet);
+/* Installs SIGINT/SIGTERM handlers; cli_interrupted() turns true after one arrives. */
+void cli_install_signals(void);
+int cli_interrupted(void);
+/* Wraps a progress callback so that Ctrl-C stops the operation: returns 0 once interrupted. */
+int cli_progress_cb(double complete, const char *message, void *arg);
+/* Parses a positive thread count for -j; returns 0 on error. */
+int cli_parse_threads(const char *s, int *out);
+
+#endif

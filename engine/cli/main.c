@@ -1,0 +1,58 @@
+/* clearplan — command-line entry point: dispatches to one cmd_<name>() per command. */
+#include <stdio.h>
+#include <string.h>
+
+#include <clearplan/clearplan.h>
+
+#include "commands.h"
+
+typedef struct {
+    const char *name;
+    int (*fn)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"run", cmd_run, "run the whole pipeline on a scenario"},
+    {"validate", cmd_validate, "check a scenario's inputs without running anything heavy"},
+};
+
+static void usage(FILE *f) {
+    fprintf(f,
+            "usage: clearplan COMMAND [OPTIONS] ...\n"
+            "       clearplan --help | --version\n\n"
+            "Prioritises mine-hazard areas and plans their release against an Article 5 "
+            "deadline.\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
+        fprintf(f, "  %-12s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f,
+            "\n'clearplan COMMAND --help' describes a command.\n"
+            "exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return CP_EXIT_USAGE;
+    }
+    const char *name = argv[1];
+    if (!strcmp(name, "-h") || !strcmp(name, "--help") || !strcmp(name, "help")) {
+        usage(stdout);
+        return CP_EXIT_OK;
+    }
+    if (!strcmp(name, "--version") || !strcmp(name, "version")) {
+        printf("clearplan %s\n", cp_version());
+        cp_print_versions(stdout);
+        return CP_EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
+        if (!strcmp(name, commands[i].name)) {
+            cli_install_signals();
+            cp_init();
+            int rc = commands[i].fn(argc - 1, argv + 1);
+            cp_shutdown();
+            return rc;
+        }
+    fprintf(stderr, "clearplan: error: unknown command '%s'\nTry 'clearplan --help'.\n", name);
+    return CP_EXIT_USAGE;
+}

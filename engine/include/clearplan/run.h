@@ -1,0 +1,53 @@
+/* clearplan — the whole pipeline: scenario -> grid -> criteria -> priority -> hazard metrics
+ * -> cost -> plan -> outputs (DESIGN §3). */
+#ifndef CLEARPLAN_RUN_H
+#define CLEARPLAN_RUN_H
+
+#include <stddef.h>
+#include <stdio.h>
+#include <stdint.h>
+
+#include <clearplan/status.h>
+#include <clearplan/scenario.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct {
+    const char *out_dir;    /* overrides the scenario's outputs.dir when not NULL */
+    int threads;            /* 0 = OpenMP default */
+    size_t memory_bytes;    /* raster working-memory budget; 0 = default (512 MiB) */
+    int overwrite;          /* replace an existing output directory */
+    cp_progress_fn progress;
+    void *progress_arg;
+} cp_run_options;
+
+typedef struct {
+    char out_dir[4096];
+    int64_t grid_nx, grid_ny;
+    double cell_size_m;
+    char grid_crs[64];
+    size_t hazards_in;       /* features read from the hazards layer */
+    size_t hazards_planned;  /* rows in the plan */
+    size_t hazards_rejected; /* rows in rejected */
+    size_t hazards_repaired; /* invalid geometries repaired by make-valid */
+    double total_area_m2;
+    double total_cost_team_days;
+    double total_cost_usd;
+    double seconds;
+} cp_run_result;
+
+/* Runs the whole pipeline and writes the outputs (DESIGN §10). Outputs are written under
+ * temporary names and renamed at the end; on failure nothing is left behind. */
+cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts, cp_run_result *result);
+
+/* Checks a scenario's inputs: files open, CRSs, extents, fields and geometries. Writes a
+ * human-readable summary to `report` (may be NULL). Heavy work is not done. */
+cp_status cp_validate(const cp_scenario *sc, FILE *report);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,207 @@
+/* clearplan — the scenario: one YAML file describing grid, inputs, criteria, cost model,
+ * capacity, plan rules and outputs (DESIGN §4). Every default lives in scenario.c's
+ * cp_scenario_init_defaults() and is documented in docs/scenario.md.
+ *
+ * A loaded scenario is plain data: read its fields directly, never modify them. */
+#ifndef CLEARPLAN_SCENARIO_H
+#define CLEARPLAN_SCENARIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <clearplan/status.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- dates: whole days since 1970-01-01 (proleptic Gregorian, UTC) ---- */
+typedef int32_t cp_date;
+
+/* Parses "YYYY-MM-DD" (a real calendar date). Returns 1 on success, 0 otherwise. */
+int cp_date_parse(const char *s, cp_date *out);
+/* Writes "YYYY-MM-DD" into buf (at least 11 bytes). Returns buf. */
+char *cp_date_format(cp_date d, char *buf);
+/* Splits a date into its calendar parts. */
+void cp_date_split(cp_date d, int *year, int *month, int *day);
+/* The date of year-month-day (month 1..12, day 1..31; out-of-range days roll over). */
+cp_date cp_date_make(int year, int month, int day);
+
+/* ---- inputs ---- */
+typedef enum { CP_INPUT_AUTO = 0, CP_INPUT_RASTER, CP_INPUT_VECTOR } cp_input_type;
+
+typedef enum {
+    CP_RESAMPLE_DEFAULT = 0, /* sum for population, mode for landcover, average otherwise */
+    CP_RESAMPLE_NEAREST,
+    CP_RESAMPLE_BILINEAR,
+    CP_RESAMPLE_AVERAGE,
+    CP_RESAMPLE_MODE,
+    CP_RESAMPLE_SUM
+} cp_resample;
+
+typedef struct {
+    char *name;       /* key under inputs: hazards, population, landcover, treecover, reports, ... */
+    char *path;       /* resolved against the scenario file's folder */
+    cp_input_type type;
+    char *layer;      /* vector layer; NULL = the first layer */
+    int band;         /* raster band, 1-based (default 1) */
+    cp_resample resample;
+    char *assume_crs; /* CRS to assume when the file has none (NULL = none: error) */
+    /* attribute fields of vector inputs (NULL = not present) */
+    char *id;         /* hazards: hazard_id */
+    char *status;     /* hazards: status (SHA / CHA) */
+    char *region;     /* hazards: region (province) */
+    char *locked;     /* hazards: field whose value "first" locks the hazard first */
+    char *date;       /* reports: date of the report */
+    char *confidence; /* reports: confidence 0..1 */
+    char *weight;     /* points: a weight field */
+    int line, column; /* where it was defined in the scenario (1-based) */
+} cp_input;
+
+/* ---- criteria ---- */
+typedef enum {
+    CP_CRIT_FOCAL_SUM,
+    CP_CRIT_DISTANCE,
+    CP_CRIT_CLASSES,
+    CP_CRIT_LINEAR,
+    CP_CRIT_DENSITY
+} cp_criterion_kind;
+
+typedef enum { CP_NORM_LINEAR, CP_NORM_LOG } cp_normalise;
+
+typedef struct {
+    int code;
+    double value;
+} cp_class_value;
+
+typedef struct {
+    char *name;
+    cp_criterion_kind kind;
+    char *input; /* name of an entry of inputs */
+    double weight;
+    /* focal_sum */
+    double radius_m;
+    cp_normalise normalise;
+    double saturate; /* focal_sum: people at which s = 1; density: reports per km2 at s = 1 */
+    /* distance */
+    double source_min; /* raster cells >= source_min are sources */
+    double decay_m;
+    double max_m;
+    /* classes */
+    cp_class_value *table;
+    size_t ntable;
+    double default_value;
+    /* linear */
+    double range_lo, range_hi;
+    int invert;
+    /* density */
+    double bandwidth_m;
+    double half_life_days;
+    cp_date as_of;
+    int line, column;
+} cp_criterion;
+
+/* ---- cost model (DESIGN §8) ---- */
+enum { CP_STATUS_SHA = 0, CP_STATUS_CHA = 1, CP_NSTATUS = 2 };
+enum { CP_METHOD_CANCEL = 0, CP_METHOD_REDUCE = 1, CP_METHOD_CLEAR = 2, CP_NMETHOD = 3 };
+
+typedef struct {
+    double productivity_default_m2; /* clearance m2 per team-day where no class matches */
+    cp_class_value *productivity;   /* per land-cover class, m2 per team-day */
+    size_t nproductivity;
+    double treecover_slowdown;
+    double improvised_slowdown;
+    double improvised_threshold;
+    double release[CP_NSTATUS][CP_NMETHOD]; /* shares of area by method; rows sum to 1 */
+    double nts_m2_per_team_day;
+    double ts_m2_per_team_day;
+    double team_day_usd;
+} cp_cost;
+
+/* ---- capacity (DESIGN §9) ---- */
+typedef struct {
+    int year;
+    double teams;
+} cp_year_teams;
+
+typedef struct {
+    char *name;
+    double teams;
+} cp_region_teams;
+
+typedef struct {
+    cp_date start;
+    cp_date deadline;
+    double teams;             /* constant teams, used for years not in per_year */
+    cp_year_teams *per_year;  /* optional per-year team counts, sorted by year */
+    size_t nper_year;
+    double days_per_year;
+    cp_region_teams *regions; /* optional: teams bound to regions */
+    size_t nregions;
+    double package_team_days;
+} cp_capacity;
+
+/* ---- plan rules ---- */
+typedef struct {
+    char *id;
+    char *reason;
+} cp_exclusion;
+
+typedef struct {
+    char **locked; /* hazard ids planned first, in this order */
+    size_t nlocked;
+    cp_exclusion *exclude;
+    size_t nexclude;
+} cp_plan_rules;
+
+/* ---- grid and outputs ---- */
+typedef struct {
+    char *crs;          /* NULL = UTM zone of the hazards' centroid */
+    double cell_size_m;
+    char *aoi;          /* NULL = hazards' extent grown by the largest criterion radius */
+} cp_grid_spec;
+
+typedef struct {
+    char *dir;
+    int criteria_maps;
+} cp_outputs_spec;
+
+typedef struct cp_scenario {
+    char *path; /* the file it was loaded from (NULL when built in memory) */
+    char *dir;  /* its folder: relative paths are resolved against it */
+    char *name;
+    cp_grid_spec grid;
+    cp_input *inputs;
+    size_t ninputs;
+    cp_criterion *criteria;
+    size_t ncriteria;
+    cp_cost cost;
+    cp_capacity capacity;
+    cp_plan_rules rules;
+    cp_outputs_spec outputs;
+} cp_scenario;
+
+/* Loads and checks a scenario file. Errors name the file, line and column, and suggest the
+ * nearest valid key for an unknown one. On success *out owns a new scenario. */
+cp_status cp_scenario_load(const char *path, cp_scenario **out);
+/* Same from YAML text; `name` is used in messages, `dir` resolves relative paths. */
+cp_status cp_scenario_parse(const char *yaml, size_t len, const char *name, const char *dir,
+                            cp_scenario **out);
+/* Frees a scenario; NULL is a no-op. */
+void cp_scenario_free(cp_scenario *sc);
+
+/* Fills the documented defaults of cost and capacity (used by `clearplan plan` too). */
+void cp_cost_defaults(cp_cost *cost);
+void cp_capacity_defaults(cp_capacity *cap);
+
+/* Looks an input up by name; NULL when absent. */
+const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name);
+
+/* Teams available in a calendar year (per_year entry or the constant). */
+double cp_capacity_teams(const cp_capacity *cap, int year);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

@@ -1,0 +1,22 @@
+/* Internal error helpers: set the thread's detail message and return a status. */
+#ifndef CP_ERROR_H
+#define CP_ERROR_H
+
+#include <clearplan/status.h>
+
+#if defined(__GNUC__)
+#define CP_PRINTF(a, b) __attribute__((format(printf, a, b)))
+#else
+#define CP_PRINTF(a, b)
+#endif
+
+/* Formats the detail message for the calling thread and returns `s`. */
+cp_status cp_fail(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
+
+/* Like cp_fail, appending ": <GDAL's last error message>" when GDAL has one. */
+cp_status cp_fail_gdal(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
+
+/* Prefixes the current detail message: "<prefix>: <old message>". Returns `s`. */
+cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
+
+#endif
