@@ -84,21 +84,27 @@ static inline int cpt_sh(char **out, char **err, const char *fmt, ...) {
     int st = system(full);
     int rc = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
     char *so = cpt_slurp(o, NULL), *se = cpt_slurp(e, NULL);
-    if (out) *out = so; else free(so);
-    if (err) *err = se; else free(se);
+    if (out)
+        *out = so;
+    else
+        free(so);
+    if (err)
+        *err = se;
+    else
+        free(se);
     unlink(o);
     unlink(e);
     return rc;
 }
 
 /* Asserts that `hay` contains `needle`, printing both when it does not. */
-#define cpt_assert_contains(hay, needle)                                                \
-    do {                                                                                \
-        const char *h_ = (hay), *n_ = (needle);                                         \
-        if (!h_ || !strstr(h_, n_)) {                                                   \
-            print_error("expected to find \"%s\" in:\n%s\n", n_, h_ ? h_ : "(null)");   \
-            fail();                                                                     \
-        }                                                                               \
+#define cpt_assert_contains(hay, needle)                                              \
+    do {                                                                              \
+        const char *h_ = (hay), *n_ = (needle);                                       \
+        if (!h_ || !strstr(h_, n_)) {                                                 \
+            print_error("expected to find \"%s\" in:\n%s\n", n_, h_ ? h_ : "(null)"); \
+            fail();                                                                   \
+        }                                                                             \
     } while (0)
 
 #endif

@@ -10,12 +10,14 @@ int cmd_validate(int argc, char **argv) {
     const char *path = NULL;
     for (int i = 1; i < argc; ++i) {
         if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            printf("usage: clearplan validate SCENARIO\n\n"
-                   "Parses the scenario and checks its inputs: files open, CRSs, extents,\n"
-                   "fields and geometries. Runs nothing heavy.\n");
+            printf(
+                "usage: clearplan validate SCENARIO\n\n"
+                "Parses the scenario and checks its inputs: files open, CRSs, extents,\n"
+                "fields and geometries. Runs nothing heavy.\n");
             return CP_EXIT_OK;
         }
-        if (argv[i][0] == '-' && argv[i][1]) return cli_usage("validate", "unknown option '%s'", argv[i]);
+        if (argv[i][0] == '-' && argv[i][1])
+            return cli_usage("validate", "unknown option '%s'", argv[i]);
         if (path) return cli_usage("validate", "more than one scenario given");
         path = argv[i];
     }

@@ -16,16 +16,26 @@ static _Thread_local char errmsg[CP_ERRMSG_MAX];
 
 const char *cp_strerror(cp_status s) {
     switch (s) {
-        case CP_OK: return "ok";
-        case CP_E_ARG: return "invalid argument";
-        case CP_E_NOMEM: return "out of memory";
-        case CP_E_IO: return "i/o error";
-        case CP_E_FORMAT: return "bad file format";
-        case CP_E_CRS: return "coordinate reference system error";
-        case CP_E_GEOMETRY: return "geometry error";
-        case CP_E_CONFIG: return "scenario error";
-        case CP_E_INTERRUPTED: return "interrupted";
-        case CP_E_INTERNAL: return "internal error";
+        case CP_OK:
+            return "ok";
+        case CP_E_ARG:
+            return "invalid argument";
+        case CP_E_NOMEM:
+            return "out of memory";
+        case CP_E_IO:
+            return "i/o error";
+        case CP_E_FORMAT:
+            return "bad file format";
+        case CP_E_CRS:
+            return "coordinate reference system error";
+        case CP_E_GEOMETRY:
+            return "geometry error";
+        case CP_E_CONFIG:
+            return "scenario error";
+        case CP_E_INTERRUPTED:
+            return "interrupted";
+        case CP_E_INTERNAL:
+            return "internal error";
     }
     return "unknown status";
 }
@@ -40,6 +50,18 @@ void cp_errclear(void) {
 
 const char *cp_version(void) {
     return CP_VERSION_STRING;
+}
+
+/* errmsg = "<a>: <b>" (or "<a>" when b is empty), truncated to fit. */
+static void join(const char *a, const char *b) {
+    size_t n = strlen(a);
+    if (n >= sizeof errmsg) n = sizeof errmsg - 1;
+    memmove(errmsg, a, n);
+    errmsg[n] = '\0';
+    if (b && b[0] && n + 2 < sizeof errmsg) {
+        strcat(errmsg, ": ");
+        strncat(errmsg, b, sizeof errmsg - n - 3);
+    }
 }
 
 cp_status cp_fail(cp_status s, const char *fmt, ...) {
@@ -57,10 +79,7 @@ cp_status cp_fail_gdal(cp_status s, const char *fmt, ...) {
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
     const char *why = CPLGetLastErrorMsg();
-    if (why && why[0])
-        snprintf(errmsg, sizeof errmsg, "%s: %s", head, why);
-    else
-        snprintf(errmsg, sizeof errmsg, "%s", head);
+    join(head, why);
     return s;
 }
 
@@ -71,10 +90,7 @@ cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(head, sizeof head, fmt, ap);
     va_end(ap);
-    if (old[0])
-        snprintf(errmsg, sizeof errmsg, "%s: %s", head, old);
-    else
-        snprintf(errmsg, sizeof errmsg, "%s", head);
+    join(head, old);
     return s;
 }
 

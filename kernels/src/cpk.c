@@ -7,9 +7,12 @@
 
 const char *cpk_strerror(cpk_status s) {
     switch (s) {
-        case CPK_OK: return "ok";
-        case CPK_E_ARG: return "invalid kernel argument";
-        case CPK_E_NOMEM: return "out of memory in kernel";
+        case CPK_OK:
+            return "ok";
+        case CPK_E_ARG:
+            return "invalid kernel argument";
+        case CPK_E_NOMEM:
+            return "out of memory in kernel";
     }
     return "unknown kernel status";
 }

@@ -15,10 +15,10 @@ extern "C" {
 #endif
 
 typedef struct {
-    const char *out_dir;    /* overrides the scenario's outputs.dir when not NULL */
-    int threads;            /* 0 = OpenMP default */
-    size_t memory_bytes;    /* raster working-memory budget; 0 = default (512 MiB) */
-    int overwrite;          /* replace an existing output directory */
+    const char *out_dir; /* overrides the scenario's outputs.dir when not NULL */
+    int threads;         /* 0 = OpenMP default */
+    size_t memory_bytes; /* raster working-memory budget; 0 = default (512 MiB) */
+    int overwrite;       /* replace an existing output directory */
     cp_progress_fn progress;
     void *progress_arg;
 } cp_run_options;

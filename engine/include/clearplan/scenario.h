@@ -40,11 +40,11 @@ typedef enum {
 } cp_resample;
 
 typedef struct {
-    char *name;       /* key under inputs: hazards, population, landcover, treecover, reports, ... */
-    char *path;       /* resolved against the scenario file's folder */
+    char *name; /* key under inputs: hazards, population, landcover, treecover, reports, ... */
+    char *path; /* resolved against the scenario file's folder */
     cp_input_type type;
-    char *layer;      /* vector layer; NULL = the first layer */
-    int band;         /* raster band, 1-based (default 1) */
+    char *layer; /* vector layer; NULL = the first layer */
+    int band;    /* raster band, 1-based (default 1) */
     cp_resample resample;
     char *assume_crs; /* CRS to assume when the file has none (NULL = none: error) */
     /* attribute fields of vector inputs (NULL = not present) */
@@ -132,8 +132,8 @@ typedef struct {
 typedef struct {
     cp_date start;
     cp_date deadline;
-    double teams;             /* constant teams, used for years not in per_year */
-    cp_year_teams *per_year;  /* optional per-year team counts, sorted by year */
+    double teams;            /* constant teams, used for years not in per_year */
+    cp_year_teams *per_year; /* optional per-year team counts, sorted by year */
     size_t nper_year;
     double days_per_year;
     cp_region_teams *regions; /* optional: teams bound to regions */
@@ -156,9 +156,9 @@ typedef struct {
 
 /* ---- grid and outputs ---- */
 typedef struct {
-    char *crs;          /* NULL = UTM zone of the hazards' centroid */
+    char *crs; /* NULL = UTM zone of the hazards' centroid */
     double cell_size_m;
-    char *aoi;          /* NULL = hazards' extent grown by the largest criterion radius */
+    char *aoi; /* NULL = hazards' extent grown by the largest criterion radius */
 } cp_grid_spec;
 
 typedef struct {

@@ -1,0 +1,1087 @@
+/* The scenario file (DESIGN §4): YAML parsed with libyaml's document API, checked against a
+ * schema, every default in one place (the *_defaults functions below, documented in
+ * docs/scenario.md). Errors name the file, line and column; unknown keys get the nearest
+ * valid key as a suggestion. */
+#include <ctype.h>
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <ogr_srs_api.h>
+#include <yaml.h>
+
+#include <clearplan/scenario.h>
+
+#include "error.h"
+
+/* ------------------------------------------------------------------ defaults ---------- */
+
+/* ESA WorldCover land-use value table of the default `land_use` criterion. */
+static const cp_class_value default_land_use[] = {{40, 1.0}, {50, 1.0}, {30, 0.6}, {20, 0.4},
+                                                  {10, 0.3}, {60, 0.2}, {90, 0.2}, {80, 0.0}};
+/* Clearance productivity, m2 per team-day, per WorldCover class (HALO Trust ranges). */
+static const cp_class_value default_productivity[] = {{40, 500}, {30, 450}, {20, 350},
+                                                      {10, 200}, {50, 250}, {60, 450}};
+
+void cp_cost_defaults(cp_cost *c) {
+    memset(c, 0, sizeof *c);
+    c->productivity_default_m2 = 400;
+    c->productivity = NULL; /* the class table is filled by the loader (owned copy) */
+    c->treecover_slowdown = 0.5;
+    c->improvised_slowdown = 0.5;
+    c->improvised_threshold = 0.1;
+    /* Landmine Monitor 2023 shares, weighted towards cancellation for SHAs. */
+    c->release[CP_STATUS_SHA][CP_METHOD_CANCEL] = 0.45;
+    c->release[CP_STATUS_SHA][CP_METHOD_REDUCE] = 0.25;
+    c->release[CP_STATUS_SHA][CP_METHOD_CLEAR] = 0.30;
+    c->release[CP_STATUS_CHA][CP_METHOD_CANCEL] = 0.00;
+    c->release[CP_STATUS_CHA][CP_METHOD_REDUCE] = 0.20;
+    c->release[CP_STATUS_CHA][CP_METHOD_CLEAR] = 0.80;
+    c->nts_m2_per_team_day = 40000;
+    c->ts_m2_per_team_day = 2500;
+    c->team_day_usd = 1500;
+}
+
+void cp_capacity_defaults(cp_capacity *cap) {
+    memset(cap, 0, sizeof *cap);
+    /* Start: 1 January of the current year (UTC); deadline: ten years later (Article 5). */
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    cap->start = cp_date_make(tm.tm_year + 1900, 1, 1);
+    cap->deadline = cp_date_make(tm.tm_year + 1900 + 10, 1, 1);
+    cap->teams = 10;
+    cap->days_per_year = 220;
+    cap->package_team_days = 20;
+}
+
+double cp_capacity_teams(const cp_capacity *cap, int year) {
+    if (cap->nper_year == 0) return cap->teams;
+    /* The latest listed year at or before `year`; before the first listed year, the first. */
+    double t = cap->per_year[0].teams;
+    for (size_t i = 0; i < cap->nper_year; ++i)
+        if (cap->per_year[i].year <= year) t = cap->per_year[i].teams;
+    return t;
+}
+
+/* Defaults per known input name. */
+typedef struct {
+    const char *name;
+    cp_input_type type;
+    cp_resample resample;
+    const char *id, *status, *region, *date, *confidence;
+} input_default;
+
+static const input_default input_defaults[] = {
+    {"hazards", CP_INPUT_VECTOR, CP_RESAMPLE_DEFAULT, "hazard_id", "status", NULL, NULL, NULL},
+    {"population", CP_INPUT_RASTER, CP_RESAMPLE_SUM, NULL, NULL, NULL, NULL, NULL},
+    {"landcover", CP_INPUT_RASTER, CP_RESAMPLE_MODE, NULL, NULL, NULL, NULL, NULL},
+    {"treecover", CP_INPUT_RASTER, CP_RESAMPLE_AVERAGE, NULL, NULL, NULL, NULL, NULL},
+    {"reports", CP_INPUT_VECTOR, CP_RESAMPLE_DEFAULT, NULL, NULL, NULL, "reported_on",
+     "confidence"},
+};
+
+/* The criteria used when a scenario lists none (those whose input is present). */
+typedef struct {
+    const char *name;
+    cp_criterion_kind kind;
+    const char *input;
+    double weight;
+} criterion_default;
+
+static const criterion_default default_criteria[] = {
+    {"people_nearby", CP_CRIT_FOCAL_SUM, "population", 0.35},
+    {"settlements", CP_CRIT_DISTANCE, "population", 0.10},
+    {"land_use", CP_CRIT_CLASSES, "landcover", 0.25},
+    {"open_land", CP_CRIT_LINEAR, "treecover", 0.05},
+    {"improvised_mines", CP_CRIT_DENSITY, "reports", 0.25},
+};
+
+static const char *const kind_names[] = {"focal_sum", "distance", "classes", "linear", "density"};
+static const char *const kind_default_input[] = {"population", "population", "landcover",
+                                                 "treecover", "reports"};
+
+static void criterion_defaults(cp_criterion *c, cp_criterion_kind kind, cp_date as_of) {
+    c->kind = kind;
+    c->weight = 1.0;
+    c->radius_m = 1000;
+    c->normalise = CP_NORM_LOG;
+    c->saturate = kind == CP_CRIT_DENSITY ? 0.5 : 2000;
+    c->source_min = 5;
+    c->decay_m = 2000;
+    c->max_m = 0; /* 0 = 5 x decay_m, fixed after parsing */
+    c->default_value = 0;
+    c->range_lo = 0;
+    c->range_hi = 100;
+    c->invert = kind == CP_CRIT_LINEAR; /* open land: low tree cover scores high */
+    c->bandwidth_m = 2000;
+    c->half_life_days = 365;
+    c->as_of = as_of;
+}
+
+/* ------------------------------------------------------------------ parse context ------ */
+
+typedef struct {
+    const char *file;
+    yaml_document_t *doc;
+    cp_scenario *sc;
+} ctx;
+
+static cp_status err_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) CP_PRINTF(3, 4);
+
+static cp_status err_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) {
+    char msg[1536];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    if (n)
+        return cp_fail(CP_E_CONFIG, "%s:%lu:%lu: %s", c->file,
+                       (unsigned long)n->start_mark.line + 1,
+                       (unsigned long)n->start_mark.column + 1, msg);
+    return cp_fail(CP_E_CONFIG, "%s: %s", c->file, msg);
+}
+
+static char *xstrdup(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static const char *kind_of(const yaml_node_t *n) {
+    switch (n->type) {
+        case YAML_SCALAR_NODE:
+            return "a scalar";
+        case YAML_SEQUENCE_NODE:
+            return "a list";
+        case YAML_MAPPING_NODE:
+            return "a mapping";
+        default:
+            return "nothing";
+    }
+}
+
+static const char *scalar(const yaml_node_t *n) {
+    return n && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : NULL;
+}
+
+static yaml_node_t *node(ctx *c, int id) {
+    return yaml_document_get_node(c->doc, id);
+}
+
+static size_t levenshtein(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return 99;
+    size_t row[64];
+    for (size_t j = 0; j <= lb; ++j) row[j] = j;
+    for (size_t i = 1; i <= la; ++i) {
+        size_t diag = row[0];
+        row[0] = i;
+        for (size_t j = 1; j <= lb; ++j) {
+            size_t up = row[j];
+            size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
+            size_t best = diag + cost;
+            if (row[j] + 1 < best) best = row[j] + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* Checks that `map` is a mapping whose keys are scalars from `allowed` (NULL-terminated),
+ * without duplicates. `where` names the mapping in messages. */
+static cp_status check_keys(ctx *c, yaml_node_t *map, const char *const *allowed,
+                            const char *where) {
+    if (map->type != YAML_MAPPING_NODE)
+        return err_at(c, map, "%s must be a mapping, got %s", where, kind_of(map));
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         ++p) {
+        yaml_node_t *k = node(c, p->key);
+        const char *key = scalar(k);
+        if (!key) return err_at(c, k, "keys of %s must be plain names", where);
+        int known = 0;
+        for (const char *const *a = allowed; *a; ++a)
+            if (!strcmp(key, *a)) known = 1;
+        if (!known) {
+            const char *best = NULL;
+            size_t bestd = 99;
+            for (const char *const *a = allowed; *a; ++a) {
+                size_t d = levenshtein(key, *a);
+                if (d < bestd) bestd = d, best = *a;
+            }
+            size_t keylen = strlen(key);
+            if (best && bestd <= (keylen > 6 ? 3 : 2))
+                return err_at(c, k, "unknown key '%s' in %s; did you mean '%s'?", key, where, best);
+            char list[512] = "";
+            for (const char *const *a = allowed; *a; ++a) {
+                strncat(list, *a, sizeof list - strlen(list) - 1);
+                if (a[1]) strncat(list, ", ", sizeof list - strlen(list) - 1);
+            }
+            return err_at(c, k, "unknown key '%s' in %s; expected one of: %s", key, where, list);
+        }
+        for (yaml_node_pair_t *q = map->data.mapping.pairs.start; q < p; ++q)
+            if (!strcmp(scalar(node(c, q->key)) ? scalar(node(c, q->key)) : "", key))
+                return err_at(c, k, "duplicate key '%s' in %s", key, where);
+    }
+    return CP_OK;
+}
+
+/* The value node of `key` in a mapping, or NULL. */
+static yaml_node_t *get(ctx *c, yaml_node_t *map, const char *key) {
+    if (!map || map->type != YAML_MAPPING_NODE) return NULL;
+    for (yaml_node_pair_t *p = map->data.mapping.pairs.start; p < map->data.mapping.pairs.top;
+         ++p) {
+        const char *k = scalar(node(c, p->key));
+        if (k && !strcmp(k, key)) return node(c, p->value);
+    }
+    return NULL;
+}
+
+static int parse_double(const char *s, double *out) {
+    if (!s || !*s) return 0;
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || !end || *end || !isfinite(v)) return 0;
+    *out = v;
+    return 1;
+}
+
+static cp_status as_number(ctx *c, yaml_node_t *n, const char *what, double *out) {
+    const char *s = scalar(n);
+    if (!s) return err_at(c, n, "%s must be a number, got %s", what, kind_of(n));
+    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !parse_double(s, out))
+        return err_at(c, n, "%s must be a number, got '%s'", what, s);
+    return CP_OK;
+}
+
+/* A number with a lower bound: strict (> lo) or not (>= lo). */
+static cp_status as_number_min(ctx *c, yaml_node_t *n, const char *what, double lo, int strict,
+                               double *out) {
+    cp_status s = as_number(c, n, what, out);
+    if (s) return s;
+    if (strict ? !(*out > lo) : !(*out >= lo))
+        return err_at(c, n, "%s must be %s %g, got %g", what, strict ? "greater than" : "at least",
+                      lo, *out);
+    return CP_OK;
+}
+
+static cp_status as_int(ctx *c, yaml_node_t *n, const char *what, int *out) {
+    double v;
+    cp_status s = as_number(c, n, what, &v);
+    if (s) return s;
+    if (v != floor(v) || v < INT_MIN || v > INT_MAX)
+        return err_at(c, n, "%s must be a whole number, got %g", what, v);
+    *out = (int)v;
+    return CP_OK;
+}
+
+static cp_status as_bool(ctx *c, yaml_node_t *n, const char *what, int *out) {
+    const char *s = scalar(n);
+    if (s && n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE) {
+        if (!strcmp(s, "true") || !strcmp(s, "yes") || !strcmp(s, "on")) return *out = 1, CP_OK;
+        if (!strcmp(s, "false") || !strcmp(s, "no") || !strcmp(s, "off")) return *out = 0, CP_OK;
+    }
+    return err_at(c, n, "%s must be true or false, got %s%s%s", what, s ? "'" : "",
+                  s ? s : kind_of(n), s ? "'" : "");
+}
+
+static cp_status as_string(ctx *c, yaml_node_t *n, const char *what, char **out) {
+    const char *s = scalar(n);
+    if (!s) return err_at(c, n, "%s must be text, got %s", what, kind_of(n));
+    if (!*s) return err_at(c, n, "%s must not be empty", what);
+    free(*out);
+    *out = xstrdup(s);
+    return *out ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
+}
+
+static cp_status as_date(ctx *c, yaml_node_t *n, const char *what, cp_date *out) {
+    const char *s = scalar(n);
+    if (!s || !cp_date_parse(s, out))
+        return err_at(c, n, "%s must be a date YYYY-MM-DD, got %s%s%s", what, s ? "'" : "",
+                      s ? s : kind_of(n), s ? "'" : "");
+    return CP_OK;
+}
+
+/* Resolves a path against the scenario's folder (absolute and /vsi paths are kept). */
+static char *resolve(const char *dir, const char *path) {
+    if (!dir || !*dir || path[0] == '/' || !strncmp(path, "/vsi", 4)) return xstrdup(path);
+    size_t n = strlen(dir) + strlen(path) + 2;
+    char *r = malloc(n);
+    if (r) snprintf(r, n, "%s/%s", dir, path);
+    return r;
+}
+
+static cp_status as_path(ctx *c, yaml_node_t *n, const char *what, char **out) {
+    char *raw = NULL;
+    cp_status s = as_string(c, n, what, &raw);
+    if (s) return s;
+    free(*out);
+    *out = resolve(c->sc->dir, raw);
+    free(raw);
+    return *out ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
+}
+
+/* A class table {code: value, ...}. */
+static cp_status as_class_table(ctx *c, yaml_node_t *n, const char *what, cp_class_value **out,
+                                size_t *nout, double lo, double hi) {
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(c, n, "%s must be a mapping {class: value, ...}, got %s", what, kind_of(n));
+    size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    cp_class_value *t = calloc(cnt ? cnt : 1, sizeof *t);
+    if (!t) return cp_fail(CP_E_NOMEM, "out of memory");
+    size_t i = 0;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+         ++p, ++i) {
+        char kw[160];
+        snprintf(kw, sizeof kw, "class of %s", what);
+        cp_status s = as_int(c, node(c, p->key), kw, &t[i].code);
+        if (!s) {
+            snprintf(kw, sizeof kw, "%s[%d]", what, t[i].code);
+            s = as_number(c, node(c, p->value), kw, &t[i].value);
+            if (!s && (t[i].value < lo || t[i].value > hi))
+                s = err_at(c, node(c, p->value), "%s must be between %g and %g, got %g", kw, lo, hi,
+                           t[i].value);
+        }
+        for (size_t j = 0; !s && j < i; ++j)
+            if (t[j].code == t[i].code)
+                s = err_at(c, node(c, p->key), "class %d appears twice in %s", t[i].code, what);
+        if (s) {
+            free(t);
+            return s;
+        }
+    }
+    free(*out);
+    *out = t;
+    *nout = cnt;
+    return CP_OK;
+}
+
+/* ------------------------------------------------------------------ sections ----------- */
+
+static cp_status parse_grid(ctx *c, yaml_node_t *g) {
+    static const char *const keys[] = {"crs", "cell_size_m", "aoi", NULL};
+    cp_status s = check_keys(c, g, keys, "grid");
+    yaml_node_t *v;
+    if (!s && (v = get(c, g, "crs"))) {
+        s = as_string(c, v, "grid.crs", &c->sc->grid.crs);
+        if (!s) {
+            OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+            if (OSRSetFromUserInput(srs, c->sc->grid.crs) != OGRERR_NONE)
+                s = err_at(c, v, "grid.crs: unknown coordinate reference system '%s'",
+                           c->sc->grid.crs);
+            else if (!OSRIsProjected(srs) || fabs(OSRGetLinearUnits(srs, NULL) - 1.0) > 1e-12)
+                s = err_at(c, v, "grid.crs: '%s' is not a projected CRS in metres",
+                           c->sc->grid.crs);
+            OSRDestroySpatialReference(srs);
+        }
+    }
+    if (!s && (v = get(c, g, "cell_size_m")))
+        s = as_number_min(c, v, "grid.cell_size_m", 0, 1, &c->sc->grid.cell_size_m);
+    if (!s && (v = get(c, g, "aoi"))) s = as_path(c, v, "grid.aoi", &c->sc->grid.aoi);
+    return s;
+}
+
+static const input_default *input_default_of(const char *name) {
+    for (size_t i = 0; i < sizeof input_defaults / sizeof input_defaults[0]; ++i)
+        if (!strcmp(input_defaults[i].name, name)) return &input_defaults[i];
+    return NULL;
+}
+
+static cp_status parse_input(ctx *c, const char *name, yaml_node_t *n, cp_input *in) {
+    static const char *const keys[] = {"path",       "type",       "layer",  "band",   "resample",
+                                       "assume_crs", "id",         "status", "region", "locked",
+                                       "date",       "confidence", "weight", NULL};
+    char where[160], what[200];
+    snprintf(where, sizeof where, "inputs.%s", name);
+    in->name = xstrdup(name);
+    in->band = 1;
+    in->line = (int)n->start_mark.line + 1;
+    in->column = (int)n->start_mark.column + 1;
+    const input_default *d = input_default_of(name);
+    if (d) {
+        in->type = d->type;
+        in->resample = d->resample;
+        in->id = xstrdup(d->id);
+        in->status = xstrdup(d->status);
+        in->region = xstrdup(d->region);
+        in->date = xstrdup(d->date);
+        in->confidence = xstrdup(d->confidence);
+    }
+    if (n->type == YAML_SCALAR_NODE) return as_path(c, n, where, &in->path);
+    cp_status s = check_keys(c, n, keys, where);
+    if (s) return s;
+    yaml_node_t *v = get(c, n, "path");
+    if (!v) return err_at(c, n, "%s needs a 'path'", where);
+    snprintf(what, sizeof what, "%s.path", where);
+    if ((s = as_path(c, v, what, &in->path))) return s;
+    if ((v = get(c, n, "type"))) {
+        const char *t = scalar(v);
+        if (t && !strcmp(t, "raster"))
+            in->type = CP_INPUT_RASTER;
+        else if (t && !strcmp(t, "vector"))
+            in->type = CP_INPUT_VECTOR;
+        else
+            return err_at(c, v, "%s.type must be 'raster' or 'vector'", where);
+    }
+    if ((v = get(c, n, "band"))) {
+        snprintf(what, sizeof what, "%s.band", where);
+        if ((s = as_int(c, v, what, &in->band))) return s;
+        if (in->band < 1) return err_at(c, v, "%s must be 1 or more", what);
+    }
+    if ((v = get(c, n, "resample"))) {
+        static const char *const names[] = {"default", "nearest", "bilinear",
+                                            "average", "mode",    "sum"};
+        const char *t = scalar(v);
+        int found = 0;
+        for (int i = 0; t && i < 6; ++i)
+            if (!strcmp(t, names[i])) in->resample = (cp_resample)i, found = 1;
+        if (!found)
+            return err_at(c, v, "%s.resample must be one of nearest, bilinear, average, mode, sum",
+                          where);
+    }
+    struct {
+        const char *key;
+        char **field;
+    } strs[] = {{"layer", &in->layer},   {"assume_crs", &in->assume_crs}, {"id", &in->id},
+                {"status", &in->status}, {"region", &in->region},         {"locked", &in->locked},
+                {"date", &in->date},     {"confidence", &in->confidence}, {"weight", &in->weight}};
+    for (size_t i = 0; i < sizeof strs / sizeof strs[0]; ++i)
+        if ((v = get(c, n, strs[i].key))) {
+            snprintf(what, sizeof what, "%s.%s", where, strs[i].key);
+            if ((s = as_string(c, v, what, strs[i].field))) return s;
+        }
+    if (in->assume_crs) {
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        int bad = OSRSetFromUserInput(srs, in->assume_crs) != OGRERR_NONE;
+        OSRDestroySpatialReference(srs);
+        if (bad)
+            return err_at(c, get(c, n, "assume_crs"), "%s.assume_crs: unknown CRS '%s'", where,
+                          in->assume_crs);
+    }
+    return CP_OK;
+}
+
+static cp_status parse_inputs(ctx *c, yaml_node_t *n) {
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(c, n, "inputs must be a mapping of name: {path: ...}, got %s", kind_of(n));
+    size_t cnt = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+    c->sc->inputs = calloc(cnt ? cnt : 1, sizeof *c->sc->inputs);
+    if (!c->sc->inputs) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; ++p) {
+        yaml_node_t *k = node(c, p->key);
+        const char *name = scalar(k);
+        if (!name || !*name) return err_at(c, k, "input names must be plain names");
+        if (cp_scenario_input(c->sc, name)) return err_at(c, k, "input '%s' appears twice", name);
+        cp_input *in = &c->sc->inputs[c->sc->ninputs++];
+        cp_status s = parse_input(c, name, node(c, p->value), in);
+        if (s) return s;
+    }
+    return CP_OK;
+}
+
+static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterion *cr) {
+    static const char *const all_keys[] = {
+        "name",     "kind",       "input",       "weight",         "radius_m", "normalise",
+        "saturate", "source_min", "decay_m",     "max_m",          "table",    "default",
+        "range",    "invert",     "bandwidth_m", "half_life_days", "as_of",    NULL};
+    /* Keys that apply to each kind, after the common four. */
+    static const char *const per_kind[5][6] = {
+        {"radius_m", "normalise", "saturate", NULL},
+        {"source_min", "decay_m", "max_m", NULL},
+        {"table", "default", NULL},
+        {"range", "invert", NULL},
+        {"bandwidth_m", "half_life_days", "as_of", "saturate", NULL},
+    };
+    char where[64], what[128];
+    snprintf(where, sizeof where, "criteria[%zu]", idx);
+    cp_status s = check_keys(c, n, all_keys, where);
+    if (s) return s;
+    yaml_node_t *kv = get(c, n, "kind");
+    if (!kv)
+        return err_at(c, n, "%s needs a 'kind' (focal_sum, distance, classes, linear, density)",
+                      where);
+    const char *ks = scalar(kv);
+    int kind = -1;
+    for (int i = 0; ks && i < 5; ++i)
+        if (!strcmp(ks, kind_names[i])) kind = i;
+    if (kind < 0) {
+        const char *best = NULL;
+        size_t bestd = 99;
+        for (int i = 0; ks && i < 5; ++i) {
+            size_t d = levenshtein(ks, kind_names[i]);
+            if (d < bestd) bestd = d, best = kind_names[i];
+        }
+        if (best && bestd <= 3)
+            return err_at(c, kv, "%s.kind: unknown kind '%s'; did you mean '%s'?", where, ks, best);
+        return err_at(c, kv, "%s.kind must be one of focal_sum, distance, classes, linear, density",
+                      where);
+    }
+    criterion_defaults(cr, (cp_criterion_kind)kind, c->sc->capacity.start);
+    cr->line = (int)n->start_mark.line + 1;
+    cr->column = (int)n->start_mark.column + 1;
+    /* Keys of other kinds are rejected with the kind named. */
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; ++p) {
+        const char *key = scalar(node(c, p->key));
+        if (!strcmp(key, "name") || !strcmp(key, "kind") || !strcmp(key, "input") ||
+            !strcmp(key, "weight"))
+            continue;
+        int ok = 0;
+        for (int i = 0; per_kind[kind][i]; ++i)
+            if (!strcmp(key, per_kind[kind][i])) ok = 1;
+        if (!ok)
+            return err_at(c, node(c, p->key), "key '%s' does not apply to a %s criterion (%s)", key,
+                          kind_names[kind], where);
+    }
+    yaml_node_t *v;
+    if ((v = get(c, n, "name"))) {
+        snprintf(what, sizeof what, "%s.name", where);
+        if ((s = as_string(c, v, what, &cr->name))) return s;
+    } else {
+        cr->name = xstrdup(kind_names[kind]);
+    }
+    snprintf(where, sizeof where, "criterion '%s'", cr->name);
+    if ((v = get(c, n, "input"))) {
+        snprintf(what, sizeof what, "%s: input", where);
+        if ((s = as_string(c, v, what, &cr->input))) return s;
+    } else {
+        cr->input = xstrdup(kind_default_input[kind]);
+    }
+    const cp_input *in = cp_scenario_input(c->sc, cr->input);
+    if (!in)
+        return err_at(c, v ? v : n, "%s: input '%s' is not listed under inputs", where, cr->input);
+    if (kind == CP_CRIT_DENSITY && in->type == CP_INPUT_RASTER)
+        return err_at(c, v ? v : n, "%s: a density criterion needs point input, '%s' is a raster",
+                      where, cr->input);
+    if ((kind == CP_CRIT_FOCAL_SUM || kind == CP_CRIT_CLASSES || kind == CP_CRIT_LINEAR) &&
+        in->type == CP_INPUT_VECTOR)
+        return err_at(c, v ? v : n, "%s: a %s criterion needs a raster input, '%s' is a vector",
+                      where, kind_names[kind], cr->input);
+    struct {
+        const char *key;
+        double *dst;
+        double lo;
+        int strict;
+    } nums[] = {{"weight", &cr->weight, 0, 0},
+                {"radius_m", &cr->radius_m, 0, 1},
+                {"saturate", &cr->saturate, 0, 1},
+                {"source_min", &cr->source_min, -1e300, 0},
+                {"decay_m", &cr->decay_m, 0, 1},
+                {"max_m", &cr->max_m, 0, 1},
+                {"default", &cr->default_value, 0, 0},
+                {"bandwidth_m", &cr->bandwidth_m, 0, 1},
+                {"half_life_days", &cr->half_life_days, 0, 1}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; ++i)
+        if ((v = get(c, n, nums[i].key))) {
+            snprintf(what, sizeof what, "%s: %s", where, nums[i].key);
+            if ((s = as_number_min(c, v, what, nums[i].lo, nums[i].strict, nums[i].dst))) return s;
+        }
+    if (cr->default_value > 1)
+        return err_at(c, get(c, n, "default"), "%s: default must be in [0, 1]", where);
+    if ((v = get(c, n, "normalise"))) {
+        const char *t = scalar(v);
+        if (t && !strcmp(t, "log"))
+            cr->normalise = CP_NORM_LOG;
+        else if (t && !strcmp(t, "linear"))
+            cr->normalise = CP_NORM_LINEAR;
+        else
+            return err_at(c, v, "%s: normalise must be 'log' or 'linear'", where);
+    }
+    if ((v = get(c, n, "invert"))) {
+        snprintf(what, sizeof what, "%s: invert", where);
+        if ((s = as_bool(c, v, what, &cr->invert))) return s;
+    } else if (kind == CP_CRIT_LINEAR) {
+        cr->invert = 0;
+    }
+    if ((v = get(c, n, "range"))) {
+        if (v->type != YAML_SEQUENCE_NODE ||
+            v->data.sequence.items.top - v->data.sequence.items.start != 2)
+            return err_at(c, v, "%s: range must be a list [lo, hi]", where);
+        snprintf(what, sizeof what, "%s: range", where);
+        if ((s = as_number(c, node(c, v->data.sequence.items.start[0]), what, &cr->range_lo)) ||
+            (s = as_number(c, node(c, v->data.sequence.items.start[1]), what, &cr->range_hi)))
+            return s;
+        if (!(cr->range_hi > cr->range_lo))
+            return err_at(c, v, "%s: range [lo, hi] needs lo < hi, got [%g, %g]", where,
+                          cr->range_lo, cr->range_hi);
+    }
+    if ((v = get(c, n, "as_of"))) {
+        snprintf(what, sizeof what, "%s: as_of", where);
+        if ((s = as_date(c, v, what, &cr->as_of))) return s;
+    }
+    if (kind == CP_CRIT_CLASSES) {
+        if ((v = get(c, n, "table"))) {
+            snprintf(what, sizeof what, "%s: table", where);
+            if ((s = as_class_table(c, v, what, &cr->table, &cr->ntable, 0, 1))) return s;
+        } else {
+            size_t cnt = sizeof default_land_use / sizeof default_land_use[0];
+            cr->table = malloc(sizeof default_land_use);
+            if (!cr->table) return cp_fail(CP_E_NOMEM, "out of memory");
+            memcpy(cr->table, default_land_use, sizeof default_land_use);
+            cr->ntable = cnt;
+        }
+    }
+    if (kind == CP_CRIT_DISTANCE && cr->max_m == 0) cr->max_m = 5 * cr->decay_m;
+    return CP_OK;
+}
+
+static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
+    cp_scenario *sc = c->sc;
+    if (!n) {
+        /* No criteria listed: the defaults whose input is present. */
+        size_t cnt = sizeof default_criteria / sizeof default_criteria[0];
+        sc->criteria = calloc(cnt, sizeof *sc->criteria);
+        if (!sc->criteria) return cp_fail(CP_E_NOMEM, "out of memory");
+        for (size_t i = 0; i < cnt; ++i) {
+            const criterion_default *d = &default_criteria[i];
+            if (!cp_scenario_input(sc, d->input)) continue;
+            cp_criterion *cr = &sc->criteria[sc->ncriteria++];
+            criterion_defaults(cr, d->kind, sc->capacity.start);
+            cr->name = xstrdup(d->name);
+            cr->input = xstrdup(d->input);
+            cr->weight = d->weight;
+            if (d->kind == CP_CRIT_LINEAR) cr->invert = 1;
+            if (d->kind == CP_CRIT_DISTANCE) cr->max_m = 5 * cr->decay_m;
+            if (d->kind == CP_CRIT_CLASSES) {
+                cr->table = malloc(sizeof default_land_use);
+                if (!cr->table) return cp_fail(CP_E_NOMEM, "out of memory");
+                memcpy(cr->table, default_land_use, sizeof default_land_use);
+                cr->ntable = sizeof default_land_use / sizeof default_land_use[0];
+            }
+        }
+        if (sc->ncriteria == 0)
+            return err_at(c, NULL,
+                          "no criteria: list some under 'criteria', or give inputs population, "
+                          "landcover, treecover or reports for the default ones");
+        return CP_OK;
+    }
+    if (n->type != YAML_SEQUENCE_NODE)
+        return err_at(c, n, "criteria must be a list of {name, kind, input, ...}, got %s",
+                      kind_of(n));
+    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    if (cnt == 0) return err_at(c, n, "criteria is empty: list at least one criterion");
+    sc->criteria = calloc(cnt, sizeof *sc->criteria);
+    if (!sc->criteria) return cp_fail(CP_E_NOMEM, "out of memory");
+    double wsum = 0;
+    for (size_t i = 0; i < cnt; ++i) {
+        yaml_node_t *item = node(c, n->data.sequence.items.start[i]);
+        cp_criterion *cr = &sc->criteria[sc->ncriteria++];
+        cp_status s = parse_criterion(c, item, i, cr);
+        if (s) return s;
+        for (size_t j = 0; j < i; ++j)
+            if (!strcmp(sc->criteria[j].name, cr->name))
+                return err_at(c, item, "two criteria are named '%s'", cr->name);
+        wsum += cr->weight;
+    }
+    if (!(wsum > 0))
+        return err_at(c, n, "criteria: the weights sum to 0; give at least one a positive weight");
+    return CP_OK;
+}
+
+static cp_status parse_cost(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {"productivity_m2_per_team_day",
+                                       "treecover_slowdown",
+                                       "improvised_slowdown",
+                                       "improvised_threshold",
+                                       "release",
+                                       "nts_m2_per_team_day",
+                                       "ts_m2_per_team_day",
+                                       "team_day_usd",
+                                       NULL};
+    cp_cost *cost = &c->sc->cost;
+    cp_status s = check_keys(c, n, keys, "cost");
+    if (s) return s;
+    yaml_node_t *v;
+    if ((v = get(c, n, "productivity_m2_per_team_day"))) {
+        if (v->type == YAML_SCALAR_NODE) {
+            s = as_number_min(c, v, "cost.productivity_m2_per_team_day", 0, 1,
+                              &cost->productivity_default_m2);
+            free(cost->productivity);
+            cost->productivity = NULL;
+            cost->nproductivity = 0;
+        } else {
+            static const char *const pk[] = {"default", "classes", NULL};
+            s = check_keys(c, v, pk, "cost.productivity_m2_per_team_day");
+            yaml_node_t *w;
+            if (!s && (w = get(c, v, "default")))
+                s = as_number_min(c, w, "cost.productivity_m2_per_team_day.default", 0, 1,
+                                  &cost->productivity_default_m2);
+            if (!s && (w = get(c, v, "classes"))) {
+                s = as_class_table(c, w, "cost.productivity_m2_per_team_day.classes",
+                                   &cost->productivity, &cost->nproductivity, 1e-9, 1e12);
+            }
+        }
+        if (s) return s;
+    }
+    struct {
+        const char *key;
+        double *dst;
+        double lo, hi;
+        int strict;
+    } nums[] = {{"treecover_slowdown", &cost->treecover_slowdown, 0, 1, 0},
+                {"improvised_slowdown", &cost->improvised_slowdown, 0, 1, 1},
+                {"improvised_threshold", &cost->improvised_threshold, 0, 1e300, 0},
+                {"nts_m2_per_team_day", &cost->nts_m2_per_team_day, 0, 1e300, 1},
+                {"ts_m2_per_team_day", &cost->ts_m2_per_team_day, 0, 1e300, 1},
+                {"team_day_usd", &cost->team_day_usd, 0, 1e300, 0}};
+    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; ++i)
+        if ((v = get(c, n, nums[i].key))) {
+            char what[96];
+            snprintf(what, sizeof what, "cost.%s", nums[i].key);
+            if ((s = as_number_min(c, v, what, nums[i].lo, nums[i].strict, nums[i].dst))) return s;
+            if (*nums[i].dst > nums[i].hi)
+                return err_at(c, v, "%s must be at most %g, got %g", what, nums[i].hi,
+                              *nums[i].dst);
+        }
+    if ((v = get(c, n, "release"))) {
+        static const char *const rk[] = {"SHA", "CHA", NULL};
+        static const char *const mk[] = {"cancel", "reduce", "clear", NULL};
+        if ((s = check_keys(c, v, rk, "cost.release"))) return s;
+        for (int st = 0; st < CP_NSTATUS; ++st) {
+            yaml_node_t *r = get(c, v, rk[st]);
+            if (!r) continue;
+            char where[64];
+            snprintf(where, sizeof where, "cost.release.%s", rk[st]);
+            if ((s = check_keys(c, r, mk, where))) return s;
+            double sum = 0;
+            for (int m = 0; m < CP_NMETHOD; ++m) {
+                yaml_node_t *x = get(c, r, mk[m]);
+                if (!x) return err_at(c, r, "%s needs cancel, reduce and clear shares", where);
+                char what[96];
+                snprintf(what, sizeof what, "%s.%s", where, mk[m]);
+                if ((s = as_number_min(c, x, what, 0, 0, &cost->release[st][m]))) return s;
+                sum += cost->release[st][m];
+            }
+            if (fabs(sum - 1.0) > 1e-6)
+                return err_at(c, r, "%s: cancel + reduce + clear must sum to 1, got %g", where,
+                              sum);
+        }
+    }
+    return CP_OK;
+}
+
+static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {"start",   "deadline",          "teams", "days_per_year",
+                                       "regions", "package_team_days", NULL};
+    cp_capacity *cap = &c->sc->capacity;
+    cp_status s = check_keys(c, n, keys, "capacity");
+    if (s) return s;
+    yaml_node_t *v, *teams_node = get(c, n, "teams");
+    if ((v = get(c, n, "start")) && (s = as_date(c, v, "capacity.start", &cap->start))) return s;
+    if ((v = get(c, n, "deadline"))) {
+        if ((s = as_date(c, v, "capacity.deadline", &cap->deadline))) return s;
+        if (cap->deadline <= cap->start) {
+            char a[11], b[11];
+            return err_at(c, v, "capacity.deadline %s is not after capacity.start %s",
+                          cp_date_format(cap->deadline, a), cp_date_format(cap->start, b));
+        }
+    } else if (get(c, n, "start")) {
+        int y, m, d;
+        cp_date_split(cap->start, &y, &m, &d);
+        cap->deadline = cp_date_make(y + 10, m, d);
+    }
+    if (teams_node) {
+        if (teams_node->type == YAML_SCALAR_NODE) {
+            if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
+        } else if (teams_node->type == YAML_MAPPING_NODE) {
+            size_t cnt =
+                (size_t)(teams_node->data.mapping.pairs.top - teams_node->data.mapping.pairs.start);
+            if (!cnt) return err_at(c, teams_node, "capacity.teams is empty");
+            cap->per_year = calloc(cnt, sizeof *cap->per_year);
+            if (!cap->per_year) return cp_fail(CP_E_NOMEM, "out of memory");
+            for (yaml_node_pair_t *p = teams_node->data.mapping.pairs.start;
+                 p < teams_node->data.mapping.pairs.top; ++p) {
+                cp_year_teams *yt = &cap->per_year[cap->nper_year];
+                if ((s = as_int(c, node(c, p->key), "year of capacity.teams", &yt->year))) return s;
+                if (yt->year < 1900 || yt->year > 2300)
+                    return err_at(c, node(c, p->key), "capacity.teams: %d is not a plausible year",
+                                  yt->year);
+                char what[64];
+                snprintf(what, sizeof what, "capacity.teams[%d]", yt->year);
+                if ((s = as_number_min(c, node(c, p->value), what, 0, 0, &yt->teams))) return s;
+                if (cap->nper_year && yt->year <= cap->per_year[cap->nper_year - 1].year)
+                    return err_at(c, node(c, p->key), "capacity.teams: years must increase");
+                cap->nper_year++;
+            }
+            double any = 0;
+            for (size_t i = 0; i < cap->nper_year; ++i) any += cap->per_year[i].teams;
+            if (!(any > 0))
+                return err_at(
+                    c, teams_node,
+                    "capacity.teams: every year has 0 teams (zero capacity never finishes)");
+            cap->teams = cap->per_year[cap->nper_year - 1].teams;
+        } else {
+            return err_at(c, teams_node, "capacity.teams must be a number or {year: teams}");
+        }
+    }
+    if ((v = get(c, n, "days_per_year"))) {
+        if ((s = as_number_min(c, v, "capacity.days_per_year", 0, 1, &cap->days_per_year)))
+            return s;
+        if (cap->days_per_year > 366)
+            return err_at(c, v, "capacity.days_per_year must be at most 366, got %g",
+                          cap->days_per_year);
+    }
+    if ((v = get(c, n, "package_team_days")) &&
+        (s = as_number_min(c, v, "capacity.package_team_days", 0, 1, &cap->package_team_days)))
+        return s;
+    if ((v = get(c, n, "regions"))) {
+        if (v->type != YAML_MAPPING_NODE)
+            return err_at(c, v, "capacity.regions must be a mapping {region: teams}");
+        size_t cnt = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+        cap->regions = calloc(cnt ? cnt : 1, sizeof *cap->regions);
+        if (!cap->regions) return cp_fail(CP_E_NOMEM, "out of memory");
+        double sum = 0;
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
+             ++p) {
+            cp_region_teams *r = &cap->regions[cap->nregions];
+            if ((s = as_string(c, node(c, p->key), "region name", &r->name))) return s;
+            cap->nregions++;
+            char what[160];
+            snprintf(what, sizeof what, "capacity.regions.%s", r->name);
+            if ((s = as_number_min(c, node(c, p->value), what, 0, 1, &r->teams))) return s;
+            for (size_t j = 0; j + 1 < cap->nregions; ++j)
+                if (!strcmp(cap->regions[j].name, r->name))
+                    return err_at(c, node(c, p->key), "region '%s' appears twice", r->name);
+            sum += r->teams;
+        }
+        if (teams_node && teams_node->type == YAML_SCALAR_NODE && fabs(sum - cap->teams) > 1e-9)
+            return err_at(c, teams_node,
+                          "capacity.teams (%g) contradicts capacity.regions, whose teams sum to %g",
+                          cap->teams, sum);
+        if (!teams_node) cap->teams = sum;
+    }
+    return CP_OK;
+}
+
+static cp_status parse_string_list(ctx *c, yaml_node_t *n, const char *what, char ***out,
+                                   size_t *nout) {
+    if (n->type != YAML_SEQUENCE_NODE) return err_at(c, n, "%s must be a list of hazard ids", what);
+    size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+    *out = calloc(cnt ? cnt : 1, sizeof **out);
+    if (!*out) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < cnt; ++i) {
+        cp_status s = as_string(c, node(c, n->data.sequence.items.start[i]), what, &(*out)[i]);
+        if (s) return s;
+        *nout = i + 1;
+    }
+    return CP_OK;
+}
+
+static cp_status parse_rules(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {"locked", "exclude", NULL};
+    cp_plan_rules *r = &c->sc->rules;
+    cp_status s = check_keys(c, n, keys, "plan");
+    yaml_node_t *v;
+    if (!s && (v = get(c, n, "locked")))
+        s = parse_string_list(c, v, "plan.locked", &r->locked, &r->nlocked);
+    if (!s && (v = get(c, n, "exclude"))) {
+        if (v->type != YAML_MAPPING_NODE)
+            return err_at(c, v, "plan.exclude must be a mapping {hazard_id: reason}");
+        size_t cnt = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+        r->exclude = calloc(cnt ? cnt : 1, sizeof *r->exclude);
+        if (!r->exclude) return cp_fail(CP_E_NOMEM, "out of memory");
+        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
+             ++p) {
+            cp_exclusion *e = &r->exclude[r->nexclude++];
+            if ((s = as_string(c, node(c, p->key), "plan.exclude id", &e->id)) ||
+                (s = as_string(c, node(c, p->value), "plan.exclude reason", &e->reason)))
+                return s;
+        }
+    }
+    return s;
+}
+
+static cp_status parse_outputs(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {"dir", "criteria_maps", NULL};
+    cp_status s = check_keys(c, n, keys, "outputs");
+    yaml_node_t *v;
+    if (!s && (v = get(c, n, "dir"))) s = as_path(c, v, "outputs.dir", &c->sc->outputs.dir);
+    if (!s && (v = get(c, n, "criteria_maps")))
+        s = as_bool(c, v, "outputs.criteria_maps", &c->sc->outputs.criteria_maps);
+    return s;
+}
+
+/* ------------------------------------------------------------------ top level ---------- */
+
+static cp_status parse_document(ctx *c) {
+    static const char *const keys[] = {"name",     "grid", "inputs",  "criteria", "cost",
+                                       "capacity", "plan", "outputs", NULL};
+    cp_scenario *sc = c->sc;
+    yaml_node_t *root = yaml_document_get_root_node(c->doc);
+    if (!root)
+        return err_at(c, NULL, "the file is empty; a scenario needs at least inputs.hazards");
+    cp_status s = check_keys(c, root, keys, "the scenario");
+    if (s) return s;
+    yaml_node_t *v;
+    if ((v = get(c, root, "name"))) {
+        if ((s = as_string(c, v, "name", &sc->name))) return s;
+    } else {
+        sc->name = xstrdup("clearplan scenario");
+    }
+    if ((v = get(c, root, "grid")) && (s = parse_grid(c, v))) return s;
+    /* capacity before criteria: density's as_of defaults to capacity.start */
+    if ((v = get(c, root, "capacity")) && (s = parse_capacity(c, v))) return s;
+    if ((v = get(c, root, "cost")) && (s = parse_cost(c, v))) return s;
+    if (!(v = get(c, root, "inputs")))
+        return err_at(c, root, "missing 'inputs': a scenario needs at least inputs.hazards");
+    if ((s = parse_inputs(c, v))) return s;
+    const cp_input *hz = cp_scenario_input(sc, "hazards");
+    if (!hz) return err_at(c, v, "inputs needs 'hazards' (the hazard polygons)");
+    if (hz->type == CP_INPUT_RASTER)
+        return err_at(c, v, "inputs.hazards must be a vector layer of polygons");
+    if (sc->capacity.nregions && !hz->region)
+        return err_at(c, get(c, get(c, root, "capacity"), "regions"),
+                      "capacity.regions needs inputs.hazards.region (the hazards' region field)");
+    if ((s = parse_criteria(c, get(c, root, "criteria")))) return s;
+    if ((v = get(c, root, "plan")) && (s = parse_rules(c, v))) return s;
+    if ((v = get(c, root, "outputs")) && (s = parse_outputs(c, v))) return s;
+    if (!sc->outputs.dir) sc->outputs.dir = resolve(sc->dir, "out");
+    return CP_OK;
+}
+
+static void init_defaults(cp_scenario *sc) {
+    sc->grid.cell_size_m = 30;
+    cp_cost_defaults(&sc->cost);
+    cp_capacity_defaults(&sc->capacity);
+}
+
+cp_status cp_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
+                            cp_scenario **out) {
+    if (!text || !out) return cp_fail(CP_E_ARG, "cp_scenario_parse: NULL argument");
+    *out = NULL;
+    cp_scenario *sc = calloc(1, sizeof *sc);
+    if (!sc) return cp_fail(CP_E_NOMEM, "out of memory");
+    sc->dir = xstrdup(dir ? dir : ".");
+    init_defaults(sc);
+    sc->cost.productivity = malloc(sizeof default_productivity);
+    if (sc->cost.productivity) {
+        memcpy(sc->cost.productivity, default_productivity, sizeof default_productivity);
+        sc->cost.nproductivity = sizeof default_productivity / sizeof default_productivity[0];
+    }
+    ctx c = {name ? name : "<scenario>", NULL, sc};
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    cp_status s = CP_OK;
+    if (!yaml_parser_initialize(&parser)) {
+        cp_scenario_free(sc);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
+    if (!yaml_parser_load(&parser, &doc)) {
+        s = cp_fail(CP_E_CONFIG, "%s:%lu:%lu: malformed YAML: %s%s%s", c.file,
+                    (unsigned long)parser.problem_mark.line + 1,
+                    (unsigned long)parser.problem_mark.column + 1,
+                    parser.problem ? parser.problem : "syntax error", parser.context ? " " : "",
+                    parser.context ? parser.context : "");
+        yaml_parser_delete(&parser);
+        cp_scenario_free(sc);
+        return s;
+    }
+    c.doc = &doc;
+    s = parse_document(&c);
+    yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    if (s) {
+        cp_scenario_free(sc);
+        return s;
+    }
+    *out = sc;
+    return CP_OK;
+}
+
+cp_status cp_scenario_load(const char *path, cp_scenario **out) {
+    if (!path || !out) return cp_fail(CP_E_ARG, "cp_scenario_load: NULL argument");
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > ((size_t)64 << 20)) {
+                free(buf);
+                fclose(f);
+                return cp_fail(CP_E_CONFIG, "<%s>: larger than 64 MiB, not a scenario file", path);
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return cp_fail(CP_E_NOMEM, "out of memory reading <%s>", path);
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return cp_fail(CP_E_IO, "cannot read <%s>", path);
+    }
+    /* The folder of the file resolves relative paths. */
+    char *dir = xstrdup(path);
+    char *slash = dir ? strrchr(dir, '/') : NULL;
+    if (slash)
+        *(slash == dir ? slash + 1 : slash) = '\0';
+    else if (dir)
+        strcpy(dir, ".");
+    cp_status s = cp_scenario_parse(buf, len, path, dir, out);
+    free(buf);
+    free(dir);
+    if (!s) (*out)->path = xstrdup(path);
+    return s;
+}
+
+const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name) {
+    for (size_t i = 0; sc && i < sc->ninputs; ++i)
+        if (sc->inputs[i].name && !strcmp(sc->inputs[i].name, name)) return &sc->inputs[i];
+    return NULL;
+}
+
+void cp_scenario_free(cp_scenario *sc) {
+    if (!sc) return;
+    free(sc->path);
+    free(sc->dir);
+    free(sc->name);
+    free(sc->grid.crs);
+    free(sc->grid.aoi);
+    for (size_t i = 0; i < sc->ninputs; ++i) {
+        cp_input *in = &sc->inputs[i];
+        free(in->name), free(in->path), free(in->layer), free(in->assume_crs);
+        free(in->id), free(in->status), free(in->region), free(in->locked);
+        free(in->date), free(in->confidence), free(in->weight);
+    }
+    free(sc->inputs);
+    for (size_t i = 0; i < sc->ncriteria; ++i) {
+        free(sc->criteria[i].name);
+        free(sc->criteria[i].input);
+        free(sc->criteria[i].table);
+    }
+    free(sc->criteria);
+    free(sc->cost.productivity);
+    free(sc->capacity.per_year);
+    for (size_t i = 0; i < sc->capacity.nregions; ++i) free(sc->capacity.regions[i].name);
+    free(sc->capacity.regions);
+    for (size_t i = 0; i < sc->rules.nlocked; ++i) free(sc->rules.locked[i]);
+    free(sc->rules.locked);
+    for (size_t i = 0; i < sc->rules.nexclude; ++i) {
+        free(sc->rules.exclude[i].id);
+        free(sc->rules.exclude[i].reason);
+    }
+    free(sc->rules.exclude);
+    free(sc->outputs.dir);
+    free(sc);
+}
