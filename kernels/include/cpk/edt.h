@@ -1,0 +1,73 @@
+/* cpk/edt.h — exact Euclidean distance transform.
+ *
+ * For every cell, the Euclidean distance from its centre to the centre of the nearest source
+ * cell, with cells dx metres wide and dy metres high:
+ *
+ *     d^2 = min over sources (a^2 + b^2),  a = (double)di * dx,  b = (double)dj * dy
+ *
+ * evaluated in double exactly as written and rounded once to float (sqrt(d^2)). Pass
+ * dx = dy = 1 for distances in cells.
+ *
+ * Algorithm (Felzenszwalb & Huttenlocher 2012, separable): a vertical pass gives each cell the
+ * row distance to the nearest source in its column (parallel over column blocks, row-major
+ * sweeps); a horizontal pass takes the lower envelope of the parabolas ((i - q) dx)^2 + g_q^2
+ * of each row (parallel over rows). O(cells), independent of the distances.
+ *
+ * Maximum distance: cells whose nearest source is farther than `max_dist` (d^2 > max_dist^2)
+ * get `fill`, and so do all cells when there is no source. Column distances g with
+ * (g * dy)^2 > max_dist^2 are dropped before the horizontal pass, so the rows row0..row1 of a
+ * strip read from a view with a halo of cpk_edt_halo(dy, max_dist) rows equal those of the
+ * whole grid bit for bit. With max_dist = INFINITY the view must hold the whole grid.
+ *
+ * The result does not depend on the thread count. */
+#ifndef CPK_EDT_H
+#define CPK_EDT_H
+
+#include "cpk/cpk.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Which cells of the input view are sources. Nodata and NaN cells never are. */
+typedef enum {
+    CPK_SOURCE_NONZERO = 0, /* cells != 0 (a mask; gdal_proximity's default) */
+    CPK_SOURCE_AT_LEAST,    /* cells >= min */
+    CPK_SOURCE_VALUES,      /* cells equal to one of values[0..nvalues) */
+} cpk_source_kind;
+
+typedef struct {
+    cpk_source_kind kind;
+    float min;           /* CPK_SOURCE_AT_LEAST */
+    const float *values; /* CPK_SOURCE_VALUES */
+    size_t nvalues;
+} cpk_sources;
+
+/* Largest view row count a view can hold (column distances are kept as floats). */
+#define CPK_EDT_MAX_ROWS ((int64_t)1 << 24)
+
+/* Rows of halo a strip needs above and below: the largest g with (g * dy)^2 <= max_dist^2.
+ * -1 when max_dist is infinite (the whole grid is needed) or the arguments are invalid. */
+int64_t cpk_edt_halo(double dy, double max_dist);
+
+/* Distance transform of the view rows row0..row1 of `in`.
+ *
+ *  in        input view (strip plus halo, or the whole grid); in->ny <= CPK_EDT_MAX_ROWS
+ *  src       which cells are sources
+ *  dx, dy    cell width and height (> 0, finite); metres, or 1 for cells
+ *  max_dist  >= 0; INFINITY for no limit
+ *  fill      value for cells with no source within max_dist (e.g. INFINITY or a nodata value)
+ *  row0,row1 rows of the view to compute, 0 <= row0 <= row1 <= in->ny
+ *  out       row1 - row0 rows of in->nx cells; out row k is view row row0 + k
+ *  nthreads  threads (cpk_threads())
+ *
+ * Scratch: in->nx * 32 bytes per thread plus nx * 8 bytes. */
+cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
+                       double max_dist, float fill, int64_t row0, int64_t row1,
+                       const cpk_out_f32 *out, int nthreads);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif

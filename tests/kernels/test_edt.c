@@ -1,0 +1,209 @@
+/* Exact EDT: against brute force over all sources, thread counts, strips, edge cases. */
+#include "cp_test.h"
+
+#include <math.h>
+
+#include "cpk/edt.h"
+
+static uint64_t rng_state;
+static uint64_t rnd(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return rng_state;
+}
+static double rnd01(void) {
+    return (double)(rnd() >> 11) / 9007199254740992.0;
+}
+
+/* Values: 1 (source) with probability `density`, else 0; ~5% nodata (-1) or NaN. */
+static float *make_grid(int64_t nx, int64_t ny, double density, uint64_t seed) {
+    rng_state = seed * 0x9E3779B97F4A7C15ull + 7;
+    float *g = malloc(sizeof(float) * (size_t)(nx * ny > 0 ? nx * ny : 1));
+    for (int64_t k = 0; k < nx * ny; ++k) {
+        double u = rnd01();
+        g[k] = u < density ? 1.0f : 0.0f;
+        double w = rnd01();
+        if (w < 0.025)
+            g[k] = -1.0f;
+        else if (w < 0.05)
+            g[k] = NAN;
+    }
+    return g;
+}
+
+static float brute(const float *g, int64_t nx, int64_t ny, int64_t i, int64_t j, double dx,
+                   double dy, double maxd, float fill) {
+    double best = INFINITY;
+    for (int64_t k = 0; k < ny; ++k)
+        for (int64_t m = 0; m < nx; ++m) {
+            float v = g[k * nx + m];
+            if (isnan(v) || v == -1.0f || v == 0.0f) continue;
+            double a = (double)(i - m) * dx, b = (double)(j - k) * dy;
+            double d2 = a * a + b * b;
+            if (d2 < best) best = d2;
+        }
+    return isfinite(best) && best <= maxd * maxd ? (float)sqrt(best) : fill;
+}
+
+static float *run(const cpk_view_f32 *in, double dx, double dy, double maxd, float fill,
+                  int64_t row0, int64_t row1, int threads) {
+    int64_t n = (row1 - row0) * in->nx;
+    float *o = malloc(sizeof(float) * (size_t)(n ? n : 1));
+    cpk_out_f32 out = {o, in->nx, row1 - row0, (ptrdiff_t)in->nx};
+    cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    assert_int_equal(cpk_edt_f32(in, &src, dx, dy, maxd, fill, row0, row1, &out, threads), CPK_OK);
+    return o;
+}
+
+static void check_brute(int64_t nx, int64_t ny, double density, double dx, double dy, double maxd,
+                        uint64_t seed) {
+    float *g = make_grid(nx, ny, density, seed);
+    cpk_view_f32 in = {g, nx, ny, nx, -1.0f, 1};
+    float *o = run(&in, dx, dy, maxd, -7.0f, 0, ny, 2);
+    for (int64_t j = 0; j < ny; ++j)
+        for (int64_t i = 0; i < nx; ++i) {
+            float want = brute(g, nx, ny, i, j, dx, dy, maxd, -7.0f);
+            float got = o[j * nx + i];
+            if (!(got == want)) {
+                print_error("%ldx%ld seed %lu cell %ld,%ld: got %.9g want %.9g\n", (long)nx,
+                            (long)ny, (unsigned long)seed, (long)i, (long)j, got, want);
+                fail();
+            }
+        }
+    free(o);
+    free(g);
+}
+
+static void test_edt_matches_brute_force(void **state) {
+    (void)state;
+    for (uint64_t seed = 1; seed <= 6; ++seed) {
+        check_brute(41, 37, 0.01, 1, 1, INFINITY, seed);        /* sparse */
+        check_brute(33, 29, 0.3, 1, 1, INFINITY, seed + 10);    /* dense */
+        check_brute(38, 31, 0.02, 30, 20, INFINITY, seed + 20); /* anisotropic */
+        check_brute(27, 44, 0.02, 7.5, 31, INFINITY, seed + 30);
+        check_brute(40, 40, 0.01, 30, 30, 150, seed + 40); /* capped */
+        check_brute(35, 30, 0.01, 10, 25, 61, seed + 50);  /* capped, anisotropic */
+    }
+    check_brute(50, 45, 0.0, 1, 1, INFINITY, 99); /* no source: all fill */
+    check_brute(1, 1, 1.0, 1, 1, INFINITY, 3);    /* 1x1 */
+    check_brute(1, 30, 0.1, 2, 3, INFINITY, 4);   /* one column */
+    check_brute(30, 1, 0.1, 2, 3, INFINITY, 5);   /* one row */
+    check_brute(64, 64, 0.001, 0.3, 0.1, INFINITY, 6);
+}
+
+static void test_edt_single_source(void **state) {
+    (void)state;
+    int64_t nx = 50, ny = 40;
+    float *g = calloc((size_t)(nx * ny), sizeof(float));
+    g[17 * nx + 23] = 5;
+    cpk_view_f32 in = {g, nx, ny, nx, 0, 0};
+    float *o = run(&in, 30, 20, INFINITY, -1, 0, ny, 3);
+    for (int64_t j = 0; j < ny; ++j)
+        for (int64_t i = 0; i < nx; ++i) {
+            double a = (double)(i - 23) * 30, b = (double)(j - 17) * 20;
+            assert_true(o[j * nx + i] == (float)sqrt(a * a + b * b));
+        }
+    free(o);
+    free(g);
+}
+
+static void test_edt_source_kinds(void **state) {
+    (void)state;
+    float g[6] = {1, 2, 3, 4, 5, 0};
+    cpk_view_f32 in = {g, 6, 1, 6, 4, 1}; /* 4 is nodata: never a source */
+    float o[6];
+    cpk_out_f32 out = {o, 6, 1, 6};
+    cpk_sources at = {CPK_SOURCE_AT_LEAST, 3.5f, NULL, 0};
+    assert_int_equal(cpk_edt_f32(&in, &at, 1, 1, INFINITY, -1, 0, 1, &out, 1), CPK_OK);
+    float want1[6] = {4, 3, 2, 1, 0, 1};
+    assert_memory_equal(o, want1, sizeof o);
+    float vals[2] = {2, 4};
+    cpk_sources vs = {CPK_SOURCE_VALUES, 0, vals, 2};
+    assert_int_equal(cpk_edt_f32(&in, &vs, 1, 1, 2, -1, 0, 1, &out, 1), CPK_OK);
+    float want2[6] = {1, 0, 1, 2, -1, -1};
+    assert_memory_equal(o, want2, sizeof o);
+    cpk_sources none = {CPK_SOURCE_VALUES, 0, NULL, 0};
+    assert_int_equal(cpk_edt_f32(&in, &none, 1, 1, INFINITY, INFINITY, 0, 1, &out, 1), CPK_OK);
+    for (int i = 0; i < 6; ++i) assert_true(isinf(o[i]));
+}
+
+static void test_edt_threads_identical(void **state) {
+    (void)state;
+    int64_t nx = 301, ny = 257;
+    float *g = make_grid(nx, ny, 0.002, 77);
+    cpk_view_f32 in = {g, nx, ny, nx, -1.0f, 1};
+    float *o1 = run(&in, 30, 25, INFINITY, -1, 0, ny, 1);
+    for (int t = 2; t <= 5; ++t) {
+        float *ot = run(&in, 30, 25, INFINITY, -1, 0, ny, t);
+        assert_memory_equal(o1, ot, sizeof(float) * (size_t)(nx * ny));
+        free(ot);
+    }
+    free(o1);
+    free(g);
+}
+
+static void test_edt_strips_equal_whole_grid(void **state) {
+    (void)state;
+    int64_t nx = 150, ny = 211;
+    double dx = 30, dy = 20, maxd = 333;
+    float *g = make_grid(nx, ny, 0.001, 5);
+    cpk_view_f32 whole = {g, nx, ny, nx, -1.0f, 1};
+    float *ow = run(&whole, dx, dy, maxd, -9, 0, ny, 2);
+    int64_t halo = cpk_edt_halo(dy, maxd);
+    assert_int_equal(halo, 16);
+    int64_t strips[] = {1, 5, 40, 100, 211};
+    for (size_t s = 0; s < sizeof strips / sizeof strips[0]; ++s) {
+        int64_t h = strips[s];
+        for (int64_t a = 0; a < ny; a += h) {
+            int64_t b = a + h < ny ? a + h : ny;
+            int64_t v0 = a - halo < 0 ? 0 : a - halo, v1 = b + halo > ny ? ny : b + halo;
+            cpk_view_f32 sv = {g + v0 * nx, nx, v1 - v0, nx, -1.0f, 1};
+            float *os = run(&sv, dx, dy, maxd, -9, a - v0, b - v0, 3);
+            assert_memory_equal(os, ow + a * nx, sizeof(float) * (size_t)((b - a) * nx));
+            free(os);
+        }
+    }
+    free(ow);
+    free(g);
+}
+
+static void test_edt_edge_cases_and_arguments(void **state) {
+    (void)state;
+    float d[4] = {0, 1, 0, 0}, o[4];
+    cpk_view_f32 in = {d, 2, 2, 2, 0, 0};
+    cpk_out_f32 out = {o, 2, 2, 2};
+    cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    assert_int_equal(cpk_edt_f32(&in, &src, 1, 1, INFINITY, -1, 1, 1, &out, 1), CPK_OK);
+    cpk_view_f32 empty = {NULL, 3, 0, 3, 0, 0};
+    cpk_out_f32 oe = {NULL, 3, 0, 3};
+    assert_int_equal(cpk_edt_f32(&empty, &src, 1, 1, INFINITY, -1, 0, 0, &oe, 1), CPK_OK);
+    /* all nodata: no source */
+    float nd[4] = {NAN, NAN, 2, 2};
+    cpk_view_f32 inn = {nd, 2, 2, 2, 2, 1};
+    assert_int_equal(cpk_edt_f32(&inn, &src, 1, 1, INFINITY, -5, 0, 2, &out, 2), CPK_OK);
+    for (int i = 0; i < 4; ++i) assert_true(o[i] == -5);
+    assert_int_equal(cpk_edt_f32(NULL, &src, 1, 1, 1, 0, 0, 2, &out, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_f32(&in, NULL, 1, 1, 1, 0, 0, 2, &out, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_f32(&in, &src, 0, 1, 1, 0, 0, 2, &out, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_f32(&in, &src, 1, NAN, 1, 0, 0, 2, &out, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_f32(&in, &src, 1, 1, -1, 0, 0, 2, &out, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_f32(&in, &src, 1, 1, 1, 0, 0, 3, &out, 1), CPK_E_ARG);
+    cpk_sources bad = {(cpk_source_kind)9, 0, NULL, 0};
+    assert_int_equal(cpk_edt_f32(&in, &bad, 1, 1, 1, 0, 0, 2, &out, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_halo(30, INFINITY), -1);
+    assert_int_equal(cpk_edt_halo(30, 59.99), 1);
+    assert_int_equal(cpk_edt_halo(30, 60), 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_edt_matches_brute_force),
+        cmocka_unit_test(test_edt_single_source),
+        cmocka_unit_test(test_edt_source_kinds),
+        cmocka_unit_test(test_edt_threads_identical),
+        cmocka_unit_test(test_edt_strips_equal_whole_grid),
+        cmocka_unit_test(test_edt_edge_cases_and_arguments),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
