@@ -1,0 +1,225 @@
+/* Map algebra for criteria and the priority surface (see cpk/overlay.h). */
+#include "cpk/overlay.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+static int same_size(const cpk_view_f32 *in, const cpk_out_f32 *out) {
+    if (!in || !out) return 0;
+    if (in->nx < 0 || in->ny < 0 || in->stride < in->nx) return 0;
+    if (in->nx && in->ny && !in->data) return 0;
+    if (out->nx != in->nx || out->ny < in->ny || out->stride < out->nx) return 0;
+    if (out->nx && in->ny && !out->data) return 0;
+    return 1;
+}
+
+static inline int is_nodata(const cpk_view_f32 *v, float x) {
+    return isnan(x) || (v->has_nodata && x == v->nodata);
+}
+
+/* Class table: a direct array when the classes span a small range, else a sorted list. */
+typedef struct {
+    int32_t key;
+    float value;
+} class_entry;
+
+static int cmp_entry(const void *a, const void *b) {
+    int32_t x = ((const class_entry *)a)->key, y = ((const class_entry *)b)->key;
+    return (x > y) - (x < y);
+}
+
+cpk_status cpk_classes_f32(const cpk_view_f32 *in, const int32_t *classes, const float *values,
+                           size_t nclasses, float default_value, float nodata_out,
+                           const cpk_out_f32 *out, int nthreads) {
+    if (!same_size(in, out)) return CPK_E_ARG;
+    if (nclasses && (!classes || !values)) return CPK_E_ARG;
+    if (nclasses > ((size_t)1 << 31)) return CPK_E_ARG;
+    class_entry *e = malloc(sizeof *e * (nclasses ? nclasses : 1));
+    if (!e) return CPK_E_NOMEM;
+    for (size_t k = 0; k < nclasses; ++k) e[k] = (class_entry){classes[k], values[k]};
+    qsort(e, nclasses, sizeof *e, cmp_entry);
+    for (size_t k = 1; k < nclasses; ++k)
+        if (e[k].key == e[k - 1].key) {
+            free(e);
+            return CPK_E_ARG;
+        }
+    /* Direct table for ranges up to 65536 classes wide. */
+    int64_t kmin = nclasses ? e[0].key : 0, kmax = nclasses ? e[nclasses - 1].key : -1;
+    float *direct = NULL;
+    int64_t span = kmax - kmin + 1;
+    if (nclasses && span <= 65536) {
+        direct = malloc(sizeof(float) * (size_t)span);
+        if (!direct) {
+            free(e);
+            return CPK_E_NOMEM;
+        }
+        for (int64_t k = 0; k < span; ++k) direct[k] = default_value;
+        for (size_t k = 0; k < nclasses; ++k) direct[e[k].key - kmin] = e[k].value;
+    }
+    int nt = cpk_threads(nthreads);
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (int64_t j = 0; j < in->ny; ++j) {
+        const float *s = in->data + j * in->stride;
+        float *o = out->data + j * out->stride;
+        for (int64_t i = 0; i < in->nx; ++i) {
+            float x = s[i];
+            if (is_nodata(in, x)) {
+                o[i] = nodata_out;
+                continue;
+            }
+            float r = default_value;
+            int64_t key = (x >= -2147483648.0f && x < 2147483648.0f && x == floorf(x)) ? (int64_t)x
+                                                                                       : INT64_MIN;
+            if (key >= kmin && key <= kmax) {
+                if (direct) {
+                    r = direct[key - kmin];
+                } else {
+                    size_t lo = 0, hi = nclasses;
+                    while (lo < hi) {
+                        size_t mid = lo + (hi - lo) / 2;
+                        if (e[mid].key < key)
+                            lo = mid + 1;
+                        else
+                            hi = mid;
+                    }
+                    if (lo < nclasses && e[lo].key == key) r = e[lo].value;
+                }
+            }
+            o[i] = r;
+        }
+    }
+    (void)nt;
+    free(direct);
+    free(e);
+    return CPK_OK;
+}
+
+cpk_status cpk_linear_f32(const cpk_view_f32 *in, double lo, double hi, int clip, int invert,
+                          float nodata_out, const cpk_out_f32 *out, int nthreads) {
+    if (!same_size(in, out) || !isfinite(lo) || !isfinite(hi) || lo == hi) return CPK_E_ARG;
+    double span = hi - lo;
+    if (!isfinite(span)) return CPK_E_ARG;
+    int nt = cpk_threads(nthreads);
+    (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (int64_t j = 0; j < in->ny; ++j) {
+        const float *s = in->data + j * in->stride;
+        float *o = out->data + j * out->stride;
+        for (int64_t i = 0; i < in->nx; ++i) {
+            if (is_nodata(in, s[i])) {
+                o[i] = nodata_out;
+                continue;
+            }
+            double v = ((double)s[i] - lo) / span;
+            if (clip) v = v < 0 ? 0 : v > 1 ? 1 : v;
+            if (invert) v = 1.0 - v;
+            o[i] = (float)v;
+        }
+    }
+    return CPK_OK;
+}
+
+cpk_status cpk_log_saturate_f32(const cpk_view_f32 *in, double saturate, float nodata_out,
+                                const cpk_out_f32 *out, int nthreads) {
+    if (!same_size(in, out) || !(saturate > 0) || !isfinite(saturate)) return CPK_E_ARG;
+    double den = log1p(saturate);
+    int nt = cpk_threads(nthreads);
+    (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (int64_t j = 0; j < in->ny; ++j) {
+        const float *s = in->data + j * in->stride;
+        float *o = out->data + j * out->stride;
+        for (int64_t i = 0; i < in->nx; ++i) {
+            if (is_nodata(in, s[i])) {
+                o[i] = nodata_out;
+                continue;
+            }
+            double x = s[i] > 0 ? (double)s[i] : 0.0;
+            double v = x >= saturate ? 1.0 : log1p(x) / den;
+            o[i] = (float)(v > 1 ? 1 : v);
+        }
+    }
+    return CPK_OK;
+}
+
+cpk_status cpk_decay_exp_f32(const cpk_view_f32 *in, double decay, float nodata_out,
+                             const cpk_out_f32 *out, int nthreads) {
+    if (!same_size(in, out) || !(decay > 0) || isnan(decay)) return CPK_E_ARG;
+    int nt = cpk_threads(nthreads);
+    (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (int64_t j = 0; j < in->ny; ++j) {
+        const float *s = in->data + j * in->stride;
+        float *o = out->data + j * out->stride;
+        for (int64_t i = 0; i < in->nx; ++i) {
+            if (is_nodata(in, s[i])) {
+                o[i] = nodata_out;
+                continue;
+            }
+            double x = s[i] > 0 ? (double)s[i] : 0.0;
+            o[i] = (float)exp(-x / decay);
+        }
+    }
+    return CPK_OK;
+}
+
+cpk_status cpk_overlay_weighted_f32(const cpk_view_f32 *layers, const double *weights, size_t n,
+                                    const cpk_view_f32 *mask, cpk_overlay_nodata mode,
+                                    float nodata_out, const cpk_out_f32 *out, int nthreads) {
+    if (!out || n == 0 || !layers || !weights) return CPK_E_ARG;
+    if (mode != CPK_OVERLAY_NODATA_ZERO && mode != CPK_OVERLAY_NODATA_SKIP &&
+        mode != CPK_OVERLAY_NODATA_PROPAGATE)
+        return CPK_E_ARG;
+    int64_t nx = out->nx, ny = layers[0].ny;
+    double wsum = 0;
+    for (size_t k = 0; k < n; ++k) {
+        if (!(weights[k] >= 0) || !isfinite(weights[k])) return CPK_E_ARG;
+        wsum += weights[k];
+        if (layers[k].nx != nx || layers[k].ny != ny || !same_size(&layers[k], out))
+            return CPK_E_ARG;
+    }
+    if (!(wsum > 0) || !isfinite(wsum)) return CPK_E_ARG;
+    if (mask && (mask->nx != nx || mask->ny != ny || !same_size(mask, out))) return CPK_E_ARG;
+    int nt = cpk_threads(nthreads);
+    (void)nt;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (int64_t j = 0; j < ny; ++j) {
+        float *o = out->data + j * out->stride;
+        const float *m = mask ? mask->data + j * mask->stride : NULL;
+        for (int64_t i = 0; i < nx; ++i) {
+            if (m && (is_nodata(mask, m[i]) || m[i] == 0.0f)) {
+                o[i] = nodata_out;
+                continue;
+            }
+            double num = 0, den = 0;
+            int dead = 0;
+            for (size_t k = 0; k < n; ++k) {
+                float s = layers[k].data[j * layers[k].stride + i];
+                if (is_nodata(&layers[k], s)) {
+                    if (mode == CPK_OVERLAY_NODATA_ZERO) {
+                        den += weights[k];
+                    } else if (mode == CPK_OVERLAY_NODATA_PROPAGATE) {
+                        dead = 1;
+                        break;
+                    }
+                    continue;
+                }
+                num += weights[k] * (double)s;
+                den += weights[k];
+            }
+            o[i] = dead || !(den > 0) ? nodata_out : (float)(num / den);
+        }
+    }
+    return CPK_OK;
+}
