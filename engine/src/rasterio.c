@@ -1,0 +1,330 @@
+/* Raster I/O helpers: open, check, read windows, write GeoTIFFs atomically (rasterio.h). */
+#include "rasterio.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <ogr_srs_api.h>
+
+#include "error.h"
+
+cp_status cp_rio_open(const char *path, GDALDatasetH *out) {
+    *out = NULL;
+    CPLErrorReset();
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds) return cp_fail_gdal(CP_E_IO, "cannot open <%s>", path);
+    if (GDALGetRasterCount(ds) < 1) {
+        GDALClose(ds);
+        return cp_fail(CP_E_FORMAT, "<%s> has no raster band", path);
+    }
+    *out = ds;
+    return CP_OK;
+}
+
+cp_status cp_rio_require_crs(GDALDatasetH ds, const char *path, int projected) {
+    OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
+    if (!srs) return cp_fail(CP_E_CRS, "<%s> has no coordinate reference system", path);
+    if (projected && !OSRIsProjected(srs))
+        return cp_fail(CP_E_CRS,
+                       "<%s> has a geographic coordinate reference system; distances in "
+                       "metres need a projected one (reproject it, e.g. gdalwarp -t_srs)",
+                       path);
+    return CP_OK;
+}
+
+cp_status cp_rio_geo(GDALDatasetH ds, const char *path, cpk_geo *geo) {
+    double gt[6];
+    if (GDALGetGeoTransform(ds, gt) != CE_None)
+        return cp_fail(CP_E_FORMAT, "<%s> has no geotransform", path);
+    if (gt[2] != 0 || gt[4] != 0 || !(gt[1] > 0) || !(gt[5] < 0))
+        return cp_fail(CP_E_FORMAT,
+                       "<%s> is not a north-up grid (rotated or flipped geotransform); "
+                       "warp it first",
+                       path);
+    geo->x0 = gt[0];
+    geo->y0 = gt[3];
+    geo->dx = gt[1];
+    geo->dy = -gt[5];
+    geo->nx = GDALGetRasterXSize(ds);
+    geo->ny = GDALGetRasterYSize(ds);
+    return CP_OK;
+}
+
+cp_status cp_rio_band(GDALDatasetH ds, const char *path, int band, GDALRasterBandH *out,
+                      int *has_nodata, float *nodata) {
+    if (band < 1 || band > GDALGetRasterCount(ds))
+        return cp_fail(CP_E_ARG, "<%s> has no band %d (it has %d)", path, band,
+                       GDALGetRasterCount(ds));
+    GDALRasterBandH b = GDALGetRasterBand(ds, band);
+    int has = 0;
+    double nd = GDALGetRasterNoDataValue(b, &has);
+    *out = b;
+    *has_nodata = has && !isnan(nd);
+    *nodata = *has_nodata ? (float)nd : 0.0f;
+    return CP_OK;
+}
+
+cp_status cp_rio_read_rows(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
+                           float *buf, ptrdiff_t stride) {
+    if (nrows <= 0) return CP_OK;
+    int nx = GDALGetRasterBandXSize(band);
+    CPLErrorReset();
+    CPLErr e = GDALRasterIOEx(band, GF_Read, 0, (int)row0, nx, (int)nrows, buf, nx, (int)nrows,
+                              GDT_Float32, sizeof(float), (GSpacing)stride * sizeof(float), NULL);
+    if (e != CE_None)
+        return cp_fail_gdal(CP_E_IO, "cannot read rows %lld-%lld of <%s>", (long long)row0,
+                            (long long)(row0 + nrows - 1), path);
+    return CP_OK;
+}
+
+static char *dupstr(const char *s) {
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
+}
+
+static void out_free(cp_rio_out *o) {
+    free(o->path);
+    free(o->tmp_path);
+    o->path = o->tmp_path = NULL;
+    o->ds = NULL;
+    o->band = NULL;
+}
+
+cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
+                            GDALDataType type, int has_nodata, double nodata, const char *const *co,
+                            cp_rio_out *out) {
+    memset(out, 0, sizeof *out);
+    if (geo->nx < 1 || geo->ny < 1 || geo->nx > INT32_MAX || geo->ny > INT32_MAX)
+        return cp_fail(CP_E_ARG, "<%s>: grid of %lld x %lld cells cannot be written", path,
+                       (long long)geo->nx, (long long)geo->ny);
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    if (!drv) return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
+    size_t n = strlen(path) + 32;
+    out->path = dupstr(path);
+    out->tmp_path = malloc(n);
+    if (!out->path || !out->tmp_path) {
+        out_free(out);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    snprintf(out->tmp_path, n, "%s.%ld.tmp", path, (long)getpid());
+
+    int is_float = type == GDT_Float32 || type == GDT_Float64;
+    char **opts = NULL;
+    opts = CSLSetNameValue(opts, "TILED", "YES");
+    opts = CSLSetNameValue(opts, "COMPRESS", "DEFLATE");
+    opts = CSLSetNameValue(opts, "ZLEVEL", "1");
+    opts = CSLSetNameValue(opts, "PREDICTOR", is_float ? "3" : "2");
+    opts = CSLSetNameValue(opts, "BIGTIFF", "IF_SAFER");
+    opts = CSLSetNameValue(opts, "NUM_THREADS", "ALL_CPUS");
+    for (size_t k = 0; co && co[k]; ++k) {
+        char *key = NULL;
+        const char *val = CPLParseNameValue(co[k], &key);
+        if (!key || !val) {
+            CPLFree(key);
+            CSLDestroy(opts);
+            out_free(out);
+            return cp_fail(CP_E_ARG, "creation option '%s' is not NAME=VALUE", co[k]);
+        }
+        opts = CSLSetNameValue(opts, key, val);
+        CPLFree(key);
+    }
+    /* A predictor only makes sense with compression; GDAL warns otherwise. */
+    const char *comp = CSLFetchNameValue(opts, "COMPRESS");
+    if (comp && EQUAL(comp, "NONE")) opts = CSLSetNameValue(opts, "PREDICTOR", NULL);
+
+    CPLErrorReset();
+    GDALDatasetH ds =
+        GDALCreate(drv, out->tmp_path, (int)geo->nx, (int)geo->ny, 1, type, (CSLConstList)opts);
+    CSLDestroy(opts);
+    if (!ds) {
+        cp_status s = cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
+        VSIUnlink(out->tmp_path);
+        out_free(out);
+        return s;
+    }
+    double gt[6] = {geo->x0, geo->dx, 0, geo->y0, 0, -geo->dy};
+    GDALSetGeoTransform(ds, gt);
+    if (crs_from) {
+        OGRSpatialReferenceH srs = GDALGetSpatialRef(crs_from);
+        if (srs) GDALSetSpatialRef(ds, srs);
+    }
+    out->ds = ds;
+    out->band = GDALGetRasterBand(ds, 1);
+    if (has_nodata) GDALSetRasterNoDataValue(out->band, nodata);
+    int bx = 0, by = 0;
+    GDALGetBlockSize(out->band, &bx, &by);
+    out->block_rows = by > 0 ? by : 1;
+    out->nx = geo->nx;
+    out->ny = geo->ny;
+    return CP_OK;
+}
+
+cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,
+                           ptrdiff_t stride) {
+    if (nrows <= 0) return CP_OK;
+    CPLErrorReset();
+    CPLErr e = GDALRasterIOEx(o->band, GF_Write, 0, (int)row0, (int)o->nx, (int)nrows, (void *)buf,
+                              (int)o->nx, (int)nrows, GDT_Float32, sizeof(float),
+                              (GSpacing)stride * sizeof(float), NULL);
+    if (e != CE_None) return cp_fail_gdal(CP_E_IO, "cannot write <%s>", o->path);
+    return CP_OK;
+}
+
+cp_status cp_rio_out_commit(cp_rio_out *o) {
+    CPLErrorReset();
+    GDALFlushCache(o->ds);
+    int failed = CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal;
+    GDALClose(o->ds);
+    o->ds = NULL;
+    failed = failed || CPLGetLastErrorType() == CE_Failure;
+    if (failed) {
+        cp_status s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", o->path);
+        cp_rio_out_abort(o);
+        return s;
+    }
+    if (VSIRename(o->tmp_path, o->path) != 0) {
+        cp_status s = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>", o->tmp_path, o->path);
+        cp_rio_out_abort(o);
+        return s;
+    }
+    out_free(o);
+    return CP_OK;
+}
+
+void cp_rio_out_abort(cp_rio_out *o) {
+    if (!o) return;
+    if (o->ds) GDALClose(o->ds);
+    o->ds = NULL;
+    if (o->tmp_path) VSIUnlink(o->tmp_path);
+    out_free(o);
+}
+
+int64_t cp_rio_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row,
+                          int64_t align, int64_t min_rows) {
+    if (bytes_per_row == 0) bytes_per_row = 1;
+    size_t avail = memory_bytes > fixed_bytes ? memory_bytes - fixed_bytes : 0;
+    int64_t rows = (int64_t)(avail / bytes_per_row);
+    if (align > 1 && rows >= align) rows -= rows % align;
+    if (rows < min_rows) rows = min_rows;
+    if (rows < 1) rows = 1;
+    return rows;
+}
+
+cp_status cp_rio_window_init(cp_rio_window *w, int64_t nx, int64_t cap_rows) {
+    memset(w, 0, sizeof *w);
+    if (nx < 1 || cap_rows < 1 || (uint64_t)nx > SIZE_MAX / sizeof(float) / (uint64_t)cap_rows)
+        return cp_fail(CP_E_NOMEM, "a window of %lld x %lld cells is too large", (long long)nx,
+                       (long long)cap_rows);
+    w->buf = malloc(sizeof(float) * (size_t)nx * (size_t)cap_rows);
+    if (!w->buf)
+        return cp_fail(CP_E_NOMEM, "out of memory for a window of %lld x %lld cells", (long long)nx,
+                       (long long)cap_rows);
+    w->nx = nx;
+    w->cap_rows = cap_rows;
+    return CP_OK;
+}
+
+cp_status cp_rio_window_load(cp_rio_window *w, GDALRasterBandH band, const char *path, int64_t v0,
+                             int64_t v1) {
+    if (v1 - v0 > w->cap_rows || v1 < v0) return cp_fail(CP_E_INTERNAL, "window overflow");
+    int64_t keep0 = v0 > w->v0 ? v0 : w->v0, keep1 = v1 < w->v1 ? v1 : w->v1;
+    int64_t first_new = v0;
+    if (keep0 == v0 && keep1 > keep0) { /* the top of the new window is already held */
+        memmove(w->buf, w->buf + (keep0 - w->v0) * w->nx,
+                sizeof(float) * (size_t)((keep1 - keep0) * w->nx));
+        first_new = keep1;
+    }
+    cp_status s = cp_rio_read_rows(band, path, first_new, v1 - first_new,
+                                   w->buf + (first_new - v0) * w->nx, (ptrdiff_t)w->nx);
+    if (s != CP_OK) {
+        w->v0 = w->v1 = 0;
+        return s;
+    }
+    w->v0 = v0;
+    w->v1 = v1;
+    return CP_OK;
+}
+
+void cp_rio_window_free(cp_rio_window *w) {
+    if (!w) return;
+    free(w->buf);
+    memset(w, 0, sizeof *w);
+}
+
+cpk_view_f32 cp_rio_window_view(const cp_rio_window *w, int has_nodata, float nodata) {
+    cpk_view_f32 v = {w->buf, w->nx, w->v1 - w->v0, (ptrdiff_t)w->nx, nodata, has_nodata};
+    return v;
+}
+
+cp_status cp_rio_run_strips(GDALRasterBandH band, const char *path, int has_nodata, float nodata,
+                            int64_t halo, size_t memory_bytes, size_t fixed_bytes, cp_rio_out *out,
+                            cp_rio_strip_fn fn, void *arg, cp_progress_fn progress,
+                            void *progress_arg, int *nstrips) {
+    int64_t nx = out->nx, ny = out->ny;
+    size_t row_bytes = sizeof(float) * (size_t)nx;
+    int64_t rows;
+    if (halo < 0) {
+        double need = 2.0 * (double)row_bytes * (double)ny + (double)fixed_bytes;
+        if (need > (double)memory_bytes)
+            return cp_fail(CP_E_NOMEM,
+                           "the whole grid of <%s> must be in memory: %.0f MB needed, the "
+                           "budget is %.0f MB",
+                           path, need / 1048576.0, (double)memory_bytes / 1048576.0);
+        rows = ny;
+        halo = 0;
+    } else {
+        if (halo > ny) halo = ny;
+        size_t fixed = fixed_bytes + 2 * (size_t)halo * row_bytes;
+        rows = cp_rio_strip_rows(memory_bytes, fixed, 2 * row_bytes, out->block_rows, 1);
+        if (rows > ny) rows = ny;
+    }
+    cp_rio_window win = {0};
+    float *obuf = NULL;
+    cp_status s = cp_rio_window_init(&win, nx, rows + 2 * halo);
+    if (s != CP_OK) return s;
+    obuf = malloc(row_bytes * (size_t)rows);
+    if (!obuf) {
+        s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
+        goto done;
+    }
+    if (progress && !progress(0.0, NULL, progress_arg)) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    int count = 0;
+    for (int64_t a = 0; a < ny; a += rows) {
+        int64_t b = a + rows < ny ? a + rows : ny;
+        int64_t v0 = a - halo > 0 ? a - halo : 0, v1 = b + halo < ny ? b + halo : ny;
+        s = cp_rio_window_load(&win, band, path, v0, v1);
+        if (s != CP_OK) goto done;
+        cpk_view_f32 view = cp_rio_window_view(&win, has_nodata, nodata);
+        cpk_out_f32 o = {obuf, nx, b - a, (ptrdiff_t)nx};
+        cpk_status ks = fn(&view, a - v0, b - v0, &o, arg);
+        if (ks != CPK_OK) {
+            s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", path,
+                        cpk_strerror(ks));
+            goto done;
+        }
+        s = cp_rio_out_write(out, a, b - a, obuf, (ptrdiff_t)nx);
+        if (s != CP_OK) goto done;
+        ++count;
+        if (progress && !progress((double)b / (double)ny, NULL, progress_arg)) {
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
+    }
+    if (nstrips) *nstrips = count;
+done:
+    free(obuf);
+    cp_rio_window_free(&win);
+    return s;
+}

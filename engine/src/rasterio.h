@@ -1,0 +1,100 @@
+/* Internal raster I/O helpers shared by the engine: opening with clear errors, CRS checks,
+ * reading band windows as Float32, and GeoTIFF outputs that appear only when complete.
+ *
+ * Errors follow DESIGN.md §15: "cannot open <path>: <GDAL's reason>" (CP_E_IO), "<path> has
+ * no coordinate reference system" (CP_E_CRS). Nothing here prints or exits. */
+#ifndef CP_RASTERIO_H
+#define CP_RASTERIO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gdal.h>
+
+#include <clearplan/status.h>
+
+#include "cpk/cpk.h"
+
+/* Opens `path` read-only as a raster with at least one band. */
+cp_status cp_rio_open(const char *path, GDALDatasetH *out);
+
+/* CP_E_CRS naming `path` when the dataset has no CRS; when `projected`, also when the CRS is
+ * geographic (distances in metres need a projected CRS). */
+cp_status cp_rio_require_crs(GDALDatasetH ds, const char *path, int projected);
+
+/* The grid of a north-up dataset (no rotation, rows running south). CP_E_FORMAT otherwise. */
+cp_status cp_rio_geo(GDALDatasetH ds, const char *path, cpk_geo *geo);
+
+/* Band `band` (1-based) of `ds`, with its nodata value as a Float32 view would need it. */
+cp_status cp_rio_band(GDALDatasetH ds, const char *path, int band, GDALRasterBandH *out,
+                      int *has_nodata, float *nodata);
+
+/* Reads rows row0..row0+nrows of a band (all columns) as Float32 into buf (row stride
+ * `stride` floats). */
+cp_status cp_rio_read_rows(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
+                           float *buf, ptrdiff_t stride);
+
+/* An output GeoTIFF written under a temporary name in the same folder and renamed to its
+ * final name by cp_rio_out_commit(); cp_rio_out_abort() removes it. */
+typedef struct {
+    GDALDatasetH ds;
+    GDALRasterBandH band;
+    char *path;     /* final name */
+    char *tmp_path; /* name while being written */
+    int64_t nx, ny;
+    int block_rows; /* rows of one block: strips are best multiples of it */
+} cp_rio_out;
+
+/* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): tiled,
+ * DEFLATE-compressed (level 1, predictor for floats), BIGTIFF=IF_SAFER, compressed by all
+ * cores; `co` (NAME=VALUE strings, NULL-terminated, may be NULL) overrides or adds creation
+ * options. `type` is the band type (GDT_Float32 usually); nodata is set when has_nodata. */
+cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
+                            GDALDataType type, int has_nodata, double nodata, const char *const *co,
+                            cp_rio_out *out);
+
+/* Writes rows row0..row0+nrows from a Float32 buffer (converted to the band type). */
+cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,
+                           ptrdiff_t stride);
+
+/* Closes the output and renames it to its final name; on failure removes it. */
+cp_status cp_rio_out_commit(cp_rio_out *o);
+
+/* Closes and removes a partial output. Safe on a zeroed or already finished struct. */
+void cp_rio_out_abort(cp_rio_out *o);
+
+/* A sliding window of band rows v0..v1 (a strip plus its halo) in one buffer of `cap_rows`
+ * rows of nx floats. Moving it down reuses the rows it already holds and reads the rest. */
+typedef struct {
+    float *buf;
+    int64_t nx, cap_rows;
+    int64_t v0, v1; /* rows held; v0 == v1 when empty */
+} cp_rio_window;
+
+cp_status cp_rio_window_init(cp_rio_window *w, int64_t nx, int64_t cap_rows);
+cp_status cp_rio_window_load(cp_rio_window *w, GDALRasterBandH band, const char *path, int64_t v0,
+                             int64_t v1);
+void cp_rio_window_free(cp_rio_window *w);
+/* The window as a kernel view. */
+cpk_view_f32 cp_rio_window_view(const cp_rio_window *w, int has_nodata, float nodata);
+
+/* Computes an output from a band strip by strip. `fn` fills out rows row0..row1 of the view
+ * (a strip plus `halo` rows each side, clipped to the grid). halo < 0 means the operation
+ * needs the whole grid in one view: then the grid must fit in `memory_bytes`, or CP_E_NOMEM
+ * says how much it needs. `fixed_bytes` is the kernel's scratch, whatever the strip.
+ * Progress goes from 0 to 1 from this (the calling) thread; a 0 return stops with
+ * CP_E_INTERRUPTED. The output is written but not committed. */
+typedef cpk_status (*cp_rio_strip_fn)(const cpk_view_f32 *in, int64_t row0, int64_t row1,
+                                      const cpk_out_f32 *out, void *arg);
+cp_status cp_rio_run_strips(GDALRasterBandH band, const char *path, int has_nodata, float nodata,
+                            int64_t halo, size_t memory_bytes, size_t fixed_bytes, cp_rio_out *out,
+                            cp_rio_strip_fn fn, void *arg, cp_progress_fn progress,
+                            void *progress_arg, int *nstrips);
+
+/* Rows of a strip under `memory_bytes` when each strip row costs `bytes_per_row` and a fixed
+ * `fixed_bytes` is needed anyway; rounded down to a multiple of `align` rows when that leaves
+ * at least one multiple, and at least `min_rows`. */
+int64_t cp_rio_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row,
+                          int64_t align, int64_t min_rows);
+
+#endif

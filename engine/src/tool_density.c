@@ -1,0 +1,228 @@
+/* clearplan density: quartic kernel density of points on a template grid (tools.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_error.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include <clearplan/tools.h>
+
+#include "cpk/density.h"
+#include "error.h"
+#include "rasterio.h"
+
+typedef struct {
+    double *x, *y, *w;
+    size_t n, cap;
+} point_buf;
+
+static int push(point_buf *p, double x, double y, double w) {
+    if (p->n == p->cap) {
+        size_t cap = p->cap ? p->cap * 2 : 1024;
+        double *nx = realloc(p->x, cap * sizeof(double));
+        if (nx) p->x = nx;
+        double *ny = realloc(p->y, cap * sizeof(double));
+        if (ny) p->y = ny;
+        double *nw = realloc(p->w, cap * sizeof(double));
+        if (nw) p->w = nw;
+        if (!nx || !ny || !nw) return 0;
+        p->cap = cap;
+    }
+    p->x[p->n] = x;
+    p->y[p->n] = y;
+    p->w[p->n] = w;
+    p->n++;
+    return 1;
+}
+
+/* Reads the points (and multipoint parts) of a layer with their weights, in the layer's
+ * CRS. Null/empty geometries and null weights are counted in *skipped. */
+static cp_status read_points(const char *path, OGRLayerH layer, const char *lname,
+                             const char *weight_field, point_buf *pts, long long *skipped) {
+    int wi = -1;
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    if (weight_field) {
+        wi = OGR_FD_GetFieldIndex(defn, weight_field);
+        if (wi < 0)
+            return cp_fail(CP_E_FORMAT, "<%s>: layer <%s> has no field <%s>", path, lname,
+                           weight_field);
+        OGRFieldType ft = OGR_Fld_GetType(OGR_FD_GetFieldDefn(defn, wi));
+        if (ft != OFTInteger && ft != OFTInteger64 && ft != OFTReal)
+            return cp_fail(CP_E_FORMAT, "<%s>: weight field <%s> is not numeric", path,
+                           weight_field);
+    }
+    long long features = 0;
+    OGR_L_ResetReading(layer);
+    OGRFeatureH f;
+    cp_status s = CP_OK;
+    while ((f = OGR_L_GetNextFeature(layer)) != NULL) {
+        ++features;
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        double w = 1.0;
+        if (wi >= 0) {
+            if (!OGR_F_IsFieldSetAndNotNull(f, wi)) {
+                ++*skipped;
+                OGR_F_Destroy(f);
+                continue;
+            }
+            w = OGR_F_GetFieldAsDouble(f, wi);
+        }
+        if (!g || OGR_G_IsEmpty(g)) {
+            ++*skipped;
+        } else {
+            OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
+            if (t == wkbPoint) {
+                if (!push(pts, OGR_G_GetX(g, 0), OGR_G_GetY(g, 0), w))
+                    s = cp_fail(CP_E_NOMEM, "out of memory for points");
+            } else if (t == wkbMultiPoint) {
+                for (int k = 0; k < OGR_G_GetGeometryCount(g) && s == CP_OK; ++k) {
+                    OGRGeometryH part = OGR_G_GetGeometryRef(g, k);
+                    if (OGR_G_IsEmpty(part)) continue;
+                    if (!push(pts, OGR_G_GetX(part, 0), OGR_G_GetY(part, 0), w))
+                        s = cp_fail(CP_E_NOMEM, "out of memory for points");
+                }
+            } else {
+                s = cp_fail(CP_E_GEOMETRY, "<%s>: feature %lld of layer <%s> is a %s, not a point",
+                            path, (long long)OGR_F_GetFID(f), lname, OGRGeometryTypeToName(t));
+            }
+        }
+        OGR_F_Destroy(f);
+        if (s != CP_OK) return s;
+    }
+    if (features == 0) return cp_fail(CP_E_FORMAT, "<%s>: layer <%s> is empty", path, lname);
+    if (pts->n == 0)
+        return cp_fail(CP_E_FORMAT, "<%s>: layer <%s> has no usable points (%lld skipped)", path,
+                       lname, *skipped);
+    return CP_OK;
+}
+
+cp_status cp_tool_density(const char *points_path, const char *out_path,
+                          const cp_density_options *opt, cp_progress_fn progress,
+                          void *progress_arg, cp_tool_result *result) {
+    if (!points_path || !out_path || !opt || !opt->like_path)
+        return cp_fail(CP_E_ARG, "missing argument");
+    if (!(opt->bandwidth_m > 0) || !isfinite(opt->bandwidth_m))
+        return cp_fail(CP_E_ARG, "bandwidth must be a positive number, got %g", opt->bandwidth_m);
+    GDALDatasetH grid = NULL, vds = NULL;
+    OGRSpatialReferenceH src_srs = NULL, dst_srs = NULL;
+    OGRCoordinateTransformationH ct = NULL;
+    point_buf pts = {0};
+    float *obuf = NULL;
+    cp_rio_out out = {0};
+    long long skipped = 0;
+    cpk_geo geo;
+    cp_status s = cp_rio_open(opt->like_path, &grid);
+    if (s == CP_OK) s = cp_rio_require_crs(grid, opt->like_path, 1);
+    if (s == CP_OK) s = cp_rio_geo(grid, opt->like_path, &geo);
+    if (s != CP_OK) goto done;
+
+    CPLErrorReset();
+    vds = GDALOpenEx(points_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!vds) {
+        s = cp_fail_gdal(CP_E_IO, "cannot open <%s>", points_path);
+        goto done;
+    }
+    OGRLayerH layer = opt->layer
+                          ? GDALDatasetGetLayerByName(vds, opt->layer)
+                          : (GDALDatasetGetLayerCount(vds) ? GDALDatasetGetLayer(vds, 0) : NULL);
+    if (!layer) {
+        s = opt->layer ? cp_fail(CP_E_FORMAT, "<%s> has no layer <%s>", points_path, opt->layer)
+                       : cp_fail(CP_E_FORMAT, "<%s> has no vector layer", points_path);
+        goto done;
+    }
+    const char *lname = OGR_L_GetName(layer);
+    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(layer);
+    if (!lsrs) {
+        s = cp_fail(CP_E_CRS, "<%s> (layer <%s>) has no coordinate reference system", points_path,
+                    lname);
+        goto done;
+    }
+    s = read_points(points_path, layer, lname, opt->weight_field, &pts, &skipped);
+    if (s != CP_OK) goto done;
+
+    /* Into the grid's CRS, x = easting, y = northing whatever the CRS's axis order. */
+    src_srs = OSRClone(lsrs);
+    dst_srs = OSRClone(GDALGetSpatialRef(grid));
+    OSRSetAxisMappingStrategy(src_srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
+    if (!OSRIsSame(src_srs, dst_srs)) {
+        CPLErrorReset();
+        ct = OCTNewCoordinateTransformation(src_srs, dst_srs);
+        if (!ct) {
+            s = cp_fail_gdal(CP_E_CRS, "cannot transform <%s> to the CRS of <%s>", points_path,
+                             opt->like_path);
+            goto done;
+        }
+        int *ok = malloc(sizeof(int) * (pts.n ? pts.n : 1));
+        if (!ok) {
+            s = cp_fail(CP_E_NOMEM, "out of memory");
+            goto done;
+        }
+        int all = OCTTransformEx(ct, (int)pts.n, pts.x, pts.y, NULL, ok);
+        for (size_t k = 0; k < pts.n; ++k)
+            if (!ok[k]) pts.x[k] = NAN, all = 0; /* ignored by the kernel */
+        free(ok);
+        (void)all;
+    }
+
+    s = cp_rio_out_create(out_path, &geo, grid, GDT_Float32, 0, 0, opt->common.creation_options,
+                          &out);
+    if (s != CP_OK) goto done;
+    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    size_t fixed = pts.n * 16 * sizeof(size_t);
+    int64_t rows =
+        cp_rio_strip_rows(budget, fixed, sizeof(float) * (size_t)geo.nx, out.block_rows, 1);
+    if (rows > geo.ny) rows = geo.ny;
+    obuf = malloc(sizeof(float) * (size_t)geo.nx * (size_t)rows);
+    if (!obuf) {
+        s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
+        goto done;
+    }
+    if (progress && !progress(0.0, NULL, progress_arg)) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    cpk_points cp = {pts.x, pts.y, pts.w, pts.n};
+    int strips = 0;
+    for (int64_t a = 0; a < geo.ny; a += rows) {
+        int64_t b = a + rows < geo.ny ? a + rows : geo.ny;
+        cpk_out_f32 o = {obuf, geo.nx, b - a, (ptrdiff_t)geo.nx};
+        cpk_status ks =
+            cpk_density_quartic_f32(&cp, &geo, opt->bandwidth_m, a, b, &o, opt->common.threads);
+        if (ks != CPK_OK) {
+            s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "density: %s",
+                        cpk_strerror(ks));
+            goto done;
+        }
+        s = cp_rio_out_write(&out, a, b - a, obuf, (ptrdiff_t)geo.nx);
+        if (s != CP_OK) goto done;
+        ++strips;
+        if (progress && !progress((double)b / (double)geo.ny, NULL, progress_arg)) {
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
+    }
+    s = cp_rio_out_commit(&out);
+    if (s == CP_OK && result) {
+        memset(result, 0, sizeof *result);
+        result->cells = (long long)(geo.nx * geo.ny);
+        result->points_used = (long long)pts.n;
+        result->points_skipped = skipped;
+        result->strips = strips;
+    }
+done:
+    cp_rio_out_abort(&out);
+    free(obuf);
+    free(pts.x);
+    free(pts.y);
+    free(pts.w);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    if (src_srs) OSRRelease(src_srs);
+    if (dst_srs) OSRRelease(dst_srs);
+    if (vds) GDALClose(vds);
+    if (grid) GDALClose(grid);
+    return s;
+}

@@ -1,0 +1,68 @@
+/* clearplan focal-sum: disk focal sum of a raster (tools.h). */
+#include <math.h>
+#include <string.h>
+
+#include <gdal.h>
+
+#include <clearplan/tools.h>
+
+#include "cpk/focal.h"
+#include "error.h"
+#include "rasterio.h"
+
+typedef struct {
+    double dx, dy, radius_m;
+    int threads;
+} focal_arg;
+
+static cpk_status focal_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
+                              const cpk_out_f32 *out, void *arg) {
+    const focal_arg *f = arg;
+    return cpk_focal_sum_disk_f32(in, f->dx, f->dy, f->radius_m, row0, row1, out, f->threads);
+}
+
+cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
+                            const cp_focal_sum_options *opt, cp_progress_fn progress,
+                            void *progress_arg, cp_tool_result *result) {
+    if (!in_path || !out_path || !opt) return cp_fail(CP_E_ARG, "missing argument");
+    if (!(opt->radius_m >= 0) || !isfinite(opt->radius_m))
+        return cp_fail(CP_E_ARG, "radius must be a finite number >= 0, got %g", opt->radius_m);
+    GDALDatasetH ds = NULL;
+    cp_rio_out out = {0};
+    cp_status s = cp_rio_open(in_path, &ds);
+    if (s != CP_OK) return s;
+    GDALRasterBandH band;
+    int has_nd;
+    float nd;
+    cpk_geo geo;
+    s = cp_rio_band(ds, in_path, opt->band ? opt->band : 1, &band, &has_nd, &nd);
+    if (s == CP_OK) s = cp_rio_require_crs(ds, in_path, 1);
+    if (s == CP_OK) s = cp_rio_geo(ds, in_path, &geo);
+    if (s != CP_OK) goto done;
+    focal_arg fa = {geo.dx, geo.dy, opt->radius_m, opt->common.threads};
+    int64_t halo = cpk_focal_disk_halo(geo.dy, opt->radius_m);
+    if (halo < 0) {
+        s = cp_fail(CP_E_ARG, "invalid radius %g", opt->radius_m);
+        goto done;
+    }
+    s = cp_rio_out_create(out_path, &geo, ds, GDT_Float32, 0, 0, opt->common.creation_options,
+                          &out);
+    if (s != CP_OK) goto done;
+    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    int threads = cpk_threads(opt->common.threads);
+    int64_t ring = 2 * (halo < geo.ny ? halo : geo.ny) + 1;
+    size_t fixed = (size_t)threads * ((size_t)ring * (size_t)(geo.nx + 1) + (size_t)geo.nx) * 8;
+    int strips = 0;
+    s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, focal_strip, &fa,
+                          progress, progress_arg, &strips);
+    if (s == CP_OK) s = cp_rio_out_commit(&out);
+    if (s == CP_OK && result) {
+        memset(result, 0, sizeof *result);
+        result->cells = (long long)(geo.nx * geo.ny);
+        result->strips = strips;
+    }
+done:
+    cp_rio_out_abort(&out);
+    if (ds) GDALClose(ds);
+    return s;
+}

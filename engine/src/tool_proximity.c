@@ -1,0 +1,113 @@
+/* clearplan proximity: exact distance to the nearest source cell (tools.h). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_error.h>
+#include <gdal.h>
+
+#include <clearplan/tools.h>
+
+#include "cpk/edt.h"
+#include "error.h"
+#include "rasterio.h"
+
+cp_proximity_options cp_proximity_defaults(void) {
+    cp_proximity_options o;
+    memset(&o, 0, sizeof o);
+    o.band = 1;
+    o.max_dist = INFINITY;
+    o.nodata = 65535;
+    return o;
+}
+
+typedef struct {
+    cpk_sources src;
+    double dx, dy, max_dist;
+    float fill;
+    int threads;
+} prox_arg;
+
+static cpk_status prox_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
+                             const cpk_out_f32 *out, void *arg) {
+    const prox_arg *p = arg;
+    return cpk_edt_f32(in, &p->src, p->dx, p->dy, p->max_dist, p->fill, row0, row1, out,
+                       p->threads);
+}
+
+cp_status cp_tool_proximity(const char *in_path, const char *out_path,
+                            const cp_proximity_options *opt, cp_progress_fn progress,
+                            void *progress_arg, cp_tool_result *result) {
+    cp_proximity_options def = cp_proximity_defaults();
+    if (!opt) opt = &def;
+    if (!in_path || !out_path) return cp_fail(CP_E_ARG, "missing input or output path");
+    if (!(opt->max_dist > 0) && !isinf(opt->max_dist))
+        return cp_fail(CP_E_ARG, "maximum distance must be positive, got %g", opt->max_dist);
+    if (opt->nvalues && !opt->values) return cp_fail(CP_E_ARG, "source values missing");
+    GDALDataType type = GDT_Float32;
+    if (opt->output_type) {
+        type = GDALGetDataTypeByName(opt->output_type);
+        if (type == GDT_Unknown)
+            return cp_fail(CP_E_ARG, "unknown output type '%s'", opt->output_type);
+    }
+    GDALDatasetH ds = NULL;
+    float *values = NULL;
+    cp_rio_out out = {0};
+    cp_status s = cp_rio_open(in_path, &ds);
+    if (s != CP_OK) return s;
+    GDALRasterBandH band;
+    int has_nd;
+    float nd;
+    s = cp_rio_band(ds, in_path, opt->band ? opt->band : 1, &band, &has_nd, &nd);
+    if (s != CP_OK) goto done;
+    cpk_geo geo;
+    if (opt->geo_units) {
+        s = cp_rio_require_crs(ds, in_path, 0);
+        if (s == CP_OK) s = cp_rio_geo(ds, in_path, &geo);
+        if (s != CP_OK) goto done;
+    } else if (cp_rio_geo(ds, in_path, &geo) != CP_OK) {
+        /* distances in cells need no georeferencing */
+        geo = (cpk_geo){0, 0, 1, 1, GDALGetRasterXSize(ds), GDALGetRasterYSize(ds)};
+    }
+    prox_arg pa = {{CPK_SOURCE_NONZERO, 0, NULL, 0}, 1, 1, opt->max_dist, 0, opt->common.threads};
+    if (opt->geo_units) pa.dx = geo.dx, pa.dy = geo.dy;
+    pa.fill = (float)(opt->has_nodata ? opt->nodata : 65535.0);
+    if (opt->nvalues) {
+        values = malloc(sizeof(float) * opt->nvalues);
+        if (!values) {
+            s = cp_fail(CP_E_NOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t k = 0; k < opt->nvalues; ++k) values[k] = (float)opt->values[k];
+        pa.src = (cpk_sources){CPK_SOURCE_VALUES, 0, values, opt->nvalues};
+    }
+    int64_t halo = isinf(opt->max_dist) ? -1 : cpk_edt_halo(pa.dy, opt->max_dist);
+    if (!isinf(opt->max_dist) && halo < 0) {
+        s = cp_fail(CP_E_ARG, "invalid maximum distance %g", opt->max_dist);
+        goto done;
+    }
+    s = cp_rio_out_create(out_path, &geo, ds, type, 1, opt->has_nodata ? opt->nodata : 65535.0,
+                          opt->common.creation_options, &out);
+    if (s != CP_OK) goto done;
+    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    int threads = cpk_threads(opt->common.threads);
+    size_t fixed = (size_t)geo.nx * 40 * (size_t)threads;
+    int strips = 0;
+    s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, prox_strip, &pa,
+                          progress, progress_arg, &strips);
+    if (s == CP_E_NOMEM && halo < 0)
+        cp_fail_prefix(s,
+                       "without a maximum distance (--max-dist) the distance transform "
+                       "needs the whole grid; give one or raise --memory");
+    if (s == CP_OK) s = cp_rio_out_commit(&out);
+    if (s == CP_OK && result) {
+        memset(result, 0, sizeof *result);
+        result->cells = (long long)(geo.nx * geo.ny);
+        result->strips = strips;
+    }
+done:
+    cp_rio_out_abort(&out);
+    free(values);
+    if (ds) GDALClose(ds);
+    return s;
+}
