@@ -124,7 +124,7 @@ typedef struct {
     const char *reason;
     const unsigned char *wkb; /* optional */
     size_t wkb_len;
-} cp_rejected;
+} cp_plan_rejected;
 
 typedef struct {
     const cp_plan_column *columns; /* extra columns of cp_hazard.extra */
@@ -297,7 +297,7 @@ typedef struct {
  * start, end, ...) are dropped; every other column is carried as an extra column. `layer`
  * NULL = `hazards` if present, else the first layer. Errors (CP_E_IO, CP_E_FORMAT) name the
  * file and, for bad values, the row and the hazard. */
-cp_status cp_hazards_read(const char *path, const char *layer, cp_hazard_table **out);
+cp_status cp_hazard_table_read(const char *path, const char *layer, cp_hazard_table **out);
 void cp_hazard_table_free(cp_hazard_table *t);
 
 /* ---- outputs ---- */
@@ -317,8 +317,8 @@ typedef struct {
 } cp_report_info;
 
 typedef struct {
-    const char *crs_wkt;         /* CRS of the geometries (WKT, or "EPSG:n"); NULL = none */
-    const cp_rejected *rejected; /* caller's rejected rows */
+    const char *crs_wkt;              /* CRS of the geometries (WKT, or "EPSG:n"); NULL = none */
+    const cp_plan_rejected *rejected; /* caller's rejected rows */
     size_t nrejected;
     const cp_report_info *report; /* NULL = no report.html */
     int no_gpkg;                  /* skip plan.gpkg */
@@ -329,10 +329,10 @@ typedef struct {
 cp_status cp_plan_write_csv(const cp_plan *plan, const char *path); /* plan.csv */
 cp_status cp_plan_write_milestones_csv(const cp_plan *plan, const char *path);
 cp_status cp_plan_write_packages_csv(const cp_plan *plan, const char *path);
-cp_status cp_plan_write_rejected_csv(const cp_plan *plan, const cp_rejected *rejected,
+cp_status cp_plan_write_rejected_csv(const cp_plan *plan, const cp_plan_rejected *rejected,
                                      size_t nrejected, const char *path);
 cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
-                             const cp_rejected *rejected, size_t nrejected);
+                             const cp_plan_rejected *rejected, size_t nrejected);
 cp_status cp_plan_write_report(const cp_plan *plan, const cp_report_info *info, const char *path);
 /* All of the above into `dir` under their standard names. */
 cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o);
