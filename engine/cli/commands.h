@@ -12,6 +12,7 @@ int cmd_validate(int argc, char **argv);
 int cmd_proximity(int argc, char **argv);
 int cmd_focal_sum(int argc, char **argv);
 int cmd_density(int argc, char **argv);
+int cmd_zonal(int argc, char **argv);
 
 /* Shared CLI helpers (cli.c). */
 

@@ -18,6 +18,7 @@ static const command commands[] = {
     {"proximity", cmd_proximity, "exact distance to the nearest source cell (gdal_proximity)"},
     {"focal-sum", cmd_focal_sum, "sum of a raster within a radius (a disk) of each cell"},
     {"density", cmd_density, "quartic kernel density of points, per km²"},
+    {"zonal", cmd_zonal, "exact zonal statistics of polygons over a raster, to CSV"},
 };
 
 static void usage(FILE *f) {
