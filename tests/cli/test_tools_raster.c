@@ -1,0 +1,422 @@
+/* clearplan proximity / focal-sum / density: outputs against the kernels and gdal_proximity,
+ * exit codes and messages for bad input, no partial outputs. */
+#include "cp_test.h"
+
+#include <math.h>
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include "cpk/density.h"
+#include "cpk/edt.h"
+#include "cpk/focal.h"
+
+static char dir[1024];
+
+static uint64_t rng_state = 88172645463325252ull;
+static double rnd01(void) {
+    rng_state ^= rng_state << 13;
+    rng_state ^= rng_state >> 7;
+    rng_state ^= rng_state << 17;
+    return (double)(rng_state >> 11) / 9007199254740992.0;
+}
+
+/* Writes a Float32 GeoTIFF; epsg 0 leaves it without a CRS. */
+static void write_tif(const char *path, const float *data, int nx, int ny, double x0, double y0,
+                      double dx, double dy, int epsg, int has_nodata, double nodata) {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, nx, ny, 1, GDT_Float32, NULL);
+    assert_non_null(ds);
+    double gt[6] = {x0, dx, 0, y0, 0, -dy};
+    GDALSetGeoTransform(ds, gt);
+    if (epsg) {
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, epsg);
+        GDALSetSpatialRef(ds, srs);
+        OSRDestroySpatialReference(srs);
+    }
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    if (has_nodata) GDALSetRasterNoDataValue(b, nodata);
+    assert_int_equal(
+        GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)data, nx, ny, GDT_Float32, 0, 0), CE_None);
+    GDALClose(ds);
+}
+
+static float *read_tif(const char *path, int *nx, int *ny) {
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    if (!ds) {
+        print_error("cannot open %s\n", path);
+        fail();
+    }
+    *nx = GDALGetRasterXSize(ds);
+    *ny = GDALGetRasterYSize(ds);
+    float *buf = malloc(sizeof(float) * (size_t)(*nx) * (size_t)(*ny));
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, *nx, *ny, buf, *nx, *ny,
+                                  GDT_Float32, 0, 0),
+                     CE_None);
+    GDALClose(ds);
+    return buf;
+}
+
+/* No "*.tmp" left in the test folder. */
+static void assert_no_tmp(void) {
+    char *out = NULL;
+    cpt_sh(&out, NULL, "ls '%s'", dir);
+    if (strstr(out, ".tmp")) {
+        print_error("temporary files left behind:\n%s\n", out);
+        fail();
+    }
+    free(out);
+}
+
+static int setup(void **state) {
+    (void)state;
+    GDALAllRegister();
+    cpt_tmpdir("tools_raster", dir, sizeof dir);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    cpt_rmtree(dir);
+    return 0;
+}
+
+enum { NX = 173, NY = 131 };
+
+static float *sources_grid(void) {
+    float *g = malloc(sizeof(float) * NX * NY);
+    for (int k = 0; k < NX * NY; ++k) {
+        double u = rnd01();
+        g[k] = u < 0.003 ? 7.0f : u < 0.006 ? 3.0f : u < 0.02 ? -1.0f : 0.0f;
+    }
+    return g;
+}
+
+static void test_tools_proximity_matches_kernel(void **state) {
+    (void)state;
+    float *g = sources_grid();
+    char in[1200], out[1200];
+    snprintf(in, sizeof in, "%s/src.tif", dir);
+    write_tif(in, g, NX, NY, 500000, 4000000, 30, 20, 32618, 1, -1);
+    cpk_view_f32 v = {g, NX, NY, NX, -1.0f, 1};
+    float *want = malloc(sizeof(float) * NX * NY);
+    cpk_out_f32 o = {want, NX, NY, NX};
+    const char *runs[] = {"--distunits geo", "-distunits GEO -j 1", "--distunits=geo -j 2",
+                          "--distunits geo --memory 1 -j 3"};
+    cpk_sources all = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    assert_int_equal(cpk_edt_f32(&v, &all, 30, 20, INFINITY, 65535, 0, NY, &o, 1), CPK_OK);
+    for (size_t r = 0; r < 3; ++r) {
+        snprintf(out, sizeof out, "%s/prox%zu.tif", dir, r);
+        char *err = NULL;
+        int rc = cpt_sh(NULL, &err, "'%s' proximity '%s' '%s' -q %s", cpt_bin(), in, out, runs[r]);
+        if (rc) print_error("%s\n", err);
+        assert_int_equal(rc, 0);
+        free(err);
+        int nx, ny;
+        float *got = read_tif(out, &nx, &ny);
+        assert_int_equal(nx, NX);
+        assert_int_equal(ny, NY);
+        assert_memory_equal(got, want, sizeof(float) * NX * NY);
+        free(got);
+    }
+    /* values list, max distance, strips under a tiny memory budget, 3 threads */
+    float vals[1] = {7};
+    cpk_sources seven = {CPK_SOURCE_VALUES, 0, vals, 1};
+    assert_int_equal(cpk_edt_f32(&v, &seven, 1, 1, 12.5, -9, 0, NY, &o, 1), CPK_OK);
+    snprintf(out, sizeof out, "%s/prox_values.tif", dir);
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "'%s' proximity '%s' '%s' -q -values 7 -maxdist 12.5 -nodata -9 "
+                            "--memory 1 -j 3 -co COMPRESS=NONE",
+                            cpt_bin(), in, out),
+                     0);
+    int nx, ny;
+    float *got = read_tif(out, &nx, &ny);
+    assert_memory_equal(got, want, sizeof(float) * NX * NY);
+    free(got);
+    assert_no_tmp();
+    free(want);
+    free(g);
+}
+
+/* Sources on whole columns: gdal_proximity.py is exact there (distances along rows). */
+static void test_tools_proximity_matches_gdal_proximity(void **state) {
+    (void)state;
+    if (cpt_sh(NULL, NULL, "command -v gdal_proximity.py") != 0) skip();
+    float *g = calloc(NX * NY, sizeof(float));
+    for (int j = 0; j < NY; ++j) g[j * NX + 40] = g[j * NX + 120] = 1;
+    char in[1200], a[1200], b[1200];
+    snprintf(in, sizeof in, "%s/cols.tif", dir);
+    snprintf(a, sizeof a, "%s/cols_cp.tif", dir);
+    snprintf(b, sizeof b, "%s/cols_gdal.tif", dir);
+    write_tif(in, g, NX, NY, 0, 1000, 10, 10, 32618, 0, 0);
+    assert_int_equal(cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -distunits GEO -maxdist 300",
+                            cpt_bin(), in, a),
+                     0);
+    assert_int_equal(
+        cpt_sh(NULL, NULL, "gdal_proximity.py -q '%s' '%s' -distunits GEO -maxdist 300", in, b), 0);
+    int nx, ny;
+    float *x = read_tif(a, &nx, &ny), *y = read_tif(b, &nx, &ny);
+    assert_memory_equal(x, y, sizeof(float) * NX * NY);
+    free(x);
+    free(y);
+    free(g);
+}
+
+static void test_tools_focal_sum_matches_kernel(void **state) {
+    (void)state;
+    float *g = malloc(sizeof(float) * NX * NY);
+    for (int k = 0; k < NX * NY; ++k) g[k] = rnd01() < 0.05 ? -9999.0f : (float)(int)(rnd01() * 50);
+    char in[1200], out[1200];
+    snprintf(in, sizeof in, "%s/pop.tif", dir);
+    write_tif(in, g, NX, NY, 300000, 2000000, 30, 25, 32618, 1, -9999);
+    cpk_view_f32 v = {g, NX, NY, NX, -9999.0f, 1};
+    float *want = malloc(sizeof(float) * NX * NY);
+    cpk_out_f32 o = {want, NX, NY, NX};
+    assert_int_equal(cpk_focal_sum_disk_f32(&v, 30, 25, 310, 0, NY, &o, 1), CPK_OK);
+    const char *runs[] = {"-j 1", "-j 2 --memory 1", "-j 3 --memory 1 --co COMPRESS=LZW"};
+    for (size_t r = 0; r < 3; ++r) {
+        snprintf(out, sizeof out, "%s/fs%zu.tif", dir, r);
+        assert_int_equal(cpt_sh(NULL, NULL, "'%s' focal-sum '%s' '%s' --radius-m 310 -q %s",
+                                cpt_bin(), in, out, runs[r]),
+                         0);
+        int nx, ny;
+        float *got = read_tif(out, &nx, &ny);
+        assert_memory_equal(got, want, sizeof(float) * NX * NY);
+        free(got);
+    }
+    /* brute-force spot check of one cell (integers: exact) */
+    int ci = 17, cj = 100;
+    double s = 0;
+    for (int j = 0; j < NY; ++j)
+        for (int i = 0; i < NX; ++i) {
+            double a = (double)(i - ci) * 30, b = (double)(j - cj) * 25;
+            if (a * a + b * b <= 310.0 * 310.0 && g[j * NX + i] != -9999.0f) s += g[j * NX + i];
+        }
+    assert_true(want[cj * NX + ci] == (float)s);
+    assert_no_tmp();
+    free(want);
+    free(g);
+}
+
+static void write_points_fmt(const char *fmt, const char *path, const char *layer, int epsg,
+                             const double *lon, const double *lat, const double *w, int n) {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName(fmt), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    OGRSpatialReferenceH srs = NULL;
+    if (epsg) {
+        srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, epsg);
+    }
+    OGRLayerH l = GDALDatasetCreateLayer(ds, layer, srs, wkbPoint, NULL);
+    assert_non_null(l);
+    OGRFieldDefnH fd = OGR_Fld_Create("confidence", OFTReal);
+    OGR_L_CreateField(l, fd, 1);
+    OGR_Fld_Destroy(fd);
+    for (int k = 0; k < n; ++k) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+        OGRGeometryH p = OGR_G_CreateGeometry(wkbPoint);
+        OGR_G_SetPoint_2D(p, 0, lon[k], lat[k]);
+        OGR_F_SetGeometryDirectly(f, p);
+        OGR_F_SetFieldDouble(f, 0, w[k]);
+        assert_int_equal(OGR_L_CreateFeature(l, f), OGRERR_NONE);
+        OGR_F_Destroy(f);
+    }
+    if (srs) OSRDestroySpatialReference(srs);
+    GDALClose(ds);
+}
+
+static void write_points(const char *path, const char *layer, int epsg, const double *lon,
+                         const double *lat, const double *w, int n) {
+    write_points_fmt("GPKG", path, layer, epsg, lon, lat, w, n);
+}
+
+static void test_tools_density_matches_kernel(void **state) {
+    (void)state;
+    /* grid in UTM 18N, points in lon/lat (EPSG:4326: latitude first in its official order) */
+    enum { N = 60 };
+    double lon[N], lat[N], w[N], x[N], y[N];
+    for (int k = 0; k < N; ++k) {
+        lon[k] = -75.0 + 0.05 * rnd01();
+        lat[k] = 5.0 + 0.04 * rnd01();
+        w[k] = 0.5 + rnd01();
+    }
+    char grid[1200], pts[1200], out[1200];
+    snprintf(grid, sizeof grid, "%s/grid.tif", dir);
+    snprintf(pts, sizeof pts, "%s/reports.gpkg", dir);
+    write_points(pts, "reports", 4326, lon, lat, w, N);
+    /* where the points land in UTM, with traditional GIS order */
+    OGRSpatialReferenceH s = OSRNewSpatialReference(NULL), d = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(s, 4326);
+    OSRImportFromEPSG(d, 32618);
+    OSRSetAxisMappingStrategy(s, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRSetAxisMappingStrategy(d, OAMS_TRADITIONAL_GIS_ORDER);
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(s, d);
+    memcpy(x, lon, sizeof x);
+    memcpy(y, lat, sizeof y);
+    assert_true(OCTTransform(ct, N, x, y, NULL));
+    OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(s);
+    OSRDestroySpatialReference(d);
+    double x0 = 500000 - 3000, y0 = 560000; /* the points lie around x 500-505 km, y 553 km */
+    float *zero = calloc(NX * NY, sizeof(float));
+    write_tif(grid, zero, NX, NY, x0, y0, 40, 60, 32618, 0, 0);
+    cpk_geo geo = {x0, y0, 40, 60, NX, NY};
+    float *want = malloc(sizeof(float) * NX * NY);
+    cpk_out_f32 o = {want, NX, NY, NX};
+    cpk_points cp = {x, y, w, N};
+    assert_int_equal(cpk_density_quartic_f32(&cp, &geo, 1500, 0, NY, &o, 1), CPK_OK);
+    double sum = 0;
+    for (int k = 0; k < NX * NY; ++k) sum += want[k];
+    assert_true(sum > 0);
+    snprintf(out, sizeof out, "%s/density.tif", dir);
+    char *err = NULL;
+    int rc = cpt_sh(NULL, &err,
+                    "'%s' density '%s' '%s' --like '%s' --bandwidth-m 1500 --weight confidence "
+                    "--layer reports -j 3 --memory 1",
+                    cpt_bin(), pts, out, grid);
+    if (rc) print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(err, "60 points used, 0 skipped");
+    free(err);
+    int nx, ny;
+    float *got = read_tif(out, &nx, &ny);
+    assert_memory_equal(got, want, sizeof(float) * NX * NY);
+    free(got);
+    free(want);
+    free(zero);
+    assert_no_tmp();
+}
+
+static void test_tools_bad_input(void **state) {
+    (void)state;
+    char *err = NULL, out[1200], nocrs[1200], src[1200], empty[1200];
+    snprintf(out, sizeof out, "%s/never.tif", dir);
+    snprintf(nocrs, sizeof nocrs, "%s/nocrs.tif", dir);
+    snprintf(src, sizeof src, "%s/src.tif", dir);
+    snprintf(empty, sizeof empty, "%s/empty.gpkg", dir);
+    float one[4] = {1, 0, 0, 0};
+    write_tif(nocrs, one, 2, 2, 0, 10, 5, 5, 0, 0, 0);
+    write_tif(src, one, 2, 2, 0, 10, 5, 5, 32618, 0, 0);
+
+    assert_int_equal(
+        cpt_sh(NULL, &err, "'%s' proximity '%s/missing.tif' '%s'", cpt_bin(), dir, out), 1);
+    cpt_assert_contains(err, "clearplan: error: cannot open <");
+    cpt_assert_contains(err, "missing.tif");
+    free(err);
+    assert_int_equal(
+        cpt_sh(NULL, &err, "'%s' focal-sum '%s' '%s' --radius-m 10 -q", cpt_bin(), nocrs, out), 1);
+    cpt_assert_contains(err, "nocrs.tif> has no coordinate reference system");
+    free(err);
+    assert_int_equal(
+        cpt_sh(NULL, &err, "'%s' proximity '%s' '%s' --distunits geo -q", cpt_bin(), nocrs, out),
+        1);
+    cpt_assert_contains(err, "has no coordinate reference system");
+    free(err);
+    /* pixel distances need no CRS */
+    char ok[1200];
+    snprintf(ok, sizeof ok, "%s/ok.tif", dir);
+    assert_int_equal(cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q", cpt_bin(), nocrs, ok), 0);
+    /* geographic grid for metres */
+    char geog[1200];
+    snprintf(geog, sizeof geog, "%s/geog.tif", dir);
+    write_tif(geog, one, 2, 2, 10, 10, 0.1, 0.1, 4326, 0, 0);
+    assert_int_equal(
+        cpt_sh(NULL, &err, "'%s' focal-sum '%s' '%s' --radius-m 10 -q", cpt_bin(), geog, out), 1);
+    cpt_assert_contains(err, "geographic");
+    free(err);
+    /* density: empty layer, no CRS on the layer, missing field, missing layer */
+    write_points(empty, "reports", 32618, NULL, NULL, NULL, 0);
+    assert_int_equal(cpt_sh(NULL, &err, "'%s' density '%s' '%s' --like '%s' --bandwidth-m 100",
+                            cpt_bin(), empty, out, src),
+                     1);
+    cpt_assert_contains(err, "layer <reports> is empty");
+    free(err);
+    char nosrs[1200];
+    snprintf(nosrs, sizeof nosrs, "%s/nosrs.shp", dir); /* a shapefile without .prj */
+    double px = 5, py = 5, pw = 1;
+    write_points_fmt("ESRI Shapefile", nosrs, "pts", 0, &px, &py, &pw, 1);
+    assert_int_equal(cpt_sh(NULL, &err, "'%s' density '%s' '%s' --like '%s' --bandwidth-m 100",
+                            cpt_bin(), nosrs, out, src),
+                     1);
+    cpt_assert_contains(err, "has no coordinate reference system");
+    free(err);
+    char good[1200];
+    snprintf(good, sizeof good, "%s/good.gpkg", dir);
+    write_points(good, "pts", 32618, &px, &py, &pw, 1);
+    assert_int_equal(
+        cpt_sh(NULL, &err, "'%s' density '%s' '%s' --like '%s' --bandwidth-m 100 --weight nope",
+               cpt_bin(), good, out, src),
+        1);
+    cpt_assert_contains(err, "has no field <nope>");
+    free(err);
+    assert_int_equal(
+        cpt_sh(NULL, &err, "'%s' density '%s' '%s' --like '%s' --bandwidth-m 100 --layer zz",
+               cpt_bin(), good, out, src),
+        1);
+    cpt_assert_contains(err, "has no layer <zz>");
+    free(err);
+    /* whole-grid EDT over the memory budget: a clear message */
+    char big[1200];
+    snprintf(big, sizeof big, "%s/big.tif", dir);
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "gdal_create -of GTiff -outsize 2000 1000 -ot Byte -burn 0 "
+                            "-a_srs EPSG:32618 -a_ullr 0 1000 2000 0 '%s' >/dev/null 2>&1 || "
+                            "/usr/bin/python3 -c \"from osgeo import gdal; "
+                            "gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1)\"",
+                            big, big),
+                     0);
+    assert_int_equal(
+        cpt_sh(NULL, &err, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 1);
+    cpt_assert_contains(err, "--max-dist");
+    free(err);
+    assert_false(cpt_exists(out));
+    assert_no_tmp();
+}
+
+static void test_tools_usage(void **state) {
+    (void)state;
+    char *o = NULL, *e = NULL;
+    const char *cmds[] = {"proximity", "focal-sum", "density"};
+    for (int k = 0; k < 3; ++k) {
+        assert_int_equal(cpt_sh(&o, NULL, "'%s' %s --help", cpt_bin(), cmds[k]), 0);
+        cpt_assert_contains(o, "usage: clearplan ");
+        free(o);
+        assert_int_equal(cpt_sh(NULL, &e, "'%s' %s -h", cpt_bin(), cmds[k]), 0);
+        free(e);
+        assert_int_equal(cpt_sh(NULL, &e, "'%s' %s a.tif b.tif --bogus", cpt_bin(), cmds[k]), 2);
+        cpt_assert_contains(e, "unknown option '--bogus'");
+        free(e);
+        assert_int_equal(cpt_sh(NULL, &e, "'%s' %s", cpt_bin(), cmds[k]), 2);
+        cpt_assert_contains(e, "clearplan: error: missing");
+        free(e);
+    }
+    assert_int_equal(cpt_sh(NULL, &e, "'%s' focal-sum a.tif b.tif", cpt_bin()), 2);
+    cpt_assert_contains(e, "missing --radius-m");
+    free(e);
+    assert_int_equal(cpt_sh(NULL, &e, "'%s' focal-sum a.tif b.tif --radius-m -3", cpt_bin()), 2);
+    free(e);
+    assert_int_equal(cpt_sh(NULL, &e, "'%s' proximity a.tif b.tif --max-dist", cpt_bin()), 2);
+    cpt_assert_contains(e, "needs a value");
+    free(e);
+    assert_int_equal(cpt_sh(NULL, &e, "'%s' proximity a.tif b.tif --distunits km", cpt_bin()), 2);
+    free(e);
+    assert_int_equal(cpt_sh(NULL, &e, "'%s' density p.gpkg o.tif --bandwidth-m 5", cpt_bin()), 2);
+    cpt_assert_contains(e, "missing --like");
+    free(e);
+    assert_int_equal(cpt_sh(NULL, &e, "'%s' proximity a.tif b.tif -j 0", cpt_bin()), 2);
+    free(e);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_tools_proximity_matches_kernel),
+        cmocka_unit_test(test_tools_proximity_matches_gdal_proximity),
+        cmocka_unit_test(test_tools_focal_sum_matches_kernel),
+        cmocka_unit_test(test_tools_density_matches_kernel),
+        cmocka_unit_test(test_tools_bad_input),
+        cmocka_unit_test(test_tools_usage),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
