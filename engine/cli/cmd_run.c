@@ -1,0 +1,95 @@
+/* clearplan run SCENARIO — the whole pipeline. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clearplan/clearplan.h>
+
+#include "commands.h"
+
+static void help(void) {
+    printf(
+        "usage: clearplan run SCENARIO [-o DIR] [-j THREADS] [--memory SIZE] [-q] "
+        "[--overwrite]\n\n"
+        "Scores every hazard of the scenario, plans the work and writes priority.tif,\n"
+        "priority_class.tif, plan.gpkg, plan.csv, milestones.csv, report.html and run.json.\n\n"
+        "  -o, --output DIR   output folder (default: the scenario's outputs.dir)\n"
+        "  -j, --threads N    threads (default: all cores)\n"
+        "  --memory SIZE      raster working memory, e.g. 256M, 2G (default 512M)\n"
+        "  --overwrite        replace an existing output folder\n"
+        "  -q, --quiet        no progress bar\n");
+}
+
+/* Parses "512M", "2G", "1048576" into bytes; 0 on error. */
+static size_t parse_size(const char *s) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v > 0)) return 0;
+    double mult = 1;
+    if (*end == 'k' || *end == 'K')
+        mult = 1024.0, ++end;
+    else if (*end == 'm' || *end == 'M')
+        mult = 1024.0 * 1024, ++end;
+    else if (*end == 'g' || *end == 'G')
+        mult = 1024.0 * 1024 * 1024, ++end;
+    if (*end == 'B' || *end == 'b') ++end;
+    if (*end) return 0;
+    double bytes = v * mult;
+    if (bytes < 1 << 20 || bytes > 1e15) return 0;
+    return (size_t)bytes;
+}
+
+int cmd_run(int argc, char **argv) {
+    const char *path = NULL;
+    cp_run_options o = {0};
+    int quiet = 0;
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            help();
+            return CP_EXIT_OK;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            if (++i >= argc) return cli_usage("run", "%s needs a folder", a);
+            o.out_dir = argv[i];
+        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
+            if (++i >= argc || !cli_parse_threads(argv[i], &o.threads))
+                return cli_usage("run", "%s needs a thread count of 1 or more", a);
+        } else if (!strcmp(a, "--memory")) {
+            if (++i >= argc || !(o.memory_bytes = parse_size(argv[i])))
+                return cli_usage("run", "--memory needs a size of at least 1M, e.g. 256M or 2G");
+        } else if (!strcmp(a, "--overwrite")) {
+            o.overwrite = 1;
+        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (a[0] == '-' && a[1]) {
+            return cli_usage("run", "unknown option '%s'", a);
+        } else if (path) {
+            return cli_usage("run", "more than one scenario given");
+        } else {
+            path = a;
+        }
+    }
+    if (!path) return cli_usage("run", "missing SCENARIO");
+    o.progress = cli_progress(quiet);
+    cp_scenario *sc = NULL;
+    cp_run_result r;
+    cp_status s = cp_scenario_load(path, &sc);
+    if (!s) s = cp_run(sc, &o, &r);
+    cp_scenario_free(sc);
+    if (s) return cli_fail(s);
+    if (!quiet) {
+        fprintf(stderr, "clearplan: %zu hazards read: %zu planned, %zu rejected (%zu repaired)\n",
+                r.hazards_in, r.hazards_planned, r.hazards_rejected, r.hazards_repaired);
+    }
+    printf("outputs: %s\n", r.out_dir);
+    printf("grid: %s, %lld x %lld cells of %g m\n", r.grid_crs, (long long)r.grid_nx,
+           (long long)r.grid_ny, r.cell_size_m);
+    printf("hazards: %zu read = %zu planned + %zu rejected\n", r.hazards_in, r.hazards_planned,
+           r.hazards_rejected);
+    printf("area: %.1f ha, effort: %.0f team-days, cost: US$ %.0f\n", r.total_area_m2 / 1e4,
+           r.total_cost_team_days, r.total_cost_usd);
+    printf("time: %.2f s\n", r.seconds);
+    return CP_EXIT_OK;
+}

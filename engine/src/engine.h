@@ -1,0 +1,86 @@
+/* Internal engine types shared by the pipeline stages: the analysis grid, the hazards read
+ * from the scenario, and their metrics. Not part of the public API. */
+#ifndef CP_ENGINE_H
+#define CP_ENGINE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <gdal.h>
+#include <geos_c.h>
+#include <ogr_srs_api.h>
+
+#include <clearplan/scenario.h>
+
+#include "cpk/coverage.h"
+#include "cpk/cpk.h"
+
+/* The analysis grid: a projected CRS in metres, one cell size, one extent. */
+typedef struct {
+    cpk_geo geo;
+    char *wkt;                /* CRS as WKT */
+    char crs_name[64];        /* e.g. "EPSG:32618" */
+    OGRSpatialReferenceH srs; /* traditional GIS axis order */
+} cp_grid;
+
+/* Builds the grid from the scenario: CRS (grid.crs or the UTM zone of the hazards'
+ * centroid), extent (grid.aoi or the hazards' extent grown by the largest criterion radius),
+ * snapped to whole cells. */
+cp_status cp_grid_build(const cp_scenario *sc, cp_grid *g);
+void cp_grid_clear(cp_grid *g);
+/* The largest neighbourhood radius of the criteria (focal radius, distance cap, bandwidth). */
+double cp_criteria_max_radius(const cp_scenario *sc);
+
+/* One hazard polygon, read and cleaned. */
+typedef struct {
+    char *id;
+    int status;         /* CP_STATUS_SHA / CP_STATUS_CHA */
+    char *region;       /* NULL when the scenario has no region field */
+    int locked;         /* the locked field said "first" */
+    int repaired;       /* make-valid changed the geometry */
+    int64_t fid;        /* OGR feature id, for messages */
+    size_t input_index; /* position in the input layer */
+    GEOSGeometry *geom; /* in the grid CRS, polygonal, valid */
+    /* coverage arrays (GeoArrow offsets) of geom and of geom grown by the focal radius */
+    double *xy;
+    int64_t *ring_offsets, *part_offsets;
+    int64_t nrings, nparts;
+    cpk_window win;
+    double *bxy;
+    int64_t *bring_offsets, *bpart_offsets;
+    int64_t bnrings, bnparts;
+    cpk_window bwin;
+} cp_hazard_in;
+
+/* A hazard that cannot be planned, with the reason. */
+typedef struct {
+    char *id; /* may be NULL (missing id) */
+    int64_t fid;
+    size_t input_index;
+    char *reason;
+    unsigned char *wkb; /* geometry when there is one (input CRS), else NULL */
+    size_t wkb_len;
+} cp_rejected;
+
+typedef struct {
+    cp_hazard_in *items;
+    size_t n;
+    cp_rejected *rejected;
+    size_t nrejected;
+    size_t nread;     /* features read */
+    size_t nrepaired; /* geometries repaired by make-valid */
+    GEOSContextHandle_t geos;
+} cp_hazard_set;
+
+/* Reads the hazards layer into the grid CRS: repairs invalid geometries, rejects null,
+ * empty, unusable, duplicate-id, unknown-status and outside-the-grid hazards with a reason.
+ * `buffer_m` > 0 also prepares each hazard grown by that distance (people_within_m). */
+cp_status cp_hazards_read(const cp_scenario *sc, const cp_grid *g, double buffer_m,
+                          cp_hazard_set *hs);
+void cp_hazards_clear(cp_hazard_set *hs);
+
+/* Opens a raster input warped onto the grid (a GDAL warped VRT: nothing is read until a
+ * window is asked for). */
+cp_status cp_input_warp(const cp_input *in, const cp_grid *g, GDALDatasetH *out);
+
+#endif

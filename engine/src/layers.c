@@ -1,0 +1,274 @@
+/* Inputs on the analysis grid (DESIGN §5): rasters warped with GDAL (population with
+ * area-weighted sum so people are neither created nor lost, land cover with mode, tree cover
+ * with average), points reprojected through OGR. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal_utils.h>
+#include <ogr_api.h>
+
+#include "engine.h"
+#include "error.h"
+#include "layers.h"
+#include "vector.h"
+
+static const char *resample_name(const cp_input *in) {
+    switch (in->resample) {
+        case CP_RESAMPLE_NEAREST:
+            return "near";
+        case CP_RESAMPLE_BILINEAR:
+            return "bilinear";
+        case CP_RESAMPLE_AVERAGE:
+            return "average";
+        case CP_RESAMPLE_MODE:
+            return "mode";
+        case CP_RESAMPLE_SUM:
+            return "sum";
+        case CP_RESAMPLE_DEFAULT:
+            break;
+    }
+    return "average";
+}
+
+cp_status cp_input_warp(const cp_input *in, const cp_grid *g, GDALDatasetH *out) {
+    *out = NULL;
+    CPLErrorReset();
+    GDALDatasetH src = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!src) return cp_fail_gdal(CP_E_IO, "cannot open <%s>", in->path);
+    if (GDALGetRasterXSize(src) < 1 || GDALGetRasterYSize(src) < 1) {
+        GDALClose(src);
+        return cp_fail(CP_E_FORMAT, "<%s>: the raster has no cells", in->path);
+    }
+    if (in->band > GDALGetRasterCount(src)) {
+        cp_status s = cp_fail(CP_E_FORMAT, "<%s>: band %d asked for, the raster has %d", in->path,
+                              in->band, GDALGetRasterCount(src));
+        GDALClose(src);
+        return s;
+    }
+    const char *wkt = GDALGetProjectionRef(src);
+    char *assumed = NULL;
+    if (!wkt || !*wkt) {
+        if (!in->assume_crs) {
+            GDALClose(src);
+            return cp_fail(CP_E_CRS,
+                           "<%s>: raster has no coordinate reference system; set "
+                           "inputs.%s.assume_crs (e.g. EPSG:4326) if you know it",
+                           in->path, in->name);
+        }
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        OSRSetFromUserInput(srs, in->assume_crs);
+        OSRExportToWkt(srs, &assumed);
+        OSRDestroySpatialReference(srs);
+    }
+    double gt[6];
+    if (GDALGetGeoTransform(src, gt) != CE_None && !GDALGetGCPCount(src)) {
+        GDALClose(src);
+        return cp_fail(CP_E_FORMAT, "<%s>: raster has no georeferencing (geotransform)", in->path);
+    }
+    /* An input that does not overlap the grid at all is an error (DESIGN §15). */
+    {
+        OGRSpatialReferenceH ssrs = OSRNewSpatialReference(NULL);
+        OSRSetAxisMappingStrategy(ssrs, OAMS_TRADITIONAL_GIS_ORDER);
+        int ok = OSRSetFromUserInput(ssrs, assumed ? assumed : wkt) == OGRERR_NONE;
+        OGRCoordinateTransformationH ct = ok ? OCTNewCoordinateTransformation(ssrs, g->srs) : NULL;
+        double sx0 = gt[0], sx1 = gt[0] + gt[1] * GDALGetRasterXSize(src);
+        double sy1 = gt[3], sy0 = gt[3] + gt[5] * GDALGetRasterYSize(src);
+        double bx0, by0, bx1, by1;
+        if (ct && OCTTransformBounds(ct, fmin(sx0, sx1), fmin(sy0, sy1), fmax(sx0, sx1),
+                                     fmax(sy0, sy1), &bx0, &by0, &bx1, &by1, 21)) {
+            double gx1 = g->geo.x0 + (double)g->geo.nx * g->geo.dx;
+            double gy0 = g->geo.y0 - (double)g->geo.ny * g->geo.dy;
+            if (bx1 <= g->geo.x0 || bx0 >= gx1 || by1 <= gy0 || by0 >= g->geo.y0) {
+                if (ct) OCTDestroyCoordinateTransformation(ct);
+                OSRDestroySpatialReference(ssrs);
+                CPLFree(assumed);
+                GDALClose(src);
+                return cp_fail(CP_E_FORMAT,
+                               "<%s>: does not overlap the analysis grid (%s, hazards' area)",
+                               in->path, g->crs_name);
+            }
+        }
+        if (ct) OCTDestroyCoordinateTransformation(ct);
+        OSRDestroySpatialReference(ssrs);
+    }
+    char te[4][40], tr[40], band[16];
+    snprintf(te[0], sizeof te[0], "%.17g", g->geo.x0);
+    snprintf(te[1], sizeof te[1], "%.17g", g->geo.y0 - (double)g->geo.ny * g->geo.dy);
+    snprintf(te[2], sizeof te[2], "%.17g", g->geo.x0 + (double)g->geo.nx * g->geo.dx);
+    snprintf(te[3], sizeof te[3], "%.17g", g->geo.y0);
+    snprintf(tr, sizeof tr, "%.17g", g->geo.dx);
+    snprintf(band, sizeof band, "%d", in->band);
+    char **argv = NULL;
+    argv = CSLAddString(argv, "-of");
+    argv = CSLAddString(argv, "VRT");
+    argv = CSLAddString(argv, "-t_srs");
+    argv = CSLAddString(argv, g->wkt);
+    if (assumed) {
+        argv = CSLAddString(argv, "-s_srs");
+        argv = CSLAddString(argv, assumed);
+    }
+    argv = CSLAddString(argv, "-te");
+    for (int i = 0; i < 4; ++i) argv = CSLAddString(argv, te[i]);
+    argv = CSLAddString(argv, "-tr");
+    argv = CSLAddString(argv, tr);
+    argv = CSLAddString(argv, tr);
+    argv = CSLAddString(argv, "-r");
+    argv = CSLAddString(argv, resample_name(in));
+    argv = CSLAddString(argv, "-ot");
+    argv = CSLAddString(argv, "Float32");
+    argv = CSLAddString(argv, "-dstnodata");
+    argv = CSLAddString(argv, "nan");
+    argv = CSLAddString(argv, "-wo");
+    argv = CSLAddString(argv, "NUM_THREADS=1");
+    if (in->band > 1) {
+        /* gdalwarp of GDAL 3.6 has no -b: select the band through a VRT first. */
+        char *targv[] = {"-of", "VRT", "-b", band, NULL};
+        GDALTranslateOptions *to = GDALTranslateOptionsNew(targv, NULL);
+        GDALDatasetH one = to ? GDALTranslate("", src, to, NULL) : NULL;
+        GDALTranslateOptionsFree(to);
+        if (!one) {
+            CSLDestroy(argv);
+            CPLFree(assumed);
+            GDALClose(src);
+            return cp_fail_gdal(CP_E_FORMAT, "<%s>: cannot select band %d", in->path, in->band);
+        }
+        GDALReleaseDataset(src);
+        src = one;
+    }
+    GDALWarpAppOptions *wo = GDALWarpAppOptionsNew(argv, NULL);
+    CSLDestroy(argv);
+    CPLFree(assumed);
+    if (!wo) {
+        GDALClose(src);
+        return cp_fail_gdal(CP_E_INTERNAL, "<%s>: cannot set up warping", in->path);
+    }
+    int usage_error = 0;
+    GDALDatasetH vrt = GDALWarp("", NULL, 1, &src, wo, &usage_error);
+    GDALWarpAppOptionsFree(wo);
+    if (!vrt) {
+        GDALClose(src);
+        return cp_fail_gdal(CP_E_CRS, "<%s>: cannot be warped onto the analysis grid", in->path);
+    }
+    /* The VRT holds a reference to src; drop ours. */
+    GDALReleaseDataset(src);
+    *out = vrt;
+    return CP_OK;
+}
+
+cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g, int64_t row0,
+                             int64_t nrows, float *buf) {
+    if (nrows <= 0) return CP_OK;
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    CPLErrorReset();
+    if (GDALRasterIO(b, GF_Read, 0, (int)row0, (int)g->geo.nx, (int)nrows, buf, (int)g->geo.nx,
+                     (int)nrows, GDT_Float32, 0, 0) != CE_None)
+        return cp_fail_gdal(CP_E_IO, "cannot read <%s>", path);
+    int has = 0;
+    double nd = GDALGetRasterNoDataValue(b, &has);
+    if (has && !isnan(nd)) {
+        float fnd = (float)nd;
+        size_t n = (size_t)nrows * (size_t)g->geo.nx;
+        for (size_t i = 0; i < n; ++i)
+            if (buf[i] == fnd) buf[i] = NAN;
+    }
+    return CP_OK;
+}
+
+void cp_points_clear(cp_points *p) {
+    free(p->x);
+    free(p->y);
+    free(p->w);
+    memset(p, 0, sizeof *p);
+}
+
+cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
+                         cp_points *pts, size_t *skipped) {
+    memset(pts, 0, sizeof *pts);
+    *skipped = 0;
+    cp_vector v = {0};
+    OGRCoordinateTransformationH ct = NULL;
+    cp_status s = cp_vector_open(in, &v);
+    if (s) return s;
+    int f_date = -1, f_conf = -1, f_weight = -1;
+    if (in->date && (s = cp_vector_field(&v, in->path, "report date", in->date, &f_date)))
+        goto done;
+    if (in->confidence &&
+        (s = cp_vector_field(&v, in->path, "report confidence", in->confidence, &f_conf)))
+        goto done;
+    if (in->weight && (s = cp_vector_field(&v, in->path, "point weight", in->weight, &f_weight)))
+        goto done;
+    ct = OCTNewCoordinateTransformation(v.srs, g->srs);
+    if (!ct) {
+        s = cp_fail_gdal(CP_E_CRS, "<%s>: cannot transform to the grid's CRS", in->path);
+        goto done;
+    }
+    size_t cap = 0;
+    OGRFeatureH f;
+    OGR_L_ResetReading(v.layer);
+    while ((f = OGR_L_GetNextFeature(v.layer)) != NULL) {
+        OGRGeometryH geom = OGR_F_GetGeometryRef(f);
+        double w = 1.0;
+        int ok = geom && !OGR_G_IsEmpty(geom);
+        if (ok && f_conf >= 0) {
+            w = OGR_F_IsFieldSetAndNotNull(f, f_conf) ? OGR_F_GetFieldAsDouble(f, f_conf) : 1.0;
+            if (!(w >= 0) || !isfinite(w)) ok = 0;
+            if (w > 1 && w <= 100) w /= 100.0; /* a percentage */
+        }
+        if (ok && f_weight >= 0) w *= OGR_F_GetFieldAsDouble(f, f_weight);
+        if (ok && f_date >= 0 && c) {
+            cp_date d;
+            const char *ds = OGR_F_GetFieldAsString(f, f_date);
+            char head[11] = "";
+            snprintf(head, sizeof head, "%s", ds ? ds : "");
+            for (char *q = head; *q; ++q)
+                if (*q == '/') *q = '-';
+            if (!cp_date_parse(head, &d) || d > c->as_of)
+                ok = 0; /* unreadable or future date: counted as skipped */
+            else
+                w *= pow(0.5, (double)(c->as_of - d) / c->half_life_days);
+        }
+        if (ok) {
+            OGRGeometryH pt = OGR_G_Clone(geom);
+            if (wkbFlatten(OGR_G_GetGeometryType(pt)) != wkbPoint) {
+                OGRGeometryH cen = OGR_G_CreateGeometry(wkbPoint);
+                OGR_G_Centroid(pt, cen);
+                OGR_G_DestroyGeometry(pt);
+                pt = cen;
+            }
+            if (OGR_G_Transform(pt, ct) != OGRERR_NONE) ok = 0;
+            if (ok) {
+                if (pts->n == cap) {
+                    cap = cap ? cap * 2 : 1024;
+                    double *nx = realloc(pts->x, cap * sizeof *nx);
+                    if (nx) pts->x = nx;
+                    double *ny = nx ? realloc(pts->y, cap * sizeof *ny) : NULL;
+                    if (ny) pts->y = ny;
+                    double *nw = ny ? realloc(pts->w, cap * sizeof *nw) : NULL;
+                    if (nw) pts->w = nw;
+                    if (!nx || !ny || !nw) {
+                        OGR_G_DestroyGeometry(pt);
+                        OGR_F_Destroy(f);
+                        s = cp_fail(CP_E_NOMEM, "out of memory reading <%s>", in->path);
+                        goto done;
+                    }
+                }
+                pts->x[pts->n] = OGR_G_GetX(pt, 0);
+                pts->y[pts->n] = OGR_G_GetY(pt, 0);
+                pts->w[pts->n] = w;
+                pts->n++;
+            }
+            OGR_G_DestroyGeometry(pt);
+        }
+        if (!ok) (*skipped)++;
+        OGR_F_Destroy(f);
+    }
+done:
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    cp_vector_close(&v);
+    if (s) cp_points_clear(pts);
+    return s;
+}

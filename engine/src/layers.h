@@ -1,0 +1,26 @@
+/* Inputs on the analysis grid: warped rasters and reprojected, weighted points. */
+#ifndef CP_LAYERS_H
+#define CP_LAYERS_H
+
+#include "engine.h"
+
+/* Reads rows row0 .. row0+nrows-1 of band 1 of a warped input into buf (nrows x grid nx),
+ * nodata as NaN. */
+cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g, int64_t row0,
+                             int64_t nrows, float *buf);
+
+/* Weighted points in the grid CRS. */
+typedef struct {
+    double *x, *y;
+    double *w;
+    size_t n;
+} cp_points;
+
+/* Reads points (features' centroids for non-point geometries). With a density criterion `c`,
+ * each weight is confidence x 0.5^(age_days / half_life_days) as of c->as_of; features with a
+ * null geometry, an unreadable or future date or a bad confidence are skipped and counted. */
+cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
+                         cp_points *pts, size_t *skipped);
+void cp_points_clear(cp_points *p);
+
+#endif

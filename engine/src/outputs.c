@@ -1,0 +1,146 @@
+/* Raster outputs: tiled GeoTIFF strips -> Cloud-Optimized GeoTIFF; thumbnails; checksums. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <gdal_utils.h>
+
+#include "error.h"
+#include "outputs.h"
+
+cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
+                           GDALDatasetH *out) {
+    *out = NULL;
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    if (!drv) return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
+    char **co = NULL;
+    co = CSLSetNameValue(co, "TILED", "YES");
+    co = CSLSetNameValue(co, "BLOCKXSIZE", "512");
+    co = CSLSetNameValue(co, "BLOCKYSIZE", "512");
+    co = CSLSetNameValue(co, "COMPRESS", "ZSTD");
+    co = CSLSetNameValue(co, "ZSTD_LEVEL", "1");
+    co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    CPLErrorReset();
+    GDALDatasetH ds = GDALCreate(drv, path, (int)g->geo.nx, (int)g->geo.ny, 1, type, co);
+    CSLDestroy(co);
+    if (!ds) return cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
+    double gt[6] = {g->geo.x0, g->geo.dx, 0, g->geo.y0, 0, -g->geo.dy};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, g->wkt);
+    GDALSetRasterNoDataValue(GDALGetRasterBand(ds, 1), nodata);
+    *out = ds;
+    return CP_OK;
+}
+
+cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, int64_t nrows,
+                               int64_t nx, GDALDataType type, const void *buf) {
+    CPLErrorReset();
+    if (GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, (int)row0, (int)nx, (int)nrows,
+                     (void *)buf, (int)nx, (int)nrows, type, 0, 0) != CE_None)
+        return cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
+    return CP_OK;
+}
+
+cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
+                        const char *resampling, int threads, cp_progress_fn progress,
+                        void *progress_arg) {
+    cp_status s = CP_OK;
+    GDALRasterBandH b = GDALGetRasterBand(raw, 1);
+    double mn, mx, mean, sd;
+    CPLErrorReset();
+    if (GDALComputeRasterStatistics(b, FALSE, &mn, &mx, &mean, &sd, NULL, NULL) == CE_None)
+        GDALSetRasterStatistics(b, mn, mx, mean, sd);
+    GDALFlushCache(raw);
+    char nthreads[16];
+    snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 1);
+    const int is_byte = GDALGetRasterDataType(b) == GDT_Byte;
+    char *argv[] = {"-of", "COG",
+                    "-co", "COMPRESS=DEFLATE",
+                    "-co", is_byte ? "PREDICTOR=NO" : "PREDICTOR=YES",
+                    "-co", "BIGTIFF=IF_SAFER",
+                    "-co", NULL,
+                    "-co", NULL,
+                    NULL};
+    char res[64], nt[64];
+    snprintf(res, sizeof res, "RESAMPLING=%s", resampling);
+    snprintf(nt, sizeof nt, "NUM_THREADS=%s", nthreads);
+    argv[9] = res;
+    argv[11] = nt;
+    GDALTranslateOptions *to = GDALTranslateOptionsNew(argv, NULL);
+    if (progress) GDALTranslateOptionsSetProgress(to, progress, progress_arg);
+    int usage = 0;
+    GDALDatasetH cog = GDALTranslate(path, raw, to, &usage);
+    GDALTranslateOptionsFree(to);
+    if (!cog)
+        s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
+    else
+        GDALClose(cog);
+    GDALClose(raw);
+    VSIUnlink(raw_path);
+    char aux[4200];
+    snprintf(aux, sizeof aux, "%s.aux.xml", raw_path);
+    VSIUnlink(aux);
+    if (s) VSIUnlink(path);
+    return s;
+}
+
+cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, size_t *len) {
+    *png = NULL;
+    *len = 0;
+    CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", "NO");
+    GDALDatasetH src = GDALOpen(path, GA_ReadOnly);
+    CPLSetThreadLocalConfigOption("GDAL_PAM_ENABLED", NULL);
+    if (!src) return cp_fail_gdal(CP_E_IO, "cannot open <%s>", path);
+    int nx = GDALGetRasterXSize(src), ny = GDALGetRasterYSize(src);
+    int w = nx < width ? nx : width;
+    int h = (int)((double)ny * w / nx + 0.5);
+    if (h < 1) h = 1;
+    char ws[16], hs[16];
+    snprintf(ws, sizeof ws, "%d", w);
+    snprintf(hs, sizeof hs, "%d", h);
+    char *argv[] = {"-of", "PNG", "-outsize", ws, hs, "-r", "nearest", NULL};
+    GDALTranslateOptions *to = GDALTranslateOptionsNew(argv, NULL);
+    char mem[64];
+    snprintf(mem, sizeof mem, "/vsimem/cp_thumb_%p.png", (void *)png);
+    GDALDatasetH out = GDALTranslate(mem, src, to, NULL);
+    GDALTranslateOptionsFree(to);
+    GDALClose(src);
+    if (!out) return cp_fail_gdal(CP_E_IO, "cannot make a thumbnail of <%s>", path);
+    GDALClose(out);
+    vsi_l_offset n = 0;
+    GByte *buf = VSIGetMemFileBuffer(mem, &n, FALSE);
+    cp_status s = CP_OK;
+    if (buf && n) {
+        *png = malloc((size_t)n);
+        if (*png) {
+            memcpy(*png, buf, (size_t)n);
+            *len = (size_t)n;
+        } else {
+            s = cp_fail(CP_E_NOMEM, "out of memory");
+        }
+    }
+    VSIUnlink(mem);
+    char aux[80];
+    snprintf(aux, sizeof aux, "%s.aux.xml", mem);
+    VSIUnlink(aux);
+    return s;
+}
+
+int cp_file_checksum(const char *path, char hex[17], uint64_t *size) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return 0;
+    uint64_t h = 1469598103934665603ull, n = 0;
+    unsigned char buf[1 << 16];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, f)) > 0) {
+        for (size_t i = 0; i < got; ++i) h = (h ^ buf[i]) * 1099511628211ull;
+        n += got;
+    }
+    fclose(f);
+    snprintf(hex, 17, "%016llx", (unsigned long long)h);
+    if (size) *size = n;
+    return 1;
+}

@@ -1,0 +1,937 @@
+/* The whole pipeline (DESIGN §3): scenario -> grid -> inputs -> criteria -> priority ->
+ * hazard metrics -> cost -> plan -> outputs.
+ *
+ * Rasters are processed in strips of rows with a halo (GRASS r.resamp.stats style): a serial
+ * loop reads each strip's inputs from warped VRTs, the kernels compute the criteria and the
+ * priority in parallel, the hazards that touch the strip accumulate their metrics in
+ * parallel over hazards, and the strip is written out serially. Every accumulation runs in a
+ * fixed order — row partials in column order, added to the hazard's totals in row order — so
+ * the results are bit-identical for any thread count, strip height or memory budget. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <cpl_vsi.h>
+#include <gdal.h>
+#include <gdal_utils.h>
+
+#include <clearplan/clearplan.h>
+#include <clearplan/plan.h>
+
+#include "cpk/density.h"
+#include "cpk/edt.h"
+#include "cpk/focal.h"
+#include "cpk/overlay.h"
+#include "cpk/zonal.h"
+#include "engine.h"
+#include "error.h"
+#include "layers.h"
+#include "outputs.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum { MAX_CLASSES = 32 };
+
+/* A raster input read strip by strip. */
+typedef struct {
+    const cp_input *in;
+    GDALDatasetH ds;
+    int64_t halo; /* rows above and below the strip */
+    float *buf;   /* (strip + 2 halo) rows */
+    int64_t lo, nrows;
+    double valid_cells; /* non-nodata cells of the grid, for the coverage report */
+} raster_layer;
+
+/* Zonal bands of the hazards. */
+enum { B_PRIORITY, B_TREECOVER, B_DENSITY, B_INVPROD, B_LANDCOVER, NBANDS };
+
+typedef struct {
+    const cp_scenario *sc;
+    const cp_run_options *opts;
+    int threads;
+    cp_grid grid;
+    cp_hazard_set hs;
+    raster_layer *layers;
+    size_t nlayers;
+    raster_layer *pop, *lc, *tc;
+    cp_points *points; /* per criterion (density kinds), else empty */
+    size_t *points_skipped;
+    int density_crit; /* criterion whose raw density drives cost and metrics; -1 none */
+    double buffer_m;
+    float class_values[MAX_CLASSES]; /* land-cover classes reported, ascending */
+    int nclasses;
+    float *prod_by_class;        /* 256 entries: m2 per team-day */
+    cpk_polygon *polys, *bpolys; /* hazards, and hazards grown by buffer_m */
+    cpk_window *wins, *bwins;
+    cpk_zonal_acc *acc;   /* n x NBANDS */
+    cpk_zonal_acc *bacc;  /* n: population within */
+    double *class_weight; /* n x (nclasses + 1) */
+    double stage_s[8];    /* when each stage ended (monotonic seconds) */
+    size_t memory_bytes;
+    int64_t strip_rows;
+    double total_cells_valid_p;
+} run_ctx;
+
+static const char *const stage_names[] = {"grid", "hazards", "inputs",  "rasters",
+                                          "maps", "plan",    "outputs", "checksums"};
+enum { ST_GRID, ST_HAZARDS, ST_INPUTS, ST_RASTERS, ST_MAPS, ST_PLAN, ST_OUTPUTS, ST_SUMS };
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int progress(const cp_run_options *o, double f, const char *msg) {
+    return o->progress ? o->progress(f, msg, o->progress_arg) : 1;
+}
+
+static raster_layer *layer_for(run_ctx *c, const char *name) {
+    for (size_t i = 0; i < c->nlayers; ++i)
+        if (!strcmp(c->layers[i].in->name, name)) return &c->layers[i];
+    return NULL;
+}
+
+/* Opens each raster input the run uses, warped onto the grid. */
+static cp_status open_layers(run_ctx *c) {
+    const cp_scenario *sc = c->sc;
+    c->layers = calloc(sc->ninputs, sizeof *c->layers);
+    if (!c->layers) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < sc->ninputs; ++i) {
+        const cp_input *in = &sc->inputs[i];
+        int used = !strcmp(in->name, "population") || !strcmp(in->name, "landcover") ||
+                   !strcmp(in->name, "treecover");
+        for (size_t k = 0; k < sc->ncriteria; ++k)
+            if (!strcmp(sc->criteria[k].input, in->name) && sc->criteria[k].kind != CP_CRIT_DENSITY)
+                used = 1;
+        if (!used || !strcmp(in->name, "hazards") || in->type == CP_INPUT_VECTOR) continue;
+        raster_layer *l = &c->layers[c->nlayers];
+        l->in = in;
+        cp_status s = cp_input_warp(in, &c->grid, &l->ds);
+        if (s) return s;
+        c->nlayers++;
+        for (size_t k = 0; k < sc->ncriteria; ++k) {
+            const cp_criterion *cr = &sc->criteria[k];
+            if (strcmp(cr->input, in->name)) continue;
+            int64_t h = 0;
+            if (cr->kind == CP_CRIT_FOCAL_SUM)
+                h = cpk_focal_disk_halo(c->grid.geo.dy, cr->radius_m);
+            if (cr->kind == CP_CRIT_DISTANCE) h = cpk_edt_halo(c->grid.geo.dy, cr->max_m);
+            if (h > l->halo) l->halo = h;
+        }
+    }
+    c->pop = layer_for(c, "population");
+    c->lc = layer_for(c, "landcover");
+    c->tc = layer_for(c, "treecover");
+    /* Points of density criteria. */
+    c->points = calloc(sc->ncriteria, sizeof *c->points);
+    c->points_skipped = calloc(sc->ncriteria, sizeof *c->points_skipped);
+    if (!c->points || !c->points_skipped) return cp_fail(CP_E_NOMEM, "out of memory");
+    c->density_crit = -1;
+    for (size_t k = 0; k < sc->ncriteria; ++k) {
+        const cp_criterion *cr = &sc->criteria[k];
+        if (cr->kind != CP_CRIT_DENSITY &&
+            !(cr->kind == CP_CRIT_DISTANCE &&
+              cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR))
+            continue;
+        if (cr->kind == CP_CRIT_DISTANCE)
+            return cp_fail(CP_E_CONFIG,
+                           "criterion '%s': distance from a vector input is not supported; "
+                           "give a raster input (cells >= source_min are sources)",
+                           cr->name);
+        cp_status s = cp_points_read(cp_scenario_input(sc, cr->input), &c->grid, cr, &c->points[k],
+                                     &c->points_skipped[k]);
+        if (s) return s;
+        if (c->density_crit < 0 && !strcmp(cr->input, "reports")) c->density_crit = (int)k;
+    }
+    if (c->density_crit < 0)
+        for (size_t k = 0; k < sc->ncriteria; ++k)
+            if (sc->criteria[k].kind == CP_CRIT_DENSITY && c->density_crit < 0)
+                c->density_crit = (int)k;
+    /* Land-cover classes: WorldCover's, plus those the scenario names. */
+    static const int worldcover[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100};
+    for (size_t i = 0; i < sizeof worldcover / sizeof worldcover[0]; ++i)
+        c->class_values[c->nclasses++] = (float)worldcover[i];
+    for (size_t i = 0; i < sc->cost.nproductivity && c->nclasses < MAX_CLASSES; ++i) {
+        float code = (float)sc->cost.productivity[i].code;
+        int seen = 0;
+        for (int j = 0; j < c->nclasses; ++j) seen |= c->class_values[j] == code;
+        if (!seen) c->class_values[c->nclasses++] = code;
+    }
+    for (int i = 1; i < c->nclasses; ++i) /* ascending, as the zonal kernel wants */
+        for (int j = i; j > 0 && c->class_values[j - 1] > c->class_values[j]; --j) {
+            float t = c->class_values[j];
+            c->class_values[j] = c->class_values[j - 1];
+            c->class_values[j - 1] = t;
+        }
+    c->prod_by_class = malloc(256 * sizeof *c->prod_by_class);
+    if (!c->prod_by_class) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (int i = 0; i < 256; ++i) c->prod_by_class[i] = (float)sc->cost.productivity_default_m2;
+    for (size_t i = 0; i < sc->cost.nproductivity; ++i) {
+        int code = sc->cost.productivity[i].code;
+        if (code >= 0 && code < 256) c->prod_by_class[code] = (float)sc->cost.productivity[i].value;
+    }
+    return CP_OK;
+}
+
+/* Clearance team-days per m2 of one cell (DESIGN §8, the clearance part). */
+static inline double inv_productivity(const run_ctx *c, float lc, float tc, float dens) {
+    const cp_cost *k = &c->sc->cost;
+    double prod = k->productivity_default_m2;
+    if (!isnan(lc) && lc >= 0 && lc < 256) prod = c->prod_by_class[(int)lc];
+    if (!isnan(tc)) {
+        double t = tc < 0 ? 0 : tc > 100 ? 100 : tc;
+        prod *= 1.0 - k->treecover_slowdown * t / 100.0;
+    }
+    if (!isnan(dens) && dens > k->improvised_threshold) prod *= k->improvised_slowdown;
+    return prod > 0 ? 1.0 / prod : 0.0;
+}
+
+/* Strip scratch owned by the loop. */
+typedef struct {
+    float **scores; /* per criterion, strip rows x nx */
+    float *tmp;     /* strip rows x nx */
+    float *dens;    /* raw density of density_crit */
+    float *priority;
+    unsigned char *cls;
+    float *inv; /* clearance team-days per m2 */
+    float *nan; /* NaN plane standing for an absent input */
+} strip_buf;
+
+static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
+    const cp_scenario *sc = c->sc;
+    const cpk_geo *geo = &c->grid.geo;
+    int64_t nx = geo->nx;
+    cpk_status ks = CPK_OK;
+    for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
+        const cp_criterion *cr = &sc->criteria[k];
+        cpk_out_f32 out = {b->scores[k], nx, h, nx};
+        cpk_out_f32 tmp = {b->tmp, nx, h, nx};
+        cpk_view_f32 tv = {b->tmp, nx, h, nx, 0, 0};
+        if (cr->kind == CP_CRIT_DENSITY) {
+            const cp_points *p = &c->points[k];
+            cpk_points pts = {p->x, p->y, p->w, p->n};
+            cpk_out_f32 d = {(int)k == c->density_crit ? b->dens : b->tmp, nx, h, nx};
+            ks = cpk_density_quartic_f32(&pts, geo, cr->bandwidth_m, y0, y0 + h, &d, c->threads);
+            cpk_view_f32 dv = {d.data, nx, h, nx, 0, 0};
+            if (!ks) ks = cpk_linear_f32(&dv, 0, cr->saturate, 1, 0, 0.0f, &out, c->threads);
+            continue;
+        }
+        raster_layer *l = layer_for(c, cr->input);
+        if (!l) return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
+        int64_t off = y0 - l->lo;
+        cpk_view_f32 all = {l->buf, nx, l->nrows, nx, 0, 0};
+        cpk_view_f32 core = {l->buf + off * nx, nx, h, nx, 0, 0};
+        switch (cr->kind) {
+            case CP_CRIT_FOCAL_SUM:
+                ks = cpk_focal_sum_disk_f32(&all, geo->dx, geo->dy, cr->radius_m, off, off + h,
+                                            &tmp, c->threads);
+                if (ks) break;
+                if (cr->normalise == CP_NORM_LOG)
+                    ks = cpk_log_saturate_f32(&tv, cr->saturate, 0.0f, &out, c->threads);
+                else
+                    ks = cpk_linear_f32(&tv, 0, cr->saturate, 1, 0, 0.0f, &out, c->threads);
+                break;
+            case CP_CRIT_DISTANCE: {
+                cpk_sources src = {CPK_SOURCE_AT_LEAST, (float)cr->source_min, NULL, 0};
+                ks = cpk_edt_f32(&all, &src, geo->dx, geo->dy, cr->max_m, INFINITY, off, off + h,
+                                 &tmp, c->threads);
+                if (!ks) ks = cpk_decay_exp_f32(&tv, cr->decay_m, 0.0f, &out, c->threads);
+                break;
+            }
+            case CP_CRIT_CLASSES: {
+                int32_t codes[256];
+                float vals[256];
+                size_t n = cr->ntable < 256 ? cr->ntable : 256;
+                for (size_t i = 0; i < n; ++i) {
+                    codes[i] = cr->table[i].code;
+                    vals[i] = (float)cr->table[i].value;
+                }
+                ks = cpk_classes_f32(&core, codes, vals, n, (float)cr->default_value, 0.0f, &out,
+                                     c->threads);
+                break;
+            }
+            case CP_CRIT_LINEAR:
+                ks = cpk_linear_f32(&core, cr->range_lo, cr->range_hi, 1, cr->invert, 0.0f, &out,
+                                    c->threads);
+                break;
+            case CP_CRIT_DENSITY:
+                break;
+        }
+    }
+    if (ks) return cp_fail(CP_E_INTERNAL, "kernel failed: %s", cpk_strerror(ks));
+    /* Priority: weighted overlay over the whole grid (the AOI is the grid). */
+    cpk_view_f32 views[64];
+    double weights[64];
+    if (sc->ncriteria > 64) return cp_fail(CP_E_CONFIG, "more than 64 criteria");
+    for (size_t k = 0; k < sc->ncriteria; ++k) {
+        views[k] = (cpk_view_f32){b->scores[k], nx, h, nx, 0, 0};
+        weights[k] = sc->criteria[k].weight;
+    }
+    cpk_out_f32 pout = {b->priority, nx, h, nx};
+    ks = cpk_overlay_weighted_f32(views, weights, sc->ncriteria, NULL, CPK_OVERLAY_NODATA_ZERO, NAN,
+                                  &pout, c->threads);
+    if (ks) return cp_fail(CP_E_INTERNAL, "overlay failed: %s", cpk_strerror(ks));
+    return CP_OK;
+}
+
+/* Accumulates the metrics of every hazard touching strip rows [y0, y0+h) with the zonal
+ * kernel: bands priority, tree cover, report density, clearance team-days per m2 and land
+ * cover (class shares); population over the hazards grown by the focal radius. The kernel
+ * adds row partials in row order, so strips give the whole grid's sums bit for bit. */
+static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
+    const cpk_geo *geo = &c->grid.geo;
+    int64_t nx = geo->nx;
+    size_t n = (size_t)h * (size_t)nx;
+    const float *lc = c->lc ? c->lc->buf + (y0 - c->lc->lo) * nx : NULL;
+    const float *tc = c->tc ? c->tc->buf + (y0 - c->tc->lo) * nx : NULL;
+    const float *dens = c->density_crit >= 0 ? b->dens : NULL;
+    for (size_t j = 0; j < n; ++j)
+        b->inv[j] =
+            (float)inv_productivity(c, lc ? lc[j] : NAN, tc ? tc[j] : NAN, dens ? dens[j] : NAN);
+    cpk_zonal_band bands[NBANDS];
+    memset(bands, 0, sizeof bands);
+    bands[B_PRIORITY].view = (cpk_view_f32){b->priority, nx, h, nx, 0, 0};
+    bands[B_TREECOVER].view = (cpk_view_f32){tc ? tc : b->nan, nx, h, nx, 0, 0};
+    bands[B_DENSITY].view = (cpk_view_f32){dens ? dens : b->nan, nx, h, nx, 0, 0};
+    bands[B_INVPROD].view = (cpk_view_f32){b->inv, nx, h, nx, 0, 0};
+    bands[B_LANDCOVER].view = (cpk_view_f32){lc ? lc : b->nan, nx, h, nx, 0, 0};
+    bands[B_LANDCOVER].classes = c->class_values;
+    bands[B_LANDCOVER].nclasses = c->nclasses;
+    bands[B_LANDCOVER].class_weight = c->class_weight;
+    int64_t np = (int64_t)c->hs.n;
+    cpk_status ks =
+        cpk_zonal_f32(c->polys, c->wins, np, geo, y0, bands, NBANDS, c->threads, c->acc);
+    if (!ks && c->pop && c->bpolys) {
+        cpk_zonal_band pb = {
+            {c->pop->buf + (y0 - c->pop->lo) * nx, nx, h, nx, 0, 0}, NULL, 0, NULL};
+        ks = cpk_zonal_f32(c->bpolys, c->bwins, np, geo, y0, &pb, 1, c->threads, c->bacc);
+    }
+    if (ks) return cp_fail(CP_E_INTERNAL, "zonal kernel failed: %s", cpk_strerror(ks));
+    return CP_OK;
+}
+
+/* ------------------------------------------------------------------ output folder ------ */
+
+static int dir_exists(const char *p) {
+    struct stat st;
+    return stat(p, &st) == 0;
+}
+
+static cp_status mkdir_p(const char *path) {
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", path);
+    for (char *p = buf + 1; *p; ++p)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0777) && errno != EEXIST)
+                return cp_fail(CP_E_IO, "cannot create <%s>: %s", buf, strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(buf, 0777) && errno != EEXIST)
+        return cp_fail(CP_E_IO, "cannot create <%s>: %s", buf, strerror(errno));
+    return CP_OK;
+}
+
+/* ------------------------------------------------------------------ the run ------------ */
+
+static void free_strip(strip_buf *b, size_t ncrit) {
+    if (b->scores)
+        for (size_t k = 0; k < ncrit; ++k) free(b->scores[k]);
+    free(b->scores);
+    free(b->tmp), free(b->dens), free(b->priority), free(b->cls), free(b->inv), free(b->nan);
+}
+
+/* Rows per strip for the memory budget. */
+static int64_t strip_rows(const run_ctx *c, size_t budget) {
+    int64_t nx = c->grid.geo.nx;
+    double per_row =
+        (double)nx * 4.0 * ((double)c->sc->ncriteria + 4.0 + (double)c->nlayers) + (double)nx * 1.0;
+    double halo_bytes = 0;
+    for (size_t i = 0; i < c->nlayers; ++i)
+        halo_bytes += 2.0 * (double)c->layers[i].halo * (double)nx * 4.0;
+    /* kernel scratch: prefix sums / EDT columns, per thread, about 3 rows of doubles */
+    halo_bytes += (double)c->threads * (double)nx * 8.0 * 4.0;
+    double avail = (double)budget - halo_bytes;
+    int64_t h = avail > per_row ? (int64_t)(avail / per_row) : 1;
+    if (h > c->grid.geo.ny) h = c->grid.geo.ny;
+    if (h < 1) h = 1;
+    return h;
+}
+
+static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
+    const cp_scenario *sc = c->sc;
+    const cpk_geo *geo = &c->grid.geo;
+    int64_t nx = geo->nx, ny = geo->ny;
+    strip_buf b = {0};
+    GDALDatasetH praw = NULL, craw = NULL, *mraw = NULL;
+    char ppath[4200], cpath[4200], final[4200];
+    cp_status s = CP_OK;
+    size_t plane = (size_t)H * (size_t)nx;
+    b.scores = calloc(sc->ncriteria, sizeof *b.scores);
+    if (!b.scores) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t k = 0; k < sc->ncriteria; ++k)
+        if (!(b.scores[k] = malloc(plane * sizeof(float)))) goto nomem;
+    b.tmp = malloc(plane * sizeof(float));
+    b.dens = malloc(plane * sizeof(float));
+    b.priority = malloc(plane * sizeof(float));
+    b.cls = malloc(plane);
+    if (!b.tmp || !b.dens || !b.priority || !b.cls) goto nomem;
+    b.inv = malloc(plane * sizeof(float));
+    b.nan = malloc(plane * sizeof(float));
+    if (!b.inv || !b.nan) goto nomem;
+    for (size_t i = 0; i < plane; ++i) b.nan[i] = NAN;
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        raster_layer *l = &c->layers[i];
+        int64_t rows = H + 2 * l->halo;
+        if (rows > ny) rows = ny;
+        if (!(l->buf = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
+    }
+    snprintf(ppath, sizeof ppath, "%s/priority.strips.tif", tmpdir);
+    snprintf(cpath, sizeof cpath, "%s/priority_class.strips.tif", tmpdir);
+    if ((s = cp_raster_create(ppath, &c->grid, GDT_Float32, -9999.0, &praw)) ||
+        (s = cp_raster_create(cpath, &c->grid, GDT_Byte, 0, &craw)))
+        goto done;
+    if (sc->outputs.criteria_maps) {
+        char dir[4200];
+        snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
+        if ((s = mkdir_p(dir))) goto done;
+        mraw = calloc(sc->ncriteria, sizeof *mraw);
+        if (!mraw) goto nomem;
+        for (size_t k = 0; k < sc->ncriteria; ++k) {
+            char p[4400];
+            snprintf(p, sizeof p, "%s/%s.strips.tif", dir, sc->criteria[k].name);
+            if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &mraw[k]))) goto done;
+        }
+    }
+    for (int64_t y0 = 0; y0 < ny; y0 += H) {
+        int64_t h = y0 + H <= ny ? H : ny - y0;
+        if (!progress(c->opts, 0.05 + 0.75 * (double)y0 / (double)ny, "scoring the grid")) {
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
+        for (size_t i = 0; i < c->nlayers; ++i) {
+            raster_layer *l = &c->layers[i];
+            l->lo = y0 - l->halo > 0 ? y0 - l->halo : 0;
+            int64_t hi = y0 + h + l->halo < ny ? y0 + h + l->halo : ny;
+            l->nrows = hi - l->lo;
+            if ((s = cp_input_read_rows(l->ds, l->in->path, &c->grid, l->lo, l->nrows, l->buf)))
+                goto done;
+            const float *core = l->buf + (y0 - l->lo) * nx;
+            size_t valid = 0;
+            for (size_t j = 0; j < (size_t)(h * nx); ++j) valid += !isnan(core[j]);
+            l->valid_cells += (double)valid;
+        }
+        if ((s = compute_criteria(c, &b, y0, h))) goto done;
+        if ((s = accumulate(c, &b, y0, h))) goto done;
+        /* Classes 1..5 (very low .. very high); nodata 0; and the file's nodata value. */
+        for (size_t j = 0; j < (size_t)(h * nx); ++j) {
+            float p = b.priority[j];
+            if (isnan(p)) {
+                b.cls[j] = 0;
+                b.priority[j] = -9999.0f;
+            } else {
+                int k = (int)(p * 5.0f);
+                b.cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
+                c->total_cells_valid_p += 1;
+            }
+        }
+        if ((s = cp_raster_write_rows(praw, ppath, y0, h, nx, GDT_Float32, b.priority)) ||
+            (s = cp_raster_write_rows(craw, cpath, y0, h, nx, GDT_Byte, b.cls)))
+            goto done;
+        for (size_t k = 0; mraw && k < sc->ncriteria; ++k)
+            if ((s = cp_raster_write_rows(mraw[k], "criteria map", y0, h, nx, GDT_Float32,
+                                          b.scores[k])))
+                goto done;
+    }
+    /* Colour table and class names of the class raster. */
+    {
+        GDALRasterBandH band = GDALGetRasterBand(craw, 1);
+        GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
+        static const GDALColorEntry colours[6] = {{0, 0, 0, 0},         {44, 123, 182, 255},
+                                                  {171, 217, 233, 255}, {255, 255, 191, 255},
+                                                  {253, 174, 97, 255},  {215, 25, 28, 255}};
+        for (int i = 0; i < 6; ++i) GDALSetColorEntry(ct, i, &colours[i]);
+        GDALSetRasterColorTable(band, ct);
+        GDALDestroyColorTable(ct);
+        char *names[] = {"nodata", "very low", "low", "medium", "high", "very high", NULL};
+        GDALSetRasterCategoryNames(band, names);
+        for (int i = 1; i < 6; ++i) { /* also in the file itself, for tools without PAM */
+            char key[16];
+            snprintf(key, sizeof key, "CLASS_%d", i);
+            GDALSetMetadataItem(band, key, names[i], NULL);
+        }
+        GDALSetDescription(band, "priority class");
+        GDALSetDescription(GDALGetRasterBand(praw, 1), "priority");
+    }
+    /* Metadata: scenario, weights, version. */
+    {
+        char weights[2048] = "";
+        for (size_t k = 0; k < sc->ncriteria; ++k) {
+            char item[160];
+            snprintf(item, sizeof item, "%s%s=%g", k ? "," : "", sc->criteria[k].name,
+                     sc->criteria[k].weight);
+            strncat(weights, item, sizeof weights - strlen(weights) - 1);
+        }
+        GDALDatasetH dss[2] = {praw, craw};
+        for (int i = 0; i < 2; ++i) {
+            GDALSetMetadataItem(dss[i], "CLEARPLAN_SCENARIO", sc->name, NULL);
+            GDALSetMetadataItem(dss[i], "CLEARPLAN_WEIGHTS", weights, NULL);
+            GDALSetMetadataItem(dss[i], "CLEARPLAN_VERSION", cp_version(), NULL);
+        }
+    }
+    c->stage_s[ST_RASTERS] = now_s();
+    if (!progress(c->opts, 0.82, "writing priority maps")) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    snprintf(final, sizeof final, "%s/priority.tif", tmpdir);
+    s = cp_cog_finish(praw, ppath, final, "AVERAGE", c->threads, NULL, NULL);
+    praw = NULL;
+    if (s) goto done;
+    snprintf(final, sizeof final, "%s/priority_class.tif", tmpdir);
+    s = cp_cog_finish(craw, cpath, final, "NEAREST", c->threads, NULL, NULL);
+    craw = NULL;
+    if (s) goto done;
+    for (size_t k = 0; mraw && k < sc->ncriteria; ++k) {
+        char p[4400], q[4400];
+        snprintf(p, sizeof p, "%s/criteria/%s.strips.tif", tmpdir, sc->criteria[k].name);
+        snprintf(q, sizeof q, "%s/criteria/%s.tif", tmpdir, sc->criteria[k].name);
+        s = cp_cog_finish(mraw[k], p, q, "AVERAGE", c->threads, NULL, NULL);
+        mraw[k] = NULL;
+        if (s) goto done;
+    }
+    goto done;
+nomem:
+    s = cp_fail(CP_E_NOMEM,
+                "out of memory for strips of %lld rows x %lld cells; lower --memory or the grid",
+                (long long)H, (long long)nx);
+done:
+    if (praw) GDALClose(praw);
+    if (craw) GDALClose(craw);
+    for (size_t k = 0; mraw && k < sc->ncriteria; ++k)
+        if (mraw[k]) GDALClose(mraw[k]);
+    free(mraw);
+    free_strip(&b, sc->ncriteria);
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        free(c->layers[i].buf);
+        c->layers[i].buf = NULL;
+    }
+    return s;
+}
+
+/* The metrics of hazard i as a planner record and its extra columns. */
+enum { X_COVERED, X_REPORT_DENSITY, X_TREECOVER, X_LANDCOVER_MIX, X_REPAIRED, NX_COLS };
+static const cp_plan_column extra_columns[NX_COLS] = {
+    {"covered_m2", CP_VALUE_REAL},     {"report_density", CP_VALUE_REAL},
+    {"treecover_mean", CP_VALUE_REAL}, {"landcover_mix", CP_VALUE_TEXT},
+    {"repaired", CP_VALUE_INTEGER},
+};
+
+static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_value *x, char *mix,
+                          size_t mixlen, GEOSWKBWriter *wr, unsigned char **wkb) {
+    const cp_hazard_in *hz = &c->hs.items[i];
+    const cpk_zonal_acc *a = &c->acc[i * NBANDS];
+    const cp_cost *k = &c->sc->cost;
+    double cell_m2 = c->grid.geo.dx * c->grid.geo.dy;
+    double cov_cells = a[B_INVPROD].weight; /* every covered cell has a productivity */
+    cp_hazard_init(h);
+    h->id = hz->id;
+    h->status = hz->status;
+    h->region = hz->region;
+    GEOSArea_r(c->hs.geos, hz->geom, &h->area_m2);
+    h->benefit = a[B_PRIORITY].sum * cell_m2 / 10000.0;
+    double per_m2 = k->release[hz->status][CP_METHOD_CANCEL] / k->nts_m2_per_team_day +
+                    k->release[hz->status][CP_METHOD_REDUCE] / k->ts_m2_per_team_day;
+    h->cost_team_days = cov_cells * cell_m2 * per_m2 +
+                        k->release[hz->status][CP_METHOD_CLEAR] * a[B_INVPROD].sum * cell_m2;
+    h->priority_mean = a[B_PRIORITY].weight > 0 ? a[B_PRIORITY].sum / a[B_PRIORITY].weight : NAN;
+    h->priority_max = a[B_PRIORITY].count > 0 ? a[B_PRIORITY].max : NAN;
+    h->people_within_m = c->pop && c->bacc && hz->bxy ? c->bacc[i].sum : NAN;
+    h->locked = hz->locked;
+    size_t len = 0;
+    *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
+    h->wkb = *wkb;
+    h->wkb_len = len;
+    memset(x, 0, NX_COLS * sizeof *x);
+    x[X_COVERED].real = cov_cells * cell_m2;
+    x[X_REPORT_DENSITY].real = cov_cells > 0 ? a[B_DENSITY].sum / cov_cells : 0;
+    x[X_REPORT_DENSITY].is_null = c->density_crit < 0;
+    x[X_TREECOVER].real =
+        a[B_TREECOVER].weight > 0 ? a[B_TREECOVER].sum / a[B_TREECOVER].weight : NAN;
+    x[X_TREECOVER].is_null = !(a[B_TREECOVER].weight > 0);
+    mix[0] = '\0';
+    const double *cw = c->class_weight + i * (size_t)(c->nclasses + 1);
+    double total = a[B_LANDCOVER].weight;
+    for (int j = 0; j <= c->nclasses && total > 0; ++j) {
+        if (cw[j] <= 0) continue;
+        char item[48];
+        if (j < c->nclasses)
+            snprintf(item, sizeof item, "%s%g:%.3f", mix[0] ? ";" : "", c->class_values[j],
+                     cw[j] / total);
+        else
+            snprintf(item, sizeof item, "%sother:%.3f", mix[0] ? ";" : "", cw[j] / total);
+        strncat(mix, item, mixlen - strlen(mix) - 1);
+    }
+    x[X_LANDCOVER_MIX].text = mix;
+    x[X_LANDCOVER_MIX].is_null = !c->lc;
+    x[X_REPAIRED].integer = hz->repaired;
+    h->extra = x;
+}
+
+static void json_str(FILE *f, const char *s) {
+    fputc('"', f);
+    for (; s && *s; ++s) {
+        unsigned char ch = (unsigned char)*s;
+        if (ch == '"' || ch == '\\')
+            fprintf(f, "\\%c", ch);
+        else if (ch < 0x20)
+            fprintf(f, "\\u%04x", ch);
+        else
+            fputc(ch, f);
+    }
+    fputc('"', f);
+}
+
+static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char *plan_json,
+                                const cp_run_result *r, double t0) {
+    char path[4200], tmp[4300];
+    snprintf(path, sizeof path, "%s/run.json", tmpdir);
+    snprintf(tmp, sizeof tmp, "%s.part", path);
+    FILE *f = fopen(tmp, "w");
+    if (!f) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
+    const cp_scenario *sc = c->sc;
+    struct rusage ru;
+    getrusage(RUSAGE_SELF, &ru);
+    fprintf(f, "{\n  \"clearplan\": ");
+    json_str(f, cp_version());
+    fprintf(f, ",\n  \"versions\": {\"gdal\": ");
+    json_str(f, GDALVersionInfo("RELEASE_NAME"));
+    fprintf(f, ", \"geos\": ");
+    json_str(f, GEOSversion());
+    fprintf(f, "},\n  \"scenario\": {\"name\": ");
+    json_str(f, sc->name);
+    fprintf(f, ", \"path\": ");
+    json_str(f, sc->path ? sc->path : "");
+    fprintf(f, ", \"criteria\": [");
+    for (size_t k = 0; k < sc->ncriteria; ++k) {
+        static const char *const kinds[] = {"focal_sum", "distance", "classes", "linear",
+                                            "density"};
+        fprintf(f, "%s{\"name\": ", k ? ", " : "");
+        json_str(f, sc->criteria[k].name);
+        fprintf(f, ", \"kind\": \"%s\", \"input\": ", kinds[sc->criteria[k].kind]);
+        json_str(f, sc->criteria[k].input);
+        fprintf(f, ", \"weight\": %.17g}", sc->criteria[k].weight);
+    }
+    char d0[11], d1[11];
+    fprintf(f, "], \"start\": \"%s\", \"deadline\": \"%s\", \"teams\": %.17g},\n",
+            cp_date_format(sc->capacity.start, d0), cp_date_format(sc->capacity.deadline, d1),
+            sc->capacity.teams);
+    fprintf(f, "  \"grid\": {\"crs\": ");
+    json_str(f, c->grid.crs_name);
+    fprintf(
+        f, ", \"nx\": %lld, \"ny\": %lld, \"cell_size_m\": %.17g, \"x0\": %.17g, \"y0\": %.17g},\n",
+        (long long)c->grid.geo.nx, (long long)c->grid.geo.ny, c->grid.geo.dx, c->grid.geo.x0,
+        c->grid.geo.y0);
+    fprintf(f, "  \"threads\": %d,\n  \"memory_budget_bytes\": %zu,\n  \"strip_rows\": %lld,\n",
+            c->threads, c->memory_bytes, (long long)c->strip_rows);
+    fprintf(f,
+            "  \"hazards\": {\"input\": %zu, \"planned\": %zu, \"rejected\": %zu, \"repaired\": "
+            "%zu},\n",
+            r->hazards_in, r->hazards_planned, r->hazards_rejected, r->hazards_repaired);
+    fprintf(f, "  \"inputs\": [");
+    double cells = (double)c->grid.geo.nx * (double)c->grid.geo.ny;
+    for (size_t i = 0; i < sc->ninputs; ++i) {
+        const cp_input *in = &sc->inputs[i];
+        char hex[17] = "";
+        uint64_t size = 0;
+        int ok = cp_file_checksum(in->path, hex, &size);
+        fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
+        json_str(f, in->name);
+        fprintf(f, ", \"path\": ");
+        json_str(f, in->path);
+        fprintf(f, ", \"bytes\": %llu, \"fnv1a64\": \"%s\"", (unsigned long long)size,
+                ok ? hex : "");
+        raster_layer *l = NULL;
+        for (size_t j = 0; j < c->nlayers; ++j)
+            if (c->layers[j].in == in) l = &c->layers[j];
+        if (l) fprintf(f, ", \"covered_share\": %.6f", l->valid_cells / cells);
+        for (size_t k = 0; k < sc->ncriteria; ++k)
+            if (c->points[k].n && !strcmp(sc->criteria[k].input, in->name))
+                fprintf(f, ", \"points\": %zu, \"points_skipped\": %zu", c->points[k].n,
+                        c->points_skipped[k]);
+        fputc('}', f);
+    }
+    fprintf(f, "\n  ],\n  \"timings_s\": {");
+    double prev = t0;
+    for (int i = 0; i < ST_SUMS; ++i) {
+        double t = c->stage_s[i] > 0 ? c->stage_s[i] : prev;
+        fprintf(f, "%s\"%s\": %.3f", i ? ", " : "", stage_names[i], t - prev);
+        prev = t;
+    }
+    fprintf(f, ", \"total\": %.3f},\n", now_s() - t0);
+    fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024LL);
+    fprintf(f, "  \"outputs\": [");
+    static const char *const outs[] = {"priority.tif", "priority_class.tif", "plan.gpkg",
+                                       "plan.csv",     "milestones.csv",     "packages.csv",
+                                       "rejected.csv", "report.html"};
+    int first = 1;
+    for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i) {
+        char p[4400], hex[17];
+        uint64_t size = 0;
+        snprintf(p, sizeof p, "%s/%s", tmpdir, outs[i]);
+        if (!cp_file_checksum(p, hex, &size)) continue;
+        fprintf(f, "%s\n    {\"file\": \"%s\", \"bytes\": %llu, \"fnv1a64\": \"%s\"}",
+                first ? "" : ",", outs[i], (unsigned long long)size, hex);
+        first = 0;
+    }
+    fprintf(f, "\n  ],\n  \"plan\": %s\n}\n", plan_json ? plan_json : "null");
+    int bad = ferror(f);
+    bad |= fclose(f);
+    if (bad || rename(tmp, path)) {
+        unlink(tmp);
+        return cp_fail(CP_E_IO, "cannot write <%s>", path);
+    }
+    return CP_OK;
+}
+
+/* Polygon views, windows and accumulators of the hazards for the zonal kernel. */
+static cp_status prepare_zonal(run_ctx *c) {
+    size_t n = c->hs.n ? c->hs.n : 1;
+    c->polys = calloc(n, sizeof *c->polys);
+    c->wins = calloc(n, sizeof *c->wins);
+    c->acc = malloc(n * NBANDS * sizeof *c->acc);
+    c->class_weight = calloc(n * (size_t)(c->nclasses + 1), sizeof *c->class_weight);
+    if (!c->polys || !c->wins || !c->acc || !c->class_weight)
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    cpk_zonal_acc_init(c->acc, (int64_t)(n * NBANDS));
+    int buffered = c->buffer_m > 0;
+    if (buffered) {
+        c->bpolys = calloc(n, sizeof *c->bpolys);
+        c->bwins = calloc(n, sizeof *c->bwins);
+        c->bacc = malloc(n * sizeof *c->bacc);
+        if (!c->bpolys || !c->bwins || !c->bacc) return cp_fail(CP_E_NOMEM, "out of memory");
+        cpk_zonal_acc_init(c->bacc, (int64_t)n);
+    }
+    for (size_t i = 0; i < c->hs.n; ++i) {
+        const cp_hazard_in *h = &c->hs.items[i];
+        c->polys[i] = (cpk_polygon){h->xy, h->ring_offsets, h->nrings, h->part_offsets, h->nparts};
+        c->wins[i] = h->win;
+        if (buffered) {
+            /* a hazard whose buffer failed keeps an empty polygon (no people counted) */
+            c->bpolys[i] = (cpk_polygon){h->bxy, h->bring_offsets, h->bxy ? h->bnrings : 0,
+                                         h->bpart_offsets, h->bxy ? h->bnparts : 0};
+            c->bwins[i] = h->bwin;
+        }
+    }
+    return CP_OK;
+}
+
+static void ctx_clear(run_ctx *c) {
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        free(c->layers[i].buf);
+        if (c->layers[i].ds) GDALClose(c->layers[i].ds);
+    }
+    free(c->layers);
+    for (size_t k = 0; c->points && k < c->sc->ncriteria; ++k) cp_points_clear(&c->points[k]);
+    free(c->points);
+    free(c->points_skipped);
+    free(c->prod_by_class);
+    free(c->acc), free(c->bacc), free(c->class_weight);
+    free(c->polys), free(c->bpolys), free(c->wins), free(c->bwins);
+    cp_hazards_clear(&c->hs);
+    cp_grid_clear(&c->grid);
+}
+
+/* Plans the scored hazards and writes the tables and the report into tmpdir. */
+static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r,
+                                char **plan_json) {
+    const cp_scenario *sc = c->sc;
+    size_t n = c->hs.n;
+    cp_status s = CP_OK;
+    cp_plan *plan = NULL;
+    cp_hazard *recs = calloc(n ? n : 1, sizeof *recs);
+    cp_plan_value *vals = calloc((n ? n : 1) * NX_COLS, sizeof *vals);
+    char *mixes = calloc(n ? n : 1, 256);
+    unsigned char **wkbs = calloc(n ? n : 1, sizeof *wkbs);
+    cp_plan_rejected *rej = calloc(c->hs.nrejected ? c->hs.nrejected : 1, sizeof *rej);
+    GEOSWKBWriter *wr = GEOSWKBWriter_create_r(c->hs.geos);
+    unsigned char *png = NULL;
+    size_t png_len = 0;
+    if (!recs || !vals || !mixes || !wkbs || !rej || !wr) {
+        s = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; ++i)
+        hazard_record(c, i, &recs[i], &vals[i * NX_COLS], mixes + i * 256, 256, wr, &wkbs[i]);
+    for (size_t i = 0; i < c->hs.nrejected; ++i) {
+        rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
+        rej[i].reason = c->hs.rejected[i].reason;
+        rej[i].wkb = c->hs.rejected[i].wkb;
+        rej[i].wkb_len = c->hs.rejected[i].wkb_len;
+    }
+    cp_plan_options po = {0};
+    po.columns = extra_columns;
+    po.ncolumns = NX_COLS;
+    if ((s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan))) goto done;
+    c->stage_s[ST_PLAN] = now_s();
+    if (!progress(c->opts, 0.92, "writing plan and report")) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    char cls[4200];
+    snprintf(cls, sizeof cls, "%s/priority_class.tif", tmpdir);
+    if ((s = cp_thumbnail_png(cls, 480, &png, &png_len))) goto done;
+    /* The report's inputs table. */
+    enum { MAXE = 96 };
+    cp_report_entry ent[MAXE];
+    char text[MAXE][160];
+    size_t ne = 0;
+    double cells = (double)c->grid.geo.nx * (double)c->grid.geo.ny;
+    snprintf(text[ne], 160, "%s, %lld x %lld cells of %g m", c->grid.crs_name,
+             (long long)c->grid.geo.nx, (long long)c->grid.geo.ny, c->grid.geo.dx);
+    ent[ne] = (cp_report_entry){"analysis grid", text[ne]}, ne++;
+    snprintf(text[ne], 160, "%zu read: %zu planned, %zu rejected (%zu repaired)", c->hs.nread,
+             n - plan->nexcluded, c->hs.nrejected + plan->nexcluded, c->hs.nrepaired);
+    ent[ne] = (cp_report_entry){"hazards", text[ne]}, ne++;
+    for (size_t i = 0; i < c->nlayers && ne < MAXE - 1; ++i) {
+        snprintf(text[ne], 160, "%s (covers %.1f%% of the grid)", c->layers[i].in->path,
+                 100.0 * c->layers[i].valid_cells / cells);
+        ent[ne] = (cp_report_entry){c->layers[i].in->name, text[ne]}, ne++;
+    }
+    for (size_t k = 0; k < sc->ncriteria && ne < MAXE - 1; ++k) {
+        static const char *const kinds[] = {"focal_sum", "distance", "classes", "linear",
+                                            "density"};
+        if (c->points[k].n || c->points_skipped[k])
+            snprintf(text[ne], 160, "weight %g, %s of %s (%zu points, %zu skipped)",
+                     sc->criteria[k].weight, kinds[sc->criteria[k].kind], sc->criteria[k].input,
+                     c->points[k].n, c->points_skipped[k]);
+        else
+            snprintf(text[ne], 160, "weight %g, %s of %s", sc->criteria[k].weight,
+                     kinds[sc->criteria[k].kind], sc->criteria[k].input);
+        ent[ne] = (cp_report_entry){sc->criteria[k].name, text[ne]}, ne++;
+    }
+    cp_report_info info = {sc->name, ent, ne, png, png_len, 20};
+    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info, 0};
+    if ((s = cp_plan_write_all(plan, tmpdir, &po2))) goto done;
+    if ((s = cp_plan_summary_json(plan, plan_json))) goto done;
+    r->hazards_planned = plan->nitems;
+    r->hazards_rejected = c->hs.nrejected + plan->nexcluded;
+    r->total_area_m2 = plan->area_m2;
+    r->total_cost_team_days = plan->team_days;
+    r->total_cost_usd = plan->cost_usd;
+done:
+    for (size_t i = 0; wkbs && i < n; ++i) GEOSFree_r(c->hs.geos, wkbs[i]);
+    if (wr) GEOSWKBWriter_destroy_r(c->hs.geos, wr);
+    free(recs), free(vals), free(mixes), free(wkbs), free(rej), free(png);
+    cp_plan_free(plan);
+    return s;
+}
+
+cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_result *result) {
+    if (!sc) return cp_fail(CP_E_ARG, "cp_run: no scenario");
+    cp_run_options opts = {0};
+    if (opts_in) opts = *opts_in;
+    cp_run_result r = {0};
+    run_ctx c = {0};
+    c.sc = sc;
+    c.opts = &opts;
+    c.threads = cpk_threads(opts.threads);
+    c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)512 << 20;
+    char final[4096], tmpdir[4200], old[4200];
+    char *plan_json = NULL;
+    int made_tmp = 0;
+    cp_status s = CP_OK;
+    double t0 = now_s();
+    snprintf(final, sizeof final, "%s", opts.out_dir ? opts.out_dir : sc->outputs.dir);
+    size_t fl = strlen(final);
+    while (fl > 1 && final[fl - 1] == '/') final[--fl] = '\0';
+    if (dir_exists(final) && !opts.overwrite)
+        return cp_fail(CP_E_IO, "output directory <%s> exists; pass --overwrite to replace it",
+                       final);
+    snprintf(tmpdir, sizeof tmpdir, "%s.tmp-%ld", final, (long)getpid());
+    snprintf(old, sizeof old, "%s.old-%ld", final, (long)getpid());
+    if (!progress(&opts, 0.0, "building the grid")) return cp_fail(CP_E_INTERRUPTED, "interrupted");
+    if ((s = cp_grid_build(sc, &c.grid))) goto done;
+    c.stage_s[ST_GRID] = now_s();
+    for (size_t k = 0; k < sc->ncriteria; ++k)
+        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM &&
+            !strcmp(sc->criteria[k].input, "population")) {
+            c.buffer_m = sc->criteria[k].radius_m;
+            break;
+        }
+    if ((s = cp_hazards_read(sc, &c.grid, c.buffer_m, &c.hs))) goto done;
+    c.stage_s[ST_HAZARDS] = now_s();
+    if (!progress(&opts, 0.03, "opening inputs")) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    if ((s = open_layers(&c))) goto done;
+    if ((s = prepare_zonal(&c))) goto done;
+    c.stage_s[ST_INPUTS] = now_s();
+    c.strip_rows = strip_rows(&c, c.memory_bytes);
+    char parent[4096];
+    snprintf(parent, sizeof parent, "%s", final);
+    char *slash = strrchr(parent, '/');
+    if (slash && slash != parent) {
+        *slash = '\0';
+        if ((s = mkdir_p(parent))) goto done;
+    }
+    VSIRmdirRecursive(tmpdir);
+    if (mkdir(tmpdir, 0777)) {
+        s = cp_fail(CP_E_IO, "cannot create <%s>: %s", tmpdir, strerror(errno));
+        goto done;
+    }
+    made_tmp = 1;
+    if ((s = run_rasters(&c, tmpdir, c.strip_rows))) goto done;
+    c.stage_s[ST_MAPS] = now_s();
+    r.hazards_in = c.hs.nread;
+    r.hazards_repaired = c.hs.nrepaired;
+    if ((s = plan_and_write(&c, tmpdir, &r, &plan_json))) goto done;
+    c.stage_s[ST_OUTPUTS] = now_s();
+    if (r.hazards_planned + r.hazards_rejected != r.hazards_in) {
+        s = cp_fail(CP_E_INTERNAL, "hazard accounting failed: %zu read, %zu planned + %zu rejected",
+                    r.hazards_in, r.hazards_planned, r.hazards_rejected);
+        goto done;
+    }
+    r.grid_nx = c.grid.geo.nx;
+    r.grid_ny = c.grid.geo.ny;
+    r.cell_size_m = c.grid.geo.dx;
+    snprintf(r.grid_crs, sizeof r.grid_crs, "%s", c.grid.crs_name);
+    snprintf(r.out_dir, sizeof r.out_dir, "%s", final);
+    if ((s = write_run_json(&c, tmpdir, plan_json, &r, t0))) goto done;
+    if (!progress(&opts, 0.99, "finishing")) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    /* Swap the finished folder in. */
+    if (dir_exists(final) && rename(final, old)) {
+        s = cp_fail(CP_E_IO, "cannot replace <%s>: %s", final, strerror(errno));
+        goto done;
+    }
+    if (rename(tmpdir, final)) {
+        s = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>: %s", tmpdir, final, strerror(errno));
+        rename(old, final);
+        goto done;
+    }
+    made_tmp = 0;
+    VSIRmdirRecursive(old);
+    r.seconds = now_s() - t0;
+    progress(&opts, 1.0, "done");
+done:
+    if (made_tmp) VSIRmdirRecursive(tmpdir);
+    free(plan_json);
+    ctx_clear(&c);
+    if (!s && result) *result = r;
+    return s;
+}

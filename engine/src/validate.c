@@ -1,0 +1,103 @@
+/* clearplan validate: check the inputs of a scenario without the heavy raster work. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <ogr_api.h>
+
+#include <clearplan/clearplan.h>
+
+#include "engine.h"
+#include "error.h"
+#include "layers.h"
+#include "vector.h"
+
+/* Share of the grid's extent that a raster's footprint covers (bounding boxes). */
+static cp_status raster_overlap(const cp_input *in, const cp_grid *g, double *share) {
+    GDALDatasetH vrt = NULL;
+    cp_status s = cp_input_warp(in, g, &vrt);
+    if (s) return s;
+    /* the warped VRT is on the grid; the source footprint is what has data: sample */
+    GDALRasterBandH b = GDALGetRasterBand(vrt, 1);
+    int nx = GDALGetRasterXSize(vrt), ny = GDALGetRasterYSize(vrt);
+    int sx = nx < 256 ? nx : 256, sy = ny < 256 ? ny : 256;
+    float buf[256 * 256];
+    *share = 0;
+    CPLErrorReset();
+    if (GDALRasterIO(b, GF_Read, 0, 0, nx, ny, buf, sx, sy, GDT_Float32, 0, 0) != CE_None) {
+        GDALClose(vrt);
+        return cp_fail_gdal(CP_E_IO, "cannot read <%s>", in->path);
+    }
+    size_t valid = 0;
+    for (int i = 0; i < sx * sy; ++i) valid += !isnan(buf[i]);
+    *share = (double)valid / (double)(sx * sy);
+    GDALClose(vrt);
+    return CP_OK;
+}
+
+cp_status cp_validate(const cp_scenario *sc, FILE *report) {
+    cp_grid g;
+    cp_status s = cp_grid_build(sc, &g);
+    if (s) return s;
+    if (report) {
+        fprintf(report, "scenario: %s\n", sc->name);
+        fprintf(report, "grid: %s, %lld x %lld cells of %g m\n", g.crs_name, (long long)g.geo.nx,
+                (long long)g.geo.ny, g.geo.dx);
+    }
+    double buffer = 0;
+    for (size_t k = 0; k < sc->ncriteria; ++k)
+        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM) buffer = sc->criteria[k].radius_m;
+    cp_hazard_set hs;
+    if ((s = cp_hazards_read(sc, &g, 0, &hs))) goto done;
+    (void)buffer;
+    if (report) {
+        fprintf(report, "hazards: %zu read, %zu usable, %zu rejected, %zu repaired\n", hs.nread,
+                hs.n, hs.nrejected, hs.nrepaired);
+        for (size_t i = 0; i < hs.nrejected; ++i)
+            fprintf(report, "  rejected %s: %s\n",
+                    hs.rejected[i].id ? hs.rejected[i].id : "(no id)", hs.rejected[i].reason);
+        for (size_t i = 0; i < hs.n; ++i)
+            if (hs.items[i].repaired)
+                fprintf(report, "  repaired %s (make-valid)\n", hs.items[i].id);
+    }
+    size_t usable = hs.n;
+    cp_hazards_clear(&hs);
+    if (usable == 0) {
+        s = cp_fail(CP_E_GEOMETRY, "<%s>: no usable hazard: every feature was rejected",
+                    cp_scenario_input(sc, "hazards")->path);
+        goto done;
+    }
+    for (size_t i = 0; i < sc->ninputs; ++i) {
+        const cp_input *in = &sc->inputs[i];
+        if (!strcmp(in->name, "hazards")) continue;
+        if (in->type == CP_INPUT_VECTOR) {
+            const cp_criterion *cr = NULL;
+            for (size_t k = 0; k < sc->ncriteria; ++k)
+                if (!strcmp(sc->criteria[k].input, in->name)) cr = &sc->criteria[k];
+            cp_points pts;
+            size_t skipped = 0;
+            if ((s = cp_points_read(in, &g, cr, &pts, &skipped))) goto done;
+            if (report)
+                fprintf(report,
+                        "%s: %zu points used, %zu skipped (no geometry, bad or future date)\n",
+                        in->name, pts.n, skipped);
+            cp_points_clear(&pts);
+        } else {
+            double share = 0;
+            if ((s = raster_overlap(in, &g, &share))) goto done;
+            if (share == 0) {
+                s = cp_fail(CP_E_FORMAT, "<%s>: does not overlap the analysis grid", in->path);
+                goto done;
+            }
+            if (report)
+                fprintf(report, "%s: covers about %.1f%% of the grid%s\n", in->name, 100 * share,
+                        share < 0.999 ? " (warning: partial coverage; nodata counts as 0)" : "");
+        }
+    }
+    if (report) fprintf(report, "ok\n");
+done:
+    cp_grid_clear(&g);
+    return s;
+}
