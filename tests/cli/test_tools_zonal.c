@@ -1,0 +1,235 @@
+/* clearplan zonal: values against hand-computed numbers, strips and threads give the same
+ * CSV, reprojection, errors and exit codes. Inputs are built here with GDAL's C API. */
+#include "cp_test.h"
+
+#include <math.h>
+
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+static char dir[4096];
+
+/* A one-band Float32 GeoTIFF; epsg 0: no CRS. */
+static void make_tif(const char *name, int nx, int ny, double x0, double y0, double cell, int epsg,
+                     const float *data, int has_nodata, double nodata) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, nx, ny, 1, GDT_Float32, NULL);
+    assert_non_null(ds);
+    double gt[6] = {x0, cell, 0, y0, 0, -cell};
+    GDALSetGeoTransform(ds, gt);
+    if (epsg) {
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, epsg);
+        GDALSetSpatialRef(ds, srs);
+        OSRDestroySpatialReference(srs);
+    }
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    if (has_nodata) GDALSetRasterNoDataValue(b, nodata);
+    assert_int_equal(
+        GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)data, nx, ny, GDT_Float32, 0, 0), CE_None);
+    GDALClose(ds);
+}
+
+/* A GeoPackage layer with fields id (integer) and name (string); wkt NULL: null geometry. */
+static void make_gpkg(const char *name, const char *layer, int epsg, int n, const char **names,
+                      const char **wkts) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    const char *drv = strstr(name, ".shp") ? "ESRI Shapefile" : "GPKG";
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName(drv), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    OGRSpatialReferenceH srs = NULL;
+    if (epsg) {
+        srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, epsg);
+        OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    }
+    OGRLayerH l = GDALDatasetCreateLayer(ds, layer, srs, wkbPolygon, NULL);
+    assert_non_null(l);
+    OGRFieldDefnH fid = OGR_Fld_Create("id", OFTInteger), fname = OGR_Fld_Create("name", OFTString);
+    OGR_L_CreateField(l, fid, 1);
+    OGR_L_CreateField(l, fname, 1);
+    OGR_Fld_Destroy(fid);
+    OGR_Fld_Destroy(fname);
+    for (int k = 0; k < n; ++k) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+        OGR_F_SetFieldInteger(f, 0, k + 1);
+        OGR_F_SetFieldString(f, 1, names[k]);
+        if (wkts[k]) {
+            OGRGeometryH g = NULL;
+            char *w = (char *)wkts[k];
+            assert_int_equal(OGR_G_CreateFromWkt(&w, srs, &g), OGRERR_NONE);
+            OGR_F_SetGeometryDirectly(f, g);
+        }
+        assert_int_equal(OGR_L_CreateFeature(l, f), OGRERR_NONE);
+        OGR_F_Destroy(f);
+    }
+    if (srs) OSRDestroySpatialReference(srs);
+    GDALClose(ds);
+}
+
+static int zonal(char **out, char **err, const char *args) {
+    return cpt_sh(out, err, "cd '%s' && '%s' zonal %s", dir, cpt_bin(), args);
+}
+
+static char *read_out(const char *name) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    char *s = cpt_slurp(path, NULL);
+    assert_non_null(s);
+    return s;
+}
+
+static int setup(void **state) {
+    (void)state;
+    GDALAllRegister();
+    cpt_tmpdir("zonal", dir, sizeof dir);
+    /* 4 x 3 raster of 10 m cells, values 1..12 row by row, cell (1, 0) nodata. */
+    float r[12];
+    for (int k = 0; k < 12; ++k) r[k] = (float)(k + 1);
+    r[1] = -9999.0f;
+    make_tif("r.tif", 4, 3, 500000.0, 4000030.0, 10.0, 32633, r, 1, -9999.0);
+    make_tif("nocrs.tif", 4, 3, 500000.0, 4000030.0, 10.0, 0, r, 1, -9999.0);
+    const char *names[] = {"half, \"a\"", "bowtie", "null", "outside"};
+    const char *wkts[] = {
+        "POLYGON((500005 4000015,500025 4000015,500025 4000030,500005 4000030,500005 4000015))",
+        "POLYGON((500000 4000000,500020 4000020,500020 4000000,500000 4000020,500000 4000000))",
+        NULL, "POLYGON((0 0,1 0,1 1,0 0))"};
+    make_gpkg("p.gpkg", "hz", 32633, 4, names, wkts);
+    make_gpkg("empty.gpkg", "none", 32633, 0, names, wkts);
+    const char *far[] = {"POLYGON((10 40,11 40,11 41,10 40))"};
+    make_gpkg("far.gpkg", "far", 4326, 1, names, far);
+    make_gpkg("nocrs.shp", "nocrs", 0, 1, names, wkts); /* no .prj: no CRS */
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    if (!getenv("CP_KEEP_TMP")) cpt_rmtree(dir);
+    return 0;
+}
+
+static void test_zonal_hand_computed(void **state) {
+    (void)state;
+    char *err = NULL;
+    int rc = zonal(NULL, &err, "r.tif p.gpkg out.csv --stats sum,mean,min,max,area,count,classes");
+    if (rc) print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    /* Feature 1: row 0 cells 0, 2 half covered (values 1, 3), cell 1 fully (nodata); row 1
+     * cells 0, 2 a quarter (5, 7), cell 1 half (6). Σf = 2 → area 200 m², nodata 100 m².
+     * Feature 2 (bow tie, repaired into two triangles): half of cells 5, 6, 9, 10. */
+    char *csv = read_out("out.csv");
+    cpt_assert_contains(csv,
+                        "id,name,sum,mean,min,max,area,nodata_area,count,class_1_share,"
+                        "class_3_share,class_5_share,class_6_share,class_7_share,"
+                        "class_9_share,class_10_share\n");
+    cpt_assert_contains(csv,
+                        "1,\"half, \"\"a\"\"\",8,4,1,7,200,100,5,0.25,0.25,0.125,0.25,0.125,0,0\n");
+    cpt_assert_contains(csv, "2,bowtie,15,7.5,5,10,200,0,4,0,0,0.25,0.25,0,0.25,0.25\n");
+    cpt_assert_contains(csv, "3,null,,,,,,,,,,,,,,\n");
+    cpt_assert_contains(csv, "4,outside,0,,,,0,0,0,,,,,,,\n");
+    cpt_assert_contains(err, "1 invalid polygon(s) repaired");
+    char tmp[4200];
+    snprintf(tmp, sizeof tmp, "%s/out.csv.tmp", dir);
+    assert_false(cpt_exists(tmp));
+    free(csv);
+    free(err);
+    /* Default statistics, quiet. */
+    assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg d.csv -q"), 0);
+    assert_string_equal(err, "");
+    csv = read_out("d.csv");
+    cpt_assert_contains(csv, "id,name,sum,mean,min,max,area,nodata_area,count\n");
+    free(csv);
+    free(err);
+}
+
+/* A larger raster: one strip or many, one thread or three, same bytes. Polygons in
+ * EPSG:4326 are reprojected to the raster's UTM zone. */
+static void test_zonal_strips_threads_reprojection(void **state) {
+    (void)state;
+    int nx = 1500, ny = 1200;
+    float *r = malloc(sizeof(float) * (size_t)(nx * ny));
+    for (int k = 0; k < nx * ny; ++k) r[k] = (float)((int)(((long long)k * 7919) % 1000)) * 0.5f;
+    make_tif("big.tif", nx, ny, 500000.0, 4000000.0, 10.0, 32633, r, 1, -1.0);
+    free(r);
+    /* UTM 33N around 15E / 36.1N: a few lon/lat polygons inside the raster. */
+    const char *names[] = {"a", "b", "c"};
+    const char *wkts[] = {"POLYGON((15.01 36.09,15.1 36.095,15.08 36.05,15.01 36.09))",
+                          "POLYGON((15.05 36.08,15.12 36.08,15.12 36.03,15.05 36.03,15.05 36.08),"
+                          "(15.07 36.07,15.09 36.07,15.09 36.05,15.07 36.06,15.07 36.07))",
+                          "POLYGON((15.15 36.06,15.151 36.06,15.151 36.061,15.15 36.06))"};
+    make_gpkg("ll.gpkg", "ll", 4326, 3, names, wkts);
+    assert_int_equal(zonal(NULL, NULL, "big.tif ll.gpkg a.csv -q -j 1 --memory 512"), 0);
+    assert_int_equal(zonal(NULL, NULL, "big.tif ll.gpkg b.csv -q -j 3 --memory 1"), 0);
+    char *a = read_out("a.csv"), *b = read_out("b.csv");
+    assert_string_equal(a, b);
+    /* Every polygon found cells (the reprojection put them on the raster). */
+    char *line = strchr(a, '\n') + 1;
+    for (int k = 0; k < 3; ++k) {
+        double sum, mean, mn, mx, area, nda, count;
+        int id;
+        char nm[8];
+        assert_int_equal(sscanf(line, "%d,%7[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf", &id, nm, &sum, &mean,
+                                &mn, &mx, &area, &nda, &count),
+                         9);
+        assert_true(count >= 1 && area > 0 && mn <= mean && mean <= mx);
+        line = strchr(line, '\n') + 1;
+    }
+    free(a);
+    free(b);
+}
+
+static void test_zonal_errors(void **state) {
+    (void)state;
+    char *err = NULL;
+    assert_int_equal(zonal(NULL, &err, "missing.tif p.gpkg o.csv"), 1);
+    cpt_assert_contains(err, "clearplan: error: cannot open <missing.tif>");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "r.tif missing.gpkg o.csv"), 1);
+    cpt_assert_contains(err, "clearplan: error: cannot open <missing.gpkg>: ");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "nocrs.tif p.gpkg o.csv"), 1);
+    cpt_assert_contains(err, "<nocrs.tif> has no coordinate reference system");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "r.tif nocrs.shp o.csv"), 1);
+    cpt_assert_contains(err, "<nocrs.shp> has no coordinate reference system");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "r.tif empty.gpkg o.csv"), 1);
+    cpt_assert_contains(err, "layer 'none' of <empty.gpkg> has no features");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "r.tif far.gpkg o.csv"), 1);
+    cpt_assert_contains(err, "no polygon of <far.gpkg> overlaps <r.tif>");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg o.csv --layer nope"), 1);
+    cpt_assert_contains(err, "<p.gpkg> has no layer 'nope'");
+    free(err);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/o.csv", dir);
+    assert_false(cpt_exists(path));
+    snprintf(path, sizeof path, "%s/o.csv.tmp", dir);
+    assert_false(cpt_exists(path));
+    /* usage errors */
+    assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg o.csv --stats sum,bogus"), 2);
+    cpt_assert_contains(err, "unknown statistic 'bogus'");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg"), 2);
+    cpt_assert_contains(err, "expected RASTER POLYGONS OUT.csv");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg o.csv -j 0"), 2);
+    free(err);
+    char *out = NULL;
+    assert_int_equal(zonal(&out, NULL, "--help"), 0);
+    cpt_assert_contains(out, "usage: clearplan zonal RASTER POLYGONS OUT.csv");
+    free(out);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_zonal_hand_computed),
+        cmocka_unit_test(test_zonal_strips_threads_reprojection),
+        cmocka_unit_test(test_zonal_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
