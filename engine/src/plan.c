@@ -637,18 +637,22 @@ static cp_status schedule_pool(cp_plan *plan, const calendar *cal, const pool_wo
         if (np < 1) np = 1;
         double w = p / np;
         for (int q = 0; q < (int)np; ++q) {
-            heap_ent v = heap_pop(heap, &hn);
-            if (!isfinite(v.t)) {
-                st = cp_fail(CP_E_CONFIG,
-                             "team schedule: no team is available for hazard <%s> within %d "
-                             "years",
-                             it->h.id, MAX_YEARS);
-                goto done;
+            heap_ent v;
+            double te = INFINITY;
+            /* A team that is retired (per-year counts fall) before it could finish the
+             * package leaves the schedule; the next free team takes the package. */
+            while (hn > 0) {
+                v = heap_pop(heap, &hn);
+                if (!isfinite(v.t)) {
+                    hn = 0;
+                    break;
+                }
+                te = team_advance(cal, nteams, v.team, v.t, w, plan->days_per_year);
+                if (isfinite(te)) break;
             }
-            double te = team_advance(cal, nteams, v.team, v.t, w, plan->days_per_year);
             if (!isfinite(te)) {
                 st = cp_fail(CP_E_CONFIG,
-                             "team schedule: hazard <%s> cannot be finished within %d years",
+                             "team schedule: no team can finish hazard <%s> within %d years",
                              it->h.id, MAX_YEARS);
                 goto done;
             }

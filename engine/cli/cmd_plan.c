@@ -1,0 +1,393 @@
+/* clearplan plan HAZARDS -o DIR — re-plan a scored hazards file with other capacities,
+ * deadlines or costs, without touching rasters (DESIGN §9 what-if). */
+#define _XOPEN_SOURCE 700
+#include <errno.h>
+#include <ftw.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <clearplan/clearplan.h>
+#include <clearplan/plan.h>
+
+#include "commands.h"
+
+static void plan_help(void) {
+    printf(
+        "usage: clearplan plan HAZARDS -o DIR [--teams N[,N...]] [--start DATE]\n"
+        "                      [--deadline DATE] [--days-per-year N] [--package-team-days N]\n"
+        "                      [--team-day-usd X] [--scenario S.yaml] [--layer NAME]\n"
+        "                      [--no-gpkg] [--overwrite] [-q]\n\n"
+        "Re-plans scored hazards without touching rasters: efficiency order, annual and\n"
+        "quarterly milestones, team schedule, Article 5 verdict, teams and funding needed.\n\n"
+        "HAZARDS is clearplan's plan.gpkg (layer hazards) or plan.csv, or any CSV or\n"
+        "GeoPackage with the columns hazard_id, status (SHA/CHA), area_m2, benefit,\n"
+        "cost_team_days and optionally region, cost_usd, priority_mean, locked.\n\n"
+        "options:\n"
+        "  -o, --output DIR         output folder (plan.csv, milestones.csv, packages.csv,\n"
+        "                           rejected.csv, plan.gpkg, report.html, summary.json)\n"
+        "  --teams N[,N...]         constant teams; several values sweep them into one table\n"
+        "                           (the first is the plan's capacity)\n"
+        "  --start DATE             first day of work, YYYY-MM-DD\n"
+        "  --deadline DATE          Article 5 deadline, YYYY-MM-DD\n"
+        "  --days-per-year N        working days of a team per year (default 220)\n"
+        "  --package-team-days N    largest work package (default 20)\n"
+        "  --team-day-usd X         cost of a team-day (default 1500)\n"
+        "  --scenario S.yaml        take capacity, cost and plan rules from a scenario; the\n"
+        "                           options above override it\n"
+        "  --layer NAME             layer to read (default: hazards, else the first)\n"
+        "  --no-gpkg                do not write plan.gpkg\n"
+        "  --overwrite              replace an existing output folder\n"
+        "  -q, --quiet              print nothing but errors\n\n"
+        "Without --scenario the defaults are used (start: 1 January of this year, deadline\n"
+        "ten years later); give --start and --deadline for reproducible plans.\n"
+        "exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
+}
+
+static int parse_pos(const char *s, double *out, int allow_zero) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end || !isfinite(v) || v < 0 || (!allow_zero && v == 0)) return 0;
+    *out = v;
+    return 1;
+}
+
+static int parse_teams(const char *s, double **out, size_t *n) {
+    size_t cap = 1;
+    for (const char *p = s; *p; ++p) cap += *p == ',';
+    double *v = malloc(cap * sizeof *v);
+    if (!v) return 0;
+    char *copy = strdup(s), *save = NULL;
+    size_t k = 0;
+    int ok = copy != NULL && s[0] && s[strlen(s) - 1] != ',';
+    for (char *tok = ok ? strtok_r(copy, ",", &save) : NULL; ok && tok;
+         tok = strtok_r(NULL, ",", &save))
+        ok = parse_pos(tok, &v[k++], 0);
+    free(copy);
+    if (!ok || k == 0) {
+        free(v);
+        return 0;
+    }
+    *out = v;
+    *n = k;
+    return 1;
+}
+
+static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+static int rm_tree(const char *path) {
+    struct stat st;
+    if (lstat(path, &st) != 0) return 0;
+    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
+static const char *base_name(const char *p) {
+    const char *s = strrchr(p, '/');
+    return s ? s + 1 : p;
+}
+
+int cmd_plan(int argc, char **argv) {
+    const char *path = NULL, *out_dir = NULL, *scenario = NULL, *layer = NULL;
+    const char *start_s = NULL, *deadline_s = NULL;
+    double dpy = NAN, ptd = NAN, usd = NAN, *teams = NULL;
+    size_t nteams = 0;
+    int quiet = 0, overwrite = 0, no_gpkg = 0, rc = CP_EXIT_OK;
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            plan_help();
+            free(teams);
+            return CP_EXIT_OK;
+        }
+        int has_val = i + 1 < argc;
+#define NEED_VALUE()                                                  \
+    do {                                                              \
+        if (!has_val) {                                               \
+            free(teams);                                              \
+            return cli_usage("plan", "option '%s' needs a value", a); \
+        }                                                             \
+    } while (0)
+        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+            quiet = 1;
+        } else if (!strcmp(a, "--overwrite")) {
+            overwrite = 1;
+        } else if (!strcmp(a, "--no-gpkg")) {
+            no_gpkg = 1;
+        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
+            NEED_VALUE();
+            out_dir = argv[++i];
+        } else if (!strcmp(a, "--scenario")) {
+            NEED_VALUE();
+            scenario = argv[++i];
+        } else if (!strcmp(a, "--layer")) {
+            NEED_VALUE();
+            layer = argv[++i];
+        } else if (!strcmp(a, "--start")) {
+            NEED_VALUE();
+            start_s = argv[++i];
+        } else if (!strcmp(a, "--deadline")) {
+            NEED_VALUE();
+            deadline_s = argv[++i];
+        } else if (!strcmp(a, "--teams")) {
+            NEED_VALUE();
+            free(teams);
+            teams = NULL;
+            if (!parse_teams(argv[++i], &teams, &nteams))
+                return cli_usage("plan",
+                                 "--teams wants positive numbers separated by commas "
+                                 "(got '%s')",
+                                 argv[i]);
+        } else if (!strcmp(a, "--days-per-year")) {
+            NEED_VALUE();
+            if (!parse_pos(argv[++i], &dpy, 0) || dpy > 366) {
+                free(teams);
+                return cli_usage("plan", "--days-per-year wants a number in (0, 366] (got '%s')",
+                                 argv[i]);
+            }
+        } else if (!strcmp(a, "--package-team-days")) {
+            NEED_VALUE();
+            if (!parse_pos(argv[++i], &ptd, 0)) {
+                free(teams);
+                return cli_usage("plan", "--package-team-days wants a positive number (got '%s')",
+                                 argv[i]);
+            }
+        } else if (!strcmp(a, "--team-day-usd")) {
+            NEED_VALUE();
+            if (!parse_pos(argv[++i], &usd, 1)) {
+                free(teams);
+                return cli_usage("plan", "--team-day-usd wants a number >= 0 (got '%s')", argv[i]);
+            }
+        } else if (a[0] == '-' && a[1]) {
+            free(teams);
+            return cli_usage("plan", "unknown option '%s'", a);
+        } else if (path) {
+            free(teams);
+            return cli_usage("plan", "more than one hazards file given");
+        } else {
+            path = a;
+        }
+#undef NEED_VALUE
+    }
+    if (!path) {
+        free(teams);
+        return cli_usage("plan", "missing HAZARDS");
+    }
+    if (!out_dir) {
+        free(teams);
+        return cli_usage("plan", "missing -o DIR");
+    }
+    cp_date start = 0, deadline = 0;
+    if (start_s && !cp_date_parse(start_s, &start)) {
+        free(teams);
+        return cli_usage("plan", "--start wants a date YYYY-MM-DD (got '%s')", start_s);
+    }
+    if (deadline_s && !cp_date_parse(deadline_s, &deadline)) {
+        free(teams);
+        return cli_usage("plan", "--deadline wants a date YYYY-MM-DD (got '%s')", deadline_s);
+    }
+
+    cp_scenario *sc = NULL;
+    cp_hazard_table *tab = NULL;
+    cp_plan *plan = NULL;
+    cp_region_teams *regions = NULL;
+    char *tmp_dir = NULL, *json = NULL, *verdict = NULL;
+    cp_capacity cap;
+    cp_cost cost;
+    cp_plan_rules rules = {0};
+    cp_status st = CP_OK;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+
+    struct stat sb;
+    if (stat(out_dir, &sb) == 0 && !overwrite) {
+        fprintf(stderr,
+                "clearplan: error: output folder %s exists; use --overwrite to replace it\n",
+                out_dir);
+        rc = CP_EXIT_FAIL;
+        goto done;
+    }
+    if (scenario) {
+        if ((st = cp_scenario_load(scenario, &sc)) != CP_OK) {
+            rc = cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
+            goto done;
+        }
+        cap = sc->capacity;
+        cost = sc->cost;
+        rules = sc->rules;
+    } else {
+        cp_capacity_defaults(&cap);
+        cp_cost_defaults(&cost);
+    }
+    if (start_s) cap.start = start;
+    if (deadline_s) cap.deadline = deadline;
+    if (!isnan(dpy)) cap.days_per_year = dpy;
+    if (!isnan(ptd)) cap.package_team_days = ptd;
+    if (!isnan(usd)) cost.team_day_usd = usd;
+    if (nteams) {
+        cap.per_year = NULL;
+        cap.nper_year = 0;
+        if (cap.nregions) { /* scale the region teams to the new total */
+            double sum = 0;
+            for (size_t r = 0; r < cap.nregions; ++r) sum += cap.regions[r].teams;
+            regions = calloc(cap.nregions, sizeof *regions);
+            if (!regions) {
+                rc = cli_fail(CP_E_NOMEM);
+                goto done;
+            }
+            for (size_t r = 0; r < cap.nregions; ++r) {
+                regions[r].name = cap.regions[r].name;
+                regions[r].teams = sum > 0 ? cap.regions[r].teams * teams[0] / sum
+                                           : teams[0] / (double)cap.nregions;
+            }
+            cap.regions = regions;
+        }
+        cap.teams = teams[0];
+    }
+
+    if ((st = cp_hazard_table_read(path, layer, &tab)) != CP_OK) {
+        rc = cli_fail(st == CP_E_ARG ? CP_E_FORMAT : st);
+        goto done;
+    }
+    if (cli_interrupted()) {
+        rc = cli_fail(CP_E_INTERRUPTED);
+        goto done;
+    }
+    cp_plan_options opts = {0};
+    opts.columns = tab->columns;
+    opts.ncolumns = tab->ncolumns;
+    if (nteams > 1) {
+        opts.sweep_teams = teams;
+        opts.nsweep = nteams;
+    }
+    st = cp_plan_compute(tab->hazards, tab->n, &cap, &cost, &rules, &opts, &plan);
+    if (st != CP_OK) {
+        fprintf(stderr, "clearplan: error: %s: %s\n", path, cp_errmsg());
+        rc = st == CP_E_INTERRUPTED ? CP_EXIT_INTERRUPTED : CP_EXIT_FAIL;
+        goto done;
+    }
+    if (cli_interrupted()) {
+        rc = cli_fail(CP_E_INTERRUPTED);
+        goto done;
+    }
+
+    /* outputs: into a temporary folder renamed at the end */
+    size_t n = strlen(out_dir) + 64;
+    tmp_dir = malloc(n);
+    if (!tmp_dir) {
+        rc = cli_fail(CP_E_NOMEM);
+        goto done;
+    }
+    snprintf(tmp_dir, n, "%s.tmp%ld", out_dir, (long)getpid());
+    rm_tree(tmp_dir);
+    if (mkdir(tmp_dir, 0777) != 0) {
+        fprintf(stderr, "clearplan: error: cannot create %s: %s\n", tmp_dir, strerror(errno));
+        rc = CP_EXIT_FAIL;
+        free(tmp_dir);
+        tmp_dir = NULL;
+        goto done;
+    }
+    char teams_text[64], dpy_text[32], usd_text[32], cnt[64], start_text[11], dl_text[11];
+    snprintf(teams_text, sizeof teams_text, "%g%s", plan->teams,
+             plan->has_regions    ? " (by region)"
+             : plan->has_per_year ? " (per year)"
+                                  : "");
+    snprintf(dpy_text, sizeof dpy_text, "%g", cap.days_per_year);
+    snprintf(usd_text, sizeof usd_text, "US$ %g", cost.team_day_usd);
+    snprintf(cnt, sizeof cnt, "%zu read, %zu planned, %zu excluded", tab->n, plan->nitems,
+             plan->nexcluded);
+    cp_report_entry entries[] = {
+        {"Hazards file", base_name(path)},
+        {"Hazards", cnt},
+        {"Scenario", scenario ? base_name(scenario) : "none (defaults and options)"},
+        {"Start", cp_date_format(cap.start, start_text)},
+        {"Article 5 deadline", cp_date_format(cap.deadline, dl_text)},
+        {"Teams", teams_text},
+        {"Working days per team and year", dpy_text},
+        {"Cost of a team-day", usd_text},
+    };
+    cp_report_info info = {0};
+    info.title = sc && sc->name ? sc->name : base_name(path);
+    info.inputs = entries;
+    info.ninputs = sizeof entries / sizeof entries[0];
+    cp_plan_outputs o = {0};
+    o.crs_wkt = tab->crs_wkt;
+    o.report = &info;
+    o.no_gpkg = no_gpkg;
+    st = cp_plan_write_all(plan, tmp_dir, &o);
+    if (st == CP_OK) st = cp_plan_summary_json(plan, &json);
+    if (st == CP_OK) {
+        char *p = malloc(n + 32);
+        FILE *f = NULL;
+        if (p) {
+            snprintf(p, n + 32, "%s/summary.json", tmp_dir);
+            f = fopen(p, "wb");
+        }
+        int bad = !f || fputs(json, f) < 0 || fputc('\n', f) == EOF;
+        if (f && fclose(f) != 0) bad = 1;
+        if (bad) {
+            fprintf(stderr, "clearplan: error: cannot write %s/summary.json\n", out_dir);
+            rc = CP_EXIT_FAIL;
+            free(p);
+            goto done;
+        }
+        free(p);
+    }
+    if (st == CP_OK && cli_interrupted()) st = CP_E_INTERRUPTED;
+    if (st != CP_OK) {
+        rc = cli_fail(st);
+        goto done;
+    }
+    if (overwrite && rm_tree(out_dir) != 0) {
+        fprintf(stderr, "clearplan: error: cannot remove %s: %s\n", out_dir, strerror(errno));
+        rc = CP_EXIT_FAIL;
+        goto done;
+    }
+    if (rename(tmp_dir, out_dir) != 0) {
+        fprintf(stderr, "clearplan: error: cannot rename %s to %s: %s\n", tmp_dir, out_dir,
+                strerror(errno));
+        rc = CP_EXIT_FAIL;
+        goto done;
+    }
+    free(tmp_dir);
+    tmp_dir = NULL;
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!quiet) {
+        if (cp_plan_verdict_text(plan, &verdict) == CP_OK && verdict) printf("%s\n", verdict);
+        printf("hazards: %zu read, %zu planned, %zu excluded\n", tab->n, plan->nitems,
+               plan->nexcluded);
+        if (plan->nsweep) {
+            printf("%10s  %-10s  %-6s  %16s  %16s\n", "teams", "completion", "met", "remaining_m2",
+                   "funding_gap_usd");
+            for (size_t s = 0; s < plan->nsweep; ++s) {
+                const cp_plan_sweep_row *r = &plan->sweep[s];
+                char d[11];
+                printf("%10g  %-10s  %-6s  %16.0f  %16.0f\n", r->teams,
+                       isfinite(r->t_completion) ? cp_date_format(r->completion, d) : "never",
+                       r->met ? "yes" : "no", r->remaining_m2, r->funding_gap_usd);
+            }
+        }
+        printf("wrote %s (%.2f s)\n", out_dir,
+               (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+    }
+done:
+    if (tmp_dir) {
+        rm_tree(tmp_dir);
+        free(tmp_dir);
+    }
+    free(verdict);
+    free(json);
+    cp_plan_free(plan);
+    cp_hazard_table_free(tab);
+    cp_scenario_free(sc);
+    free(regions);
+    free(teams);
+    return rc;
+}
