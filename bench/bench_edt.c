@@ -1,0 +1,89 @@
+/* bench_edt [N [REPS]]: exact EDT on an N x N grid of sparse sources (default 4000), no
+ * maximum distance and a capped one, at 1 and 2 threads. One JSON line per case. */
+/* Timing harness (same in every bench_*.c): repeat a case, print one JSON line. */
+#define _POSIX_C_SOURCE 200809L
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* Prints {"bench":..., "case":..., "threads":..., "cells":..., "median_s":..., "min_s":...,
+ * "cells_per_s":...} from `reps` timings. */
+static void report(const char *bench, const char *name, int threads, double cells, double *t,
+                   int reps) {
+    qsort(t, (size_t)reps, sizeof *t, cmp_double);
+    double med = reps % 2 ? t[reps / 2] : 0.5 * (t[reps / 2 - 1] + t[reps / 2]);
+    printf(
+        "{\"bench\":\"%s\",\"case\":\"%s\",\"threads\":%d,\"cells\":%.0f,\"median_s\":%.6f,"
+        "\"min_s\":%.6f,\"cells_per_s\":%.4g,\"reps\":%d}\n",
+        bench, name, threads, cells, med, t[0], cells / med, reps);
+    fflush(stdout);
+}
+
+/* Memory bandwidth floor: one read + one write pass over a Float32 grid of `cells` (memcpy),
+ * reported as cells/s so kernel figures can be compared with it. */
+static void bench_memcpy(const char *bench, double cells, int reps) {
+    size_t n = (size_t)cells * sizeof(float);
+    char *a = malloc(n), *b = malloc(n);
+    if (!a || !b) return;
+    memset(a, 1, n);
+    memset(b, 2, n);
+    double t[64];
+    for (int r = 0; r < reps; ++r) {
+        double t0 = now_s();
+        memcpy(b, a, n);
+        t[r] = now_s() - t0;
+    }
+    report(bench, "memcpy_f32_floor", 1, cells, t, reps);
+    free(a);
+    free(b);
+}
+
+#include <math.h>
+
+#include "cpk/edt.h"
+
+int main(int argc, char **argv) {
+    int64_t n = argc > 1 ? atoll(argv[1]) : 4000;
+    int reps = argc > 2 ? atoi(argv[2]) : 5;
+    if (n < 1 || reps < 1 || reps > 64) return 2;
+    float *in = malloc(sizeof(float) * (size_t)(n * n)),
+          *out = malloc(sizeof(float) * (size_t)(n * n));
+    if (!in || !out) return 1;
+    uint64_t s = 42;
+    for (int64_t k = 0; k < n * n; ++k) {
+        s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+        in[k] = (s % 10000) < 5 ? 1.0f : 0.0f; /* 0.05% sources */
+    }
+    cpk_view_f32 v = {in, n, n, (ptrdiff_t)n, 0, 0};
+    cpk_out_f32 o = {out, n, n, (ptrdiff_t)n};
+    cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    double cells = (double)n * (double)n, t[64];
+    bench_memcpy("edt", cells, reps);
+    const double maxd[2] = {INFINITY, 2000};
+    const char *names[2] = {"edt_unbounded_30m", "edt_max2000m_30m"};
+    for (int c = 0; c < 2; ++c)
+        for (int th = 1; th <= 2; ++th) {
+            for (int r = 0; r < reps; ++r) {
+                double t0 = now_s();
+                if (cpk_edt_f32(&v, &src, 30, 30, maxd[c], INFINITY, 0, n, &o, th) != CPK_OK)
+                    return 1;
+                t[r] = now_s() - t0;
+            }
+            report("edt", names[c], th, cells, t, reps);
+        }
+    free(in);
+    free(out);
+    return 0;
+}
