@@ -46,6 +46,7 @@ static char **tiff_options(const char *predictor) {
     co = CSLSetNameValue(co, "ZLEVEL", "6");
     if (predictor) co = CSLSetNameValue(co, "PREDICTOR", predictor);
     co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    co = CSLSetNameValue(co, "NUM_THREADS", "ALL_CPUS");
     return co;
 }
 
@@ -97,7 +98,7 @@ static inline double clampd(double v, double lo, double hi) {
 /* One cell's land cover and tree cover from the fields at the cell: e elevation, v
  * vegetation, rv river, dt detail (short-wavelength noise that makes edges irregular). */
 static void classify(const syn_world *w, double e, double v, double rv, double dt, double river_w,
-                     double x, double y, const int *cand, int ncand, uint64_t h, unsigned char *lc,
+                     double x, double y, const int *cand, int ncand, unsigned char *lc,
                      unsigned char *tc) {
     int code;
     double jb = 1.0 + 0.7 * (dt - 0.5);                   /* built-up edge: 0.65..1.35 */
@@ -130,27 +131,28 @@ static void classify(const syn_world *w, double e, double v, double rv, double d
         code = 20;
     else
         code = 30;
-    double u1 = (double)(h & 0xff) / 255.0, u2 = (double)((h >> 8) & 0xff) / 255.0;
+    /* tree cover varies smoothly with the fields (like a resampled Hansen layer); a per-cell
+     * hash would only add incompressible noise */
     double t;
     switch (code) {
         case 10:
-            t = 45 + 50 * clampd((e - w->e_tree) / 0.2, 0, 1) + 20 * (v - 0.5) + 12 * (u1 - 0.5);
+            t = 45 + 50 * clampd((e - w->e_tree) / 0.2, 0, 1) + 20 * (v - 0.5) + 24 * (dt - 0.5);
             t = clampd(t, 30, 100);
             break;
         case 20:
-            t = clampd(6 + 28 * v + 8 * (u1 - 0.5), 3, 40);
+            t = clampd(6 + 28 * v + 10 * (dt - 0.5), 3, 40);
             break;
         case 30:
-            t = 10 * v * u1;
+            t = 10 * v * dt;
             break;
         case 40:
-            t = 6 * u1 * u2;
+            t = 6 * dt * dt;
             break;
         case 50:
-            t = 8 * u1 * u2;
+            t = 8 * dt * v;
             break;
         case 90:
-            t = 5 + 20 * u1;
+            t = 5 + 20 * dt;
             break;
         default:
             t = 0;
@@ -262,9 +264,8 @@ cp_status syn_write_landcover(const syn_world *w, const char *dir, const syn_pro
                 double dt = bilerp(fd, ncn, a, (int)b, tx, ty);
                 double x = w->x0 + ((double)c + 0.5) * w->cs;
                 int bi = (int)(c / BLOCK);
-                uint64_t h = syn_hash(w->seed, SYN_S_JITTER, (uint64_t)r, (uint64_t)c);
                 classify(w, e, v, rv, dt, river_w, x, y, cand_all + cstart[bi],
-                         cstart[bi + 1] - cstart[bi], h, lrow + c, trow + c);
+                         cstart[bi + 1] - cstart[bi], lrow + c, trow + c);
             }
         }
         int h = (int)(r1 - r0);
