@@ -3,6 +3,7 @@
 
 #include <math.h>
 #include <stdlib.h>
+#include <string.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -19,19 +20,37 @@ int64_t cpk_edt_halo(double dy, double max_dist) {
     return h;
 }
 
-static inline int is_source(const cpk_view_f32 *in, const cpk_sources *src, float v) {
-    if (isnan(v) || (in->has_nodata && v == in->nodata)) return 0;
+/* Marks the sources of one row segment: m[i] = 1 for a source, 0 otherwise. The kind is
+ * dispatched once per segment so that the loops vectorise. */
+static void source_row(const cpk_view_f32 *in, const cpk_sources *src, const float *s, int64_t n,
+                       unsigned char *m) {
+    const float nd = in->nodata;
+    const int hn = in->has_nodata != 0;
     switch (src->kind) {
         case CPK_SOURCE_NONZERO:
-            return v != 0.0f;
-        case CPK_SOURCE_AT_LEAST:
-            return v >= src->min;
+            for (int64_t i = 0; i < n; ++i) {
+                float v = s[i];
+                m[i] = (unsigned char)((v != 0.0f) & (v == v) & !(hn & (v == nd)));
+            }
+            return;
+        case CPK_SOURCE_AT_LEAST: {
+            const float lo = src->min;
+            for (int64_t i = 0; i < n; ++i) {
+                float v = s[i];
+                m[i] = (unsigned char)((v >= lo) & !(hn & (v == nd)));
+            }
+            return;
+        }
         case CPK_SOURCE_VALUES:
-            for (size_t k = 0; k < src->nvalues; ++k)
-                if (v == src->values[k]) return 1;
-            return 0;
+            for (int64_t i = 0; i < n; ++i) {
+                float v = s[i];
+                unsigned char hit = 0;
+                for (size_t k = 0; k < src->nvalues; ++k)
+                    hit |= (unsigned char)(v == src->values[k]);
+                m[i] = (unsigned char)(hit & (v == v) & !(hn & (v == nd)));
+            }
+            return;
     }
-    return 0;
 }
 
 cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
@@ -60,23 +79,24 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
 
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
-    /* Scratch: per column the last/next source row (phase 1); per thread the envelope
-     * (phase 2): positions v, boundaries z (m + 1), column distances squared f. */
-    size_t per_thread = (size_t)nx * 3 + 1;
+    /* Per-thread scratch: phase 1 a running row and a source mask of its columns; phase 2
+     * the envelope: positions v, squared column distances f, breakpoints z, offsets hk. */
+    size_t per_thread = (size_t)nx * 3 + 2;
     if ((size_t)nx > SIZE_MAX / 64 / (size_t)nt) return CPK_E_NOMEM;
-    int64_t *mark = malloc(sizeof(int64_t) * (size_t)nx);
     int64_t *vbuf = malloc(sizeof(int64_t) * (size_t)nx * (size_t)nt);
     double *dbuf = malloc(sizeof(double) * per_thread * (size_t)nt);
-    if (!mark || !vbuf || !dbuf) {
-        free(mark);
+    if (!vbuf || !dbuf) {
         free(vbuf);
         free(dbuf);
         return CPK_E_NOMEM;
     }
     const float finf = INFINITY;
 
-    /* Phase 1: vertical distances, stored as floats (exact below 2^24) in `out`. Each thread
-     * sweeps its own block of columns over all rows, so memory is read row-major. */
+    /* Phase 1: vertical distances g, stored as floats (exact below 2^24) in `out`. Each
+     * thread sweeps its own block of columns over all rows (row-major reads), carrying the
+     * running distance per column: g = 0 on a source, else g + 1, and +Inf once g > gcap
+     * (it can only grow until the next source, so capping early changes nothing). */
+    const float fcap = (float)gcap;
     int64_t k_first = row0 - gcap > 0 ? row0 - gcap : 0;
     int64_t k_last = row1 - 1 + gcap < ny - 1 ? row1 - 1 + gcap : ny - 1;
 #ifdef _OPENMP
@@ -88,35 +108,40 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
         tid = omp_get_thread_num();
         tn = omp_get_num_threads();
 #endif
-        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn;
-        for (int64_t i = c0; i < c1; ++i) mark[i] = -1;
+        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
+        float *run = (float *)(dbuf + per_thread * (size_t)tid);
+        unsigned char *m = (unsigned char *)(run + w);
+        for (int64_t i = 0; i < w; ++i) run[i] = finf;
         for (int64_t k = k_first; k < row1; ++k) {
-            const float *s = in->data + k * in->stride;
-            float *o = k >= row0 ? out->data + (k - row0) * out->stride : NULL;
-            for (int64_t i = c0; i < c1; ++i) {
-                if (is_source(in, src, s[i])) mark[i] = k;
-                if (o) {
-                    int64_t g = mark[i] >= 0 ? k - mark[i] : gcap + 1;
-                    o[i] = g <= gcap ? (float)g : finf;
-                }
+            source_row(in, src, in->data + k * in->stride + c0, w, m);
+            for (int64_t i = 0; i < w; ++i) {
+                float g = run[i] + 1.0f;
+                g = g > fcap ? finf : g;
+                run[i] = m[i] ? 0.0f : g;
             }
+            if (k >= row0)
+                memcpy(out->data + (k - row0) * out->stride + c0, run, sizeof(float) * (size_t)w);
         }
-        for (int64_t i = c0; i < c1; ++i) mark[i] = -1;
+        for (int64_t i = 0; i < w; ++i) run[i] = finf;
         for (int64_t k = k_last; k >= row0; --k) {
-            const float *s = in->data + k * in->stride;
-            float *o = k < row1 ? out->data + (k - row0) * out->stride : NULL;
-            for (int64_t i = c0; i < c1; ++i) {
-                if (is_source(in, src, s[i])) mark[i] = k;
-                if (o && mark[i] >= 0) {
-                    int64_t g = mark[i] - k;
-                    if (g <= gcap && (float)g < o[i]) o[i] = (float)g;
-                }
+            source_row(in, src, in->data + k * in->stride + c0, w, m);
+            for (int64_t i = 0; i < w; ++i) {
+                float g = run[i] + 1.0f;
+                g = g > fcap ? finf : g;
+                run[i] = m[i] ? 0.0f : g;
+            }
+            if (k < row1) {
+                float *o = out->data + (k - row0) * out->stride + c0;
+                for (int64_t i = 0; i < w; ++i) o[i] = run[i] < o[i] ? run[i] : o[i];
             }
         }
     }
 
-    /* Phase 2: per row, the lower envelope of the parabolas of the finite columns. */
-    double dx2 = dx * dx;
+    /* Phase 2: per row, the lower envelope of the parabolas of the finite columns (in cell
+     * units: y = (x - q)^2 + f_q / dx^2). Each cell's value is then evaluated with the exact
+     * expression of the header, for the envelope's parabola and, near a breakpoint where
+     * rounding could pick the wrong one, for its neighbour too. */
+    const double inv_dx2 = 1.0 / (dx * dx);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
 #endif
@@ -126,58 +151,50 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
         tid = omp_get_thread_num();
 #endif
         int64_t *v = vbuf + (size_t)nx * (size_t)tid;
-        double *f = dbuf + per_thread * (size_t)tid; /* f[q] = (g_q * dy)^2 */
-        double *z = f + nx;                          /* m + 1 boundaries */
+        double *f = dbuf + per_thread * (size_t)tid; /* f[k] = (g * dy)^2 of v[k] */
+        double *z = f + nx;                          /* m + 1 breakpoints */
+        double *hk = z + nx + 1;                     /* f[k] / dx^2 + v[k]^2 */
         float *o = out->data + j * out->stride;
         int64_t m = 0;
         for (int64_t q = 0; q < nx; ++q) {
-            if (!isfinite(o[q])) continue;
-            double b = (double)o[q] * dy;
-            f[q] = b * b;
-            if (m == 0) {
-                v[0] = q;
-                z[0] = -INFINITY;
-                z[1] = INFINITY;
-                m = 1;
-                continue;
-            }
-            double s;
-            for (;;) {
-                int64_t p = v[m - 1];
-                s = ((f[q] - f[p]) / dx2 + ((double)q * (double)q - (double)p * (double)p)) /
-                    (2.0 * (double)(q - p));
-                if (s <= z[m - 1] && m > 1)
-                    --m;
-                else
-                    break;
-            }
-            if (m == 1 && s <= z[0]) {
-                v[0] = q; /* cannot happen with z[0] = -inf, kept for safety */
-                continue;
-            }
+            float g = o[q];
+            if (!(g < INFINITY)) continue;
+            double b = (double)g * dy, fq = b * b;
+            double hq = fq * inv_dx2 + (double)q * (double)q;
+            /* Pop parabolas hidden by q: s(q, v[m-1]) <= z[m-1], compared without dividing
+             * (q > v[m-1]); the division is done once, for the breakpoint kept. */
+            while (m > 1 && hq - hk[m - 1] <= z[m - 1] * (2.0 * (double)(q - v[m - 1]))) --m;
+            double sq = m ? (hq - hk[m - 1]) / (2.0 * (double)(q - v[m - 1])) : -INFINITY;
             v[m] = q;
-            z[m] = s;
-            z[m + 1] = INFINITY;
+            f[m] = fq;
+            hk[m] = hq;
+            z[m] = sq;
             ++m;
         }
         if (m == 0) {
             for (int64_t i = 0; i < nx; ++i) o[i] = fill;
             continue;
         }
+        z[m] = INFINITY;
         int64_t k = 0;
         for (int64_t i = 0; i < nx; ++i) {
-            while (k + 1 < m && z[k + 1] < (double)i) ++k;
+            double x = (double)i;
+            while (z[k + 1] < x) ++k;
             double a = (double)(i - v[k]) * dx;
-            double d2 = a * a + f[v[k]];
-            if (k + 1 < m) { /* near a boundary, rounding may favour the wrong parabola */
+            double d2 = a * a + f[k];
+            if (z[k + 1] < x + 1.0) { /* within a cell of the next breakpoint */
                 double a1 = (double)(i - v[k + 1]) * dx;
-                double d21 = a1 * a1 + f[v[k + 1]];
+                double d21 = a1 * a1 + f[k + 1];
                 if (d21 < d2) d2 = d21;
+            }
+            if (k > 0 && z[k] > x - 1.0) {
+                double a0 = (double)(i - v[k - 1]) * dx;
+                double d20 = a0 * a0 + f[k - 1];
+                if (d20 < d2) d2 = d20;
             }
             o[i] = d2 <= max2 ? (float)sqrt(d2) : fill;
         }
     }
-    free(mark);
     free(vbuf);
     free(dbuf);
     return CPK_OK;
