@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs the test suite through CTest.
+#   scripts/test.sh              every test but those labelled `slow`
+#   scripts/test.sh --all        every test
+#   scripts/test.sh --sanitize   the same under AddressSanitizer + UndefinedBehaviorSanitizer
+# Exits non-zero on any failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+all=0 sanitize=0
+for a in "$@"; do
+  case "$a" in
+    --all) all=1 ;;
+    --sanitize) sanitize=1 ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "scripts/test.sh: unknown option $a" >&2; exit 2 ;;
+  esac
+done
+scripts/deps.sh
+if ((sanitize)); then
+  dir=build-asan
+  CP_BUILD_TYPE=Debug scripts/build.sh "$dir" -DCP_SANITIZE=ON -DCP_WERROR=ON -DCP_BUILD_TESTS=ON
+  export ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+  # GDAL's own drivers keep caches alive until exit; LeakSanitizer reports only ours.
+  export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
+else
+  dir=build
+  CP_BUILD_TYPE=RelWithDebInfo scripts/build.sh "$dir" -DCP_WERROR=ON -DCP_BUILD_TESTS=ON
+fi
+args=(--test-dir "$dir" --output-on-failure -j "$(nproc)")
+if ((!all)); then args+=(-LE slow); fi
+ctest "${args[@]}"

@@ -1,0 +1,378 @@
+/* End-to-end runs of the pipeline: on the `tiny` synthetic preset (outputs, COG validity,
+ * CRS, hazard accounting, determinism across threads and strips) and on a hand-made scenario
+ * whose numbers are computed independently here. */
+#include "cp_test.h"
+
+#include <math.h>
+
+#include <cpl_conv.h>
+#include <gdal.h>
+#include <ogr_api.h>
+#include <ogr_srs_api.h>
+
+#include <clearplan/clearplan.h>
+
+static char tiny[1200]; /* the generated tiny scenario folder */
+
+static int setup_tiny(void **state) {
+    (void)state;
+    char dir[1024];
+    cpt_tmpdir("e2e", dir, 1000);
+    snprintf(tiny, sizeof tiny, "%s/tiny", dir);
+    int rc = cpt_sh(NULL, NULL, "'%s' synth --preset tiny --seed 7 -o '%s' -q", cpt_bin(), tiny);
+    return rc == 0 ? 0 : -1;
+}
+
+/* Rows in a CSV file, header excluded (fields may hold quoted newlines: none here). */
+static long csv_rows(const char *path) {
+    char *text = cpt_slurp(path, NULL);
+    assert_non_null(text);
+    long n = 0;
+    for (char *p = text; *p; ++p) n += *p == '\n';
+    free(text);
+    return n - 1;
+}
+
+/* Reads band 1 of a raster into a new float buffer. */
+static float *read_band(const char *path, int *nx, int *ny) {
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    assert_non_null(ds);
+    *nx = GDALGetRasterXSize(ds);
+    *ny = GDALGetRasterYSize(ds);
+    float *buf = malloc((size_t)*nx * (size_t)*ny * sizeof *buf);
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, *nx, *ny, buf, *nx, *ny,
+                                  GDT_Float32, 0, 0),
+                     CE_None);
+    GDALClose(ds);
+    return buf;
+}
+
+static void test_run_tiny_outputs(void **state) {
+    (void)state;
+    char out[1100], *o = NULL, *e = NULL;
+    snprintf(out, sizeof out, "%s/out", tiny);
+    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s' -q", cpt_bin(), tiny, out);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(o, "planned");
+    free(o), free(e);
+    const char *files[] = {"priority.tif",   "priority_class.tif", "plan.gpkg",   "plan.csv",
+                           "milestones.csv", "run.json",           "rejected.csv"};
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i) {
+        char p[1300];
+        snprintf(p, sizeof p, "%s/%s", out, files[i]);
+        if (!cpt_exists(p)) print_error("missing %s\n", p);
+        assert_true(cpt_exists(p));
+    }
+    /* no temporary leftovers beside the output folder */
+    rc = cpt_sh(&o, NULL, "ls -d '%s'.tmp-* '%s'/*.strips.tif 2>/dev/null | wc -l", out, out);
+    assert_int_equal(atoi(o), 0);
+    free(o);
+    /* COG validity with GDAL's own validator */
+    rc = cpt_sh(
+        &o, &e,
+        "/usr/bin/python3 -c \"import sys; from osgeo_utils.samples import "
+        "validate_cloud_optimized_geotiff as v; "
+        "[sys.exit(1) if v.validate(f, full_check=True)[0] else None for f in sys.argv[1:]]; "
+        "print('cog ok')\" '%s/priority.tif' '%s/priority_class.tif'",
+        out, out);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    free(o), free(e);
+    /* CRS, nodata, overviews */
+    char p[1300];
+    snprintf(p, sizeof p, "%s/priority.tif", out);
+    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+    assert_non_null(ds);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(GDALGetProjectionRef(ds));
+    assert_string_equal(OSRGetAuthorityCode(srs, NULL), "32618");
+    OSRDestroySpatialReference(srs);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    int has = 0;
+    assert_true(GDALGetRasterNoDataValue(b, &has) == -9999.0 && has);
+    assert_true(GDALGetOverviewCount(b) >= 1);
+    assert_non_null(GDALGetMetadataItem(ds, "CLEARPLAN_WEIGHTS", NULL));
+    GDALClose(ds);
+    /* values in [0, 1] where not nodata */
+    int nx, ny;
+    float *v = read_band(p, &nx, &ny);
+    size_t valid = 0;
+    for (size_t i = 0; i < (size_t)nx * ny; ++i) {
+        if (v[i] == -9999.0f) continue;
+        assert_true(v[i] >= 0.0f && v[i] <= 1.0f);
+        valid++;
+    }
+    assert_true(valid > 0);
+    free(v);
+    /* every input hazard accounted for: plan rows + rejected rows = features in the layer */
+    snprintf(p, sizeof p, "%s/hazards.gpkg", tiny);
+    GDALDatasetH hv = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(hv);
+    long nfeat = (long)OGR_L_GetFeatureCount(GDALDatasetGetLayer(hv, 0), 1);
+    GDALClose(hv);
+    snprintf(p, sizeof p, "%s/plan.csv", out);
+    long planned = csv_rows(p);
+    snprintf(p, sizeof p, "%s/rejected.csv", out);
+    long rejected = csv_rows(p);
+    assert_true(planned > 0);
+    assert_true(rejected >= 3); /* the preset plants null, empty and duplicate-id flaws */
+    assert_int_equal(planned + rejected, nfeat);
+    /* run.json says the same */
+    snprintf(p, sizeof p, "%s/run.json", out);
+    char *json = cpt_slurp(p, NULL);
+    char expect[128];
+    snprintf(expect, sizeof expect,
+             "\"hazards\": {\"input\": %ld, \"planned\": %ld, \"rejected\": %ld", nfeat, planned,
+             rejected);
+    cpt_assert_contains(json, expect);
+    cpt_assert_contains(json, "\"peak_rss_bytes\"");
+    cpt_assert_contains(json, "\"timings_s\"");
+    free(json);
+    /* an existing output folder is kept without --overwrite */
+    rc = cpt_sh(NULL, &e, "'%s' run '%s/scenario.yaml' -o '%s' -q", cpt_bin(), tiny, out);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(e, "exists; pass --overwrite");
+    free(e);
+}
+
+/* Same scenario with 1 and 3 threads and a memory budget forcing many thin strips: the
+ * priority cells and the plan are identical. */
+static void test_run_deterministic_threads_strips(void **state) {
+    (void)state;
+    char a[1100], b[1100], pa[1200], pb[1200];
+    snprintf(a, sizeof a - 8, "%s/det1", tiny);
+    snprintf(b, sizeof b, "%s/det2", tiny);
+    assert_int_equal(
+        cpt_sh(NULL, NULL, "'%s' run '%s/scenario.yaml' -o '%s' -q -j 1", cpt_bin(), tiny, a), 0);
+    assert_int_equal(cpt_sh(NULL, NULL, "'%s' run '%s/scenario.yaml' -o '%s' -q -j 3 --memory 1M",
+                            cpt_bin(), tiny, b),
+                     0);
+    /* the second really ran in strips */
+    snprintf(pb, sizeof pb, "%s/run.json", b);
+    char *json = cpt_slurp(pb, NULL);
+    char *sr = strstr(json, "\"strip_rows\": ");
+    assert_non_null(sr);
+    long rows = atol(sr + 14);
+    snprintf(pa, sizeof pa, "%s/run.json", a);
+    char *json_a = cpt_slurp(pa, NULL);
+    long rows_a = atol(strstr(json_a, "\"strip_rows\": ") + 14);
+    assert_true(rows < rows_a);
+    free(json), free(json_a);
+    snprintf(pa, sizeof pa, "%s/priority.tif", a);
+    snprintf(pb, sizeof pb, "%s/priority.tif", b);
+    int nx, ny, nx2, ny2;
+    float *va = read_band(pa, &nx, &ny), *vb = read_band(pb, &nx2, &ny2);
+    assert_int_equal(nx, nx2);
+    assert_int_equal(ny, ny2);
+    assert_memory_equal(va, vb, (size_t)nx * ny * sizeof *va);
+    free(va), free(vb);
+    snprintf(pa, sizeof pa, "%s/plan.csv", a);
+    snprintf(pb, sizeof pb, "%s/plan.csv", b);
+    size_t la, lb;
+    char *ca = cpt_slurp(pa, &la), *cb = cpt_slurp(pb, &lb);
+    assert_int_equal(la, lb);
+    assert_memory_equal(ca, cb, la);
+    free(ca), free(cb);
+}
+
+/* ---- a hand-made scenario with numbers known in advance ---- */
+
+static void write_raster(const char *path, int nx, int ny, double x0, double y0, double cs,
+                         int epsg, float value, int with_crs) {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, nx, ny, 1, GDT_Float32, NULL);
+    assert_non_null(ds);
+    double gt[6] = {x0, cs, 0, y0, 0, -cs};
+    GDALSetGeoTransform(ds, gt);
+    if (with_crs) {
+        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+        OSRImportFromEPSG(srs, epsg);
+        char *wkt = NULL;
+        OSRExportToWkt(srs, &wkt);
+        GDALSetProjection(ds, wkt);
+        CPLFree(wkt);
+        OSRDestroySpatialReference(srs);
+    }
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    GDALFillRaster(b, value, 0);
+    GDALClose(ds);
+}
+
+/* Writes hazards.gpkg with the given WKT polygons (ids H-1.., status SHA/CHA alternating). */
+static void write_hazards(const char *path, const char **wkts, int n, const char **status) {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 32618);
+    OGRLayerH l = GDALDatasetCreateLayer(ds, "hazards", srs, wkbMultiPolygon, NULL);
+    OSRDestroySpatialReference(srs);
+    OGRFieldDefnH fd = OGR_Fld_Create("hazard_id", OFTString);
+    OGR_L_CreateField(l, fd, 1);
+    OGR_Fld_Destroy(fd);
+    fd = OGR_Fld_Create("status", OFTString);
+    OGR_L_CreateField(l, fd, 1);
+    OGR_Fld_Destroy(fd);
+    for (int i = 0; i < n; ++i) {
+        OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+        char id[16];
+        snprintf(id, sizeof id, "H-%d", i + 1);
+        OGR_F_SetFieldString(f, 0, id);
+        OGR_F_SetFieldString(f, 1, status[i]);
+        OGRGeometryH g = NULL;
+        char *w = (char *)wkts[i];
+        assert_int_equal(OGR_G_CreateFromWkt(&w, NULL, &g), OGRERR_NONE);
+        OGR_F_SetGeometryDirectly(f, g);
+        assert_int_equal(OGR_L_CreateFeature(l, f), OGRERR_NONE);
+        OGR_F_Destroy(f);
+    }
+    GDALClose(ds);
+}
+
+/* Finds the plan.csv row of `id` and returns the value of column `col` as a double. */
+static double csv_value(const char *path, const char *id, const char *col) {
+    char *text = cpt_slurp(path, NULL);
+    assert_non_null(text);
+    char *save = NULL, *line = strtok_r(text, "\n", &save);
+    int idx = -1, idcol = -1, k = 0;
+    for (char *c = line, *s2 = NULL, *tok = strtok_r(c, ",", &s2); tok;
+         tok = strtok_r(NULL, ",", &s2), ++k) {
+        if (!strcmp(tok, col)) idx = k;
+        if (!strcmp(tok, "hazard_id")) idcol = k;
+    }
+    assert_true(idx >= 0 && idcol >= 0);
+    double v = NAN;
+    while ((line = strtok_r(NULL, "\n", &save)) != NULL) {
+        char *cells[64];
+        int nc = 0;
+        for (char *p = line; nc < 64;) {
+            cells[nc++] = p;
+            char *q = strchr(p, ',');
+            if (!q) break;
+            *q = '\0';
+            p = q + 1;
+        }
+        if (idcol < nc && !strcmp(cells[idcol], id) && idx < nc) v = atof(cells[idx]);
+    }
+    free(text);
+    return v;
+}
+
+static void make_uniform_scenario(const char *dir, int crs_on_population) {
+    char p[1200];
+    /* 3 km x 3 km of cropland (40), no trees, no people; UTM 18N, 30 m cells */
+    snprintf(p, sizeof p, "%s/landcover.tif", dir);
+    write_raster(p, 100, 100, 500000, 700000, 30, 32618, 40, 1);
+    snprintf(p, sizeof p, "%s/treecover.tif", dir);
+    write_raster(p, 100, 100, 500000, 700000, 30, 32618, 0, 1);
+    snprintf(p, sizeof p, "%s/population.tif", dir);
+    write_raster(p, 100, 100, 500000, 700000, 30, 32618, 0, crs_on_population);
+    /* H-1: 300 m square on cell lines (SHA); H-2: an off-grid square (CHA); H-3: a triangle */
+    const char *wkts[] = {
+        "MULTIPOLYGON (((501200 698800, 501500 698800, 501500 699100, 501200 699100, 501200 "
+        "698800)))",
+        "MULTIPOLYGON (((501013.7 698021.3, 501213.7 698021.3, 501213.7 698221.3, 501013.7 "
+        "698221.3, 501013.7 698021.3)))",
+        "MULTIPOLYGON (((501700 698500, 501790 698500, 501745 698577, 501700 698500)))"};
+    const char *status[] = {"SHA", "CHA", "SHA"};
+    snprintf(p, sizeof p, "%s/hazards.gpkg", dir);
+    write_hazards(p, wkts, 3, status);
+    snprintf(p, sizeof p, "%s/scenario.yaml", dir);
+    cpt_write(p,
+              "name: uniform\n"
+              "grid: {crs: EPSG:32618, cell_size_m: 30}\n"
+              "inputs:\n"
+              "  hazards: {path: hazards.gpkg}\n"
+              "  population: population.tif\n"
+              "  landcover: landcover.tif\n"
+              "  treecover: treecover.tif\n"
+              "criteria:\n"
+              "  - {name: people, kind: focal_sum, radius_m: 300, weight: 0}\n"
+              "  - {name: land_use, kind: classes, table: {40: 1.0}, weight: 1}\n"
+              "  - {name: open_land, kind: linear, input: treecover, invert: true, weight: 1}\n"
+              "capacity: {start: 2026-01-01, deadline: 2030-01-01, teams: 2}\n");
+}
+
+static void test_run_uniform_exact_numbers(void **state) {
+    (void)state;
+    char dir[1024], out[1100], csv[1200], *o = NULL, *e = NULL;
+    cpt_tmpdir("uniform", dir, sizeof dir);
+    make_uniform_scenario(dir, 1);
+    snprintf(out, sizeof out, "%s/out", dir);
+    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s' -q", cpt_bin(), dir, out);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    free(o), free(e);
+    snprintf(csv, sizeof csv, "%s/plan.csv", out);
+    /* P = (1 x 1 + 1 x 1) / 2 = 1 everywhere in the land-cover extent */
+    const double sha = 0.45 / 40000 + 0.25 / 2500 + 0.30 / 500; /* team-days per m2 */
+    const double cha = 0.00 / 40000 + 0.20 / 2500 + 0.80 / 500;
+    struct {
+        const char *id;
+        double area, per_m2;
+    } cases[] = {{"H-1", 90000, sha}, {"H-2", 40000, cha}, {"H-3", 0.5 * 90 * 77, sha}};
+    for (int i = 0; i < 3; ++i) {
+        double area = csv_value(csv, cases[i].id, "area_m2");
+        double cov = csv_value(csv, cases[i].id, "covered_m2");
+        double benefit = csv_value(csv, cases[i].id, "benefit");
+        double cost = csv_value(csv, cases[i].id, "cost_team_days");
+        double pm = csv_value(csv, cases[i].id, "priority_mean");
+        assert_true(fabs(area - cases[i].area) < 1e-6 * cases[i].area);
+        assert_true(fabs(cov - cases[i].area) < 1e-6 * cases[i].area); /* exact coverage */
+        assert_true(fabs(benefit - cases[i].area / 1e4) < 1e-6 * cases[i].area / 1e4);
+        assert_true(fabs(cost - cases[i].area * cases[i].per_m2) < 1e-6 * cost);
+        assert_true(fabs(pm - 1.0) < 1e-9);
+        assert_true(fabs(csv_value(csv, cases[i].id, "cost_usd") - 1500 * cost) <
+                    1e-6 * 1500 * cost);
+    }
+    cpt_rmtree(dir);
+}
+
+static void test_run_bad_inputs(void **state) {
+    (void)state;
+    char dir[1024], *e = NULL;
+    cpt_tmpdir("badin", dir, sizeof dir);
+    make_uniform_scenario(dir, 0); /* population without a CRS */
+    int rc = cpt_sh(NULL, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(e, "clearplan: error: <");
+    cpt_assert_contains(e, "population.tif>: raster has no coordinate reference system");
+    free(e);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/out", dir);
+    assert_false(cpt_exists(p)); /* nothing half-written */
+    rc = cpt_sh(NULL, &e, "ls -d '%s'/out.tmp-* 2>/dev/null", dir);
+    assert_int_not_equal(rc, 0);
+    free(e);
+    /* a missing file */
+    snprintf(p, sizeof p, "%s/population.tif", dir);
+    unlink(p);
+    rc = cpt_sh(NULL, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(e, "cannot open <");
+    free(e);
+    /* a raster far from the hazards */
+    write_raster(p, 10, 10, 100000, 200000, 30, 32618, 1, 1);
+    rc = cpt_sh(NULL, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(e, "does not overlap the analysis grid");
+    free(e);
+    /* a corrupt GeoTIFF */
+    cpt_write(p, "II*\0garbage");
+    rc = cpt_sh(NULL, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(e, "population.tif");
+    free(e);
+    cpt_rmtree(dir);
+}
+
+int main(void) {
+    cp_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_run_tiny_outputs),
+        cmocka_unit_test(test_run_deterministic_threads_strips),
+        cmocka_unit_test(test_run_uniform_exact_numbers),
+        cmocka_unit_test(test_run_bad_inputs),
+    };
+    int rc = cmocka_run_group_tests(tests, setup_tiny, NULL);
+    cp_shutdown();
+    return rc;
+}

@@ -1,0 +1,296 @@
+/* Scenario parsing: valid files and their defaults, each kind of error with its message
+ * (file, line, column, nearest key), dates. */
+#include "cp_test.h"
+
+#include <math.h>
+
+#include <clearplan/clearplan.h>
+
+static const char *full =
+    "name: Northern provinces 2026\n"
+    "grid:\n"
+    "  crs: EPSG:32642\n"
+    "  cell_size_m: 30\n"
+    "inputs:\n"
+    "  hazards:   {path: hazards.gpkg, layer: hazards, id: hazard_id, status: status, region: "
+    "province}\n"
+    "  population: {path: population.tif}\n"
+    "  landcover: {path: landcover.tif}\n"
+    "  treecover: {path: treecover.tif}\n"
+    "  reports:   {path: reports.gpkg, date: reported_on, confidence: confidence}\n"
+    "criteria:\n"
+    "  - {name: people_nearby,   kind: focal_sum, input: population, radius_m: 1000, normalise: "
+    "log, saturate: 2000, weight: 0.35}\n"
+    "  - {name: settlements,     kind: distance,  input: population, source_min: 5, decay_m: "
+    "2000,  weight: 0.10}\n"
+    "  - {name: land_use,        kind: classes,   input: landcover, table: {40: 1.0, 50: 1.0, 30: "
+    "0.6, 20: 0.4, 10: 0.3, 60: 0.2, 90: 0.2, 80: 0.0}, weight: 0.25}\n"
+    "  - {name: open_land,       kind: linear,    input: treecover, range: [0, 100], invert: "
+    "true, weight: 0.05}\n"
+    "  - {name: improvised_mines, kind: density,  input: reports, bandwidth_m: 2000, "
+    "half_life_days: 365, as_of: 2026-01-01, saturate: 0.5, weight: 0.25}\n"
+    "cost:\n"
+    "  productivity_m2_per_team_day: {default: 400, classes: {40: 500, 30: 450, 20: 350, 10: "
+    "200, 50: 250, 60: 450}}\n"
+    "  treecover_slowdown: 0.5\n"
+    "  improvised_slowdown: 0.5\n"
+    "  improvised_threshold: 0.1\n"
+    "  release:\n"
+    "    SHA: {cancel: 0.45, reduce: 0.25, clear: 0.30}\n"
+    "    CHA: {cancel: 0.00, reduce: 0.20, clear: 0.80}\n"
+    "  nts_m2_per_team_day: 40000\n"
+    "  ts_m2_per_team_day: 2500\n"
+    "  team_day_usd: 1500\n"
+    "capacity:\n"
+    "  start: 2026-01-01\n"
+    "  deadline: 2028-03-01\n"
+    "  teams: 40\n"
+    "  days_per_year: 220\n"
+    "  regions: {North: 25, East: 15}\n"
+    "  package_team_days: 20\n"
+    "outputs:\n"
+    "  dir: out\n"
+    "  criteria_maps: false\n";
+
+static cp_scenario *parse_ok(const char *yaml) {
+    cp_scenario *sc = NULL;
+    cp_status s = cp_scenario_parse(yaml, strlen(yaml), "s.yaml", "/data", &sc);
+    if (s != CP_OK) print_error("unexpected error: %s\n", cp_errmsg());
+    assert_int_equal(s, CP_OK);
+    assert_non_null(sc);
+    return sc;
+}
+
+/* Parses, expects CP_E_CONFIG and a message containing each of the NULL-terminated needles. */
+static void parse_fails(const char *yaml, ...) {
+    cp_scenario *sc = NULL;
+    cp_status s = cp_scenario_parse(yaml, strlen(yaml), "s.yaml", "/data", &sc);
+    if (s == CP_OK) print_error("expected an error for:\n%s\n", yaml);
+    assert_int_equal(s, CP_E_CONFIG);
+    assert_null(sc);
+    va_list ap;
+    va_start(ap, yaml);
+    const char *needle;
+    while ((needle = va_arg(ap, const char *)) != NULL) cpt_assert_contains(cp_errmsg(), needle);
+    va_end(ap);
+}
+
+static void test_scenario_full_example(void **state) {
+    (void)state;
+    cp_scenario *sc = parse_ok(full);
+    assert_string_equal(sc->name, "Northern provinces 2026");
+    assert_string_equal(sc->grid.crs, "EPSG:32642");
+    assert_true(sc->grid.cell_size_m == 30);
+    assert_int_equal(sc->ninputs, 5);
+    const cp_input *hz = cp_scenario_input(sc, "hazards");
+    assert_string_equal(hz->path, "/data/hazards.gpkg");
+    assert_string_equal(hz->region, "province");
+    assert_int_equal(cp_scenario_input(sc, "population")->resample, CP_RESAMPLE_SUM);
+    assert_int_equal(cp_scenario_input(sc, "landcover")->resample, CP_RESAMPLE_MODE);
+    assert_int_equal(sc->ncriteria, 5);
+    assert_int_equal(sc->criteria[0].kind, CP_CRIT_FOCAL_SUM);
+    assert_int_equal(sc->criteria[0].normalise, CP_NORM_LOG);
+    assert_true(sc->criteria[1].max_m == 10000); /* default 5 x decay_m */
+    assert_int_equal(sc->criteria[2].ntable, 8);
+    assert_true(sc->criteria[3].invert);
+    char d[11];
+    assert_string_equal(cp_date_format(sc->criteria[4].as_of, d), "2026-01-01");
+    assert_true(sc->cost.release[CP_STATUS_CHA][CP_METHOD_CLEAR] == 0.80);
+    assert_int_equal(sc->cost.nproductivity, 6);
+    assert_string_equal(cp_date_format(sc->capacity.deadline, d), "2028-03-01");
+    assert_true(sc->capacity.teams == 40);
+    assert_int_equal(sc->capacity.nregions, 2);
+    assert_string_equal(sc->capacity.regions[1].name, "East");
+    assert_string_equal(sc->outputs.dir, "/data/out");
+    cp_scenario_free(sc);
+}
+
+static void test_scenario_defaults(void **state) {
+    (void)state;
+    cp_scenario *sc =
+        parse_ok("inputs:\n  hazards: h.gpkg\n  population: p.tif\n  landcover: l.tif\n");
+    assert_string_equal(sc->name, "clearplan scenario");
+    assert_null(sc->grid.crs);
+    assert_true(sc->grid.cell_size_m == 30);
+    /* default criteria: those whose input is present (people_nearby, settlements, land_use) */
+    assert_int_equal(sc->ncriteria, 3);
+    assert_string_equal(sc->criteria[0].name, "people_nearby");
+    assert_string_equal(sc->criteria[2].name, "land_use");
+    assert_true(sc->cost.nts_m2_per_team_day == 40000);
+    assert_true(sc->capacity.days_per_year == 220);
+    assert_true(sc->capacity.package_team_days == 20);
+    int y0, y1;
+    cp_date_split(sc->capacity.start, &y0, NULL, NULL);
+    cp_date_split(sc->capacity.deadline, &y1, NULL, NULL);
+    assert_int_equal(y1 - y0, 10);
+    assert_string_equal(cp_scenario_input(sc, "hazards")->id, "hazard_id");
+    cp_scenario_free(sc);
+}
+
+static void test_scenario_unknown_key_suggests(void **state) {
+    (void)state;
+    parse_fails(
+        "inputs:\n  hazards: h.gpkg\n  population: p.tif\ncriteria:\n"
+        "  - {kind: focal_sum, radus_m: 500}\n",
+        "s.yaml:5:", "unknown key 'radus_m'", "did you mean 'radius_m'", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ncapacity:\n  deadlin: 2030-01-01\n",
+                "s.yaml:3:3:", "did you mean 'deadline'", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\nfoo: 1\n", "s.yaml:2:1:", "unknown key 'foo'",
+                "expected one of", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
+        "  - {kind: focal_sum, decay_m: 5}\n",
+        "does not apply to a focal_sum criterion", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
+        "  - {kind: focal_summ}\n",
+        "did you mean 'focal_sum'", NULL);
+}
+
+static void test_scenario_malformed_yaml(void **state) {
+    (void)state;
+    parse_fails("inputs:\n  hazards: [a, b\n", "s.yaml:", "malformed YAML", NULL);
+    parse_fails("inputs:\n\thazards: h.gpkg\n", "malformed YAML", NULL);
+    parse_fails("", "empty", NULL);
+}
+
+static void test_scenario_wrong_types(void **state) {
+    (void)state;
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: thirty}\n",
+                "s.yaml:2:", "grid.cell_size_m must be a number, got 'thirty'", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: \"30\"}\n", "must be a number",
+                NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: [1, 2]\n", "grid must be a mapping", NULL);
+    parse_fails("inputs: {hazards: h.gpkg, population: p.tif}\noutputs: {criteria_maps: maybe}\n",
+                "must be true or false", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ncapacity: {start: 2026-02-30}\n",
+                "must be a date YYYY-MM-DD, got '2026-02-30'", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
+        "  - {kind: focal_sum, weight: -1}\n",
+        "weight must be at least 0", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: {crs: EPSG:4326}\n",
+                "not a projected CRS in metres", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: {crs: NOT:ACRS}\n", "unknown coordinate", NULL);
+}
+
+static void test_scenario_missing_and_inconsistent(void **state) {
+    (void)state;
+    parse_fails("name: x\n", "missing 'inputs'", NULL);
+    parse_fails("inputs: {population: p.tif}\n", "inputs needs 'hazards'", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\n", "no criteria", NULL);
+    parse_fails("inputs: {hazards: {layer: x}}\n", "needs a 'path'", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
+        "  - {kind: classes, input: landcover}\n",
+        "input 'landcover' is not listed", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
+        "  - {kind: focal_sum, weight: 0}\n",
+        "weights sum to 0", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
+        "  - {kind: focal_sum, name: a}\n  - {kind: distance, name: a}\n",
+        "two criteria are named 'a'", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
+        "  - {kind: linear, input: population, range: [5, 1]}\n",
+        "lo < hi", NULL);
+}
+
+static void test_scenario_capacity_errors(void **state) {
+    (void)state;
+    const char *base = "inputs: {hazards: {path: h.gpkg, region: prov}, population: p.tif}\n";
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%scapacity: {teams: 0}\n", base);
+    parse_fails(buf, "capacity.teams must be greater than 0", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {start: 2026-01-01, deadline: 2025-01-01}\n", base);
+    parse_fails(buf, "capacity.deadline 2025-01-01 is not after capacity.start 2026-01-01", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {days_per_year: -5}\n", base);
+    parse_fails(buf, "days_per_year must be greater than 0", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {teams: 40, regions: {A: 10, B: 20}}\n", base);
+    parse_fails(buf, "contradicts capacity.regions", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {teams: {2026: 0, 2027: 0}}\n", base);
+    parse_fails(buf, "zero capacity", NULL);
+    snprintf(buf, sizeof buf, "%scost: {release: {SHA: {cancel: 0.5, reduce: 0.5, clear: 0.5}}}\n",
+             base);
+    parse_fails(buf, "must sum to 1, got 1.5", NULL);
+    parse_fails("inputs: {hazards: h.gpkg, population: p.tif}\ncapacity: {regions: {A: 1}}\n",
+                "needs inputs.hazards.region", NULL);
+}
+
+static void test_scenario_per_year_and_rules(void **state) {
+    (void)state;
+    cp_scenario *sc = parse_ok(
+        "inputs: {hazards: h.gpkg, population: p.tif}\n"
+        "capacity: {start: 2026-01-01, teams: {2026: 40, 2027: 55, 2029: 60}}\n"
+        "plan: {locked: [H-1, H-2], exclude: {H-9: access denied}}\n");
+    assert_true(cp_capacity_teams(&sc->capacity, 2025) == 40);
+    assert_true(cp_capacity_teams(&sc->capacity, 2026) == 40);
+    assert_true(cp_capacity_teams(&sc->capacity, 2028) == 55);
+    assert_true(cp_capacity_teams(&sc->capacity, 2035) == 60);
+    assert_int_equal(sc->rules.nlocked, 2);
+    assert_string_equal(sc->rules.locked[1], "H-2");
+    assert_int_equal(sc->rules.nexclude, 1);
+    assert_string_equal(sc->rules.exclude[0].reason, "access denied");
+    cp_scenario_free(sc);
+}
+
+static void test_scenario_load_file_errors(void **state) {
+    (void)state;
+    cp_scenario *sc = NULL;
+    assert_int_equal(cp_scenario_load("/nonexistent/scenario.yaml", &sc), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "cannot open </nonexistent/scenario.yaml>");
+    char dir[1024], path[1100];
+    cpt_tmpdir("scenario_load", dir, sizeof dir);
+    snprintf(path, sizeof path, "%s/s.yaml", dir);
+    cpt_write(path, "inputs:\n  hazards: sub/h.gpkg\n  population: /abs/p.tif\n");
+    assert_int_equal(cp_scenario_load(path, &sc), CP_OK);
+    char expect[1200];
+    snprintf(expect, sizeof expect, "%s/sub/h.gpkg", dir);
+    assert_string_equal(cp_scenario_input(sc, "hazards")->path, expect);
+    assert_string_equal(cp_scenario_input(sc, "population")->path, "/abs/p.tif");
+    cp_scenario_free(sc);
+    cp_scenario_free(NULL); /* no-op */
+    cpt_rmtree(dir);
+}
+
+static void test_dates(void **state) {
+    (void)state;
+    cp_date d;
+    char buf[11];
+    assert_true(cp_date_parse("1970-01-01", &d));
+    assert_int_equal(d, 0);
+    assert_true(cp_date_parse("2028-02-29", &d));
+    assert_string_equal(cp_date_format(d, buf), "2028-02-29");
+    assert_false(cp_date_parse("2027-02-29", &d));
+    assert_false(cp_date_parse("2026-13-01", &d));
+    assert_false(cp_date_parse("2026-1-01", &d));
+    assert_false(cp_date_parse("2026-01-01x", &d));
+    /* round trip over 400 years */
+    for (cp_date x = -20000; x < 130000; x += 37) {
+        int y, m, dd;
+        cp_date_split(x, &y, &m, &dd);
+        assert_int_equal(cp_date_make(y, m, dd), x);
+    }
+    assert_int_equal(cp_date_make(2026, 1, 1) - cp_date_make(2025, 1, 1), 365);
+}
+
+int main(void) {
+    cp_init();
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_scenario_full_example),
+        cmocka_unit_test(test_scenario_defaults),
+        cmocka_unit_test(test_scenario_unknown_key_suggests),
+        cmocka_unit_test(test_scenario_malformed_yaml),
+        cmocka_unit_test(test_scenario_wrong_types),
+        cmocka_unit_test(test_scenario_missing_and_inconsistent),
+        cmocka_unit_test(test_scenario_capacity_errors),
+        cmocka_unit_test(test_scenario_per_year_and_rules),
+        cmocka_unit_test(test_scenario_load_file_errors),
+        cmocka_unit_test(test_dates),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    cp_shutdown();
+    return rc;
+}
