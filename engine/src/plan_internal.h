@@ -26,7 +26,7 @@ void cp_planbuf_html(cp_planbuf *b, const char *s);
 void cp_planbuf_json(cp_planbuf *b, const char *s);
 /* Appends s as a CSV field (quoted when it holds a comma, quote or line break). */
 void cp_planbuf_csv(cp_planbuf *b, const char *s);
-/* Appends a number for CSV/JSON: shortest round-trip form ("%.17g" trimmed); NAN and
+/* Appends a number for CSV/JSON with 15 significant digits ("%.15g"); NAN and
  * infinities as `nan_text`. */
 void cp_planbuf_num(cp_planbuf *b, double v, const char *nan_text);
 void cp_planbuf_free(cp_planbuf *b);

@@ -127,8 +127,7 @@ void cp_planbuf_num(cp_planbuf *b, double v, const char *nan_text) {
     }
     if (v == 0) v = 0; /* no "-0" */
     char t[40];
-    snprintf(t, sizeof t, "%.15g", v);
-    if (strtod(t, NULL) != v) snprintf(t, sizeof t, "%.17g", v);
+    snprintf(t, sizeof t, "%.15g", v); /* 15 digits: exact for any decimal input */
     cp_planbuf_puts(b, t);
 }
 

@@ -1,16 +1,728 @@
-/* report.html (placeholder, replaced below) */
+/* report.html: one self-contained page (inline CSS and SVG, images as data: URIs, no network
+ * reference) with the verdict in plain words, the inputs, key figures, a burn-down chart,
+ * the cumulative-benefit curves of the orders, the milestones, regions, sweeps, the top
+ * hazards and a thumbnail of the priority map. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include <clearplan/plan.h>
 
 #include "error.h"
 #include "plan_internal.h"
 
-cp_status cp_plan_write_report(const cp_plan *plan, const cp_report_info *info, const char *path) {
-    (void)plan, (void)info, (void)path;
-    return CP_OK;
+/* ------------------------------------------------------------------ words ------------- */
+
+static const char *const month_names[] = {"January",   "February", "March",    "April",
+                                          "May",       "June",     "July",     "August",
+                                          "September", "October",  "November", "December"};
+
+static const char *small_number(int n, char buf[16]) {
+    static const char *const w[] = {"zero",  "one",   "two",  "three", "four",   "five",  "six",
+                                    "seven", "eight", "nine", "ten",   "eleven", "twelve"};
+    if (n >= 0 && n <= 12) return w[n];
+    snprintf(buf, 16, "%d", n);
+    return buf;
+}
+
+/* "three years and two months", "five months", "12 days" */
+static void span_words(cp_planbuf *b, cp_date a, cp_date z) {
+    int y1, m1, d1, y2, m2, d2;
+    cp_date_split(a, &y1, &m1, &d1);
+    cp_date_split(z, &y2, &m2, &d2);
+    int months = (y2 * 12 + m2) - (y1 * 12 + m1);
+    if (d2 < d1) months -= 1;
+    char t1[16], t2[16];
+    if (months <= 0) {
+        int days = (int)(z - a);
+        cp_planbuf_printf(b, "%s day%s", small_number(days, t1), days == 1 ? "" : "s");
+        return;
+    }
+    int years = months / 12, rem = months % 12;
+    if (years && rem)
+        cp_planbuf_printf(b, "%s year%s and %s month%s", small_number(years, t1),
+                          years == 1 ? "" : "s", small_number(rem, t2), rem == 1 ? "" : "s");
+    else if (years)
+        cp_planbuf_printf(b, "%s year%s", small_number(years, t1), years == 1 ? "" : "s");
+    else
+        cp_planbuf_printf(b, "%s month%s", small_number(rem, t1), rem == 1 ? "" : "s");
+}
+
+static void money(cp_planbuf *b, double usd) {
+    if (usd >= 1e9)
+        cp_planbuf_printf(b, "US$ %.1f bn", usd / 1e9);
+    else if (usd >= 1e7)
+        cp_planbuf_printf(b, "US$ %.0f M", usd / 1e6);
+    else if (usd >= 1e6)
+        cp_planbuf_printf(b, "US$ %.1f M", usd / 1e6);
+    else if (usd >= 1e4)
+        cp_planbuf_printf(b, "US$ %.0f k", usd / 1e3);
+    else
+        cp_planbuf_printf(b, "US$ %.0f", usd);
+}
+
+static void month_year(cp_planbuf *b, cp_date d) {
+    int y, m;
+    cp_date_split(d, &y, &m, NULL);
+    cp_planbuf_printf(b, "%s %d", month_names[m - 1], y);
+}
+
+static void day_month_year(cp_planbuf *b, cp_date d) {
+    int y, m, dd;
+    cp_date_split(d, &y, &m, &dd);
+    cp_planbuf_printf(b, "%d %s %d", dd, month_names[m - 1], y);
+}
+
+static void teams_words(cp_planbuf *b, const cp_plan *p) {
+    if (p->has_per_year)
+        cp_planbuf_puts(b, "With the planned capacity");
+    else
+        cp_planbuf_printf(b, "With %g team%s", p->teams, p->teams == 1 ? "" : "s");
+}
+
+static void verdict_words(cp_planbuf *b, const cp_plan *p) {
+    if (p->nitems == 0) {
+        cp_planbuf_puts(b, "There is no hazard area left to plan.");
+        return;
+    }
+    teams_words(b, p);
+    cp_planbuf_puts(b, ", clearance completes in ");
+    month_year(b, p->completion);
+    cp_planbuf_puts(b, ", ");
+    if (p->met) {
+        if (p->completion == p->deadline) {
+            cp_planbuf_puts(b, "on the ");
+        } else {
+            span_words(b, p->completion, p->deadline);
+            cp_planbuf_puts(b, " before the ");
+        }
+        day_month_year(b, p->deadline);
+        cp_planbuf_puts(b, " deadline");
+        if (p->min_teams > 0 && p->min_teams < p->teams)
+            cp_planbuf_printf(b, "; %d team%s would be enough", p->min_teams,
+                              p->min_teams == 1 ? "" : "s");
+        cp_planbuf_puts(b, ".");
+        return;
+    }
+    span_words(b, p->deadline, p->completion);
+    cp_planbuf_puts(b, " after the ");
+    day_month_year(b, p->deadline);
+    cp_planbuf_puts(b, " deadline; ");
+    if (p->min_teams > 0) {
+        cp_planbuf_printf(b, "%d teams, ", p->min_teams);
+        money(b, p->funding_gap_usd);
+        cp_planbuf_puts(b, " more, finish on time.");
+    } else {
+        cp_planbuf_puts(b, "no constant number of teams finishes on time.");
+    }
 }
 
 cp_status cp_plan_verdict_text(const cp_plan *plan, char **out) {
-    (void)plan;
+    if (!plan || !out) return cp_fail(CP_E_ARG, "cp_plan_verdict_text: NULL argument");
     *out = NULL;
+    cp_planbuf b = {0};
+    verdict_words(&b, plan);
+    if (b.failed) {
+        cp_planbuf_free(&b);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    *out = b.data;
     return CP_OK;
+}
+
+/* ------------------------------------------------------------------ numbers ----------- */
+
+/* 1234567.8 -> "1,234,568" */
+static void grouped(cp_planbuf *b, double v) {
+    if (!isfinite(v)) {
+        cp_planbuf_puts(b, "–");
+        return;
+    }
+    char t[64], o[96];
+    snprintf(t, sizeof t, "%.0f", fabs(v));
+    size_t n = strlen(t), k = 0;
+    if (v < 0 && strcmp(t, "0")) o[k++] = '-';
+    for (size_t i = 0; i < n; ++i) {
+        o[k++] = t[i];
+        if ((n - i - 1) % 3 == 0 && i + 1 < n) o[k++] = ',';
+    }
+    o[k] = '\0';
+    cp_planbuf_puts(b, o);
+}
+
+static void fixed(cp_planbuf *b, double v, int decimals) {
+    if (!isfinite(v))
+        cp_planbuf_puts(b, "–");
+    else
+        cp_planbuf_printf(b, "%.*f", decimals, v);
+}
+
+static void km2(cp_planbuf *b, double m2) {
+    double k = m2 / 1e6;
+    fixed(b, k, k >= 100 ? 0 : k >= 10 ? 1 : 2);
+}
+
+static void date_text(cp_planbuf *b, cp_date d) {
+    char t[11];
+    cp_planbuf_puts(b, cp_date_format(d, t));
+}
+
+/* ------------------------------------------------------------------ base64 ------------ */
+
+static void base64(cp_planbuf *b, const unsigned char *p, size_t n) {
+    static const char tb[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    char q[4];
+    for (size_t i = 0; i < n; i += 3) {
+        unsigned v = (unsigned)p[i] << 16;
+        if (i + 1 < n) v |= (unsigned)p[i + 1] << 8;
+        if (i + 2 < n) v |= p[i + 2];
+        q[0] = tb[(v >> 18) & 63];
+        q[1] = tb[(v >> 12) & 63];
+        q[2] = i + 1 < n ? tb[(v >> 6) & 63] : '=';
+        q[3] = i + 2 < n ? tb[v & 63] : '=';
+        cp_planbuf_putn(b, q, 4);
+    }
+}
+
+/* ------------------------------------------------------------------ charts ------------ */
+
+typedef struct {
+    double x0, y0, w, h; /* plot area in SVG units */
+    double tmax, vmax;   /* data ranges: t in days, v in the curve's unit */
+    cp_date start;
+} chart;
+
+static double nice_step(double range, int target) {
+    if (!(range > 0)) return 1;
+    double raw = range / target, mag = pow(10, floor(log10(raw))), f = raw / mag;
+    double s = f <= 1 ? 1 : f <= 2 ? 2 : f <= 2.5 ? 2.5 : f <= 5 ? 5 : 10;
+    return s * mag;
+}
+
+static double cx(const chart *c, double t) {
+    return c->x0 + c->w * (c->tmax > 0 ? t / c->tmax : 0);
+}
+
+static double cy(const chart *c, double v) {
+    return c->y0 + c->h * (1 - (c->vmax > 0 ? v / c->vmax : 0));
+}
+
+static void chart_open(cp_planbuf *b, chart *c, const char *label, const char *ylabel, double vmax,
+                       double tmax, cp_date start) {
+    c->x0 = 64;
+    c->y0 = 16;
+    c->w = 560;
+    c->h = 230;
+    c->start = start;
+    c->tmax = tmax > 0 ? tmax : 1;
+    double step = nice_step(vmax, 5);
+    c->vmax = vmax > 0 ? ceil(vmax / step - 1e-9) * step : 1;
+    cp_planbuf_printf(b,
+                      "<svg class=\"chart\" viewBox=\"0 0 660 300\" role=\"img\" "
+                      "aria-label=\"%s\">\n",
+                      label);
+    /* y grid and labels */
+    for (double v = 0; v <= c->vmax + 1e-9 * c->vmax; v += step) {
+        double y = cy(c, v);
+        cp_planbuf_printf(b,
+                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" "
+                          "class=\"grid\"/>\n<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
+                          "text-anchor=\"end\">",
+                          c->x0, y, c->x0 + c->w, y, c->x0 - 6, y + 4);
+        fixed(b, v, step < 1 ? (step < 0.1 ? 2 : 1) : 0);
+        cp_planbuf_puts(b, "</text>\n");
+        if (step <= 0) break;
+    }
+    /* x ticks: calendar years */
+    int y0, y1;
+    cp_date_split(start, &y0, NULL, NULL);
+    cp_date_split(start + (cp_date)ceil(c->tmax), &y1, NULL, NULL);
+    int every = (y1 - y0) > 24 ? 5 : (y1 - y0) > 12 ? 2 : 1;
+    for (int y = y0 + 1; y <= y1; ++y) {
+        double t = (double)(cp_date_make(y, 1, 1) - start);
+        if (t > c->tmax) break;
+        double x = cx(c, t);
+        cp_planbuf_printf(b,
+                          "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"%s\"/>\n",
+                          x, c->y0, x, c->y0 + c->h, (y - y0) % every ? "grid faint" : "grid");
+        if ((y - y0) % every == 0)
+            cp_planbuf_printf(b,
+                              "<text x=\"%.1f\" y=\"%.1f\" class=\"tick\" "
+                              "text-anchor=\"middle\">%d</text>\n",
+                              x, c->y0 + c->h + 16, y);
+    }
+    cp_planbuf_printf(b,
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n"
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"axis\"/>\n",
+                      c->x0, c->y0 + c->h, c->x0 + c->w, c->y0 + c->h, c->x0, c->y0, c->x0,
+                      c->y0 + c->h);
+    cp_planbuf_printf(b,
+                      "<text x=\"14\" y=\"%.1f\" class=\"axislabel\" "
+                      "transform=\"rotate(-90 14 %.1f)\" text-anchor=\"middle\">%s</text>\n",
+                      c->y0 + c->h / 2, c->y0 + c->h / 2, ylabel);
+}
+
+static void chart_deadline(cp_planbuf *b, const chart *c, double t, const char *text) {
+    double x = cx(c, t);
+    cp_planbuf_printf(b,
+                      "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"deadline\"/>\n"
+                      "<text x=\"%.1f\" y=\"%.1f\" class=\"deadlinelabel\" "
+                      "text-anchor=\"%s\">",
+                      x, c->y0, x, c->y0 + c->h, x + (x > c->x0 + c->w - 120 ? -6 : 6), c->y0 + 14,
+                      x > c->x0 + c->w - 120 ? "end" : "start");
+    cp_planbuf_html(b, text);
+    cp_planbuf_puts(b, "</text>\n");
+}
+
+static void chart_curve(cp_planbuf *b, const chart *c, const double *t, const double *v, size_t n,
+                        const char *cls, double scale) {
+    cp_planbuf_printf(b, "<polyline class=\"%s\" points=\"", cls);
+    for (size_t k = 0; k < n; ++k)
+        cp_planbuf_printf(b, "%s%.1f,%.1f", k ? " " : "", cx(c, t[k]), cy(c, v[k] * scale));
+    cp_planbuf_puts(b, "\"/>\n");
+}
+
+/* ------------------------------------------------------------------ page -------------- */
+
+static const char *css =
+    "*{box-sizing:border-box}"
+    "body{margin:0;background:#eef1f4;color:#1d2733;font:14px/1.45 'Segoe UI',Roboto,"
+    "'Helvetica Neue',Arial,sans-serif}"
+    "header{background:#1f3b57;color:#fff;padding:22px 40px 18px}"
+    "header h1{margin:0;font-size:24px;font-weight:600;letter-spacing:.2px}"
+    "header p{margin:4px 0 0;color:#c5d3e0;font-size:13px}"
+    "main{max-width:1100px;margin:0 auto;padding:22px 28px 40px}"
+    ".verdict{border-radius:6px;padding:16px 20px;margin:0 0 18px;font-size:18px;"
+    "line-height:1.4;border-left:6px solid}"
+    ".verdict.missed{background:#fdf0ee;border-color:#b3261e;color:#5c1510}"
+    ".verdict.met{background:#edf7ef;border-color:#1e7b34;color:#12461f}"
+    ".cards{display:grid;grid-template-columns:repeat(4,1fr);gap:12px;margin-bottom:18px}"
+    ".card{background:#fff;border-radius:6px;padding:12px 14px;box-shadow:0 1px 2px "
+    "rgba(0,0,0,.08)}"
+    ".card .k{font-size:12px;color:#5b6b7b;text-transform:uppercase;letter-spacing:.4px}"
+    ".card .v{font-size:21px;font-weight:600;margin-top:2px}"
+    ".card .s{font-size:12px;color:#5b6b7b}"
+    ".bad{color:#b3261e}.good{color:#1e7b34}"
+    "section{background:#fff;border-radius:6px;padding:16px 20px;margin-bottom:18px;"
+    "box-shadow:0 1px 2px rgba(0,0,0,.08)}"
+    "section h2{margin:0 0 10px;font-size:16px;color:#1f3b57}"
+    ".row{display:grid;grid-template-columns:minmax(0,1fr) minmax(0,1fr);gap:18px}"
+    ".row section{margin-bottom:0}"
+    ".rowwrap{margin-bottom:18px}"
+    "table{border-collapse:collapse;width:100%;font-size:13px}"
+    "th{background:#f3f6f9;color:#34495e;font-weight:600;text-align:right;padding:6px 8px;"
+    "border-bottom:1px solid #d5dde5;white-space:nowrap}"
+    "td{padding:5px 8px;border-bottom:1px solid #eef1f4;text-align:right;white-space:nowrap}"
+    "th.l,td.l{text-align:left}"
+    "tr.late td{color:#8a2a22}"
+    "table.kv td{text-align:left;white-space:normal}"
+    "table.kv td:first-child{color:#5b6b7b;width:38%}"
+    ".chart{width:100%;height:auto;display:block}"
+    ".chart .grid{stroke:#e3e8ee;stroke-width:1}"
+    ".chart .grid.faint{stroke:#f0f3f6}"
+    ".chart .axis{stroke:#8a99a8;stroke-width:1}"
+    ".chart .tick{font-size:11px;fill:#5b6b7b}"
+    ".chart .axislabel{font-size:12px;fill:#34495e}"
+    ".chart .deadline{stroke:#b3261e;stroke-width:1.5;stroke-dasharray:5 4}"
+    ".chart .deadlinelabel{font-size:11px;fill:#b3261e;font-weight:600}"
+    ".chart polyline{fill:none;stroke-width:2.2;stroke-linejoin:round}"
+    ".chart .c0{stroke:#1f6fb2}.chart .c1{stroke:#e08a1e}.chart .c2{stroke:#7b52ab}"
+    ".chart .c3{stroke:#8a99a8;stroke-dasharray:4 3}"
+    ".chart .area{fill:#1f6fb2;fill-opacity:.10;stroke:none}"
+    ".legend{font-size:12px;color:#34495e;margin-top:4px}"
+    ".legend span{display:inline-block;margin-right:14px}"
+    ".legend i{display:inline-block;width:18px;height:3px;vertical-align:middle;"
+    "margin-right:5px}"
+    ".thumb{max-width:100%;border:1px solid #d5dde5;border-radius:4px;display:block}"
+    ".muted{color:#5b6b7b;font-size:12px}"
+    "footer{color:#5b6b7b;font-size:12px;max-width:1100px;margin:0 auto;padding:0 28px 30px}";
+
+static const char *const order_label[CP_NORDER] = {
+    "Efficiency (benefit per team-day)", "Highest priority first", "Smallest first", "Input order"};
+static const char *const order_colour[CP_NORDER] = {"#1f6fb2", "#e08a1e", "#7b52ab", "#8a99a8"};
+
+static void card(cp_planbuf *b, const char *k, const char *cls, const char *v, const char *s) {
+    cp_planbuf_printf(b, "<div class=\"card\"><div class=\"k\">%s</div><div class=\"v%s%s\">", k,
+                      cls[0] ? " " : "", cls);
+    cp_planbuf_puts(b, v);
+    cp_planbuf_puts(b, "</div><div class=\"s\">");
+    cp_planbuf_puts(b, s);
+    cp_planbuf_puts(b, "</div></div>\n");
+}
+
+/* Renders into a scratch buffer and returns its text (kept until the next call). */
+typedef struct {
+    cp_planbuf s[4];
+    int next;
+} scratch;
+
+static const char *sc_begin(scratch *sc, cp_planbuf **out) {
+    cp_planbuf *b = &sc->s[sc->next++ % 4];
+    b->len = 0;
+    if (b->data) b->data[0] = '\0';
+    *out = b;
+    return "";
+}
+
+static void milestone_rows(cp_planbuf *b, const cp_plan *p, const cp_milestone *ms, size_t n) {
+    for (size_t k = 0; k < n; ++k) {
+        const cp_milestone *m = &ms[k];
+        char lab[16];
+        int late = m->start > p->deadline;
+        cp_planbuf_printf(b, "<tr%s><td class=\"l\">%s</td><td>", late ? " class=\"late\"" : "",
+                          cp_plan_period_label(m, lab));
+        grouped(b, m->capacity_team_days);
+        for (int q = 0; q < CP_NMETHOD; ++q) {
+            cp_planbuf_puts(b, "</td><td>");
+            grouped(b, m->released_m2[q]);
+        }
+        cp_planbuf_printf(b, "</td><td>%zu</td><td>", m->hazards_completed);
+        fixed(b, m->benefit, 1);
+        cp_planbuf_puts(b, "</td><td>");
+        grouped(b, m->team_days);
+        cp_planbuf_puts(b, "</td><td>");
+        grouped(b, m->cost_usd);
+        cp_planbuf_puts(b, "</td><td>");
+        grouped(b, m->remaining_m2);
+        cp_planbuf_puts(b, "</td></tr>\n");
+    }
+}
+
+cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, const char *path) {
+    if (!p || !path) return cp_fail(CP_E_ARG, "cp_plan_write_report: NULL argument");
+    cp_report_info none = {0};
+    if (!info) info = &none;
+    const char *title = info->title && info->title[0] ? info->title : "clearplan";
+    cp_planbuf b = {0};
+    scratch sc = {0};
+    cp_planbuf *t;
+
+    cp_planbuf_puts(&b,
+                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>");
+    cp_planbuf_html(&b, title);
+    cp_planbuf_puts(&b, " — Article 5 clearance plan</title>\n<style>");
+    cp_planbuf_puts(&b, css);
+    cp_planbuf_puts(&b, "</style>\n</head>\n<body>\n<header><h1>");
+    cp_planbuf_html(&b, title);
+    cp_planbuf_printf(&b, "</h1><p>Article 5 land-release plan · %zu hazard areas · start ",
+                      p->nitems);
+    day_month_year(&b, p->start);
+    cp_planbuf_puts(&b, " · deadline ");
+    day_month_year(&b, p->deadline);
+    cp_planbuf_printf(&b, " · clearplan %s</p></header>\n<main>\n", cp_version());
+
+    /* verdict */
+    cp_planbuf_printf(&b, "<div class=\"verdict %s\">", p->met ? "met" : "missed");
+    sc_begin(&sc, &t);
+    verdict_words(t, p);
+    cp_planbuf_html(&b, t->data ? t->data : "");
+    cp_planbuf_puts(&b, "</div>\n");
+
+    /* cards */
+    cp_planbuf_puts(&b, "<div class=\"cards\">\n");
+    {
+        cp_planbuf *v, *s;
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        month_year(v, p->completion);
+        cp_planbuf_puts(s, p->met ? "on time" : "after the deadline");
+        card(&b, "Completion", p->met ? "good" : "bad", v->data, s->data);
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        km2(v, p->remaining_m2);
+        cp_planbuf_puts(v, " km²");
+        cp_planbuf_printf(s, "%zu hazards unfinished at the deadline", p->remaining_hazards);
+        card(&b, "Remaining at deadline", p->remaining_m2 > 0 ? "bad" : "good", v->data, s->data);
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        if (p->min_teams >= 0)
+            cp_planbuf_printf(v, "%d", p->min_teams);
+        else
+            cp_planbuf_puts(v, "–");
+        cp_planbuf_printf(s, "to finish on time (now %g)", p->teams);
+        card(&b, "Teams needed", "", v->data, s->data);
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        money(v, p->funding_gap_usd);
+        grouped(s, p->remaining_team_days);
+        cp_planbuf_puts(s, " team-days unfunded by the deadline");
+        card(&b, "Funding gap", p->funding_gap_usd > 0 ? "bad" : "good", v->data, s->data);
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        km2(v, p->area_m2);
+        cp_planbuf_puts(v, " km²");
+        cp_planbuf_puts(s, "cancelled ");
+        km2(s, p->released_m2[0]);
+        cp_planbuf_puts(s, " · reduced ");
+        km2(s, p->released_m2[1]);
+        cp_planbuf_puts(s, " · cleared ");
+        km2(s, p->released_m2[2]);
+        card(&b, "Area to release", "", v->data, s->data);
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        grouped(v, p->team_days);
+        cp_planbuf_puts(s, "at ");
+        money(s, p->team_day_usd);
+        cp_planbuf_puts(s, " per team-day");
+        card(&b, "Team-days", "", v->data, s->data);
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        money(v, p->cost_usd);
+        cp_planbuf_puts(s, "cost of the whole plan");
+        card(&b, "Total cost", "", v->data, s->data);
+        sc_begin(&sc, &v);
+        sc_begin(&sc, &s);
+        cp_planbuf_printf(v, "%zu", p->nitems);
+        cp_planbuf_printf(s, "%zu read · %zu excluded · %zu work packages", p->ninput, p->nexcluded,
+                          p->npackages);
+        card(&b, "Hazards planned", "", v->data, s->data);
+    }
+    cp_planbuf_puts(&b, "</div>\n");
+
+    /* inputs and map */
+    int has_map = info->map_png && info->map_png_len;
+    cp_planbuf_puts(&b, has_map ? "<div class=\"row rowwrap\">\n" : "");
+    cp_planbuf_puts(&b, "<section><h2>Scenario and inputs</h2><table class=\"kv\">\n");
+    for (size_t i = 0; i < info->ninputs; ++i) {
+        cp_planbuf_puts(&b, "<tr><td>");
+        cp_planbuf_html(&b, info->inputs[i].key);
+        cp_planbuf_puts(&b, "</td><td>");
+        cp_planbuf_html(&b, info->inputs[i].value);
+        cp_planbuf_puts(&b, "</td></tr>\n");
+    }
+    cp_planbuf_puts(&b, "<tr><td>Package size</td><td>");
+    fixed(&b, p->package_team_days, 0);
+    cp_planbuf_puts(&b, " team-days at most</td></tr>\n</table></section>\n");
+    if (has_map) {
+        cp_planbuf_puts(&b,
+                        "<section><h2>Priority map</h2><img class=\"thumb\" alt=\"priority "
+                        "map\" src=\"data:image/png;base64,");
+        base64(&b, info->map_png, info->map_png_len);
+        cp_planbuf_puts(&b,
+                        "\"><p class=\"muted\">Priority from 0 (low) to 1 (high): people "
+                        "nearby, land use, tree cover and improvised-mine reports.</p>"
+                        "</section>\n</div>\n");
+    }
+
+    /* charts */
+    const double tD = (double)(p->deadline - p->start) + 1;
+    const cp_plan_order *eff = &p->orders[CP_ORDER_EFFICIENCY];
+    cp_planbuf_puts(&b,
+                    "<div class=\"row rowwrap\">\n<section><h2>Burn-down: area remaining</h2>\n");
+    {
+        chart c;
+        double vmax = p->area_m2 / 1e6;
+        chart_open(&b, &c, "remaining area against the deadline", "km² remaining", vmax,
+                   p->horizon_days, p->start);
+        /* shaded area under the efficiency order's remaining curve */
+        cp_planbuf_puts(&b, "<polygon class=\"area\" points=\"");
+        for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
+            cp_planbuf_printf(&b, "%.1f,%.1f ", cx(&c, p->curve_t[k]),
+                              cy(&c, eff->remaining_m2[k] / 1e6));
+        cp_planbuf_printf(&b, "%.1f,%.1f %.1f,%.1f\"/>\n", cx(&c, p->horizon_days), cy(&c, 0),
+                          cx(&c, 0), cy(&c, 0));
+        chart_curve(&b, &c, p->curve_t, eff->remaining_m2, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
+        sc_begin(&sc, &t);
+        cp_planbuf_puts(t, "deadline ");
+        date_text(t, p->deadline);
+        chart_deadline(&b, &c, tD, t->data);
+        /* remaining at the deadline marker */
+        if (p->remaining_m2 > 0)
+            cp_planbuf_printf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#b3261e\"/>\n",
+                              cx(&c, tD), cy(&c, p->remaining_m2 / 1e6));
+        cp_planbuf_puts(&b,
+                        "</svg>\n<div class=\"legend\"><span><i style=\"background:#1f6fb2\">"
+                        "</i>remaining area, efficiency order</span><span><i style=\""
+                        "background:#b3261e\"></i>Article 5 deadline</span></div>\n");
+    }
+    cp_planbuf_puts(&b, "</section>\n<section><h2>Cumulative benefit by order</h2>\n");
+    {
+        chart c;
+        chart_open(&b, &c, "cumulative benefit of the orders", "benefit (priority-weighted ha)",
+                   p->benefit, p->horizon_days, p->start);
+        for (int o = CP_NORDER - 1; o >= 0; --o) {
+            if (!p->orders[o].computed) continue;
+            char cls[8];
+            snprintf(cls, sizeof cls, "c%d", o);
+            chart_curve(&b, &c, p->curve_t, p->orders[o].benefit, CP_PLAN_CURVE_POINTS, cls, 1);
+        }
+        sc_begin(&sc, &t);
+        cp_planbuf_puts(t, "deadline");
+        chart_deadline(&b, &c, tD, t->data);
+        cp_planbuf_puts(&b, "</svg>\n<div class=\"legend\">");
+        for (int o = 0; o < CP_NORDER; ++o) {
+            if (!p->orders[o].computed) continue;
+            cp_planbuf_printf(&b, "<span><i style=\"background:%s\"></i>%s</span>", order_colour[o],
+                              order_label[o]);
+        }
+        cp_planbuf_puts(&b,
+                        "</div>\n<table style=\"margin-top:8px\"><tr><th class=\"l\">Order"
+                        "</th><th>Area under curve</th><th>Share of ideal</th><th>vs "
+                        "efficiency</th></tr>\n");
+        for (int o = 0; o < CP_NORDER; ++o) {
+            const cp_plan_order *od = &p->orders[o];
+            if (!od->computed) continue;
+            cp_planbuf_printf(&b, "<tr><td class=\"l\">%s</td><td>", order_label[o]);
+            grouped(&b, od->auc);
+            cp_planbuf_puts(&b, "</td><td>");
+            fixed(&b, 100 * od->auc_share, 1);
+            cp_planbuf_puts(&b, " %</td><td>");
+            if (o == 0)
+                cp_planbuf_puts(&b, "–");
+            else if (od->auc > 0) {
+                fixed(&b, 100 * (eff->auc / od->auc - 1), 1);
+                cp_planbuf_puts(&b, " % more");
+            }
+            cp_planbuf_puts(&b, "</td></tr>\n");
+        }
+        cp_planbuf_puts(&b,
+                        "</table><p class=\"muted\">Area under the cumulative-benefit curve "
+                        "over the plan, in benefit × years: the earlier benefit is "
+                        "released, the larger it is.</p>\n");
+    }
+    cp_planbuf_puts(&b, "</section>\n</div>\n");
+
+    /* milestones */
+    cp_planbuf_puts(&b,
+                    "<section><h2>Annual milestones</h2>\n<table><tr><th class=\"l\">Year</th>"
+                    "<th>Capacity (team-days)</th><th>Cancelled (m²)</th><th>Reduced (m²)"
+                    "</th><th>Cleared (m²)</th><th>Hazards done</th><th>Benefit</th>"
+                    "<th>Team-days</th><th>Cost (US$)</th><th>Remaining (m²)</th></tr>\n");
+    milestone_rows(&b, p, p->years, p->nyears);
+    cp_planbuf_puts(&b, "<tr><th class=\"l\">Total</th><th></th>");
+    for (int q = 0; q < CP_NMETHOD; ++q) {
+        cp_planbuf_puts(&b, "<th>");
+        grouped(&b, p->released_m2[q]);
+        cp_planbuf_puts(&b, "</th>");
+    }
+    cp_planbuf_printf(&b, "<th>%zu</th><th>", p->nitems);
+    fixed(&b, p->benefit, 1);
+    cp_planbuf_puts(&b, "</th><th>");
+    grouped(&b, p->team_days);
+    cp_planbuf_puts(&b, "</th><th>");
+    grouped(&b, p->cost_usd);
+    cp_planbuf_puts(&b,
+                    "</th><th></th></tr>\n</table>\n<p class=\"muted\">Years after the "
+                    "deadline are shown in red. Quarterly milestones are in milestones.csv "
+                    "and plan.gpkg.</p></section>\n");
+
+    /* regions */
+    if (p->has_regions) {
+        cp_planbuf_puts(&b,
+                        "<section><h2>Regions</h2>\n<table><tr><th class=\"l\">Region</th>"
+                        "<th>Teams</th><th>Hazards</th><th>Area (km²)</th><th>Team-days</th>"
+                        "<th class=\"l\">Completion</th><th>Remaining at deadline (km²)</th>"
+                        "<th>Teams needed</th></tr>\n");
+        for (size_t r = 0; r < p->npools; ++r) {
+            const cp_plan_pool *pl = &p->pools[r];
+            cp_planbuf_puts(&b, "<tr><td class=\"l\">");
+            cp_planbuf_html(&b, pl->name);
+            cp_planbuf_printf(&b, "</td><td>%g</td><td>%zu</td><td>", pl->teams, pl->nitems);
+            km2(&b, pl->area_m2);
+            cp_planbuf_puts(&b, "</td><td>");
+            grouped(&b, pl->team_days);
+            cp_planbuf_printf(&b, "</td><td class=\"l %s\">", pl->met ? "good" : "bad");
+            month_year(&b, pl->completion);
+            cp_planbuf_puts(&b, "</td><td>");
+            km2(&b, pl->remaining_m2);
+            cp_planbuf_puts(&b, "</td><td>");
+            if (pl->min_teams >= 0)
+                cp_planbuf_printf(&b, "%d", pl->min_teams);
+            else
+                cp_planbuf_puts(&b, "–");
+            cp_planbuf_puts(&b, "</td></tr>\n");
+        }
+        cp_planbuf_puts(&b, "</table></section>\n");
+    }
+
+    /* sweep */
+    if (p->nsweep) {
+        cp_planbuf_puts(&b,
+                        "<section><h2>What if: other team counts</h2>\n<table><tr>"
+                        "<th>Teams</th><th class=\"l\">Completion</th><th class=\"l\">"
+                        "Deadline</th><th>Remaining at deadline (km²)</th><th>Unfunded "
+                        "team-days</th><th>Funding gap</th></tr>\n");
+        for (size_t s = 0; s < p->nsweep; ++s) {
+            const cp_plan_sweep_row *r = &p->sweep[s];
+            cp_planbuf_printf(&b, "<tr><td>%g</td><td class=\"l\">", r->teams);
+            if (isfinite(r->t_completion))
+                month_year(&b, r->completion);
+            else
+                cp_planbuf_puts(&b, "never");
+            cp_planbuf_printf(&b, "</td><td class=\"l %s\">%s</td><td>", r->met ? "good" : "bad",
+                              r->met ? "met" : "missed");
+            km2(&b, r->remaining_m2);
+            cp_planbuf_puts(&b, "</td><td>");
+            grouped(&b, r->remaining_team_days);
+            cp_planbuf_puts(&b, "</td><td>");
+            money(&b, r->funding_gap_usd);
+            cp_planbuf_puts(&b, "</td></tr>\n");
+        }
+        cp_planbuf_puts(&b, "</table></section>\n");
+    }
+
+    /* top hazards */
+    size_t top = info->top_hazards ? info->top_hazards : 20;
+    if (top > p->nitems) top = p->nitems;
+    cp_planbuf_printf(&b,
+                      "<section><h2>First %zu hazards of the plan</h2>\n<table><tr><th>Rank</th>"
+                      "<th class=\"l\">Hazard</th><th class=\"l\">Status</th>%s<th>Area (m²)"
+                      "</th><th>Benefit</th><th>Team-days</th><th>Benefit per team-day</th>"
+                      "<th>Priority</th><th class=\"l\">Start</th><th class=\"l\">End</th>"
+                      "<th>Team</th></tr>\n",
+                      top, p->has_regions ? "<th class=\"l\">Region</th>" : "");
+    for (size_t i = 0; i < top; ++i) {
+        const cp_plan_item *it = &p->items[i];
+        cp_planbuf_printf(&b, "<tr><td>%zu</td><td class=\"l\">", it->rank);
+        cp_planbuf_html(&b, it->h.id);
+        cp_planbuf_printf(&b, "%s</td><td class=\"l\">%s</td>", it->h.locked ? " (locked)" : "",
+                          it->h.status == CP_STATUS_CHA ? "CHA" : "SHA");
+        if (p->has_regions) {
+            cp_planbuf_puts(&b, "<td class=\"l\">");
+            cp_planbuf_html(&b, it->h.region);
+            cp_planbuf_puts(&b, "</td>");
+        }
+        cp_planbuf_puts(&b, "<td>");
+        grouped(&b, it->h.area_m2);
+        cp_planbuf_puts(&b, "</td><td>");
+        fixed(&b, it->h.benefit, 2);
+        cp_planbuf_puts(&b, "</td><td>");
+        fixed(&b, it->h.cost_team_days, 1);
+        cp_planbuf_puts(&b, "</td><td>");
+        fixed(&b, it->efficiency, 3);
+        cp_planbuf_puts(&b, "</td><td>");
+        fixed(&b, it->h.priority_mean, 2);
+        cp_planbuf_puts(&b, "</td><td class=\"l\">");
+        date_text(&b, it->start);
+        cp_planbuf_puts(&b, "</td><td class=\"l\">");
+        date_text(&b, it->end);
+        cp_planbuf_puts(&b, "</td><td>");
+        if (it->team) cp_planbuf_printf(&b, "%d", it->team);
+        cp_planbuf_puts(&b, "</td></tr>\n");
+    }
+    cp_planbuf_puts(&b, "</table></section>\n</main>\n<footer>");
+    cp_planbuf_printf(&b,
+                      "Method: hazards are ordered by benefit per team-day (locked hazards "
+                      "first); all teams work down that queue, %g working days a year each, "
+                      "spread evenly over the calendar. Hazards are split into work packages "
+                      "of at most %g team-days, list-scheduled to the earliest free team (last "
+                      "package ends ",
+                      p->days_per_year, p->package_team_days);
+    date_text(&b, p->schedule_end);
+    cp_planbuf_printf(&b,
+                      ", %d teams). Teams needed: the smallest constant number of teams that "
+                      "finishes by the deadline. Funding gap: team-days still to do at the "
+                      "deadline × cost of a team-day.</footer>\n</body>\n</html>\n",
+                      p->nteams_scheduled);
+    for (int i = 0; i < 4; ++i) cp_planbuf_free(&sc.s[i]);
+    if (b.failed) {
+        cp_planbuf_free(&b);
+        return cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path);
+    }
+    cp_status st = cp_plan_write_file(path, b.data, b.len);
+    cp_planbuf_free(&b);
+    return st;
 }
