@@ -340,6 +340,8 @@ static const char *css =
 
 static const char *const order_label[CP_NORDER] = {
     "Efficiency (benefit per team-day)", "Highest priority first", "Smallest first", "Input order"};
+static const char *const order_short[CP_NORDER] = {"Efficiency", "Priority first", "Smallest first",
+                                                   "Input order"};
 static const char *const order_colour[CP_NORDER] = {"#1f6fb2", "#e08a1e", "#7b52ab", "#8a99a8"};
 
 static void card(cp_planbuf *b, const char *k, const char *cls, const char *v, const char *s) {
@@ -537,6 +539,21 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
                         "</svg>\n<div class=\"legend\"><span><i style=\"background:#1f6fb2\">"
                         "</i>remaining area, efficiency order</span><span><i style=\""
                         "background:#b3261e\"></i>Article 5 deadline</span></div>\n");
+        cp_planbuf_puts(&b, "<p class=\"muted\">");
+        if (p->met) {
+            cp_planbuf_puts(&b, "All hazard areas are released before the deadline.");
+        } else {
+            cp_planbuf_puts(&b, "At the deadline ");
+            km2(&b, p->remaining_m2);
+            cp_planbuf_printf(&b, " km² in %zu hazard areas remain", p->remaining_hazards);
+            if (p->min_teams > 0)
+                cp_planbuf_printf(&b, "; with %d teams from the start, none would.", p->min_teams);
+            else
+                cp_planbuf_puts(&b, ".");
+        }
+        cp_planbuf_puts(&b,
+                        " The shaded area is the land still suspected or confirmed "
+                        "hazardous.</p>\n");
     }
     cp_planbuf_puts(&b, "</section>\n<section><h2>Cumulative benefit by order</h2>\n");
     {
@@ -560,12 +577,12 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         }
         cp_planbuf_puts(&b,
                         "</div>\n<table style=\"margin-top:8px\"><tr><th class=\"l\">Order"
-                        "</th><th>Area under curve</th><th>Share of ideal</th><th>vs "
-                        "efficiency</th></tr>\n");
+                        "</th><th>Curve area</th><th>Share of ideal</th><th>Efficiency "
+                        "gain</th></tr>\n");
         for (int o = 0; o < CP_NORDER; ++o) {
             const cp_plan_order *od = &p->orders[o];
             if (!od->computed) continue;
-            cp_planbuf_printf(&b, "<tr><td class=\"l\">%s</td><td>", order_label[o]);
+            cp_planbuf_printf(&b, "<tr><td class=\"l\">%s</td><td>", order_short[o]);
             grouped(&b, od->auc);
             cp_planbuf_puts(&b, "</td><td>");
             fixed(&b, 100 * od->auc_share, 1);
