@@ -637,7 +637,7 @@ static cp_status schedule_pool(cp_plan *plan, const calendar *cal, const pool_wo
         if (np < 1) np = 1;
         double w = p / np;
         for (int q = 0; q < (int)np; ++q) {
-            heap_ent v;
+            heap_ent v = {0, 0};
             double te = INFINITY;
             /* A team that is retired (per-year counts fall) before it could finish the
              * package leaves the schedule; the next free team takes the package. */
@@ -860,12 +860,10 @@ cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity 
     if (rules) {
         for (size_t e = 0; e < rules->nexclude; ++e) {
             const char *id = rules->exclude[e].id;
+            /* an id not among the hazards is already out of the plan (a re-plan from
+             * plan.gpkg, whose hazards layer no longer holds the excluded ones) */
             const id_entry *f = id ? id_find(ids, n, id) : NULL;
-            if (!f) {
-                st = cp_fail(CP_E_CONFIG, "rules.exclude: no hazard has the id <%s>", id ? id : "");
-                goto fail;
-            }
-            if (!excl[f->index]) excl[f->index] = (int)e + 1;
+            if (f && !excl[f->index]) excl[f->index] = (int)e + 1;
         }
         for (size_t l = 0; l < rules->nlocked; ++l) {
             const char *id = rules->locked[l];

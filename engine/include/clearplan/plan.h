@@ -51,8 +51,9 @@
  * rules.locked ids first, in the listed order; then hazards whose `locked` flag is set; then
  * the rest. Within the last two groups: efficiency (benefit / cost_team_days) descending,
  * ties by id (byte order); a hazard with zero cost comes before all others of its group.
- * rules.exclude ids leave the plan and are listed in cp_plan.excluded with their reason. An
- * id in rules.locked or rules.exclude that is not among the hazards, an id both locked and
+ * rules.exclude ids leave the plan and are listed in cp_plan.excluded with their reason (an
+ * excluded id that is not among the hazards is ignored: a re-plan from plan.gpkg no longer
+ * holds it). An id in rules.locked that is not among the hazards, an id both locked and
  * excluded, and duplicate hazard ids are errors.
  *
  * ---- Deadline ----
