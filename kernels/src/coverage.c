@@ -38,6 +38,13 @@ typedef struct {
     int64_t ic0, ir0;
 } accum;
 
+/* Grid coordinate of a world offset, kept within +-1e15 cells (exact integers in double)
+ * so that absurdly far vertices cannot overflow the arithmetic. */
+static inline double to_cells(double d, double cell) {
+    double u = d / cell;
+    return u < -1e15 ? -1e15 : (u > 1e15 ? 1e15 : u);
+}
+
 static int grid_ok(const cpk_geo *g) {
     return g && isfinite(g->x0) && isfinite(g->y0) && isfinite(g->dx) && isfinite(g->dy) &&
            g->dx > 0 && g->dy > 0 && g->nx >= 0 && g->ny >= 0;
@@ -72,8 +79,8 @@ cpk_status cpk_coverage_window(const cpk_polygon *poly, const cpk_geo *grid, cpk
     if (poly->nrings > 0) {
         const int64_t *ro = poly->ring_offsets;
         for (int64_t k = ro[0]; k < ro[poly->nrings]; ++k) {
-            double u = (poly->xy[2 * k] - grid->x0) / grid->dx;
-            double v = (grid->y0 - poly->xy[2 * k + 1]) / grid->dy;
+            double u = to_cells(poly->xy[2 * k] - grid->x0, grid->dx);
+            double v = to_cells(grid->y0 - poly->xy[2 * k + 1], grid->dy);
             umin = fmin(umin, u), umax = fmax(umax, u);
             vmin = fmin(vmin, v), vmax = fmax(vmax, v);
         }
@@ -260,9 +267,9 @@ cpk_status cpk_coverage_polygon(const cpk_polygon *poly, const cpk_geo *grid, co
         double a2 = ring_area2(xy, n);
         if (a2 == 0.0 || !isfinite(a2)) continue;
         double s = (a2 > 0) == !hole ? 1.0 : -1.0;
-        double ua = (xy[2 * (n - 1)] - x0) / dx, va = (y0 - xy[2 * (n - 1) + 1]) / dy;
+        double ua = to_cells(xy[2 * (n - 1)] - x0, dx), va = to_cells(y0 - xy[2 * (n - 1) + 1], dy);
         for (int64_t k = 0; k < n; ++k) {
-            double ub = (xy[2 * k] - x0) / dx, vb = (y0 - xy[2 * k + 1]) / dy;
+            double ub = to_cells(xy[2 * k] - x0, dx), vb = to_cells(y0 - xy[2 * k + 1], dy);
             walk_segment(&A, ua, va, ub, vb, s);
             ua = ub, va = vb;
         }

@@ -436,6 +436,16 @@ static void test_coverage_degenerate(void **state) {
     cpk_polygon pb = p;
     pb.ring_offsets = ro_bad;
     assert_int_equal(cpk_coverage_polygon(&pb, &g, &w, f), CPK_E_ARG);
+    /* an absurdly far vertex: no overflow, fractions stay in [0, 1], the near part is kept */
+    pb_reset(&B);
+    pb_ring(&B, 1);
+    pb_pt(&B, 1.0, 1.0);
+    pb_pt(&B, 1e300, 1.0);
+    pb_pt(&B, 1.0, 9.0);
+    p = pb_poly(&B);
+    assert_int_equal(cpk_coverage_polygon(&p, &g, &w, f), CPK_OK);
+    for (int k = 0; k < 100; ++k) assert_true(f[k] >= 0.0 && f[k] <= 1.0);
+    assert_true(f[5 * 10 + 1] == 1.0); /* cell (1, 5) is inside */
     /* 1x1 grid */
     cpk_geo g1 = {0.0, 1.0, 1.0, 1.0, 1, 1};
     pb_reset(&B);
