@@ -197,7 +197,7 @@ def main():
         geom = ogr.Geometry(ogr.wkbMultiPolygon)
         for g in parts:
             _, _, x, y = centre(g)
-            radius = 60.0 + 12.0 * n8(g) + 40.0 * unit(g[0], g[1], "R")
+            radius = 30.0 + 6.0 * n8(g) + 20.0 * unit(g[0], g[1], "R")
             geom.AddGeometry(star(x, y, radius, (g[0], g[1])))
             done.add(g)
         hid = "ANT-%03d-%03d" % rc
