@@ -64,7 +64,7 @@ static int parse_teams(const char *s, double **out, size_t *n) {
     if (!v) return 0;
     char *copy = strdup(s), *save = NULL;
     size_t k = 0;
-    int ok = copy != NULL && s[0] && s[strlen(s) - 1] != ',';
+    int ok = copy != NULL && s[0] && s[0] != ',' && s[strlen(s) - 1] != ',' && !strstr(s, ",,");
     for (char *tok = ok ? strtok_r(copy, ",", &save) : NULL; ok && tok;
          tok = strtok_r(NULL, ",", &save))
         ok = parse_pos(tok, &v[k++], 0);

@@ -1,0 +1,147 @@
+/* `clearplan plan`: exit codes 0/1/2, outputs, messages. */
+#include "cp_test.h"
+
+static char dir[4096];
+
+static void write_hazards(const char *path, int n) {
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fputs("hazard_id,status,region,area_m2,benefit,cost_team_days,priority_mean,note\n", f);
+    for (int i = 0; i < n; ++i)
+        fprintf(f, "H%03d,%s,%s,%d,%g,%g,%g,\"n, %d\"\n", i, i % 3 ? "SHA" : "CHA",
+                i % 2 ? "North" : "East", 5000 + 700 * i, 0.5 + (i * 37 % 11), 10.0 + i % 17,
+                (double)(i % 10) / 10, i);
+    fclose(f);
+}
+
+static int setup(void **state) {
+    (void)state;
+    cpt_tmpdir("plan_cli", dir, sizeof dir);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/h.csv", dir);
+    write_hazards(p, 120);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    cpt_rmtree(dir);
+    return 0;
+}
+
+static void test_plan_cli_ok(void **state) {
+    (void)state;
+    char *out = NULL, *err = NULL;
+    int rc = cpt_sh(&out, &err,
+                    "'%s' plan '%s/h.csv' -o '%s/out' --teams 3,5,8 --start 2026-01-01 "
+                    "--deadline 2027-06-30 --days-per-year 200 --package-team-days 15 "
+                    "--team-day-usd 1200",
+                    cpt_bin(), dir, dir);
+    if (rc) print_error("%s\n%s\n", out, err);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(out, "With 3 teams, clearance completes in ");
+    cpt_assert_contains(out, "hazards: 120 read, 120 planned, 0 excluded");
+    cpt_assert_contains(out, "teams  completion");
+    static const char *names[] = {"plan.csv",  "milestones.csv", "packages.csv", "rejected.csv",
+                                  "plan.gpkg", "report.html",    "summary.json"};
+    char p[4200];
+    for (int i = 0; i < 7; ++i) {
+        snprintf(p, sizeof p, "%s/out/%s", dir, names[i]);
+        if (!cpt_exists(p)) print_error("missing %s\n", p);
+        assert_true(cpt_exists(p));
+    }
+    snprintf(p, sizeof p, "%s/out/summary.json", dir);
+    char *json = cpt_slurp(p, NULL);
+    cpt_assert_contains(json, "\"team_day_usd\": 1200");
+    cpt_assert_contains(json, "\"sweep\": [{\"teams\": 3,");
+    free(json);
+    snprintf(p, sizeof p, "%s/out/plan.csv", dir);
+    char *csv = cpt_slurp(p, NULL);
+    cpt_assert_contains(csv, ",note\n1,");
+    free(csv);
+    free(out);
+    free(err);
+    /* exists: refused without --overwrite, replaced with it; -q prints nothing */
+    rc = cpt_sh(&out, &err, "'%s' plan '%s/h.csv' -o '%s/out' --teams 4", cpt_bin(), dir, dir);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(err, "clearplan: error: output folder");
+    cpt_assert_contains(err, "--overwrite");
+    free(out);
+    free(err);
+    /* re-plan from its own GeoPackage, quietly */
+    rc = cpt_sh(&out, &err,
+                "'%s' plan '%s/out/plan.gpkg' -o '%s/out' --overwrite -q --teams 4 "
+                "--start 2026-01-01 --deadline 2030-01-01",
+                cpt_bin(), dir, dir);
+    if (rc) print_error("%s\n", err);
+    assert_int_equal(rc, 0);
+    assert_string_equal(out, "");
+    free(out);
+    free(err);
+    snprintf(p, sizeof p, "%s/out/summary.json", dir);
+    json = cpt_slurp(p, NULL);
+    cpt_assert_contains(json, "\"teams\": 4,");
+    cpt_assert_contains(json, "\"hazards_planned\": 120");
+    free(json);
+    /* no temporary folder left behind */
+    rc = cpt_sh(&out, NULL, "ls '%s'", dir);
+    assert_null(strstr(out, ".tmp"));
+    free(out);
+}
+
+static void expect(int want, const char *msg, const char *fmt, const char *extra) {
+    char *err = NULL;
+    char cmd[8192];
+    snprintf(cmd, sizeof cmd, fmt, cpt_bin(), dir, dir, extra);
+    int rc = cpt_sh(NULL, &err, "%s", cmd);
+    if (rc != want || !strstr(err, msg)) {
+        print_error("%s\nexit %d (want %d), stderr:\n%s\n", cmd, rc, want, err);
+        fail();
+    }
+    free(err);
+}
+
+static void test_plan_cli_errors(void **state) {
+    (void)state;
+    const char *base = "'%s' plan '%s/h.csv' -o '%s/bad' %s";
+    expect(2, "missing -o DIR", "'%s' plan '%s/h.csv' %.0s%s", "");
+    expect(2, "missing HAZARDS", "'%s' plan %.0s-o '%s/bad' %s", "");
+    expect(2, "unknown option '--frobnicate'", base, "--frobnicate");
+    expect(2, "--teams wants positive numbers", base, "--teams 0");
+    expect(2, "--teams wants positive numbers", base, "--teams 30,,40");
+    expect(2, "--deadline wants a date YYYY-MM-DD", base, "--deadline 2028-02-30");
+    expect(2, "--days-per-year", base, "--days-per-year 400");
+    expect(2, "--team-day-usd", base, "--team-day-usd -5");
+    expect(1, "is not after start", base, "--start 2026-01-01 --deadline 2025-01-01");
+    expect(1, "cannot open", "'%s' plan '%s/nope.csv' -o '%s/bad' %s", "");
+    /* bad files */
+    char p[4200];
+    snprintf(p, sizeof p, "%s/cols.csv", dir);
+    cpt_write(p, "hazard_id,status,area_m2\nA,SHA,5\n");
+    expect(1, "cols.csv: missing columns benefit, cost_team_days",
+           "'%s' plan '%s/cols.csv' -o '%s/bad' %s", "");
+    snprintf(p, sizeof p, "%s/st.csv", dir);
+    cpt_write(p, "hazard_id,status,area_m2,benefit,cost_team_days\nA,UXO,5,1,1\n");
+    expect(1, "clearplan: error: ", "'%s' plan '%s/st.csv' -o '%s/bad' %s", "");
+    expect(1, "status 'UXO' is not SHA or CHA", "'%s' plan '%s/st.csv' -o '%s/bad' %s", "");
+    snprintf(p, sizeof p, "%s/neg.csv", dir);
+    cpt_write(p, "hazard_id,status,area_m2,benefit,cost_team_days\nA,SHA,5,1,-1\n");
+    expect(1, "cost_team_days is negative", "'%s' plan '%s/neg.csv' -o '%s/bad' %s", "");
+    snprintf(p, sizeof p, "%s/dup.csv", dir);
+    cpt_write(p, "hazard_id,status,area_m2,benefit,cost_team_days\nA,SHA,5,1,1\nA,SHA,5,1,1\n");
+    expect(1, "dup.csv: duplicate hazard id <A>", "'%s' plan '%s/dup.csv' -o '%s/bad' %s", "");
+    snprintf(p, sizeof p, "%s/bad", dir);
+    assert_false(cpt_exists(p));
+    char *out = NULL;
+    assert_int_equal(cpt_sh(&out, NULL, "'%s' plan --help", cpt_bin()), 0);
+    cpt_assert_contains(out, "usage: clearplan plan HAZARDS -o DIR");
+    free(out);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_cli_ok),
+        cmocka_unit_test(test_plan_cli_errors),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
