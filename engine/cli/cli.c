@@ -4,6 +4,7 @@
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "commands.h"
@@ -49,9 +50,15 @@ static int quiet_progress(double complete, const char *message, void *arg) {
     return !cli_interrupted();
 }
 
+/* One bar per stage: the stage's name on its own line when it changes, then GDAL's bar. */
 int cli_progress_cb(double complete, const char *message, void *arg) {
+    static char stage[128] = "";
     if (cli_interrupted()) return 0;
-    return cp_progress_term(complete, message, arg);
+    if (message && *message && strncmp(stage, message, sizeof stage - 1)) {
+        snprintf(stage, sizeof stage, "%s", message);
+        fprintf(stderr, "%s\n", stage);
+    }
+    return cp_progress_term(complete, NULL, arg);
 }
 
 cp_progress_fn cli_progress(int quiet) {

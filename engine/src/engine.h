@@ -79,6 +79,16 @@ cp_status cp_hazards_read(const cp_scenario *sc, const cp_grid *g, double buffer
                           cp_hazard_set *hs);
 void cp_hazards_clear(cp_hazard_set *hs);
 
+/* The area of interest: the union of a vector file's polygons, in the grid CRS. */
+typedef struct {
+    double *xy;
+    int64_t *ring_offsets, *part_offsets;
+    int64_t nrings, nparts;
+} cp_aoi;
+
+cp_status cp_aoi_read(const char *path, const cp_grid *g, cp_aoi *aoi);
+void cp_aoi_clear(cp_aoi *aoi);
+
 /* Opens a raster input warped onto the grid (a GDAL warped VRT: nothing is read until a
  * window is asked for). */
 cp_status cp_input_warp(const cp_input *in, const cp_grid *g, GDALDatasetH *out);

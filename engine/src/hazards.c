@@ -430,3 +430,96 @@ done:
     if (s) cp_hazards_clear(hs);
     return s;
 }
+
+cp_status cp_aoi_read(const char *path, const cp_grid *g, cp_aoi *aoi) {
+    memset(aoi, 0, sizeof *aoi);
+    cp_input in = {0};
+    in.name = "aoi";
+    in.path = (char *)path;
+    in.type = CP_INPUT_VECTOR;
+    cp_vector v = {0};
+    OGRCoordinateTransformationH ct = NULL;
+    GEOSContextHandle_t gh = GEOS_init_r();
+    GEOSWKBReader *reader = gh ? GEOSWKBReader_create_r(gh) : NULL;
+    GEOSGeometry **parts = NULL;
+    size_t nparts = 0, cap = 0;
+    cp_status s = cp_vector_open(&in, &v);
+    if (s) goto done;
+    ct = OCTNewCoordinateTransformation(v.srs, g->srs);
+    if (!ct) {
+        s = cp_fail_gdal(CP_E_CRS, "<%s>: cannot transform to the grid's CRS", path);
+        goto done;
+    }
+    OGRFeatureH f;
+    OGR_L_ResetReading(v.layer);
+    while ((f = OGR_L_GetNextFeature(v.layer)) != NULL) {
+        OGRGeometryH geom = OGR_F_GetGeometryRef(f);
+        OGRGeometryH lin = geom ? OGR_G_GetLinearGeometry(geom, 0, NULL) : NULL;
+        if (lin && OGR_G_Transform(lin, ct) == OGRERR_NONE) {
+            OGR_G_FlattenTo2D(lin);
+            int n = OGR_G_WkbSize(lin);
+            unsigned char *wkb = malloc((size_t)n);
+            GEOSGeometry *gg = NULL;
+            if (wkb) {
+                OGR_G_ExportToWkb(lin, wkbNDR, wkb);
+                gg = GEOSWKBReader_read_r(gh, reader, wkb, (size_t)n);
+                free(wkb);
+            }
+            if (gg && GEOSisValid_r(gh, gg) != 1) {
+                GEOSGeometry *fixed = GEOSMakeValid_r(gh, gg);
+                GEOSGeom_destroy_r(gh, gg);
+                gg = fixed;
+            }
+            gg = gg ? polygonal(gh, gg) : NULL;
+            if (gg) {
+                if (nparts == cap) {
+                    cap = cap ? 2 * cap : 16;
+                    GEOSGeometry **np = realloc(parts, cap * sizeof *np);
+                    if (!np) {
+                        GEOSGeom_destroy_r(gh, gg);
+                        OGR_G_DestroyGeometry(lin);
+                        OGR_F_Destroy(f);
+                        s = cp_fail(CP_E_NOMEM, "out of memory reading <%s>", path);
+                        goto done;
+                    }
+                    parts = np;
+                }
+                parts[nparts++] = gg;
+            }
+        }
+        if (lin) OGR_G_DestroyGeometry(lin);
+        OGR_F_Destroy(f);
+    }
+    if (!nparts) {
+        s = cp_fail(CP_E_GEOMETRY, "<%s>: the area of interest has no polygon", path);
+        goto done;
+    }
+    GEOSGeometry *coll =
+        GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)nparts);
+    nparts = 0; /* owned by coll now */
+    GEOSGeometry *u = coll ? GEOSUnaryUnion_r(gh, coll) : NULL;
+    if (coll) GEOSGeom_destroy_r(gh, coll);
+    u = u ? polygonal(gh, u) : NULL;
+    if (!u) {
+        s = cp_fail(CP_E_GEOMETRY, "<%s>: cannot merge the area of interest's polygons", path);
+        goto done;
+    }
+    s = to_arrays(gh, u, &aoi->xy, &aoi->ring_offsets, &aoi->nrings, &aoi->part_offsets,
+                  &aoi->nparts);
+    GEOSGeom_destroy_r(gh, u);
+done:
+    for (size_t i = 0; i < nparts; ++i) GEOSGeom_destroy_r(gh, parts[i]);
+    free(parts);
+    if (reader) GEOSWKBReader_destroy_r(gh, reader);
+    if (gh) GEOS_finish_r(gh);
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    cp_vector_close(&v);
+    if (s) cp_aoi_clear(aoi);
+    return s;
+}
+
+void cp_aoi_clear(cp_aoi *aoi) {
+    if (!aoi) return;
+    free_arrays(&aoi->xy, &aoi->ring_offsets, &aoi->part_offsets);
+    memset(aoi, 0, sizeof *aoi);
+}

@@ -76,6 +76,7 @@ typedef struct {
     cpk_zonal_acc *acc;   /* n x NBANDS */
     cpk_zonal_acc *bacc;  /* n: population within */
     double *class_weight; /* n x (nclasses + 1) */
+    cp_aoi aoi;           /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
     double stage_s[8];    /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
@@ -94,6 +95,18 @@ static double now_s(void) {
 
 static int progress(const cp_run_options *o, double f, const char *msg) {
     return o->progress ? o->progress(f, msg, o->progress_arg) : 1;
+}
+
+/* Maps GDAL's progress of one COG write into the "writing priority maps" stage. */
+typedef struct {
+    const cp_run_options *opts;
+    double base, span;
+} cog_progress_arg;
+
+static int cog_progress(double f, const char *msg, void *arg) {
+    (void)msg;
+    cog_progress_arg *a = arg;
+    return progress(a->opts, a->base + a->span * f, "writing priority maps");
 }
 
 static raster_layer *layer_for(run_ctx *c, const char *name) {
@@ -204,8 +217,10 @@ typedef struct {
     float *dens;    /* raw density of density_crit */
     float *priority;
     unsigned char *cls;
-    float *inv; /* clearance team-days per m2 */
-    float *nan; /* NaN plane standing for an absent input */
+    float *inv;       /* clearance team-days per m2 */
+    float *nan;       /* NaN plane standing for an absent input */
+    float *mask;      /* 1 inside the area of interest, 0 outside */
+    double *aoi_frac; /* coverage fractions of the AOI in the strip */
 } strip_buf;
 
 static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
@@ -279,8 +294,18 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
         weights[k] = sc->criteria[k].weight;
     }
     cpk_out_f32 pout = {b->priority, nx, h, nx};
-    ks = cpk_overlay_weighted_f32(views, weights, sc->ncriteria, NULL, CPK_OVERLAY_NODATA_ZERO, NAN,
-                                  &pout, c->threads);
+    cpk_view_f32 mask = {b->mask, nx, h, nx, 0, 0};
+    if (b->mask) {
+        /* cells the area of interest touches are in it */
+        cpk_polygon aoi = {c->aoi.xy, c->aoi.ring_offsets, c->aoi.nrings, c->aoi.part_offsets,
+                           c->aoi.nparts};
+        cpk_window w = {0, y0, nx, h};
+        if (cpk_coverage_polygon(&aoi, geo, &w, b->aoi_frac) != CPK_OK)
+            return cp_fail(CP_E_INTERNAL, "coverage of the area of interest failed");
+        for (size_t j = 0; j < (size_t)(h * nx); ++j) b->mask[j] = b->aoi_frac[j] > 0 ? 1.0f : 0.0f;
+    }
+    ks = cpk_overlay_weighted_f32(views, weights, sc->ncriteria, b->mask ? &mask : NULL,
+                                  CPK_OVERLAY_NODATA_ZERO, NAN, &pout, c->threads);
     if (ks) return cp_fail(CP_E_INTERNAL, "overlay failed: %s", cpk_strerror(ks));
     return CP_OK;
 }
@@ -350,6 +375,7 @@ static void free_strip(strip_buf *b, size_t ncrit) {
         for (size_t k = 0; k < ncrit; ++k) free(b->scores[k]);
     free(b->scores);
     free(b->tmp), free(b->dens), free(b->priority), free(b->cls), free(b->inv), free(b->nan);
+    free(b->mask), free(b->aoi_frac);
 }
 
 /* Rows per strip for the memory budget. */
@@ -391,6 +417,11 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     b.nan = malloc(plane * sizeof(float));
     if (!b.inv || !b.nan) goto nomem;
     for (size_t i = 0; i < plane; ++i) b.nan[i] = NAN;
+    if (c->aoi.nrings) {
+        b.mask = malloc(plane * sizeof(float));
+        b.aoi_frac = malloc(plane * sizeof(double));
+        if (!b.mask || !b.aoi_frac) goto nomem;
+    }
     for (size_t i = 0; i < c->nlayers; ++i) {
         raster_layer *l = &c->layers[i];
         int64_t rows = H + 2 * l->halo;
@@ -416,7 +447,7 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     }
     for (int64_t y0 = 0; y0 < ny; y0 += H) {
         int64_t h = y0 + H <= ny ? H : ny - y0;
-        if (!progress(c->opts, 0.05 + 0.75 * (double)y0 / (double)ny, "scoring the grid")) {
+        if (!progress(c->opts, (double)y0 / (double)ny, "scoring the grid")) {
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
             goto done;
         }
@@ -491,16 +522,19 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         }
     }
     c->stage_s[ST_RASTERS] = now_s();
-    if (!progress(c->opts, 0.82, "writing priority maps")) {
+    progress(c->opts, 1.0, "scoring the grid");
+    if (!progress(c->opts, 0.0, "writing priority maps")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
+    cog_progress_arg cp = {c->opts, 0.0, 0.8};
     snprintf(final, sizeof final, "%s/priority.tif", tmpdir);
-    s = cp_cog_finish(praw, ppath, final, "AVERAGE", c->threads, NULL, NULL);
+    s = cp_cog_finish(praw, ppath, final, "AVERAGE", c->threads, cog_progress, &cp);
     praw = NULL;
     if (s) goto done;
     snprintf(final, sizeof final, "%s/priority_class.tif", tmpdir);
-    s = cp_cog_finish(craw, cpath, final, "NEAREST", c->threads, NULL, NULL);
+    cp.base = 0.8, cp.span = 0.2;
+    s = cp_cog_finish(craw, cpath, final, "NEAREST", c->threads, cog_progress, &cp);
     craw = NULL;
     if (s) goto done;
     for (size_t k = 0; mraw && k < sc->ncriteria; ++k) {
@@ -508,6 +542,8 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         snprintf(p, sizeof p, "%s/criteria/%s.strips.tif", tmpdir, sc->criteria[k].name);
         snprintf(q, sizeof q, "%s/criteria/%s.tif", tmpdir, sc->criteria[k].name);
         s = cp_cog_finish(mraw[k], p, q, "AVERAGE", c->threads, NULL, NULL);
+        if (!s && !progress(c->opts, 1.0, "writing priority maps"))
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         mraw[k] = NULL;
         if (s) goto done;
     }
@@ -750,6 +786,7 @@ static void ctx_clear(run_ctx *c) {
     free(c->acc), free(c->bacc), free(c->class_weight);
     free(c->polys), free(c->bpolys), free(c->wins), free(c->bwins);
     cp_hazards_clear(&c->hs);
+    cp_aoi_clear(&c->aoi);
     cp_grid_clear(&c->grid);
 }
 
@@ -785,7 +822,7 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     po.ncolumns = NX_COLS;
     if ((s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan))) goto done;
     c->stage_s[ST_PLAN] = now_s();
-    if (!progress(c->opts, 0.92, "writing plan and report")) {
+    if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
@@ -861,7 +898,7 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
                        final);
     snprintf(tmpdir, sizeof tmpdir, "%s.tmp-%ld", final, (long)getpid());
     snprintf(old, sizeof old, "%s.old-%ld", final, (long)getpid());
-    if (!progress(&opts, 0.0, "building the grid")) return cp_fail(CP_E_INTERRUPTED, "interrupted");
+    if (!progress(&opts, 0.0, "reading hazards")) return cp_fail(CP_E_INTERRUPTED, "interrupted");
     if ((s = cp_grid_build(sc, &c.grid))) goto done;
     c.stage_s[ST_GRID] = now_s();
     for (size_t k = 0; k < sc->ncriteria; ++k)
@@ -872,11 +909,13 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
         }
     if ((s = cp_hazards_read(sc, &c.grid, c.buffer_m, &c.hs))) goto done;
     c.stage_s[ST_HAZARDS] = now_s();
-    if (!progress(&opts, 0.03, "opening inputs")) {
+    if (!progress(&opts, 0.5, "reading hazards")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
     if ((s = open_layers(&c))) goto done;
+    if (sc->grid.aoi && (s = cp_aoi_read(sc->grid.aoi, &c.grid, &c.aoi))) goto done;
+    progress(&opts, 1.0, "reading hazards");
     if ((s = prepare_zonal(&c))) goto done;
     c.stage_s[ST_INPUTS] = now_s();
     c.strip_rows = strip_rows(&c, c.memory_bytes);
@@ -910,7 +949,7 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     snprintf(r.grid_crs, sizeof r.grid_crs, "%s", c.grid.crs_name);
     snprintf(r.out_dir, sizeof r.out_dir, "%s", final);
     if ((s = write_run_json(&c, tmpdir, plan_json, &r, t0))) goto done;
-    if (!progress(&opts, 0.99, "finishing")) {
+    if (!progress(&opts, 0.99, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
@@ -927,7 +966,7 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     made_tmp = 0;
     VSIRmdirRecursive(old);
     r.seconds = now_s() - t0;
-    progress(&opts, 1.0, "done");
+    progress(&opts, 1.0, "writing plan and report");
 done:
     if (made_tmp) VSIRmdirRecursive(tmpdir);
     free(plan_json);

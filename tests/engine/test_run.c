@@ -12,6 +12,9 @@
 
 #include <clearplan/clearplan.h>
 
+#include "engine.h"
+#include "layers.h"
+
 static char tiny[1200]; /* the generated tiny scenario folder */
 
 static int setup_tiny(void **state) {
@@ -364,6 +367,119 @@ static void test_run_bad_inputs(void **state) {
     cpt_rmtree(dir);
 }
 
+/* Population is warped with area-weighted sum: people are neither created nor lost. */
+static void test_population_sum_preserved(void **state) {
+    (void)state;
+    char dir[1024], p[1100];
+    cpt_tmpdir("popsum", dir, sizeof dir);
+    snprintf(p, sizeof p, "%s/pop.tif", dir);
+    /* 3 arc-second cells (about 92 m) in EPSG:4326 near 6.3N 75.5W, random people */
+    int nx = 120, ny = 100;
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), p, nx, ny, 1, GDT_Float32, NULL);
+    double gt[6] = {-75.55, 1.0 / 1200, 0, 6.35, 0, -1.0 / 1200};
+    GDALSetGeoTransform(ds, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 4326);
+    char *wkt = NULL;
+    OSRExportToWkt(srs, &wkt);
+    GDALSetProjection(ds, wkt);
+    CPLFree(wkt);
+    OSRDestroySpatialReference(srs);
+    float *v = malloc((size_t)nx * ny * sizeof *v);
+    double total = 0;
+    uint64_t x = 12345;
+    for (int i = 0; i < nx * ny; ++i) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        v[i] = (float)((x >> 40) % 1000) / 10.0f;
+        total += v[i];
+    }
+    assert_int_equal(CE_None, GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, nx, ny, v, nx,
+                                           ny, GDT_Float32, 0, 0));
+    GDALClose(ds);
+    free(v);
+    /* a UTM 18N grid of 30 m cells covering the raster with a margin */
+    cp_grid g = {0};
+    g.srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(g.srs, 32618);
+    OSRSetAxisMappingStrategy(g.srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRExportToWkt(g.srs, &g.wkt);
+    g.geo = (cpk_geo){436000, 704000, 30, 30, 500, 500};
+    cp_input in = {0};
+    in.name = "population";
+    in.path = p;
+    in.band = 1;
+    in.resample = CP_RESAMPLE_SUM;
+    GDALDatasetH vrt = NULL;
+    assert_int_equal(cp_input_warp(&in, &g, &vrt), CP_OK);
+    float *rows = malloc(500 * 500 * sizeof *rows);
+    assert_int_equal(cp_input_read_rows(vrt, p, &g, 0, 500, rows), CP_OK);
+    double warped = 0;
+    size_t valid = 0;
+    for (int i = 0; i < 500 * 500; ++i)
+        if (!isnan(rows[i])) warped += rows[i], valid++;
+    assert_true(valid > 0 && valid < 500 * 500); /* the grid is larger than the raster */
+    if (fabs(warped - total) > 0.005 * total)
+        print_error("warped %.1f people, input %.1f\n", warped, total);
+    assert_true(fabs(warped - total) <= 0.005 * total);
+    free(rows);
+    GDALClose(vrt);
+    cp_grid_clear(&g);
+    cpt_rmtree(dir);
+}
+
+/* grid.aoi: cells outside the area of interest are nodata; criteria maps are written. */
+static void test_run_aoi_and_criteria_maps(void **state) {
+    (void)state;
+    char dir[1024], p[1200], *o = NULL, *e = NULL;
+    cpt_tmpdir("aoi", dir, sizeof dir);
+    make_uniform_scenario(dir, 1);
+    snprintf(p, sizeof p, "%s/aoi.gpkg", dir);
+    /* a triangle: the grid is its bounding box, the cells it does not touch are nodata */
+    const char *aoi[] = {
+        "MULTIPOLYGON (((500600 697600, 502400 697600, 500600 699400, 500600 "
+        "697600)))"};
+    const char *st[] = {"SHA"};
+    write_hazards(p, aoi, 1, st);
+    snprintf(p, sizeof p, "%s/scenario.yaml", dir);
+    char *yaml = cpt_slurp(p, NULL);
+    char *patched = malloc(strlen(yaml) + 200);
+    char *g = strstr(yaml, "grid: {crs: EPSG:32618, cell_size_m: 30}");
+    assert_non_null(g);
+    *g = '\0';
+    sprintf(patched,
+            "%sgrid: {crs: EPSG:32618, cell_size_m: 30, aoi: aoi.gpkg}\noutputs: "
+            "{criteria_maps: true}%s",
+            yaml, g + strlen("grid: {crs: EPSG:32618, cell_size_m: 30}"));
+    cpt_write(p, patched);
+    free(yaml), free(patched);
+    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    free(o), free(e);
+    /* the grid is the AOI's extent snapped out to whole cells: 500580..502410 = 61 cells */
+    snprintf(p, sizeof p, "%s/out/priority.tif", dir);
+    int nx, ny;
+    float *v = read_band(p, &nx, &ny);
+    assert_int_equal(nx, 61);
+    assert_int_equal(ny, 61);
+    int inside = 0, outside = 0;
+    for (int i = 0; i < nx * ny; ++i) {
+        assert_true(v[i] == 1.0f || v[i] == -9999.0f);
+        inside += v[i] == 1.0f, outside += v[i] == -9999.0f;
+    }
+    assert_true(v[60] == -9999.0f);  /* top right: far from the triangle */
+    assert_true(v[60 * 61] == 1.0f); /* bottom left: inside */
+    assert_true(inside > 1800 && inside < 2000 && outside > 1700); /* about half each */
+    free(v);
+    snprintf(p, sizeof p, "%s/out/criteria/land_use.tif", dir);
+    v = read_band(p, &nx, &ny);
+    assert_true(v[0] == 1.0f);
+    free(v);
+    snprintf(p, sizeof p, "%s/out/criteria/open_land.tif", dir);
+    assert_true(cpt_exists(p));
+    cpt_rmtree(dir);
+}
+
 int main(void) {
     cp_init();
     const struct CMUnitTest tests[] = {
@@ -371,6 +487,8 @@ int main(void) {
         cmocka_unit_test(test_run_deterministic_threads_strips),
         cmocka_unit_test(test_run_uniform_exact_numbers),
         cmocka_unit_test(test_run_bad_inputs),
+        cmocka_unit_test(test_population_sum_preserved),
+        cmocka_unit_test(test_run_aoi_and_criteria_maps),
     };
     int rc = cmocka_run_group_tests(tests, setup_tiny, NULL);
     cp_shutdown();
