@@ -53,6 +53,16 @@ static void source_row(const cpk_view_f32 *in, const cpk_sources *src, const flo
     }
 }
 
+/* o[i] = sqrt(d2[i]) rounded to float, or fill beyond max2. d2 >= 0, so errno never matters
+ * and GCC may vectorise the square roots. */
+#if defined(__GNUC__) && !defined(__clang__)
+__attribute__((optimize("no-math-errno")))
+#endif
+static void
+finish_row(const double *d2, int64_t nx, double max2, float fill, float *o) {
+    for (int64_t i = 0; i < nx; ++i) o[i] = d2[i] <= max2 ? (float)sqrt(d2[i]) : fill;
+}
+
 cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
                        double max_dist, float fill, int64_t row0, int64_t row1,
                        const cpk_out_f32 *out, int nthreads) {
@@ -81,7 +91,7 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
     if (nt < 1) nt = 1;
     /* Per-thread scratch: phase 1 a running row and a source mask of its columns; phase 2
      * the envelope: positions v, squared column distances f, breakpoints z, offsets hk. */
-    size_t per_thread = (size_t)nx * 3 + 2;
+    size_t per_thread = (size_t)nx * 4 + 2;
     if ((size_t)nx > SIZE_MAX / 64 / (size_t)nt) return CPK_E_NOMEM;
     int64_t *vbuf = malloc(sizeof(int64_t) * (size_t)nx * (size_t)nt);
     double *dbuf = malloc(sizeof(double) * per_thread * (size_t)nt);
@@ -137,10 +147,12 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
         }
     }
 
-    /* Phase 2: per row, the lower envelope of the parabolas of the finite columns (in cell
-     * units: y = (x - q)^2 + f_q / dx^2). Each cell's value is then evaluated with the exact
-     * expression of the header, for the envelope's parabola and, near a breakpoint where
-     * rounding could pick the wrong one, for its neighbour too. */
+    /* Phase 2: per row, the lower envelope of the parabolas of the finite columns, in cell
+     * units: y = (x - q)^2 + f_q / dx^2 = x^2 - 2qx + h_q, h_q = f_q / dx^2 + q^2.
+     * The envelope is built with cross-multiplied comparisons (no division on the critical
+     * path), then its breakpoints are computed in one pass, each cell's d^2 is evaluated
+     * segment by segment with the exact expression of the header; a cell at a breakpoint also
+     * tries the neighbouring parabola (rounding may pick the wrong one there). */
     const double inv_dx2 = 1.0 / (dx * dx);
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
@@ -154,6 +166,7 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
         double *f = dbuf + per_thread * (size_t)tid; /* f[k] = (g * dy)^2 of v[k] */
         double *z = f + nx;                          /* m + 1 breakpoints */
         double *hk = z + nx + 1;                     /* f[k] / dx^2 + v[k]^2 */
+        double *d2row = hk + nx;                     /* d^2 of each cell */
         float *o = out->data + j * out->stride;
         int64_t m = 0;
         for (int64_t q = 0; q < nx; ++q) {
@@ -161,39 +174,52 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
             if (!(g < INFINITY)) continue;
             double b = (double)g * dy, fq = b * b;
             double hq = fq * inv_dx2 + (double)q * (double)q;
-            /* Pop parabolas hidden by q: s(q, v[m-1]) <= z[m-1], compared without dividing
-             * (q > v[m-1]); the division is done once, for the breakpoint kept. */
-            while (m > 1 && hq - hk[m - 1] <= z[m - 1] * (2.0 * (double)(q - v[m - 1]))) --m;
-            double sq = m ? (hq - hk[m - 1]) / (2.0 * (double)(q - v[m - 1])) : -INFINITY;
+            /* pop v[m-1] while s(v[m-1], q) <= s(v[m-2], v[m-1]) */
+            while (m > 1 && (hq - hk[m - 1]) * (double)(v[m - 1] - v[m - 2]) <=
+                                (hk[m - 1] - hk[m - 2]) * (double)(q - v[m - 1]))
+                --m;
             v[m] = q;
             f[m] = fq;
             hk[m] = hq;
-            z[m] = sq;
             ++m;
         }
         if (m == 0) {
             for (int64_t i = 0; i < nx; ++i) o[i] = fill;
             continue;
         }
+        z[0] = -INFINITY;
+        for (int64_t k = 1; k < m; ++k)
+            z[k] = (hk[k] - hk[k - 1]) / (2.0 * (double)(v[k] - v[k - 1]));
+        for (int64_t k = 1; k < m; ++k)
+            if (z[k] < z[k - 1]) z[k] = z[k - 1];
         z[m] = INFINITY;
-        int64_t k = 0;
-        for (int64_t i = 0; i < nx; ++i) {
-            double x = (double)i;
-            while (z[k + 1] < x) ++k;
-            double a = (double)(i - v[k]) * dx;
-            double d2 = a * a + f[k];
-            if (z[k + 1] < x + 1.0) { /* within a cell of the next breakpoint */
-                double a1 = (double)(i - v[k + 1]) * dx;
-                double d21 = a1 * a1 + f[k + 1];
-                if (d21 < d2) d2 = d21;
+        /* segment k covers the cells i with z[k] < i <= z[k+1] */
+        for (int64_t k = 0; k < m; ++k) {
+            double zl = z[k], zh = z[k + 1];
+            /* first cell > zl, last cell <= zh (casts truncate: only used on values >= 0) */
+            int64_t lo = zl < 0 ? 0 : zl >= (double)nx ? nx : (int64_t)zl + 1;
+            int64_t hi = zh >= (double)(nx - 1) ? nx - 1 : zh < 0 ? -1 : (int64_t)zh;
+            const double vk = (double)v[k], fk = f[k];
+            for (int64_t i = lo; i <= hi; ++i) {
+                double a = ((double)i - vk) * dx;
+                d2row[i] = a * a + fk;
             }
-            if (k > 0 && z[k] > x - 1.0) {
-                double a0 = (double)(i - v[k - 1]) * dx;
-                double d20 = a0 * a0 + f[k - 1];
-                if (d20 < d2) d2 = d20;
-            }
-            o[i] = d2 <= max2 ? (float)sqrt(d2) : fill;
         }
+        /* Rounding can only mislead near a breakpoint: a cell within a small tolerance of
+         * one also tries the parabola on the other side. */
+        for (int64_t k = 1; k < m; ++k) {
+            double zk = z[k];
+            if (!(zk > -0.5 && zk < (double)nx - 0.5)) continue;
+            double r = (double)(int64_t)(zk + 0.5); /* nearest cell */
+            if (!(fabs(zk - r) <= 1e-6 * (1.0 + zk))) continue;
+            int64_t i = (int64_t)r;
+            for (int64_t c = k - 1; c <= k; ++c) {
+                double a = ((double)i - (double)v[c]) * dx;
+                double d2 = a * a + f[c];
+                if (d2 < d2row[i]) d2row[i] = d2;
+            }
+        }
+        finish_row(d2row, nx, max2, fill, o);
     }
     free(vbuf);
     free(dbuf);

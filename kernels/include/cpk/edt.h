@@ -61,7 +61,7 @@ int64_t cpk_edt_halo(double dy, double max_dist);
  *  out       row1 - row0 rows of in->nx cells; out row k is view row row0 + k
  *  nthreads  threads (cpk_threads())
  *
- * Scratch: about 32 bytes per column per thread. */
+ * Scratch: about 40 bytes per column per thread. */
 cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
                        double max_dist, float fill, int64_t row0, int64_t row1,
                        const cpk_out_f32 *out, int nthreads);
