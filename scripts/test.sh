@@ -24,7 +24,7 @@ if ((sanitize)); then
   export LSAN_OPTIONS=suppressions=$PWD/tests/lsan.supp
 else
   dir=build
-  CP_BUILD_TYPE=RelWithDebInfo scripts/build.sh "$dir" -DCP_WERROR=ON -DCP_BUILD_TESTS=ON
+  CP_BUILD_TYPE=RelWithDebInfo scripts/build.sh "$dir" -DCP_WERROR=OFF -DCP_BUILD_TESTS=ON
 fi
 args=(--test-dir "$dir" --output-on-failure -j "$(nproc)")
 if ((!all)); then args+=(-LE slow); fi
