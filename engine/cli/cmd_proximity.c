@@ -31,7 +31,7 @@ static void help(void) {
         "                     source at all (default 65535)\n"
         "  --ot TYPE          output type (default Float32)\n"
         "  --co NAME=VALUE    GeoTIFF creation option (default TILED=YES COMPRESS=DEFLATE\n"
-        "                     ZLEVEL=1 PREDICTOR=3 BIGTIFF=IF_SAFER NUM_THREADS=ALL_CPUS)\n"
+        "                     ZLEVEL=1 BIGTIFF=IF_SAFER NUM_THREADS=ALL_CPUS)\n"
         "  -b BAND            input band (default 1)\n"
         "  --memory MB        memory budget for strips (default 1024)\n"
         "  -j N               threads (default: all cores)\n"

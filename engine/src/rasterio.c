@@ -117,12 +117,14 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     }
     snprintf(out->tmp_path, n, "%s.%ld.tmp", path, (long)getpid());
 
-    int is_float = type == GDT_Float32 || type == GDT_Float64;
+    /* DEFLATE level 1 without a predictor: readable everywhere, and on distance and sum
+     * surfaces several times faster to write than a predictor or a higher level for a
+     * similar size (bench/RESULTS.md). */
     char **opts = NULL;
+    (void)type;
     opts = CSLSetNameValue(opts, "TILED", "YES");
     opts = CSLSetNameValue(opts, "COMPRESS", "DEFLATE");
     opts = CSLSetNameValue(opts, "ZLEVEL", "1");
-    opts = CSLSetNameValue(opts, "PREDICTOR", is_float ? "3" : "2");
     opts = CSLSetNameValue(opts, "BIGTIFF", "IF_SAFER");
     opts = CSLSetNameValue(opts, "NUM_THREADS", "ALL_CPUS");
     for (size_t k = 0; co && co[k]; ++k) {
@@ -137,9 +139,14 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
         opts = CSLSetNameValue(opts, key, val);
         CPLFree(key);
     }
-    /* A predictor only makes sense with compression; GDAL warns otherwise. */
+    /* ZLEVEL only applies to DEFLATE; drop it when another codec was asked for. */
     const char *comp = CSLFetchNameValue(opts, "COMPRESS");
-    if (comp && EQUAL(comp, "NONE")) opts = CSLSetNameValue(opts, "PREDICTOR", NULL);
+    if (comp && !EQUAL(comp, "DEFLATE")) {
+        int user_zlevel = 0;
+        for (size_t k = 0; co && co[k]; ++k)
+            if (STARTS_WITH_CI(co[k], "ZLEVEL=")) user_zlevel = 1;
+        if (!user_zlevel) opts = CSLSetNameValue(opts, "ZLEVEL", NULL);
+    }
 
     CPLErrorReset();
     GDALDatasetH ds =

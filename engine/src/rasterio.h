@@ -46,9 +46,9 @@ typedef struct {
 } cp_rio_out;
 
 /* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): tiled,
- * DEFLATE-compressed (level 1, predictor for floats), BIGTIFF=IF_SAFER, compressed by all
- * cores; `co` (NAME=VALUE strings, NULL-terminated, may be NULL) overrides or adds creation
- * options. `type` is the band type (GDT_Float32 usually); nodata is set when has_nodata. */
+ * DEFLATE-compressed (level 1, no predictor), BIGTIFF=IF_SAFER, compressed by all cores; `co`
+ * (NAME=VALUE strings, NULL-terminated, may be NULL) overrides or adds creation options. `type` is
+ * the band type (GDT_Float32 usually); nodata is set when has_nodata. */
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
                             cp_rio_out *out);

@@ -1,0 +1,171 @@
+#!/usr/bin/env bash
+# Raster tools against their peers, on the same files, in one run.
+#
+#   bench/peers_raster.sh [BUILD_DIR [DATA_DIR]]     (BUILD_DIR: a Release build, default build-a-rel)
+#
+# Generates (once) in DATA_DIR:
+#   src10k.tif   10,000 x 10,000 Byte, 30 m UTM 18N, 0.05 % sources (value 1)   -> proximity
+#   pop2k.tif    2,000 x 2,000 Float32 "population" (GRASS finishes this one)   -> focal-sum
+#   reports.gpkg 2,000 weighted points over the 2k grid                          -> density
+# then times each clearplan command (-j 1 and -j 2) and its peers and prints a table of times
+# and ratios, plus cells/s against a memcpy bandwidth floor. Peers:
+#   proximity  gdal_proximity.py (-distunits GEO), GRASS r.grow.distance, SciPy distance_transform_edt
+#   focal-sum  GRASS r.neighbors -c method=sum, SciPy fftconvolve with a disk
+#   density    GRASS v.kernel kernel=quartic
+# GRASS and SciPy times exclude import/export (module or function only); gdal_proximity.py and
+# clearplan times are whole commands, file to file. Environment: REPS (clearplan repetitions,
+# default 3; the minimum is kept), PEER_REPS (default 1), SKIP_SLOW=1 skips SciPy EDT.
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+BUILD=${1:-$ROOT/build-a-rel}
+DATA=${2:-/tmp/clearplan-peers}
+CP=$BUILD/engine/clearplan
+PY=/usr/bin/python3
+REPS=${REPS:-3}
+PEER_REPS=${PEER_REPS:-1}
+RADIUS=300   # focal-sum radius, metres (10 cells: GRASS size=21 -c)
+BW=2000      # density bandwidth, metres
+mkdir -p "$DATA"
+RES=$DATA/results.txt
+: > "$RES"
+[ -x "$CP" ] || { echo "no clearplan binary at $CP (build Release first)" >&2; exit 1; }
+
+# --- data -------------------------------------------------------------------------------
+if [ ! -f "$DATA/src10k.tif" ] || [ ! -f "$DATA/pop2k.tif" ] || [ ! -f "$DATA/reports.gpkg" ]; then
+  echo "generating data in $DATA ..." >&2
+  "$PY" - "$DATA" <<'EOF'
+import sys, numpy as np
+from osgeo import gdal, ogr, osr
+d = sys.argv[1]
+srs = osr.SpatialReference(); srs.ImportFromEPSG(32618)
+rng = np.random.default_rng(20260101)
+def write(path, arr, gtype, nodata=None):
+    ds = gdal.GetDriverByName('GTiff').Create(path, arr.shape[1], arr.shape[0], 1, gtype,
+                                              ['TILED=YES', 'COMPRESS=DEFLATE'])
+    ds.SetGeoTransform((500000, 30, 0, 4500000, 0, -30)); ds.SetProjection(srs.ExportToWkt())
+    b = ds.GetRasterBand(1)
+    if nodata is not None: b.SetNoDataValue(nodata)
+    b.WriteArray(arr); ds = None
+src = (rng.random((10000, 10000), dtype=np.float32) < 0.0005).astype(np.uint8)
+write(f'{d}/src10k.tif', src, gdal.GDT_Byte)
+pop = (rng.gamma(0.3, 20.0, (2000, 2000))).astype(np.float32)
+write(f'{d}/pop2k.tif', pop, gdal.GDT_Float32)
+ds = ogr.GetDriverByName('GPKG').CreateDataSource(f'{d}/reports.gpkg')
+l = ds.CreateLayer('reports', srs, ogr.wkbPoint)
+l.CreateField(ogr.FieldDefn('confidence', ogr.OFTReal))
+l.StartTransaction()
+for k in range(2000):
+    f = ogr.Feature(l.GetLayerDefn())
+    x = 500000 + rng.random() * 60000; y = 4500000 - rng.random() * 60000
+    f.SetGeometry(ogr.CreateGeometryFromWkt(f'POINT ({x} {y})'))
+    f.SetField('confidence', float(0.2 + 0.8 * rng.random()))
+    l.CreateFeature(f)
+l.CommitTransaction(); ds = None
+EOF
+fi
+
+# --- timing helpers ---------------------------------------------------------------------
+now() { date +%s.%N; }
+# t NAME REPS CMD... : runs CMD REPS times, records the fastest wall time.
+t() {
+  local name=$1 reps=$2; shift 2
+  local best="" s e d
+  for ((r = 0; r < reps; r++)); do
+    s=$(now); "$@" >/dev/null 2>&1; e=$(now)
+    d=$(echo "$e - $s" | bc -l)
+    if [ -z "$best" ] || (( $(echo "$d < $best" | bc -l) )); then best=$d; fi
+  done
+  printf '%s %.3f\n' "$name" "$best" | tee -a "$RES" >&2
+}
+
+# --- memory bandwidth floor -------------------------------------------------------------
+"$BUILD/bench/bench_density" 10000 0 3 2>/dev/null | grep memcpy |
+  "$PY" -c 'import sys,json; r=json.loads(sys.stdin.readline()); print("memcpy_10k_cells_per_s", r["cells_per_s"])' >> "$RES"
+
+# --- clearplan --------------------------------------------------------------------------
+O=$DATA/out; mkdir -p "$O"
+for j in 1 2; do
+  t "cp_proximity_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox.tif" -distunits GEO -q -j $j
+  t "cp_proximity_nocomp_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_nc.tif" -distunits GEO -co COMPRESS=NONE -q -j $j
+  t "cp_focal_sum_j$j" "$REPS" "$CP" focal-sum "$DATA/pop2k.tif" "$O/cp_fs.tif" --radius-m $RADIUS -q -j $j
+  t "cp_density_j$j" "$REPS" "$CP" density "$DATA/reports.gpkg" "$O/cp_dens.tif" --like "$DATA/pop2k.tif" --bandwidth-m $BW --weight confidence -q -j $j
+done
+t "cp_proximity_max3000_j2" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_m.tif" -distunits GEO -maxdist 3000 -q -j 2 --memory 256
+
+# --- GDAL -------------------------------------------------------------------------------
+t gdal_proximity "$PEER_REPS" gdal_proximity.py "$DATA/src10k.tif" "$O/gdal_prox.tif" -distunits GEO -q
+
+# --- SciPy (function time only) ---------------------------------------------------------
+"$PY" - "$DATA" "$RADIUS" "${SKIP_SLOW:-0}" >> "$RES" <<'EOF'
+import sys, time, numpy as np
+from osgeo import gdal
+from scipy import ndimage, signal
+d, radius, skip = sys.argv[1], float(sys.argv[2]), sys.argv[3] == '1'
+pop = gdal.Open(f'{d}/pop2k.tif').ReadAsArray().astype(np.float64)
+r = int(radius // 30)
+yy, xx = np.mgrid[-r:r + 1, -r:r + 1]
+disk = ((xx * 30.0) ** 2 + (yy * 30.0) ** 2 <= radius * radius).astype(np.float64)
+t0 = time.perf_counter(); signal.fftconvolve(pop, disk, mode='same'); t1 = time.perf_counter()
+print(f'scipy_fftconvolve_disk {t1 - t0:.3f}')
+if not skip:
+    src = gdal.Open(f'{d}/src10k.tif').ReadAsArray()
+    t0 = time.perf_counter(); ndimage.distance_transform_edt(src == 0, sampling=(30.0, 30.0))
+    t1 = time.perf_counter()
+    print(f'scipy_distance_transform_edt {t1 - t0:.3f}')
+EOF
+tail -2 "$RES" >&2
+
+# --- GRASS (module time only) -----------------------------------------------------------
+if command -v grass >/dev/null; then
+  cat > "$DATA/grass_job.sh" <<EOF
+set -e
+now() { date +%s.%N; }
+r.in.gdal -o input="$DATA/src10k.tif" output=src --quiet
+r.in.gdal -o input="$DATA/pop2k.tif" output=pop --quiet
+v.in.ogr -o input="$DATA/reports.gpkg" layer=reports output=reports --quiet
+g.region raster=src
+r.null map=src setnull=0 --quiet
+s=\$(now); r.grow.distance input=src distance=dist metric=euclidean --quiet --overwrite; e=\$(now)
+echo "grass_r_grow_distance \$(echo "\$e - \$s" | bc -l)"
+g.region raster=pop
+s=\$(now); r.neighbors -c input=pop output=popsum method=sum size=21 --quiet --overwrite; e=\$(now)
+echo "grass_r_neighbors_sum \$(echo "\$e - \$s" | bc -l)"
+s=\$(now); v.kernel input=reports output=dens radius=$BW kernel=quartic --quiet --overwrite; e=\$(now)
+echo "grass_v_kernel \$(echo "\$e - \$s" | bc -l)"
+EOF
+  grass --tmp-location EPSG:32618 --exec bash "$DATA/grass_job.sh" 2>/dev/null | grep '^grass_' >> "$RES" || true
+fi
+
+# --- table ------------------------------------------------------------------------------
+"$PY" - "$RES" <<'EOF'
+import sys
+r = {}
+for line in open(sys.argv[1]):
+    k, v = line.split()
+    r[k] = float(v)
+bw = r.get('memcpy_10k_cells_per_s')
+rows = [
+    ('proximity 10k x 10k', 'cp_proximity', [('gdal_proximity.py', 'gdal_proximity'),
+                                               ('GRASS r.grow.distance', 'grass_r_grow_distance'),
+                                               ('SciPy distance_transform_edt', 'scipy_distance_transform_edt')], 1e8),
+    ('proximity, no compression', 'cp_proximity_nocomp', [('gdal_proximity.py', 'gdal_proximity')], 1e8),
+    ('focal-sum 2k x 2k r=300 m', 'cp_focal_sum', [('GRASS r.neighbors -c sum', 'grass_r_neighbors_sum'),
+                                                    ('SciPy fftconvolve disk', 'scipy_fftconvolve_disk')], 4e6),
+    ('density 2k x 2k h=2 km', 'cp_density', [('GRASS v.kernel quartic', 'grass_v_kernel')], 4e6),
+]
+print(f"{'case':30} {'clearplan -j1':>13} {'-j2':>8} {'speed-up':>8}  {'peer':30} {'peer s':>8} {'ratio (j2)':>10}")
+for name, key, peers, cells in rows:
+    a, b = r.get(key + '_j1'), r.get(key + '_j2')
+    sp = a / b if a and b else float('nan')
+    first = True
+    for pname, pkey in peers:
+        p = r.get(pkey)
+        ratio = p / b if p and b else float('nan')
+        lead = f"{name:30} {a or float('nan'):13.3f} {b or float('nan'):8.3f} {sp:8.2f}" if first else ' ' * 62
+        print(f"{lead}  {pname:30} {p if p else float('nan'):8.3f} {ratio:9.1f}x")
+        first = False
+    if bw and b:
+        print(' ' * 32 + f"cells/s at -j2: {cells / b:.3g} (memcpy floor {bw:.3g} cells/s, {cells / b / bw * 100:.1f} %)")
+if 'cp_proximity_max3000_j2' in r:
+    print(f"proximity --max-dist 3000 (strips, --memory 256): {r['cp_proximity_max3000_j2']:.3f} s at -j2")
+EOF
