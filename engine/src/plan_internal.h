@@ -29,6 +29,9 @@ void cp_planbuf_csv(cp_planbuf *b, const char *s);
 /* Appends a number for CSV/JSON with 15 significant digits ("%.15g"); NAN and
  * infinities as `nan_text`. */
 void cp_planbuf_num(cp_planbuf *b, double v, const char *nan_text);
+/* Appends an integer; a date as "YYYY-MM-DD" (both without printf). */
+void cp_planbuf_int(cp_planbuf *b, long long v);
+void cp_planbuf_date(cp_planbuf *b, cp_date d);
 void cp_planbuf_free(cp_planbuf *b);
 
 /* Writes `len` bytes to `path` through a temporary file beside it and a rename. */

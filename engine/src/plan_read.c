@@ -218,7 +218,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         numeric_candidate[t->ncolumns] = ft == OFTString;
         extra_idx[t->ncolumns++] = k;
     }
-    GIntBig count = OGR_L_GetFeatureCount(l, TRUE);
+    GIntBig count = OGR_L_GetFeatureCount(l, FALSE); /* -1 when it would need a scan */
     size_t cap = count > 0 ? (size_t)count : 1024;
     t->hazards = calloc(cap, sizeof *t->hazards);
     if (!t->hazards) {

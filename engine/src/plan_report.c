@@ -75,10 +75,19 @@ static void day_month_year(cp_planbuf *b, cp_date d) {
 }
 
 static void teams_words(cp_planbuf *b, const cp_plan *p) {
-    if (p->has_per_year)
+    if (p->has_per_year) {
         cp_planbuf_puts(b, "With the planned capacity");
-    else
-        cp_planbuf_printf(b, "With %g team%s", p->teams, p->teams == 1 ? "" : "s");
+        return;
+    }
+    cp_planbuf_printf(b, "With %g team%s", p->teams, p->teams == 1 ? "" : "s");
+    if (p->has_regions && p->npools <= 4) {
+        cp_planbuf_puts(b, " (");
+        for (size_t r = 0; r < p->npools; ++r) {
+            cp_planbuf_printf(b, "%s%g in ", r ? ", " : "", p->pools[r].teams);
+            cp_planbuf_puts(b, p->pools[r].name);
+        }
+        cp_planbuf_puts(b, ")");
+    }
 }
 
 static void verdict_words(cp_planbuf *b, const cp_plan *p) {
@@ -334,7 +343,8 @@ static const char *css =
     ".legend span{display:inline-block;margin-right:14px}"
     ".legend i{display:inline-block;width:18px;height:3px;vertical-align:middle;"
     "margin-right:5px}"
-    ".thumb{max-width:100%;border:1px solid #d5dde5;border-radius:4px;display:block}"
+    ".thumb{width:100%;max-height:380px;object-fit:contain;background:#f3f6f9;"
+    "border:1px solid #d5dde5;border-radius:4px;display:block}"
     ".muted{color:#5b6b7b;font-size:12px}"
     "footer{color:#5b6b7b;font-size:12px;max-width:1100px;margin:0 auto;padding:0 28px 30px}";
 

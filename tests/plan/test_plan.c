@@ -14,6 +14,8 @@
 #include <clearplan/clearplan.h>
 #include <clearplan/plan.h>
 
+#include "plan_internal.h"
+
 /* ---- helpers ---- */
 
 static uint64_t rng_state;
@@ -602,6 +604,51 @@ static void test_plan_large_is_fast(void **state) {
     free_hazards(&s);
 }
 
+static void test_plan_number_format(void **state) {
+    (void)state;
+    static const struct {
+        double v;
+        const char *s;
+    } cases[] = {{0, "0"},
+                 {-0.0, "0"},
+                 {1500, "1500"},
+                 {28374.719999999998, "28374.72"},
+                 {0.5, "0.5"},
+                 {-2.25, "-2.25"},
+                 {0.001, "0.001"},
+                 {0.000123, "0.000123"},
+                 {100, "100"},
+                 {99999.99999999999, "100000"},
+                 {0.21410098091754237, "0.214100980917542"},
+                 {123456789012345.0, "123456789012345"},
+                 {1e15, "1e+15"},
+                 {1e-5, "1e-05"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        cp_planbuf b = {0};
+        cp_planbuf_num(&b, cases[i].v, "");
+        assert_string_equal(b.data, cases[i].s);
+        cp_planbuf_free(&b);
+    }
+    rng_state = 42;
+    for (int i = 0; i < 200000; ++i) {
+        double v = (urand() - 0.3) * pow(10, floor(urand() * 22) - 5);
+        cp_planbuf b = {0};
+        cp_planbuf_num(&b, v, "");
+        double back = strtod(b.data, NULL);
+        if (!(fabs(back - v) <= 1e-14 * fabs(v))) {
+            print_error("%.17g -> %s\n", v, b.data);
+            fail();
+        }
+        cp_planbuf_free(&b);
+    }
+    cp_planbuf b = {0};
+    cp_planbuf_num(&b, NAN, "null");
+    cp_planbuf_int(&b, -1234567);
+    cp_planbuf_date(&b, cp_date_make(2028, 3, 1));
+    assert_string_equal(b.data, "null-12345672028-03-01");
+    cp_planbuf_free(&b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_order_matches_brute_force),
@@ -616,6 +663,7 @@ int main(void) {
         cmocka_unit_test(test_plan_bad_inputs),
         cmocka_unit_test(test_plan_empty),
         cmocka_unit_test(test_plan_large_is_fast),
+        cmocka_unit_test(test_plan_number_format),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
