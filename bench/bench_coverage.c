@@ -39,9 +39,10 @@ static int cmpd(const void *a, const void *b) {
 
 static void report(const char *name, int threads, double *t, int n, double cells) {
     qsort(t, (size_t)n, sizeof(double), cmpd);
-    printf("{\"bench\":\"coverage\",\"case\":\"%s\",\"threads\":%d,\"median_s\":%.6f,"
-           "\"min_s\":%.6f,\"cells_per_s\":%.4g}\n",
-           name, threads, t[n / 2], t[0], cells / t[n / 2]);
+    printf(
+        "{\"bench\":\"coverage\",\"case\":\"%s\",\"threads\":%d,\"median_s\":%.6f,"
+        "\"min_s\":%.6f,\"cells_per_s\":%.4g}\n",
+        name, threads, t[n / 2], t[0], cells / t[n / 2]);
     fflush(stdout);
 }
 
