@@ -18,6 +18,9 @@ static void quiet_handler(CPLErr cls, CPLErrorNum num, const char *msg) {
 void cp_init(void) {
     GDALAllRegister();
     CPLSetErrorHandler(quiet_handler);
+    /* GDAL's block cache defaults to 5% of RAM; clearplan streams strips under its own
+     * budget, so a modest cache is enough (GDAL_CACHEMAX in the environment still wins). */
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL)) GDALSetCacheMax64((GIntBig)128 << 20);
 }
 
 void cp_shutdown(void) {
