@@ -89,6 +89,10 @@ static int rm_tree(const char *path) {
     return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
+static double secs(struct timespec a, struct timespec b) {
+    return (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
+}
+
 static const char *base_name(const char *p) {
     const char *s = strrchr(p, '/');
     return s ? s + 1 : p;
@@ -203,7 +207,7 @@ int cmd_plan(int argc, char **argv) {
     cp_cost cost;
     cp_plan_rules rules = {0};
     cp_status st = CP_OK;
-    struct timespec t0, t1;
+    struct timespec t0, t1, t_read, t_plan;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
     struct stat sb;
@@ -260,6 +264,7 @@ int cmd_plan(int argc, char **argv) {
         rc = cli_fail(CP_E_INTERRUPTED);
         goto done;
     }
+    clock_gettime(CLOCK_MONOTONIC, &t_read);
     cp_plan_options opts = {0};
     opts.columns = tab->columns;
     opts.ncolumns = tab->ncolumns;
@@ -277,6 +282,8 @@ int cmd_plan(int argc, char **argv) {
         rc = cli_fail(CP_E_INTERRUPTED);
         goto done;
     }
+
+    clock_gettime(CLOCK_MONOTONIC, &t_plan);
 
     /* outputs: into a temporary folder renamed at the end */
     size_t n = strlen(out_dir) + 64;
@@ -374,8 +381,8 @@ int cmd_plan(int argc, char **argv) {
                        r->met ? "yes" : "no", r->remaining_m2, r->funding_gap_usd);
             }
         }
-        printf("wrote %s (%.2f s)\n", out_dir,
-               (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec));
+        printf("wrote %s in %.2f s (read %.2f s, plan %.2f s, write %.2f s)\n", out_dir,
+               secs(t0, t1), secs(t0, t_read), secs(t_read, t_plan), secs(t_plan, t1));
     }
 done:
     if (tmp_dir) {
