@@ -13,6 +13,9 @@
 #include "cpk/edt.h"
 #include "cpk/focal.h"
 
+#include <clearplan/clearplan.h>
+#include <clearplan/tools.h>
+
 static char dir[1024];
 
 static uint64_t rng_state = 88172645463325252ull;
@@ -72,7 +75,7 @@ static void assert_no_tmp(void) {
 
 static int setup(void **state) {
     (void)state;
-    GDALAllRegister();
+    cp_init();
     cpt_tmpdir("tools_raster", dir, sizeof dir);
     return 0;
 }
@@ -375,6 +378,69 @@ static void test_tools_bad_input(void **state) {
     assert_no_tmp();
 }
 
+static int stop_after_first(double complete, const char *message, void *arg) {
+    (void)message;
+    int *calls = arg;
+    ++*calls;
+    return complete <= 0.0; /* let the start through, stop at the first strip */
+}
+
+/* The library API: an interrupted tool returns CP_E_INTERRUPTED and leaves nothing behind. */
+static void test_tools_interrupted_leaves_nothing(void **state) {
+    (void)state;
+    enum { BX = 2000, BY = 600 }; /* tall enough for many strips under 1 MB */
+    float *g = malloc(sizeof(float) * BX * BY);
+    for (int k = 0; k < BX * BY; ++k) g[k] = rnd01() < 0.0005 ? 1.0f : (float)(int)(rnd01() * 9);
+    char in[1200], out[1200];
+    snprintf(in, sizeof in, "%s/intr.tif", dir);
+    snprintf(out, sizeof out, "%s/intr_out.tif", dir);
+    write_tif(in, g, BX, BY, 0, 100000, 30, 30, 32618, 0, 0);
+    cp_focal_sum_options fo;
+    memset(&fo, 0, sizeof fo);
+    fo.radius_m = 100;
+    fo.common.memory_mb = 1;
+    int calls = 0;
+    assert_int_equal(cp_tool_focal_sum(in, out, &fo, stop_after_first, &calls, NULL),
+                     CP_E_INTERRUPTED);
+    assert_int_equal(calls, 2);
+    assert_false(cpt_exists(out));
+    cp_proximity_options po = cp_proximity_defaults();
+    po.max_dist = 7;
+    po.values = (const double[]){1};
+    po.nvalues = 1;
+    po.common.memory_mb = 1;
+    calls = 0;
+    assert_int_equal(cp_tool_proximity(in, out, &po, stop_after_first, &calls, NULL),
+                     CP_E_INTERRUPTED);
+    assert_false(cpt_exists(out));
+    assert_no_tmp();
+    /* uninterrupted: many strips, the same bytes as one whole-grid kernel call */
+    float *want = malloc(sizeof(float) * BX * BY);
+    cpk_view_f32 v = {g, BX, BY, BX, 0, 0};
+    cpk_out_f32 o = {want, BX, BY, BX};
+    float one = 1;
+    cpk_sources src = {CPK_SOURCE_VALUES, 0, &one, 1};
+    assert_int_equal(cpk_edt_f32(&v, &src, 1, 1, 7, 65535, 0, BY, &o, 2), CPK_OK);
+    cp_tool_result r;
+    po.common.threads = 3;
+    assert_int_equal(cp_tool_proximity(in, out, &po, NULL, NULL, &r), CP_OK);
+    assert_true(r.strips > 5);
+    assert_int_equal(r.cells, (long long)BX * BY);
+    int nx, ny;
+    float *got = read_tif(out, &nx, &ny);
+    assert_memory_equal(got, want, sizeof(float) * BX * BY);
+    free(got);
+    assert_int_equal(cpk_focal_sum_disk_f32(&v, 30, 30, 100, 0, BY, &o, 1), CPK_OK);
+    fo.common.threads = 2;
+    assert_int_equal(cp_tool_focal_sum(in, out, &fo, NULL, NULL, &r), CP_OK);
+    assert_true(r.strips > 5);
+    got = read_tif(out, &nx, &ny);
+    assert_memory_equal(got, want, sizeof(float) * BX * BY);
+    free(got);
+    free(want);
+    free(g);
+}
+
 static void test_tools_usage(void **state) {
     (void)state;
     char *o = NULL, *e = NULL;
@@ -416,6 +482,7 @@ int main(void) {
         cmocka_unit_test(test_tools_focal_sum_matches_kernel),
         cmocka_unit_test(test_tools_density_matches_kernel),
         cmocka_unit_test(test_tools_bad_input),
+        cmocka_unit_test(test_tools_interrupted_leaves_nothing),
         cmocka_unit_test(test_tools_usage),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
