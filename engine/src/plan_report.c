@@ -119,7 +119,16 @@ static void verdict_words(cp_planbuf *b, const cp_plan *p) {
     day_month_year(b, p->deadline);
     cp_planbuf_puts(b, " deadline; ");
     if (p->min_teams > 0) {
-        cp_planbuf_printf(b, "%d teams, ", p->min_teams);
+        cp_planbuf_printf(b, "%d teams", p->min_teams);
+        if (p->has_regions && p->npools <= 6) {
+            cp_planbuf_puts(b, " (");
+            for (size_t r = 0; r < p->npools; ++r) {
+                cp_planbuf_printf(b, "%s%d in ", r ? ", " : "", p->pools[r].min_teams);
+                cp_planbuf_puts(b, p->pools[r].name);
+            }
+            cp_planbuf_puts(b, ")");
+        }
+        cp_planbuf_puts(b, ", ");
         money(b, p->funding_gap_usd);
         cp_planbuf_puts(b, " more, finish on time.");
     } else {
