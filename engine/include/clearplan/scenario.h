@@ -132,8 +132,9 @@ typedef struct {
 typedef struct {
     cp_date start;
     cp_date deadline;
-    double teams;            /* constant teams, used for years not in per_year */
-    cp_year_teams *per_year; /* optional per-year team counts, sorted by year */
+    double teams;            /* constant teams (with per_year: the last listed year's) */
+    cp_year_teams *per_year; /* optional, sorted; a year not listed takes the latest listed
+                                year before it (the first listed one before them all) */
     size_t nper_year;
     double days_per_year;
     cp_region_teams *regions; /* optional: teams bound to regions */
