@@ -43,7 +43,7 @@ static char **tiff_options(const char *predictor) {
     co = CSLSetNameValue(co, "BLOCKXSIZE", "256");
     co = CSLSetNameValue(co, "BLOCKYSIZE", "256");
     co = CSLSetNameValue(co, "COMPRESS", "DEFLATE");
-    co = CSLSetNameValue(co, "ZLEVEL", "6");
+    co = CSLSetNameValue(co, "ZLEVEL", "1"); /* 4x faster than 6, files ~35% larger */
     if (predictor) co = CSLSetNameValue(co, "PREDICTOR", predictor);
     co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
     co = CSLSetNameValue(co, "NUM_THREADS", "ALL_CPUS");
