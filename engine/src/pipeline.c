@@ -379,20 +379,40 @@ static void free_strip(strip_buf *b, size_t ncrit) {
 }
 
 /* Rows per strip for the memory budget. */
+/* Rows per strip for the memory budget: what is left after GDAL's block cache, the warper's
+ * working memory, the inputs' halos and the kernels' per-thread scratch, divided by the bytes
+ * a strip row costs (criteria planes, priority, class, cost, mask, AOI fractions, inputs). */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
-    int64_t nx = c->grid.geo.nx;
-    double per_row =
-        (double)nx * 4.0 * ((double)c->sc->ncriteria + 4.0 + (double)c->nlayers) + (double)nx * 1.0;
-    double halo_bytes = 0;
-    for (size_t i = 0; i < c->nlayers; ++i)
-        halo_bytes += 2.0 * (double)c->layers[i].halo * (double)nx * 4.0;
-    /* kernel scratch: prefix sums / EDT columns, per thread, about 3 rows of doubles */
-    halo_bytes += (double)c->threads * (double)nx * 8.0 * 4.0;
-    double avail = (double)budget - halo_bytes;
+    double nx = (double)c->grid.geo.nx;
+    double per_row = nx * (4.0 * (double)c->sc->ncriteria + 33.0 + 4.0 * (double)c->nlayers);
+    double fixed = (double)GDALGetCacheMax64() + 64.0 * 1024 * 1024;
+    for (size_t i = 0; i < c->nlayers; ++i) fixed += 2.0 * (double)c->layers[i].halo * nx * 4.0;
+    fixed += (double)c->threads * nx * 8.0 * 4.0; /* prefix sums, EDT columns */
+    double avail = (double)budget - fixed;
     int64_t h = avail > per_row ? (int64_t)(avail / per_row) : 1;
     if (h > c->grid.geo.ny) h = c->grid.geo.ny;
     if (h < 1) h = 1;
     return h;
+}
+
+/* Brings rows [y0 - halo, y0 + h + halo) of an input into its buffer, keeping the rows the
+ * previous strip already read (they are moved, not warped again). */
+static cp_status read_layer_rows(run_ctx *c, raster_layer *l, int64_t y0, int64_t h) {
+    int64_t nx = c->grid.geo.nx, ny = c->grid.geo.ny;
+    int64_t lo = y0 - l->halo > 0 ? y0 - l->halo : 0;
+    int64_t hi = y0 + h + l->halo < ny ? y0 + h + l->halo : ny;
+    int64_t keep_from = lo, have = 0;
+    if (l->nrows > 0 && lo >= l->lo && lo < l->lo + l->nrows) {
+        have = l->lo + l->nrows - lo;
+        if (have > hi - lo) have = hi - lo;
+        memmove(l->buf, l->buf + (lo - l->lo) * nx, (size_t)(have * nx) * sizeof(float));
+        keep_from = lo + have;
+    }
+    cp_status s = cp_input_read_rows(l->ds, l->in->path, &c->grid, keep_from, hi - keep_from,
+                                     l->buf + (keep_from - lo) * nx);
+    l->lo = lo;
+    l->nrows = s ? 0 : hi - lo;
+    return s;
 }
 
 static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
@@ -453,11 +473,7 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         }
         for (size_t i = 0; i < c->nlayers; ++i) {
             raster_layer *l = &c->layers[i];
-            l->lo = y0 - l->halo > 0 ? y0 - l->halo : 0;
-            int64_t hi = y0 + h + l->halo < ny ? y0 + h + l->halo : ny;
-            l->nrows = hi - l->lo;
-            if ((s = cp_input_read_rows(l->ds, l->in->path, &c->grid, l->lo, l->nrows, l->buf)))
-                goto done;
+            if ((s = read_layer_rows(c, l, y0, h))) goto done;
             const float *core = l->buf + (y0 - l->lo) * nx;
             size_t valid = 0;
             for (size_t j = 0; j < (size_t)(h * nx); ++j) valid += !isnan(core[j]);
