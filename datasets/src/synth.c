@@ -80,14 +80,16 @@ typedef struct {
 } syn_outcome;
 
 static const char *deadlines[] = {"2028-03-01", "2030-03-01", "2033-03-01"};
-static const int team_totals[] = {4, 20, 250};
+static const int deadline_ymd[][3] = {{2028, 3, 1}, {2030, 3, 1}, {2033, 3, 1}};
 
+/* Teams: about what the default cost model needs to finish by the deadline (a close call),
+ * per province in proportion to its estimated effort; each province gets at least one. */
 static void split_teams(const syn_world *w, syn_outcome *r) {
-    int total = team_totals[w->preset], nh = 0;
-    for (int k = 0; k < w->nprov; ++k) nh += w->prov_hazards[k];
+    const int *d = deadline_ymd[w->preset];
+    double years = (double)(syn_days(d[0], d[1], d[2]) - syn_days(2026, 1, 1)) / 365.25;
     r->teams_total = 0;
     for (int k = 0; k < w->nprov; ++k) {
-        int t = nh ? (int)floor((double)total * w->prov_hazards[k] / nh + 0.5) : 1;
+        int t = (int)ceil(w->prov_team_days[k] / (years * 220.0));
         r->teams[k] = t < 1 ? 1 : t;
         r->teams_total += r->teams[k];
     }

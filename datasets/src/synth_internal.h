@@ -99,7 +99,14 @@ typedef struct {
     double cluster_x[SYN_MAX_CLUSTERS], cluster_y[SYN_MAX_CLUSTERS], cluster_sigma_m;
     /* hazard outcome, filled by syn_write_hazards() */
     int prov_hazards[SYN_MAX_PROV];
+    double prov_team_days[SYN_MAX_PROV]; /* rough effort estimate (synth.c), for capacity */
 } syn_world;
+
+/* Rough team-days per m2 under the DESIGN §4 default cost model, for a hazard whose
+ * clearance productivity is `prod` m2 per team-day (SHA: 0.45 cancelled at 40000, 0.25
+ * reduced at 2500, 0.30 cleared; CHA: 0.20 reduced, 0.80 cleared). */
+#define SYN_TD_PER_M2(cha, prod) \
+    ((cha) ? 0.20 / 2500 + 0.80 / (prod) : 0.45 / 40000 + 0.25 / 2500 + 0.30 / (prod))
 
 /* Progress slice: maps a stage's 0..1 onto [lo, hi] of the whole run. */
 typedef struct {
@@ -144,6 +151,7 @@ typedef struct {
     int ndup;
     int nsha, ncha;
     double area_total_m2; /* nominal area of the valid, non-empty polygons */
+    double area_sha_m2, area_cha_m2;
 } syn_hazard_log;
 
 cp_status syn_write_hazards(syn_world *w, const char *dir, const syn_progress *p,

@@ -211,6 +211,7 @@ cp_status syn_write_hazards(syn_world *w, const char *dir, const syn_progress *p
         goto done;
     }
     memset(w->prov_hazards, 0, sizeof w->prov_hazards);
+    memset(w->prov_team_days, 0, sizeof w->prov_team_days);
     /* roles: a few of each flaw, some multipolygons and holes, shuffled by the seed */
     {
         int nflaw = n / 200 > 1 ? n / 200 : 1, nmulti = n / 20 > 1 ? n / 20 : 1;
@@ -263,7 +264,7 @@ cp_status syn_write_hazards(syn_world *w, const char *dir, const syn_progress *p
             double d = s->r_built_m + s->r_crop_m * syn_u(sd, SYN_S_HAZ, key, 6);
             x = s->x + d * cos(ang), y = s->y + d * sin(ang);
         }
-        double area = exp(lnmin + (lnmax - lnmin) * pow(syn_u(sd, SYN_S_HAZ, key, 7), 1.5));
+        double area = exp(lnmin + (lnmax - lnmin) * pow(syn_u(sd, SYN_S_HAZ, key, 7), 2.5));
         double rough = sqrt(area / M_PI) * 2.5;
         clamp_into(w, 0.05 * ext + (rough < 0.2 * ext ? rough : 0.2 * ext), &x, &y);
         int cha = syn_u(sd, SYN_S_HAZ, key, 8) < (front ? 0.35 : 0.2);
@@ -365,6 +366,15 @@ cp_status syn_write_hazards(syn_world *w, const char *dir, const syn_progress *p
             goto done;
         }
         w->prov_hazards[prov]++;
+        if (role[i] != ROLE_NULL && role[i] != ROLE_EMPTY) {
+            if (cha)
+                hl->area_cha_m2 += area;
+            else
+                hl->area_sha_m2 += area;
+            /* forest (productivity 200, tree cover ~70%: x0.65) or open land (~430) */
+            double prod = syn_field(w, SYN_S_ELEV, x, y) > w->e_tree ? 130.0 : 430.0;
+            w->prov_team_days[prov] += area * SYN_TD_PER_M2(cha, prod);
+        }
         if (cha)
             hl->ncha++;
         else
