@@ -99,7 +99,7 @@ cpk_status cpk_density_quartic_f32(const cpk_points *pts, const cpk_geo *geo, do
 
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
-    double *acc_all = malloc(sizeof(double) * (size_t)(tw * th) * (size_t)nt);
+    double *acc_all = malloc(sizeof(double) * (size_t)(tw * th + tw) * (size_t)nt);
     if (!acc_all) {
         free(list);
         free(start);
@@ -115,12 +115,14 @@ cpk_status cpk_density_quartic_f32(const cpk_points *pts, const cpk_geo *geo, do
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        double *acc = acc_all + (size_t)(tw * th) * (size_t)tid;
+        double *acc = acc_all + (size_t)(tw * th + tw) * (size_t)tid;
+        double *cxs = acc + tw * th; /* cell centre x of the tile's columns */
         int64_t ti = t % ntx, tj = t / ntx;
         int64_t ci0 = ti * tw, ci1 = ci0 + tw < nx ? ci0 + tw : nx;
         int64_t rj0 = row0 + tj * th, rj1 = rj0 + th < row1 ? rj0 + th : row1;
         int64_t wt = ci1 - ci0;
         memset(acc, 0, sizeof(double) * (size_t)(wt * (rj1 - rj0)));
+        for (int64_t i = ci0; i < ci1; ++i) cxs[i - ci0] = x0 + ((double)i + 0.5) * dx;
         for (size_t e = start[t]; e < start[t + 1]; ++e) {
             size_t p = list[e];
             double px = pts->x[p], py = pts->y[p], w = pts->w ? pts->w[p] : 1.0;
@@ -131,14 +133,28 @@ cpk_status cpk_density_quartic_f32(const cpk_points *pts, const cpk_geo *geo, do
                 double cy = y0 - ((double)j + 0.5) * dy;
                 double ddy = cy - py, dy2 = ddy * ddy;
                 if (!(dy2 < h2)) continue;
+                /* The cells of this row within h form one run (d^2 is convex in i): estimate
+                 * its ends, then settle them with the exact test, so that the loop below
+                 * touches exactly the cells with d^2 < h^2 and needs no branch. */
+                double half = sqrt(h2 - dy2);
+                double el = (px - half - x0) / dx - 0.5, er = (px + half - x0) / dx - 0.5;
+                /* one cell of margin each side against rounding in the estimate */
+                int64_t il = el <= (double)(i0 + 1) ? i0 : el >= (double)i1 ? i1 : (int64_t)el - 1;
+                int64_t ir = er >= (double)(i1 - 1) ? i1 : er <= (double)i0 ? i0 : (int64_t)er + 1;
+#define CPK_INSIDE(k) ((cxs[(k)-ci0] - px) * (cxs[(k)-ci0] - px) + dy2 < h2)
+                while (il <= i1 && !CPK_INSIDE(il)) ++il;
+                if (il > i1) continue;
+                while (il > i0 && CPK_INSIDE(il - 1)) --il;
+                if (ir < il) ir = il;
+                while (ir > il && !CPK_INSIDE(ir)) --ir;
+                while (ir < i1 && CPK_INSIDE(ir + 1)) ++ir;
+#undef CPK_INSIDE
                 double *arow = acc + (j - rj0) * wt;
-                for (int64_t i = i0; i <= i1; ++i) {
-                    double cx = x0 + ((double)i + 0.5) * dx;
-                    double ddx = cx - px, d2 = ddx * ddx + dy2;
-                    if (d2 < h2) {
-                        double u = 1.0 - d2 * inv_h2;
-                        arow[i - ci0] += w * (u * u);
-                    }
+                const double *cx = cxs;
+                for (int64_t k = il - ci0; k <= ir - ci0; ++k) {
+                    double ddx = cx[k] - px, d2 = ddx * ddx + dy2;
+                    double u = 1.0 - d2 * inv_h2;
+                    arow[k] += w * (u * u);
                 }
             }
         }
