@@ -6,7 +6,8 @@
 # Generates (once) in DATA_DIR:
 #   src10k.tif   10,000 x 10,000 Byte, 30 m UTM 18N, 0.05 % sources (value 1)   -> proximity
 #   pop2k.tif    2,000 x 2,000 Float32 "population" (GRASS finishes this one)   -> focal-sum
-#   reports.gpkg 2,000 weighted points over the 2k grid                          -> density
+#   grid4k.tif   4,000 x 4,000 template grid (120 km)                            -> density
+#   reports.gpkg 8,000 weighted points over the 4k grid                          -> density
 # then times each clearplan command (-j 1 and -j 2) and its peers and prints a table of times
 # and ratios, plus cells/s against a memcpy bandwidth floor. Peers:
 #   proximity  gdal_proximity.py (-distunits GEO), GRASS r.grow.distance, SciPy distance_transform_edt
@@ -31,7 +32,7 @@ RES=$DATA/results.txt
 [ -x "$CP" ] || { echo "no clearplan binary at $CP (build Release first)" >&2; exit 1; }
 
 # --- data -------------------------------------------------------------------------------
-if [ ! -f "$DATA/src10k.tif" ] || [ ! -f "$DATA/pop2k.tif" ] || [ ! -f "$DATA/reports.gpkg" ]; then
+if [ ! -f "$DATA/src10k.tif" ] || [ ! -f "$DATA/pop2k.tif" ] || [ ! -f "$DATA/grid4k.tif" ]; then
   echo "generating data in $DATA ..." >&2
   "$PY" - "$DATA" <<'EOF'
 import sys, numpy as np
@@ -50,13 +51,14 @@ src = (rng.random((10000, 10000), dtype=np.float32) < 0.0005).astype(np.uint8)
 write(f'{d}/src10k.tif', src, gdal.GDT_Byte)
 pop = (rng.gamma(0.3, 20.0, (2000, 2000))).astype(np.float32)
 write(f'{d}/pop2k.tif', pop, gdal.GDT_Float32)
+write(f'{d}/grid4k.tif', np.zeros((4000, 4000), np.uint8), gdal.GDT_Byte)
 ds = ogr.GetDriverByName('GPKG').CreateDataSource(f'{d}/reports.gpkg')
 l = ds.CreateLayer('reports', srs, ogr.wkbPoint)
 l.CreateField(ogr.FieldDefn('confidence', ogr.OFTReal))
 l.StartTransaction()
-for k in range(2000):
+for k in range(8000):
     f = ogr.Feature(l.GetLayerDefn())
-    x = 500000 + rng.random() * 60000; y = 4500000 - rng.random() * 60000
+    x = 500000 + rng.random() * 120000; y = 4500000 - rng.random() * 120000
     f.SetGeometry(ogr.CreateGeometryFromWkt(f'POINT ({x} {y})'))
     f.SetField('confidence', float(0.2 + 0.8 * rng.random()))
     l.CreateFeature(f)
@@ -88,7 +90,7 @@ for j in 1 2; do
   t "cp_proximity_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox.tif" -distunits GEO -q -j $j
   t "cp_proximity_nocomp_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_nc.tif" -distunits GEO -co COMPRESS=NONE -q -j $j
   t "cp_focal_sum_j$j" "$REPS" "$CP" focal-sum "$DATA/pop2k.tif" "$O/cp_fs.tif" --radius-m $RADIUS -q -j $j
-  t "cp_density_j$j" "$REPS" "$CP" density "$DATA/reports.gpkg" "$O/cp_dens.tif" --like "$DATA/pop2k.tif" --bandwidth-m $BW --weight confidence -q -j $j
+  t "cp_density_j$j" "$REPS" "$CP" density "$DATA/reports.gpkg" "$O/cp_dens.tif" --like "$DATA/grid4k.tif" --bandwidth-m $BW --weight confidence -q -j $j
 done
 t "cp_proximity_max3000_j2" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_m.tif" -distunits GEO -maxdist 3000 -q -j 2 --memory 256
 
@@ -130,6 +132,8 @@ echo "grass_r_grow_distance \$(echo "\$e - \$s" | bc -l)"
 g.region raster=pop
 s=\$(now); r.neighbors -c input=pop output=popsum method=sum size=21 --quiet --overwrite; e=\$(now)
 echo "grass_r_neighbors_sum \$(echo "\$e - \$s" | bc -l)"
+r.in.gdal -o input="$DATA/grid4k.tif" output=grid4k --quiet
+g.region raster=grid4k
 s=\$(now); v.kernel input=reports output=dens radius=$BW kernel=quartic --quiet --overwrite; e=\$(now)
 echo "grass_v_kernel \$(echo "\$e - \$s" | bc -l)"
 EOF
@@ -151,7 +155,7 @@ rows = [
     ('proximity, no compression', 'cp_proximity_nocomp', [('gdal_proximity.py', 'gdal_proximity')], 1e8),
     ('focal-sum 2k x 2k r=300 m', 'cp_focal_sum', [('GRASS r.neighbors -c sum', 'grass_r_neighbors_sum'),
                                                     ('SciPy fftconvolve disk', 'scipy_fftconvolve_disk')], 4e6),
-    ('density 2k x 2k h=2 km', 'cp_density', [('GRASS v.kernel quartic', 'grass_v_kernel')], 4e6),
+    ('density 4k x 4k h=2 km', 'cp_density', [('GRASS v.kernel quartic', 'grass_v_kernel')], 1.6e7),
 ]
 print(f"{'case':30} {'clearplan -j1':>13} {'-j2':>8} {'speed-up':>8}  {'peer':30} {'peer s':>8} {'ratio (j2)':>10}")
 for name, key, peers, cells in rows:
