@@ -79,8 +79,8 @@ typedef struct {
     int teams[SYN_MAX_PROV], teams_total;
 } syn_outcome;
 
-static const char *deadlines[] = {"2028-03-01", "2030-03-01", "2033-03-01"};
-static const int deadline_ymd[][3] = {{2028, 3, 1}, {2030, 3, 1}, {2033, 3, 1}};
+static const char *deadlines[] = {"2028-03-01", "2030-03-01", "2036-03-01"};
+static const int deadline_ymd[][3] = {{2028, 3, 1}, {2030, 3, 1}, {2036, 3, 1}};
 
 /* Teams: about what the default cost model needs to finish by the deadline (a close call),
  * per province in proportion to its estimated effort; each province gets at least one. */

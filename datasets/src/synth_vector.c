@@ -264,7 +264,7 @@ cp_status syn_write_hazards(syn_world *w, const char *dir, const syn_progress *p
             double d = s->r_built_m + s->r_crop_m * syn_u(sd, SYN_S_HAZ, key, 6);
             x = s->x + d * cos(ang), y = s->y + d * sin(ang);
         }
-        double area = exp(lnmin + (lnmax - lnmin) * pow(syn_u(sd, SYN_S_HAZ, key, 7), 2.5));
+        double area = exp(lnmin + (lnmax - lnmin) * pow(syn_u(sd, SYN_S_HAZ, key, 7), 3.0));
         double rough = sqrt(area / M_PI) * 2.5;
         clamp_into(w, 0.05 * ext + (rough < 0.2 * ext ? rough : 0.2 * ext), &x, &y);
         int cha = syn_u(sd, SYN_S_HAZ, key, 8) < (front ? 0.35 : 0.2);
