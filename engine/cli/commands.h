@@ -10,6 +10,7 @@ enum { CP_EXIT_OK = 0, CP_EXIT_FAIL = 1, CP_EXIT_USAGE = 2, CP_EXIT_INTERRUPTED 
 int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
+int cmd_synth(int argc, char **argv);
 int cmd_proximity(int argc, char **argv);
 int cmd_focal_sum(int argc, char **argv);
 int cmd_density(int argc, char **argv);
