@@ -1,4 +1,5 @@
 /* Shared helpers of the command-line tools: errors, exit codes, progress and signals. */
+#define _POSIX_C_SOURCE 200809L /* sigaction under -std=c11 (clang) */
 #include <errno.h>
 #include <signal.h>
 #include <stdarg.h>

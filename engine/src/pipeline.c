@@ -7,6 +7,7 @@
  * parallel over hazards, and the strip is written out serially. Every accumulation runs in a
  * fixed order — row partials in column order, added to the hazard's totals in row order — so
  * the results are bit-identical for any thread count, strip height or memory budget. */
+#define _POSIX_C_SOURCE 200809L /* clock_gettime, CLOCK_MONOTONIC under -std=c11 (clang) */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
