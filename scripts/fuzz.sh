@@ -21,7 +21,7 @@ export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 export LSAN_OPTIONS=suppressions=$root/tests/lsan.supp:print_suppressions=0
 export OMP_WAIT_POLICY=passive
 for t in "${targets[@]}"; do
-  mkdir -p "$dir/corpus/$t" "$dir/crashes/$t" "$dir/tmp"
+  mkdir -p "$dir/corpus/$t" "$dir/crashes/$t" "$dir/tmp" "tests/fuzz/regressions/$t"
   echo "== fuzz_$t: ${secs}s" >&2
   # -close_fd_mask=3: the commands' own stdout/stderr would drown libFuzzer's report
   TMPDIR=$root/$dir/tmp "$dir/tests/fuzz/fuzz_$t" -max_total_time="$secs" -timeout=30 \

@@ -1,0 +1,223 @@
+/* Faults (DESIGN §15): Ctrl-C during a run, a full disk, ten concurrent runs. Each must end
+ * with its documented exit code and message and leave no partial output; concurrent runs on
+ * the same inputs give identical results. Runs as root in CI (it mounts a small tmpfs). */
+#define _POSIX_C_SOURCE 200809L
+#include "cp_test.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/mount.h>
+#include <time.h>
+
+#include <gdal.h>
+
+static char root[4096], tiny[4200], demo[4200];
+
+static void sleep_s(double s) {
+    struct timespec ts = {(time_t)s, (long)((s - (double)(time_t)s) * 1e9)};
+    while (nanosleep(&ts, &ts) && errno == EINTR) {
+    }
+}
+
+/* Starts `clearplan run SCENARIO -o OUT -q`, stderr into ERR; returns the pid. */
+static pid_t spawn_run(const char *scenario, const char *out, const char *err) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int nul = open("/dev/null", O_WRONLY);
+        if (fd < 0 || nul < 0) _exit(127);
+        dup2(fd, 2);
+        dup2(nul, 1);
+        execl(cpt_bin(), cpt_bin(), "run", scenario, "-o", out, "-q", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+static int wait_rc(pid_t pid) {
+    int st = 0;
+    while (waitpid(pid, &st, 0) < 0 && errno == EINTR) {
+    }
+    return WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+}
+
+/* Number of entries of `dir` whose name starts with `prefix`. */
+static int count_prefixed(const char *dir, const char *prefix) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) n += !strncmp(e->d_name, prefix, strlen(prefix));
+    if (d) closedir(d);
+    return n;
+}
+
+static void assert_nothing_left(const char *dir, const char *name) {
+    char path[4400], prefix[300];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    snprintf(prefix, sizeof prefix, "%s.tmp-", name);
+    if (cpt_exists(path)) print_error("output folder %s left behind\n", path);
+    assert_false(cpt_exists(path));
+    if (count_prefixed(dir, prefix)) print_error("%s/%s* left behind\n", dir, prefix);
+    assert_int_equal(count_prefixed(dir, prefix), 0);
+}
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(root, sizeof root, "%s/faults.%ld", cpt_env("CP_TEST_TMP", "/tmp"), (long)getpid());
+    snprintf(tiny, sizeof tiny, "%s/tiny", root);
+    snprintf(demo, sizeof demo, "%s/demo", root);
+    char *se = NULL;
+    int rc = cpt_sh(NULL, &se,
+                    "rm -rf '%s' && mkdir -p '%s' && '%s' synth --preset tiny -o '%s' -q && "
+                    "'%s' synth --preset demo -o '%s' -q",
+                    root, root, cpt_bin(), tiny, cpt_bin(), demo);
+    if (rc) fprintf(stderr, "faults: cannot generate the scenarios: %s\n", se);
+    free(se);
+    GDALAllRegister();
+    return rc ? -1 : 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    if (!getenv("CP_KEEP_TMP")) cpt_rmtree(root);
+    return 0;
+}
+
+/* Ctrl-C in the middle of a demo-sized run: exit 130, "interrupted", nothing left. */
+static void test_faults_sigint_leaves_nothing(void **state) {
+    (void)state;
+    char scenario[4400], err[4400], tmpname[300];
+    snprintf(scenario, sizeof scenario, "%s/scenario.yaml", demo);
+    snprintf(err, sizeof err, "%s/sigint.err", root);
+    char out[4400];
+    snprintf(out, sizeof out, "%s/sigint-out", root);
+    pid_t pid = spawn_run(scenario, out, err);
+    /* wait until the run writes its temporary folder (it is then in the raster stage), and a
+     * little more, then press Ctrl-C */
+    snprintf(tmpname, sizeof tmpname, "sigint-out.tmp-%ld", (long)pid);
+    int seen = 0;
+    for (int i = 0; i < 600 && !seen; ++i) {
+        char p[4500];
+        snprintf(p, sizeof p, "%s/%s", root, tmpname);
+        seen = cpt_exists(p);
+        if (!seen) sleep_s(0.05);
+    }
+    if (!seen) print_error("the run never created %s/%s\n", root, tmpname);
+    assert_true(seen);
+    sleep_s(0.5);
+    assert_int_equal(kill(pid, SIGINT), 0);
+    int rc = wait_rc(pid);
+    char *e = cpt_slurp(err, NULL);
+    if (rc != 130) print_error("exit %d, stderr:\n%s\n", rc, e);
+    assert_int_equal(rc, 130);
+    cpt_assert_contains(e, "clearplan: error: interrupted");
+    free(e);
+    assert_nothing_left(root, "sigint-out");
+}
+
+/* A full disk (a tmpfs smaller than the outputs, at each size a different file fails):
+ * exit 1, the message names the file, nothing left on the small disk. */
+static void test_faults_disk_full_leaves_nothing(void **state) {
+    (void)state;
+    if (geteuid() != 0)
+        fail_msg(
+            "this test mounts a tmpfs and needs root (CI runs tests as root); run it as "
+            "root or exclude it with ctest -E test_faults");
+    static const char *sizes[] = {"16k", "64k", "256k", "512k"};
+    char mnt[4400], scenario[4400], out[4500], err[4500];
+    snprintf(mnt, sizeof mnt, "%s/small-disk", root);
+    snprintf(scenario, sizeof scenario, "%s/scenario.yaml", tiny);
+    snprintf(out, sizeof out, "%s/out", mnt);
+    snprintf(err, sizeof err, "%s/disk.err", root);
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; ++k) {
+        assert_true(mkdir(mnt, 0755) == 0 || errno == EEXIST);
+        char opts[64];
+        snprintf(opts, sizeof opts, "size=%s", sizes[k]);
+        if (mount("tmpfs", mnt, "tmpfs", 0, opts) != 0)
+            fail_msg(
+                "cannot mount a %s tmpfs at %s: %s (the test needs root and mount "
+                "permission, e.g. docker --privileged or --cap-add SYS_ADMIN)",
+                sizes[k], mnt, strerror(errno));
+        int rc = wait_rc(spawn_run(scenario, out, err));
+        char *e = cpt_slurp(err, NULL);
+        int left = cpt_exists(out) || count_prefixed(mnt, "out.tmp-") > 0;
+        umount(mnt);
+        if (rc != 1 || left)
+            print_error("%s disk: exit %d, left %d, stderr:\n%s\n", sizes[k], rc, left, e);
+        assert_int_equal(rc, 1);
+        assert_false(left);
+        cpt_assert_contains(e, "clearplan: error: ");
+        cpt_assert_contains(e, "/small-disk/out.tmp-"); /* names the file it could not write */
+        free(e);
+    }
+}
+
+static char *read_pixels(const char *path, size_t *n) {
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    assert_non_null(ds);
+    int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
+    float *a = malloc((size_t)nx * (size_t)ny * sizeof *a);
+    assert_int_equal(
+        GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, nx, ny, a, nx, ny, GDT_Float32, 0, 0),
+        CE_None);
+    GDALClose(ds);
+    *n = (size_t)nx * (size_t)ny * sizeof *a;
+    return (char *)a;
+}
+
+/* Ten concurrent runs on the same inputs into different folders: all succeed, identical
+ * priority.tif pixels and plan.csv bytes. */
+static void test_faults_ten_concurrent_runs_identical(void **state) {
+    (void)state;
+    enum { N = 10 };
+    char scenario[4400], out[N][4400], err[N][4400];
+    pid_t pid[N];
+    snprintf(scenario, sizeof scenario, "%s/scenario.yaml", tiny);
+    for (int k = 0; k < N; ++k) {
+        snprintf(out[k], sizeof out[k], "%s/conc-%d", root, k);
+        snprintf(err[k], sizeof err[k], "%s/conc-%d.err", root, k);
+        pid[k] = spawn_run(scenario, out[k], err[k]);
+    }
+    int rc[N];
+    for (int k = 0; k < N; ++k) rc[k] = wait_rc(pid[k]);
+    size_t n0 = 0, c0 = 0;
+    char *pix0 = NULL, *csv0 = NULL;
+    for (int k = 0; k < N; ++k) {
+        if (rc[k]) {
+            char *e = cpt_slurp(err[k], NULL);
+            print_error("run %d: exit %d\n%s\n", k, rc[k], e);
+            free(e);
+        }
+        assert_int_equal(rc[k], 0);
+        char p[4500];
+        size_t n = 0, c = 0;
+        snprintf(p, sizeof p, "%s/priority.tif", out[k]);
+        char *pix = read_pixels(p, &n);
+        snprintf(p, sizeof p, "%s/plan.csv", out[k]);
+        char *csv = cpt_slurp(p, &c);
+        assert_non_null(csv);
+        if (k == 0) {
+            pix0 = pix, n0 = n, csv0 = csv, c0 = c;
+            continue;
+        }
+        assert_int_equal(n, n0);
+        assert_int_equal(c, c0);
+        assert_memory_equal(pix, pix0, n);
+        assert_memory_equal(csv, csv0, c);
+        free(pix);
+        free(csv);
+    }
+    free(pix0);
+    free(csv0);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_faults_sigint_leaves_nothing),
+        cmocka_unit_test(test_faults_disk_full_leaves_nothing),
+        cmocka_unit_test(test_faults_ten_concurrent_runs_identical),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
