@@ -9,7 +9,7 @@ pkgs=(build-essential cmake pkg-config libgdal-dev gdal-bin python3-gdal python3
       libproj-dev libgeos-dev libcmocka-dev libyaml-dev clang clang-format
       libclang-rt-14-dev valgrind chromium)
 if [[ "${1:-}" == "--bench" ]]; then
-  pkgs+=(grass-core python3-scipy hyperfine)
+  pkgs+=(grass-core python3-scipy hyperfine bc)
 fi
 
 if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>&1; then
