@@ -53,29 +53,214 @@ static void source_row(const cpk_view_f32 *in, const cpk_sources *src, const flo
     }
 }
 
-/* o[i] = sqrt(d2[i]) rounded to float, or fill beyond max2. d2 >= 0, so errno never matters
- * and GCC may vectorise the square roots. */
-#if defined(__GNUC__) && !defined(__clang__)
-__attribute__((optimize("no-math-errno")))
-#endif
-static void
-finish_row(const double *d2, int64_t nx, double max2, float fill, float *o) {
-    for (int64_t i = 0; i < nx; ++i) o[i] = d2[i] <= max2 ? (float)sqrt(d2[i]) : fill;
+/* ---- column pass ------------------------------------------------------------------ */
+
+/* One step of a column sweep over view row `s` for columns [c0, c1): run = 0 on a source,
+ * else run + 1, +Inf once above fcap (it can only grow until the next source, so capping
+ * early changes nothing). */
+static void col_step(const cpk_view_f32 *in, const cpk_sources *src, const float *s, int64_t w,
+                     float fcap, float *run, unsigned char *m) {
+    source_row(in, src, s, w, m);
+    const float finf = INFINITY;
+    for (int64_t i = 0; i < w; ++i) {
+        float g = run[i] + 1.0f;
+        g = g > fcap ? finf : g;
+        run[i] = m[i] ? 0.0f : g;
+    }
+}
+
+/* Merge step of the second sweep over a row of g produced by the first (0 marks a source). */
+static void merge_step(float *o, int64_t w, float fcap, float *run) {
+    const float finf = INFINITY;
+    for (int64_t i = 0; i < w; ++i) {
+        float g = run[i] + 1.0f;
+        g = g > fcap ? finf : g;
+        g = o[i] == 0.0f ? 0.0f : g;
+        run[i] = g;
+        o[i] = g < o[i] ? g : o[i];
+    }
+}
+
+static float gcap_float(double dy, double max_dist, int64_t limit) {
+    int64_t gcap = isfinite(max_dist) ? cpk_edt_halo(dy, max_dist) : limit;
+    if (gcap < 0 || gcap > limit) gcap = limit;
+    return (float)gcap;
+}
+
+/* ---- row pass ----------------------------------------------------------------------- */
+
+/* Per-thread scratch of the row pass, in 8-byte words per column. */
+#define ROW_SCRATCH 5
+
+/* o[i] = sqrt(d2[i]) rounded to float, or fill beyond max2 (vectorised: d2 >= 0). */
+static void finish_row(const double *restrict d2, int64_t nx, double max2, float fill,
+                       float *restrict o) {
+    for (int64_t i = 0; i < nx; ++i) o[i] = (float)sqrt(d2[i]);
+    if (max2 < INFINITY)
+        for (int64_t i = 0; i < nx; ++i) {
+            float r = o[i];
+            o[i] = d2[i] > max2 ? fill : r;
+        }
+}
+
+/* Row pass for square cells (dx == dy) in exact integer arithmetic (Meijster et al. 2000):
+ * the parabola of column q is F_q(x) = (x - q)^2 + g_q^2 in cells, its lower envelope is
+ * built without rounding, and each cell's d^2 is then the header's double expression for the
+ * parabola that wins. Integer ties (only at the last cell of a segment) take the smaller of
+ * the two double values. Needs nx, g < 2^24 (all values below 2^50). In place: g and o may
+ * be the same row. */
+static void row_int(const float *g, int64_t nx, double dx, double dy, double max2, float fill,
+                    float *o, int64_t *sv, int64_t *tv, int64_t *g2v, double *fv) {
+    int64_t m = 0;
+    for (int64_t q = 0; q < nx; ++q) {
+        float gf = g[q];
+        if (!(gf < INFINITY)) continue;
+        int64_t gi = (int64_t)gf, G2 = gi * gi;
+        while (m > 0) {
+            int64_t t = tv[m - 1], a = t - sv[m - 1], b = t - q;
+            if (a * a + g2v[m - 1] > b * b + G2)
+                --m;
+            else
+                break;
+        }
+        double bb = (double)gf * dy;
+        if (m == 0) {
+            sv[0] = q, tv[0] = 0, g2v[0] = G2, fv[0] = bb * bb;
+            m = 1;
+            continue;
+        }
+        /* first cell where q is strictly below the last parabola: 1 + floor(num / den) */
+        int64_t i = sv[m - 1];
+        int64_t num = q * q - i * i + G2 - g2v[m - 1], den = 2 * (q - i);
+        int64_t w = (int64_t)((double)num / (double)den); /* truncated; settled below */
+        while (w * den > num) --w;
+        while ((w + 1) * den <= num) ++w;
+        ++w;
+        if (w < nx) {
+            sv[m] = q, tv[m] = w, g2v[m] = G2, fv[m] = bb * bb;
+            ++m;
+        }
+    }
+    if (m == 0) {
+        for (int64_t i = 0; i < nx; ++i) o[i] = fill;
+        return;
+    }
+    double *d2row = fv + nx;
+    for (int64_t k = 0; k < m; ++k) {
+        int64_t lo = tv[k], hi = k + 1 < m ? tv[k + 1] : nx;
+        const double vk = (double)sv[k], fk = fv[k];
+        for (int64_t i = lo; i < hi; ++i) {
+            double a = ((double)i - vk) * dx;
+            d2row[i] = a * a + fk;
+        }
+    }
+    for (int64_t k = 1; k < m; ++k) {
+        int64_t x = tv[k] - 1, a = x - sv[k - 1], b = x - sv[k];
+        if (a * a + g2v[k - 1] != b * b + g2v[k]) continue;
+        double da = (double)a * dx;
+        double d2a = da * da + fv[k - 1];
+        if (d2a < d2row[x]) d2row[x] = d2a;
+    }
+    finish_row(d2row, nx, max2, fill, o);
+}
+
+/* Row pass for any cell shape: the lower envelope of the parabolas of the finite columns, in
+ * cell units: y = (x - q)^2 + f_q / dx^2 = x^2 - 2qx + h_q, h_q = f_q / dx^2 + q^2. The
+ * envelope is built with cross-multiplied comparisons, then its breakpoints are computed in
+ * one pass, each cell's d^2 is evaluated segment by segment with the exact expression of the
+ * header; a cell at a breakpoint also tries the neighbouring parabola (rounding may pick the
+ * wrong one there). */
+static void row_double(const float *g, int64_t nx, double dx, double dy, double max2, float fill,
+                       float *o, int64_t *v, double *scratch) {
+    const double inv_dx2 = 1.0 / (dx * dx);
+    double *f = scratch;     /* f[k] = (g * dy)^2 of v[k] */
+    double *z = f + nx;      /* m + 1 breakpoints */
+    double *hk = z + nx + 1; /* f[k] / dx^2 + v[k]^2 */
+    double *d2row = hk + nx; /* d^2 of each cell */
+    int64_t m = 0;
+    for (int64_t q = 0; q < nx; ++q) {
+        float gq = g[q];
+        if (!(gq < INFINITY)) continue;
+        double b = (double)gq * dy, fq = b * b;
+        double hq = fq * inv_dx2 + (double)q * (double)q;
+        /* pop v[m-1] while s(v[m-1], q) <= s(v[m-2], v[m-1]) */
+        while (m > 1 && (hq - hk[m - 1]) * (double)(v[m - 1] - v[m - 2]) <=
+                            (hk[m - 1] - hk[m - 2]) * (double)(q - v[m - 1]))
+            --m;
+        v[m] = q;
+        f[m] = fq;
+        hk[m] = hq;
+        ++m;
+    }
+    if (m == 0) {
+        for (int64_t i = 0; i < nx; ++i) o[i] = fill;
+        return;
+    }
+    z[0] = -INFINITY;
+    for (int64_t k = 1; k < m; ++k) z[k] = (hk[k] - hk[k - 1]) / (2.0 * (double)(v[k] - v[k - 1]));
+    for (int64_t k = 1; k < m; ++k)
+        if (z[k] < z[k - 1]) z[k] = z[k - 1];
+    z[m] = INFINITY;
+    /* segment k covers the cells i with z[k] < i <= z[k+1] */
+    for (int64_t k = 0; k < m; ++k) {
+        double zl = z[k], zh = z[k + 1];
+        /* first cell > zl, last cell <= zh (casts truncate: only used on values >= 0) */
+        int64_t lo = zl < 0 ? 0 : zl >= (double)nx ? nx : (int64_t)zl + 1;
+        int64_t hi = zh >= (double)(nx - 1) ? nx - 1 : zh < 0 ? -1 : (int64_t)zh;
+        const double vk = (double)v[k], fk = f[k];
+        for (int64_t i = lo; i <= hi; ++i) {
+            double a = ((double)i - vk) * dx;
+            d2row[i] = a * a + fk;
+        }
+    }
+    for (int64_t k = 1; k < m; ++k) {
+        double zk = z[k];
+        if (!(zk > -0.5 && zk < (double)nx - 0.5)) continue;
+        double r = (double)(int64_t)(zk + 0.5); /* nearest cell */
+        if (!(fabs(zk - r) <= 1e-6 * (1.0 + zk))) continue;
+        int64_t i = (int64_t)r;
+        for (int64_t c = k - 1; c <= k; ++c) {
+            double a = ((double)i - (double)v[c]) * dx;
+            double d2 = a * a + f[c];
+            if (d2 < d2row[i]) d2row[i] = d2;
+        }
+    }
+    finish_row(d2row, nx, max2, fill, o);
+}
+
+/* Whether the exact integer row pass applies. */
+static int use_int_rows(int64_t nx, double dx, double dy) {
+    return dx == dy && nx < ((int64_t)1 << 24);
+}
+
+static void row_pass(float *row, int64_t nx, double dx, double dy, double max2, float fill,
+                     int64_t *scratch) {
+    if (use_int_rows(nx, dx, dy))
+        row_int(row, nx, dx, dy, max2, fill, row, scratch, scratch + nx, scratch + 2 * nx,
+                (double *)(scratch + 3 * nx));
+    else
+        row_double(row, nx, dx, dy, max2, fill, row, scratch, (double *)(scratch + nx));
+}
+
+static int args_ok(const cpk_sources *src, double dx, double dy, double max_dist) {
+    if (!src) return 0;
+    if (src->kind != CPK_SOURCE_NONZERO && src->kind != CPK_SOURCE_AT_LEAST &&
+        src->kind != CPK_SOURCE_VALUES)
+        return 0;
+    if (src->kind == CPK_SOURCE_VALUES && src->nvalues && !src->values) return 0;
+    return dx > 0 && isfinite(dx) && dy > 0 && isfinite(dy) && max_dist >= 0;
+}
+
+static int view_ok(const cpk_view_f32 *in) {
+    return in && in->nx >= 0 && in->ny >= 0 && in->stride >= in->nx && in->ny <= CPK_EDT_MAX_ROWS &&
+           !(in->nx > 0 && in->ny > 0 && !in->data);
 }
 
 cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
                        double max_dist, float fill, int64_t row0, int64_t row1,
                        const cpk_out_f32 *out, int nthreads) {
     if (!in || !src || !out) return CPK_E_ARG;
-    if (in->nx < 0 || in->ny < 0 || in->stride < in->nx || in->ny > CPK_EDT_MAX_ROWS)
-        return CPK_E_ARG;
-    if (in->nx > 0 && in->ny > 0 && !in->data) return CPK_E_ARG;
-    if (src->kind != CPK_SOURCE_NONZERO && src->kind != CPK_SOURCE_AT_LEAST &&
-        src->kind != CPK_SOURCE_VALUES)
-        return CPK_E_ARG;
-    if (src->kind == CPK_SOURCE_VALUES && src->nvalues && !src->values) return CPK_E_ARG;
-    if (!(dx > 0) || !isfinite(dx) || !(dy > 0) || !isfinite(dy) || !(max_dist >= 0))
-        return CPK_E_ARG;
+    if (!view_ok(in) || !args_ok(src, dx, dy, max_dist)) return CPK_E_ARG;
     if (row0 < 0 || row1 < row0 || row1 > in->ny) return CPK_E_ARG;
     int64_t nrows = row1 - row0, nx = in->nx, ny = in->ny;
     if (out->nx != nx || out->ny < nrows || out->stride < nx || (nrows && nx && !out->data))
@@ -90,22 +275,14 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
     /* Per-thread scratch: phase 1 a running row and a source mask of its columns; phase 2
-     * the envelope: positions v, squared column distances f, breakpoints z, offsets hk. */
-    size_t per_thread = (size_t)nx * 4 + 2;
+     * the envelope (ROW_SCRATCH words per column). */
+    size_t per_thread = (size_t)nx * ROW_SCRATCH + 2;
     if ((size_t)nx > SIZE_MAX / 64 / (size_t)nt) return CPK_E_NOMEM;
-    int64_t *vbuf = malloc(sizeof(int64_t) * (size_t)nx * (size_t)nt);
-    double *dbuf = malloc(sizeof(double) * per_thread * (size_t)nt);
-    if (!vbuf || !dbuf) {
-        free(vbuf);
-        free(dbuf);
-        return CPK_E_NOMEM;
-    }
-    const float finf = INFINITY;
+    int64_t *buf = malloc(sizeof(int64_t) * per_thread * (size_t)nt);
+    if (!buf) return CPK_E_NOMEM;
 
     /* Phase 1: vertical distances g, stored as floats (exact below 2^24) in `out`. Each
-     * thread sweeps its own block of columns over all rows (row-major reads), carrying the
-     * running distance per column: g = 0 on a source, else g + 1, and +Inf once g > gcap
-     * (it can only grow until the next source, so capping early changes nothing). */
+     * thread sweeps its own block of columns over all rows (row-major reads). */
     const float fcap = (float)gcap;
     int64_t k_first = row0 - gcap > 0 ? row0 - gcap : 0;
     int64_t k_last = row1 - 1 + gcap < ny - 1 ? row1 - 1 + gcap : ny - 1;
@@ -119,27 +296,17 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
         tn = omp_get_num_threads();
 #endif
         int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
-        float *run = (float *)(dbuf + per_thread * (size_t)tid);
+        float *run = (float *)(buf + per_thread * (size_t)tid);
         unsigned char *m = (unsigned char *)(run + w);
-        for (int64_t i = 0; i < w; ++i) run[i] = finf;
+        for (int64_t i = 0; i < w; ++i) run[i] = INFINITY;
         for (int64_t k = k_first; k < row1; ++k) {
-            source_row(in, src, in->data + k * in->stride + c0, w, m);
-            for (int64_t i = 0; i < w; ++i) {
-                float g = run[i] + 1.0f;
-                g = g > fcap ? finf : g;
-                run[i] = m[i] ? 0.0f : g;
-            }
+            col_step(in, src, in->data + k * in->stride + c0, w, fcap, run, m);
             if (k >= row0)
                 memcpy(out->data + (k - row0) * out->stride + c0, run, sizeof(float) * (size_t)w);
         }
-        for (int64_t i = 0; i < w; ++i) run[i] = finf;
+        for (int64_t i = 0; i < w; ++i) run[i] = INFINITY;
         for (int64_t k = k_last; k >= row0; --k) {
-            source_row(in, src, in->data + k * in->stride + c0, w, m);
-            for (int64_t i = 0; i < w; ++i) {
-                float g = run[i] + 1.0f;
-                g = g > fcap ? finf : g;
-                run[i] = m[i] ? 0.0f : g;
-            }
+            col_step(in, src, in->data + k * in->stride + c0, w, fcap, run, m);
             if (k < row1) {
                 float *o = out->data + (k - row0) * out->stride + c0;
                 for (int64_t i = 0; i < w; ++i) o[i] = run[i] < o[i] ? run[i] : o[i];
@@ -147,13 +314,7 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
         }
     }
 
-    /* Phase 2: per row, the lower envelope of the parabolas of the finite columns, in cell
-     * units: y = (x - q)^2 + f_q / dx^2 = x^2 - 2qx + h_q, h_q = f_q / dx^2 + q^2.
-     * The envelope is built with cross-multiplied comparisons (no division on the critical
-     * path), then its breakpoints are computed in one pass, each cell's d^2 is evaluated
-     * segment by segment with the exact expression of the header; a cell at a breakpoint also
-     * tries the neighbouring parabola (rounding may pick the wrong one there). */
-    const double inv_dx2 = 1.0 / (dx * dx);
+    /* Phase 2: per row, the lower envelope of the column parabolas (parallel over rows). */
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(static)
 #endif
@@ -162,66 +323,101 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        int64_t *v = vbuf + (size_t)nx * (size_t)tid;
-        double *f = dbuf + per_thread * (size_t)tid; /* f[k] = (g * dy)^2 of v[k] */
-        double *z = f + nx;                          /* m + 1 breakpoints */
-        double *hk = z + nx + 1;                     /* f[k] / dx^2 + v[k]^2 */
-        double *d2row = hk + nx;                     /* d^2 of each cell */
-        float *o = out->data + j * out->stride;
-        int64_t m = 0;
-        for (int64_t q = 0; q < nx; ++q) {
-            float g = o[q];
-            if (!(g < INFINITY)) continue;
-            double b = (double)g * dy, fq = b * b;
-            double hq = fq * inv_dx2 + (double)q * (double)q;
-            /* pop v[m-1] while s(v[m-1], q) <= s(v[m-2], v[m-1]) */
-            while (m > 1 && (hq - hk[m - 1]) * (double)(v[m - 1] - v[m - 2]) <=
-                                (hk[m - 1] - hk[m - 2]) * (double)(q - v[m - 1]))
-                --m;
-            v[m] = q;
-            f[m] = fq;
-            hk[m] = hq;
-            ++m;
-        }
-        if (m == 0) {
-            for (int64_t i = 0; i < nx; ++i) o[i] = fill;
-            continue;
-        }
-        z[0] = -INFINITY;
-        for (int64_t k = 1; k < m; ++k)
-            z[k] = (hk[k] - hk[k - 1]) / (2.0 * (double)(v[k] - v[k - 1]));
-        for (int64_t k = 1; k < m; ++k)
-            if (z[k] < z[k - 1]) z[k] = z[k - 1];
-        z[m] = INFINITY;
-        /* segment k covers the cells i with z[k] < i <= z[k+1] */
-        for (int64_t k = 0; k < m; ++k) {
-            double zl = z[k], zh = z[k + 1];
-            /* first cell > zl, last cell <= zh (casts truncate: only used on values >= 0) */
-            int64_t lo = zl < 0 ? 0 : zl >= (double)nx ? nx : (int64_t)zl + 1;
-            int64_t hi = zh >= (double)(nx - 1) ? nx - 1 : zh < 0 ? -1 : (int64_t)zh;
-            const double vk = (double)v[k], fk = f[k];
-            for (int64_t i = lo; i <= hi; ++i) {
-                double a = ((double)i - vk) * dx;
-                d2row[i] = a * a + fk;
-            }
-        }
-        /* Rounding can only mislead near a breakpoint: a cell within a small tolerance of
-         * one also tries the parabola on the other side. */
-        for (int64_t k = 1; k < m; ++k) {
-            double zk = z[k];
-            if (!(zk > -0.5 && zk < (double)nx - 0.5)) continue;
-            double r = (double)(int64_t)(zk + 0.5); /* nearest cell */
-            if (!(fabs(zk - r) <= 1e-6 * (1.0 + zk))) continue;
-            int64_t i = (int64_t)r;
-            for (int64_t c = k - 1; c <= k; ++c) {
-                double a = ((double)i - (double)v[c]) * dx;
-                double d2 = a * a + f[c];
-                if (d2 < d2row[i]) d2row[i] = d2;
-            }
-        }
-        finish_row(d2row, nx, max2, fill, o);
+        row_pass(out->data + j * out->stride, nx, dx, dy, max2, fill,
+                 buf + per_thread * (size_t)tid);
     }
-    free(vbuf);
-    free(dbuf);
+    free(buf);
+    return CPK_OK;
+}
+
+/* ---- streaming interface ----------------------------------------------------------- */
+
+cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, double dy,
+                             double max_dist, int upward, float *run, const cpk_out_f32 *g,
+                             int nthreads) {
+    if (!view_ok(in) || !g || !run || !args_ok(src, 1, dy, max_dist)) return CPK_E_ARG;
+    int64_t nx = in->nx, ny = in->ny;
+    if (g->nx != nx || g->ny < ny || g->stride < nx || (ny && nx && !g->data)) return CPK_E_ARG;
+    if (ny == 0 || nx == 0) return CPK_OK;
+    const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
+    int nt = cpk_threads(nthreads);
+    if (nt < 1) nt = 1;
+    unsigned char *mbuf = malloc((size_t)nx + 64 * (size_t)nt);
+    if (!mbuf) return CPK_E_NOMEM;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid = 0, tn = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
+        unsigned char *m = mbuf + c0 + 64 * tid;
+        for (int64_t r = 0; r < ny; ++r) {
+            int64_t k = upward ? ny - 1 - r : r;
+            col_step(in, src, in->data + k * in->stride + c0, w, fcap, run + c0, m);
+            memcpy(g->data + k * g->stride + c0, run + c0, sizeof(float) * (size_t)w);
+        }
+    }
+    free(mbuf);
+    return CPK_OK;
+}
+
+cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, int upward,
+                             float *run, int nthreads) {
+    if (!g || !run || g->nx < 0 || g->ny < 0 || g->stride < g->nx) return CPK_E_ARG;
+    if (!(dy > 0) || !isfinite(dy) || !(max_dist >= 0)) return CPK_E_ARG;
+    int64_t nx = g->nx, ny = g->ny;
+    if (ny == 0 || nx == 0) return CPK_OK;
+    if (!g->data) return CPK_E_ARG;
+    const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
+    int nt = cpk_threads(nthreads);
+    if (nt < 1) nt = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid = 0, tn = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
+        for (int64_t r = 0; r < ny; ++r) {
+            int64_t k = upward ? ny - 1 - r : r;
+            merge_step(g->data + k * g->stride + c0, w, fcap, run + c0);
+        }
+    }
+    return CPK_OK;
+}
+
+cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist, float fill,
+                            int nthreads) {
+    if (!g || g->nx < 0 || g->ny < 0 || g->stride < g->nx) return CPK_E_ARG;
+    if (!(dx > 0) || !isfinite(dx) || !(dy > 0) || !isfinite(dy) || !(max_dist >= 0))
+        return CPK_E_ARG;
+    int64_t nx = g->nx, ny = g->ny;
+    if (ny == 0 || nx == 0) return CPK_OK;
+    if (!g->data) return CPK_E_ARG;
+    int nt = cpk_threads(nthreads);
+    if (nt < 1) nt = 1;
+    if ((size_t)nx > SIZE_MAX / 64 / (size_t)nt) return CPK_E_NOMEM;
+    size_t per_thread = (size_t)nx * ROW_SCRATCH + 2;
+    int64_t *buf = malloc(sizeof(int64_t) * per_thread * (size_t)nt);
+    if (!buf) return CPK_E_NOMEM;
+    double max2 = max_dist * max_dist;
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+    for (int64_t j = 0; j < ny; ++j) {
+        int tid = 0;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+#endif
+        row_pass(g->data + j * g->stride, nx, dx, dy, max2, fill, buf + per_thread * (size_t)tid);
+    }
+    free(buf);
     return CPK_OK;
 }

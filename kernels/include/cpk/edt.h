@@ -66,6 +66,36 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
                        double max_dist, float fill, int64_t row0, int64_t row1,
                        const cpk_out_f32 *out, int nthreads);
 
+/* Streaming interface: the same transform in three steps, so that a caller can read the
+ * input strip by strip and hold only the column distances of the whole grid (one Float32
+ * grid) instead of the input and the output. For a grid of ny rows:
+ *
+ *   1. run[] = +Inf; for each strip from the bottom up (or top down):
+ *        cpk_edt_sweep_f32(strip, src, dy, max_dist, upward, run, g rows of the strip)
+ *   2. run[] = +Inf; for each strip in the other direction:
+ *        cpk_edt_merge_f32(g rows of the strip, dy, max_dist, !upward, run)
+ *        cpk_edt_rows_f32(g rows of the strip, dx, dy, max_dist, fill)   (now final)
+ *
+ * gives exactly the rows of cpk_edt_f32 on the whole grid. `run` holds nx floats carried
+ * from strip to strip; the result does not depend on the strips or the thread count. */
+
+/* First column sweep over all rows of the view (a strip), bottom-up when `upward`:
+ * run = 0 on a source, run + 1 otherwise (+Inf beyond max_dist / dy rows); row k of the view
+ * gets the value of `run` after it in row k of `g` (g->ny >= in->ny, g->nx == in->nx). */
+cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, double dy,
+                             double max_dist, int upward, float *run, const cpk_out_f32 *g,
+                             int nthreads);
+
+/* Second column sweep, in place over rows of g produced by cpk_edt_sweep_f32 in the other
+ * direction (0 marks a source): g = min(g, run). */
+cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, int upward,
+                             float *run, int nthreads);
+
+/* Row pass, in place: turns rows of final column distances into distances (fill beyond
+ * max_dist or with no source). Scratch: 40 bytes per column per thread. */
+cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist, float fill,
+                            int nthreads);
+
 #ifdef __cplusplus
 }
 #endif
