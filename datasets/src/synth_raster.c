@@ -244,7 +244,7 @@ cp_status syn_write_landcover(const syn_world *w, const char *dir, const syn_pro
                 cand_all = t, cand_cap = nc;
             }
             cstart[bi] = (int)used;
-            memcpy(cand_all + used, cand, (size_t)n * sizeof *cand);
+            if (n) memcpy(cand_all + used, cand, (size_t)n * sizeof *cand); /* NULL + 0 is UB */
             used += (size_t)n;
         }
         cstart[nblk] = (int)used;
