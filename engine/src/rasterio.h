@@ -15,6 +15,10 @@
 
 #include "cpk/cpk.h"
 
+/* A large buffer (free() it): 2 MB-aligned and backed by transparent huge pages where the
+ * system allows, so that first touching it costs few page faults. NULL when out of memory. */
+void *cp_rio_alloc(size_t bytes);
+
 /* Opens `path` read-only as a raster with at least one band. */
 cp_status cp_rio_open(const char *path, GDALDatasetH *out);
 
@@ -45,8 +49,9 @@ typedef struct {
     int block_rows; /* rows of one block: strips are best multiples of it */
 } cp_rio_out;
 
-/* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): tiled,
- * DEFLATE-compressed (level 1, no predictor), BIGTIFF=IF_SAFER, compressed by all cores; `co`
+/* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): GDAL's
+ * defaults (uncompressed strips, as gdal_proximity.py writes), BIGTIFF=IF_SAFER, compressed by
+ * all cores when `co` asks for compression (DEFLATE then defaults to ZLEVEL=1); `co`
  * (NAME=VALUE strings, NULL-terminated, may be NULL) overrides or adds creation options. `type` is
  * the band type (GDT_Float32 usually); nodata is set when has_nodata. */
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,

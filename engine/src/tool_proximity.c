@@ -35,6 +35,88 @@ static cpk_status prox_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
                        p->threads);
 }
 
+/* Without a maximum distance every row depends on the whole grid. Instead of holding the
+ * input and the output (two Float32 grids), the input is streamed twice in strips: a first
+ * column sweep bottom-up into one grid of column distances, then top-down the second sweep,
+ * the row pass and the write of each strip (cpk_edt_sweep_f32 / merge / rows). */
+static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, float nd,
+                            const prox_arg *pa, size_t budget, cp_rio_out *out,
+                            cp_progress_fn progress, void *progress_arg, int *nstrips) {
+    int64_t nx = out->nx, ny = out->ny;
+    int bx = 0, by = 0;
+    GDALGetBlockSize(band, &bx, &by);
+    int64_t rows = by > 0 && by <= 1024 ? by : 256;
+    while (rows < 128) rows *= 2;
+    if (rows > ny) rows = ny;
+    if (ny > CPK_EDT_MAX_ROWS)
+        return cp_fail(CP_E_ARG, "<%s>: %lld rows; without --max-dist at most %lld", path,
+                       (long long)ny, (long long)CPK_EDT_MAX_ROWS);
+    size_t row_bytes = sizeof(float) * (size_t)nx;
+    double need = (double)row_bytes * ((double)ny + (double)rows + 1) +
+                  (double)nx * 40.0 * (double)cpk_threads(pa->threads);
+    if (need > (double)budget)
+        return cp_fail(CP_E_NOMEM,
+                       "the whole grid of <%s> must be in memory: %.0f MB needed, the budget "
+                       "is %.0f MB",
+                       path, need / 1048576.0, (double)budget / 1048576.0);
+    float *g = cp_rio_alloc(row_bytes * (size_t)ny);
+    float *sbuf = cp_rio_alloc(row_bytes * (size_t)rows);
+    float *run = malloc(row_bytes);
+    cp_status s = CP_OK;
+    if (!g || !sbuf || !run) {
+        s = cp_fail(CP_E_NOMEM, "out of memory for a grid of %lld x %lld cells", (long long)nx,
+                    (long long)ny);
+        goto done;
+    }
+    if (progress && !progress(0.0, NULL, progress_arg)) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    int count = 0;
+    cpk_status ks = CPK_OK;
+    for (int64_t i = 0; i < nx; ++i) run[i] = INFINITY;
+    /* strips aligned on `rows` from the top, visited bottom-up */
+    for (int64_t a = (ny - 1) / rows * rows; a >= 0 && ks == CPK_OK; a -= rows) {
+        int64_t b = a + rows < ny ? a + rows : ny;
+        s = cp_rio_read_rows(band, path, a, b - a, sbuf, (ptrdiff_t)nx);
+        if (s != CP_OK) goto done;
+        cpk_view_f32 v = {sbuf, nx, b - a, (ptrdiff_t)nx, nd, has_nd};
+        cpk_out_f32 o = {g + a * nx, nx, b - a, (ptrdiff_t)nx};
+        ks = cpk_edt_sweep_f32(&v, &pa->src, pa->dy, pa->max_dist, 1, run, &o, pa->threads);
+        if (progress && !progress(0.3 * (double)(ny - a) / (double)ny, NULL, progress_arg)) {
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
+    }
+    for (int64_t i = 0; i < nx; ++i) run[i] = INFINITY;
+    for (int64_t a = 0; a < ny && ks == CPK_OK; a += rows) {
+        int64_t b = a + rows < ny ? a + rows : ny;
+        cpk_out_f32 o = {g + a * nx, nx, b - a, (ptrdiff_t)nx};
+        ks = cpk_edt_merge_f32(&o, pa->dy, pa->max_dist, 0, run, pa->threads);
+        if (ks == CPK_OK)
+            ks = cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads);
+        if (ks != CPK_OK) break;
+        s = cp_rio_out_write(out, a, b - a, o.data, (ptrdiff_t)nx);
+        if (s != CP_OK) goto done;
+        ++count;
+        if (progress && !progress(0.3 + 0.7 * (double)b / (double)ny, NULL, progress_arg)) {
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
+    }
+    if (ks != CPK_OK) {
+        s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", path,
+                    cpk_strerror(ks));
+        goto done;
+    }
+    if (nstrips) *nstrips = count;
+done:
+    free(g);
+    free(sbuf);
+    free(run);
+    return s;
+}
+
 cp_status cp_tool_proximity(const char *in_path, const char *out_path,
                             const cp_proximity_options *opt, cp_progress_fn progress,
                             void *progress_arg, cp_tool_result *result) {
@@ -93,8 +175,12 @@ cp_status cp_tool_proximity(const char *in_path, const char *out_path,
     int threads = cpk_threads(opt->common.threads);
     size_t fixed = (size_t)geo.nx * 40 * (size_t)threads;
     int strips = 0;
-    s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, prox_strip, &pa,
-                          progress, progress_arg, &strips);
+    if (halo < 0)
+        s = prox_whole(band, in_path, has_nd, nd, &pa, budget, &out, progress, progress_arg,
+                       &strips);
+    else
+        s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, prox_strip, &pa,
+                              progress, progress_arg, &strips);
     if (s == CP_E_NOMEM && halo < 0)
         cp_fail_prefix(s,
                        "without a maximum distance (--max-dist) the distance transform "

@@ -103,6 +103,21 @@ static void finish_row(const double *restrict d2, int64_t nx, double max2, float
         }
 }
 
+/* Cells o[0..len) at column offsets off, off + 1, ... from a parabola of height fk. */
+static void seg_eval(float *restrict o, int32_t off, int32_t len, double dx, double fk, double max2,
+                     float fill) {
+    for (int32_t i = 0; i < len; ++i) {
+        double a = (double)(off + i) * dx;
+        o[i] = (float)sqrt(a * a + fk);
+    }
+    if (max2 < INFINITY) /* separate loop: GCC sinks the sqrt into a branch otherwise */
+        for (int32_t i = 0; i < len; ++i) {
+            double a = (double)(off + i) * dx;
+            float r = o[i];
+            o[i] = a * a + fk > max2 ? fill : r;
+        }
+}
+
 /* Row pass for square cells (dx == dy) in exact integer arithmetic (Meijster et al. 2000):
  * the parabola of column q is F_q(x) = (x - q)^2 + g_q^2 in cells, its lower envelope is
  * built without rounding, and each cell's d^2 is then the header's double expression for the
@@ -116,6 +131,13 @@ static void row_int(const float *g, int64_t nx, double dx, double dy, double max
         float gf = g[q];
         if (!(gf < INFINITY)) continue;
         int64_t gi = (int64_t)gf, G2 = gi * gi;
+        if (m > 0) {
+            /* F_q - F_last falls with x (q is to the right): when q is not below the last
+             * parabola at the last cell, it is nowhere (no pop, no push). With sparse sources
+             * this settles most columns without a division. */
+            int64_t a = nx - 1 - sv[m - 1], b = nx - 1 - q;
+            if (b * b + G2 >= a * a + g2v[m - 1]) continue;
+        }
         while (m > 0) {
             int64_t t = tv[m - 1], a = t - sv[m - 1], b = t - q;
             if (a * a + g2v[m - 1] > b * b + G2)
@@ -145,23 +167,22 @@ static void row_int(const float *g, int64_t nx, double dx, double dy, double max
         for (int64_t i = 0; i < nx; ++i) o[i] = fill;
         return;
     }
-    double *d2row = fv + nx;
+    /* Segment by segment; the offsets i - s_k fit in int32 (nx < 2^24), which lets the loop
+     * vectorise (int32 -> double conversion); the values are those of the header. */
     for (int64_t k = 0; k < m; ++k) {
         int64_t lo = tv[k], hi = k + 1 < m ? tv[k + 1] : nx;
-        const double vk = (double)sv[k], fk = fv[k];
-        for (int64_t i = lo; i < hi; ++i) {
-            double a = ((double)i - vk) * dx;
-            d2row[i] = a * a + fk;
-        }
+        const int32_t off = (int32_t)(lo - sv[k]), len = (int32_t)(hi - lo);
+        seg_eval(o + lo, off, len, dx, fv[k], max2, fill);
     }
+    /* integer ties at the last cell of a segment: the smaller double value */
     for (int64_t k = 1; k < m; ++k) {
         int64_t x = tv[k] - 1, a = x - sv[k - 1], b = x - sv[k];
         if (a * a + g2v[k - 1] != b * b + g2v[k]) continue;
-        double da = (double)a * dx;
-        double d2a = da * da + fv[k - 1];
-        if (d2a < d2row[x]) d2row[x] = d2a;
+        double da = (double)a * dx, db = (double)b * dx;
+        double d2a = da * da + fv[k - 1], d2b = db * db + fv[k];
+        double d2 = d2a < d2b ? d2a : d2b;
+        o[x] = d2 > max2 ? fill : (float)sqrt(d2);
     }
-    finish_row(d2row, nx, max2, fill, o);
 }
 
 /* Row pass for any cell shape: the lower envelope of the parabolas of the finite columns, in

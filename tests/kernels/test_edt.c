@@ -196,6 +196,64 @@ static void test_edt_edge_cases_and_arguments(void **state) {
     assert_int_equal(cpk_edt_halo(30, 60), 2);
 }
 
+/* Square cells take an exact integer row pass; non-integer sizes still match brute force. */
+static void test_edt_square_cells_match_brute_force(void **state) {
+    (void)state;
+    for (uint64_t seed = 1; seed <= 3; ++seed) {
+        check_brute(47, 31, 0.02, 0.37, 0.37, INFINITY, seed + 100);
+        check_brute(39, 44, 0.05, 27.83, 27.83, INFINITY, seed + 110);
+        check_brute(40, 40, 0.01, 27.83, 27.83, 200, seed + 120);
+        check_brute(60, 20, 0.002, 1, 1, INFINITY, seed + 130); /* very sparse: few winners */
+        check_brute(25, 25, 0.9, 30, 30, INFINITY, seed + 140); /* dense */
+    }
+}
+
+/* Streaming (sweep bottom-up by strips, then merge + rows top-down) gives the bytes of the
+ * whole-grid transform, for any strip height and thread count. */
+static void test_edt_streaming_equals_whole_grid(void **state) {
+    (void)state;
+    const int64_t nx = 53, ny = 47;
+    const double cases[][3] = {
+        {30, 30, INFINITY}, {30, 30, 250}, {30, 20, INFINITY}, {0.5, 0.5, 7.3}};
+    float *g = make_grid(nx, ny, 0.01, 77);
+    cpk_view_f32 whole = {g, nx, ny, (ptrdiff_t)nx, -1.0f, 1};
+    cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
+    float run_[53];
+    for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+        double dx = cases[c][0], dy = cases[c][1], maxd = cases[c][2];
+        float *want = run(&whole, dx, dy, maxd, -9, 0, ny, 1);
+        const int64_t heights[] = {1, 5, 16, 47};
+        for (size_t h = 0; h < 4; ++h)
+            for (int th = 1; th <= 3; ++th) {
+                int64_t rows = heights[h];
+                for (int64_t i = 0; i < nx; ++i) run_[i] = INFINITY;
+                for (int64_t a = (ny - 1) / rows * rows; a >= 0; a -= rows) {
+                    int64_t b = a + rows < ny ? a + rows : ny;
+                    cpk_view_f32 v = {g + a * nx, nx, b - a, (ptrdiff_t)nx, -1.0f, 1};
+                    cpk_out_f32 o = {buf + a * nx, nx, b - a, (ptrdiff_t)nx};
+                    assert_int_equal(cpk_edt_sweep_f32(&v, &src, dy, maxd, 1, run_, &o, th),
+                                     CPK_OK);
+                }
+                for (int64_t i = 0; i < nx; ++i) run_[i] = INFINITY;
+                for (int64_t a = 0; a < ny; a += rows) {
+                    int64_t b = a + rows < ny ? a + rows : ny;
+                    cpk_out_f32 o = {buf + a * nx, nx, b - a, (ptrdiff_t)nx};
+                    assert_int_equal(cpk_edt_merge_f32(&o, dy, maxd, 0, run_, th), CPK_OK);
+                    assert_int_equal(cpk_edt_rows_f32(&o, dx, dy, maxd, -9, th), CPK_OK);
+                }
+                assert_memory_equal(buf, want, sizeof(float) * (size_t)(nx * ny));
+            }
+        free(want);
+    }
+    cpk_out_f32 bad = {buf, nx, ny, (ptrdiff_t)nx - 1};
+    assert_int_equal(cpk_edt_rows_f32(&bad, 1, 1, INFINITY, 0, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_merge_f32(NULL, 1, INFINITY, 0, run_, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_sweep_f32(&whole, &src, 0, INFINITY, 1, run_, &bad, 1), CPK_E_ARG);
+    free(buf);
+    free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edt_matches_brute_force),
@@ -204,6 +262,8 @@ int main(void) {
         cmocka_unit_test(test_edt_threads_identical),
         cmocka_unit_test(test_edt_strips_equal_whole_grid),
         cmocka_unit_test(test_edt_edge_cases_and_arguments),
+        cmocka_unit_test(test_edt_square_cells_match_brute_force),
+        cmocka_unit_test(test_edt_streaming_equals_whole_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
