@@ -45,6 +45,9 @@ cp_status cp_vector_open(const cp_input *in, cp_vector *v) {
         v->layer = GDALDatasetGetLayer(v->ds, 0);
     }
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(v->layer);
+    /* GeoPackage layers without a CRS carry GDAL's "Undefined ... SRS" placeholders */
+    const char *srs_name = srs ? OSRGetName(srs) : NULL;
+    if (srs_name && !strncmp(srs_name, "Undefined", 9)) srs = NULL;
     if (srs) {
         v->srs = OSRClone(srs);
     } else if (in->assume_crs) {
