@@ -118,71 +118,77 @@ static void seg_eval(float *restrict o, int32_t off, int32_t len, double dx, dou
         }
 }
 
-/* Row pass for square cells (dx == dy) in exact integer arithmetic (Meijster et al. 2000):
- * the parabola of column q is F_q(x) = (x - q)^2 + g_q^2 in cells, its lower envelope is
- * built without rounding, and each cell's d^2 is then the header's double expression for the
- * parabola that wins. Integer ties (only at the last cell of a segment) take the smaller of
- * the two double values. Needs nx, g < 2^24 (all values below 2^50). In place: g and o may
- * be the same row. */
-static void row_int(const float *g, int64_t nx, double dx, double dy, double max2, float fill,
-                    float *o, int64_t *sv, int64_t *tv, int64_t *g2v, double *fv) {
+/* Row pass for square cells (dx == dy) in exact integer arithmetic: the parabola of column q
+ * is F_q(x) = (x - q)^2 + g_q^2 = x^2 - 2qx + h_q (cells), h_q = q^2 + g_q^2. The lower
+ * envelope is built with cross-multiplied comparisons of the breakpoints (no division; with
+ * nx, g < 2^20 every product stays below 2^62), the breakpoints of the m survivors are then
+ * divided out once, and each cell's d^2 is the header's double expression for its parabola.
+ * The cell at or just left of a breakpoint may tie in integers: it takes the smaller of the
+ * two double values. In place (g and o may be the same row). Returns 0, touching nothing,
+ * when a g is too large for the integer path. */
+#define INT_ROW_MAX ((int64_t)1 << 20)
+static int row_int(const float *g, int64_t nx, double dx, double dy, double max2, float fill,
+                   float *o, int64_t *v, int64_t *hv, int64_t *tv, double *fv, int64_t *bound) {
     int64_t m = 0;
+    const int64_t skip = *bound;
     for (int64_t q = 0; q < nx; ++q) {
         float gf = g[q];
         if (!(gf < INFINITY)) continue;
-        int64_t gi = (int64_t)gf, G2 = gi * gi;
-        if (m > 0) {
-            /* F_q - F_last falls with x (q is to the right): when q is not below the last
-             * parabola at the last cell, it is nowhere (no pop, no push). With sparse sources
-             * this settles most columns without a division. */
-            int64_t a = nx - 1 - sv[m - 1], b = nx - 1 - q;
-            if (b * b + G2 >= a * a + g2v[m - 1]) continue;
-        }
-        while (m > 0) {
-            int64_t t = tv[m - 1], a = t - sv[m - 1], b = t - q;
-            if (a * a + g2v[m - 1] > b * b + G2)
-                --m;
-            else
-                break;
-        }
-        double bb = (double)gf * dy;
-        if (m == 0) {
-            sv[0] = q, tv[0] = 0, g2v[0] = G2, fv[0] = bb * bb;
-            m = 1;
-            continue;
-        }
-        /* first cell where q is strictly below the last parabola: 1 + floor(num / den) */
-        int64_t i = sv[m - 1];
-        int64_t num = q * q - i * i + G2 - g2v[m - 1], den = 2 * (q - i);
-        int64_t w = (int64_t)((double)num / (double)den); /* truncated; settled below */
-        while (w * den > num) --w;
-        while ((w + 1) * den <= num) ++w;
-        ++w;
-        if (w < nx) {
-            sv[m] = q, tv[m] = w, g2v[m] = G2, fv[m] = bb * bb;
-            ++m;
-        }
+        if (!(gf < (float)INT_ROW_MAX)) return 0;
+        int64_t gi = (int64_t)gf, g2 = gi * gi;
+        if (g2 > skip) continue; /* above the whole row's distances: wins nowhere */
+        int64_t hq = q * q + g2;
+        /* pop v[m-1] while its interval is empty: z(v[m-1], q) <= z(v[m-2], v[m-1]) */
+        while (m > 1 &&
+               (hq - hv[m - 1]) * (v[m - 1] - v[m - 2]) <= (hv[m - 1] - hv[m - 2]) * (q - v[m - 1]))
+            --m;
+        double b = (double)gf * dy;
+        v[m] = q, hv[m] = hq, fv[m] = b * b;
+        ++m;
     }
     if (m == 0) {
         for (int64_t i = 0; i < nx; ++i) o[i] = fill;
-        return;
+        *bound = INT64_MAX;
+        return 1;
     }
-    /* Segment by segment; the offsets i - s_k fit in int32 (nx < 2^24), which lets the loop
-     * vectorise (int32 -> double conversion); the values are those of the header. */
-    for (int64_t k = 0; k < m; ++k) {
-        int64_t lo = tv[k], hi = k + 1 < m ? tv[k + 1] : nx;
-        const int32_t off = (int32_t)(lo - sv[k]), len = (int32_t)(hi - lo);
-        seg_eval(o + lo, off, len, dx, fv[k], max2, fill);
-    }
-    /* integer ties at the last cell of a segment: the smaller double value */
+    /* t[k]: first cell of parabola k = floor(z(v[k-1], v[k])) + 1, clamped to [0, nx] */
+    tv[0] = 0;
     for (int64_t k = 1; k < m; ++k) {
-        int64_t x = tv[k] - 1, a = x - sv[k - 1], b = x - sv[k];
-        if (a * a + g2v[k - 1] != b * b + g2v[k]) continue;
-        double da = (double)a * dx, db = (double)b * dx;
-        double d2a = da * da + fv[k - 1], d2b = db * db + fv[k];
-        double d2 = d2a < d2b ? d2a : d2b;
-        o[x] = d2 > max2 ? fill : (float)sqrt(d2);
+        int64_t num = hv[k] - hv[k - 1], den = 2 * (v[k] - v[k - 1]);
+        int64_t f = num / den;
+        if (f * den > num) --f; /* floor for negative quotients */
+        int64_t t = f + 1;
+        tv[k] = t < 0 ? 0 : t > nx ? nx : t;
     }
+    tv[m] = nx;
+    int64_t prev = -1; /* last parabola that owned cells */
+    int64_t fmax = 0;  /* largest squared distance of the row, in cells */
+    for (int64_t k = 0; k < m; ++k) {
+        int64_t lo = tv[k], hi = tv[k + 1];
+        if (lo >= hi) continue;
+        int64_t gk2 = hv[k] - v[k] * v[k], e0 = lo - v[k], e1 = hi - 1 - v[k];
+        int64_t f0 = e0 * e0 + gk2, f1 = e1 * e1 + gk2; /* convex: largest at an end */
+        fmax = f0 > fmax ? f0 : fmax;
+        fmax = f1 > fmax ? f1 : fmax;
+        seg_eval(o + lo, (int32_t)(lo - v[k]), (int32_t)(hi - lo), dx, fv[k], max2, fill);
+        if (prev >= 0) { /* integer tie at the last cell of the previous segment */
+            int64_t x = lo - 1, a = x - v[prev], c = x - v[k];
+            if (a * a + (hv[prev] - v[prev] * v[prev]) == c * c + (hv[k] - v[k] * v[k])) {
+                double da = (double)a * dx, dc = (double)c * dx;
+                double d2a = da * da + fv[prev], d2c = dc * dc + fv[k];
+                double d2 = d2a < d2c ? d2a : d2c;
+                o[x] = d2 > max2 ? fill : (float)sqrt(d2);
+            }
+        }
+        prev = k;
+    }
+    /* A cell of the next row is at most one cell farther from its nearest source than the
+     * cell above it, so no distance of the next row exceeds (sqrt(fmax) + 1)^2: columns
+     * with g^2 above that can be skipped there, whatever the thread or strip layout. */
+    int64_t r = (int64_t)sqrt((double)fmax);
+    while (r * r < fmax) ++r;
+    *bound = (r + 1) * (r + 1);
+    return 1;
 }
 
 /* Row pass for any cell shape: the lower envelope of the parabolas of the finite columns, in
@@ -251,16 +257,40 @@ static void row_double(const float *g, int64_t nx, double dx, double dy, double 
 
 /* Whether the exact integer row pass applies. */
 static int use_int_rows(int64_t nx, double dx, double dy) {
-    return dx == dy && nx < ((int64_t)1 << 24);
+    return dx == dy && nx < INT_ROW_MAX;
 }
 
+/* One row; *bound carries the skip threshold from the row above (INT64_MAX: none). */
 static void row_pass(float *row, int64_t nx, double dx, double dy, double max2, float fill,
-                     int64_t *scratch) {
-    if (use_int_rows(nx, dx, dy))
+                     int64_t *scratch, int64_t *bound) {
+    if (use_int_rows(nx, dx, dy) &&
         row_int(row, nx, dx, dy, max2, fill, row, scratch, scratch + nx, scratch + 2 * nx,
-                (double *)(scratch + 3 * nx));
-    else
-        row_double(row, nx, dx, dy, max2, fill, row, scratch, (double *)(scratch + nx));
+                (double *)(scratch + 3 * nx + 1), bound))
+        return;
+    *bound = INT64_MAX;
+    row_double(row, nx, dx, dy, max2, fill, row, scratch, (double *)(scratch + nx));
+}
+
+/* Row pass over rows 0..nrows of `base` (stride `stride`): each thread takes one contiguous
+ * block of rows, top to bottom, so that each row can use the bound of the row above. */
+static void rows_parallel(float *base, ptrdiff_t stride, int64_t nrows, int64_t nx, double dx,
+                          double dy, double max2, float fill, int64_t *buf, size_t per_thread,
+                          int nt) {
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid = 0, tn = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        int64_t a = nrows * tid / tn, b = nrows * (tid + 1) / tn;
+        int64_t bound = INT64_MAX;
+        for (int64_t j = a; j < b; ++j)
+            row_pass(base + j * stride, nx, dx, dy, max2, fill, buf + per_thread * (size_t)tid,
+                     &bound);
+    }
 }
 
 static int args_ok(const cpk_sources *src, double dx, double dy, double max_dist) {
@@ -336,17 +366,7 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
     }
 
     /* Phase 2: per row, the lower envelope of the column parabolas (parallel over rows). */
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
-#endif
-    for (int64_t j = 0; j < nrows; ++j) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        row_pass(out->data + j * out->stride, nx, dx, dy, max2, fill,
-                 buf + per_thread * (size_t)tid);
-    }
+    rows_parallel(out->data, out->stride, nrows, nx, dx, dy, max2, fill, buf, per_thread, nt);
     free(buf);
     return CPK_OK;
 }
@@ -429,16 +449,7 @@ cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double m
     int64_t *buf = malloc(sizeof(int64_t) * per_thread * (size_t)nt);
     if (!buf) return CPK_E_NOMEM;
     double max2 = max_dist * max_dist;
-#ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
-#endif
-    for (int64_t j = 0; j < ny; ++j) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
-        row_pass(g->data + j * g->stride, nx, dx, dy, max2, fill, buf + per_thread * (size_t)tid);
-    }
+    rows_parallel(g->data, g->stride, ny, nx, dx, dy, max2, fill, buf, per_thread, nt);
     free(buf);
     return CPK_OK;
 }
