@@ -195,6 +195,14 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
                               (int)o->nx, (int)nrows, GDT_Float32, sizeof(float),
                               (GSpacing)stride * sizeof(float), NULL);
     if (e != CE_None) return cp_fail_gdal(CP_E_IO, "cannot write <%s>", o->path);
+    /* Whole rows of blocks are complete: write them out and drop them from GDAL's block cache,
+     * so that the next strip reuses their memory instead of faulting in new pages (the cache
+     * would otherwise grow to the whole output before the first write). */
+    if ((row0 + nrows) % o->block_rows == 0 || row0 + nrows == o->ny) {
+        CPLErrorReset();
+        if (GDALFlushRasterCache(o->band) != CE_None)
+            return cp_fail_gdal(CP_E_IO, "cannot write <%s>", o->path);
+    }
     return CP_OK;
 }
 

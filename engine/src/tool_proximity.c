@@ -45,8 +45,10 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     int64_t nx = out->nx, ny = out->ny;
     int bx = 0, by = 0;
     GDALGetBlockSize(band, &bx, &by);
+    /* large strips: each is three parallel regions, and few regions keep idle threads from
+     * spinning while this thread reads and writes */
     int64_t rows = by > 0 && by <= 1024 ? by : 256;
-    while (rows < 128) rows *= 2;
+    while (rows < 1024) rows *= 2;
     if (rows > ny) rows = ny;
     if (ny > CPK_EDT_MAX_ROWS)
         return cp_fail(CP_E_ARG, "<%s>: %lld rows; without --max-dist at most %lld", path,

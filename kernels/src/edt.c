@@ -271,21 +271,24 @@ static void row_pass(float *row, int64_t nx, double dx, double dy, double max2, 
     row_double(row, nx, dx, dy, max2, fill, row, scratch, (double *)(scratch + nx));
 }
 
-/* Row pass over rows 0..nrows of `base` (stride `stride`): each thread takes one contiguous
- * block of rows, top to bottom, so that each row can use the bound of the row above. */
+/* Row pass over rows 0..nrows of `base` (stride `stride`) in blocks of ROW_BLOCK rows handed
+ * out dynamically (a thread that loses its core to another process does not hold the others
+ * up); within a block each row uses the bound of the row above. */
+#define ROW_BLOCK 64
 static void rows_parallel(float *base, ptrdiff_t stride, int64_t nrows, int64_t nx, double dx,
                           double dy, double max2, float fill, int64_t *buf, size_t per_thread,
                           int nt) {
+    int64_t nblocks = (nrows + ROW_BLOCK - 1) / ROW_BLOCK;
+    if (nt > nblocks) nt = (int)nblocks;
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
-    {
-        int tid = 0, tn = 1;
+    for (int64_t c = 0; c < nblocks; ++c) {
+        int tid = 0;
 #ifdef _OPENMP
         tid = omp_get_thread_num();
-        tn = omp_get_num_threads();
 #endif
-        int64_t a = nrows * tid / tn, b = nrows * (tid + 1) / tn;
+        int64_t a = c * ROW_BLOCK, b = a + ROW_BLOCK < nrows ? a + ROW_BLOCK : nrows;
         int64_t bound = INT64_MAX;
         for (int64_t j = a; j < b; ++j)
             row_pass(base + j * stride, nx, dx, dy, max2, fill, buf + per_thread * (size_t)tid,
