@@ -6,6 +6,7 @@
 #include <cpl_conv.h>
 #include <gdal.h>
 #include <ogr_api.h>
+#include <ogr_srs_api.h>
 
 #include <clearplan/clearplan.h>
 
@@ -14,25 +15,37 @@
 #include "layers.h"
 #include "vector.h"
 
-/* Share of the grid's extent that a raster's footprint covers (bounding boxes). */
+/* Share of the grid's extent that a raster's footprint covers (its bounding box transformed
+ * to the grid's CRS): cheap, nothing is read or warped. Opening through cp_input_warp also
+ * checks the file, its CRS and that it overlaps the grid at all. */
 static cp_status raster_overlap(const cp_input *in, const cp_grid *g, double *share) {
     GDALDatasetH vrt = NULL;
     cp_status s = cp_input_warp(in, g, &vrt);
     if (s) return s;
-    /* the warped VRT is on the grid; the source footprint is what has data: sample */
-    GDALRasterBandH b = GDALGetRasterBand(vrt, 1);
-    int nx = GDALGetRasterXSize(vrt), ny = GDALGetRasterYSize(vrt);
-    int sx = nx < 256 ? nx : 256, sy = ny < 256 ? ny : 256;
-    float buf[256 * 256];
     *share = 0;
-    CPLErrorReset();
-    if (GDALRasterIO(b, GF_Read, 0, 0, nx, ny, buf, sx, sy, GDT_Float32, 0, 0) != CE_None) {
-        GDALClose(vrt);
-        return cp_fail_gdal(CP_E_IO, "cannot read <%s>", in->path);
+    GDALDatasetH src = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    double gt[6];
+    const char *wkt = src ? GDALGetProjectionRef(src) : NULL;
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    int ok = src && GDALGetGeoTransform(src, gt) == CE_None &&
+             OSRSetFromUserInput(srs, wkt && *wkt ? wkt : in->assume_crs) == OGRERR_NONE;
+    OGRCoordinateTransformationH ct = ok ? OCTNewCoordinateTransformation(srs, g->srs) : NULL;
+    if (ct) {
+        double x0 = gt[0], x1 = gt[0] + gt[1] * GDALGetRasterXSize(src);
+        double y1 = gt[3], y0 = gt[3] + gt[5] * GDALGetRasterYSize(src);
+        double bx0, by0, bx1, by1;
+        if (OCTTransformBounds(ct, fmin(x0, x1), fmin(y0, y1), fmax(x0, x1), fmax(y0, y1), &bx0,
+                               &by0, &bx1, &by1, 21)) {
+            double gx0 = g->geo.x0, gx1 = g->geo.x0 + (double)g->geo.nx * g->geo.dx;
+            double gy1 = g->geo.y0, gy0 = g->geo.y0 - (double)g->geo.ny * g->geo.dy;
+            double w = fmin(bx1, gx1) - fmax(bx0, gx0), h = fmin(by1, gy1) - fmax(by0, gy0);
+            if (w > 0 && h > 0) *share = w * h / ((gx1 - gx0) * (gy1 - gy0));
+        }
+        OCTDestroyCoordinateTransformation(ct);
     }
-    size_t valid = 0;
-    for (int i = 0; i < sx * sy; ++i) valid += !isnan(buf[i]);
-    *share = (double)valid / (double)(sx * sy);
+    OSRDestroySpatialReference(srs);
+    if (src) GDALClose(src);
     GDALClose(vrt);
     return CP_OK;
 }
@@ -92,7 +105,8 @@ cp_status cp_validate(const cp_scenario *sc, FILE *report) {
                 goto done;
             }
             if (report)
-                fprintf(report, "%s: covers about %.1f%% of the grid%s\n", in->name, 100 * share,
+                fprintf(report, "%s: its extent covers %.1f%% of the grid%s\n", in->name,
+                        100 * share,
                         share < 0.999 ? " (warning: partial coverage; nodata counts as 0)" : "");
         }
     }
