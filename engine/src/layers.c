@@ -34,7 +34,7 @@ static const char *resample_name(const cp_input *in) {
     return "average";
 }
 
-cp_status cp_input_warp(const cp_input *in, const cp_grid *g, GDALDatasetH *out) {
+cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALDatasetH *out) {
     *out = NULL;
     CPLErrorReset();
     GDALDatasetH src = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
@@ -95,6 +95,42 @@ cp_status cp_input_warp(const cp_input *in, const cp_grid *g, GDALDatasetH *out)
         if (ct) OCTDestroyCoordinateTransformation(ct);
         OSRDestroySpatialReference(ssrs);
     }
+    /* Already on the grid (same CRS, cell size and alignment, e.g. land cover prepared at
+     * 30 m in the grid's UTM zone): a window of the file, no warping. Same cells as the
+     * warper gives at 1:1, at a fraction of the cost. */
+    {
+        OGRSpatialReferenceH ssrs = OSRNewSpatialReference(NULL);
+        int same = OSRSetFromUserInput(ssrs, assumed ? assumed : wkt) == OGRERR_NONE &&
+                   OSRIsSame(ssrs, g->srs) && gt[2] == 0 && gt[4] == 0 &&
+                   fabs(gt[1] - g->geo.dx) <= 1e-9 * g->geo.dx &&
+                   fabs(-gt[5] - g->geo.dy) <= 1e-9 * g->geo.dy;
+        OSRDestroySpatialReference(ssrs);
+        double fx = (g->geo.x0 - gt[0]) / g->geo.dx, fy = (gt[3] - g->geo.y0) / g->geo.dy;
+        if (same && fabs(fx - round(fx)) < 1e-6 && fabs(fy - round(fy)) < 1e-6 && fabs(fx) < 1e9 &&
+            fabs(fy) < 1e9) {
+            char xo[32], yo[32], w[32], h[32], b[16];
+            snprintf(xo, sizeof xo, "%.0f", round(fx));
+            snprintf(yo, sizeof yo, "%.0f", round(fy));
+            snprintf(w, sizeof w, "%lld", (long long)g->geo.nx);
+            snprintf(h, sizeof h, "%lld", (long long)g->geo.ny);
+            snprintf(b, sizeof b, "%d", in->band);
+            int has_nd = 0;
+            GDALGetRasterNoDataValue(GDALGetRasterBand(src, in->band), &has_nd);
+            /* cells outside the file read as nodata: the file's own, or NaN */
+            char *targv[] = {"-of",     "VRT", "-b", b, "-ot", "Float32",
+                             "-srcwin", xo,    yo,   w, h,     has_nd ? NULL : "-a_nodata",
+                             "nan",     NULL};
+            GDALTranslateOptions *to = GDALTranslateOptionsNew(targv, NULL);
+            GDALDatasetH win = to ? GDALTranslate("", src, to, NULL) : NULL;
+            GDALTranslateOptionsFree(to);
+            if (win) {
+                CPLFree(assumed);
+                GDALReleaseDataset(src);
+                *out = win;
+                return CP_OK;
+            }
+        }
+    }
     char te[4][40], tr[40], band[16];
     snprintf(te[0], sizeof te[0], "%.17g", g->geo.x0);
     snprintf(te[1], sizeof te[1], "%.17g", g->geo.y0 - (double)g->geo.ny * g->geo.dy);
@@ -122,8 +158,12 @@ cp_status cp_input_warp(const cp_input *in, const cp_grid *g, GDALDatasetH *out)
     argv = CSLAddString(argv, "Float32");
     argv = CSLAddString(argv, "-dstnodata");
     argv = CSLAddString(argv, "nan");
+    /* each target cell is computed from the source alone, so the warper's threads do not
+     * change any value */
+    char nt[32];
+    snprintf(nt, sizeof nt, "NUM_THREADS=%d", threads > 0 ? threads : 1);
     argv = CSLAddString(argv, "-wo");
-    argv = CSLAddString(argv, "NUM_THREADS=1");
+    argv = CSLAddString(argv, nt);
     if (in->band > 1) {
         /* gdalwarp of GDAL 3.6 has no -b: select the band through a VRT first. */
         char *targv[] = {"-of", "VRT", "-b", band, NULL};

@@ -131,7 +131,7 @@ static cp_status open_layers(run_ctx *c) {
         if (!used || !strcmp(in->name, "hazards") || in->type == CP_INPUT_VECTOR) continue;
         raster_layer *l = &c->layers[c->nlayers];
         l->in = in;
-        cp_status s = cp_input_warp(in, &c->grid, &l->ds);
+        cp_status s = cp_input_warp(in, &c->grid, c->threads, &l->ds);
         if (s) return s;
         c->nlayers++;
         for (size_t k = 0; k < sc->ncriteria; ++k) {

@@ -410,7 +410,7 @@ static void test_population_sum_preserved(void **state) {
     in.band = 1;
     in.resample = CP_RESAMPLE_SUM;
     GDALDatasetH vrt = NULL;
-    assert_int_equal(cp_input_warp(&in, &g, &vrt), CP_OK);
+    assert_int_equal(cp_input_warp(&in, &g, 2, &vrt), CP_OK);
     float *rows = malloc(500 * 500 * sizeof *rows);
     assert_int_equal(cp_input_read_rows(vrt, p, &g, 0, 500, rows), CP_OK);
     double warped = 0;
