@@ -83,6 +83,44 @@ int main(int argc, char **argv) {
             }
             report("edt", names[c], th, cells, t, reps);
         }
+    /* The path of `clearplan proximity` without a maximum distance: sources listed strip by
+     * strip, indexed by column, then column distances and the row pass strip by strip. */
+    {
+        int64_t *list = malloc(sizeof(int64_t) * (size_t)(n * n / 500 + 1024));
+        int64_t *col_start = malloc(sizeof(int64_t) * (size_t)(n + 1)),
+                *st = malloc(sizeof(int64_t) * 3 * (size_t)n);
+        int32_t *rows = malloc(sizeof(int32_t) * (size_t)(n * n / 500 + 1024));
+        if (!list || !col_start || !st || !rows) return 1;
+        const int64_t strip = 512;
+        for (int th = 1; th <= 2; ++th) {
+            for (int r = 0; r < reps; ++r) {
+                double t0 = now_s();
+                size_t cnt = 0;
+                for (int64_t a = 0; a < n; a += strip) {
+                    int64_t b = a + strip < n ? a + strip : n;
+                    cpk_view_f32 sv = {in + a * n, n, b - a, (ptrdiff_t)n, 0, 0};
+                    if (cpk_edt_list_sources_f32(&sv, &src, a, list, (size_t)(n * n / 500 + 1024),
+                                                 &cnt, th) != CPK_OK)
+                        return 1;
+                }
+                if (cpk_edt_index_sources(list, cnt, n, col_start, rows) != CPK_OK) return 1;
+                for (int64_t a = 0; a < n; a += strip) {
+                    int64_t b = a + strip < n ? a + strip : n;
+                    cpk_out_f32 so = {out + a * n, n, b - a, (ptrdiff_t)n};
+                    if (cpk_edt_cols_from_sources_f32(col_start, rows, 30, INFINITY, a, &so, st,
+                                                      th) != CPK_OK ||
+                        cpk_edt_rows_f32(&so, 30, 30, INFINITY, INFINITY, th) != CPK_OK)
+                        return 1;
+                }
+                t[r] = now_s() - t0;
+            }
+            report("edt", "edt_unbounded_30m_source_list", th, cells, t, reps);
+        }
+        free(list);
+        free(col_start);
+        free(st);
+        free(rows);
+    }
     free(in);
     free(out);
     return 0;

@@ -36,86 +36,114 @@ static cpk_status prox_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
 }
 
 /* Without a maximum distance every row depends on the whole grid. Instead of holding the
- * input and the output (two Float32 grids), the input is streamed twice in strips: a first
- * column sweep bottom-up into one grid of column distances, then top-down the second sweep,
- * the row pass and the write of each strip (cpk_edt_sweep_f32 / merge / rows). */
+ * input and the output (two Float32 grids), the input is streamed once in strips keeping only
+ * the list of its source cells; then each output strip is computed from that list (column
+ * distances, row pass) and written. Memory: the list (12 bytes per source) and one strip. */
 static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, float nd,
                             const prox_arg *pa, size_t budget, cp_rio_out *out,
                             cp_progress_fn progress, void *progress_arg, int *nstrips) {
     int64_t nx = out->nx, ny = out->ny;
-    int bx = 0, by = 0;
-    GDALGetBlockSize(band, &bx, &by);
-    /* large strips: each is three parallel regions, and few regions keep idle threads from
-     * spinning while this thread reads and writes */
-    int64_t rows = by > 0 && by <= 1024 ? by : 256;
-    while (rows < 1024) rows *= 2;
-    if (rows > ny) rows = ny;
     if (ny > CPK_EDT_MAX_ROWS)
         return cp_fail(CP_E_ARG, "<%s>: %lld rows; without --max-dist at most %lld", path,
                        (long long)ny, (long long)CPK_EDT_MAX_ROWS);
+    int bx = 0, by = 0;
+    GDALGetBlockSize(band, &bx, &by);
+    /* strips of whole input blocks, about 512 rows: few parallel regions, cache-sized */
+    int64_t rows = by > 0 && by <= 512 ? by : 256;
+    while (rows < 512) rows *= 2;
     size_t row_bytes = sizeof(float) * (size_t)nx;
-    double need = (double)row_bytes * ((double)ny + (double)rows + 1) +
-                  (double)nx * 40.0 * (double)cpk_threads(pa->threads);
-    if (need > (double)budget)
-        return cp_fail(CP_E_NOMEM,
-                       "the whole grid of <%s> must be in memory: %.0f MB needed, the budget "
-                       "is %.0f MB",
-                       path, need / 1048576.0, (double)budget / 1048576.0);
-    float *g = cp_rio_alloc(row_bytes * (size_t)ny);
-    float *sbuf = cp_rio_alloc(row_bytes * (size_t)rows);
-    float *run = malloc(row_bytes);
+    size_t scratch = (size_t)nx * (40 * (size_t)cpk_threads(pa->threads) + 40);
+    if (budget < scratch + row_bytes)
+        return cp_fail(CP_E_NOMEM, "<%s>: --memory %.0f MB is too small for rows of %lld cells",
+                       path, (double)budget / 1048576.0, (long long)nx);
+    int64_t fit = (int64_t)((budget - scratch) / 2 / row_bytes); /* half for the strip */
+    if (rows > fit) rows = fit > 0 ? fit : 1;
+    if (rows > ny) rows = ny;
+    size_t fixed = row_bytes * (size_t)rows + scratch;
     cp_status s = CP_OK;
-    if (!g || !sbuf || !run) {
-        s = cp_fail(CP_E_NOMEM, "out of memory for a grid of %lld x %lld cells", (long long)nx,
-                    (long long)ny);
+    float *sbuf = cp_rio_alloc(row_bytes * (size_t)rows);
+    int64_t *cells = NULL, *col_start = NULL, *state = NULL;
+    int32_t *srows = NULL;
+    size_t ncells = 0, cap = 0;
+    cpk_status ks = CPK_OK;
+    if (!sbuf) {
+        s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
         goto done;
     }
     if (progress && !progress(0.0, NULL, progress_arg)) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
-    int count = 0;
-    cpk_status ks = CPK_OK;
-    for (int64_t i = 0; i < nx; ++i) run[i] = INFINITY;
-    /* strips aligned on `rows` from the top, visited bottom-up */
-    for (int64_t a = (ny - 1) / rows * rows; a >= 0 && ks == CPK_OK; a -= rows) {
+    for (int64_t a = 0; a < ny; a += rows) {
         int64_t b = a + rows < ny ? a + rows : ny;
         s = cp_rio_read_rows(band, path, a, b - a, sbuf, (ptrdiff_t)nx);
         if (s != CP_OK) goto done;
         cpk_view_f32 v = {sbuf, nx, b - a, (ptrdiff_t)nx, nd, has_nd};
-        cpk_out_f32 o = {g + a * nx, nx, b - a, (ptrdiff_t)nx};
-        ks = cpk_edt_sweep_f32(&v, &pa->src, pa->dy, pa->max_dist, 1, run, &o, pa->threads);
-        if (progress && !progress(0.3 * (double)(ny - a) / (double)ny, NULL, progress_arg)) {
+        size_t before = ncells;
+        ks = cpk_edt_list_sources_f32(&v, &pa->src, a, cells, cap, &ncells, pa->threads);
+        if (ks == CPK_E_NOMEM && ncells > cap) { /* grow the list and list this strip again */
+            size_t want = ncells + ncells / 2 + 1024;
+            if (fixed + want * 12 > budget) {
+                s = cp_fail(CP_E_NOMEM,
+                            "<%s> has too many source cells for --memory without --max-dist "
+                            "(%.0f MB for %zu or more)",
+                            path, (double)(fixed + ncells * 12) / 1048576.0, ncells);
+                goto done;
+            }
+            int64_t *grown = realloc(cells, sizeof(int64_t) * want);
+            if (!grown) {
+                s = cp_fail(CP_E_NOMEM, "out of memory for %zu source cells", ncells);
+                goto done;
+            }
+            cells = grown;
+            cap = want;
+            ncells = before;
+            ks = cpk_edt_list_sources_f32(&v, &pa->src, a, cells, cap, &ncells, pa->threads);
+        }
+        if (ks != CPK_OK) goto kfail;
+        if (progress && !progress(0.2 * (double)b / (double)ny, NULL, progress_arg)) {
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
             goto done;
         }
     }
-    for (int64_t i = 0; i < nx; ++i) run[i] = INFINITY;
-    for (int64_t a = 0; a < ny && ks == CPK_OK; a += rows) {
-        int64_t b = a + rows < ny ? a + rows : ny;
-        cpk_out_f32 o = {g + a * nx, nx, b - a, (ptrdiff_t)nx};
-        ks = cpk_edt_merge_f32(&o, pa->dy, pa->max_dist, 0, run, pa->threads);
-        if (ks == CPK_OK)
-            ks = cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads);
-        if (ks != CPK_OK) break;
-        s = cp_rio_out_write(out, a, b - a, o.data, (ptrdiff_t)nx);
-        if (s != CP_OK) goto done;
-        ++count;
-        if (progress && !progress(0.3 + 0.7 * (double)b / (double)ny, NULL, progress_arg)) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
-    }
-    if (ks != CPK_OK) {
-        s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", path,
-                    cpk_strerror(ks));
+    col_start = malloc(sizeof(int64_t) * ((size_t)nx + 1));
+    srows = malloc(sizeof(int32_t) * (ncells ? ncells : 1));
+    state = malloc(sizeof(int64_t) * 3 * (size_t)nx);
+    if (!col_start || !srows || !state) {
+        s = cp_fail(CP_E_NOMEM, "out of memory for %zu source cells", ncells);
         goto done;
     }
+    ks = cpk_edt_index_sources(cells, ncells, nx, col_start, srows);
+    if (ks != CPK_OK) goto kfail;
+    free(cells);
+    cells = NULL;
+    int count = 0;
+    for (int64_t a = 0; a < ny; a += rows) {
+        int64_t b = a + rows < ny ? a + rows : ny;
+        cpk_out_f32 o = {sbuf, nx, b - a, (ptrdiff_t)nx};
+        ks = cpk_edt_cols_from_sources_f32(col_start, srows, pa->dy, pa->max_dist, a, &o, state,
+                                           pa->threads);
+        if (ks == CPK_OK)
+            ks = cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads);
+        if (ks != CPK_OK) goto kfail;
+        s = cp_rio_out_write(out, a, b - a, sbuf, (ptrdiff_t)nx);
+        if (s != CP_OK) goto done;
+        ++count;
+        if (progress && !progress(0.2 + 0.8 * (double)b / (double)ny, NULL, progress_arg)) {
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
+    }
     if (nstrips) *nstrips = count;
+    goto done;
+kfail:
+    s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", path, cpk_strerror(ks));
 done:
-    free(g);
     free(sbuf);
-    free(run);
+    free(cells);
+    free(col_start);
+    free(srows);
+    free(state);
     return s;
 }
 

@@ -103,9 +103,16 @@ static void finish_row(const double *restrict d2, int64_t nx, double max2, float
         }
 }
 
-/* Cells o[0..len) at column offsets off, off + 1, ... from a parabola of height fk. */
-static void seg_eval(float *restrict o, int32_t off, int32_t len, double dx, double fk, double max2,
-                     float fill) {
+/* Cells o[0..len) at column offsets off, off + 1, ... from a parabola of height fk. On x86-64
+ * with GCC, also compiled for AVX2 (4 square roots at a time), chosen at run time; the
+ * arithmetic is the same IEEE operations (no FMA contraction: -ffp-contract=off), so the
+ * bytes do not depend on the machine. */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
+__attribute__((target_clones("avx2", "default")))
+#endif
+static void
+seg_eval(float *restrict o, int32_t off, int32_t len, double dx, double fk, double max2,
+         float fill) {
     for (int32_t i = 0; i < len; ++i) {
         double a = (double)(off + i) * dx;
         o[i] = (float)sqrt(a * a + fk);
@@ -454,5 +461,142 @@ cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double m
     double max2 = max_dist * max_dist;
     rows_parallel(g->data, g->stride, ny, nx, dx, dy, max2, fill, buf, per_thread, nt);
     free(buf);
+    return CPK_OK;
+}
+
+/* ---- source-list interface ---------------------------------------------------------- */
+
+cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *src,
+                                    int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
+                                    int nthreads) {
+    if (!view_ok(in) || !args_ok(src, 1, 1, 0) || !count || grid_row0 < 0) return CPK_E_ARG;
+    if (cap > 0 && !cells) return CPK_E_ARG;
+    int64_t nx = in->nx, ny = in->ny;
+    if (nx == 0 || ny == 0) return CPK_OK;
+    int nt = cpk_threads(nthreads);
+    if (nt < 1) nt = 1;
+    if ((int64_t)nt > ny) nt = (int)ny;
+    if ((size_t)nx > SIZE_MAX / (size_t)ny) return CPK_E_NOMEM;
+    size_t *per_row = malloc(sizeof(size_t) * ((size_t)ny + 1));
+    unsigned char *mask = malloc((size_t)nx * (size_t)ny + 8); /* the strip's, kept */
+    if (!per_row || !mask) {
+        free(per_row);
+        free(mask);
+        return CPK_E_NOMEM;
+    }
+    /* Pass 0 marks and counts the sources of each row; pass 1 (when they fit) writes each
+     * row's cells at its offset, skipping the mask 8 bytes at a time (sources are usually
+     * sparse). Rows without a source are not looked at again. */
+    for (int pass = 0; pass < 2; ++pass) {
+#ifdef _OPENMP
+#pragma omp parallel for num_threads(nt) schedule(static)
+#endif
+        for (int64_t k = 0; k < ny; ++k) {
+            if (pass == 1 && per_row[k + 1] == per_row[k]) continue;
+            unsigned char *m = mask + (size_t)nx * (size_t)k;
+            if (pass == 0) {
+                source_row(in, src, in->data + k * in->stride, nx, m);
+                size_t c = 0;
+                for (int64_t i = 0; i < nx; ++i) c += m[i];
+                per_row[k + 1] = c;
+                continue;
+            }
+            int64_t *o = cells + per_row[k], base = (grid_row0 + k) * nx, i = 0;
+            for (; i + 8 <= nx; i += 8) {
+                uint64_t w;
+                memcpy(&w, m + i, 8);
+                if (!w) continue;
+                for (int64_t e = i; e < i + 8; ++e)
+                    if (m[e]) *o++ = base + e;
+            }
+            for (; i < nx; ++i)
+                if (m[i]) *o++ = base + i;
+        }
+        if (pass == 0) {
+            per_row[0] = *count;
+            for (int64_t k = 0; k < ny; ++k) per_row[k + 1] += per_row[k];
+            if (per_row[ny] > cap) {
+                *count = per_row[ny];
+                free(per_row);
+                free(mask);
+                return CPK_E_NOMEM;
+            }
+            if (per_row[ny] == *count) break; /* no source in this strip */
+        }
+    }
+    *count = per_row[ny];
+    free(per_row);
+    free(mask);
+    return CPK_OK;
+}
+
+cpk_status cpk_edt_index_sources(const int64_t *cells, size_t n, int64_t nx, int64_t *col_start,
+                                 int32_t *rows) {
+    if (nx < 1 || !col_start || (n && (!cells || !rows))) return CPK_E_ARG;
+    for (int64_t i = 0; i <= nx; ++i) col_start[i] = 0;
+    for (size_t k = 0; k < n; ++k) {
+        if (cells[k] < 0 || cells[k] / nx >= CPK_EDT_MAX_ROWS) return CPK_E_ARG;
+        col_start[cells[k] % nx + 1]++;
+    }
+    for (int64_t i = 0; i < nx; ++i) col_start[i + 1] += col_start[i];
+    /* stable counting sort: rows stay ascending within a column; col_start[i] is used as the
+     * fill position of column i and restored afterwards */
+    for (size_t k = 0; k < n; ++k) rows[col_start[cells[k] % nx]++] = (int32_t)(cells[k] / nx);
+    for (int64_t i = nx; i > 0; --i) col_start[i] = col_start[i - 1];
+    col_start[0] = 0;
+    return CPK_OK;
+}
+
+cpk_status cpk_edt_cols_from_sources_f32(const int64_t *col_start, const int32_t *rows, double dy,
+                                         double max_dist, int64_t row0, const cpk_out_f32 *g,
+                                         int64_t *state, int nthreads) {
+    if (!col_start || !g || !state || g->nx < 1 || g->ny < 0 || g->stride < g->nx || row0 < 0)
+        return CPK_E_ARG;
+    if (!(dy > 0) || !isfinite(dy) || !(max_dist >= 0)) return CPK_E_ARG;
+    int64_t nx = g->nx, ny = g->ny;
+    if (ny == 0) return CPK_OK;
+    if (!g->data || row0 + ny > CPK_EDT_MAX_ROWS) return CPK_E_ARG;
+    if (col_start[nx] > 0 && !rows) return CPK_E_ARG;
+    const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
+    /* state: cursor (first source at or below the current row), then as floats the row of the
+     * source above (-Inf: none) and below (+Inf: none) */
+    int64_t *cur = state;
+    float *up = (float *)(state + nx), *dn = up + nx;
+    int nt = cpk_threads(nthreads);
+    if (nt < 1) nt = 1;
+#ifdef _OPENMP
+#pragma omp parallel num_threads(nt)
+#endif
+    {
+        int tid = 0, tn = 1;
+#ifdef _OPENMP
+        tid = omp_get_thread_num();
+        tn = omp_get_num_threads();
+#endif
+        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn;
+        if (row0 == 0)
+            for (int64_t i = c0; i < c1; ++i) {
+                cur[i] = col_start[i];
+                up[i] = -INFINITY;
+                dn[i] = cur[i] < col_start[i + 1] ? (float)rows[cur[i]] : INFINITY;
+            }
+        for (int64_t r = 0; r < ny; ++r) {
+            const float fj = (float)(row0 + r);
+            float *o = g->data + r * g->stride;
+            for (int64_t i = c0; i < c1; ++i) {
+                float u = up[i], w = dn[i];
+                if (fj > w) { /* passed the source below: it is now above (rare) */
+                    int64_t c = cur[i];
+                    while (c < col_start[i + 1] && (float)rows[c] < fj) ++c;
+                    cur[i] = c;
+                    up[i] = u = (float)rows[c - 1];
+                    dn[i] = w = c < col_start[i + 1] ? (float)rows[c] : INFINITY;
+                }
+                float a = fj - u, b = w - fj;
+                float d = a < b ? a : b;
+                o[i] = d > fcap ? INFINITY : d;
+            }
+        }
+    }
     return CPK_OK;
 }

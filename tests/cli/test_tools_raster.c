@@ -370,6 +370,18 @@ static void test_tools_bad_input(void **state) {
                             "gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1)\"",
                             big, big),
                      0);
+    /* without --max-dist only the list of sources is held: no source at all runs in 5 MB */
+    assert_int_equal(
+        cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 0);
+    assert_true(cpt_exists(out));
+    remove(out);
+    /* ... but 2 million sources do not fit in 5 MB: a clear message */
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "/usr/bin/python3 -c \"from osgeo import gdal; "
+                            "d=gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1); "
+                            "d.GetRasterBand(1).Fill(1)\"",
+                            big),
+                     0);
     assert_int_equal(
         cpt_sh(NULL, &err, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 1);
     cpt_assert_contains(err, "--max-dist");

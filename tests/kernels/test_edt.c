@@ -254,6 +254,72 @@ static void test_edt_streaming_equals_whole_grid(void **state) {
     free(g);
 }
 
+/* Source-list interface (list by strips, index by column, column distances + row pass by
+ * strips) gives the bytes of the whole-grid transform, with a list grown on demand. */
+static void test_edt_source_list_equals_whole_grid(void **state) {
+    (void)state;
+    const int64_t nx = 41, ny = 57;
+    const double cases[][3] = {{30, 30, INFINITY}, {30, 30, 250}, {30, 20, INFINITY}};
+    const double dens[] = {0.0, 0.003, 0.05, 0.6};
+    float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
+    int64_t *cells = malloc(sizeof(int64_t) * (size_t)(nx * ny));
+    int64_t col_start[42], st[3 * 41];
+    int32_t *rows = malloc(sizeof(int32_t) * (size_t)(nx * ny));
+    cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    for (size_t d = 0; d < 4; ++d) {
+        float *g = make_grid(nx, ny, dens[d], 300 + d);
+        cpk_view_f32 whole = {g, nx, ny, (ptrdiff_t)nx, -1.0f, 1};
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+            double dx = cases[c][0], dy = cases[c][1], maxd = cases[c][2];
+            float *want = run(&whole, dx, dy, maxd, -9, 0, ny, 1);
+            const int64_t heights[] = {1, 6, 57};
+            for (size_t h = 0; h < 3; ++h)
+                for (int th = 1; th <= 3; ++th) {
+                    int64_t rh = heights[h];
+                    size_t n = 0, cap = (size_t)(th - 1); /* 0-2: forces regrowth */
+                    for (int64_t a = 0; a < ny; a += rh) {
+                        int64_t b = a + rh < ny ? a + rh : ny;
+                        cpk_view_f32 v = {g + a * nx, nx, b - a, (ptrdiff_t)nx, -1.0f, 1};
+                        size_t before = n;
+                        cpk_status ks = cpk_edt_list_sources_f32(&v, &src, a, cells, cap, &n, th);
+                        if (ks == CPK_E_NOMEM) {
+                            assert_true(n > cap);
+                            cap = (size_t)(nx * ny);
+                            n = before;
+                            ks = cpk_edt_list_sources_f32(&v, &src, a, cells, cap, &n, th);
+                        }
+                        assert_int_equal(ks, CPK_OK);
+                    }
+                    assert_int_equal(cpk_edt_index_sources(cells, n, nx, col_start, rows), CPK_OK);
+                    assert_int_equal(col_start[nx], (int64_t)n);
+                    for (int64_t a = 0; a < ny; a += rh) {
+                        int64_t b = a + rh < ny ? a + rh : ny;
+                        cpk_out_f32 o = {buf + a * nx, nx, b - a, (ptrdiff_t)nx};
+                        assert_int_equal(
+                            cpk_edt_cols_from_sources_f32(col_start, rows, dy, maxd, a, &o, st, th),
+                            CPK_OK);
+                        assert_int_equal(cpk_edt_rows_f32(&o, dx, dy, maxd, -9, th), CPK_OK);
+                    }
+                    assert_memory_equal(buf, want, sizeof(float) * (size_t)(nx * ny));
+                }
+            free(want);
+        }
+        free(g);
+    }
+    size_t n = 0;
+    cpk_view_f32 v = {buf, nx, ny, (ptrdiff_t)nx, 0, 0};
+    assert_int_equal(cpk_edt_list_sources_f32(&v, &src, 0, NULL, 5, &n, 1), CPK_E_ARG);
+    assert_int_equal(cpk_edt_index_sources(NULL, 3, nx, col_start, rows), CPK_E_ARG);
+    int64_t bad_cell = -1;
+    assert_int_equal(cpk_edt_index_sources(&bad_cell, 1, nx, col_start, rows), CPK_E_ARG);
+    cpk_out_f32 o = {buf, nx, ny, (ptrdiff_t)nx};
+    assert_int_equal(cpk_edt_cols_from_sources_f32(col_start, rows, 0, INFINITY, 0, &o, st, 1),
+                     CPK_E_ARG);
+    free(buf);
+    free(cells);
+    free(rows);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edt_matches_brute_force),
@@ -264,6 +330,7 @@ int main(void) {
         cmocka_unit_test(test_edt_edge_cases_and_arguments),
         cmocka_unit_test(test_edt_square_cells_match_brute_force),
         cmocka_unit_test(test_edt_streaming_equals_whole_grid),
+        cmocka_unit_test(test_edt_source_list_equals_whole_grid),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -96,6 +96,40 @@ cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, i
 cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist, float fill,
                             int nthreads);
 
+/* Source-list interface: for a grid without a maximum distance, a caller can stream the input
+ * once in strips, keep only the list of its source cells, and then compute the output strip
+ * by strip: memory is the list plus a strip, not a grid.
+ *
+ *   1. for each strip, top down: cpk_edt_list_sources_f32(strip, src, first grid row, ...)
+ *      appends the strip's sources (grid cells j * nx + i, row-major);
+ *   2. cpk_edt_index_sources(): the list by column (col_start[nx + 1], rows[], ascending);
+ *   3. for each strip, top down: cpk_edt_cols_from_sources_f32() (column distances of its
+ *      rows, state carried from strip to strip) then cpk_edt_rows_f32() (distances).
+ *
+ * gives exactly the rows of cpk_edt_f32 on the whole grid, for any strips and threads. */
+
+/* Appends the sources of view rows 0..in->ny (grid rows grid_row0..) to cells[*count..] as
+ * j * nx + i, in row-major order, and adds their number to *count. When they do not fit in
+ * `cap` entries, writes nothing, sets *count to the total needed and returns CPK_E_NOMEM:
+ * grow the list and call again. Scratch: nx bytes per thread and 8 bytes per view row. */
+cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *src,
+                                    int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
+                                    int nthreads);
+
+/* Indexes a row-major list of n source cells of a grid nx cells wide by column: the rows of
+ * column i are rows[col_start[i] .. col_start[i + 1]), ascending. Rows must be below
+ * CPK_EDT_MAX_ROWS. */
+cpk_status cpk_edt_index_sources(const int64_t *cells, size_t n, int64_t nx, int64_t *col_start,
+                                 int32_t *rows);
+
+/* Column distances (rows to the nearest source of the column, +Inf beyond max_dist / dy rows
+ * or with no source) of grid rows row0 .. row0 + g->ny into g, from an index by column.
+ * `state` (3 * nx words, caller-owned) carries the position in each column: it is reset when
+ * row0 == 0, and successive calls must then cover consecutive rows downwards. */
+cpk_status cpk_edt_cols_from_sources_f32(const int64_t *col_start, const int32_t *rows, double dy,
+                                         double max_dist, int64_t row0, const cpk_out_f32 *g,
+                                         int64_t *state, int nthreads);
+
 #ifdef __cplusplus
 }
 #endif
