@@ -312,6 +312,13 @@ cp_status cp_rio_run_strips(GDALRasterBandH band, const char *path, int has_noda
         if (halo > ny) halo = ny;
         size_t fixed = fixed_bytes + 2 * (size_t)halo * row_bytes;
         rows = cp_rio_strip_rows(memory_bytes, fixed, 2 * row_bytes, out->block_rows, 1);
+        /* The budget is a ceiling, not a target: strips of about a thousand rows (and at
+         * least eight halos, so that re-read halo rows stay a small share) keep the buffers
+         * small and cheap to fault in, instead of one 2 x 400 MB strip. */
+        int64_t enough = 8 * halo > 1024 ? 8 * halo : 1024;
+        if (out->block_rows > 1 && enough % out->block_rows)
+            enough += out->block_rows - enough % out->block_rows;
+        if (rows > enough) rows = enough;
         if (rows > ny) rows = ny;
     }
     cp_rio_window win = {0};

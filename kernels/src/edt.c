@@ -177,7 +177,20 @@ static int row_int(const float *g, int64_t nx, double dx, double dy, double max2
         int64_t f0 = e0 * e0 + gk2, f1 = e1 * e1 + gk2; /* convex: largest at an end */
         fmax = f0 > fmax ? f0 : fmax;
         fmax = f1 > fmax ? f1 : fmax;
-        seg_eval(o + lo, (int32_t)(lo - v[k]), (int32_t)(hi - lo), dx, fv[k], max2, fill);
+        if (max2 < INFINITY) { /* cells surely beyond max_dist get the fill directly */
+            double rest = max2 - fv[k];
+            int64_t r = rest > 0 ? (int64_t)(sqrt(rest) / dx) + 2 : 0;
+            int64_t clo = v[k] - r > lo ? v[k] - r : lo,
+                    chi = v[k] + r + 1 < hi ? v[k] + r + 1 : hi;
+            if (chi < clo) chi = clo;
+            for (int64_t i = lo; i < clo; ++i) o[i] = fill;
+            for (int64_t i = chi; i < hi; ++i) o[i] = fill;
+            if (chi > clo)
+                seg_eval(o + clo, (int32_t)(clo - v[k]), (int32_t)(chi - clo), dx, fv[k], max2,
+                         fill);
+        } else {
+            seg_eval(o + lo, (int32_t)(lo - v[k]), (int32_t)(hi - lo), dx, fv[k], max2, fill);
+        }
         if (prev >= 0) { /* integer tie at the last cell of the previous segment */
             int64_t x = lo - 1, a = x - v[prev], c = x - v[k];
             if (a * a + (hv[prev] - v[prev] * v[prev]) == c * c + (hv[k] - v[k] * v[k])) {
