@@ -298,7 +298,8 @@ static void row_pass(float *row, int64_t nx, double dx, double dy, double max2, 
 static void rows_parallel(float *base, ptrdiff_t stride, int64_t nrows, int64_t nx, double dx,
                           double dy, double max2, float fill, int64_t *buf, size_t per_thread,
                           int nt) {
-    int64_t nblocks = (nrows + ROW_BLOCK - 1) / ROW_BLOCK;
+    const int64_t blk = nt > 1 ? ROW_BLOCK : nrows; /* one thread: one block, one bound chain */
+    int64_t nblocks = (nrows + blk - 1) / blk;
     if (nt > nblocks) nt = (int)nblocks;
 #ifdef _OPENMP
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
@@ -308,7 +309,7 @@ static void rows_parallel(float *base, ptrdiff_t stride, int64_t nrows, int64_t 
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
-        int64_t a = c * ROW_BLOCK, b = a + ROW_BLOCK < nrows ? a + ROW_BLOCK : nrows;
+        int64_t a = c * blk, b = a + blk < nrows ? a + blk : nrows;
         int64_t bound = INT64_MAX;
         for (int64_t j = a; j < b; ++j)
             row_pass(base + j * stride, nx, dx, dy, max2, fill, buf + per_thread * (size_t)tid,
