@@ -11,6 +11,7 @@
 #include <gdal_utils.h>
 #include <ogr_api.h>
 
+#include "cpk/resample.h"
 #include "engine.h"
 #include "error.h"
 #include "layers.h"
@@ -124,6 +125,7 @@ cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALD
             GDALDatasetH win = to ? GDALTranslate("", src, to, NULL) : NULL;
             GDALTranslateOptionsFree(to);
             if (win) {
+                GDALSetMetadataItem(win, "CP_WINDOW", "1", NULL);
                 CPLFree(assumed);
                 GDALReleaseDataset(src);
                 *out = win;
@@ -311,4 +313,198 @@ done:
     cp_vector_close(&v);
     if (s) cp_points_clear(pts);
     return s;
+}
+
+/* ------------------------------------------------------------------ inputs on the grid -- */
+
+struct cp_grid_input {
+    const cp_input *in;
+    const cp_grid *g;
+    GDALDatasetH ds; /* window or warped VRT; or, for sum resampling, the source itself */
+    int exact_sum;   /* counts resampled exactly by cpk_sum_resample_row_f32 */
+    double gt[6];
+    OGRCoordinateTransformationH to_grid, to_src;
+    int band;
+    double *scratch;
+    size_t scratch_len;
+};
+
+void cp_grid_input_close(cp_grid_input *gi) {
+    if (!gi) return;
+    if (gi->ds) GDALClose(gi->ds);
+    if (gi->to_grid) OCTDestroyCoordinateTransformation(gi->to_grid);
+    if (gi->to_src) OCTDestroyCoordinateTransformation(gi->to_src);
+    free(gi->scratch);
+    free(gi);
+}
+
+cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
+                             cp_grid_input **out) {
+    *out = NULL;
+    cp_grid_input *gi = calloc(1, sizeof *gi);
+    if (!gi) return cp_fail(CP_E_NOMEM, "out of memory");
+    gi->in = in;
+    gi->g = g;
+    gi->band = in->band;
+    /* cp_input_warp checks the file (open, CRS, overlap) and gives the window when the
+     * input is already on the grid */
+    GDALDatasetH vrt = NULL;
+    cp_status s = cp_input_warp(in, g, threads, &vrt);
+    if (s) {
+        free(gi);
+        return s;
+    }
+    int is_window = GDALGetMetadataItem(vrt, "CP_WINDOW", NULL) != NULL;
+    if (in->resample != CP_RESAMPLE_SUM || is_window) {
+        gi->ds = vrt;
+        *out = gi;
+        return CP_OK;
+    }
+    GDALClose(vrt);
+    /* counts: exact area-weighted redistribution of each source cell */
+    gi->exact_sum = 1;
+    gi->ds = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    OGRSpatialReferenceH ssrs = OSRNewSpatialReference(NULL);
+    OSRSetAxisMappingStrategy(ssrs, OAMS_TRADITIONAL_GIS_ORDER);
+    const char *wkt = gi->ds ? GDALGetProjectionRef(gi->ds) : NULL;
+    if (!gi->ds || GDALGetGeoTransform(gi->ds, gi->gt) != CE_None ||
+        OSRSetFromUserInput(ssrs, wkt && *wkt ? wkt : in->assume_crs) != OGRERR_NONE) {
+        OSRDestroySpatialReference(ssrs);
+        cp_grid_input_close(gi);
+        return cp_fail_gdal(CP_E_IO, "cannot open <%s>", in->path);
+    }
+    gi->to_grid = OCTNewCoordinateTransformation(ssrs, g->srs);
+    gi->to_src = OCTNewCoordinateTransformation(g->srs, ssrs);
+    OSRDestroySpatialReference(ssrs);
+    if (!gi->to_grid || !gi->to_src) {
+        cp_grid_input_close(gi);
+        return cp_fail_gdal(CP_E_CRS, "<%s>: cannot transform to the grid's CRS", in->path);
+    }
+    /* scratch for the largest footprint: a source cell's size in target cells, generously */
+    double cx = gi->gt[0] + 0.5 * GDALGetRasterXSize(gi->ds) * gi->gt[1];
+    double cy = gi->gt[3] + 0.5 * GDALGetRasterYSize(gi->ds) * gi->gt[5];
+    double px[3] = {cx, cx + gi->gt[1], cx}, py[3] = {cy, cy, cy + gi->gt[5]};
+    double fx = NAN, fy = NAN;
+    if (OCTTransform(gi->to_grid, 3, px, py, NULL)) {
+        double w = hypot(px[1] - px[0], py[1] - py[0]), h = hypot(px[2] - px[0], py[2] - py[0]);
+        fx = w / g->geo.dx, fy = h / g->geo.dy;
+    }
+    if (!(fx * fy >= 1.0 / 64) || !(fx * fy <= 1e6)) {
+        /* a source far finer than the grid (more than 64 cells per grid cell) or absurdly
+         * coarse: GDAL's warper, with its overviews and memory limits, does better */
+        gi->exact_sum = 0;
+        GDALClose(gi->ds);
+        gi->ds = NULL;
+        if (gi->to_grid) OCTDestroyCoordinateTransformation(gi->to_grid);
+        if (gi->to_src) OCTDestroyCoordinateTransformation(gi->to_src);
+        gi->to_grid = gi->to_src = NULL;
+        s = cp_input_warp(in, g, threads, &gi->ds);
+        if (s) {
+            cp_grid_input_close(gi);
+            return s;
+        }
+        *out = gi;
+        return CP_OK;
+    }
+    gi->scratch_len = (size_t)((4 * fx + 8) * (4 * fy + 8));
+    if (gi->scratch_len < 4096) gi->scratch_len = 4096;
+    gi->scratch = malloc(gi->scratch_len * sizeof *gi->scratch);
+    if (!gi->scratch) {
+        cp_grid_input_close(gi);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    *out = gi;
+    return CP_OK;
+}
+
+/* Rows of the grid from a count raster, resampled exactly (cpk/resample.h). */
+static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf) {
+    const cp_grid *g = gi->g;
+    const cpk_geo *geo = &g->geo;
+    size_t ncells = (size_t)nrows * (size_t)geo->nx;
+    for (size_t i = 0; i < ncells; ++i) buf[i] = NAN;
+    double ytop = geo->y0 - (double)row0 * geo->dy, ybot = ytop - (double)nrows * geo->dy;
+    double xl = geo->x0, xr = geo->x0 + (double)geo->nx * geo->dx;
+    double sx0, sy0, sx1, sy1;
+    if (!OCTTransformBounds(gi->to_src, xl, ybot, xr, ytop, &sx0, &sy0, &sx1, &sy1, 21))
+        return CP_OK; /* the strip is outside the source's CRS domain: nodata */
+    const double *gt = gi->gt;
+    int W = GDALGetRasterXSize(gi->ds), H = GDALGetRasterYSize(gi->ds);
+    double c0 = (sx0 - gt[0]) / gt[1], c1 = (sx1 - gt[0]) / gt[1];
+    double r0 = (sy1 - gt[3]) / gt[5], r1 = (sy0 - gt[3]) / gt[5];
+    if (c0 > c1) {
+        double t = c0;
+        c0 = c1;
+        c1 = t;
+    }
+    if (r0 > r1) {
+        double t = r0;
+        r0 = r1;
+        r1 = t;
+    }
+    int64_t ic0 = (int64_t)floor(c0) - 1, ic1 = (int64_t)ceil(c1) + 1;
+    int64_t ir0 = (int64_t)floor(r0) - 1, ir1 = (int64_t)ceil(r1) + 1;
+    if (ic0 < 0) ic0 = 0;
+    if (ir0 < 0) ir0 = 0;
+    if (ic1 > W) ic1 = W;
+    if (ir1 > H) ir1 = H;
+    if (ic1 <= ic0 || ir1 <= ir0) return CP_OK;
+    int64_t n = ic1 - ic0;
+    float *vals = malloc((size_t)n * sizeof *vals);
+    double *top = malloc((size_t)(n + 1) * 2 * sizeof *top);
+    double *bot = malloc((size_t)(n + 1) * 2 * sizeof *bot);
+    double *xs = malloc((size_t)(n + 1) * sizeof *xs), *ys = malloc((size_t)(n + 1) * sizeof *ys);
+    cp_status s = CP_OK;
+    if (!vals || !top || !bot || !xs || !ys) {
+        s = cp_fail(CP_E_NOMEM, "out of memory resampling <%s>", gi->in->path);
+        goto done;
+    }
+    GDALRasterBandH band = GDALGetRasterBand(gi->ds, gi->band);
+    int has_nd = 0;
+    double nd = GDALGetRasterNoDataValue(band, &has_nd);
+    cpk_out_f32 out = {buf, geo->nx, nrows, geo->nx};
+    /* corners of a source row edge, transformed to the grid; NaN where PROJ fails */
+    for (int64_t r = ir0; r <= ir1; ++r) {
+        for (int64_t i = 0; i <= n; ++i) {
+            xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
+            ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
+        }
+        int *ok = NULL;
+        OCTTransformEx(gi->to_grid, (int)(n + 1), xs, ys, NULL, ok);
+        for (int64_t i = 0; i <= n; ++i) {
+            bot[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
+            bot[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
+        }
+        if (r > ir0) {
+            /* cell row r - 1 lies between `top` (edge r - 1) and `bot` (edge r) */
+            CPLErrorReset();
+            if (GDALRasterIO(band, GF_Read, (int)ic0, (int)(r - 1), (int)n, 1, vals, (int)n, 1,
+                             GDT_Float32, 0, 0) != CE_None) {
+                s = cp_fail_gdal(CP_E_IO, "cannot read <%s>", gi->in->path);
+                goto done;
+            }
+            for (int64_t i = 0; i < n; ++i)
+                if ((has_nd && vals[i] == (float)nd) || !isfinite(vals[i])) vals[i] = NAN;
+            cpk_status ks = cpk_sum_resample_row_f32(top, bot, vals, n, geo, row0, row0 + nrows,
+                                                     &out, gi->scratch, gi->scratch_len);
+            if (ks) {
+                s = cp_fail(CP_E_FORMAT,
+                            "<%s>: a cell's footprint on the grid is too large to resample",
+                            gi->in->path);
+                goto done;
+            }
+        }
+        double *t = top;
+        top = bot;
+        bot = t;
+    }
+done:
+    free(vals), free(top), free(bot), free(xs), free(ys);
+    return s;
+}
+
+cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf) {
+    if (nrows <= 0) return CP_OK;
+    if (gi->exact_sum) return read_rows_exact_sum(gi, row0, nrows, buf);
+    return cp_input_read_rows(gi->ds, gi->in->path, gi->g, row0, nrows, buf);
 }

@@ -9,6 +9,17 @@
 cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g, int64_t row0,
                              int64_t nrows, float *buf);
 
+/* A raster input on the analysis grid, read by rows: a window of a file already on the grid,
+ * a GDAL warped VRT, or — for `sum` inputs (people per cell) — an exact, sum-preserving
+ * redistribution of each source cell over the grid cells its footprint covers. */
+typedef struct cp_grid_input cp_grid_input;
+
+cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
+                             cp_grid_input **out);
+/* Rows row0 .. row0+nrows-1 into buf (nrows x grid nx), nodata as NaN. */
+cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf);
+void cp_grid_input_close(cp_grid_input *gi);
+
 /* Weighted points in the grid CRS. */
 typedef struct {
     double *x, *y;

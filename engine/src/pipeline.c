@@ -46,7 +46,7 @@ enum { MAX_CLASSES = 32 };
 /* A raster input read strip by strip. */
 typedef struct {
     const cp_input *in;
-    GDALDatasetH ds;
+    cp_grid_input *gi;
     int64_t halo; /* rows above and below the strip */
     float *buf;   /* (strip + 2 halo) rows */
     int64_t lo, nrows;
@@ -131,7 +131,7 @@ static cp_status open_layers(run_ctx *c) {
         if (!used || !strcmp(in->name, "hazards") || in->type == CP_INPUT_VECTOR) continue;
         raster_layer *l = &c->layers[c->nlayers];
         l->in = in;
-        cp_status s = cp_input_warp(in, &c->grid, c->threads, &l->ds);
+        cp_status s = cp_grid_input_open(in, &c->grid, c->threads, &l->gi);
         if (s) return s;
         c->nlayers++;
         for (size_t k = 0; k < sc->ncriteria; ++k) {
@@ -409,8 +409,8 @@ static cp_status read_layer_rows(run_ctx *c, raster_layer *l, int64_t y0, int64_
         memmove(l->buf, l->buf + (lo - l->lo) * nx, (size_t)(have * nx) * sizeof(float));
         keep_from = lo + have;
     }
-    cp_status s = cp_input_read_rows(l->ds, l->in->path, &c->grid, keep_from, hi - keep_from,
-                                     l->buf + (keep_from - lo) * nx);
+    cp_status s =
+        cp_grid_input_read(l->gi, keep_from, hi - keep_from, l->buf + (keep_from - lo) * nx);
     l->lo = lo;
     l->nrows = s ? 0 : hi - lo;
     return s;
@@ -793,7 +793,7 @@ static cp_status prepare_zonal(run_ctx *c) {
 static void ctx_clear(run_ctx *c) {
     for (size_t i = 0; i < c->nlayers; ++i) {
         free(c->layers[i].buf);
-        if (c->layers[i].ds) GDALClose(c->layers[i].ds);
+        cp_grid_input_close(c->layers[i].gi);
     }
     free(c->layers);
     for (size_t k = 0; c->points && k < c->sc->ncriteria; ++k) cp_points_clear(&c->points[k]);
