@@ -13,9 +13,13 @@
 #   proximity  gdal_proximity.py (-distunits GEO), GRASS r.grow.distance, SciPy distance_transform_edt
 #   focal-sum  GRASS r.neighbors -c method=sum, SciPy fftconvolve with a disk
 #   density    GRASS v.kernel kernel=quartic
-# GRASS and SciPy times exclude import/export (module or function only); gdal_proximity.py and
-# clearplan times are whole commands, file to file. Environment: REPS (clearplan repetitions,
-# default 3; the minimum is kept), PEER_REPS (default 1), SKIP_SLOW=1 skips SciPy EDT.
+# clearplan and gdal_proximity.py are timed as whole commands, file to file, writing the same
+# format (GDAL's default, an uncompressed GeoTIFF, is clearplan's default too). GRASS is timed
+# twice: the module alone (data already in its database: the strictest comparison for
+# clearplan) and the whole workflow on the same files (r.in.gdal / v.in.ogr, module, r.out.gdal
+# to a GeoTIFF). SciPy: the function only. Each timing keeps the median of its repetitions
+# (and the minimum, and the load average before it). Environment: REPS (clearplan
+# repetitions, default 3), PEER_REPS (default 3), SKIP_SLOW=1 skips SciPy EDT.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 BUILD=${1:-$ROOT/build-a-rel}
@@ -23,7 +27,7 @@ DATA=${2:-/tmp/clearplan-peers}
 CP=$BUILD/engine/clearplan
 PY=/usr/bin/python3
 REPS=${REPS:-3}
-PEER_REPS=${PEER_REPS:-1}
+PEER_REPS=${PEER_REPS:-3}
 RADIUS=300   # focal-sum radius, metres (10 cells: GRASS size=21 -c)
 BW=2000      # density bandwidth, metres
 mkdir -p "$DATA"
@@ -68,16 +72,21 @@ fi
 
 # --- timing helpers ---------------------------------------------------------------------
 now() { date +%s.%N; }
-# t NAME REPS CMD... : runs CMD REPS times, records the fastest wall time.
+load() { cut -d' ' -f1 /proc/loadavg; }
+# t NAME REPS CMD... : runs CMD REPS times; records the median wall time as NAME, the fastest
+# as NAME_min and the 1-minute load average before the first run as NAME_load.
 t() {
   local name=$1 reps=$2; shift 2
-  local best="" s e d
+  local ts=() s e l sorted med
+  l=$(load)
   for ((r = 0; r < reps; r++)); do
     s=$(now); "$@" >/dev/null 2>&1; e=$(now)
-    d=$(echo "$e - $s" | bc -l)
-    if [ -z "$best" ] || (( $(echo "$d < $best" | bc -l) )); then best=$d; fi
+    ts+=("$(echo "$e - $s" | bc -l)")
   done
-  printf '%s %.3f\n' "$name" "$best" | tee -a "$RES" >&2
+  sorted=$(printf '%s\n' "${ts[@]}" | sort -g)
+  med=$(echo "$sorted" | sed -n "$(( (reps + 1) / 2 ))p")
+  printf '%s %.3f\n%s_min %.3f\n%s_load %s\n' "$name" "$med" "$name" "$(echo "$sorted" | head -1)" \
+    "$name" "$l" | tee -a "$RES" >&2
 }
 
 # --- memory bandwidth floor -------------------------------------------------------------
@@ -88,7 +97,7 @@ t() {
 O=$DATA/out; mkdir -p "$O"
 for j in 1 2; do
   t "cp_proximity_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox.tif" -distunits GEO -q -j $j
-  t "cp_proximity_nocomp_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_nc.tif" -distunits GEO -co COMPRESS=NONE -q -j $j
+  t "cp_proximity_deflate_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_z.tif" -distunits GEO -co TILED=YES -co COMPRESS=DEFLATE -q -j $j
   t "cp_focal_sum_j$j" "$REPS" "$CP" focal-sum "$DATA/pop2k.tif" "$O/cp_fs.tif" --radius-m $RADIUS -q -j $j
   t "cp_density_j$j" "$REPS" "$CP" density "$DATA/reports.gpkg" "$O/cp_dens.tif" --like "$DATA/grid4k.tif" --bandwidth-m $BW --weight confidence -q -j $j
 done
@@ -97,8 +106,8 @@ t "cp_proximity_max3000_j2" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_pr
 # --- GDAL -------------------------------------------------------------------------------
 t gdal_proximity "$PEER_REPS" gdal_proximity.py "$DATA/src10k.tif" "$O/gdal_prox.tif" -distunits GEO -q
 
-# --- SciPy (function time only) ---------------------------------------------------------
-"$PY" - "$DATA" "$RADIUS" "${SKIP_SLOW:-0}" >> "$RES" <<'EOF'
+# --- SciPy (function time only) and exactness --------------------------------------------
+"$PY" - "$DATA" "$RADIUS" "${SKIP_SLOW:-0}" >> "$RES" <<'PYEOF'
 import sys, time, numpy as np
 from osgeo import gdal
 from scipy import ndimage, signal
@@ -111,37 +120,52 @@ t0 = time.perf_counter(); signal.fftconvolve(pop, disk, mode='same'); t1 = time.
 print(f'scipy_fftconvolve_disk {t1 - t0:.3f}')
 if not skip:
     src = gdal.Open(f'{d}/src10k.tif').ReadAsArray()
-    t0 = time.perf_counter(); ndimage.distance_transform_edt(src == 0, sampling=(30.0, 30.0))
+    t0 = time.perf_counter(); ref = ndimage.distance_transform_edt(src == 0, sampling=(30.0, 30.0))
     t1 = time.perf_counter()
     print(f'scipy_distance_transform_edt {t1 - t0:.3f}')
-EOF
-tail -2 "$RES" >&2
+    # exactness on the benchmark grid: largest difference from SciPy's exact EDT, in metres
+    cp = gdal.Open(f'{d}/out/cp_prox.tif').ReadAsArray().astype(np.float64)
+    gp = gdal.Open(f'{d}/out/gdal_prox.tif').ReadAsArray().astype(np.float64)
+    print(f'maxdiff_cp_vs_scipy_m {np.abs(cp - ref).max():.6g}')
+    print(f'maxdiff_gdal_vs_scipy_m {np.abs(gp - ref).max():.6g}')
+PYEOF
+tail -4 "$RES" >&2
 
-# --- GRASS (module time only) -----------------------------------------------------------
+# --- GRASS: module alone, and the whole workflow on the same files ----------------------------
 if command -v grass >/dev/null; then
-  cat > "$DATA/grass_job.sh" <<EOF
+  cat > "$DATA/grass_job.sh" <<JOBEOF
 set -e
 now() { date +%s.%N; }
-r.in.gdal -o input="$DATA/src10k.tif" output=src --quiet
-r.in.gdal -o input="$DATA/pop2k.tif" output=pop --quiet
-v.in.ogr -o input="$DATA/reports.gpkg" layer=reports output=reports --quiet
+# tm NAME CMD...: $PEER_REPS runs, prints "NAME <median seconds>"
+tm() {
+  local name=\$1; shift; local ts=""
+  for ((r = 0; r < $PEER_REPS; r++)); do
+    s=\$(now); "\$@" >/dev/null 2>&1; e=\$(now); ts="\$ts \$(echo "\$e - \$s" | bc -l)"
+  done
+  echo "\$name \$(printf '%s\n' \$ts | sort -g | sed -n "\$(( ($PEER_REPS + 1) / 2 ))p")"
+}
+r.in.gdal -o input="$DATA/src10k.tif" output=src --quiet --overwrite
+r.in.gdal -o input="$DATA/pop2k.tif" output=pop --quiet --overwrite
+v.in.ogr -o input="$DATA/reports.gpkg" layer=reports output=reports --quiet --overwrite
+r.in.gdal -o input="$DATA/grid4k.tif" output=grid4k --quiet --overwrite
 g.region raster=src
 r.null map=src setnull=0 --quiet
-s=\$(now); r.grow.distance input=src distance=dist metric=euclidean --quiet --overwrite; e=\$(now)
-echo "grass_r_grow_distance \$(echo "\$e - \$s" | bc -l)"
+tm grass_r_grow_distance r.grow.distance input=src distance=dist metric=euclidean --quiet --overwrite
+tm grass_wf_r_grow_distance sh -c 'r.in.gdal -o input="$DATA/src10k.tif" output=src_w --quiet --overwrite && g.region raster=src_w && r.null map=src_w setnull=0 --quiet && r.grow.distance input=src_w distance=dist_w metric=euclidean --quiet --overwrite && r.out.gdal -c -f input=dist_w output="$O/grass_dist.tif" format=GTiff type=Float32 --quiet --overwrite'
 g.region raster=pop
-s=\$(now); r.neighbors -c input=pop output=popsum method=sum size=21 --quiet --overwrite; e=\$(now)
-echo "grass_r_neighbors_sum \$(echo "\$e - \$s" | bc -l)"
-r.in.gdal -o input="$DATA/grid4k.tif" output=grid4k --quiet
+tm grass_r_neighbors_sum r.neighbors -c input=pop output=popsum method=sum size=21 --quiet --overwrite
+tm grass_wf_r_neighbors_sum sh -c 'r.in.gdal -o input="$DATA/pop2k.tif" output=pop_w --quiet --overwrite && g.region raster=pop_w && r.neighbors -c input=pop_w output=popsum_w method=sum size=21 --quiet --overwrite && r.out.gdal -c -f input=popsum_w output="$O/grass_fs.tif" format=GTiff type=Float32 --quiet --overwrite'
 g.region raster=grid4k
-s=\$(now); v.kernel input=reports output=dens radius=$BW kernel=quartic --quiet --overwrite; e=\$(now)
-echo "grass_v_kernel \$(echo "\$e - \$s" | bc -l)"
-EOF
+tm grass_v_kernel v.kernel input=reports output=dens radius=$BW kernel=quartic --quiet --overwrite
+tm grass_wf_v_kernel sh -c 'v.in.ogr -o input="$DATA/reports.gpkg" layer=reports output=reports_w --quiet --overwrite && r.in.gdal -o input="$DATA/grid4k.tif" output=grid4k_w --quiet --overwrite && g.region raster=grid4k_w && v.kernel input=reports_w output=dens_w radius=$BW kernel=quartic --quiet --overwrite && r.out.gdal -c -f input=dens_w output="$O/grass_dens.tif" format=GTiff type=Float32 --quiet --overwrite'
+JOBEOF
+  echo "grass_load $(load)" >> "$RES"
   grass --tmp-location EPSG:32618 --exec bash "$DATA/grass_job.sh" 2>/dev/null | grep '^grass_' >> "$RES" || true
 fi
+echo "end_load $(load)" >> "$RES"
 
 # --- table ------------------------------------------------------------------------------
-"$PY" - "$RES" <<'EOF'
+"$PY" - "$RES" <<'PYEOF'
 import sys
 r = {}
 for line in open(sys.argv[1]):
@@ -150,26 +174,35 @@ for line in open(sys.argv[1]):
 bw = r.get('memcpy_10k_cells_per_s')
 rows = [
     ('proximity 10k x 10k', 'cp_proximity', [('gdal_proximity.py', 'gdal_proximity'),
-                                               ('GRASS r.grow.distance', 'grass_r_grow_distance'),
+                                               ('GRASS r.grow.distance (module)', 'grass_r_grow_distance'),
+                                               ('GRASS import+r.grow.distance+export', 'grass_wf_r_grow_distance'),
                                                ('SciPy distance_transform_edt', 'scipy_distance_transform_edt')], 1e8),
-    ('proximity, no compression', 'cp_proximity_nocomp', [('gdal_proximity.py', 'gdal_proximity')], 1e8),
-    ('focal-sum 2k x 2k r=300 m', 'cp_focal_sum', [('GRASS r.neighbors -c sum', 'grass_r_neighbors_sum'),
+    ('proximity, TILED DEFLATE out', 'cp_proximity_deflate', [('gdal_proximity.py', 'gdal_proximity')], 1e8),
+    ('focal-sum 2k x 2k r=300 m', 'cp_focal_sum', [('GRASS r.neighbors -c sum (module)', 'grass_r_neighbors_sum'),
+                                                    ('GRASS import+r.neighbors+export', 'grass_wf_r_neighbors_sum'),
                                                     ('SciPy fftconvolve disk', 'scipy_fftconvolve_disk')], 4e6),
-    ('density 4k x 4k h=2 km', 'cp_density', [('GRASS v.kernel quartic', 'grass_v_kernel')], 1.6e7),
+    ('density 4k x 4k h=2 km', 'cp_density', [('GRASS v.kernel quartic (module)', 'grass_v_kernel'),
+                                               ('GRASS import+v.kernel+export', 'grass_wf_v_kernel')], 1.6e7),
 ]
-print(f"{'case':30} {'clearplan -j1':>13} {'-j2':>8} {'speed-up':>8}  {'peer':30} {'peer s':>8} {'ratio (j2)':>10}")
+print('medians of the repetitions, seconds; ratio = peer / the faster of clearplan -j1, -j2')
+print(f"{'case':30} {'clearplan -j1':>13} {'-j2':>8} {'speed-up':>8}  {'peer':38} {'peer s':>8} {'ratio':>7}")
 for name, key, peers, cells in rows:
     a, b = r.get(key + '_j1'), r.get(key + '_j2')
     sp = a / b if a and b else float('nan')
+    best = min(x for x in (a, b) if x) if (a or b) else None
     first = True
     for pname, pkey in peers:
         p = r.get(pkey)
-        ratio = p / b if p and b else float('nan')
+        ratio = p / best if p and best else float('nan')
         lead = f"{name:30} {a or float('nan'):13.3f} {b or float('nan'):8.3f} {sp:8.2f}" if first else ' ' * 62
-        print(f"{lead}  {pname:30} {p if p else float('nan'):8.3f} {ratio:9.1f}x")
+        print(f"{lead}  {pname:38} {p if p else float('nan'):8.3f} {ratio:6.1f}x")
         first = False
     if bw and b:
         print(' ' * 32 + f"cells/s at -j2: {cells / b:.3g} (memcpy floor {bw:.3g} cells/s, {cells / b / bw * 100:.1f} %)")
 if 'cp_proximity_max3000_j2' in r:
     print(f"proximity --max-dist 3000 (strips, --memory 256): {r['cp_proximity_max3000_j2']:.3f} s at -j2")
-EOF
+for k in ('maxdiff_cp_vs_scipy_m', 'maxdiff_gdal_vs_scipy_m'):
+    if k in r:
+        print(f"{k}: {r[k]:.6g}")
+print('load averages: ' + ', '.join(f"{k[:-5]} {v:.2f}" for k, v in r.items() if k.endswith('_load')))
+PYEOF
