@@ -88,7 +88,7 @@ int main(int argc, char **argv) {
     {
         int64_t *list = malloc(sizeof(int64_t) * (size_t)(n * n / 500 + 1024));
         int64_t *col_start = malloc(sizeof(int64_t) * (size_t)(n + 1)),
-                *st = malloc(sizeof(int64_t) * 3 * (size_t)n);
+                *st = malloc(sizeof(int64_t) * (3 * (size_t)n + 1));
         int32_t *rows = malloc(sizeof(int32_t) * (size_t)(n * n / 500 + 1024));
         if (!list || !col_start || !st || !rows) return 1;
         const int64_t strip = 512;
@@ -107,8 +107,8 @@ int main(int argc, char **argv) {
                 for (int64_t a = 0; a < n; a += strip) {
                     int64_t b = a + strip < n ? a + strip : n;
                     cpk_out_f32 so = {out + a * n, n, b - a, (ptrdiff_t)n};
-                    if (cpk_edt_cols_from_sources_f32(col_start, rows, 30, INFINITY, a, &so, st,
-                                                      th) != CPK_OK ||
+                    if (cpk_edt_cols_from_sources_f32(list, cnt, col_start, rows, 30, INFINITY, a,
+                                                      &so, st, th) != CPK_OK ||
                         cpk_edt_rows_f32(&so, 30, 30, INFINITY, INFINITY, th) != CPK_OK)
                         return 1;
                 }

@@ -108,21 +108,19 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     }
     col_start = malloc(sizeof(int64_t) * ((size_t)nx + 1));
     srows = malloc(sizeof(int32_t) * (ncells ? ncells : 1));
-    state = malloc(sizeof(int64_t) * 3 * (size_t)nx);
+    state = malloc(sizeof(int64_t) * (3 * (size_t)nx + 1));
     if (!col_start || !srows || !state) {
         s = cp_fail(CP_E_NOMEM, "out of memory for %zu source cells", ncells);
         goto done;
     }
     ks = cpk_edt_index_sources(cells, ncells, nx, col_start, srows);
     if (ks != CPK_OK) goto kfail;
-    free(cells);
-    cells = NULL;
     int count = 0;
     for (int64_t a = 0; a < ny; a += rows) {
         int64_t b = a + rows < ny ? a + rows : ny;
         cpk_out_f32 o = {sbuf, nx, b - a, (ptrdiff_t)nx};
-        ks = cpk_edt_cols_from_sources_f32(col_start, srows, pa->dy, pa->max_dist, a, &o, state,
-                                           pa->threads);
+        ks = cpk_edt_cols_from_sources_f32(cells, ncells, col_start, srows, pa->dy, pa->max_dist, a,
+                                           &o, state, pa->threads);
         if (ks == CPK_OK)
             ks = cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads);
         if (ks != CPK_OK) goto kfail;

@@ -561,21 +561,27 @@ cpk_status cpk_edt_index_sources(const int64_t *cells, size_t n, int64_t nx, int
     return CPK_OK;
 }
 
-cpk_status cpk_edt_cols_from_sources_f32(const int64_t *col_start, const int32_t *rows, double dy,
-                                         double max_dist, int64_t row0, const cpk_out_f32 *g,
-                                         int64_t *state, int nthreads) {
+cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const int64_t *col_start,
+                                         const int32_t *rows, double dy, double max_dist,
+                                         int64_t row0, const cpk_out_f32 *g, int64_t *state,
+                                         int nthreads) {
     if (!col_start || !g || !state || g->nx < 1 || g->ny < 0 || g->stride < g->nx || row0 < 0)
         return CPK_E_ARG;
     if (!(dy > 0) || !isfinite(dy) || !(max_dist >= 0)) return CPK_E_ARG;
     int64_t nx = g->nx, ny = g->ny;
     if (ny == 0) return CPK_OK;
     if (!g->data || row0 + ny > CPK_EDT_MAX_ROWS) return CPK_E_ARG;
-    if (col_start[nx] > 0 && !rows) return CPK_E_ARG;
+    if (n > 0 && (!rows || !cells)) return CPK_E_ARG;
+    if (col_start[nx] != (int64_t)n) return CPK_E_ARG;
     const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
-    /* state: cursor (first source at or below the current row), then as floats the row of the
-     * source above (-Inf: none) and below (+Inf: none) */
+    /* state: cursor (first source of the column at or below the current row), as floats the
+     * row of the source above (-Inf: none) and below (+Inf: none), and the position in the
+     * row-major list of the first source not yet passed */
     int64_t *cur = state;
     float *up = (float *)(state + nx), *dn = up + nx;
+    int64_t *pos = state + 2 * nx;
+    if (row0 == 0) *pos = 0;
+    const int64_t p0 = *pos;
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
 #ifdef _OPENMP
@@ -594,23 +600,28 @@ cpk_status cpk_edt_cols_from_sources_f32(const int64_t *col_start, const int32_t
                 up[i] = -INFINITY;
                 dn[i] = cur[i] < col_start[i + 1] ? (float)rows[cur[i]] : INFINITY;
             }
+        int64_t p = p0;
         for (int64_t r = 0; r < ny; ++r) {
-            const float fj = (float)(row0 + r);
+            const int64_t j = row0 + r;
+            /* the sources of row j - 1 are passed: each becomes the one above its column */
+            for (; p < (int64_t)n && cells[p] < j * nx; ++p) {
+                int64_t i = cells[p] % nx;
+                if (i < c0 || i >= c1) continue;
+                int64_t c = ++cur[i];
+                up[i] = (float)(cells[p] / nx);
+                dn[i] = c < col_start[i + 1] ? (float)rows[c] : INFINITY;
+            }
+            const float fj = (float)j;
             float *o = g->data + r * g->stride;
             for (int64_t i = c0; i < c1; ++i) {
-                float u = up[i], w = dn[i];
-                if (fj > w) { /* passed the source below: it is now above (rare) */
-                    int64_t c = cur[i];
-                    while (c < col_start[i + 1] && (float)rows[c] < fj) ++c;
-                    cur[i] = c;
-                    up[i] = u = (float)rows[c - 1];
-                    dn[i] = w = c < col_start[i + 1] ? (float)rows[c] : INFINITY;
-                }
-                float a = fj - u, b = w - fj;
+                float a = fj - up[i], b = dn[i] - fj;
                 float d = a < b ? a : b;
                 o[i] = d > fcap ? INFINITY : d;
             }
         }
     }
+    int64_t p = p0, end = (row0 + ny - 1) * nx;
+    while (p < (int64_t)n && cells[p] < end) ++p;
+    *pos = p;
     return CPK_OK;
 }

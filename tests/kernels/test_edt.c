@@ -263,7 +263,7 @@ static void test_edt_source_list_equals_whole_grid(void **state) {
     const double dens[] = {0.0, 0.003, 0.05, 0.6};
     float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
     int64_t *cells = malloc(sizeof(int64_t) * (size_t)(nx * ny));
-    int64_t col_start[42], st[3 * 41];
+    int64_t col_start[42], st[3 * 41 + 1];
     int32_t *rows = malloc(sizeof(int32_t) * (size_t)(nx * ny));
     cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
     for (size_t d = 0; d < 4; ++d) {
@@ -295,9 +295,9 @@ static void test_edt_source_list_equals_whole_grid(void **state) {
                     for (int64_t a = 0; a < ny; a += rh) {
                         int64_t b = a + rh < ny ? a + rh : ny;
                         cpk_out_f32 o = {buf + a * nx, nx, b - a, (ptrdiff_t)nx};
-                        assert_int_equal(
-                            cpk_edt_cols_from_sources_f32(col_start, rows, dy, maxd, a, &o, st, th),
-                            CPK_OK);
+                        assert_int_equal(cpk_edt_cols_from_sources_f32(cells, n, col_start, rows,
+                                                                       dy, maxd, a, &o, st, th),
+                                         CPK_OK);
                         assert_int_equal(cpk_edt_rows_f32(&o, dx, dy, maxd, -9, th), CPK_OK);
                     }
                     assert_memory_equal(buf, want, sizeof(float) * (size_t)(nx * ny));
@@ -313,8 +313,9 @@ static void test_edt_source_list_equals_whole_grid(void **state) {
     int64_t bad_cell = -1;
     assert_int_equal(cpk_edt_index_sources(&bad_cell, 1, nx, col_start, rows), CPK_E_ARG);
     cpk_out_f32 o = {buf, nx, ny, (ptrdiff_t)nx};
-    assert_int_equal(cpk_edt_cols_from_sources_f32(col_start, rows, 0, INFINITY, 0, &o, st, 1),
-                     CPK_E_ARG);
+    assert_int_equal(
+        cpk_edt_cols_from_sources_f32(cells, 0, col_start, rows, 0, INFINITY, 0, &o, st, 1),
+        CPK_E_ARG);
     free(buf);
     free(cells);
     free(rows);

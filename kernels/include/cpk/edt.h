@@ -123,12 +123,14 @@ cpk_status cpk_edt_index_sources(const int64_t *cells, size_t n, int64_t nx, int
                                  int32_t *rows);
 
 /* Column distances (rows to the nearest source of the column, +Inf beyond max_dist / dy rows
- * or with no source) of grid rows row0 .. row0 + g->ny into g, from an index by column.
- * `state` (3 * nx words, caller-owned) carries the position in each column: it is reset when
+ * or with no source) of grid rows row0 .. row0 + g->ny into g, from the row-major list of the
+ * n sources (`cells`, as listed) and its index by column. `state` (3 * nx + 1 words,
+ * caller-owned) carries the position in each column and in the list: it is reset when
  * row0 == 0, and successive calls must then cover consecutive rows downwards. */
-cpk_status cpk_edt_cols_from_sources_f32(const int64_t *col_start, const int32_t *rows, double dy,
-                                         double max_dist, int64_t row0, const cpk_out_f32 *g,
-                                         int64_t *state, int nthreads);
+cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const int64_t *col_start,
+                                         const int32_t *rows, double dy, double max_dist,
+                                         int64_t row0, const cpk_out_f32 *g, int64_t *state,
+                                         int nthreads);
 
 #ifdef __cplusplus
 }
