@@ -8,6 +8,7 @@
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
+#include <gdal_alg.h>
 #include <gdal_utils.h>
 #include <ogr_api.h>
 
@@ -507,4 +508,103 @@ cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, flo
     if (nrows <= 0) return CP_OK;
     if (gi->exact_sum) return read_rows_exact_sum(gi, row0, nrows, buf);
     return cp_input_read_rows(gi->ds, gi->in->path, gi->g, row0, nrows, buf);
+}
+
+/* ------------------------------------------------------------------ vector sources ------ */
+
+void cp_features_clear(cp_features *f) {
+    for (size_t i = 0; i < f->n; ++i) OGR_G_DestroyGeometry(f->geoms[i]);
+    free(f->geoms);
+    free(f->env);
+    if (f->mem) GDALClose(f->mem);
+    memset(f, 0, sizeof *f);
+}
+
+cp_status cp_features_read(const cp_input *in, const cp_grid *g, cp_features *f) {
+    memset(f, 0, sizeof *f);
+    cp_vector v = {0};
+    cp_status s = cp_vector_open(in, &v);
+    if (s) return s;
+    OGRCoordinateTransformationH ct = OCTNewCoordinateTransformation(v.srs, g->srs);
+    if (!ct) {
+        cp_vector_close(&v);
+        return cp_fail_gdal(CP_E_CRS, "<%s>: cannot transform to the grid's CRS", in->path);
+    }
+    size_t cap = 0;
+    OGRFeatureH ft;
+    OGR_L_ResetReading(v.layer);
+    while ((ft = OGR_L_GetNextFeature(v.layer)) != NULL) {
+        OGRGeometryH geom = OGR_F_GetGeometryRef(ft);
+        OGRGeometryH lin =
+            geom && !OGR_G_IsEmpty(geom) ? OGR_G_GetLinearGeometry(geom, 0, NULL) : NULL;
+        if (lin && OGR_G_Transform(lin, ct) == OGRERR_NONE) {
+            if (f->n == cap) {
+                cap = cap ? 2 * cap : 256;
+                OGRGeometryH *ng = realloc(f->geoms, cap * sizeof *ng);
+                if (ng) f->geoms = ng;
+                OGREnvelope *ne = ng ? realloc(f->env, cap * sizeof *ne) : NULL;
+                if (ne) f->env = ne;
+                if (!ng || !ne) {
+                    OGR_G_DestroyGeometry(lin);
+                    OGR_F_Destroy(ft);
+                    s = cp_fail(CP_E_NOMEM, "out of memory reading <%s>", in->path);
+                    break;
+                }
+            }
+            OGR_G_GetEnvelope(lin, &f->env[f->n]);
+            f->geoms[f->n++] = lin;
+        } else {
+            if (lin) OGR_G_DestroyGeometry(lin);
+            f->skipped++;
+        }
+        OGR_F_Destroy(ft);
+    }
+    OCTDestroyCoordinateTransformation(ct);
+    cp_vector_close(&v);
+    if (s) cp_features_clear(f);
+    return s;
+}
+
+cp_status cp_features_burn(cp_features *f, const cp_grid *g, int64_t row0, int64_t nrows,
+                           float *buf) {
+    int64_t nx = g->geo.nx;
+    if (!f->mem || f->mem_rows < nrows) {
+        if (f->mem) GDALClose(f->mem);
+        f->mem =
+            GDALCreate(GDALGetDriverByName("MEM"), "", (int)nx, (int)nrows, 1, GDT_Float32, NULL);
+        f->mem_rows = nrows;
+        if (!f->mem) return cp_fail_gdal(CP_E_NOMEM, "cannot make a rasterisation buffer");
+    }
+    double top = g->geo.y0 - (double)row0 * g->geo.dy;
+    double gt[6] = {g->geo.x0, g->geo.dx, 0, top, 0, -g->geo.dy};
+    GDALSetGeoTransform(f->mem, gt);
+    GDALRasterBandH b = GDALGetRasterBand(f->mem, 1);
+    GDALFillRaster(b, 0, 0);
+    double ybot = top - (double)f->mem_rows * g->geo.dy;
+    double xr = g->geo.x0 + (double)nx * g->geo.dx;
+    /* only the features whose extent reaches the rows */
+    size_t k = 0;
+    OGRGeometryH *sel = malloc((f->n ? f->n : 1) * sizeof *sel);
+    if (!sel) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < f->n; ++i)
+        if (f->env[i].MaxY >= ybot && f->env[i].MinY <= top && f->env[i].MaxX >= g->geo.x0 &&
+            f->env[i].MinX <= xr)
+            sel[k++] = f->geoms[i];
+    cp_status s = CP_OK;
+    if (k) {
+        int band = 1;
+        double *burn = malloc(k * sizeof *burn);
+        char *opts[] = {"ALL_TOUCHED=TRUE", NULL};
+        for (size_t i = 0; burn && i < k; ++i) burn[i] = 1.0;
+        CPLErrorReset();
+        if (!burn || GDALRasterizeGeometries(f->mem, 1, &band, (int)k, sel, NULL, NULL, burn, opts,
+                                             NULL, NULL) != CE_None)
+            s = cp_fail_gdal(CP_E_GEOMETRY, "cannot rasterise distance sources");
+        free(burn);
+    }
+    free(sel);
+    if (!s && GDALRasterIO(b, GF_Read, 0, 0, (int)nx, (int)nrows, buf, (int)nx, (int)nrows,
+                           GDT_Float32, 0, 0) != CE_None)
+        s = cp_fail_gdal(CP_E_INTERNAL, "cannot read the rasterisation buffer");
+    return s;
 }

@@ -2,6 +2,8 @@
 #ifndef CP_LAYERS_H
 #define CP_LAYERS_H
 
+#include <ogr_api.h>
+
 #include "engine.h"
 
 /* Reads rows row0 .. row0+nrows-1 of band 1 of a warped input into buf (nrows x grid nx),
@@ -33,5 +35,21 @@ typedef struct {
 cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
                          cp_points *pts, size_t *skipped);
 void cp_points_clear(cp_points *p);
+
+/* Vector features (any geometry) in the grid CRS: sources of a distance criterion. */
+typedef struct {
+    OGRGeometryH *geoms;
+    OGREnvelope *env;
+    size_t n, skipped; /* skipped: null, empty or untransformable geometries */
+    GDALDatasetH mem;  /* rasterisation buffer */
+    int64_t mem_rows;
+} cp_features;
+
+cp_status cp_features_read(const cp_input *in, const cp_grid *g, cp_features *f);
+/* Burns the features touching rows row0..row0+nrows-1 into buf as 1 (all touched), 0
+ * elsewhere. */
+cp_status cp_features_burn(cp_features *f, const cp_grid *g, int64_t row0, int64_t nrows,
+                           float *buf);
+void cp_features_clear(cp_features *f);
 
 #endif

@@ -65,7 +65,10 @@ typedef struct {
     raster_layer *layers;
     size_t nlayers;
     raster_layer *pop, *lc, *tc;
-    cp_points *points; /* per criterion (density kinds), else empty */
+    cp_points *points;     /* per criterion (density kinds), else empty */
+    cp_features *features; /* per criterion (distance from vector features), else empty */
+    float **vbuf;          /* per such criterion: its strip plus halo, burnt sources */
+    int64_t *vhalo;
     size_t *points_skipped;
     int density_crit; /* criterion whose raw density drives cost and metrics; -1 none */
     double buffer_m;
@@ -150,7 +153,11 @@ static cp_status open_layers(run_ctx *c) {
     /* Points of density criteria. */
     c->points = calloc(sc->ncriteria, sizeof *c->points);
     c->points_skipped = calloc(sc->ncriteria, sizeof *c->points_skipped);
-    if (!c->points || !c->points_skipped) return cp_fail(CP_E_NOMEM, "out of memory");
+    c->features = calloc(sc->ncriteria, sizeof *c->features);
+    c->vbuf = calloc(sc->ncriteria, sizeof *c->vbuf);
+    c->vhalo = calloc(sc->ncriteria, sizeof *c->vhalo);
+    if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo)
+        return cp_fail(CP_E_NOMEM, "out of memory");
     c->density_crit = -1;
     for (size_t k = 0; k < sc->ncriteria; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
@@ -158,11 +165,14 @@ static cp_status open_layers(run_ctx *c) {
             !(cr->kind == CP_CRIT_DISTANCE &&
               cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR))
             continue;
-        if (cr->kind == CP_CRIT_DISTANCE)
-            return cp_fail(CP_E_CONFIG,
-                           "criterion '%s': distance from a vector input is not supported; "
-                           "give a raster input (cells >= source_min are sources)",
-                           cr->name);
+        if (cr->kind == CP_CRIT_DISTANCE) {
+            cp_status s =
+                cp_features_read(cp_scenario_input(sc, cr->input), &c->grid, &c->features[k]);
+            if (s) return s;
+            c->points_skipped[k] = c->features[k].skipped;
+            c->vhalo[k] = cpk_edt_halo(c->grid.geo.dy, cr->max_m);
+            continue;
+        }
         cp_status s = cp_points_read(cp_scenario_input(sc, cr->input), &c->grid, cr, &c->points[k],
                                      &c->points_skipped[k]);
         if (s) return s;
@@ -241,6 +251,19 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
             ks = cpk_density_quartic_f32(&pts, geo, cr->bandwidth_m, y0, y0 + h, &d, c->threads);
             cpk_view_f32 dv = {d.data, nx, h, nx, 0, 0};
             if (!ks) ks = cpk_linear_f32(&dv, 0, cr->saturate, 1, 0, 0.0f, &out, c->threads);
+            continue;
+        }
+        if (c->vbuf[k]) {
+            /* distance to vector features burnt into the strip and its halo */
+            int64_t lo = y0 - c->vhalo[k] > 0 ? y0 - c->vhalo[k] : 0;
+            int64_t hi = y0 + h + c->vhalo[k] < geo->ny ? y0 + h + c->vhalo[k] : geo->ny;
+            cp_status s = cp_features_burn(&c->features[k], &c->grid, lo, hi - lo, c->vbuf[k]);
+            if (s) return s;
+            cpk_view_f32 vv = {c->vbuf[k], nx, hi - lo, nx, 0, 0};
+            cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+            ks = cpk_edt_f32(&vv, &src, geo->dx, geo->dy, cr->max_m, INFINITY, y0 - lo, y0 - lo + h,
+                             &tmp, c->threads);
+            if (!ks) ks = cpk_decay_exp_f32(&tv, cr->decay_m, 0.0f, &out, c->threads);
             continue;
         }
         raster_layer *l = layer_for(c, cr->input);
@@ -388,6 +411,11 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     double per_row = nx * (4.0 * (double)c->sc->ncriteria + 33.0 + 4.0 * (double)c->nlayers);
     double fixed = (double)GDALGetCacheMax64() + 64.0 * 1024 * 1024;
     for (size_t i = 0; i < c->nlayers; ++i) fixed += 2.0 * (double)c->layers[i].halo * nx * 4.0;
+    for (size_t k = 0; k < c->sc->ncriteria; ++k)
+        if (c->features[k].geoms || c->vhalo[k]) { /* burnt distance sources, with halo */
+            per_row += 8.0 * nx;                   /* the buffer and GDAL's rasterisation copy */
+            fixed += 4.0 * (double)c->vhalo[k] * nx * 4.0;
+        }
     fixed += (double)c->threads * nx * 8.0 * 4.0; /* prefix sums, EDT columns */
     double avail = (double)budget - fixed;
     int64_t h = avail > per_row ? (int64_t)(avail / per_row) : 1;
@@ -438,6 +466,12 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     b.nan = malloc(plane * sizeof(float));
     if (!b.inv || !b.nan) goto nomem;
     for (size_t i = 0; i < plane; ++i) b.nan[i] = NAN;
+    for (size_t k = 0; k < sc->ncriteria; ++k)
+        if (sc->criteria[k].kind == CP_CRIT_DISTANCE &&
+            cp_scenario_input(sc, sc->criteria[k].input)->type == CP_INPUT_VECTOR) {
+            int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
+            if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
+        }
     if (c->aoi.nrings) {
         b.mask = malloc(plane * sizeof(float));
         b.aoi_frac = malloc(plane * sizeof(double));
@@ -797,6 +831,11 @@ static void ctx_clear(run_ctx *c) {
     }
     free(c->layers);
     for (size_t k = 0; c->points && k < c->sc->ncriteria; ++k) cp_points_clear(&c->points[k]);
+    for (size_t k = 0; c->features && k < c->sc->ncriteria; ++k) {
+        cp_features_clear(&c->features[k]);
+        free(c->vbuf[k]);
+    }
+    free(c->features), free(c->vbuf), free(c->vhalo);
     free(c->points);
     free(c->points_skipped);
     free(c->prod_by_class);
@@ -866,7 +905,10 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     for (size_t k = 0; k < sc->ncriteria && ne < MAXE - 1; ++k) {
         static const char *const kinds[] = {"focal_sum", "distance", "classes", "linear",
                                             "density"};
-        if (c->points[k].n || c->points_skipped[k])
+        if (c->features[k].n || c->features[k].skipped)
+            snprintf(text[ne], 160, "weight %g, distance to the %zu features of %s",
+                     sc->criteria[k].weight, c->features[k].n, sc->criteria[k].input);
+        else if (c->points[k].n || c->points_skipped[k])
             snprintf(text[ne], 160, "weight %g, %s of %s (%zu points, %zu skipped)",
                      sc->criteria[k].weight, kinds[sc->criteria[k].kind], sc->criteria[k].input,
                      c->points[k].n, c->points_skipped[k]);

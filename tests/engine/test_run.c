@@ -494,6 +494,68 @@ static void test_run_aoi_and_criteria_maps(void **state) {
     cpt_rmtree(dir);
 }
 
+/* A distance criterion from vector features: exact distances to the burnt source cells. */
+static void test_run_distance_from_vector(void **state) {
+    (void)state;
+    char dir[1024], p[1200], *o = NULL, *e = NULL;
+    cpt_tmpdir("vdist", dir, sizeof dir);
+    make_uniform_scenario(dir, 1);
+    /* one school: a point inside cell (col 50, row 50) of the land-cover raster */
+    snprintf(p, sizeof p, "%s/schools.gpkg", dir);
+    const char *pt[] = {
+        "MULTIPOLYGON (((501490 698480, 501495 698480, 501490 698485, 501490 "
+        "698480)))"};
+    const char *st[] = {"SHA"};
+    write_hazards(p, pt, 1, st);
+    snprintf(p, sizeof p, "%s/scenario.yaml", dir);
+    cpt_write(p,
+              "name: vector distance\n"
+              "grid: {crs: EPSG:32618, cell_size_m: 30, aoi: aoi.gpkg}\n"
+              "inputs:\n"
+              "  hazards: {path: hazards.gpkg}\n"
+              "  landcover: landcover.tif\n"
+              "  schools: {path: schools.gpkg, type: vector}\n"
+              "criteria:\n"
+              "  - {name: land_use, kind: classes, table: {40: 1.0}, weight: 1}\n"
+              "  - {name: school, kind: distance, input: schools, decay_m: 300, max_m: 900, "
+              "weight: 1}\n"
+              "outputs: {criteria_maps: true}\n"
+              "capacity: {start: 2026-01-01, deadline: 2030-01-01, teams: 2}\n");
+    /* the grid: the land-cover raster's extent */
+    snprintf(p, sizeof p, "%s/aoi.gpkg", dir);
+    const char *aoi[] = {
+        "MULTIPOLYGON (((500000 697000, 503000 697000, 503000 700000, 500000 "
+        "700000, 500000 697000)))"};
+    write_hazards(p, aoi, 1, st);
+    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q --memory 1M", cpt_bin(),
+                    dir, dir);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    free(o), free(e);
+    snprintf(p, sizeof p, "%s/out/criteria/school.tif", dir);
+    int nx, ny;
+    float *v = read_band(p, &nx, &ny);
+    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    GDALClose(ds);
+    /* the grid is the AOI snapped out to 30 m: 499980 .. 503010 */
+    assert_int_equal(nx, 101);
+    assert_int_equal(ny, 101);
+    int sc = (int)floor((501491 - gt[0]) / 30), sr = (int)floor((gt[3] - 698482) / 30);
+    for (int r = 0; r < ny; ++r)
+        for (int c = 0; c < nx; ++c) {
+            double d = 30.0 * sqrt((double)((r - sr) * (r - sr) + (c - sc) * (c - sc)));
+            double expect = d <= 900 ? exp(-d / 300.0) : 0.0;
+            if (fabs(v[r * nx + c] - expect) > 1e-6) {
+                print_error("cell %d,%d: %g, expected %g\n", r, c, v[r * nx + c], expect);
+                fail();
+            }
+        }
+    free(v);
+    cpt_rmtree(dir);
+}
+
 int main(void) {
     cp_init();
     const struct CMUnitTest tests[] = {
@@ -503,6 +565,7 @@ int main(void) {
         cmocka_unit_test(test_run_bad_inputs),
         cmocka_unit_test(test_population_sum_preserved),
         cmocka_unit_test(test_run_aoi_and_criteria_maps),
+        cmocka_unit_test(test_run_distance_from_vector),
     };
     int rc = cmocka_run_group_tests(tests, setup_tiny, NULL);
     cp_shutdown();
