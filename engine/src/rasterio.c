@@ -102,6 +102,19 @@ void *cp_rio_alloc(size_t bytes) {
     return p;
 }
 
+cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
+                              uint8_t *buf, ptrdiff_t stride) {
+    if (nrows <= 0) return CP_OK;
+    int nx = GDALGetRasterBandXSize(band);
+    CPLErrorReset();
+    CPLErr e = GDALRasterIOEx(band, GF_Read, 0, (int)row0, nx, (int)nrows, buf, nx, (int)nrows,
+                              GDT_Byte, 1, (GSpacing)stride, NULL);
+    if (e != CE_None)
+        return cp_fail_gdal(CP_E_IO, "cannot read rows %lld-%lld of <%s>", (long long)row0,
+                            (long long)(row0 + nrows - 1), path);
+    return CP_OK;
+}
+
 static char *dupstr(const char *s) {
     size_t n = strlen(s) + 1;
     char *d = malloc(n);

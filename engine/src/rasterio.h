@@ -38,6 +38,10 @@ cp_status cp_rio_band(GDALDatasetH ds, const char *path, int band, GDALRasterBan
 cp_status cp_rio_read_rows(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
                            float *buf, ptrdiff_t stride);
 
+/* The same as Byte values, for Byte bands (no conversion). */
+cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
+                              uint8_t *buf, ptrdiff_t stride);
+
 /* An output GeoTIFF written under a temporary name in the same folder and renamed to its
  * final name by cp_rio_out_commit(); cp_rio_out_abort() removes it. */
 typedef struct {

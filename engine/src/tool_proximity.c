@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include <cpl_error.h>
+#include <cpl_string.h>
 #include <gdal.h>
 
 #include <clearplan/tools.h>
@@ -66,6 +67,9 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     int32_t *srows = NULL;
     size_t ncells = 0, cap = 0;
     cpk_status ks = CPK_OK;
+    const char *pixeltype = GDALGetMetadataItem(band, "PIXELTYPE", "IMAGE_STRUCTURE");
+    const int is_byte =
+        GDALGetRasterDataType(band) == GDT_Byte && !(pixeltype && EQUAL(pixeltype, "SIGNEDBYTE"));
     if (!sbuf) {
         s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
         goto done;
@@ -76,11 +80,18 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     }
     for (int64_t a = 0; a < ny; a += rows) {
         int64_t b = a + rows < ny ? a + rows : ny;
-        s = cp_rio_read_rows(band, path, a, b - a, sbuf, (ptrdiff_t)nx);
-        if (s != CP_OK) goto done;
+        /* Byte bands are read as they are: a quarter of the bytes, no conversion */
+        uint8_t *bbuf = (uint8_t *)sbuf;
         cpk_view_f32 v = {sbuf, nx, b - a, (ptrdiff_t)nx, nd, has_nd};
+        s = is_byte ? cp_rio_read_rows_u8(band, path, a, b - a, bbuf, (ptrdiff_t)nx)
+                    : cp_rio_read_rows(band, path, a, b - a, sbuf, (ptrdiff_t)nx);
+        if (s != CP_OK) goto done;
         size_t before = ncells;
-        ks = cpk_edt_list_sources_f32(&v, &pa->src, a, cells, cap, &ncells, pa->threads);
+#define LIST_STRIP()                                                                            \
+    (is_byte ? cpk_edt_list_sources_u8(bbuf, nx, b - a, (ptrdiff_t)nx, has_nd, nd, &pa->src, a, \
+                                       cells, cap, &ncells, pa->threads)                        \
+             : cpk_edt_list_sources_f32(&v, &pa->src, a, cells, cap, &ncells, pa->threads))
+        ks = LIST_STRIP();
         if (ks == CPK_E_NOMEM && ncells > cap) { /* grow the list and list this strip again */
             size_t want = ncells + ncells / 2 + 1024;
             if (fixed + want * 12 > budget) {
@@ -98,8 +109,9 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
             cells = grown;
             cap = want;
             ncells = before;
-            ks = cpk_edt_list_sources_f32(&v, &pa->src, a, cells, cap, &ncells, pa->threads);
+            ks = LIST_STRIP();
         }
+#undef LIST_STRIP
         if (ks != CPK_OK) goto kfail;
         if (progress && !progress(0.2 * (double)b / (double)ny, NULL, progress_arg)) {
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");

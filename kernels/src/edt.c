@@ -53,6 +53,33 @@ static void source_row(const cpk_view_f32 *in, const cpk_sources *src, const flo
     }
 }
 
+/* source_row for a Byte row: the same predicates on the value converted to float. */
+static void source_row_u8(const uint8_t *s, int64_t n, const cpk_sources *src, int hn, float nd,
+                          unsigned char *m) {
+    /* a Byte equals the nodata value only when that value is a whole number in 0..255 */
+    const int nb = hn && nd >= 0.0f && nd <= 255.0f && nd == (float)(int)nd ? (int)nd : -1;
+    switch (src->kind) {
+        case CPK_SOURCE_NONZERO:
+            for (int64_t i = 0; i < n; ++i) m[i] = (unsigned char)((s[i] != 0) & (s[i] != nb));
+            return;
+        case CPK_SOURCE_AT_LEAST: {
+            const float lo = src->min;
+            for (int64_t i = 0; i < n; ++i)
+                m[i] = (unsigned char)(((float)s[i] >= lo) & (s[i] != nb));
+            return;
+        }
+        case CPK_SOURCE_VALUES:
+            for (int64_t i = 0; i < n; ++i) {
+                float v = (float)s[i];
+                unsigned char hit = 0;
+                for (size_t k = 0; k < src->nvalues; ++k)
+                    hit |= (unsigned char)(v == src->values[k]);
+                m[i] = (unsigned char)(hit & (s[i] != nb));
+            }
+            return;
+    }
+}
+
 /* ---- column pass ------------------------------------------------------------------ */
 
 /* One step of a column sweep over view row `s` for columns [c0, c1): run = 0 on a source,
@@ -480,12 +507,11 @@ cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double m
 
 /* ---- source-list interface ---------------------------------------------------------- */
 
-cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *src,
-                                    int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
-                                    int nthreads) {
-    if (!view_ok(in) || !args_ok(src, 1, 1, 0) || !count || grid_row0 < 0) return CPK_E_ARG;
-    if (cap > 0 && !cells) return CPK_E_ARG;
-    int64_t nx = in->nx, ny = in->ny;
+/* Either a Float32 view `in` or a Byte strip `u8` (then nx, ny, stride, has_nodata, nodata). */
+static cpk_status list_sources(const cpk_view_f32 *in, const uint8_t *u8, int64_t nx, int64_t ny,
+                               ptrdiff_t stride, int has_nodata, float nodata,
+                               const cpk_sources *src, int64_t grid_row0, int64_t *cells,
+                               size_t cap, size_t *count, int nthreads) {
     if (nx == 0 || ny == 0) return CPK_OK;
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
@@ -509,7 +535,10 @@ cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *s
             if (pass == 1 && per_row[k + 1] == per_row[k]) continue;
             unsigned char *m = mask + (size_t)nx * (size_t)k;
             if (pass == 0) {
-                source_row(in, src, in->data + k * in->stride, nx, m);
+                if (in)
+                    source_row(in, src, in->data + k * in->stride, nx, m);
+                else
+                    source_row_u8(u8 + k * stride, nx, src, has_nodata, nodata, m);
                 size_t c = 0;
                 for (int64_t i = 0; i < nx; ++i) c += m[i];
                 per_row[k + 1] = c;
@@ -624,4 +653,24 @@ cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const i
     while (p < (int64_t)n && cells[p] < end) ++p;
     *pos = p;
     return CPK_OK;
+}
+
+cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *src,
+                                    int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
+                                    int nthreads) {
+    if (!view_ok(in) || !args_ok(src, 1, 1, 0) || !count || grid_row0 < 0) return CPK_E_ARG;
+    if (cap > 0 && !cells) return CPK_E_ARG;
+    return list_sources(in, NULL, in->nx, in->ny, in->stride, 0, 0, src, grid_row0, cells, cap,
+                        count, nthreads);
+}
+
+cpk_status cpk_edt_list_sources_u8(const uint8_t *data, int64_t nx, int64_t ny, ptrdiff_t stride,
+                                   int has_nodata, float nodata, const cpk_sources *src,
+                                   int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
+                                   int nthreads) {
+    if (nx < 0 || ny < 0 || stride < nx || (nx > 0 && ny > 0 && !data)) return CPK_E_ARG;
+    if (!args_ok(src, 1, 1, 0) || !count || grid_row0 < 0) return CPK_E_ARG;
+    if (cap > 0 && !cells) return CPK_E_ARG;
+    return list_sources(NULL, data, nx, ny, stride, has_nodata, nodata, src, grid_row0, cells, cap,
+                        count, nthreads);
 }

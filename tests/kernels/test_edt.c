@@ -321,6 +321,52 @@ static void test_edt_source_list_equals_whole_grid(void **state) {
     free(rows);
 }
 
+/* Byte strips list the same sources as their Float32 conversion, for every source kind and
+ * nodata values inside, between and outside the Byte values. */
+static void test_edt_list_sources_u8_matches_f32(void **state) {
+    (void)state;
+    const int64_t nx = 37, ny = 23;
+    uint8_t *b = malloc((size_t)(nx * ny));
+    float *f = malloc(sizeof(float) * (size_t)(nx * ny));
+    int64_t *l8 = malloc(sizeof(int64_t) * (size_t)(nx * ny)),
+            *l32 = malloc(sizeof(int64_t) * (size_t)(nx * ny));
+    rng_state = 4242;
+    for (int64_t k = 0; k < nx * ny; ++k) {
+        uint64_t r = rnd() % 10;
+        b[k] = (uint8_t)(r < 6 ? 0 : r < 8 ? 3 : r == 8 ? 7 : 255);
+        f[k] = (float)b[k];
+    }
+    const float vals[] = {7.0f, 255.0f};
+    const cpk_sources kinds[] = {{CPK_SOURCE_NONZERO, 0, NULL, 0},
+                                 {CPK_SOURCE_AT_LEAST, 3.5f, NULL, 0},
+                                 {CPK_SOURCE_VALUES, 0, vals, 2}};
+    const float nodatas[] = {3.0f, 2.5f, 300.0f, 255.0f};
+    for (size_t k = 0; k < 3; ++k)
+        for (size_t d = 0; d < 5; ++d) {
+            int hn = d < 4;
+            float nd = hn ? nodatas[d] : 0.0f;
+            cpk_view_f32 v = {f, nx, ny, (ptrdiff_t)nx, nd, hn};
+            size_t n8 = 0, n32 = 0;
+            assert_int_equal(cpk_edt_list_sources_u8(b, nx, ny, (ptrdiff_t)nx, hn, nd, &kinds[k], 5,
+                                                     l8, (size_t)(nx * ny), &n8, 2),
+                             CPK_OK);
+            assert_int_equal(
+                cpk_edt_list_sources_f32(&v, &kinds[k], 5, l32, (size_t)(nx * ny), &n32, 3),
+                CPK_OK);
+            assert_int_equal(n8, n32);
+            assert_true(n8 > 0 || (k == 1 && d == 3));
+            assert_memory_equal(l8, l32, sizeof(int64_t) * n8);
+        }
+    size_t n = 0;
+    assert_int_equal(
+        cpk_edt_list_sources_u8(NULL, nx, ny, (ptrdiff_t)nx, 0, 0, &kinds[0], 0, l8, 1, &n, 1),
+        CPK_E_ARG);
+    free(b);
+    free(f);
+    free(l8);
+    free(l32);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edt_matches_brute_force),
@@ -332,6 +378,7 @@ int main(void) {
         cmocka_unit_test(test_edt_square_cells_match_brute_force),
         cmocka_unit_test(test_edt_streaming_equals_whole_grid),
         cmocka_unit_test(test_edt_source_list_equals_whole_grid),
+        cmocka_unit_test(test_edt_list_sources_u8_matches_f32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

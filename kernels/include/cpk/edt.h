@@ -116,6 +116,13 @@ cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *s
                                     int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
                                     int nthreads);
 
+/* The same for a Byte strip (ny rows of nx values, row k at data + k * stride): a Byte input
+ * read without conversion. Cells equal to `nodata` (when has_nodata) are never sources. */
+cpk_status cpk_edt_list_sources_u8(const uint8_t *data, int64_t nx, int64_t ny, ptrdiff_t stride,
+                                   int has_nodata, float nodata, const cpk_sources *src,
+                                   int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
+                                   int nthreads);
+
 /* Indexes a row-major list of n source cells of a grid nx cells wide by column: the rows of
  * column i are rows[col_start[i] .. col_start[i + 1]), ascending. Rows must be below
  * CPK_EDT_MAX_ROWS. */
