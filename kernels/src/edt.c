@@ -60,7 +60,12 @@ static void source_row_u8(const uint8_t *s, int64_t n, const cpk_sources *src, i
     const int nb = hn && nd >= 0.0f && nd <= 255.0f && nd == (float)(int)nd ? (int)nd : -1;
     switch (src->kind) {
         case CPK_SOURCE_NONZERO:
-            for (int64_t i = 0; i < n; ++i) m[i] = (unsigned char)((s[i] != 0) & (s[i] != nb));
+            if (nb < 0) { /* byte-wide compares only, so that the loops vectorise */
+                for (int64_t i = 0; i < n; ++i) m[i] = (unsigned char)(s[i] != 0);
+            } else {
+                const uint8_t b = (uint8_t)nb;
+                for (int64_t i = 0; i < n; ++i) m[i] = (unsigned char)((s[i] != 0) & (s[i] != b));
+            }
             return;
         case CPK_SOURCE_AT_LEAST: {
             const float lo = src->min;
