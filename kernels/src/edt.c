@@ -1,6 +1,7 @@
 /* Exact Euclidean distance transform (Felzenszwalb-Huttenlocher), see cpk/edt.h. */
 #include "cpk/edt.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -167,15 +168,29 @@ seg_eval(float *restrict o, int32_t off, int32_t len, double dx, double fk, doub
  * when a g is too large for the integer path. */
 #define INT_ROW_MAX ((int64_t)1 << 20)
 static int row_int(const float *g, int64_t nx, double dx, double dy, double max2, float fill,
-                   float *o, int64_t *v, int64_t *hv, int64_t *tv, double *fv, int64_t *bound) {
-    int64_t m = 0;
-    const int64_t skip = *bound;
+                   float *o, int64_t *v, int64_t *hv, int64_t *tv, double *fv, int32_t *cand,
+                   int64_t *bound) {
+    /* Candidates: the columns with g^2 <= bound, gathered without branches (most columns
+     * are usually above the bound: they win nowhere). g is a whole number or +Inf, so
+     * g^2 <= bound is g <= floor(sqrt(bound)). */
+    float gthr = FLT_MAX;
+    if (*bound < INT64_MAX) {
+        int64_t r = (int64_t)sqrt((double)*bound);
+        while (r > 0 && r * r > *bound) --r;
+        while ((r + 1) * (r + 1) <= *bound) ++r;
+        if (r < ((int64_t)1 << 24)) gthr = (float)r;
+    }
+    int64_t nc = 0;
     for (int64_t q = 0; q < nx; ++q) {
+        cand[nc] = (int32_t)q;
+        nc += g[q] <= gthr;
+    }
+    int64_t m = 0;
+    for (int64_t c = 0; c < nc; ++c) {
+        int64_t q = cand[c];
         float gf = g[q];
-        if (!(gf < INFINITY)) continue;
         if (!(gf < (float)INT_ROW_MAX)) return 0;
         int64_t gi = (int64_t)gf, g2 = gi * gi;
-        if (g2 > skip) continue; /* above the whole row's distances: wins nowhere */
         int64_t hq = q * q + g2;
         /* pop v[m-1] while its interval is empty: z(v[m-1], q) <= z(v[m-2], v[m-1]) */
         while (m > 1 &&
@@ -317,7 +332,7 @@ static void row_pass(float *row, int64_t nx, double dx, double dy, double max2, 
                      int64_t *scratch, int64_t *bound) {
     if (use_int_rows(nx, dx, dy) &&
         row_int(row, nx, dx, dy, max2, fill, row, scratch, scratch + nx, scratch + 2 * nx,
-                (double *)(scratch + 3 * nx + 1), bound))
+                (double *)(scratch + 3 * nx + 1), (int32_t *)(scratch + 4 * nx + 1), bound))
         return;
     *bound = INT64_MAX;
     row_double(row, nx, dx, dy, max2, fill, row, scratch, (double *)(scratch + nx));
