@@ -450,8 +450,10 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
     if (ic1 > W) ic1 = W;
     if (ir1 > H) ir1 = H;
     if (ic1 <= ic0 || ir1 <= ir0) return CP_OK;
-    int64_t n = ic1 - ic0;
-    float *vals = malloc((size_t)n * sizeof *vals);
+    int64_t n = ic1 - ic0, m = ir1 - ir0;
+    /* the whole source window in one read: row-by-row reads would decode the same tiles
+     * again whenever GDAL's block cache turns over */
+    float *vals = malloc((size_t)n * (size_t)m * sizeof *vals);
     double *top = malloc((size_t)(n + 1) * 2 * sizeof *top);
     double *bot = malloc((size_t)(n + 1) * 2 * sizeof *bot);
     double *xs = malloc((size_t)(n + 1) * sizeof *xs), *ys = malloc((size_t)(n + 1) * sizeof *ys);
@@ -463,6 +465,14 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
     GDALRasterBandH band = GDALGetRasterBand(gi->ds, gi->band);
     int has_nd = 0;
     double nd = GDALGetRasterNoDataValue(band, &has_nd);
+    CPLErrorReset();
+    if (GDALRasterIO(band, GF_Read, (int)ic0, (int)ir0, (int)n, (int)m, vals, (int)n, (int)m,
+                     GDT_Float32, 0, 0) != CE_None) {
+        s = cp_fail_gdal(CP_E_IO, "cannot read <%s>", gi->in->path);
+        goto done;
+    }
+    for (size_t i = 0; i < (size_t)n * (size_t)m; ++i)
+        if ((has_nd && vals[i] == (float)nd) || !isfinite(vals[i])) vals[i] = NAN;
     cpk_out_f32 out = {buf, geo->nx, nrows, geo->nx};
     /* corners of a source row edge, transformed to the grid; NaN where PROJ fails */
     for (int64_t r = ir0; r <= ir1; ++r) {
@@ -470,24 +480,16 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
             xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
             ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
         }
-        int *ok = NULL;
-        OCTTransformEx(gi->to_grid, (int)(n + 1), xs, ys, NULL, ok);
+        OCTTransformEx(gi->to_grid, (int)(n + 1), xs, ys, NULL, NULL);
         for (int64_t i = 0; i <= n; ++i) {
             bot[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
             bot[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
         }
         if (r > ir0) {
             /* cell row r - 1 lies between `top` (edge r - 1) and `bot` (edge r) */
-            CPLErrorReset();
-            if (GDALRasterIO(band, GF_Read, (int)ic0, (int)(r - 1), (int)n, 1, vals, (int)n, 1,
-                             GDT_Float32, 0, 0) != CE_None) {
-                s = cp_fail_gdal(CP_E_IO, "cannot read <%s>", gi->in->path);
-                goto done;
-            }
-            for (int64_t i = 0; i < n; ++i)
-                if ((has_nd && vals[i] == (float)nd) || !isfinite(vals[i])) vals[i] = NAN;
-            cpk_status ks = cpk_sum_resample_row_f32(top, bot, vals, n, geo, row0, row0 + nrows,
-                                                     &out, gi->scratch, gi->scratch_len);
+            cpk_status ks = cpk_sum_resample_row_f32(top, bot, vals + (r - 1 - ir0) * n, n, geo,
+                                                     row0, row0 + nrows, &out, gi->scratch,
+                                                     gi->scratch_len);
             if (ks) {
                 s = cp_fail(CP_E_FORMAT,
                             "<%s>: a cell's footprint on the grid is too large to resample",

@@ -419,6 +419,9 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     fixed += (double)c->threads * nx * 8.0 * 4.0; /* prefix sums, EDT columns */
     double avail = (double)budget - fixed;
     int64_t h = avail > per_row ? (int64_t)(avail / per_row) : 1;
+    /* whole rows of the output's 512 x 512 tiles: a tile is then written once, never
+     * flushed half-done and read back */
+    if (h >= 512) h -= h % 512;
     if (h > c->grid.geo.ny) h = c->grid.geo.ny;
     if (h < 1) h = 1;
     return h;
