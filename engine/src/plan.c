@@ -16,7 +16,7 @@
 
 /* The calendar covers this many years from the start year: a plan that does not complete
  * within it is an error (and a capacity tried by a search that does not is "missed"). */
-enum { MAX_YEARS = 200 };
+enum { MAX_YEARS = 1000 }; /* a plan longer than this is refused as hopeless */
 
 /* ------------------------------------------------------------------ calendar ---------- */
 

@@ -563,7 +563,7 @@ static void test_plan_bad_inputs(void **state) {
     /* a plan that cannot finish within the calendar */
     cap = capacity(4);
     cap.teams = 1e-6;
-    expect_error(s.h, 5, &cap, &cs, CP_E_CONFIG, "does not complete within 200 years");
+    expect_error(s.h, 5, &cap, &cs, CP_E_CONFIG, "does not complete within 1000 years");
     free_hazards(&s);
 }
 
