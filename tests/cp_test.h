@@ -2,6 +2,10 @@
 #ifndef CP_TEST_H
 #define CP_TEST_H
 
+#ifndef _POSIX_C_SOURCE
+#define _POSIX_C_SOURCE 200809L /* strtok_r, mkdtemp, ... in C11 mode */
+#endif
+
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -75,3 +75,33 @@ int cli_parse_threads(const char *s, int *out) {
     *out = (int)v;
     return 1;
 }
+
+int cli_opt_value(int argc, char **argv, int *i, const char *const *names, const char **val,
+                  int *missing) {
+    const char *a = argv[*i];
+    for (const char *const *n = names; *n; ++n) {
+        size_t len = strlen(*n);
+        if (strncmp(a, *n, len) != 0) continue;
+        if (a[len] == '=') {
+            *val = a + len + 1;
+            return 1;
+        }
+        if (a[len] != '\0') continue;
+        if (*i + 1 >= argc) {
+            *missing = 1;
+            return 1;
+        }
+        *val = argv[++*i];
+        return 1;
+    }
+    return 0;
+}
+
+int cli_parse_double(const char *s, double *out) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || *end) return 0;
+    *out = v;
+    return 1;
+}

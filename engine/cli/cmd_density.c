@@ -33,37 +33,6 @@ static void help(void) {
         "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }
 
-/* Matches argv[*i] against the given spellings; the value is after '=' or the next word. */
-static int opt_value(int argc, char **argv, int *i, const char *const *names, const char **val,
-                     int *missing) {
-    const char *a = argv[*i];
-    for (const char *const *n = names; *n; ++n) {
-        size_t len = strlen(*n);
-        if (strncmp(a, *n, len) != 0) continue;
-        if (a[len] == '=') {
-            *val = a + len + 1;
-            return 1;
-        }
-        if (a[len] != '\0') continue;
-        if (*i + 1 >= argc) {
-            *missing = 1;
-            return 1;
-        }
-        *val = argv[++*i];
-        return 1;
-    }
-    return 0;
-}
-
-static int parse_double(const char *s, double *out) {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end) return 0;
-    *out = v;
-    return 1;
-}
-
 int cmd_density(int argc, char **argv) {
     static const char *const n_like[] = {"--like", "-like", NULL};
     static const char *const n_h[] = {"--bandwidth-m", "--bandwidth", "-bandwidth", NULL};
@@ -87,29 +56,29 @@ int cmd_density(int argc, char **argv) {
         }
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
-        } else if (opt_value(argc, argv, &i, n_like, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_like, &v, &missing)) {
             if (missing) return cli_usage("density", "%s needs a raster", a);
             o.like_path = v;
-        } else if (opt_value(argc, argv, &i, n_h, &v, &missing)) {
-            if (missing || !parse_double(v, &o.bandwidth_m) || !(o.bandwidth_m > 0) ||
+        } else if (cli_opt_value(argc, argv, &i, n_h, &v, &missing)) {
+            if (missing || !cli_parse_double(v, &o.bandwidth_m) || !(o.bandwidth_m > 0) ||
                 !isfinite(o.bandwidth_m))
                 return cli_usage("density", "--bandwidth-m needs a distance in metres > 0");
-        } else if (opt_value(argc, argv, &i, n_w, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_w, &v, &missing)) {
             if (missing) return cli_usage("density", "%s needs a field name", a);
             o.weight_field = v;
-        } else if (opt_value(argc, argv, &i, n_layer, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_layer, &v, &missing)) {
             if (missing) return cli_usage("density", "%s needs a layer name", a);
             o.layer = v;
-        } else if (opt_value(argc, argv, &i, n_co, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_co, &v, &missing)) {
             if (missing) return cli_usage("density", "%s needs a value", a);
             if (nco == MAX_CO) return cli_usage("density", "too many creation options");
             co[nco++] = v;
-        } else if (opt_value(argc, argv, &i, n_mem, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_mem, &v, &missing)) {
             double mb;
-            if (missing || !parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
+            if (missing || !cli_parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
                 return cli_usage("density", "--memory needs a size in MB");
             o.common.memory_mb = (size_t)mb;
-        } else if (opt_value(argc, argv, &i, n_j, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_j, &v, &missing)) {
             if (missing || !cli_parse_threads(v, &o.common.threads))
                 return cli_usage("density", "-j needs a positive thread count");
         } else if (a[0] == '-' && a[1]) {

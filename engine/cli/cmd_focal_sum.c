@@ -31,37 +31,6 @@ static void help(void) {
         "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }
 
-/* Matches argv[*i] against the given spellings; the value is after '=' or the next word. */
-static int opt_value(int argc, char **argv, int *i, const char *const *names, const char **val,
-                     int *missing) {
-    const char *a = argv[*i];
-    for (const char *const *n = names; *n; ++n) {
-        size_t len = strlen(*n);
-        if (strncmp(a, *n, len) != 0) continue;
-        if (a[len] == '=') {
-            *val = a + len + 1;
-            return 1;
-        }
-        if (a[len] != '\0') continue;
-        if (*i + 1 >= argc) {
-            *missing = 1;
-            return 1;
-        }
-        *val = argv[++*i];
-        return 1;
-    }
-    return 0;
-}
-
-static int parse_double(const char *s, double *out) {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end) return 0;
-    *out = v;
-    return 1;
-}
-
 int cmd_focal_sum(int argc, char **argv) {
     static const char *const n_r[] = {"--radius-m", "--radius", "-radius", NULL};
     static const char *const n_co[] = {"--co", "-co", NULL};
@@ -83,25 +52,25 @@ int cmd_focal_sum(int argc, char **argv) {
         }
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
-        } else if (opt_value(argc, argv, &i, n_r, &v, &missing)) {
-            if (missing || !parse_double(v, &o.radius_m) || !(o.radius_m >= 0) ||
+        } else if (cli_opt_value(argc, argv, &i, n_r, &v, &missing)) {
+            if (missing || !cli_parse_double(v, &o.radius_m) || !(o.radius_m >= 0) ||
                 !isfinite(o.radius_m))
                 return cli_usage("focal-sum", "--radius-m needs a distance in metres >= 0");
-        } else if (opt_value(argc, argv, &i, n_co, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_co, &v, &missing)) {
             if (missing) return cli_usage("focal-sum", "%s needs a value", a);
             if (nco == MAX_CO) return cli_usage("focal-sum", "too many creation options");
             co[nco++] = v;
-        } else if (opt_value(argc, argv, &i, n_band, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_band, &v, &missing)) {
             double b;
-            if (missing || !parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
+            if (missing || !cli_parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
                 return cli_usage("focal-sum", "-b needs a band number");
             o.band = (int)b;
-        } else if (opt_value(argc, argv, &i, n_mem, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_mem, &v, &missing)) {
             double mb;
-            if (missing || !parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
+            if (missing || !cli_parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
                 return cli_usage("focal-sum", "--memory needs a size in MB");
             o.common.memory_mb = (size_t)mb;
-        } else if (opt_value(argc, argv, &i, n_j, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_j, &v, &missing)) {
             if (missing || !cli_parse_threads(v, &o.common.threads))
                 return cli_usage("focal-sum", "-j needs a positive thread count");
         } else if (a[0] == '-' && a[1]) {

@@ -40,37 +40,6 @@ static void help(void) {
         "accepted too. Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }
 
-/* Matches argv[*i] against the given spellings; the value is after '=' or the next word. */
-static int opt_value(int argc, char **argv, int *i, const char *const *names, const char **val,
-                     int *missing) {
-    const char *a = argv[*i];
-    for (const char *const *n = names; *n; ++n) {
-        size_t len = strlen(*n);
-        if (strncmp(a, *n, len) != 0) continue;
-        if (a[len] == '=') {
-            *val = a + len + 1;
-            return 1;
-        }
-        if (a[len] != '\0') continue;
-        if (*i + 1 >= argc) {
-            *missing = 1;
-            return 1;
-        }
-        *val = argv[++*i];
-        return 1;
-    }
-    return 0;
-}
-
-static int parse_double(const char *s, double *out) {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end) return 0;
-    *out = v;
-    return 1;
-}
-
 int cmd_proximity(int argc, char **argv) {
     static const char *const n_values[] = {"--values", "-values", NULL};
     static const char *const n_max[] = {"--max-dist", "--maxdist", "-maxdist", NULL};
@@ -96,12 +65,12 @@ int cmd_proximity(int argc, char **argv) {
         }
         if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
-        } else if (opt_value(argc, argv, &i, n_values, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_values, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
             o.nvalues = 0;
             char *copy = strdup(v), *save = NULL;
             for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
-                if (o.nvalues == MAX_VALUES || !parse_double(t, &values[o.nvalues])) {
+                if (o.nvalues == MAX_VALUES || !cli_parse_double(t, &values[o.nvalues])) {
                     free(copy);
                     return cli_usage("proximity", "bad source value '%s'", t);
                 }
@@ -110,12 +79,12 @@ int cmd_proximity(int argc, char **argv) {
             free(copy);
             if (!o.nvalues) return cli_usage("proximity", "--values needs at least one value");
             o.values = values;
-        } else if (opt_value(argc, argv, &i, n_max, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_max, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
-            if (!parse_double(v, &o.max_dist) || !(o.max_dist > 0))
+            if (!cli_parse_double(v, &o.max_dist) || !(o.max_dist > 0))
                 return cli_usage("proximity",
                                  "maximum distance must be a positive number, got '%s'", v);
-        } else if (opt_value(argc, argv, &i, n_units, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_units, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
             if (!strcasecmp(v, "geo"))
                 o.geo_units = 1;
@@ -123,29 +92,29 @@ int cmd_proximity(int argc, char **argv) {
                 o.geo_units = 0;
             else
                 return cli_usage("proximity", "--distunits must be pixel or geo, got '%s'", v);
-        } else if (opt_value(argc, argv, &i, n_nodata, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_nodata, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
-            if (!parse_double(v, &o.nodata))
+            if (!cli_parse_double(v, &o.nodata))
                 return cli_usage("proximity", "bad nodata value '%s'", v);
             o.has_nodata = 1;
-        } else if (opt_value(argc, argv, &i, n_ot, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_ot, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
             o.output_type = v;
-        } else if (opt_value(argc, argv, &i, n_co, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_co, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
             if (nco == MAX_CO) return cli_usage("proximity", "too many creation options");
             co[nco++] = v;
-        } else if (opt_value(argc, argv, &i, n_band, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_band, &v, &missing)) {
             double b;
-            if (missing || !parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
+            if (missing || !cli_parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
                 return cli_usage("proximity", "-b needs a band number");
             o.band = (int)b;
-        } else if (opt_value(argc, argv, &i, n_mem, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_mem, &v, &missing)) {
             double mb;
-            if (missing || !parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
+            if (missing || !cli_parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
                 return cli_usage("proximity", "--memory needs a size in MB");
             o.common.memory_mb = (size_t)mb;
-        } else if (opt_value(argc, argv, &i, n_j, &v, &missing)) {
+        } else if (cli_opt_value(argc, argv, &i, n_j, &v, &missing)) {
             if (missing || !cli_parse_threads(v, &o.common.threads))
                 return cli_usage("proximity", "-j needs a positive thread count");
         } else if (a[0] == '-' && a[1]) {

@@ -29,6 +29,13 @@ void cli_install_signals(void);
 int cli_interrupted(void);
 /* Wraps a progress callback so that Ctrl-C stops the operation: returns 0 once interrupted. */
 int cli_progress_cb(double complete, const char *message, void *arg);
+/* Matches argv[*i] against the NULL-terminated spellings `names` ("--radius-m", "-radius"):
+ * returns 1 when it matches, with the value after '=' or in the next word (advancing *i);
+ * *missing is set when the value is absent. Returns 0 when argv[*i] is another option. */
+int cli_opt_value(int argc, char **argv, int *i, const char *const *names, const char **val,
+                  int *missing);
+/* Parses a whole string as a finite or infinite double; returns 0 on error. */
+int cli_parse_double(const char *s, double *out);
 /* Parses a positive thread count for -j; returns 0 on error. */
 int cli_parse_threads(const char *s, int *out);
 

@@ -2,6 +2,7 @@
  * schema, every default in one place (the *_defaults functions below, documented in
  * docs/scenario.md). Errors name the file, line and column; unknown keys get the nearest
  * valid key as a suggestion. */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>

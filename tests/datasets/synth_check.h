@@ -86,7 +86,7 @@ static inline int synth_list_has(const int64_t *v, int n, int64_t x) {
 
 /* 1 when the two folders hold byte-identical copies of every generated file. */
 static inline int synth_same_file(const char *a, const char *b, const char *file) {
-    size_t la, lb;
+    size_t la = 0, lb = 0;
     char *x = synth_read(a, file, &la), *y = synth_read(b, file, &lb);
     int same = la == lb && memcmp(x, y, la) == 0;
     free(x);

@@ -5,8 +5,9 @@
  *   cp_status s = cp_tool_proximity("sources.tif", "distance.tif", &o, cp_progress_term, NULL);
  *
  * Inputs are read and outputs written in strips of rows with a halo (the operation's radius)
- * under `memory_mb`, so grids far larger than memory work; outputs are tiled, compressed
- * GeoTIFFs with the input's grid and CRS, written under a temporary name and renamed when
+ * under `memory_mb`, so grids far larger than memory work; outputs are GeoTIFFs with the
+ * input's grid and CRS (uncompressed by default, like GDAL's tools; creation options choose
+ * tiling and compression), written under a temporary name and renamed when
  * complete (nothing is left behind on failure or interruption). Progress is reported from the
  * calling thread only; when the callback returns 0 the tool stops and returns
  * CP_E_INTERRUPTED. Results are the same for any thread count or memory budget. */
