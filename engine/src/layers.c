@@ -487,9 +487,9 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
         }
         if (r > ir0) {
             /* cell row r - 1 lies between `top` (edge r - 1) and `bot` (edge r) */
-            cpk_status ks = cpk_sum_resample_row_f32(top, bot, vals + (r - 1 - ir0) * n, n, geo,
-                                                     row0, row0 + nrows, &out, gi->scratch,
-                                                     gi->scratch_len);
+            cpk_status ks =
+                cpk_sum_resample_row_f32(top, bot, vals + (r - 1 - ir0) * n, n, geo, row0,
+                                         row0 + nrows, &out, gi->scratch, gi->scratch_len);
             if (ks) {
                 s = cp_fail(CP_E_FORMAT,
                             "<%s>: a cell's footprint on the grid is too large to resample",
