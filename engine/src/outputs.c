@@ -45,13 +45,15 @@ cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, 
 }
 
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
-                        const char *resampling, int threads, cp_progress_fn progress,
-                        void *progress_arg) {
+                        const char *resampling, const double *stats, int threads,
+                        cp_progress_fn progress, void *progress_arg) {
     cp_status s = CP_OK;
     GDALRasterBandH b = GDALGetRasterBand(raw, 1);
     double mn, mx, mean, sd;
     CPLErrorReset();
-    if (GDALComputeRasterStatistics(b, FALSE, &mn, &mx, &mean, &sd, NULL, NULL) == CE_None)
+    if (stats)
+        GDALSetRasterStatistics(b, stats[0], stats[1], stats[2], stats[3]);
+    else if (GDALComputeRasterStatistics(b, FALSE, &mn, &mx, &mean, &sd, NULL, NULL) == CE_None)
         GDALSetRasterStatistics(b, mn, mx, mean, sd);
     GDALFlushCache(raw);
     char nthreads[16];
@@ -59,6 +61,7 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
     const int is_byte = GDALGetRasterDataType(b) == GDT_Byte;
     char *argv[] = {"-of", "COG",
                     "-co", "COMPRESS=DEFLATE",
+                    "-co", "LEVEL=1",
                     "-co", is_byte ? "PREDICTOR=NO" : "PREDICTOR=YES",
                     "-co", "BIGTIFF=IF_SAFER",
                     "-co", NULL,
@@ -67,8 +70,8 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
     char res[64], nt[64];
     snprintf(res, sizeof res, "RESAMPLING=%s", resampling);
     snprintf(nt, sizeof nt, "NUM_THREADS=%s", nthreads);
-    argv[9] = res;
-    argv[11] = nt;
+    argv[11] = res;
+    argv[13] = nt;
     GDALTranslateOptions *to = GDALTranslateOptionsNew(argv, NULL);
     if (progress) GDALTranslateOptionsSetProgress(to, progress, progress_arg);
     int usage = 0;

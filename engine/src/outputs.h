@@ -13,11 +13,12 @@ cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type
 /* Writes rows row0..row0+nrows-1 of band 1. */
 cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, int64_t nrows,
                                int64_t nx, GDALDataType type, const void *buf);
-/* Computes statistics of `raw` and writes it as a COG at `path` (overviews with
- * `resampling`: "AVERAGE" or "NEAREST"). `raw` is closed and deleted. */
+/* Writes `raw` as a COG at `path` (overviews with `resampling`: "AVERAGE" or "NEAREST"),
+ * with the statistics `stats` (min, max, mean, stddev; NULL = computed by reading `raw`).
+ * `raw` is closed and deleted. */
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
-                        const char *resampling, int threads, cp_progress_fn progress,
-                        void *progress_arg);
+                        const char *resampling, const double *stats, int threads,
+                        cp_progress_fn progress, void *progress_arg);
 /* A PNG thumbnail (at most `width` wide) of a Byte raster with a colour table. */
 cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, size_t *len);
 /* FNV-1a 64-bit checksum of a file's bytes (hex, 17 bytes). 0 on error. */

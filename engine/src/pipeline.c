@@ -503,6 +503,9 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
             if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &mraw[k]))) goto done;
         }
     }
+    struct {
+        double n, sum, sumsq, min, max;
+    } st[2] = {{0, 0, 0, INFINITY, -INFINITY}, {0, 0, 0, INFINITY, -INFINITY}};
     for (int64_t y0 = 0; y0 < ny; y0 += H) {
         int64_t h = y0 + H <= ny ? H : ny - y0;
         if (!progress(c->opts, (double)y0 / (double)ny, "scoring the grid")) {
@@ -519,17 +522,29 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         }
         if ((s = compute_criteria(c, &b, y0, h))) goto done;
         if ((s = accumulate(c, &b, y0, h))) goto done;
-        /* Classes 1..5 (very low .. very high); nodata 0; and the file's nodata value. */
-        for (size_t j = 0; j < (size_t)(h * nx); ++j) {
-            float p = b.priority[j];
-            if (isnan(p)) {
-                b.cls[j] = 0;
-                b.priority[j] = -9999.0f;
-            } else {
+        /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value; the
+         * statistics of both maps, summed row by row in a fixed order. */
+        for (int64_t r = 0; r < h; ++r) {
+            double rs[2] = {0, 0}, rq[2] = {0, 0};
+            for (int64_t i = 0; i < nx; ++i) {
+                size_t j = (size_t)(r * nx + i);
+                float p = b.priority[j];
+                if (isnan(p)) {
+                    b.cls[j] = 0;
+                    b.priority[j] = -9999.0f;
+                    continue;
+                }
                 int k = (int)(p * 5.0f);
                 b.cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
-                c->total_cells_valid_p += 1;
+                double v[2] = {p, b.cls[j]};
+                for (int m = 0; m < 2; ++m) {
+                    rs[m] += v[m], rq[m] += v[m] * v[m];
+                    if (v[m] < st[m].min) st[m].min = v[m];
+                    if (v[m] > st[m].max) st[m].max = v[m];
+                }
+                st[0].n += 1;
             }
+            for (int m = 0; m < 2; ++m) st[m].sum += rs[m], st[m].sumsq += rq[m];
         }
         if ((s = cp_raster_write_rows(praw, ppath, y0, h, nx, GDT_Float32, b.priority)) ||
             (s = cp_raster_write_rows(craw, cpath, y0, h, nx, GDT_Byte, b.cls)))
@@ -581,21 +596,31 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
+    double stats[2][4] = {{0}};
+    for (int m = 0; m < 2; ++m) {
+        double n = st[0].n > 0 ? st[0].n : 1, mean = st[m].sum / n;
+        double var = st[m].sumsq / n - mean * mean;
+        stats[m][0] = st[0].n > 0 ? st[m].min : 0;
+        stats[m][1] = st[0].n > 0 ? st[m].max : 0;
+        stats[m][2] = mean;
+        stats[m][3] = var > 0 ? sqrt(var) : 0;
+    }
+    c->total_cells_valid_p = st[0].n;
     cog_progress_arg cp = {c->opts, 0.0, 0.8};
     snprintf(final, sizeof final, "%s/priority.tif", tmpdir);
-    s = cp_cog_finish(praw, ppath, final, "AVERAGE", c->threads, cog_progress, &cp);
+    s = cp_cog_finish(praw, ppath, final, "AVERAGE", stats[0], c->threads, cog_progress, &cp);
     praw = NULL;
     if (s) goto done;
     snprintf(final, sizeof final, "%s/priority_class.tif", tmpdir);
     cp.base = 0.8, cp.span = 0.2;
-    s = cp_cog_finish(craw, cpath, final, "NEAREST", c->threads, cog_progress, &cp);
+    s = cp_cog_finish(craw, cpath, final, "NEAREST", stats[1], c->threads, cog_progress, &cp);
     craw = NULL;
     if (s) goto done;
     for (size_t k = 0; mraw && k < sc->ncriteria; ++k) {
         char p[4400], q[4400];
         snprintf(p, sizeof p, "%s/criteria/%s.strips.tif", tmpdir, sc->criteria[k].name);
         snprintf(q, sizeof q, "%s/criteria/%s.tif", tmpdir, sc->criteria[k].name);
-        s = cp_cog_finish(mraw[k], p, q, "AVERAGE", c->threads, NULL, NULL);
+        s = cp_cog_finish(mraw[k], p, q, "AVERAGE", NULL, c->threads, NULL, NULL);
         if (!s && !progress(c->opts, 1.0, "writing priority maps"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         mraw[k] = NULL;
