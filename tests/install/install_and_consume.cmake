@@ -10,8 +10,13 @@ foreach(f bin/clearplan include/clearplan/clearplan.h include/cpk/cpk.h
     message(FATAL_ERROR "not installed: ${f}")
   endif()
 endforeach()
+# an instrumented (ASan + UBSan) clearplan needs an instrumented link
+set(flags "")
+if(SANITIZE)
+  set(flags -DCMAKE_EXE_LINKER_FLAGS=-fsanitize=address,undefined)
+endif()
 execute_process(COMMAND ${CMAKE_COMMAND} -S ${SRC} -B ${WORK}/consumer
-                        -DCMAKE_PREFIX_PATH=${WORK}/prefix RESULT_VARIABLE rc)
+                        -DCMAKE_PREFIX_PATH=${WORK}/prefix ${flags} RESULT_VARIABLE rc)
 if(rc)
   message(FATAL_ERROR "consumer configure failed")
 endif()
