@@ -258,6 +258,16 @@ cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg
         return st;
     }
     rmtree(tmp);
+    /* parent folders are created as needed, like `clearplan run -o a/b/c` */
+    for (char *q = strchr(tmp + 1, '/'); q; q = strchr(q + 1, '/')) {
+        *q = '\0';
+        if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
+            st = cp_fail(CP_E_IO, "cannot create <%s>: %s", tmp, strerror(errno));
+            syn_world_free(&w);
+            return st;
+        }
+        *q = '/';
+    }
     if (mkdir(tmp, 0777) != 0) {
         st = cp_fail(CP_E_IO, "cannot create <%s>: %s", tmp, strerror(errno));
         syn_world_free(&w);
