@@ -69,8 +69,10 @@ static void test_cli_validate_ok(void **state) {
     (void)state;
     char dir[1024], *o = NULL, *e = NULL;
     cpt_tmpdir("cli_validate", dir, sizeof dir);
-    assert_int_equal(cpt_sh(NULL, NULL, "'%s' synth --preset tiny -o '%s/s' -q", cpt_bin(), dir),
-                     0);
+    /* parent folders are created (the quick start writes demo/scenario in a fresh clone) */
+    assert_int_equal(
+        cpt_sh(NULL, NULL, "'%s' synth --preset tiny -o '%s/new/s' -q", cpt_bin(), dir), 0);
+    assert_int_equal(cpt_sh(NULL, NULL, "mv '%s/new/s' '%s/s'", dir, dir), 0);
     int rc = cpt_sh(&o, &e, "'%s' validate '%s/s/scenario.yaml'", cpt_bin(), dir);
     if (rc) print_error("%s\n%s\n", o, e);
     assert_int_equal(rc, 0);
