@@ -71,8 +71,9 @@ int cmd_proximity(int argc, char **argv) {
             char *copy = strdup(v), *save = NULL;
             for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
                 if (o.nvalues == MAX_VALUES || !cli_parse_double(t, &values[o.nvalues])) {
+                    int rc = cli_usage("proximity", "bad source value '%s'", t); /* t is in copy */
                     free(copy);
-                    return cli_usage("proximity", "bad source value '%s'", t);
+                    return rc;
                 }
                 o.nvalues++;
             }
