@@ -323,6 +323,7 @@ struct cp_grid_input {
     const cp_grid *g;
     GDALDatasetH ds; /* window or warped VRT; or, for sum resampling, the source itself */
     int exact_sum;   /* counts resampled exactly by cpk_sum_resample_row_f32 */
+    int warped;      /* read through GDAL's warper (a warped VRT) */
     double gt[6];
     OGRCoordinateTransformationH to_grid, to_src;
     int band;
@@ -358,6 +359,7 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
     int is_window = GDALGetMetadataItem(vrt, "CP_WINDOW", NULL) != NULL;
     if (in->resample != CP_RESAMPLE_SUM || is_window) {
         gi->ds = vrt;
+        gi->warped = !is_window;
         *out = gi;
         return CP_OK;
     }
@@ -404,6 +406,7 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
             cp_grid_input_close(gi);
             return s;
         }
+        gi->warped = 1;
         *out = gi;
         return CP_OK;
     }
@@ -504,6 +507,10 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
 done:
     free(vals), free(top), free(bot), free(xs), free(ys);
     return s;
+}
+
+int cp_grid_input_warped(const cp_grid_input *gi) {
+    return gi->warped;
 }
 
 cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf) {

@@ -21,6 +21,8 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
 /* Rows row0 .. row0+nrows-1 into buf (nrows x grid nx), nodata as NaN. */
 cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf);
 void cp_grid_input_close(cp_grid_input *gi);
+/* 1 when the input is read through GDAL's warper (whose chunk memory counts in budgets). */
+int cp_grid_input_warped(const cp_grid_input *gi);
 
 /* Weighted points in the grid CRS. */
 typedef struct {

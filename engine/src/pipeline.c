@@ -408,8 +408,13 @@ static void free_strip(strip_buf *b, size_t ncrit) {
  * a strip row costs (criteria planes, priority, class, cost, mask, AOI fractions, inputs). */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     double nx = (double)c->grid.geo.nx;
-    double per_row = nx * (4.0 * (double)c->sc->ncriteria + 33.0 + 4.0 * (double)c->nlayers);
-    double fixed = (double)GDALGetCacheMax64() + 64.0 * 1024 * 1024;
+    /* scores, tmp, density, priority, class, cost, NaN plane; AOI mask and fractions */
+    double per_row = nx * (4.0 * (double)c->sc->ncriteria + 21.0 + 4.0 * (double)c->nlayers +
+                           (c->aoi.nrings ? 12.0 : 0.0));
+    double fixed = (double)GDALGetCacheMax64();
+    int warped = 0;
+    for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
+    if (warped) fixed += 64.0 * 1024 * 1024; /* GDAL's warp chunk */
     for (size_t i = 0; i < c->nlayers; ++i) fixed += 2.0 * (double)c->layers[i].halo * nx * 4.0;
     for (size_t k = 0; k < c->sc->ncriteria; ++k)
         if (c->features[k].geoms || c->vhalo[k]) { /* burnt distance sources, with halo */
