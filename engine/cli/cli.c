@@ -105,3 +105,53 @@ int cli_parse_double(const char *s, double *out) {
     *out = v;
     return 1;
 }
+
+int cli_parse_memory_mb(const char *s, size_t *mb) {
+    char *end = NULL;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (errno || end == s || !(v > 0)) return 0;
+    double scale = 1; /* a bare number is megabytes */
+    if (*end == 'k' || *end == 'K')
+        scale = 1.0 / 1024, ++end;
+    else if (*end == 'm' || *end == 'M')
+        ++end;
+    else if (*end == 'g' || *end == 'G')
+        scale = 1024, ++end;
+    if (*end == 'B' || *end == 'b') ++end;
+    if (*end) return 0;
+    double r = v * scale;
+    if (!(r >= 1) || r > 1e9) return 0;
+    *mb = (size_t)r;
+    return 1;
+}
+
+int cli_tool_option(const char *cmd, int argc, char **argv, int *i, cp_tool_common *common,
+                    const char **co, int *nco, int max_co, int *quiet, int *rc) {
+    static const char *const n_co[] = {"--co", "-co", NULL};
+    static const char *const n_mem[] = {"--memory", NULL};
+    static const char *const n_j[] = {"-j", "--threads", NULL};
+    const char *a = argv[*i], *v = NULL;
+    int missing = 0;
+    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
+        *quiet = 1;
+        return 1;
+    }
+    if (cli_opt_value(argc, argv, i, n_co, &v, &missing)) {
+        if (missing) return *rc = cli_usage(cmd, "%s needs a value", a), -1;
+        if (*nco == max_co) return *rc = cli_usage(cmd, "too many creation options"), -1;
+        co[(*nco)++] = v;
+        return 1;
+    }
+    if (cli_opt_value(argc, argv, i, n_mem, &v, &missing)) {
+        if (missing || !cli_parse_memory_mb(v, &common->memory_mb))
+            return *rc = cli_usage(cmd, "--memory needs a size: MB, or 512M, 2G"), -1;
+        return 1;
+    }
+    if (cli_opt_value(argc, argv, i, n_j, &v, &missing)) {
+        if (missing || !cli_parse_threads(v, &common->threads))
+            return *rc = cli_usage(cmd, "-j needs a positive thread count"), -1;
+        return 1;
+    }
+    return 0;
+}

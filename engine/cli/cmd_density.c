@@ -27,7 +27,7 @@ static void help(void) {
         "                     features with a null weight are skipped and counted)\n"
         "  --layer L          layer name (default: the first layer)\n"
         "  --co NAME=VALUE    GeoTIFF creation option\n"
-        "  --memory MB        memory budget for strips (default 1024)\n"
+        "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1024)\n"
         "  -j N               threads (default: all cores)\n"
         "  -q                 no progress bar and no summary\n\n"
         "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
@@ -38,9 +38,6 @@ int cmd_density(int argc, char **argv) {
     static const char *const n_h[] = {"--bandwidth-m", "--bandwidth", "-bandwidth", NULL};
     static const char *const n_w[] = {"--weight", "-weight", NULL};
     static const char *const n_layer[] = {"--layer", "-layer", "-l", NULL};
-    static const char *const n_co[] = {"--co", "-co", NULL};
-    static const char *const n_mem[] = {"--memory", NULL};
-    static const char *const n_j[] = {"-j", "--threads", NULL};
     cp_density_options o;
     memset(&o, 0, sizeof o);
     o.bandwidth_m = NAN;
@@ -54,9 +51,11 @@ int cmd_density(int argc, char **argv) {
             help();
             return CP_EXIT_OK;
         }
-        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (cli_opt_value(argc, argv, &i, n_like, &v, &missing)) {
+        int rc = 0, shared = cli_tool_option("density", argc, argv, &i, &o.common, co, &nco, MAX_CO,
+                                             &quiet, &rc);
+        if (shared < 0) return rc;
+        if (shared) continue;
+        if (cli_opt_value(argc, argv, &i, n_like, &v, &missing)) {
             if (missing) return cli_usage("density", "%s needs a raster", a);
             o.like_path = v;
         } else if (cli_opt_value(argc, argv, &i, n_h, &v, &missing)) {
@@ -69,18 +68,6 @@ int cmd_density(int argc, char **argv) {
         } else if (cli_opt_value(argc, argv, &i, n_layer, &v, &missing)) {
             if (missing) return cli_usage("density", "%s needs a layer name", a);
             o.layer = v;
-        } else if (cli_opt_value(argc, argv, &i, n_co, &v, &missing)) {
-            if (missing) return cli_usage("density", "%s needs a value", a);
-            if (nco == MAX_CO) return cli_usage("density", "too many creation options");
-            co[nco++] = v;
-        } else if (cli_opt_value(argc, argv, &i, n_mem, &v, &missing)) {
-            double mb;
-            if (missing || !cli_parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
-                return cli_usage("density", "--memory needs a size in MB");
-            o.common.memory_mb = (size_t)mb;
-        } else if (cli_opt_value(argc, argv, &i, n_j, &v, &missing)) {
-            if (missing || !cli_parse_threads(v, &o.common.threads))
-                return cli_usage("density", "-j needs a positive thread count");
         } else if (a[0] == '-' && a[1]) {
             return cli_usage("density", "unknown option '%s'", a);
         } else {

@@ -25,7 +25,7 @@ static void help(void) {
         "  --co NAME=VALUE    GeoTIFF creation option (default: GDAL's, uncompressed; e.g.\n"
         "                     TILED=YES COMPRESS=ZSTD; DEFLATE defaults to ZLEVEL=1)\n"
         "  -b BAND            input band (default 1)\n"
-        "  --memory MB        memory budget for strips (default 1024)\n"
+        "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1024)\n"
         "  -j N               threads (default: all cores)\n"
         "  -q                 no progress bar\n\n"
         "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
@@ -33,10 +33,7 @@ static void help(void) {
 
 int cmd_focal_sum(int argc, char **argv) {
     static const char *const n_r[] = {"--radius-m", "--radius", "-radius", NULL};
-    static const char *const n_co[] = {"--co", "-co", NULL};
     static const char *const n_band[] = {"-b", "--band", NULL};
-    static const char *const n_mem[] = {"--memory", NULL};
-    static const char *const n_j[] = {"-j", "--threads", NULL};
     cp_focal_sum_options o;
     memset(&o, 0, sizeof o);
     o.radius_m = NAN;
@@ -50,29 +47,19 @@ int cmd_focal_sum(int argc, char **argv) {
             help();
             return CP_EXIT_OK;
         }
-        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (cli_opt_value(argc, argv, &i, n_r, &v, &missing)) {
+        int rc = 0, shared = cli_tool_option("focal-sum", argc, argv, &i, &o.common, co, &nco,
+                                             MAX_CO, &quiet, &rc);
+        if (shared < 0) return rc;
+        if (shared) continue;
+        if (cli_opt_value(argc, argv, &i, n_r, &v, &missing)) {
             if (missing || !cli_parse_double(v, &o.radius_m) || !(o.radius_m >= 0) ||
                 !isfinite(o.radius_m))
                 return cli_usage("focal-sum", "--radius-m needs a distance in metres >= 0");
-        } else if (cli_opt_value(argc, argv, &i, n_co, &v, &missing)) {
-            if (missing) return cli_usage("focal-sum", "%s needs a value", a);
-            if (nco == MAX_CO) return cli_usage("focal-sum", "too many creation options");
-            co[nco++] = v;
         } else if (cli_opt_value(argc, argv, &i, n_band, &v, &missing)) {
             double b;
             if (missing || !cli_parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
                 return cli_usage("focal-sum", "-b needs a band number");
             o.band = (int)b;
-        } else if (cli_opt_value(argc, argv, &i, n_mem, &v, &missing)) {
-            double mb;
-            if (missing || !cli_parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
-                return cli_usage("focal-sum", "--memory needs a size in MB");
-            o.common.memory_mb = (size_t)mb;
-        } else if (cli_opt_value(argc, argv, &i, n_j, &v, &missing)) {
-            if (missing || !cli_parse_threads(v, &o.common.threads))
-                return cli_usage("focal-sum", "-j needs a positive thread count");
         } else if (a[0] == '-' && a[1]) {
             return cli_usage("focal-sum", "unknown option '%s'", a);
         } else {

@@ -33,7 +33,7 @@ static void help(void) {
         "  --co NAME=VALUE    GeoTIFF creation option (default: GDAL's, uncompressed; e.g.\n"
         "                     TILED=YES COMPRESS=ZSTD; DEFLATE defaults to ZLEVEL=1)\n"
         "  -b BAND            input band (default 1)\n"
-        "  --memory MB        memory budget for strips (default 1024)\n"
+        "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1024)\n"
         "  -j N               threads (default: all cores)\n"
         "  -q                 no progress bar\n\n"
         "gdal_proximity.py spellings -values, -maxdist, -distunits, -nodata, -ot, -co are\n"
@@ -46,10 +46,7 @@ int cmd_proximity(int argc, char **argv) {
     static const char *const n_units[] = {"--distunits", "-distunits", NULL};
     static const char *const n_nodata[] = {"--nodata", "-nodata", NULL};
     static const char *const n_ot[] = {"--ot", "-ot", NULL};
-    static const char *const n_co[] = {"--co", "-co", NULL};
     static const char *const n_band[] = {"-b", "--band", NULL};
-    static const char *const n_mem[] = {"--memory", NULL};
-    static const char *const n_j[] = {"-j", "--threads", NULL};
     cp_proximity_options o = cp_proximity_defaults();
     const char *co[MAX_CO + 1] = {0};
     static double values[MAX_VALUES];
@@ -63,17 +60,19 @@ int cmd_proximity(int argc, char **argv) {
             help();
             return CP_EXIT_OK;
         }
-        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (cli_opt_value(argc, argv, &i, n_values, &v, &missing)) {
+        int rc = 0, shared = cli_tool_option("proximity", argc, argv, &i, &o.common, co, &nco,
+                                             MAX_CO, &quiet, &rc);
+        if (shared < 0) return rc;
+        if (shared) continue;
+        if (cli_opt_value(argc, argv, &i, n_values, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
             o.nvalues = 0;
             char *copy = strdup(v), *save = NULL;
             for (char *t = strtok_r(copy, ", ", &save); t; t = strtok_r(NULL, ", ", &save)) {
                 if (o.nvalues == MAX_VALUES || !cli_parse_double(t, &values[o.nvalues])) {
-                    int rc = cli_usage("proximity", "bad source value '%s'", t); /* t is in copy */
+                    int code = cli_usage("proximity", "bad source value '%s'", t); /* t in copy */
                     free(copy);
-                    return rc;
+                    return code;
                 }
                 o.nvalues++;
             }
@@ -101,23 +100,11 @@ int cmd_proximity(int argc, char **argv) {
         } else if (cli_opt_value(argc, argv, &i, n_ot, &v, &missing)) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
             o.output_type = v;
-        } else if (cli_opt_value(argc, argv, &i, n_co, &v, &missing)) {
-            if (missing) return cli_usage("proximity", "%s needs a value", a);
-            if (nco == MAX_CO) return cli_usage("proximity", "too many creation options");
-            co[nco++] = v;
         } else if (cli_opt_value(argc, argv, &i, n_band, &v, &missing)) {
             double b;
             if (missing || !cli_parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
                 return cli_usage("proximity", "-b needs a band number");
             o.band = (int)b;
-        } else if (cli_opt_value(argc, argv, &i, n_mem, &v, &missing)) {
-            double mb;
-            if (missing || !cli_parse_double(v, &mb) || !(mb >= 1) || mb > 1e9)
-                return cli_usage("proximity", "--memory needs a size in MB");
-            o.common.memory_mb = (size_t)mb;
-        } else if (cli_opt_value(argc, argv, &i, n_j, &v, &missing)) {
-            if (missing || !cli_parse_threads(v, &o.common.threads))
-                return cli_usage("proximity", "-j needs a positive thread count");
         } else if (a[0] == '-' && a[1]) {
             return cli_usage("proximity", "unknown option '%s'", a);
         } else {

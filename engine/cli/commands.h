@@ -3,7 +3,10 @@
 #ifndef CP_CLI_COMMANDS_H
 #define CP_CLI_COMMANDS_H
 
+#include <stddef.h>
+
 #include <clearplan/status.h>
+#include <clearplan/tools.h>
 
 enum { CP_EXIT_OK = 0, CP_EXIT_FAIL = 1, CP_EXIT_USAGE = 2, CP_EXIT_INTERRUPTED = 130 };
 
@@ -36,6 +39,13 @@ int cli_opt_value(int argc, char **argv, int *i, const char *const *names, const
                   int *missing);
 /* Parses a whole string as a finite or infinite double; returns 0 on error. */
 int cli_parse_double(const char *s, double *out);
+/* Parses a memory size for --memory: a bare number is MB; "512M", "2G", "64K" too. */
+int cli_parse_memory_mb(const char *s, size_t *mb);
+/* The options every raster tool shares: -q, --co NAME=VALUE, --memory SIZE, -j N. Returns 1
+ * when argv[*i] was one of them (consumed), 0 when not, -1 on a usage error (*rc = the exit
+ * code, the message printed). */
+int cli_tool_option(const char *cmd, int argc, char **argv, int *i, cp_tool_common *common,
+                    const char **co, int *nco, int max_co, int *quiet, int *rc);
 /* Parses a positive thread count for -j; returns 0 on error. */
 int cli_parse_threads(const char *s, int *out);
 
