@@ -7,7 +7,7 @@ set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libgdal-dev gdal-bin python3-gdal python3-numpy
       libproj-dev libgeos-dev libcmocka-dev libyaml-dev clang clang-format
-      libclang-rt-14-dev valgrind chromium)
+      libclang-rt-14-dev valgrind chromium fonts-liberation)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(grass-core python3-scipy hyperfine bc)
 fi
