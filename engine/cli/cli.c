@@ -1,6 +1,7 @@
 /* Shared helpers of the command-line tools: errors, exit codes, progress and signals. */
 #define _POSIX_C_SOURCE 200809L /* sigaction under -std=c11 (clang) */
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -154,4 +155,11 @@ int cli_tool_option(const char *cmd, int argc, char **argv, int *i, cp_tool_comm
         return 1;
     }
     return 0;
+}
+
+int cli_parse_band(const char *s, int *band) {
+    double b;
+    if (!cli_parse_double(s, &b) || b < 1 || b > 65535 || b != floor(b)) return 0;
+    *band = (int)b;
+    return 1;
 }

@@ -56,10 +56,8 @@ int cmd_focal_sum(int argc, char **argv) {
                 !isfinite(o.radius_m))
                 return cli_usage("focal-sum", "--radius-m needs a distance in metres >= 0");
         } else if (cli_opt_value(argc, argv, &i, n_band, &v, &missing)) {
-            double b;
-            if (missing || !cli_parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
+            if (missing || !cli_parse_band(v, &o.band))
                 return cli_usage("focal-sum", "-b needs a band number");
-            o.band = (int)b;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage("focal-sum", "unknown option '%s'", a);
         } else {

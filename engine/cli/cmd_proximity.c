@@ -101,10 +101,8 @@ int cmd_proximity(int argc, char **argv) {
             if (missing) return cli_usage("proximity", "%s needs a value", a);
             o.output_type = v;
         } else if (cli_opt_value(argc, argv, &i, n_band, &v, &missing)) {
-            double b;
-            if (missing || !cli_parse_double(v, &b) || b < 1 || b > 65535 || b != floor(b))
+            if (missing || !cli_parse_band(v, &o.band))
                 return cli_usage("proximity", "-b needs a band number");
-            o.band = (int)b;
         } else if (a[0] == '-' && a[1]) {
             return cli_usage("proximity", "unknown option '%s'", a);
         } else {

@@ -39,6 +39,8 @@ int cli_opt_value(int argc, char **argv, int *i, const char *const *names, const
                   int *missing);
 /* Parses a whole string as a finite or infinite double; returns 0 on error. */
 int cli_parse_double(const char *s, double *out);
+/* Parses a 1-based raster band number for -b; returns 0 on error. */
+int cli_parse_band(const char *s, int *band);
 /* Parses a memory size for --memory: a bare number is MB; "512M", "2G", "64K" too. */
 int cli_parse_memory_mb(const char *s, size_t *mb);
 /* The options every raster tool shares: -q, --co NAME=VALUE, --memory SIZE, -j N. Returns 1

@@ -56,6 +56,10 @@ typedef struct {
 /* Zonal bands of the hazards. */
 enum { B_PRIORITY, B_TREECOVER, B_DENSITY, B_INVPROD, B_LANDCOVER, NBANDS };
 
+static const char *const stage_names[] = {"grid", "hazards", "inputs", "rasters",
+                                          "maps", "plan",    "outputs"};
+enum { ST_GRID, ST_HAZARDS, ST_INPUTS, ST_RASTERS, ST_MAPS, ST_PLAN, ST_OUTPUTS, NSTAGES };
+
 typedef struct {
     const cp_scenario *sc;
     const cp_run_options *opts;
@@ -77,19 +81,14 @@ typedef struct {
     float *prod_by_class;        /* 256 entries: m2 per team-day */
     cpk_polygon *polys, *bpolys; /* hazards, and hazards grown by buffer_m */
     cpk_window *wins, *bwins;
-    cpk_zonal_acc *acc;   /* n x NBANDS */
-    cpk_zonal_acc *bacc;  /* n: population within */
-    double *class_weight; /* n x (nclasses + 1) */
-    cp_aoi aoi;           /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
-    double stage_s[8];    /* when each stage ended (monotonic seconds) */
+    cpk_zonal_acc *acc;      /* n x NBANDS */
+    cpk_zonal_acc *bacc;     /* n: population within */
+    double *class_weight;    /* n x (nclasses + 1) */
+    cp_aoi aoi;              /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
+    double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
-    double total_cells_valid_p;
 } run_ctx;
-
-static const char *const stage_names[] = {"grid", "hazards", "inputs",  "rasters",
-                                          "maps", "plan",    "outputs", "checksums"};
-enum { ST_GRID, ST_HAZARDS, ST_INPUTS, ST_RASTERS, ST_MAPS, ST_PLAN, ST_OUTPUTS, ST_SUMS };
 
 static double now_s(void) {
     struct timespec ts;
@@ -610,7 +609,6 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         stats[m][2] = mean;
         stats[m][3] = var > 0 ? sqrt(var) : 0;
     }
-    c->total_cells_valid_p = st[0].n;
     cog_progress_arg cp = {c->opts, 0.0, 0.8};
     snprintf(final, sizeof final, "%s/priority.tif", tmpdir);
     s = cp_cog_finish(praw, ppath, final, "AVERAGE", stats[0], c->threads, cog_progress, &cp);
@@ -794,7 +792,7 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     }
     fprintf(f, "\n  ],\n  \"timings_s\": {");
     double prev = t0;
-    for (int i = 0; i < ST_SUMS; ++i) {
+    for (int i = 0; i < NSTAGES; ++i) {
         double t = c->stage_s[i] > 0 ? c->stage_s[i] : prev;
         fprintf(f, "%s\"%s\": %.3f", i ? ", " : "", stage_names[i], t - prev);
         prev = t;
