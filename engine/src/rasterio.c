@@ -1,12 +1,15 @@
 /* Raster I/O helpers: open, check, read windows, write GeoTIFFs atomically (rasterio.h). */
-#define _DEFAULT_SOURCE /* madvise */
+#define _GNU_SOURCE /* madvise, renameat2 */
 #include "rasterio.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <fcntl.h>
+#include <sys/stat.h>
 #ifdef __linux__
 #include <sys/mman.h>
 #endif
@@ -130,6 +133,64 @@ static void out_free(cp_rio_out *o) {
     o->band = NULL;
 }
 
+/* Where the strips of a freshly laid-out uncompressed output start, when they follow one
+ * another with no gap (as GDAL writes them): the offset of row 0, or -1. */
+static int64_t strips_offset(cp_rio_out *o) {
+    const int64_t row_bytes = 4 * o->nx, nblocks = (o->ny + o->block_rows - 1) / o->block_rows;
+    const char *ms = GDALGetMetadataItem(o->band, "COMPRESSION", "IMAGE_STRUCTURE");
+    if (ms && !EQUAL(ms, "NONE")) return -1;
+    int64_t base = -1;
+    char key[64];
+    for (int64_t k = 0; k < nblocks; ++k) {
+        snprintf(key, sizeof key, "BLOCK_OFFSET_0_%lld", (long long)k);
+        const char *off = GDALGetMetadataItem(o->band, key, "TIFF");
+        snprintf(key, sizeof key, "BLOCK_SIZE_0_%lld", (long long)k);
+        const char *size = GDALGetMetadataItem(o->band, key, "TIFF");
+        if (!off || !size) return -1;
+        int64_t at = (int64_t)CPLAtoGIntBig(off), n = (int64_t)CPLAtoGIntBig(size);
+        int64_t rows =
+            o->ny - k * o->block_rows < o->block_rows ? o->ny - k * o->block_rows : o->block_rows;
+        if (k == 0) base = at;
+        if (at <= 0 || at != base + k * o->block_rows * row_bytes || n < rows * row_bytes)
+            return -1;
+    }
+    return base;
+}
+
+/* Switches a just-created output to direct writes when its layout allows (see cp_rio_out):
+ * GDAL finishes the file's header and tags now, the cells go straight to the file. */
+static cp_status out_go_direct(cp_rio_out *o) {
+    int64_t base = strips_offset(o);
+    if (base < 0) return CP_OK; /* another layout: GDAL writes the cells */
+    CPLErrorReset();
+    GDALClose(o->ds);
+    o->ds = NULL;
+    o->band = NULL;
+    if (CPLGetLastErrorType() == CE_Failure)
+        return cp_fail_gdal(CP_E_IO, "cannot create <%s>", o->path);
+    unsigned char magic[2] = {0, 0};
+    int fd = open(o->tmp_path, O_RDWR | O_CLOEXEC);
+    if (fd < 0 || pread(fd, magic, 2, 0) != 2 || magic[0] != 'I' || magic[1] != 'I') {
+        if (fd >= 0) close(fd);
+        return cp_fail(CP_E_IO, "cannot open <%s> for writing", o->tmp_path);
+    }
+    o->fd = fd;
+    o->direct = 1;
+    o->data_offset = base;
+    return CP_OK;
+}
+
+static int pwrite_all(int fd, const void *buf, size_t n, int64_t at) {
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = pwrite(fd, p, n, (off_t)at);
+        if (w < 0 && errno == EINTR) continue;
+        if (w <= 0) return -1;
+        p += w, n -= (size_t)w, at += w;
+    }
+    return 0;
+}
+
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
                             cp_rio_out *out) {
@@ -172,6 +233,10 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     }
     const char *comp = CSLFetchNameValue(opts, "COMPRESS");
     if (comp && EQUAL(comp, "DEFLATE") && !user_zlevel) opts = CSLSetNameValue(opts, "ZLEVEL", "1");
+    const int direct = type == GDT_Float32 && CPL_IS_LSB && strncmp(path, "/vsi", 4) != 0 &&
+                       (!comp || EQUAL(comp, "NONE")) &&
+                       !CPLTestBool(CSLFetchNameValueDef(opts, "TILED", "NO")) &&
+                       !CSLFetchNameValue(opts, "NBITS") && !CSLFetchNameValue(opts, "SPARSE_OK");
 
     CPLErrorReset();
     GDALDatasetH ds =
@@ -189,20 +254,53 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
         OGRSpatialReferenceH srs = GDALGetSpatialRef(crs_from);
         if (srs) GDALSetSpatialRef(ds, srs);
     }
+    out->nx = geo->nx;
+    out->ny = geo->ny;
+    if (direct) {
+        /* Closed before any cell is written and without a nodata value, GDAL lays out every
+         * strip in order and extends the file over them (sparse, no bytes written); nodata
+         * is then set on the file reopened for update. */
+        CPLErrorReset();
+        GDALClose(ds);
+        if (CPLGetLastErrorType() == CE_Failure ||
+            !(ds = GDALOpenEx(out->tmp_path, GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL))) {
+            cp_status s = cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
+            VSIUnlink(out->tmp_path);
+            out_free(out);
+            return s;
+        }
+    }
     out->ds = ds;
     out->band = GDALGetRasterBand(ds, 1);
     if (has_nodata) GDALSetRasterNoDataValue(out->band, nodata);
     int bx = 0, by = 0;
     GDALGetBlockSize(out->band, &bx, &by);
     out->block_rows = by > 0 ? by : 1;
-    out->nx = geo->nx;
-    out->ny = geo->ny;
+    if (direct && bx == geo->nx) {
+        cp_status s = out_go_direct(out);
+        if (s != CP_OK) cp_rio_out_abort(out);
+        return s;
+    }
     return CP_OK;
 }
 
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,
                            ptrdiff_t stride) {
     if (nrows <= 0) return CP_OK;
+    if (o->direct) {
+        if (row0 < 0 || row0 + nrows > o->ny) return cp_fail(CP_E_INTERNAL, "rows out of the grid");
+        const size_t row_bytes = sizeof(float) * (size_t)o->nx;
+        int bad = 0;
+        if (stride == (ptrdiff_t)o->nx)
+            bad = pwrite_all(o->fd, buf, row_bytes * (size_t)nrows,
+                             o->data_offset + row0 * (int64_t)row_bytes);
+        else
+            for (int64_t r = 0; r < nrows && !bad; ++r)
+                bad = pwrite_all(o->fd, buf + r * stride, row_bytes,
+                                 o->data_offset + (row0 + r) * (int64_t)row_bytes);
+        if (bad) return cp_fail(CP_E_IO, "cannot write <%s>: %s", o->path, strerror(errno));
+        return CP_OK;
+    }
     CPLErrorReset();
     CPLErr e = GDALRasterIOEx(o->band, GF_Write, 0, (int)row0, (int)o->nx, (int)nrows, (void *)buf,
                               (int)o->nx, (int)nrows, GDT_Float32, sizeof(float),
@@ -219,19 +317,46 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
     return CP_OK;
 }
 
+int cp_replace_file(const char *tmp, const char *path) {
+#if defined(__linux__) && defined(RENAME_EXCHANGE)
+    /* Replacing an existing regular file by rename() makes ext4 (auto_da_alloc) start writing
+     * the whole new file back before rename() returns: 0.2-0.3 s for a 400 MB grid. Swapping the
+     * two names atomically and then removing the old contents does not: readers still see the
+     * old file or the new one, never neither nor a partial one. */
+    struct stat st;
+    if (strncmp(path, "/vsi", 4) != 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
+        renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
+        (void)unlink(tmp);
+        return 0;
+    }
+#endif
+    return VSIRename(tmp, path);
+}
+
 cp_status cp_rio_out_commit(cp_rio_out *o) {
-    CPLErrorReset();
-    GDALFlushCache(o->ds);
-    int failed = CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal;
-    GDALClose(o->ds);
-    o->ds = NULL;
-    failed = failed || CPLGetLastErrorType() == CE_Failure;
+    if (o->direct) {
+        o->direct = 0;
+        if (close(o->fd) != 0) {
+            cp_status s = cp_fail(CP_E_IO, "cannot write <%s>: %s", o->path, strerror(errno));
+            cp_rio_out_abort(o);
+            return s;
+        }
+    }
+    int failed = 0;
+    if (o->ds) {
+        CPLErrorReset();
+        GDALFlushCache(o->ds);
+        failed = CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal;
+        GDALClose(o->ds);
+        o->ds = NULL;
+        failed = failed || CPLGetLastErrorType() == CE_Failure;
+    }
     if (failed) {
         cp_status s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", o->path);
         cp_rio_out_abort(o);
         return s;
     }
-    if (VSIRename(o->tmp_path, o->path) != 0) {
+    if (cp_replace_file(o->tmp_path, o->path) != 0) {
         cp_status s = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>", o->tmp_path, o->path);
         cp_rio_out_abort(o);
         return s;
@@ -242,6 +367,8 @@ cp_status cp_rio_out_commit(cp_rio_out *o) {
 
 void cp_rio_out_abort(cp_rio_out *o) {
     if (!o) return;
+    if (o->direct) close(o->fd);
+    o->direct = 0;
     if (o->ds) GDALClose(o->ds);
     o->ds = NULL;
     if (o->tmp_path) VSIUnlink(o->tmp_path);

@@ -51,13 +51,24 @@ typedef struct {
     char *tmp_path; /* name while being written */
     int64_t nx, ny;
     int block_rows; /* rows of one block: strips are best multiples of it */
+    /* Uncompressed Float32 strips laid out one after the other: rows are written straight
+     * to the file at data_offset + row * nx * 4 (no GDAL block cache); ds is then NULL. */
+    int direct, fd;
+    int64_t data_offset;
 } cp_rio_out;
+
+/* Moves the finished file `tmp` to `path`, atomically replacing a regular file there (without
+ * the writeback ext4 forces on a rename over an existing file). 0 on success, as rename(). */
+int cp_replace_file(const char *tmp, const char *path);
 
 /* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): GDAL's
  * defaults (uncompressed strips, as gdal_proximity.py writes), BIGTIFF=IF_SAFER, compressed by
  * all cores when `co` asks for compression (DEFLATE then defaults to ZLEVEL=1); `co`
  * (NAME=VALUE strings, NULL-terminated, may be NULL) overrides or adds creation options. `type` is
- * the band type (GDT_Float32 usually); nodata is set when has_nodata. */
+ * the band type (GDT_Float32 usually); nodata is set when has_nodata.
+ * An uncompressed Float32 output is created by GDAL with all its strips in place (header, tags,
+ * CRS, nodata) and its cells are then written directly into the file, without a copy through
+ * GDAL's block cache; GDAL writes every other kind. */
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
                             cp_rio_out *out);

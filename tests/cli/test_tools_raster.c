@@ -3,6 +3,7 @@
 #include "cp_test.h"
 
 #include <math.h>
+#include <sys/stat.h>
 
 #include <cpl_conv.h>
 #include <gdal.h>
@@ -164,6 +165,90 @@ static void test_tools_proximity_matches_gdal_proximity(void **state) {
     assert_memory_equal(x, y, sizeof(float) * NX * NY);
     free(x);
     free(y);
+    free(g);
+}
+
+/* Uncompressed Float32 outputs are written straight into the strips GDAL laid out: the same
+ * file contents as GDAL writing them (SPARSE_OK=FALSE keeps GDAL's own path), with strips of
+ * one row (the default) and of 7 rows (the last one partial); an existing output is replaced
+ * whole; a directory in the way is an error and stays as it was. */
+static void test_tools_direct_output(void **state) {
+    (void)state;
+    float *g = sources_grid();
+    char in[1200], a[1200], b[1200];
+    snprintf(in, sizeof in, "%s/direct_src.tif", dir);
+    write_tif(in, g, NX, NY, 500000, 4000000, 30, 30, 32618, 1, -1);
+    const char *layouts[] = {"", "--co BLOCKYSIZE=7"};
+    for (int k = 0; k < 2; ++k) {
+        snprintf(a, sizeof a, "%s/direct_%d.tif", dir, k);
+        snprintf(b, sizeof b, "%s/gdal_%d.tif", dir, k);
+        assert_int_equal(cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -distunits GEO %s",
+                                cpt_bin(), in, a, layouts[k]),
+                         0);
+        assert_int_equal(
+            cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -distunits GEO %s --co SPARSE_OK=FALSE",
+                   cpt_bin(), in, b, layouts[k]),
+            0);
+        GDALDatasetH da = GDALOpen(a, GA_ReadOnly), db = GDALOpen(b, GA_ReadOnly);
+        assert_non_null(da);
+        assert_non_null(db);
+        GDALRasterBandH ba = GDALGetRasterBand(da, 1), bb = GDALGetRasterBand(db, 1);
+        int bx, by, cx, cy, has = 0;
+        GDALGetBlockSize(ba, &bx, &by);
+        GDALGetBlockSize(bb, &cx, &cy);
+        assert_int_equal(bx, NX);
+        assert_int_equal(by, cy);
+        if (k) assert_int_equal(by, 7);
+        assert_true(NY % by != 0); /* a partial last strip */
+        assert_int_equal(GDALGetRasterDataType(ba), GDT_Float32);
+        assert_true(GDALGetRasterNoDataValue(ba, &has) == 65535.0 && has);
+        double ga[6], gb[6];
+        assert_int_equal(GDALGetGeoTransform(da, ga), CE_None);
+        assert_int_equal(GDALGetGeoTransform(db, gb), CE_None);
+        assert_memory_equal(ga, gb, sizeof ga);
+        assert_true(OSRIsSame(GDALGetSpatialRef(da), GDALGetSpatialRef(db)));
+        const char *comp = GDALGetMetadataItem(da, "COMPRESSION", "IMAGE_STRUCTURE");
+        assert_null(comp);
+        GDALClose(da);
+        GDALClose(db);
+        int nx, ny;
+        float *x = read_tif(a, &nx, &ny), *y = read_tif(b, &nx, &ny);
+        assert_memory_equal(x, y, sizeof(float) * NX * NY);
+        free(x);
+        free(y);
+        /* GDAL's own checks of the file: gdalinfo reads every strip */
+        char *out = NULL;
+        assert_int_equal(cpt_sh(&out, NULL, "gdalinfo -checksum '%s'", a), 0);
+        cpt_assert_contains(out, "Checksum=");
+        free(out);
+    }
+    /* replacing an existing output: the new contents, nothing left over */
+    assert_int_equal(
+        cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -values 7 -maxdist 4", cpt_bin(), in, a),
+        0);
+    float vals[1] = {7};
+    cpk_sources seven = {CPK_SOURCE_VALUES, 0, vals, 1};
+    cpk_view_f32 v = {g, NX, NY, NX, -1.0f, 1};
+    float *want = malloc(sizeof(float) * NX * NY);
+    cpk_out_f32 o = {want, NX, NY, NX};
+    assert_int_equal(cpk_edt_f32(&v, &seven, 1, 1, 4, 65535, 0, NY, &o, 1), CPK_OK);
+    int nx, ny;
+    float *got = read_tif(a, &nx, &ny);
+    assert_memory_equal(got, want, sizeof(float) * NX * NY);
+    free(got);
+    free(want);
+    /* a directory where the output should go */
+    char d[1200], *err = NULL;
+    snprintf(d, sizeof d, "%s/adir.tif", dir);
+    assert_int_equal(mkdir(d, 0755), 0);
+    assert_int_equal(cpt_sh(NULL, &err, "'%s' proximity '%s' '%s' -q", cpt_bin(), in, d), 1);
+    cpt_assert_contains(err, "adir.tif");
+    free(err);
+    struct stat st;
+    assert_int_equal(stat(d, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+    assert_int_equal(rmdir(d), 0);
+    assert_no_tmp();
     free(g);
 }
 
@@ -491,6 +576,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tools_proximity_matches_kernel),
         cmocka_unit_test(test_tools_proximity_matches_gdal_proximity),
+        cmocka_unit_test(test_tools_direct_output),
         cmocka_unit_test(test_tools_focal_sum_matches_kernel),
         cmocka_unit_test(test_tools_density_matches_kernel),
         cmocka_unit_test(test_tools_bad_input),
