@@ -154,6 +154,51 @@ static void test_faults_disk_full_leaves_nothing(void **state) {
     }
 }
 
+/* A full disk under the raster tools, whose uncompressed outputs are written straight into
+ * the file: at each size (the header fits or not) exit 1, the message names the output and
+ * the reason, nothing left on the small disk. */
+static void test_faults_tool_disk_full_leaves_nothing(void **state) {
+    (void)state;
+    if (geteuid() != 0) fail_msg("this test mounts a tmpfs and needs root (CI runs tests as root)");
+    char mnt[4400], in[4400], cmd[4400];
+    snprintf(mnt, sizeof mnt, "%s/small-disk", root);
+    snprintf(in, sizeof in, "%s/sources.tif", root);
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "/usr/bin/python3 -c \"from osgeo import gdal, osr; "
+                            "d=gdal.GetDriverByName('GTiff').Create('%s',1000,600,1); "
+                            "d.SetGeoTransform((0,30,0,18000,0,-30)); s=osr.SpatialReference(); "
+                            "s.ImportFromEPSG(32618); d.SetSpatialRef(s); "
+                            "d.GetRasterBand(1).WriteRaster(500,300,1,1,b'\\x01')\"",
+                            in),
+                     0);
+    static const char *sizes[] = {"8k", "1m"}; /* the 2.4 MB output: no room / no room for cells */
+    static const char *tools[] = {"proximity '%s' '%s' -distunits GEO",
+                                  "focal-sum '%s' '%s' --radius-m 100"};
+    for (size_t k = 0; k < 2; ++k)
+        for (size_t t = 0; t < 2; ++t) {
+            assert_true(mkdir(mnt, 0755) == 0 || errno == EEXIST);
+            char opts[64], out[4500], args[9000];
+            snprintf(opts, sizeof opts, "size=%s", sizes[k]);
+            if (mount("tmpfs", mnt, "tmpfs", 0, opts) != 0)
+                fail_msg("cannot mount a %s tmpfs at %s: %s", sizes[k], mnt, strerror(errno));
+            snprintf(out, sizeof out, "%s/out.tif", mnt);
+            snprintf(args, sizeof args, tools[t], in, out);
+            snprintf(cmd, sizeof cmd, "'%s' %s -q", cpt_bin(), args);
+            char *e = NULL;
+            int rc = cpt_sh(NULL, &e, "%s", cmd);
+            int left = count_prefixed(mnt, "");
+            umount(mnt);
+            if (rc != 1 || left != 2) /* "." and ".." */
+                print_error("%s disk, %s: exit %d, %d entries, stderr:\n%s\n", sizes[k], cmd, rc,
+                            left, e);
+            assert_int_equal(rc, 1);
+            assert_int_equal(left, 2);
+            cpt_assert_contains(e, "clearplan: error: ");
+            cpt_assert_contains(e, "/small-disk/out.tif");
+            free(e);
+        }
+}
+
 static char *read_pixels(const char *path, size_t *n) {
     GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
     assert_non_null(ds);
@@ -217,6 +262,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_faults_sigint_leaves_nothing),
         cmocka_unit_test(test_faults_disk_full_leaves_nothing),
+        cmocka_unit_test(test_faults_tool_disk_full_leaves_nothing),
         cmocka_unit_test(test_faults_ten_concurrent_runs_identical),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
