@@ -5,6 +5,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#ifdef _OPENMP
+#include <omp.h>
+#else
+static int omp_get_thread_num(void) {
+    return 0;
+}
+#endif
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -326,9 +333,10 @@ struct cp_grid_input {
     int warped;      /* read through GDAL's warper (a warped VRT) */
     double gt[6];
     OGRCoordinateTransformationH to_grid, to_src;
+    OGRCoordinateTransformationH *to_grid_t; /* one clone of to_grid per thread */
+    int threads;
     int band;
-    double *scratch;
-    size_t scratch_len;
+    size_t scratch_len; /* doubles per thread for the largest source cell footprint */
 };
 
 void cp_grid_input_close(cp_grid_input *gi) {
@@ -336,7 +344,9 @@ void cp_grid_input_close(cp_grid_input *gi) {
     if (gi->ds) GDALClose(gi->ds);
     if (gi->to_grid) OCTDestroyCoordinateTransformation(gi->to_grid);
     if (gi->to_src) OCTDestroyCoordinateTransformation(gi->to_src);
-    free(gi->scratch);
+    for (int t = 0; gi->to_grid_t && t < gi->threads; ++t)
+        if (gi->to_grid_t[t]) OCTDestroyCoordinateTransformation(gi->to_grid_t[t]);
+    free(gi->to_grid_t);
     free(gi);
 }
 
@@ -412,11 +422,20 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
     }
     gi->scratch_len = (size_t)((4 * fx + 8) * (4 * fy + 8));
     if (gi->scratch_len < 4096) gi->scratch_len = 4096;
-    gi->scratch = malloc(gi->scratch_len * sizeof *gi->scratch);
-    if (!gi->scratch) {
+    /* the corners are transformed by all threads, each with its own copy of the
+     * transformation (one object must not be used by two threads at once) */
+    gi->threads = cpk_threads(threads);
+    if (gi->threads < 1) gi->threads = 1;
+    gi->to_grid_t = calloc((size_t)gi->threads, sizeof *gi->to_grid_t);
+    if (!gi->to_grid_t) {
         cp_grid_input_close(gi);
         return cp_fail(CP_E_NOMEM, "out of memory");
     }
+    for (int t = 0; t < gi->threads; ++t)
+        if (!(gi->to_grid_t[t] = OCTClone(gi->to_grid))) {
+            cp_grid_input_close(gi);
+            return cp_fail_gdal(CP_E_CRS, "<%s>: cannot transform to the grid's CRS", in->path);
+        }
     *out = gi;
     return CP_OK;
 }
@@ -456,12 +475,14 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
     int64_t n = ic1 - ic0, m = ir1 - ir0;
     /* the whole source window in one read: row-by-row reads would decode the same tiles
      * again whenever GDAL's block cache turns over */
+    enum { CHUNK = 64 }; /* source rows per kernel call */
+    const int nt = gi->threads;
+    const size_t stride = 2 * (size_t)(n + 1);
     float *vals = malloc((size_t)n * (size_t)m * sizeof *vals);
-    double *top = malloc((size_t)(n + 1) * 2 * sizeof *top);
-    double *bot = malloc((size_t)(n + 1) * 2 * sizeof *bot);
-    double *xs = malloc((size_t)(n + 1) * sizeof *xs), *ys = malloc((size_t)(n + 1) * sizeof *ys);
+    double *edges = malloc((CHUNK + 1) * stride * sizeof *edges);
+    double *xy = malloc((size_t)nt * stride * sizeof *xy); /* per thread: x then y */
     cp_status s = CP_OK;
-    if (!vals || !top || !bot || !xs || !ys) {
+    if (!vals || !edges || !xy) {
         s = cp_fail(CP_E_NOMEM, "out of memory resampling <%s>", gi->in->path);
         goto done;
     }
@@ -477,35 +498,42 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
     for (size_t i = 0; i < (size_t)n * (size_t)m; ++i)
         if ((has_nd && vals[i] == (float)nd) || !isfinite(vals[i])) vals[i] = NAN;
     cpk_out_f32 out = {buf, geo->nx, nrows, geo->nx};
-    /* corners of a source row edge, transformed to the grid; NaN where PROJ fails */
-    for (int64_t r = ir0; r <= ir1; ++r) {
-        for (int64_t i = 0; i <= n; ++i) {
-            xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
-            ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
-        }
-        OCTTransformEx(gi->to_grid, (int)(n + 1), xs, ys, NULL, NULL);
-        for (int64_t i = 0; i <= n; ++i) {
-            bot[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
-            bot[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
-        }
-        if (r > ir0) {
-            /* cell row r - 1 lies between `top` (edge r - 1) and `bot` (edge r) */
-            cpk_status ks =
-                cpk_sum_resample_row_f32(top, bot, vals + (r - 1 - ir0) * n, n, geo, row0,
-                                         row0 + nrows, &out, gi->scratch, gi->scratch_len);
-            if (ks) {
-                s = cp_fail(CP_E_FORMAT,
-                            "<%s>: a cell's footprint on the grid is too large to resample",
-                            gi->in->path);
-                goto done;
+    /* Source rows in chunks: the corners of a chunk's edges (source row edges e0..e1),
+     * transformed to the grid (NaN where PROJ fails) by all threads, then the chunk's cells
+     * added by the parallel kernel. Edge e0 is the last edge of the previous chunk. */
+    for (int64_t e0 = ir0; e0 < ir1; e0 += CHUNK) {
+        int64_t e1 = e0 + CHUNK < ir1 ? e0 + CHUNK : ir1;
+        if (e0 > ir0) memcpy(edges, edges + CHUNK * stride, stride * sizeof *edges);
+        int64_t first = e0 > ir0 ? e0 + 1 : e0;
+#pragma omp parallel for num_threads(nt) schedule(static)
+        for (int64_t r = first; r <= e1; ++r) {
+            int t = omp_get_thread_num();
+            double *xs = xy + (size_t)t * stride, *ys = xs + n + 1, *d = edges + (r - e0) * stride;
+            for (int64_t i = 0; i <= n; ++i) {
+                xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
+                ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
+            }
+            OCTTransformEx(gi->to_grid_t[t], (int)(n + 1), xs, ys, NULL, NULL);
+            for (int64_t i = 0; i <= n; ++i) {
+                d[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
+                d[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
             }
         }
-        double *t = top;
-        top = bot;
-        bot = t;
+        cpk_status ks = cpk_sum_resample_rows_f32(edges, vals + (e0 - ir0) * n, n, e1 - e0, geo,
+                                                  row0, row0 + nrows, &out, gi->scratch_len, nt);
+        if (ks == CPK_E_NOMEM) {
+            s = cp_fail(CP_E_NOMEM, "out of memory resampling <%s>", gi->in->path);
+            goto done;
+        }
+        if (ks) {
+            s = cp_fail(CP_E_FORMAT,
+                        "<%s>: a cell's footprint on the grid is too large to resample",
+                        gi->in->path);
+            goto done;
+        }
     }
 done:
-    free(vals), free(top), free(bot), free(xs), free(ys);
+    free(vals), free(edges), free(xy);
     return s;
 }
 

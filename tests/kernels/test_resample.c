@@ -133,11 +133,77 @@ static void test_resample_bad_args(void **state) {
                      CPK_E_ARG);
 }
 
+/* The multi-row, parallel entry point: bit-identical to one row call per source row, for 1, 2
+ * and 3 threads, on the whole grid and on strips (the bands then split each strip). Source
+ * cells of a rotated grid with nodata cells and a corner PROJ could not transform (NaN). */
+static void test_resample_rows_parallel_identical(void **state) {
+    (void)state;
+    enum { N = 23, M = 19, G = 64 };
+    cpk_geo geo = {0, G, 1, 1, G, G};
+    double *edges = malloc(sizeof *edges * 2 * (N + 1) * (M + 1));
+    float vals[N * M];
+    for (int j = 0; j <= M; ++j)
+        for (int i = 0; i <= N; ++i) {
+            double a = 0.4, sc = 2.7;
+            edges[2 * (j * (N + 1) + i)] = 1.3 + sc * (cos(a) * i + sin(a) * j);
+            edges[2 * (j * (N + 1) + i) + 1] = 62.0 + sc * (sin(a) * i - cos(a) * j);
+        }
+    edges[2 * (5 * (N + 1) + 7) + 1] = NAN; /* an untransformable corner */
+    for (int k = 0; k < N * M; ++k) vals[k] = k % 17 == 3 ? NAN : (float)(0.25 + (k * 29) % 13);
+    float *want = malloc(sizeof(float) * G * G), *got = malloc(sizeof(float) * G * G);
+    double scratch[4096];
+    for (int k = 0; k < G * G; ++k) want[k] = NAN;
+    cpk_out_f32 ow = {want, G, G, G};
+    for (int j = 0; j < M; ++j)
+        assert_int_equal(
+            cpk_sum_resample_row_f32(edges + 2 * (N + 1) * j, edges + 2 * (N + 1) * (j + 1),
+                                     vals + N * j, N, &geo, 0, G, &ow, scratch, 4096),
+            CPK_OK);
+    double total = 0;
+    for (int k = 0; k < G * G; ++k) total += isnan(want[k]) ? 0 : want[k];
+    assert_true(total > 100); /* the source lies on the grid */
+    int cuts[] = {0, 5, 6, 30, 31, 64};
+    for (int t = 1; t <= 3; ++t) {
+        for (int k = 0; k < G * G; ++k) got[k] = NAN;
+        cpk_out_f32 og = {got, G, G, G};
+        /* whole grid, in two calls of 11 and 8 source rows (edges shared at the cut) */
+        assert_int_equal(cpk_sum_resample_rows_f32(edges, vals, N, 11, &geo, 0, G, &og, 4096, t),
+                         CPK_OK);
+        assert_int_equal(cpk_sum_resample_rows_f32(edges + 2 * (N + 1) * 11, vals + N * 11, N,
+                                                   M - 11, &geo, 0, G, &og, 4096, t),
+                         CPK_OK);
+        assert_memory_equal(got, want, sizeof(float) * G * G);
+        /* strips */
+        for (int k = 0; k < G * G; ++k) got[k] = NAN;
+        for (int c = 0; c + 1 < 6; ++c) {
+            cpk_out_f32 os = {got + cuts[c] * G, G, cuts[c + 1] - cuts[c], G};
+            assert_int_equal(cpk_sum_resample_rows_f32(edges, vals, N, M, &geo, cuts[c],
+                                                       cuts[c + 1], &os, 4096, t),
+                             CPK_OK);
+        }
+        assert_memory_equal(got, want, sizeof(float) * G * G);
+    }
+    /* bad arguments; a footprint larger than the scratch is refused, not overrun */
+    cpk_out_f32 og = {got, G, G, G};
+    assert_int_equal(cpk_sum_resample_rows_f32(NULL, vals, N, M, &geo, 0, G, &og, 4096, 2),
+                     CPK_E_ARG);
+    assert_int_equal(cpk_sum_resample_rows_f32(edges, vals, N, M, &geo, 0, G + 1, &og, 4096, 2),
+                     CPK_E_ARG);
+    assert_int_equal(cpk_sum_resample_rows_f32(edges, vals, N, M, &geo, 0, G, &og, 4, 2),
+                     CPK_E_ARG);
+    assert_int_equal(cpk_sum_resample_rows_f32(edges, vals, N, 0, &geo, 0, G, &og, 4096, 2),
+                     CPK_OK);
+    free(edges);
+    free(want);
+    free(got);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resample_against_clipping),
         cmocka_unit_test(test_resample_strips_equal_whole),
         cmocka_unit_test(test_resample_bad_args),
+        cmocka_unit_test(test_resample_rows_parallel_identical),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -36,6 +36,18 @@ cpk_status cpk_sum_resample_row_f32(const double *top, const double *bottom, con
                                     int64_t n, const cpk_geo *geo, int64_t row0, int64_t row1,
                                     const cpk_out_f32 *out, double *scratch, size_t scratch_len);
 
+/* Adds `m` source rows of `n` cells (top to bottom) to target rows row0..row1 of `geo`, in
+ * parallel over bands of target rows: the same contributions, in the same order for every
+ * target cell, as m calls of cpk_sum_resample_row_f32, so the cells are bit-identical for any
+ * thread count.
+ *   edges     m + 1 rows of n + 1 corner points (interleaved x, y; edge k starts at
+ *             edges + 2 (n + 1) k): edge k is the upper edge of source row k
+ *   values    m rows of n counts (row k at values + n k)
+ *   scratch_len  doubles of scratch per thread (allocated here), as for the row function */
+cpk_status cpk_sum_resample_rows_f32(const double *edges, const float *values, int64_t n, int64_t m,
+                                     const cpk_geo *geo, int64_t row0, int64_t row1,
+                                     const cpk_out_f32 *out, size_t scratch_len, int nthreads);
+
 #ifdef __cplusplus
 }
 #endif
