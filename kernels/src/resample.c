@@ -30,6 +30,13 @@ cpk_status cpk_sum_resample_row_f32(const double *top, const double *bottom, con
         double area = 0.5 * fabs((q[0] * q[3] - q[2] * q[1]) + (q[2] * q[5] - q[4] * q[3]) +
                                  (q[4] * q[7] - q[6] * q[5]) + (q[6] * q[1] - q[0] * q[7]));
         if (!(area > 0)) continue;
+        /* rows the cell spans (a row of margin): most cells of a row band that another thread
+         * or strip owns are dropped here, before the window and coverage work */
+        double ya = fmax(fmax(q[1], q[3]), fmax(q[5], q[7]));
+        double yb = fmin(fmin(q[1], q[3]), fmin(q[5], q[7]));
+        if (ceil((geo->y0 - yb) / geo->dy) < (double)row0 ||
+            floor((geo->y0 - ya) / geo->dy) > (double)row1)
+            continue;
         cpk_polygon poly = {q, ring_offsets, 1, NULL, 1};
         cpk_window w;
         if (cpk_coverage_window(&poly, geo, &w) != CPK_OK || w.nx == 0 || w.ny == 0) continue;
