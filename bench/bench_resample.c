@@ -14,7 +14,8 @@ int main(int argc, char **argv) {
     const double cell = 92.0, angle = 0.01, res = 30.0;
     const int64_t g = (int64_t)ceil((double)n * cell * 1.02 / res) + 2;
     double *edges = malloc(sizeof(double) * 2 * (size_t)(n + 1) * (size_t)(n + 1));
-    float *vals = malloc(sizeof(float) * (size_t)(n * n)), *out = malloc(sizeof(float) * (size_t)(g * g));
+    float *vals = malloc(sizeof(float) * (size_t)(n * n)),
+          *out = malloc(sizeof(float) * (size_t)(g * g));
     if (!edges || !vals || !out) return 1;
     for (int64_t j = 0; j <= n; ++j)
         for (int64_t i = 0; i <= n; ++i) {
