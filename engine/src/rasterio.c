@@ -138,7 +138,9 @@ static void out_free(cp_rio_out *o) {
 static int64_t strips_offset(cp_rio_out *o) {
     const int64_t row_bytes = 4 * o->nx, nblocks = (o->ny + o->block_rows - 1) / o->block_rows;
     const char *ms = GDALGetMetadataItem(o->band, "COMPRESSION", "IMAGE_STRUCTURE");
-    if (ms && !EQUAL(ms, "NONE")) return -1;
+    int bx = 0, by = 0;
+    GDALGetBlockSize(o->band, &bx, &by);
+    if ((ms && !EQUAL(ms, "NONE")) || bx != o->nx) return -1;
     int64_t base = -1;
     char key[64];
     for (int64_t k = 0; k < nblocks; ++k) {
@@ -242,12 +244,7 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     GDALDatasetH ds =
         GDALCreate(drv, out->tmp_path, (int)geo->nx, (int)geo->ny, 1, type, (CSLConstList)opts);
     CSLDestroy(opts);
-    if (!ds) {
-        cp_status s = cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
-        VSIUnlink(out->tmp_path);
-        out_free(out);
-        return s;
-    }
+    if (!ds) goto failed;
     double gt[6] = {geo->x0, geo->dx, 0, geo->y0, 0, -geo->dy};
     GDALSetGeoTransform(ds, gt);
     if (crs_from) {
@@ -263,12 +260,8 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
         CPLErrorReset();
         GDALClose(ds);
         if (CPLGetLastErrorType() == CE_Failure ||
-            !(ds = GDALOpenEx(out->tmp_path, GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL))) {
-            cp_status s = cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
-            VSIUnlink(out->tmp_path);
-            out_free(out);
-            return s;
-        }
+            !(ds = GDALOpenEx(out->tmp_path, GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL)))
+            goto failed;
     }
     out->ds = ds;
     out->band = GDALGetRasterBand(ds, 1);
@@ -276,12 +269,17 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     int bx = 0, by = 0;
     GDALGetBlockSize(out->band, &bx, &by);
     out->block_rows = by > 0 ? by : 1;
-    if (direct && bx == geo->nx) {
+    if (direct) {
         cp_status s = out_go_direct(out);
         if (s != CP_OK) cp_rio_out_abort(out);
         return s;
     }
     return CP_OK;
+failed:;
+    cp_status s = cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
+    VSIUnlink(out->tmp_path);
+    out_free(out);
+    return s;
 }
 
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,

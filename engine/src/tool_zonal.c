@@ -586,7 +586,7 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
         goto done;
     }
     out = NULL;
-    if (rename(tmp, csv_path) != 0) {
+    if (cp_replace_file(tmp, csv_path) != 0) {
         st = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>", tmp, csv_path);
         goto done;
     }
