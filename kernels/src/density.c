@@ -5,12 +5,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "team.h"
+
 #ifndef M_PI
 #define M_PI 3.14159265358979323846
-#endif
-
-#ifdef _OPENMP
-#include <omp.h>
 #endif
 
 /* Conservative index range [lo, hi] (clamped to [a, b - 1]) of cells whose centre
@@ -111,10 +109,7 @@ cpk_status cpk_density_quartic_f32(const cpk_points *pts, const cpk_geo *geo, do
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
     for (int64_t t = 0; t < (int64_t)ntiles; ++t) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        int tid = cpk_tid();
         double *acc = acc_all + (size_t)(tw * th + tw) * (size_t)tid;
         double *cxs = acc + tw * th; /* cell centre x of the tile's columns */
         int64_t ti = t % ntx, tj = t / ntx;

@@ -6,9 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "team.h"
 
 int64_t cpk_edt_halo(double dy, double max_dist) {
     if (!(dy > 0) || !isfinite(dy) || !(max_dist >= 0) || !isfinite(max_dist)) return -1;
@@ -352,10 +350,7 @@ static void rows_parallel(float *base, ptrdiff_t stride, int64_t nrows, int64_t 
 #pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
     for (int64_t c = 0; c < nblocks; ++c) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        int tid = cpk_tid();
         int64_t a = c * blk, b = a + blk < nrows ? a + blk : nrows;
         int64_t bound = INT64_MAX;
         for (int64_t j = a; j < b; ++j)
@@ -412,11 +407,7 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = 0, tn = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tn = omp_get_num_threads();
-#endif
+        int tid = cpk_tid(), tn = cpk_team_size();
         int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
         float *run = (float *)(buf + per_thread * (size_t)tid);
         unsigned char *m = (unsigned char *)(run + w);
@@ -460,11 +451,7 @@ cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, dou
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = 0, tn = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tn = omp_get_num_threads();
-#endif
+        int tid = cpk_tid(), tn = cpk_team_size();
         int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
         unsigned char *m = mbuf + c0 + 64 * tid;
         for (int64_t r = 0; r < ny; ++r) {
@@ -491,11 +478,7 @@ cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, i
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = 0, tn = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tn = omp_get_num_threads();
-#endif
+        int tid = cpk_tid(), tn = cpk_team_size();
         int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
         for (int64_t r = 0; r < ny; ++r) {
             int64_t k = upward ? ny - 1 - r : r;
@@ -637,11 +620,7 @@ cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const i
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = 0, tn = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tn = omp_get_num_threads();
-#endif
+        int tid = cpk_tid(), tn = cpk_team_size();
         int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn;
         if (row0 == 0)
             for (int64_t i = c0; i < c1; ++i) {

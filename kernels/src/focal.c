@@ -4,9 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
+#include "team.h"
 
 /* The disk predicate; tests use exactly the same expression. */
 static int in_disk(int64_t di, int64_t dj, double dx, double dy, double r) {
@@ -81,11 +79,7 @@ cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, 
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = 0, tn = 1;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-        tn = omp_get_num_threads();
-#endif
+        int tid = cpk_tid(), tn = cpk_team_size();
         /* Contiguous block of output rows per thread (static schedule). */
         int64_t a = row0 + nrows * tid / tn, b = row0 + nrows * (tid + 1) / tn;
         double *ring = scratch + per_thread * (size_t)tid;

@@ -2,12 +2,9 @@
 #include <math.h>
 #include <stdlib.h>
 
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
 #include "cpk/coverage.h"
 #include "cpk/resample.h"
+#include "team.h"
 
 cpk_status cpk_sum_resample_row_f32(const double *top, const double *bottom, const float *values,
                                     int64_t n, const cpk_geo *geo, int64_t row0, int64_t row1,
@@ -114,10 +111,7 @@ cpk_status cpk_sum_resample_rows_f32(const double *edges, const float *values, i
 #pragma omp parallel for num_threads(nt) schedule(static, 1) reduction(| : failed)
 #endif
     for (int b = 0; b < nt; ++b) {
-        int tid = 0;
-#ifdef _OPENMP
-        tid = omp_get_thread_num();
-#endif
+        int tid = cpk_tid();
         int64_t ba = lo_all + (hi_all - lo_all) * b / nt,
                 bb = lo_all + (hi_all - lo_all) * (b + 1) / nt;
         cpk_out_f32 o = {out->data + (ba - row0) * out->stride, out->nx, bb - ba, out->stride};
