@@ -1,6 +1,6 @@
 /* clearplan proximity / focal-sum / density: outputs against the kernels and gdal_proximity,
  * exit codes and messages for bad input, no partial outputs. */
-#include "cp_test.h"
+#include "cp_test_gdal.h"
 
 #include <math.h>
 #include <sys/stat.h>
@@ -25,42 +25,6 @@ static double rnd01(void) {
     rng_state ^= rng_state >> 7;
     rng_state ^= rng_state << 17;
     return (double)(rng_state >> 11) / 9007199254740992.0;
-}
-
-/* Writes a Float32 GeoTIFF; epsg 0 leaves it without a CRS. */
-static void write_tif(const char *path, const float *data, int nx, int ny, double x0, double y0,
-                      double dx, double dy, int epsg, int has_nodata, double nodata) {
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, nx, ny, 1, GDT_Float32, NULL);
-    assert_non_null(ds);
-    double gt[6] = {x0, dx, 0, y0, 0, -dy};
-    GDALSetGeoTransform(ds, gt);
-    if (epsg) {
-        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(srs, epsg);
-        GDALSetSpatialRef(ds, srs);
-        OSRDestroySpatialReference(srs);
-    }
-    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
-    if (has_nodata) GDALSetRasterNoDataValue(b, nodata);
-    assert_int_equal(
-        GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)data, nx, ny, GDT_Float32, 0, 0), CE_None);
-    GDALClose(ds);
-}
-
-static float *read_tif(const char *path, int *nx, int *ny) {
-    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
-    if (!ds) {
-        print_error("cannot open %s\n", path);
-        fail();
-    }
-    *nx = GDALGetRasterXSize(ds);
-    *ny = GDALGetRasterYSize(ds);
-    float *buf = malloc(sizeof(float) * (size_t)(*nx) * (size_t)(*ny));
-    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, *nx, *ny, buf, *nx, *ny,
-                                  GDT_Float32, 0, 0),
-                     CE_None);
-    GDALClose(ds);
-    return buf;
 }
 
 /* No "*.tmp" left in the test folder. */
@@ -103,7 +67,7 @@ static void test_tools_proximity_matches_kernel(void **state) {
     float *g = sources_grid();
     char in[1200], out[1200];
     snprintf(in, sizeof in, "%s/src.tif", dir);
-    write_tif(in, g, NX, NY, 500000, 4000000, 30, 20, 32618, 1, -1);
+    cpt_write_tif(in, g, NX, NY, 500000, 4000000, 30, 20, 32618, 1, -1);
     cpk_view_f32 v = {g, NX, NY, NX, -1.0f, 1};
     float *want = malloc(sizeof(float) * NX * NY);
     cpk_out_f32 o = {want, NX, NY, NX};
@@ -119,7 +83,7 @@ static void test_tools_proximity_matches_kernel(void **state) {
         assert_int_equal(rc, 0);
         free(err);
         int nx, ny;
-        float *got = read_tif(out, &nx, &ny);
+        float *got = cpt_read_tif(out, &nx, &ny);
         assert_int_equal(nx, NX);
         assert_int_equal(ny, NY);
         assert_memory_equal(got, want, sizeof(float) * NX * NY);
@@ -136,7 +100,7 @@ static void test_tools_proximity_matches_kernel(void **state) {
                             cpt_bin(), in, out),
                      0);
     int nx, ny;
-    float *got = read_tif(out, &nx, &ny);
+    float *got = cpt_read_tif(out, &nx, &ny);
     assert_memory_equal(got, want, sizeof(float) * NX * NY);
     free(got);
     assert_no_tmp();
@@ -154,14 +118,14 @@ static void test_tools_proximity_matches_gdal_proximity(void **state) {
     snprintf(in, sizeof in, "%s/cols.tif", dir);
     snprintf(a, sizeof a, "%s/cols_cp.tif", dir);
     snprintf(b, sizeof b, "%s/cols_gdal.tif", dir);
-    write_tif(in, g, NX, NY, 0, 1000, 10, 10, 32618, 0, 0);
+    cpt_write_tif(in, g, NX, NY, 0, 1000, 10, 10, 32618, 0, 0);
     assert_int_equal(cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -distunits GEO -maxdist 300",
                             cpt_bin(), in, a),
                      0);
     assert_int_equal(
         cpt_sh(NULL, NULL, "gdal_proximity.py -q '%s' '%s' -distunits GEO -maxdist 300", in, b), 0);
     int nx, ny;
-    float *x = read_tif(a, &nx, &ny), *y = read_tif(b, &nx, &ny);
+    float *x = cpt_read_tif(a, &nx, &ny), *y = cpt_read_tif(b, &nx, &ny);
     assert_memory_equal(x, y, sizeof(float) * NX * NY);
     free(x);
     free(y);
@@ -177,7 +141,7 @@ static void test_tools_direct_output(void **state) {
     float *g = sources_grid();
     char in[1200], a[1200], b[1200];
     snprintf(in, sizeof in, "%s/direct_src.tif", dir);
-    write_tif(in, g, NX, NY, 500000, 4000000, 30, 30, 32618, 1, -1);
+    cpt_write_tif(in, g, NX, NY, 500000, 4000000, 30, 30, 32618, 1, -1);
     const char *layouts[] = {"", "--co BLOCKYSIZE=7"};
     for (int k = 0; k < 2; ++k) {
         snprintf(a, sizeof a, "%s/direct_%d.tif", dir, k);
@@ -212,7 +176,7 @@ static void test_tools_direct_output(void **state) {
         GDALClose(da);
         GDALClose(db);
         int nx, ny;
-        float *x = read_tif(a, &nx, &ny), *y = read_tif(b, &nx, &ny);
+        float *x = cpt_read_tif(a, &nx, &ny), *y = cpt_read_tif(b, &nx, &ny);
         assert_memory_equal(x, y, sizeof(float) * NX * NY);
         free(x);
         free(y);
@@ -233,7 +197,7 @@ static void test_tools_direct_output(void **state) {
     cpk_out_f32 o = {want, NX, NY, NX};
     assert_int_equal(cpk_edt_f32(&v, &seven, 1, 1, 4, 65535, 0, NY, &o, 1), CPK_OK);
     int nx, ny;
-    float *got = read_tif(a, &nx, &ny);
+    float *got = cpt_read_tif(a, &nx, &ny);
     assert_memory_equal(got, want, sizeof(float) * NX * NY);
     free(got);
     free(want);
@@ -258,7 +222,7 @@ static void test_tools_focal_sum_matches_kernel(void **state) {
     for (int k = 0; k < NX * NY; ++k) g[k] = rnd01() < 0.05 ? -9999.0f : (float)(int)(rnd01() * 50);
     char in[1200], out[1200];
     snprintf(in, sizeof in, "%s/pop.tif", dir);
-    write_tif(in, g, NX, NY, 300000, 2000000, 30, 25, 32618, 1, -9999);
+    cpt_write_tif(in, g, NX, NY, 300000, 2000000, 30, 25, 32618, 1, -9999);
     cpk_view_f32 v = {g, NX, NY, NX, -9999.0f, 1};
     float *want = malloc(sizeof(float) * NX * NY);
     cpk_out_f32 o = {want, NX, NY, NX};
@@ -270,7 +234,7 @@ static void test_tools_focal_sum_matches_kernel(void **state) {
                                 cpt_bin(), in, out, runs[r]),
                          0);
         int nx, ny;
-        float *got = read_tif(out, &nx, &ny);
+        float *got = cpt_read_tif(out, &nx, &ny);
         assert_memory_equal(got, want, sizeof(float) * NX * NY);
         free(got);
     }
@@ -349,7 +313,7 @@ static void test_tools_density_matches_kernel(void **state) {
     OSRDestroySpatialReference(d);
     double x0 = 500000 - 3000, y0 = 560000; /* the points lie around x 500-505 km, y 553 km */
     float *zero = calloc(NX * NY, sizeof(float));
-    write_tif(grid, zero, NX, NY, x0, y0, 40, 60, 32618, 0, 0);
+    cpt_write_tif(grid, zero, NX, NY, x0, y0, 40, 60, 32618, 0, 0);
     cpk_geo geo = {x0, y0, 40, 60, NX, NY};
     float *want = malloc(sizeof(float) * NX * NY);
     cpk_out_f32 o = {want, NX, NY, NX};
@@ -369,7 +333,7 @@ static void test_tools_density_matches_kernel(void **state) {
     cpt_assert_contains(err, "60 points used, 0 skipped");
     free(err);
     int nx, ny;
-    float *got = read_tif(out, &nx, &ny);
+    float *got = cpt_read_tif(out, &nx, &ny);
     assert_memory_equal(got, want, sizeof(float) * NX * NY);
     free(got);
     free(want);
@@ -385,8 +349,8 @@ static void test_tools_bad_input(void **state) {
     snprintf(src, sizeof src, "%s/src.tif", dir);
     snprintf(empty, sizeof empty, "%s/empty.gpkg", dir);
     float one[4] = {1, 0, 0, 0};
-    write_tif(nocrs, one, 2, 2, 0, 10, 5, 5, 0, 0, 0);
-    write_tif(src, one, 2, 2, 0, 10, 5, 5, 32618, 0, 0);
+    cpt_write_tif(nocrs, one, 2, 2, 0, 10, 5, 5, 0, 0, 0);
+    cpt_write_tif(src, one, 2, 2, 0, 10, 5, 5, 32618, 0, 0);
 
     assert_int_equal(
         cpt_sh(NULL, &err, "'%s' proximity '%s/missing.tif' '%s'", cpt_bin(), dir, out), 1);
@@ -409,7 +373,7 @@ static void test_tools_bad_input(void **state) {
     /* geographic grid for metres */
     char geog[1200];
     snprintf(geog, sizeof geog, "%s/geog.tif", dir);
-    write_tif(geog, one, 2, 2, 10, 10, 0.1, 0.1, 4326, 0, 0);
+    cpt_write_tif(geog, one, 2, 2, 10, 10, 0.1, 0.1, 4326, 0, 0);
     assert_int_equal(
         cpt_sh(NULL, &err, "'%s' focal-sum '%s' '%s' --radius-m 10 -q", cpt_bin(), geog, out), 1);
     cpt_assert_contains(err, "geographic");
@@ -491,7 +455,7 @@ static void test_tools_interrupted_leaves_nothing(void **state) {
     char in[1200], out[1200];
     snprintf(in, sizeof in, "%s/intr.tif", dir);
     snprintf(out, sizeof out, "%s/intr_out.tif", dir);
-    write_tif(in, g, BX, BY, 0, 100000, 30, 30, 32618, 0, 0);
+    cpt_write_tif(in, g, BX, BY, 0, 100000, 30, 30, 32618, 0, 0);
     cp_focal_sum_options fo;
     memset(&fo, 0, sizeof fo);
     fo.radius_m = 100;
@@ -524,14 +488,14 @@ static void test_tools_interrupted_leaves_nothing(void **state) {
     assert_true(r.strips > 5);
     assert_int_equal(r.cells, (long long)BX * BY);
     int nx, ny;
-    float *got = read_tif(out, &nx, &ny);
+    float *got = cpt_read_tif(out, &nx, &ny);
     assert_memory_equal(got, want, sizeof(float) * BX * BY);
     free(got);
     assert_int_equal(cpk_focal_sum_disk_f32(&v, 30, 30, 100, 0, BY, &o, 1), CPK_OK);
     fo.common.threads = 2;
     assert_int_equal(cp_tool_focal_sum(in, out, &fo, NULL, NULL, &r), CP_OK);
     assert_true(r.strips > 5);
-    got = read_tif(out, &nx, &ny);
+    got = cpt_read_tif(out, &nx, &ny);
     assert_memory_equal(got, want, sizeof(float) * BX * BY);
     free(got);
     free(want);

@@ -1,6 +1,6 @@
 /* clearplan zonal: values against hand-computed numbers, strips and threads give the same
  * CSV, reprojection, errors and exit codes. Inputs are built here with GDAL's C API. */
-#include "cp_test.h"
+#include "cp_test_gdal.h"
 
 #include <math.h>
 
@@ -10,26 +10,12 @@
 
 static char dir[4096];
 
-/* A one-band Float32 GeoTIFF; epsg 0: no CRS. */
+/* A one-band Float32 GeoTIFF in the test folder; epsg 0: no CRS. */
 static void make_tif(const char *name, int nx, int ny, double x0, double y0, double cell, int epsg,
                      const float *data, int has_nodata, double nodata) {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", dir, name);
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, nx, ny, 1, GDT_Float32, NULL);
-    assert_non_null(ds);
-    double gt[6] = {x0, cell, 0, y0, 0, -cell};
-    GDALSetGeoTransform(ds, gt);
-    if (epsg) {
-        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(srs, epsg);
-        GDALSetSpatialRef(ds, srs);
-        OSRDestroySpatialReference(srs);
-    }
-    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
-    if (has_nodata) GDALSetRasterNoDataValue(b, nodata);
-    assert_int_equal(
-        GDALRasterIO(b, GF_Write, 0, 0, nx, ny, (void *)data, nx, ny, GDT_Float32, 0, 0), CE_None);
-    GDALClose(ds);
+    cpt_write_tif(path, data, nx, ny, x0, y0, cell, cell, epsg, has_nodata, nodata);
 }
 
 /* A GeoPackage layer with fields id (integer) and name (string); wkt NULL: null geometry. */

@@ -1,7 +1,7 @@
 /* End-to-end runs of the pipeline: on the `tiny` synthetic preset (outputs, COG validity,
  * CRS, hazard accounting, determinism across threads and strips) and on a hand-made scenario
  * whose numbers are computed independently here. */
-#include "cp_test.h"
+#include "cp_test_gdal.h"
 
 #include <math.h>
 
@@ -34,20 +34,6 @@ static long csv_rows(const char *path) {
     for (char *p = text; *p; ++p) n += *p == '\n';
     free(text);
     return n - 1;
-}
-
-/* Reads band 1 of a raster into a new float buffer. */
-static float *read_band(const char *path, int *nx, int *ny) {
-    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
-    assert_non_null(ds);
-    *nx = GDALGetRasterXSize(ds);
-    *ny = GDALGetRasterYSize(ds);
-    float *buf = malloc((size_t)*nx * (size_t)*ny * sizeof *buf);
-    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, *nx, *ny, buf, *nx, *ny,
-                                  GDT_Float32, 0, 0),
-                     CE_None);
-    GDALClose(ds);
-    return buf;
 }
 
 static void test_run_tiny_outputs(void **state) {
@@ -98,7 +84,7 @@ static void test_run_tiny_outputs(void **state) {
     GDALClose(ds);
     /* values in [0, 1] where not nodata */
     int nx, ny;
-    float *v = read_band(p, &nx, &ny);
+    float *v = cpt_read_tif(p, &nx, &ny);
     size_t valid = 0;
     for (size_t i = 0; i < (size_t)nx * ny; ++i) {
         if (v[i] == -9999.0f) continue;
@@ -164,7 +150,7 @@ static void test_run_deterministic_threads_strips(void **state) {
     snprintf(pa, sizeof pa, "%s/priority.tif", a);
     snprintf(pb, sizeof pb, "%s/priority.tif", b);
     int nx, ny, nx2, ny2;
-    float *va = read_band(pa, &nx, &ny), *vb = read_band(pb, &nx2, &ny2);
+    float *va = cpt_read_tif(pa, &nx, &ny), *vb = cpt_read_tif(pb, &nx2, &ny2);
     assert_int_equal(nx, nx2);
     assert_int_equal(ny, ny2);
     assert_memory_equal(va, vb, (size_t)nx * ny * sizeof *va);
@@ -473,7 +459,7 @@ static void test_run_aoi_and_criteria_maps(void **state) {
     /* the grid is the AOI's extent snapped out to whole cells: 500580..502410 = 61 cells */
     snprintf(p, sizeof p, "%s/out/priority.tif", dir);
     int nx, ny;
-    float *v = read_band(p, &nx, &ny);
+    float *v = cpt_read_tif(p, &nx, &ny);
     assert_int_equal(nx, 61);
     assert_int_equal(ny, 61);
     int inside = 0, outside = 0;
@@ -486,7 +472,7 @@ static void test_run_aoi_and_criteria_maps(void **state) {
     assert_true(inside > 1800 && inside < 2000 && outside > 1700); /* about half each */
     free(v);
     snprintf(p, sizeof p, "%s/out/criteria/land_use.tif", dir);
-    v = read_band(p, &nx, &ny);
+    v = cpt_read_tif(p, &nx, &ny);
     assert_true(v[0] == 1.0f);
     free(v);
     snprintf(p, sizeof p, "%s/out/criteria/open_land.tif", dir);
@@ -534,7 +520,7 @@ static void test_run_distance_from_vector(void **state) {
     free(o), free(e);
     snprintf(p, sizeof p, "%s/out/criteria/school.tif", dir);
     int nx, ny;
-    float *v = read_band(p, &nx, &ny);
+    float *v = cpt_read_tif(p, &nx, &ny);
     GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
     double gt[6];
     GDALGetGeoTransform(ds, gt);

@@ -2,7 +2,7 @@
  * with its documented exit code and message and leave no partial output; concurrent runs on
  * the same inputs give identical results. Runs as root in CI (it mounts a small tmpfs). */
 #define _POSIX_C_SOURCE 200809L
-#include "cp_test.h"
+#include "cp_test_gdal.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -200,14 +200,8 @@ static void test_faults_tool_disk_full_leaves_nothing(void **state) {
 }
 
 static char *read_pixels(const char *path, size_t *n) {
-    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
-    assert_non_null(ds);
-    int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
-    float *a = malloc((size_t)nx * (size_t)ny * sizeof *a);
-    assert_int_equal(
-        GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, nx, ny, a, nx, ny, GDT_Float32, 0, 0),
-        CE_None);
-    GDALClose(ds);
+    int nx, ny;
+    float *a = cpt_read_tif(path, &nx, &ny);
     *n = (size_t)nx * (size_t)ny * sizeof *a;
     return (char *)a;
 }
