@@ -168,22 +168,10 @@ static void test_run_deterministic_threads_strips(void **state) {
 
 static void write_raster(const char *path, int nx, int ny, double x0, double y0, double cs,
                          int epsg, float value, int with_crs) {
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, nx, ny, 1, GDT_Float32, NULL);
-    assert_non_null(ds);
-    double gt[6] = {x0, cs, 0, y0, 0, -cs};
-    GDALSetGeoTransform(ds, gt);
-    if (with_crs) {
-        OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
-        OSRImportFromEPSG(srs, epsg);
-        char *wkt = NULL;
-        OSRExportToWkt(srs, &wkt);
-        GDALSetProjection(ds, wkt);
-        CPLFree(wkt);
-        OSRDestroySpatialReference(srs);
-    }
-    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
-    GDALFillRaster(b, value, 0);
-    GDALClose(ds);
+    float *v = malloc(sizeof *v * (size_t)nx * (size_t)ny);
+    for (size_t k = 0; k < (size_t)nx * (size_t)ny; ++k) v[k] = value;
+    cpt_write_tif(path, v, nx, ny, x0, y0, cs, cs, with_crs ? epsg : 0, 0, 0);
+    free(v);
 }
 
 /* Writes hazards.gpkg with the given WKT polygons (ids H-1.., status SHA/CHA alternating). */
