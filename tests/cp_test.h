@@ -6,6 +6,7 @@
 #define _POSIX_C_SOURCE 200809L /* strtok_r, mkdtemp, ... in C11 mode */
 #endif
 
+#include <dirent.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -72,6 +73,20 @@ static inline void cpt_write(const char *path, const char *text) {
 static inline int cpt_exists(const char *path) {
     struct stat st;
     return stat(path, &st) == 0;
+}
+
+/* Number of temporaries of the output transaction (".NAME.clearplan-tmp-PID-N", files or
+ * folders; clearplan/output.h) in `dir`, printing each one found. */
+static inline int cpt_debris(const char *dir) {
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (strstr(e->d_name, ".clearplan-tmp-")) {
+            fprintf(stderr, "temporary output left behind: %s/%s\n", dir, e->d_name);
+            ++n;
+        }
+    if (d) closedir(d);
+    return n;
 }
 
 /* Runs a shell command with stdout and stderr captured into files under CP_TEST_TMP;

@@ -2,7 +2,6 @@
  * synth.json manifest around the raster and vector writers. */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <math.h>
 #include <stdio.h>
@@ -12,6 +11,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 
+#include <clearplan/output.h>
 #include <clearplan/synth.h>
 
 #include "error.h"
@@ -40,19 +40,6 @@ cp_status cp_synth_preset_parse(const char *name, cp_synth_preset *out) {
 
 const char *cp_synth_preset_name(cp_synth_preset p) {
     return (int)p >= 0 && (int)p < 3 ? preset_names[p] : "?";
-}
-
-/* ---- folders ---- */
-
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static void rmtree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return;
-    nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
 /* ---- text outputs ---- */
@@ -235,42 +222,24 @@ static cp_status write_manifest(const syn_world *w, const cp_synth_options *o, c
 
 cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg) {
     if (!o || !o->dir || !o->dir[0]) return cp_fail(CP_E_ARG, "synth: no output folder given");
-    char dir[4096], tmp[4200], old[4200];
-    size_t len = strlen(o->dir);
-    if (len >= sizeof dir - 1) return cp_fail(CP_E_ARG, "synth: output path too long");
-    memcpy(dir, o->dir, len + 1);
-    while (len > 1 && dir[len - 1] == '/') dir[--len] = '\0';
-    struct stat sb;
-    int exists = lstat(dir, &sb) == 0;
-    if (exists && !o->overwrite)
-        return cp_fail(CP_E_IO, "<%s> already exists (use --overwrite to replace it)", dir);
-    if (exists && !S_ISDIR(sb.st_mode))
-        return cp_fail(CP_E_IO, "<%s> exists and is not a folder", dir);
-    snprintf(tmp, sizeof tmp, "%s.synth-tmp.%ld", dir, (long)getpid());
-    snprintf(old, sizeof old, "%s.synth-old.%ld", dir, (long)getpid());
-
+    /* the output transaction (clearplan/output.h): checked before any work, written into a
+     * temporary folder, published at the end */
+    cp_output_options oo;
+    memset(&oo, 0, sizeof oo);
+    oo.kind = CP_OUTPUT_FOLDER;
+    oo.command = "synth";
+    oo.overwrite = o->overwrite;
+    cp_output *out = NULL;
+    cp_status st = cp_output_begin(o->dir, &oo, &out);
+    if (st != CP_OK) return st;
+    const char *tmp = cp_output_path(out);
     syn_world w;
     syn_outcome r;
     memset(&r, 0, sizeof r);
-    cp_status st = syn_world_build(&w, o);
+    st = syn_world_build(&w, o);
     if (st != CP_OK) {
         syn_world_free(&w);
-        return st;
-    }
-    rmtree(tmp);
-    /* parent folders are created as needed, like `clearplan run -o a/b/c` */
-    for (char *q = strchr(tmp + 1, '/'); q; q = strchr(q + 1, '/')) {
-        *q = '\0';
-        if (mkdir(tmp, 0777) != 0 && errno != EEXIST) {
-            st = cp_fail(CP_E_IO, "cannot create <%s>: %s", tmp, strerror(errno));
-            syn_world_free(&w);
-            return st;
-        }
-        *q = '/';
-    }
-    if (mkdir(tmp, 0777) != 0) {
-        st = cp_fail(CP_E_IO, "cannot create <%s>: %s", tmp, strerror(errno));
-        syn_world_free(&w);
+        cp_output_abort(out);
         return st;
     }
     syn_progress p = {progress, arg, 0.0, 0.0};
@@ -299,23 +268,12 @@ cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg
         st = cp_fail(CP_E_INTERRUPTED, "synth: interrupted");
         goto done;
     }
-    /* publish: move an existing folder aside, rename, then delete the old one */
-    if (exists) {
-        rmtree(old);
-        if (rename(dir, old) != 0) {
-            st = cp_fail(CP_E_IO, "cannot replace <%s>: %s", dir, strerror(errno));
-            goto done;
-        }
-    }
-    if (rename(tmp, dir) != 0) {
-        st = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>: %s", tmp, dir, strerror(errno));
-        if (exists) rename(old, dir);
-        goto done;
-    }
-    if (exists) rmtree(old);
+    st = cp_output_commit(out); /* synced, then published by an atomic rename */
+    out = NULL;
+    if (st != CP_OK) goto done;
     syn_tick(&p, 1.0, NULL);
 done:
-    if (st != CP_OK) rmtree(tmp);
+    cp_output_abort(out);
     syn_hazard_log_free(&r.haz);
     syn_world_free(&w);
     return st;

@@ -23,6 +23,7 @@ void cli_install_signals(void) {
     sigemptyset(&sa.sa_mask);
     sigaction(SIGINT, &sa, NULL);
     sigaction(SIGTERM, &sa, NULL);
+    sigaction(SIGHUP, &sa, NULL); /* the terminal closed: stop like Ctrl-C, leave nothing */
 }
 
 int cli_interrupted(void) {
@@ -136,6 +137,14 @@ int cli_tool_option(const char *cmd, int argc, char **argv, int *i, cp_tool_comm
     int missing = 0;
     if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
         *quiet = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--overwrite")) {
+        common->overwrite = 1;
+        return 1;
+    }
+    if (!strcmp(a, "--no-sync")) {
+        common->no_sync = 1;
         return 1;
     }
     if (cli_opt_value(argc, argv, i, n_co, &v, &missing)) {

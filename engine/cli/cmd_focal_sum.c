@@ -16,7 +16,8 @@ enum { MAX_CO = 64 };
 static void help(void) {
     printf(
         "usage: clearplan focal-sum IN OUT --radius-m R [--co NAME=VALUE]... [-b BAND]\n"
-        "                           [--memory MB] [-j N] [-q]\n\n"
+        "                           [--memory MB] [-j N] [-q]\n"
+        "                           [--overwrite] [--no-sync]\n\n"
         "Writes, for every cell of IN, the sum of the cells whose centre lies within R metres\n"
         "of its centre (a disk; an ellipse of cells when cells are not square). Nodata and NaN\n"
         "cells count as 0. Exact: sums are taken in double precision. IN needs a projected\n"
@@ -27,6 +28,8 @@ static void help(void) {
         "  -b BAND            input band (default 1)\n"
         "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1024)\n"
         "  -j N               threads (default: all cores)\n"
+        "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
+        "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"
         "  -q                 no progress bar\n\n"
         "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }

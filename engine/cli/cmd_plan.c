@@ -2,7 +2,6 @@
  * deadlines or costs, without touching rasters (DESIGN §9 what-if). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
-#include <ftw.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,7 +20,7 @@ static void plan_help(void) {
         "usage: clearplan plan HAZARDS -o DIR [--teams N[,N...]] [--start DATE]\n"
         "                      [--deadline DATE] [--days-per-year N] [--package-team-days N]\n"
         "                      [--team-day-usd X] [--scenario S.yaml] [--layer NAME]\n"
-        "                      [--no-gpkg] [--overwrite] [-q]\n\n"
+        "                      [--no-gpkg] [--overwrite] [--no-sync] [-q]\n\n"
         "Re-plans scored hazards without touching rasters: efficiency order, annual and\n"
         "quarterly milestones, team schedule, Article 5 verdict, teams and funding needed.\n\n"
         "HAZARDS is clearplan's plan.gpkg (layer hazards) or plan.csv, or any CSV or\n"
@@ -41,7 +40,8 @@ static void plan_help(void) {
         "                           options above override it\n"
         "  --layer NAME             layer to read (default: hazards, else the first)\n"
         "  --no-gpkg                do not write plan.gpkg\n"
-        "  --overwrite              replace an existing output folder\n"
+        "  --overwrite              replace an existing output folder that clearplan wrote\n"
+        "  --no-sync                do not wait for the outputs to reach the disk\n"
         "  -q, --quiet              print nothing but errors\n\n"
         "Without --scenario the defaults are used (start: 1 January of this year, deadline\n"
         "ten years later); give --start and --deadline for reproducible plans.\n"
@@ -78,17 +78,6 @@ static int parse_teams(const char *s, double **out, size_t *n) {
     return 1;
 }
 
-static int rm_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw) {
-    (void)sb, (void)flag, (void)ftw;
-    return remove(path);
-}
-
-static int rm_tree(const char *path) {
-    struct stat st;
-    if (lstat(path, &st) != 0) return 0;
-    return nftw(path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-}
-
 static double secs(struct timespec a, struct timespec b) {
     return (double)(b.tv_sec - a.tv_sec) + 1e-9 * (double)(b.tv_nsec - a.tv_nsec);
 }
@@ -103,7 +92,7 @@ int cmd_plan(int argc, char **argv) {
     const char *start_s = NULL, *deadline_s = NULL;
     double dpy = NAN, ptd = NAN, usd = NAN, *teams = NULL;
     size_t nteams = 0;
-    int quiet = 0, overwrite = 0, no_gpkg = 0, rc = CP_EXIT_OK;
+    int quiet = 0, overwrite = 0, no_sync = 0, no_gpkg = 0, rc = CP_EXIT_OK;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -123,6 +112,8 @@ int cmd_plan(int argc, char **argv) {
             quiet = 1;
         } else if (!strcmp(a, "--overwrite")) {
             overwrite = 1;
+        } else if (!strcmp(a, "--no-sync")) {
+            no_sync = 1;
         } else if (!strcmp(a, "--no-gpkg")) {
             no_gpkg = 1;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
@@ -202,7 +193,8 @@ int cmd_plan(int argc, char **argv) {
     cp_hazard_table *tab = NULL;
     cp_plan *plan = NULL;
     cp_region_teams *regions = NULL;
-    char *tmp_dir = NULL, *json = NULL, *verdict = NULL;
+    cp_output *out = NULL;
+    char *json = NULL, *verdict = NULL;
     cp_capacity cap;
     cp_cost cost;
     cp_plan_rules rules = {0};
@@ -210,14 +202,19 @@ int cmd_plan(int argc, char **argv) {
     struct timespec t0, t1, t_read, t_plan;
     clock_gettime(CLOCK_MONOTONIC, &t0);
 
-    struct stat sb;
-    if (stat(out_dir, &sb) == 0 && !overwrite) {
-        fprintf(stderr,
-                "clearplan: error: output folder %s exists; use --overwrite to replace it\n",
-                out_dir);
-        rc = CP_EXIT_FAIL;
+    /* the output folder is checked against the inputs before any work (DESIGN §10) */
+    const char *inputs[] = {path, scenario, NULL};
+    cp_output_options oo = {0};
+    oo.kind = CP_OUTPUT_FOLDER;
+    oo.command = "plan";
+    oo.overwrite = overwrite;
+    oo.no_sync = no_sync;
+    oo.inputs = inputs;
+    if ((st = cp_output_begin(out_dir, &oo, &out)) != CP_OK) {
+        rc = cli_fail(st);
         goto done;
     }
+    const char *tmp_dir = cp_output_path(out);
     if (scenario) {
         if ((st = cp_scenario_load(scenario, &sc)) != CP_OK) {
             rc = cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
@@ -285,22 +282,6 @@ int cmd_plan(int argc, char **argv) {
 
     clock_gettime(CLOCK_MONOTONIC, &t_plan);
 
-    /* outputs: into a temporary folder renamed at the end */
-    size_t n = strlen(out_dir) + 64;
-    tmp_dir = malloc(n);
-    if (!tmp_dir) {
-        rc = cli_fail(CP_E_NOMEM);
-        goto done;
-    }
-    snprintf(tmp_dir, n, "%s.tmp%ld", out_dir, (long)getpid());
-    rm_tree(tmp_dir);
-    if (mkdir(tmp_dir, 0777) != 0) {
-        fprintf(stderr, "clearplan: error: cannot create %s: %s\n", tmp_dir, strerror(errno));
-        rc = CP_EXIT_FAIL;
-        free(tmp_dir);
-        tmp_dir = NULL;
-        goto done;
-    }
     char teams_text[64], dpy_text[32], usd_text[32], cnt[64], start_text[11], dl_text[11];
     snprintf(teams_text, sizeof teams_text, "%g%s", plan->teams,
              plan->has_regions    ? " (by region)"
@@ -331,40 +312,31 @@ int cmd_plan(int argc, char **argv) {
     st = cp_plan_write_all(plan, tmp_dir, &o);
     if (st == CP_OK) st = cp_plan_summary_json(plan, &json);
     if (st == CP_OK) {
-        char *p = malloc(n + 32);
+        size_t n = strlen(tmp_dir) + 32;
+        char *p = malloc(n);
         FILE *f = NULL;
         if (p) {
-            snprintf(p, n + 32, "%s/summary.json", tmp_dir);
+            snprintf(p, n, "%s/summary.json", tmp_dir);
             f = fopen(p, "wb");
         }
         int bad = !f || fputs(json, f) < 0 || fputc('\n', f) == EOF;
         if (f && fclose(f) != 0) bad = 1;
+        free(p);
         if (bad) {
-            fprintf(stderr, "clearplan: error: cannot write %s/summary.json\n", out_dir);
+            fprintf(stderr, "clearplan: error: cannot write <%s/summary.json>\n", out_dir);
             rc = CP_EXIT_FAIL;
-            free(p);
             goto done;
         }
-        free(p);
     }
     if (st == CP_OK && cli_interrupted()) st = CP_E_INTERRUPTED;
+    if (st == CP_OK) {
+        st = cp_output_commit(out); /* synced, then published by an atomic rename */
+        out = NULL;
+    }
     if (st != CP_OK) {
         rc = cli_fail(st);
         goto done;
     }
-    if (overwrite && rm_tree(out_dir) != 0) {
-        fprintf(stderr, "clearplan: error: cannot remove %s: %s\n", out_dir, strerror(errno));
-        rc = CP_EXIT_FAIL;
-        goto done;
-    }
-    if (rename(tmp_dir, out_dir) != 0) {
-        fprintf(stderr, "clearplan: error: cannot rename %s to %s: %s\n", tmp_dir, out_dir,
-                strerror(errno));
-        rc = CP_EXIT_FAIL;
-        goto done;
-    }
-    free(tmp_dir);
-    tmp_dir = NULL;
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!quiet) {
         if (cp_plan_verdict_text(plan, &verdict) == CP_OK && verdict) printf("%s\n", verdict);
@@ -385,10 +357,7 @@ int cmd_plan(int argc, char **argv) {
                secs(t0, t1), secs(t0, t_read), secs(t_read, t_plan), secs(t_plan, t1));
     }
 done:
-    if (tmp_dir) {
-        rm_tree(tmp_dir);
-        free(tmp_dir);
-    }
+    cp_output_abort(out);
     free(verdict);
     free(json);
     cp_plan_free(plan);

@@ -19,7 +19,8 @@ static void help(void) {
     printf(
         "usage: clearplan proximity IN OUT [--values V,...] [--max-dist D]\n"
         "                           [--distunits pixel|geo] [--nodata V] [--ot TYPE]\n"
-        "                           [--co NAME=VALUE]... [-b BAND] [--memory MB] [-j N] [-q]\n\n"
+        "                           [--co NAME=VALUE]... [-b BAND] [--memory MB] [-j N] [-q]\n"
+        "                           [--overwrite] [--no-sync]\n\n"
         "Writes, for every cell of IN, the exact Euclidean distance from its centre to the\n"
         "centre of the nearest source cell (a faster, exact gdal_proximity.py).\n\n"
         "  --values V,...     source cell values (default: every non-zero, non-nodata cell)\n"
@@ -35,6 +36,8 @@ static void help(void) {
         "  -b BAND            input band (default 1)\n"
         "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1024)\n"
         "  -j N               threads (default: all cores)\n"
+        "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
+        "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"
         "  -q                 no progress bar\n\n"
         "gdal_proximity.py spellings -values, -maxdist, -distunits, -nodata, -ot, -co are\n"
         "accepted too. Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");

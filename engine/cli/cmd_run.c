@@ -11,13 +11,16 @@
 static void help(void) {
     printf(
         "usage: clearplan run SCENARIO [-o DIR] [-j THREADS] [--memory SIZE] [-q] "
-        "[--overwrite]\n\n"
+        "[--overwrite] [--no-sync]\n\n"
         "Scores every hazard of the scenario, plans the work and writes priority.tif,\n"
         "priority_class.tif, plan.gpkg, plan.csv, milestones.csv, report.html and run.json.\n\n"
         "  -o, --output DIR   output folder (default: the scenario's outputs.dir)\n"
         "  -j, --threads N    threads (default: all cores)\n"
         "  --memory SIZE      raster working memory, e.g. 256M, 2G (default 512M)\n"
-        "  --overwrite        replace an existing output folder\n"
+        "  --overwrite        replace an existing output folder that clearplan wrote (only\n"
+        "                     once the new one is complete)\n"
+        "  --no-sync          do not wait for the outputs to reach the disk before publishing\n"
+        "                     them (faster scratch runs; a power cut may then lose them)\n"
         "  -q, --quiet        no progress bar\n");
 }
 
@@ -61,6 +64,8 @@ int cmd_run(int argc, char **argv) {
                 return cli_usage("run", "--memory needs a size of at least 1M, e.g. 256M or 2G");
         } else if (!strcmp(a, "--overwrite")) {
             o.overwrite = 1;
+        } else if (!strcmp(a, "--no-sync")) {
+            o.no_sync = 1;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
         } else if (a[0] == '-' && a[1]) {

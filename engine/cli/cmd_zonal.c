@@ -11,7 +11,7 @@ static void help(void) {
     printf(
         "usage: clearplan zonal RASTER POLYGONS OUT.csv [--layer L] [--band N]\n"
         "                       [--stats sum,mean,min,max,area,count,classes] [-j N]\n"
-        "                       [--memory MB] [-q]\n\n"
+        "                       [--memory MB] [--overwrite] [--no-sync] [-q]\n\n"
         "Zonal statistics of every polygon of POLYGONS over a band of RASTER, with exact\n"
         "coverage fractions: each cell counts with the share of its area inside the polygon.\n"
         "Polygons are reprojected to the raster's CRS; invalid ones are repaired (GEOS\n"
@@ -23,6 +23,9 @@ static void help(void) {
         "                (class_<value>_share columns); default: sum,mean,min,max,area,count\n"
         "  -j N          threads (default: all cores)\n"
         "  --memory MB   raster strip budget (default: 512)\n"
+        "  --overwrite   replace OUT.csv when clearplan wrote it (an existing file is\n"
+        "                otherwise refused)\n"
+        "  --no-sync     do not wait for OUT.csv to reach the disk before publishing it\n"
         "  -q            no progress bar, no warnings\n");
 }
 
@@ -38,6 +41,10 @@ int cmd_zonal(int argc, char **argv) {
             return CP_EXIT_OK;
         } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
             quiet = 1;
+        } else if (!strcmp(a, "--overwrite")) {
+            o.common.overwrite = 1;
+        } else if (!strcmp(a, "--no-sync")) {
+            o.common.no_sync = 1;
         } else if (!strcmp(a, "--layer") || !strcmp(a, "-l")) {
             if (!more) return cli_usage("zonal", "%s needs a layer name", a);
             o.layer = argv[++i];

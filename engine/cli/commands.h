@@ -27,7 +27,7 @@ int cli_fail(cp_status s);
 int cli_usage(const char *cmd, const char *fmt, ...);
 /* The progress callback to use: the terminal bar when stderr is a terminal and not quiet. */
 cp_progress_fn cli_progress(int quiet);
-/* Installs SIGINT/SIGTERM handlers; cli_interrupted() turns true after one arrives. */
+/* Installs SIGINT/SIGTERM/SIGHUP handlers; cli_interrupted() turns true after one arrives. */
 void cli_install_signals(void);
 int cli_interrupted(void);
 /* Wraps a progress callback so that Ctrl-C stops the operation: returns 0 once interrupted. */
@@ -43,7 +43,8 @@ int cli_parse_double(const char *s, double *out);
 int cli_parse_band(const char *s, int *band);
 /* Parses a memory size for --memory: a bare number is MB; "512M", "2G", "64K" too. */
 int cli_parse_memory_mb(const char *s, size_t *mb);
-/* The options every raster tool shares: -q, --co NAME=VALUE, --memory SIZE, -j N. Returns 1
+/* The options every raster tool shares: -q, --co NAME=VALUE, --memory SIZE, -j N,
+ * --overwrite, --no-sync. Returns 1
  * when argv[*i] was one of them (consumed), 0 when not, -1 on a usage error (*rc = the exit
  * code, the message printed). */
 int cli_tool_option(const char *cmd, int argc, char **argv, int *i, cp_tool_common *common,

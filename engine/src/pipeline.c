@@ -25,6 +25,7 @@
 #include <gdal_utils.h>
 
 #include <clearplan/clearplan.h>
+#include <clearplan/output.h>
 #include <clearplan/plan.h>
 
 #include "cpk/density.h"
@@ -370,11 +371,6 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
 }
 
 /* ------------------------------------------------------------------ output folder ------ */
-
-static int dir_exists(const char *p) {
-    struct stat st;
-    return stat(p, &st) == 0;
-}
 
 static cp_status mkdir_p(const char *path) {
     char buf[4096];
@@ -965,6 +961,17 @@ done:
     return s;
 }
 
+/* Every file a run reads: the scenario, its inputs and the area of interest (NULL-ended). */
+static const char **run_inputs(const cp_scenario *sc) {
+    const char **v = calloc(sc->ninputs + 3, sizeof *v);
+    size_t n = 0;
+    if (!v) return NULL;
+    if (sc->path) v[n++] = sc->path;
+    for (size_t i = 0; i < sc->ninputs; ++i) v[n++] = sc->inputs[i].path;
+    if (sc->grid.aoi) v[n++] = sc->grid.aoi;
+    return v;
+}
+
 cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_result *result) {
     if (!sc) return cp_fail(CP_E_ARG, "cp_run: no scenario");
     cp_run_options opts = {0};
@@ -975,20 +982,28 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     c.opts = &opts;
     c.threads = cpk_threads(opts.threads);
     c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)512 << 20;
-    char final[4096], tmpdir[4200], old[4200];
     char *plan_json = NULL;
-    int made_tmp = 0;
-    cp_status s = CP_OK;
+    cp_output *out = NULL;
     double t0 = now_s();
-    snprintf(final, sizeof final, "%s", opts.out_dir ? opts.out_dir : sc->outputs.dir);
-    size_t fl = strlen(final);
-    while (fl > 1 && final[fl - 1] == '/') final[--fl] = '\0';
-    if (dir_exists(final) && !opts.overwrite)
-        return cp_fail(CP_E_IO, "output directory <%s> exists; pass --overwrite to replace it",
-                       final);
-    snprintf(tmpdir, sizeof tmpdir, "%s.tmp-%ld", final, (long)getpid());
-    snprintf(old, sizeof old, "%s.old-%ld", final, (long)getpid());
-    if (!progress(&opts, 0.0, "reading hazards")) return cp_fail(CP_E_INTERRUPTED, "interrupted");
+    /* the output is checked against every input before any work (DESIGN §10) */
+    const char **inputs = run_inputs(sc);
+    const char *keep[] = {sc->dir, NULL};
+    if (!inputs) return cp_fail(CP_E_NOMEM, "out of memory");
+    cp_output_options oo = {0};
+    oo.kind = CP_OUTPUT_FOLDER;
+    oo.command = "run";
+    oo.overwrite = opts.overwrite;
+    oo.no_sync = opts.no_sync;
+    oo.inputs = inputs;
+    oo.keep_dirs = sc->dir ? keep : NULL;
+    cp_status s = cp_output_begin(opts.out_dir ? opts.out_dir : sc->outputs.dir, &oo, &out);
+    free(inputs);
+    if (s) return s;
+    const char *tmpdir = cp_output_path(out);
+    if (!progress(&opts, 0.0, "reading hazards")) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
     if ((s = cp_grid_build(sc, &c.grid))) goto done;
     c.stage_s[ST_GRID] = now_s();
     for (size_t k = 0; k < sc->ncriteria; ++k)
@@ -1009,19 +1024,6 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     if ((s = prepare_zonal(&c))) goto done;
     c.stage_s[ST_INPUTS] = now_s();
     c.strip_rows = strip_rows(&c, c.memory_bytes);
-    char parent[4096];
-    snprintf(parent, sizeof parent, "%s", final);
-    char *slash = strrchr(parent, '/');
-    if (slash && slash != parent) {
-        *slash = '\0';
-        if ((s = mkdir_p(parent))) goto done;
-    }
-    VSIRmdirRecursive(tmpdir);
-    if (mkdir(tmpdir, 0777)) {
-        s = cp_fail(CP_E_IO, "cannot create <%s>: %s", tmpdir, strerror(errno));
-        goto done;
-    }
-    made_tmp = 1;
     if ((s = run_rasters(&c, tmpdir, c.strip_rows))) goto done;
     c.stage_s[ST_MAPS] = now_s();
     r.hazards_in = c.hs.nread;
@@ -1037,28 +1039,19 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     r.grid_ny = c.grid.geo.ny;
     r.cell_size_m = c.grid.geo.dx;
     snprintf(r.grid_crs, sizeof r.grid_crs, "%s", c.grid.crs_name);
-    snprintf(r.out_dir, sizeof r.out_dir, "%s", final);
+    snprintf(r.out_dir, sizeof r.out_dir, "%s", cp_output_final(out));
     if ((s = write_run_json(&c, tmpdir, plan_json, &r, t0))) goto done;
     if (!progress(&opts, 0.99, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
-    /* Swap the finished folder in. */
-    if (dir_exists(final) && rename(final, old)) {
-        s = cp_fail(CP_E_IO, "cannot replace <%s>: %s", final, strerror(errno));
-        goto done;
-    }
-    if (rename(tmpdir, final)) {
-        s = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>: %s", tmpdir, final, strerror(errno));
-        rename(old, final);
-        goto done;
-    }
-    made_tmp = 0;
-    VSIRmdirRecursive(old);
+    s = cp_output_commit(out); /* synced, then published by an atomic rename */
+    out = NULL;
+    if (s) goto done;
     r.seconds = now_s() - t0;
     progress(&opts, 1.0, "writing plan and report");
 done:
-    if (made_tmp) VSIRmdirRecursive(tmpdir);
+    cp_output_abort(out);
     free(plan_json);
     ctx_clear(&c);
     if (!s && result) *result = r;

@@ -118,19 +118,35 @@ cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t ro
     return CP_OK;
 }
 
-static char *dupstr(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 static void out_free(cp_rio_out *o) {
-    free(o->path);
-    free(o->tmp_path);
+    o->tx = NULL;
     o->path = o->tmp_path = NULL;
     o->ds = NULL;
     o->band = NULL;
+}
+
+#define OWNER_ITEM "CLEARPLAN_OUTPUT"
+
+cp_output_options cp_rio_tx_options(const char *command, const cp_tool_common *common,
+                                    const char *const *inputs) {
+    cp_output_options o;
+    memset(&o, 0, sizeof o);
+    o.kind = CP_OUTPUT_FILE;
+    o.command = command;
+    o.overwrite = common->overwrite;
+    o.no_sync = common->no_sync;
+    o.inputs = inputs;
+    return o;
+}
+
+int cp_rio_owned(const char *path, void *arg) {
+    (void)arg;
+    CPLErrorReset();
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    int ours = ds && GDALGetMetadataItem(ds, OWNER_ITEM, NULL) != NULL;
+    if (ds) GDALClose(ds);
+    CPLErrorReset();
+    return ours;
 }
 
 /* Where the strips of a freshly laid-out uncompressed output start, when they follow one
@@ -195,21 +211,20 @@ static int pwrite_all(int fd, const void *buf, size_t n, int64_t at) {
 
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
-                            cp_rio_out *out) {
+                            const cp_output_options *tx_opts, cp_rio_out *out) {
     memset(out, 0, sizeof *out);
     if (geo->nx < 1 || geo->ny < 1 || geo->nx > INT32_MAX || geo->ny > INT32_MAX)
         return cp_fail(CP_E_ARG, "<%s>: grid of %lld x %lld cells cannot be written", path,
                        (long long)geo->nx, (long long)geo->ny);
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     if (!drv) return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
-    size_t n = strlen(path) + 32;
-    out->path = dupstr(path);
-    out->tmp_path = malloc(n);
-    if (!out->path || !out->tmp_path) {
-        out_free(out);
-        return cp_fail(CP_E_NOMEM, "out of memory");
-    }
-    snprintf(out->tmp_path, n, "%s.%ld.tmp", path, (long)getpid());
+    cp_output_options oo = *tx_opts;
+    oo.kind = CP_OUTPUT_FILE;
+    oo.owned = cp_rio_owned;
+    cp_status bs = cp_output_begin(path, &oo, &out->tx);
+    if (bs != CP_OK) return bs;
+    out->path = cp_output_final(out->tx);
+    out->tmp_path = cp_output_path(out->tx);
 
     /* GDAL's GTiff defaults (uncompressed, as gdal_proximity.py and gdal_translate write)
      * plus BIGTIFF=IF_SAFER; `co` chooses tiling and compression. DEFLATE without a ZLEVEL
@@ -226,6 +241,7 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
         if (!key || !val) {
             CPLFree(key);
             CSLDestroy(opts);
+            cp_output_abort(out->tx);
             out_free(out);
             return cp_fail(CP_E_ARG, "creation option '%s' is not NAME=VALUE", co[k]);
         }
@@ -247,6 +263,8 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     if (!ds) goto failed;
     double gt[6] = {geo->x0, geo->dx, 0, geo->y0, 0, -geo->dy};
     GDALSetGeoTransform(ds, gt);
+    /* the mark by which --overwrite knows the file as clearplan's own (clearplan/output.h) */
+    GDALSetMetadataItem(ds, OWNER_ITEM, oo.command ? oo.command : "clearplan", NULL);
     if (crs_from) {
         OGRSpatialReferenceH srs = GDALGetSpatialRef(crs_from);
         if (srs) GDALSetSpatialRef(ds, srs);
@@ -277,7 +295,7 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     return CP_OK;
 failed:;
     cp_status s = cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
-    VSIUnlink(out->tmp_path);
+    cp_output_abort(out->tx);
     out_free(out);
     return s;
 }
@@ -315,22 +333,6 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
     return CP_OK;
 }
 
-int cp_replace_file(const char *tmp, const char *path) {
-#if defined(__linux__) && defined(RENAME_EXCHANGE)
-    /* Replacing an existing regular file by rename() makes ext4 (auto_da_alloc) start writing
-     * the whole new file back before rename() returns: 0.2-0.3 s for a 400 MB grid. Swapping the
-     * two names atomically and then removing the old contents does not: readers still see the
-     * old file or the new one, never neither nor a partial one. */
-    struct stat st;
-    if (strncmp(path, "/vsi", 4) != 0 && lstat(path, &st) == 0 && S_ISREG(st.st_mode) &&
-        renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_EXCHANGE) == 0) {
-        (void)unlink(tmp);
-        return 0;
-    }
-#endif
-    return VSIRename(tmp, path);
-}
-
 cp_status cp_rio_out_commit(cp_rio_out *o) {
     if (o->direct) {
         o->direct = 0;
@@ -354,13 +356,9 @@ cp_status cp_rio_out_commit(cp_rio_out *o) {
         cp_rio_out_abort(o);
         return s;
     }
-    if (cp_replace_file(o->tmp_path, o->path) != 0) {
-        cp_status s = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>", o->tmp_path, o->path);
-        cp_rio_out_abort(o);
-        return s;
-    }
+    cp_status s = cp_output_commit(o->tx); /* synced, then published by an atomic rename */
     out_free(o);
-    return CP_OK;
+    return s;
 }
 
 void cp_rio_out_abort(cp_rio_out *o) {
@@ -369,7 +367,7 @@ void cp_rio_out_abort(cp_rio_out *o) {
     o->direct = 0;
     if (o->ds) GDALClose(o->ds);
     o->ds = NULL;
-    if (o->tmp_path) VSIUnlink(o->tmp_path);
+    cp_output_abort(o->tx);
     out_free(o);
 }
 

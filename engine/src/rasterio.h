@@ -11,7 +11,9 @@
 
 #include <gdal.h>
 
+#include <clearplan/output.h>
 #include <clearplan/status.h>
+#include <clearplan/tools.h>
 
 #include "cpk/cpk.h"
 
@@ -42,13 +44,15 @@ cp_status cp_rio_read_rows(GDALRasterBandH band, const char *path, int64_t row0,
 cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
                               uint8_t *buf, ptrdiff_t stride);
 
-/* An output GeoTIFF written under a temporary name in the same folder and renamed to its
- * final name by cp_rio_out_commit(); cp_rio_out_abort() removes it. */
+/* An output GeoTIFF written through an output transaction (clearplan/output.h): under a
+ * temporary name beside its final one, published by cp_rio_out_commit(); cp_rio_out_abort()
+ * removes it. */
 typedef struct {
     GDALDatasetH ds;
     GDALRasterBandH band;
-    char *path;     /* final name */
-    char *tmp_path; /* name while being written */
+    cp_output *tx;
+    const char *path;     /* final name (owned by tx) */
+    const char *tmp_path; /* name while being written (owned by tx) */
     int64_t nx, ny;
     int block_rows; /* rows of one block: strips are best multiples of it */
     /* Uncompressed Float32 strips laid out one after the other: rows are written straight
@@ -57,9 +61,14 @@ typedef struct {
     int64_t data_offset;
 } cp_rio_out;
 
-/* Moves the finished file `tmp` to `path`, atomically replacing a regular file there (without
- * the writeback ext4 forces on a rename over an existing file). 0 on success, as rename(). */
-int cp_replace_file(const char *tmp, const char *path);
+/* The output transaction's rules for a tool: its name, the common options (overwrite,
+ * no_sync) and its inputs (NULL-terminated; they are never replaced). */
+cp_output_options cp_rio_tx_options(const char *command, const cp_tool_common *common,
+                                    const char *const *inputs);
+
+/* Whether the raster at `path` carries the mark clearplan writes into its outputs (the
+ * `owned` test of clearplan/output.h for --overwrite). */
+int cp_rio_owned(const char *path, void *arg);
 
 /* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): GDAL's
  * defaults (uncompressed strips, as gdal_proximity.py writes), BIGTIFF=IF_SAFER, compressed by
@@ -68,10 +77,11 @@ int cp_replace_file(const char *tmp, const char *path);
  * the band type (GDT_Float32 usually); nodata is set when has_nodata.
  * An uncompressed Float32 output is created by GDAL with all its strips in place (header, tags,
  * CRS, nodata) and its cells are then written directly into the file, without a copy through
- * GDAL's block cache; GDAL writes every other kind. */
+ * GDAL's block cache; GDAL writes every other kind. `tx_opts` are the output transaction's
+ * rules (command, overwrite, no_sync, the command's inputs); its kind is set to a file. */
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
-                            cp_rio_out *out);
+                            const cp_output_options *tx_opts, cp_rio_out *out);
 
 /* Writes rows row0..row0+nrows from a Float32 buffer (converted to the band type). */
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,

@@ -45,8 +45,12 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
         s = cp_fail(CP_E_ARG, "invalid radius %g", opt->radius_m);
         goto done;
     }
-    s = cp_rio_out_create(out_path, &geo, ds, GDT_Float32, 0, 0, opt->common.creation_options,
-                          &out);
+    {
+        const char *inputs[] = {in_path, NULL};
+        cp_output_options oo = cp_rio_tx_options("focal-sum", &opt->common, inputs);
+        s = cp_rio_out_create(out_path, &geo, ds, GDT_Float32, 0, 0, opt->common.creation_options,
+                              &oo, &out);
+    }
     if (s != CP_OK) goto done;
     size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
     int threads = cpk_threads(opt->common.threads);

@@ -208,8 +208,12 @@ cp_status cp_tool_proximity(const char *in_path, const char *out_path,
         s = cp_fail(CP_E_ARG, "invalid maximum distance %g", opt->max_dist);
         goto done;
     }
-    s = cp_rio_out_create(out_path, &geo, ds, type, 1, opt->has_nodata ? opt->nodata : 65535.0,
-                          opt->common.creation_options, &out);
+    {
+        const char *inputs[] = {in_path, NULL};
+        cp_output_options oo = cp_rio_tx_options("proximity", &opt->common, inputs);
+        s = cp_rio_out_create(out_path, &geo, ds, type, 1, opt->has_nodata ? opt->nodata : 65535.0,
+                              opt->common.creation_options, &oo, &out);
+    }
     if (s != CP_OK) goto done;
     size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
     int threads = cpk_threads(opt->common.threads);

@@ -8,6 +8,7 @@
  *    the polygons whose window meets it (accumulators gathered and scattered back, so the
  *    result is the whole-grid one bit for bit).
  * 4. Write the CSV (attributes read again in layer order) under a temporary name, rename. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -224,6 +225,25 @@ static void csv_num(FILE *f, int *first, double v, int ok) {
     if (ok && isfinite(v)) fprintf(f, "%.15g", v);
 }
 
+/* The `owned` test of the output transaction for --overwrite: a CSV whose header ends with
+ * one of the columns this tool writes last (a statistic or a class share). */
+static int zonal_csv_owned(const char *path, void *arg) {
+    (void)arg;
+    FILE *f = fopen(path, "rb");
+    char line[65536];
+    int ok = f && fgets(line, sizeof line, f) != NULL;
+    if (f) fclose(f);
+    if (!ok) return 0;
+    line[strcspn(line, "\r\n")] = '\0';
+    const char *last = strrchr(line, ',');
+    last = last ? last + 1 : line;
+    static const char *const names[] = {"sum", "mean", "min", "max", "nodata_area", "count", NULL};
+    for (const char *const *n = names; *n; ++n)
+        if (!strcmp(last, *n)) return 1;
+    size_t k = strlen(last);
+    return !strncmp(last, "class_", 6) && k > 12 && !strcmp(last + k - 6, "_share");
+}
+
 static int cmp_float(const void *a, const void *b) {
     float x = *(const float *)a, y = *(const float *)b;
     return x < y ? -1 : x > y;
@@ -260,9 +280,15 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     cpk_polygon *apoly = NULL;
     cpk_window *awin = NULL;
     FILE *out = NULL;
-    char *tmp = NULL;
+    cp_output *tx = NULL;
     cp_zonal_result res;
     memset(&res, 0, sizeof res);
+
+    /* The output, checked against the inputs before any work (clearplan/output.h). */
+    const char *inputs[] = {raster_path, polygons_path, NULL};
+    cp_output_options oo = cp_rio_tx_options("zonal", &opt.common, inputs);
+    oo.owned = zonal_csv_owned;
+    if ((st = cp_output_begin(csv_path, &oo, &tx)) != CP_OK) return st;
 
     /* Inputs and CRSs. */
     if ((st = cp_rio_open(raster_path, &rds)) != CP_OK) goto done;
@@ -512,18 +538,10 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
                 if (cw[k * nc1 + c] > 0) show[c] = 1;
         for (int64_t c = 0; c < nclasses; ++c) res.classes += show[c];
     }
-    size_t tl = strlen(csv_path) + 8;
-    tmp = malloc(tl);
-    if (!tmp) {
-        free(show);
-        st = nomem();
-        goto done;
-    }
-    snprintf(tmp, tl, "%s.tmp", csv_path);
-    out = fopen(tmp, "wb");
+    out = fopen(cp_output_path(tx), "wb");
     if (!out) {
         free(show);
-        st = cp_fail(CP_E_IO, "cannot create <%s>", tmp);
+        st = cp_fail(CP_E_IO, "cannot create <%s>: %s", csv_path, strerror(errno));
         goto done;
     }
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
@@ -582,20 +600,18 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     int werr = ferror(out);
     if (fclose(out) != 0 || werr) {
         out = NULL;
-        st = cp_fail(CP_E_IO, "cannot write <%s>", tmp);
+        st = cp_fail(CP_E_IO, "cannot write <%s>", csv_path);
         goto done;
     }
     out = NULL;
-    if (cp_replace_file(tmp, csv_path) != 0) {
-        st = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>", tmp, csv_path);
-        goto done;
-    }
+    st = cp_output_commit(tx); /* synced, then published by an atomic rename */
+    tx = NULL;
+    if (st != CP_OK) goto done;
     if (progress) progress(1.0, NULL, progress_arg);
 
 done:
     if (out) fclose(out);
-    if (st != CP_OK && tmp) remove(tmp);
-    free(tmp);
+    cp_output_abort(tx);
     free(buf);
     free(classes);
     free(cw);

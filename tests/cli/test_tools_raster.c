@@ -13,6 +13,7 @@
 #include "cpk/density.h"
 #include "cpk/edt.h"
 #include "cpk/focal.h"
+#include "rasterio.h"
 
 #include <clearplan/clearplan.h>
 #include <clearplan/tools.h>
@@ -27,15 +28,9 @@ static double rnd01(void) {
     return (double)(rng_state >> 11) / 9007199254740992.0;
 }
 
-/* No "*.tmp" left in the test folder. */
+/* No temporary output left in the test folder. */
 static void assert_no_tmp(void) {
-    char *out = NULL;
-    cpt_sh(&out, NULL, "ls '%s'", dir);
-    if (strstr(out, ".tmp")) {
-        print_error("temporary files left behind:\n%s\n", out);
-        fail();
-    }
-    free(out);
+    assert_int_equal(cpt_debris(dir), 0);
 }
 
 static int setup(void **state) {
@@ -186,9 +181,18 @@ static void test_tools_direct_output(void **state) {
         cpt_assert_contains(out, "Checksum=");
         free(out);
     }
+    /* an existing output is refused without --overwrite, and left as it was */
+    char *err1 = NULL;
+    assert_int_equal(
+        cpt_sh(NULL, &err1, "'%s' proximity '%s' '%s' -q -values 7 -maxdist 4", cpt_bin(), in, a),
+        1);
+    cpt_assert_contains(err1, "exists; pass --overwrite to replace it");
+    free(err1);
+    assert_true(cp_rio_owned(a, NULL));
     /* replacing an existing output: the new contents, nothing left over */
     assert_int_equal(
-        cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -values 7 -maxdist 4", cpt_bin(), in, a),
+        cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -values 7 -maxdist 4 --overwrite",
+               cpt_bin(), in, a),
         0);
     float vals[1] = {7};
     cpk_sources seven = {CPK_SOURCE_VALUES, 0, vals, 1};
@@ -484,6 +488,7 @@ static void test_tools_interrupted_leaves_nothing(void **state) {
     assert_int_equal(cpk_edt_f32(&v, &src, 1, 1, 7, 65535, 0, BY, &o, 2), CPK_OK);
     cp_tool_result r;
     po.common.threads = 3;
+    po.common.overwrite = 1;
     assert_int_equal(cp_tool_proximity(in, out, &po, NULL, NULL, &r), CP_OK);
     assert_true(r.strips > 5);
     assert_int_equal(r.cells, (long long)BX * BY);
@@ -493,6 +498,7 @@ static void test_tools_interrupted_leaves_nothing(void **state) {
     free(got);
     assert_int_equal(cpk_focal_sum_disk_f32(&v, 30, 30, 100, 0, BY, &o, 1), CPK_OK);
     fo.common.threads = 2;
+    fo.common.overwrite = 1;
     assert_int_equal(cp_tool_focal_sum(in, out, &fo, NULL, NULL, &r), CP_OK);
     assert_true(r.strips > 5);
     got = cpt_read_tif(out, &nx, &ny);

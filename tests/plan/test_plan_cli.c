@@ -64,13 +64,27 @@ static void test_plan_cli_ok(void **state) {
     /* exists: refused without --overwrite, replaced with it; -q prints nothing */
     rc = cpt_sh(&out, &err, "'%s' plan '%s/h.csv' -o '%s/out' --teams 4", cpt_bin(), dir, dir);
     assert_int_equal(rc, 1);
-    cpt_assert_contains(err, "clearplan: error: output folder");
+    cpt_assert_contains(err, "/out> exists; pass --overwrite");
     cpt_assert_contains(err, "--overwrite");
     free(out);
     free(err);
-    /* re-plan from its own GeoPackage, quietly */
+    /* re-planning from its own GeoPackage into the folder that holds it is refused (it would
+     * delete its own input), and the folder is left as it was */
+    snprintf(p, sizeof p, "%s/out/plan.gpkg", dir);
+    size_t n0 = 0, n1 = 0;
+    char *before = cpt_slurp(p, &n0);
+    rc = cpt_sh(&out, &err, "'%s' plan '%s/out/plan.gpkg' -o '%s/out' --overwrite -q --teams 4",
+                cpt_bin(), dir, dir);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(err, "it contains the input");
+    char *after = cpt_slurp(p, &n1);
+    assert_non_null(after);
+    assert_int_equal(n0, n1);
+    assert_memory_equal(before, after, n0);
+    free(before), free(after), free(out), free(err);
+    /* re-plan from its own GeoPackage into another folder, quietly */
     rc = cpt_sh(&out, &err,
-                "'%s' plan '%s/out/plan.gpkg' -o '%s/out' --overwrite -q --teams 4 "
+                "'%s' plan '%s/out/plan.gpkg' -o '%s/out2' -q --teams 4 "
                 "--start 2026-01-01 --deadline 2030-01-01",
                 cpt_bin(), dir, dir);
     if (rc) print_error("%s\n", err);
@@ -78,15 +92,13 @@ static void test_plan_cli_ok(void **state) {
     assert_string_equal(out, "");
     free(out);
     free(err);
-    snprintf(p, sizeof p, "%s/out/summary.json", dir);
+    snprintf(p, sizeof p, "%s/out2/summary.json", dir);
     json = cpt_slurp(p, NULL);
     cpt_assert_contains(json, "\"teams\": 4,");
     cpt_assert_contains(json, "\"hazards_planned\": 120");
     free(json);
     /* no temporary folder left behind */
-    rc = cpt_sh(&out, NULL, "ls '%s'", dir);
-    assert_null(strstr(out, ".tmp"));
-    free(out);
+    assert_int_equal(cpt_debris(dir), 0);
 }
 
 static void expect(int want, const char *msg, const char *fmt, const char *extra) {

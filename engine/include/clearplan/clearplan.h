@@ -14,6 +14,7 @@
 #include <clearplan/status.h>
 #include <clearplan/scenario.h>
 #include <clearplan/run.h>
+#include <clearplan/output.h>
 
 #ifdef __cplusplus
 extern "C" {

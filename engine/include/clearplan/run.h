@@ -18,7 +18,8 @@ typedef struct {
     const char *out_dir; /* overrides the scenario's outputs.dir when not NULL */
     int threads;         /* 0 = OpenMP default */
     size_t memory_bytes; /* raster working-memory budget; 0 = default (512 MiB) */
-    int overwrite;       /* replace an existing output directory */
+    int overwrite;       /* replace an existing output folder clearplan wrote */
+    int no_sync;         /* skip syncing the outputs to disk before publishing them */
     cp_progress_fn progress;
     void *progress_arg;
 } cp_run_options;
@@ -38,8 +39,10 @@ typedef struct {
     double seconds;
 } cp_run_result;
 
-/* Runs the whole pipeline and writes the outputs (DESIGN §10). Outputs are written under
- * temporary names and renamed at the end; on failure nothing is left behind. */
+/* Runs the whole pipeline and writes the outputs (DESIGN §10) through one output transaction
+ * (clearplan/output.h): the output folder is checked against the scenario and its inputs
+ * before any work, written under a temporary name, synced and published by an atomic rename;
+ * on failure or interruption nothing is left behind. */
 cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts, cp_run_result *result);
 
 /* Checks a scenario's inputs: files open, CRSs, extents, fields and geometries. Writes a

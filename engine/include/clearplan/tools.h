@@ -7,9 +7,11 @@
  * Inputs are read and outputs written in strips of rows with a halo (the operation's radius)
  * under `memory_mb`, so grids far larger than memory work; outputs are GeoTIFFs with the
  * input's grid and CRS (uncompressed by default, like GDAL's tools; creation options choose
- * tiling and compression), written under a temporary name and renamed when
- * complete (nothing is left behind on failure or interruption). Progress is reported from the
- * calling thread only; when the callback returns 0 the tool stops and returns
+ * tiling and compression), written through the output transaction of clearplan/output.h:
+ * an output that is an input, an existing file without `overwrite` or one clearplan did not
+ * write is refused before any work; the file is written under a temporary name and
+ * published when complete (nothing is left behind on failure or interruption). Progress is reported
+ * from the calling thread only; when the callback returns 0 the tool stops and returns
  * CP_E_INTERRUPTED. Results are the same for any thread count or memory budget. */
 #ifndef CLEARPLAN_TOOLS_H
 #define CLEARPLAN_TOOLS_H
@@ -27,6 +29,8 @@ typedef struct {
     int threads;                         /* 0: all cores */
     size_t memory_mb;                    /* strip memory budget; 0: 1024 */
     const char *const *creation_options; /* GeoTIFF NAME=VALUE, NULL-terminated, or NULL */
+    int overwrite; /* replace an existing output clearplan wrote (clearplan/output.h) */
+    int no_sync;   /* publish the output without waiting for it to reach the disk */
 } cp_tool_common;
 
 /* Proximity (gdal_proximity.py's semantics, exact distances). */
