@@ -413,8 +413,17 @@ static cp_status check_existing(const char *out, const cp_output_options *o, int
     return CP_OK;
 }
 
+/* GDAL's virtual file systems (/vsimem/, /vsis3/, ...) have no folders to check or rename
+ * atomically: outputs are local files. */
+static cp_status check_local(const char *path) {
+    if (strncmp(path, "/vsi", 4)) return CP_OK;
+    return cp_fail(CP_E_IO, "cannot write the output <%s>: outputs are local files", path);
+}
+
 cp_status cp_output_check(const char *path, const cp_output_options *opts) {
     if (!path || !*path || !opts) return cp_fail(CP_E_ARG, "cp_output_check: no output given");
+    cp_status ls = check_local(path);
+    if (ls) return ls;
     char *out = canonical(path);
     if (!out) return cp_fail(CP_E_IO, "cannot resolve the output <%s>", path);
     int existed;
@@ -633,6 +642,8 @@ static cp_status make_tmp(cp_output *tx) {
 cp_status cp_output_begin(const char *path, const cp_output_options *opts, cp_output **out) {
     *out = NULL;
     if (!path || !*path || !opts) return cp_fail(CP_E_ARG, "no output given");
+    cp_status ls = check_local(path);
+    if (ls) return ls;
     cp_output *tx = calloc(1, sizeof *tx);
     if (!tx) return cp_fail(CP_E_NOMEM, "out of memory");
     tx->lock_fd = -1;

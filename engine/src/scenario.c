@@ -16,6 +16,7 @@
 #include <ogr_srs_api.h>
 #include <yaml.h>
 
+#include <clearplan/output.h>
 #include <clearplan/scenario.h>
 
 #include "error.h"
@@ -547,6 +548,12 @@ static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterio
     if ((v = get(c, n, "name"))) {
         snprintf(what, sizeof what, "%s.name", where);
         if ((s = as_string(c, v, what, &cr->name))) return s;
+        /* the name becomes a file name (criteria/<name>.tif): never a path */
+        if (!cp_name_is_identifier(cr->name))
+            return err_at(c, v,
+                          "%s '%s' is not a name: use 1 to 64 letters, digits, '_' or '-', "
+                          "starting with a letter or '_'",
+                          what, cr->name);
     } else {
         cr->name = xstrdup(kind_names[kind]);
     }
@@ -955,6 +962,38 @@ static void init_defaults(cp_scenario *sc) {
     cp_capacity_defaults(&sc->capacity);
 }
 
+/* Nesting deeper than this is refused before the document is built: libyaml's time grows
+ * with the square of the depth (100,000 nested brackets take a minute), and no scenario
+ * needs more than a few levels. */
+enum { MAX_DEPTH = 64 };
+
+/* A first pass over the YAML events that stops at the first collection nested deeper than
+ * MAX_DEPTH (a syntax error is left to the real parse, which reports it). */
+static cp_status check_depth(const ctx *c, const char *text, size_t len) {
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p)) return cp_fail(CP_E_NOMEM, "out of memory");
+    yaml_parser_set_input_string(&p, (const unsigned char *)text, len);
+    cp_status s = CP_OK;
+    int depth = 0;
+    for (;;) {
+        yaml_event_t e;
+        if (!yaml_parser_parse(&p, &e)) break;
+        yaml_event_type_t t = e.type;
+        if (t == YAML_SEQUENCE_START_EVENT || t == YAML_MAPPING_START_EVENT) {
+            if (++depth > MAX_DEPTH)
+                s = cp_fail(CP_E_CONFIG, "%s:%lu:%lu: nested deeper than %d levels", c->file,
+                            (unsigned long)e.start_mark.line + 1,
+                            (unsigned long)e.start_mark.column + 1, MAX_DEPTH);
+        } else if (t == YAML_SEQUENCE_END_EVENT || t == YAML_MAPPING_END_EVENT) {
+            --depth;
+        }
+        yaml_event_delete(&e);
+        if (s || t == YAML_STREAM_END_EVENT) break;
+    }
+    yaml_parser_delete(&p);
+    return s;
+}
+
 cp_status cp_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
                             cp_scenario **out) {
     if (!text || !out) return cp_fail(CP_E_ARG, "cp_scenario_parse: NULL argument");
@@ -975,6 +1014,11 @@ cp_status cp_scenario_parse(const char *text, size_t len, const char *name, cons
     if (!yaml_parser_initialize(&parser)) {
         cp_scenario_free(sc);
         return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    if ((s = check_depth(&c, text, len))) {
+        yaml_parser_delete(&parser);
+        cp_scenario_free(sc);
+        return s;
     }
     yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {

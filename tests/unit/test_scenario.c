@@ -154,6 +154,46 @@ static void test_scenario_malformed_yaml(void **state) {
     parse_fails("", "empty", NULL);
 }
 
+/* Defect: 100,000 nested brackets took a minute; nesting is limited to 64 levels, with the
+ * place of the first collection too deep. */
+static void test_scenario_nesting_limit(void **state) {
+    (void)state;
+    size_t n = 100000;
+    char *deep = malloc(n + 1);
+    assert_non_null(deep);
+    memset(deep, '[', n);
+    deep[n] = '\0';
+    parse_fails(deep, "s.yaml:1:65:", "nested deeper than 64 levels", NULL);
+    free(deep);
+    /* 64 levels are fine as far as nesting goes (the document is then wrong in kind) */
+    char ok[200];
+    snprintf(ok, sizeof ok, "inputs: {hazards: h.gpkg}\nname: %.*s%.*s\n", 62,
+             "[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[", 62,
+             "]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]");
+    parse_fails(ok, "name must be", NULL);
+}
+
+/* Defect: a criterion name is a file name (criteria/<name>.tif with criteria_maps), so
+ * `name: ../../treecover` overwrote an input. Names must be identifiers. */
+static void test_scenario_criterion_names_are_identifiers(void **state) {
+    (void)state;
+    static const char *const bad[] = {"../../treecover", "a/b", "..", ".hidden", "x y", "1abc",
+                                      "a\\\\b",          NULL};
+    for (const char *const *b = bad; *b; ++b) {
+        char yaml[512];
+        snprintf(yaml, sizeof yaml,
+                 "inputs: {hazards: h.gpkg, treecover: t.tif}\ncriteria:\n"
+                 "  - {name: \"%s\", kind: linear, input: treecover, range: [0, 100]}\n",
+                 *b);
+        parse_fails(yaml, "s.yaml:3:", "is not a name", NULL);
+    }
+    cp_scenario *sc = parse_ok(
+        "inputs: {hazards: h.gpkg, treecover: t.tif}\ncriteria:\n"
+        "  - {name: open_land-2, kind: linear, input: treecover, range: [0, 100]}\n");
+    assert_string_equal(sc->criteria[0].name, "open_land-2");
+    cp_scenario_free(sc);
+}
+
 static void test_scenario_wrong_types(void **state) {
     (void)state;
     parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: thirty}\n",
@@ -284,6 +324,8 @@ int main(void) {
         cmocka_unit_test(test_scenario_unknown_key_suggests),
         cmocka_unit_test(test_scenario_malformed_yaml),
         cmocka_unit_test(test_scenario_wrong_types),
+        cmocka_unit_test(test_scenario_nesting_limit),
+        cmocka_unit_test(test_scenario_criterion_names_are_identifiers),
         cmocka_unit_test(test_scenario_missing_and_inconsistent),
         cmocka_unit_test(test_scenario_capacity_errors),
         cmocka_unit_test(test_scenario_per_year_and_rules),
