@@ -18,7 +18,7 @@
 #include "synth_internal.h"
 
 /* Version of the generated content: bump it when the same seed starts giving other bytes. */
-#define SYN_FORMAT 1
+#define SYN_FORMAT 2
 
 static const char *preset_names[] = {"tiny", "demo", "national"};
 
@@ -109,7 +109,8 @@ static cp_status write_yaml(const syn_world *w, const cp_synth_options *o, const
     fprintf(f,
             "grid:\n"
             "  crs: EPSG:%d\n"
-            "  cell_size_m: %g\n",
+            "  cell_size_m: %g\n"
+            "  aoi: aoi.gpkg             # the synthetic country: the extent of its rasters\n",
             w->epsg, w->cs);
     fputs(
         "inputs:\n"
@@ -260,6 +261,7 @@ cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg
     if ((st = syn_write_reports(&w, tmp, &p, &r.nrecent)) != CP_OK) goto done;
     p.lo = 0.97, p.hi = 0.99;
     if ((st = syn_write_settlements(&w, tmp, &p, &r.nroads)) != CP_OK) goto done;
+    if ((st = syn_write_aoi(&w, tmp)) != CP_OK) goto done;
     split_teams(&w, &r);
     if ((st = write_yaml(&w, o, &r, tmp)) != CP_OK) goto done;
     if ((st = write_manifest(&w, o, &r, tmp)) != CP_OK) goto done;

@@ -159,6 +159,9 @@ cp_status syn_write_hazards(syn_world *w, const char *dir, const syn_progress *p
 void syn_hazard_log_free(syn_hazard_log *hl);
 cp_status syn_write_reports(const syn_world *w, const char *dir, const syn_progress *p,
                             int *nrecent);
+/* aoi.gpkg: the synthetic country's boundary, the rectangle its rasters cover, so that the
+ * scenario's grid is the world (not the hazards' extent grown by the largest radius). */
+cp_status syn_write_aoi(const syn_world *w, const char *dir);
 cp_status syn_write_settlements(const syn_world *w, const char *dir, const syn_progress *p,
                                 int *nroads);
 

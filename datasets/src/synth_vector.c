@@ -597,3 +597,36 @@ cp_status syn_write_settlements(const syn_world *w, const char *dir, const syn_p
 done:
     return gpkg_close(ds, path, st);
 }
+
+cp_status syn_write_aoi(const syn_world *w, const char *dir) {
+    cp_status st = CP_OK;
+    GDALDatasetH ds = NULL;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/aoi.gpkg", dir);
+    if ((st = gpkg_open(path, &ds)) != CP_OK) goto done;
+    OGRLayerH l = make_layer(ds, "aoi", w->epsg, wkbPolygon);
+    if (!l || !add_field(l, "name", OFTString, 40)) {
+        st = cp_fail_gdal(CP_E_IO, "cannot create layer <aoi> in <%s>", path);
+        goto done;
+    }
+    /* the synthetic country: exactly the extent of its rasters */
+    double x0 = w->x0, x1 = w->x0 + (double)w->nx * w->cs;
+    double y1 = w->y1, y0 = w->y1 - (double)w->ny * w->cs;
+    OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
+    OGR_G_AddPoint_2D(ring, x0, y0);
+    OGR_G_AddPoint_2D(ring, x1, y0);
+    OGR_G_AddPoint_2D(ring, x1, y1);
+    OGR_G_AddPoint_2D(ring, x0, y1);
+    OGR_G_AddPoint_2D(ring, x0, y0);
+    OGRGeometryH poly = OGR_G_CreateGeometry(wkbPolygon);
+    OGR_G_AddGeometryDirectly(poly, ring);
+    OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
+    OGR_F_SetFieldString(f, 0, "synthetic country");
+    OGR_F_SetGeometryDirectly(f, poly);
+    OGR_F_SetFID(f, 1);
+    if (OGR_L_CreateFeature(l, f) != OGRERR_NONE)
+        st = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
+    OGR_F_Destroy(f);
+done:
+    return gpkg_close(ds, path, st);
+}

@@ -27,7 +27,7 @@ typedef struct {
 /* UTM 18N (EPSG:32618): eastern Antioquia for tiny and demo; the national grid spans
  * roughly Colombia's extent (1,200 km square from about 1.9 N to 12.7 N). */
 static const preset_spec presets[] = {
-    {256, 12, 30, 4, 6000.0, 2, 1, 0.3e6, 468000.0, 702000.0},
+    {640, 12, 30, 4, 6000.0, 2, 1, 0.3e6, 468000.0, 702000.0},
     {3000, 500, 600, 60, 120000.0, 4, 2, 3.0e6, 420000.0, 750000.0},
     {40000, 60000, 30000, 6000, 3.0e6, 10, 2, 2.0e6, 180000.0, 1410000.0},
 };

@@ -24,6 +24,8 @@ ogr.UseExceptions()
 BASE, OUT = sys.argv[1], sys.argv[2]
 base_yaml = open(os.path.join(BASE, "scenario.yaml")).read()
 base_yaml = base_yaml.replace("cell_size_m: 30", "cell_size_m: 90")
+# no area of interest: the grid follows the hazards (the cases below add their own AOI)
+base_yaml = re.sub(r"\n  aoi: [^\n]*", "", base_yaml, count=1)
 # pin the capacity the cases edit (the generator's figures may change)
 base_yaml = re.sub(r"\n  teams: [^\n]*", "\n  teams: 4", base_yaml, count=1)
 base_yaml = re.sub(r"\n  regions: [^\n]*", "\n  regions: {Norte: 2, Sur: 2}", base_yaml, count=1)
@@ -34,6 +36,8 @@ def case(name, yaml=None, sub=None):
     d = os.path.join(OUT, name)
     shutil.rmtree(d, ignore_errors=True)
     shutil.copytree(BASE, d)
+    if os.path.exists(os.path.join(d, "aoi.gpkg")):  # the base AOI is not used (see above)
+        os.remove(os.path.join(d, "aoi.gpkg"))
     text = base_yaml if yaml is None else yaml
     for old, new in sub or []:
         assert old in text, (name, old)

@@ -42,7 +42,7 @@ static void test_synth_rasters(void **state) {
     synth_gen("synth_rasters", CP_SYNTH_TINY, 1, d, sizeof d);
     char *json = synth_read(d, "synth.json", NULL);
     double share[256];
-    synth_check_landcover(d, 256, share);
+    synth_check_landcover(d, 640, share);
     assert_true(share[50] > 0.0); /* a settlement's built-up core */
     assert_true(share[40] > 0.0); /* its cropland */
     assert_true(share[10] > 0.0); /* forest on higher ground */

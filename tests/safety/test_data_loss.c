@@ -173,8 +173,7 @@ static const refused_case refused[] = {
      "is the input"},
     {"zonal tiny/landcover.tif tiny/hazards.gpkg tiny/landcover.tif --overwrite -q",
      "is the input"},
-    {"zonal tiny/landcover.tif tiny/hazards.gpkg tiny/hazards.gpkg --overwrite -q",
-     "is the input"},
+    {"zonal tiny/landcover.tif tiny/hazards.gpkg tiny/hazards.gpkg --overwrite -q", "is the input"},
     {"density tiny/reports.gpkg tiny/reports.gpkg --like tiny/landcover.tif "
      "--bandwidth-m 500 --overwrite -q",
      "is the input"},
@@ -253,12 +252,13 @@ static void test_data_loss_writes_only_its_output(void **state) {
 static void test_data_loss_concurrent_runs_same_output(void **state) {
     (void)state;
     char *e = NULL, *o = NULL;
-    int rc = cpt_sh(&o, &e,
-                    "cd '%s' || exit 1; ( '%s' run tiny/scenario.yaml -o same -q >/dev/null 2>a.err; "
-                    "echo $? > a.rc ) & ( '%s' run tiny/scenario.yaml -o same -q >/dev/null "
-                    "2>b.err; echo $? > b.rc ) & wait; cat a.rc b.rc a.err b.err; "
-                    "rm -f a.rc b.rc a.err b.err",
-                    work, cpt_bin(), cpt_bin());
+    int rc =
+        cpt_sh(&o, &e,
+               "cd '%s' || exit 1; ( '%s' run tiny/scenario.yaml -o same -q >/dev/null 2>a.err; "
+               "echo $? > a.rc ) & ( '%s' run tiny/scenario.yaml -o same -q >/dev/null "
+               "2>b.err; echo $? > b.rc ) & wait; cat a.rc b.rc a.err b.err; "
+               "rm -f a.rc b.rc a.err b.err",
+               work, cpt_bin(), cpt_bin());
     assert_int_equal(rc, 0);
     int a = -1, b = -1;
     if (sscanf(o, "%d %d", &a, &b) != 2) print_error("%s\n%s\n", o, e);
@@ -307,8 +307,9 @@ static int wait_rc(pid_t pid) {
 }
 
 /* Runs of the demo (seconds long, so a signal sent as soon as the run has begun arrives
- * while it works). A run killed with SIGKILL leaves its temporary folder; the next run into the same place
- * removes it. SIGHUP (the terminal closed) stops a run like Ctrl-C: exit 130, nothing left. */
+ * while it works). A run killed with SIGKILL leaves its temporary folder; the next run into the
+ * same place removes it. SIGHUP (the terminal closed) stops a run like Ctrl-C: exit 130, nothing
+ * left. */
 static void test_data_loss_killed_and_hung_up_runs(void **state) {
     (void)state;
     char tmp[1400], out[1300];

@@ -182,12 +182,9 @@ static void test_output_refused_places(void **state) {
     o.keep_dirs = keeps;
     struct {
         const char *rel, *why;
-    } cases[] = {{"inputs/h.gpkg", "is the input"},
-                 {"inputs", "contains the input"},
-                 {".", "contains the input"},
-                 {"inputs/shp/out", "lies inside the input"},
-                 {"inputs/shp/../shp", "is the input"},
-                 {"inputs//./shp/", "is the input"}};
+    } cases[] = {{"inputs/h.gpkg", "is the input"},     {"inputs", "contains the input"},
+                 {".", "contains the input"},           {"inputs/shp/out", "lies inside the input"},
+                 {"inputs/shp/../shp", "is the input"}, {"inputs//./shp/", "is the input"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
         path_of(p, sizeof p, cases[i].rel);
         assert_int_equal(cp_output_check(p, &o), CP_E_IO);
