@@ -96,12 +96,12 @@ t() {
 # --- clearplan --------------------------------------------------------------------------
 O=$DATA/out; mkdir -p "$O"
 for j in 1 2; do
-  t "cp_proximity_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox.tif" -distunits GEO -q -j $j
-  t "cp_proximity_deflate_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_z.tif" -distunits GEO -co TILED=YES -co COMPRESS=DEFLATE -q -j $j
-  t "cp_focal_sum_j$j" "$REPS" "$CP" focal-sum "$DATA/pop2k.tif" "$O/cp_fs.tif" --radius-m $RADIUS -q -j $j
-  t "cp_density_j$j" "$REPS" "$CP" density "$DATA/reports.gpkg" "$O/cp_dens.tif" --like "$DATA/grid4k.tif" --bandwidth-m $BW --weight confidence -q -j $j
+  t "cp_proximity_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox.tif" -distunits GEO -q --overwrite -j $j
+  t "cp_proximity_deflate_j$j" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_z.tif" -distunits GEO -co TILED=YES -co COMPRESS=DEFLATE -q --overwrite -j $j
+  t "cp_focal_sum_j$j" "$REPS" "$CP" focal-sum "$DATA/pop2k.tif" "$O/cp_fs.tif" --radius-m $RADIUS -q --overwrite -j $j
+  t "cp_density_j$j" "$REPS" "$CP" density "$DATA/reports.gpkg" "$O/cp_dens.tif" --like "$DATA/grid4k.tif" --bandwidth-m $BW --weight confidence -q --overwrite -j $j
 done
-t "cp_proximity_max3000_j2" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_m.tif" -distunits GEO -maxdist 3000 -q -j 2 --memory 256
+t "cp_proximity_max3000_j2" "$REPS" "$CP" proximity "$DATA/src10k.tif" "$O/cp_prox_m.tif" -distunits GEO -maxdist 3000 -q --overwrite -j 2 --memory 256
 
 # --- GDAL -------------------------------------------------------------------------------
 t gdal_proximity "$PEER_REPS" gdal_proximity.py "$DATA/src10k.tif" "$O/gdal_prox.tif" -distunits GEO -q
