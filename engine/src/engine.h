@@ -10,6 +10,7 @@
 #include <geos_c.h>
 #include <ogr_srs_api.h>
 
+#include <clearplan/output.h>
 #include <clearplan/scenario.h>
 
 #include "cpk/coverage.h"
@@ -30,6 +31,12 @@ cp_status cp_grid_build(const cp_scenario *sc, cp_grid *g);
 void cp_grid_clear(cp_grid *g);
 /* The largest neighbourhood radius of the criteria (focal radius, distance cap, bandwidth). */
 double cp_criteria_max_radius(const cp_scenario *sc);
+
+/* A run's output folder `dir` (NULL: the scenario's outputs.dir) checked against the
+ * scenario, its inputs and the places never written (clearplan/output.h): with `out`, the
+ * transaction is begun; with out = NULL the checks alone are made (validate). */
+cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, int no_sync,
+                        cp_output **out);
 
 /* One hazard polygon, read and cleaned. */
 typedef struct {

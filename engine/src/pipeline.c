@@ -961,15 +961,27 @@ done:
     return s;
 }
 
-/* Every file a run reads: the scenario, its inputs and the area of interest (NULL-ended). */
-static const char **run_inputs(const cp_scenario *sc) {
-    const char **v = calloc(sc->ninputs + 3, sizeof *v);
+cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, int no_sync,
+                        cp_output **out) {
+    /* every file a run reads: the scenario, its inputs and the area of interest */
+    const char **inputs = calloc(sc->ninputs + 3, sizeof *inputs);
+    if (!inputs) return cp_fail(CP_E_NOMEM, "out of memory");
     size_t n = 0;
-    if (!v) return NULL;
-    if (sc->path) v[n++] = sc->path;
-    for (size_t i = 0; i < sc->ninputs; ++i) v[n++] = sc->inputs[i].path;
-    if (sc->grid.aoi) v[n++] = sc->grid.aoi;
-    return v;
+    if (sc->path) inputs[n++] = sc->path;
+    for (size_t i = 0; i < sc->ninputs; ++i) inputs[n++] = sc->inputs[i].path;
+    if (sc->grid.aoi) inputs[n++] = sc->grid.aoi;
+    const char *keep[] = {sc->dir, NULL};
+    cp_output_options oo = {0};
+    oo.kind = CP_OUTPUT_FOLDER;
+    oo.command = "run";
+    oo.overwrite = overwrite;
+    oo.no_sync = no_sync;
+    oo.inputs = inputs;
+    oo.keep_dirs = sc->dir ? keep : NULL;
+    if (!dir) dir = sc->outputs.dir;
+    cp_status s = out ? cp_output_begin(dir, &oo, out) : cp_output_check(dir, &oo);
+    free(inputs);
+    return s;
 }
 
 cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_result *result) {
@@ -986,18 +998,7 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     cp_output *out = NULL;
     double t0 = now_s();
     /* the output is checked against every input before any work (DESIGN §10) */
-    const char **inputs = run_inputs(sc);
-    const char *keep[] = {sc->dir, NULL};
-    if (!inputs) return cp_fail(CP_E_NOMEM, "out of memory");
-    cp_output_options oo = {0};
-    oo.kind = CP_OUTPUT_FOLDER;
-    oo.command = "run";
-    oo.overwrite = opts.overwrite;
-    oo.no_sync = opts.no_sync;
-    oo.inputs = inputs;
-    oo.keep_dirs = sc->dir ? keep : NULL;
-    cp_status s = cp_output_begin(opts.out_dir ? opts.out_dir : sc->outputs.dir, &oo, &out);
-    free(inputs);
+    cp_status s = cp_run_output(sc, opts.out_dir, opts.overwrite, opts.no_sync, &out);
     if (s) return s;
     const char *tmpdir = cp_output_path(out);
     if (!progress(&opts, 0.0, "reading hazards")) {

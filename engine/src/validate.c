@@ -51,9 +51,12 @@ static cp_status raster_overlap(const cp_input *in, const cp_grid *g, double *sh
 }
 
 cp_status cp_validate(const cp_scenario *sc, FILE *report) {
-    cp_grid g;
-    cp_status s = cp_grid_build(sc, &g);
+    /* the output folder first: a run into it would be refused (an existing one is allowed
+     * here when clearplan wrote it: run replaces it with --overwrite) */
+    cp_status s = cp_run_output(sc, NULL, 1, 0, NULL);
     if (s) return s;
+    cp_grid g;
+    if ((s = cp_grid_build(sc, &g))) return s;
     if (report) {
         fprintf(report, "scenario: %s\n", sc->name);
         fprintf(report, "grid: %s, %lld x %lld cells of %g m\n", g.crs_name, (long long)g.geo.nx,

@@ -113,7 +113,9 @@ static int setup(void **state) {
         "ln -s user out-link; "
         "sed -e 's#name: open_land#name: ../../treecover#' "
         "    -e 's#criteria_maps: false#criteria_maps: true#' tiny/scenario.yaml > tiny/evil.yaml; "
-        "grep -q 'treecover' tiny/evil.yaml",
+        "grep -q 'treecover' tiny/evil.yaml; "
+        "sed -e 's#  dir: out#  dir: .#' tiny/scenario.yaml > tiny/outdot.yaml; "
+        "grep -q 'dir: [.]' tiny/outdot.yaml",
         root, root, work, work, root, b, b, b);
     if (rc) fprintf(stderr, "data-loss suite: cannot build the sandbox (%d): %s\n", rc, e);
     free(e);
@@ -159,6 +161,9 @@ static const refused_case refused[] = {
     /* a criterion name used as a path */
     {"run tiny/evil.yaml --overwrite -q", "is not a name"},
     {"validate tiny/evil.yaml", "is not a name"},
+    /* outputs.dir in the scenario: the scenario's own folder */
+    {"run tiny/outdot.yaml --overwrite -q", "contains the input"},
+    {"validate tiny/outdot.yaml", "contains the input"},
     /* plan: its own input, the current folder */
     {"plan out/plan.gpkg -o out --overwrite -q", "contains the input"},
     {"plan out/plan.csv -o out/plan.csv --overwrite -q", "is the input"},
