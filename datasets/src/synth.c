@@ -110,7 +110,7 @@ static cp_status write_yaml(const syn_world *w, const cp_synth_options *o, const
             "grid:\n"
             "  crs: EPSG:%d\n"
             "  cell_size_m: %g\n"
-            "  aoi: aoi.gpkg             # the synthetic country: the extent of its rasters\n",
+            "  aoi: aoi.gpkg             # the hazards' extent + 10 km, within the rasters\n",
             w->epsg, w->cs);
     fputs(
         "inputs:\n"
@@ -261,7 +261,8 @@ cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg
     if ((st = syn_write_reports(&w, tmp, &p, &r.nrecent)) != CP_OK) goto done;
     p.lo = 0.97, p.hi = 0.99;
     if ((st = syn_write_settlements(&w, tmp, &p, &r.nroads)) != CP_OK) goto done;
-    if ((st = syn_write_aoi(&w, tmp)) != CP_OK) goto done;
+    /* 10 km: the distance criterion's cap (max_m = 5 x decay_m) in the scenario written below */
+    if ((st = syn_write_aoi(&w, tmp, 10000.0)) != CP_OK) goto done;
     split_teams(&w, &r);
     if ((st = write_yaml(&w, o, &r, tmp)) != CP_OK) goto done;
     if ((st = write_manifest(&w, o, &r, tmp)) != CP_OK) goto done;

@@ -159,9 +159,10 @@ cp_status syn_write_hazards(syn_world *w, const char *dir, const syn_progress *p
 void syn_hazard_log_free(syn_hazard_log *hl);
 cp_status syn_write_reports(const syn_world *w, const char *dir, const syn_progress *p,
                             int *nrecent);
-/* aoi.gpkg: the synthetic country's boundary, the rectangle its rasters cover, so that the
- * scenario's grid is the world (not the hazards' extent grown by the largest radius). */
-cp_status syn_write_aoi(const syn_world *w, const char *dir);
+/* aoi.gpkg: the area of interest, the hazards' extent grown by `radius_m` (the scenario's
+ * largest criterion radius) and clipped to the world the rasters cover, so that every input
+ * covers the whole analysis grid. Reads hazards.gpkg, written before. */
+cp_status syn_write_aoi(const syn_world *w, const char *dir, double radius_m);
 cp_status syn_write_settlements(const syn_world *w, const char *dir, const syn_progress *p,
                                 int *nroads);
 

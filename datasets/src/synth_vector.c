@@ -598,10 +598,25 @@ done:
     return gpkg_close(ds, path, st);
 }
 
-cp_status syn_write_aoi(const syn_world *w, const char *dir) {
+cp_status syn_write_aoi(const syn_world *w, const char *dir, double radius_m) {
     cp_status st = CP_OK;
-    GDALDatasetH ds = NULL;
+    GDALDatasetH ds = NULL, hz = NULL;
     char path[4096];
+    /* the hazards' extent grown by the scenario's largest radius (DESIGN §5's default grid),
+     * clipped to the world the rasters cover, on whole cells */
+    double x0 = w->x0, x1 = w->x0 + (double)w->nx * w->cs;
+    double y1 = w->y1, y0 = w->y1 - (double)w->ny * w->cs;
+    snprintf(path, sizeof path, "%s/hazards.gpkg", dir);
+    hz = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
+    OGREnvelope e;
+    if (!hz || OGR_L_GetExtent(GDALDatasetGetLayer(hz, 0), &e, TRUE) != OGRERR_NONE) {
+        st = cp_fail_gdal(CP_E_IO, "cannot read the extent of <%s>", path);
+        goto done;
+    }
+    x0 = fmax(x0, w->x0 + floor((e.MinX - radius_m - w->x0) / w->cs) * w->cs);
+    x1 = fmin(x1, w->x0 + ceil((e.MaxX + radius_m - w->x0) / w->cs) * w->cs);
+    y0 = fmax(y0, w->y1 - ceil((w->y1 - e.MinY + radius_m) / w->cs) * w->cs);
+    y1 = fmin(y1, w->y1 - floor((w->y1 - e.MaxY - radius_m) / w->cs) * w->cs);
     snprintf(path, sizeof path, "%s/aoi.gpkg", dir);
     if ((st = gpkg_open(path, &ds)) != CP_OK) goto done;
     OGRLayerH l = make_layer(ds, "aoi", w->epsg, wkbPolygon);
@@ -609,9 +624,6 @@ cp_status syn_write_aoi(const syn_world *w, const char *dir) {
         st = cp_fail_gdal(CP_E_IO, "cannot create layer <aoi> in <%s>", path);
         goto done;
     }
-    /* the synthetic country: exactly the extent of its rasters */
-    double x0 = w->x0, x1 = w->x0 + (double)w->nx * w->cs;
-    double y1 = w->y1, y0 = w->y1 - (double)w->ny * w->cs;
     OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing);
     OGR_G_AddPoint_2D(ring, x0, y0);
     OGR_G_AddPoint_2D(ring, x1, y0);
@@ -621,12 +633,13 @@ cp_status syn_write_aoi(const syn_world *w, const char *dir) {
     OGRGeometryH poly = OGR_G_CreateGeometry(wkbPolygon);
     OGR_G_AddGeometryDirectly(poly, ring);
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(l));
-    OGR_F_SetFieldString(f, 0, "synthetic country");
+    OGR_F_SetFieldString(f, 0, "area of interest");
     OGR_F_SetGeometryDirectly(f, poly);
     OGR_F_SetFID(f, 1);
     if (OGR_L_CreateFeature(l, f) != OGRERR_NONE)
         st = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
     OGR_F_Destroy(f);
 done:
+    if (hz) GDALClose(hz);
     return gpkg_close(ds, path, st);
 }
