@@ -1,13 +1,19 @@
 /* clearplan — deterministic synthetic scenarios (DESIGN §11 `clearplan synth`).
  *
- *   cp_synth_options o;
- *   cp_synth_options_init(&o);                  tiny preset, seed 1
- *   o.preset = CP_SYNTH_DEMO; o.seed = 42; o.dir = "demo";
- *   cp_status s = cp_synth(&o, cp_progress_term, NULL);
+ * Example:
+ *
+ *     cp_synth_options o;
+ *     cp_synth_options_init(&o);               // tiny preset, seed 1
+ *     o.preset = CP_SYNTH_DEMO;
+ *     o.seed = 42;
+ *     o.dir = "demo";
+ *     cp_status s = cp_synth(&o, cp_progress_term, NULL);
  *
  * writes a complete scenario folder:
  *
  *   scenario.yaml     DESIGN §4, paths relative to it
+ *   aoi.gpkg          layer `aoi`: the area of interest (grid.aoi), the hazards' extent grown
+ *                     by 10 km within the rasters' world
  *   hazards.gpkg      layer `hazards` (EPSG:326xx MultiPolygon): hazard_id, status (SHA/CHA),
  *                     province, origin (front/village), surveyed_on; with deliberate flaws:
  *                     bow-tie rings, null and empty geometries, duplicate ids (listed in

@@ -1,11 +1,20 @@
-/* clearplan — public API. Include this one header.
+/* clearplan — public API. Include this one header: it includes every other one (scenario,
+ * run, output transaction, planner, raster tools, zonal statistics, status).
  *
- *   cp_init();                                   once per process (registers GDAL drivers)
- *   cp_scenario_load("scenario.yaml", &sc);      parse and check a scenario
- *   cp_run(sc, &opts, &result);                  the whole pipeline
- *   cp_scenario_free(sc); cp_shutdown();
+ * Example:
  *
- * Every call returns a cp_status; cp_errmsg() gives the detail of a failure. */
+ *     cp_init();                                  // once per process: GDAL's drivers
+ *     cp_scenario *sc = NULL;
+ *     cp_run_options opts = {0};
+ *     cp_run_result result;
+ *     cp_status s = cp_scenario_load("scenario.yaml", &sc);
+ *     if (s == CP_OK) s = cp_run(sc, &opts, &result);
+ *     if (s != CP_OK) fprintf(stderr, "clearplan: %s\n", cp_errmsg());
+ *     cp_scenario_free(sc);
+ *     cp_shutdown();
+ *
+ * Every call returns a cp_status; cp_errmsg() gives the detail of a failure. The examples in
+ * these headers are compiled by a test (tests/unit/header_examples.py). */
 #ifndef CLEARPLAN_CLEARPLAN_H
 #define CLEARPLAN_CLEARPLAN_H
 
@@ -15,6 +24,9 @@
 #include <clearplan/scenario.h>
 #include <clearplan/run.h>
 #include <clearplan/output.h>
+#include <clearplan/plan.h>
+#include <clearplan/tools.h>
+#include <clearplan/zonal.h>
 
 #ifdef __cplusplus
 extern "C" {

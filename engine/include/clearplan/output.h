@@ -1,14 +1,26 @@
 /* clearplan — the output transaction (DESIGN §10): how every command writes its outputs so
  * that no command ever changes or removes a file it did not create.
  *
- *   cp_output_options o = {0};
- *   o.kind = CP_OUTPUT_FOLDER;
- *   o.command = "run";
- *   o.inputs = inputs;                 NULL-terminated: every file the command reads
- *   cp_output *tx = NULL;
- *   cp_status s = cp_output_begin("out", &o, &tx);   the checks, before any work
- *   ... write everything under cp_output_path(tx) ...
- *   s = s ? (cp_output_abort(tx), s) : cp_output_commit(tx);
+ * Example:
+ *
+ *     const char *inputs[] = {"scenario.yaml", "hazards.gpkg", NULL};
+ *     cp_output_options o = {0};
+ *     o.kind = CP_OUTPUT_FOLDER;
+ *     o.command = "mytool";
+ *     o.inputs = inputs;                      // every file the command reads
+ *     cp_output *tx = NULL;
+ *     cp_status s = cp_output_begin("out", &o, &tx);   // the checks, before any work
+ *     if (s == CP_OK) {
+ *         char path[4096];
+ *         snprintf(path, sizeof path, "%s/result.txt", cp_output_path(tx));
+ *         FILE *f = fopen(path, "w");          // everything goes under cp_output_path()
+ *         int bad = !f || fputs("done\n", f) < 0;
+ *         if (f && fclose(f) != 0) bad = 1;
+ *         if (bad)
+ *             cp_output_abort(tx);             // nothing is left
+ *         else
+ *             s = cp_output_commit(tx);        // synced, then published atomically
+ *     }
  *
  * ---- The rules ----
  * Refused by cp_output_begin, before any work, with a message naming both paths:

@@ -1,6 +1,6 @@
 /* clearplan — the scenario: one YAML file describing grid, inputs, criteria, cost model,
- * capacity, plan rules and outputs (DESIGN §4). Every default lives in scenario.c's
- * cp_scenario_init_defaults() and is documented in docs/scenario.md.
+ * capacity, plan rules and outputs (DESIGN §4). Every default is set in one place in
+ * scenario.c and documented in docs/scenario.md.
  *
  * A loaded scenario is plain data: read its fields directly, never modify them. */
 #ifndef CLEARPLAN_SCENARIO_H

@@ -1,8 +1,14 @@
 /* clearplan — standalone raster tools: each kernel as a GDAL-style operation on files.
  *
- *   cp_proximity_options o = cp_proximity_defaults();
- *   o.max_dist = 5000; o.geo_units = 1;
- *   cp_status s = cp_tool_proximity("sources.tif", "distance.tif", &o, cp_progress_term, NULL);
+ * Example:
+ *
+ *     cp_proximity_options o = cp_proximity_defaults();
+ *     o.max_dist = 5000;                       // metres, since geo_units
+ *     o.geo_units = 1;
+ *     cp_tool_result r;
+ *     cp_status s = cp_tool_proximity("sources.tif", "distance.tif", &o, cp_progress_term,
+ *                                     NULL, &r);
+ *     if (s == CP_OK) printf("%lld cells in %d strips\n", r.cells, r.strips);
  *
  * Inputs are read and outputs written in strips of rows with a halo (the operation's radius)
  * under `memory_mb`, so grids far larger than memory work; outputs are GeoTIFFs with the
@@ -39,7 +45,7 @@ typedef struct {
     int band;             /* input band, 1-based (0: 1) */
     const double *values; /* source values; NULL: every non-zero, non-nodata cell */
     size_t nvalues;
-    double max_dist;         /* INFINITY (or <= 0 with no_max): no limit; same units as output */
+    double max_dist;         /* > 0, or INFINITY (the default): no limit; output units */
     int geo_units;           /* 0: distances in cells (gdal_proximity's default), 1: in CRS units */
     int has_nodata;          /* output nodata, also written beyond max_dist / with no source */
     double nodata;           /* default (has_nodata = 0): 65535, as gdal_proximity */

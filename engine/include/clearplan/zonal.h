@@ -1,9 +1,13 @@
 /* clearplan — exact zonal statistics of polygons over a raster band, to CSV.
  *
- *   cp_zonal_options o = cp_zonal_defaults();
- *   o.stats = CP_ZONAL_SUM | CP_ZONAL_MEAN | CP_ZONAL_CLASSES;
- *   cp_status s = cp_tool_zonal("population.tif", "hazards.gpkg", "stats.csv", &o,
- *                               cp_progress_term, NULL, NULL);
+ * Example:
+ *
+ *     cp_zonal_options o = cp_zonal_defaults();
+ *     o.stats = CP_ZONAL_SUM | CP_ZONAL_MEAN | CP_ZONAL_CLASSES;
+ *     cp_zonal_result r;
+ *     cp_status s = cp_tool_zonal("population.tif", "hazards.gpkg", "stats.csv", &o,
+ *                                 cp_progress_term, NULL, &r);
+ *     if (s == CP_OK && r.repaired) printf("%lld polygons repaired\n", r.repaired);
  *
  * Every cell counts with its exact coverage fraction f (area of polygon ∩ cell / cell area;
  * cpk/coverage.h), not all-touched or centre-in-cell. Polygons are read with OGR, reprojected
@@ -24,7 +28,7 @@
  * Nodata (the band's nodata value, NaN) is excluded from everything but nodata_area. Null,
  * empty or non-polygonal geometries have every statistic empty; a polygon outside the
  * raster has sum, area and count 0 and the others empty; mean/min/max are empty without
- * valid cells. The CSV is written under a temporary name and renamed when complete. */
+ * valid cells. The CSV is written through the output transaction (clearplan/output.h). */
 #ifndef CLEARPLAN_ZONAL_H
 #define CLEARPLAN_ZONAL_H
 
