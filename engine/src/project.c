@@ -12,8 +12,8 @@
 
 typedef struct {
     const char *key, *name, *source, *provider; /* key: the layer's id after "clearplan_" */
-    const cp_out_layer *vector; /* NULL for a raster */
-    int classes;                /* raster: priority_class.tif */
+    const cp_out_layer *vector;                 /* NULL for a raster */
+    int classes;                                /* raster: priority_class.tif */
     int visible, order;
 } project_layer;
 
@@ -96,15 +96,15 @@ cp_status cp_project_write(const cp_outputs *o) {
             goto done;
         }
         snprintf(sources[n], len, "./plan.gpkg|layername=%s", v->name);
-        ls[n] = (project_layer){v->name, cp_style_title(v), sources[n], "ogr", v, 0, 1,
-                                cp_style_order(v)};
+        ls[n] = (project_layer){v->name, cp_style_title(v), sources[n], "ogr", v, 0,
+                                1,       cp_style_order(v)};
     }
     if (o->has_class)
         ls[n++] = (project_layer){
             "priority_class", "Priority classes", "./priority_class.tif", "gdal", NULL, 1, 0, 5};
     if (o->has_priority)
-        ls[n++] = (project_layer){
-            "priority", "Priority (0-1)", "./priority.tif", "gdal", NULL, 0, 1, 6};
+        ls[n++] =
+            (project_layer){"priority", "Priority (0-1)", "./priority.tif", "gdal", NULL, 0, 1, 6};
     if (!n) goto done; /* nothing to show */
     qsort(ls, n, sizeof *ls, by_order);
     cp_planbuf_puts(&b, "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n<qgis");

@@ -50,8 +50,8 @@ static int exists(const char *dir, const char *name) {
 }
 
 static void grid_fields(cp_planbuf *b, const cp_outputs *o) {
-    cp_planbuf_printf(b, ", \"proj:shape\": [%lld, %lld], \"proj:transform\": [",
-                      (long long)o->ny, (long long)o->nx);
+    cp_planbuf_printf(b, ", \"proj:shape\": [%lld, %lld], \"proj:transform\": [", (long long)o->ny,
+                      (long long)o->nx);
     const int order[] = {1, 2, 0, 4, 5, 3}; /* GDAL's geotransform as STAC's affine rows */
     for (int i = 0; i < 6; ++i) {
         if (i) cp_planbuf_puts(b, ", ");
@@ -60,8 +60,8 @@ static void grid_fields(cp_planbuf *b, const cp_outputs *o) {
     cp_planbuf_puts(b, "]");
 }
 
-static void asset(cp_planbuf *b, int *first, const char *key, const char *href,
-                  const char *type, const char *roles, const char *title) {
+static void asset(cp_planbuf *b, int *first, const char *key, const char *href, const char *type,
+                  const char *roles, const char *title) {
     cp_planbuf_puts(b, *first ? "\n    " : ",\n    ");
     *first = 0;
     cp_planbuf_json(b, key);
@@ -95,8 +95,14 @@ static int footprint(const cp_outputs *o, double ring[4 * SIDE + 1][2], double b
         for (int i = 0; i < SIDE; ++i) {
             double t = (double)i / SIDE;
             int k = s * SIDE + i;
-            x[k] = s == 0 ? e[0] + t * (e[2] - e[0]) : s == 1 ? e[2] : s == 2 ? e[2] - t * (e[2] - e[0]) : e[0];
-            y[k] = s == 0 ? e[1] : s == 1 ? e[1] + t * (e[3] - e[1]) : s == 2 ? e[3] : e[3] - t * (e[3] - e[1]);
+            x[k] = s == 0   ? e[0] + t * (e[2] - e[0])
+                   : s == 1 ? e[2]
+                   : s == 2 ? e[2] - t * (e[2] - e[0])
+                            : e[0];
+            y[k] = s == 0   ? e[1]
+                   : s == 1 ? e[1] + t * (e[3] - e[1])
+                   : s == 2 ? e[3]
+                            : e[3] - t * (e[3] - e[1]);
         }
     x[4 * SIDE] = x[0], y[4 * SIDE] = y[0];
     if (ok) ok = OCTTransform(ct, 4 * SIDE + 1, x, y, NULL) != 0;

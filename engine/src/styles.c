@@ -19,7 +19,7 @@
 #include "styles.h"
 
 const cp_class_style cp_priority_classes[CP_NCLASSES] = {
-    {"very low", 44, 123, 182}, {"low", 171, 217, 233},    {"medium", 255, 255, 191},
+    {"very low", 44, 123, 182}, {"low", 171, 217, 233},     {"medium", 255, 255, 191},
     {"high", 253, 174, 97},     {"very high", 215, 25, 28},
 };
 
@@ -279,8 +279,8 @@ static const rgb dark = {35, 35, 35}, black = {0, 0, 0}, grey = {110, 110, 110};
 static int year_symbol(const year_class *c, const char *late_expr, fill_layer out[2]) {
     out[0] = (fill_layer){c->colour, 255, "solid", dark, "solid", 0.26, NULL};
     if (!c->late) return 1;
-    out[1] = (fill_layer){black, 255, "b_diagonal", black, "solid", 0.6,
-                          c->late == 2 ? late_expr : NULL};
+    out[1] = (fill_layer){
+        black, 255, "b_diagonal", black, "solid", 0.6, c->late == 2 ? late_expr : NULL};
     return 2;
 }
 
@@ -347,8 +347,7 @@ static void qml_labels(const struct look *k, cp_planbuf *b) {
                     "</settings></labeling>");
 }
 
-void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b,
-                          int *labels) {
+void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b, int *labels) {
     const struct look *k = look_of(l);
     int draw = is_polygonal(l) && k->draw != DRAW_NONE;
     *labels = draw && k->label && CSLFindString(l->fields, k->label) >= 0;
@@ -587,12 +586,18 @@ static OGRLayerH styles_table(GDALDatasetH ds) {
         const char *name;
         OGRFieldType type;
         int width;
-    } cols[] = {{"f_table_catalog", OFTString, 256}, {"f_table_schema", OFTString, 256},
-                {"f_table_name", OFTString, 256},    {"f_geometry_column", OFTString, 256},
-                {"styleName", OFTString, 30},        {"styleQML", OFTString, 0},
-                {"styleSLD", OFTString, 0},          {"useAsDefault", OFTInteger, 0},
-                {"description", OFTString, 0},       {"owner", OFTString, 30},
-                {"ui", OFTString, 30},               {"update_time", OFTDateTime, 0}};
+    } cols[] = {{"f_table_catalog", OFTString, 256},
+                {"f_table_schema", OFTString, 256},
+                {"f_table_name", OFTString, 256},
+                {"f_geometry_column", OFTString, 256},
+                {"styleName", OFTString, 30},
+                {"styleQML", OFTString, 0},
+                {"styleSLD", OFTString, 0},
+                {"useAsDefault", OFTInteger, 0},
+                {"description", OFTString, 0},
+                {"owner", OFTString, 30},
+                {"ui", OFTString, 30},
+                {"update_time", OFTDateTime, 0}};
     char *opts[] = {"FID=id", NULL};
     OGRLayerH t = GDALDatasetCreateLayer(ds, "layer_styles", NULL, wkbNone, opts);
     for (size_t i = 0; t && i < sizeof cols / sizeof cols[0]; ++i) {
@@ -608,8 +613,9 @@ static OGRLayerH styles_table(GDALDatasetH ds) {
 
 static int add_style(OGRLayerH t, const cp_out_layer *l, const char *qml, const char *sld) {
     OGRFeatureH f = OGR_F_Create(OGR_L_GetLayerDefn(t));
-    const char *text[] = {"",  "", l->name, l->geom_column, "clearplan", qml, sld, NULL,
-                          "clearplan's default style", ""};
+    const char *text[] = {
+        "", "", l->name, l->geom_column, "clearplan", qml, sld, NULL, "clearplan's default style",
+        ""};
     for (int i = 0; i < 10; ++i)
         if (text[i]) OGR_F_SetFieldString(f, i, text[i]);
     OGR_F_SetFieldInteger(f, 7, 1);
@@ -619,8 +625,9 @@ static int add_style(OGRLayerH t, const cp_out_layer *l, const char *qml, const 
 }
 
 /* Field aliases, titles and descriptions in gpkg_data_columns (the GeoPackage schema
- * extension), registered in gpkg_extensions; rows already there (a field domain's) keep
- * their constraint. */
+ * extension), registered in gpkg_extensions. A row already there (a field domain's) keeps its
+ * constraint; an alias another table's column has is left out where the table was created
+ * with `name` unique across tables (GDAL's form of it before the 1.2 spec). */
 static int data_columns(GDALDatasetH ds, const cp_outputs *o, cp_planbuf *b) {
     int ok = sql(ds,
                  "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "
@@ -642,21 +649,30 @@ static int data_columns(GDALDatasetH ds, const cp_outputs *o, cp_planbuf *b) {
         for (int j = 0; ok && l->fields && l->fields[j]; ++j) {
             int e = field_entry(l->name, l->fields[j]);
             if (e < 0) continue;
+            const char *alias = fields[e].alias, *desc = fields[e].description;
+            b->len = 0;
+            cp_planbuf_puts(b, "UPDATE OR IGNORE gpkg_data_columns SET name = ");
+            sql_text(b, alias);
+            cp_planbuf_puts(b, ", title = ");
+            sql_text(b, alias);
+            cp_planbuf_puts(b, ", description = ");
+            sql_text(b, desc);
+            cp_planbuf_puts(b, " WHERE table_name = ");
+            sql_text(b, l->name);
+            cp_planbuf_puts(b, " AND column_name = ");
+            sql_text(b, l->fields[j]);
+            ok = !b->failed && sql(ds, b->data);
             b->len = 0;
             cp_planbuf_puts(b,
-                            "INSERT INTO gpkg_data_columns (table_name, column_name, name, "
-                            "title, description) VALUES (");
-            const char *v[] = {l->name, l->fields[j], fields[e].alias, fields[e].alias,
-                               fields[e].description};
+                            "INSERT OR IGNORE INTO gpkg_data_columns (table_name, column_name, "
+                            "name, title, description) VALUES (");
+            const char *v[] = {l->name, l->fields[j], alias, alias, desc};
             for (int k = 0; k < 5; ++k) {
                 if (k) cp_planbuf_putn(b, ", ", 2);
                 sql_text(b, v[k]);
             }
-            cp_planbuf_puts(b,
-                            ") ON CONFLICT (table_name, column_name) DO UPDATE SET "
-                            "name = excluded.name, title = excluded.title, "
-                            "description = excluded.description");
-            ok = !b->failed && sql(ds, b->data);
+            cp_planbuf_putn(b, ")", 1);
+            ok = ok && !b->failed && sql(ds, b->data);
         }
     }
     return ok;

@@ -32,7 +32,7 @@ typedef struct {
 /* What an output folder holds, read from the files themselves. */
 typedef struct {
     const char *dir;
-    const char *title;   /* info->title or "clearplan" */
+    const char *title; /* info->title or "clearplan" */
     cp_date start, deadline;
     const char *run_file;
     int has_priority, has_class; /* priority.tif, priority_class.tif */
@@ -53,8 +53,7 @@ typedef struct {
 
 /* The style elements of a vector layer (renderer, labels, aliases, table settings: the
  * children a QML's <qgis> and a project's <maplayer> share) and whether it has labels. */
-void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b,
-                          int *labels);
+void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b, int *labels);
 /* The same for priority.tif (`classes` 0) or priority_class.tif (1). */
 void cp_style_raster_body(int classes, cp_planbuf *b);
 /* A whole QML document around a body. */

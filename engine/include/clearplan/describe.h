@@ -36,9 +36,9 @@ extern "C" {
 #endif
 
 typedef struct {
-    const char *title;    /* scenario name: the project's title, the STAC Item's; NULL = "clearplan" */
-    cp_date start;        /* the plan's first day: the Item's datetime */
-    cp_date deadline;     /* Article 5 deadline: hazards whose work ends after it are marked */
+    const char *title; /* scenario name: the project's title, the STAC Item's; NULL = "clearplan" */
+    cp_date start;     /* the plan's first day: the Item's datetime */
+    cp_date deadline;  /* Article 5 deadline: hazards whose work ends after it are marked */
     const char *run_file; /* the run record the caller writes into the folder afterwards
                              ("run.json", "summary.json"), listed in stac.json; NULL = none */
 } cp_describe_info;
