@@ -219,7 +219,7 @@ static void year_label(const year_class *c, const char *deadline, char *buf, siz
     if (c->late == 1)
         snprintf(buf + k, n - (size_t)k, " (after the deadline)");
     else if (c->late == 2)
-        snprintf(buf + k, n - (size_t)k, " (hatched: after the deadline, %s)", deadline);
+        snprintf(buf + k, n - (size_t)k, " (hatched: after %s)", deadline);
 }
 
 /* ------------------------------------------------------------------ QML: renderers ----- */

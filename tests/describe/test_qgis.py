@@ -20,6 +20,7 @@ sys.path[:0] = [os.path.join(SOURCE, "scripts"), os.path.dirname(os.path.abspath
 try:
     import render_project  # noqa: E402  (QGIS's modules)
     from qgis.core import QgsProject, QgsRasterLayer, QgsVectorLayer  # noqa: E402
+    from qgis.PyQt.QtGui import QImage  # noqa: E402
 
     import outputs  # noqa: E402
     from outputs import TITLE, years_of  # noqa: E402
@@ -87,7 +88,7 @@ class Outputs(unittest.TestCase):
             if y < deadline_year:
                 self.assertEqual((label, n), (str(y), 1))
             elif y == deadline_year:
-                self.assertTrue(label.startswith(f"{y} (hatched: after the deadline"), label)
+                self.assertRegex(label, rf"^{y} \(hatched: after {y}-\d\d-\d\d\)$")
                 self.assertEqual(n, 2)
             else:
                 self.assertEqual((label, n), (f"{y} (after the deadline)", 2))
@@ -208,21 +209,27 @@ class Outputs(unittest.TestCase):
     def test_render(self):
         project = self.read_project(self.out)
         # the whole map: the priority ramp under the hazards
-        whole = colour_counts(render_project.render(project, 800, 800))
+        whole = colour_counts(render_project.render(project, 800, 800,
+                                                    render_project.view_extent(project)))
         pixels = sum(whole.values())
         self.assertGreater(len(whole), 100)  # a continuous ramp, not a flat fill
         self.assertLess(whole["#ffffff"], pixels / 2)
         for colour in (CLASSES[0], CLASSES[2], CLASSES[3]):
             self.assertGreater(near(whole, colour), 200, colour)
         # zoomed on the hazards: each year in its colour, labels at this scale
-        image = render_project.render(project, 1000, 700,
-                                      render_project.find_layer(project, "hazards"))
-        if os.environ.get("CP_QGIS_PNG"):
-            image.save(os.environ["CP_QGIS_PNG"])
-        zoom = colour_counts(image)
-        for c in render_project.find_layer(project, "hazards").renderer().categories():
+        hazards = render_project.find_layer(project, "hazards")
+        zoom = colour_counts(render_project.render(project, 1000, 700,
+                                                   render_project.view_extent(project, hazards)))
+        for c in hazards.renderer().categories():
             self.assertGreater(zoom[c.symbol().color().name()], 50, c.label())
         self.assertGreater(zoom["#000000"], 20)  # outlines, hatch and rank labels
+        # the laid-out picture (README's): title, map, legend
+        png = os.environ.get("CP_QGIS_PNG") or os.path.join(TMP, "layout.png")
+        self.assertTrue(render_project.render_layout(project, png, 1000, 620,
+                                                     render_project.view_extent(project, hazards)))
+        laid = colour_counts(QImage(png))
+        self.assertGreater(laid["#440154"], 50)  # 2026, on the map and in the legend
+        self.assertGreater(laid["#ffffff"], 1000)  # the legend's background
 
 
 if __name__ == "__main__":
