@@ -66,8 +66,8 @@ static rgb viridis(double t) {
     return c;
 }
 
-static const char *qgis_colour(rgb c, int alpha, char buf[24]) {
-    snprintf(buf, 24, "%d,%d,%d,%d", c.r, c.g, c.b, alpha);
+static const char *qgis_colour(rgb c, char buf[24]) {
+    snprintf(buf, 24, "%d,%d,%d,255", c.r, c.g, c.b);
     return buf;
 }
 
@@ -184,6 +184,29 @@ static int is_polygonal(const cp_out_layer *l) {
     return l->geom_type == wkbPolygon || l->geom_type == wkbMultiPolygon;
 }
 
+/* QGIS's geometry type of a layer: point 0, line 1, polygon 2, unknown 3, none 4. */
+static int qgis_geometry_type(const cp_out_layer *l) {
+    if (!l->geom_column[0]) return 4;
+    switch (l->geom_type) {
+        case wkbPoint:
+        case wkbMultiPoint:
+            return 0;
+        case wkbLineString:
+        case wkbMultiLineString:
+            return 1;
+        case wkbPolygon:
+        case wkbMultiPolygon:
+            return 2;
+        default:
+            return 3;
+    }
+}
+
+/* Whether the hazards can be coloured by year: a `year` field, and years in it. */
+static int has_years(const cp_outputs *o, const cp_out_layer *l) {
+    return o->nyears && CSLFindString(l->fields, "year") >= 0;
+}
+
 /* ------------------------------------------------------------------ year classes ------- */
 
 enum { MAX_YEAR_CLASSES = 16 };
@@ -226,7 +249,6 @@ static void year_label(const year_class *c, const char *deadline, char *buf, siz
 
 typedef struct {
     rgb fill;
-    int fill_alpha;
     const char *style; /* QGIS brush: solid, no, b_diagonal, f_diagonal */
     rgb outline;
     const char *outline_style; /* solid, dash, no */
@@ -237,9 +259,9 @@ typedef struct {
 static void qml_fill_layer(cp_planbuf *b, const fill_layer *f) {
     char c[24], w[32];
     cp_planbuf_puts(b, "<layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\">");
-    prop(b, "color", qgis_colour(f->fill, f->fill_alpha, c));
+    prop(b, "color", qgis_colour(f->fill, c));
     prop(b, "style", f->style);
-    prop(b, "outline_color", qgis_colour(f->outline, 255, c));
+    prop(b, "outline_color", qgis_colour(f->outline, c));
     prop(b, "outline_style", f->outline_style);
     snprintf(w, sizeof w, "%g", f->outline_mm);
     prop(b, "outline_width", w);
@@ -277,22 +299,23 @@ static const rgb dark = {35, 35, 35}, black = {0, 0, 0}, grey = {110, 110, 110};
 /* The symbol layers of a year class: its colour, and a hatch with a heavier outline on the
  * hazards that end after the deadline. Returns the number of layers. */
 static int year_symbol(const year_class *c, const char *late_expr, fill_layer out[2]) {
-    out[0] = (fill_layer){c->colour, 255, "solid", dark, "solid", 0.26, NULL};
+    out[0] = (fill_layer){c->colour, "solid", dark, "solid", 0.26, NULL};
     if (!c->late) return 1;
-    out[1] = (fill_layer){
-        black, 255, "b_diagonal", black, "solid", 0.6, c->late == 2 ? late_expr : NULL};
+    out[1] =
+        (fill_layer){black, "b_diagonal", black, "solid", 0.6, c->late == 2 ? late_expr : NULL};
     return 2;
 }
 
 /* The one symbol of the other layers: rejected hazards hatched with a dashed outline,
  * anything else outlined. */
 static fill_layer plain_symbol(draw_kind d) {
-    if (d == DRAW_REJECTED) return (fill_layer){grey, 255, "f_diagonal", grey, "dash", 0.5, NULL};
-    return (fill_layer){grey, 255, "no", dark, "solid", 0.4, NULL};
+    if (d == DRAW_REJECTED) return (fill_layer){grey, "f_diagonal", grey, "dash", 0.5, NULL};
+    return (fill_layer){grey, "no", dark, "solid", 0.4, NULL};
 }
 
-static void qml_renderer(const cp_outputs *o, const struct look *k, cp_planbuf *b) {
-    if (k->draw == DRAW_YEARS) {
+static void qml_renderer(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b) {
+    const struct look *k = look_of(l);
+    if (k->draw == DRAW_YEARS && has_years(o, l)) {
         year_class yc[MAX_YEAR_CLASSES];
         size_t n = year_classes(o, yc);
         char dl[11], expr[96], label[96];
@@ -351,11 +374,7 @@ void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf
     const struct look *k = look_of(l);
     int draw = is_polygonal(l) && k->draw != DRAW_NONE;
     *labels = draw && k->label && CSLFindString(l->fields, k->label) >= 0;
-    if (k->draw == DRAW_YEARS && (!o->nyears || CSLFindString(l->fields, "year") < 0)) {
-        static const struct look plain = {NULL, NULL, 0, DRAW_OUTLINE, NULL, 0, NULL, NULL};
-        k = &plain; /* no years to colour by: outlines */
-    }
-    if (draw) qml_renderer(o, k, b);
+    if (draw) qml_renderer(o, l, b);
     if (*labels) qml_labels(k, b);
     cp_planbuf_puts(b, "<aliases>");
     for (int i = 0; l->fields && l->fields[i]; ++i) {
@@ -376,8 +395,7 @@ void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf
         cp_planbuf_html(b, k->display);
         cp_planbuf_puts(b, "</previewExpression>");
     }
-    cp_planbuf_printf(b, "<layerGeometryType>%d</layerGeometryType>",
-                      l->geom_column[0] ? (is_polygonal(l) ? 2 : 3) : 4);
+    cp_planbuf_printf(b, "<layerGeometryType>%d</layerGeometryType>", qgis_geometry_type(l));
 }
 
 /* ------------------------------------------------------------------ QML: rasters ------- */
@@ -520,7 +538,7 @@ static void sld_document(const cp_outputs *o, const cp_out_layer *l, cp_planbuf 
                     "<NamedLayer><se:Name>");
     cp_planbuf_html(b, l->name);
     cp_planbuf_puts(b, "</se:Name><UserStyle><se:Name>clearplan</se:Name><se:FeatureTypeStyle>");
-    if (k->draw == DRAW_YEARS && o->nyears && CSLFindString(l->fields, "year") >= 0) {
+    if (k->draw == DRAW_YEARS && has_years(o, l)) {
         year_class yc[MAX_YEAR_CLASSES];
         size_t n = year_classes(o, yc);
         char dl[11], label[96];
