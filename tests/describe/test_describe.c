@@ -60,6 +60,13 @@ static size_t count(const char *hay, const char *needle) {
     return n;
 }
 
+/* A copy of the run's outputs in dir/<name>: its folder and its plan.gpkg. */
+static void copy_outputs(const char *name, char copy[1200], char gpkg[1300]) {
+    snprintf(copy, 1200, "%s/%s", dir, name);
+    snprintf(gpkg, 1300, "%s/plan.gpkg", copy);
+    assert_int_equal(cpt_sh(NULL, NULL, "cp -r '%s' '%s'", out, copy), 0);
+}
+
 static cp_describe_info tiny_info(void) {
     cp_describe_info info = {"Synthetic tiny (seed 1)", 0, 0, "run.json"};
     assert_true(cp_date_parse("2026-01-01", &info.start));
@@ -111,9 +118,7 @@ static void test_describe_run_outputs(void **state) {
 static void test_describe_again_and_rollback(void **state) {
     (void)state;
     char copy[1200], gpkg[1300];
-    snprintf(copy, sizeof copy, "%s/again", dir);
-    snprintf(gpkg, sizeof gpkg, "%s/plan.gpkg", copy);
-    assert_int_equal(cpt_sh(NULL, NULL, "cp -r '%s' '%s'", out, copy), 0);
+    copy_outputs("again", copy, gpkg);
     cp_describe_info info = tiny_info();
     /* again: the styles are replaced, not added */
     assert_int_equal(cp_outputs_describe(copy, &info), CP_OK);
@@ -138,9 +143,7 @@ static void test_describe_again_and_rollback(void **state) {
 static void test_describe_legacy_data_columns(void **state) {
     (void)state;
     char copy[1200], gpkg[1300];
-    snprintf(copy, sizeof copy, "%s/legacy", dir);
-    snprintf(gpkg, sizeof gpkg, "%s/plan.gpkg", copy);
-    assert_int_equal(cpt_sh(NULL, NULL, "cp -r '%s' '%s'", out, copy), 0);
+    copy_outputs("legacy", copy, gpkg);
     /* GDAL 3.6's form of the table: `name` unique across tables */
     free(query(gpkg, "DROP TABLE gpkg_data_columns"));
     free(query(gpkg,
