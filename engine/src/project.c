@@ -30,14 +30,14 @@ static void extent_xml(cp_planbuf *b, const cp_outputs *o) {
 }
 
 static void tree_layer(cp_planbuf *b, const project_layer *l) {
-    cp_planbuf_printf(b, "<layer-tree-layer id=\"clearplan_");
+    cp_planbuf_puts(b, "<layer-tree-layer id=\"clearplan_");
     cp_planbuf_html(b, l->key);
     cp_planbuf_puts(b, "\"");
     cp_xml_attr(b, "name", l->name);
     cp_xml_attr(b, "source", l->source);
     cp_xml_attr(b, "providerKey", l->provider);
     cp_xml_attr(b, "checked", l->visible ? "Qt::Checked" : "Qt::Unchecked");
-    cp_planbuf_puts(b, " expanded=\"1\"/>");
+    cp_planbuf_puts(b, " expanded=\"1\"/>\n");
 }
 
 static void map_layer(cp_planbuf *b, const cp_outputs *o, const project_layer *l) {
@@ -70,9 +70,14 @@ static void map_layer(cp_planbuf *b, const cp_outputs *o, const project_layer *l
     cp_planbuf_free(&body);
 }
 
+static int is_table(const project_layer *l) {
+    return l->vector && !l->vector->geom_column[0];
+}
+
 static int by_order(const void *a, const void *b) {
     const project_layer *x = a, *y = b;
-    return (x->order > y->order) - (x->order < y->order);
+    if (x->order != y->order) return (x->order > y->order) - (x->order < y->order);
+    return strcmp(x->key, y->key);
 }
 
 cp_status cp_project_write(const cp_outputs *o) {
@@ -121,22 +126,15 @@ cp_status cp_project_write(const cp_outputs *o) {
     cp_planbuf_puts(&b, "<layer-tree-group>\n");
     int tables = 0;
     for (size_t i = 0; i < n; ++i) {
-        if (ls[i].vector && !ls[i].vector->geom_column[0]) {
-            tables = 1;
-            continue;
-        }
-        tree_layer(&b, &ls[i]);
-        cp_planbuf_puts(&b, "\n");
+        tables |= is_table(&ls[i]);
+        if (!is_table(&ls[i])) tree_layer(&b, &ls[i]);
     }
     if (tables) {
         cp_planbuf_puts(&b,
                         "<layer-tree-group name=\"Tables\" checked=\"Qt::Checked\" "
                         "expanded=\"0\">\n");
         for (size_t i = 0; i < n; ++i)
-            if (ls[i].vector && !ls[i].vector->geom_column[0]) {
-                tree_layer(&b, &ls[i]);
-                cp_planbuf_puts(&b, "\n");
-            }
+            if (is_table(&ls[i])) tree_layer(&b, &ls[i]);
         cp_planbuf_puts(&b, "</layer-tree-group>\n");
     }
     cp_planbuf_puts(&b, "</layer-tree-group>\n<projectlayers>\n");
