@@ -12,5 +12,5 @@ if [[ ! -f "$demo/scenario/scenario.yaml" ]]; then
 fi
 "$bin" run "$demo/scenario/scenario.yaml" -o "$demo/out" --overwrite
 echo
-echo "Open in QGIS: $demo/out/priority_class.tif, $demo/out/plan.gpkg (layers hazards, packages, milestones, rejected)"
+echo "Open in QGIS: $demo/out/plan.qgs (or drag in priority.tif, plan.gpkg: they carry their styles)"
 echo "Report:       $demo/out/report.html"

@@ -8,6 +8,9 @@ set -euo pipefail
 pkgs=(build-essential cmake pkg-config libgdal-dev gdal-bin python3-gdal python3-numpy
       libproj-dev libgeos-dev libcmocka-dev libyaml-dev clang clang-format
       libclang-rt-14-dev valgrind chromium fonts-liberation)
+# tests/describe: QGIS 3.22's Python API, headless (Qt's offscreen platform is in libqt5gui5;
+# its labels need a font, DejaVu), and jsonschema for the STAC Item
+pkgs+=(python3-qgis qgis-providers fonts-dejavu-core python3-jsonschema)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(grass-core python3-scipy hyperfine bc)
 fi
@@ -19,11 +22,14 @@ if ! command -v apt-get >/dev/null 2>&1 || ! command -v dpkg-query >/dev/null 2>
   exit 0
 fi
 
+# one dpkg-query for all (a call per package made this check cost more than the rest)
+declare -A installed=()
+while read -r p status; do
+  if [[ $status == "install ok installed" ]]; then installed[$p]=1; fi
+done < <(dpkg-query -W -f='${Package} ${Status}\n' "${pkgs[@]}" 2>/dev/null || true)
 missing=()
 for p in "${pkgs[@]}"; do
-  if [[ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" != "install ok installed" ]]; then
-    missing+=("$p")
-  fi
+  [[ -n ${installed[$p]:-} ]] || missing+=("$p")
 done
 if ((${#missing[@]} == 0)); then
   exit 0

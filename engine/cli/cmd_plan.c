@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <clearplan/clearplan.h>
+#include <clearplan/describe.h>
 #include <clearplan/plan.h>
 
 #include "commands.h"
@@ -310,6 +311,8 @@ int cmd_plan(int argc, char **argv) {
     o.report = &info;
     o.no_gpkg = no_gpkg;
     st = cp_plan_write_all(plan, tmp_dir, &o);
+    cp_describe_info di = {info.title, plan->start, plan->deadline, "summary.json"};
+    if (st == CP_OK) st = cp_outputs_describe(tmp_dir, &di);
     if (st == CP_OK) st = cp_plan_summary_json(plan, &json);
     if (st == CP_OK) {
         size_t n = strlen(tmp_dir) + 32;

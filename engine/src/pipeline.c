@@ -25,6 +25,7 @@
 #include <gdal_utils.h>
 
 #include <clearplan/clearplan.h>
+#include <clearplan/describe.h>
 #include <clearplan/output.h>
 #include <clearplan/plan.h>
 
@@ -37,6 +38,7 @@
 #include "error.h"
 #include "layers.h"
 #include "outputs.h"
+#include "styles.h"
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -558,13 +560,15 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     {
         GDALRasterBandH band = GDALGetRasterBand(craw, 1);
         GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
-        static const GDALColorEntry colours[6] = {{0, 0, 0, 0},         {44, 123, 182, 255},
-                                                  {171, 217, 233, 255}, {255, 255, 191, 255},
-                                                  {253, 174, 97, 255},  {215, 25, 28, 255}};
-        for (int i = 0; i < 6; ++i) GDALSetColorEntry(ct, i, &colours[i]);
+        char *names[CP_NCLASSES + 2] = {"nodata"};
+        GDALSetColorEntry(ct, 0, &(GDALColorEntry){0, 0, 0, 0});
+        for (int i = 0; i < CP_NCLASSES; ++i) {
+            const cp_class_style *k = &cp_priority_classes[i];
+            GDALSetColorEntry(ct, i + 1, &(GDALColorEntry){k->r, k->g, k->b, 255});
+            names[i + 1] = (char *)k->name;
+        }
         GDALSetRasterColorTable(band, ct);
         GDALDestroyColorTable(ct);
-        char *names[] = {"nodata", "very low", "low", "medium", "high", "very high", NULL};
         GDALSetRasterCategoryNames(band, names);
         for (int i = 1; i < 6; ++i) { /* also in the file itself, for tools without PAM */
             char key[16];
@@ -796,9 +800,10 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     fprintf(f, ", \"total\": %.3f},\n", now_s() - t0);
     fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024LL);
     fprintf(f, "  \"outputs\": [");
-    static const char *const outs[] = {"priority.tif", "priority_class.tif", "plan.gpkg",
-                                       "plan.csv",     "milestones.csv",     "packages.csv",
-                                       "rejected.csv", "report.html"};
+    static const char *const outs[] = {"priority.tif",       "priority_class.tif", "priority.qml",
+                                       "priority_class.qml", "plan.gpkg",          "plan.csv",
+                                       "milestones.csv",     "packages.csv",       "rejected.csv",
+                                       "report.html",        "plan.qgs",           "stac.json"};
     int first = 1;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i) {
         char p[4400], hex[17];
@@ -947,6 +952,8 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     cp_report_info info = {sc->name, ent, ne, png, png_len, 20};
     cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info, 0};
     if ((s = cp_plan_write_all(plan, tmpdir, &po2))) goto done;
+    cp_describe_info di = {sc->name, plan->start, plan->deadline, "run.json"};
+    if ((s = cp_outputs_describe(tmpdir, &di))) goto done;
     if ((s = cp_plan_summary_json(plan, plan_json))) goto done;
     r->hazards_planned = plan->nitems;
     r->hazards_rejected = c->hs.nrejected + plan->nexcluded;
