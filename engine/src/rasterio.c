@@ -225,6 +225,7 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     if (bs != CP_OK) return bs;
     out->path = cp_output_final(out->tx);
     out->tmp_path = cp_output_path(out->tx);
+    out->write_back = !oo.no_sync;
 
     /* GDAL's GTiff defaults (uncompressed, as gdal_proximity.py and gdal_translate write)
      * plus BIGTIFF=IF_SAFER; `co` chooses tiling and compression. DEFLATE without a ZLEVEL
@@ -315,6 +316,11 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
                 bad = pwrite_all(o->fd, buf + r * stride, row_bytes,
                                  o->data_offset + (row0 + r) * (int64_t)row_bytes);
         if (bad) return cp_fail(CP_E_IO, "cannot write <%s>: %s", o->path, strerror(errno));
+#ifdef SYNC_FILE_RANGE_WRITE
+        if (o->write_back) /* asynchronous: overlaps the disk with the next strip's work */
+            (void)sync_file_range(o->fd, o->data_offset + row0 * (int64_t)row_bytes,
+                                  nrows * (int64_t)row_bytes, SYNC_FILE_RANGE_WRITE);
+#endif
         return CP_OK;
     }
     CPLErrorReset();

@@ -58,6 +58,8 @@ typedef struct {
     /* Uncompressed Float32 strips laid out one after the other: rows are written straight
      * to the file at data_offset + row * nx * 4 (no GDAL block cache); ds is then NULL. */
     int direct, fd;
+    int write_back; /* start writing each strip to disk at once (the output is synced at the
+                       end: the final sync then waits for the last strips only) */
     int64_t data_offset;
 } cp_rio_out;
 
