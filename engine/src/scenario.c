@@ -59,15 +59,9 @@ void cp_capacity_defaults(cp_capacity *cap) {
     cap->teams = 10;
     cap->days_per_year = 220;
     cap->package_team_days = 20;
-}
-
-double cp_capacity_teams(const cp_capacity *cap, int year) {
-    if (cap->nper_year == 0) return cap->teams;
-    /* The latest listed year at or before `year`; before the first listed year, the first. */
-    double t = cap->per_year[0].teams;
-    for (size_t i = 0; i < cap->nper_year; ++i)
-        if (cap->per_year[i].year <= year) t = cap->per_year[i].teams;
-    return t;
+    cap->redeploy = 1;
+    cap->mobilisation_days = 30;
+    cap->budget_usd = NAN; /* no funding ceiling */
 }
 
 /* Defaults per known input name. */

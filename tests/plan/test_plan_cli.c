@@ -39,7 +39,7 @@ static void test_plan_cli_ok(void **state) {
                     cpt_bin(), dir, dir);
     if (rc) print_error("%s\n%s\n", out, err);
     assert_int_equal(rc, 0);
-    cpt_assert_contains(out, "With 3 teams, clearance completes in ");
+    cpt_assert_contains(out, "With 3 teams, the team schedule completes in ");
     cpt_assert_contains(out, "hazards: 120 read, 120 planned, 0 excluded");
     cpt_assert_contains(out, "teams  completion");
     static const char *names[] = {"plan.csv",  "milestones.csv", "packages.csv", "rejected.csv",
@@ -107,12 +107,13 @@ static void test_plan_cli_errors(void **state) {
     expect(2, "missing -o DIR", "'%s' plan '%s/h.csv' %.0s%s", "");
     expect(2, "missing HAZARDS", "'%s' plan %.0s-o '%s/bad' %s", "");
     expect(2, "unknown option '--frobnicate'", base, "--frobnicate");
-    expect(2, "--teams wants positive numbers", base, "--teams 0");
-    expect(2, "--teams wants positive numbers", base, "--teams 30,,40");
+    expect(2, "--teams wants positive whole numbers", base, "--teams 0");
+    expect(2, "--teams wants positive whole numbers", base, "--teams 30,,40");
     expect(2, "--deadline wants a date YYYY-MM-DD", base, "--deadline 2028-02-30");
     expect(2, "--days-per-year", base, "--days-per-year 400");
     expect(2, "--team-day-usd", base, "--team-day-usd -5");
-    expect(1, "is not after start", base, "--start 2026-01-01 --deadline 2025-01-01");
+    expect(1, "deadline 2025-01-01 is before start 2026-01-01", base,
+           "--start 2026-01-01 --deadline 2025-01-01");
     expect(1, "cannot open", "'%s' plan '%s/nope.csv' -o '%s/bad' %s", "");
     /* bad files */
     char p[4200];
