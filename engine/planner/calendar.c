@@ -35,16 +35,14 @@ void cal_free(cal *c) {
 }
 
 size_t cal_find(const cal *c, double t) {
-    if (t < c->s[0].t1) return 0;
-    size_t lo = 0, hi = c->nseg - 1;
-    while (lo < hi) { /* last k with t0 <= t */
-        size_t mid = (lo + hi + 1) / 2;
-        if (c->s[mid].t0 <= t)
-            lo = mid;
-        else
-            hi = mid - 1;
-    }
-    return lo;
+    if (!(t >= c->s[0].t1)) return 0;
+    /* the last k with t0 <= t: years are 365 or 366 days, so a guess from the length of a
+       mean year is off by one at most */
+    double g = (t - c->s[0].t1) / 365.2425 + 1;
+    size_t k = g < (double)c->nseg ? (size_t)g : c->nseg - 1;
+    while (k > 0 && c->s[k].t0 > t) --k;
+    while (k + 1 < c->nseg && c->s[k + 1].t0 <= t) ++k;
+    return k;
 }
 
 size_t cal_year_seg(const cal *c, int year) {

@@ -65,14 +65,14 @@ static cp_status type_resolve(type_model *tm, const cp_team_type *tt, const cp_c
     for (size_t k = 0; k <= nclasses; ++k) {
         double d = own ? tt->productivity_default_m2 : cost->productivity_default_m2;
         tm->prod[k] = k == nclasses ? d
-                      : own         ? table_value(tt->productivity, tt->nproductivity, classes[k], d)
-                                    : table_value(cost->productivity, cost->nproductivity, classes[k], d);
+                      : own ? table_value(tt->productivity, tt->nproductivity, classes[k], d)
+                            : table_value(cost->productivity, cost->nproductivity, classes[k], d);
     }
     tm->name = tt ? tt->name : "team";
-    tm->nts_m2 = tt && !isnan(tt->nts_m2_per_team_day) ? tt->nts_m2_per_team_day
-                                                       : cost->nts_m2_per_team_day;
-    tm->ts_m2 = tt && !isnan(tt->ts_m2_per_team_day) ? tt->ts_m2_per_team_day
-                                                     : cost->ts_m2_per_team_day;
+    tm->nts_m2 =
+        tt && !isnan(tt->nts_m2_per_team_day) ? tt->nts_m2_per_team_day : cost->nts_m2_per_team_day;
+    tm->ts_m2 =
+        tt && !isnan(tt->ts_m2_per_team_day) ? tt->ts_m2_per_team_day : cost->ts_m2_per_team_day;
     tm->usd = tt && !isnan(tt->team_day_usd) ? tt->team_day_usd : cost->team_day_usd;
     for (int s = 0; s < CP_NMETHOD; ++s) tm->does[s] = tt ? tt->stages[s] != 0 : 1;
     return CP_OK;
@@ -85,8 +85,7 @@ static cp_status check_type(const cp_team_type *t, size_t i, const cp_team_type 
             return cp_fail(CP_E_CONFIG, "capacity.types: <%s> is listed twice", t->name);
     if (!t->stages[0] && !t->stages[1] && !t->stages[2])
         return cp_fail(CP_E_CONFIG, "capacity.types: <%s> does no stage", t->name);
-    const double v[] = {t->nts_m2_per_team_day, t->ts_m2_per_team_day,
-                        t->productivity_default_m2};
+    const double v[] = {t->nts_m2_per_team_day, t->ts_m2_per_team_day, t->productivity_default_m2};
     for (int k = 0; k < 3; ++k)
         if (!isnan(v[k]) && !(isfinite(v[k]) && v[k] > 0))
             return cp_fail(CP_E_CONFIG, "capacity.types: <%s> productivities must be positive",
@@ -158,8 +157,10 @@ static cp_status check_capacity(const cp_capacity *cap) {
             if (c->type < 0 || (size_t)c->type >= nt ||
                 (cap->nregions ? c->region < 0 || (size_t)c->region >= cap->nregions
                                : c->region != -1))
-                return cp_fail(CP_E_CONFIG, "capacity: team count %zu names no known region "
-                                            "and type", i + 1);
+                return cp_fail(CP_E_CONFIG,
+                               "capacity: team count %zu names no known region "
+                               "and type",
+                               i + 1);
             const char *nm = cap->ntypes ? cap->types[c->type].name : NULL;
             if ((st = check_count(c->teams, "teams", nm, 0)) != CP_OK) return st;
             for (size_t k = 0; k < c->nper_year; ++k)
@@ -202,7 +203,8 @@ cp_status cap_model_build(cap_model *m, const cp_capacity *cap, const cp_cost *c
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto fail;
     }
-    for (int r = 0; r < m->nregions; ++r) m->region[r] = cap->nregions ? cap->regions[r].name : "all";
+    for (int r = 0; r < m->nregions; ++r)
+        m->region[r] = cap->nregions ? cap->regions[r].name : "all";
     if ((st = type_resolve(&m->ref, NULL, cost, classes, nclasses)) != CP_OK) goto fail;
     for (int t = 0; t < m->ntypes; ++t)
         if ((st = type_resolve(&m->types[t], cap->ntypes ? &cap->types[t] : NULL, cost, classes,

@@ -1,47 +1,45 @@
 /* The plan order (plan.h, "Order"): lock groups, then Sidney's ratio rule for the chains
  * NTS -> TS -> clearance of each hazard; and the hazard-level baseline orders. */
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "planner.h"
 
 typedef struct {
-    int group;       /* 0 listed lock, 1 flagged lock, 2 rest */
-    size_t lock_idx; /* position in rules.locked */
-    double key;      /* ascending */
-    const char *id;
-    int stage; /* first stage of the module */
-    size_t item;
-    int last; /* last stage of the module */
+    uint64_t major; /* lock group << 48 | position in rules.locked */
+    double key;     /* ascending */
+    uint32_t id;    /* rank of the hazard id in byte order (ties) */
+    uint32_t item;
+    uint8_t stage, last; /* the module's first and last stage */
 } module_rec;
 
 static int module_cmp(const void *pa, const void *pb) {
     const module_rec *a = pa, *b = pb;
-    if (a->group != b->group) return a->group < b->group ? -1 : 1;
-    if (a->lock_idx != b->lock_idx) return a->lock_idx < b->lock_idx ? -1 : 1;
+    if (a->major != b->major) return a->major < b->major ? -1 : 1;
     if (a->key != b->key) return a->key < b->key ? -1 : 1;
-    int c = strcmp(a->id, b->id);
-    if (c) return c;
-    if (a->item != b->item) return a->item < b->item ? -1 : 1;
-    return a->stage - b->stage;
+    if (a->id != b->id) return a->id < b->id ? -1 : 1;
+    return (int)a->stage - (int)b->stage;
 }
 
 static double ratio(double w, double p) {
     return p > 0 ? w / p : INFINITY;
 }
 
-static void group_of(const cp_plan_item *it, const size_t *lockpos, module_rec *m) {
-    size_t lp = lockpos[it->input_index];
-    m->group = lp != SIZE_MAX ? 0 : it->h.locked ? 1 : 2;
-    m->lock_idx = lp != SIZE_MAX ? lp : 0;
+/* Lock group (0 listed in rules.locked, 1 flagged, 2 the rest) and the tie rank. */
+static void group_of(const cp_plan_item *it, const order_keys *k, module_rec *m) {
+    size_t lp = k->lockpos[it->input_index];
+    uint64_t group = lp != SIZE_MAX ? 0 : it->h.locked ? 1 : 2;
+    m->major = group << 48 | (lp != SIZE_MAX ? (uint64_t)lp : 0);
+    m->id = (uint32_t)k->idrank[it->input_index];
 }
 
 /* Sidney's decomposition of one hazard's chain into modules: repeatedly the leading run of
  * its remaining stages with the highest benefit per team-day (the longest on ties). Their
  * ratios do not increase along the chain (forced against rounding), so sorting modules by
  * ratio keeps every chain in order. */
-static size_t chain_modules(const cp_plan_item *it, size_t item, const size_t *lockpos,
+static size_t chain_modules(const cp_plan_item *it, size_t item, const order_keys *keys,
                             module_rec *out) {
     int st[CP_NMETHOD], n = 0;
     for (int s = 0; s < CP_NMETHOD; ++s)
@@ -60,23 +58,22 @@ static size_t chain_modules(const cp_plan_item *it, size_t item, const size_t *l
         if (best > prev) best = prev;
         prev = best;
         module_rec *r = &out[m++];
-        group_of(it, lockpos, r);
+        group_of(it, keys, r);
         r->key = -best;
-        r->id = it->h.id;
-        r->stage = st[i];
-        r->last = st[end];
-        r->item = item;
+        r->stage = (uint8_t)st[i];
+        r->last = (uint8_t)st[end];
+        r->item = (uint32_t)item;
         i = end + 1;
     }
     return m;
 }
 
-cp_status order_plan(const cp_plan_item *items, size_t n, const size_t *lockpos, size_t *rank_of,
+cp_status order_plan(const cp_plan_item *items, size_t n, const order_keys *keys, size_t *rank_of,
                      int *stage_seq, size_t *njobs) {
     module_rec *m = malloc((3 * n + 1) * sizeof *m);
     if (!m) return cp_fail(CP_E_NOMEM, "out of memory");
     size_t nm = 0;
-    for (size_t i = 0; i < n; ++i) nm += chain_modules(&items[i], i, lockpos, m + nm);
+    for (size_t i = 0; i < n; ++i) nm += chain_modules(&items[i], i, keys, m + nm);
     qsort(m, nm, sizeof *m, module_cmp);
     size_t nj = 0, r = 0;
     for (size_t i = 0; i < n; ++i) rank_of[i] = SIZE_MAX;
@@ -105,15 +102,15 @@ static double baseline_key(const cp_plan_item *it, int order) {
     }
 }
 
-cp_status order_baseline(const cp_plan_item *items, size_t n, const size_t *lockpos, int order,
+cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *keys, int order,
                          size_t *seq) {
     module_rec *m = malloc((n + 1) * sizeof *m);
     if (!m) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t i = 0; i < n; ++i) {
-        group_of(&items[i], lockpos, &m[i]);
+        group_of(&items[i], keys, &m[i]);
         m[i].key = baseline_key(&items[i], order);
-        m[i].id = order == CP_ORDER_INPUT ? "" : items[i].h.id;
-        m[i].item = i;
+        if (order == CP_ORDER_INPUT) m[i].id = 0;
+        m[i].item = (uint32_t)i;
         m[i].stage = 0;
     }
     qsort(m, n, sizeof *m, module_cmp);

@@ -24,6 +24,8 @@ typedef struct {
     cp_plan *plan;
     /* collect_items */
     size_t *lockpos; /* per input hazard: position in rules.locked, SIZE_MAX none */
+    size_t *idrank;  /* per input hazard: rank of its id in byte order */
+    order_keys keys;
     /* resolve_capacity */
     cal cal;
     cap_model cm;
@@ -245,7 +247,9 @@ static cp_status collect_items(ctx *c) {
     id_entry *ids = malloc((n + 1) * sizeof *ids);
     int *excl = calloc(n + 1, sizeof *excl); /* 1 + index into rules.exclude */
     c->lockpos = malloc((n + 1) * sizeof *c->lockpos);
-    if (!ids || !excl || !c->lockpos) {
+    c->idrank = malloc((n + 1) * sizeof *c->idrank);
+    c->keys = (order_keys){c->lockpos, c->idrank};
+    if (!ids || !excl || !c->lockpos || !c->idrank) {
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
@@ -254,6 +258,7 @@ static cp_status collect_items(ctx *c) {
         c->lockpos[i] = SIZE_MAX;
     }
     qsort(ids, n, sizeof *ids, id_entry_cmp);
+    for (size_t k = 0; k < n; ++k) c->idrank[ids[k].index] = k;
     for (size_t i = 1; i < n; ++i)
         if (!strcmp(ids[i].id, ids[i - 1].id)) {
             st = cp_fail(CP_E_ARG, "duplicate hazard id <%s> (hazards %zu and %zu)", ids[i].id,
@@ -365,9 +370,8 @@ static cp_status resolve_capacity(ctx *c) {
             if (!strcmp(cap->regions[r].name, it->h.region)) it->pool = (int)r;
         if (it->pool < 0) {
             if (it->h.region)
-                return cp_fail(CP_E_CONFIG,
-                               "hazard <%s>: region <%s> is not in capacity.regions", it->h.id,
-                               it->h.region);
+                return cp_fail(CP_E_CONFIG, "hazard <%s>: region <%s> is not in capacity.regions",
+                               it->h.id, it->h.region);
             return cp_fail(CP_E_CONFIG,
                            "hazard <%s> has no region, but capacity.regions assigns teams by "
                            "region",
@@ -384,7 +388,8 @@ static cp_status resolve_capacity(ctx *c) {
 static double clear_effort(const ctx *c, const cp_plan_item *it, const type_model *t,
                            double ref_clear) {
     const double share = c->cost->release[it->h.status][CP_METHOD_CLEAR];
-    if (!it->h.class_m2) return ref_clear * c->cm.ref.prod[c->cm.nclasses] / t->prod[c->cm.nclasses];
+    if (!it->h.class_m2)
+        return ref_clear * c->cm.ref.prod[c->cm.nclasses] / t->prod[c->cm.nclasses];
     double e = 0;
     for (size_t k = 0; k <= c->cm.nclasses; ++k) e += it->h.class_m2[k] / t->prod[k];
     return share * e;
@@ -447,12 +452,14 @@ static cp_status order_and_jobs(ctx *c) {
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
-    if ((st = order_plan(plan->items, ni, c->lockpos, rank, seq, &c->njobs)) != CP_OK) goto done;
+    if ((st = order_plan(plan->items, ni, &c->keys, rank, seq, &c->njobs)) != CP_OK) goto done;
     for (size_t i = 0; i < ni; ++i) {
         sorted[rank[i]] = plan->items[i];
         sorted[rank[i]].rank = rank[i] + 1;
     }
-    memcpy(plan->items, sorted, ni * sizeof *sorted);
+    cp_plan_item *was = plan->items;
+    plan->items = sorted;
+    sorted = was;
     c->jobs = calloc(c->njobs + 1, sizeof *c->jobs);
     c->td = malloc((c->njobs * (size_t)nt + 1) * sizeof *c->td);
     c->item_job = malloc((ni * CP_NMETHOD + 1) * sizeof *c->item_job);
@@ -477,7 +484,8 @@ static cp_status order_and_jobs(ctx *c) {
         jb->stage = s;
         jb->region = it->pool;
         jb->prev = -1;
-        for (int q = s - 1; q >= 0 && jb->prev < 0; --q) jb->prev = c->item_job[item * CP_NMETHOD + q];
+        for (int q = s - 1; q >= 0 && jb->prev < 0; --q)
+            jb->prev = c->item_job[item * CP_NMETHOD + q];
         c->item_job[item * CP_NMETHOD + s] = (long)j;
         jb->ref_td = it->stage_ref_team_days[s];
         jb->area_m2 = it->released_m2[s];
@@ -516,8 +524,8 @@ static cp_status order_and_jobs(ctx *c) {
         }
         jb->npk = (int)np;
     }
-    c->pb = (problem){&c->cal, c->njobs, c->jobs, c->td, nt, c->cm.nregions, c->usd, c->does,
-                      (size_t)npk_total};
+    c->pb = (problem){&c->cal, c->njobs, c->jobs,          c->td, nt, c->cm.nregions,
+                      c->usd,  c->does,  (size_t)npk_total};
 done:
     free(rank);
     free(seq);
@@ -587,8 +595,7 @@ static int job_late(const ctx *c, const run_out *o, size_t j) {
     return !isfinite(end) || cal_last_day(end) > cal_last_day(c->t_deadline);
 }
 
-static void summarize(const ctx *c, const cap_inst *ci, const run_out *o, int region,
-                      verdict *v) {
+static void summarize(const ctx *c, const cap_inst *ci, const run_out *o, int region, verdict *v) {
     memset(v, 0, sizeof *v);
     v->complete = 1;
     const size_t nseg = c->cal.nseg;
@@ -596,8 +603,10 @@ static void summarize(const ctx *c, const cap_inst *ci, const run_out *o, int re
         const job *jb = &c->jobs[j];
         if (region >= 0 && jb->region != region) continue;
         if (job_late(c, o, j)) v->remaining_m2 += jb->area_m2;
-        if (!isfinite(o->job_end[j])) v->complete = 0;
-        else if (o->job_end[j] > v->t_end) v->t_end = o->job_end[j];
+        if (!isfinite(o->job_end[j]))
+            v->complete = 0;
+        else if (o->job_end[j] > v->t_end)
+            v->t_end = o->job_end[j];
         for (int q = 0; q < jb->npk; ++q) {
             const pk_place *p = &o->pk[o->job_pk[j] + (size_t)q];
             if (p->team < 0) {
@@ -606,10 +615,10 @@ static void summarize(const ctx *c, const cap_inst *ci, const run_out *o, int re
                 v->gap_usd += w * c->cm.ref.usd;
             } else if (p->t_end > c->t_deadline + CP_DAY_EPS) {
                 const int *count = ci->count + (size_t)o->team_cell[p->team] * nseg;
-                double part = p->t_start >= c->t_deadline
-                                  ? p->td
-                                  : team_work(&c->cal, count, o->team_k[p->team], c->t_deadline,
-                                              p->t_end);
+                double part =
+                    p->t_start >= c->t_deadline
+                        ? p->td
+                        : team_work(&c->cal, count, o->team_k[p->team], c->t_deadline, p->t_end);
                 v->remaining_td += part;
                 v->gap_usd += p->td > 0 ? part * p->usd / p->td : 0;
             }
@@ -640,7 +649,7 @@ static cp_status schedule_plan(ctx *c) {
     const cap_model *m = &c->cm;
     const cap_inst *ci = c->planned;
     const int nt = m->ntypes;
-    cp_status st = schedule_run(&c->pb, ci, c->t_deadline, 1, &c->run);
+    cp_status st = schedule_run(&c->pb, ci, c->t_deadline, RUN_RECORD, &c->run);
     if (st != CP_OK) return st;
     const run_out *o = &c->run;
     plan->nteams = o->nteams;
@@ -685,12 +694,6 @@ static cp_status schedule_plan(ctx *c) {
                     continue;
                 }
                 cp_plan_package *pk = &plan->packages[plan->npackages++];
-                char buf[32];
-                snprintf(buf, sizeof buf, "#%d", seq);
-                size_t il = strlen(it->h.id), bl = strlen(buf);
-                if (!(pk->id = malloc(il + bl + 1))) return cp_fail(CP_E_NOMEM, "out of memory");
-                memcpy(pk->id, it->h.id, il);
-                memcpy(pk->id + il, buf, bl + 1);
                 pk->item = i;
                 pk->seq = seq;
                 pk->stage = s;
@@ -837,7 +840,8 @@ static void periods_fill(const ctx *c, period_list *pl) {
             m->team_days += w;
             m->cost_usd += w * rate;
         }
-        if (pl->m[0].kind == CP_PERIOD_YEAR && p->redeployed) pl->m[period_of(pl, p->start)].redeployed++;
+        if (pl->m[0].kind == CP_PERIOD_YEAR && p->redeployed)
+            pl->m[period_of(pl, p->start)].redeployed++;
     }
     for (size_t i = 0; i < plan->nitems; ++i) {
         const cp_plan_item *it = &plan->items[i];
@@ -969,9 +973,28 @@ static double sample(const cp_plan *plan, const release *r, size_t n, double *be
     return auc;
 }
 
-static int release_cmp(const void *pa, const void *pb) {
-    const release *a = pa, *b = pb;
-    return a->t < b->t ? -1 : a->t > b->t;
+/* The schedule's cumulative benefit and remaining area at the curve times: each stage's
+ * release added at the first curve time at or after its end. */
+static void schedule_curves(const ctx *c) {
+    cp_plan *plan = c->plan;
+    const double H = plan->horizon_days, n = CP_PLAN_CURVE_POINTS - 1;
+    double b[CP_PLAN_CURVE_POINTS] = {0}, a[CP_PLAN_CURVE_POINTS] = {0};
+    for (size_t j = 0; j < c->njobs; ++j) {
+        double t = c->run.job_end[j];
+        if (!(t <= H)) continue;
+        size_t k = (size_t)ceil(t / H * n);
+        while (k > 0 && plan->curve_t[k - 1] >= t) --k; /* the first curve time >= t */
+        while (k < CP_PLAN_CURVE_POINTS && plan->curve_t[k] < t) ++k;
+        if (k >= CP_PLAN_CURVE_POINTS) continue;
+        b[k] += c->jobs[j].benefit;
+        a[k] += c->jobs[j].area_m2;
+    }
+    double cb = 0, ca = 0;
+    for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k) {
+        cb += b[k], ca += a[k];
+        plan->schedule_benefit[k] = cb;
+        plan->schedule_remaining_m2[k] = plan->area_m2 - ca > 0 ? plan->area_m2 - ca : 0;
+    }
 }
 
 /* One order of the stage jobs on the ideal bound. */
@@ -998,9 +1021,10 @@ static cp_status ideal_and_curves(ctx *c) {
     cp_plan *plan = c->plan;
     pool p = {0};
     release *r = malloc((c->njobs + 1) * sizeof *r);
-    size_t *seq = malloc((c->njobs + 1) * sizeof *seq), *items = malloc((plan->nitems + 1) * sizeof *items);
-    cp_status st = r && seq && items ? pool_build(c, c->planned, &p)
-                                     : cp_fail(CP_E_NOMEM, "out of memory");
+    size_t *seq = malloc((c->njobs + 1) * sizeof *seq),
+           *items = malloc((plan->nitems + 1) * sizeof *items);
+    cp_status st =
+        r && seq && items ? pool_build(c, c->planned, &p) : cp_fail(CP_E_NOMEM, "out of memory");
     if (st != CP_OK) goto done;
     double total = 0, last = 0;
     for (size_t j = 0; j < c->njobs; ++j) {
@@ -1008,22 +1032,17 @@ static cp_status ideal_and_curves(ctx *c) {
         if (isfinite(c->run.job_end[j]) && c->run.job_end[j] > last) last = c->run.job_end[j];
     }
     plan->t_ideal = pool_time_at(&p, total);
-    plan->ideal_met = isfinite(plan->t_ideal) &&
-                      cal_last_day(plan->t_ideal) <= cal_last_day(c->t_deadline);
-    plan->ideal_completion = isfinite(plan->t_ideal) && plan->t_ideal < 1e9
-                                 ? end_date(c, plan->t_ideal)
-                                 : 0;
+    plan->ideal_met =
+        isfinite(plan->t_ideal) && cal_last_day(plan->t_ideal) <= cal_last_day(c->t_deadline);
+    plan->ideal_completion =
+        isfinite(plan->t_ideal) && plan->t_ideal < 1e9 ? end_date(c, plan->t_ideal) : 0;
     plan->horizon_days = c->t_deadline;
     if (last > plan->horizon_days) plan->horizon_days = last;
     if (isfinite(plan->t_ideal) && plan->t_ideal > plan->horizon_days)
         plan->horizon_days = plan->t_ideal;
     for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
         plan->curve_t[k] = plan->horizon_days * (double)k / (CP_PLAN_CURVE_POINTS - 1);
-    /* the schedule */
-    for (size_t j = 0; j < c->njobs; ++j)
-        r[j] = (release){c->run.job_end[j], c->jobs[j].benefit, c->jobs[j].area_m2};
-    qsort(r, c->njobs, sizeof *r, release_cmp);
-    sample(plan, r, c->njobs, plan->schedule_benefit, plan->schedule_remaining_m2);
+    schedule_curves(c);
     /* the orders on the ideal bound */
     static const char *const names[CP_NORDER] = {"efficiency", "priority", "smallest", "input"};
     for (int o = 0; o < CP_NORDER; ++o) {
@@ -1033,7 +1052,7 @@ static cp_status ideal_and_curves(ctx *c) {
         if (o == CP_ORDER_EFFICIENCY) {
             for (size_t j = 0; j < c->njobs; ++j) seq[n++] = j;
         } else {
-            if ((st = order_baseline(plan->items, plan->nitems, c->lockpos, o, items)) != CP_OK)
+            if ((st = order_baseline(plan->items, plan->nitems, &c->keys, o, items)) != CP_OK)
                 goto done;
             for (size_t i = 0; i < plan->nitems; ++i)
                 for (int s = 0; s < CP_NMETHOD; ++s) {
@@ -1053,14 +1072,21 @@ done:
 
 /* ------------------------------------------------------------------ teams_needed ------ */
 
-/* Does T(n) meet the deadline? `alloc` receives its cells. */
-static cp_status meets(const ctx *c, int n, int *alloc, int *met) {
+/* Team-days one always-active team has done by time t. */
+static double one_team_effort(const cal *cl, double t) {
+    const cal_seg *g = &cl->s[cal_find(cl, t)];
+    return g->c1 + (t - g->t0) * cl->dpy / g->diy;
+}
+
+/* Does T(n) meet the deadline? With `t_end`, the run goes on to the end and gives it. */
+static cp_status meets(const ctx *c, int n, int *met, double *t_end) {
     cap_inst ci;
     run_out o;
     memset(&o, 0, sizeof o);
-    cp_status st = cap_inst_apportion(&c->cm, c->weight, n, &c->cal, &ci, alloc);
-    if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, 0, &o);
+    cp_status st = cap_inst_apportion(&c->cm, c->weight, n, &c->cal, &ci, NULL);
+    if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, t_end ? RUN_END : RUN_MET, &o);
     if (st == CP_OK) *met = o.met;
+    if (st == CP_OK && t_end) *t_end = o.t_end;
     run_out_free(&o);
     cap_inst_free(&ci);
     return st;
@@ -1092,7 +1118,8 @@ static int hopeless(ctx *c, double *min_total) {
         const char *id = plan->items[jb->item].h.id;
         if (!isfinite(w)) {
             if (!note[0])
-                snprintf(note, sizeof note, "no team of a type in the capacity does %s (hazard <%s>)",
+                snprintf(note, sizeof note,
+                         "no team of a type in the capacity does %s (hazard <%s>)",
                          cp_plan_stage_name(jb->stage), id);
             continue;
         }
@@ -1116,10 +1143,11 @@ static int hopeless(ctx *c, double *min_total) {
         double funds = 0;
         for (int s = 0; s <= c->deadline_seg; ++s) funds += c->planned->budget[s];
         if (funds < cost * (1 - 1e-12))
-            snprintf(note, sizeof note,
-                     "the yearly budget pays at most US$ %.0f of the US$ %.0f the work costs by the "
-                     "deadline",
-                     funds, cost);
+            snprintf(
+                note, sizeof note,
+                "the yearly budget pays at most US$ %.0f of the US$ %.0f the work costs by the "
+                "deadline",
+                funds, cost);
     }
     if (!note[0]) return 0;
     plan->teams_needed_note = xstrdup(note);
@@ -1148,43 +1176,57 @@ static cp_status teams_needed(ctx *c) {
     if (h < 0) st = cp_fail(CP_E_NOMEM, "out of memory");
     if (h) goto done;
     /* the ideal bound with n teams: n x (effort of one always-active team by the deadline) */
-    const cal_seg *g = &c->cal.s[cal_find(&c->cal, c->t_deadline)];
-    double one = g->c1 + (c->t_deadline - g->t0) * c->cal.dpy / g->diy;
+    double one = one_team_effort(&c->cal, c->t_deadline);
     double lb = ceil(total / one - 1e-9);
     const double cap_n = fmin(16.0 * (double)c->pb.npackages + 16, 1 << 21);
     int lo = lb < 1 ? 1 : lb > cap_n ? (int)cap_n : (int)lb;
-    int miss = 0, hit = 0, met = 0, step = lo / 8 > 1 ? lo / 8 : 1; /* 0 teams never meets */
-    for (int n = lo;; n += step, step *= 2) {
-        if (n > cap_n) n = (int)cap_n;
-        if ((st = meets(c, n, NULL, &met)) != CP_OK) goto done;
-        if (met) {
-            hit = n;
-            break;
-        }
-        miss = n;
-        if (n >= cap_n) {
-            char note[160];
-            snprintf(note, sizeof note, "no number of teams up to %d meets the deadline", n);
-            plan->teams_needed_note = xstrdup(note);
-            goto done;
+    int miss = 0, hit = 0, met = 0; /* 0 teams never meets */
+    double t_end = 0;
+    if ((st = meets(c, lo, &met, &t_end)) != CP_OK) goto done;
+    if (met) {
+        hit = lo;
+    } else { /* a first guess from how far T(lo) ran over: its tail counts as time lost */
+        miss = lo;
+        double tail = isfinite(t_end) ? one_team_effort(&c->cal, t_end) - total / lo : INFINITY;
+        double guess = one - tail > 0 ? ceil(total / (one - tail)) : 2.0 * lo;
+        int n = guess > lo && guess <= cap_n ? (int)guess : lo + 1;
+        for (int step = 1;; step *= 2) { /* up from the guess until T(n) meets */
+            if ((st = meets(c, n, &met, NULL)) != CP_OK) goto done;
+            if (met) {
+                hit = n;
+                break;
+            }
+            miss = n;
+            if (n >= cap_n) {
+                char note[160];
+                snprintf(note, sizeof note, "no number of teams up to %d meets the deadline", n);
+                plan->teams_needed_note = xstrdup(note);
+                goto done;
+            }
+            n = n + step > cap_n ? (int)cap_n : n + step;
         }
     }
-    if (miss < hit - 1) { /* lo met at once: run lo - 1 too, bisect below it if it meets */
-        if ((st = meets(c, hit - 1, NULL, &met)) != CP_OK) goto done;
-        if (met)
-            hit = hit - 1;
-        else
-            miss = hit - 1;
+    for (int step = 1; miss < hit - 1;) { /* down from a count that met until one misses */
+        int n = hit - step > miss ? hit - step : miss + 1;
+        if ((st = meets(c, n, &met, NULL)) != CP_OK) goto done;
+        if (!met) {
+            miss = n;
+            break;
+        }
+        hit = n;
+        step *= 2;
     }
     while (hit - miss > 1) { /* invariant: T(miss) misses (or miss == 0), T(hit) meets */
         int mid = miss + (hit - miss) / 2;
-        if ((st = meets(c, mid, NULL, &met)) != CP_OK) goto done;
+        if ((st = meets(c, mid, &met, NULL)) != CP_OK) goto done;
         if (met)
             hit = mid;
         else
             miss = mid;
     }
-    if ((st = meets(c, hit, alloc, &met)) != CP_OK) goto done;
+    cap_inst ci; /* T(hit)'s cells (it was run above) */
+    if ((st = cap_inst_apportion(&c->cm, c->weight, hit, &c->cal, &ci, alloc)) != CP_OK) goto done;
+    cap_inst_free(&ci);
     plan->teams_needed = hit;
     for (size_t r = 0; r < plan->npools; ++r) plan->pools[r].teams_needed = 0;
     for (size_t t = 0; t < plan->ntypes; ++t) plan->types[t].teams_needed = 0;
@@ -1208,16 +1250,26 @@ static cp_status sweep(ctx *c) {
     if (!plan->sweep) return cp_fail(CP_E_NOMEM, "out of memory");
     plan->nsweep = o->nsweep;
     for (size_t k = 0; k < o->nsweep; ++k) {
+        cp_plan_sweep_row *row = &plan->sweep[k];
+        row->teams = o->sweep_teams[k];
+        if (o->teams == o->sweep_teams[k]) { /* the plan itself */
+            row->complete = plan->complete;
+            row->t_completion = plan->t_completion;
+            row->completion = plan->completion;
+            row->met = plan->met;
+            row->remaining_m2 = plan->remaining_m2;
+            row->remaining_team_days = plan->remaining_team_days;
+            row->funding_gap_usd = plan->funding_gap_usd;
+            continue;
+        }
         cap_inst ci;
         run_out ro;
         memset(&ro, 0, sizeof ro);
         cp_status st = cap_inst_apportion(&c->cm, c->weight, o->sweep_teams[k], &c->cal, &ci, NULL);
-        if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, 1, &ro);
+        if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, RUN_RECORD, &ro);
         if (st == CP_OK) {
             verdict v;
             summarize(c, &ci, &ro, -1, &v);
-            cp_plan_sweep_row *row = &plan->sweep[k];
-            row->teams = o->sweep_teams[k];
             row->complete = v.complete;
             row->t_completion = v.t_end;
             row->completion = v.complete ? end_date(c, v.t_end) : 0;
@@ -1249,7 +1301,6 @@ void cp_plan_free(cp_plan *plan) {
         }
     }
     free(plan->items);
-    for (size_t i = 0; i < plan->npackages; ++i) free(plan->packages[i].id);
     free(plan->packages);
     for (size_t i = 0; i < plan->nexcluded; ++i) {
         free(plan->excluded[i].id);
@@ -1300,7 +1351,8 @@ static cp_status plan_header(ctx *c) {
     plan->types = calloc(plan->ntypes, sizeof *plan->types);
     if (!plan->pools || !plan->types) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t r = 0; r < plan->npools; ++r)
-        if (!(plan->pools[r].name = xstrdup(m->region[r]))) return cp_fail(CP_E_NOMEM, "out of memory");
+        if (!(plan->pools[r].name = xstrdup(m->region[r])))
+            return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t t = 0; t < plan->ntypes; ++t) {
         cp_plan_type *pt = &plan->types[t];
         if (!(pt->name = xstrdup(m->types[t].name))) return cp_fail(CP_E_NOMEM, "out of memory");
@@ -1349,6 +1401,7 @@ cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity 
     }
     cp_plan_free(c.plan);
     free(c.lockpos);
+    free(c.idrank);
     cal_free(&c.cal);
     cap_model_free(&c.cm);
     free(c.jobs);

@@ -119,7 +119,7 @@ typedef struct {
     const job *jobs;  /* plan order: every job after the one before it in its chain */
     const double *td; /* [job * ntypes + type]: effort of the type, NAN when it cannot */
     int ntypes, nregions;
-    const double *usd; /* per type, US$ per team-day */
+    const double *usd;         /* per type, US$ per team-day */
     const unsigned char *does; /* [type * CP_NMETHOD + stage] */
     size_t npackages;          /* sum of npk */
 } problem;
@@ -131,17 +131,17 @@ typedef struct {
 } pk_place;
 
 typedef struct {
-    int met;            /* every package done by the end of the deadline day */
-    int complete;       /* every package in the schedule */
-    double t_end;       /* last end (INFINITY when incomplete) */
-    int stopped;        /* the run stopped early (a package past `stop_after`) */
+    int met;      /* every package done by the end of the deadline day */
+    int complete; /* every package in the schedule */
+    double t_end; /* last end (INFINITY when incomplete) */
+    int stopped;  /* the run stopped early (a package past `stop_after`) */
     /* recorded runs only */
-    pk_place *pk;       /* npackages, in plan order of jobs then sequence */
-    size_t *job_pk;     /* first package of each job */
-    double *job_start;  /* per job: its first package's start (its release without packages) */
-    double *job_end;    /* per job: its last package's end; INFINITY when not all scheduled */
-    int *team_cell;     /* per team: its home cell */
-    int *team_k;        /* per team: its index within the cell */
+    pk_place *pk;      /* npackages, in plan order of jobs then sequence */
+    size_t *job_pk;    /* first package of each job */
+    double *job_start; /* per job: its first package's start (its release without packages) */
+    double *job_end;   /* per job: its last package's end; INFINITY when not all scheduled */
+    int *team_cell;    /* per team: its home cell */
+    int *team_k;       /* per team: its index within the cell */
     int nteams;
     unsigned char *budget_binding; /* per segment: a package was postponed for lack of funds */
     size_t *postponed;             /* per segment: packages postponed out of it */
@@ -149,22 +149,29 @@ typedef struct {
 
 void run_out_free(run_out *o);
 
+/* RUN_MET stops at the first package that ends after the deadline (enough to know that it
+ * misses); RUN_END runs to the end for t_end; RUN_RECORD also keeps every placement. */
+enum { RUN_MET, RUN_END, RUN_RECORD };
+
 /* List-schedules the problem's packages in plan order onto the capacity (plan.h, "The team
- * schedule"). `t_deadline` is the end of the deadline day; with `record` the placements are
- * kept, otherwise the run stops at the first package that ends after `t_deadline` + eps
- * (enough to know that it misses). */
-cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline, int record,
+ * schedule"). `t_deadline` is the end of the deadline day. */
+cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline, int mode,
                        run_out *out);
 
 /* ------------------------------------------------------------------ order ------------- */
 
+/* What orders hazards besides their figures, per input index. */
+typedef struct {
+    const size_t *lockpos; /* position in rules.locked, SIZE_MAX when not listed */
+    const size_t *idrank;  /* rank of the id in byte order */
+} order_keys;
+
 /* The plan order: rank_of[item] (0-based) and the stage jobs as (item, stage) pairs in
- * stage_seq[2 * j], [2 * j + 1]; lockpos[input_index] is the position in rules.locked or
- * SIZE_MAX. */
-cp_status order_plan(const cp_plan_item *items, size_t n, const size_t *lockpos, size_t *rank_of,
+ * stage_seq[2 * j], [2 * j + 1]. */
+cp_status order_plan(const cp_plan_item *items, size_t n, const order_keys *keys, size_t *rank_of,
                      int *stage_seq, size_t *njobs);
 /* A baseline order of the hazards (CP_ORDER_PRIORITY, _SMALLEST, _INPUT), lock groups first. */
-cp_status order_baseline(const cp_plan_item *items, size_t n, const size_t *lockpos, int order,
+cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *keys, int order,
                          size_t *seq);
 
 #endif

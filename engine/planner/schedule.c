@@ -77,20 +77,20 @@ typedef struct {
     int nteams;
     int *cell, *k, *region; /* per team: home cell, index in it, region it works in */
     unsigned *ver;
-    heap *stationed; /* [region * ntypes + type] */
-    heap *mobile;    /* [type]: teams whose region has no work left for their type */
-    size_t *rem;     /* [region * CP_NMETHOD + stage]: packages not yet placed */
+    heap *stationed;          /* [region * ntypes + type] */
+    heap *mobile;             /* [type]: teams whose region has no work left for their type */
+    size_t *rem;              /* [region * CP_NMETHOD + stage]: packages not yet placed */
     unsigned char *exhausted; /* [region * ntypes + type] */
     double *left;             /* budget left per segment (NULL: no ceiling) */
     entry *scratch;
     size_t nscratch, cap_scratch;
     /* jobs */
-    double *jend;           /* end of each done job (INFINITY: a package stayed out) */
-    unsigned char *state;   /* JOB_* */
+    double *jend;                /* end of each done job (INFINITY: a package stayed out) */
+    unsigned char *state;        /* JOB_* */
     size_t *deferred, ndeferred; /* jobs waiting for mobile teams, in plan order */
-    size_t *job_pk;         /* first package of each job */
-    double last;            /* latest end so far */
-    int new_mobile;         /* teams became mobile since the last retry */
+    size_t *job_pk;              /* first package of each job */
+    double last;                 /* latest end so far */
+    int new_mobile;              /* teams became mobile since the last retry */
 } run;
 
 static const int *team_count(const run *r, int team) {
@@ -152,16 +152,15 @@ static double finish_of(const run *r, int team, double key, double rel, double w
 /* Can a team free from `key` beat `best`? (Its lower bound is an always-active team; the
  * two are computed differently, so equal within rounding counts as no.) */
 static int may_beat(const run *r, double key, double rel, double w, const choice *best) {
-    return best->team < 0 ||
-           cal_unint_finish(r->cal, key > rel ? key : rel, w) < best->finish - 1e-9 * (1 + best->finish);
+    return best->team < 0 || cal_unint_finish(r->cal, key > rel ? key : rel, w) <
+                                 best->finish - 1e-9 * (1 + best->finish);
 }
 
 /* The team of heap h that finishes w team-days released at `rel` earliest, if it beats
  * `best` (ties: the one found first). Looks at the top in place and stops when neither child
  * may beat it (the common case); otherwise pops teams while their lower bound may beat the
  * best so far, then puts them back. */
-static int best_in_heap(run *r, heap *h, double rel, double w, int type, int mobile,
-                        choice *best) {
+static int best_in_heap(run *r, heap *h, double rel, double w, int type, int mobile, choice *best) {
     while (h->n && stale(r, &h->a[0])) heap_pop(h);
     if (!h->n || !may_beat(r, h->a[0].key, rel, w, best)) return 1;
     double s, f = finish_of(r, h->a[0].team, h->a[0].key, rel, w, &s);
@@ -410,8 +409,7 @@ static cp_status schedule_job(run *r, size_t j, int final, int record, double st
 
 /* Tries the deferred jobs again, in plan order, while teams keep becoming mobile; `final`
  * places or leaves out every one of them. */
-static cp_status retry_deferred(run *r, int final, int record, double stop, run_out *o,
-                                int *late) {
+static cp_status retry_deferred(run *r, int final, int record, double stop, run_out *o, int *late) {
     do {
         r->new_mobile = 0;
         size_t keep = 0;
@@ -426,8 +424,9 @@ static cp_status retry_deferred(run *r, int final, int record, double stop, run_
     return CP_OK;
 }
 
-cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline, int record,
+cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline, int mode,
                        run_out *o) {
+    const int record = mode == RUN_RECORD, go_on = mode != RUN_MET;
     memset(o, 0, sizeof *o);
     run r;
     memset(&r, 0, sizeof r);
@@ -460,20 +459,20 @@ cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline,
     }
     const double stop = t_deadline + CP_DAY_EPS;
     int late = 0;
-    for (size_t j = 0; j < pb->njobs && (record || !late); ++j) {
+    for (size_t j = 0; j < pb->njobs && (go_on || !late); ++j) {
         if ((st = schedule_job(&r, j, 0, record, stop, o, &late)) != CP_OK) goto done;
         if (r.state[j] == JOB_DEFERRED) r.deferred[r.ndeferred++] = j;
         if (r.new_mobile && r.ndeferred &&
             (st = retry_deferred(&r, 0, record, stop, o, &late)) != CP_OK)
             goto done;
     }
-    if ((record || !late) && (st = retry_deferred(&r, 1, record, stop, o, &late)) != CP_OK)
+    if ((go_on || !late) && (st = retry_deferred(&r, 1, record, stop, o, &late)) != CP_OK)
         goto done;
-    o->complete = !late || record;
+    o->complete = !late || go_on;
     for (size_t j = 0; j < pb->njobs && o->complete; ++j) o->complete = isfinite(r.jend[j]);
     o->t_end = o->complete ? r.last : INFINITY;
     o->met = o->complete && !late;
-    o->stopped = !record && late;
+    o->stopped = !go_on && late;
     if (record) {
         o->job_pk = r.job_pk;
         o->job_end = r.jend;

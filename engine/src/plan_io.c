@@ -498,11 +498,23 @@ static const col_kind package_kinds[P_NCOLS] = {COL_TEXT, COL_TEXT, COL_INT,  CO
 
 static void package_get(const cp_plan *p, size_t row, size_t col, cell *c) {
     const cp_plan_package *pk = &p->packages[row];
+    static _Thread_local char id[512];
     memset(c, 0, sizeof *c);
     switch (col) {
-        case P_ID:
-            c->s = pk->id;
+        case P_ID: { /* "<hazard id>#<seq>" */
+            const char *h = p->items[pk->item].h.id;
+            size_t n = strlen(h);
+            if (n > sizeof id - 16) n = sizeof id - 16;
+            memcpy(id, h, n);
+            id[n++] = '#';
+            char d[12];
+            int nd = 0;
+            for (unsigned v = (unsigned)pk->seq; v || !nd; v /= 10) d[nd++] = (char)('0' + v % 10);
+            while (nd) id[n++] = d[--nd];
+            id[n] = '\0';
+            c->s = id;
             break;
+        }
         case P_HAZARD:
             c->s = p->items[pk->item].h.id;
             break;

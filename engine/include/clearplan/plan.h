@@ -208,10 +208,10 @@ typedef struct {
     size_t unscheduled_packages;            /* packages that found no place in the schedule */
 } cp_plan_item;
 
+/* A work package; its id in the outputs is "<hazard id>#<seq>". */
 typedef struct {
-    char *id;       /* "<hazard id>#<seq>" */
     size_t item;    /* index into cp_plan.items */
-    int seq;        /* 1..npackages of its hazard, stage by stage */
+    int seq;        /* 1.. of its hazard, stage by stage (unscheduled ones counted) */
     int stage;      /* CP_METHOD_*: cancel = NTS, reduce = TS, clear = clearance */
     int team;       /* 1-based, unique across regions and types */
     int type;       /* index into cp_plan.types */
