@@ -1,5 +1,6 @@
 /* cp_plan_compute (DESIGN §9; the model is in plan.h): a table of contents of phases, each a
  * static function over one context with its invariant stated above it. */
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -1078,6 +1079,16 @@ static double one_team_effort(const cal *cl, double t) {
     return g->c1 + (t - g->t0) * cl->dpy / g->diy;
 }
 
+/* Is the planned capacity T(n) itself (constant whole teams apportioned as T)? */
+static cp_status is_family(const ctx *c, int n, int *yes) {
+    cap_inst ci;
+    const size_t ncell = (size_t)c->cm.nregions * (size_t)c->cm.ntypes, nseg = c->cal.nseg;
+    cp_status st = cap_inst_apportion(&c->cm, c->weight, n, &c->cal, &ci, NULL);
+    *yes = st == CP_OK && !memcmp(ci.count, c->planned->count, ncell * nseg * sizeof *ci.count);
+    cap_inst_free(&ci);
+    return st;
+}
+
 /* Does T(n) meet the deadline? With `t_end`, the run goes on to the end and gives it. */
 static cp_status meets(const ctx *c, int n, int *met, double *t_end) {
     cap_inst ci;
@@ -1180,49 +1191,74 @@ static cp_status teams_needed(ctx *c) {
     double lb = ceil(total / one - 1e-9);
     const double cap_n = fmin(16.0 * (double)c->pb.npackages + 16, 1 << 21);
     int lo = lb < 1 ? 1 : lb > cap_n ? (int)cap_n : (int)lb;
-    int miss = 0, hit = 0, met = 0; /* 0 teams never meets */
-    double t_end = 0;
-    if ((st = meets(c, lo, &met, &t_end)) != CP_OK) goto done;
-    if (met) {
-        hit = lo;
-    } else { /* a first guess from how far T(lo) ran over: its tail counts as time lost */
-        miss = lo;
-        double tail = isfinite(t_end) ? one_team_effort(&c->cal, t_end) - total / lo : INFINITY;
-        double guess = one - tail > 0 ? ceil(total / (one - tail)) : 2.0 * lo;
-        int n = guess > lo && guess <= cap_n ? (int)guess : lo + 1;
-        for (int step = 1;; step *= 2) { /* up from the guess until T(n) meets */
+    /* below the bound T(n) misses; lo - 1 is run at the end if it is the answer's N - 1 */
+    int miss = lo - 1, hit = INT_MAX, met = 0, miss_run = miss == 0;
+    /* Guesses: a schedule's end in one-team effort is about A / n + B (the work spread over
+       n teams, plus a tail); the plan's own run (when it is T(n) itself) and each new run
+       refit A and B. */
+    double n1 = plan->teams, e1 = INFINITY;
+    if (plan->complete) {
+        int shaped;
+        if ((st = is_family(c, (int)plan->teams, &shaped)) != CP_OK) goto done;
+        if (shaped) e1 = one_team_effort(&c->cal, plan->t_completion);
+    }
+    double guess = isfinite(e1) && n1 > 0 && one - (e1 - total / n1) > 0
+                       ? ceil(total / (one - (e1 - total / n1)) - 1e-9)
+                       : lo;
+    for (int iter = 0; iter < 8; ++iter) {
+        int n = guess < lo ? lo : guess > cap_n ? (int)cap_n : (int)guess;
+        if (n <= miss || n >= hit) break;
+        double t_end = INFINITY;
+        if ((st = meets(c, n, &met, &t_end)) != CP_OK) goto done;
+        if (met)
+            hit = n;
+        else
+            miss = n, miss_run = 1;
+        double e2 = isfinite(t_end) ? one_team_effort(&c->cal, t_end) : INFINITY;
+        double A = isfinite(e1) && isfinite(e2) && n != n1 ? (e1 - e2) / (1 / n1 - 1.0 / n) : total;
+        double B = isfinite(e2) ? e2 - A / n : INFINITY;
+        if (!(A > 0) || !(one - B > 0)) break;
+        guess = ceil(A / (one - B) - 1e-9);
+        n1 = n, e1 = e2;
+    }
+    for (int step = 1; hit == INT_MAX; step *= 2) { /* up until a count meets */
+        int n = miss + step > cap_n ? (int)cap_n : miss + step;
+        if ((st = meets(c, n, &met, NULL)) != CP_OK) goto done;
+        if (met) {
+            hit = n;
+        } else if (n >= cap_n) {
+            char note[160];
+            snprintf(note, sizeof note, "no number of teams up to %d meets the deadline", n);
+            plan->teams_needed_note = xstrdup(note);
+            goto done;
+        } else {
+            miss = n, miss_run = 1;
+        }
+    }
+    for (;;) {
+        for (int step = 1; miss < hit - 1;) { /* down from a count that met until one misses */
+            int n = hit - step > miss ? hit - step : miss + 1;
             if ((st = meets(c, n, &met, NULL)) != CP_OK) goto done;
-            if (met) {
-                hit = n;
+            if (!met) {
+                miss = n, miss_run = 1;
                 break;
             }
-            miss = n;
-            if (n >= cap_n) {
-                char note[160];
-                snprintf(note, sizeof note, "no number of teams up to %d meets the deadline", n);
-                plan->teams_needed_note = xstrdup(note);
-                goto done;
-            }
-            n = n + step > cap_n ? (int)cap_n : n + step;
+            hit = n;
+            step *= 2;
         }
-    }
-    for (int step = 1; miss < hit - 1;) { /* down from a count that met until one misses */
-        int n = hit - step > miss ? hit - step : miss + 1;
-        if ((st = meets(c, n, &met, NULL)) != CP_OK) goto done;
-        if (!met) {
-            miss = n;
-            break;
+        while (hit - miss > 1) { /* invariant: T(miss) misses (or miss == 0), T(hit) meets */
+            int mid = miss + (hit - miss) / 2;
+            if ((st = meets(c, mid, &met, NULL)) != CP_OK) goto done;
+            if (met)
+                hit = mid;
+            else
+                miss = mid, miss_run = 1;
         }
-        hit = n;
-        step *= 2;
-    }
-    while (hit - miss > 1) { /* invariant: T(miss) misses (or miss == 0), T(hit) meets */
-        int mid = miss + (hit - miss) / 2;
-        if ((st = meets(c, mid, &met, NULL)) != CP_OK) goto done;
-        if (met)
-            hit = mid;
-        else
-            miss = mid;
+        if (miss_run) break;
+        /* N - 1 is the bound's lo - 1, never run: run it (an anomaly may make it meet) */
+        if ((st = meets(c, miss, &met, NULL)) != CP_OK) goto done;
+        miss_run = 1;
+        if (met) hit = miss, miss = 0, miss_run = 1; /* bisect below it */
     }
     cap_inst ci; /* T(hit)'s cells (it was run above) */
     if ((st = cap_inst_apportion(&c->cm, c->weight, hit, &c->cal, &ci, alloc)) != CP_OK) goto done;
