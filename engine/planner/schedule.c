@@ -90,6 +90,7 @@ typedef struct {
     size_t *deferred, ndeferred; /* jobs waiting for mobile teams, in plan order */
     size_t *job_pk;              /* first package of each job */
     double last;                 /* latest end so far */
+    int steady;                  /* every cell has the same count every year */
     int new_mobile;              /* teams became mobile since the last retry */
 } run;
 
@@ -144,16 +145,24 @@ static int stale(const run *r, const entry *e) {
 /* Finish of team `team` free from `key` on w team-days released at rel (INFINITY when it
  * cannot finish within the calendar; *start INFINITY when it never works again). */
 static double finish_of(const run *r, int team, double key, double rel, double w, double *start) {
+    if (r->steady) { /* every team works every year: the finish grows with the start */
+        *start = key > rel ? key : rel;
+        if (!(*start < r->cal->s[r->cal->nseg - 1].t1)) return *start = INFINITY;
+        return cal_unint_finish(r->cal, *start, w);
+    }
     *start = team_next(r->cal, team_count(r, team), r->k[team], key > rel ? key : rel);
     return isfinite(*start) ? team_advance(r->cal, team_count(r, team), r->k[team], *start, w)
                             : INFINITY;
 }
 
-/* Can a team free from `key` beat `best`? (Its lower bound is an always-active team; the
- * two are computed differently, so equal within rounding counts as no.) */
+/* Can a team free from `key` beat `best`? Its lower bound is an always-active team (the two
+ * are computed differently, so equal within rounding counts as no); when every team works
+ * every year, that is exactly an earlier start. */
 static int may_beat(const run *r, double key, double rel, double w, const choice *best) {
-    return best->team < 0 || cal_unint_finish(r->cal, key > rel ? key : rel, w) <
-                                 best->finish - 1e-9 * (1 + best->finish);
+    if (best->team < 0) return 1;
+    if (r->steady) return (key > rel ? key : rel) < best->start;
+    return cal_unint_finish(r->cal, key > rel ? key : rel, w) <
+           best->finish - 1e-9 * (1 + best->finish);
 }
 
 /* The team of heap h that finishes w team-days released at `rel` earliest, if it beats
@@ -285,6 +294,9 @@ static cp_status run_init(run *r, const problem *pb, const cap_inst *ci) {
     for (size_t j = 0; j < pb->njobs; ++j)
         r->rem[(size_t)pb->jobs[j].region * CP_NMETHOD + (size_t)pb->jobs[j].stage] +=
             (size_t)pb->jobs[j].npk;
+    r->steady = 1;
+    for (size_t k = 0; k < (size_t)ncell * r->cal->nseg; ++k)
+        r->steady &= ci->count[k] == ci->maxc[k / r->cal->nseg];
     int team = 0;
     for (int c = 0; c < ncell; ++c)
         for (int k = 0; k < ci->maxc[c]; ++k, ++team) {

@@ -176,14 +176,8 @@ void cp_planbuf_num(cp_planbuf *b, double v, const char *nan_text) {
         cp_planbuf_puts(b, t);
         return;
     }
-    int e = (int)floor(log10(a)); /* a in [10^e, 10^(e+1)) */
-    if (e >= -4 && e < 15) {
-        double lo = e >= 0 ? p10[e] : 1 / p10[-e];
-        if (a < lo)
-            --e;
-        else if (e + 1 < 15 && a >= (e + 1 >= 0 ? p10[e + 1] : 1 / p10[-(e + 1)]))
-            ++e;
-    }
+    int e = -4; /* a in [10^e, 10^(e+1)) */
+    while (e < 14 && a >= (e + 1 >= 0 ? p10[e + 1] : 1 / p10[-(e + 1)])) ++e;
     int dec = 14 - e; /* decimals that give 15 significant digits */
     if (dec < 0) dec = 0;
     if (dec > 19) dec = 19;
@@ -291,14 +285,15 @@ typedef struct {
     cp_date d;
 } cell;
 
-typedef struct {
+typedef struct table table;
+struct table {
     const cp_plan *plan;
     size_t nrows, nfixed; /* rows; columns before the class and extra columns */
     const char *const *names;
     const col_kind *kinds;
-    void (*get)(const cp_plan *p, size_t row, size_t col, cell *out);
+    void (*get)(const table *t, size_t row, size_t col, cell *out);
     int classes, extras; /* with the class_m2 and extra columns of the hazards */
-} table;
+};
 
 static void set_i(cell *c, long long v) {
     c->i = v;
@@ -366,16 +361,17 @@ static const col_kind hazard_kinds[H_NCOLS] = {
     COL_REAL, COL_REAL, COL_REAL, COL_REAL, COL_INT,  COL_DATE, COL_DATE, COL_DATE,
     COL_DATE, COL_DATE, COL_INT,  COL_INT,  COL_INT,  COL_INT};
 
-static void hazard_get(const cp_plan *p, size_t row, size_t col, cell *c) {
+static void hazard_get(const table *t, size_t row, size_t col, cell *c) {
+    const cp_plan *p = t->plan;
     const cp_plan_item *it = &p->items[row];
     memset(c, 0, sizeof *c);
     if (col >= H_NCOLS) { /* class areas, then extra columns */
         size_t k = col - H_NCOLS;
-        if (k <= p->nclasses) {
+        if (t->classes && k <= p->nclasses) {
             set_r(c, it->h.class_m2 ? it->h.class_m2[k] : NAN);
             return;
         }
-        k -= p->nclasses + 1;
+        if (t->classes) k -= p->nclasses + 1;
         const cp_plan_value *v = it->h.extra ? &it->h.extra[k] : NULL;
         cp_value_type vt = p->columns[k].type;
         c->null = !v || v->is_null || (vt == CP_VALUE_TEXT && !v->text) ||
@@ -496,7 +492,8 @@ static const col_kind package_kinds[P_NCOLS] = {COL_TEXT, COL_TEXT, COL_INT,  CO
                                                 COL_INT,  COL_TEXT, COL_TEXT, COL_INT,  COL_REAL,
                                                 COL_REAL, COL_DATE, COL_DATE};
 
-static void package_get(const cp_plan *p, size_t row, size_t col, cell *c) {
+static void package_get(const table *t, size_t row, size_t col, cell *c) {
+    const cp_plan *p = t->plan;
     const cp_plan_package *pk = &p->packages[row];
     static _Thread_local char id[512];
     memset(c, 0, sizeof *c);
@@ -602,7 +599,8 @@ static const col_kind milestone_kinds[M_NCOLS] = {COL_TEXT, COL_TEXT, COL_INT,  
                                                   COL_REAL, COL_INT,  COL_REAL, COL_REAL, COL_REAL,
                                                   COL_REAL, COL_REAL, COL_INT,  COL_INT,  COL_INT};
 
-static void milestone_get(const cp_plan *p, size_t row, size_t col, cell *c) {
+static void milestone_get(const table *t, size_t row, size_t col, cell *c) {
+    const cp_plan *p = t->plan;
     const cp_milestone *m = row < p->nyears ? &p->years[row] : &p->quarters[row - p->nyears];
     static _Thread_local char label[16];
     memset(c, 0, sizeof *c);
@@ -668,8 +666,11 @@ static void milestone_get(const cp_plan *p, size_t row, size_t col, cell *c) {
     }
 }
 
+/* The hazards; the class_m2 columns only when some hazard has class areas. */
 static table hazard_table(const cp_plan *p) {
-    return (table){p, p->nitems, H_NCOLS, hazard_names, hazard_kinds, hazard_get, 1, 1};
+    int classes = 0;
+    for (size_t i = 0; i < p->nitems && !classes; ++i) classes = p->items[i].h.class_m2 != NULL;
+    return (table){p, p->nitems, H_NCOLS, hazard_names, hazard_kinds, hazard_get, classes, 1};
 }
 static table package_table(const cp_plan *p) {
     return (table){p, p->npackages, P_NCOLS, package_names, package_kinds, package_get, 0, 0};
@@ -723,7 +724,7 @@ static cp_status table_write_csv(const table *t, const char *path) {
         for (size_t k = 0; k < nc; ++k) {
             cell c;
             if (k) cp_planbuf_putn(&b, ",", 1);
-            t->get(t->plan, r, k, &c);
+            t->get(t, r, k, &c);
             if (c.null) continue;
             switch (kinds[k]) {
                 case COL_INT:
@@ -1038,7 +1039,7 @@ static int gpkg_table(gpkg_ctx *g, const char *name, const table *t, OGRwkbGeome
         OGRFeatureH f = OGR_F_Create(fd);
         for (size_t k = 0; k < nc; ++k) {
             cell c;
-            t->get(t->plan, r, k, &c);
+            t->get(t, r, k, &c);
             int fi = (int)k;
             if (c.null) {
                 OGR_F_SetFieldNull(f, fi);
