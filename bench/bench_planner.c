@@ -43,22 +43,11 @@ int main(int argc, char **argv) {
         h[i].priority_mean = pr;
     }
     cp_cost cost;
-    memset(&cost, 0, sizeof cost);
-    cost.productivity_default_m2 = 400;
-    const double rel[2][3] = {{0.45, 0.25, 0.30}, {0.0, 0.20, 0.80}};
-    memcpy(cost.release, rel, sizeof rel);
-    cost.nts_m2_per_team_day = 40000;
-    cost.ts_m2_per_team_day = 2500;
-    cost.team_day_usd = 1500;
+    cp_cost_defaults(&cost);
     cp_capacity base;
-    memset(&base, 0, sizeof base);
+    cp_capacity_defaults(&base);
     base.start = cp_date_make(2026, 1, 1);
     base.deadline = cp_date_make(2030, 3, 1);
-    base.days_per_year = 220;
-    base.package_team_days = 20;
-    base.budget_usd = NAN;
-    base.redeploy = 1;
-    base.mobilisation_days = 30;
     cp_region_teams rt[] = {{"North", 160}, {"East", 120}, {"South", 120}, {"West", 0}};
     cp_team_type types[] = {{"survey", {1, 1, 0}, NAN, NAN, NAN, NULL, 0, 900},
                             {"manual", {0, 0, 1}, NAN, NAN, NAN, NULL, 0, NAN}};

@@ -2,11 +2,50 @@
  * types resolved against the cost section, counts per (region, type) cell and calendar
  * year, the yearly budget, and the family T(N) of whole-team capacities that teams needed
  * and the sweep search. */
+#define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "planner.h"
+
+/* The cost and capacity sections' defaults (docs/scenario.md; the cost section's class table
+ * is the scenario loader's, engine/src/scenario.c). */
+void cp_cost_defaults(cp_cost *c) {
+    memset(c, 0, sizeof *c);
+    c->productivity_default_m2 = 400;
+    c->productivity = NULL; /* the class table is filled by the loader (owned copy) */
+    c->treecover_slowdown = 0.5;
+    c->improvised_slowdown = 0.5;
+    c->improvised_threshold = 0.1;
+    /* Landmine Monitor 2023 shares, weighted towards cancellation for SHAs. */
+    c->release[CP_STATUS_SHA][CP_METHOD_CANCEL] = 0.45;
+    c->release[CP_STATUS_SHA][CP_METHOD_REDUCE] = 0.25;
+    c->release[CP_STATUS_SHA][CP_METHOD_CLEAR] = 0.30;
+    c->release[CP_STATUS_CHA][CP_METHOD_CANCEL] = 0.00;
+    c->release[CP_STATUS_CHA][CP_METHOD_REDUCE] = 0.20;
+    c->release[CP_STATUS_CHA][CP_METHOD_CLEAR] = 0.80;
+    c->nts_m2_per_team_day = 40000;
+    c->ts_m2_per_team_day = 2500;
+    c->team_day_usd = 1500;
+}
+
+void cp_capacity_defaults(cp_capacity *cap) {
+    memset(cap, 0, sizeof *cap);
+    /* Start: 1 January of the current year (UTC); deadline: ten years later (Article 5). */
+    time_t now = time(NULL);
+    struct tm tm;
+    gmtime_r(&now, &tm);
+    cap->start = cp_date_make(tm.tm_year + 1900, 1, 1);
+    cap->deadline = cp_date_make(tm.tm_year + 1900 + 10, 1, 1);
+    cap->teams = 10;
+    cap->days_per_year = 220;
+    cap->package_team_days = 20;
+    cap->redeploy = 1;
+    cap->mobilisation_days = 30;
+    cap->budget_usd = NAN; /* no funding ceiling */
+}
 
 double cp_capacity_teams(const cp_capacity *cap, int year) {
     if (cap->nper_year == 0) return cap->teams;

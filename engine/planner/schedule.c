@@ -27,7 +27,8 @@ static int less(const entry *x, const entry *y) {
     return x->key < y->key || (x->key == y->key && x->team < y->team);
 }
 
-static int heap_push(heap *h, entry v) {
+/* Appends without ordering (the scratch list; heap_push orders after it). */
+static int append(heap *h, entry v) {
     if (h->n == h->cap) {
         size_t cap = h->cap ? 2 * h->cap : 16;
         entry *a = realloc(h->a, cap * sizeof *a);
@@ -35,8 +36,13 @@ static int heap_push(heap *h, entry v) {
         h->a = a;
         h->cap = cap;
     }
-    size_t i = h->n++;
-    h->a[i] = v;
+    h->a[h->n++] = v;
+    return 1;
+}
+
+static int heap_push(heap *h, entry v) {
+    if (!append(h, v)) return 0;
+    size_t i = h->n - 1;
     while (i > 0) {
         size_t p = (i - 1) / 2;
         if (!less(&h->a[i], &h->a[p])) break;
@@ -82,8 +88,7 @@ typedef struct {
     size_t *rem;              /* [region * CP_NMETHOD + stage]: packages not yet placed */
     unsigned char *exhausted; /* [region * ntypes + type] */
     double *left;             /* budget left per segment (NULL: no ceiling) */
-    entry *scratch;
-    size_t nscratch, cap_scratch;
+    heap scratch;             /* teams looked at, to put back */
     /* jobs */
     double *jend;                /* end of each done job (INFINITY: a package stayed out) */
     unsigned char *state;        /* JOB_* */
@@ -181,7 +186,7 @@ static int best_in_heap(run *r, heap *h, double rel, double w, int type, int mob
             if (h->a[c].key < kmin) kmin = h->a[c].key;
         if (best->team >= 0 && (!isfinite(kmin) || !may_beat(r, kmin, rel, w, best))) return 1;
     }
-    r->nscratch = 0;
+    r->scratch.n = 0;
     while (h->n) {
         entry e = h->a[0];
         if (stale(r, &e)) {
@@ -192,19 +197,12 @@ static int best_in_heap(run *r, heap *h, double rel, double w, int type, int mob
         heap_pop(h);
         f = finish_of(r, e.team, e.key, rel, w, &s);
         if (!isfinite(s)) continue; /* never works again: leaves the schedule */
-        if (r->nscratch == r->cap_scratch) {
-            size_t cap = r->cap_scratch ? 2 * r->cap_scratch : 16;
-            entry *a = realloc(r->scratch, cap * sizeof *a);
-            if (!a) return 0;
-            r->scratch = a;
-            r->cap_scratch = cap;
-        }
-        r->scratch[r->nscratch++] = e;
+        if (!append(&r->scratch, e)) return 0;
         if (isfinite(f) && (best->team < 0 || f < best->finish))
             *best = (choice){e.team, s, f, type, mobile};
     }
-    for (size_t i = 0; i < r->nscratch; ++i)
-        if (!heap_push(h, r->scratch[i])) return 0;
+    for (size_t i = 0; i < r->scratch.n; ++i)
+        if (!heap_push(h, r->scratch.a[i])) return 0;
     return 1;
 }
 
@@ -248,7 +246,7 @@ static void run_free(run *r) {
     free(r->rem);
     free(r->exhausted);
     free(r->left);
-    free(r->scratch);
+    free(r->scratch.a);
     free(r->jend);
     free(r->state);
     free(r->deferred);

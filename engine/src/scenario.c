@@ -1,8 +1,7 @@
 /* The scenario file (DESIGN §4): YAML parsed with libyaml's document API, checked against a
- * schema, every default in one place (the *_defaults functions below, documented in
- * docs/scenario.md). Errors name the file, line and column; unknown keys get the nearest
- * valid key as a suggestion. */
-#define _POSIX_C_SOURCE 200809L /* gmtime_r */
+ * schema, the defaults of inputs and criteria here and those of cost and capacity in the
+ * planner library (engine/planner/capacity.c; all documented in docs/scenario.md). Errors name
+ * the file, line and column; unknown keys get the nearest valid key as a suggestion. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <ogr_srs_api.h>
 #include <yaml.h>
@@ -28,41 +26,6 @@ static const cp_class_value default_land_use[] = {{40, 1.0}, {50, 1.0}, {30, 0.6
 /* Clearance productivity, m2 per team-day, per WorldCover class (HALO Trust ranges). */
 static const cp_class_value default_productivity[] = {{40, 500}, {30, 450}, {20, 350},
                                                       {10, 200}, {50, 250}, {60, 450}};
-
-void cp_cost_defaults(cp_cost *c) {
-    memset(c, 0, sizeof *c);
-    c->productivity_default_m2 = 400;
-    c->productivity = NULL; /* the class table is filled by the loader (owned copy) */
-    c->treecover_slowdown = 0.5;
-    c->improvised_slowdown = 0.5;
-    c->improvised_threshold = 0.1;
-    /* Landmine Monitor 2023 shares, weighted towards cancellation for SHAs. */
-    c->release[CP_STATUS_SHA][CP_METHOD_CANCEL] = 0.45;
-    c->release[CP_STATUS_SHA][CP_METHOD_REDUCE] = 0.25;
-    c->release[CP_STATUS_SHA][CP_METHOD_CLEAR] = 0.30;
-    c->release[CP_STATUS_CHA][CP_METHOD_CANCEL] = 0.00;
-    c->release[CP_STATUS_CHA][CP_METHOD_REDUCE] = 0.20;
-    c->release[CP_STATUS_CHA][CP_METHOD_CLEAR] = 0.80;
-    c->nts_m2_per_team_day = 40000;
-    c->ts_m2_per_team_day = 2500;
-    c->team_day_usd = 1500;
-}
-
-void cp_capacity_defaults(cp_capacity *cap) {
-    memset(cap, 0, sizeof *cap);
-    /* Start: 1 January of the current year (UTC); deadline: ten years later (Article 5). */
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    cap->start = cp_date_make(tm.tm_year + 1900, 1, 1);
-    cap->deadline = cp_date_make(tm.tm_year + 1900 + 10, 1, 1);
-    cap->teams = 10;
-    cap->days_per_year = 220;
-    cap->package_team_days = 20;
-    cap->redeploy = 1;
-    cap->mobilisation_days = 30;
-    cap->budget_usd = NAN; /* no funding ceiling */
-}
 
 /* Defaults per known input name. */
 typedef struct {

@@ -65,19 +65,9 @@ static cp_capacity capacity(int teams) {
     return c;
 }
 
-/* The cost section's defaults (scenario.c is the engine's; this test links the planner only). */
 static cp_cost cost(void) {
     cp_cost c;
-    memset(&c, 0, sizeof c);
-    c.productivity_default_m2 = 400;
-    c.treecover_slowdown = 0.5;
-    c.improvised_slowdown = 0.5;
-    c.improvised_threshold = 0.1;
-    const double rel[2][3] = {{0.45, 0.25, 0.30}, {0.0, 0.20, 0.80}};
-    memcpy(c.release, rel, sizeof rel);
-    c.nts_m2_per_team_day = 40000;
-    c.ts_m2_per_team_day = 2500;
-    c.team_day_usd = 1500;
+    cp_cost_defaults(&c);
     return c;
 }
 

@@ -231,7 +231,8 @@ cp_status cp_scenario_parse(const char *yaml, size_t len, const char *name, cons
 /* Frees a scenario; NULL is a no-op. */
 void cp_scenario_free(cp_scenario *sc);
 
-/* Fills the documented defaults of cost and capacity (used by `clearplan plan` too). */
+/* Fills the documented defaults of cost and capacity (used by `clearplan plan` too; in the
+ * planner library, engine/planner/capacity.c). */
 void cp_cost_defaults(cp_cost *cost);
 void cp_capacity_defaults(cp_capacity *cap);
 
