@@ -596,48 +596,61 @@ static int job_late(const ctx *c, const run_out *o, size_t j) {
     return !isfinite(end) || cal_last_day(end) > cal_last_day(c->t_deadline);
 }
 
-static void summarize(const ctx *c, const cap_inst *ci, const run_out *o, int region, verdict *v) {
-    memset(v, 0, sizeof *v);
-    v->complete = 1;
-    const size_t nseg = c->cal.nseg;
+/* Fills v[r] for every region r from one pass over the jobs, and *all for the plan. */
+static void summarize(const ctx *c, const cap_inst *ci, const run_out *o, verdict *v,
+                      verdict *all) {
+    const size_t nseg = c->cal.nseg, nr = (size_t)c->cm.nregions;
+    memset(v, 0, nr * sizeof *v);
+    for (size_t r = 0; r < nr; ++r) v[r].complete = 1;
     for (size_t j = 0; j < c->njobs; ++j) {
         const job *jb = &c->jobs[j];
-        if (region >= 0 && jb->region != region) continue;
-        if (job_late(c, o, j)) v->remaining_m2 += jb->area_m2;
+        verdict *a = &v[jb->region];
+        if (job_late(c, o, j)) a->remaining_m2 += jb->area_m2;
         if (!isfinite(o->job_end[j]))
-            v->complete = 0;
-        else if (o->job_end[j] > v->t_end)
-            v->t_end = o->job_end[j];
+            a->complete = 0;
+        else if (o->job_end[j] > a->t_end)
+            a->t_end = o->job_end[j];
         for (int q = 0; q < jb->npk; ++q) {
             const pk_place *p = &o->pk[o->job_pk[j] + (size_t)q];
             if (p->team < 0) {
                 double w = jb->ref_td / jb->npk;
-                v->remaining_td += w;
-                v->gap_usd += w * c->cm.ref.usd;
+                a->remaining_td += w;
+                a->gap_usd += w * c->cm.ref.usd;
             } else if (p->t_end > c->t_deadline + CP_DAY_EPS) {
                 const int *count = ci->count + (size_t)o->team_cell[p->team] * nseg;
                 double part =
                     p->t_start >= c->t_deadline
                         ? p->td
                         : team_work(&c->cal, count, o->team_k[p->team], c->t_deadline, p->t_end);
-                v->remaining_td += part;
-                v->gap_usd += p->td > 0 ? part * p->usd / p->td : 0;
+                a->remaining_td += part;
+                a->gap_usd += p->td > 0 ? part * p->usd / p->td : 0;
             }
         }
     }
-    for (size_t i = 0; i < c->plan->nitems; ++i) {
-        if (region >= 0 && c->plan->items[i].pool != region) continue;
+    for (size_t i = 0; i < c->plan->nitems; ++i)
         for (int s = 0; s < CP_NMETHOD; ++s) {
             long j = c->item_job[i * CP_NMETHOD + (size_t)s];
             if (j >= 0 && job_late(c, o, (size_t)j)) {
-                v->remaining_hazards++;
+                v[c->plan->items[i].pool].remaining_hazards++;
                 break;
             }
         }
+    memset(all, 0, sizeof *all);
+    all->complete = 1;
+    for (size_t r = 0; r <= nr; ++r) {
+        verdict *a = r < nr ? &v[r] : all;
+        if (r < nr) {
+            all->complete &= a->complete;
+            if (a->t_end > all->t_end) all->t_end = a->t_end;
+            all->remaining_m2 += a->remaining_m2;
+            all->remaining_td += a->remaining_td;
+            all->gap_usd += a->gap_usd;
+            all->remaining_hazards += a->remaining_hazards;
+        }
+        if (!a->complete) a->t_end = INFINITY;
+        a->met = a->complete && cal_last_day(a->t_end) <= cal_last_day(c->t_deadline);
+        if (a->met) a->remaining_m2 = a->remaining_td = a->gap_usd = 0;
     }
-    if (!v->complete) v->t_end = INFINITY;
-    v->met = v->complete && cal_last_day(v->t_end) <= cal_last_day(c->t_deadline);
-    if (v->met) v->remaining_m2 = v->remaining_td = v->gap_usd = 0;
 }
 
 /* ------------------------------------------------------------------ schedule_plan ----- */
@@ -737,10 +750,11 @@ static cp_status schedule_plan(ctx *c) {
 
 /* Invariant afterwards: the plan's and each region's completion, verdict and remaining
  * work at the deadline are those of the recorded run. */
-static void verdict_plan(ctx *c) {
+static cp_status verdict_plan(ctx *c) {
     cp_plan *plan = c->plan;
-    verdict v;
-    summarize(c, c->planned, &c->run, -1, &v);
+    verdict v, *rv = malloc((size_t)c->cm.nregions * sizeof *rv);
+    if (!rv) return cp_fail(CP_E_NOMEM, "out of memory");
+    summarize(c, c->planned, &c->run, rv, &v);
     plan->complete = v.complete;
     plan->met = v.met;
     plan->t_completion = v.t_end;
@@ -751,13 +765,14 @@ static void verdict_plan(ctx *c) {
     plan->funding_gap_usd = v.gap_usd;
     for (size_t r = 0; r < plan->npools; ++r) {
         cp_plan_pool *pl = &plan->pools[r];
-        summarize(c, c->planned, &c->run, (int)r, &v);
-        pl->met = v.met;
-        pl->t_completion = v.t_end;
-        pl->completion = v.complete ? end_date(c, v.t_end) : 0;
-        pl->remaining_m2 = v.remaining_m2;
-        pl->remaining_team_days = v.remaining_td;
+        pl->met = rv[r].met;
+        pl->t_completion = rv[r].t_end;
+        pl->completion = rv[r].complete ? end_date(c, rv[r].t_end) : 0;
+        pl->remaining_m2 = rv[r].remaining_m2;
+        pl->remaining_team_days = rv[r].remaining_td;
     }
+    free(rv);
+    return CP_OK;
 }
 
 /* ------------------------------------------------------------------ milestones -------- */
@@ -810,6 +825,17 @@ static size_t period_of(const period_list *pl, cp_date d) {
     return lo;
 }
 
+/* Remaining area at the end of each period. */
+static void periods_remaining(const cp_plan *plan, period_list *pl) {
+    double done = 0;
+    for (size_t k = 0; k < pl->n; ++k) {
+        done += pl->m[k].area_m2;
+        pl->m[k].remaining_m2 = plan->area_m2 - done;
+        if (pl->m[k].remaining_m2 < 0 || (k + 1 == pl->n && plan->complete))
+            pl->m[k].remaining_m2 = 0;
+    }
+}
+
 /* Adds the recorded run to the periods: capacity offered, work and cost split by time,
  * stage releases and completed hazards by their end dates. */
 static void periods_fill(const ctx *c, period_list *pl) {
@@ -841,8 +867,7 @@ static void periods_fill(const ctx *c, period_list *pl) {
             m->team_days += w;
             m->cost_usd += w * rate;
         }
-        if (pl->m[0].kind == CP_PERIOD_YEAR && p->redeployed)
-            pl->m[period_of(pl, p->start)].redeployed++;
+        if (p->redeployed) pl->m[period_of(pl, p->start)].redeployed++;
     }
     for (size_t i = 0; i < plan->nitems; ++i) {
         const cp_plan_item *it = &plan->items[i];
@@ -856,13 +881,25 @@ static void periods_fill(const ctx *c, period_list *pl) {
         }
         if (it->scheduled) pl->m[period_of(pl, it->end)].hazards_completed++;
     }
-    double done = 0;
-    for (size_t k = 0; k < pl->n; ++k) {
-        done += pl->m[k].area_m2;
-        pl->m[k].remaining_m2 = plan->area_m2 - done;
-        if (pl->m[k].remaining_m2 < 0 || (k + 1 == pl->n && plan->complete))
-            pl->m[k].remaining_m2 = 0;
+    periods_remaining(plan, pl);
+}
+
+/* The years as the sums of their quarters (both start on the start date and end on the same
+ * last day). */
+static void years_from_quarters(const cp_plan *plan, const period_list *ql, period_list *yl) {
+    for (size_t q = 0; q < ql->n; ++q) {
+        const cp_milestone *a = &ql->m[q];
+        cp_milestone *y = &yl->m[a->year - yl->m[0].year];
+        y->capacity_team_days += a->capacity_team_days;
+        for (int s = 0; s < CP_NMETHOD; ++s) y->released_m2[s] += a->released_m2[s];
+        y->area_m2 += a->area_m2;
+        y->hazards_completed += a->hazards_completed;
+        y->benefit += a->benefit;
+        y->team_days += a->team_days;
+        y->cost_usd += a->cost_usd;
+        y->redeployed += a->redeployed;
     }
+    periods_remaining(plan, yl);
 }
 
 /* Invariant afterwards: yearly and quarterly milestones from the start to the last day of
@@ -881,8 +918,8 @@ static cp_status milestones(ctx *c) {
         free(yl.m);
         return st;
     }
-    periods_fill(c, &yl);
     periods_fill(c, &ql);
+    years_from_quarters(plan, &ql, &yl);
     for (size_t k = 0; k < yl.n; ++k) {
         size_t s = cal_year_seg(&c->cal, yl.m[k].year);
         if (s == SIZE_MAX) continue;
@@ -1303,9 +1340,10 @@ static cp_status sweep(ctx *c) {
         memset(&ro, 0, sizeof ro);
         cp_status st = cap_inst_apportion(&c->cm, c->weight, o->sweep_teams[k], &c->cal, &ci, NULL);
         if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, RUN_RECORD, &ro);
+        verdict v, *rv = st == CP_OK ? malloc((size_t)c->cm.nregions * sizeof *rv) : NULL;
+        if (st == CP_OK && !rv) st = cp_fail(CP_E_NOMEM, "out of memory");
         if (st == CP_OK) {
-            verdict v;
-            summarize(c, &ci, &ro, -1, &v);
+            summarize(c, &ci, &ro, rv, &v);
             row->complete = v.complete;
             row->t_completion = v.t_end;
             row->completion = v.complete ? end_date(c, v.t_end) : 0;
@@ -1314,6 +1352,7 @@ static cp_status sweep(ctx *c) {
             row->remaining_team_days = v.remaining_td;
             row->funding_gap_usd = v.gap_usd;
         }
+        free(rv);
         run_out_free(&ro);
         cap_inst_free(&ci);
         if (st != CP_OK) return st;
@@ -1424,10 +1463,8 @@ cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity 
     if (st == CP_OK) st = planned_capacity(&c);
     if (st == CP_OK) st = plan_header(&c);
     if (st == CP_OK) st = schedule_plan(&c);
-    if (st == CP_OK) {
-        verdict_plan(&c);
-        st = milestones(&c);
-    }
+    if (st == CP_OK) st = verdict_plan(&c);
+    if (st == CP_OK) st = milestones(&c);
     if (st == CP_OK) st = ideal_and_curves(&c);
     if (st == CP_OK) st = teams_needed(&c);
     if (st == CP_OK) st = sweep(&c);
