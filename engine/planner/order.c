@@ -23,53 +23,68 @@ static int module_cmp(const void *pa, const void *pb) {
     return (int)a->stage - (int)b->stage;
 }
 
-/* Sorting 32-byte records with the full comparator is slow for 300,000 modules: the lock
- * groups are put in place first (listed locks, few, with the full comparator), then each of
- * the other two groups is sorted as 16-byte (key, id | stage | position) pairs. */
-typedef struct {
-    double key;
-    uint64_t tie;
-} pair16;
-
-static int pair16_cmp(const void *pa, const void *pb) {
-    const pair16 *a = pa, *b = pb;
-    if (a->key != b->key) return a->key < b->key ? -1 : 1;
-    return a->tie < b->tie ? -1 : a->tie > b->tie;
+/* Ascending doubles as ascending integers (-0 as +0; no NaN here). */
+static uint64_t sortable(double d) {
+    if (d == 0) d = 0;
+    uint64_t u;
+    memcpy(&u, &d, sizeof u);
+    return u >> 63 ? ~u : u | (UINT64_C(1) << 63);
 }
 
-static cp_status sort_modules(module_rec *m, size_t n) {
-    size_t lo = 0; /* three-way partition by lock group: 0 | 1 | 2 */
-    for (uint64_t g = 0; g < 2; ++g)
-        for (size_t i = lo; i < n; ++i)
-            if (m[i].major >> 48 == g) {
-                module_rec t = m[lo];
-                m[lo++] = m[i];
-                m[i] = t;
-            }
-    size_t n0 = 0;
-    while (n0 < n && m[n0].major >> 48 == 0) ++n0;
-    qsort(m, n0, sizeof *m, module_cmp);
-    pair16 *p = malloc((n + 1) * sizeof *p);
-    module_rec *tmp = malloc((n + 1) * sizeof *tmp);
-    if (!p || !tmp) {
-        free(p);
-        free(tmp);
-        return cp_fail(CP_E_NOMEM, "out of memory");
+typedef struct {
+    uint64_t k;
+    size_t i;
+} kv;
+
+/* Stable LSD radix sort by k, a byte at a time; the result is in a. */
+static void radix_sort(kv *a, kv *tmp, size_t n) {
+    for (int shift = 0; shift < 64; shift += 8) {
+        size_t count[257] = {0};
+        for (size_t i = 0; i < n; ++i) count[((a[i].k >> shift) & 255) + 1]++;
+        int one = 0; /* every key has the same byte: nothing to do */
+        for (int d = 1; d <= 256 && !one; ++d) one = count[d] == n;
+        if (one) continue;
+        for (int d = 1; d <= 256; ++d) count[d] += count[d - 1];
+        for (size_t i = 0; i < n; ++i) tmp[count[(a[i].k >> shift) & 255]++] = a[i];
+        memcpy(a, tmp, n * sizeof *a);
     }
-    for (size_t a = n0; a < n;) {
-        size_t b = a;
-        while (b < n && m[b].major == m[a].major) ++b;
-        for (size_t i = a; i < b; ++i)
-            p[i - a] = (pair16){
-                m[i].key, (uint64_t)m[i].id << 34 | (uint64_t)m[i].stage << 32 | (uint64_t)(i - a)};
-        qsort(p, b - a, sizeof *p, pair16_cmp);
-        for (size_t i = a; i < b; ++i) tmp[i] = m[a + (p[i - a].tie & 0xffffffffu)];
-        memcpy(m + a, tmp + a, (b - a) * sizeof *m);
-        a = b;
+}
+
+/* Sorts the records by module_cmp in linear passes (300,000 modules: a comparison sort costs
+ * more than the rest of the order): by id rank (records of one hazard are already in stage
+ * order), stably by lock group (the listed locks, few, then sorted by the comparator), and
+ * stably by key within the flagged locks and within the rest. */
+static cp_status sort_modules(module_rec *m, size_t n, size_t nids) {
+    cp_status st = CP_OK;
+    size_t *count = calloc(nids + 2, sizeof *count);
+    module_rec *t = malloc((n + 1) * sizeof *t);
+    kv *a = malloc((n + 1) * sizeof *a), *b = malloc((n + 1) * sizeof *b);
+    if (!count || !t || !a || !b) {
+        st = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
     }
-    free(p);
-    free(tmp);
-    return CP_OK;
+    for (size_t i = 0; i < n; ++i) count[m[i].id + 1]++;
+    for (size_t d = 1; d <= nids + 1; ++d) count[d] += count[d - 1];
+    for (size_t i = 0; i < n; ++i) t[count[m[i].id]++] = m[i];
+    size_t g[4] = {0}; /* stable partition by group */
+    for (size_t i = 0; i < n; ++i) g[(t[i].major >> 48) + 1]++;
+    g[2] += g[1], g[3] += g[2];
+    size_t lo[3] = {g[0], g[1], g[2]};
+    for (size_t i = 0; i < n; ++i) m[g[t[i].major >> 48]++] = t[i];
+    qsort(m, lo[1], sizeof *m, module_cmp);
+    for (int grp = 1; grp < 3; ++grp) {
+        size_t from = lo[grp], to = grp < 2 ? lo[grp + 1] : n;
+        for (size_t i = from; i < to; ++i) a[i - from] = (kv){sortable(m[i].key), i};
+        radix_sort(a, b, to - from);
+        for (size_t i = from; i < to; ++i) t[i] = m[a[i - from].i];
+        memcpy(m + from, t + from, (to - from) * sizeof *m);
+    }
+done:
+    free(count);
+    free(t);
+    free(a);
+    free(b);
+    return st;
 }
 
 static double ratio(double w, double p) {
@@ -123,7 +138,7 @@ cp_status order_plan(const cp_plan_item *items, size_t n, const order_keys *keys
     if (!m) return cp_fail(CP_E_NOMEM, "out of memory");
     size_t nm = 0;
     for (size_t i = 0; i < n; ++i) nm += chain_modules(&items[i], i, keys, m + nm);
-    cp_status st = sort_modules(m, nm);
+    cp_status st = sort_modules(m, nm, keys->nids);
     if (st != CP_OK) {
         free(m);
         return st;
@@ -166,7 +181,7 @@ cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *
         m[i].item = (uint32_t)i;
         m[i].stage = 0;
     }
-    cp_status st = sort_modules(m, n);
+    cp_status st = sort_modules(m, n, keys->nids);
     for (size_t i = 0; i < n && st == CP_OK; ++i) seq[i] = m[i].item;
     free(m);
     return st;

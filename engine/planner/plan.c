@@ -39,7 +39,10 @@ typedef struct {
     unsigned char *does;
     double *usd;
     long *item_job; /* [item * CP_NMETHOD + stage]: its job, -1 none */
+    double *min_td; /* [item * CP_NMETHOD + stage]: its job's fastest effort (the baselines) */
     problem pb;
+    size_t *job_pk; /* pb.job_pk */
+    run_ws ws;
     /* planned_capacity */
     double *weight; /* T(N) weights per cell */
     cap_inst own;   /* T(opts->teams) when asked for */
@@ -249,7 +252,7 @@ static cp_status collect_items(ctx *c) {
     int *excl = calloc(n + 1, sizeof *excl); /* 1 + index into rules.exclude */
     c->lockpos = malloc((n + 1) * sizeof *c->lockpos);
     c->idrank = malloc((n + 1) * sizeof *c->idrank);
-    c->keys = (order_keys){c->lockpos, c->idrank};
+    c->keys = (order_keys){c->lockpos, c->idrank, n};
     if (!ids || !excl || !c->lockpos || !c->idrank) {
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
@@ -464,9 +467,10 @@ static cp_status order_and_jobs(ctx *c) {
     c->jobs = calloc(c->njobs + 1, sizeof *c->jobs);
     c->td = malloc((c->njobs * (size_t)nt + 1) * sizeof *c->td);
     c->item_job = malloc((ni * CP_NMETHOD + 1) * sizeof *c->item_job);
+    c->min_td = calloc(ni * CP_NMETHOD + 1, sizeof *c->min_td);
     c->does = malloc((size_t)nt * CP_NMETHOD);
     c->usd = malloc((size_t)nt * sizeof *c->usd);
-    if (!c->jobs || !c->td || !c->item_job || !c->does || !c->usd) {
+    if (!c->jobs || !c->td || !c->item_job || !c->min_td || !c->does || !c->usd) {
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
@@ -513,6 +517,7 @@ static cp_status order_and_jobs(ctx *c) {
             goto done;
         }
         jb->min_td = emin;
+        c->min_td[item * CP_NMETHOD + (size_t)s] = emin;
         double np = emax > 0 ? ceil(emax / c->cap->package_team_days - 1e-9) : 0;
         if (emax > 0 && np < 1) np = 1;
         npk_total += np;
@@ -525,8 +530,17 @@ static cp_status order_and_jobs(ctx *c) {
         }
         jb->npk = (int)np;
     }
-    c->pb = (problem){&c->cal, c->njobs, c->jobs,          c->td, nt, c->cm.nregions,
-                      c->usd,  c->does,  (size_t)npk_total};
+    c->job_pk = malloc((c->njobs + 1) * sizeof *c->job_pk);
+    c->ws.jend = malloc((c->njobs + 1) * sizeof *c->ws.jend);
+    c->ws.state = malloc(c->njobs + 1);
+    c->ws.deferred = malloc((c->njobs + 1) * sizeof *c->ws.deferred);
+    if (!c->job_pk || !c->ws.jend || !c->ws.state || !c->ws.deferred) {
+        st = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t j = 0, k = 0; j < c->njobs; k += (size_t)c->jobs[j++].npk) c->job_pk[j] = k;
+    c->pb = (problem){&c->cal, c->njobs, c->jobs,           c->td,    nt, c->cm.nregions,
+                      c->usd,  c->does,  (size_t)npk_total, c->job_pk};
 done:
     free(rank);
     free(seq);
@@ -611,7 +625,7 @@ static void summarize(const ctx *c, const cap_inst *ci, const run_out *o, verdic
         else if (o->job_end[j] > a->t_end)
             a->t_end = o->job_end[j];
         for (int q = 0; q < jb->npk; ++q) {
-            const pk_place *p = &o->pk[o->job_pk[j] + (size_t)q];
+            const pk_place *p = &o->pk[c->pb.job_pk[j] + (size_t)q];
             if (p->team < 0) {
                 double w = jb->ref_td / jb->npk;
                 a->remaining_td += w;
@@ -663,7 +677,7 @@ static cp_status schedule_plan(ctx *c) {
     const cap_model *m = &c->cm;
     const cap_inst *ci = c->planned;
     const int nt = m->ntypes;
-    cp_status st = schedule_run(&c->pb, ci, c->t_deadline, RUN_RECORD, &c->run);
+    cp_status st = schedule_run(&c->pb, ci, c->t_deadline, RUN_RECORD, &c->ws, &c->run);
     if (st != CP_OK) return st;
     const run_out *o = &c->run;
     plan->nteams = o->nteams;
@@ -700,7 +714,7 @@ static cp_status schedule_plan(ctx *c) {
             if (je > it->t_end) it->t_end = je;
             if (isfinite(je)) it->stage_end[s] = end_date(c, je);
             for (int q = 0; q < jb->npk; ++q) {
-                const pk_place *p = &o->pk[o->job_pk[j] + (size_t)q];
+                const pk_place *p = &o->pk[c->pb.job_pk[j] + (size_t)q];
                 ++seq;
                 if (p->team < 0) {
                     it->unscheduled_packages++;
@@ -969,6 +983,13 @@ static void pool_free(pool *p) {
     free(p->cb);
 }
 
+/* The time within segment k (cb[k] <= e <= cb[k + 1]) at which the pool has done effort e. */
+static double pool_time_in(const pool *p, size_t k, double e) {
+    if (!(p->rate[k] > 0)) return p->cal->s[k].t0; /* e == cb[k]: reached before the gap */
+    double t = p->cal->s[k].t0 + (e - p->cb[k]) / p->rate[k];
+    return t < p->cal->s[k].t1 ? t : p->cal->s[k].t1;
+}
+
 /* The earliest time at which the pool has done effort e. */
 static double pool_time_at(const pool *p, double e) {
     const size_t n = p->cal->nseg;
@@ -983,8 +1004,7 @@ static double pool_time_at(const pool *p, double e) {
         else
             lo = mid + 1;
     }
-    double t = p->cal->s[lo].t0 + (e - p->cb[lo]) / p->rate[lo];
-    return t < p->cal->s[lo].t1 ? t : p->cal->s[lo].t1;
+    return pool_time_in(p, lo, e);
 }
 
 /* Samples a release sequence (times nondecreasing) into cumulative benefit and remaining
@@ -1035,17 +1055,19 @@ static void schedule_curves(const ctx *c) {
     }
 }
 
-/* One order of the stage jobs on the ideal bound. */
-static void order_eval(const ctx *c, const pool *p, const size_t *jobseq, release *r,
-                       cp_plan_order *out) {
+/* One order of the stage jobs on the ideal bound: r holds the jobs in that order with
+ * their efforts in .t, which become their release times. */
+static void order_eval(const ctx *c, const pool *p, release *r, cp_plan_order *out) {
     const cp_plan *plan = c->plan;
+    const size_t nseg = p->cal->nseg;
     double e = 0;
+    size_t k = 0; /* the segment of e: efforts only grow along the order */
     out->sum_benefit_completion = 0;
     for (size_t q = 0; q < c->njobs; ++q) {
-        const job *jb = &c->jobs[jobseq[q]];
-        e += jb->min_td;
-        r[q] = (release){pool_time_at(p, e), jb->benefit, jb->area_m2};
-        out->sum_benefit_completion += jb->benefit * r[q].t;
+        e += r[q].t;
+        while (k < nseg && p->cb[k + 1] < e) ++k;
+        r[q].t = k < nseg && e > 0 ? pool_time_in(p, k, e) : pool_time_at(p, e);
+        out->sum_benefit_completion += r[q].benefit * r[q].t;
     }
     out->auc = sample(plan, r, c->njobs, out->benefit, out->remaining_m2) / 365.25;
     double ideal = plan->benefit * plan->horizon_days / 365.25;
@@ -1059,10 +1081,9 @@ static cp_status ideal_and_curves(ctx *c) {
     cp_plan *plan = c->plan;
     pool p = {0};
     release *r = malloc((c->njobs + 1) * sizeof *r);
-    size_t *seq = malloc((c->njobs + 1) * sizeof *seq),
-           *items = malloc((plan->nitems + 1) * sizeof *items);
+    size_t *items = malloc((plan->nitems + 1) * sizeof *items);
     cp_status st =
-        r && seq && items ? pool_build(c, c->planned, &p) : cp_fail(CP_E_NOMEM, "out of memory");
+        r && items ? pool_build(c, c->planned, &p) : cp_fail(CP_E_NOMEM, "out of memory");
     if (st != CP_OK) goto done;
     double total = 0, last = 0;
     for (size_t j = 0; j < c->njobs; ++j) {
@@ -1088,22 +1109,24 @@ static cp_status ideal_and_curves(ctx *c) {
         if (o != CP_ORDER_EFFICIENCY && c->opts && c->opts->no_baselines) continue;
         size_t n = 0;
         if (o == CP_ORDER_EFFICIENCY) {
-            for (size_t j = 0; j < c->njobs; ++j) seq[n++] = j;
+            for (size_t j = 0; j < c->njobs; ++j)
+                r[n++] = (release){c->jobs[j].min_td, c->jobs[j].benefit, c->jobs[j].area_m2};
         } else {
             if ((st = order_baseline(plan->items, plan->nitems, &c->keys, o, items)) != CP_OK)
                 goto done;
-            for (size_t i = 0; i < plan->nitems; ++i)
-                for (int s = 0; s < CP_NMETHOD; ++s) {
-                    long j = c->item_job[items[i] * CP_NMETHOD + (size_t)s];
-                    if (j >= 0) seq[n++] = (size_t)j;
-                }
+            for (size_t i = 0; i < plan->nitems; ++i) {
+                const cp_plan_item *it = &plan->items[items[i]];
+                for (int s = 0; s < CP_NMETHOD; ++s)
+                    if (it->has_stage[s])
+                        r[n++] = (release){c->min_td[items[i] * CP_NMETHOD + (size_t)s],
+                                           it->stage_benefit[s], it->released_m2[s]};
+            }
         }
-        order_eval(c, &p, seq, r, &plan->orders[o]);
+        order_eval(c, &p, r, &plan->orders[o]);
     }
 done:
     pool_free(&p);
     free(r);
-    free(seq);
     free(items);
     return st;
 }
@@ -1132,7 +1155,8 @@ static cp_status meets(const ctx *c, int n, int *met, double *t_end) {
     run_out o;
     memset(&o, 0, sizeof o);
     cp_status st = cap_inst_apportion(&c->cm, c->weight, n, &c->cal, &ci, NULL);
-    if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, t_end ? RUN_END : RUN_MET, &o);
+    if (st == CP_OK)
+        st = schedule_run(&c->pb, &ci, c->t_deadline, t_end ? RUN_END : RUN_MET, &c->ws, &o);
     if (st == CP_OK) *met = o.met;
     if (st == CP_OK && t_end) *t_end = o.t_end;
     run_out_free(&o);
@@ -1339,7 +1363,7 @@ static cp_status sweep(ctx *c) {
         run_out ro;
         memset(&ro, 0, sizeof ro);
         cp_status st = cap_inst_apportion(&c->cm, c->weight, o->sweep_teams[k], &c->cal, &ci, NULL);
-        if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, RUN_RECORD, &ro);
+        if (st == CP_OK) st = schedule_run(&c->pb, &ci, c->t_deadline, RUN_RECORD, &c->ws, &ro);
         verdict v, *rv = st == CP_OK ? malloc((size_t)c->cm.nregions * sizeof *rv) : NULL;
         if (st == CP_OK && !rv) st = cp_fail(CP_E_NOMEM, "out of memory");
         if (st == CP_OK) {
@@ -1482,6 +1506,11 @@ cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity 
     free(c.does);
     free(c.usd);
     free(c.item_job);
+    free(c.min_td);
+    free(c.job_pk);
+    free(c.ws.jend);
+    free(c.ws.state);
+    free(c.ws.deferred);
     free(c.weight);
     cap_inst_free(&c.own);
     run_out_free(&c.run);

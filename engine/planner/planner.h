@@ -122,7 +122,16 @@ typedef struct {
     const double *usd;         /* per type, US$ per team-day */
     const unsigned char *does; /* [type * CP_NMETHOD + stage] */
     size_t npackages;          /* sum of npk */
+    const size_t *job_pk;      /* first package of each job (prefix sums of npk) */
 } problem;
+
+/* Scratch of one run, njobs each; reused from run to run (fresh pages cost more than the
+ * work). */
+typedef struct {
+    double *jend;
+    unsigned char *state;
+    size_t *deferred;
+} run_ws;
 
 /* One package placed by a run. */
 typedef struct {
@@ -136,8 +145,7 @@ typedef struct {
     double t_end; /* last end (INFINITY when incomplete) */
     int stopped;  /* the run stopped early (a package past `stop_after`) */
     /* recorded runs only */
-    pk_place *pk;      /* npackages, in plan order of jobs then sequence */
-    size_t *job_pk;    /* first package of each job */
+    pk_place *pk;      /* npackages, at problem.job_pk[job] + sequence */
     double *job_start; /* per job: its first package's start (its release without packages) */
     double *job_end;   /* per job: its last package's end; INFINITY when not all scheduled */
     int *team_cell;    /* per team: its home cell */
@@ -156,7 +164,7 @@ enum { RUN_MET, RUN_END, RUN_RECORD };
 /* List-schedules the problem's packages in plan order onto the capacity (plan.h, "The team
  * schedule"). `t_deadline` is the end of the deadline day. */
 cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline, int mode,
-                       run_out *out);
+                       const run_ws *ws, run_out *out);
 
 /* ------------------------------------------------------------------ order ------------- */
 
@@ -164,6 +172,7 @@ cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline,
 typedef struct {
     const size_t *lockpos; /* position in rules.locked, SIZE_MAX when not listed */
     const size_t *idrank;  /* rank of the id in byte order */
+    size_t nids;           /* the number of ids (input hazards) */
 } order_keys;
 
 /* The plan order: rank_of[item] (0-based) and the stage jobs as (item, stage) pairs in

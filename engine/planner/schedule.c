@@ -93,7 +93,6 @@ typedef struct {
     double *jend;                /* end of each done job (INFINITY: a package stayed out) */
     unsigned char *state;        /* JOB_* */
     size_t *deferred, ndeferred; /* jobs waiting for mobile teams, in plan order */
-    size_t *job_pk;              /* first package of each job */
     double last;                 /* latest end so far */
     int steady;                  /* every cell has the same count every year */
     int new_mobile;              /* teams became mobile since the last retry */
@@ -247,15 +246,10 @@ static void run_free(run *r) {
     free(r->exhausted);
     free(r->left);
     free(r->scratch.a);
-    free(r->jend);
-    free(r->state);
-    free(r->deferred);
-    free(r->job_pk);
 }
 
 void run_out_free(run_out *o) {
     free(o->pk);
-    free(o->job_pk);
     free(o->job_start);
     free(o->job_end);
     free(o->team_cell);
@@ -366,7 +360,7 @@ static cp_status schedule_job(run *r, size_t j, int final, int record, double st
     if (record) o->job_start[j] = rel;
     r->state[j] = JOB_DONE;
     for (int q = 0; q < jb->npk; ++q) {
-        size_t k = r->job_pk[j] + (size_t)q;
+        size_t k = pb->job_pk[j] + (size_t)q;
         choice c = {-1, 0, 0, 0, 0};
         int none = 1;
         /* a job with an unplaced package never ends: its other packages are not tried */
@@ -435,21 +429,18 @@ static cp_status retry_deferred(run *r, int final, int record, double stop, run_
 }
 
 cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline, int mode,
-                       run_out *o) {
+                       const run_ws *ws, run_out *o) {
     const int record = mode == RUN_RECORD, go_on = mode != RUN_MET;
     memset(o, 0, sizeof *o);
     run r;
     memset(&r, 0, sizeof r);
+    r.jend = ws->jend;
+    r.state = ws->state;
+    r.deferred = ws->deferred;
+    memset(r.state, JOB_PENDING, pb->njobs);
     const size_t nj = pb->njobs + 1;
-    r.jend = malloc(nj * sizeof *r.jend);
-    r.state = calloc(nj, 1);
-    r.deferred = malloc(nj * sizeof *r.deferred);
-    r.job_pk = malloc(nj * sizeof *r.job_pk);
-    cp_status st = r.jend && r.state && r.deferred && r.job_pk
-                       ? run_init(&r, pb, ci)
-                       : cp_fail(CP_E_NOMEM, "out of memory");
+    cp_status st = run_init(&r, pb, ci);
     if (st != CP_OK) goto done;
-    for (size_t j = 0, k = 0; j < pb->njobs; k += (size_t)pb->jobs[j++].npk) r.job_pk[j] = k;
     const size_t nseg = pb->cal->nseg;
     if (record) {
         o->pk = malloc((pb->npackages + 1) * sizeof *o->pk);
@@ -484,10 +475,11 @@ cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline,
     o->met = o->complete && !late;
     o->stopped = !go_on && late;
     if (record) {
-        o->job_pk = r.job_pk;
-        o->job_end = r.jend;
-        r.job_pk = NULL;
-        r.jend = NULL;
+        if (!(o->job_end = malloc(nj * sizeof *o->job_end))) {
+            st = cp_fail(CP_E_NOMEM, "out of memory");
+            goto done;
+        }
+        memcpy(o->job_end, r.jend, pb->njobs * sizeof *r.jend);
     }
 done:
     run_free(&r);

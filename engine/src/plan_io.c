@@ -176,8 +176,10 @@ void cp_planbuf_num(cp_planbuf *b, double v, const char *nan_text) {
         cp_planbuf_puts(b, t);
         return;
     }
+    static const double from_e4[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,  1e3,  1e4, 1e5,
+                                     1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14};
     int e = -4; /* a in [10^e, 10^(e+1)) */
-    while (e < 14 && a >= (e + 1 >= 0 ? p10[e + 1] : 1 / p10[-(e + 1)])) ++e;
+    while (e < 14 && a >= from_e4[e + 5]) ++e;
     int dec = 14 - e; /* decimals that give 15 significant digits */
     if (dec < 0) dec = 0;
     if (dec > 19) dec = 19;
