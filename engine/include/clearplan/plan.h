@@ -92,10 +92,11 @@
  * deadline year (a region with work but no teams weighs as the staffed regions do per team-
  * day of work, with their mix of types), the budget and redeployment as given. teams_needed
  * is an N for which the schedule with T(N) meets the deadline and the schedule with T(N - 1)
- * misses, both run: N is searched upwards from the ideal bound's count (every team on one
- * queue of divisible work, a lower bound) and then bisected between a count that missed and
- * one that met, so a list-scheduling anomaly (more teams finishing later) cannot make the
- * answer wrong, though a smaller count may also meet. The figures per region and type are
+ * misses, both run. No count below the ideal bound's (every team on one queue of divisible
+ * work) can meet; from there N is guessed by fitting the schedule's end to "work over N teams
+ * plus a tail" (the plan's own run, then each new run), bracketed and bisected between a
+ * count that missed and one that met. So a list-scheduling anomaly (more teams finishing
+ * later) cannot make the answer wrong, though a smaller count may also meet. The figures per region and type are
  * T(N)'s cells. It is -1 when no count meets: a hazard whose chain, every package on its own
  * fastest team, does not fit in the window (named in infeasible_id), no team type in the mix
  * for a stage, a budget that cannot pay for the work by the deadline, or no count up to
