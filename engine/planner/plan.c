@@ -1197,10 +1197,10 @@ static int hopeless(ctx *c, double *min_total) {
         }
         *min_total += w * jb->npk;
         cost += usd;
-        double t = cal_unint_finish(&c->cal, chain[jb->item], w);
+        double before = chain[jb->item], t = cal_unint_finish(&c->cal, before, w);
         chain[jb->item] = t;
-        if (!(t <= c->t_deadline + CP_DAY_EPS)) {
-            if (!plan->ninfeasible++) plan->infeasible_id = xstrdup(id);
+        if (!(t <= c->t_deadline + CP_DAY_EPS) && before <= c->t_deadline + CP_DAY_EPS) {
+            if (!plan->ninfeasible++) plan->infeasible_id = xstrdup(id); /* once per hazard */
         }
     }
     if (!chain) return -1;

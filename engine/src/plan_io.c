@@ -867,6 +867,12 @@ cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
         cp_planbuf_json(&b, plan->teams_needed_note);
     else
         cp_planbuf_puts(&b, "null");
+    cp_planbuf_printf(&b,
+                      ", \"infeasible_hazards\": %zu, \"first_infeasible\": ", plan->ninfeasible);
+    if (plan->infeasible_id)
+        cp_planbuf_json(&b, plan->infeasible_id);
+    else
+        cp_planbuf_puts(&b, "null");
     cp_planbuf_puts(&b, ", \"funding_gap_usd\": ");
     json_num(&b, plan->funding_gap_usd);
     cp_planbuf_printf(&b, ", \"redeployed_packages\": %zu, \"budget_binding_years\": %zu",

@@ -743,6 +743,7 @@ static void test_plan_indivisible_package_named(void **state) {
     assert_false(p->met);
     assert_int_equal(p->teams_needed, -1);
     assert_string_equal(p->infeasible_id, "BIG");
+    assert_int_equal(p->ninfeasible, 1);
     cpt_assert_contains(p->teams_needed_note, "hazard <BIG> cannot be finished by the deadline");
     cp_plan_free(p);
     /* two packages of 10 team-days each fit with two teams */

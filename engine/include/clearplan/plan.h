@@ -96,11 +96,11 @@
  * work) can meet; from there N is guessed by fitting the schedule's end to "work over N teams
  * plus a tail" (the plan's own run, then each new run), bracketed and bisected between a
  * count that missed and one that met. So a list-scheduling anomaly (more teams finishing
- * later) cannot make the answer wrong, though a smaller count may also meet. The figures per region and type are
- * T(N)'s cells. It is -1 when no count meets: a hazard whose chain, every package on its own
- * fastest team, does not fit in the window (named in infeasible_id), no team type in the mix
- * for a stage, a budget that cannot pay for the work by the deadline, or no count up to
- * 16 x the packages + 16. The sweep runs T(N) for each N given.
+ * later) cannot make the answer wrong, though a smaller count may also meet. The figures per region
+ * and type are T(N)'s cells. It is -1 when no count meets: a hazard whose chain, every package on
+ * its own fastest team, does not fit in the window (named in infeasible_id), no team type in the
+ * mix for a stage, a budget that cannot pay for the work by the deadline, or no count up to 16 x
+ * the packages + 16. The sweep runs T(N) for each N given.
  *
  * ---- The ideal bound ----
  * All teams of each year on one queue of divisible stage jobs, each at the effort of its
