@@ -32,7 +32,7 @@ typedef struct {
     cap_model cm;
     int deadline_seg;
     double t_deadline; /* end of the deadline day, days from start */
-    /* build_jobs */
+    /* order_and_jobs */
     job *jobs;
     size_t njobs;
     double *td;
