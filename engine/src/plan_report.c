@@ -554,7 +554,7 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
         money(v, p->cost_usd);
-        cp_planbuf_puts(s, "cost of the whole plan");
+        cp_planbuf_puts(s, p->complete ? "cost of the whole plan" : "cost of the scheduled work");
         card(&b, "Total cost", "", v->data, s->data);
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
