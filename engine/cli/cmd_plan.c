@@ -20,23 +20,30 @@ static void plan_help(void) {
     printf(
         "usage: clearplan plan HAZARDS -o DIR [--teams N[,N...]] [--start DATE]\n"
         "                      [--deadline DATE] [--days-per-year N] [--package-team-days N]\n"
-        "                      [--team-day-usd X] [--scenario S.yaml] [--layer NAME]\n"
+        "                      [--team-day-usd X] [--budget-usd X] [--mobilisation-days N]\n"
+        "                      [--no-redeploy] [--scenario S.yaml] [--layer NAME]\n"
         "                      [--no-gpkg] [--overwrite] [--no-sync] [-q]\n\n"
-        "Re-plans scored hazards without touching rasters: efficiency order, annual and\n"
-        "quarterly milestones, team schedule, Article 5 verdict, teams and funding needed.\n\n"
+        "Re-plans scored hazards without touching rasters: land release in stages (survey\n"
+        "first), the team schedule, annual and quarterly milestones, the Article 5 verdict,\n"
+        "teams and funding needed, all from the schedule.\n\n"
         "HAZARDS is clearplan's plan.gpkg (layer hazards) or plan.csv, or any CSV or\n"
         "GeoPackage with the columns hazard_id, status (SHA/CHA), area_m2, benefit,\n"
-        "cost_team_days and optionally region, cost_usd, priority_mean, locked.\n\n"
+        "cost_team_days and optionally region, covered_m2, class_m2_<code>, priority_mean,\n"
+        "locked.\n\n"
         "options:\n"
         "  -o, --output DIR         output folder (plan.csv, milestones.csv, packages.csv,\n"
         "                           rejected.csv, plan.gpkg, report.html, summary.json)\n"
-        "  --teams N[,N...]         constant teams; several values sweep them into one table\n"
-        "                           (the first is the plan's capacity)\n"
+        "  --teams N[,N...]         whole teams every year, split over regions and team types\n"
+        "                           like the capacity's; several values sweep them into one\n"
+        "                           table (the first is the plan's capacity)\n"
         "  --start DATE             first day of work, YYYY-MM-DD\n"
         "  --deadline DATE          Article 5 deadline, YYYY-MM-DD\n"
         "  --days-per-year N        working days of a team per year (default 220)\n"
         "  --package-team-days N    largest work package (default 20)\n"
         "  --team-day-usd X         cost of a team-day (default 1500)\n"
+        "  --budget-usd X           yearly funding ceiling in US$ (default: none)\n"
+        "  --mobilisation-days N    days a team takes to move to another region (default 30)\n"
+        "  --no-redeploy            teams stay in their region\n"
         "  --scenario S.yaml        take capacity, cost and plan rules from a scenario; the\n"
         "                           options above override it\n"
         "  --layer NAME             layer to read (default: hazards, else the first)\n"
@@ -58,17 +65,20 @@ static int parse_pos(const char *s, double *out, int allow_zero) {
     return 1;
 }
 
-static int parse_teams(const char *s, double **out, size_t *n) {
+static int parse_teams(const char *s, int **out, size_t *n) {
     size_t cap = 1;
     for (const char *p = s; *p; ++p) cap += *p == ',';
-    double *v = malloc(cap * sizeof *v);
+    int *v = malloc(cap * sizeof *v);
     if (!v) return 0;
     char *copy = strdup(s), *save = NULL;
     size_t k = 0;
     int ok = copy != NULL && s[0] && s[0] != ',' && s[strlen(s) - 1] != ',' && !strstr(s, ",,");
     for (char *tok = ok ? strtok_r(copy, ",", &save) : NULL; ok && tok;
-         tok = strtok_r(NULL, ",", &save))
-        ok = parse_pos(tok, &v[k++], 0);
+         tok = strtok_r(NULL, ",", &save)) {
+        double d;
+        ok = parse_pos(tok, &d, 0) && d == floor(d) && d <= 1e6;
+        if (ok) v[k++] = (int)d;
+    }
     free(copy);
     if (!ok || k == 0) {
         free(v);
@@ -91,9 +101,10 @@ static const char *base_name(const char *p) {
 int cmd_plan(int argc, char **argv) {
     const char *path = NULL, *out_dir = NULL, *scenario = NULL, *layer = NULL;
     const char *start_s = NULL, *deadline_s = NULL;
-    double dpy = NAN, ptd = NAN, usd = NAN, *teams = NULL;
+    double dpy = NAN, ptd = NAN, usd = NAN, budget = NAN, mobilise = NAN;
+    int *teams = NULL;
     size_t nteams = 0;
-    int quiet = 0, overwrite = 0, no_sync = 0, no_gpkg = 0, rc = CP_EXIT_OK;
+    int quiet = 0, overwrite = 0, no_sync = 0, no_gpkg = 0, no_redeploy = 0, rc = CP_EXIT_OK;
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
@@ -117,6 +128,8 @@ int cmd_plan(int argc, char **argv) {
             no_sync = 1;
         } else if (!strcmp(a, "--no-gpkg")) {
             no_gpkg = 1;
+        } else if (!strcmp(a, "--no-redeploy")) {
+            no_redeploy = 1;
         } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
             NEED_VALUE();
             out_dir = argv[++i];
@@ -138,7 +151,7 @@ int cmd_plan(int argc, char **argv) {
             teams = NULL;
             if (!parse_teams(argv[++i], &teams, &nteams))
                 return cli_usage("plan",
-                                 "--teams wants positive numbers separated by commas "
+                                 "--teams wants positive whole numbers separated by commas "
                                  "(got '%s')",
                                  argv[i]);
         } else if (!strcmp(a, "--days-per-year")) {
@@ -160,6 +173,20 @@ int cmd_plan(int argc, char **argv) {
             if (!parse_pos(argv[++i], &usd, 1)) {
                 free(teams);
                 return cli_usage("plan", "--team-day-usd wants a number >= 0 (got '%s')", argv[i]);
+            }
+        } else if (!strcmp(a, "--budget-usd")) {
+            NEED_VALUE();
+            if (!parse_pos(argv[++i], &budget, 0)) {
+                free(teams);
+                return cli_usage("plan", "--budget-usd wants a positive number (got '%s')",
+                                 argv[i]);
+            }
+        } else if (!strcmp(a, "--mobilisation-days")) {
+            NEED_VALUE();
+            if (!parse_pos(argv[++i], &mobilise, 1)) {
+                free(teams);
+                return cli_usage("plan", "--mobilisation-days wants a number >= 0 (got '%s')",
+                                 argv[i]);
             }
         } else if (a[0] == '-' && a[1]) {
             free(teams);
@@ -193,7 +220,6 @@ int cmd_plan(int argc, char **argv) {
     cp_scenario *sc = NULL;
     cp_hazard_table *tab = NULL;
     cp_plan *plan = NULL;
-    cp_region_teams *regions = NULL;
     cp_output *out = NULL;
     char *json = NULL, *verdict = NULL;
     cp_capacity cap;
@@ -233,26 +259,13 @@ int cmd_plan(int argc, char **argv) {
     if (!isnan(dpy)) cap.days_per_year = dpy;
     if (!isnan(ptd)) cap.package_team_days = ptd;
     if (!isnan(usd)) cost.team_day_usd = usd;
-    if (nteams) {
-        cap.per_year = NULL;
-        cap.nper_year = 0;
-        if (cap.nregions) { /* scale the region teams to the new total */
-            double sum = 0;
-            for (size_t r = 0; r < cap.nregions; ++r) sum += cap.regions[r].teams;
-            regions = calloc(cap.nregions, sizeof *regions);
-            if (!regions) {
-                rc = cli_fail(CP_E_NOMEM);
-                goto done;
-            }
-            for (size_t r = 0; r < cap.nregions; ++r) {
-                regions[r].name = cap.regions[r].name;
-                regions[r].teams = sum > 0 ? cap.regions[r].teams * teams[0] / sum
-                                           : teams[0] / (double)cap.nregions;
-            }
-            cap.regions = regions;
-        }
-        cap.teams = teams[0];
+    if (!isnan(budget)) {
+        cap.budget_usd = budget;
+        cap.budget_per_year = NULL;
+        cap.nbudget_per_year = 0;
     }
+    if (!isnan(mobilise)) cap.mobilisation_days = mobilise;
+    if (no_redeploy) cap.redeploy = 0;
 
     if ((st = cp_hazard_table_read(path, layer, &tab)) != CP_OK) {
         rc = cli_fail(st == CP_E_ARG ? CP_E_FORMAT : st);
@@ -266,6 +279,9 @@ int cmd_plan(int argc, char **argv) {
     cp_plan_options opts = {0};
     opts.columns = tab->columns;
     opts.ncolumns = tab->ncolumns;
+    opts.classes = tab->classes;
+    opts.nclasses = tab->nclasses;
+    if (nteams) opts.teams = teams[0]; /* T(N): whole teams apportioned to the capacity's mix */
     if (nteams > 1) {
         opts.sweep_teams = teams;
         opts.nsweep = nteams;
@@ -284,10 +300,8 @@ int cmd_plan(int argc, char **argv) {
     clock_gettime(CLOCK_MONOTONIC, &t_plan);
 
     char teams_text[64], dpy_text[32], usd_text[32], cnt[64], start_text[11], dl_text[11];
-    snprintf(teams_text, sizeof teams_text, "%g%s", plan->teams,
-             plan->has_regions    ? " (by region)"
-             : plan->has_per_year ? " (per year)"
-                                  : "");
+    snprintf(teams_text, sizeof teams_text, "%g%s%s", plan->teams,
+             plan->has_regions ? " (by region)" : "", plan->has_per_year ? " (per year)" : "");
     snprintf(dpy_text, sizeof dpy_text, "%g", cap.days_per_year);
     snprintf(usd_text, sizeof usd_text, "US$ %g", cost.team_day_usd);
     snprintf(cnt, sizeof cnt, "%zu read, %zu planned, %zu excluded", tab->n, plan->nitems,
@@ -351,8 +365,8 @@ int cmd_plan(int argc, char **argv) {
             for (size_t s = 0; s < plan->nsweep; ++s) {
                 const cp_plan_sweep_row *r = &plan->sweep[s];
                 char d[11];
-                printf("%10g  %-10s  %-6s  %16.0f  %16.0f\n", r->teams,
-                       isfinite(r->t_completion) ? cp_date_format(r->completion, d) : "never",
+                printf("%10d  %-10s  %-6s  %16.0f  %16.0f\n", r->teams,
+                       r->complete ? cp_date_format(r->completion, d) : "none",
                        r->met ? "yes" : "no", r->remaining_m2, r->funding_gap_usd);
             }
         }
@@ -366,7 +380,6 @@ done:
     cp_plan_free(plan);
     cp_hazard_table_free(tab);
     cp_scenario_free(sc);
-    free(regions);
     free(teams);
     return rc;
 }

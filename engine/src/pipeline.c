@@ -649,15 +649,36 @@ done:
 }
 
 /* The metrics of hazard i as a planner record and its extra columns. */
-enum { X_COVERED, X_REPORT_DENSITY, X_TREECOVER, X_LANDCOVER_MIX, X_REPAIRED, NX_COLS };
+enum { X_REPORT_DENSITY, X_TREECOVER, X_LANDCOVER_MIX, X_REPAIRED, NX_COLS };
 static const cp_plan_column extra_columns[NX_COLS] = {
-    {"covered_m2", CP_VALUE_REAL},     {"report_density", CP_VALUE_REAL},
-    {"treecover_mean", CP_VALUE_REAL}, {"landcover_mix", CP_VALUE_TEXT},
+    {"report_density", CP_VALUE_REAL},
+    {"treecover_mean", CP_VALUE_REAL},
+    {"landcover_mix", CP_VALUE_TEXT},
     {"repaired", CP_VALUE_INTEGER},
 };
 
-static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_value *x, char *mix,
-                          size_t mixlen, GEOSWKBWriter *wr, unsigned char **wkb) {
+/* The planner's class_m2 of hazard i (plan.h): each land-cover class's covered area (the
+ * last: other classes and nodata), scaled by one factor so that its clearance at the cost
+ * section's productivities is the hazard's exact clearance effort (the slowdowns of tree
+ * cover and improvised mines spread evenly over its classes). */
+static void class_areas(const run_ctx *c, size_t i, double *out) {
+    const cpk_zonal_acc *a = &c->acc[i * NBANDS];
+    const double *cw = c->class_weight + i * (size_t)(c->nclasses + 1);
+    const double dflt = c->sc->cost.productivity_default_m2;
+    double inv = 0, nodata = a[B_INVPROD].weight - a[B_LANDCOVER].weight;
+    for (int k = 0; k <= c->nclasses; ++k) {
+        double w = cw[k] + (k == c->nclasses && nodata > 0 ? nodata : 0);
+        float code = k < c->nclasses ? c->class_values[k] : -1;
+        out[k] = w;
+        inv += w / (code >= 0 && code < 256 ? c->prod_by_class[(int)code] : dflt);
+    }
+    double scale = inv > 0 ? a[B_INVPROD].sum / inv * c->grid.geo.dx * c->grid.geo.dy : 0;
+    for (int k = 0; k <= c->nclasses; ++k) out[k] *= scale;
+}
+
+static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_value *x,
+                          double *class_m2, char *mix, size_t mixlen, GEOSWKBWriter *wr,
+                          unsigned char **wkb) {
     const cp_hazard_in *hz = &c->hs.items[i];
     const cpk_zonal_acc *a = &c->acc[i * NBANDS];
     const cp_cost *k = &c->sc->cost;
@@ -677,12 +698,14 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     h->priority_max = a[B_PRIORITY].count > 0 ? a[B_PRIORITY].max : NAN;
     h->people_within_m = c->pop && c->bacc && hz->bxy ? c->bacc[i].sum : NAN;
     h->locked = hz->locked;
+    h->covered_m2 = cov_cells * cell_m2;
+    class_areas(c, i, class_m2);
+    h->class_m2 = class_m2;
     size_t len = 0;
     *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
     h->wkb = *wkb;
     h->wkb_len = len;
     memset(x, 0, NX_COLS * sizeof *x);
-    x[X_COVERED].real = cov_cells * cell_m2;
     x[X_REPORT_DENSITY].real = cov_cells > 0 ? a[B_DENSITY].sum / cov_cells : 0;
     x[X_REPORT_DENSITY].is_null = c->density_crit < 0;
     x[X_TREECOVER].real =
@@ -887,18 +910,23 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     cp_plan *plan = NULL;
     cp_hazard *recs = calloc(n ? n : 1, sizeof *recs);
     cp_plan_value *vals = calloc((n ? n : 1) * NX_COLS, sizeof *vals);
+    const size_t ncl = (size_t)c->nclasses;
+    double *class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *class_m2);
+    int classes[MAX_CLASSES];
     char *mixes = calloc(n ? n : 1, 256);
     unsigned char **wkbs = calloc(n ? n : 1, sizeof *wkbs);
     cp_plan_rejected *rej = calloc(c->hs.nrejected ? c->hs.nrejected : 1, sizeof *rej);
     GEOSWKBWriter *wr = GEOSWKBWriter_create_r(c->hs.geos);
     unsigned char *png = NULL;
     size_t png_len = 0;
-    if (!recs || !vals || !mixes || !wkbs || !rej || !wr) {
+    if (!recs || !vals || !class_m2 || !mixes || !wkbs || !rej || !wr) {
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
     for (size_t i = 0; i < n; ++i)
-        hazard_record(c, i, &recs[i], &vals[i * NX_COLS], mixes + i * 256, 256, wr, &wkbs[i]);
+        hazard_record(c, i, &recs[i], &vals[i * NX_COLS], class_m2 + i * (ncl + 1), mixes + i * 256,
+                      256, wr, &wkbs[i]);
+    for (size_t k = 0; k < ncl; ++k) classes[k] = (int)c->class_values[k];
     for (size_t i = 0; i < c->hs.nrejected; ++i) {
         rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
         rej[i].reason = c->hs.rejected[i].reason;
@@ -908,6 +936,8 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     cp_plan_options po = {0};
     po.columns = extra_columns;
     po.ncolumns = NX_COLS;
+    po.classes = classes;
+    po.nclasses = ncl;
     if ((s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan))) goto done;
     c->stage_s[ST_PLAN] = now_s();
     if (!progress(c->opts, 0.0, "writing plan and report")) {
@@ -963,7 +993,7 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
 done:
     for (size_t i = 0; wkbs && i < n; ++i) GEOSFree_r(c->hs.geos, wkbs[i]);
     if (wr) GEOSWKBWriter_destroy_r(c->hs.geos, wr);
-    free(recs), free(vals), free(mixes), free(wkbs), free(rej), free(png);
+    free(recs), free(vals), free(class_m2), free(mixes), free(wkbs), free(rej), free(png);
     cp_plan_free(plan);
     return s;
 }

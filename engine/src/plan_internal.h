@@ -37,9 +37,6 @@ void cp_planbuf_free(cp_planbuf *b);
 /* Writes `len` bytes to `path` through a temporary file beside it and a rename. */
 cp_status cp_plan_write_file(const char *path, const char *data, size_t len);
 
-/* The date of a plan time t (days from start) as "YYYY-MM-DD". */
-const char *cp_plan_date_text(cp_date d, char buf[11]);
-
 /* Sums of a milestone period, for the writers. */
 const char *cp_plan_period_label(const cp_milestone *m, char buf[16]);
 

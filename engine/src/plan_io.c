@@ -176,14 +176,10 @@ void cp_planbuf_num(cp_planbuf *b, double v, const char *nan_text) {
         cp_planbuf_puts(b, t);
         return;
     }
-    int e = (int)floor(log10(a)); /* a in [10^e, 10^(e+1)) */
-    if (e >= -4 && e < 15) {
-        double lo = e >= 0 ? p10[e] : 1 / p10[-e];
-        if (a < lo)
-            --e;
-        else if (e + 1 < 15 && a >= (e + 1 >= 0 ? p10[e + 1] : 1 / p10[-(e + 1)]))
-            ++e;
-    }
+    static const double from_e4[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,  1e3,  1e4, 1e5,
+                                     1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14};
+    int e = -4; /* a in [10^e, 10^(e+1)) */
+    while (e < 14 && a >= from_e4[e + 5]) ++e;
     int dec = 14 - e; /* decimals that give 15 significant digits */
     if (dec < 0) dec = 0;
     if (dec > 19) dec = 19;
@@ -277,127 +273,498 @@ static const char *status_name(int s) {
     return s == CP_STATUS_CHA ? "CHA" : "SHA";
 }
 
-/* ------------------------------------------------------------------ CSV writers ------- */
+/* ------------------------------------------------------------------ tables ------------ */
 
-static void csv_extra(cp_planbuf *b, const cp_plan_column *c, const cp_plan_value *v) {
-    if (!v || v->is_null) return;
-    switch (c->type) {
-        case CP_VALUE_REAL:
-            cp_planbuf_num(b, v->real, "");
+/* The hazards, packages and milestones tables, as column descriptors that the CSV and the
+ * GeoPackage writers share: a column is a name, a kind and a way to get a row's value. */
+typedef enum { COL_INT, COL_REAL, COL_TEXT, COL_DATE } col_kind;
+
+typedef struct {
+    int null;
+    long long i;
+    double r;
+    const char *s;
+    cp_date d;
+} cell;
+
+typedef struct table table;
+struct table {
+    const cp_plan *plan;
+    size_t nrows, nfixed; /* rows; columns before the class and extra columns */
+    const char *const *names;
+    const col_kind *kinds;
+    void (*get)(const table *t, size_t row, size_t col, cell *out);
+    int classes, extras; /* with the class_m2 and extra columns of the hazards */
+};
+
+static void set_i(cell *c, long long v) {
+    c->i = v;
+}
+static void set_r(cell *c, double v) {
+    c->r = v;
+    c->null = !isfinite(v);
+}
+static void set_d(cell *c, cp_date d, int valid) {
+    c->d = d;
+    c->null = !valid;
+}
+
+enum {
+    H_RANK,
+    H_ID,
+    H_STATUS,
+    H_REGION,
+    H_AREA,
+    H_COVERED,
+    H_CANCEL,
+    H_REDUCE,
+    H_CLEAR,
+    H_BENEFIT,
+    H_COST_TD,
+    H_NTS_TD,
+    H_TS_TD,
+    H_CLEAR_TD,
+    H_TEAM_DAYS,
+    H_COST_USD,
+    H_EFFICIENCY,
+    H_PMEAN,
+    H_PMAX,
+    H_PEOPLE,
+    H_LOCKED,
+    H_START,
+    H_NTS_END,
+    H_TS_END,
+    H_CLEAR_END,
+    H_END,
+    H_YEAR,
+    H_TEAM,
+    H_PACKAGES,
+    H_UNSCHEDULED,
+    H_NCOLS
+};
+static const char *const hazard_names[H_NCOLS] = {"rank",           "hazard_id",
+                                                  "status",         "region",
+                                                  "area_m2",        "covered_m2",
+                                                  "cancel_m2",      "reduce_m2",
+                                                  "clear_m2",       "benefit",
+                                                  "cost_team_days", "nts_team_days",
+                                                  "ts_team_days",   "clear_team_days",
+                                                  "team_days",      "cost_usd",
+                                                  "efficiency",     "priority_mean",
+                                                  "priority_max",   "people_within_m",
+                                                  "locked",         "start",
+                                                  "nts_end",        "ts_end",
+                                                  "clear_end",      "end",
+                                                  "year",           "team",
+                                                  "packages",       "unscheduled_packages"};
+static const col_kind hazard_kinds[H_NCOLS] = {
+    COL_INT,  COL_TEXT, COL_TEXT, COL_TEXT, COL_REAL, COL_REAL, COL_REAL, COL_REAL,
+    COL_REAL, COL_REAL, COL_REAL, COL_REAL, COL_REAL, COL_REAL, COL_REAL, COL_REAL,
+    COL_REAL, COL_REAL, COL_REAL, COL_REAL, COL_INT,  COL_DATE, COL_DATE, COL_DATE,
+    COL_DATE, COL_DATE, COL_INT,  COL_INT,  COL_INT,  COL_INT};
+
+static void hazard_get(const table *t, size_t row, size_t col, cell *c) {
+    const cp_plan *p = t->plan;
+    const cp_plan_item *it = &p->items[row];
+    memset(c, 0, sizeof *c);
+    if (col >= H_NCOLS) { /* class areas, then extra columns */
+        size_t k = col - H_NCOLS;
+        if (t->classes && k <= p->nclasses) {
+            set_r(c, it->h.class_m2 ? it->h.class_m2[k] : NAN);
+            return;
+        }
+        if (t->classes) k -= p->nclasses + 1;
+        const cp_plan_value *v = it->h.extra ? &it->h.extra[k] : NULL;
+        cp_value_type vt = p->columns[k].type;
+        c->null = !v || v->is_null || (vt == CP_VALUE_TEXT && !v->text) ||
+                  (vt == CP_VALUE_REAL && !isfinite(v->real));
+        if (c->null) return;
+        c->r = v->real;
+        c->i = (long long)v->integer;
+        c->s = v->text;
+        return;
+    }
+    switch (col) {
+        case H_RANK:
+            set_i(c, (long long)it->rank);
             break;
-        case CP_VALUE_INTEGER:
-            cp_planbuf_int(b, (long long)v->integer);
+        case H_ID:
+            c->s = it->h.id;
+            break;
+        case H_STATUS:
+            c->s = status_name(it->h.status);
+            break;
+        case H_REGION:
+            c->s = it->h.region;
+            c->null = !it->h.region;
+            break;
+        case H_AREA:
+            set_r(c, it->h.area_m2);
+            break;
+        case H_COVERED:
+            set_r(c, it->h.covered_m2);
+            break;
+        case H_CANCEL:
+        case H_REDUCE:
+        case H_CLEAR:
+            set_r(c, it->released_m2[col - H_CANCEL]);
+            break;
+        case H_BENEFIT:
+            set_r(c, it->h.benefit);
+            break;
+        case H_COST_TD:
+            set_r(c, it->h.cost_team_days);
+            break;
+        case H_NTS_TD:
+        case H_TS_TD:
+        case H_CLEAR_TD:
+            set_r(c, it->stage_ref_team_days[col - H_NTS_TD]);
+            break;
+        case H_TEAM_DAYS:
+            set_r(c, it->team_days);
+            break;
+        case H_COST_USD:
+            set_r(c, it->cost_usd);
+            break;
+        case H_EFFICIENCY:
+            set_r(c, it->efficiency);
+            break;
+        case H_PMEAN:
+            set_r(c, it->h.priority_mean);
+            break;
+        case H_PMAX:
+            set_r(c, it->h.priority_max);
+            break;
+        case H_PEOPLE:
+            set_r(c, it->h.people_within_m);
+            break;
+        case H_LOCKED:
+            set_i(c, it->h.locked);
+            break;
+        case H_START:
+            set_d(c, it->start, 1);
+            break;
+        case H_NTS_END:
+        case H_TS_END:
+        case H_CLEAR_END: {
+            int s = (int)(col - H_NTS_END);
+            set_d(c, it->stage_end[s], it->has_stage[s] && it->stage_end[s]);
+            break;
+        }
+        case H_END:
+            set_d(c, it->end, it->scheduled);
+            break;
+        case H_YEAR:
+            set_i(c, it->year);
+            c->null = !it->scheduled;
+            break;
+        case H_TEAM:
+            set_i(c, it->team);
+            c->null = !it->team;
+            break;
+        case H_PACKAGES:
+            set_i(c, (long long)it->npackages);
             break;
         default:
-            cp_planbuf_csv(b, v->text);
+            set_i(c, (long long)it->unscheduled_packages);
+            break;
     }
+}
+
+enum {
+    P_ID,
+    P_HAZARD,
+    P_SEQ,
+    P_STAGE,
+    P_REGION,
+    P_TEAM,
+    P_TYPE,
+    P_HOME,
+    P_REDEPLOYED,
+    P_TEAM_DAYS,
+    P_COST_USD,
+    P_START,
+    P_END,
+    P_NCOLS
+};
+static const char *const package_names[P_NCOLS] = {
+    "package_id",  "hazard_id",  "seq",       "stage",    "region", "team", "type",
+    "home_region", "redeployed", "team_days", "cost_usd", "start",  "end"};
+static const col_kind package_kinds[P_NCOLS] = {COL_TEXT, COL_TEXT, COL_INT,  COL_TEXT, COL_TEXT,
+                                                COL_INT,  COL_TEXT, COL_TEXT, COL_INT,  COL_REAL,
+                                                COL_REAL, COL_DATE, COL_DATE};
+
+static void package_get(const table *t, size_t row, size_t col, cell *c) {
+    const cp_plan *p = t->plan;
+    const cp_plan_package *pk = &p->packages[row];
+    static _Thread_local char id[512];
+    memset(c, 0, sizeof *c);
+    switch (col) {
+        case P_ID: { /* "<hazard id>#<seq>" */
+            const char *h = p->items[pk->item].h.id;
+            size_t n = strlen(h);
+            if (n > sizeof id - 16) n = sizeof id - 16;
+            memcpy(id, h, n);
+            id[n++] = '#';
+            char d[12];
+            int nd = 0;
+            for (unsigned v = (unsigned)pk->seq; v || !nd; v /= 10) d[nd++] = (char)('0' + v % 10);
+            while (nd) id[n++] = d[--nd];
+            id[n] = '\0';
+            c->s = id;
+            break;
+        }
+        case P_HAZARD:
+            c->s = p->items[pk->item].h.id;
+            break;
+        case P_SEQ:
+            set_i(c, pk->seq);
+            break;
+        case P_STAGE:
+            c->s = cp_plan_stage_name(pk->stage);
+            break;
+        case P_REGION:
+            c->s = p->pools[pk->region].name;
+            break;
+        case P_TEAM:
+            set_i(c, pk->team);
+            break;
+        case P_TYPE:
+            c->s = p->types[pk->type].name;
+            break;
+        case P_HOME:
+            c->s = p->pools[p->team_list[pk->team - 1].home].name;
+            break;
+        case P_REDEPLOYED:
+            set_i(c, pk->redeployed);
+            break;
+        case P_TEAM_DAYS:
+            set_r(c, pk->team_days);
+            break;
+        case P_COST_USD:
+            set_r(c, pk->cost_usd);
+            break;
+        case P_START:
+            set_d(c, pk->start, 1);
+            break;
+        default:
+            set_d(c, pk->end, 1);
+            break;
+    }
+}
+
+enum {
+    M_PERIOD,
+    M_KIND,
+    M_YEAR,
+    M_QUARTER,
+    M_START,
+    M_END,
+    M_CAPACITY,
+    M_CANCELLED,
+    M_REDUCED,
+    M_CLEARED,
+    M_RELEASED,
+    M_DONE,
+    M_BENEFIT,
+    M_TEAM_DAYS,
+    M_COST_USD,
+    M_REMAINING,
+    M_BUDGET,
+    M_BINDING,
+    M_POSTPONED,
+    M_REDEPLOYED,
+    M_NCOLS
+};
+static const char *const milestone_names[M_NCOLS] = {"period",
+                                                     "kind",
+                                                     "year",
+                                                     "quarter",
+                                                     "start",
+                                                     "end",
+                                                     "capacity_team_days",
+                                                     "cancelled_m2",
+                                                     "reduced_m2",
+                                                     "cleared_m2",
+                                                     "released_m2",
+                                                     "hazards_completed",
+                                                     "benefit",
+                                                     "team_days",
+                                                     "cost_usd",
+                                                     "remaining_m2",
+                                                     "budget_usd",
+                                                     "budget_binding",
+                                                     "postponed_packages",
+                                                     "redeployed_packages"};
+static const col_kind milestone_kinds[M_NCOLS] = {COL_TEXT, COL_TEXT, COL_INT,  COL_INT,  COL_DATE,
+                                                  COL_DATE, COL_REAL, COL_REAL, COL_REAL, COL_REAL,
+                                                  COL_REAL, COL_INT,  COL_REAL, COL_REAL, COL_REAL,
+                                                  COL_REAL, COL_REAL, COL_INT,  COL_INT,  COL_INT};
+
+static void milestone_get(const table *t, size_t row, size_t col, cell *c) {
+    const cp_plan *p = t->plan;
+    const cp_milestone *m = row < p->nyears ? &p->years[row] : &p->quarters[row - p->nyears];
+    static _Thread_local char label[16];
+    memset(c, 0, sizeof *c);
+    int year_only = col >= M_BUDGET;
+    c->null = year_only && m->kind != CP_PERIOD_YEAR;
+    switch (col) {
+        case M_PERIOD:
+            c->s = cp_plan_period_label(m, label);
+            break;
+        case M_KIND:
+            c->s = m->kind == CP_PERIOD_YEAR ? "year" : "quarter";
+            break;
+        case M_YEAR:
+            set_i(c, m->year);
+            break;
+        case M_QUARTER:
+            set_i(c, m->quarter);
+            break;
+        case M_START:
+            set_d(c, m->start, 1);
+            break;
+        case M_END:
+            set_d(c, m->end, 1);
+            break;
+        case M_CAPACITY:
+            set_r(c, m->capacity_team_days);
+            break;
+        case M_CANCELLED:
+        case M_REDUCED:
+        case M_CLEARED:
+            set_r(c, m->released_m2[col - M_CANCELLED]);
+            break;
+        case M_RELEASED:
+            set_r(c, m->area_m2);
+            break;
+        case M_DONE:
+            set_i(c, (long long)m->hazards_completed);
+            break;
+        case M_BENEFIT:
+            set_r(c, m->benefit);
+            break;
+        case M_TEAM_DAYS:
+            set_r(c, m->team_days);
+            break;
+        case M_COST_USD:
+            set_r(c, m->cost_usd);
+            break;
+        case M_REMAINING:
+            set_r(c, m->remaining_m2);
+            break;
+        case M_BUDGET:
+            if (!c->null) set_r(c, m->budget_usd);
+            break;
+        case M_BINDING:
+            set_i(c, m->budget_binding);
+            break;
+        case M_POSTPONED:
+            set_i(c, (long long)m->postponed);
+            break;
+        default:
+            set_i(c, (long long)m->redeployed);
+            break;
+    }
+}
+
+/* The hazards; the class_m2 columns only when some hazard has class areas. */
+static table hazard_table(const cp_plan *p) {
+    int classes = 0;
+    for (size_t i = 0; i < p->nitems && !classes; ++i) classes = p->items[i].h.class_m2 != NULL;
+    return (table){p, p->nitems, H_NCOLS, hazard_names, hazard_kinds, hazard_get, classes, 1};
+}
+static table package_table(const cp_plan *p) {
+    return (table){p, p->npackages, P_NCOLS, package_names, package_kinds, package_get, 0, 0};
+}
+static table milestone_table(const cp_plan *p) {
+    return (table){
+        p, p->nyears + p->nquarters, M_NCOLS, milestone_names, milestone_kinds, milestone_get, 0,
+        0};
+}
+
+static size_t table_ncols(const table *t) {
+    return t->nfixed + (t->classes ? t->plan->nclasses + 1 : 0) +
+           (t->extras ? t->plan->ncolumns : 0);
+}
+
+/* A column's name (class columns: class_m2_<code>, class_m2_other) and kind. */
+static const char *table_col(const table *t, size_t k, char buf[32], col_kind *kind) {
+    *kind = COL_REAL;
+    if (k < t->nfixed) {
+        *kind = t->kinds[k];
+        return t->names[k];
+    }
+    k -= t->nfixed;
+    if (t->classes) {
+        if (k < t->plan->nclasses) {
+            snprintf(buf, 32, "class_m2_%d", t->plan->classes[k]);
+            return buf;
+        }
+        if (k == t->plan->nclasses) return "class_m2_other";
+        k -= t->plan->nclasses + 1;
+    }
+    cp_value_type vt = t->plan->columns[k].type;
+    *kind = vt == CP_VALUE_REAL ? COL_REAL : vt == CP_VALUE_INTEGER ? COL_INT : COL_TEXT;
+    return t->plan->columns[k].name;
+}
+
+/* ------------------------------------------------------------------ CSV writers ------- */
+
+static cp_status table_write_csv(const table *t, const char *path) {
+    cp_planbuf b = {0};
+    const size_t nc = table_ncols(t);
+    col_kind *kinds = malloc((nc + 1) * sizeof *kinds);
+    if (!kinds) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t k = 0; k < nc; ++k) {
+        char buf[32];
+        if (k) cp_planbuf_putn(&b, ",", 1);
+        cp_planbuf_csv(&b, table_col(t, k, buf, &kinds[k]));
+    }
+    cp_planbuf_putn(&b, "\n", 1);
+    for (size_t r = 0; r < t->nrows && !b.failed; ++r) {
+        for (size_t k = 0; k < nc; ++k) {
+            cell c;
+            if (k) cp_planbuf_putn(&b, ",", 1);
+            t->get(t, r, k, &c);
+            if (c.null) continue;
+            switch (kinds[k]) {
+                case COL_INT:
+                    cp_planbuf_int(&b, c.i);
+                    break;
+                case COL_REAL:
+                    cp_planbuf_num(&b, c.r, "");
+                    break;
+                case COL_TEXT:
+                    cp_planbuf_csv(&b, c.s);
+                    break;
+                default:
+                    cp_planbuf_date(&b, c.d);
+                    break;
+            }
+        }
+        cp_planbuf_putn(&b, "\n", 1);
+    }
+    free(kinds);
+    return buf_write(&b, path);
 }
 
 cp_status cp_plan_write_csv(const cp_plan *plan, const char *path) {
     if (!plan || !path) return cp_fail(CP_E_ARG, "cp_plan_write_csv: NULL argument");
-    cp_planbuf b = {0};
-    cp_planbuf_puts(&b,
-                    "rank,hazard_id,status,region,area_m2,cancel_m2,reduce_m2,clear_m2,benefit,"
-                    "cost_team_days,cost_usd,efficiency,priority_mean,priority_max,"
-                    "people_within_m,locked,start,end,year,team,packages");
-    for (size_t c = 0; c < plan->ncolumns; ++c) {
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_csv(&b, plan->columns[c].name);
-    }
-    cp_planbuf_putn(&b, "\n", 1);
-    for (size_t i = 0; i < plan->nitems && !b.failed; ++i) {
-        const cp_plan_item *it = &plan->items[i];
-        cp_planbuf_int(&b, (long long)it->rank);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_csv(&b, it->h.id);
-        cp_planbuf_puts(&b, it->h.status == CP_STATUS_CHA ? ",CHA," : ",SHA,");
-        cp_planbuf_csv(&b, it->h.region);
-        const double nums[] = {it->h.area_m2,      it->released_m2[0],   it->released_m2[1],
-                               it->released_m2[2], it->h.benefit,        it->h.cost_team_days,
-                               it->cost_usd,       it->efficiency,       it->h.priority_mean,
-                               it->h.priority_max, it->h.people_within_m};
-        for (size_t k = 0; k < sizeof nums / sizeof nums[0]; ++k) {
-            cp_planbuf_putn(&b, ",", 1);
-            cp_planbuf_num(&b, nums[k], "");
-        }
-        cp_planbuf_puts(&b, it->h.locked ? ",1," : ",0,");
-        cp_planbuf_date(&b, it->start);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_date(&b, it->end);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_int(&b, it->year);
-        cp_planbuf_putn(&b, ",", 1);
-        if (it->team) cp_planbuf_int(&b, it->team);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_int(&b, (long long)it->npackages);
-        for (size_t c = 0; c < plan->ncolumns; ++c) {
-            cp_planbuf_putn(&b, ",", 1);
-            csv_extra(&b, &plan->columns[c], it->h.extra ? &it->h.extra[c] : NULL);
-        }
-        cp_planbuf_putn(&b, "\n", 1);
-    }
-    return buf_write(&b, path);
+    table t = hazard_table(plan);
+    return table_write_csv(&t, path);
 }
 
 cp_status cp_plan_write_milestones_csv(const cp_plan *plan, const char *path) {
     if (!plan || !path) return cp_fail(CP_E_ARG, "cp_plan_write_milestones_csv: NULL argument");
-    cp_planbuf b = {0};
-    cp_planbuf_puts(&b,
-                    "period,kind,year,quarter,start,end,capacity_team_days,cancelled_m2,"
-                    "reduced_m2,cleared_m2,released_m2,hazards_completed,benefit,team_days,"
-                    "cost_usd,remaining_m2\n");
-    for (int pass = 0; pass < 2; ++pass) {
-        const cp_milestone *ms = pass ? plan->quarters : plan->years;
-        size_t n = pass ? plan->nquarters : plan->nyears;
-        for (size_t k = 0; k < n; ++k) {
-            const cp_milestone *m = &ms[k];
-            char lab[16], d1[11], d2[11];
-            cp_planbuf_printf(&b, "%s,%s,%d,%d,%s,%s", cp_plan_period_label(m, lab),
-                              pass ? "quarter" : "year", m->year, m->quarter,
-                              cp_date_format(m->start, d1), cp_date_format(m->end, d2));
-            const double v[] = {m->capacity_team_days, m->released_m2[0], m->released_m2[1],
-                                m->released_m2[2], m->area_m2};
-            for (size_t i = 0; i < 5; ++i) {
-                cp_planbuf_putn(&b, ",", 1);
-                cp_planbuf_num(&b, v[i], "");
-            }
-            cp_planbuf_printf(&b, ",%zu", m->hazards_completed);
-            const double w[] = {m->benefit, m->team_days, m->cost_usd, m->remaining_m2};
-            for (size_t i = 0; i < 4; ++i) {
-                cp_planbuf_putn(&b, ",", 1);
-                cp_planbuf_num(&b, w[i], "");
-            }
-            cp_planbuf_putn(&b, "\n", 1);
-        }
-    }
-    return buf_write(&b, path);
+    table t = milestone_table(plan);
+    return table_write_csv(&t, path);
 }
 
 cp_status cp_plan_write_packages_csv(const cp_plan *plan, const char *path) {
     if (!plan || !path) return cp_fail(CP_E_ARG, "cp_plan_write_packages_csv: NULL argument");
-    cp_planbuf b = {0};
-    cp_planbuf_puts(&b, "package_id,hazard_id,seq,region,team,team_days,start,end\n");
-    for (size_t k = 0; k < plan->npackages && !b.failed; ++k) {
-        const cp_plan_package *p = &plan->packages[k];
-        const cp_plan_item *it = &plan->items[p->item];
-        cp_planbuf_csv(&b, p->id);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_csv(&b, it->h.id);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_int(&b, p->seq);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_csv(&b, it->h.region);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_int(&b, p->team);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_num(&b, p->team_days, "");
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_date(&b, p->start);
-        cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_date(&b, p->end);
-        cp_planbuf_putn(&b, "\n", 1);
-    }
-    return buf_write(&b, path);
+    table t = package_table(plan);
+    return table_write_csv(&t, path);
 }
 
 cp_status cp_plan_write_rejected_csv(const cp_plan *plan, const cp_plan_rejected *rejected,
@@ -435,6 +802,13 @@ static void json_num(cp_planbuf *b, double v) {
     cp_planbuf_num(b, v, "null");
 }
 
+static void json_teams(cp_planbuf *b, int n) {
+    if (n >= 0)
+        cp_planbuf_int(b, n);
+    else
+        cp_planbuf_puts(b, "null");
+}
+
 cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
     if (!plan || !out) return cp_fail(CP_E_ARG, "cp_plan_summary_json: NULL argument");
     *out = NULL;
@@ -452,6 +826,9 @@ cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
     json_num(&b, plan->package_team_days);
     cp_planbuf_puts(&b, ", \"team_day_usd\": ");
     json_num(&b, plan->team_day_usd);
+    cp_planbuf_printf(
+        &b, ", \"redeploy\": %s, \"mobilisation_days\": ", plan->redeploy ? "true" : "false");
+    json_num(&b, plan->mobilisation_days);
     cp_planbuf_printf(&b,
                       ", \"hazards_in\": %zu, \"hazards_planned\": %zu, \"hazards_excluded\": %zu",
                       plan->ninput, plan->nitems, plan->nexcluded);
@@ -467,30 +844,45 @@ cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
     json_num(&b, plan->benefit);
     cp_planbuf_puts(&b, ", \"team_days\": ");
     json_num(&b, plan->team_days);
+    cp_planbuf_puts(&b, ", \"scheduled_team_days\": ");
+    json_num(&b, plan->scheduled_team_days);
     cp_planbuf_puts(&b, ", \"cost_usd\": ");
     json_num(&b, plan->cost_usd);
-    cp_planbuf_puts(&b, "}, \"completion\": ");
-    json_date(&b, plan->completion, 1);
+    cp_planbuf_printf(
+        &b, "}, \"schedule_complete\": %s, \"completion\": ", plan->complete ? "true" : "false");
+    json_date(&b, plan->completion, plan->complete);
     cp_planbuf_printf(
         &b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", plan->met ? "true" : "false");
     json_num(&b, plan->remaining_m2);
     cp_planbuf_puts(&b, ", \"remaining_team_days_at_deadline\": ");
     json_num(&b, plan->remaining_team_days);
     cp_planbuf_printf(&b, ", \"remaining_hazards_at_deadline\": %zu", plan->remaining_hazards);
-    if (plan->min_teams >= 0)
-        cp_planbuf_printf(&b, ", \"teams_needed\": %d", plan->min_teams);
+    cp_planbuf_printf(&b, ", \"unscheduled_packages\": %zu", plan->unscheduled_packages);
+    cp_planbuf_puts(&b, ", \"ideal_completion\": ");
+    json_date(&b, plan->ideal_completion, isfinite(plan->t_ideal) && plan->ideal_completion);
+    cp_planbuf_puts(&b, ", \"teams_needed\": ");
+    json_teams(&b, plan->teams_needed);
+    cp_planbuf_puts(&b, ", \"teams_needed_note\": ");
+    if (plan->teams_needed_note)
+        cp_planbuf_json(&b, plan->teams_needed_note);
     else
-        cp_planbuf_puts(&b, ", \"teams_needed\": null");
+        cp_planbuf_puts(&b, "null");
+    cp_planbuf_printf(&b,
+                      ", \"infeasible_hazards\": %zu, \"first_infeasible\": ", plan->ninfeasible);
+    if (plan->infeasible_id)
+        cp_planbuf_json(&b, plan->infeasible_id);
+    else
+        cp_planbuf_puts(&b, "null");
     cp_planbuf_puts(&b, ", \"funding_gap_usd\": ");
     json_num(&b, plan->funding_gap_usd);
+    cp_planbuf_printf(&b, ", \"redeployed_packages\": %zu, \"budget_binding_years\": %zu",
+                      plan->redeployed_packages, plan->budget_binding_years);
     cp_planbuf_puts(&b, ", \"teams_needed_by_region\": {");
     for (size_t p = 0; p < plan->npools && plan->has_regions; ++p) {
         if (p) cp_planbuf_puts(&b, ", ");
         cp_planbuf_json(&b, plan->pools[p].name);
-        if (plan->pools[p].min_teams >= 0)
-            cp_planbuf_printf(&b, ": %d", plan->pools[p].min_teams);
-        else
-            cp_planbuf_puts(&b, ": null");
+        cp_planbuf_puts(&b, ": ");
+        json_teams(&b, plan->pools[p].teams_needed);
     }
     cp_planbuf_puts(&b, "}, \"regions\": [");
     for (size_t p = 0; p < plan->npools; ++p) {
@@ -504,26 +896,41 @@ cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
         cp_planbuf_puts(&b, ", \"team_days\": ");
         json_num(&b, r->team_days);
         cp_planbuf_puts(&b, ", \"completion\": ");
-        json_date(&b, r->completion, 1);
+        json_date(&b, r->completion, isfinite(r->t_completion));
         cp_planbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
                           r->met ? "true" : "false");
         json_num(&b, r->remaining_m2);
-        if (r->min_teams >= 0)
-            cp_planbuf_printf(&b, ", \"teams_needed\": %d}", r->min_teams);
-        else
-            cp_planbuf_puts(&b, ", \"teams_needed\": null}");
+        cp_planbuf_puts(&b, ", \"teams_needed\": ");
+        json_teams(&b, r->teams_needed);
+        cp_planbuf_puts(&b, "}");
     }
-    cp_planbuf_puts(&b, "], \"schedule\": {\"end\": ");
-    json_date(&b, plan->schedule_end, plan->npackages > 0);
-    cp_planbuf_printf(&b, ", \"teams\": %d, \"packages\": %zu}", plan->nteams_scheduled,
+    cp_planbuf_puts(&b, "], \"types\": [");
+    for (size_t t = 0; t < plan->ntypes; ++t) {
+        const cp_plan_type *ty = &plan->types[t];
+        cp_planbuf_puts(&b, t ? ", {\"name\": " : "{\"name\": ");
+        cp_planbuf_json(&b, ty->name);
+        cp_planbuf_puts(&b, ", \"stages\": [");
+        for (int s = 0, first = 1; s < CP_NMETHOD; ++s)
+            if (ty->stages[s]) {
+                cp_planbuf_puts(&b, first ? "" : ", ");
+                cp_planbuf_json(&b, cp_plan_stage_name(s));
+                first = 0;
+            }
+        cp_planbuf_puts(&b, "], \"teams\": ");
+        json_num(&b, ty->teams);
+        cp_planbuf_puts(&b, ", \"team_days\": ");
+        json_num(&b, ty->team_days);
+        cp_planbuf_puts(&b, ", \"teams_needed\": ");
+        json_teams(&b, ty->teams_needed);
+        cp_planbuf_puts(&b, "}");
+    }
+    cp_planbuf_printf(&b, "], \"schedule\": {\"teams\": %d, \"packages\": %zu}", plan->nteams,
                       plan->npackages);
     cp_planbuf_puts(&b, ", \"sweep\": [");
     for (size_t s = 0; s < plan->nsweep; ++s) {
         const cp_plan_sweep_row *r = &plan->sweep[s];
-        cp_planbuf_puts(&b, s ? ", {\"teams\": " : "{\"teams\": ");
-        json_num(&b, r->teams);
-        cp_planbuf_puts(&b, ", \"completion\": ");
-        json_date(&b, r->completion, isfinite(r->t_completion));
+        cp_planbuf_printf(&b, "%s{\"teams\": %d, \"completion\": ", s ? ", " : "", r->teams);
+        json_date(&b, r->completion, r->complete);
         cp_planbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
                           r->met ? "true" : "false");
         json_num(&b, r->remaining_m2);
@@ -575,13 +982,6 @@ static int gpkg_field(OGRLayerH l, const char *name, OGRFieldType t) {
     return e == OGRERR_NONE;
 }
 
-static void set_real(OGRFeatureH f, int i, double v) {
-    if (isfinite(v))
-        OGR_F_SetFieldDouble(f, i, v);
-    else
-        OGR_F_SetFieldNull(f, i);
-}
-
 static void set_date(OGRFeatureH f, int i, cp_date d) {
     int y, m, dd;
     cp_date_split(d, &y, &m, &dd);
@@ -626,6 +1026,60 @@ static OGRwkbGeometryType wkb_layer_type(const cp_plan *plan, const cp_plan_reje
     return poly ? wkbMultiPolygon : wkbUnknown;
 }
 
+/* Writes a table as a layer (with the hazards' geometries when gt is not wkbNone). */
+static int gpkg_table(gpkg_ctx *g, const char *name, const table *t, OGRwkbGeometryType gt) {
+    OGRLayerH l = gpkg_layer(g, name, gt);
+    const size_t nc = table_ncols(t);
+    col_kind *kinds = malloc((nc + 1) * sizeof *kinds);
+    int ok = l && kinds;
+    for (size_t k = 0; ok && k < nc; ++k) {
+        char buf[32];
+        const char *cn = table_col(t, k, buf, &kinds[k]);
+        OGRFieldType ft = kinds[k] == COL_REAL   ? OFTReal
+                          : kinds[k] == COL_TEXT ? OFTString
+                          : kinds[k] == COL_DATE ? OFTDate
+                          : k >= t->nfixed       ? OFTInteger64
+                                                 : OFTInteger;
+        ok = gpkg_field(l, cn, ft);
+    }
+    OGRFeatureDefnH fd = ok ? OGR_L_GetLayerDefn(l) : NULL;
+    for (size_t r = 0; ok && r < t->nrows; ++r) {
+        OGRFeatureH f = OGR_F_Create(fd);
+        for (size_t k = 0; k < nc; ++k) {
+            cell c;
+            t->get(t, r, k, &c);
+            int fi = (int)k;
+            if (c.null) {
+                OGR_F_SetFieldNull(f, fi);
+                continue;
+            }
+            switch (kinds[k]) {
+                case COL_INT:
+                    OGR_F_SetFieldInteger64(f, fi, (GIntBig)c.i);
+                    break;
+                case COL_REAL:
+                    OGR_F_SetFieldDouble(f, fi, c.r);
+                    break;
+                case COL_TEXT:
+                    OGR_F_SetFieldString(f, fi, c.s);
+                    break;
+                default:
+                    set_date(f, fi, c.d);
+                    break;
+            }
+        }
+        if (gt != wkbNone) {
+            const cp_hazard *h = &t->plan->items[r].h;
+            OGRGeometryH geom = geom_from_wkb(h->wkb, h->wkb_len, gt == wkbMultiPolygon);
+            if (geom) OGR_F_SetGeometryDirectly(f, geom);
+        }
+        ok = OGR_L_CreateFeature(l, f) == OGRERR_NONE;
+        OGR_F_Destroy(f);
+    }
+    free(kinds);
+    return ok;
+}
+
 cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
                              const cp_plan_rejected *rejected, size_t nrejected) {
     if (!plan || !path) return cp_fail(CP_E_ARG, "cp_plan_write_gpkg: NULL argument");
@@ -650,145 +1104,17 @@ cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *
         st = cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
         goto done;
     }
-    /* hazards */
-    OGRwkbGeometryType gt = wkb_layer_type(plan, NULL, 0, 1);
-    OGRLayerH l = gpkg_layer(&g, "hazards", gt);
-    static const struct {
-        const char *name;
-        OGRFieldType t;
-    } hf[] = {{"rank", OFTInteger},        {"hazard_id", OFTString},  {"status", OFTString},
-              {"region", OFTString},       {"area_m2", OFTReal},      {"cancel_m2", OFTReal},
-              {"reduce_m2", OFTReal},      {"clear_m2", OFTReal},     {"benefit", OFTReal},
-              {"cost_team_days", OFTReal}, {"cost_usd", OFTReal},     {"efficiency", OFTReal},
-              {"priority_mean", OFTReal},  {"priority_max", OFTReal}, {"people_within_m", OFTReal},
-              {"locked", OFTInteger},      {"start", OFTDate},        {"end", OFTDate},
-              {"year", OFTInteger},        {"team", OFTInteger},      {"packages", OFTInteger}};
-    const size_t nhf = sizeof hf / sizeof hf[0];
-    int ok = l != NULL;
-    for (size_t k = 0; ok && k < nhf; ++k) ok = gpkg_field(l, hf[k].name, hf[k].t);
-    for (size_t c = 0; ok && c < plan->ncolumns; ++c) {
-        OGRFieldType t = plan->columns[c].type == CP_VALUE_REAL      ? OFTReal
-                         : plan->columns[c].type == CP_VALUE_INTEGER ? OFTInteger64
-                                                                     : OFTString;
-        ok = gpkg_field(l, plan->columns[c].name, t);
-    }
-    if (!ok) {
-        st = cp_fail_gdal(CP_E_IO, "cannot write layer <hazards> of <%s>", path);
-        goto done;
-    }
     GDALDatasetStartTransaction(g.ds, FALSE);
-    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
-    for (size_t i = 0; ok && i < plan->nitems; ++i) {
-        const cp_plan_item *it = &plan->items[i];
-        OGRFeatureH f = OGR_F_Create(fd);
-        OGR_F_SetFieldInteger(f, 0, (int)it->rank);
-        OGR_F_SetFieldString(f, 1, it->h.id);
-        OGR_F_SetFieldString(f, 2, status_name(it->h.status));
-        set_text(f, 3, it->h.region);
-        const double v[] = {it->h.area_m2,      it->released_m2[0],   it->released_m2[1],
-                            it->released_m2[2], it->h.benefit,        it->h.cost_team_days,
-                            it->cost_usd,       it->efficiency,       it->h.priority_mean,
-                            it->h.priority_max, it->h.people_within_m};
-        for (int k = 0; k < 11; ++k) set_real(f, 4 + k, v[k]);
-        OGR_F_SetFieldInteger(f, 15, it->h.locked);
-        set_date(f, 16, it->start);
-        set_date(f, 17, it->end);
-        OGR_F_SetFieldInteger(f, 18, it->year);
-        if (it->team)
-            OGR_F_SetFieldInteger(f, 19, it->team);
-        else
-            OGR_F_SetFieldNull(f, 19);
-        OGR_F_SetFieldInteger(f, 20, (int)it->npackages);
-        for (size_t c = 0; c < plan->ncolumns; ++c) {
-            int fi = (int)(nhf + c);
-            const cp_plan_value *x = it->h.extra ? &it->h.extra[c] : NULL;
-            if (!x || x->is_null)
-                OGR_F_SetFieldNull(f, fi);
-            else if (plan->columns[c].type == CP_VALUE_REAL)
-                set_real(f, fi, x->real);
-            else if (plan->columns[c].type == CP_VALUE_INTEGER)
-                OGR_F_SetFieldInteger64(f, fi, x->integer);
-            else
-                set_text(f, fi, x->text);
-        }
-        if (gt != wkbNone) {
-            OGRGeometryH geom = geom_from_wkb(it->h.wkb, it->h.wkb_len, gt == wkbMultiPolygon);
-            if (geom) OGR_F_SetGeometryDirectly(f, geom);
-        }
-        ok = OGR_L_CreateFeature(l, f) == OGRERR_NONE;
-        OGR_F_Destroy(f);
-    }
-    /* packages */
-    if (ok) {
-        l = gpkg_layer(&g, "packages", wkbNone);
-        static const struct {
-            const char *name;
-            OGRFieldType t;
-        } pf[] = {{"package_id", OFTString}, {"hazard_id", OFTString}, {"seq", OFTInteger},
-                  {"region", OFTString},     {"team", OFTInteger},     {"team_days", OFTReal},
-                  {"start", OFTDate},        {"end", OFTDate}};
-        ok = l != NULL;
-        for (size_t k = 0; ok && k < sizeof pf / sizeof pf[0]; ++k)
-            ok = gpkg_field(l, pf[k].name, pf[k].t);
-        fd = ok ? OGR_L_GetLayerDefn(l) : NULL;
-        for (size_t k = 0; ok && k < plan->npackages; ++k) {
-            const cp_plan_package *p = &plan->packages[k];
-            const cp_plan_item *it = &plan->items[p->item];
-            OGRFeatureH f = OGR_F_Create(fd);
-            OGR_F_SetFieldString(f, 0, p->id);
-            OGR_F_SetFieldString(f, 1, it->h.id);
-            OGR_F_SetFieldInteger(f, 2, p->seq);
-            set_text(f, 3, it->h.region);
-            OGR_F_SetFieldInteger(f, 4, p->team);
-            set_real(f, 5, p->team_days);
-            set_date(f, 6, p->start);
-            set_date(f, 7, p->end);
-            ok = OGR_L_CreateFeature(l, f) == OGRERR_NONE;
-            OGR_F_Destroy(f);
-        }
-    }
-    /* milestones */
-    if (ok) {
-        l = gpkg_layer(&g, "milestones", wkbNone);
-        static const char *mf[] = {"capacity_team_days", "cancelled_m2", "reduced_m2",
-                                   "cleared_m2",         "released_m2",  "benefit",
-                                   "team_days",          "cost_usd",     "remaining_m2"};
-        ok = l && gpkg_field(l, "period", OFTString) && gpkg_field(l, "kind", OFTString) &&
-             gpkg_field(l, "year", OFTInteger) && gpkg_field(l, "quarter", OFTInteger) &&
-             gpkg_field(l, "start", OFTDate) && gpkg_field(l, "end", OFTDate) &&
-             gpkg_field(l, "hazards_completed", OFTInteger64);
-        for (size_t k = 0; ok && k < 9; ++k) ok = gpkg_field(l, mf[k], OFTReal);
-        fd = ok ? OGR_L_GetLayerDefn(l) : NULL;
-        for (int pass = 0; ok && pass < 2; ++pass) {
-            const cp_milestone *ms = pass ? plan->quarters : plan->years;
-            size_t n = pass ? plan->nquarters : plan->nyears;
-            for (size_t k = 0; ok && k < n; ++k) {
-                const cp_milestone *m = &ms[k];
-                char lab[16];
-                OGRFeatureH f = OGR_F_Create(fd);
-                OGR_F_SetFieldString(f, 0, cp_plan_period_label(m, lab));
-                OGR_F_SetFieldString(f, 1, pass ? "quarter" : "year");
-                OGR_F_SetFieldInteger(f, 2, m->year);
-                OGR_F_SetFieldInteger(f, 3, m->quarter);
-                set_date(f, 4, m->start);
-                set_date(f, 5, m->end);
-                OGR_F_SetFieldInteger64(f, 6, (GIntBig)m->hazards_completed);
-                const double v[] = {m->capacity_team_days, m->released_m2[0], m->released_m2[1],
-                                    m->released_m2[2],     m->area_m2,        m->benefit,
-                                    m->team_days,          m->cost_usd,       m->remaining_m2};
-                for (int q = 0; q < 9; ++q) set_real(f, 7 + q, v[q]);
-                ok = OGR_L_CreateFeature(l, f) == OGRERR_NONE;
-                OGR_F_Destroy(f);
-            }
-        }
-    }
+    table ht = hazard_table(plan), pt = package_table(plan), mt = milestone_table(plan);
+    int ok = gpkg_table(&g, "hazards", &ht, wkb_layer_type(plan, NULL, 0, 1)) &&
+             gpkg_table(&g, "packages", &pt, wkbNone) && gpkg_table(&g, "milestones", &mt, wkbNone);
     /* rejected: the caller's rows and the plan's exclusions */
     if (ok) {
         OGRwkbGeometryType rt = wkb_layer_type(plan, rejected, nrejected, 0);
-        l = gpkg_layer(&g, "rejected", rt);
+        OGRLayerH l = gpkg_layer(&g, "rejected", rt);
         ok = l && gpkg_field(l, "hazard_id", OFTString) && gpkg_field(l, "stage", OFTString) &&
              gpkg_field(l, "reason", OFTString);
-        fd = ok ? OGR_L_GetLayerDefn(l) : NULL;
+        OGRFeatureDefnH fd = ok ? OGR_L_GetLayerDefn(l) : NULL;
         for (size_t k = 0; ok && k < nrejected + plan->nexcluded; ++k) {
             OGRFeatureH f = OGR_F_Create(fd);
             if (k < nrejected) {
@@ -810,11 +1136,7 @@ cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *
             OGR_F_Destroy(f);
         }
     }
-    if (!ok) {
-        st = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
-        goto done;
-    }
-    if (GDALDatasetCommitTransaction(g.ds) != OGRERR_NONE) {
+    if (!ok || GDALDatasetCommitTransaction(g.ds) != OGRERR_NONE) {
         st = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
         goto done;
     }

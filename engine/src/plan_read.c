@@ -2,6 +2,7 @@
  * plan.gpkg / plan.csv, or any OGR-readable table with the required columns. */
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,9 +22,29 @@
 #include "plan_internal.h"
 
 /* Columns an earlier plan wrote that the planner recomputes: dropped on reading. */
-static const char *const derived_columns[] = {"rank",       "cancel_m2", "reduce_m2", "clear_m2",
-                                              "efficiency", "start",     "end",       "year",
-                                              "team",       "packages",  "WKT",       NULL};
+static const char *const derived_columns[] = {
+    "rank",      "cancel_m2", "reduce_m2",     "clear_m2",     "efficiency",
+    "start",     "end",       "year",          "team",         "packages",
+    "WKT",       "cost_usd",  "nts_team_days", "ts_team_days", "clear_team_days",
+    "team_days", "nts_end",   "ts_end",        "clear_end",    "unscheduled_packages",
+    NULL};
+
+/* A class_m2_<code> or class_m2_other column: 1 with *code set (INT_MIN for other). */
+static int class_column(const char *name, int *code) {
+    static const char prefix[] = "class_m2_";
+    if (strncasecmp(name, prefix, sizeof prefix - 1)) return 0;
+    const char *p = name + sizeof prefix - 1;
+    if (!strcasecmp(p, "other")) {
+        *code = INT_MIN;
+        return 1;
+    }
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(p, &end, 10);
+    if (end == p || *end || errno || v < INT_MIN + 1 || v > INT_MAX) return 0;
+    *code = (int)v;
+    return 1;
+}
 
 static int is_derived(const char *name) {
     for (size_t i = 0; derived_columns[i]; ++i)
@@ -65,7 +86,9 @@ void cp_hazard_table_free(cp_hazard_table *t) {
             free((cp_plan_value *)h->extra);
         }
     }
+    for (size_t i = 0; i < t->n; ++i) free((double *)t->hazards[i].class_m2);
     free(t->hazards);
+    free(t->classes);
     for (size_t c = 0; c < t->ncolumns; ++c) free((char *)t->columns[c].name);
     free(t->columns);
     free(t->crs_wkt);
@@ -117,6 +140,34 @@ static cp_status get_number(const row_ctx *r, int idx, const char *name, int req
     return CP_OK;
 }
 
+/* The class areas of a row (t->nclasses columns, then other; -1 = no column): none when all
+ * are empty, an empty one otherwise counts 0. */
+static cp_status read_classes(const row_ctx *r, const cp_hazard_table *t, const int *idx,
+                              cp_hazard *h) {
+    double *v = calloc(t->nclasses + 1, sizeof *v);
+    if (!v) return cp_fail(CP_E_NOMEM, "out of memory");
+    int any = 0;
+    for (size_t k = 0; k <= t->nclasses; ++k) {
+        char name[32];
+        snprintf(name, sizeof name, k < t->nclasses ? "class_m2_%d" : "class_m2_other",
+                 k < t->nclasses ? t->classes[k] : 0);
+        cp_status st = get_number(r, idx[k], name, 0, 0, &v[k]);
+        if (st != CP_OK) {
+            free(v);
+            return st;
+        }
+        if (isnan(v[k]))
+            v[k] = 0;
+        else
+            any = 1;
+    }
+    if (any)
+        h->class_m2 = v;
+    else
+        free(v);
+    return CP_OK;
+}
+
 static int text_is_number(const char *s) {
     double v;
     if (!parse_number(s, &v) || !isfinite(v)) return 0;
@@ -131,7 +182,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
     *out = NULL;
     cp_status st = CP_OK;
     cp_hazard_table *t = calloc(1, sizeof *t);
-    int *extra_idx = NULL, *numeric_candidate = NULL;
+    int *extra_idx = NULL, *numeric_candidate = NULL, *class_idx = NULL;
     if (!t) return cp_fail(CP_E_NOMEM, "out of memory");
     CPLErrorReset();
     const char *ext = CPLGetExtension(path);
@@ -167,13 +218,33 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
     }
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
     int nf = OGR_FD_GetFieldCount(fd);
+    /* land-cover class areas: class_m2_<code> columns in order, then class_m2_other */
+    class_idx = malloc(((size_t)nf + 1) * sizeof *class_idx);
+    t->classes = malloc(((size_t)nf + 1) * sizeof *t->classes);
+    if (!class_idx || !t->classes) {
+        st = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
+    }
+    int i_other = -1;
+    for (int k = 0; k < nf; ++k) {
+        int code;
+        if (!class_column(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, k)), &code)) continue;
+        if (code == INT_MIN) {
+            i_other = k;
+        } else {
+            class_idx[t->nclasses] = k;
+            t->classes[t->nclasses++] = code;
+        }
+    }
+    int has_classes = t->nclasses > 0 || i_other >= 0;
+    class_idx[t->nclasses] = i_other;
     static const char *const required[] = {"hazard_id", "status", "area_m2", "benefit",
                                            "cost_team_days"};
     int ri[5];
     char missing[512] = "";
     for (int k = 0; k < 5; ++k) {
         ri[k] = OGR_FD_GetFieldIndex(fd, required[k]);
-        if (ri[k] < 0) {
+        if (ri[k] < 0 && !(k == 4 && has_classes)) {
             if (missing[0]) strncat(missing, ", ", sizeof missing - strlen(missing) - 1);
             strncat(missing, required[k], sizeof missing - strlen(missing) - 1);
         }
@@ -186,7 +257,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         goto done;
     }
     int i_region = OGR_FD_GetFieldIndex(fd, "region");
-    int i_cost_usd = OGR_FD_GetFieldIndex(fd, "cost_usd");
+    int i_covered = OGR_FD_GetFieldIndex(fd, "covered_m2");
     int i_pmean = OGR_FD_GetFieldIndex(fd, "priority_mean");
     int i_pmax = OGR_FD_GetFieldIndex(fd, "priority_max");
     int i_people = OGR_FD_GetFieldIndex(fd, "people_within_m");
@@ -199,12 +270,13 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         goto done;
     }
     for (int k = 0; k < nf; ++k) {
+        int code;
         if (k == ri[0] || k == ri[1] || k == ri[2] || k == ri[3] || k == ri[4] || k == i_region ||
-            k == i_cost_usd || k == i_pmean || k == i_pmax || k == i_people || k == i_locked)
+            k == i_covered || k == i_pmean || k == i_pmax || k == i_people || k == i_locked)
             continue;
         OGRFieldDefnH d = OGR_FD_GetFieldDefn(fd, k);
         const char *name = OGR_Fld_GetNameRef(d);
-        if (is_derived(name)) continue;
+        if (is_derived(name) || class_column(name, &code)) continue;
         OGRFieldType ft = OGR_Fld_GetType(d);
         cp_plan_column *c = &t->columns[t->ncolumns];
         c->name = xstrdup(name);
@@ -281,12 +353,17 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         }
         if ((st = get_number(&r, ri[2], "area_m2", 1, 0, &h->area_m2)) != CP_OK ||
             (st = get_number(&r, ri[3], "benefit", 1, 0, &h->benefit)) != CP_OK ||
-            (st = get_number(&r, ri[4], "cost_team_days", 1, 0, &h->cost_team_days)) != CP_OK ||
-            (st = get_number(&r, i_cost_usd, "cost_usd", 0, 0, &h->cost_usd)) != CP_OK ||
+            (st = get_number(&r, ri[4], "cost_team_days", !has_classes, 0, &h->cost_team_days)) !=
+                CP_OK ||
+            (st = get_number(&r, i_covered, "covered_m2", 0, 0, &h->covered_m2)) != CP_OK ||
             (st = get_number(&r, i_pmean, "priority_mean", 0, 1, &h->priority_mean)) != CP_OK ||
             (st = get_number(&r, i_pmax, "priority_max", 0, 1, &h->priority_max)) != CP_OK ||
             (st = get_number(&r, i_people, "people_within_m", 0, 0, &h->people_within_m)) !=
                 CP_OK) {
+            OGR_F_Destroy(f);
+            goto done;
+        }
+        if (has_classes && (st = read_classes(&r, t, class_idx, h)) != CP_OK) {
             OGR_F_Destroy(f);
             goto done;
         }
@@ -381,6 +458,7 @@ done:
     if (ds) GDALClose(ds);
     free(extra_idx);
     free(numeric_candidate);
+    free(class_idx);
     cp_hazard_table_free(t);
     return st;
 }

@@ -90,49 +90,94 @@ static void teams_words(cp_planbuf *b, const cp_plan *p) {
     }
 }
 
+/* "12 teams (8 in North, 4 in East)" for T(N). */
+static void needed_words(cp_planbuf *b, const cp_plan *p) {
+    cp_planbuf_printf(b, "%d team%s", p->teams_needed, p->teams_needed == 1 ? "" : "s");
+    int split = (p->has_regions && p->npools <= 6) || (p->has_types && p->ntypes <= 6);
+    if (!split) return;
+    cp_planbuf_puts(b, " (");
+    int first = 1;
+    for (size_t r = 0; p->has_regions && p->npools <= 6 && r < p->npools; ++r, first = 0) {
+        cp_planbuf_printf(b, "%s%d in ", first ? "" : ", ", p->pools[r].teams_needed);
+        cp_planbuf_puts(b, p->pools[r].name);
+    }
+    for (size_t t = 0; !(p->has_regions && p->npools <= 6) && t < p->ntypes; ++t, first = 0) {
+        cp_planbuf_printf(b, "%s%d ", first ? "" : ", ", p->types[t].teams_needed);
+        cp_planbuf_puts(b, p->types[t].name);
+    }
+    cp_planbuf_puts(b, ")");
+}
+
+/* The years in which money, not teams, binds: "2027, 2028". */
+static void binding_years(cp_planbuf *b, const cp_plan *p) {
+    int first = 1;
+    for (size_t k = 0; k < p->nyears; ++k)
+        if (p->years[k].budget_binding) {
+            cp_planbuf_printf(b, "%s%d", first ? "" : ", ", p->years[k].year);
+            first = 0;
+        }
+}
+
 static void verdict_words(cp_planbuf *b, const cp_plan *p) {
     if (p->nitems == 0) {
         cp_planbuf_puts(b, "There is no hazard area left to plan.");
         return;
     }
     teams_words(b, p);
-    cp_planbuf_puts(b, ", clearance completes in ");
-    month_year(b, p->completion);
-    cp_planbuf_puts(b, ", ");
-    if (p->met) {
-        if (p->completion == p->deadline) {
-            cp_planbuf_puts(b, "on the ");
-        } else {
-            span_words(b, p->completion, p->deadline);
-            cp_planbuf_puts(b, " before the ");
-        }
+    if (!p->complete) {
+        cp_planbuf_puts(b, ", the team schedule does not finish the work");
+        if (p->nyears) cp_planbuf_printf(b, " by %d", p->years[p->nyears - 1].year);
+        cp_planbuf_puts(b, " and misses the ");
         day_month_year(b, p->deadline);
         cp_planbuf_puts(b, " deadline");
-        if (p->min_teams > 0 && p->min_teams < p->teams)
-            cp_planbuf_printf(b, "; %d team%s would be enough", p->min_teams,
-                              p->min_teams == 1 ? "" : "s");
-        cp_planbuf_puts(b, ".");
-        return;
-    }
-    span_words(b, p->deadline, p->completion);
-    cp_planbuf_puts(b, " after the ");
-    day_month_year(b, p->deadline);
-    cp_planbuf_puts(b, " deadline; ");
-    if (p->min_teams > 0) {
-        cp_planbuf_printf(b, "%d teams", p->min_teams);
-        if (p->has_regions && p->npools <= 6) {
-            cp_planbuf_puts(b, " (");
-            for (size_t r = 0; r < p->npools; ++r) {
-                cp_planbuf_printf(b, "%s%d in ", r ? ", " : "", p->pools[r].min_teams);
-                cp_planbuf_puts(b, p->pools[r].name);
-            }
+        if (isfinite(p->t_ideal) && p->ideal_completion) {
+            cp_planbuf_puts(b, " (even the ideal bound ends in ");
+            month_year(b, p->ideal_completion);
             cp_planbuf_puts(b, ")");
         }
-        cp_planbuf_puts(b, ", ");
-        money(b, p->funding_gap_usd);
-        cp_planbuf_puts(b, " more, finish on time.");
+        cp_planbuf_puts(b, "; ");
     } else {
-        cp_planbuf_puts(b, "no constant number of teams finishes on time.");
+        cp_planbuf_puts(b, ", the team schedule completes in ");
+        month_year(b, p->completion);
+        cp_planbuf_puts(b, ", ");
+        if (p->met) {
+            if (p->completion == p->deadline) {
+                cp_planbuf_puts(b, "on the ");
+            } else {
+                span_words(b, p->completion, p->deadline);
+                cp_planbuf_puts(b, " before the ");
+            }
+            day_month_year(b, p->deadline);
+            cp_planbuf_puts(b, " deadline");
+            if (p->teams_needed > 0 && p->teams_needed < p->teams) {
+                cp_planbuf_puts(b, "; ");
+                needed_words(b, p);
+                cp_planbuf_puts(b, " would be enough");
+            }
+            cp_planbuf_puts(b, ".");
+        } else {
+            span_words(b, p->deadline, p->completion);
+            cp_planbuf_puts(b, " after the ");
+            day_month_year(b, p->deadline);
+            cp_planbuf_puts(b, " deadline; ");
+        }
+    }
+    if (!p->met) {
+        if (p->teams_needed > 0) {
+            needed_words(b, p);
+            cp_planbuf_puts(b, ", ");
+            money(b, p->funding_gap_usd);
+            cp_planbuf_puts(b, " more, finish on time.");
+        } else {
+            cp_planbuf_puts(b, "no number of teams finishes on time: ");
+            cp_planbuf_puts(b, p->teams_needed_note ? p->teams_needed_note : "see the report");
+            cp_planbuf_puts(b, ".");
+        }
+    }
+    if (p->budget_binding_years) {
+        cp_planbuf_puts(b, " Money, not teams, binds in ");
+        binding_years(b, p);
+        cp_planbuf_puts(b, ".");
     }
 }
 
@@ -406,6 +451,12 @@ static void milestone_rows(cp_planbuf *b, const cp_plan *p, const cp_milestone *
         grouped(b, m->cost_usd);
         cp_planbuf_puts(b, "</td><td>");
         grouped(b, m->remaining_m2);
+        if (p->has_budget) {
+            cp_planbuf_puts(b, "</td><td>");
+            grouped(b, m->budget_usd);
+            cp_planbuf_printf(b, "</td><td class=\"l%s\">%s", m->budget_binding ? " bad" : "",
+                              m->budget_binding ? "money" : "teams");
+        }
         cp_planbuf_puts(b, "</td></tr>\n");
     }
 }
@@ -448,9 +499,16 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         cp_planbuf *v, *s;
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
-        month_year(v, p->completion);
-        cp_planbuf_puts(s, p->met ? "on time" : "after the deadline");
-        card(&b, "Completion", p->met ? "good" : "bad", v->data, s->data);
+        if (p->complete)
+            month_year(v, p->completion);
+        else
+            cp_planbuf_puts(v, "not scheduled");
+        cp_planbuf_puts(s, p->met ? "on time · ideal bound " : "after the deadline · ideal bound ");
+        if (isfinite(p->t_ideal) && p->ideal_completion)
+            month_year(s, p->ideal_completion);
+        else
+            cp_planbuf_puts(s, "never");
+        card(&b, "Completion (team schedule)", p->met ? "good" : "bad", v->data, s->data);
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
         km2(v, p->remaining_m2);
@@ -459,11 +517,15 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         card(&b, "Remaining at deadline", p->remaining_m2 > 0 ? "bad" : "good", v->data, s->data);
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
-        if (p->min_teams >= 0)
-            cp_planbuf_printf(v, "%d", p->min_teams);
+        if (p->teams_needed >= 0)
+            cp_planbuf_printf(v, "%d", p->teams_needed);
         else
             cp_planbuf_puts(v, "–");
-        cp_planbuf_printf(s, "to finish on time (now %g)", p->teams);
+        if (p->teams_needed >= 0)
+            cp_planbuf_printf(s, "to finish on time; %d miss (now %g)", p->teams_needed - 1,
+                              p->teams);
+        else
+            cp_planbuf_html(s, p->teams_needed_note ? p->teams_needed_note : "");
         card(&b, "Teams needed", "", v->data, s->data);
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
@@ -492,13 +554,13 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
         money(v, p->cost_usd);
-        cp_planbuf_puts(s, "cost of the whole plan");
+        cp_planbuf_puts(s, p->complete ? "cost of the whole plan" : "cost of the scheduled work");
         card(&b, "Total cost", "", v->data, s->data);
         sc_begin(&sc, &v);
         sc_begin(&sc, &s);
         cp_planbuf_printf(v, "%zu", p->nitems);
         cp_planbuf_printf(s, "%zu read · %zu excluded · %zu work packages", p->ninput, p->nexcluded,
-                          p->npackages);
+                          p->npackages + p->unscheduled_packages);
         card(&b, "Hazards planned", "", v->data, s->data);
     }
     cp_planbuf_puts(&b, "</div>\n");
@@ -531,6 +593,7 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
     /* charts */
     const double tD = (double)(p->deadline - p->start) + 1;
     const cp_plan_order *eff = &p->orders[CP_ORDER_EFFICIENCY];
+    const double *rem = p->schedule_remaining_m2;
     cp_planbuf_puts(&b,
                     "<div class=\"row rowwrap\">\n<section><h2>Burn-down: area remaining</h2>\n");
     {
@@ -538,14 +601,14 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         double vmax = p->area_m2 / 1e6;
         chart_open(&b, &c, "remaining area against the deadline", "km² remaining", vmax,
                    p->horizon_days, p->start);
-        /* shaded area under the efficiency order's remaining curve */
+        /* shaded area under the schedule's remaining curve */
         cp_planbuf_puts(&b, "<polygon class=\"area\" points=\"");
         for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
-            cp_planbuf_printf(&b, "%.1f,%.1f ", cx(&c, p->curve_t[k]),
-                              cy(&c, eff->remaining_m2[k] / 1e6));
+            cp_planbuf_printf(&b, "%.1f,%.1f ", cx(&c, p->curve_t[k]), cy(&c, rem[k] / 1e6));
         cp_planbuf_printf(&b, "%.1f,%.1f %.1f,%.1f\"/>\n", cx(&c, p->horizon_days), cy(&c, 0),
                           cx(&c, 0), cy(&c, 0));
-        chart_curve(&b, &c, p->curve_t, eff->remaining_m2, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
+        chart_curve(&b, &c, p->curve_t, eff->remaining_m2, CP_PLAN_CURVE_POINTS, "c3", 1e-6);
+        chart_curve(&b, &c, p->curve_t, rem, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
         sc_begin(&sc, &t);
         cp_planbuf_puts(t, "deadline ");
         date_text(t, p->deadline);
@@ -556,8 +619,10 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
                               cx(&c, tD), cy(&c, p->remaining_m2 / 1e6));
         cp_planbuf_puts(&b,
                         "</svg>\n<div class=\"legend\"><span><i style=\"background:#1f6fb2\">"
-                        "</i>remaining area, efficiency order</span><span><i style=\""
-                        "background:#b3261e\"></i>Article 5 deadline</span></div>\n");
+                        "</i>remaining area, team schedule</span><span><i style=\""
+                        "background:#8a99a8\"></i>ideal bound (all teams on one queue)</span>"
+                        "<span><i style=\"background:#b3261e\"></i>Article 5 deadline</span>"
+                        "</div>\n");
         cp_planbuf_puts(&b, "<p class=\"muted\">");
         if (p->met) {
             cp_planbuf_puts(&b, "All hazard areas are released before the deadline.");
@@ -565,8 +630,9 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
             cp_planbuf_puts(&b, "At the deadline ");
             km2(&b, p->remaining_m2);
             cp_planbuf_printf(&b, " km² in %zu hazard areas remain", p->remaining_hazards);
-            if (p->min_teams > 0)
-                cp_planbuf_printf(&b, "; with %d teams from the start, none would.", p->min_teams);
+            if (p->teams_needed > 0)
+                cp_planbuf_printf(&b, "; with %d teams from the start, none would.",
+                                  p->teams_needed);
             else
                 cp_planbuf_puts(&b, ".");
         }
@@ -574,7 +640,8 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
                         " The shaded area is the land still suspected or confirmed "
                         "hazardous.</p>\n");
     }
-    cp_planbuf_puts(&b, "</section>\n<section><h2>Cumulative benefit by order</h2>\n");
+    cp_planbuf_puts(&b,
+                    "</section>\n<section><h2>Cumulative benefit by order (ideal bound)</h2>\n");
     {
         chart c;
         chart_open(&b, &c, "cumulative benefit of the orders", "benefit (priority-weighted ha)",
@@ -626,7 +693,9 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
                     "<section><h2>Annual milestones</h2>\n<table><tr><th class=\"l\">Year</th>"
                     "<th>Capacity (team-days)</th><th>Cancelled (m²)</th><th>Reduced (m²)"
                     "</th><th>Cleared (m²)</th><th>Hazards done</th><th>Benefit</th>"
-                    "<th>Team-days</th><th>Cost (US$)</th><th>Remaining (m²)</th></tr>\n");
+                    "<th>Team-days</th><th>Cost (US$)</th><th>Remaining (m²)</th>");
+    if (p->has_budget) cp_planbuf_puts(&b, "<th>Budget (US$)</th><th class=\"l\">Binding</th>");
+    cp_planbuf_puts(&b, "</tr>\n");
     milestone_rows(&b, p, p->years, p->nyears);
     cp_planbuf_puts(&b, "<tr><th class=\"l\">Total</th><th></th>");
     for (int q = 0; q < CP_NMETHOD; ++q) {
@@ -637,13 +706,21 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
     cp_planbuf_printf(&b, "<th>%zu</th><th>", p->nitems);
     fixed(&b, p->benefit, 1);
     cp_planbuf_puts(&b, "</th><th>");
-    grouped(&b, p->team_days);
+    grouped(&b, p->scheduled_team_days);
     cp_planbuf_puts(&b, "</th><th>");
     grouped(&b, p->cost_usd);
+    cp_planbuf_puts(
+        &b, p->has_budget ? "</th><th></th><th></th><th></th></tr>\n" : "</th><th></th></tr>\n");
     cp_planbuf_puts(&b,
-                    "</th><th></th></tr>\n</table>\n<p class=\"muted\">Years after the "
+                    "</table>\n<p class=\"muted\">From the team schedule: a stage's area is "
+                    "released in the year its last work package ends. Years after the "
                     "deadline are shown in red. Quarterly milestones are in milestones.csv "
-                    "and plan.gpkg.</p></section>\n");
+                    "and plan.gpkg.");
+    if (p->has_budget)
+        cp_planbuf_puts(&b,
+                        " Binding: whether money (a work package postponed for lack of funds) "
+                        "or teams limit the year's work.");
+    cp_planbuf_puts(&b, "</p></section>\n");
 
     /* regions */
     if (p->has_regions) {
@@ -661,12 +738,52 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
             cp_planbuf_puts(&b, "</td><td>");
             grouped(&b, pl->team_days);
             cp_planbuf_printf(&b, "</td><td class=\"l %s\">", pl->met ? "good" : "bad");
-            month_year(&b, pl->completion);
+            if (isfinite(pl->t_completion))
+                month_year(&b, pl->completion);
+            else
+                cp_planbuf_puts(&b, "not scheduled");
             cp_planbuf_puts(&b, "</td><td>");
             km2(&b, pl->remaining_m2);
             cp_planbuf_puts(&b, "</td><td>");
-            if (pl->min_teams >= 0)
-                cp_planbuf_printf(&b, "%d", pl->min_teams);
+            if (pl->teams_needed >= 0)
+                cp_planbuf_printf(&b, "%d", pl->teams_needed);
+            else
+                cp_planbuf_puts(&b, "–");
+            cp_planbuf_puts(&b, "</td></tr>\n");
+        }
+        cp_planbuf_puts(&b, "</table>");
+        if (p->redeploy)
+            cp_planbuf_printf(&b,
+                              "<p class=\"muted\">Teams of a region without work left move "
+                              "where work waits, after %g days of mobilisation: %zu work "
+                              "packages are done by teams away from their region.</p>",
+                              p->mobilisation_days, p->redeployed_packages);
+        cp_planbuf_puts(&b, "</section>\n");
+    }
+
+    /* team types */
+    if (p->has_types) {
+        cp_planbuf_puts(&b,
+                        "<section><h2>Team types</h2>\n<table><tr><th class=\"l\">Type</th>"
+                        "<th class=\"l\">Stages</th><th>Teams</th><th>Team-days</th>"
+                        "<th>US$ per team-day</th><th>Teams needed</th></tr>\n");
+        for (size_t k = 0; k < p->ntypes; ++k) {
+            const cp_plan_type *ty = &p->types[k];
+            cp_planbuf_puts(&b, "<tr><td class=\"l\">");
+            cp_planbuf_html(&b, ty->name);
+            cp_planbuf_puts(&b, "</td><td class=\"l\">");
+            for (int st = 0, first = 1; st < CP_NMETHOD; ++st)
+                if (ty->stages[st]) {
+                    cp_planbuf_printf(&b, "%s%s", first ? "" : ", ", cp_plan_stage_name(st));
+                    first = 0;
+                }
+            cp_planbuf_printf(&b, "</td><td>%g</td><td>", ty->teams);
+            grouped(&b, ty->team_days);
+            cp_planbuf_puts(&b, "</td><td>");
+            grouped(&b, ty->team_day_usd);
+            cp_planbuf_puts(&b, "</td><td>");
+            if (ty->teams_needed >= 0)
+                cp_planbuf_printf(&b, "%d", ty->teams_needed);
             else
                 cp_planbuf_puts(&b, "–");
             cp_planbuf_puts(&b, "</td></tr>\n");
@@ -683,11 +800,11 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
                         "team-days</th><th>Funding gap</th></tr>\n");
         for (size_t s = 0; s < p->nsweep; ++s) {
             const cp_plan_sweep_row *r = &p->sweep[s];
-            cp_planbuf_printf(&b, "<tr><td>%g</td><td class=\"l\">", r->teams);
-            if (isfinite(r->t_completion))
+            cp_planbuf_printf(&b, "<tr><td>%d</td><td class=\"l\">", r->teams);
+            if (r->complete)
                 month_year(&b, r->completion);
             else
-                cp_planbuf_puts(&b, "never");
+                cp_planbuf_puts(&b, "not scheduled");
             cp_planbuf_printf(&b, "</td><td class=\"l %s\">%s</td><td>", r->met ? "good" : "bad",
                               r->met ? "met" : "missed");
             km2(&b, r->remaining_m2);
@@ -734,25 +851,25 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         cp_planbuf_puts(&b, "</td><td class=\"l\">");
         date_text(&b, it->start);
         cp_planbuf_puts(&b, "</td><td class=\"l\">");
-        date_text(&b, it->end);
+        if (it->scheduled) date_text(&b, it->end);
         cp_planbuf_puts(&b, "</td><td>");
         if (it->team) cp_planbuf_printf(&b, "%d", it->team);
         cp_planbuf_puts(&b, "</td></tr>\n");
     }
     cp_planbuf_puts(&b, "</table></section>\n</main>\n<footer>");
     cp_planbuf_printf(&b,
-                      "Method: hazards are ordered by benefit per team-day (locked hazards "
-                      "first); all teams work down that queue, %g working days a year each, "
-                      "spread evenly over the calendar. Hazards are split into work packages "
-                      "of at most %g team-days, list-scheduled to the earliest free team (last "
-                      "package ends ",
-                      p->days_per_year, p->package_team_days);
-    date_text(&b, p->schedule_end);
-    cp_planbuf_printf(&b,
-                      ", %d teams). Teams needed: the smallest constant number of teams that "
-                      "finishes by the deadline. Funding gap: team-days still to do at the "
-                      "deadline × cost of a team-day.</footer>\n</body>\n</html>\n",
-                      p->nteams_scheduled);
+                      "Method: each hazard is released in stages (non-technical survey, "
+                      "technical survey, clearance); the stages are ordered by benefit per "
+                      "team-day under their chain precedence (Sidney's rule; locked hazards "
+                      "first), split into work packages of at most %g team-days and "
+                      "list-scheduled onto %d whole teams, each finishing the package it takes, "
+                      "%g working days a year spread evenly over the calendar. Completion, the "
+                      "verdict, the milestones and teams needed all come from that schedule; "
+                      "teams needed is a count that meets the deadline while one team fewer "
+                      "misses, both scheduled. The ideal bound puts all teams on one queue of "
+                      "divisible work. Funding gap: team-days still to do at the deadline × "
+                      "cost of a team-day.</footer>\n</body>\n</html>\n",
+                      p->package_team_days, p->nteams, p->days_per_year);
     for (int i = 0; i < 4; ++i) cp_planbuf_free(&sc.s[i]);
     if (b.failed) {
         cp_planbuf_free(&b);

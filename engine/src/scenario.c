@@ -1,8 +1,7 @@
 /* The scenario file (DESIGN §4): YAML parsed with libyaml's document API, checked against a
- * schema, every default in one place (the *_defaults functions below, documented in
- * docs/scenario.md). Errors name the file, line and column; unknown keys get the nearest
- * valid key as a suggestion. */
-#define _POSIX_C_SOURCE 200809L /* gmtime_r */
+ * schema, the defaults of inputs and criteria here and those of cost and capacity in the
+ * planner library (engine/planner/capacity.c; all documented in docs/scenario.md). Errors name
+ * the file, line and column; unknown keys get the nearest valid key as a suggestion. */
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -11,7 +10,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include <ogr_srs_api.h>
 #include <yaml.h>
@@ -29,47 +27,6 @@ static const cp_class_value default_land_use[] = {{40, 1.0}, {50, 1.0}, {30, 0.6
 /* Clearance productivity, m2 per team-day, per WorldCover class (HALO Trust ranges). */
 static const cp_class_value default_productivity[] = {{40, 500}, {30, 450}, {20, 350},
                                                       {10, 200}, {50, 250}, {60, 450}};
-
-void cp_cost_defaults(cp_cost *c) {
-    memset(c, 0, sizeof *c);
-    c->productivity_default_m2 = 400;
-    c->productivity = NULL; /* the class table is filled by the loader (owned copy) */
-    c->treecover_slowdown = 0.5;
-    c->improvised_slowdown = 0.5;
-    c->improvised_threshold = 0.1;
-    /* Landmine Monitor 2023 shares, weighted towards cancellation for SHAs. */
-    c->release[CP_STATUS_SHA][CP_METHOD_CANCEL] = 0.45;
-    c->release[CP_STATUS_SHA][CP_METHOD_REDUCE] = 0.25;
-    c->release[CP_STATUS_SHA][CP_METHOD_CLEAR] = 0.30;
-    c->release[CP_STATUS_CHA][CP_METHOD_CANCEL] = 0.00;
-    c->release[CP_STATUS_CHA][CP_METHOD_REDUCE] = 0.20;
-    c->release[CP_STATUS_CHA][CP_METHOD_CLEAR] = 0.80;
-    c->nts_m2_per_team_day = 40000;
-    c->ts_m2_per_team_day = 2500;
-    c->team_day_usd = 1500;
-}
-
-void cp_capacity_defaults(cp_capacity *cap) {
-    memset(cap, 0, sizeof *cap);
-    /* Start: 1 January of the current year (UTC); deadline: ten years later (Article 5). */
-    time_t now = time(NULL);
-    struct tm tm;
-    gmtime_r(&now, &tm);
-    cap->start = cp_date_make(tm.tm_year + 1900, 1, 1);
-    cap->deadline = cp_date_make(tm.tm_year + 1900 + 10, 1, 1);
-    cap->teams = 10;
-    cap->days_per_year = 220;
-    cap->package_team_days = 20;
-}
-
-double cp_capacity_teams(const cp_capacity *cap, int year) {
-    if (cap->nper_year == 0) return cap->teams;
-    /* The latest listed year at or before `year`; before the first listed year, the first. */
-    double t = cap->per_year[0].teams;
-    for (size_t i = 0; i < cap->nper_year; ++i)
-        if (cap->per_year[i].year <= year) t = cap->per_year[i].teams;
-    return t;
-}
 
 /* Defaults per known input name. */
 typedef struct {
@@ -695,6 +652,27 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
+/* Clearance productivity: a number (the default; no class table) or {default, classes}. */
+static cp_status parse_productivity(ctx *c, yaml_node_t *v, const char *what, double *dflt,
+                                    cp_class_value **classes, size_t *nclasses) {
+    char kw[224];
+    if (v->type == YAML_SCALAR_NODE) {
+        free(*classes);
+        *classes = NULL;
+        *nclasses = 0;
+        return as_number_min(c, v, what, 0, 1, dflt);
+    }
+    static const char *const pk[] = {"default", "classes", NULL};
+    cp_status s = check_keys(c, v, pk, what);
+    yaml_node_t *w;
+    snprintf(kw, sizeof kw, "%s.default", what);
+    if (!s && (w = get(c, v, "default"))) s = as_number_min(c, w, kw, 0, 1, dflt);
+    snprintf(kw, sizeof kw, "%s.classes", what);
+    if (!s && (w = get(c, v, "classes")))
+        s = as_class_table(c, w, kw, classes, nclasses, 1e-9, 1e12);
+    return s;
+}
+
 static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     static const char *const keys[] = {"productivity_m2_per_team_day",
                                        "treecover_slowdown",
@@ -709,27 +687,11 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     cp_status s = check_keys(c, n, keys, "cost");
     if (s) return s;
     yaml_node_t *v;
-    if ((v = get(c, n, "productivity_m2_per_team_day"))) {
-        if (v->type == YAML_SCALAR_NODE) {
-            s = as_number_min(c, v, "cost.productivity_m2_per_team_day", 0, 1,
-                              &cost->productivity_default_m2);
-            free(cost->productivity);
-            cost->productivity = NULL;
-            cost->nproductivity = 0;
-        } else {
-            static const char *const pk[] = {"default", "classes", NULL};
-            s = check_keys(c, v, pk, "cost.productivity_m2_per_team_day");
-            yaml_node_t *w;
-            if (!s && (w = get(c, v, "default")))
-                s = as_number_min(c, w, "cost.productivity_m2_per_team_day.default", 0, 1,
-                                  &cost->productivity_default_m2);
-            if (!s && (w = get(c, v, "classes"))) {
-                s = as_class_table(c, w, "cost.productivity_m2_per_team_day.classes",
-                                   &cost->productivity, &cost->nproductivity, 1e-9, 1e12);
-            }
-        }
-        if (s) return s;
-    }
+    if ((v = get(c, n, "productivity_m2_per_team_day")) &&
+        (s = parse_productivity(c, v, "cost.productivity_m2_per_team_day",
+                                &cost->productivity_default_m2, &cost->productivity,
+                                &cost->nproductivity)))
+        return s;
     struct {
         const char *key;
         double *dst;
@@ -777,19 +739,175 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
+static size_t npairs(const yaml_node_t *n) {
+    return (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+}
+
+/* {year: value, ...} with increasing plausible years and values >= 0 (whole with `whole`);
+ * values go to out[i].value, years to out[i].code. */
+static cp_status as_year_table(ctx *c, yaml_node_t *n, const char *what, int whole,
+                               cp_class_value **out, size_t *nout) {
+    if (n->type != YAML_MAPPING_NODE || !npairs(n))
+        return err_at(c, n, "%s must be a number or a non-empty mapping {year: value}", what);
+    cp_class_value *t = calloc(npairs(n), sizeof *t);
+    if (!t) return cp_fail(CP_E_NOMEM, "out of memory");
+    *out = t;
+    *nout = 0;
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; ++p) {
+        cp_class_value *v = &t[(*nout)++];
+        char kw[160];
+        snprintf(kw, sizeof kw, "year of %s", what);
+        cp_status s = as_int(c, node(c, p->key), kw, &v->code);
+        if (s) return s;
+        if (v->code < 1900 || v->code > 2300)
+            return err_at(c, node(c, p->key), "%s: %d is not a plausible year", what, v->code);
+        if (*nout > 1 && v->code <= t[*nout - 2].code)
+            return err_at(c, node(c, p->key), "%s: years must increase", what);
+        snprintf(kw, sizeof kw, "%s[%d]", what, v->code);
+        if ((s = as_number_min(c, node(c, p->value), kw, 0, 0, &v->value))) return s;
+        if (whole && v->value != floor(v->value))
+            return err_at(c, node(c, p->value), "%s must be a whole number of teams, got %g", kw,
+                          v->value);
+    }
+    return CP_OK;
+}
+
+/* Whole teams: a number, or {year: teams} (a year not listed takes the latest before it). */
+static cp_status as_team_count(ctx *c, yaml_node_t *n, const char *what, double *teams,
+                               cp_year_teams **py, size_t *npy) {
+    *teams = 0;
+    if (n->type == YAML_SCALAR_NODE) {
+        cp_status s = as_number_min(c, n, what, 0, 0, teams);
+        if (!s && *teams != floor(*teams))
+            s = err_at(c, n, "%s must be a whole number of teams, got %g", what, *teams);
+        return s;
+    }
+    cp_class_value *t = NULL;
+    size_t nt = 0;
+    cp_status s = as_year_table(c, n, what, 1, &t, &nt);
+    if (!s) {
+        *py = calloc(nt, sizeof **py);
+        if (!*py) s = cp_fail(CP_E_NOMEM, "out of memory");
+        for (size_t i = 0; !s && i < nt; ++i) (*py)[i] = (cp_year_teams){t[i].code, t[i].value};
+        if (!s) *npy = nt, *teams = t[nt - 1].value;
+    }
+    free(t);
+    return s;
+}
+
+/* The teams of one region (region -1: without regions) as cells of capacity.counts: a
+ * count, or with team types {type: count}. */
+static cp_status parse_team_cells(ctx *c, yaml_node_t *n, const char *where, int region) {
+    cp_capacity *cap = &c->sc->capacity;
+    size_t want = cap->ntypes ? (n->type == YAML_MAPPING_NODE ? npairs(n) : 1) : 1;
+    cp_team_count *grown = realloc(cap->counts, (cap->ncounts + want) * sizeof *grown);
+    if (!grown) return cp_fail(CP_E_NOMEM, "out of memory");
+    cap->counts = grown;
+    if (!cap->ntypes) {
+        cp_team_count *tc = &cap->counts[cap->ncounts];
+        memset(tc, 0, sizeof *tc);
+        tc->region = region;
+        cap->ncounts++;
+        return as_team_count(c, n, where, &tc->teams, &tc->per_year, &tc->nper_year);
+    }
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(c, n, "%s must be a mapping {team type: teams} (capacity.types is given)",
+                      where);
+    const char **names = calloc(cap->ntypes + 1, sizeof *names);
+    if (!names) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t t = 0; t < cap->ntypes; ++t) names[t] = cap->types[t].name;
+    cp_status s = check_keys(c, n, names, where);
+    for (size_t t = 0; !s && t < cap->ntypes; ++t) {
+        yaml_node_t *v = get(c, n, names[t]);
+        if (!v) continue;
+        cp_team_count *tc = &cap->counts[cap->ncounts++];
+        memset(tc, 0, sizeof *tc);
+        tc->region = region;
+        tc->type = (int)t;
+        char what[256];
+        snprintf(what, sizeof what, "%s.%s", where, names[t]);
+        s = as_team_count(c, v, what, &tc->teams, &tc->per_year, &tc->nper_year);
+    }
+    free(names);
+    return s;
+}
+
+/* capacity.types: {name: {stages, productivities, team_day_usd}}. */
+static cp_status parse_team_types(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {"stages",
+                                       "nts_m2_per_team_day",
+                                       "ts_m2_per_team_day",
+                                       "productivity_m2_per_team_day",
+                                       "team_day_usd",
+                                       NULL};
+    static const char *const stages[] = {"nts", "ts", "clearance", NULL};
+    cp_capacity *cap = &c->sc->capacity;
+    if (n->type != YAML_MAPPING_NODE || !npairs(n))
+        return err_at(c, n, "capacity.types must be a mapping {type: {stages: [...], ...}}");
+    cap->types = calloc(npairs(n), sizeof *cap->types);
+    if (!cap->types) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; ++p) {
+        cp_team_type *t = &cap->types[cap->ntypes++];
+        t->nts_m2_per_team_day = t->ts_m2_per_team_day = t->productivity_default_m2 = NAN;
+        t->team_day_usd = NAN;
+        cp_status s = as_string(c, node(c, p->key), "team type name", &t->name);
+        if (s) return s;
+        for (size_t j = 0; j + 1 < cap->ntypes; ++j)
+            if (!strcmp(cap->types[j].name, t->name))
+                return err_at(c, node(c, p->key), "team type '%s' appears twice", t->name);
+        char where[160], what[224];
+        snprintf(where, sizeof where, "capacity.types.%s", t->name);
+        yaml_node_t *v = node(c, p->value), *w;
+        if ((s = check_keys(c, v, keys, where))) return s;
+        if (!(w = get(c, v, "stages")) || w->type != YAML_SEQUENCE_NODE ||
+            w->data.sequence.items.top == w->data.sequence.items.start)
+            return err_at(c, w ? w : v, "%s.stages must be a list of nts, ts, clearance", where);
+        for (yaml_node_item_t *it = w->data.sequence.items.start; it < w->data.sequence.items.top;
+             ++it) {
+            const char *sn = scalar(node(c, *it));
+            int k = 0;
+            while (stages[k] && (!sn || strcmp(stages[k], sn))) ++k;
+            if (!stages[k])
+                return err_at(c, node(c, *it), "%s.stages: '%s' is not nts, ts or clearance", where,
+                              sn ? sn : kind_of(node(c, *it)));
+            t->stages[k] = 1;
+        }
+        struct {
+            const char *key;
+            double *dst;
+        } nums[] = {{"nts_m2_per_team_day", &t->nts_m2_per_team_day},
+                    {"ts_m2_per_team_day", &t->ts_m2_per_team_day},
+                    {"team_day_usd", &t->team_day_usd}};
+        for (size_t k = 0; k < 3; ++k)
+            if ((w = get(c, v, nums[k].key))) {
+                snprintf(what, sizeof what, "%s.%s", where, nums[k].key);
+                if ((s = as_number_min(c, w, what, 0, k < 2, nums[k].dst))) return s;
+            }
+        if ((w = get(c, v, "productivity_m2_per_team_day"))) {
+            snprintf(what, sizeof what, "%s.productivity_m2_per_team_day", where);
+            if ((s = parse_productivity(c, w, what, &t->productivity_default_m2, &t->productivity,
+                                        &t->nproductivity)))
+                return s;
+        }
+    }
+    return CP_OK;
+}
+
 static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
-    static const char *const keys[] = {"start",   "deadline",          "teams", "days_per_year",
-                                       "regions", "package_team_days", NULL};
+    static const char *const keys[] = {"start",         "deadline", "teams",
+                                       "days_per_year", "regions",  "package_team_days",
+                                       "types",         "redeploy", "mobilisation_days",
+                                       "budget_usd",    NULL};
     cp_capacity *cap = &c->sc->capacity;
     cp_status s = check_keys(c, n, keys, "capacity");
     if (s) return s;
-    yaml_node_t *v, *teams_node = get(c, n, "teams");
+    yaml_node_t *v, *teams_node = get(c, n, "teams"), *regions = get(c, n, "regions");
     if ((v = get(c, n, "start")) && (s = as_date(c, v, "capacity.start", &cap->start))) return s;
     if ((v = get(c, n, "deadline"))) {
         if ((s = as_date(c, v, "capacity.deadline", &cap->deadline))) return s;
-        if (cap->deadline <= cap->start) {
+        if (cap->deadline < cap->start) {
             char a[11], b[11];
-            return err_at(c, v, "capacity.deadline %s is not after capacity.start %s",
+            return err_at(c, v, "capacity.deadline %s is before capacity.start %s",
                           cp_date_format(cap->deadline, a), cp_date_format(cap->start, b));
         }
     } else if (get(c, n, "start")) {
@@ -797,38 +915,19 @@ static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
         cp_date_split(cap->start, &y, &m, &d);
         cap->deadline = cp_date_make(y + 10, m, d);
     }
-    if (teams_node) {
-        if (teams_node->type == YAML_SCALAR_NODE) {
+    if ((v = get(c, n, "types")) && (s = parse_team_types(c, v))) return s;
+    /* teams of one pool: legacy fields for a number or {year: teams} without types */
+    if (teams_node && !regions) {
+        if (cap->ntypes) {
+            if ((s = parse_team_cells(c, teams_node, "capacity.teams", -1))) return s;
+        } else if (teams_node->type == YAML_SCALAR_NODE) { /* one pool: some team */
             if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
-        } else if (teams_node->type == YAML_MAPPING_NODE) {
-            size_t cnt =
-                (size_t)(teams_node->data.mapping.pairs.top - teams_node->data.mapping.pairs.start);
-            if (!cnt) return err_at(c, teams_node, "capacity.teams is empty");
-            cap->per_year = calloc(cnt, sizeof *cap->per_year);
-            if (!cap->per_year) return cp_fail(CP_E_NOMEM, "out of memory");
-            for (yaml_node_pair_t *p = teams_node->data.mapping.pairs.start;
-                 p < teams_node->data.mapping.pairs.top; ++p) {
-                cp_year_teams *yt = &cap->per_year[cap->nper_year];
-                if ((s = as_int(c, node(c, p->key), "year of capacity.teams", &yt->year))) return s;
-                if (yt->year < 1900 || yt->year > 2300)
-                    return err_at(c, node(c, p->key), "capacity.teams: %d is not a plausible year",
-                                  yt->year);
-                char what[64];
-                snprintf(what, sizeof what, "capacity.teams[%d]", yt->year);
-                if ((s = as_number_min(c, node(c, p->value), what, 0, 0, &yt->teams))) return s;
-                if (cap->nper_year && yt->year <= cap->per_year[cap->nper_year - 1].year)
-                    return err_at(c, node(c, p->key), "capacity.teams: years must increase");
-                cap->nper_year++;
-            }
-            double any = 0;
-            for (size_t i = 0; i < cap->nper_year; ++i) any += cap->per_year[i].teams;
-            if (!(any > 0))
-                return err_at(
-                    c, teams_node,
-                    "capacity.teams: every year has 0 teams (zero capacity never finishes)");
-            cap->teams = cap->per_year[cap->nper_year - 1].teams;
-        } else {
-            return err_at(c, teams_node, "capacity.teams must be a number or {year: teams}");
+            if (cap->teams != floor(cap->teams))
+                return err_at(c, teams_node,
+                              "capacity.teams must be a whole number of teams, got %g", cap->teams);
+        } else if ((s = as_team_count(c, teams_node, "capacity.teams", &cap->teams, &cap->per_year,
+                                      &cap->nper_year))) {
+            return s;
         }
     }
     if ((v = get(c, n, "days_per_year"))) {
@@ -841,32 +940,86 @@ static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
     if ((v = get(c, n, "package_team_days")) &&
         (s = as_number_min(c, v, "capacity.package_team_days", 0, 1, &cap->package_team_days)))
         return s;
-    if ((v = get(c, n, "regions"))) {
-        if (v->type != YAML_MAPPING_NODE)
-            return err_at(c, v, "capacity.regions must be a mapping {region: teams}");
-        size_t cnt = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+    if ((v = get(c, n, "redeploy")) && (s = as_bool(c, v, "capacity.redeploy", &cap->redeploy)))
+        return s;
+    if ((v = get(c, n, "mobilisation_days")) &&
+        (s = as_number_min(c, v, "capacity.mobilisation_days", 0, 0, &cap->mobilisation_days)))
+        return s;
+    if ((v = get(c, n, "budget_usd"))) {
+        if (v->type == YAML_SCALAR_NODE) {
+            if ((s = as_number_min(c, v, "capacity.budget_usd", 0, 1, &cap->budget_usd))) return s;
+        } else {
+            cp_class_value *t = NULL;
+            size_t nt = 0;
+            s = as_year_table(c, v, "capacity.budget_usd", 0, &t, &nt);
+            cap->budget_per_year = s ? NULL : calloc(nt, sizeof *cap->budget_per_year);
+            if (!s && !cap->budget_per_year) s = cp_fail(CP_E_NOMEM, "out of memory");
+            for (size_t i = 0; !s && i < nt; ++i)
+                cap->budget_per_year[i] = (cp_year_usd){t[i].code, t[i].value};
+            if (!s) cap->nbudget_per_year = nt;
+            free(t);
+            if (s) return s;
+        }
+    }
+    if (regions) {
+        if (regions->type != YAML_MAPPING_NODE)
+            return err_at(c, regions, "capacity.regions must be a mapping {region: teams}");
+        size_t cnt = npairs(regions);
         cap->regions = calloc(cnt ? cnt : 1, sizeof *cap->regions);
         if (!cap->regions) return cp_fail(CP_E_NOMEM, "out of memory");
+        int simple = !cap->ntypes; /* every region a plain number: legacy regions[].teams */
+        for (yaml_node_pair_t *p = regions->data.mapping.pairs.start;
+             p < regions->data.mapping.pairs.top; ++p)
+            simple &= node(c, p->value)->type == YAML_SCALAR_NODE;
         double sum = 0;
-        for (yaml_node_pair_t *p = v->data.mapping.pairs.start; p < v->data.mapping.pairs.top;
-             ++p) {
+        for (yaml_node_pair_t *p = regions->data.mapping.pairs.start;
+             p < regions->data.mapping.pairs.top; ++p) {
             cp_region_teams *r = &cap->regions[cap->nregions];
             if ((s = as_string(c, node(c, p->key), "region name", &r->name))) return s;
             cap->nregions++;
-            char what[160];
-            snprintf(what, sizeof what, "capacity.regions.%s", r->name);
-            if ((s = as_number_min(c, node(c, p->value), what, 0, 1, &r->teams))) return s;
             for (size_t j = 0; j + 1 < cap->nregions; ++j)
                 if (!strcmp(cap->regions[j].name, r->name))
                     return err_at(c, node(c, p->key), "region '%s' appears twice", r->name);
-            sum += r->teams;
+            char what[160];
+            snprintf(what, sizeof what, "capacity.regions.%s", r->name);
+            if (simple) {
+                cp_year_teams *none = NULL;
+                size_t nn = 0;
+                if ((s = as_team_count(c, node(c, p->value), what, &r->teams, &none, &nn)))
+                    return s;
+                sum += r->teams;
+            } else if ((s = parse_team_cells(c, node(c, p->value), what, (int)cap->nregions - 1))) {
+                return s;
+            }
         }
-        if (teams_node && teams_node->type == YAML_SCALAR_NODE && fabs(sum - cap->teams) > 1e-9)
+        if (teams_node && (!simple || teams_node->type != YAML_SCALAR_NODE))
             return err_at(c, teams_node,
-                          "capacity.teams (%g) contradicts capacity.regions, whose teams sum to %g",
-                          cap->teams, sum);
-        if (!teams_node) cap->teams = sum;
+                          "capacity.teams cannot be combined with per-year or per-type "
+                          "capacity.regions; give the teams in capacity.regions");
+        if (teams_node) {
+            if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
+            if (fabs(sum - cap->teams) > 1e-9)
+                return err_at(c, teams_node,
+                              "capacity.teams (%g) contradicts capacity.regions, whose teams sum "
+                              "to %g",
+                              cap->teams, sum);
+        }
+        cap->teams = sum;
+    } else if (cap->ntypes && !teams_node) {
+        return err_at(c, n,
+                      "capacity.types needs capacity.teams {type: teams} or capacity.regions");
     }
+    /* some team, some year */
+    double any = cap->teams;
+    for (size_t i = 0; i < cap->nper_year; ++i) any += cap->per_year[i].teams;
+    for (size_t i = 0; i < cap->ncounts; ++i) {
+        any += cap->counts[i].teams;
+        for (size_t k = 0; k < cap->counts[i].nper_year; ++k)
+            any += cap->counts[i].per_year[k].teams;
+    }
+    if ((teams_node || regions) && !(any > 0))
+        return err_at(c, teams_node ? teams_node : regions,
+                      "capacity.teams: every year has 0 teams (zero capacity never finishes)");
     return CP_OK;
 }
 
@@ -1120,6 +1273,14 @@ void cp_scenario_free(cp_scenario *sc) {
     free(sc->capacity.per_year);
     for (size_t i = 0; i < sc->capacity.nregions; ++i) free(sc->capacity.regions[i].name);
     free(sc->capacity.regions);
+    for (size_t i = 0; i < sc->capacity.ntypes; ++i) {
+        free(sc->capacity.types[i].name);
+        free(sc->capacity.types[i].productivity);
+    }
+    free(sc->capacity.types);
+    for (size_t i = 0; i < sc->capacity.ncounts; ++i) free(sc->capacity.counts[i].per_year);
+    free(sc->capacity.counts);
+    free(sc->capacity.budget_per_year);
     for (size_t i = 0; i < sc->rules.nlocked; ++i) free(sc->rules.locked[i]);
     free(sc->rules.locked);
     for (size_t i = 0; i < sc->rules.nexclude; ++i) {

@@ -5,7 +5,8 @@
              after it
     replan   `clearplan plan` on out/plan.gpkg with one team and a deadline in the year after
              the first hazard's end: no rasters, work before and after the deadline
-    years    `clearplan plan` on a GeoPackage of 40 hazards, one a year from 2026
+    years    `clearplan plan` on a GeoPackage of 40 hazards worked by one team: about one a
+             year, over more years than the style has classes
     table    `clearplan plan` on out/plan.csv: no geometry
 """
 import os

@@ -17,11 +17,13 @@ static int setup(void **state) {
     (void)state;
     cpt_tmpdir("describe", dir, 1000);
     snprintf(out, sizeof out, "%s/out", dir);
-    return cpt_sh(
-        NULL, NULL,
-        "'%s' synth --preset tiny --seed 1 -o '%s/sc' -q && '%s' run '%s/sc/scenario.yaml' "
-        "-o '%s' -q",
-        cpt_bin(), dir, cpt_bin(), dir, out);
+    /* one team per region: the work spans several years (one class per year is checked) */
+    return cpt_sh(NULL, NULL,
+                  "'%s' synth --preset tiny --seed 1 -o '%s/sc' -q && cd '%s/sc' && "
+                  "sed -i -e 's/^  teams: .*/  teams: 2/' "
+                  "-e 's/^  regions: .*/  regions: {Norte: 1, Sur: 1}/' scenario.yaml && "
+                  "'%s' run scenario.yaml -o '%s' -q",
+                  cpt_bin(), dir, dir, cpt_bin(), out);
 }
 
 static int teardown(void **state) {

@@ -39,7 +39,7 @@ static void test_plan_cli_ok(void **state) {
                     cpt_bin(), dir, dir);
     if (rc) print_error("%s\n%s\n", out, err);
     assert_int_equal(rc, 0);
-    cpt_assert_contains(out, "With 3 teams, clearance completes in ");
+    cpt_assert_contains(out, "With 3 teams, the team schedule completes in ");
     cpt_assert_contains(out, "hazards: 120 read, 120 planned, 0 excluded");
     cpt_assert_contains(out, "teams  completion");
     static const char *names[] = {"plan.csv",  "milestones.csv", "packages.csv", "rejected.csv",
@@ -101,6 +101,86 @@ static void test_plan_cli_ok(void **state) {
     assert_int_equal(cpt_debris(dir), 0);
 }
 
+/* The last "end" date of plan.csv (column `end`), or "" when a hazard has none. */
+static void last_end(const char *csv_path, char out[11]) {
+    char *csv = cpt_slurp(csv_path, NULL);
+    assert_non_null(csv);
+    char *hdr_end = strchr(csv, '\n');
+    assert_non_null(hdr_end);
+    int col = -1, k = 0;
+    for (char *p = csv, *q; p < hdr_end; p = q + 1, ++k) {
+        q = p + strcspn(p, ",\n");
+        if (q - p == 3 && !strncmp(p, "end", 3)) col = k;
+        if (*q == '\n') break;
+    }
+    assert_true(col >= 0);
+    strcpy(out, "0000-00-00");
+    for (char *line = hdr_end + 1; *line; line = strchr(line, '\n') + 1) {
+        char *p = line;
+        for (int c = 0; c < col; ++c) p = strchr(p, ',') + 1; /* no quoted commas before `end` */
+        if (*p == ',') {
+            out[0] = '\0';
+            break;
+        }
+        if (strncmp(p, out, 10) > 0) memcpy(out, p, 10);
+    }
+    free(csv);
+}
+
+/* The verdict and teams needed agree with the written plan: with the reported N teams every
+ * hazard ends by the deadline, with N - 1 one does not; a budget that binds is reported. */
+static void test_plan_cli_one_truth(void **state) {
+    (void)state;
+    char *out = NULL, *p = NULL;
+    char path[4200], end[11];
+    int rc = cpt_sh(&out, NULL,
+                    "'%s' plan '%s/h.csv' -o '%s/t0' --teams 2 --start 2026-01-01 "
+                    "--deadline 2026-12-31 --package-team-days 5 -q",
+                    cpt_bin(), dir, dir);
+    assert_int_equal(rc, 0);
+    free(out);
+    snprintf(path, sizeof path, "%s/t0/summary.json", dir);
+    char *json = cpt_slurp(path, NULL);
+    p = strstr(json, "\"teams_needed\": ");
+    assert_non_null(p);
+    int n = atoi(p + strlen("\"teams_needed\": "));
+    assert_true(n > 2);
+    cpt_assert_contains(json, "\"deadline_met\": false");
+    free(json);
+    for (int k = 0; k < 2; ++k) {
+        rc = cpt_sh(NULL, NULL,
+                    "'%s' plan '%s/h.csv' -o '%s/t%d' --teams %d --start 2026-01-01 "
+                    "--deadline 2026-12-31 --package-team-days 5 -q",
+                    cpt_bin(), dir, dir, k + 1, n - k);
+        assert_int_equal(rc, 0);
+        snprintf(path, sizeof path, "%s/t%d/summary.json", dir, k + 1);
+        json = cpt_slurp(path, NULL);
+        cpt_assert_contains(json, k ? "\"deadline_met\": false" : "\"deadline_met\": true");
+        free(json);
+        snprintf(path, sizeof path, "%s/t%d/plan.csv", dir, k + 1);
+        last_end(path, end);
+        if (k == 0) assert_true(strcmp(end, "2026-12-31") <= 0 && end[0]);
+        if (k == 1) assert_true(strcmp(end, "2026-12-31") > 0 || !end[0]);
+    }
+    /* money, not teams */
+    rc = cpt_sh(&out, NULL,
+                "'%s' plan '%s/h.csv' -o '%s/t3' --teams 8 --start 2026-01-01 "
+                "--deadline 2029-12-31 --budget-usd 300000 --mobilisation-days 10 --no-redeploy",
+                cpt_bin(), dir, dir);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(out, "Money, not teams, binds in 2026");
+    free(out);
+    snprintf(path, sizeof path, "%s/t3/milestones.csv", dir);
+    char *ms = cpt_slurp(path, NULL);
+    cpt_assert_contains(ms, "\n2026,year,2026,0,2026-01-01,2026-12-31,");
+    cpt_assert_contains(ms, ",300000,1,");
+    free(ms);
+    snprintf(path, sizeof path, "%s/t3/summary.json", dir);
+    json = cpt_slurp(path, NULL);
+    cpt_assert_contains(json, "\"redeploy\": false, \"mobilisation_days\": 10");
+    free(json);
+}
+
 static void expect(int want, const char *msg, const char *fmt, const char *extra) {
     char *err = NULL;
     char cmd[8192];
@@ -119,12 +199,16 @@ static void test_plan_cli_errors(void **state) {
     expect(2, "missing -o DIR", "'%s' plan '%s/h.csv' %.0s%s", "");
     expect(2, "missing HAZARDS", "'%s' plan %.0s-o '%s/bad' %s", "");
     expect(2, "unknown option '--frobnicate'", base, "--frobnicate");
-    expect(2, "--teams wants positive numbers", base, "--teams 0");
-    expect(2, "--teams wants positive numbers", base, "--teams 30,,40");
+    expect(2, "--teams wants positive whole numbers", base, "--teams 0");
+    expect(2, "--teams wants positive whole numbers", base, "--teams 30,,40");
     expect(2, "--deadline wants a date YYYY-MM-DD", base, "--deadline 2028-02-30");
     expect(2, "--days-per-year", base, "--days-per-year 400");
     expect(2, "--team-day-usd", base, "--team-day-usd -5");
-    expect(1, "is not after start", base, "--start 2026-01-01 --deadline 2025-01-01");
+    expect(2, "--teams wants positive whole numbers", base, "--teams 2.5");
+    expect(2, "--budget-usd wants a positive number", base, "--budget-usd 0");
+    expect(2, "--mobilisation-days wants a number >= 0", base, "--mobilisation-days -3");
+    expect(1, "deadline 2025-01-01 is before start 2026-01-01", base,
+           "--start 2026-01-01 --deadline 2025-01-01");
     expect(1, "cannot open", "'%s' plan '%s/nope.csv' -o '%s/bad' %s", "");
     /* bad files */
     char p[4200];
@@ -153,6 +237,7 @@ static void test_plan_cli_errors(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_cli_ok),
+        cmocka_unit_test(test_plan_cli_one_truth),
         cmocka_unit_test(test_plan_cli_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -13,6 +13,8 @@
 #include <clearplan/clearplan.h>
 #include <clearplan/plan.h>
 
+#include "plan_internal.h"
+
 #define CHECK_OK(call)                                                 \
     do {                                                               \
         cp_status st_ = (call);                                        \
@@ -28,7 +30,10 @@ typedef struct {
     unsigned char *wkb[N];
     cp_plan_value extra[N][3];
     char text[N][16];
+    double class_m2[N][3];
 } fixture;
+
+static const int classes[2] = {30, 40};
 
 static const cp_plan_column columns[] = {
     {"report_density", CP_VALUE_REAL}, {"fid_in", CP_VALUE_INTEGER}, {"province", CP_VALUE_TEXT}};
@@ -65,6 +70,12 @@ static void fixture_build(fixture *f) {
         snprintf(f->text[i], sizeof f->text[i], "P,%d", i % 4);
         f->extra[i][2] = (cp_plan_value){.text = f->text[i]};
         h->extra = f->extra[i];
+        if (i % 2) { /* land-cover class areas (the rest: cost_team_days only) */
+            f->class_m2[i][0] = 0.4 * h->area_m2, f->class_m2[i][1] = 0.5 * h->area_m2;
+            f->class_m2[i][2] = 0.3 * h->area_m2;
+            h->class_m2 = f->class_m2[i];
+            h->covered_m2 = 0.9 * h->area_m2;
+        }
     }
 }
 
@@ -113,6 +124,8 @@ static void test_plan_io_write_and_read_back(void **state) {
     cp_plan_options opts = {0};
     opts.columns = columns;
     opts.ncolumns = 3;
+    opts.classes = classes;
+    opts.nclasses = 2;
     cp_plan *p = NULL;
     CHECK_OK(cp_plan_compute(f->h, N, &cap, &cost, &rules, &opts, &p));
     assert_int_equal(p->nitems, N - 1);
@@ -149,10 +162,12 @@ static void test_plan_io_write_and_read_back(void **state) {
     snprintf(path, sizeof path, "%s/plan.csv", dir);
     char *csv = cpt_slurp(path, NULL);
     cpt_assert_contains(csv,
-                        "rank,hazard_id,status,region,area_m2,cancel_m2,reduce_m2,clear_m2,"
-                        "benefit,cost_team_days,cost_usd,efficiency,priority_mean,"
-                        "priority_max,people_within_m,locked,start,end,year,team,packages,"
-                        "report_density,fid_in,province\n1,HZ-040,");
+                        "rank,hazard_id,status,region,area_m2,covered_m2,cancel_m2,reduce_m2,"
+                        "clear_m2,benefit,cost_team_days,nts_team_days,ts_team_days,"
+                        "clear_team_days,team_days,cost_usd,efficiency,priority_mean,"
+                        "priority_max,people_within_m,locked,start,nts_end,ts_end,clear_end,end,"
+                        "year,team,packages,unscheduled_packages,class_m2_30,class_m2_40,"
+                        "class_m2_other,report_density,fid_in,province\n1,HZ-040,");
     cpt_assert_contains(csv, ",\"P,0\"\n");
     free(csv);
     snprintf(path, sizeof path, "%s/rejected.csv", dir);
@@ -164,6 +179,12 @@ static void test_plan_io_write_and_read_back(void **state) {
     csv = cpt_slurp(path, NULL);
     cpt_assert_contains(csv, "\n2026,year,2026,0,2026-01-01,2026-12-31,440,");
     cpt_assert_contains(csv, "\n2026-Q1,quarter,2026,1,2026-01-01,2026-03-31,");
+    free(csv);
+    snprintf(path, sizeof path, "%s/packages.csv", dir);
+    csv = cpt_slurp(path, NULL);
+    cpt_assert_contains(csv,
+                        "package_id,hazard_id,seq,stage,region,team,type,home_region,redeployed,"
+                        "team_days,cost_usd,start,end\nHZ-040#1,HZ-040,1,nts,all,");
     free(csv);
     snprintf(path, sizeof path, "%s/report.html", dir);
     char *html = cpt_slurp(path, NULL);
@@ -195,6 +216,9 @@ static void test_plan_io_write_and_read_back(void **state) {
     assert_int_equal(OGR_Fld_GetType(OGR_FD_GetFieldDefn(fd, OGR_FD_GetFieldIndex(fd, "start"))),
                      OFTDate);
     assert_int_equal(OGR_F_GetFieldAsInteger64(ft, OGR_FD_GetFieldIndex(fd, "fid_in")), 1040);
+    /* the fields the QGIS styles rely on */
+    static const char *const styled[] = {"rank", "start", "end", "year", "team"};
+    for (int k = 0; k < 5; ++k) assert_true(OGR_FD_GetFieldIndex(fd, styled[k]) >= 0);
     OGR_F_Destroy(ft);
     l = GDALDatasetGetLayerByName(ds, "milestones");
     assert_int_equal(OGR_L_GetGeomType(l), wkbNone);
@@ -207,6 +231,9 @@ static void test_plan_io_write_and_read_back(void **state) {
         CHECK_OK(cp_hazard_table_read(path, NULL, &t));
         assert_int_equal(t->n, N - 1);
         assert_int_equal(t->ncolumns, 3);
+        assert_int_equal(t->nclasses, 2);
+        assert_int_equal(t->classes[0], 30);
+        assert_int_equal(t->classes[1], 40);
         assert_string_equal(t->columns[0].name, "report_density");
         assert_string_equal(t->columns[2].name, "province");
         assert_int_equal(t->columns[2].type, CP_VALUE_TEXT);
@@ -218,10 +245,22 @@ static void test_plan_io_write_and_read_back(void **state) {
         cp_plan_options o2 = {0};
         o2.columns = t->columns;
         o2.ncolumns = t->ncolumns;
+        o2.classes = t->classes;
+        o2.nclasses = t->nclasses;
         cp_plan *q = NULL;
         CHECK_OK(cp_plan_compute(t->hazards, t->n, &cap, &cost, &rules, &o2, &q));
         assert_int_equal(q->nitems, N - 1); /* HZ-002 is no longer in the file */
         assert_int_equal(q->nexcluded, 0);
+        for (size_t i = 0; i < q->nitems; ++i) { /* the same stages, efforts and schedule */
+            assert_string_equal(q->items[i].h.id, p->items[i].h.id);
+            assert_true(fabs(q->items[i].h.cost_team_days - p->items[i].h.cost_team_days) <=
+                        1e-9 * p->items[i].h.cost_team_days);
+            assert_int_equal(q->items[i].end, p->items[i].end);
+            assert_int_equal(q->items[i].team, p->items[i].team);
+            for (int st = 0; st < CP_NMETHOD; ++st)
+                assert_int_equal(q->items[i].stage_end[st], p->items[i].stage_end[st]);
+        }
+        assert_int_equal(q->teams_needed, p->teams_needed);
         cp_plan_free(q);
         cp_hazard_table_free(t);
     }
@@ -258,7 +297,7 @@ static void test_plan_io_replan_identical(void **state) {
             assert_int_equal(q->items[i].h.locked, p->items[i].h.locked);
         }
         assert_int_equal(q->completion, p->completion);
-        assert_int_equal(q->min_teams, p->min_teams);
+        assert_int_equal(q->teams_needed, p->teams_needed);
         cp_plan_free(q);
         cp_hazard_table_free(t);
     }
@@ -324,11 +363,26 @@ static void test_plan_io_reader_errors(void **state) {
     assert_null(t->hazards[1].region);
     assert_int_equal(t->hazards[0].locked, 1);
     assert_int_equal(t->hazards[1].locked, 0);
-    assert_true(isnan(t->hazards[0].cost_usd));
+    assert_true(isnan(t->hazards[0].covered_m2));
+    assert_null(t->hazards[0].class_m2);
     assert_int_equal(t->ncolumns, 2);
     assert_int_equal(t->columns[0].type, CP_VALUE_REAL); /* all values are numbers */
     assert_true(t->hazards[1].extra[0].real == 1000);
     assert_int_equal(t->columns[1].type, CP_VALUE_TEXT); /* "007" is a code */
+    cp_hazard_table_free(t);
+    /* class areas instead of cost_team_days; an empty class cell counts 0 */
+    snprintf(path, sizeof path, "%s/classes.csv", dir);
+    cpt_write(path,
+              "hazard_id,status,area_m2,benefit,class_m2_10,class_m2_other,covered_m2\n"
+              "A,SHA,500,1,300,,450\nB,CHA,5,2,,,5\n");
+    CHECK_OK(cp_hazard_table_read(path, NULL, &t));
+    assert_int_equal(t->nclasses, 1);
+    assert_int_equal(t->classes[0], 10);
+    assert_true(t->hazards[0].class_m2[0] == 300 && t->hazards[0].class_m2[1] == 0);
+    assert_true(t->hazards[0].covered_m2 == 450);
+    assert_null(t->hazards[1].class_m2);
+    assert_true(isnan(t->hazards[1].cost_team_days));
+    assert_int_equal(t->ncolumns, 0);
     cp_hazard_table_free(t);
     /* writing into a folder that does not exist fails and leaves nothing */
     cp_capacity cap = capacity();
@@ -341,6 +395,55 @@ static void test_plan_io_reader_errors(void **state) {
     cpt_assert_contains(cp_errmsg(), "cannot write");
     cp_plan_free(p);
     cpt_rmtree(dir);
+}
+
+static void test_plan_io_number_format(void **state) {
+    (void)state;
+    static const struct {
+        double v;
+        const char *s;
+    } cases[] = {{0, "0"},
+                 {-0.0, "0"},
+                 {1500, "1500"},
+                 {28374.719999999998, "28374.72"},
+                 {0.5, "0.5"},
+                 {-2.25, "-2.25"},
+                 {0.001, "0.001"},
+                 {0.000123, "0.000123"},
+                 {100, "100"},
+                 {99999.99999999999, "100000"},
+                 {0.21410098091754237, "0.214100980917542"},
+                 {123456789012345.0, "123456789012345"},
+                 {1e15, "1e+15"},
+                 {1e-5, "1e-05"}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
+        cp_planbuf b = {0};
+        cp_planbuf_num(&b, cases[i].v, "");
+        assert_string_equal(b.data, cases[i].s);
+        cp_planbuf_free(&b);
+    }
+    uint64_t x = 42;
+    for (int i = 0; i < 200000; ++i) {
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u1 = (double)(x >> 11) / 9007199254740992.0;
+        x = x * 6364136223846793005ULL + 1442695040888963407ULL;
+        double u2 = (double)(x >> 11) / 9007199254740992.0;
+        double v = (u1 - 0.3) * pow(10, floor(u2 * 22) - 5);
+        cp_planbuf b = {0};
+        cp_planbuf_num(&b, v, "");
+        double back = strtod(b.data, NULL);
+        if (!(fabs(back - v) <= 1e-14 * fabs(v))) {
+            print_error("%.17g -> %s\n", v, b.data);
+            fail();
+        }
+        cp_planbuf_free(&b);
+    }
+    cp_planbuf b = {0};
+    cp_planbuf_num(&b, NAN, "null");
+    cp_planbuf_int(&b, -1234567);
+    cp_planbuf_date(&b, cp_date_make(2028, 3, 1));
+    assert_string_equal(b.data, "null-12345672028-03-01");
+    cp_planbuf_free(&b);
 }
 
 static int setup(void **state) {
@@ -360,6 +463,7 @@ int main(void) {
         cmocka_unit_test(test_plan_io_write_and_read_back),
         cmocka_unit_test(test_plan_io_replan_identical),
         cmocka_unit_test(test_plan_io_reader_errors),
+        cmocka_unit_test(test_plan_io_number_format),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

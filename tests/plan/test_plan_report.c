@@ -79,7 +79,7 @@ static void test_plan_report_renders(void **state) {
     cap.nregions = 2;
     cp_cost cost;
     cp_cost_defaults(&cost);
-    double sweep[] = {10, 15, 20};
+    int sweep[] = {10, 15, 20};
     cp_plan_options o = {0};
     o.sweep_teams = sweep;
     o.nsweep = 3;
@@ -104,7 +104,8 @@ static void test_plan_report_renders(void **state) {
     char *text = cpt_slurp(html, NULL);
     cpt_assert_contains(text, "data:image/png;base64,iVBORw0KGgo");
     cpt_assert_contains(text, "<svg class=\"chart\"");
-    cpt_assert_contains(text, "With 10 teams (6 in North, 4 in East), clearance completes in ");
+    cpt_assert_contains(text,
+                        "With 10 teams (6 in North, 4 in East), the team schedule completes in ");
     assert_null(strstr(text, "http://"));
     assert_null(strstr(text, "https://"));
     assert_null(strstr(text, "src=\"/"));

@@ -245,7 +245,7 @@ static void test_scenario_capacity_errors(void **state) {
     snprintf(buf, sizeof buf, "%scapacity: {teams: 0}\n", base);
     parse_fails(buf, "capacity.teams must be greater than 0", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {start: 2026-01-01, deadline: 2025-01-01}\n", base);
-    parse_fails(buf, "capacity.deadline 2025-01-01 is not after capacity.start 2026-01-01", NULL);
+    parse_fails(buf, "capacity.deadline 2025-01-01 is before capacity.start 2026-01-01", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {days_per_year: -5}\n", base);
     parse_fails(buf, "days_per_year must be greater than 0", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {teams: 40, regions: {A: 10, B: 20}}\n", base);
@@ -257,6 +257,78 @@ static void test_scenario_capacity_errors(void **state) {
     parse_fails(buf, "must sum to 1, got 1.5", NULL);
     parse_fails("inputs: {hazards: h.gpkg, population: p.tif}\ncapacity: {regions: {A: 1}}\n",
                 "needs inputs.hazards.region", NULL);
+}
+
+/* Team types, counts per region, type and year, redeployment and the yearly budget. */
+static void test_scenario_team_types_and_budget(void **state) {
+    (void)state;
+    cp_scenario *sc = parse_ok(
+        "inputs: {hazards: {path: h.gpkg, region: prov}, population: p.tif}\n"
+        "cost: {productivity_m2_per_team_day: {default: 300, classes: {40: 500}}}\n"
+        "capacity:\n"
+        "  start: 2026-01-01\n"
+        "  deadline: 2026-01-01\n"
+        "  types:\n"
+        "    survey: {stages: [nts, ts], nts_m2_per_team_day: 30000, team_day_usd: 900}\n"
+        "    mechanical: {stages: [ts, clearance], team_day_usd: 4000,\n"
+        "                 productivity_m2_per_team_day: {default: 2000, classes: {10: 300}}}\n"
+        "  regions:\n"
+        "    North: {survey: 2, mechanical: {2026: 1, 2028: 3}}\n"
+        "    East: {survey: 0}\n"
+        "  redeploy: false\n"
+        "  mobilisation_days: 45\n"
+        "  budget_usd: {2026: 4000000, 2027: 0}\n");
+    const cp_capacity *cap = &sc->capacity;
+    assert_int_equal(cap->deadline, cap->start); /* a deadline on the start day */
+    assert_int_equal(cap->ntypes, 2);
+    assert_string_equal(cap->types[1].name, "mechanical");
+    assert_true(cap->types[0].stages[0] && cap->types[0].stages[1] && !cap->types[0].stages[2]);
+    assert_true(cap->types[0].nts_m2_per_team_day == 30000);
+    assert_true(isnan(cap->types[0].ts_m2_per_team_day));
+    assert_true(cap->types[1].productivity_default_m2 == 2000);
+    assert_int_equal(cap->types[1].nproductivity, 1);
+    assert_true(cap->types[1].team_day_usd == 4000);
+    assert_int_equal(cap->nregions, 2);
+    assert_int_equal(cap->ncounts, 3);
+    assert_int_equal(cap->counts[1].region, 0);
+    assert_int_equal(cap->counts[1].type, 1);
+    assert_int_equal(cap->counts[1].nper_year, 2);
+    assert_true(cap->counts[1].per_year[1].teams == 3);
+    assert_int_equal(cap->counts[2].region, 1);
+    assert_false(cap->redeploy);
+    assert_true(cap->mobilisation_days == 45);
+    assert_int_equal(cap->nbudget_per_year, 2);
+    assert_true(cap->budget_per_year[0].usd == 4e6);
+    cp_scenario_free(sc);
+    sc = parse_ok(
+        "inputs: {hazards: h.gpkg, population: p.tif}\n"
+        "capacity: {types: {t: {stages: [clearance]}}, teams: {t: 4}, budget_usd: 2e6}\n");
+    assert_int_equal(sc->capacity.ncounts, 1);
+    assert_int_equal(sc->capacity.counts[0].region, -1);
+    assert_true(sc->capacity.counts[0].teams == 4);
+    assert_true(sc->capacity.budget_usd == 2e6);
+    assert_true(sc->capacity.redeploy); /* the default */
+    cp_scenario_free(sc);
+    const char *base = "inputs: {hazards: {path: h.gpkg, region: prov}, population: p.tif}\n";
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%scapacity: {types: {t: {stages: [mow]}}, teams: {t: 1}}\n", base);
+    parse_fails(buf, "capacity.types.t.stages: 'mow' is not nts, ts or clearance", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {types: {t: {stages: [ts]}}, teams: {u: 1}}\n", base);
+    parse_fails(buf, "unknown key 'u' in capacity.teams", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {types: {t: {stages: [ts]}}, teams: 3}\n", base);
+    parse_fails(buf, "capacity.teams must be a mapping {team type: teams}", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {regions: {A: 1.5}}\n", base);
+    parse_fails(buf, "capacity.regions.A must be a whole number of teams, got 1.5", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {regions: {A: {2026: 2, 2025: 1}}}\n", base);
+    parse_fails(buf, "years must increase", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {teams: 4, regions: {A: {2026: 2}}}\n", base);
+    parse_fails(buf, "give the teams in capacity.regions", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {budget_usd: 0}\n", base);
+    parse_fails(buf, "capacity.budget_usd must be greater than 0", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {mobilisation_days: -1}\n", base);
+    parse_fails(buf, "capacity.mobilisation_days must be at least 0", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {regions: {A: 0, B: 0}}\n", base);
+    parse_fails(buf, "zero capacity", NULL);
 }
 
 static void test_scenario_per_year_and_rules(void **state) {
@@ -328,6 +400,7 @@ int main(void) {
         cmocka_unit_test(test_scenario_criterion_names_are_identifiers),
         cmocka_unit_test(test_scenario_missing_and_inconsistent),
         cmocka_unit_test(test_scenario_capacity_errors),
+        cmocka_unit_test(test_scenario_team_types_and_budget),
         cmocka_unit_test(test_scenario_per_year_and_rules),
         cmocka_unit_test(test_scenario_load_file_errors),
         cmocka_unit_test(test_dates),

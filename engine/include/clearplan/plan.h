@@ -11,8 +11,10 @@
  *   char *json = NULL; cp_plan_summary_json(plan, &json);   fragment for run.json
  *   cp_plan_free(plan); free(json);
  *
- * The plan copies everything it keeps (ids, regions, geometry, extra columns): the caller
- * may free its hazard records as soon as cp_plan_compute returns.
+ * cp_plan_compute and cp_plan_free live in the pure planner library (clearplan_planner: no
+ * GDAL, no I/O); the writers and the table reader live in the engine above it. The plan
+ * copies everything it keeps (ids, regions, geometry, extra columns): the caller may free its
+ * hazard records as soon as cp_plan_compute returns.
  *
  * ---- The time model ----
  * Time runs in days from capacity.start (t = 0 at 00:00 of the start date). A team works
@@ -21,50 +23,89 @@
  * holidays are therefore not placed on particular dates; they are spread over the year, so
  * a 20 team-day package done by one team at 220 days a year takes 20 x 365/220 = 33.2
  * calendar days. A start date is the day on which work begins; an end date is the last
- * day on which work is done (inclusive). The deadline is met when the last work is done on
- * or before the deadline day.
+ * day on which work is done (inclusive). Dates compare in whole days: work ending within
+ * 1e-6 day after midnight ends the day before (the rounding of summed rates), and the
+ * deadline is met when the last work is done on or before the deadline day. A deadline on
+ * the start day leaves one day.
  *
- * ---- Two views of the same capacity ----
- *  - The *pooled* model (Article 5 milestones, verdict, teams needed, baselines): all teams of
- *    a pool work down one queue in plan order, a hazard's effort being consumed by the
- *    pool's whole capacity (teams x days_per_year a year). It gives each hazard a start and
- *    an end, the annual and quarterly milestones, the completion date, and the cumulative
- *    benefit curves. Area, benefit and cost are released pro rata to the effort spent, as
- *    the hazard's work packages are completed. For one pool with a constant capacity the
- *    efficiency order maximises the area under the cumulative-benefit curve (Smith's rule).
- *  - The *team schedule*: each hazard is split into ceil(cost / package_team_days) equal
- *    work packages, and the packages, in plan order, are list-scheduled to the team of
- *    their pool that is free earliest (ties: lowest team number). Every package gets a team,
- *    a start and an end. Because a package is indivisible, the schedule's last end can fall
- *    up to one package per team after the pooled completion; both are reported.
- *
- * ---- Pools and regions ----
- * Without capacity.regions there is one pool: every team takes any package, and the pool has
- * cp_capacity_teams(cap, year) teams in each calendar year. With capacity.regions each region
- * is a pool with its own constant team count; every hazard must name one of those regions
- * (otherwise cp_plan_compute fails naming the region and the hazard), and capacity.per_year
- * may not be given as well. In the team schedule a pool has round(teams) teams (at least
- * one when teams > 0); the pooled model uses the count as given, fractions included. Teams
- * are numbered 1.. across pools, region by region in capacity order.
+ * ---- Stages (land release, IMAS 07.11) ----
+ * A hazard of status S is released in up to three stages, in this order: non-technical
+ * survey (NTS) cancels release[S].cancel of its area, technical survey (TS) reduces
+ * release[S].reduce, clearance clears release[S].clear; a stage whose share is 0 is skipped
+ * (a confirmed hazard skips NTS with the default shares). Each stage is a job with its own
+ * effort, area (area_m2 x share) and benefit (benefit x share), released when its last work
+ * package ends. Efforts with the cost section's productivities (DESIGN §8):
+ *   NTS   covered_m2 x cancel / nts_m2_per_team_day
+ *   TS    covered_m2 x reduce / ts_m2_per_team_day
+ *   clear clear x sum over land-cover classes k of class_m2[k] / productivity(k)
+ * and cost_team_days is their sum. Without class_m2 (a table that has only cost_team_days),
+ * clearance is what cost_team_days leaves after the surveys (the surveys scaled down when
+ * they alone exceed it), as if all in the default class. A team type with its own
+ * productivities (capacity.types) needs the same formulas with its figures.
  *
  * ---- Order ----
  * rules.locked ids first, in the listed order; then hazards whose `locked` flag is set; then
- * the rest. Within the last two groups: efficiency (benefit / cost_team_days) descending,
- * ties by id (byte order); a hazard with zero cost comes before all others of its group.
- * rules.exclude ids leave the plan and are listed in cp_plan.excluded with their reason (an
- * excluded id that is not among the hazards is ignored: a re-plan from plan.gpkg no longer
- * holds it). An id in rules.locked that is not among the hazards, an id both locked and
- * excluded, and duplicate hazard ids are errors.
+ * the rest. Within each group the stage jobs are ordered by Sidney's ratio rule for chain
+ * precedence: each hazard's chain NTS -> TS -> clearance is cut into modules, the leading
+ * run of stages with the highest benefit per team-day (reference efforts; the longest such
+ * run on ties), then the same for the rest; modules are ordered by that ratio, descending
+ * (ties: hazard id in byte order, then stage). For one pooled capacity this order minimises
+ * the sum of benefit x release time (Sidney 1975; Smith's rule when every hazard has one
+ * stage). Jobs without effort have an infinite ratio. A hazard's rank is the position of its
+ * first stage. rules.exclude ids leave the plan and are listed in cp_plan.excluded with their
+ * reason (an excluded id that is not among the hazards is ignored: a re-plan from plan.gpkg
+ * no longer holds it). An id in rules.locked that is not among the hazards, an id both
+ * locked and excluded, and duplicate hazard ids are errors.
  *
- * ---- Deadline ----
- * completion: the pooled model's last end date; met when it is on or before the deadline.
- * remaining at the deadline: area (and effort) not yet released at the end of the deadline
- * day. min_teams: the smallest constant whole number of teams (ignoring per_year) with
- * which the pooled model meets the deadline, found by binary search on that monotone
- * predicate; with regions, per region, and the overall figure is their sum. funding gap:
- * the team-days still to do at the end of the deadline day with the given capacity,
- * x team_day_usd — the work that must be funded on top of the present capacity to finish
- * on time. */
+ * ---- Teams ----
+ * Teams are whole. Each belongs to a region (one region, "all", without capacity.regions)
+ * and a type (one type, "team", doing every stage at the cost section's figures, without
+ * capacity.types); `counts` give whole teams per (region, type), constant or per calendar
+ * year. Team k of a cell works in a year when k < that year's count; teams are numbered 1..
+ * region by region, type by type. Every hazard names a region of capacity.regions (else an
+ * error naming the hazard); a region may have no teams.
+ *
+ * ---- The team schedule: the one truth ----
+ * Each stage job is split into n = ceil(e / package_team_days) equal work packages, e the
+ * largest effort of the types that can do it. The packages, in plan order, are list-
+ * scheduled: a package is released when the hazard's previous stage has ended, and goes to
+ * the team (of a type that does the stage, in the hazard's region or mobile) that finishes it
+ * earliest (ties: the first in order of free time, then team number); a team works on it
+ * until done, pausing through years in which it is not counted. With capacity.redeploy,
+ * when no package a type can do is left in a region, that region's teams of the type become
+ * mobile: the next package anywhere may take them, starting mobilisation_days after they are
+ * free, and they then stay in that region. With a yearly budget, the team-days a package
+ * works in each year are paid from that year's funds (team_day_usd of its type); a package
+ * the funds do not cover is postponed to the next year with funds left (that year is then
+ * marked as one in which money, not teams, binds). The schedule covers the calendar from the
+ * start year to 100 years after the deadline year; packages that cannot be placed in it are
+ * unscheduled (their hazards have no end date; the plan is then incomplete).
+ *
+ * Completion, the verdict, the remaining area, effort and hazards at the end of the deadline
+ * day, the milestones, the sweep and teams needed all come from this schedule. The funding
+ * gap is the team-days still to do at the end of the deadline day x their types' US$ per
+ * team-day.
+ *
+ * ---- Teams needed ----
+ * The family T(N): N whole teams every year, apportioned to the (region, type) cells by the
+ * largest remainder in proportion to the team-years each cell has from the start to the
+ * deadline year (a region with work but no teams weighs as the staffed regions do per team-
+ * day of work, with their mix of types), the budget and redeployment as given. teams_needed
+ * is an N for which the schedule with T(N) meets the deadline and the schedule with T(N - 1)
+ * misses, both run. No count below the ideal bound's (every team on one queue of divisible
+ * work) can meet; from there N is guessed by fitting the schedule's end to "work over N teams
+ * plus a tail" (the plan's own run, then each new run), bracketed and bisected between a
+ * count that missed and one that met. So a list-scheduling anomaly (more teams finishing
+ * later) cannot make the answer wrong, though a smaller count may also meet. The figures per region
+ * and type are T(N)'s cells. It is -1 when no count meets: a hazard whose chain, every package on
+ * its own fastest team, does not fit in the window (named in infeasible_id), no team type in the
+ * mix for a stage, a budget that cannot pay for the work by the deadline, or no count up to 16 x
+ * the packages + 16. The sweep runs T(N) for each N given.
+ *
+ * ---- The ideal bound ----
+ * All teams of each year on one queue of divisible stage jobs, each at the effort of its
+ * fastest type: no schedule finishes earlier. Its completion is reported beside the
+ * schedule's, and the order baselines (cumulative-benefit curves) are computed on it. */
 #ifndef CLEARPLAN_PLAN_H
 #define CLEARPLAN_PLAN_H
 
@@ -96,17 +137,20 @@ typedef struct {
     const char *text; /* CP_VALUE_TEXT */
 } cp_plan_value;
 
-/* One scored hazard. Strings and bytes are borrowed for the duration of the call that takes
+/* One scored hazard. Strings and arrays are borrowed for the duration of the call that takes
  * them. Unknown numbers are NAN (cp_hazard_init sets those defaults). */
 typedef struct {
-    const char *id;        /* unique, non-empty */
-    int status;            /* CP_STATUS_SHA or CP_STATUS_CHA */
-    const char *region;    /* NULL or "" = none */
-    double area_m2;        /* >= 0 */
-    double benefit;        /* >= 0, priority-weighted hectares (DESIGN §7) */
-    double cost_team_days; /* >= 0 */
-    double cost_usd;       /* NAN = cost_team_days x cost.team_day_usd */
-    double priority_mean;  /* NAN = unknown (the priority baseline then puts it last) */
+    const char *id;         /* unique, non-empty */
+    int status;             /* CP_STATUS_SHA or CP_STATUS_CHA */
+    const char *region;     /* NULL or "" = none */
+    double area_m2;         /* >= 0 */
+    double covered_m2;      /* >= 0, the part on the grid, which surveys cover; NAN = area_m2 */
+    double benefit;         /* >= 0, priority-weighted hectares (DESIGN §7) */
+    double cost_team_days;  /* >= 0; ignored (may be NAN) when class_m2 is given */
+    const double *class_m2; /* NULL, or opts->nclasses + 1 values >= 0: the covered area of
+                               each land-cover class of opts->classes (the last: any other
+                               class or none), each cell divided by its clearance slowdowns */
+    double priority_mean;   /* NAN = unknown (the priority baseline then puts it last) */
     double priority_max;
     double people_within_m;
     int locked;               /* non-zero: planned first (after rules.locked) */
@@ -130,37 +174,51 @@ typedef struct {
 typedef struct {
     const cp_plan_column *columns; /* extra columns of cp_hazard.extra */
     size_t ncolumns;
-    const double *sweep_teams; /* constant team counts to sweep (--teams 30,40,60); with
-                                  regions the region counts are scaled to each total */
+    const int *classes; /* land-cover codes of cp_hazard.class_m2 */
+    size_t nclasses;
+    int teams;              /* > 0: plan with T(teams) instead of the capacity's counts */
+    const int *sweep_teams; /* whole team counts N to run T(N) for (--teams 30,40,60) */
     size_t nsweep;
-    int no_schedule;  /* skip the team schedule (sweeps and searches only) */
     int no_baselines; /* skip the baseline orders */
 } cp_plan_options;
 
 /* ---- results ---- */
 
-/* A planned hazard: a copy of its record plus what the planner derived. */
+/* A planned hazard: a copy of its record plus what the planner derived. Times and dates are
+ * the team schedule's. */
 typedef struct {
-    cp_hazard h;                     /* copy owned by the plan */
-    size_t input_index;              /* position in the caller's array */
-    double released_m2[CP_NMETHOD];  /* area x release share of its status, per method */
-    double cost_usd;                 /* h.cost_usd, or cost_team_days x team_day_usd */
-    double efficiency;               /* benefit / cost_team_days; NAN when the cost is 0 */
-    size_t rank;                     /* 1-based position in the plan order */
-    int pool;                        /* index into cp_plan.pools */
-    double t_start, t_end;           /* pooled model, days from capacity.start */
-    cp_date start, end;              /* first and last day of work (pooled model) */
-    int year;                        /* calendar year of `end` */
-    int team;                        /* team of its first package (1-based; 0 = none) */
-    size_t first_package, npackages; /* its packages in cp_plan.packages */
+    cp_hazard h;                            /* copy owned by the plan; h.cost_team_days is
+                                               the sum of stage_ref_team_days */
+    size_t input_index;                     /* position in the caller's array */
+    double released_m2[CP_NMETHOD];         /* area x release share, per stage */
+    double stage_benefit[CP_NMETHOD];       /* benefit x release share, per stage */
+    double stage_ref_team_days[CP_NMETHOD]; /* effort at the cost section's productivities */
+    int has_stage[CP_NMETHOD];              /* the stage is a job (its share is not 0) */
+    cp_date stage_end[CP_NMETHOD];          /* last day of each stage (when scheduled) */
+    double team_days;                       /* scheduled: by the types that do the work */
+    double cost_usd;                        /* scheduled: team-days x their types' US$ */
+    double efficiency;                      /* benefit / cost_team_days; NAN when the cost is 0 */
+    size_t rank;                            /* 1-based position in the plan order */
+    int pool;                               /* region: index into cp_plan.pools */
+    int scheduled;                          /* every package of it is in the schedule */
+    double t_start, t_end;                  /* days from start; t_end INFINITY unscheduled */
+    cp_date start, end;                     /* first and last day of work */
+    int year;                               /* calendar year of `end` (0 unscheduled) */
+    int team;                               /* team of its first package (1-based; 0 = none) */
+    size_t first_package, npackages;        /* its scheduled packages in cp_plan.packages */
+    size_t unscheduled_packages;            /* packages that found no place in the schedule */
 } cp_plan_item;
 
+/* A work package; its id in the outputs is "<hazard id>#<seq>". */
 typedef struct {
-    char *id;    /* "<hazard id>#<seq>" */
-    size_t item; /* index into cp_plan.items */
-    int seq;     /* 1..npackages of its hazard */
-    int team;    /* 1-based, unique across pools */
-    double team_days;
+    size_t item;    /* index into cp_plan.items */
+    int seq;        /* 1.. of its hazard, stage by stage (unscheduled ones counted) */
+    int stage;      /* CP_METHOD_*: cancel = NTS, reduce = TS, clear = clearance */
+    int team;       /* 1-based, unique across regions and types */
+    int type;       /* index into cp_plan.types */
+    int region;     /* where it is worked: index into cp_plan.pools */
+    int redeployed; /* the team's home region is another one */
+    double team_days, cost_usd;
     double t_start, t_end;
     cp_date start, end;
 } cp_plan_package;
@@ -177,32 +235,53 @@ typedef struct {
     cp_period_kind kind;
     int year, quarter;              /* quarter 1..4 (0 for years) */
     cp_date start, end;             /* first and last day of the period within the plan */
-    double capacity_team_days;      /* team-days the capacity offers in the period */
-    double released_m2[CP_NMETHOD]; /* cancelled, reduced, cleared */
+    double capacity_team_days;      /* team-days the teams counted in the period offer */
+    double released_m2[CP_NMETHOD]; /* cancelled, reduced, cleared: stages ended in it */
     double area_m2;                 /* sum of released_m2 */
     size_t hazards_completed;
     double benefit;
-    double team_days;
+    double team_days; /* worked in the period */
     double cost_usd;
     double remaining_m2; /* area not yet released at the end of the period */
+    /* years only */
+    double budget_usd;  /* the funding ceiling; INFINITY without one */
+    int budget_binding; /* a package was postponed for lack of funds */
+    size_t postponed;   /* packages postponed out of the year */
+    size_t redeployed;  /* packages started in it by teams away from their region */
 } cp_milestone;
 
 typedef struct {
     char *name;   /* region name; "all" without regions */
-    double teams; /* constant teams (regions) or capacity.teams */
+    double teams; /* whole teams of the region in the start year */
     size_t nitems;
     double area_m2, team_days, benefit;
-    double t_completion;
+    double t_completion; /* INFINITY when some of its work is unscheduled */
     cp_date completion;
     int met;
     double remaining_m2;        /* at the end of the deadline day */
     double remaining_team_days; /* ditto */
-    int min_teams;              /* smallest constant count that meets the deadline; -1 none */
-    int first_team, nteams;     /* team numbers first_team .. first_team+nteams-1 */
+    int teams_needed;           /* its teams in T(teams_needed); -1 none */
+    int first_team, nteams;     /* its home teams: first_team .. first_team+nteams-1 */
 } cp_plan_pool;
 
 typedef struct {
-    double teams; /* the total constant team count tried */
+    char *name; /* "team" without capacity.types */
+    int stages[CP_NMETHOD];
+    double team_day_usd;
+    double teams;     /* whole teams of the type in the start year */
+    int teams_needed; /* its teams in T(teams_needed); -1 none */
+    double team_days; /* scheduled */
+    size_t packages;
+} cp_plan_type;
+
+typedef struct {
+    int type; /* index into cp_plan.types */
+    int home; /* index into cp_plan.pools */
+} cp_plan_team;
+
+typedef struct {
+    int teams; /* N of T(N) */
+    int complete;
     double t_completion;
     cp_date completion;
     int met;
@@ -215,13 +294,14 @@ enum { CP_ORDER_EFFICIENCY = 0, CP_ORDER_PRIORITY, CP_ORDER_SMALLEST, CP_ORDER_I
 
 enum { CP_PLAN_CURVE_POINTS = 241 };
 
+/* An order evaluated on the ideal bound. */
 typedef struct {
     const char *name; /* "efficiency", "priority", "smallest", "input" */
     int computed;
     double auc;                    /* area under the cumulative-benefit curve, benefit x years,
                                       over [0, horizon] */
     double auc_share;              /* auc / (total benefit x horizon): 1 = all at once on day 0 */
-    double sum_benefit_completion; /* sum of benefit x end time (days) */
+    double sum_benefit_completion; /* sum of benefit x release time (days) over stage jobs */
     double benefit[CP_PLAN_CURVE_POINTS];      /* cumulative benefit at curve_t */
     double remaining_m2[CP_PLAN_CURVE_POINTS]; /* remaining area at curve_t */
 } cp_plan_order;
@@ -230,54 +310,80 @@ typedef struct cp_plan {
     /* inputs, as used */
     cp_date start, deadline;
     double days_per_year, package_team_days, team_day_usd;
-    double teams; /* capacity.teams, or the sum of region teams */
-    int has_regions, has_per_year;
+    double teams; /* whole teams in the start year */
+    int has_regions, has_per_year, has_types, has_budget, redeploy;
+    double mobilisation_days;
     /* what was planned */
     cp_plan_item *items; /* in plan order */
     size_t nitems;
-    cp_plan_package *packages; /* grouped by hazard, in plan order */
+    cp_plan_package *packages; /* scheduled packages, grouped by hazard, in plan order */
     size_t npackages;
     cp_plan_excluded *excluded;
     size_t nexcluded;
     size_t ninput;           /* = nitems + nexcluded */
     cp_plan_column *columns; /* extra columns (copied) */
     size_t ncolumns;
-    cp_plan_pool *pools;
+    int *classes; /* land-cover codes of the items' class_m2 (copied) */
+    size_t nclasses;
+    cp_plan_pool *pools; /* regions */
     size_t npools;
+    cp_plan_type *types;
+    size_t ntypes;
+    cp_plan_team *team_list; /* [team number - 1] */
+    int nteams;
     cp_milestone *years, *quarters;
     size_t nyears, nquarters;
     /* totals of the planned hazards */
-    double area_m2, released_m2[CP_NMETHOD], benefit, team_days, cost_usd;
-    /* verdict (pooled model) */
-    double t_completion;
-    cp_date completion;
+    double area_m2, released_m2[CP_NMETHOD], benefit;
+    double team_days; /* reference effort: the sum of cost_team_days */
+    double scheduled_team_days, cost_usd;
+    /* the verdict, from the team schedule */
+    int complete;        /* every package is in the schedule */
+    double t_completion; /* INFINITY when incomplete */
+    cp_date completion;  /* last day of work (when complete) */
     int met;
     double remaining_m2, remaining_team_days; /* at the end of the deadline day */
     size_t remaining_hazards;                 /* not finished by then */
-    int min_teams;                            /* overall; sum over regions with regions; -1 none */
-    double funding_gap_usd;                   /* remaining_team_days x team_day_usd */
-    cp_date schedule_end;                     /* last end in the team schedule */
-    int nteams_scheduled;                     /* teams used in the team schedule */
+    size_t unscheduled_packages;
+    double funding_gap_usd;
+    size_t redeployed_packages;
+    size_t budget_binding_years;
+    /* the ideal bound */
+    double t_ideal; /* INFINITY when the capacity ends before the work */
+    cp_date ideal_completion;
+    int ideal_met;
+    /* teams needed */
+    int teams_needed;        /* -1: no number of teams (see teams_needed_note) */
+    char *teams_needed_note; /* why not, NULL otherwise */
+    char *infeasible_id;     /* the first hazard no number of teams finishes in time, or NULL */
+    size_t ninfeasible;
     /* what-if */
     cp_plan_sweep_row *sweep;
     size_t nsweep;
-    /* orders: [CP_ORDER_EFFICIENCY] is the plan; others are baselines */
-    double horizon_days; /* curves run over [0, horizon]: max(completion, deadline) */
+    /* curves over [0, horizon]: the schedule's and, on the ideal bound, the orders';
+       [CP_ORDER_EFFICIENCY] is the plan's order */
+    double horizon_days; /* max(completion, ideal completion, deadline), days */
     double curve_t[CP_PLAN_CURVE_POINTS];
+    double schedule_benefit[CP_PLAN_CURVE_POINTS];
+    double schedule_remaining_m2[CP_PLAN_CURVE_POINTS];
     cp_plan_order orders[CP_NORDER];
 } cp_plan;
 
 /* Plans the hazards. `rules` and `opts` may be NULL. Fails with CP_E_CONFIG on bad capacity,
- * cost or rules (zero teams, deadline not after start, a hazard's region without teams,
- * negative figures, unknown locked/excluded ids) and CP_E_ARG on bad hazard records
- * (missing or duplicate id, negative or non-finite numbers, bad status); the detail message
- * names the field or hazard. On success *out owns a new plan (cp_plan_free). */
+ * cost or rules (no teams at all, deadline before start, fractional teams, a hazard's region
+ * not in capacity.regions, negative figures, a stage no team type does, unknown locked ids)
+ * and CP_E_ARG on bad hazard records (missing or duplicate id, negative or non-finite
+ * numbers, bad status); the detail message names the field or hazard. On success *out owns a
+ * new plan (cp_plan_free). */
 cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
                           const cp_cost *cost, const cp_plan_rules *rules,
                           const cp_plan_options *opts, cp_plan **out);
 
 /* Frees a plan; NULL is a no-op. */
 void cp_plan_free(cp_plan *plan);
+
+/* Stage names: "nts", "ts", "clearance". */
+const char *cp_plan_stage_name(int stage);
 
 /* ---- reading a scored hazards file (`clearplan plan`) ---- */
 
@@ -287,15 +393,19 @@ typedef struct {
     size_t n;
     cp_plan_column *columns; /* extra columns found in the file */
     size_t ncolumns;
+    int *classes; /* land-cover codes of the hazards' class_m2 (NULL when none) */
+    size_t nclasses;
     char *crs_wkt; /* the layer's CRS as WKT, NULL when none */
     char *layer;   /* the layer read */
 } cp_hazard_table;
 
 /* Reads clearplan's plan.gpkg (layer `hazards`) or plan.csv, or any OGR-readable table
  * (CSV, GeoPackage, ...) with the columns hazard_id, status (SHA/CHA), area_m2, benefit,
- * cost_team_days and optionally region, cost_usd, priority_mean, priority_max,
- * people_within_m, locked (1/true/yes/first). Schedule columns of an earlier plan (rank,
- * start, end, ...) are dropped; every other column is carried as an extra column. `layer`
+ * cost_team_days (unless class_m2_<code> columns are given) and optionally region,
+ * covered_m2, class_m2_<code> and class_m2_other (the land-cover areas of cp_hazard.class_m2;
+ * t->classes lists the codes), priority_mean, priority_max, people_within_m, locked
+ * (1/true/yes/first). Schedule columns of an earlier plan (rank, start, end, cost_usd, ...)
+ * are dropped; every other column is carried as an extra column. `layer`
  * NULL = `hazards` if present, else the first layer. Errors (CP_E_IO, CP_E_FORMAT) name the
  * file and, for bad values, the row and the hazard. */
 cp_status cp_hazard_table_read(const char *path, const char *layer, cp_hazard_table **out);

@@ -126,12 +126,41 @@ typedef struct {
 
 typedef struct {
     char *name;
-    double teams;
+    double teams; /* constant teams of the region (0 when its counts are per year or type) */
 } cp_region_teams;
+
+/* A kind of team (survey, manual, mechanical, dog). Without capacity.types there is one kind
+ * that works every stage at the cost section's productivities. */
+typedef struct {
+    char *name;
+    int stages[CP_NMETHOD];         /* non-zero: works that stage (cancel = non-technical
+                                       survey, reduce = technical survey, clear = clearance) */
+    double nts_m2_per_team_day;     /* NAN: cost.nts_m2_per_team_day */
+    double ts_m2_per_team_day;      /* NAN: cost.ts_m2_per_team_day */
+    double productivity_default_m2; /* clearance; NAN: the cost section's table */
+    cp_class_value *productivity;   /* per land-cover class (with productivity_default_m2) */
+    size_t nproductivity;
+    double team_day_usd; /* NAN: cost.team_day_usd */
+} cp_team_type;
+
+/* Whole teams of one type in one region: a constant or per year (a year not listed takes
+ * the latest listed year before it, the first listed one before them all). */
+typedef struct {
+    int region; /* index into regions, -1 without regions */
+    int type;   /* index into types, 0 without types */
+    double teams;
+    cp_year_teams *per_year;
+    size_t nper_year;
+} cp_team_count;
+
+typedef struct {
+    int year;
+    double usd;
+} cp_year_usd;
 
 typedef struct {
     cp_date start;
-    cp_date deadline;
+    cp_date deadline;        /* on or after start */
     double teams;            /* constant teams (with per_year: the last listed year's) */
     cp_year_teams *per_year; /* optional, sorted; a year not listed takes the latest listed
                                 year before it (the first listed one before them all) */
@@ -140,6 +169,17 @@ typedef struct {
     cp_region_teams *regions; /* optional: teams bound to regions */
     size_t nregions;
     double package_team_days;
+    /* Team types and counts per (region, type): when `counts` is given it replaces teams,
+     * per_year and the regions' teams. */
+    cp_team_type *types;
+    size_t ntypes;
+    cp_team_count *counts;
+    size_t ncounts;
+    int redeploy;                 /* teams of a region without work left move to another */
+    double mobilisation_days;     /* calendar days a move takes */
+    double budget_usd;            /* yearly funding ceiling; NAN = none */
+    cp_year_usd *budget_per_year; /* optional, sorted, like per_year */
+    size_t nbudget_per_year;
 } cp_capacity;
 
 /* ---- plan rules ---- */
@@ -191,14 +231,15 @@ cp_status cp_scenario_parse(const char *yaml, size_t len, const char *name, cons
 /* Frees a scenario; NULL is a no-op. */
 void cp_scenario_free(cp_scenario *sc);
 
-/* Fills the documented defaults of cost and capacity (used by `clearplan plan` too). */
+/* Fills the documented defaults of cost and capacity (used by `clearplan plan` too; in the
+ * planner library, engine/planner/capacity.c). */
 void cp_cost_defaults(cp_cost *cost);
 void cp_capacity_defaults(cp_capacity *cap);
 
 /* Looks an input up by name; NULL when absent. */
 const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name);
 
-/* Teams available in a calendar year (per_year entry or the constant). */
+/* Teams available in a calendar year (per_year entry or the constant), without counts. */
 double cp_capacity_teams(const cp_capacity *cap, int year);
 
 #ifdef __cplusplus

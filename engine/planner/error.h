@@ -1,4 +1,5 @@
-/* Internal error helpers: set the thread's detail message and return a status. */
+/* Internal error helpers: set the thread's detail message and return a status. cp_fail_gdal
+ * is the engine's (engine/src/status.c); the rest is in the pure planner library. */
 #ifndef CP_ERROR_H
 #define CP_ERROR_H
 
@@ -15,6 +16,9 @@ cp_status cp_fail(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
 
 /* Like cp_fail, appending ": <GDAL's last error message>" when GDAL has one. */
 cp_status cp_fail_gdal(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
+
+/* Sets the detail message to "<head>: <why>" ("<head>" when why is empty). Returns `s`. */
+cp_status cp_fail_join(cp_status s, const char *head, const char *why);
 
 /* Prefixes the current detail message: "<prefix>: <old message>". Returns `s`. */
 cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);

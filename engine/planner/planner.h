@@ -1,0 +1,186 @@
+/* Internal interfaces of the planner library (engine/planner): the calendar, the capacity of
+ * one schedule run, the stage jobs and the list scheduler. Not part of the API; the model
+ * they implement is documented in engine/include/clearplan/plan.h. */
+#ifndef CP_PLANNER_H
+#define CP_PLANNER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <clearplan/plan.h>
+
+#include "error.h"
+
+/* ------------------------------------------------------------------ calendar ---------- */
+
+/* Whole-day comparisons: a time within this many days of a day boundary is on it (the sums
+ * of rates that produce times carry rounding of ~1e-10 day). */
+#define CP_DAY_EPS 1e-6
+
+/* Calendar years from the start year: segment k is [t0, t1) in days from the start date. */
+typedef struct {
+    int year;
+    double t0, t1; /* days from start */
+    double diy;    /* calendar days in the year */
+    double c1;     /* team-days one always-active team has done by t0 */
+} cal_seg;
+
+typedef struct {
+    cp_date start;
+    double dpy; /* working days per team and year */
+    size_t nseg;
+    cal_seg *s;
+} cal;
+
+cp_status cal_build(cal *c, cp_date start, int nyears, double dpy);
+void cal_free(cal *c);
+/* The segment holding time t, clamped to the calendar. */
+size_t cal_find(const cal *c, double t);
+/* Segment of a calendar year, or SIZE_MAX outside the calendar. */
+size_t cal_year_seg(const cal *c, int year);
+/* The time an always-active team finishes w team-days started at t (INFINITY past the
+ * calendar): a lower bound for every team. */
+double cal_unint_finish(const cal *c, double t, double w);
+/* The last day on which work ending at t is done (the start date for t <= 0), as days from
+ * the start: ceil(t) - 1, whole days within CP_DAY_EPS. */
+int64_t cal_last_day(double t);
+
+/* A team of a cell works in segment s when its index within the cell is below count[s]. */
+double team_next(const cal *c, const int *count, int k, double t);
+double team_advance(const cal *c, const int *count, int k, double t, double w);
+/* Team-days a team busy throughout [a, b) works in it. */
+double team_work(const cal *c, const int *count, int k, double a, double b);
+
+/* ------------------------------------------------------------------ capacity ---------- */
+
+enum { CP_MAX_TYPES = 64 }; /* team types in one capacity */
+
+/* The capacity of one schedule run: whole teams per (region, type) cell and calendar
+ * segment, the yearly budget and the redeployment rule. */
+typedef struct {
+    int nregions, ntypes;
+    int *count;     /* [cell * nseg + seg], cell = region * ntypes + type */
+    int *maxc;      /* teams of each cell (the most in any segment) */
+    double *budget; /* US$ per segment, NULL = no ceiling */
+    int redeploy;
+    double mobilisation_days;
+} cap_inst;
+
+void cap_inst_free(cap_inst *ci);
+
+/* A team type as the planner uses it (the cost section's figures filled in). */
+typedef struct {
+    const char *name;
+    unsigned char does[CP_NMETHOD];
+    double nts_m2, ts_m2; /* survey m2 per team-day */
+    double *prod;         /* clearance m2 per team-day per class of the options, then other */
+    double usd;           /* per team-day */
+} type_model;
+
+/* The capacity resolved: regions, types (`ref`: the cost section's figures, which give the
+ * reference efforts), the given counts and the weights of the family T(N). */
+typedef struct {
+    int nregions, ntypes;
+    const char **region; /* names ("all" without regions) */
+    type_model *types;
+    type_model ref;
+    size_t nclasses;
+    cap_inst given;
+    double *weight; /* per cell: team-years from the start to the deadline year */
+} cap_model;
+
+/* Checks the capacity and resolves it on the calendar (given counts, budget). */
+cp_status cap_model_build(cap_model *m, const cp_capacity *cap, const cp_cost *cost,
+                          const int *classes, size_t nclasses, const cal *c, int deadline_seg);
+void cap_model_free(cap_model *m);
+/* T(N): N whole teams every year, apportioned to the cells by the largest remainder in
+ * proportion to `w` (ties: lower cell); budget and redeployment as in m->given. */
+cp_status cap_inst_apportion(const cap_model *m, const double *w, int n, const cal *c,
+                             cap_inst *out, int *alloc);
+
+/* ------------------------------------------------------------------ jobs -------------- */
+
+/* One stage of one hazard: a job of the chain NTS -> TS -> clearance, in plan order. */
+typedef struct {
+    size_t item;   /* index into cp_plan.items */
+    int stage;     /* CP_METHOD_* */
+    int region;    /* region index (0 without regions) */
+    long prev;     /* the hazard's previous stage job, -1 for the first */
+    int npk;       /* work packages (0 for a job without effort) */
+    double ref_td; /* effort with the cost section's productivities */
+    double min_td; /* effort of the fastest type that can do it */
+    double area_m2, benefit;
+} job;
+
+/* The planning problem shared by every schedule run of one cp_plan_compute call. */
+typedef struct {
+    const cal *cal;
+    size_t njobs;
+    const job *jobs;  /* plan order: every job after the one before it in its chain */
+    const double *td; /* [job * ntypes + type]: effort of the type, NAN when it cannot */
+    int ntypes, nregions;
+    const double *usd;         /* per type, US$ per team-day */
+    const unsigned char *does; /* [type * CP_NMETHOD + stage] */
+    size_t npackages;          /* sum of npk */
+    const size_t *job_pk;      /* first package of each job (prefix sums of npk) */
+} problem;
+
+/* Scratch of one run, njobs each; reused from run to run (fresh pages cost more than the
+ * work). */
+typedef struct {
+    double *jend;
+    unsigned char *state;
+    size_t *deferred;
+} run_ws;
+
+/* One package placed by a run. */
+typedef struct {
+    int team; /* 0-based team; -1 = not in the schedule */
+    double t_start, t_end, td, usd;
+} pk_place;
+
+typedef struct {
+    int met;      /* every package done by the end of the deadline day */
+    int complete; /* every package in the schedule */
+    double t_end; /* last end (INFINITY when incomplete) */
+    int stopped;  /* the run stopped early (a package past `stop_after`) */
+    /* recorded runs only */
+    pk_place *pk;      /* npackages, at problem.job_pk[job] + sequence */
+    double *job_start; /* per job: its first package's start (its release without packages) */
+    double *job_end;   /* per job: its last package's end; INFINITY when not all scheduled */
+    int *team_cell;    /* per team: its home cell */
+    int *team_k;       /* per team: its index within the cell */
+    int nteams;
+    unsigned char *budget_binding; /* per segment: a package was postponed for lack of funds */
+    size_t *postponed;             /* per segment: packages postponed out of it */
+} run_out;
+
+void run_out_free(run_out *o);
+
+/* RUN_MET stops at the first package that ends after the deadline (enough to know that it
+ * misses); RUN_END runs to the end for t_end; RUN_RECORD also keeps every placement. */
+enum { RUN_MET, RUN_END, RUN_RECORD };
+
+/* List-schedules the problem's packages in plan order onto the capacity (plan.h, "The team
+ * schedule"). `t_deadline` is the end of the deadline day. */
+cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline, int mode,
+                       const run_ws *ws, run_out *out);
+
+/* ------------------------------------------------------------------ order ------------- */
+
+/* What orders hazards besides their figures, per input index. */
+typedef struct {
+    const size_t *lockpos; /* position in rules.locked, SIZE_MAX when not listed */
+    const size_t *idrank;  /* rank of the id in byte order */
+    size_t nids;           /* the number of ids (input hazards) */
+} order_keys;
+
+/* The plan order: rank_of[item] (0-based) and the stage jobs as (item, stage) pairs in
+ * stage_seq[2 * j], [2 * j + 1]. */
+cp_status order_plan(const cp_plan_item *items, size_t n, const order_keys *keys, size_t *rank_of,
+                     int *stage_seq, size_t *njobs);
+/* A baseline order of the hazards (CP_ORDER_PRIORITY, _SMALLEST, _INPUT), lock groups first. */
+cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *keys, int order,
+                         size_t *seq);
+
+#endif

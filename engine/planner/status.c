@@ -1,0 +1,81 @@
+/* Status codes and the per-thread error detail (no GDAL: the planner library reports its
+ * errors through them, and the engine above it adds GDAL's reasons in engine/src/status.c). */
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "error.h"
+
+#ifndef CP_VERSION_STRING
+#define CP_VERSION_STRING "0.0.0"
+#endif
+
+enum { CP_ERRMSG_MAX = 2048 };
+static _Thread_local char errmsg[CP_ERRMSG_MAX];
+
+const char *cp_strerror(cp_status s) {
+    switch (s) {
+        case CP_OK:
+            return "ok";
+        case CP_E_ARG:
+            return "invalid argument";
+        case CP_E_NOMEM:
+            return "out of memory";
+        case CP_E_IO:
+            return "i/o error";
+        case CP_E_FORMAT:
+            return "bad file format";
+        case CP_E_CRS:
+            return "coordinate reference system error";
+        case CP_E_GEOMETRY:
+            return "geometry error";
+        case CP_E_CONFIG:
+            return "scenario error";
+        case CP_E_INTERRUPTED:
+            return "interrupted";
+        case CP_E_INTERNAL:
+            return "internal error";
+    }
+    return "unknown status";
+}
+
+const char *cp_errmsg(void) {
+    return errmsg;
+}
+
+void cp_errclear(void) {
+    errmsg[0] = '\0';
+}
+
+const char *cp_version(void) {
+    return CP_VERSION_STRING;
+}
+
+cp_status cp_fail(cp_status s, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(errmsg, sizeof errmsg, fmt, ap);
+    va_end(ap);
+    return s;
+}
+
+cp_status cp_fail_join(cp_status s, const char *head, const char *why) {
+    char buf[CP_ERRMSG_MAX];
+    snprintf(buf, sizeof buf, "%s", head);
+    if (why && why[0])
+        snprintf(errmsg, sizeof errmsg, "%s: %s", buf, why);
+    else
+        snprintf(errmsg, sizeof errmsg, "%s", buf);
+    return s;
+}
+
+cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) {
+    char head[CP_ERRMSG_MAX];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(head, sizeof head, fmt, ap);
+    va_end(ap);
+    char old[CP_ERRMSG_MAX];
+    snprintf(old, sizeof old, "%s", errmsg);
+    return cp_fail_join(s, head, old);
+}
