@@ -3,13 +3,29 @@
  * One set of calls serves both the scoring pipeline (in process, after the hazard metrics
  * and costs are computed) and `clearplan plan` (re-planning a scored hazards file):
  *
- *   cp_hazard *h = ...;                 one record per scored hazard (borrowed strings)
- *   cp_plan *plan = NULL;
- *   cp_plan_compute(h, n, &sc->capacity, &sc->cost, &sc->rules, &opts, &plan);
- *   cp_plan_write_all(plan, out_dir, &outputs);     plan.csv, milestones.csv, packages.csv,
- *                                                   rejected.csv, plan.gpkg, report.html
- *   char *json = NULL; cp_plan_summary_json(plan, &json);   fragment for run.json
- *   cp_plan_free(plan); free(json);
+ * Example:
+ *
+ *     cp_capacity cap;
+ *     cp_cost cost;
+ *     cp_capacity_defaults(&cap);             // or a scenario's capacity and cost
+ *     cp_cost_defaults(&cost);
+ *     cp_plan_rules rules = {0};
+ *     cp_plan_options opts = {0};
+ *     cp_hazard h[2];                          // one record per scored hazard
+ *     cp_hazard_init(&h[0]);
+ *     h[0].id = "H1", h[0].area_m2 = 5000, h[0].benefit = 2.5, h[0].cost_team_days = 40;
+ *     cp_hazard_init(&h[1]);
+ *     h[1].id = "H2", h[1].status = CP_STATUS_CHA, h[1].area_m2 = 800, h[1].benefit = 0.4,
+ *     h[1].cost_team_days = 12;
+ *     cp_plan *plan = NULL;
+ *     cp_status s = cp_plan_compute(h, 2, &cap, &cost, &rules, &opts, &plan);
+ *     cp_plan_outputs outputs = {0};          // plan.csv, milestones.csv, packages.csv,
+ *     if (s == CP_OK)                         // rejected.csv, plan.gpkg, report.html
+ *         s = cp_plan_write_all(plan, "out.tmp", &outputs);
+ *     char *json = NULL;                      // the plan's part of run.json
+ *     if (s == CP_OK) s = cp_plan_summary_json(plan, &json);
+ *     cp_plan_free(plan);
+ *     free(json);
  *
  * cp_plan_compute and cp_plan_free live in the pure planner library (clearplan_planner: no
  * GDAL, no I/O); the writers and the table reader live in the engine above it. The plan
