@@ -230,6 +230,7 @@ cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg
     oo.kind = CP_OUTPUT_FOLDER;
     oo.command = "synth";
     oo.overwrite = o->overwrite;
+    oo.no_sync = o->no_sync;
     cp_output *out = NULL;
     cp_status st = cp_output_begin(o->dir, &oo, &out);
     if (st != CP_OK) return st;

@@ -1,5 +1,4 @@
 /* clearplan run SCENARIO — the whole pipeline. */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -16,7 +15,7 @@ static void help(void) {
         "priority_class.tif, plan.gpkg, plan.csv, milestones.csv, report.html and run.json.\n\n"
         "  -o, --output DIR   output folder (default: the scenario's outputs.dir)\n"
         "  -j, --threads N    threads (default: all cores)\n"
-        "  --memory SIZE      raster working memory, e.g. 256M, 2G (default 512M)\n"
+        "  --memory SIZE      raster working memory: MB, or 512M, 2G (default 1G)\n"
         "  --overwrite        replace an existing output folder that clearplan wrote (only\n"
         "                     once the new one is complete)\n"
         "  --no-sync          do not wait for the outputs to reach the disk before publishing\n"
@@ -24,59 +23,20 @@ static void help(void) {
         "  -q, --quiet        no progress bar\n");
 }
 
-/* Parses "512M", "2G", "1048576" into bytes; 0 on error. */
-static size_t parse_size(const char *s) {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || !(v > 0)) return 0;
-    double mult = 1;
-    if (*end == 'k' || *end == 'K')
-        mult = 1024.0, ++end;
-    else if (*end == 'm' || *end == 'M')
-        mult = 1024.0 * 1024, ++end;
-    else if (*end == 'g' || *end == 'G')
-        mult = 1024.0 * 1024 * 1024, ++end;
-    if (*end == 'B' || *end == 'b') ++end;
-    if (*end) return 0;
-    double bytes = v * mult;
-    if (bytes < 1 << 20 || bytes > 1e15) return 0;
-    return (size_t)bytes;
-}
-
 int cmd_run(int argc, char **argv) {
     const char *path = NULL;
     cp_run_options o = {0};
     int quiet = 0;
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            help();
-            return CP_EXIT_OK;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            if (++i >= argc) return cli_usage("run", "%s needs a folder", a);
-            o.out_dir = argv[i];
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
-            if (++i >= argc || !cli_parse_threads(argv[i], &o.threads))
-                return cli_usage("run", "%s needs a thread count of 1 or more", a);
-        } else if (!strcmp(a, "--memory")) {
-            if (++i >= argc || !(o.memory_bytes = parse_size(argv[i])))
-                return cli_usage("run", "--memory needs a size of at least 1M, e.g. 256M or 2G");
-        } else if (!strcmp(a, "--overwrite")) {
-            o.overwrite = 1;
-        } else if (!strcmp(a, "--no-sync")) {
-            o.no_sync = 1;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage("run", "unknown option '%s'", a);
-        } else if (path) {
-            return cli_usage("run", "more than one scenario given");
-        } else {
-            path = a;
-        }
-    }
-    if (!path) return cli_usage("run", "missing SCENARIO");
+    size_t memory_mb = CLI_MEMORY_DEFAULT_MB;
+    cli_option opts[] = {{"-o|--output", CLI_STRING, &o.out_dir, "a folder", NULL},
+                         {"-j|--threads", CLI_THREADS, &o.threads, "a thread count >= 1", NULL},
+                         {"--memory", CLI_MEMORY, &memory_mb, "a size: MB, or 512M, 2G", NULL},
+                         CLI_OUTPUT_OPTIONS(&quiet, &o.overwrite, &o.no_sync),
+                         CLI_END};
+    cli_spec spec = {"run", help, opts, &path, 1, 1, "SCENARIO"};
+    int npos, rc = cli_parse(&spec, argc, argv, &npos);
+    if (rc >= 0) return rc;
+    o.memory_bytes = memory_mb << 20;
     o.progress = cli_progress(quiet);
     cp_scenario *sc = NULL;
     cp_run_result r;

@@ -1030,7 +1030,7 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     c.sc = sc;
     c.opts = &opts;
     c.threads = cpk_threads(opts.threads);
-    c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)512 << 20;
+    c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)CP_MEMORY_DEFAULT_MB << 20;
     char *plan_json = NULL;
     cp_output *out = NULL;
     double t0 = now_s();

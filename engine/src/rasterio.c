@@ -211,7 +211,7 @@ static int pwrite_all(int fd, const void *buf, size_t n, int64_t at) {
 
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
-                            const cp_output_options *tx_opts, cp_rio_out *out) {
+                            int threads, const cp_output_options *tx_opts, cp_rio_out *out) {
     memset(out, 0, sizeof *out);
     if (geo->nx < 1 || geo->ny < 1 || geo->nx > INT32_MAX || geo->ny > INT32_MAX)
         return cp_fail(CP_E_ARG, "<%s>: grid of %lld x %lld cells cannot be written", path,
@@ -234,7 +234,9 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     char **opts = NULL;
     (void)type;
     opts = CSLSetNameValue(opts, "BIGTIFF", "IF_SAFER");
-    opts = CSLSetNameValue(opts, "NUM_THREADS", "ALL_CPUS");
+    char nthreads[16]; /* GDAL compresses with the command's threads (-j) */
+    snprintf(nthreads, sizeof nthreads, "%d", cpk_threads(threads));
+    opts = CSLSetNameValue(opts, "NUM_THREADS", nthreads);
     int user_zlevel = 0;
     for (size_t k = 0; co && co[k]; ++k) {
         char *key = NULL;

@@ -80,10 +80,11 @@ int cp_rio_owned(const char *path, void *arg);
  * An uncompressed Float32 output is created by GDAL with all its strips in place (header, tags,
  * CRS, nodata) and its cells are then written directly into the file, without a copy through
  * GDAL's block cache; GDAL writes every other kind. `tx_opts` are the output transaction's
- * rules (command, overwrite, no_sync, the command's inputs); its kind is set to a file. */
+ * rules (command, overwrite, no_sync, the command's inputs); its kind is set to a file.
+ * `threads` (0: all cores) compress a compressed output. */
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
-                            const cp_output_options *tx_opts, cp_rio_out *out);
+                            int threads, const cp_output_options *tx_opts, cp_rio_out *out);
 
 /* Writes rows row0..row0+nrows from a Float32 buffer (converted to the band type). */
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,

@@ -172,10 +172,11 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
         const char *inputs[] = {points_path, opt->like_path, NULL};
         cp_output_options oo = cp_rio_tx_options("density", &opt->common, inputs);
         s = cp_rio_out_create(out_path, &geo, grid, GDT_Float32, 0, 0, opt->common.creation_options,
-                              &oo, &out);
+                              opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
-    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    size_t budget =
+        (opt->common.memory_mb ? opt->common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1048576;
     size_t fixed = pts.n * 16 * sizeof(size_t);
     int64_t rows =
         cp_rio_strip_rows(budget, fixed, sizeof(float) * (size_t)geo.nx, out.block_rows, 1);

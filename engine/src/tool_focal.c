@@ -49,10 +49,11 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
         const char *inputs[] = {in_path, NULL};
         cp_output_options oo = cp_rio_tx_options("focal-sum", &opt->common, inputs);
         s = cp_rio_out_create(out_path, &geo, ds, GDT_Float32, 0, 0, opt->common.creation_options,
-                              &oo, &out);
+                              opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
-    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    size_t budget =
+        (opt->common.memory_mb ? opt->common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1048576;
     int threads = cpk_threads(opt->common.threads);
     int64_t ring = 2 * (halo < geo.ny ? halo : geo.ny) + 1;
     size_t fixed = (size_t)threads * ((size_t)ring * (size_t)(geo.nx + 1) + (size_t)geo.nx) * 8;

@@ -212,10 +212,11 @@ cp_status cp_tool_proximity(const char *in_path, const char *out_path,
         const char *inputs[] = {in_path, NULL};
         cp_output_options oo = cp_rio_tx_options("proximity", &opt->common, inputs);
         s = cp_rio_out_create(out_path, &geo, ds, type, 1, opt->has_nodata ? opt->nodata : 65535.0,
-                              opt->common.creation_options, &oo, &out);
+                              opt->common.creation_options, opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
-    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    size_t budget =
+        (opt->common.memory_mb ? opt->common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1048576;
     int threads = cpk_threads(opt->common.threads);
     size_t fixed = (size_t)geo.nx * 40 * (size_t)threads;
     int strips = 0;

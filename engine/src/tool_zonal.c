@@ -260,7 +260,8 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     if (opt.band == 0) opt.band = 1;
     if (opt.stats == 0) opt.stats = cp_zonal_defaults().stats;
     if (opt.max_classes <= 0) opt.max_classes = 256;
-    size_t memory = (opt.common.memory_mb ? opt.common.memory_mb : 512) * (size_t)1 << 20;
+    size_t memory = (opt.common.memory_mb ? opt.common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1
+                    << 20;
 
     cp_status st = CP_OK;
     GDALDatasetH rds = NULL, vds = NULL;

@@ -195,10 +195,11 @@ static void test_zonal_errors(void **state) {
     assert_int_equal(cpt_debris(dir), 0);
     /* usage errors */
     assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg o.csv --stats sum,bogus"), 2);
-    cpt_assert_contains(err, "unknown statistic 'bogus'");
+    cpt_assert_contains(
+        err, "--stats wants a list of sum, mean, min, max, area, count, classes (got 'sum,bogus')");
     free(err);
     assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg"), 2);
-    cpt_assert_contains(err, "expected RASTER POLYGONS OUT.csv");
+    cpt_assert_contains(err, "missing OUT.csv");
     free(err);
     assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg o.csv -j 0"), 2);
     free(err);

@@ -52,7 +52,8 @@ typedef struct {
     cp_synth_preset preset;
     uint64_t seed;   /* any value; the same seed gives the same bytes */
     const char *dir; /* the scenario folder to create */
-    int overwrite;   /* replace `dir` if it exists (otherwise CP_E_IO) */
+    int overwrite;   /* replace `dir` if clearplan wrote it (otherwise CP_E_IO) */
+    int no_sync;     /* publish without waiting for the files to reach the disk */
     /* Overrides of the preset; 0 keeps the preset's value. */
     int nx, ny;      /* analysis grid size in cells */
     int hazards;     /* hazard features, flawed ones included */

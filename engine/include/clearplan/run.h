@@ -17,7 +17,7 @@ extern "C" {
 typedef struct {
     const char *out_dir; /* overrides the scenario's outputs.dir when not NULL */
     int threads;         /* 0 = OpenMP default */
-    size_t memory_bytes; /* raster working-memory budget; 0 = default (512 MiB) */
+    size_t memory_bytes; /* raster working-memory budget; 0 = CP_MEMORY_DEFAULT_MB */
     int overwrite;       /* replace an existing output folder clearplan wrote */
     int no_sync;         /* skip syncing the outputs to disk before publishing them */
     cp_progress_fn progress;

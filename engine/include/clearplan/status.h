@@ -13,6 +13,10 @@
 extern "C" {
 #endif
 
+/* The memory budget of every operation when none is given, in MB: raster strips are sized to
+ * fit it (the same default for `run`, the tools and zonal; --memory changes it). */
+#define CP_MEMORY_DEFAULT_MB 1024
+
 typedef enum {
     CP_OK = 0,
     CP_E_ARG,         /* a caller passed an invalid argument (usage error in the CLI) */

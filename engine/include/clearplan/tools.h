@@ -33,7 +33,7 @@ extern "C" {
 /* Options every tool shares. */
 typedef struct {
     int threads;                         /* 0: all cores */
-    size_t memory_mb;                    /* strip memory budget; 0: 1024 */
+    size_t memory_mb;                    /* strip memory budget; 0: CP_MEMORY_DEFAULT_MB */
     const char *const *creation_options; /* GeoTIFF NAME=VALUE, NULL-terminated, or NULL */
     int overwrite; /* replace an existing output clearplan wrote (clearplan/output.h) */
     int no_sync;   /* publish the output without waiting for it to reach the disk */

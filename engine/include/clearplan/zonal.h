@@ -51,11 +51,12 @@ enum {
 };
 
 typedef struct {
-    cp_tool_common common; /* threads (0: all cores), memory_mb (0: 512); no creation options */
-    const char *layer;     /* polygon layer; NULL: the first layer */
-    int band;              /* raster band, 1-based; 0: 1 */
-    unsigned stats;        /* CP_ZONAL_* bits; 0: sum, mean, min, max, area, count */
-    int max_classes;       /* classes: refuse more distinct values than this; 0: 256 */
+    cp_tool_common
+        common;        /* threads (0: all cores), memory_mb (0: the default); no creation options */
+    const char *layer; /* polygon layer; NULL: the first layer */
+    int band;          /* raster band, 1-based; 0: 1 */
+    unsigned stats;    /* CP_ZONAL_* bits; 0: sum, mean, min, max, area, count */
+    int max_classes;   /* classes: refuse more distinct values than this; 0: 256 */
 } cp_zonal_options;
 
 /* What the tool did. */
