@@ -675,7 +675,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
                         k->release[hz->status][CP_METHOD_CLEAR] * a[B_INVPROD].sum * cell_m2;
     h->priority_mean = a[B_PRIORITY].weight > 0 ? a[B_PRIORITY].sum / a[B_PRIORITY].weight : NAN;
     h->priority_max = a[B_PRIORITY].count > 0 ? a[B_PRIORITY].max : NAN;
-    h->people_within_m = c->pop && c->bacc && hz->bxy ? c->bacc[i].sum : NAN;
+    h->people_within_m = c->pop && c->bacc && hz->grown.xy ? c->bacc[i].sum : NAN;
     h->locked = hz->locked;
     size_t len = 0;
     *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
@@ -843,13 +843,12 @@ static cp_status prepare_zonal(run_ctx *c) {
     }
     for (size_t i = 0; i < c->hs.n; ++i) {
         const cp_hazard_in *h = &c->hs.items[i];
-        c->polys[i] = (cpk_polygon){h->xy, h->ring_offsets, h->nrings, h->part_offsets, h->nparts};
+        c->polys[i] = cp_polygon_arrays_view(&h->shape);
         c->wins[i] = h->win;
         if (buffered) {
             /* a hazard whose buffer failed keeps an empty polygon (no people counted) */
-            c->bpolys[i] = (cpk_polygon){h->bxy, h->bring_offsets, h->bxy ? h->bnrings : 0,
-                                         h->bpart_offsets, h->bxy ? h->bnparts : 0};
-            c->bwins[i] = h->bwin;
+            c->bpolys[i] = cp_polygon_arrays_view(&h->grown);
+            c->bwins[i] = h->gwin;
         }
     }
     return CP_OK;
@@ -989,16 +988,15 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     snprintf(tmpdir, sizeof tmpdir, "%s.tmp-%ld", final, (long)getpid());
     snprintf(old, sizeof old, "%s.old-%ld", final, (long)getpid());
     if (!progress(&opts, 0.0, "reading hazards")) return cp_fail(CP_E_INTERRUPTED, "interrupted");
-    if ((s = cp_grid_build(sc, &c.grid))) goto done;
-    c.stage_s[ST_GRID] = now_s();
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM &&
             !strcmp(sc->criteria[k].input, "population")) {
             c.buffer_m = sc->criteria[k].radius_m;
             break;
         }
-    if ((s = cp_hazards_read(sc, &c.grid, c.buffer_m, &c.hs))) goto done;
-    c.stage_s[ST_HAZARDS] = now_s();
+    /* the grid is built around the hazards' polygons: one stage */
+    if ((s = cp_hazards_read(sc, c.buffer_m, &c.grid, &c.hs))) goto done;
+    c.stage_s[ST_GRID] = c.stage_s[ST_HAZARDS] = now_s();
     if (!progress(&opts, 0.5, "reading hazards")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;

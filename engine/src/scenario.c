@@ -370,7 +370,7 @@ static cp_status as_class_table(ctx *c, yaml_node_t *n, const char *what, cp_cla
 /* ------------------------------------------------------------------ sections ----------- */
 
 static cp_status parse_grid(ctx *c, yaml_node_t *g) {
-    static const char *const keys[] = {"crs", "cell_size_m", "aoi", NULL};
+    static const char *const keys[] = {"crs", "cell_size_m", "aoi", "max_cells", NULL};
     cp_status s = check_keys(c, g, keys, "grid");
     yaml_node_t *v;
     if (!s && (v = get(c, g, "crs"))) {
@@ -389,6 +389,8 @@ static cp_status parse_grid(ctx *c, yaml_node_t *g) {
     if (!s && (v = get(c, g, "cell_size_m")))
         s = as_number_min(c, v, "grid.cell_size_m", 0, 1, &c->sc->grid.cell_size_m);
     if (!s && (v = get(c, g, "aoi"))) s = as_path(c, v, "grid.aoi", &c->sc->grid.aoi);
+    if (!s && (v = get(c, g, "max_cells")))
+        s = as_number_min(c, v, "grid.max_cells", 0, 1, &c->sc->grid.max_cells);
     return s;
 }
 
@@ -951,6 +953,7 @@ static cp_status parse_document(ctx *c) {
 
 static void init_defaults(cp_scenario *sc) {
     sc->grid.cell_size_m = 30;
+    sc->grid.max_cells = CP_GRID_MAX_CELLS;
     cp_cost_defaults(&sc->cost);
     cp_capacity_defaults(&sc->capacity);
 }

@@ -52,19 +52,14 @@ static cp_status raster_overlap(const cp_input *in, const cp_grid *g, double *sh
 
 cp_status cp_validate(const cp_scenario *sc, FILE *report) {
     cp_grid g;
-    cp_status s = cp_grid_build(sc, &g);
+    cp_hazard_set hs;
+    cp_status s = cp_hazards_read(sc, 0, &g, &hs);
     if (s) return s;
     if (report) {
         fprintf(report, "scenario: %s\n", sc->name);
         fprintf(report, "grid: %s, %lld x %lld cells of %g m\n", g.crs_name, (long long)g.geo.nx,
                 (long long)g.geo.ny, g.geo.dx);
     }
-    double buffer = 0;
-    for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM) buffer = sc->criteria[k].radius_m;
-    cp_hazard_set hs;
-    if ((s = cp_hazards_read(sc, &g, 0, &hs))) goto done;
-    (void)buffer;
     if (report) {
         fprintf(report, "hazards: %zu read, %zu usable, %zu rejected, %zu repaired\n", hs.nread,
                 hs.n, hs.nrejected, hs.nrepaired);
