@@ -895,8 +895,16 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = 0; i < n; ++i) {
         hazard_record(c, i, &recs[i], &vals[i * NX_COLS], mixes + i * 256, 256, wr, &wkbs[i]);
+        if (recs[i].people_within_m < 0) { /* NaN (no population) passes */
+            s = cp_fail(CP_E_FORMAT,
+                        "<%s>: %g people within %g m of hazard <%s>: population must be zero or "
+                        "more (is a nodata value not declared?)",
+                        c->pop->in->path, recs[i].people_within_m, c->buffer_m, recs[i].id);
+            goto done;
+        }
+    }
     for (size_t i = 0; i < c->hs.nrejected; ++i) {
         rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
         rej[i].reason = c->hs.rejected[i].reason;
@@ -906,7 +914,10 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     cp_plan_options po = {0};
     po.columns = extra_columns;
     po.ncolumns = NX_COLS;
-    if ((s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan))) goto done;
+    s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan);
+    if (s == CP_E_ARG) /* a scored hazard the planner refuses: data, not usage (exit 1) */
+        s = cp_fail_prefix(CP_E_FORMAT, "the scored hazards cannot be planned");
+    if (s) goto done;
     c->stage_s[ST_PLAN] = now_s();
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");

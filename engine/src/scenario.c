@@ -690,6 +690,27 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
+/* The slowest work a setting may describe. Below 1 m² per team-day a productivity is a unit
+ * mistake, and far below it its inverse (team-days per m², a Float32 per cell) overflows to
+ * infinity, which the sums would skip: costs would go down. */
+#define MIN_M2_PER_TEAM_DAY 1.0
+
+/* The slowest clearance the cost model can reach: the lowest productivity with the tree
+ * cover and improvised-mine slowdowns both at their worst. */
+static cp_status check_slowest(ctx *c, yaml_node_t *n) {
+    const cp_cost *k = &c->sc->cost;
+    double p = k->productivity_default_m2;
+    for (size_t i = 0; i < k->nproductivity; ++i) p = fmin(p, k->productivity[i].value);
+    double worst = p * (1.0 - k->treecover_slowdown) * k->improvised_slowdown;
+    if (!(worst >= MIN_M2_PER_TEAM_DAY))
+        return err_at(c, n,
+                      "cost: the slowest clearance, %g m2 per team-day x (1 - treecover_slowdown "
+                      "%g) x improvised_slowdown %g = %g m2 per team-day, is below %g; lower "
+                      "cost.treecover_slowdown or raise cost.improvised_slowdown",
+                      p, k->treecover_slowdown, k->improvised_slowdown, worst, MIN_M2_PER_TEAM_DAY);
+    return CP_OK;
+}
+
 static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     static const char *const keys[] = {"productivity_m2_per_team_day",
                                        "treecover_slowdown",
@@ -706,7 +727,7 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     yaml_node_t *v;
     if ((v = get(c, n, "productivity_m2_per_team_day"))) {
         if (v->type == YAML_SCALAR_NODE) {
-            s = as_number_min(c, v, "cost.productivity_m2_per_team_day", 0, 1,
+            s = as_number_min(c, v, "cost.productivity_m2_per_team_day", MIN_M2_PER_TEAM_DAY, 0,
                               &cost->productivity_default_m2);
             free(cost->productivity);
             cost->productivity = NULL;
@@ -716,11 +737,12 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
             s = check_keys(c, v, pk, "cost.productivity_m2_per_team_day");
             yaml_node_t *w;
             if (!s && (w = get(c, v, "default")))
-                s = as_number_min(c, w, "cost.productivity_m2_per_team_day.default", 0, 1,
-                                  &cost->productivity_default_m2);
+                s = as_number_min(c, w, "cost.productivity_m2_per_team_day.default",
+                                  MIN_M2_PER_TEAM_DAY, 0, &cost->productivity_default_m2);
             if (!s && (w = get(c, v, "classes"))) {
                 s = as_class_table(c, w, "cost.productivity_m2_per_team_day.classes",
-                                   &cost->productivity, &cost->nproductivity, 1e-9, 1e12);
+                                   &cost->productivity, &cost->nproductivity, MIN_M2_PER_TEAM_DAY,
+                                   1e12);
             }
         }
         if (s) return s;
@@ -733,8 +755,8 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     } nums[] = {{"treecover_slowdown", &cost->treecover_slowdown, 0, 1, 0},
                 {"improvised_slowdown", &cost->improvised_slowdown, 0, 1, 1},
                 {"improvised_threshold", &cost->improvised_threshold, 0, 1e300, 0},
-                {"nts_m2_per_team_day", &cost->nts_m2_per_team_day, 0, 1e300, 1},
-                {"ts_m2_per_team_day", &cost->ts_m2_per_team_day, 0, 1e300, 1},
+                {"nts_m2_per_team_day", &cost->nts_m2_per_team_day, MIN_M2_PER_TEAM_DAY, 1e300, 0},
+                {"ts_m2_per_team_day", &cost->ts_m2_per_team_day, MIN_M2_PER_TEAM_DAY, 1e300, 0},
                 {"team_day_usd", &cost->team_day_usd, 0, 1e300, 0}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; ++i)
         if ((v = get(c, n, nums[i].key))) {
@@ -769,7 +791,7 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
                               sum);
         }
     }
-    return CP_OK;
+    return check_slowest(c, n);
 }
 
 static cp_status parse_capacity(ctx *c, yaml_node_t *n) {

@@ -89,7 +89,8 @@ cp_status cp_validate(const cp_scenario *sc, FILE *report) {
             if ((s = cp_points_read(in, &g, cr, &pts, &skipped))) goto done;
             if (report)
                 fprintf(report,
-                        "%s: %zu points used, %zu skipped (no geometry, bad or future date)\n",
+                        "%s: %zu points used, %zu skipped (no geometry, bad or future date, "
+                        "confidence not in 0..100 or bad weight)\n",
                         in->name, pts.n, skipped);
             cp_points_clear(&pts);
         } else {
