@@ -117,15 +117,18 @@ cp_status cp_grid_extent(const cp_scenario *sc, const double box[4], cp_grid *g)
     /* GDAL addresses rasters with int sizes: that limit no setting lifts */
     int addressable = nx <= 2147483647.0 && ny <= 2147483647.0;
     if (!addressable || nx * ny > max_cells) {
-        char bytes[32];
+        char bytes[32], limit[96];
+        if (addressable)
+            snprintf(limit, sizeof limit, "more than grid.max_cells (%.0f cells)", max_cells);
+        else
+            snprintf(limit, sizeof limit, "more than GDAL can address (2147483647 cells a side)");
         return cp_fail(CP_E_CONFIG,
                        "the grid would be %.0f x %.0f cells of %g m (%.3g cells, %s per Float32 "
-                       "layer) over x %.0f .. %.0f, y %.0f .. %.0f m in %s, %s; check the "
-                       "hazards' positions and CRS, or set grid.aoi or a larger grid.cell_size_m%s",
+                       "layer) over x %.0f .. %.0f, y %.0f .. %.0f m in %s: %s; check the "
+                       "hazards' positions and CRS, or set grid.aoi or a larger "
+                       "grid.cell_size_m%s",
                        nx, ny, cs, nx * ny, bytes_text(4 * nx * ny, bytes, sizeof bytes), x0, x1,
-                       y0, y1, g->crs_name,
-                       addressable ? "above grid.max_cells" : "beyond what GDAL can address",
-                       addressable ? " (or raise grid.max_cells)" : "");
+                       y0, y1, g->crs_name, limit, addressable ? " (or raise grid.max_cells)" : "");
     }
     g->geo.x0 = x0;
     g->geo.y0 = y1;

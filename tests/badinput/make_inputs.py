@@ -308,6 +308,93 @@ for k, (date, conf, geom) in enumerate(rows):
     lyr.CreateFeature(f)
 ds = None
 
+# reports whose confidence is out of range: 150 and 1e9 (above 100) and -5 are skipped
+d = case("reports_confidence_range")
+path = os.path.join(d, "reports.gpkg")
+os.remove(path)
+ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
+lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
+lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
+for k, conf in enumerate([0.5, 80, 100, 150, 1e9, -5, None]):
+    f = ogr.Feature(lyr.GetLayerDefn())
+    f.SetField("reported_on", "2025-06-01")
+    if conf is not None:
+        f.SetField("confidence", conf)
+    f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({-75.26 + 0.001 * k} 6.33)"))
+    lyr.CreateFeature(f)
+ds = None
+
+# ---------------------------------------------------------------- intake (issue #11)
+# a point layer before the hazards and no `layer:`: the file's layers are listed, nothing runs
+d = case("gpkg_two_layers", sub=[("layer: hazards, ", "")])
+src = ogr.Open(os.path.join(BASE, HZ))
+os.remove(os.path.join(d, HZ))
+ds = ogr.GetDriverByName("GPKG").CreateDataSource(os.path.join(d, HZ))
+pts = ds.CreateLayer("points", src.GetLayer(0).GetSpatialRef(), ogr.wkbPoint)
+for fname in ("hazard_id", "status", "province"):
+    pts.CreateField(ogr.FieldDefn(fname, ogr.OFTString))
+f = ogr.Feature(pts.GetLayerDefn())
+f.SetField("hazard_id", "P-1")
+f.SetField("status", "SHA")
+f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({x0} {y0})"))
+pts.CreateFeature(f)
+ds.CopyLayer(src.GetLayer(0), "hazards")
+ds = None
+src = None
+
+
+def many_squares(n, s, spike):
+    """MULTIPOLYGON of n squares of side s in a row, the last with a spike: GEOS's default
+    make-valid returns GEOMETRYCOLLECTION(MULTIPOLYGON(n), LINESTRING) for it."""
+    parts = []
+    for i in range(n):
+        x, y = x0 + 2 * s * i, y0
+        mid = f"{x+s} {y+s},{x+s} {y+5*s},{x+s} {y+s}," if spike and i == n - 1 else f"{x+s} {y+s},"
+        parts.append(f"(({x} {y},{x+s} {y},{mid}{x} {y+s},{x} {y}))")
+    return "MULTIPOLYGON(" + ",".join(parts) + ")"
+
+
+# the real-data crash: more polygons in a make-valid collection than it has members
+d = case("gpkg_collection_overflow")
+edit_hazards(d, add=[("X-MANY", "SHA", many_squares(200, 20, True)),
+                     ("X-FEW", "CHA", many_squares(3, 20, True))])
+
+# two small squares in Fiji 1.5 km apart, either side of the antimeridian (EPSG:4326): the grid
+# comes from their polygons in the grid's CRS (not the layer's -180..180 envelope)
+FIJI_YAML = """name: Fiji
+grid: {%s cell_size_m: 90}
+inputs:
+  hazards: {path: hazards.gpkg, layer: hazards, id: hazard_id, status: status}
+  reports: {path: reports.gpkg, date: reported_on, confidence: confidence}
+capacity: {start: 2026-01-01, deadline: 2030-01-01, teams: 2}
+"""
+for name, crs in (("gpkg_fiji_grid_crs", "crs: EPSG:32760,"), ("gpkg_fiji_utm", "")):
+    d = case(name, yaml=FIJI_YAML % crs)
+    edit_hazards(d, srs_epsg=4326, fields=["hazard_id", "status"], add=[
+        ("F-1", "SHA", "POLYGON((179.99 -16.5,179.995 -16.5,179.995 -16.4955,179.99 -16.4955,179.99 -16.5))"),
+        ("F-2", "CHA", "POLYGON((-179.996 -16.5,-179.991 -16.5,-179.991 -16.4955,-179.996 -16.4955,-179.996 -16.5))"),
+    ])
+    path = os.path.join(d, "reports.gpkg")
+    os.remove(path)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
+    lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
+    lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
+    f = ogr.Feature(lyr.GetLayerDefn())
+    f.SetField("reported_on", "2025-06-01")
+    f.SetField("confidence", 1.0)
+    f.SetGeometry(ogr.CreateGeometryFromWkt("POINT(179.999 -16.498)"))
+    lyr.CreateFeature(f)
+    ds = None
+
+# a grid above grid.max_cells: an error naming its size and extent
+case("grid_max_cells", sub=[("cell_size_m: 90", "cell_size_m: 90\n  max_cells: 1000")])
+
+# negative people: a data error naming the raster (exit 1, not 2)
+d = case("raster_negative_population")
+rewrite_population(d, lambda a: a * 0 - 5)
+
 # ---------------------------------------------------------------- YAML: syntax, types, keys
 y = base_yaml
 YAML_CASES = {
@@ -350,6 +437,10 @@ YAML_CASES = {
     "yaml_release_sum": [("SHA: {cancel: 0.45", "SHA: {cancel: 0.55")],
     "yaml_release_status": [("CHA: {cancel", "XHA: {cancel")],
     "yaml_productivity_text": [("{default: 400,", "{default: lots,")],
+    "yaml_productivity_tiny": [("{default: 400,", "{default: 1e-300,")],
+    "yaml_productivity_class_tiny": [("classes: {40: 500,", "classes: {40: 1e-300,")],
+    "yaml_nts_tiny": [("nts_m2_per_team_day: 40000", "nts_m2_per_team_day: 1e-300")],
+    "yaml_slowest_clearance": [("treecover_slowdown: 0.5", "treecover_slowdown: 1")],
     "yaml_team_day_usd_negative": [("team_day_usd: 1500", "team_day_usd: -1500")],
     "yaml_start_bad": [("start: 2026-01-01", "start: 2026-13-01")],
     "yaml_start_number": [("start: 2026-01-01", "start: 20260101")],
