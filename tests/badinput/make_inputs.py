@@ -282,48 +282,42 @@ open(os.path.join(d, HZ), "wb").write(b"SQLite format 3\x00" + b"\xff" * 2000)
 d = case("gpkg_wrong_layer", sub=[("layer: hazards", "layer: hazardz")])
 
 # ---------------------------------------------------------------- reports
-d = case("reports_bad_dates")
-path = os.path.join(d, "reports.gpkg")
-os.remove(path)
-ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
 srs = osr.SpatialReference()
 srs.ImportFromEPSG(4326)
 srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
-lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
-lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
-# 4 good, 7 skipped: bad text, impossible day, empty, null, future, null geometry, far future
-rows = [("2025-06-01", 1.0, True), ("2024-01-01", 0.5, True), ("2025-12-31", 80, True),
-        ("2023-03-03", None, True),
-        ("yesterday", 1.0, True), ("2025-02-30", 1.0, True), ("", 1.0, True), (None, 1.0, True),
-        ("2031-01-01", 1.0, True), ("2025-01-01", 1.0, False), ("9999-12-31", 1.0, True)]
-for k, (date, conf, geom) in enumerate(rows):
-    f = ogr.Feature(lyr.GetLayerDefn())
-    if date is not None:
-        f.SetField("reported_on", date)
-    if conf is not None:
-        f.SetField("confidence", conf)
-    if geom:
-        f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({-75.26 + 0.001 * k} 6.33)"))
-    lyr.CreateFeature(f)
-ds = None
 
-# reports whose confidence is out of range: 150 and 1e9 (above 100) and -5 are skipped
-d = case("reports_confidence_range")
-path = os.path.join(d, "reports.gpkg")
-os.remove(path)
-ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
-lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
-lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
-for k, conf in enumerate([0.5, 80, 100, 150, 1e9, -5, None]):
-    f = ogr.Feature(lyr.GetLayerDefn())
-    f.SetField("reported_on", "2025-06-01")
-    if conf is not None:
-        f.SetField("confidence", conf)
-    f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({-75.26 + 0.001 * k} 6.33)"))
-    lyr.CreateFeature(f)
-ds = None
+
+def write_reports(d, rows, lon0=-75.26, lat=6.33):
+    """Rewrites OUT/d/reports.gpkg (EPSG:4326): rows = [(date, confidence, has_geometry)],
+    points 0.001 degrees apart eastwards from (lon0, lat)."""
+    path = os.path.join(d, "reports.gpkg")
+    os.remove(path)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
+    lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
+    lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
+    for k, (date, conf, geom) in enumerate(rows):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        if date is not None:
+            f.SetField("reported_on", date)
+        if conf is not None:
+            f.SetField("confidence", conf)
+        if geom:
+            f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({lon0 + 0.001 * k} {lat})"))
+        lyr.CreateFeature(f)
+    ds = None
+
+
+# 4 good, 7 skipped: bad text, impossible day, empty, null, future, null geometry, far future
+write_reports(case("reports_bad_dates"), [
+    ("2025-06-01", 1.0, True), ("2024-01-01", 0.5, True), ("2025-12-31", 80, True),
+    ("2023-03-03", None, True),
+    ("yesterday", 1.0, True), ("2025-02-30", 1.0, True), ("", 1.0, True), (None, 1.0, True),
+    ("2031-01-01", 1.0, True), ("2025-01-01", 1.0, False), ("9999-12-31", 1.0, True)])
+
+# confidence out of range: 150 and 1e9 (above 100) and -5 are skipped
+write_reports(case("reports_confidence_range"),
+              [("2025-06-01", conf, True) for conf in [0.5, 80, 100, 150, 1e9, -5, None]])
 
 # ---------------------------------------------------------------- intake (issue #11)
 # a point layer before the hazards and no `layer:`: the file's layers are listed, nothing runs
@@ -375,18 +369,7 @@ for name, crs in (("gpkg_fiji_grid_crs", "crs: EPSG:32760,"), ("gpkg_fiji_utm", 
         ("F-1", "SHA", "POLYGON((179.99 -16.5,179.995 -16.5,179.995 -16.4955,179.99 -16.4955,179.99 -16.5))"),
         ("F-2", "CHA", "POLYGON((-179.996 -16.5,-179.991 -16.5,-179.991 -16.4955,-179.996 -16.4955,-179.996 -16.5))"),
     ])
-    path = os.path.join(d, "reports.gpkg")
-    os.remove(path)
-    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
-    lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
-    lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
-    lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
-    f = ogr.Feature(lyr.GetLayerDefn())
-    f.SetField("reported_on", "2025-06-01")
-    f.SetField("confidence", 1.0)
-    f.SetGeometry(ogr.CreateGeometryFromWkt("POINT(179.999 -16.498)"))
-    lyr.CreateFeature(f)
-    ds = None
+    write_reports(d, [("2025-06-01", 1.0, True)], lon0=179.999, lat=-16.498)
 
 # a grid above grid.max_cells: an error naming its size and extent
 case("grid_max_cells", sub=[("cell_size_m: 90", "cell_size_m: 90\n  max_cells: 1000")])

@@ -197,6 +197,37 @@ static int run(const char *scenario, const char *out, char **so, char **se) {
     return cpt_sh(so, se, "cd '%s' && '%s' run '%s' -o '%s' -q", dir, cpt_bin(), scenario, out);
 }
 
+/* The tables of a run of `scenario` into `out` and of zonal over `gpkg` into `csv`. */
+typedef struct {
+    csv_table plan, rejected, zonal;
+} outputs;
+
+static outputs run_and_zonal(const char *scenario, const char *out, const char *gpkg,
+                             const char *csv, char **so) {
+    char *se = NULL, path[4200];
+    int rc = run(scenario, out, so, &se);
+    if (rc) print_error("%s\n%s\n", *so, se);
+    assert_int_equal(rc, 0);
+    free(se);
+    rc = cpt_sh(NULL, &se, "cd '%s' && '%s' zonal landcover.tif '%s' '%s' -q", dir, cpt_bin(), gpkg,
+                csv);
+    if (rc) print_error("%s\n", se);
+    assert_int_equal(rc, 0);
+    free(se);
+    outputs o;
+    snprintf(path, sizeof path, "%s/%s/plan.csv", dir, out);
+    o.plan = csv_read(path);
+    snprintf(path, sizeof path, "%s/%s/rejected.csv", dir, out);
+    o.rejected = csv_read(path);
+    snprintf(path, sizeof path, "%s/%s", dir, csv);
+    o.zonal = csv_read(path);
+    return o;
+}
+
+static void outputs_free(outputs *o) {
+    csv_free(&o->plan), csv_free(&o->rejected), csv_free(&o->zonal);
+}
+
 /* ---- the same polygon, the same area in run and zonal ---- */
 
 typedef struct {
@@ -261,23 +292,11 @@ static void test_intake_run_zonal_same_area(void **state) {
     add_feature(l, tv, wkt_at(tw, 0, 0));
     GDALClose(ds);
     write_scenario("corpus.yaml", "corpus.gpkg", "", cell, NULL);
-    char *so = NULL, *se = NULL;
-    int rc = run("corpus.yaml", "corpus_out", &so, &se);
-    if (rc) print_error("%s\n%s\n", so, se);
-    assert_int_equal(rc, 0);
+    char *so = NULL;
+    outputs o = run_and_zonal("corpus.yaml", "corpus_out", "corpus.gpkg", "corpus_zonal.csv", &so);
     cpt_assert_contains(so, "hazards: 17 read = 14 planned + 3 rejected");
-    free(so), free(se);
-    rc = cpt_sh(NULL, &se, "cd '%s' && '%s' zonal landcover.tif corpus.gpkg corpus_zonal.csv -q",
-                dir, cpt_bin());
-    if (rc) print_error("%s\n", se);
-    assert_int_equal(rc, 0);
-    free(se);
-    snprintf(path, sizeof path, "%s/corpus_out/plan.csv", dir);
-    csv_table plan = csv_read(path);
-    snprintf(path, sizeof path, "%s/corpus_out/rejected.csv", dir);
-    csv_table rej = csv_read(path);
-    snprintf(path, sizeof path, "%s/corpus_zonal.csv", dir);
-    csv_table zon = csv_read(path);
+    free(so);
+    const csv_table plan = o.plan, rej = o.rejected, zon = o.zonal;
     assert_int_equal(zon.nrows, NSHAPES + 2); /* header + every feature */
     int p_id = csv_col(&plan, "hazard_id"), p_area = csv_col(&plan, "area_m2");
     int p_cov = csv_col(&plan, "covered_m2"), z_id = csv_col(&zon, "hazard_id");
@@ -308,7 +327,7 @@ static void test_intake_run_zonal_same_area(void **state) {
         assert_true(fabs(zarea - want) <= 1e-9 * want);
         assert_true(fabs(zsum * cell * cell - 40 * want) <= 1e-9 * 40 * want);
     }
-    csv_free(&plan), csv_free(&rej), csv_free(&zon);
+    outputs_free(&o);
 }
 
 /* ---- numeric ids ---- */
@@ -613,10 +632,9 @@ static void test_intake_realistic_layer(void **state) {
                  (int)(step * cols / 10) + 200, 40.0f);
     write_scenario("realistic.yaml", "realistic.gpkg", ", region: province", 10,
                    "{1: 2, 2: 2, 3: 2}");
-    char *so = NULL, *se = NULL;
-    int rc = run("realistic.yaml", "realistic_out", &so, &se);
-    if (rc) print_error("%s\n%s\n", so, se);
-    assert_int_equal(rc, 0);
+    char *so = NULL;
+    outputs o =
+        run_and_zonal("realistic.yaml", "realistic_out", "realistic.gpkg", "realistic.csv", &so);
     long planned = -1, rejected = -1, read = -1;
     const char *h = strstr(so, "hazards: ");
     assert_non_null(h);
@@ -624,18 +642,8 @@ static void test_intake_realistic_layer(void **state) {
         sscanf(h, "hazards: %ld read = %ld planned + %ld rejected", &read, &planned, &rejected), 3);
     assert_int_equal(read, nfeat);
     assert_int_equal(planned + rejected, nfeat);
-    free(so), free(se);
-    rc = cpt_sh(NULL, &se, "cd '%s' && '%s' zonal landcover.tif realistic.gpkg realistic.csv -q",
-                dir, cpt_bin());
-    if (rc) print_error("%s\n", se);
-    assert_int_equal(rc, 0);
-    free(se);
-    snprintf(path, sizeof path, "%s/realistic_out/plan.csv", dir);
-    csv_table plan = csv_read(path);
-    snprintf(path, sizeof path, "%s/realistic_out/rejected.csv", dir);
-    csv_table rej = csv_read(path);
-    snprintf(path, sizeof path, "%s/realistic.csv", dir);
-    csv_table zon = csv_read(path);
+    free(so);
+    const csv_table plan = o.plan, rej = o.rejected, zon = o.zonal;
     assert_int_equal(plan.nrows - 1, planned);
     assert_int_equal(rej.nrows - 1, rejected);
     assert_int_equal(zon.nrows - 1, nfeat);
@@ -657,7 +665,7 @@ static void test_intake_realistic_layer(void **state) {
         repaired += atoi(plan.cell[r * plan.ncols + p_rep]);
     }
     assert_true(repaired >= 5 * (ncorrupt / NKINDS));
-    csv_free(&plan), csv_free(&rej), csv_free(&zon);
+    outputs_free(&o);
 }
 
 int main(void) {
