@@ -309,9 +309,19 @@ static cp_status place_on_grid(read_ctx *c, const cp_grid *g, double buffer_m) {
         cpk_polygon poly = cp_polygon_arrays_view(&h->shape);
         if (!s && (cpk_coverage_window(&poly, &g->geo, &h->win) != CPK_OK || h->win.nx == 0 ||
                    h->win.ny == 0)) {
+            /* no window: outside the grid, or thinner than the grid's coordinates resolve */
             size_t wl = 0;
+            double x0 = 0, x1 = 0, y0 = 0, y1 = 0, area = 0;
+            GEOSGeom_getXMin_r(gh, h->geom, &x0), GEOSGeom_getXMax_r(gh, h->geom, &x1);
+            GEOSGeom_getYMin_r(gh, h->geom, &y0), GEOSGeom_getYMax_r(gh, h->geom, &y1);
+            GEOSArea_r(gh, h->geom, &area);
+            const cpk_geo *e = &g->geo;
+            int outside = x1 < e->x0 || x0 > e->x0 + (double)e->nx * e->dx || y0 > e->y0 ||
+                          y1 < e->y0 - (double)e->ny * e->dy;
             unsigned char *wkb = geos_wkb(gh, h->geom, &wl);
-            s = reject(c, h->id, h->fid, h->input_index, wkb, wl, "outside the grid");
+            s = outside ? reject(c, h->id, h->fid, h->input_index, wkb, wl, "outside the grid")
+                        : reject(c, h->id, h->fid, h->input_index, wkb, wl,
+                                 "too thin to cover any cell (%g m2)", area);
             h->id = NULL;
             item_free(gh, h);
             continue;

@@ -306,12 +306,15 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
         if (ok) {
             OGRGeometryH pt = OGR_G_Clone(geom);
             if (wkbFlatten(OGR_G_GetGeometryType(pt)) != wkbPoint) {
+                /* a centroid GEOS cannot compute leaves POINT EMPTY: skipped, not (0, 0) */
                 OGRGeometryH cen = OGR_G_CreateGeometry(wkbPoint);
-                OGR_G_Centroid(pt, cen);
+                if (OGR_G_Centroid(pt, cen) != OGRERR_NONE || OGR_G_IsEmpty(cen)) ok = 0;
                 OGR_G_DestroyGeometry(pt);
                 pt = cen;
             }
-            if (OGR_G_Transform(pt, ct) != OGRERR_NONE) ok = 0;
+            if (ok && (OGR_G_Transform(pt, ct) != OGRERR_NONE || !isfinite(OGR_G_GetX(pt, 0)) ||
+                       !isfinite(OGR_G_GetY(pt, 0))))
+                ok = 0;
             if (ok) {
                 if (pts->n == cap) {
                     cap = cap ? cap * 2 : 1024;
