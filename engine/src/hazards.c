@@ -386,7 +386,7 @@ cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, cp_grid *g, cp
     }
     /* 3. the extent, 4. the hazards on it */
     if ((s = grid_around(&c, g)) || (s = place_on_grid(&c, g, buffer_m))) goto done;
-    qsort(hs->rejected, hs->nrejected, sizeof *hs->rejected, by_input_index);
+    if (hs->nrejected) qsort(hs->rejected, hs->nrejected, sizeof *hs->rejected, by_input_index);
 done:
     idset_free(&ids);
     cp_intake_clear(&c.it);
