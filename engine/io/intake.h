@@ -73,7 +73,7 @@ GEOSGeometry *cp_geos_multipolygon(GEOSContextHandle_t gh, const GEOSGeometry *g
 typedef struct {
     GEOSContextHandle_t geos;        /* borrowed: results live in it */
     OGRCoordinateTransformationH ct; /* owned; NULL when the CRSs are the same */
-    char target[64];                 /* the target CRS's name, for reasons */
+    char target[160];                /* the target CRS's name, for reasons */
 } cp_intake;
 
 /* Prepares the transformation from `from` to `to` (either NULL: no transformation).
