@@ -321,7 +321,7 @@ static int add_polygon(walk_ctx *w, OGRGeometryH poly) {
     return p ? list_push(w->gh, &w->parts, p) : w->nonfinite;
 }
 
-/* Walks collections of any depth; polygons go to the parts, the rest is counted as dropped.
+/* Walks collections of any depth; polygons go to the parts, points and lines are dropped.
  * 0 when out of memory. */
 static int walk(walk_ctx *w, OGRGeometryH g) {
     if (w->nonfinite) return 1;
@@ -414,7 +414,6 @@ done:
     list_clear(gh, &w.parts);
     free(w.xy);
     OGR_G_DestroyGeometry(lin);
-    if (!out->geom && !out->reason[0] && !s) s = reject(out, "unusable geometry (%s)", type);
-    if (s) out->repaired = 0;
+    if (!out->geom) out->repaired = 0;
     return s;
 }
