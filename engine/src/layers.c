@@ -235,6 +235,24 @@ void cp_points_clear(cp_points *p) {
     memset(p, 0, sizeof *p);
 }
 
+/* A numeric field's value, or a text field that is exactly a finite number. 0 otherwise (a
+ * null, "high", "", NaN): GDAL would read such text as 0. */
+static int field_number(OGRFeatureH f, int i, double *v) {
+    if (!OGR_F_IsFieldSetAndNotNull(f, i)) return 0;
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, i));
+    if (t == OFTReal || t == OFTInteger || t == OFTInteger64) {
+        *v = OGR_F_GetFieldAsDouble(f, i);
+    } else {
+        const char *s = OGR_F_GetFieldAsString(f, i);
+        char *end = NULL;
+        *v = strtod(s, &end);
+        if (end == s) return 0;
+        while (*end == ' ') ++end;
+        if (*end) return 0;
+    }
+    return isfinite(*v);
+}
+
 cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
                          cp_points *pts, size_t *skipped) {
     memset(pts, 0, sizeof *pts);
@@ -264,11 +282,15 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
         double w = 1.0;
         int ok = geom && !OGR_G_IsEmpty(geom);
         if (ok && f_conf >= 0) {
-            w = OGR_F_IsFieldSetAndNotNull(f, f_conf) ? OGR_F_GetFieldAsDouble(f, f_conf) : 1.0;
-            if (!(w >= 0) || !isfinite(w)) ok = 0;
-            if (w > 1 && w <= 100) w /= 100.0; /* a percentage */
+            /* 0..1, or a percentage in (1, 100]; anything else (above 100, negative, text that
+             * is not a number) is skipped and counted, never used as a weight */
+            if (OGR_F_IsFieldSetAndNotNull(f, f_conf)) ok = field_number(f, f_conf, &w);
+            if (!(w >= 0 && w <= 100)) ok = 0;
+            if (w > 1) w /= 100.0;
         }
-        if (ok && f_weight >= 0) w *= OGR_F_GetFieldAsDouble(f, f_weight);
+        double fw = 1.0;
+        if (ok && f_weight >= 0) ok = field_number(f, f_weight, &fw) && fw >= 0;
+        w *= fw;
         if (ok && f_date >= 0 && c) {
             cp_date d;
             const char *ds = OGR_F_GetFieldAsString(f, f_date);
@@ -284,12 +306,15 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
         if (ok) {
             OGRGeometryH pt = OGR_G_Clone(geom);
             if (wkbFlatten(OGR_G_GetGeometryType(pt)) != wkbPoint) {
+                /* a centroid GEOS cannot compute leaves POINT EMPTY: skipped, not (0, 0) */
                 OGRGeometryH cen = OGR_G_CreateGeometry(wkbPoint);
-                OGR_G_Centroid(pt, cen);
+                if (OGR_G_Centroid(pt, cen) != OGRERR_NONE || OGR_G_IsEmpty(cen)) ok = 0;
                 OGR_G_DestroyGeometry(pt);
                 pt = cen;
             }
-            if (OGR_G_Transform(pt, ct) != OGRERR_NONE) ok = 0;
+            if (ok && (OGR_G_Transform(pt, ct) != OGRERR_NONE || !isfinite(OGR_G_GetX(pt, 0)) ||
+                       !isfinite(OGR_G_GetY(pt, 0))))
+                ok = 0;
             if (ok) {
                 if (pts->n == cap) {
                     cap = cap ? cap * 2 : 1024;

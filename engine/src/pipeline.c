@@ -696,7 +696,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
                         k->release[hz->status][CP_METHOD_CLEAR] * a[B_INVPROD].sum * cell_m2;
     h->priority_mean = a[B_PRIORITY].weight > 0 ? a[B_PRIORITY].sum / a[B_PRIORITY].weight : NAN;
     h->priority_max = a[B_PRIORITY].count > 0 ? a[B_PRIORITY].max : NAN;
-    h->people_within_m = c->pop && c->bacc && hz->bxy ? c->bacc[i].sum : NAN;
+    h->people_within_m = c->pop && c->bacc && hz->grown.xy ? c->bacc[i].sum : NAN;
     h->locked = hz->locked;
     h->covered_m2 = cov_cells * cell_m2;
     class_areas(c, i, class_m2);
@@ -867,13 +867,12 @@ static cp_status prepare_zonal(run_ctx *c) {
     }
     for (size_t i = 0; i < c->hs.n; ++i) {
         const cp_hazard_in *h = &c->hs.items[i];
-        c->polys[i] = (cpk_polygon){h->xy, h->ring_offsets, h->nrings, h->part_offsets, h->nparts};
+        c->polys[i] = cp_polygon_arrays_view(&h->shape);
         c->wins[i] = h->win;
         if (buffered) {
             /* a hazard whose buffer failed keeps an empty polygon (no people counted) */
-            c->bpolys[i] = (cpk_polygon){h->bxy, h->bring_offsets, h->bxy ? h->bnrings : 0,
-                                         h->bpart_offsets, h->bxy ? h->bnparts : 0};
-            c->bwins[i] = h->bwin;
+            c->bpolys[i] = cp_polygon_arrays_view(&h->grown);
+            c->bwins[i] = h->gwin;
         }
     }
     return CP_OK;
@@ -923,9 +922,17 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = 0; i < n; ++i) {
         hazard_record(c, i, &recs[i], &vals[i * NX_COLS], class_m2 + i * (ncl + 1), mixes + i * 256,
                       256, wr, &wkbs[i]);
+        if (recs[i].people_within_m < 0) { /* NaN (no population) passes */
+            s = cp_fail(CP_E_FORMAT,
+                        "<%s>: %g people within %g m of hazard <%s>: population must be zero or "
+                        "more (is a nodata value not declared?)",
+                        c->pop->in->path, recs[i].people_within_m, c->buffer_m, recs[i].id);
+            goto done;
+        }
+    }
     for (size_t k = 0; k < ncl; ++k) classes[k] = (int)c->class_values[k];
     for (size_t i = 0; i < c->hs.nrejected; ++i) {
         rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
@@ -938,7 +945,10 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     po.ncolumns = NX_COLS;
     po.classes = classes;
     po.nclasses = ncl;
-    if ((s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan))) goto done;
+    s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan);
+    if (s == CP_E_ARG) /* a scored hazard the planner refuses: data, not usage (exit 1) */
+        s = cp_fail_prefix(CP_E_FORMAT, "the scored hazards cannot be planned");
+    if (s) goto done;
     c->stage_s[ST_PLAN] = now_s();
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
@@ -1042,16 +1052,15 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
-    if ((s = cp_grid_build(sc, &c.grid))) goto done;
-    c.stage_s[ST_GRID] = now_s();
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM &&
             !strcmp(sc->criteria[k].input, "population")) {
             c.buffer_m = sc->criteria[k].radius_m;
             break;
         }
-    if ((s = cp_hazards_read(sc, &c.grid, c.buffer_m, &c.hs))) goto done;
-    c.stage_s[ST_HAZARDS] = now_s();
+    /* the grid is built around the hazards' polygons: one stage */
+    if ((s = cp_hazards_read(sc, c.buffer_m, &c.grid, &c.hs))) goto done;
+    c.stage_s[ST_GRID] = c.stage_s[ST_HAZARDS] = now_s();
     if (!progress(&opts, 0.5, "reading hazards")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;

@@ -19,6 +19,7 @@
 #include <clearplan/plan.h>
 
 #include "error.h"
+#include "intake.h"
 #include "plan_internal.h"
 
 /* Columns an earlier plan wrote that the planner recomputes: dropped on reading. */
@@ -314,18 +315,21 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         cp_hazard *h = &t->hazards[t->n++];
         cp_hazard_init(h);
         row_ctx r = {path, f, t->n, "?"};
-        const char *id =
-            OGR_F_IsFieldSetAndNotNull(f, ri[0]) ? OGR_F_GetFieldAsString(f, ri[0]) : "";
-        while (isspace((unsigned char)*id)) ++id;
-        if (!*id) {
-            st = cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", path, r.row);
+        /* the same text as `run` gives an id of any field type (io/intake.h) */
+        char *text = NULL;
+        if ((st = cp_field_text(f, ri[0], &text)) != CP_OK) {
             OGR_F_Destroy(f);
             goto done;
         }
-        h->id = xstrdup(id);
-        if (!h->id) {
+        const char *id = text ? text : "";
+        while (isspace((unsigned char)*id)) ++id;
+        int empty = !*id;
+        h->id = empty ? NULL : xstrdup(id);
+        free(text);
+        if (empty || !h->id) {
+            st = empty ? cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", path, r.row)
+                       : cp_fail(CP_E_NOMEM, "out of memory");
             OGR_F_Destroy(f);
-            st = cp_fail(CP_E_NOMEM, "out of memory");
             goto done;
         }
         r.id = h->id;

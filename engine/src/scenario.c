@@ -328,7 +328,7 @@ static cp_status as_class_table(ctx *c, yaml_node_t *n, const char *what, cp_cla
 /* ------------------------------------------------------------------ sections ----------- */
 
 static cp_status parse_grid(ctx *c, yaml_node_t *g) {
-    static const char *const keys[] = {"crs", "cell_size_m", "aoi", NULL};
+    static const char *const keys[] = {"crs", "cell_size_m", "aoi", "max_cells", NULL};
     cp_status s = check_keys(c, g, keys, "grid");
     yaml_node_t *v;
     if (!s && (v = get(c, g, "crs"))) {
@@ -347,6 +347,8 @@ static cp_status parse_grid(ctx *c, yaml_node_t *g) {
     if (!s && (v = get(c, g, "cell_size_m")))
         s = as_number_min(c, v, "grid.cell_size_m", 0, 1, &c->sc->grid.cell_size_m);
     if (!s && (v = get(c, g, "aoi"))) s = as_path(c, v, "grid.aoi", &c->sc->grid.aoi);
+    if (!s && (v = get(c, g, "max_cells")))
+        s = as_number_min(c, v, "grid.max_cells", 0, 1, &c->sc->grid.max_cells);
     return s;
 }
 
@@ -652,6 +654,27 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
+/* The slowest work a setting may describe. Below 1 m² per team-day a productivity is a unit
+ * mistake, and far below it its inverse (team-days per m², a Float32 per cell) overflows to
+ * infinity, which the sums would skip: costs would go down. */
+#define MIN_M2_PER_TEAM_DAY 1.0
+
+/* The slowest clearance the cost model can reach: the lowest productivity with the tree
+ * cover and improvised-mine slowdowns both at their worst. */
+static cp_status check_slowest(ctx *c, yaml_node_t *n) {
+    const cp_cost *k = &c->sc->cost;
+    double p = k->productivity_default_m2;
+    for (size_t i = 0; i < k->nproductivity; ++i) p = fmin(p, k->productivity[i].value);
+    double worst = p * (1.0 - k->treecover_slowdown) * k->improvised_slowdown;
+    if (!(worst >= MIN_M2_PER_TEAM_DAY))
+        return err_at(c, n,
+                      "cost: the slowest clearance, %g m2 per team-day x (1 - treecover_slowdown "
+                      "%g) x improvised_slowdown %g = %g m2 per team-day, is below %g; lower "
+                      "cost.treecover_slowdown or raise cost.improvised_slowdown",
+                      p, k->treecover_slowdown, k->improvised_slowdown, worst, MIN_M2_PER_TEAM_DAY);
+    return CP_OK;
+}
+
 /* Clearance productivity: a number (the default; no class table) or {default, classes}. */
 static cp_status parse_productivity(ctx *c, yaml_node_t *v, const char *what, double *dflt,
                                     cp_class_value **classes, size_t *nclasses) {
@@ -660,16 +683,16 @@ static cp_status parse_productivity(ctx *c, yaml_node_t *v, const char *what, do
         free(*classes);
         *classes = NULL;
         *nclasses = 0;
-        return as_number_min(c, v, what, 0, 1, dflt);
+        return as_number_min(c, v, what, MIN_M2_PER_TEAM_DAY, 0, dflt);
     }
     static const char *const pk[] = {"default", "classes", NULL};
     cp_status s = check_keys(c, v, pk, what);
     yaml_node_t *w;
     snprintf(kw, sizeof kw, "%s.default", what);
-    if (!s && (w = get(c, v, "default"))) s = as_number_min(c, w, kw, 0, 1, dflt);
+    if (!s && (w = get(c, v, "default"))) s = as_number_min(c, w, kw, MIN_M2_PER_TEAM_DAY, 0, dflt);
     snprintf(kw, sizeof kw, "%s.classes", what);
     if (!s && (w = get(c, v, "classes")))
-        s = as_class_table(c, w, kw, classes, nclasses, 1e-9, 1e12);
+        s = as_class_table(c, w, kw, classes, nclasses, MIN_M2_PER_TEAM_DAY, 1e12);
     return s;
 }
 
@@ -700,8 +723,8 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     } nums[] = {{"treecover_slowdown", &cost->treecover_slowdown, 0, 1, 0},
                 {"improvised_slowdown", &cost->improvised_slowdown, 0, 1, 1},
                 {"improvised_threshold", &cost->improvised_threshold, 0, 1e300, 0},
-                {"nts_m2_per_team_day", &cost->nts_m2_per_team_day, 0, 1e300, 1},
-                {"ts_m2_per_team_day", &cost->ts_m2_per_team_day, 0, 1e300, 1},
+                {"nts_m2_per_team_day", &cost->nts_m2_per_team_day, MIN_M2_PER_TEAM_DAY, 1e300, 0},
+                {"ts_m2_per_team_day", &cost->ts_m2_per_team_day, MIN_M2_PER_TEAM_DAY, 1e300, 0},
                 {"team_day_usd", &cost->team_day_usd, 0, 1e300, 0}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; ++i)
         if ((v = get(c, n, nums[i].key))) {
@@ -736,7 +759,7 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
                               sum);
         }
     }
-    return CP_OK;
+    return check_slowest(c, n);
 }
 
 static size_t npairs(const yaml_node_t *n) {
@@ -1111,6 +1134,7 @@ static cp_status parse_document(ctx *c) {
 
 static void init_defaults(cp_scenario *sc) {
     sc->grid.cell_size_m = 30;
+    sc->grid.max_cells = CP_GRID_MAX_CELLS;
     cp_cost_defaults(&sc->cost);
     cp_capacity_defaults(&sc->capacity);
 }

@@ -13,6 +13,7 @@
 #include "cpk/density.h"
 #include "error.h"
 #include "rasterio.h"
+#include "vector.h"
 
 typedef struct {
     double *x, *y, *w;
@@ -106,8 +107,9 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
         return cp_fail(CP_E_ARG, "missing argument");
     if (!(opt->bandwidth_m > 0) || !isfinite(opt->bandwidth_m))
         return cp_fail(CP_E_ARG, "bandwidth must be a positive number, got %g", opt->bandwidth_m);
-    GDALDatasetH grid = NULL, vds = NULL;
-    OGRSpatialReferenceH src_srs = NULL, dst_srs = NULL;
+    GDALDatasetH grid = NULL;
+    cp_vector vec = {0};
+    OGRSpatialReferenceH dst_srs = NULL;
     OGRCoordinateTransformationH ct = NULL;
     point_buf pts = {0};
     float *obuf = NULL;
@@ -119,38 +121,22 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
     if (s == CP_OK) s = cp_rio_geo(grid, opt->like_path, &geo);
     if (s != CP_OK) goto done;
 
-    CPLErrorReset();
-    vds = GDALOpenEx(points_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!vds) {
-        s = cp_fail_gdal(CP_E_IO, "cannot open <%s>", points_path);
-        goto done;
-    }
-    OGRLayerH layer = opt->layer
-                          ? GDALDatasetGetLayerByName(vds, opt->layer)
-                          : (GDALDatasetGetLayerCount(vds) ? GDALDatasetGetLayer(vds, 0) : NULL);
-    if (!layer) {
-        s = opt->layer ? cp_fail(CP_E_FORMAT, "<%s> has no layer <%s>", points_path, opt->layer)
-                       : cp_fail(CP_E_FORMAT, "<%s> has no vector layer", points_path);
-        goto done;
-    }
+    cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
+    vin.path = (char *)points_path;
+    vin.layer = (char *)opt->layer;
+    vin.type = CP_INPUT_VECTOR;
+    if ((s = cp_vector_open(&vin, &vec)) != CP_OK) goto done;
+    OGRLayerH layer = vec.layer;
     const char *lname = OGR_L_GetName(layer);
-    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(layer);
-    if (!lsrs) {
-        s = cp_fail(CP_E_CRS, "<%s> (layer <%s>) has no coordinate reference system", points_path,
-                    lname);
-        goto done;
-    }
     s = read_points(points_path, layer, lname, opt->weight_field, &pts, &skipped);
     if (s != CP_OK) goto done;
 
     /* Into the grid's CRS, x = easting, y = northing whatever the CRS's axis order. */
-    src_srs = OSRClone(lsrs);
     dst_srs = OSRClone(GDALGetSpatialRef(grid));
-    OSRSetAxisMappingStrategy(src_srs, OAMS_TRADITIONAL_GIS_ORDER);
     OSRSetAxisMappingStrategy(dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
-    if (!OSRIsSame(src_srs, dst_srs)) {
+    if (!OSRIsSame(vec.srs, dst_srs)) {
         CPLErrorReset();
-        ct = OCTNewCoordinateTransformation(src_srs, dst_srs);
+        ct = OCTNewCoordinateTransformation(vec.srs, dst_srs);
         if (!ct) {
             s = cp_fail_gdal(CP_E_CRS, "cannot transform <%s> to the CRS of <%s>", points_path,
                              opt->like_path);
@@ -225,9 +211,8 @@ done:
     free(pts.y);
     free(pts.w);
     if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (src_srs) OSRRelease(src_srs);
     if (dst_srs) OSRRelease(dst_srs);
-    if (vds) GDALClose(vds);
+    cp_vector_close(&vec);
     if (grid) GDALClose(grid);
     return s;
 }

@@ -110,6 +110,25 @@ static void test_run_tiny_outputs(void **state) {
     assert_true(planned > 0);
     assert_true(rejected >= 3); /* the preset plants null, empty and duplicate-id flaws */
     assert_int_equal(planned + rejected, nfeat);
+    /* rejected hazards keep their geometry where they have one (the duplicate id's), so a
+     * GIS shows where they are; the null and empty ones have none */
+    snprintf(p, sizeof p, "%s/plan.gpkg", out);
+    GDALDatasetH pv = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(pv);
+    OGRLayerH rl = GDALDatasetGetLayerByName(pv, "rejected");
+    assert_non_null(rl);
+    int with_geometry = 0, without = 0;
+    OGR_L_ResetReading(rl);
+    for (OGRFeatureH f; (f = OGR_L_GetNextFeature(rl)) != NULL; OGR_F_Destroy(f)) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && !OGR_G_IsEmpty(g) && OGR_G_Area(g) > 0)
+            ++with_geometry;
+        else
+            ++without;
+    }
+    GDALClose(pv);
+    assert_true(with_geometry >= 1);
+    assert_true(without >= 2);
     /* run.json says the same */
     snprintf(p, sizeof p, "%s/run.json", out);
     char *json = cpt_slurp(p, NULL);

@@ -199,8 +199,13 @@ typedef struct {
 typedef struct {
     char *crs; /* NULL = UTM zone of the hazards' centroid */
     double cell_size_m;
-    char *aoi; /* NULL = hazards' extent grown by the largest criterion radius */
+    char *aoi;        /* NULL = hazards' extent grown by the largest criterion radius */
+    double max_cells; /* a larger grid is an error (default CP_GRID_MAX_CELLS) */
 } cp_grid_spec;
+
+/* The default grid.max_cells: 5 x 10^9 cells (e.g. 70,000 x 70,000; 20 GB per Float32 layer),
+ * above a national grid at 30 m (Colombia's extent: 3.6 x 10^9). */
+#define CP_GRID_MAX_CELLS 5e9
 
 typedef struct {
     char *dir;
