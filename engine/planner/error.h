@@ -23,4 +23,7 @@ cp_status cp_fail_join(cp_status s, const char *head, const char *why);
 /* Prefixes the current detail message: "<prefix>: <old message>". Returns `s`. */
 cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
 
+/* A malloc'd copy of `s`; NULL when s is NULL or memory runs out. */
+char *cp_strdup(const char *s);
+
 #endif

@@ -2,6 +2,7 @@
  * errors through them, and the engine above it adds GDAL's reasons in engine/src/status.c). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -78,4 +79,12 @@ cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) {
     char old[CP_ERRMSG_MAX];
     snprintf(old, sizeof old, "%s", errmsg);
     return cp_fail_join(s, head, old);
+}
+
+char *cp_strdup(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
 }

@@ -15,18 +15,10 @@
 
 #include "cpk/coverage.h"
 #include "cpk/cpk.h"
+#include "grid.h"
 #include "intake.h"
 #include "vector.h"
 
-/* The analysis grid: a projected CRS in metres, one cell size, one extent. */
-typedef struct {
-    cpk_geo geo;
-    char *wkt;                /* CRS as WKT */
-    char crs_name[64];        /* e.g. "EPSG:32618" */
-    OGRSpatialReferenceH srs; /* traditional GIS axis order */
-} cp_grid;
-
-void cp_grid_clear(cp_grid *g);
 /* The largest neighbourhood radius of the criteria (focal radius, distance cap, bandwidth). */
 double cp_criteria_max_radius(const cp_scenario *sc);
 

@@ -26,13 +26,6 @@ double cp_criteria_max_radius(const cp_scenario *sc) {
     return r;
 }
 
-void cp_grid_clear(cp_grid *g) {
-    if (!g) return;
-    CPLFree(g->wkt);
-    if (g->srs) OSRDestroySpatialReference(g->srs);
-    memset(g, 0, sizeof *g);
-}
-
 static const double pi = 3.14159265358979323846;
 
 /* The UTM zone (WGS 84) of the features' mean position: each feature's envelope centre in

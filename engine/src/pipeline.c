@@ -36,8 +36,9 @@
 #include "cpk/zonal.h"
 #include "engine.h"
 #include "error.h"
-#include "layers.h"
-#include "outputs.h"
+#include "inputs.h"
+#include "cog.h"
+#include "textbuf.h"
 #include "styles.h"
 
 #ifdef _OPENMP
@@ -730,18 +731,12 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     h->extra = x;
 }
 
+/* A JSON string literal (the text buffer's escapes). */
 static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; s && *s; ++s) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
+    cp_textbuf t = {0};
+    cp_textbuf_json(&t, s);
+    if (t.data) fputs(t.data, f);
+    cp_textbuf_free(&t);
 }
 
 static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char *plan_json,

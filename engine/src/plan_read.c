@@ -53,14 +53,6 @@ static int is_derived(const char *name) {
     return 0;
 }
 
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 /* Parses a whole string as a number (surrounding blanks allowed). */
 static int parse_number(const char *s, double *out) {
     while (isspace((unsigned char)*s)) ++s;
@@ -210,11 +202,11 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
             goto done;
         }
     }
-    t->layer = xstrdup(OGR_L_GetName(l));
+    t->layer = cp_strdup(OGR_L_GetName(l));
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l);
     if (srs) {
         char *wkt = NULL;
-        if (OSRExportToWkt(srs, &wkt) == OGRERR_NONE && wkt) t->crs_wkt = xstrdup(wkt);
+        if (OSRExportToWkt(srs, &wkt) == OGRERR_NONE && wkt) t->crs_wkt = cp_strdup(wkt);
         CPLFree(wkt);
     }
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
@@ -280,7 +272,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         if (is_derived(name) || class_column(name, &code)) continue;
         OGRFieldType ft = OGR_Fld_GetType(d);
         cp_plan_column *c = &t->columns[t->ncolumns];
-        c->name = xstrdup(name);
+        c->name = cp_strdup(name);
         if (!c->name) {
             st = cp_fail(CP_E_NOMEM, "out of memory");
             goto done;
@@ -324,7 +316,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         const char *id = text ? text : "";
         while (isspace((unsigned char)*id)) ++id;
         int empty = !*id;
-        h->id = empty ? NULL : xstrdup(id);
+        h->id = empty ? NULL : cp_strdup(id);
         free(text);
         if (empty || !h->id) {
             st = empty ? cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", path, r.row)
@@ -374,7 +366,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         if (i_region >= 0 && OGR_F_IsFieldSetAndNotNull(f, i_region)) {
             const char *rg = OGR_F_GetFieldAsString(f, i_region);
             if (rg[0]) {
-                h->region = xstrdup(rg);
+                h->region = cp_strdup(rg);
                 if (!h->region) {
                     OGR_F_Destroy(f);
                     st = cp_fail(CP_E_NOMEM, "out of memory");
@@ -427,7 +419,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
                             v[c].is_null = 1;
                             break;
                         }
-                        v[c].text = xstrdup(tx);
+                        v[c].text = cp_strdup(tx);
                         if (!v[c].text) {
                             OGR_F_Destroy(f);
                             st = cp_fail(CP_E_NOMEM, "out of memory");

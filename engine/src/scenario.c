@@ -106,14 +106,6 @@ static cp_status err_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) {
     return cp_fail(CP_E_CONFIG, "%s: %s", c->file, msg);
 }
 
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 static const char *kind_of(const yaml_node_t *n) {
     switch (n->type) {
         case YAML_SCALAR_NODE:
@@ -259,7 +251,7 @@ static cp_status as_string(ctx *c, yaml_node_t *n, const char *what, char **out)
     if (!s) return err_at(c, n, "%s must be text, got %s", what, kind_of(n));
     if (!*s) return err_at(c, n, "%s must not be empty", what);
     free(*out);
-    *out = xstrdup(s);
+    *out = cp_strdup(s);
     return *out ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
 }
 
@@ -273,7 +265,7 @@ static cp_status as_date(ctx *c, yaml_node_t *n, const char *what, cp_date *out)
 
 /* Resolves a path against the scenario's folder (absolute and /vsi paths are kept). */
 static char *resolve(const char *dir, const char *path) {
-    if (!dir || !*dir || path[0] == '/' || !strncmp(path, "/vsi", 4)) return xstrdup(path);
+    if (!dir || !*dir || path[0] == '/' || !strncmp(path, "/vsi", 4)) return cp_strdup(path);
     size_t n = strlen(dir) + strlen(path) + 2;
     char *r = malloc(n);
     if (r) snprintf(r, n, "%s/%s", dir, path);
@@ -364,7 +356,7 @@ static cp_status parse_input(ctx *c, const char *name, yaml_node_t *n, cp_input 
                                        "date",       "confidence", "weight", NULL};
     char where[160], what[200];
     snprintf(where, sizeof where, "inputs.%s", name);
-    in->name = xstrdup(name);
+    in->name = cp_strdup(name);
     in->band = 1;
     in->line = (int)n->start_mark.line + 1;
     in->column = (int)n->start_mark.column + 1;
@@ -372,11 +364,11 @@ static cp_status parse_input(ctx *c, const char *name, yaml_node_t *n, cp_input 
     if (d) {
         in->type = d->type;
         in->resample = d->resample;
-        in->id = xstrdup(d->id);
-        in->status = xstrdup(d->status);
-        in->region = xstrdup(d->region);
-        in->date = xstrdup(d->date);
-        in->confidence = xstrdup(d->confidence);
+        in->id = cp_strdup(d->id);
+        in->status = cp_strdup(d->status);
+        in->region = cp_strdup(d->region);
+        in->date = cp_strdup(d->date);
+        in->confidence = cp_strdup(d->confidence);
     }
     if (n->type == YAML_SCALAR_NODE) return as_path(c, n, where, &in->path);
     cp_status s = check_keys(c, n, keys, where);
@@ -514,14 +506,14 @@ static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterio
                           "starting with a letter or '_'",
                           what, cr->name);
     } else {
-        cr->name = xstrdup(kind_names[kind]);
+        cr->name = cp_strdup(kind_names[kind]);
     }
     snprintf(where, sizeof where, "criterion '%s'", cr->name);
     if ((v = get(c, n, "input"))) {
         snprintf(what, sizeof what, "%s: input", where);
         if ((s = as_string(c, v, what, &cr->input))) return s;
     } else {
-        cr->input = xstrdup(kind_default_input[kind]);
+        cr->input = cp_strdup(kind_default_input[kind]);
     }
     const cp_input *in = cp_scenario_input(c->sc, cr->input);
     if (!in)
@@ -613,8 +605,8 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
             if (!cp_scenario_input(sc, d->input)) continue;
             cp_criterion *cr = &sc->criteria[sc->ncriteria++];
             criterion_defaults(cr, d->kind, sc->capacity.start);
-            cr->name = xstrdup(d->name);
-            cr->input = xstrdup(d->input);
+            cr->name = cp_strdup(d->name);
+            cr->input = cp_strdup(d->input);
             cr->weight = d->weight;
             if (d->kind == CP_CRIT_LINEAR) cr->invert = 1;
             if (d->kind == CP_CRIT_DISTANCE) cr->max_m = 5 * cr->decay_m;
@@ -1109,7 +1101,7 @@ static cp_status parse_document(ctx *c) {
     if ((v = get(c, root, "name"))) {
         if ((s = as_string(c, v, "name", &sc->name))) return s;
     } else {
-        sc->name = xstrdup("clearplan scenario");
+        sc->name = cp_strdup("clearplan scenario");
     }
     if ((v = get(c, root, "grid")) && (s = parse_grid(c, v))) return s;
     /* capacity before criteria: density's as_of defaults to capacity.start */
@@ -1177,7 +1169,7 @@ cp_status cp_scenario_parse(const char *text, size_t len, const char *name, cons
     *out = NULL;
     cp_scenario *sc = calloc(1, sizeof *sc);
     if (!sc) return cp_fail(CP_E_NOMEM, "out of memory");
-    sc->dir = xstrdup(dir ? dir : ".");
+    sc->dir = cp_strdup(dir ? dir : ".");
     init_defaults(sc);
     sc->cost.productivity = malloc(sizeof default_productivity);
     if (sc->cost.productivity) {
@@ -1254,7 +1246,7 @@ cp_status cp_scenario_load(const char *path, cp_scenario **out) {
         return cp_fail(CP_E_IO, "cannot read <%s>", path);
     }
     /* The folder of the file resolves relative paths. */
-    char *dir = xstrdup(path);
+    char *dir = cp_strdup(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash)
         *(slash == dir ? slash + 1 : slash) = '\0';
@@ -1263,7 +1255,7 @@ cp_status cp_scenario_load(const char *path, cp_scenario **out) {
     cp_status s = cp_scenario_parse(buf, len, path, dir, out);
     free(buf);
     free(dir);
-    if (!s) (*out)->path = xstrdup(path);
+    if (!s) (*out)->path = cp_strdup(path);
     return s;
 }
 

@@ -12,7 +12,7 @@
 
 #include "cpk/density.h"
 #include "error.h"
-#include "rasterio.h"
+#include "raster.h"
 #include "vector.h"
 
 typedef struct {

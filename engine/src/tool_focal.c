@@ -8,7 +8,7 @@
 
 #include "cpk/focal.h"
 #include "error.h"
-#include "rasterio.h"
+#include "raster.h"
 
 typedef struct {
     double dx, dy, radius_m;

@@ -11,7 +11,7 @@
 
 #include "cpk/edt.h"
 #include "error.h"
-#include "rasterio.h"
+#include "raster.h"
 
 cp_proximity_options cp_proximity_defaults(void) {
     cp_proximity_options o;

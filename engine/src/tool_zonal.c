@@ -27,7 +27,7 @@
 #include "cpk/zonal.h"
 #include "error.h"
 #include "intake.h"
-#include "rasterio.h"
+#include "raster.h"
 #include "vector.h"
 
 cp_zonal_options cp_zonal_defaults(void) {

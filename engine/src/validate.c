@@ -12,7 +12,7 @@
 
 #include "engine.h"
 #include "error.h"
-#include "layers.h"
+#include "inputs.h"
 #include "vector.h"
 
 /* Share of the grid's extent that a raster's footprint covers (its bounding box transformed

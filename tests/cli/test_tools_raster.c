@@ -13,7 +13,7 @@
 #include "cpk/density.h"
 #include "cpk/edt.h"
 #include "cpk/focal.h"
-#include "rasterio.h"
+#include "raster.h"
 
 #include <clearplan/clearplan.h>
 #include <clearplan/tools.h>

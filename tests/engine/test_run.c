@@ -13,7 +13,7 @@
 #include <clearplan/clearplan.h>
 
 #include "engine.h"
-#include "layers.h"
+#include "inputs.h"
 
 static char tiny[1200]; /* the generated tiny scenario folder */
 

@@ -1,6 +1,6 @@
 /* Raster I/O helpers: open, check, read windows, write GeoTIFFs atomically (rasterio.h). */
 #define _GNU_SOURCE /* madvise, renameat2 */
-#include "rasterio.h"
+#include "raster.h"
 
 #include <errno.h>
 #include <math.h>

@@ -4,7 +4,12 @@
 
 #include <ogr_api.h>
 
-#include "engine.h"
+#include <gdal.h>
+
+#include <clearplan/scenario.h>
+#include <clearplan/status.h>
+
+#include "grid.h"
 
 /* Reads rows row0 .. row0+nrows-1 of band 1 of a warped input into buf (nrows x grid nx),
  * nodata as NaN. */

@@ -20,9 +20,8 @@ static int omp_get_thread_num(void) {
 #include <ogr_api.h>
 
 #include "cpk/resample.h"
-#include "engine.h"
 #include "error.h"
-#include "layers.h"
+#include "inputs.h"
 #include "vector.h"
 
 static const char *resample_name(const cp_input *in) {
