@@ -466,7 +466,7 @@ static void remove_owned_at(int dfd, const char *name) {
     name_list owned = {0}, found = {0}, other = {0};
     if (manifest_read(sub, &owned) && walk(sub, "", &found, &other)) {
         /* deepest first, so folders are empty when their turn comes */
-        qsort(found.names, found.n, sizeof *found.names, cmp_len_desc);
+        if (found.n) qsort(found.names, found.n, sizeof *found.names, cmp_len_desc);
         for (size_t i = 0; i < found.n; ++i) {
             char *rel = found.names[i];
             size_t n = strlen(rel);
@@ -734,7 +734,7 @@ static cp_status seal_folder(cp_output *tx) {
                         strerror(errno));
     }
     if (s) goto done;
-    qsort(files.names, files.n, sizeof *files.names, cmp_len_desc);
+    if (files.n) qsort(files.names, files.n, sizeof *files.names, cmp_len_desc);
     int fd = openat(dfd, MANIFEST, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f && fd >= 0) close(fd);
