@@ -18,7 +18,7 @@
 #include "synth_internal.h"
 
 /* Version of the generated content: bump it when the same seed starts giving other bytes. */
-#define SYN_FORMAT 2
+#define SYN_FORMAT 3
 
 static const char *preset_names[] = {"tiny", "demo", "national"};
 
@@ -116,10 +116,11 @@ static cp_status write_yaml(const syn_world *w, const cp_synth_options *o, const
         "inputs:\n"
         "  hazards:   {path: hazards.gpkg, layer: hazards, id: hazard_id, status: status, "
         "region: province}\n"
-        "  population: {path: population.tif}\n"
-        "  landcover: {path: landcover.tif}\n"
-        "  treecover: {path: treecover.tif}\n"
-        "  reports:   {path: reports.gpkg, date: reported_on, confidence: confidence}\n"
+        "  population: {path: population.tif, role: population}\n"
+        "  landcover: {path: landcover.tif, role: landcover}\n"
+        "  treecover: {path: treecover.tif, role: treecover}\n"
+        "  reports:   {path: reports.gpkg, role: reports, date: reported_on, confidence: "
+        "confidence}\n"
         "criteria:\n"
         "  - {name: people_nearby,   kind: focal_sum, input: population, radius_m: 1000, "
         "normalise: log, saturate: 2000, weight: 0.35}\n"

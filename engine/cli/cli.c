@@ -40,6 +40,11 @@ int cli_fail(cp_status s) {
     return CP_EXIT_FAIL;
 }
 
+void cli_notes(const cp_scenario *sc) {
+    for (size_t i = 0; sc && i < sc->nnotes; ++i)
+        fprintf(stderr, "clearplan: note: %s\n", sc->notes[i]);
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...) {
     va_list ap;
     va_start(ap, fmt);
@@ -159,14 +164,19 @@ static int parse_value(const cli_option *o, const char *v) {
 
 /* ---- the parser ---- */
 
-/* Whether `arg` ("--memory" or "--memory=2G") is one of `names` ("--memory|-m"); *value is
- * what follows '=' (or NULL). */
-static int matches(const char *names, const char *arg, const char **value) {
+/* Whether `arg` is one of `names` ("--threads|-j"): spelled out ("--memory",
+ * "--memory=2G"), or, when `attached`, a one-letter spelling with its value ("-j4"). *value
+ * is what follows '=' or the letter (or NULL). */
+static int matches(const char *names, const char *arg, int attached, const char **value) {
     size_t alen = strcspn(arg, "=");
     for (const char *n = names; *n;) {
         size_t nlen = strcspn(n, "|");
-        if (nlen == alen && !strncmp(n, arg, nlen)) {
+        if (!attached && nlen == alen && !strncmp(n, arg, nlen)) {
             *value = arg[alen] == '=' ? arg + alen + 1 : NULL;
+            return 1;
+        }
+        if (attached && nlen == 2 && n[0] == '-' && n[1] != '-' && !strncmp(n, arg, 2) && arg[2]) {
+            *value = arg + 2;
             return 1;
         }
         n += nlen + (n[nlen] == '|');
@@ -196,7 +206,9 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *npos) {
         }
         const cli_option *o = spec->opts;
         const char *value = NULL;
-        while (o->names && !matches(o->names, a, &value)) ++o;
+        while (o->names && !matches(o->names, a, 0, &value)) ++o;
+        if (!o->names) /* -j4: only when no spelling matches the whole word */
+            for (o = spec->opts; o->names && !matches(o->names, a, 1, &value);) ++o;
         if (!o->names) return cli_usage(spec->cmd, "unknown option '%s'", a);
         char name[64];
         first_name(o->names, name, sizeof name);

@@ -159,6 +159,7 @@ int cmd_plan(int argc, char **argv) {
             rc = cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
             goto done;
         }
+        if (!quiet) cli_notes(sc);
         cap = sc->capacity;
         cost = sc->cost;
         rules = sc->rules;

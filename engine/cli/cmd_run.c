@@ -41,6 +41,7 @@ int cmd_run(int argc, char **argv) {
     cp_scenario *sc = NULL;
     cp_run_result r;
     cp_status s = cp_scenario_load(path, &sc);
+    if (!s && !quiet) cli_notes(sc);
     if (!s) s = cp_run(sc, &o, &r);
     cp_scenario_free(sc);
     if (s) return cli_fail(s);

@@ -20,6 +20,7 @@ int cmd_validate(int argc, char **argv) {
     if (rc >= 0) return rc;
     cp_scenario *sc = NULL;
     cp_status s = cp_scenario_load(path, &sc);
+    if (s == CP_OK) cli_notes(sc);
     if (s == CP_OK) s = cp_validate(sc, stdout);
     cp_scenario_free(sc);
     if (s != CP_OK) return cli_fail(s);

@@ -5,6 +5,7 @@
 
 #include <stddef.h>
 
+#include <clearplan/scenario.h>
 #include <clearplan/status.h>
 #include <clearplan/tools.h>
 
@@ -23,6 +24,8 @@ int cmd_zonal(int argc, char **argv);
 
 /* Prints "clearplan: error: <detail>" for a failed status and maps it to an exit code. */
 int cli_fail(cp_status s);
+/* Prints the scenario's notes ("clearplan: note: <file:line:col: text>") on stderr. */
+void cli_notes(const cp_scenario *sc);
 /* Prints "clearplan: error: <fmt...>" and returns CP_EXIT_USAGE; adds the --help hint. */
 int cli_usage(const char *cmd, const char *fmt, ...);
 /* The progress callback to use: the terminal bar when stderr is a terminal and not quiet. */

@@ -11,7 +11,6 @@
 #include "error.h"
 #include "textbuf.h"
 
-
 static void buf_reserve(cp_textbuf *b, size_t extra) {
     if (b->failed) return;
     if (b->len + extra + 1 <= b->cap) return;
@@ -206,7 +205,6 @@ void cp_textbuf_free(cp_textbuf *b) {
     b->data = NULL;
     b->len = b->cap = 0;
 }
-
 
 char *cp_tmp_sibling(const char *path, const char *suffix) {
     size_t n = strlen(path) + 64;

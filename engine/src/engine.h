@@ -15,12 +15,10 @@
 
 #include "cpk/coverage.h"
 #include "cpk/cpk.h"
+#include "criteria.h"
 #include "grid.h"
 #include "intake.h"
 #include "vector.h"
-
-/* The largest neighbourhood radius of the criteria (focal radius, distance cap, bandwidth). */
-double cp_criteria_max_radius(const cp_scenario *sc);
 
 /* A run's output folder `dir` (NULL: the scenario's outputs.dir) checked against the
  * scenario, its inputs and the places never written (clearplan/output.h): with `out`, the

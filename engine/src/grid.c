@@ -13,19 +13,6 @@
 #include "error.h"
 #include "vector.h"
 
-double cp_criteria_max_radius(const cp_scenario *sc) {
-    double r = 0;
-    for (size_t i = 0; i < sc->ncriteria; ++i) {
-        const cp_criterion *c = &sc->criteria[i];
-        double ri = 0;
-        if (c->kind == CP_CRIT_FOCAL_SUM) ri = c->radius_m;
-        if (c->kind == CP_CRIT_DISTANCE) ri = c->max_m;
-        if (c->kind == CP_CRIT_DENSITY) ri = c->bandwidth_m;
-        if (ri > r) r = ri;
-    }
-    return r;
-}
-
 static const double pi = 3.14159265358979323846;
 
 /* The UTM zone (WGS 84) of the features' mean position: each feature's envelope centre in

@@ -45,8 +45,6 @@
 #include <omp.h>
 #endif
 
-enum { MAX_CLASSES = 32 };
-
 /* A raster input read strip by strip. */
 typedef struct {
     const cp_input *in;
@@ -80,7 +78,7 @@ typedef struct {
     size_t *points_skipped;
     int density_crit; /* criterion whose raw density drives cost and metrics; -1 none */
     double buffer_m;
-    float class_values[MAX_CLASSES]; /* land-cover classes reported, ascending */
+    float class_values[CP_MAX_CLASSES]; /* land-cover classes reported, ascending */
     int nclasses;
     float *prod_by_class;        /* 256 entries: m2 per team-day */
     cpk_polygon *polys, *bpolys; /* hazards, and hazards grown by buffer_m */
@@ -129,30 +127,29 @@ static cp_status open_layers(run_ctx *c) {
     if (!c->layers) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t i = 0; i < sc->ninputs; ++i) {
         const cp_input *in = &sc->inputs[i];
-        int used = !strcmp(in->name, "population") || !strcmp(in->name, "landcover") ||
-                   !strcmp(in->name, "treecover");
+        /* a raster a criterion reads, or one the cost model and the metrics read by role */
+        int used = in->role == CP_ROLE_POPULATION || in->role == CP_ROLE_LANDCOVER ||
+                   in->role == CP_ROLE_TREECOVER;
         for (size_t k = 0; k < sc->ncriteria; ++k)
-            if (!strcmp(sc->criteria[k].input, in->name) && sc->criteria[k].kind != CP_CRIT_DENSITY)
-                used = 1;
+            if (!strcmp(sc->criteria[k].input, in->name)) used = 1;
         if (!used || !strcmp(in->name, "hazards") || in->type == CP_INPUT_VECTOR) continue;
         raster_layer *l = &c->layers[c->nlayers];
         l->in = in;
         cp_status s = cp_grid_input_open(in, &c->grid, c->threads, &l->gi);
         if (s) return s;
         c->nlayers++;
-        for (size_t k = 0; k < sc->ncriteria; ++k) {
+        for (size_t k = 0; k < sc->ncriteria; ++k) { /* the largest halo of its criteria */
             const cp_criterion *cr = &sc->criteria[k];
             if (strcmp(cr->input, in->name)) continue;
-            int64_t h = 0;
-            if (cr->kind == CP_CRIT_FOCAL_SUM)
-                h = cpk_focal_disk_halo(c->grid.geo.dy, cr->radius_m);
-            if (cr->kind == CP_CRIT_DISTANCE) h = cpk_edt_halo(c->grid.geo.dy, cr->max_m);
+            int64_t h = cp_kind_of(cr)->halo_rows(cr, c->grid.geo.dy);
             if (h > l->halo) l->halo = h;
         }
     }
-    c->pop = layer_for(c, "population");
-    c->lc = layer_for(c, "landcover");
-    c->tc = layer_for(c, "treecover");
+    const cp_input *role[CP_NROLES];
+    for (int r = 0; r < CP_NROLES; ++r) role[r] = cp_scenario_role(sc, (cp_input_role)r);
+    c->pop = role[CP_ROLE_POPULATION] ? layer_for(c, role[CP_ROLE_POPULATION]->name) : NULL;
+    c->lc = role[CP_ROLE_LANDCOVER] ? layer_for(c, role[CP_ROLE_LANDCOVER]->name) : NULL;
+    c->tc = role[CP_ROLE_TREECOVER] ? layer_for(c, role[CP_ROLE_TREECOVER]->name) : NULL;
     /* Points of density criteria. */
     c->points = calloc(sc->ncriteria, sizeof *c->points);
     c->points_skipped = calloc(sc->ncriteria, sizeof *c->points_skipped);
@@ -162,34 +159,28 @@ static cp_status open_layers(run_ctx *c) {
     if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo)
         return cp_fail(CP_E_NOMEM, "out of memory");
     c->density_crit = -1;
+    /* Vector inputs of criteria: points, or features burnt onto the grid strip by strip. */
     for (size_t k = 0; k < sc->ncriteria; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
-        if (cr->kind != CP_CRIT_DENSITY &&
-            !(cr->kind == CP_CRIT_DISTANCE &&
-              cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR))
-            continue;
-        if (cr->kind == CP_CRIT_DISTANCE) {
-            cp_status s =
-                cp_features_read(cp_scenario_input(sc, cr->input), &c->grid, &c->features[k]);
+        const cp_kind *kind = cp_kind_of(cr);
+        const cp_input *in = cp_scenario_input(sc, cr->input);
+        if (in->type != CP_INPUT_VECTOR) continue;
+        if (!(kind->inputs & CP_KIND_POINTS)) {
+            cp_status s = cp_features_read(in, &c->grid, &c->features[k]);
             if (s) return s;
             c->points_skipped[k] = c->features[k].skipped;
-            c->vhalo[k] = cpk_edt_halo(c->grid.geo.dy, cr->max_m);
+            c->vhalo[k] = kind->halo_rows(cr, c->grid.geo.dy);
             continue;
         }
-        cp_status s = cp_points_read(cp_scenario_input(sc, cr->input), &c->grid, cr, &c->points[k],
-                                     &c->points_skipped[k]);
+        cp_status s = cp_points_read(in, &c->grid, cr, &c->points[k], &c->points_skipped[k]);
         if (s) return s;
-        if (c->density_crit < 0 && !strcmp(cr->input, "reports")) c->density_crit = (int)k;
+        /* the cost model and the metrics read the raw density of the reports */
+        if (c->density_crit < 0 && in == role[CP_ROLE_REPORTS]) c->density_crit = (int)k;
     }
-    if (c->density_crit < 0)
-        for (size_t k = 0; k < sc->ncriteria; ++k)
-            if (sc->criteria[k].kind == CP_CRIT_DENSITY && c->density_crit < 0)
-                c->density_crit = (int)k;
     /* Land-cover classes: WorldCover's, plus those the scenario names. */
-    static const int worldcover[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100};
-    for (size_t i = 0; i < sizeof worldcover / sizeof worldcover[0]; ++i)
-        c->class_values[c->nclasses++] = (float)worldcover[i];
-    for (size_t i = 0; i < sc->cost.nproductivity && c->nclasses < MAX_CLASSES; ++i) {
+    for (size_t i = 0; i < cp_nworldcover; ++i)
+        c->class_values[c->nclasses++] = (float)cp_worldcover_codes[i];
+    for (size_t i = 0; i < sc->cost.nproductivity && c->nclasses < CP_MAX_CLASSES; ++i) {
         float code = (float)sc->cost.productivity[i].code;
         int seen = 0;
         for (int j = 0; j < c->nclasses; ++j) seen |= c->class_values[j] == code;
@@ -244,72 +235,31 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
     cpk_status ks = CPK_OK;
     for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
-        cpk_out_f32 out = {b->scores[k], nx, h, nx};
-        cpk_out_f32 tmp = {b->tmp, nx, h, nx};
-        cpk_view_f32 tv = {b->tmp, nx, h, nx, 0, 0};
-        if (cr->kind == CP_CRIT_DENSITY) {
-            const cp_points *p = &c->points[k];
-            cpk_points pts = {p->x, p->y, p->w, p->n};
-            cpk_out_f32 d = {(int)k == c->density_crit ? b->dens : b->tmp, nx, h, nx};
-            ks = cpk_density_quartic_f32(&pts, geo, cr->bandwidth_m, y0, y0 + h, &d, c->threads);
-            cpk_view_f32 dv = {d.data, nx, h, nx, 0, 0};
-            if (!ks) ks = cpk_linear_f32(&dv, 0, cr->saturate, 1, 0, 0.0f, &out, c->threads);
-            continue;
-        }
-        if (c->vbuf[k]) {
-            /* distance to vector features burnt into the strip and its halo */
+        const cp_kind *kind = cp_kind_of(cr);
+        cp_kind_strip in = {
+            geo,       y0, h, {0}, 0, 0, NULL, b->tmp, (int)k == c->density_crit ? b->dens : NULL,
+            c->threads};
+        const cp_points *p = &c->points[k];
+        cpk_points pts = {p->x, p->y, p->w, p->n};
+        if ((kind->inputs & CP_KIND_POINTS) &&
+            cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR) { /* points */
+            in.points = &pts;
+        } else if (c->vbuf[k]) { /* vector features burnt into the strip and its halo */
             int64_t lo = y0 - c->vhalo[k] > 0 ? y0 - c->vhalo[k] : 0;
             int64_t hi = y0 + h + c->vhalo[k] < geo->ny ? y0 + h + c->vhalo[k] : geo->ny;
             cp_status s = cp_features_burn(&c->features[k], &c->grid, lo, hi - lo, c->vbuf[k]);
             if (s) return s;
-            cpk_view_f32 vv = {c->vbuf[k], nx, hi - lo, nx, 0, 0};
-            cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
-            ks = cpk_edt_f32(&vv, &src, geo->dx, geo->dy, cr->max_m, INFINITY, y0 - lo, y0 - lo + h,
-                             &tmp, c->threads);
-            if (!ks) ks = cpk_decay_exp_f32(&tv, cr->decay_m, 0.0f, &out, c->threads);
-            continue;
+            in.in = (cpk_view_f32){c->vbuf[k], nx, hi - lo, nx, 0, 0};
+            in.in_row0 = lo;
+            in.burnt = 1;
+        } else { /* a raster read onto the grid, with its halo */
+            raster_layer *l = layer_for(c, cr->input);
+            if (!l) return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
+            in.in = (cpk_view_f32){l->buf, nx, l->nrows, nx, 0, 0};
+            in.in_row0 = l->lo;
         }
-        raster_layer *l = layer_for(c, cr->input);
-        if (!l) return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
-        int64_t off = y0 - l->lo;
-        cpk_view_f32 all = {l->buf, nx, l->nrows, nx, 0, 0};
-        cpk_view_f32 core = {l->buf + off * nx, nx, h, nx, 0, 0};
-        switch (cr->kind) {
-            case CP_CRIT_FOCAL_SUM:
-                ks = cpk_focal_sum_disk_f32(&all, geo->dx, geo->dy, cr->radius_m, off, off + h,
-                                            &tmp, c->threads);
-                if (ks) break;
-                if (cr->normalise == CP_NORM_LOG)
-                    ks = cpk_log_saturate_f32(&tv, cr->saturate, 0.0f, &out, c->threads);
-                else
-                    ks = cpk_linear_f32(&tv, 0, cr->saturate, 1, 0, 0.0f, &out, c->threads);
-                break;
-            case CP_CRIT_DISTANCE: {
-                cpk_sources src = {CPK_SOURCE_AT_LEAST, (float)cr->source_min, NULL, 0};
-                ks = cpk_edt_f32(&all, &src, geo->dx, geo->dy, cr->max_m, INFINITY, off, off + h,
-                                 &tmp, c->threads);
-                if (!ks) ks = cpk_decay_exp_f32(&tv, cr->decay_m, 0.0f, &out, c->threads);
-                break;
-            }
-            case CP_CRIT_CLASSES: {
-                int32_t codes[256];
-                float vals[256];
-                size_t n = cr->ntable < 256 ? cr->ntable : 256;
-                for (size_t i = 0; i < n; ++i) {
-                    codes[i] = cr->table[i].code;
-                    vals[i] = (float)cr->table[i].value;
-                }
-                ks = cpk_classes_f32(&core, codes, vals, n, (float)cr->default_value, 0.0f, &out,
-                                     c->threads);
-                break;
-            }
-            case CP_CRIT_LINEAR:
-                ks = cpk_linear_f32(&core, cr->range_lo, cr->range_hi, 1, cr->invert, 0.0f, &out,
-                                    c->threads);
-                break;
-            case CP_CRIT_DENSITY:
-                break;
-        }
+        cpk_out_f32 out = {b->scores[k], nx, h, nx};
+        ks = kind->score(cr, &in, &out);
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "kernel failed: %s", cpk_strerror(ks));
     /* Priority: weighted overlay over the whole grid (the AOI is the grid). */
@@ -400,7 +350,13 @@ static void free_strip(strip_buf *b, size_t ncrit) {
     free(b->mask), free(b->aoi_frac);
 }
 
-/* Rows per strip for the memory budget. */
+/* Whether criterion k reads vector features burnt onto the grid strip by strip. */
+static int burns(const run_ctx *c, size_t k) {
+    const cp_criterion *cr = &c->sc->criteria[k];
+    return cp_scenario_input(c->sc, cr->input)->type == CP_INPUT_VECTOR &&
+           !(cp_kind_of(cr)->inputs & CP_KIND_POINTS);
+}
+
 /* Rows per strip for the memory budget: what is left after GDAL's block cache, the warper's
  * working memory, the inputs' halos and the kernels' per-thread scratch, divided by the bytes
  * a strip row costs (criteria planes, priority, class, cost, mask, AOI fractions, inputs). */
@@ -415,8 +371,8 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     if (warped) fixed += 64.0 * 1024 * 1024; /* GDAL's warp chunk */
     for (size_t i = 0; i < c->nlayers; ++i) fixed += 2.0 * (double)c->layers[i].halo * nx * 4.0;
     for (size_t k = 0; k < c->sc->ncriteria; ++k)
-        if (c->features[k].geoms || c->vhalo[k]) { /* burnt distance sources, with halo */
-            per_row += 8.0 * nx;                   /* the buffer and GDAL's rasterisation copy */
+        if (burns(c, k)) {       /* burnt features, with halo */
+            per_row += 8.0 * nx; /* the buffer and GDAL's rasterisation copy */
             fixed += 4.0 * (double)c->vhalo[k] * nx * 4.0;
         }
     fixed += (double)c->threads * nx * 8.0 * 4.0; /* prefix sums, EDT columns */
@@ -473,8 +429,7 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     if (!b.inv || !b.nan) goto nomem;
     for (size_t i = 0; i < plane; ++i) b.nan[i] = NAN;
     for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (sc->criteria[k].kind == CP_CRIT_DISTANCE &&
-            cp_scenario_input(sc, sc->criteria[k].input)->type == CP_INPUT_VECTOR) {
+        if (burns(c, k)) {
             int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
             if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
         }
@@ -906,7 +861,7 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     cp_plan_value *vals = calloc((n ? n : 1) * NX_COLS, sizeof *vals);
     const size_t ncl = (size_t)c->nclasses;
     double *class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *class_m2);
-    int classes[MAX_CLASSES];
+    int classes[CP_MAX_CLASSES];
     char *mixes = calloc(n ? n : 1, 256);
     unsigned char **wkbs = calloc(n ? n : 1, sizeof *wkbs);
     cp_plan_rejected *rej = calloc(c->hs.nrejected ? c->hs.nrejected : 1, sizeof *rej);
@@ -1048,8 +1003,8 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
         goto done;
     }
     for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM &&
-            !strcmp(sc->criteria[k].input, "population")) {
+        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM && cp_scenario_role(sc, CP_ROLE_POPULATION) &&
+            !strcmp(sc->criteria[k].input, cp_scenario_role(sc, CP_ROLE_POPULATION)->name)) {
             c.buffer_m = sc->criteria[k].radius_m;
             break;
         }

@@ -17,20 +17,18 @@
 #include <clearplan/output.h>
 #include <clearplan/scenario.h>
 
+#include "criteria.h"
 #include "error.h"
 
 /* ------------------------------------------------------------------ defaults ---------- */
 
-/* ESA WorldCover land-use value table of the default `land_use` criterion. */
-static const cp_class_value default_land_use[] = {{40, 1.0}, {50, 1.0}, {30, 0.6}, {20, 0.4},
-                                                  {10, 0.3}, {60, 0.2}, {90, 0.2}, {80, 0.0}};
 /* Clearance productivity, m2 per team-day, per WorldCover class (HALO Trust ranges). */
 static const cp_class_value default_productivity[] = {{40, 500}, {30, 450}, {20, 350},
                                                       {10, 200}, {50, 250}, {60, 450}};
 
-/* Defaults per known input name. */
+/* Defaults of the hazards input and of each role's input. */
 typedef struct {
-    const char *name;
+    const char *name; /* the hazards input's name, or a role's */
     cp_input_type type;
     cp_resample resample;
     const char *id, *status, *region, *date, *confidence;
@@ -45,42 +43,40 @@ static const input_default input_defaults[] = {
      "confidence"},
 };
 
-/* The criteria used when a scenario lists none (those whose input is present). */
+static const char *const role_names[CP_NROLES] = {"none", "population", "landcover", "treecover",
+                                                  "reports"};
+
+const char *cp_role_name(cp_input_role role) {
+    return (int)role >= 0 && role < CP_NROLES ? role_names[role] : "?";
+}
+
+static int role_named(const char *name) {
+    for (int r = 0; name && r < CP_NROLES; ++r)
+        if (!strcmp(role_names[r], name)) return r;
+    return -1;
+}
+
+/* The criteria used when a scenario lists none (those whose input's role is present). */
 typedef struct {
     const char *name;
     cp_criterion_kind kind;
-    const char *input;
+    cp_input_role input;
     double weight;
 } criterion_default;
 
 static const criterion_default default_criteria[] = {
-    {"people_nearby", CP_CRIT_FOCAL_SUM, "population", 0.35},
-    {"settlements", CP_CRIT_DISTANCE, "population", 0.10},
-    {"land_use", CP_CRIT_CLASSES, "landcover", 0.25},
-    {"open_land", CP_CRIT_LINEAR, "treecover", 0.05},
-    {"improvised_mines", CP_CRIT_DENSITY, "reports", 0.25},
+    {"people_nearby", CP_CRIT_FOCAL_SUM, CP_ROLE_POPULATION, 0.35},
+    {"settlements", CP_CRIT_DISTANCE, CP_ROLE_POPULATION, 0.10},
+    {"land_use", CP_CRIT_CLASSES, CP_ROLE_LANDCOVER, 0.25},
+    {"open_land", CP_CRIT_LINEAR, CP_ROLE_TREECOVER, 0.05},
+    {"improvised_mines", CP_CRIT_DENSITY, CP_ROLE_REPORTS, 0.25},
 };
 
-static const char *const kind_names[] = {"focal_sum", "distance", "classes", "linear", "density"};
-static const char *const kind_default_input[] = {"population", "population", "landcover",
-                                                 "treecover", "reports"};
-
-static void criterion_defaults(cp_criterion *c, cp_criterion_kind kind, cp_date as_of) {
+/* A criterion of `kind` with the kind's defaults. */
+static void criterion_defaults(cp_criterion *c, cp_criterion_kind kind, cp_date start) {
     c->kind = kind;
     c->weight = 1.0;
-    c->radius_m = 1000;
-    c->normalise = CP_NORM_LOG;
-    c->saturate = kind == CP_CRIT_DENSITY ? 0.5 : 2000;
-    c->source_min = 5;
-    c->decay_m = 2000;
-    c->max_m = 0; /* 0 = 5 x decay_m, fixed after parsing */
-    c->default_value = 0;
-    c->range_lo = 0;
-    c->range_hi = 100;
-    c->invert = kind == CP_CRIT_LINEAR; /* open land: low tree cover scores high */
-    c->bandwidth_m = 2000;
-    c->half_life_days = 365;
-    c->as_of = as_of;
+    cp_kinds[kind].defaults(c, start);
 }
 
 /* ------------------------------------------------------------------ parse context ------ */
@@ -351,16 +347,33 @@ static const input_default *input_default_of(const char *name) {
 }
 
 static cp_status parse_input(ctx *c, const char *name, yaml_node_t *n, cp_input *in) {
-    static const char *const keys[] = {"path",       "type",       "layer",  "band",   "resample",
-                                       "assume_crs", "id",         "status", "region", "locked",
-                                       "date",       "confidence", "weight", NULL};
+    static const char *const keys[] = {"path",     "type",       "role",       "layer",  "band",
+                                       "resample", "assume_crs", "id",         "status", "region",
+                                       "locked",   "date",       "confidence", "weight", NULL};
     char where[160], what[200];
     snprintf(where, sizeof where, "inputs.%s", name);
     in->name = cp_strdup(name);
     in->band = 1;
     in->line = (int)n->start_mark.line + 1;
     in->column = (int)n->start_mark.column + 1;
-    const input_default *d = input_default_of(name);
+    /* the role: given, or (until clearplan 0.3) the input's name when it is a role's; the
+     * defaults follow it (fixed in check_roles when another input claims the role) */
+    yaml_node_t *rv = n->type == YAML_MAPPING_NODE ? get(c, n, "role") : NULL;
+    if (rv) {
+        int r = role_named(scalar(rv));
+        if (r < 0)
+            return err_at(c, rv,
+                          "%s.role must be one of population, landcover, treecover, reports or "
+                          "none, got '%s'",
+                          where, scalar(rv) ? scalar(rv) : "");
+        in->role = (cp_input_role)r;
+    } else {
+        int r = role_named(name);
+        in->role = r > 0 ? (cp_input_role)r : CP_ROLE_NONE;
+        in->role_by_name = r > 0;
+    }
+    const input_default *d =
+        input_default_of(strcmp(name, "hazards") ? cp_role_name(in->role) : name);
     if (d) {
         in->type = d->type;
         in->resample = d->resample;
@@ -424,6 +437,57 @@ static cp_status parse_input(ctx *c, const char *name, yaml_node_t *n, cp_input 
     return CP_OK;
 }
 
+/* Appends a note ("file:line:col: text") to the scenario. */
+static cp_status note_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) CP_PRINTF(3, 4);
+static cp_status note_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) {
+    char msg[1024], full[1300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "%s:%lu:%lu: %s", c->file, (unsigned long)n->start_mark.line + 1,
+             (unsigned long)n->start_mark.column + 1, msg);
+    char **notes = realloc(c->sc->notes, (c->sc->nnotes + 1) * sizeof *notes);
+    if (!notes) return cp_fail(CP_E_NOMEM, "out of memory");
+    c->sc->notes = notes;
+    if (!(notes[c->sc->nnotes] = cp_strdup(full))) return cp_fail(CP_E_NOMEM, "out of memory");
+    c->sc->nnotes++;
+    return CP_OK;
+}
+
+/* One input per role: an explicit role wins over a name; a role taken from a name gets a
+ * note asking to write it. */
+static cp_status check_roles(ctx *c, yaml_node_t *n) {
+    cp_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->ninputs; ++i) {
+        cp_input *in = &sc->inputs[i];
+        if (in->role == CP_ROLE_NONE) continue;
+        yaml_node_t *node_i = get(c, n, in->name);
+        for (size_t j = 0; j < sc->ninputs; ++j) {
+            const cp_input *o = &sc->inputs[j];
+            if (j == i || o->role != in->role) continue;
+            if (in->role_by_name && !o->role_by_name) { /* the explicit one has it */
+                in->role = CP_ROLE_NONE;
+                in->role_by_name = 0;
+                break;
+            }
+            if (!in->role_by_name && !o->role_by_name && j < i)
+                return err_at(c, node_i,
+                              "inputs.%s and inputs.%s both have role '%s'; one input "
+                              "per role",
+                              o->name, in->name, cp_role_name(in->role));
+        }
+        cp_status s = CP_OK;
+        if (in->role_by_name)
+            s = note_at(c, node_i,
+                        "inputs.%s has no role; it is read as the %s input because of its name. "
+                        "Add 'role: %s' to it (names select roles only until clearplan 0.3)",
+                        in->name, cp_role_name(in->role), cp_role_name(in->role));
+        if (s) return s;
+    }
+    return CP_OK;
+}
+
 static cp_status parse_inputs(ctx *c, yaml_node_t *n) {
     if (n->type != YAML_MAPPING_NODE)
         return err_at(c, n, "inputs must be a mapping of name: {path: ...}, got %s", kind_of(n));
@@ -439,62 +503,105 @@ static cp_status parse_inputs(ctx *c, yaml_node_t *n) {
         cp_status s = parse_input(c, name, node(c, p->value), in);
         if (s) return s;
     }
+    return check_roles(c, n);
+}
+
+/* One key of a kind's table into its field (criteria.h). */
+static cp_status parse_kind_key(ctx *c, yaml_node_t *v, const cp_kind_key *k, const char *where,
+                                cp_criterion *cr) {
+    char what[160];
+    snprintf(what, sizeof what, "%s: %s", where, k->name);
+    void *field = (char *)cr + k->offset;
+    switch (k->type) {
+        case CP_KEY_NUMBER: {
+            double x;
+            cp_status s = as_number_min(c, v, what, k->lo, k->lo_strict, &x);
+            if (s) return s;
+            if (x > k->hi) return err_at(c, v, "%s must be at most %g, got %g", what, k->hi, x);
+            *(double *)field = x;
+            return CP_OK;
+        }
+        case CP_KEY_BOOL:
+            return as_bool(c, v, what, (int *)field);
+        case CP_KEY_DATE:
+            return as_date(c, v, what, (cp_date *)field);
+        case CP_KEY_NORMALISE: {
+            const char *t = scalar(v);
+            if (t && !strcmp(t, "log"))
+                *(cp_normalise *)field = CP_NORM_LOG;
+            else if (t && !strcmp(t, "linear"))
+                *(cp_normalise *)field = CP_NORM_LINEAR;
+            else
+                return err_at(c, v, "%s must be 'log' or 'linear'", what);
+            return CP_OK;
+        }
+        case CP_KEY_RANGE: {
+            double *lohi = field;
+            if (v->type != YAML_SEQUENCE_NODE ||
+                v->data.sequence.items.top - v->data.sequence.items.start != 2)
+                return err_at(c, v, "%s must be a list [lo, hi]", what);
+            cp_status s = as_number(c, node(c, v->data.sequence.items.start[0]), what, &lohi[0]);
+            if (!s) s = as_number(c, node(c, v->data.sequence.items.start[1]), what, &lohi[1]);
+            if (s) return s;
+            if (!(lohi[1] > lohi[0]))
+                return err_at(c, v, "%s [lo, hi] needs lo < hi, got [%g, %g]", what, lohi[0],
+                              lohi[1]);
+            return CP_OK;
+        }
+        case CP_KEY_TABLE: {
+            cp_status s = as_class_table(c, v, what, &cr->table, &cr->ntable, 0, 1);
+            if (!s && cr->ntable > 256)
+                return err_at(c, v, "%s lists %zu classes; at most 256", what, cr->ntable);
+            return s;
+        }
+    }
     return CP_OK;
 }
 
 static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterion *cr) {
-    static const char *const all_keys[] = {
-        "name",     "kind",       "input",       "weight",         "radius_m", "normalise",
-        "saturate", "source_min", "decay_m",     "max_m",          "table",    "default",
-        "range",    "invert",     "bandwidth_m", "half_life_days", "as_of",    NULL};
-    /* Keys that apply to each kind, after the common four. */
-    static const char *const per_kind[5][6] = {
-        {"radius_m", "normalise", "saturate", NULL},
-        {"source_min", "decay_m", "max_m", NULL},
-        {"table", "default", NULL},
-        {"range", "invert", NULL},
-        {"bandwidth_m", "half_life_days", "as_of", "saturate", NULL},
-    };
-    char where[64], what[128];
+    char where[64], what[128], kinds[256];
     snprintf(where, sizeof where, "criteria[%zu]", idx);
-    cp_status s = check_keys(c, n, all_keys, where);
-    if (s) return s;
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(c, n, "%s must be a mapping {name, kind, input, ...}, got %s", where,
+                      kind_of(n));
+    /* the kind first: it says which keys there are */
     yaml_node_t *kv = get(c, n, "kind");
-    if (!kv)
-        return err_at(c, n, "%s needs a 'kind' (focal_sum, distance, classes, linear, density)",
-                      where);
+    cp_kind_names(kinds, sizeof kinds);
+    if (!kv) return err_at(c, n, "%s needs a 'kind' (%s)", where, kinds);
     const char *ks = scalar(kv);
-    int kind = -1;
-    for (int i = 0; ks && i < 5; ++i)
-        if (!strcmp(ks, kind_names[i])) kind = i;
-    if (kind < 0) {
+    const cp_kind *kind = cp_kind_named(ks);
+    if (!kind) {
         const char *best = NULL;
         size_t bestd = 99;
-        for (int i = 0; ks && i < 5; ++i) {
-            size_t d = levenshtein(ks, kind_names[i]);
-            if (d < bestd) bestd = d, best = kind_names[i];
+        for (size_t i = 0; ks && i < cp_nkinds; ++i) {
+            size_t d = levenshtein(ks, cp_kinds[i].name);
+            if (d < bestd) bestd = d, best = cp_kinds[i].name;
         }
         if (best && bestd <= 3)
             return err_at(c, kv, "%s.kind: unknown kind '%s'; did you mean '%s'?", where, ks, best);
-        return err_at(c, kv, "%s.kind must be one of focal_sum, distance, classes, linear, density",
-                      where);
+        return err_at(c, kv, "%s.kind must be one of %s", where, kinds);
     }
-    criterion_defaults(cr, (cp_criterion_kind)kind, c->sc->capacity.start);
-    cr->line = (int)n->start_mark.line + 1;
-    cr->column = (int)n->start_mark.column + 1;
-    /* Keys of other kinds are rejected with the kind named. */
+    /* its keys: the common four and the kind's; a key of another kind is named as such */
+    const char *keys[16] = {"name", "kind", "input", "weight"};
+    size_t nkeys = 4;
+    for (const cp_kind_key *k = kind->keys; k->name; ++k) keys[nkeys++] = k->name;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; ++p) {
         const char *key = scalar(node(c, p->key));
-        if (!strcmp(key, "name") || !strcmp(key, "kind") || !strcmp(key, "input") ||
-            !strcmp(key, "weight"))
-            continue;
         int ok = 0;
-        for (int i = 0; per_kind[kind][i]; ++i)
-            if (!strcmp(key, per_kind[kind][i])) ok = 1;
-        if (!ok)
-            return err_at(c, node(c, p->key), "key '%s' does not apply to a %s criterion (%s)", key,
-                          kind_names[kind], where);
+        for (size_t i = 0; i < nkeys && !ok; ++i) ok = key && !strcmp(key, keys[i]);
+        for (size_t i = 0; i < cp_nkinds && !ok && key; ++i)
+            for (const cp_kind_key *k = cp_kinds[i].keys; k->name; ++k)
+                if (!strcmp(key, k->name))
+                    return err_at(c, node(c, p->key),
+                                  "key '%s' does not apply to a %s criterion (%s)", key, kind->name,
+                                  where);
     }
+    keys[nkeys] = NULL;
+    cp_status s = check_keys(c, n, keys, where);
+    if (s) return s;
+    criterion_defaults(cr, (cp_criterion_kind)(kind - cp_kinds), c->sc->capacity.start);
+    cr->line = (int)n->start_mark.line + 1;
+    cr->column = (int)n->start_mark.column + 1;
     yaml_node_t *v;
     if ((v = get(c, n, "name"))) {
         snprintf(what, sizeof what, "%s.name", where);
@@ -506,90 +613,40 @@ static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterio
                           "starting with a letter or '_'",
                           what, cr->name);
     } else {
-        cr->name = cp_strdup(kind_names[kind]);
+        cr->name = cp_strdup(kind->name);
     }
     snprintf(where, sizeof where, "criterion '%s'", cr->name);
+    /* its input: given, or the input with the kind's role */
     if ((v = get(c, n, "input"))) {
         snprintf(what, sizeof what, "%s: input", where);
         if ((s = as_string(c, v, what, &cr->input))) return s;
     } else {
-        cr->input = cp_strdup(kind_default_input[kind]);
+        const cp_input *ri = cp_scenario_role(c->sc, kind->default_input);
+        if (!ri)
+            return err_at(c, n, "%s: no input given, and no input has role '%s'", where,
+                          cp_role_name(kind->default_input));
+        cr->input = cp_strdup(ri->name);
     }
     const cp_input *in = cp_scenario_input(c->sc, cr->input);
     if (!in)
         return err_at(c, v ? v : n, "%s: input '%s' is not listed under inputs", where, cr->input);
-    if (kind == CP_CRIT_DENSITY && in->type == CP_INPUT_RASTER)
-        return err_at(c, v ? v : n, "%s: a density criterion needs point input, '%s' is a raster",
-                      where, cr->input);
-    if ((kind == CP_CRIT_FOCAL_SUM || kind == CP_CRIT_CLASSES || kind == CP_CRIT_LINEAR) &&
-        in->type == CP_INPUT_VECTOR)
+    if (in->type == CP_INPUT_RASTER && !(kind->inputs & CP_KIND_RASTER))
+        return err_at(c, v ? v : n, "%s: a %s criterion needs vector input, '%s' is a raster",
+                      where, kind->name, cr->input);
+    if (in->type == CP_INPUT_VECTOR && !(kind->inputs & (CP_KIND_POINTS | CP_KIND_FEATURES)))
         return err_at(c, v ? v : n, "%s: a %s criterion needs a raster input, '%s' is a vector",
-                      where, kind_names[kind], cr->input);
-    struct {
-        const char *key;
-        double *dst;
-        double lo;
-        int strict;
-    } nums[] = {{"weight", &cr->weight, 0, 0},
-                {"radius_m", &cr->radius_m, 0, 1},
-                {"saturate", &cr->saturate, 0, 1},
-                {"source_min", &cr->source_min, -1e300, 0},
-                {"decay_m", &cr->decay_m, 0, 1},
-                {"max_m", &cr->max_m, 0, 1},
-                {"default", &cr->default_value, 0, 0},
-                {"bandwidth_m", &cr->bandwidth_m, 0, 1},
-                {"half_life_days", &cr->half_life_days, 0, 1}};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; ++i)
-        if ((v = get(c, n, nums[i].key))) {
-            snprintf(what, sizeof what, "%s: %s", where, nums[i].key);
-            if ((s = as_number_min(c, v, what, nums[i].lo, nums[i].strict, nums[i].dst))) return s;
-        }
-    if (cr->default_value > 1)
-        return err_at(c, get(c, n, "default"), "%s: default must be in [0, 1]", where);
-    if ((v = get(c, n, "normalise"))) {
-        const char *t = scalar(v);
-        if (t && !strcmp(t, "log"))
-            cr->normalise = CP_NORM_LOG;
-        else if (t && !strcmp(t, "linear"))
-            cr->normalise = CP_NORM_LINEAR;
-        else
-            return err_at(c, v, "%s: normalise must be 'log' or 'linear'", where);
+                      where, kind->name, cr->input);
+    if ((v = get(c, n, "weight"))) {
+        snprintf(what, sizeof what, "%s: weight", where);
+        if ((s = as_number_min(c, v, what, 0, 0, &cr->weight))) return s;
     }
-    if ((v = get(c, n, "invert"))) {
-        snprintf(what, sizeof what, "%s: invert", where);
-        if ((s = as_bool(c, v, what, &cr->invert))) return s;
-    } else if (kind == CP_CRIT_LINEAR) {
-        cr->invert = 0;
+    for (const cp_kind_key *k = kind->keys; k->name; ++k)
+        if ((v = get(c, n, k->name)) && (s = parse_kind_key(c, v, k, where, cr))) return s;
+    if (kind->finish) {
+        char why[256] = "";
+        kind->finish(cr, why, sizeof why);
+        if (why[0]) return err_at(c, n, "%s: %s", where, why);
     }
-    if ((v = get(c, n, "range"))) {
-        if (v->type != YAML_SEQUENCE_NODE ||
-            v->data.sequence.items.top - v->data.sequence.items.start != 2)
-            return err_at(c, v, "%s: range must be a list [lo, hi]", where);
-        snprintf(what, sizeof what, "%s: range", where);
-        if ((s = as_number(c, node(c, v->data.sequence.items.start[0]), what, &cr->range_lo)) ||
-            (s = as_number(c, node(c, v->data.sequence.items.start[1]), what, &cr->range_hi)))
-            return s;
-        if (!(cr->range_hi > cr->range_lo))
-            return err_at(c, v, "%s: range [lo, hi] needs lo < hi, got [%g, %g]", where,
-                          cr->range_lo, cr->range_hi);
-    }
-    if ((v = get(c, n, "as_of"))) {
-        snprintf(what, sizeof what, "%s: as_of", where);
-        if ((s = as_date(c, v, what, &cr->as_of))) return s;
-    }
-    if (kind == CP_CRIT_CLASSES) {
-        if ((v = get(c, n, "table"))) {
-            snprintf(what, sizeof what, "%s: table", where);
-            if ((s = as_class_table(c, v, what, &cr->table, &cr->ntable, 0, 1))) return s;
-        } else {
-            size_t cnt = sizeof default_land_use / sizeof default_land_use[0];
-            cr->table = malloc(sizeof default_land_use);
-            if (!cr->table) return cp_fail(CP_E_NOMEM, "out of memory");
-            memcpy(cr->table, default_land_use, sizeof default_land_use);
-            cr->ntable = cnt;
-        }
-    }
-    if (kind == CP_CRIT_DISTANCE && cr->max_m == 0) cr->max_m = 5 * cr->decay_m;
     return CP_OK;
 }
 
@@ -602,25 +659,23 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
         if (!sc->criteria) return cp_fail(CP_E_NOMEM, "out of memory");
         for (size_t i = 0; i < cnt; ++i) {
             const criterion_default *d = &default_criteria[i];
-            if (!cp_scenario_input(sc, d->input)) continue;
+            const cp_input *in = cp_scenario_role(sc, d->input);
+            if (!in) continue;
             cp_criterion *cr = &sc->criteria[sc->ncriteria++];
             criterion_defaults(cr, d->kind, sc->capacity.start);
             cr->name = cp_strdup(d->name);
-            cr->input = cp_strdup(d->input);
+            cr->input = cp_strdup(in->name);
             cr->weight = d->weight;
-            if (d->kind == CP_CRIT_LINEAR) cr->invert = 1;
-            if (d->kind == CP_CRIT_DISTANCE) cr->max_m = 5 * cr->decay_m;
-            if (d->kind == CP_CRIT_CLASSES) {
-                cr->table = malloc(sizeof default_land_use);
-                if (!cr->table) return cp_fail(CP_E_NOMEM, "out of memory");
-                memcpy(cr->table, default_land_use, sizeof default_land_use);
-                cr->ntable = sizeof default_land_use / sizeof default_land_use[0];
-            }
+            if (d->kind == CP_CRIT_LINEAR) cr->invert = 1; /* open land: low tree cover */
+            const cp_kind *k = &cp_kinds[d->kind];
+            char why[256] = "";
+            if (k->finish) k->finish(cr, why, sizeof why);
+            if (why[0]) return cp_fail(CP_E_NOMEM, "%s", why);
         }
         if (sc->ncriteria == 0)
             return err_at(c, NULL,
-                          "no criteria: list some under 'criteria', or give inputs population, "
-                          "landcover, treecover or reports for the default ones");
+                          "no criteria: list some under 'criteria', or give inputs with roles "
+                          "population, landcover, treecover or reports for the default ones");
         return CP_OK;
     }
     if (n->type != YAML_SEQUENCE_NODE)
@@ -628,6 +683,8 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
                       kind_of(n));
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (cnt == 0) return err_at(c, n, "criteria is empty: list at least one criterion");
+    if (cnt > CP_MAX_CRITERIA)
+        return err_at(c, n, "criteria lists %zu criteria; at most %d", cnt, CP_MAX_CRITERIA);
     sc->criteria = calloc(cnt, sizeof *sc->criteria);
     if (!sc->criteria) return cp_fail(CP_E_NOMEM, "out of memory");
     double wsum = 0;
@@ -751,6 +808,25 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
                               sum);
         }
     }
+    /* land-cover codes are bytes, and the metrics report at most CP_MAX_CLASSES classes */
+    yaml_node_t *pv = get(c, n, "productivity_m2_per_team_day");
+    yaml_node_t *cv = pv && pv->type == YAML_MAPPING_NODE ? get(c, pv, "classes") : NULL;
+    size_t extra = 0;
+    for (size_t i = 0; i < cost->nproductivity; ++i) {
+        int code = cost->productivity[i].code, known = 0;
+        if (code < 0 || code > 255)
+            return err_at(c, cv ? cv : n,
+                          "cost.productivity_m2_per_team_day.classes: class %d is not a "
+                          "land-cover code 0..255",
+                          code);
+        for (size_t k = 0; k < cp_nworldcover; ++k) known |= cp_worldcover_codes[k] == code;
+        extra += !known;
+    }
+    if (cp_nworldcover + extra > CP_MAX_CLASSES)
+        return err_at(c, cv ? cv : n,
+                      "cost.productivity_m2_per_team_day.classes names %zu classes besides "
+                      "WorldCover's %zu; at most %zu",
+                      extra, cp_nworldcover, (size_t)CP_MAX_CLASSES - cp_nworldcover);
     return check_slowest(c, n);
 }
 
@@ -1259,6 +1335,12 @@ cp_status cp_scenario_load(const char *path, cp_scenario **out) {
     return s;
 }
 
+const cp_input *cp_scenario_role(const cp_scenario *sc, cp_input_role role) {
+    for (size_t i = 0; sc && role != CP_ROLE_NONE && i < sc->ninputs; ++i)
+        if (sc->inputs[i].role == role) return &sc->inputs[i];
+    return NULL;
+}
+
 const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name) {
     for (size_t i = 0; sc && i < sc->ninputs; ++i)
         if (sc->inputs[i].name && !strcmp(sc->inputs[i].name, name)) return &sc->inputs[i];
@@ -1305,5 +1387,7 @@ void cp_scenario_free(cp_scenario *sc) {
     }
     free(sc->rules.exclude);
     free(sc->outputs.dir);
+    for (size_t i = 0; i < sc->nnotes; ++i) free(sc->notes[i]);
+    free(sc->notes);
     free(sc);
 }

@@ -85,8 +85,8 @@ d = case("raster_no_crs")
 rewrite_population(d, lambda a: a, srs=False)
 
 d = case("raster_no_crs_assumed",
-         sub=[("population: {path: population.tif}",
-               "population: {path: population.tif, assume_crs: 'EPSG:4326'}")])
+         sub=[("population: {path: population.tif, role: population}",
+               "population: {path: population.tif, role: population, assume_crs: 'EPSG:4326'}")])
 rewrite_population(d, lambda a: a, srs=False)
 
 
@@ -139,7 +139,7 @@ for k in range(struct.unpack_from("<H", raw, ifd)[0]):
 open(pop(d), "wb").write(raw)
 
 d = case("raster_huge_vrt",
-         sub=[("population: {path: population.tif}", "population: {path: huge.vrt}")])
+         sub=[("population: {path: population.tif, role: population}", "population: {path: huge.vrt, role: population}")])
 src = gdal.Open(pop(BASE))
 gt = src.GetGeoTransform()
 n = 1000000
@@ -161,7 +161,7 @@ open(os.path.join(d, "huge.vrt"), "w").write(f"""<VRTDataset rasterXSize="{n}" r
 """)
 src = None
 
-d = case("raster_missing", sub=[("population: {path: population.tif}",
+d = case("raster_missing", sub=[("population: {path: population.tif, role: population}",
                                  "population: {path: nowhere.tif}")])
 
 d = case("raster_disjoint")
@@ -364,7 +364,7 @@ FIJI_YAML = """name: Fiji
 grid: {%s cell_size_m: 90}
 inputs:
   hazards: {path: hazards.gpkg, layer: hazards, id: hazard_id, status: status}
-  reports: {path: reports.gpkg, date: reported_on, confidence: confidence}
+  reports: {path: reports.gpkg, role: reports, date: reported_on, confidence: confidence}
 capacity: {start: 2026-01-01, deadline: 2030-01-01, teams: 2}
 """
 for name, crs in (("gpkg_fiji_grid_crs", "crs: EPSG:32760,"), ("gpkg_fiji_utm", "")):
@@ -403,10 +403,10 @@ YAML_CASES = {
     "yaml_crs_bogus": [("crs: EPSG:32618", "crs: EPSG:999999")],
     "yaml_crs_geographic": [("crs: EPSG:32618", "crs: EPSG:4326")],
     "yaml_inputs_list": None,
-    "yaml_band_text": [("population: {path: population.tif}", "population: {path: population.tif, band: first}")],
-    "yaml_band_zero": [("population: {path: population.tif}", "population: {path: population.tif, band: 0}")],
-    "yaml_resample_bogus": [("population: {path: population.tif}", "population: {path: population.tif, resample: cubic_spline_9}")],
-    "yaml_type_bogus": [("population: {path: population.tif}", "population: {path: population.tif, type: table}")],
+    "yaml_band_text": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, band: first}")],
+    "yaml_band_zero": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, band: 0}")],
+    "yaml_resample_bogus": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, resample: cubic_spline_9}")],
+    "yaml_type_bogus": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, type: table}")],
     "yaml_criteria_map": [("criteria:\n  - {name: people_nearby", "criteria:\n  x: {name: people_nearby")],
     "yaml_kind_bogus": [("kind: focal_sum", "kind: focal_mean")],
     "yaml_weight_negative": [("weight: 0.35", "weight: -0.35")],

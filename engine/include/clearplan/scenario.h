@@ -39,9 +39,26 @@ typedef enum {
     CP_RESAMPLE_SUM
 } cp_resample;
 
+/* What the cost model and the hazard metrics read an input as (inputs.X.role). A role is
+ * given explicitly; an input without one whose name is a role's ("landcover") still takes it,
+ * with a note asking to write the role (names select roles only until clearplan 0.3). */
+typedef enum {
+    CP_ROLE_NONE = 0,   /* read by criteria only */
+    CP_ROLE_POPULATION, /* people per cell: people within the focal radius of each hazard */
+    CP_ROLE_LANDCOVER,  /* land-cover classes: the class mix and clearance productivity */
+    CP_ROLE_TREECOVER,  /* percent tree cover: the mean and the clearance slowdown */
+    CP_ROLE_REPORTS,    /* improvised-mine reports: their density and the slowdown */
+    CP_NROLES
+} cp_input_role;
+
+/* The role's name as written in a scenario ("landcover"); "none" for CP_ROLE_NONE. */
+const char *cp_role_name(cp_input_role role);
+
 typedef struct {
     char *name; /* key under inputs: hazards, population, landcover, treecover, reports, ... */
-    char *path; /* resolved against the scenario file's folder */
+    cp_input_role role;
+    int role_by_name; /* the role comes from the name (a note says so), not from `role:` */
+    char *path;       /* resolved against the scenario file's folder */
     cp_input_type type;
     char *layer; /* vector layer; NULL = the first layer */
     int band;    /* raster band, 1-based (default 1) */
@@ -65,6 +82,8 @@ typedef enum {
     CP_CRIT_CLASSES,
     CP_CRIT_LINEAR,
     CP_CRIT_DENSITY
+    /* A kind is its place in the table of kind descriptors (engine/src/criteria.c); kinds
+     * added after these five need no name here. */
 } cp_criterion_kind;
 
 typedef enum { CP_NORM_LINEAR, CP_NORM_LOG } cp_normalise;
@@ -98,6 +117,8 @@ typedef struct {
     double bandwidth_m;
     double half_life_days;
     cp_date as_of;
+    /* settings of kinds added after the five above, named by their descriptor's keys */
+    double params[8];
     int line, column;
 } cp_criterion;
 
@@ -225,6 +246,8 @@ typedef struct cp_scenario {
     cp_capacity capacity;
     cp_plan_rules rules;
     cp_outputs_spec outputs;
+    char **notes;  /* things to tell the user that are not errors ("file:line:col: ..."), */
+    size_t nnotes; /* e.g. an input that takes its role from its name */
 } cp_scenario;
 
 /* Loads and checks a scenario file. Errors name the file, line and column, and suggest the
@@ -243,6 +266,8 @@ void cp_capacity_defaults(cp_capacity *cap);
 
 /* Looks an input up by name; NULL when absent. */
 const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name);
+/* The input with a role; NULL when none has it. */
+const cp_input *cp_scenario_role(const cp_scenario *sc, cp_input_role role);
 
 /* Teams available in a calendar year (per_year entry or the constant), without counts. */
 double cp_capacity_teams(const cp_capacity *cap, int year);
