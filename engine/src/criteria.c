@@ -9,11 +9,13 @@
 #include "cpk/edt.h"
 #include "cpk/focal.h"
 #include "cpk/overlay.h"
+#include "cpk/terrain.h"
 #include "criteria.h"
 
 #define KEY_NUMBER(name, field, lo, hi, strict) \
-    {name, CP_KEY_NUMBER, offsetof(cp_criterion, field), lo, hi, strict}
-#define KEY(name, type, field) {name, type, offsetof(cp_criterion, field), 0, 0, 0}
+    { name, CP_KEY_NUMBER, offsetof(cp_criterion, field), lo, hi, strict }
+#define KEY(name, type, field) \
+    { name, type, offsetof(cp_criterion, field), 0, 0, 0 }
 
 /* The rows of a strip and of its input: the strip's offset in the input view. */
 static cpk_view_f32 core_rows(const cp_kind_strip *s) {
@@ -173,8 +175,8 @@ static double density_radius(const cp_criterion *c) {
 static cpk_status density_score(const cp_criterion *c, const cp_kind_strip *s,
                                 const cpk_out_f32 *out) {
     cpk_out_f32 d = plane(s, s->raw ? s->raw : s->scratch);
-    cpk_status ks = cpk_density_quartic_f32(s->points, s->geo, c->bandwidth_m, s->y0,
-                                            s->y0 + s->h, &d, s->threads);
+    cpk_status ks = cpk_density_quartic_f32(s->points, s->geo, c->bandwidth_m, s->y0, s->y0 + s->h,
+                                            &d, s->threads);
     if (ks) return ks;
     cpk_view_f32 v = as_view(&d);
     return cpk_linear_f32(&v, 0, c->saturate, 1, 0, 0.0f, out, s->threads);
@@ -183,6 +185,31 @@ static cpk_status density_score(const cp_criterion *c, const cp_kind_strip *s,
 const int cp_worldcover_codes[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100};
 const size_t cp_nworldcover = sizeof cp_worldcover_codes / sizeof cp_worldcover_codes[0];
 
+/* ---- slope: flat (or steep) land from an elevation raster ---- */
+
+static void slope_defaults(cp_criterion *c, cp_date start) {
+    (void)start;
+    c->range_lo = 0;
+    c->range_hi = 30; /* degrees: flat land scores 1 when inverted, 30 degrees and more 0 */
+    c->invert = 1;
+}
+
+static int64_t slope_halo(const cp_criterion *c, double dy) {
+    (void)c, (void)dy;
+    return 1; /* Horn's 3 x 3 neighbourhood */
+}
+
+static cpk_status slope_score(const cp_criterion *c, const cp_kind_strip *s,
+                              const cpk_out_f32 *out) {
+    cpk_out_f32 deg = plane(s, s->scratch);
+    int64_t off = s->y0 - s->in_row0;
+    cpk_status ks =
+        cpk_slope_f32(&s->in, s->geo->dx, s->geo->dy, off, off + s->h, &deg, s->threads);
+    if (ks) return ks;
+    cpk_view_f32 v = as_view(&deg);
+    return cpk_linear_f32(&v, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, s->threads);
+}
+
 /* ---- the table ---- */
 
 const cp_kind cp_kinds[] = {
@@ -190,7 +217,8 @@ const cp_kind cp_kinds[] = {
      "sum of a raster within radius_m of each cell (a disk), normalised (log or linear)",
      CP_ROLE_POPULATION,
      CP_KIND_RASTER,
-     {KEY_NUMBER("radius_m", radius_m, 0, INFINITY, 1), KEY("normalise", CP_KEY_NORMALISE, normalise),
+     {KEY_NUMBER("radius_m", radius_m, 0, INFINITY, 1),
+      KEY("normalise", CP_KEY_NORMALISE, normalise),
       KEY_NUMBER("saturate", saturate, 0, INFINITY, 1)},
      focal_defaults,
      NULL,
@@ -245,6 +273,17 @@ const cp_kind cp_kinds[] = {
      no_halo,
      1,
      density_score},
+    {"slope",
+     "slope of an elevation raster in degrees (Horn), scaled over range, inverted by default",
+     CP_ROLE_NONE,
+     CP_KIND_RASTER,
+     {KEY("range", CP_KEY_RANGE, range_lo), KEY("invert", CP_KEY_BOOL, invert)},
+     slope_defaults,
+     NULL,
+     no_radius,
+     slope_halo,
+     1,
+     slope_score},
 };
 
 const size_t cp_nkinds = sizeof cp_kinds / sizeof cp_kinds[0];

@@ -52,10 +52,10 @@ typedef struct {
 
 /* What the strip function of a kind sees for one strip. */
 typedef struct {
-    const cpk_geo *geo;       /* the grid */
-    int64_t y0, h;            /* the strip: grid rows y0 .. y0 + h */
-    cpk_view_f32 in;          /* raster input: grid rows in_row0 .. in_row0 + in.ny, the strip
-                                 and its halo (CP_KIND_RASTER, CP_KIND_FEATURES) */
+    const cpk_geo *geo; /* the grid */
+    int64_t y0, h;      /* the strip: grid rows y0 .. y0 + h */
+    cpk_view_f32 in;    /* raster input: grid rows in_row0 .. in_row0 + in.ny, the strip
+                           and its halo (CP_KIND_RASTER, CP_KIND_FEATURES) */
     int64_t in_row0;
     int burnt;                /* in holds burnt features: every nonzero cell is a source */
     const cpk_points *points; /* point input (CP_KIND_POINTS) */

@@ -622,6 +622,8 @@ static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterio
         if ((s = as_string(c, v, what, &cr->input))) return s;
     } else {
         const cp_input *ri = cp_scenario_role(c->sc, kind->default_input);
+        if (!ri && kind->default_input == CP_ROLE_NONE)
+            return err_at(c, n, "%s: a %s criterion needs an 'input'", where, kind->name);
         if (!ri)
             return err_at(c, n, "%s: no input given, and no input has role '%s'", where,
                           cp_role_name(kind->default_input));

@@ -235,6 +235,30 @@ static void test_scenario_roles(void **state) {
                 "s.yaml:5:", "no input given, and no input has role 'landcover'", NULL);
 }
 
+/* A kind added through its descriptor alone (slope): its keys, defaults and errors. */
+static void test_scenario_slope_kind(void **state) {
+    (void)state;
+    cp_scenario *sc = parse_ok(
+        "inputs: {hazards: h.gpkg, dem: {path: d.tif, type: raster}}\n"
+        "criteria:\n  - {kind: slope, input: dem}\n"
+        "  - {name: steep, kind: slope, input: dem, range: [5, 45], "
+        "invert: false}\n");
+    assert_string_equal(sc->criteria[0].name, "slope");
+    assert_true(sc->criteria[0].range_lo == 0 && sc->criteria[0].range_hi == 30);
+    assert_int_equal(sc->criteria[0].invert, 1);
+    assert_true(sc->criteria[1].range_lo == 5 && sc->criteria[1].range_hi == 45);
+    assert_int_equal(sc->criteria[1].invert, 0);
+    cp_scenario_free(sc);
+    parse_fails("inputs: {hazards: h.gpkg, dem: d.tif}\ncriteria:\n  - {kind: slope}\n",
+                "s.yaml:3:", "a slope criterion needs an 'input'", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, dem: d.tif}\ncriteria:\n"
+        "  - {kind: slope, input: dem, radius_m: 100}\n",
+        "s.yaml:3:", "key 'radius_m' does not apply to a slope criterion", NULL);
+    parse_fails("inputs: {hazards: h.gpkg, dem: d.tif}\ncriteria:\n  - {kind: slop}\n",
+                "unknown kind 'slop'; did you mean 'slope'?", NULL);
+}
+
 /* The limits of the kinds and of the cost model are errors with their place, not silent
  * truncations at the first strip. */
 static void test_scenario_limits(void **state) {
@@ -473,6 +497,7 @@ int main(void) {
         cmocka_unit_test(test_scenario_nesting_limit),
         cmocka_unit_test(test_scenario_roles),
         cmocka_unit_test(test_scenario_limits),
+        cmocka_unit_test(test_scenario_slope_kind),
         cmocka_unit_test(test_scenario_criterion_names_are_identifiers),
         cmocka_unit_test(test_scenario_missing_and_inconsistent),
         cmocka_unit_test(test_scenario_capacity_errors),
