@@ -50,12 +50,16 @@ static int64_t focal_halo(const cp_criterion *c, double dy) {
     return cpk_focal_disk_halo(dy, c->radius_m);
 }
 
+static cpk_status focal_raw(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out) {
+    int64_t off = s->y0 - s->in_row0;
+    return cpk_focal_sum_disk_f32(&s->in, s->geo->dx, s->geo->dy, c->radius_m, off, off + s->h, out,
+                                  s->threads);
+}
+
 static cpk_status focal_score(const cp_criterion *c, const cp_kind_strip *s,
                               const cpk_out_f32 *out) {
     cpk_out_f32 sum = plane(s, s->scratch);
-    int64_t off = s->y0 - s->in_row0;
-    cpk_status ks = cpk_focal_sum_disk_f32(&s->in, s->geo->dx, s->geo->dy, c->radius_m, off,
-                                           off + s->h, &sum, s->threads);
+    cpk_status ks = focal_raw(c, s, &sum);
     if (ks) return ks;
     cpk_view_f32 v = as_view(&sum);
     if (c->normalise == CP_NORM_LOG)
@@ -85,14 +89,19 @@ static int64_t distance_halo(const cp_criterion *c, double dy) {
     return cpk_edt_halo(dy, c->max_m);
 }
 
-static cpk_status distance_score(const cp_criterion *c, const cp_kind_strip *s,
-                                 const cpk_out_f32 *out) {
-    cpk_out_f32 d = plane(s, s->scratch);
+static cpk_status distance_raw(const cp_criterion *c, const cp_kind_strip *s,
+                               const cpk_out_f32 *out) {
     cpk_sources src = {CPK_SOURCE_AT_LEAST, (float)c->source_min, NULL, 0};
     if (s->burnt) src = (cpk_sources){CPK_SOURCE_NONZERO, 0, NULL, 0};
     int64_t off = s->y0 - s->in_row0;
-    cpk_status ks = cpk_edt_f32(&s->in, &src, s->geo->dx, s->geo->dy, c->max_m, INFINITY, off,
-                                off + s->h, &d, s->threads);
+    return cpk_edt_f32(&s->in, s->sources ? s->sources : &src, s->geo->dx, s->geo->dy, c->max_m,
+                       s->fill, off, off + s->h, out, s->threads);
+}
+
+static cpk_status distance_score(const cp_criterion *c, const cp_kind_strip *s,
+                                 const cpk_out_f32 *out) {
+    cpk_out_f32 d = plane(s, s->scratch);
+    cpk_status ks = distance_raw(c, s, &d); /* fill INFINITY: exp(-inf) = 0 */
     if (ks) return ks;
     cpk_view_f32 v = as_view(&d);
     return cpk_decay_exp_f32(&v, c->decay_m, 0.0f, out, s->threads);
@@ -172,11 +181,16 @@ static double density_radius(const cp_criterion *c) {
     return c->bandwidth_m;
 }
 
+static cpk_status density_raw(const cp_criterion *c, const cp_kind_strip *s,
+                              const cpk_out_f32 *out) {
+    return cpk_density_quartic_f32(s->points, s->geo, c->bandwidth_m, s->y0, s->y0 + s->h, out,
+                                   s->threads);
+}
+
 static cpk_status density_score(const cp_criterion *c, const cp_kind_strip *s,
                                 const cpk_out_f32 *out) {
     cpk_out_f32 d = plane(s, s->raw ? s->raw : s->scratch);
-    cpk_status ks = cpk_density_quartic_f32(s->points, s->geo, c->bandwidth_m, s->y0, s->y0 + s->h,
-                                            &d, s->threads);
+    cpk_status ks = density_raw(c, s, &d);
     if (ks) return ks;
     cpk_view_f32 v = as_view(&d);
     return cpk_linear_f32(&v, 0, c->saturate, 1, 0, 0.0f, out, s->threads);
@@ -199,12 +213,16 @@ static int64_t slope_halo(const cp_criterion *c, double dy) {
     return 1; /* Horn's 3 x 3 neighbourhood */
 }
 
+static cpk_status slope_raw(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out) {
+    (void)c;
+    int64_t off = s->y0 - s->in_row0;
+    return cpk_slope_f32(&s->in, s->geo->dx, s->geo->dy, off, off + s->h, out, s->threads);
+}
+
 static cpk_status slope_score(const cp_criterion *c, const cp_kind_strip *s,
                               const cpk_out_f32 *out) {
     cpk_out_f32 deg = plane(s, s->scratch);
-    int64_t off = s->y0 - s->in_row0;
-    cpk_status ks =
-        cpk_slope_f32(&s->in, s->geo->dx, s->geo->dy, off, off + s->h, &deg, s->threads);
+    cpk_status ks = slope_raw(c, s, &deg);
     if (ks) return ks;
     cpk_view_f32 v = as_view(&deg);
     return cpk_linear_f32(&v, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, s->threads);
@@ -225,6 +243,7 @@ const cp_kind cp_kinds[] = {
      focal_radius,
      focal_halo,
      1,
+     focal_raw,
      focal_score},
     {"distance",
      "exp(-d / decay_m) of the exact distance d to the nearest source cell or feature",
@@ -237,6 +256,7 @@ const cp_kind cp_kinds[] = {
      distance_radius,
      distance_halo,
      1,
+     distance_raw,
      distance_score},
     {"classes",
      "a value in [0, 1] per class code of a categorical raster",
@@ -248,6 +268,7 @@ const cp_kind cp_kinds[] = {
      no_radius,
      no_halo,
      0,
+     NULL,
      classes_score},
     {"linear",
      "(x - lo) / (hi - lo) of a continuous raster, clipped to [0, 1], inverted if asked",
@@ -259,6 +280,7 @@ const cp_kind cp_kinds[] = {
      no_radius,
      no_halo,
      0,
+     NULL,
      linear_score},
     {"density",
      "quartic kernel density of dated, weighted points per km², divided by saturate",
@@ -272,6 +294,7 @@ const cp_kind cp_kinds[] = {
      density_radius,
      no_halo,
      1,
+     density_raw,
      density_score},
     {"slope",
      "slope of an elevation raster in degrees (Horn), scaled over range, inverted by default",
@@ -283,6 +306,7 @@ const cp_kind cp_kinds[] = {
      no_radius,
      slope_halo,
      1,
+     slope_raw,
      slope_score},
 };
 

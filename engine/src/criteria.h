@@ -15,6 +15,7 @@
 
 #include "cpk/cpk.h"
 #include "cpk/density.h"
+#include "cpk/edt.h"
 
 /* The most criteria a scenario may list (the overlay's views), and the most land-cover classes
  * the metrics report: WorldCover's and those the cost model names (codes 0..255). */
@@ -57,11 +58,14 @@ typedef struct {
     cpk_view_f32 in;    /* raster input: grid rows in_row0 .. in_row0 + in.ny, the strip
                            and its halo (CP_KIND_RASTER, CP_KIND_FEATURES) */
     int64_t in_row0;
-    int burnt;                /* in holds burnt features: every nonzero cell is a source */
-    const cpk_points *points; /* point input (CP_KIND_POINTS) */
-    float *scratch;           /* scratch_planes planes of h x nx floats */
-    float *raw;               /* NULL, or h x nx: the raw value, before scoring (the density
-                                 of reports, which the cost model reads) */
+    int burnt;                  /* in holds burnt features: every nonzero cell is a source */
+    const cpk_sources *sources; /* distance: which cells are sources (NULL: source_min, or
+                                   nonzero cells when burnt) */
+    float fill;                 /* distance: the raw value beyond max_m (INFINITY scores 0) */
+    const cpk_points *points;   /* point input (CP_KIND_POINTS) */
+    float *scratch;             /* scratch_planes planes of h x nx floats */
+    float *raw;                 /* NULL, or h x nx: the raw value, before scoring (the density
+                                   of reports, which the cost model reads) */
     int threads;
 } cp_kind_strip;
 
@@ -81,7 +85,11 @@ typedef struct {
     double (*radius_m)(const cp_criterion *c);
     int64_t (*halo_rows)(const cp_criterion *c, double dy);
     int scratch_planes; /* scratch a strip needs, in planes of h x nx floats */
-    /* The criterion's score in [0, 1] of the strip into out (h x nx); NaN where unknown. */
+    /* The kind's raw value of the strip into out (h x nx), before scoring: a sum, a distance,
+     * a density, degrees; what the standalone tools write. NULL when the score reads the
+     * input's value itself (classes, linear). */
+    cpk_status (*raw)(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out);
+    /* The criterion's score in [0, 1] of the strip into out (h x nx). */
     cpk_status (*score)(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out);
 } cp_kind;
 

@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "error.h"
 #include "inputs.h"
+#include "strips.h"
 #include "cog.h"
 #include "textbuf.h"
 #include "styles.h"
@@ -45,12 +46,12 @@
 #include <omp.h>
 #endif
 
-/* A raster input read strip by strip. */
+/* A raster input read strip by strip: its rows in the strip engine's window. */
 typedef struct {
     const cp_input *in;
     cp_grid_input *gi;
     int64_t halo; /* rows above and below the strip */
-    float *buf;   /* (strip + 2 halo) rows */
+    float *buf;   /* the window's rows lo .. lo + nrows (set for each strip) */
     int64_t lo, nrows;
     double valid_cells; /* non-nodata cells of the grid, for the coverage report */
 } raster_layer;
@@ -236,9 +237,13 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
     for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
         const cp_kind *kind = cp_kind_of(cr);
-        cp_kind_strip in = {
-            geo,       y0, h, {0}, 0, 0, NULL, b->tmp, (int)k == c->density_crit ? b->dens : NULL,
-            c->threads};
+        cp_kind_strip in = {.geo = geo,
+                            .y0 = y0,
+                            .h = h,
+                            .fill = INFINITY,
+                            .scratch = b->tmp,
+                            .raw = (int)k == c->density_crit ? b->dens : NULL,
+                            .threads = c->threads};
         const cp_points *p = &c->points[k];
         cpk_points pts = {p->x, p->y, p->w, p->n};
         if ((kind->inputs & CP_KIND_POINTS) &&
@@ -357,164 +362,177 @@ static int burns(const run_ctx *c, size_t k) {
            !(cp_kind_of(cr)->inputs & CP_KIND_POINTS);
 }
 
-/* Rows per strip for the memory budget: what is left after GDAL's block cache, the warper's
- * working memory, the inputs' halos and the kernels' per-thread scratch, divided by the bytes
- * a strip row costs (criteria planes, priority, class, cost, mask, AOI fractions, inputs). */
-static int64_t strip_rows(const run_ctx *c, size_t budget) {
-    double nx = (double)c->grid.geo.nx;
-    /* scores, tmp, density, priority, class, cost, NaN plane; AOI mask and fractions */
-    double per_row = nx * (4.0 * (double)c->sc->ncriteria + 21.0 + 4.0 * (double)c->nlayers +
-                           (c->aoi.nrings ? 12.0 : 0.0));
-    double fixed = (double)GDALGetCacheMax64();
-    int warped = 0;
-    for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
-    if (warped) fixed += 64.0 * 1024 * 1024; /* GDAL's warp chunk */
-    for (size_t i = 0; i < c->nlayers; ++i) fixed += 2.0 * (double)c->layers[i].halo * nx * 4.0;
-    for (size_t k = 0; k < c->sc->ncriteria; ++k)
-        if (burns(c, k)) {       /* burnt features, with halo */
-            per_row += 8.0 * nx; /* the buffer and GDAL's rasterisation copy */
-            fixed += 4.0 * (double)c->vhalo[k] * nx * 4.0;
-        }
-    fixed += (double)c->threads * nx * 8.0 * 4.0; /* prefix sums, EDT columns */
-    double avail = (double)budget - fixed;
-    int64_t h = avail > per_row ? (int64_t)(avail / per_row) : 1;
-    /* whole rows of the output's 512 x 512 tiles: a tile is then written once, never
-     * flushed half-done and read back */
-    if (h >= 512) h -= h % 512;
-    if (h > c->grid.geo.ny) h = c->grid.geo.ny;
-    if (h < 1) h = 1;
-    return h;
+/* The scratch planes the criteria's kinds need (they run one after the other). */
+static int scratch_planes(const cp_scenario *sc) {
+    int n = 1;
+    for (size_t k = 0; k < sc->ncriteria; ++k)
+        if (cp_kind_of(&sc->criteria[k])->scratch_planes > n)
+            n = cp_kind_of(&sc->criteria[k])->scratch_planes;
+    return n;
 }
 
-/* Brings rows [y0 - halo, y0 + h + halo) of an input into its buffer, keeping the rows the
- * previous strip already read (they are moved, not warped again). */
-static cp_status read_layer_rows(run_ctx *c, raster_layer *l, int64_t y0, int64_t h) {
-    int64_t nx = c->grid.geo.nx, ny = c->grid.geo.ny;
-    int64_t lo = y0 - l->halo > 0 ? y0 - l->halo : 0;
-    int64_t hi = y0 + h + l->halo < ny ? y0 + h + l->halo : ny;
-    int64_t keep_from = lo, have = 0;
-    if (l->nrows > 0 && lo >= l->lo && lo < l->lo + l->nrows) {
-        have = l->lo + l->nrows - lo;
-        if (have > hi - lo) have = hi - lo;
-        memmove(l->buf, l->buf + (lo - l->lo) * nx, (size_t)(have * nx) * sizeof(float));
-        keep_from = lo + have;
+/* Rows per strip for the memory budget: what is left after GDAL's block cache, the warper's
+ * working memory, the inputs' halos and the kernels' per-thread scratch, divided by the bytes
+ * a strip row costs (criteria planes, their kinds' scratch, density, priority, class, cost,
+ * NaN plane, AOI mask and fractions, inputs). Whole rows of the output's 512 x 512 tiles: a
+ * tile is then written once, never flushed half-done and read back. */
+static int64_t strip_rows(const run_ctx *c, size_t budget) {
+    size_t nx = (size_t)c->grid.geo.nx;
+    size_t per_row = nx * (4 * c->sc->ncriteria + 4 * (size_t)scratch_planes(c->sc) + 17 +
+                           4 * c->nlayers + (c->aoi.nrings ? 12 : 0));
+    size_t fixed = (size_t)GDALGetCacheMax64();
+    int warped = 0;
+    for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
+    if (warped) fixed += (size_t)64 << 20; /* GDAL's warp chunk */
+    for (size_t i = 0; i < c->nlayers; ++i) fixed += 2 * (size_t)c->layers[i].halo * nx * 4;
+    for (size_t k = 0; k < c->sc->ncriteria; ++k)
+        if (burns(c, k)) {     /* burnt features, with halo */
+            per_row += 8 * nx; /* the buffer and GDAL's rasterisation copy */
+            fixed += 4 * (size_t)c->vhalo[k] * nx * 4;
+        }
+    fixed += (size_t)c->threads * nx * 8 * 4; /* prefix sums, EDT columns */
+    return cp_strip_rows(budget, fixed, per_row, 512, c->grid.geo.ny);
+}
+
+/* A grid input as the strip engine's row source. */
+static cp_status grid_rows(void *gi, int64_t row0, int64_t nrows, float *buf) {
+    return cp_grid_input_read(gi, row0, nrows, buf);
+}
+
+/* The raster pass: what the strip function carries from strip to strip. */
+typedef struct {
+    run_ctx *c;
+    strip_buf b;
+    cp_strip_input *inputs; /* one per raster layer */
+    GDALDatasetH praw, craw, *mraw;
+    char ppath[4200], cpath[4200];
+    struct {
+        double n, sum, sumsq, min, max;
+    } st[2]; /* priority and class statistics, summed row by row in a fixed order */
+} raster_pass;
+
+/* One strip: its criteria, the priority, the hazards' metrics, the classes and statistics,
+ * then the strip is written. The inputs hold the strip and their halos. */
+static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
+    raster_pass *rp = arg;
+    run_ctx *c = rp->c;
+    strip_buf *b = &rp->b;
+    const int64_t nx = c->grid.geo.nx;
+    cp_status s;
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        raster_layer *l = &c->layers[i];
+        const cp_window *w = &rp->inputs[i].win;
+        l->buf = w->buf, l->lo = w->v0, l->nrows = w->v1 - w->v0;
+        const float *core = l->buf + (y0 - l->lo) * nx;
+        size_t valid = 0;
+        for (size_t j = 0; j < (size_t)(h * nx); ++j) valid += !isnan(core[j]);
+        l->valid_cells += (double)valid;
     }
-    cp_status s =
-        cp_grid_input_read(l->gi, keep_from, hi - keep_from, l->buf + (keep_from - lo) * nx);
-    l->lo = lo;
-    l->nrows = s ? 0 : hi - lo;
-    return s;
+    if ((s = compute_criteria(c, b, y0, h))) return s;
+    if ((s = accumulate(c, b, y0, h))) return s;
+    /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value. */
+    for (int64_t r = 0; r < h; ++r) {
+        double rs[2] = {0, 0}, rq[2] = {0, 0};
+        for (int64_t i = 0; i < nx; ++i) {
+            size_t j = (size_t)(r * nx + i);
+            float p = b->priority[j];
+            if (isnan(p)) {
+                b->cls[j] = 0;
+                b->priority[j] = -9999.0f;
+                continue;
+            }
+            int k = (int)(p * 5.0f);
+            b->cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
+            double v[2] = {p, b->cls[j]};
+            for (int m = 0; m < 2; ++m) {
+                rs[m] += v[m], rq[m] += v[m] * v[m];
+                if (v[m] < rp->st[m].min) rp->st[m].min = v[m];
+                if (v[m] > rp->st[m].max) rp->st[m].max = v[m];
+            }
+            rp->st[0].n += 1;
+        }
+        for (int m = 0; m < 2; ++m) rp->st[m].sum += rs[m], rp->st[m].sumsq += rq[m];
+    }
+    if ((s = cp_raster_write_rows(rp->praw, rp->ppath, y0, h, nx, GDT_Float32, b->priority)) ||
+        (s = cp_raster_write_rows(rp->craw, rp->cpath, y0, h, nx, GDT_Byte, b->cls)))
+        return s;
+    for (size_t k = 0; rp->mraw && k < c->sc->ncriteria; ++k)
+        if ((s = cp_raster_write_rows(rp->mraw[k], "criteria map", y0, h, nx, GDT_Float32,
+                                      b->scores[k])))
+            return s;
+    return CP_OK;
 }
 
 static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     const cp_scenario *sc = c->sc;
     const cpk_geo *geo = &c->grid.geo;
     int64_t nx = geo->nx, ny = geo->ny;
-    strip_buf b = {0};
-    GDALDatasetH praw = NULL, craw = NULL, *mraw = NULL;
-    char ppath[4200], cpath[4200], final[4200];
+    raster_pass rp = {c,    {0},  NULL,
+                      NULL, NULL, NULL,
+                      "",   "",   {{0, 0, 0, INFINITY, -INFINITY}, {0, 0, 0, INFINITY, -INFINITY}}};
+    char final[4200];
     cp_status s = CP_OK;
     size_t plane = (size_t)H * (size_t)nx;
-    b.scores = calloc(sc->ncriteria, sizeof *b.scores);
-    if (!b.scores) return cp_fail(CP_E_NOMEM, "out of memory");
+    rp.b.scores = calloc(sc->ncriteria, sizeof *rp.b.scores);
+    if (!rp.b.scores) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (!(b.scores[k] = malloc(plane * sizeof(float)))) goto nomem;
-    b.tmp = malloc(plane * sizeof(float));
-    b.dens = malloc(plane * sizeof(float));
-    b.priority = malloc(plane * sizeof(float));
-    b.cls = malloc(plane);
-    if (!b.tmp || !b.dens || !b.priority || !b.cls) goto nomem;
-    b.inv = malloc(plane * sizeof(float));
-    b.nan = malloc(plane * sizeof(float));
-    if (!b.inv || !b.nan) goto nomem;
-    for (size_t i = 0; i < plane; ++i) b.nan[i] = NAN;
+        if (!(rp.b.scores[k] = malloc(plane * sizeof(float)))) goto nomem;
+    rp.b.tmp = malloc(plane * sizeof(float) * (size_t)scratch_planes(sc));
+    rp.b.dens = malloc(plane * sizeof(float));
+    rp.b.priority = malloc(plane * sizeof(float));
+    rp.b.cls = malloc(plane);
+    if (!rp.b.tmp || !rp.b.dens || !rp.b.priority || !rp.b.cls) goto nomem;
+    rp.b.inv = malloc(plane * sizeof(float));
+    rp.b.nan = malloc(plane * sizeof(float));
+    if (!rp.b.inv || !rp.b.nan) goto nomem;
+    for (size_t i = 0; i < plane; ++i) rp.b.nan[i] = NAN;
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (burns(c, k)) {
             int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
             if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
         }
     if (c->aoi.nrings) {
-        b.mask = malloc(plane * sizeof(float));
-        b.aoi_frac = malloc(plane * sizeof(double));
-        if (!b.mask || !b.aoi_frac) goto nomem;
+        rp.b.mask = malloc(plane * sizeof(float));
+        rp.b.aoi_frac = malloc(plane * sizeof(double));
+        if (!rp.b.mask || !rp.b.aoi_frac) goto nomem;
     }
-    for (size_t i = 0; i < c->nlayers; ++i) {
-        raster_layer *l = &c->layers[i];
-        int64_t rows = H + 2 * l->halo;
-        if (rows > ny) rows = ny;
-        if (!(l->buf = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
-    }
-    snprintf(ppath, sizeof ppath, "%s/priority.strips.tif", tmpdir);
-    snprintf(cpath, sizeof cpath, "%s/priority_class.strips.tif", tmpdir);
-    if ((s = cp_raster_create(ppath, &c->grid, GDT_Float32, -9999.0, &praw)) ||
-        (s = cp_raster_create(cpath, &c->grid, GDT_Byte, 0, &craw)))
+    rp.inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp.inputs);
+    if (!rp.inputs) goto nomem;
+    for (size_t i = 0; i < c->nlayers; ++i)
+        rp.inputs[i] = (cp_strip_input){grid_rows, c->layers[i].gi, c->layers[i].halo, {0}};
+    snprintf(rp.ppath, sizeof rp.ppath, "%s/priority.strips.tif", tmpdir);
+    snprintf(rp.cpath, sizeof rp.cpath, "%s/priority_class.strips.tif", tmpdir);
+    if ((s = cp_raster_create(rp.ppath, &c->grid, GDT_Float32, -9999.0, &rp.praw)) ||
+        (s = cp_raster_create(rp.cpath, &c->grid, GDT_Byte, 0, &rp.craw)))
         goto done;
     if (sc->outputs.criteria_maps) {
         char dir[4200];
         snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
         if ((s = mkdir_p(dir))) goto done;
-        mraw = calloc(sc->ncriteria, sizeof *mraw);
-        if (!mraw) goto nomem;
+        rp.mraw = calloc(sc->ncriteria, sizeof *rp.mraw);
+        if (!rp.mraw) goto nomem;
         for (size_t k = 0; k < sc->ncriteria; ++k) {
             char p[4400];
             snprintf(p, sizeof p, "%s/%s.strips.tif", dir, sc->criteria[k].name);
-            if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &mraw[k]))) goto done;
+            if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &rp.mraw[k]))) goto done;
         }
     }
-    struct {
-        double n, sum, sumsq, min, max;
-    } st[2] = {{0, 0, 0, INFINITY, -INFINITY}, {0, 0, 0, INFINITY, -INFINITY}};
-    for (int64_t y0 = 0; y0 < ny; y0 += H) {
-        int64_t h = y0 + H <= ny ? H : ny - y0;
-        if (!progress(c->opts, (double)y0 / (double)ny, "scoring the grid")) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
-        for (size_t i = 0; i < c->nlayers; ++i) {
-            raster_layer *l = &c->layers[i];
-            if ((s = read_layer_rows(c, l, y0, h))) goto done;
-            const float *core = l->buf + (y0 - l->lo) * nx;
-            size_t valid = 0;
-            for (size_t j = 0; j < (size_t)(h * nx); ++j) valid += !isnan(core[j]);
-            l->valid_cells += (double)valid;
-        }
-        if ((s = compute_criteria(c, &b, y0, h))) goto done;
-        if ((s = accumulate(c, &b, y0, h))) goto done;
-        /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value; the
-         * statistics of both maps, summed row by row in a fixed order. */
-        for (int64_t r = 0; r < h; ++r) {
-            double rs[2] = {0, 0}, rq[2] = {0, 0};
-            for (int64_t i = 0; i < nx; ++i) {
-                size_t j = (size_t)(r * nx + i);
-                float p = b.priority[j];
-                if (isnan(p)) {
-                    b.cls[j] = 0;
-                    b.priority[j] = -9999.0f;
-                    continue;
-                }
-                int k = (int)(p * 5.0f);
-                b.cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
-                double v[2] = {p, b.cls[j]};
-                for (int m = 0; m < 2; ++m) {
-                    rs[m] += v[m], rq[m] += v[m] * v[m];
-                    if (v[m] < st[m].min) st[m].min = v[m];
-                    if (v[m] > st[m].max) st[m].max = v[m];
-                }
-                st[0].n += 1;
-            }
-            for (int m = 0; m < 2; ++m) st[m].sum += rs[m], st[m].sumsq += rq[m];
-        }
-        if ((s = cp_raster_write_rows(praw, ppath, y0, h, nx, GDT_Float32, b.priority)) ||
-            (s = cp_raster_write_rows(craw, cpath, y0, h, nx, GDT_Byte, b.cls)))
-            goto done;
-        for (size_t k = 0; mraw && k < sc->ncriteria; ++k)
-            if ((s = cp_raster_write_rows(mraw[k], "criteria map", y0, h, nx, GDT_Float32,
-                                          b.scores[k])))
-                goto done;
-    }
+    cp_strip_loop loop = {nx,
+                          ny,
+                          H,
+                          rp.inputs,
+                          c->nlayers,
+                          raster_strip,
+                          &rp,
+                          c->opts->progress,
+                          c->opts->progress_arg,
+                          "scoring the grid",
+                          0.0,
+                          1.0};
+    if ((s = cp_strips_run(&loop, NULL))) goto done;
     /* Colour table and class names of the class raster. */
     {
-        GDALRasterBandH band = GDALGetRasterBand(craw, 1);
+        GDALRasterBandH band = GDALGetRasterBand(rp.craw, 1);
         GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
         char *names[CP_NCLASSES + 2] = {"nodata"};
         GDALSetColorEntry(ct, 0, &(GDALColorEntry){0, 0, 0, 0});
@@ -532,7 +550,7 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
             GDALSetMetadataItem(band, key, names[i], NULL);
         }
         GDALSetDescription(band, "priority class");
-        GDALSetDescription(GDALGetRasterBand(praw, 1), "priority");
+        GDALSetDescription(GDALGetRasterBand(rp.praw, 1), "priority");
     }
     /* Metadata: scenario, weights, version. */
     {
@@ -543,7 +561,7 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
                      sc->criteria[k].weight);
             strncat(weights, item, sizeof weights - strlen(weights) - 1);
         }
-        GDALDatasetH dss[2] = {praw, craw};
+        GDALDatasetH dss[2] = {rp.praw, rp.craw};
         for (int i = 0; i < 2; ++i) {
             GDALSetMetadataItem(dss[i], "CLEARPLAN_SCENARIO", sc->name, NULL);
             GDALSetMetadataItem(dss[i], "CLEARPLAN_WEIGHTS", weights, NULL);
@@ -551,38 +569,37 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         }
     }
     c->stage_s[ST_RASTERS] = now_s();
-    progress(c->opts, 1.0, "scoring the grid");
     if (!progress(c->opts, 0.0, "writing priority maps")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
     double stats[2][4] = {{0}};
     for (int m = 0; m < 2; ++m) {
-        double n = st[0].n > 0 ? st[0].n : 1, mean = st[m].sum / n;
-        double var = st[m].sumsq / n - mean * mean;
-        stats[m][0] = st[0].n > 0 ? st[m].min : 0;
-        stats[m][1] = st[0].n > 0 ? st[m].max : 0;
+        double n = rp.st[0].n > 0 ? rp.st[0].n : 1, mean = rp.st[m].sum / n;
+        double var = rp.st[m].sumsq / n - mean * mean;
+        stats[m][0] = rp.st[0].n > 0 ? rp.st[m].min : 0;
+        stats[m][1] = rp.st[0].n > 0 ? rp.st[m].max : 0;
         stats[m][2] = mean;
         stats[m][3] = var > 0 ? sqrt(var) : 0;
     }
     cog_progress_arg cp = {c->opts, 0.0, 0.8};
     snprintf(final, sizeof final, "%s/priority.tif", tmpdir);
-    s = cp_cog_finish(praw, ppath, final, "AVERAGE", stats[0], c->threads, cog_progress, &cp);
-    praw = NULL;
+    s = cp_cog_finish(rp.praw, rp.ppath, final, "AVERAGE", stats[0], c->threads, cog_progress, &cp);
+    rp.praw = NULL;
     if (s) goto done;
     snprintf(final, sizeof final, "%s/priority_class.tif", tmpdir);
     cp.base = 0.8, cp.span = 0.2;
-    s = cp_cog_finish(craw, cpath, final, "NEAREST", stats[1], c->threads, cog_progress, &cp);
-    craw = NULL;
+    s = cp_cog_finish(rp.craw, rp.cpath, final, "NEAREST", stats[1], c->threads, cog_progress, &cp);
+    rp.craw = NULL;
     if (s) goto done;
-    for (size_t k = 0; mraw && k < sc->ncriteria; ++k) {
+    for (size_t k = 0; rp.mraw && k < sc->ncriteria; ++k) {
         char p[4400], q[4400];
         snprintf(p, sizeof p, "%s/criteria/%s.strips.tif", tmpdir, sc->criteria[k].name);
         snprintf(q, sizeof q, "%s/criteria/%s.tif", tmpdir, sc->criteria[k].name);
-        s = cp_cog_finish(mraw[k], p, q, "AVERAGE", NULL, c->threads, NULL, NULL);
+        s = cp_cog_finish(rp.mraw[k], p, q, "AVERAGE", NULL, c->threads, NULL, NULL);
         if (!s && !progress(c->opts, 1.0, "writing priority maps"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        mraw[k] = NULL;
+        rp.mraw[k] = NULL;
         if (s) goto done;
     }
     goto done;
@@ -591,16 +608,14 @@ nomem:
                 "out of memory for strips of %lld rows x %lld cells; lower --memory or the grid",
                 (long long)H, (long long)nx);
 done:
-    if (praw) GDALClose(praw);
-    if (craw) GDALClose(craw);
-    for (size_t k = 0; mraw && k < sc->ncriteria; ++k)
-        if (mraw[k]) GDALClose(mraw[k]);
-    free(mraw);
-    free_strip(&b, sc->ncriteria);
-    for (size_t i = 0; i < c->nlayers; ++i) {
-        free(c->layers[i].buf);
-        c->layers[i].buf = NULL;
-    }
+    if (rp.praw) GDALClose(rp.praw);
+    if (rp.craw) GDALClose(rp.craw);
+    for (size_t k = 0; rp.mraw && k < sc->ncriteria; ++k)
+        if (rp.mraw[k]) GDALClose(rp.mraw[k]);
+    free(rp.mraw);
+    free_strip(&rp.b, sc->ncriteria);
+    free(rp.inputs);
+    for (size_t i = 0; i < c->nlayers; ++i) c->layers[i].buf = NULL; /* the windows' */
     return s;
 }
 

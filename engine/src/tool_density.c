@@ -13,6 +13,7 @@
 #include "cpk/density.h"
 #include "error.h"
 #include "raster.h"
+#include "strips.h"
 #include "vector.h"
 
 typedef struct {
@@ -112,7 +113,6 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
     OGRSpatialReferenceH dst_srs = NULL;
     OGRCoordinateTransformationH ct = NULL;
     point_buf pts = {0};
-    float *obuf = NULL;
     cp_rio_out out = {0};
     long long skipped = 0;
     cpk_geo geo;
@@ -164,38 +164,20 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
     size_t budget =
         (opt->common.memory_mb ? opt->common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1048576;
     size_t fixed = pts.n * 16 * sizeof(size_t);
-    int64_t rows =
-        cp_rio_strip_rows(budget, fixed, sizeof(float) * (size_t)geo.nx, out.block_rows, 1);
-    if (rows > geo.ny) rows = geo.ny;
-    obuf = malloc(sizeof(float) * (size_t)geo.nx * (size_t)rows);
-    if (!obuf) {
-        s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
-        goto done;
-    }
-    if (progress && !progress(0.0, NULL, progress_arg)) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
-    }
+    /* a density criterion run on its own: its raw value, the density */
+    cp_criterion cr = {.kind = CP_CRIT_DENSITY, .bandwidth_m = opt->bandwidth_m};
     cpk_points cp = {pts.x, pts.y, pts.w, pts.n};
     int strips = 0;
-    for (int64_t a = 0; a < geo.ny; a += rows) {
-        int64_t b = a + rows < geo.ny ? a + rows : geo.ny;
-        cpk_out_f32 o = {obuf, geo.nx, b - a, (ptrdiff_t)geo.nx};
-        cpk_status ks =
-            cpk_density_quartic_f32(&cp, &geo, opt->bandwidth_m, a, b, &o, opt->common.threads);
-        if (ks != CPK_OK) {
-            s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "density: %s",
-                        cpk_strerror(ks));
-            goto done;
-        }
-        s = cp_rio_out_write(&out, a, b - a, obuf, (ptrdiff_t)geo.nx);
-        if (s != CP_OK) goto done;
-        ++strips;
-        if (progress && !progress((double)b / (double)geo.ny, NULL, progress_arg)) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
-    }
+    cp_kind_tool t = {.criterion = &cr,
+                      .geo = &geo,
+                      .points = &cp,
+                      .threads = opt->common.threads,
+                      .memory_bytes = budget,
+                      .fixed_bytes = fixed,
+                      .out = &out,
+                      .progress = progress,
+                      .progress_arg = progress_arg};
+    if ((s = cp_kind_tool_run(&t, &strips)) != CP_OK) goto done;
     s = cp_rio_out_commit(&out);
     if (s == CP_OK && result) {
         memset(result, 0, sizeof *result);
@@ -206,7 +188,6 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
     }
 done:
     cp_rio_out_abort(&out);
-    free(obuf);
     free(pts.x);
     free(pts.y);
     free(pts.w);

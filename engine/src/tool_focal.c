@@ -9,17 +9,7 @@
 #include "cpk/focal.h"
 #include "error.h"
 #include "raster.h"
-
-typedef struct {
-    double dx, dy, radius_m;
-    int threads;
-} focal_arg;
-
-static cpk_status focal_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
-                              const cpk_out_f32 *out, void *arg) {
-    const focal_arg *f = arg;
-    return cpk_focal_sum_disk_f32(in, f->dx, f->dy, f->radius_m, row0, row1, out, f->threads);
-}
+#include "strips.h"
 
 cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
                             const cp_focal_sum_options *opt, cp_progress_fn progress,
@@ -39,8 +29,9 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
     if (s == CP_OK) s = cp_rio_require_crs(ds, in_path, 1);
     if (s == CP_OK) s = cp_rio_geo(ds, in_path, &geo);
     if (s != CP_OK) goto done;
-    focal_arg fa = {geo.dx, geo.dy, opt->radius_m, opt->common.threads};
-    int64_t halo = cpk_focal_disk_halo(geo.dy, opt->radius_m);
+    /* a focal_sum criterion run on its own: its raw value, the sum */
+    cp_criterion cr = {.kind = CP_CRIT_FOCAL_SUM, .radius_m = opt->radius_m};
+    int64_t halo = cp_kind_of(&cr)->halo_rows(&cr, geo.dy);
     if (halo < 0) {
         s = cp_fail(CP_E_ARG, "invalid radius %g", opt->radius_m);
         goto done;
@@ -58,8 +49,19 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
     int64_t ring = 2 * (halo < geo.ny ? halo : geo.ny) + 1;
     size_t fixed = (size_t)threads * ((size_t)ring * (size_t)(geo.nx + 1) + (size_t)geo.nx) * 8;
     int strips = 0;
-    s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, focal_strip, &fa,
-                          progress, progress_arg, &strips);
+    cp_band_src src = {band, in_path};
+    cp_kind_tool t = {.criterion = &cr,
+                      .geo = &geo,
+                      .band = &src,
+                      .has_nodata = has_nd,
+                      .nodata = nd,
+                      .threads = opt->common.threads,
+                      .memory_bytes = budget,
+                      .fixed_bytes = fixed,
+                      .out = &out,
+                      .progress = progress,
+                      .progress_arg = progress_arg};
+    s = cp_kind_tool_run(&t, &strips);
     if (s == CP_OK) s = cp_rio_out_commit(&out);
     if (s == CP_OK && result) {
         memset(result, 0, sizeof *result);

@@ -12,6 +12,7 @@
 #include "cpk/edt.h"
 #include "error.h"
 #include "raster.h"
+#include "strips.h"
 
 cp_proximity_options cp_proximity_defaults(void) {
     cp_proximity_options o;
@@ -28,13 +29,6 @@ typedef struct {
     float fill;
     int threads;
 } prox_arg;
-
-static cpk_status prox_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
-                             const cpk_out_f32 *out, void *arg) {
-    const prox_arg *p = arg;
-    return cpk_edt_f32(in, &p->src, p->dx, p->dy, p->max_dist, p->fill, row0, row1, out,
-                       p->threads);
-}
 
 /* Without a maximum distance every row depends on the whole grid. Instead of holding the
  * input and the output (two Float32 grids), the input is streamed once in strips keeping only
@@ -223,9 +217,26 @@ cp_status cp_tool_proximity(const char *in_path, const char *out_path,
     if (halo < 0)
         s = prox_whole(band, in_path, has_nd, nd, &pa, budget, &out, progress, progress_arg,
                        &strips);
-    else
-        s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, prox_strip, &pa,
-                              progress, progress_arg, &strips);
+    else { /* a distance criterion run on its own: its raw value, the distance */
+        cp_criterion cr = {.kind = CP_CRIT_DISTANCE, .max_m = opt->max_dist};
+        cpk_geo units = geo; /* cells: distances in cells */
+        units.dx = pa.dx, units.dy = pa.dy;
+        cp_band_src src = {band, in_path};
+        cp_kind_tool t = {.criterion = &cr,
+                          .geo = &units,
+                          .band = &src,
+                          .has_nodata = has_nd,
+                          .nodata = nd,
+                          .sources = &pa.src,
+                          .fill = pa.fill,
+                          .threads = opt->common.threads,
+                          .memory_bytes = budget,
+                          .fixed_bytes = fixed,
+                          .out = &out,
+                          .progress = progress,
+                          .progress_arg = progress_arg};
+        s = cp_kind_tool_run(&t, &strips);
+    }
     if (s == CP_E_NOMEM && halo < 0)
         cp_fail_prefix(s,
                        "without a maximum distance (--max-dist) the distance transform "

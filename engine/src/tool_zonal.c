@@ -28,6 +28,7 @@
 #include "error.h"
 #include "intake.h"
 #include "raster.h"
+#include "strips.h"
 #include "vector.h"
 
 cp_zonal_options cp_zonal_defaults(void) {
@@ -284,9 +285,7 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     /* The budget is a ceiling: strips of at most 64 MB stay hot in memory and cost fewer
      * page faults than one huge strip (measured: a third less system time on 10k x 10k). */
     size_t strip_budget = memory < fixed + ((size_t)64 << 20) ? memory : fixed + ((size_t)64 << 20);
-    int64_t rows = cp_rio_strip_rows(strip_budget, fixed, row_bytes, by > 0 ? by : 1, 1);
-    if (rows > grid.ny) rows = grid.ny;
-    if (rows < 1) rows = 1;
+    int64_t rows = cp_strip_rows(strip_budget, fixed, row_bytes, by > 0 ? by : 1, grid.ny);
     buf = malloc(row_bytes * (size_t)rows + 1);
     active = malloc(sizeof(int64_t) * (size_t)n);
     apoly = malloc(sizeof *apoly * (size_t)n);

@@ -22,8 +22,8 @@ static float *terrain(int64_t nx, int64_t ny, double nodata_share, uint64_t seed
     for (int64_t j = 0; j < ny; ++j)
         for (int64_t i = 0; i < nx; ++i) {
             double u = rnd01();
-            float v = (float)(200 + 80 * sin(0.11 * (double)i) * cos(0.07 * (double)j) +
-                              10 * rnd01());
+            float v =
+                (float)(200 + 80 * sin(0.11 * (double)i) * cos(0.07 * (double)j) + 10 * rnd01());
             if (u < nodata_share / 2)
                 v = -9999.0f;
             else if (u < nodata_share)
