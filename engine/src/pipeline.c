@@ -731,11 +731,9 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     json_str(f, sc->path ? sc->path : "");
     fprintf(f, ", \"criteria\": [");
     for (size_t k = 0; k < sc->ncriteria; ++k) {
-        static const char *const kinds[] = {"focal_sum", "distance", "classes", "linear",
-                                            "density"};
         fprintf(f, "%s{\"name\": ", k ? ", " : "");
         json_str(f, sc->criteria[k].name);
-        fprintf(f, ", \"kind\": \"%s\", \"input\": ", kinds[sc->criteria[k].kind]);
+        fprintf(f, ", \"kind\": \"%s\", \"input\": ", cp_kind_of(&sc->criteria[k])->name);
         json_str(f, sc->criteria[k].input);
         fprintf(f, ", \"weight\": %.17g}", sc->criteria[k].weight);
     }
@@ -940,18 +938,16 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         ent[ne] = (cp_report_entry){c->layers[i].in->name, text[ne]}, ne++;
     }
     for (size_t k = 0; k < sc->ncriteria && ne < MAXE - 1; ++k) {
-        static const char *const kinds[] = {"focal_sum", "distance", "classes", "linear",
-                                            "density"};
         if (c->features[k].n || c->features[k].skipped)
             snprintf(text[ne], 160, "weight %g, distance to the %zu features of %s",
                      sc->criteria[k].weight, c->features[k].n, sc->criteria[k].input);
         else if (c->points[k].n || c->points_skipped[k])
             snprintf(text[ne], 160, "weight %g, %s of %s (%zu points, %zu skipped)",
-                     sc->criteria[k].weight, kinds[sc->criteria[k].kind], sc->criteria[k].input,
-                     c->points[k].n, c->points_skipped[k]);
+                     sc->criteria[k].weight, cp_kind_of(&sc->criteria[k])->name,
+                     sc->criteria[k].input, c->points[k].n, c->points_skipped[k]);
         else
             snprintf(text[ne], 160, "weight %g, %s of %s", sc->criteria[k].weight,
-                     kinds[sc->criteria[k].kind], sc->criteria[k].input);
+                     cp_kind_of(&sc->criteria[k])->name, sc->criteria[k].input);
         ent[ne] = (cp_report_entry){sc->criteria[k].name, text[ne]}, ne++;
     }
     cp_report_info info = {sc->name, ent, ne, png, png_len, 20};

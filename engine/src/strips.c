@@ -6,8 +6,8 @@
 
 #include "error.h"
 
-int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row,
-                      int64_t align, int64_t ny) {
+int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row, int64_t align,
+                      int64_t ny) {
     if (bytes_per_row == 0) bytes_per_row = 1;
     size_t avail = memory_bytes > fixed_bytes ? memory_bytes - fixed_bytes : 0;
     int64_t rows = (int64_t)(avail / bytes_per_row);
@@ -109,18 +109,9 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
     tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows)};
     if (!ctx.obuf)
         return cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
-    cp_strip_loop loop = {nx,
-                          ny,
-                          rows,
-                          t->band ? &in : NULL,
-                          t->band ? 1 : 0,
-                          tool_strip,
-                          &ctx,
-                          t->progress,
-                          t->progress_arg,
-                          NULL,
-                          0.0,
-                          1.0};
+    cp_strip_loop loop = {nx,         ny,   rows,        t->band ? &in : NULL, t->band ? 1 : 0,
+                          tool_strip, &ctx, t->progress, t->progress_arg,      NULL,
+                          0.0,        1.0};
     cp_status s = cp_strips_run(&loop, nstrips);
     free(ctx.obuf);
     return s;

@@ -24,8 +24,8 @@ typedef struct {
 
 /* One loop over the rows of a grid. */
 typedef struct {
-    int64_t nx, ny;   /* the grid */
-    int64_t rows;     /* strip height (cp_strip_rows) */
+    int64_t nx, ny; /* the grid */
+    int64_t rows;   /* strip height (cp_strip_rows) */
     cp_strip_input *inputs;
     size_t ninputs;
     /* Called for each strip y0 .. y0 + h once the inputs hold it with their halos. */
@@ -45,8 +45,8 @@ cp_status cp_strips_run(cp_strip_loop *loop, int *nstrips);
 /* Rows of a strip under `memory_bytes` when each strip row costs `bytes_per_row` and
  * `fixed_bytes` are needed whatever the strip (halos, scratch): rounded down to a multiple of
  * `align` rows when that leaves one, at least 1, at most the grid's `ny`. */
-int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row,
-                      int64_t align, int64_t ny);
+int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row, int64_t align,
+                      int64_t ny);
 
 /* A criterion kind run on its own (the raster tools, DESIGN §11): the kind's raw value (a
  * sum, a distance, a density) of a raster or of points, strip by strip through the loop above,
