@@ -222,7 +222,7 @@ static cp_status write_manifest(const syn_world *w, const cp_synth_options *o, c
 
 /* ---- the whole generation ---- */
 
-cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg) {
+static cp_status synth_quietly(const cp_synth_options *o, cp_progress_fn progress, void *arg) {
     if (!o || !o->dir || !o->dir[0]) return cp_fail(CP_E_ARG, "synth: no output folder given");
     /* the output transaction (clearplan/output.h): checked before any work, written into a
      * temporary folder, published at the end */
@@ -282,4 +282,14 @@ done:
     syn_hazard_log_free(&r.haz);
     syn_world_free(&w);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg) {
+    cp_gdal_quiet_begin();
+    cp_status s = synth_quietly(o, progress, arg);
+    cp_gdal_quiet_end();
+    return s;
 }

@@ -9,6 +9,10 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+
 #include <clearplan/clearplan.h>
 
 #include "commands.h"
@@ -38,6 +42,17 @@ int cli_fail(cp_status s) {
     if (s == CP_E_INTERRUPTED) return CP_EXIT_INTERRUPTED;
     if (s == CP_E_ARG) return CP_EXIT_USAGE;
     return CP_EXIT_FAIL;
+}
+
+static void CPL_STDCALL quiet_gdal(CPLErr cls, CPLErrorNum num, const char *msg) {
+    (void)cls, (void)num, (void)msg; /* the commands print GDAL's reasons in their errors */
+}
+
+void cli_gdal_setup(void) {
+    CPLSetErrorHandler(quiet_gdal);
+    /* GDAL's block cache defaults to 5% of RAM; clearplan streams strips under its own
+     * budget, so a modest cache is enough (GDAL_CACHEMAX in the environment still wins). */
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL)) GDALSetCacheMax64((GIntBig)128 << 20);
 }
 
 void cli_notes(const cp_scenario *sc) {

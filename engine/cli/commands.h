@@ -24,6 +24,9 @@ int cmd_zonal(int argc, char **argv);
 
 /* Prints "clearplan: error: <detail>" for a failed status and maps it to an exit code. */
 int cli_fail(cp_status s);
+/* The command line is GDAL's host: GDAL's messages are not printed (the commands print their
+ * reasons), and a modest block cache. */
+void cli_gdal_setup(void);
 /* Prints the scenario's notes ("clearplan: note: <file:line:col: text>") on stderr. */
 void cli_notes(const cp_scenario *sc);
 /* Prints "clearplan: error: <fmt...>" and returns CP_EXIT_USAGE; adds the --help hint. */

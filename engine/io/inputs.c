@@ -529,19 +529,25 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
         int64_t e1 = e0 + CHUNK < ir1 ? e0 + CHUNK : ir1;
         if (e0 > ir0) memcpy(edges, edges + CHUNK * stride, stride * sizeof *edges);
         int64_t first = e0 > ir0 ? e0 + 1 : e0;
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (int64_t r = first; r <= e1; ++r) {
-            int t = omp_get_thread_num();
-            double *xs = xy + (size_t)t * stride, *ys = xs + n + 1, *d = edges + (r - e0) * stride;
-            for (int64_t i = 0; i <= n; ++i) {
-                xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
-                ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
+#pragma omp parallel num_threads(nt)
+        {
+            cp_gdal_quiet_begin(); /* PROJ's errors in this thread stay out of the host's handler */
+#pragma omp for schedule(static)
+            for (int64_t r = first; r <= e1; ++r) {
+                int t = omp_get_thread_num();
+                double *xs = xy + (size_t)t * stride, *ys = xs + n + 1,
+                       *d = edges + (r - e0) * stride;
+                for (int64_t i = 0; i <= n; ++i) {
+                    xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
+                    ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
+                }
+                OCTTransformEx(gi->to_grid_t[t], (int)(n + 1), xs, ys, NULL, NULL);
+                for (int64_t i = 0; i <= n; ++i) {
+                    d[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
+                    d[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
+                }
             }
-            OCTTransformEx(gi->to_grid_t[t], (int)(n + 1), xs, ys, NULL, NULL);
-            for (int64_t i = 0; i <= n; ++i) {
-                d[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
-                d[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
-            }
+            cp_gdal_quiet_end();
         }
         cpk_status ks = cpk_sum_resample_rows_f32(edges, vals + (e0 - ir0) * n, n, e1 - e0, geo,
                                                   row0, row0 + nrows, &out, gi->scratch_len, nt);

@@ -25,7 +25,8 @@
 cp_status cp_rio_open(const char *path, GDALDatasetH *out) {
     *out = NULL;
     CPLErrorReset();
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+                                 NULL, NULL, NULL); /* GDAL says why it cannot */
     if (!ds) return cp_fail_gdal(CP_E_IO, "cannot open <%s>", path);
     if (GDALGetRasterCount(ds) < 1) {
         GDALClose(ds);

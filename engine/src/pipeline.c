@@ -992,7 +992,8 @@ cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, i
     return s;
 }
 
-cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_result *result) {
+static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_in,
+                             cp_run_result *result) {
     if (!sc) return cp_fail(CP_E_ARG, "cp_run: no scenario");
     cp_run_options opts = {0};
     if (opts_in) opts = *opts_in;
@@ -1063,5 +1064,15 @@ done:
     free(plan_json);
     ctx_clear(&c);
     if (!s && result) *result = r;
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = run_quietly(sc, opts_in, result);
+    cp_gdal_quiet_end();
     return s;
 }

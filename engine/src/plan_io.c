@@ -841,8 +841,8 @@ static int gpkg_table(gpkg_ctx *g, const char *name, const table *t, OGRwkbGeome
     return ok;
 }
 
-cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
-                             const cp_plan_rejected *rejected, size_t nrejected) {
+static cp_status plan_write_gpkg_quietly(const cp_plan *plan, const char *path, const char *crs_wkt,
+                                         const cp_plan_rejected *rejected, size_t nrejected) {
     if (!plan || !path) return cp_fail(CP_E_ARG, "cp_plan_write_gpkg: NULL argument");
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     if (!drv) return cp_fail(CP_E_IO, "cannot write <%s>: GDAL has no GPKG driver", path);
@@ -919,7 +919,8 @@ done:
 
 /* ------------------------------------------------------------------ all outputs ------- */
 
-cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o) {
+static cp_status plan_write_all_quietly(const cp_plan *plan, const char *dir,
+                                        const cp_plan_outputs *o) {
     if (!plan || !dir) return cp_fail(CP_E_ARG, "cp_plan_write_all: NULL argument");
     cp_plan_outputs none = {0};
     if (!o) o = &none;
@@ -951,4 +952,22 @@ cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_
     }
     free(p);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o) {
+    cp_gdal_quiet_begin();
+    cp_status s = plan_write_all_quietly(plan, dir, o);
+    cp_gdal_quiet_end();
+    return s;
+}
+
+cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
+                             const cp_plan_rejected *rejected, size_t nrejected) {
+    cp_gdal_quiet_begin();
+    cp_status s = plan_write_gpkg_quietly(plan, path, crs_wkt, rejected, nrejected);
+    cp_gdal_quiet_end();
+    return s;
 }

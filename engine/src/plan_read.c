@@ -170,7 +170,8 @@ static int text_is_number(const char *s) {
     return 1;
 }
 
-cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_hazard_table **out) {
+static cp_status hazard_table_read_quietly(const char *path, const char *layer_name,
+                                           cp_hazard_table **out) {
     if (!path || !out) return cp_fail(CP_E_ARG, "cp_hazard_table_read: NULL argument");
     *out = NULL;
     cp_status st = CP_OK;
@@ -457,4 +458,14 @@ done:
     free(class_idx);
     cp_hazard_table_free(t);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_hazard_table **out) {
+    cp_gdal_quiet_begin();
+    cp_status s = hazard_table_read_quietly(path, layer_name, out);
+    cp_gdal_quiet_end();
+    return s;
 }

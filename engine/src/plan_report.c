@@ -461,7 +461,8 @@ static void milestone_rows(cp_textbuf *b, const cp_plan *p, const cp_milestone *
     }
 }
 
-cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, const char *path) {
+static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_info *info,
+                                           const char *path) {
     if (!p || !path) return cp_fail(CP_E_ARG, "cp_plan_write_report: NULL argument");
     cp_report_info none = {0};
     if (!info) info = &none;
@@ -878,4 +879,14 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
     cp_status st = cp_write_file(path, b.data, b.len);
     cp_textbuf_free(&b);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, const char *path) {
+    cp_gdal_quiet_begin();
+    cp_status s = plan_write_report_quietly(p, info, path);
+    cp_gdal_quiet_end();
+    return s;
 }

@@ -1241,8 +1241,8 @@ static cp_status check_depth(const ctx *c, const char *text, size_t len) {
     return s;
 }
 
-cp_status cp_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
-                            cp_scenario **out) {
+static cp_status scenario_parse_quietly(const char *text, size_t len, const char *name,
+                                        const char *dir, cp_scenario **out) {
     if (!text || !out) return cp_fail(CP_E_ARG, "cp_scenario_parse: NULL argument");
     *out = NULL;
     cp_scenario *sc = calloc(1, sizeof *sc);
@@ -1290,7 +1290,7 @@ cp_status cp_scenario_parse(const char *text, size_t len, const char *name, cons
     return CP_OK;
 }
 
-cp_status cp_scenario_load(const char *path, cp_scenario **out) {
+static cp_status scenario_load_quietly(const char *path, cp_scenario **out) {
     if (!path || !out) return cp_fail(CP_E_ARG, "cp_scenario_load: NULL argument");
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -1392,4 +1392,22 @@ void cp_scenario_free(cp_scenario *sc) {
     for (size_t i = 0; i < sc->nnotes; ++i) free(sc->notes[i]);
     free(sc->notes);
     free(sc);
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
+                            cp_scenario **out) {
+    cp_gdal_quiet_begin();
+    cp_status s = scenario_parse_quietly(text, len, name, dir, out);
+    cp_gdal_quiet_end();
+    return s;
+}
+
+cp_status cp_scenario_load(const char *path, cp_scenario **out) {
+    cp_gdal_quiet_begin();
+    cp_status s = scenario_load_quietly(path, out);
+    cp_gdal_quiet_end();
+    return s;
 }

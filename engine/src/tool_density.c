@@ -101,9 +101,9 @@ static cp_status read_points(const char *path, OGRLayerH layer, const char *lnam
     return CP_OK;
 }
 
-cp_status cp_tool_density(const char *points_path, const char *out_path,
-                          const cp_density_options *opt, cp_progress_fn progress,
-                          void *progress_arg, cp_tool_result *result) {
+static cp_status tool_density_quietly(const char *points_path, const char *out_path,
+                                      const cp_density_options *opt, cp_progress_fn progress,
+                                      void *progress_arg, cp_tool_result *result) {
     if (!points_path || !out_path || !opt || !opt->like_path)
         return cp_fail(CP_E_ARG, "missing argument");
     if (!(opt->bandwidth_m > 0) || !isfinite(opt->bandwidth_m))
@@ -195,5 +195,17 @@ done:
     if (dst_srs) OSRRelease(dst_srs);
     cp_vector_close(&vec);
     if (grid) GDALClose(grid);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_density(const char *points_path, const char *out_path,
+                          const cp_density_options *opt, cp_progress_fn progress,
+                          void *progress_arg, cp_tool_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_density_quietly(points_path, out_path, opt, progress, progress_arg, result);
+    cp_gdal_quiet_end();
     return s;
 }

@@ -11,9 +11,9 @@
 #include "raster.h"
 #include "strips.h"
 
-cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
-                            const cp_focal_sum_options *opt, cp_progress_fn progress,
-                            void *progress_arg, cp_tool_result *result) {
+static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_path,
+                                        const cp_focal_sum_options *opt, cp_progress_fn progress,
+                                        void *progress_arg, cp_tool_result *result) {
     if (!in_path || !out_path || !opt) return cp_fail(CP_E_ARG, "missing argument");
     if (!(opt->radius_m >= 0) || !isfinite(opt->radius_m))
         return cp_fail(CP_E_ARG, "radius must be a finite number >= 0, got %g", opt->radius_m);
@@ -71,5 +71,17 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
 done:
     cp_rio_out_abort(&out);
     if (ds) GDALClose(ds);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
+                            const cp_focal_sum_options *opt, cp_progress_fn progress,
+                            void *progress_arg, cp_tool_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_focal_sum_quietly(in_path, out_path, opt, progress, progress_arg, result);
+    cp_gdal_quiet_end();
     return s;
 }

@@ -151,9 +151,9 @@ done:
     return s;
 }
 
-cp_status cp_tool_proximity(const char *in_path, const char *out_path,
-                            const cp_proximity_options *opt, cp_progress_fn progress,
-                            void *progress_arg, cp_tool_result *result) {
+static cp_status tool_proximity_quietly(const char *in_path, const char *out_path,
+                                        const cp_proximity_options *opt, cp_progress_fn progress,
+                                        void *progress_arg, cp_tool_result *result) {
     cp_proximity_options def = cp_proximity_defaults();
     if (!opt) opt = &def;
     if (!in_path || !out_path) return cp_fail(CP_E_ARG, "missing input or output path");
@@ -251,5 +251,17 @@ done:
     cp_rio_out_abort(&out);
     free(values);
     if (ds) GDALClose(ds);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_proximity(const char *in_path, const char *out_path,
+                            const cp_proximity_options *opt, cp_progress_fn progress,
+                            void *progress_arg, cp_tool_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_proximity_quietly(in_path, out_path, opt, progress, progress_arg, result);
+    cp_gdal_quiet_end();
     return s;
 }

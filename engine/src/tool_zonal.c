@@ -161,9 +161,10 @@ static int cmp_float(const void *a, const void *b) {
 
 /* ---- the tool ---- */
 
-cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, const char *csv_path,
-                        const cp_zonal_options *opt_in, cp_progress_fn progress, void *progress_arg,
-                        cp_zonal_result *result) {
+static cp_status tool_zonal_quietly(const char *raster_path, const char *polygons_path,
+                                    const char *csv_path, const cp_zonal_options *opt_in,
+                                    cp_progress_fn progress, void *progress_arg,
+                                    cp_zonal_result *result) {
     cp_zonal_options opt = opt_in ? *opt_in : cp_zonal_defaults();
     if (!raster_path || !polygons_path || !csv_path)
         return cp_fail(CP_E_ARG, "missing raster, polygons or output path");
@@ -504,4 +505,17 @@ done:
     if (rds) GDALClose(rds);
     if (st == CP_OK && result) *result = res;
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, const char *csv_path,
+                        const cp_zonal_options *opt_in, cp_progress_fn progress, void *progress_arg,
+                        cp_zonal_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_zonal_quietly(raster_path, polygons_path, csv_path, opt_in, progress,
+                                     progress_arg, result);
+    cp_gdal_quiet_end();
+    return s;
 }

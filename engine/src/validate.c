@@ -50,7 +50,7 @@ static cp_status raster_overlap(const cp_input *in, const cp_grid *g, double *sh
     return CP_OK;
 }
 
-cp_status cp_validate(const cp_scenario *sc, FILE *report) {
+static cp_status validate_quietly(const cp_scenario *sc, FILE *report) {
     /* the output folder first: a run into it would be refused (an existing one is allowed
      * here when clearplan wrote it: run replaces it with --overwrite) */
     cp_status s = cp_run_output(sc, NULL, 1, 0, NULL);
@@ -112,5 +112,15 @@ cp_status cp_validate(const cp_scenario *sc, FILE *report) {
     if (report) fprintf(report, "ok\n");
 done:
     cp_grid_clear(&g);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_validate(const cp_scenario *sc, FILE *report) {
+    cp_gdal_quiet_begin();
+    cp_status s = validate_quietly(sc, report);
+    cp_gdal_quiet_end();
     return s;
 }
