@@ -42,9 +42,9 @@ static void test_embed_host_state_untouched(void **state) {
     /* zonal on missing files */
     cp_zonal_options zo = cp_zonal_defaults();
     snprintf(out, sizeof out, "%s/z.csv", dir);
-    assert_int_equal(cp_tool_zonal("/nonexistent/r.tif", "/nonexistent/p.gpkg", out, &zo, NULL,
-                                   NULL, NULL),
-                     CP_E_IO);
+    assert_int_equal(
+        cp_tool_zonal("/nonexistent/r.tif", "/nonexistent/p.gpkg", out, &zo, NULL, NULL, NULL),
+        CP_E_IO);
     assert_int_equal(host_calls, 0);
     /* the host's handler is still the one installed, and still hears the host's errors */
     GDALDatasetH ds = GDALOpen("/nonexistent/host.tif", GA_ReadOnly);

@@ -37,12 +37,12 @@ extern "C" {
  * around every call that reaches GDAL (its messages become cp_errmsg() details, never printed
  * and never passed to the host's handler), and GDAL's cache and driver manager are left to
  * the host. */
-void cp_init(void);
+CP_API void cp_init(void);
 /* The counterpart of cp_init: releases nothing of GDAL's (the host's, or the process's at
  * exit). */
-void cp_shutdown(void);
+CP_API void cp_shutdown(void);
 /* Prints the versions of clearplan and of GDAL, PROJ, GEOS and libyaml, one per line. */
-void cp_print_versions(FILE *f);
+CP_API void cp_print_versions(FILE *f);
 
 #ifdef __cplusplus
 }

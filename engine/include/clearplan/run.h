@@ -43,11 +43,11 @@ typedef struct {
  * (clearplan/output.h): the output folder is checked against the scenario and its inputs
  * before any work, written under a temporary name, synced and published by an atomic rename;
  * on failure or interruption nothing is left behind. */
-cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts, cp_run_result *result);
+CP_API cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts, cp_run_result *result);
 
 /* Checks a scenario's inputs: files open, CRSs, extents, fields and geometries. Writes a
  * human-readable summary to `report` (may be NULL). Heavy work is not done. */
-cp_status cp_validate(const cp_scenario *sc, FILE *report);
+CP_API cp_status cp_validate(const cp_scenario *sc, FILE *report);
 
 #ifdef __cplusplus
 }

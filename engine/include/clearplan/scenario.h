@@ -19,13 +19,13 @@ extern "C" {
 typedef int32_t cp_date;
 
 /* Parses "YYYY-MM-DD" (a real calendar date). Returns 1 on success, 0 otherwise. */
-int cp_date_parse(const char *s, cp_date *out);
+CP_API int cp_date_parse(const char *s, cp_date *out);
 /* Writes "YYYY-MM-DD" into buf (at least 11 bytes). Returns buf. */
-char *cp_date_format(cp_date d, char *buf);
+CP_API char *cp_date_format(cp_date d, char *buf);
 /* Splits a date into its calendar parts. */
-void cp_date_split(cp_date d, int *year, int *month, int *day);
+CP_API void cp_date_split(cp_date d, int *year, int *month, int *day);
 /* The date of year-month-day (month 1..12, day 1..31; out-of-range days roll over). */
-cp_date cp_date_make(int year, int month, int day);
+CP_API cp_date cp_date_make(int year, int month, int day);
 
 /* ---- inputs ---- */
 typedef enum { CP_INPUT_AUTO = 0, CP_INPUT_RASTER, CP_INPUT_VECTOR } cp_input_type;
@@ -52,7 +52,7 @@ typedef enum {
 } cp_input_role;
 
 /* The role's name as written in a scenario ("landcover"); "none" for CP_ROLE_NONE. */
-const char *cp_role_name(cp_input_role role);
+CP_API const char *cp_role_name(cp_input_role role);
 
 typedef struct {
     char *name; /* key under inputs: hazards, population, landcover, treecover, reports, ... */
@@ -252,25 +252,25 @@ typedef struct cp_scenario {
 
 /* Loads and checks a scenario file. Errors name the file, line and column, and suggest the
  * nearest valid key for an unknown one. On success *out owns a new scenario. */
-cp_status cp_scenario_load(const char *path, cp_scenario **out);
+CP_API cp_status cp_scenario_load(const char *path, cp_scenario **out);
 /* Same from YAML text; `name` is used in messages, `dir` resolves relative paths. */
-cp_status cp_scenario_parse(const char *yaml, size_t len, const char *name, const char *dir,
-                            cp_scenario **out);
+CP_API cp_status cp_scenario_parse(const char *yaml, size_t len, const char *name, const char *dir,
+                                   cp_scenario **out);
 /* Frees a scenario; NULL is a no-op. */
-void cp_scenario_free(cp_scenario *sc);
+CP_API void cp_scenario_free(cp_scenario *sc);
 
 /* Fills the documented defaults of cost and capacity (used by `clearplan plan` too; in the
  * planner library, engine/planner/capacity.c). */
-void cp_cost_defaults(cp_cost *cost);
-void cp_capacity_defaults(cp_capacity *cap);
+CP_API void cp_cost_defaults(cp_cost *cost);
+CP_API void cp_capacity_defaults(cp_capacity *cap);
 
 /* Looks an input up by name; NULL when absent. */
-const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name);
+CP_API const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name);
 /* The input with a role; NULL when none has it. */
-const cp_input *cp_scenario_role(const cp_scenario *sc, cp_input_role role);
+CP_API const cp_input *cp_scenario_role(const cp_scenario *sc, cp_input_role role);
 
 /* Teams available in a calendar year (per_year entry or the constant), without counts. */
-double cp_capacity_teams(const cp_capacity *cap, int year);
+CP_API double cp_capacity_teams(const cp_capacity *cap, int year);
 
 #ifdef __cplusplus
 }

@@ -74,11 +74,11 @@ typedef struct {
     int classes;        /* class columns written */
 } cp_zonal_result;
 
-cp_zonal_options cp_zonal_defaults(void);
+CP_API cp_zonal_options cp_zonal_defaults(void);
 
 /* Parses a comma-separated list "sum,mean,min,max,area,count,classes" into CP_ZONAL_* bits.
  * CP_E_ARG with the unknown name in the detail message. */
-cp_status cp_zonal_parse_stats(const char *list, unsigned *stats);
+CP_API cp_status cp_zonal_parse_stats(const char *list, unsigned *stats);
 
 /* Computes the statistics of every feature of `polygons_path` over `raster_path` into
  * `csv_path`. Errors: "cannot open <path>: <reason>" (CP_E_IO), a raster or layer without a
@@ -86,9 +86,10 @@ cp_status cp_zonal_parse_stats(const char *list, unsigned *stats);
  * `layer`, an empty layer or polygons that do not overlap the raster at all (CP_E_FORMAT),
  * Ctrl-C through the progress callback
  * (CP_E_INTERRUPTED). No partial CSV is left behind. `result` may be NULL. */
-cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, const char *csv_path,
-                        const cp_zonal_options *opt, cp_progress_fn progress, void *progress_arg,
-                        cp_zonal_result *result);
+CP_API cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path,
+                               const char *csv_path, const cp_zonal_options *opt,
+                               cp_progress_fn progress, void *progress_arg,
+                               cp_zonal_result *result);
 
 #ifdef __cplusplus
 }

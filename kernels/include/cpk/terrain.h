@@ -23,8 +23,8 @@ extern "C" {
 
 /* Slope (degrees) of view rows row0..row1 into out (row k of out is view row row0 + k).
  * dx, dy: cell width and height in the elevation's units (> 0, finite). */
-cpk_status cpk_slope_f32(const cpk_view_f32 *in, double dx, double dy, int64_t row0, int64_t row1,
-                         const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_slope_f32(const cpk_view_f32 *in, double dx, double dy, int64_t row0,
+                                 int64_t row1, const cpk_out_f32 *out, int nthreads);
 
 #ifdef __cplusplus
 }
