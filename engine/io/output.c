@@ -658,6 +658,13 @@ cp_status cp_output_begin(const char *path, const cp_output_options *opts, cp_ou
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
+    /* the files written inside the output (criteria/<name>.strips.tif, 64-character names)
+     * must fit a path: the output's own path leaves them 512 bytes */
+    if (strlen(tx->final) + 64 > PATH_MAX - 512) {
+        s = cp_fail(CP_E_IO, "the output path <%.80s...> is too long (%zu bytes)", tx->final,
+                    strlen(tx->final));
+        goto done;
+    }
     if ((s = check_places(tx->final, opts))) goto done;
     if ((s = check_existing(tx->final, opts, &tx->existed, &tx->dev, &tx->ino))) goto done;
     if ((s = make_parents(tx))) goto done;

@@ -61,12 +61,13 @@ cp_status cp_fail(cp_status s, const char *fmt, ...) {
 }
 
 cp_status cp_fail_join(cp_status s, const char *head, const char *why) {
+    /* a message longer than the buffer is cut (head may be errmsg itself) */
     char buf[CP_ERRMSG_MAX];
-    snprintf(buf, sizeof buf, "%s", head);
-    if (why && why[0])
-        snprintf(errmsg, sizeof errmsg, "%s: %s", buf, why);
-    else
-        snprintf(errmsg, sizeof errmsg, "%s", buf);
+    int n = snprintf(buf, sizeof buf, "%.*s", (int)sizeof buf - 1, head);
+    size_t used = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    size_t rest = sizeof buf - used;
+    if (why && why[0] && rest > 3) snprintf(buf + used, rest, ": %.*s", (int)(rest - 3), why);
+    memcpy(errmsg, buf, sizeof buf);
     return s;
 }
 

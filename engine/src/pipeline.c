@@ -330,21 +330,6 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
 
 /* ------------------------------------------------------------------ output folder ------ */
 
-static cp_status mkdir_p(const char *path) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; ++p)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) && errno != EEXIST)
-                return cp_fail(CP_E_IO, "cannot create <%s>: %s", buf, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(buf, 0777) && errno != EEXIST)
-        return cp_fail(CP_E_IO, "cannot create <%s>: %s", buf, strerror(errno));
-    return CP_OK;
-}
-
 /* ------------------------------------------------------------------ the run ------------ */
 
 static void free_strip(strip_buf *b, size_t ncrit) {
@@ -508,7 +493,10 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     if (sc->outputs.criteria_maps) {
         char dir[4200];
         snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
-        if ((s = mkdir_p(dir))) goto done;
+        if (mkdir(dir, 0777) != 0) {
+            s = cp_fail(CP_E_IO, "cannot create <%s>: %s", dir, strerror(errno));
+            goto done;
+        }
         rp.mraw = calloc(sc->ncriteria, sizeof *rp.mraw);
         if (!rp.mraw) goto nomem;
         for (size_t k = 0; k < sc->ncriteria; ++k) {
