@@ -193,6 +193,11 @@ static cp_status check_against(const char *out, const char *path, int is_input) 
 }
 
 static cp_status check_places(const char *out, const cp_output_options *o) {
+    /* the files written inside the output (criteria/<name>.strips.tif, 64-character names)
+     * must fit a path: the output's own path leaves them 512 bytes */
+    if (strlen(out) + 64 > PATH_MAX - 512)
+        return cp_fail(CP_E_IO, "the output path <%.80s...> is too long (%zu bytes)", out,
+                       strlen(out));
     if (!strcmp(out, "/")) return refuse(out, "it is the root folder", NULL);
     char cwd[PATH_MAX];
     if (getcwd(cwd, sizeof cwd) && same_or_ancestor(out, cwd))
@@ -656,13 +661,6 @@ cp_status cp_output_begin(const char *path, const cp_output_options *opts, cp_ou
         slash == tx->final ? cp_strdup("/") : strndup(tx->final, (size_t)(slash - tx->final));
     if (!tx->base || !tx->parent) {
         s = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    /* the files written inside the output (criteria/<name>.strips.tif, 64-character names)
-     * must fit a path: the output's own path leaves them 512 bytes */
-    if (strlen(tx->final) + 64 > PATH_MAX - 512) {
-        s = cp_fail(CP_E_IO, "the output path <%.80s...> is too long (%zu bytes)", tx->final,
-                    strlen(tx->final));
         goto done;
     }
     if ((s = check_places(tx->final, opts))) goto done;
