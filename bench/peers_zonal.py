@@ -1,7 +1,9 @@
 #!/usr/bin/python3
 """Times `clearplan zonal` against its peers on the same files, and checks exactness.
 
-Peers: (a) GDAL rasterize (centre-in-cell) + NumPy bincount, (b) GRASS v.rast.stats.
+Peers: (a) GDAL rasterize (centre-in-cell) + NumPy bincount, (b) GRASS v.rast.stats,
+(c) exactextract's command line (exact coverage too; built from source by
+bench/build_exactextract.sh), with its default threads and with 2.
 Data (seeded): an N x N Float32 GeoTIFF (EPSG:32633, 30 m cells) and P star-shaped
 polygons (12-60 vertices, every third with a hole) on a jittered lattice, not overlapping,
 radius up to ~0.45 lattice spacing, in a GeoPackage.
@@ -13,6 +15,7 @@ sample of polygons.
 
 usage: /usr/bin/python3 bench/peers_zonal.py --clearplan build-b-rel/engine/clearplan
            [--n 10000] [--polygons 10000] [--dir /tmp/cp-zonal-bench] [--no-grass]
+           [--exactextract PATH/TO/exactextract]
 Needs /usr/bin/python3 with osgeo + numpy, and grass (grass-core) for (b).
 """
 import argparse
@@ -198,6 +201,9 @@ def main():
     ap.add_argument("--dir", default="/tmp/cp-zonal-bench")
     ap.add_argument("--no-grass", action="store_true")
     ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--exactextract", default=None)
+    ap.add_argument("--only-clearplan", action="store_true",
+                    help="time clearplan -j1/-j2 (and exactextract) only: no NumPy, GRASS, OGR")
     a = ap.parse_args()
     d = os.path.join(a.dir, "n%d_p%d" % (a.n, a.polygons))
     os.makedirs(d, exist_ok=True)
@@ -211,13 +217,38 @@ def main():
         res["clearplan_j%d" % j] = min(ts)
     exact = read_csv_sums(os.path.join(d, "cp_j2.csv"))
     same = open(os.path.join(d, "cp_j1.csv")).read() == open(os.path.join(d, "cp_j2.csv")).read()
+    ee_sums = None
+    if a.exactextract:  # the same statistics, file to file, as the issue states the command
+        out = os.path.join(d, "ee.csv")
+        for threads in (None, 2):
+            cmd = [a.exactextract, "-p", gpkg, "-r", "v:" + tif, "-f", "pid", "-s", "sum(v)",
+                   "-s", "mean(v)", "-o", out]
+            if threads:
+                cmd += ["--threads", str(threads)]
+            key = "exactextract" + ("_threads%d" % threads if threads else "_default_threads")
+            res[key] = min(timed(cmd, stdout=subprocess.DEVNULL) for _ in range(a.repeats))
+        ee_sums = read_csv_sums(out, col="v_sum")
+    lines = []
+    if a.only_clearplan:
+        base = res["clearplan_j2"]
+        for k, v in res.items():
+            lines.append({"tool": k, "seconds": round(v, 3),
+                          "ratio_to_clearplan_j2": round(v / base, 2)})
+        if ee_sums is not None:
+            lines.append({"tool": "exactextract", **agreement(exact, ee_sums)})
+        lines.append({"speedup_1_to_2_threads": round(res["clearplan_j1"] / res["clearplan_j2"], 2),
+                      "j1_j2_csv_identical": same, **info})
+        for line in lines:
+            print(json.dumps(line))
+        return 0
     t_np, np_sums = rasterize_numpy(tif, gpkg)
     res["rasterize_numpy"] = t_np
-    lines = []
     base = res["clearplan_j2"]
     for k, v in res.items():
         lines.append({"tool": k, "seconds": round(v, 3), "ratio_to_clearplan_j2": round(v / base, 2)})
     lines.append({"tool": "rasterize_numpy", **agreement(exact, np_sums)})
+    if ee_sums is not None:
+        lines.append({"tool": "exactextract", **agreement(exact, ee_sums)})
     if not a.no_grass and shutil.which("grass"):
         t_imp, t_gr, gr_sums = grass_stats(d, tif, gpkg)
         lines.append({"tool": "grass_v.rast.stats", "seconds": round(t_gr, 3),

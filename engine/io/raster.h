@@ -100,12 +100,23 @@ void cp_rio_out_abort(cp_rio_out *o);
  * a file (cp_band_rows), or an input resampled onto the analysis grid (inputs.h). */
 typedef cp_status (*cp_row_reader)(void *src, int64_t row0, int64_t nrows, float *buf);
 
-/* A band of a file as a row source (cp_band_rows). */
+/* A band of a file as a row source (cp_band_rows). When the file is an uncompressed Float32
+ * GeoTIFF of one band, little-endian, its tiles or strips are read straight into the caller's
+ * rows (one preadv per block scattering its rows, blocks in parallel): one copy from the page
+ * cache instead of two through GDAL's block cache. Any other file is read through GDAL. */
 typedef struct {
     GDALRasterBandH band;
     const char *path; /* for messages */
+    /* direct reads (set by cp_band_src_open) */
+    int direct, fd, threads;
+    int64_t nx, ny, bx, by, nbx; /* grid, block size, blocks a row */
+    uint64_t *offsets;           /* of each block in the file */
 } cp_band_src;
 
+/* Prepares direct reads of `band` when its file allows (see above); `threads` read blocks in
+ * parallel (0: all cores). Without it, b = {band, path} reads through GDAL. */
+cp_status cp_band_src_open(cp_band_src *b, GDALRasterBandH band, const char *path, int threads);
+void cp_band_src_close(cp_band_src *b);
 cp_status cp_band_rows(void *band_src, int64_t row0, int64_t nrows, float *buf);
 
 /* A sliding window of rows v0..v1 of a row source (a strip plus its halo) in one buffer of

@@ -49,7 +49,8 @@ static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_pat
     int64_t ring = 2 * (halo < geo.ny ? halo : geo.ny) + 1;
     size_t fixed = (size_t)threads * ((size_t)ring * (size_t)(geo.nx + 1) + (size_t)geo.nx) * 8;
     int strips = 0;
-    cp_band_src src = {band, in_path};
+    cp_band_src src;
+    if ((s = cp_band_src_open(&src, band, in_path, opt->common.threads))) goto done;
     cp_kind_tool t = {.criterion = &cr,
                       .geo = &geo,
                       .band = &src,
@@ -62,6 +63,7 @@ static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_pat
                       .progress = progress,
                       .progress_arg = progress_arg};
     s = cp_kind_tool_run(&t, &strips);
+    cp_band_src_close(&src);
     if (s == CP_OK) s = cp_rio_out_commit(&out);
     if (s == CP_OK && result) {
         memset(result, 0, sizeof *result);

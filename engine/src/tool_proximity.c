@@ -221,7 +221,8 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
         cp_criterion cr = {.kind = CP_CRIT_DISTANCE, .max_m = opt->max_dist};
         cpk_geo units = geo; /* cells: distances in cells */
         units.dx = pa.dx, units.dy = pa.dy;
-        cp_band_src src = {band, in_path};
+        cp_band_src src;
+        s = cp_band_src_open(&src, band, in_path, opt->common.threads);
         cp_kind_tool t = {.criterion = &cr,
                           .geo = &units,
                           .band = &src,
@@ -235,7 +236,8 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
                           .out = &out,
                           .progress = progress,
                           .progress_arg = progress_arg};
-        s = cp_kind_tool_run(&t, &strips);
+        if (s == CP_OK) s = cp_kind_tool_run(&t, &strips);
+        cp_band_src_close(&src);
     }
     if (s == CP_E_NOMEM && halo < 0)
         cp_fail_prefix(s,

@@ -554,6 +554,47 @@ static void test_tools_usage(void **state) {
     free(e);
 }
 
+/* Direct reads of uncompressed Float32 GeoTIFFs (cp_band_rows): tiled with edge tiles and
+ * striped, any rows, any threads, the same values as GDAL's reading; a compressed or an
+ * Int16 file is read by GDAL. */
+static void test_band_rows_direct(void **state) {
+    (void)state;
+    const int W = 701, H = 333;
+    float *g = malloc(sizeof(float) * W * H);
+    for (int k = 0; k < W * H; ++k) g[k] = (float)(rnd01() * 1000.0 - 500.0);
+    static const char *const cos[][4] = {{"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=128", NULL},
+                                         {NULL},
+                                         {"COMPRESS=DEFLATE", NULL}};
+    for (int v = 0; v < 3; ++v) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/direct%d.tif", dir, v);
+        GDALDatasetH ds =
+            GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, 1, GDT_Float32, (char **)cos[v]);
+        assert_non_null(ds);
+        assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, W, H, g, W, H,
+                                      GDT_Float32, 0, 0),
+                         CE_None);
+        GDALClose(ds);
+        ds = GDALOpen(path, GA_ReadOnly);
+        cp_band_src b;
+        assert_int_equal(cp_band_src_open(&b, GDALGetRasterBand(ds, 1), path, 2), CP_OK);
+        assert_int_equal(b.direct, v < 2); /* compressed: GDAL reads it */
+        static const int rows[][2] = {{0, 333}, {0, 1}, {127, 2}, {100, 200}, {332, 1}};
+        for (int threads = 1; threads <= 3; threads += 2) {
+            b.threads = threads;
+            for (size_t r = 0; r < sizeof rows / sizeof rows[0]; ++r) {
+                float *got = malloc(sizeof(float) * W * (size_t)rows[r][1]);
+                assert_int_equal(cp_band_rows(&b, rows[r][0], rows[r][1], got), CP_OK);
+                assert_memory_equal(got, g + rows[r][0] * W, sizeof(float) * W * rows[r][1]);
+                free(got);
+            }
+        }
+        cp_band_src_close(&b);
+        GDALClose(ds);
+    }
+    free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tools_proximity_matches_kernel),
@@ -564,6 +605,7 @@ int main(void) {
         cmocka_unit_test(test_tools_bad_input),
         cmocka_unit_test(test_tools_interrupted_leaves_nothing),
         cmocka_unit_test(test_tools_usage),
+        cmocka_unit_test(test_band_rows_direct),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
