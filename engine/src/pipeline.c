@@ -505,18 +505,18 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
             if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &rp.mraw[k]))) goto done;
         }
     }
-    cp_strip_loop loop = {nx,
-                          ny,
-                          H,
-                          rp.inputs,
-                          c->nlayers,
-                          raster_strip,
-                          &rp,
-                          c->opts->progress,
-                          c->opts->progress_arg,
-                          "scoring the grid",
-                          0.0,
-                          1.0};
+    cp_strip_loop loop = {.nx = nx,
+                          .ny = ny,
+                          .rows = H,
+                          .inputs = rp.inputs,
+                          .ninputs = c->nlayers,
+                          .strip = raster_strip,
+                          .arg = &rp,
+                          .progress = c->opts->progress,
+                          .progress_arg = c->opts->progress_arg,
+                          .message = "scoring the grid",
+                          .p0 = 0.0,
+                          .p1 = 1.0};
     if ((s = cp_strips_run(&loop, NULL))) goto done;
     /* Colour table and class names of the class raster. */
     {

@@ -24,7 +24,10 @@ static int report(const cp_strip_loop *l, double f) {
 cp_status cp_strips_run(cp_strip_loop *l, int *nstrips) {
     cp_status s = CP_OK;
     int count = 0;
-    if (l->rows < 1 || l->nx < 1 || l->ny < 0) return cp_fail(CP_E_INTERNAL, "bad strip loop");
+    const int64_t yb = l->y_end > l->y_begin ? l->y_begin : 0;
+    const int64_t ye = l->y_end > l->y_begin ? l->y_end : l->ny;
+    if (l->rows < 1 || l->nx < 1 || l->ny < 0 || yb < 0 || ye > l->ny)
+        return cp_fail(CP_E_INTERNAL, "bad strip loop");
     for (size_t i = 0; i < l->ninputs; ++i) {
         cp_strip_input *in = &l->inputs[i];
         int64_t halo = in->halo < l->ny ? in->halo : l->ny;
@@ -35,8 +38,8 @@ cp_status cp_strips_run(cp_strip_loop *l, int *nstrips) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
-    for (int64_t y0 = 0; y0 < l->ny; y0 += l->rows) {
-        int64_t h = y0 + l->rows <= l->ny ? l->rows : l->ny - y0;
+    for (int64_t y0 = yb; y0 < ye; y0 += l->rows) {
+        int64_t h = y0 + l->rows <= ye ? l->rows : ye - y0;
         for (size_t i = 0; i < l->ninputs; ++i) {
             cp_strip_input *in = &l->inputs[i];
             int64_t v0 = y0 - in->halo > 0 ? y0 - in->halo : 0;
@@ -45,7 +48,7 @@ cp_status cp_strips_run(cp_strip_loop *l, int *nstrips) {
         }
         if ((s = l->strip(l->arg, y0, h))) goto done;
         ++count;
-        if (!report(l, (double)(y0 + h) / (double)l->ny)) {
+        if (!report(l, (double)(y0 + h - yb) / (double)(ye - yb))) {
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
             goto done;
         }
@@ -109,9 +112,17 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
     tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows)};
     if (!ctx.obuf)
         return cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
-    cp_strip_loop loop = {nx,         ny,   rows,        t->band ? &in : NULL, t->band ? 1 : 0,
-                          tool_strip, &ctx, t->progress, t->progress_arg,      NULL,
-                          0.0,        1.0};
+    cp_strip_loop loop = {.nx = nx,
+                          .ny = ny,
+                          .rows = rows,
+                          .inputs = t->band ? &in : NULL,
+                          .ninputs = t->band ? 1 : 0,
+                          .strip = tool_strip,
+                          .arg = &ctx,
+                          .progress = t->progress,
+                          .progress_arg = t->progress_arg,
+                          .p0 = 0.0,
+                          .p1 = 1.0};
     cp_status s = cp_strips_run(&loop, nstrips);
     free(ctx.obuf);
     return s;

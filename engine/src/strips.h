@@ -24,8 +24,9 @@ typedef struct {
 
 /* One loop over the rows of a grid. */
 typedef struct {
-    int64_t nx, ny; /* the grid */
-    int64_t rows;   /* strip height (cp_strip_rows) */
+    int64_t nx, ny;         /* the grid */
+    int64_t y_begin, y_end; /* the rows to run over (both 0: all of them) */
+    int64_t rows;           /* strip height (cp_strip_rows) */
     cp_strip_input *inputs;
     size_t ninputs;
     /* Called for each strip y0 .. y0 + h once the inputs hold it with their halos. */

@@ -5,9 +5,10 @@
  *    intake rejects gets empty statistics.
  * 2. Classes (optional): the class values are 0..255 for a Byte band, otherwise the distinct
  *    values found by a first pass over the rows the polygons touch.
- * 3. Read the band in strips under the memory budget; for each strip run cpk_zonal_f32 on
- *    the polygons whose window meets it (accumulators gathered and scattered back, so the
- *    result is the whole-grid one bit for bit).
+ * 3. The strip engine (strips.h) reads the band (directly where its file allows:
+ *    cp_band_src) in strips under the memory budget; for each strip cpk_zonal_f32 runs on the
+ *    polygons whose window meets it (accumulators gathered and scattered back, so the result
+ *    is the whole-grid one bit for bit).
  * 4. Write the CSV (attributes read again in layer order) under a temporary name, rename. */
 #include <errno.h>
 #include <math.h>
@@ -154,271 +155,260 @@ static int zonal_csv_owned(const char *path, void *arg) {
     return !strncmp(last, "class_", 6) && k > 12 && !strcmp(last + k - 6, "_share");
 }
 
-static int cmp_float(const void *a, const void *b) {
-    float x = *(const float *)a, y = *(const float *)b;
-    return x < y ? -1 : x > y;
+/* ---- the tool: phases over one job ---- */
+
+typedef struct {
+    const char *raster_path, *polygons_path, *csv_path;
+    cp_zonal_options opt;
+    cp_progress_fn progress;
+    void *progress_arg;
+    /* inputs */
+    GDALDatasetH rds;
+    GDALRasterBandH band;
+    cp_band_src src;
+    cpk_geo grid;
+    int has_nd;
+    float nd;
+    cp_vector vec;
+    OGRSpatialReferenceH rsrs;
+    GEOSContextHandle_t gctx;
+    cp_intake it;
+    /* polygons, their windows and accumulators; rows rmin..rmax hold all windows */
+    poly_list P;
+    int64_t n, inside, rmin, rmax;
+    cpk_polygon *polys;
+    cpk_window *wins;
+    cpk_zonal_acc *acc;
+    /* classes (cw: n x (nclasses + 1) weights, NULL without classes) */
+    float *classes;
+    int64_t nclasses;
+    double *cw;
+    /* a strip's polygons: gathered, run, scattered back */
+    int64_t *active;
+    cpk_polygon *apoly;
+    cpk_window *awin;
+    cpk_zonal_acc *aacc;
+    double *acw;
+    cp_strip_input in;
+    cp_zonal_result res;
+} zonal_job;
+
+static void job_free(zonal_job *j) {
+    free(j->classes);
+    free(j->cw);
+    free(j->acw);
+    free(j->active);
+    free(j->apoly);
+    free(j->awin);
+    free(j->aacc);
+    free(j->acc);
+    free(j->wins);
+    free(j->polys);
+    list_free(&j->P);
+    cp_intake_clear(&j->it);
+    if (j->gctx) GEOS_finish_r(j->gctx);
+    if (j->rsrs) OSRDestroySpatialReference(j->rsrs);
+    cp_vector_close(&j->vec);
+    cp_band_src_close(&j->src);
+    if (j->rds) GDALClose(j->rds);
 }
 
-/* ---- the tool ---- */
-
-static cp_status tool_zonal_quietly(const char *raster_path, const char *polygons_path,
-                                    const char *csv_path, const cp_zonal_options *opt_in,
-                                    cp_progress_fn progress, void *progress_arg,
-                                    cp_zonal_result *result) {
-    cp_zonal_options opt = opt_in ? *opt_in : cp_zonal_defaults();
-    if (!raster_path || !polygons_path || !csv_path)
-        return cp_fail(CP_E_ARG, "missing raster, polygons or output path");
-    if (opt.band == 0) opt.band = 1;
-    if (opt.stats == 0) opt.stats = cp_zonal_defaults().stats;
-    if (opt.max_classes <= 0) opt.max_classes = 256;
-    size_t memory = (opt.common.memory_mb ? opt.common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1
-                    << 20;
-
-    cp_status st = CP_OK;
-    GDALDatasetH rds = NULL;
-    cp_vector vec = {0};
-    OGRSpatialReferenceH rsrs = NULL;
-    GEOSContextHandle_t gctx = NULL;
-    cp_intake it = {0};
-    poly_list P = {0};
-    cpk_polygon *polys = NULL;
-    cpk_window *wins = NULL;
-    cpk_zonal_acc *acc = NULL, *aacc = NULL;
-    double *cw = NULL, *acw = NULL;
-    float *buf = NULL, *classes = NULL;
-    int64_t nclasses = 0, *active = NULL;
-    cpk_polygon *apoly = NULL;
-    cpk_window *awin = NULL;
-    FILE *out = NULL;
-    cp_output *tx = NULL;
-    cp_zonal_result res;
-    memset(&res, 0, sizeof res);
-
-    /* The output, checked against the inputs before any work (clearplan/output.h). */
-    const char *inputs[] = {raster_path, polygons_path, NULL};
-    cp_output_options oo = cp_rio_tx_options("zonal", &opt.common, inputs);
-    oo.owned = zonal_csv_owned;
-    if ((st = cp_output_begin(csv_path, &oo, &tx)) != CP_OK) return st;
-
-    /* Inputs and CRSs. */
-    if ((st = cp_rio_open(raster_path, &rds)) != CP_OK) goto done;
-    if ((st = cp_rio_require_crs(rds, raster_path, 0)) != CP_OK) goto done;
-    cpk_geo grid;
-    if ((st = cp_rio_geo(rds, raster_path, &grid)) != CP_OK) goto done;
-    GDALRasterBandH band;
-    int has_nd = 0;
-    float nd = 0.0f;
-    if ((st = cp_rio_band(rds, raster_path, opt.band, &band, &has_nd, &nd)) != CP_OK) goto done;
+/* Opens the raster band (direct reads where its file allows) and the polygon layer with an
+ * intake into the raster's CRS. */
+static cp_status job_open(zonal_job *j) {
+    cp_status st;
+    if ((st = cp_rio_open(j->raster_path, &j->rds)) != CP_OK) return st;
+    if ((st = cp_rio_require_crs(j->rds, j->raster_path, 0)) != CP_OK) return st;
+    if ((st = cp_rio_geo(j->rds, j->raster_path, &j->grid)) != CP_OK) return st;
+    if ((st = cp_rio_band(j->rds, j->raster_path, j->opt.band, &j->band, &j->has_nd, &j->nd)) !=
+        CP_OK)
+        return st;
+    if ((st = cp_band_src_open(&j->src, j->band, j->raster_path, j->opt.common.threads)) != CP_OK)
+        return st;
     cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
-    vin.path = (char *)polygons_path;
-    vin.layer = (char *)opt.layer;
+    vin.path = (char *)j->polygons_path;
+    vin.layer = (char *)j->opt.layer;
     vin.type = CP_INPUT_VECTOR;
-    if ((st = cp_vector_open(&vin, &vec)) != CP_OK) goto done;
-    OGRLayerH layer = vec.layer;
-    rsrs = OSRClone(GDALGetSpatialRef(rds));
-    OSRSetAxisMappingStrategy(rsrs, OAMS_TRADITIONAL_GIS_ORDER);
+    if ((st = cp_vector_open(&vin, &j->vec)) != CP_OK) return st;
+    j->rsrs = OSRClone(GDALGetSpatialRef(j->rds));
+    OSRSetAxisMappingStrategy(j->rsrs, OAMS_TRADITIONAL_GIS_ORDER);
+    if (!(j->gctx = cp_geos_init())) return cp_fail(CP_E_NOMEM, "cannot start GEOS");
     char target[600];
-    snprintf(target, sizeof target, "the CRS of <%s>", raster_path);
-    if (!(gctx = cp_geos_init())) {
-        st = cp_fail(CP_E_NOMEM, "cannot start GEOS");
-        goto done;
-    }
-    if ((st = cp_intake_init(&it, gctx, vec.srs, rsrs, polygons_path, target)) != CP_OK) goto done;
+    snprintf(target, sizeof target, "the CRS of <%s>", j->raster_path);
+    return cp_intake_init(&j->it, j->gctx, j->vec.srs, j->rsrs, j->polygons_path, target);
+}
 
-    /* 1. Polygons. */
-    if (progress && !progress(0.0, "reading polygons", progress_arg)) {
-        st = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
-    }
+/* 1. Every feature's polygon, its window on the grid and its accumulator. */
+static cp_status job_read_polygons(zonal_job *j) {
+    cp_status st = CP_OK;
+    OGRLayerH layer = j->vec.layer;
     OGR_L_ResetReading(layer);
     OGRFeatureH feat;
-    while ((feat = OGR_L_GetNextFeature(layer)) != NULL) {
-        st = add_feature(&it, &P, OGR_F_GetGeometryRef(feat), &res.repaired);
+    while (st == CP_OK && (feat = OGR_L_GetNextFeature(layer)) != NULL) {
+        st = add_feature(&j->it, &j->P, OGR_F_GetGeometryRef(feat), &j->res.repaired);
         OGR_F_Destroy(feat);
-        if (st != CP_OK) goto done;
     }
-    if (P.n == 0) {
-        st = cp_fail(CP_E_FORMAT, "layer '%s' of <%s> has no features", OGR_L_GetName(layer),
-                     polygons_path);
-        goto done;
-    }
-    const int64_t n = P.n;
-    polys = calloc((size_t)n, sizeof *polys);
-    wins = calloc((size_t)n, sizeof *wins);
-    acc = malloc(sizeof *acc * (size_t)n);
-    if (!polys || !wins || !acc) {
-        st = nomem();
-        goto done;
-    }
-    cpk_zonal_acc_init(acc, n);
-    int64_t nonempty = 0, inside = 0, rmin = grid.ny, rmax = 0;
+    if (st != CP_OK) return st;
+    const int64_t n = j->n = j->P.n;
+    if (n == 0)
+        return cp_fail(CP_E_FORMAT, "layer '%s' of <%s> has no features", OGR_L_GetName(layer),
+                       j->polygons_path);
+    j->polys = calloc((size_t)n, sizeof *j->polys);
+    j->wins = calloc((size_t)n, sizeof *j->wins);
+    j->acc = malloc(sizeof *j->acc * (size_t)n);
+    if (!j->polys || !j->wins || !j->acc) return nomem();
+    cpk_zonal_acc_init(j->acc, n);
+    int64_t nonempty = 0;
+    j->rmin = j->grid.ny;
+    j->rmax = 0;
     for (int64_t k = 0; k < n; ++k) {
-        polys[k] = cp_polygon_arrays_view(&P.poly[k]);
-        if (!P.poly[k].nrings) {
-            res.empty++;
+        j->polys[k] = cp_polygon_arrays_view(&j->P.poly[k]);
+        if (!j->P.poly[k].nrings) {
+            j->res.empty++;
             continue;
         }
         nonempty++;
-        if (cpk_coverage_window(&polys[k], &grid, &wins[k]) != CPK_OK) {
-            st = cp_fail(CP_E_INTERNAL, "bad polygon %lld from <%s>", (long long)k, polygons_path);
-            goto done;
-        }
-        if (wins[k].nx == 0) {
-            res.outside++;
+        const cpk_window *w = &j->wins[k];
+        if (cpk_coverage_window(&j->polys[k], &j->grid, &j->wins[k]) != CPK_OK)
+            return cp_fail(CP_E_INTERNAL, "bad polygon %lld from <%s>", (long long)k,
+                           j->polygons_path);
+        if (w->nx == 0) {
+            j->res.outside++;
             continue;
         }
-        inside++;
-        if (wins[k].row0 < rmin) rmin = wins[k].row0;
-        if (wins[k].row0 + wins[k].ny > rmax) rmax = wins[k].row0 + wins[k].ny;
+        j->inside++;
+        if (w->row0 < j->rmin) j->rmin = w->row0;
+        if (w->row0 + w->ny > j->rmax) j->rmax = w->row0 + w->ny;
     }
-    if (nonempty > 0 && inside == 0) {
-        st = cp_fail(CP_E_FORMAT,
-                     "no polygon of <%s> overlaps <%s>: check their coordinate reference systems",
-                     polygons_path, raster_path);
-        goto done;
-    }
+    if (nonempty > 0 && j->inside == 0)
+        return cp_fail(CP_E_FORMAT,
+                       "no polygon of <%s> overlaps <%s>: check their coordinate reference systems",
+                       j->polygons_path, j->raster_path);
+    return CP_OK;
+}
 
-    /* Strips. */
-    int bx = 0, by = 0;
-    GDALGetBlockSize(band, &bx, &by);
-    size_t row_bytes = sizeof(float) * (size_t)grid.nx;
-    size_t fixed = (size_t)P.npts * 16 + (size_t)n * (sizeof(cpk_zonal_acc) + 96);
-    /* The budget is a ceiling: strips of at most 64 MB stay hot in memory and cost fewer
-     * page faults than one huge strip (measured: a third less system time on 10k x 10k). */
-    size_t strip_budget = memory < fixed + ((size_t)64 << 20) ? memory : fixed + ((size_t)64 << 20);
-    int64_t rows = cp_strip_rows(strip_budget, fixed, row_bytes, by > 0 ? by : 1, grid.ny);
-    buf = malloc(row_bytes * (size_t)rows + 1);
-    active = malloc(sizeof(int64_t) * (size_t)n);
-    apoly = malloc(sizeof *apoly * (size_t)n);
-    awin = malloc(sizeof *awin * (size_t)n);
-    aacc = malloc(sizeof *aacc * (size_t)n);
-    if (!buf || !active || !apoly || !awin || !aacc) {
-        st = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
-        goto done;
-    }
-    int want_classes = (opt.stats & CP_ZONAL_CLASSES) != 0;
-    const double pass2_from = want_classes && GDALGetRasterDataType(band) != GDT_Byte ? 0.3 : 0.0;
+/* A strip loop over the rows the polygons touch, reading the band. */
+static cp_strip_loop job_loop(zonal_job *j, int64_t rows,
+                              cp_status (*strip)(void *, int64_t, int64_t), const char *message,
+                              double p0, double p1) {
+    j->in = (cp_strip_input){.read = cp_band_rows, .src = &j->src};
+    return (cp_strip_loop){.nx = j->grid.nx,
+                           .ny = j->grid.ny,
+                           .y_begin = j->rmin,
+                           .y_end = j->rmax,
+                           .rows = rows,
+                           .inputs = &j->in,
+                           .ninputs = 1,
+                           .strip = strip,
+                           .arg = j,
+                           .progress = j->progress,
+                           .progress_arg = j->progress_arg,
+                           .message = message,
+                           .p0 = p0,
+                           .p1 = p1};
+}
 
-    /* 2. Classes. */
-    if (want_classes && inside > 0) {
-        classes = malloc(sizeof(float) * (size_t)(opt.max_classes > 256 ? opt.max_classes : 256));
-        if (!classes) {
-            st = nomem();
-            goto done;
+/* 2a. The distinct values of a strip, inserted into the sorted classes. */
+static cp_status classes_strip(void *arg, int64_t y0, int64_t h) {
+    (void)y0;
+    zonal_job *j = arg;
+    const float *buf = j->in.win.buf;
+    float last = NAN;
+    for (int64_t c = 0; c < h * j->grid.nx; ++c) {
+        float v = buf[c];
+        if (v != v || v == last || (j->has_nd && v == j->nd)) continue;
+        last = v;
+        int64_t lo = 0, hi = j->nclasses;
+        while (lo < hi) {
+            int64_t mid = (lo + hi) / 2;
+            if (j->classes[mid] < v)
+                lo = mid + 1;
+            else
+                hi = mid;
         }
-        if (GDALGetRasterDataType(band) == GDT_Byte) {
-            for (int k = 0; k < 256; ++k) classes[k] = (float)k;
-            nclasses = 256;
-        } else {
-            for (int64_t r0 = rmin; r0 < rmax; r0 += rows) {
-                int64_t nr = r0 + rows <= rmax ? rows : rmax - r0;
-                if ((st = cp_rio_read_rows(band, raster_path, r0, nr, buf, grid.nx)) != CP_OK)
-                    goto done;
-                for (int64_t c = 0; c < nr * grid.nx; ++c) {
-                    float v = buf[c];
-                    if (v != v || (has_nd && v == nd)) continue;
-                    int64_t lo = 0, hi = nclasses;
-                    while (lo < hi) {
-                        int64_t mid = (lo + hi) / 2;
-                        if (classes[mid] < v)
-                            lo = mid + 1;
-                        else
-                            hi = mid;
-                    }
-                    if (lo < nclasses && classes[lo] == v) continue;
-                    if (nclasses >= opt.max_classes) {
-                        st = cp_fail(CP_E_FORMAT,
-                                     "band %d of <%s> has more than %d distinct values: classes "
-                                     "need a categorical raster",
-                                     opt.band, raster_path, opt.max_classes);
-                        goto done;
-                    }
-                    memmove(classes + lo + 1, classes + lo,
-                            sizeof(float) * (size_t)(nclasses - lo));
-                    classes[lo] = v;
-                    nclasses++;
-                }
-                if (progress &&
-                    !progress(pass2_from * (double)(r0 + nr - rmin) / (double)(rmax - rmin),
-                              "finding classes", progress_arg)) {
-                    st = cp_fail(CP_E_INTERRUPTED, "interrupted");
-                    goto done;
-                }
-            }
-            qsort(classes, (size_t)nclasses, sizeof(float), cmp_float);
-        }
-        cw = calloc((size_t)n * (size_t)(nclasses + 1), sizeof(double));
-        acw = malloc(sizeof(double) * (size_t)n * (size_t)(nclasses + 1));
-        if (!cw || !acw) {
-            st = nomem();
-            goto done;
-        }
+        if (lo < j->nclasses && j->classes[lo] == v) continue;
+        if (j->nclasses >= j->opt.max_classes)
+            return cp_fail(CP_E_FORMAT,
+                           "band %d of <%s> has more than %d distinct values: classes need a "
+                           "categorical raster",
+                           j->opt.band, j->raster_path, j->opt.max_classes);
+        memmove(j->classes + lo + 1, j->classes + lo, sizeof(float) * (size_t)(j->nclasses - lo));
+        j->classes[lo] = v;
+        j->nclasses++;
     }
+    return CP_OK;
+}
 
-    /* 3. Statistics, strip by strip. */
-    const int64_t nc1 = nclasses + 1;
-    for (int64_t r0 = rmin; r0 < rmax; r0 += rows) {
-        int64_t nr = r0 + rows <= rmax ? rows : rmax - r0;
-        if ((st = cp_rio_read_rows(band, raster_path, r0, nr, buf, grid.nx)) != CP_OK) goto done;
-        res.strips++;
-        int64_t na = 0;
-        for (int64_t k = 0; k < n; ++k) {
-            const cpk_window *w = &wins[k];
-            if (w->nx == 0 || w->row0 >= r0 + nr || w->row0 + w->ny <= r0) continue;
-            active[na] = k;
-            apoly[na] = polys[k];
-            awin[na] = *w;
-            aacc[na] = acc[k];
-            if (cw) memcpy(acw + na * nc1, cw + k * nc1, sizeof(double) * (size_t)nc1);
-            na++;
-        }
-        cpk_zonal_band zb = {{buf, grid.nx, nr, grid.nx, nd, has_nd},
-                             cw ? classes : NULL,
-                             cw ? nclasses : 0,
-                             cw ? acw : NULL};
-        cpk_status ks = cpk_zonal_f32(apoly, awin, na, &grid, r0, &zb, 1, opt.common.threads, aacc);
-        if (ks != CPK_OK) {
-            st = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "zonal kernel: %s",
-                         cpk_strerror(ks));
-            goto done;
-        }
-        for (int64_t a = 0; a < na; ++a) {
-            int64_t k = active[a];
-            acc[k] = aacc[a];
-            if (cw) memcpy(cw + k * nc1, acw + a * nc1, sizeof(double) * (size_t)nc1);
-        }
-        if (progress && !progress(pass2_from + (0.98 - pass2_from) * (double)(r0 + nr - rmin) /
-                                                   (double)(rmax - rmin),
-                                  "zonal statistics", progress_arg)) {
-            st = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
+/* 2. The classes: 0..255 for a Byte band, otherwise the distinct values under the polygons'
+ * rows (kept sorted: the first pass, progress 0..p1). */
+static cp_status job_find_classes(zonal_job *j, int64_t rows, double p1) {
+    int cap = j->opt.max_classes > 256 ? j->opt.max_classes : 256;
+    if (!(j->classes = malloc(sizeof(float) * (size_t)cap))) return nomem();
+    if (GDALGetRasterDataType(j->band) == GDT_Byte) {
+        for (int k = 0; k < 256; ++k) j->classes[k] = (float)k;
+        j->nclasses = 256;
+    } else {
+        cp_strip_loop loop = job_loop(j, rows, classes_strip, "finding classes", 0.0, p1);
+        cp_status st = cp_strips_run(&loop, NULL);
+        if (st != CP_OK) return st;
     }
+    j->cw = calloc((size_t)j->n * (size_t)(j->nclasses + 1), sizeof(double));
+    j->acw = malloc(sizeof(double) * (size_t)j->n * (size_t)(j->nclasses + 1));
+    return j->cw && j->acw ? CP_OK : nomem();
+}
 
-    /* 4. CSV. Class columns: the classes present in some polygon. */
+/* 3a. The statistics of a strip: the polygons whose windows meet it, with their accumulators,
+ * gathered, run through the kernel and scattered back. */
+static cp_status stats_strip(void *arg, int64_t y0, int64_t h) {
+    zonal_job *j = arg;
+    const int64_t nc1 = j->nclasses + 1;
+    int64_t na = 0;
+    for (int64_t k = 0; k < j->n; ++k) {
+        const cpk_window *w = &j->wins[k];
+        if (w->nx == 0 || w->row0 >= y0 + h || w->row0 + w->ny <= y0) continue;
+        j->active[na] = k;
+        j->apoly[na] = j->polys[k];
+        j->awin[na] = *w;
+        j->aacc[na] = j->acc[k];
+        if (j->cw) memcpy(j->acw + na * nc1, j->cw + k * nc1, sizeof(double) * (size_t)nc1);
+        na++;
+    }
+    cpk_zonal_band zb = {{j->in.win.buf, j->grid.nx, h, j->grid.nx, j->nd, j->has_nd},
+                         j->cw ? j->classes : NULL,
+                         j->cw ? j->nclasses : 0,
+                         j->cw ? j->acw : NULL};
+    cpk_status ks =
+        cpk_zonal_f32(j->apoly, j->awin, na, &j->grid, y0, &zb, 1, j->opt.common.threads, j->aacc);
+    if (ks != CPK_OK)
+        return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "zonal kernel: %s",
+                       cpk_strerror(ks));
+    for (int64_t a = 0; a < na; ++a) {
+        int64_t k = j->active[a];
+        j->acc[k] = j->aacc[a];
+        if (j->cw) memcpy(j->cw + k * nc1, j->acw + a * nc1, sizeof(double) * (size_t)nc1);
+    }
+    j->res.strips++;
+    return CP_OK;
+}
+
+/* 4. The CSV: the layer's attributes (read again in layer order), the statistics, the share
+ * of each class present in some polygon. */
+static cp_status job_write_csv(zonal_job *j, FILE *out) {
+    const int64_t n = j->n, nc1 = j->nclasses + 1;
     unsigned char *show = NULL;
-    if (cw) {
-        show = calloc((size_t)nc1, 1);
-        if (!show) {
-            st = nomem();
-            goto done;
-        }
+    if (j->cw) {
+        if (!(show = calloc((size_t)nc1, 1))) return nomem();
         for (int64_t k = 0; k < n; ++k)
-            for (int64_t c = 0; c < nclasses; ++c)
-                if (cw[k * nc1 + c] > 0) show[c] = 1;
-        for (int64_t c = 0; c < nclasses; ++c) res.classes += show[c];
+            for (int64_t c = 0; c < j->nclasses; ++c)
+                if (j->cw[k * nc1 + c] > 0) show[c] = 1;
+        for (int64_t c = 0; c < j->nclasses; ++c) j->res.classes += show[c];
     }
-    out = fopen(cp_output_path(tx), "wb");
-    if (!out) {
-        free(show);
-        st = cp_fail(CP_E_IO, "cannot create <%s>: %s", csv_path, strerror(errno));
-        goto done;
-    }
+    OGRLayerH layer = j->vec.layer;
     OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
     int nf = OGR_FD_GetFieldCount(defn), first = 1;
     for (int f = 0; f < nf; ++f)
         csv_text(out, &first, OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, f)));
-    const unsigned sb = opt.stats;
+    const unsigned sb = j->opt.stats;
     static const char *const stat_names[] = {"sum", "mean", "min", "max"};
     for (int b = 0; b < 4; ++b)
         if (sb & (1u << b)) csv_text(out, &first, stat_names[b]);
@@ -427,14 +417,16 @@ static cp_status tool_zonal_quietly(const char *raster_path, const char *polygon
         csv_text(out, &first, "nodata_area");
     }
     if (sb & CP_ZONAL_COUNT) csv_text(out, &first, "count");
-    for (int64_t c = 0; cw && c < nclasses; ++c)
+    for (int64_t c = 0; show && c < j->nclasses; ++c)
         if (show[c]) {
             char name[64];
-            snprintf(name, sizeof name, "class_%.9g_share", (double)classes[c]);
+            snprintf(name, sizeof name, "class_%.9g_share", (double)j->classes[c]);
             csv_text(out, &first, name);
         }
     fputc('\n', out);
-    const double cell = grid.dx * grid.dy;
+    const double cell = j->grid.dx * j->grid.dy;
+    cp_status st = CP_OK;
+    OGRFeatureH feat = NULL;
     OGR_L_ResetReading(layer);
     int64_t k = 0;
     while (st == CP_OK && k < n && (feat = OGR_L_GetNextFeature(layer)) != NULL) {
@@ -447,8 +439,8 @@ static cp_status tool_zonal_quietly(const char *raster_path, const char *polygon
         }
         OGR_F_Destroy(feat);
         feat = NULL;
-        const cpk_zonal_acc *a = &acc[k];
-        int ok = P.poly[k].nrings > 0, some = ok && a->count > 0;
+        const cpk_zonal_acc *a = &j->acc[k];
+        int ok = j->P.poly[k].nrings > 0, some = ok && a->count > 0;
         if (sb & CP_ZONAL_SUM) csv_num(out, &first, a->sum, ok);
         if (sb & CP_ZONAL_MEAN) csv_num(out, &first, a->sum / a->weight, some);
         if (sb & CP_ZONAL_MIN) csv_num(out, &first, a->min, some);
@@ -458,52 +450,95 @@ static cp_status tool_zonal_quietly(const char *raster_path, const char *polygon
             csv_num(out, &first, a->nodata_weight * cell, ok);
         }
         if (sb & CP_ZONAL_COUNT) csv_num(out, &first, (double)a->count, ok);
-        for (int64_t c = 0; cw && c < nclasses; ++c)
-            if (show[c]) csv_num(out, &first, cw[k * nc1 + c] / a->weight, some);
+        for (int64_t c = 0; show && c < j->nclasses; ++c)
+            if (show[c]) csv_num(out, &first, j->cw[k * nc1 + c] / a->weight, some);
         fputc('\n', out);
         ++k;
     }
     if (feat) OGR_F_Destroy(feat);
     free(show);
-    if (st != CP_OK) goto done;
-    res.features = k;
-    if (k != n) {
-        st = cp_fail(CP_E_IO, "<%s> changed while being read", polygons_path);
-        goto done;
-    }
-    int werr = ferror(out);
-    if (fclose(out) != 0 || werr) {
-        out = NULL;
-        st = cp_fail(CP_E_IO, "cannot write <%s>", csv_path);
-        goto done;
-    }
-    out = NULL;
-    st = cp_output_commit(tx); /* synced, then published by an atomic rename */
-    tx = NULL;
-    if (st != CP_OK) goto done;
-    if (progress) progress(1.0, NULL, progress_arg);
+    if (st != CP_OK) return st;
+    j->res.features = k;
+    if (k != n) return cp_fail(CP_E_IO, "<%s> changed while being read", j->polygons_path);
+    return CP_OK;
+}
 
-done:
-    if (out) fclose(out);
+/* Phases 2 and 3 (the strip loops), then the CSV into the output transaction. */
+static cp_status job_run(zonal_job *j, cp_output *tx) {
+    cp_status st;
+    if ((st = job_open(j)) != CP_OK) return st;
+    if (j->progress && !j->progress(0.0, "reading polygons", j->progress_arg))
+        return cp_fail(CP_E_INTERRUPTED, "interrupted");
+    if ((st = job_read_polygons(j)) != CP_OK) return st;
+
+    /* Strip heights: the budget is a ceiling; strips of at most 64 MB stay hot in memory and
+     * cost fewer page faults than one huge strip (measured: a third less system time on
+     * 10k x 10k). */
+    size_t memory =
+        (j->opt.common.memory_mb ? j->opt.common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1
+        << 20;
+    int bx = 0, by = 0;
+    GDALGetBlockSize(j->band, &bx, &by);
+    size_t row_bytes = sizeof(float) * (size_t)j->grid.nx;
+    size_t fixed = (size_t)j->P.npts * 16 + (size_t)j->n * (sizeof(cpk_zonal_acc) + 96);
+    size_t budget = memory < fixed + ((size_t)64 << 20) ? memory : fixed + ((size_t)64 << 20);
+    int64_t rows = cp_strip_rows(budget, fixed, row_bytes, by > 0 ? by : 1, j->grid.ny);
+    const size_t n = (size_t)j->n;
+    j->active = malloc(sizeof *j->active * n);
+    j->apoly = malloc(sizeof *j->apoly * n);
+    j->awin = malloc(sizeof *j->awin * n);
+    j->aacc = malloc(sizeof *j->aacc * n);
+    if (!j->active || !j->apoly || !j->awin || !j->aacc) return nomem();
+
+    int classes = (j->opt.stats & CP_ZONAL_CLASSES) && j->inside > 0;
+    double p_stats = classes && GDALGetRasterDataType(j->band) != GDT_Byte ? 0.3 : 0.0;
+    if (classes && (st = job_find_classes(j, rows, p_stats)) != CP_OK) return st;
+    if (j->inside > 0) {
+        cp_strip_loop loop = job_loop(j, rows, stats_strip, "zonal statistics", p_stats, 0.98);
+        if ((st = cp_strips_run(&loop, NULL)) != CP_OK) return st;
+    }
+
+    FILE *out = fopen(cp_output_path(tx), "wb");
+    if (!out) return cp_fail(CP_E_IO, "cannot create <%s>: %s", j->csv_path, strerror(errno));
+    st = job_write_csv(j, out);
+    int werr = ferror(out);
+    if (fclose(out) != 0 || werr) st = st ? st : cp_fail(CP_E_IO, "cannot write <%s>", j->csv_path);
+    return st;
+}
+
+static cp_status tool_zonal_quietly(const char *raster_path, const char *polygons_path,
+                                    const char *csv_path, const cp_zonal_options *opt_in,
+                                    cp_progress_fn progress, void *progress_arg,
+                                    cp_zonal_result *result) {
+    if (!raster_path || !polygons_path || !csv_path)
+        return cp_fail(CP_E_ARG, "missing raster, polygons or output path");
+    zonal_job j;
+    memset(&j, 0, sizeof j);
+    j.raster_path = raster_path;
+    j.polygons_path = polygons_path;
+    j.csv_path = csv_path;
+    j.progress = progress;
+    j.progress_arg = progress_arg;
+    j.opt = opt_in ? *opt_in : cp_zonal_defaults();
+    if (j.opt.band == 0) j.opt.band = 1;
+    if (j.opt.stats == 0) j.opt.stats = cp_zonal_defaults().stats;
+    if (j.opt.max_classes <= 0) j.opt.max_classes = 256;
+
+    /* The output, checked against the inputs before any work (clearplan/output.h). */
+    const char *inputs[] = {raster_path, polygons_path, NULL};
+    cp_output_options oo = cp_rio_tx_options("zonal", &j.opt.common, inputs);
+    oo.owned = zonal_csv_owned;
+    cp_output *tx = NULL;
+    cp_status st = cp_output_begin(csv_path, &oo, &tx);
+    if (st == CP_OK) st = job_run(&j, tx);
+    if (st == CP_OK) {
+        st = cp_output_commit(tx); /* synced, then published by an atomic rename */
+        tx = NULL;
+    }
     cp_output_abort(tx);
-    free(buf);
-    free(classes);
-    free(cw);
-    free(acw);
-    free(active);
-    free(apoly);
-    free(awin);
-    free(aacc);
-    free(acc);
-    free(wins);
-    free(polys);
-    list_free(&P);
-    cp_intake_clear(&it);
-    if (gctx) GEOS_finish_r(gctx);
-    if (rsrs) OSRDestroySpatialReference(rsrs);
-    cp_vector_close(&vec);
-    if (rds) GDALClose(rds);
-    if (st == CP_OK && result) *result = res;
+    job_free(&j);
+    if (st == CP_OK && progress) progress(1.0, NULL, progress_arg);
+    if (st == CP_OK && result) *result = j.res;
     return st;
 }
 
