@@ -170,276 +170,249 @@ static int text_is_number(const char *s) {
     return 1;
 }
 
-static cp_status hazard_table_read_quietly(const char *path, const char *layer_name,
-                                           cp_hazard_table **out) {
-    if (!path || !out) return cp_fail(CP_E_ARG, "cp_hazard_table_read: NULL argument");
-    *out = NULL;
-    cp_status st = CP_OK;
-    cp_hazard_table *t = calloc(1, sizeof *t);
-    int *extra_idx = NULL, *numeric_candidate = NULL, *class_idx = NULL;
-    if (!t) return cp_fail(CP_E_NOMEM, "out of memory");
-    CPLErrorReset();
-    const char *ext = CPLGetExtension(path);
-    char *csv_opts[] = {"KEEP_GEOM_COLUMNS=NO", NULL};
-    GDALDatasetH ds =
-        GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
-                   !strcasecmp(ext, "csv") ? (const char *const *)csv_opts : NULL, NULL);
-    if (!ds) {
-        st = cp_fail_gdal(CP_E_IO, "cannot open %s", path);
-        goto done;
-    }
-    OGRLayerH l = NULL;
+/* A table being read: where each column the planner knows is (-1: absent), and the extra
+ * columns carried through. */
+typedef struct {
+    const char *path;
+    OGRLayerH layer;
+    cp_hazard_table *t;
+    int ri[5]; /* hazard_id, status, area_m2, benefit, cost_team_days */
+    int i_region, i_covered, i_pmean, i_pmax, i_people, i_locked;
+    int has_classes;
+    int *class_idx;         /* t->nclasses class columns, then class_m2_other */
+    int *extra_idx;         /* the field of each extra column */
+    int *numeric_candidate; /* a text extra column whose values so far are all numbers */
+} table_reader;
+
+/* The layer: `layer_name`, else "hazards", else the first. */
+static cp_status reader_layer(GDALDatasetH ds, const char *path, const char *layer_name,
+                              OGRLayerH *out) {
     if (layer_name) {
-        l = GDALDatasetGetLayerByName(ds, layer_name);
-        if (!l) {
-            st = cp_fail(CP_E_FORMAT, "%s: no layer <%s>", path, layer_name);
-            goto done;
-        }
-    } else {
-        l = GDALDatasetGetLayerByName(ds, "hazards");
-        if (!l && GDALDatasetGetLayerCount(ds) > 0) l = GDALDatasetGetLayer(ds, 0);
-        if (!l) {
-            st = cp_fail(CP_E_FORMAT, "%s: no layer to read", path);
-            goto done;
-        }
+        *out = GDALDatasetGetLayerByName(ds, layer_name);
+        return *out ? CP_OK : cp_fail(CP_E_FORMAT, "%s: no layer <%s>", path, layer_name);
     }
-    t->layer = cp_strdup(OGR_L_GetName(l));
-    OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l);
-    if (srs) {
-        char *wkt = NULL;
-        if (OSRExportToWkt(srs, &wkt) == OGRERR_NONE && wkt) t->crs_wkt = cp_strdup(wkt);
-        CPLFree(wkt);
-    }
-    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
+    *out = GDALDatasetGetLayerByName(ds, "hazards");
+    if (!*out && GDALDatasetGetLayerCount(ds) > 0) *out = GDALDatasetGetLayer(ds, 0);
+    return *out ? CP_OK : cp_fail(CP_E_FORMAT, "%s: no layer to read", path);
+}
+
+/* The columns: land-cover class areas (class_m2_<code> in order, then class_m2_other), the
+ * required and known ones, and the extra ones (any other but those a plan derives). */
+static cp_status reader_columns(table_reader *r) {
+    cp_hazard_table *t = r->t;
+    OGRFeatureDefnH fd = OGR_L_GetLayerDefn(r->layer);
     int nf = OGR_FD_GetFieldCount(fd);
-    /* land-cover class areas: class_m2_<code> columns in order, then class_m2_other */
-    class_idx = malloc(((size_t)nf + 1) * sizeof *class_idx);
+    r->class_idx = malloc(((size_t)nf + 1) * sizeof *r->class_idx);
     t->classes = malloc(((size_t)nf + 1) * sizeof *t->classes);
-    if (!class_idx || !t->classes) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    int i_other = -1;
+    r->extra_idx = malloc(((size_t)nf + 1) * sizeof *r->extra_idx);
+    r->numeric_candidate = calloc((size_t)nf + 1, sizeof *r->numeric_candidate);
+    t->columns = calloc((size_t)nf + 1, sizeof *t->columns);
+    if (!r->class_idx || !t->classes || !r->extra_idx || !r->numeric_candidate || !t->columns)
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    int i_other = -1, code;
     for (int k = 0; k < nf; ++k) {
-        int code;
         if (!class_column(OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(fd, k)), &code)) continue;
         if (code == INT_MIN) {
             i_other = k;
         } else {
-            class_idx[t->nclasses] = k;
+            r->class_idx[t->nclasses] = k;
             t->classes[t->nclasses++] = code;
         }
     }
-    int has_classes = t->nclasses > 0 || i_other >= 0;
-    class_idx[t->nclasses] = i_other;
+    r->has_classes = t->nclasses > 0 || i_other >= 0;
+    r->class_idx[t->nclasses] = i_other;
+
     static const char *const required[] = {"hazard_id", "status", "area_m2", "benefit",
                                            "cost_team_days"};
-    int ri[5];
     char missing[512] = "";
     for (int k = 0; k < 5; ++k) {
-        ri[k] = OGR_FD_GetFieldIndex(fd, required[k]);
-        if (ri[k] < 0 && !(k == 4 && has_classes)) {
+        r->ri[k] = OGR_FD_GetFieldIndex(fd, required[k]);
+        if (r->ri[k] < 0 && !(k == 4 && r->has_classes)) {
             if (missing[0]) strncat(missing, ", ", sizeof missing - strlen(missing) - 1);
             strncat(missing, required[k], sizeof missing - strlen(missing) - 1);
         }
     }
-    if (missing[0]) {
-        st = cp_fail(CP_E_FORMAT,
-                     "%s: missing column%s %s (a hazards table needs hazard_id, status, area_m2, "
-                     "benefit, cost_team_days)",
-                     path, strchr(missing, ',') ? "s" : "", missing);
-        goto done;
-    }
-    int i_region = OGR_FD_GetFieldIndex(fd, "region");
-    int i_covered = OGR_FD_GetFieldIndex(fd, "covered_m2");
-    int i_pmean = OGR_FD_GetFieldIndex(fd, "priority_mean");
-    int i_pmax = OGR_FD_GetFieldIndex(fd, "priority_max");
-    int i_people = OGR_FD_GetFieldIndex(fd, "people_within_m");
-    int i_locked = OGR_FD_GetFieldIndex(fd, "locked");
-    extra_idx = malloc(((size_t)nf + 1) * sizeof *extra_idx);
-    numeric_candidate = calloc((size_t)nf + 1, sizeof *numeric_candidate);
-    t->columns = calloc((size_t)nf + 1, sizeof *t->columns);
-    if (!extra_idx || !numeric_candidate || !t->columns) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
+    if (missing[0])
+        return cp_fail(CP_E_FORMAT,
+                       "%s: missing column%s %s (a hazards table needs hazard_id, status, "
+                       "area_m2, benefit, cost_team_days)",
+                       r->path, strchr(missing, ',') ? "s" : "", missing);
+    r->i_region = OGR_FD_GetFieldIndex(fd, "region");
+    r->i_covered = OGR_FD_GetFieldIndex(fd, "covered_m2");
+    r->i_pmean = OGR_FD_GetFieldIndex(fd, "priority_mean");
+    r->i_pmax = OGR_FD_GetFieldIndex(fd, "priority_max");
+    r->i_people = OGR_FD_GetFieldIndex(fd, "people_within_m");
+    r->i_locked = OGR_FD_GetFieldIndex(fd, "locked");
+
+    const int known[] = {r->ri[0],     r->ri[1],   r->ri[2],  r->ri[3],    r->ri[4],   r->i_region,
+                         r->i_covered, r->i_pmean, r->i_pmax, r->i_people, r->i_locked};
     for (int k = 0; k < nf; ++k) {
-        int code;
-        if (k == ri[0] || k == ri[1] || k == ri[2] || k == ri[3] || k == ri[4] || k == i_region ||
-            k == i_covered || k == i_pmean || k == i_pmax || k == i_people || k == i_locked)
-            continue;
+        int is_known = 0;
+        for (size_t q = 0; q < sizeof known / sizeof known[0]; ++q) is_known |= known[q] == k;
         OGRFieldDefnH d = OGR_FD_GetFieldDefn(fd, k);
         const char *name = OGR_Fld_GetNameRef(d);
-        if (is_derived(name) || class_column(name, &code)) continue;
+        if (is_known || is_derived(name) || class_column(name, &code)) continue;
         OGRFieldType ft = OGR_Fld_GetType(d);
         cp_plan_column *c = &t->columns[t->ncolumns];
-        c->name = cp_strdup(name);
-        if (!c->name) {
-            st = cp_fail(CP_E_NOMEM, "out of memory");
-            goto done;
-        }
+        if (!(c->name = cp_strdup(name))) return cp_fail(CP_E_NOMEM, "out of memory");
         c->type = ft == OFTReal                              ? CP_VALUE_REAL
                   : (ft == OFTInteger || ft == OFTInteger64) ? CP_VALUE_INTEGER
                                                              : CP_VALUE_TEXT;
-        numeric_candidate[t->ncolumns] = ft == OFTString;
-        extra_idx[t->ncolumns++] = k;
+        r->numeric_candidate[t->ncolumns] = ft == OFTString;
+        r->extra_idx[t->ncolumns++] = k;
     }
-    GIntBig count = OGR_L_GetFeatureCount(l, FALSE); /* -1 when it would need a scan */
+    return CP_OK;
+}
+
+/* hazard_id: the same text as `run` gives an id of any field type (io/intake.h). */
+static cp_status row_id(const table_reader *r, row_ctx *rc, cp_hazard *h) {
+    char *text = NULL;
+    cp_status st = cp_field_text(rc->f, r->ri[0], &text);
+    if (st != CP_OK) return st;
+    const char *id = text ? text : "";
+    while (isspace((unsigned char)*id)) ++id;
+    int empty = !*id;
+    h->id = empty ? NULL : cp_strdup(id);
+    free(text);
+    if (empty) return cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", r->path, rc->row);
+    if (!h->id) return cp_fail(CP_E_NOMEM, "out of memory");
+    rc->id = h->id;
+    return CP_OK;
+}
+
+/* status: SHA or CHA, any case, blanks around. */
+static cp_status row_status(const table_reader *r, const row_ctx *rc, cp_hazard *h) {
+    OGRFeatureH f = rc->f;
+    const char *s =
+        OGR_F_IsFieldSetAndNotNull(f, r->ri[1]) ? OGR_F_GetFieldAsString(f, r->ri[1]) : "";
+    char sb[8] = "";
+    size_t sl = 0;
+    while (isspace((unsigned char)*s)) ++s;
+    while (s[sl] && !isspace((unsigned char)s[sl]) && sl < 7) {
+        sb[sl] = s[sl];
+        ++sl;
+    }
+    sb[sl] = '\0';
+    const char *rest = s + sl;
+    while (isspace((unsigned char)*rest)) ++rest;
+    if (!*rest && !strcasecmp(sb, "SHA"))
+        h->status = CP_STATUS_SHA;
+    else if (!*rest && !strcasecmp(sb, "CHA"))
+        h->status = CP_STATUS_CHA;
+    else
+        return cp_fail(CP_E_FORMAT, "%s: row %zu (hazard %s): status '%s' is not SHA or CHA",
+                       r->path, rc->row, h->id, s);
+    return CP_OK;
+}
+
+/* The geometry (kept as ISO WKB) and the extra columns' values. */
+static cp_status row_geometry_extras(table_reader *r, const row_ctx *rc, cp_hazard *h) {
+    OGRFeatureH f = rc->f;
+    OGRGeometryH g = OGR_F_GetGeometryRef(f);
+    if (g && !OGR_G_IsEmpty(g)) {
+        size_t wl = (size_t)OGR_G_WkbSize(g);
+        unsigned char *w = malloc(wl ? wl : 1);
+        if (!w) return cp_fail(CP_E_NOMEM, "out of memory");
+        OGR_G_ExportToIsoWkb(g, wkbNDR, w);
+        h->wkb = w;
+        h->wkb_len = wl;
+    }
+    const cp_hazard_table *t = r->t;
+    if (!t->ncolumns) return CP_OK;
+    cp_plan_value *v = calloc(t->ncolumns, sizeof *v);
+    if (!v) return cp_fail(CP_E_NOMEM, "out of memory");
+    h->extra = v;
+    for (size_t c = 0; c < t->ncolumns; ++c) {
+        int k = r->extra_idx[c];
+        if (!OGR_F_IsFieldSetAndNotNull(f, k)) {
+            v[c].is_null = 1;
+            continue;
+        }
+        switch (t->columns[c].type) {
+            case CP_VALUE_REAL:
+                v[c].real = OGR_F_GetFieldAsDouble(f, k);
+                break;
+            case CP_VALUE_INTEGER:
+                v[c].integer = OGR_F_GetFieldAsInteger64(f, k);
+                break;
+            default: {
+                const char *tx = OGR_F_GetFieldAsString(f, k);
+                if (!tx[0]) {
+                    v[c].is_null = 1;
+                    break;
+                }
+                if (!(v[c].text = cp_strdup(tx))) return cp_fail(CP_E_NOMEM, "out of memory");
+                if (r->numeric_candidate[c] && !text_is_number(tx)) r->numeric_candidate[c] = 0;
+            }
+        }
+    }
+    return CP_OK;
+}
+
+/* One feature into the table's next hazard. */
+static cp_status reader_row(table_reader *r, OGRFeatureH f) {
+    cp_hazard_table *t = r->t;
+    cp_hazard *h = &t->hazards[t->n++];
+    cp_hazard_init(h);
+    row_ctx rc = {r->path, f, t->n, "?"};
+    cp_status st;
+    if ((st = row_id(r, &rc, h)) != CP_OK || (st = row_status(r, &rc, h)) != CP_OK) return st;
+    if ((st = get_number(&rc, r->ri[2], "area_m2", 1, 0, &h->area_m2)) != CP_OK ||
+        (st = get_number(&rc, r->ri[3], "benefit", 1, 0, &h->benefit)) != CP_OK ||
+        (st = get_number(&rc, r->ri[4], "cost_team_days", !r->has_classes, 0,
+                         &h->cost_team_days)) != CP_OK ||
+        (st = get_number(&rc, r->i_covered, "covered_m2", 0, 0, &h->covered_m2)) != CP_OK ||
+        (st = get_number(&rc, r->i_pmean, "priority_mean", 0, 1, &h->priority_mean)) != CP_OK ||
+        (st = get_number(&rc, r->i_pmax, "priority_max", 0, 1, &h->priority_max)) != CP_OK ||
+        (st = get_number(&rc, r->i_people, "people_within_m", 0, 0, &h->people_within_m)) != CP_OK)
+        return st;
+    if (r->has_classes && (st = read_classes(&rc, t, r->class_idx, h)) != CP_OK) return st;
+    if (r->i_region >= 0 && OGR_F_IsFieldSetAndNotNull(f, r->i_region)) {
+        const char *rg = OGR_F_GetFieldAsString(f, r->i_region);
+        if (rg[0] && !(h->region = cp_strdup(rg))) return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    if (r->i_locked >= 0 && OGR_F_IsFieldSetAndNotNull(f, r->i_locked)) {
+        const char *lk = OGR_F_GetFieldAsString(f, r->i_locked);
+        h->locked = !strcasecmp(lk, "1") || !strcasecmp(lk, "true") || !strcasecmp(lk, "yes") ||
+                    !strcasecmp(lk, "y") || !strcasecmp(lk, "first");
+    }
+    return row_geometry_extras(r, &rc, h);
+}
+
+/* Every feature, in layer order. */
+static cp_status reader_rows(table_reader *r) {
+    cp_hazard_table *t = r->t;
+    GIntBig count = OGR_L_GetFeatureCount(r->layer, FALSE); /* -1 when it would need a scan */
     size_t cap = count > 0 ? (size_t)count : 1024;
-    t->hazards = calloc(cap, sizeof *t->hazards);
-    if (!t->hazards) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    OGR_L_ResetReading(l);
+    if (!(t->hazards = calloc(cap, sizeof *t->hazards)))
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    OGR_L_ResetReading(r->layer);
     OGRFeatureH f;
-    while ((f = OGR_L_GetNextFeature(l)) != NULL) {
+    cp_status st = CP_OK;
+    while (st == CP_OK && (f = OGR_L_GetNextFeature(r->layer)) != NULL) {
         if (t->n == cap) {
             cp_hazard *nh = realloc(t->hazards, 2 * cap * sizeof *nh);
             if (!nh) {
                 OGR_F_Destroy(f);
-                st = cp_fail(CP_E_NOMEM, "out of memory");
-                goto done;
+                return cp_fail(CP_E_NOMEM, "out of memory");
             }
             memset(nh + cap, 0, cap * sizeof *nh);
             t->hazards = nh;
             cap *= 2;
         }
-        cp_hazard *h = &t->hazards[t->n++];
-        cp_hazard_init(h);
-        row_ctx r = {path, f, t->n, "?"};
-        /* the same text as `run` gives an id of any field type (io/intake.h) */
-        char *text = NULL;
-        if ((st = cp_field_text(f, ri[0], &text)) != CP_OK) {
-            OGR_F_Destroy(f);
-            goto done;
-        }
-        const char *id = text ? text : "";
-        while (isspace((unsigned char)*id)) ++id;
-        int empty = !*id;
-        h->id = empty ? NULL : cp_strdup(id);
-        free(text);
-        if (empty || !h->id) {
-            st = empty ? cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", path, r.row)
-                       : cp_fail(CP_E_NOMEM, "out of memory");
-            OGR_F_Destroy(f);
-            goto done;
-        }
-        r.id = h->id;
-        const char *s =
-            OGR_F_IsFieldSetAndNotNull(f, ri[1]) ? OGR_F_GetFieldAsString(f, ri[1]) : "";
-        char sb[8] = "";
-        size_t sl = 0;
-        while (isspace((unsigned char)*s)) ++s;
-        while (s[sl] && !isspace((unsigned char)s[sl]) && sl < 7) {
-            sb[sl] = s[sl];
-            ++sl;
-        }
-        sb[sl] = '\0';
-        const char *rest = s + sl;
-        while (isspace((unsigned char)*rest)) ++rest;
-        if (!*rest && !strcasecmp(sb, "SHA"))
-            h->status = CP_STATUS_SHA;
-        else if (!*rest && !strcasecmp(sb, "CHA"))
-            h->status = CP_STATUS_CHA;
-        else {
-            st = cp_fail(CP_E_FORMAT, "%s: row %zu (hazard %s): status '%s' is not SHA or CHA",
-                         path, r.row, h->id, s);
-            OGR_F_Destroy(f);
-            goto done;
-        }
-        if ((st = get_number(&r, ri[2], "area_m2", 1, 0, &h->area_m2)) != CP_OK ||
-            (st = get_number(&r, ri[3], "benefit", 1, 0, &h->benefit)) != CP_OK ||
-            (st = get_number(&r, ri[4], "cost_team_days", !has_classes, 0, &h->cost_team_days)) !=
-                CP_OK ||
-            (st = get_number(&r, i_covered, "covered_m2", 0, 0, &h->covered_m2)) != CP_OK ||
-            (st = get_number(&r, i_pmean, "priority_mean", 0, 1, &h->priority_mean)) != CP_OK ||
-            (st = get_number(&r, i_pmax, "priority_max", 0, 1, &h->priority_max)) != CP_OK ||
-            (st = get_number(&r, i_people, "people_within_m", 0, 0, &h->people_within_m)) !=
-                CP_OK) {
-            OGR_F_Destroy(f);
-            goto done;
-        }
-        if (has_classes && (st = read_classes(&r, t, class_idx, h)) != CP_OK) {
-            OGR_F_Destroy(f);
-            goto done;
-        }
-        if (i_region >= 0 && OGR_F_IsFieldSetAndNotNull(f, i_region)) {
-            const char *rg = OGR_F_GetFieldAsString(f, i_region);
-            if (rg[0]) {
-                h->region = cp_strdup(rg);
-                if (!h->region) {
-                    OGR_F_Destroy(f);
-                    st = cp_fail(CP_E_NOMEM, "out of memory");
-                    goto done;
-                }
-            }
-        }
-        if (i_locked >= 0 && OGR_F_IsFieldSetAndNotNull(f, i_locked)) {
-            const char *lk = OGR_F_GetFieldAsString(f, i_locked);
-            h->locked = !strcasecmp(lk, "1") || !strcasecmp(lk, "true") || !strcasecmp(lk, "yes") ||
-                        !strcasecmp(lk, "y") || !strcasecmp(lk, "first");
-        }
-        OGRGeometryH g = OGR_F_GetGeometryRef(f);
-        if (g && !OGR_G_IsEmpty(g)) {
-            size_t wl = (size_t)OGR_G_WkbSize(g);
-            unsigned char *w = malloc(wl ? wl : 1);
-            if (!w) {
-                OGR_F_Destroy(f);
-                st = cp_fail(CP_E_NOMEM, "out of memory");
-                goto done;
-            }
-            OGR_G_ExportToIsoWkb(g, wkbNDR, w);
-            h->wkb = w;
-            h->wkb_len = wl;
-        }
-        if (t->ncolumns) {
-            cp_plan_value *v = calloc(t->ncolumns, sizeof *v);
-            if (!v) {
-                OGR_F_Destroy(f);
-                st = cp_fail(CP_E_NOMEM, "out of memory");
-                goto done;
-            }
-            h->extra = v;
-            for (size_t c = 0; c < t->ncolumns; ++c) {
-                int k = extra_idx[c];
-                if (!OGR_F_IsFieldSetAndNotNull(f, k)) {
-                    v[c].is_null = 1;
-                    continue;
-                }
-                switch (t->columns[c].type) {
-                    case CP_VALUE_REAL:
-                        v[c].real = OGR_F_GetFieldAsDouble(f, k);
-                        break;
-                    case CP_VALUE_INTEGER:
-                        v[c].integer = OGR_F_GetFieldAsInteger64(f, k);
-                        break;
-                    default: {
-                        const char *tx = OGR_F_GetFieldAsString(f, k);
-                        if (!tx[0]) {
-                            v[c].is_null = 1;
-                            break;
-                        }
-                        v[c].text = cp_strdup(tx);
-                        if (!v[c].text) {
-                            OGR_F_Destroy(f);
-                            st = cp_fail(CP_E_NOMEM, "out of memory");
-                            goto done;
-                        }
-                        if (numeric_candidate[c] && !text_is_number(tx)) numeric_candidate[c] = 0;
-                    }
-                }
-            }
-        }
+        st = reader_row(r, f);
         OGR_F_Destroy(f);
     }
-    if (CPLGetLastErrorType() >= CE_Failure) {
-        st = cp_fail_gdal(CP_E_FORMAT, "%s: cannot read <%s>", path, t->layer);
-        goto done;
-    }
-    /* text columns whose values are all numbers (CSV) become real columns */
+    if (st == CP_OK && CPLGetLastErrorType() >= CE_Failure)
+        st = cp_fail_gdal(CP_E_FORMAT, "%s: cannot read <%s>", r->path, t->layer);
+    return st;
+}
+
+/* Text columns whose values are all numbers (CSV) become real columns. */
+static void reader_numeric_columns(table_reader *r) {
+    cp_hazard_table *t = r->t;
     for (size_t c = 0; c < t->ncolumns; ++c) {
-        if (!numeric_candidate[c]) continue;
+        if (!r->numeric_candidate[c]) continue;
         t->columns[c].type = CP_VALUE_REAL;
         for (size_t i = 0; i < t->n; ++i) {
             cp_plan_value *v = (cp_plan_value *)&t->hazards[i].extra[c];
@@ -449,14 +422,41 @@ static cp_status hazard_table_read_quietly(const char *path, const char *layer_n
             v->text = NULL;
         }
     }
-    *out = t;
-    t = NULL;
-done:
+}
+
+static cp_status hazard_table_read_quietly(const char *path, const char *layer_name,
+                                           cp_hazard_table **out) {
+    if (!path || !out) return cp_fail(CP_E_ARG, "cp_hazard_table_read: NULL argument");
+    *out = NULL;
+    table_reader r = {.path = path};
+    if (!(r.t = calloc(1, sizeof *r.t))) return cp_fail(CP_E_NOMEM, "out of memory");
+    CPLErrorReset();
+    const char *ext = CPLGetExtension(path);
+    char *csv_opts[] = {"KEEP_GEOM_COLUMNS=NO", NULL};
+    GDALDatasetH ds =
+        GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL,
+                   !strcasecmp(ext, "csv") ? (const char *const *)csv_opts : NULL, NULL);
+    cp_status st = ds ? reader_layer(ds, path, layer_name, &r.layer)
+                      : cp_fail_gdal(CP_E_IO, "cannot open %s", path);
+    if (st == CP_OK) {
+        r.t->layer = cp_strdup(OGR_L_GetName(r.layer));
+        OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(r.layer);
+        char *wkt = NULL;
+        if (srs && OSRExportToWkt(srs, &wkt) == OGRERR_NONE && wkt) r.t->crs_wkt = cp_strdup(wkt);
+        CPLFree(wkt);
+        st = reader_columns(&r);
+    }
+    if (st == CP_OK) st = reader_rows(&r);
+    if (st == CP_OK) {
+        reader_numeric_columns(&r);
+        *out = r.t;
+        r.t = NULL;
+    }
     if (ds) GDALClose(ds);
-    free(extra_idx);
-    free(numeric_candidate);
-    free(class_idx);
-    cp_hazard_table_free(t);
+    free(r.extra_idx);
+    free(r.numeric_candidate);
+    free(r.class_idx);
+    cp_hazard_table_free(r.t);
     return st;
 }
 
