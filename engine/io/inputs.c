@@ -42,104 +42,111 @@ static const char *resample_name(const cp_input *in) {
     return "average";
 }
 
-cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALDatasetH *out) {
-    *out = NULL;
+/* A raster input being put on the grid: the open file, its CRS (its own, or the assumed one
+ * as WKT) and its geotransform. */
+typedef struct {
+    const cp_input *in;
+    const cp_grid *g;
+    GDALDatasetH src;
+    const char *wkt; /* the file's or `assumed` */
+    char *assumed;
+    double gt[6];
+} warp_source;
+
+/* Opens the file and checks it has cells, the band, a CRS (or one assumed) and georeferencing. */
+static cp_status source_open(warp_source *w) {
+    const cp_input *in = w->in;
     CPLErrorReset();
-    GDALDatasetH src = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!src) return cp_fail_gdal(CP_E_IO, "cannot open <%s>", in->path);
-    if (GDALGetRasterXSize(src) < 1 || GDALGetRasterYSize(src) < 1) {
-        GDALClose(src);
+    w->src = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!w->src) return cp_fail_gdal(CP_E_IO, "cannot open <%s>", in->path);
+    if (GDALGetRasterXSize(w->src) < 1 || GDALGetRasterYSize(w->src) < 1)
         return cp_fail(CP_E_FORMAT, "<%s>: the raster has no cells", in->path);
-    }
-    if (in->band > GDALGetRasterCount(src)) {
-        cp_status s = cp_fail(CP_E_FORMAT, "<%s>: band %d asked for, the raster has %d", in->path,
-                              in->band, GDALGetRasterCount(src));
-        GDALClose(src);
-        return s;
-    }
-    const char *wkt = GDALGetProjectionRef(src);
-    char *assumed = NULL;
-    if (!wkt || !*wkt) {
-        if (!in->assume_crs) {
-            GDALClose(src);
+    if (in->band > GDALGetRasterCount(w->src))
+        return cp_fail(CP_E_FORMAT, "<%s>: band %d asked for, the raster has %d", in->path,
+                       in->band, GDALGetRasterCount(w->src));
+    w->wkt = GDALGetProjectionRef(w->src);
+    if (!w->wkt || !*w->wkt) {
+        if (!in->assume_crs)
             return cp_fail(CP_E_CRS,
                            "<%s>: raster has no coordinate reference system; set "
                            "inputs.%s.assume_crs (e.g. EPSG:4326) if you know it",
                            in->path, in->name);
-        }
         OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
         OSRSetFromUserInput(srs, in->assume_crs);
-        OSRExportToWkt(srs, &assumed);
+        OSRExportToWkt(srs, &w->assumed);
         OSRDestroySpatialReference(srs);
+        w->wkt = w->assumed;
     }
-    double gt[6];
-    if (GDALGetGeoTransform(src, gt) != CE_None && !GDALGetGCPCount(src)) {
-        GDALClose(src);
+    if (GDALGetGeoTransform(w->src, w->gt) != CE_None && !GDALGetGCPCount(w->src))
         return cp_fail(CP_E_FORMAT, "<%s>: raster has no georeferencing (geotransform)", in->path);
+    return CP_OK;
+}
+
+/* An input that does not overlap the grid at all is an error (DESIGN §15). */
+static cp_status source_overlaps(const warp_source *w) {
+    const cp_grid *g = w->g;
+    const double *gt = w->gt;
+    OGRSpatialReferenceH ssrs = OSRNewSpatialReference(NULL);
+    OSRSetAxisMappingStrategy(ssrs, OAMS_TRADITIONAL_GIS_ORDER);
+    int ok = OSRSetFromUserInput(ssrs, w->wkt) == OGRERR_NONE;
+    OGRCoordinateTransformationH ct = ok ? OCTNewCoordinateTransformation(ssrs, g->srs) : NULL;
+    double sx0 = gt[0], sx1 = gt[0] + gt[1] * GDALGetRasterXSize(w->src);
+    double sy1 = gt[3], sy0 = gt[3] + gt[5] * GDALGetRasterYSize(w->src);
+    double bx0, by0, bx1, by1;
+    int outside = 0;
+    if (ct && OCTTransformBounds(ct, fmin(sx0, sx1), fmin(sy0, sy1), fmax(sx0, sx1), fmax(sy0, sy1),
+                                 &bx0, &by0, &bx1, &by1, 21)) {
+        double gx1 = g->geo.x0 + (double)g->geo.nx * g->geo.dx;
+        double gy0 = g->geo.y0 - (double)g->geo.ny * g->geo.dy;
+        outside = bx1 <= g->geo.x0 || bx0 >= gx1 || by1 <= gy0 || by0 >= g->geo.y0;
     }
-    /* An input that does not overlap the grid at all is an error (DESIGN §15). */
-    {
-        OGRSpatialReferenceH ssrs = OSRNewSpatialReference(NULL);
-        OSRSetAxisMappingStrategy(ssrs, OAMS_TRADITIONAL_GIS_ORDER);
-        int ok = OSRSetFromUserInput(ssrs, assumed ? assumed : wkt) == OGRERR_NONE;
-        OGRCoordinateTransformationH ct = ok ? OCTNewCoordinateTransformation(ssrs, g->srs) : NULL;
-        double sx0 = gt[0], sx1 = gt[0] + gt[1] * GDALGetRasterXSize(src);
-        double sy1 = gt[3], sy0 = gt[3] + gt[5] * GDALGetRasterYSize(src);
-        double bx0, by0, bx1, by1;
-        if (ct && OCTTransformBounds(ct, fmin(sx0, sx1), fmin(sy0, sy1), fmax(sx0, sx1),
-                                     fmax(sy0, sy1), &bx0, &by0, &bx1, &by1, 21)) {
-            double gx1 = g->geo.x0 + (double)g->geo.nx * g->geo.dx;
-            double gy0 = g->geo.y0 - (double)g->geo.ny * g->geo.dy;
-            if (bx1 <= g->geo.x0 || bx0 >= gx1 || by1 <= gy0 || by0 >= g->geo.y0) {
-                if (ct) OCTDestroyCoordinateTransformation(ct);
-                OSRDestroySpatialReference(ssrs);
-                CPLFree(assumed);
-                GDALClose(src);
-                return cp_fail(CP_E_FORMAT,
-                               "<%s>: does not overlap the analysis grid (%s, hazards' area)",
-                               in->path, g->crs_name);
-            }
-        }
-        if (ct) OCTDestroyCoordinateTransformation(ct);
-        OSRDestroySpatialReference(ssrs);
-    }
-    /* Already on the grid (same CRS, cell size and alignment, e.g. land cover prepared at
-     * 30 m in the grid's UTM zone): a window of the file, no warping. Same cells as the
-     * warper gives at 1:1, at a fraction of the cost. */
-    {
-        OGRSpatialReferenceH ssrs = OSRNewSpatialReference(NULL);
-        int same = OSRSetFromUserInput(ssrs, assumed ? assumed : wkt) == OGRERR_NONE &&
-                   OSRIsSame(ssrs, g->srs) && gt[2] == 0 && gt[4] == 0 &&
-                   fabs(gt[1] - g->geo.dx) <= 1e-9 * g->geo.dx &&
-                   fabs(-gt[5] - g->geo.dy) <= 1e-9 * g->geo.dy;
-        OSRDestroySpatialReference(ssrs);
-        double fx = (g->geo.x0 - gt[0]) / g->geo.dx, fy = (gt[3] - g->geo.y0) / g->geo.dy;
-        if (same && fabs(fx - round(fx)) < 1e-6 && fabs(fy - round(fy)) < 1e-6 && fabs(fx) < 1e9 &&
-            fabs(fy) < 1e9) {
-            char xo[32], yo[32], w[32], h[32], b[16];
-            snprintf(xo, sizeof xo, "%.0f", round(fx));
-            snprintf(yo, sizeof yo, "%.0f", round(fy));
-            snprintf(w, sizeof w, "%lld", (long long)g->geo.nx);
-            snprintf(h, sizeof h, "%lld", (long long)g->geo.ny);
-            snprintf(b, sizeof b, "%d", in->band);
-            int has_nd = 0;
-            GDALGetRasterNoDataValue(GDALGetRasterBand(src, in->band), &has_nd);
-            /* cells outside the file read as nodata: the file's own, or NaN */
-            char *targv[] = {"-of",     "VRT", "-b", b, "-ot", "Float32",
-                             "-srcwin", xo,    yo,   w, h,     has_nd ? NULL : "-a_nodata",
-                             "nan",     NULL};
-            GDALTranslateOptions *to = GDALTranslateOptionsNew(targv, NULL);
-            GDALDatasetH win = to ? GDALTranslate("", src, to, NULL) : NULL;
-            GDALTranslateOptionsFree(to);
-            if (win) {
-                GDALSetMetadataItem(win, "CP_WINDOW", "1", NULL);
-                CPLFree(assumed);
-                GDALReleaseDataset(src);
-                *out = win;
-                return CP_OK;
-            }
-        }
-    }
+    if (ct) OCTDestroyCoordinateTransformation(ct);
+    OSRDestroySpatialReference(ssrs);
+    if (outside)
+        return cp_fail(CP_E_FORMAT, "<%s>: does not overlap the analysis grid (%s, hazards' area)",
+                       w->in->path, g->crs_name);
+    return CP_OK;
+}
+
+/* Already on the grid (same CRS, cell size and alignment, e.g. land cover prepared at 30 m in
+ * the grid's UTM zone): a window of the file, no warping. Same cells as the warper gives at
+ * 1:1, at a fraction of the cost. NULL when the file is not on the grid. */
+static GDALDatasetH source_window(const warp_source *w) {
+    const cp_grid *g = w->g;
+    const double *gt = w->gt;
+    OGRSpatialReferenceH ssrs = OSRNewSpatialReference(NULL);
+    int same = OSRSetFromUserInput(ssrs, w->wkt) == OGRERR_NONE && OSRIsSame(ssrs, g->srs) &&
+               gt[2] == 0 && gt[4] == 0 && fabs(gt[1] - g->geo.dx) <= 1e-9 * g->geo.dx &&
+               fabs(-gt[5] - g->geo.dy) <= 1e-9 * g->geo.dy;
+    OSRDestroySpatialReference(ssrs);
+    double fx = (g->geo.x0 - gt[0]) / g->geo.dx, fy = (gt[3] - g->geo.y0) / g->geo.dy;
+    if (!same || fabs(fx - round(fx)) >= 1e-6 || fabs(fy - round(fy)) >= 1e-6 || fabs(fx) >= 1e9 ||
+        fabs(fy) >= 1e9)
+        return NULL;
+    char xo[32], yo[32], wd[32], ht[32], b[16];
+    snprintf(xo, sizeof xo, "%.0f", round(fx));
+    snprintf(yo, sizeof yo, "%.0f", round(fy));
+    snprintf(wd, sizeof wd, "%lld", (long long)g->geo.nx);
+    snprintf(ht, sizeof ht, "%lld", (long long)g->geo.ny);
+    snprintf(b, sizeof b, "%d", w->in->band);
+    int has_nd = 0;
+    GDALGetRasterNoDataValue(GDALGetRasterBand(w->src, w->in->band), &has_nd);
+    /* cells outside the file read as nodata: the file's own, or NaN */
+    char *targv[] = {"-of",     "VRT", "-b", b,  "-ot", "Float32",
+                     "-srcwin", xo,    yo,   wd, ht,    has_nd ? NULL : "-a_nodata",
+                     "nan",     NULL};
+    GDALTranslateOptions *to = GDALTranslateOptionsNew(targv, NULL);
+    GDALDatasetH win = to ? GDALTranslate("", w->src, to, NULL) : NULL;
+    GDALTranslateOptionsFree(to);
+    if (win) GDALSetMetadataItem(win, "CP_WINDOW", "1", NULL);
+    return win;
+}
+
+/* gdalwarp onto the grid, as a VRT: the extent, cell size and CRS of the grid, the input's
+ * resampling, NaN where nothing maps. */
+static cp_status source_warp(warp_source *w, int threads, GDALDatasetH *out) {
+    const cp_input *in = w->in;
+    const cp_grid *g = w->g;
     char te[4][40], tr[40], band[16];
     snprintf(te[0], sizeof te[0], "%.17g", g->geo.x0);
     snprintf(te[1], sizeof te[1], "%.17g", g->geo.y0 - (double)g->geo.ny * g->geo.dy);
@@ -147,65 +154,64 @@ cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALD
     snprintf(te[3], sizeof te[3], "%.17g", g->geo.y0);
     snprintf(tr, sizeof tr, "%.17g", g->geo.dx);
     snprintf(band, sizeof band, "%d", in->band);
-    char **argv = NULL;
-    argv = CSLAddString(argv, "-of");
-    argv = CSLAddString(argv, "VRT");
-    argv = CSLAddString(argv, "-t_srs");
-    argv = CSLAddString(argv, g->wkt);
-    if (assumed) {
-        argv = CSLAddString(argv, "-s_srs");
-        argv = CSLAddString(argv, assumed);
-    }
-    argv = CSLAddString(argv, "-te");
-    for (int i = 0; i < 4; ++i) argv = CSLAddString(argv, te[i]);
-    argv = CSLAddString(argv, "-tr");
-    argv = CSLAddString(argv, tr);
-    argv = CSLAddString(argv, tr);
-    argv = CSLAddString(argv, "-r");
-    argv = CSLAddString(argv, resample_name(in));
-    argv = CSLAddString(argv, "-ot");
-    argv = CSLAddString(argv, "Float32");
-    argv = CSLAddString(argv, "-dstnodata");
-    argv = CSLAddString(argv, "nan");
-    /* each target cell is computed from the source alone, so the warper's threads do not
-     * change any value */
-    char nt[32];
-    snprintf(nt, sizeof nt, "NUM_THREADS=%d", threads > 0 ? threads : 1);
-    argv = CSLAddString(argv, "-wo");
-    argv = CSLAddString(argv, nt);
     if (in->band > 1) {
         /* gdalwarp of GDAL 3.6 has no -b: select the band through a VRT first. */
         char *targv[] = {"-of", "VRT", "-b", band, NULL};
         GDALTranslateOptions *to = GDALTranslateOptionsNew(targv, NULL);
-        GDALDatasetH one = to ? GDALTranslate("", src, to, NULL) : NULL;
+        GDALDatasetH one = to ? GDALTranslate("", w->src, to, NULL) : NULL;
         GDALTranslateOptionsFree(to);
-        if (!one) {
-            CSLDestroy(argv);
-            CPLFree(assumed);
-            GDALClose(src);
+        if (!one)
             return cp_fail_gdal(CP_E_FORMAT, "<%s>: cannot select band %d", in->path, in->band);
-        }
-        GDALReleaseDataset(src);
-        src = one;
+        GDALReleaseDataset(w->src);
+        w->src = one;
     }
+    /* each target cell is computed from the source alone, so the warper's threads do not
+     * change any value */
+    char nt[32];
+    snprintf(nt, sizeof nt, "NUM_THREADS=%d", threads > 0 ? threads : 1);
+    char *argv[] = {"-of",
+                    "VRT",
+                    "-t_srs",
+                    (char *)g->wkt,
+                    "-te",
+                    te[0],
+                    te[1],
+                    te[2],
+                    te[3],
+                    "-tr",
+                    tr,
+                    tr,
+                    "-r",
+                    (char *)resample_name(in),
+                    "-ot",
+                    "Float32",
+                    "-dstnodata",
+                    "nan",
+                    "-wo",
+                    nt,
+                    w->assumed ? "-s_srs" : NULL,
+                    w->assumed,
+                    NULL};
     GDALWarpAppOptions *wo = GDALWarpAppOptionsNew(argv, NULL);
-    CSLDestroy(argv);
-    CPLFree(assumed);
-    if (!wo) {
-        GDALClose(src);
-        return cp_fail_gdal(CP_E_INTERNAL, "<%s>: cannot set up warping", in->path);
-    }
+    if (!wo) return cp_fail_gdal(CP_E_INTERNAL, "<%s>: cannot set up warping", in->path);
     int usage_error = 0;
-    GDALDatasetH vrt = GDALWarp("", NULL, 1, &src, wo, &usage_error);
+    *out = GDALWarp("", NULL, 1, &w->src, wo, &usage_error);
     GDALWarpAppOptionsFree(wo);
-    if (!vrt) {
-        GDALClose(src);
+    if (!*out)
         return cp_fail_gdal(CP_E_CRS, "<%s>: cannot be warped onto the analysis grid", in->path);
-    }
-    /* The VRT holds a reference to src; drop ours. */
-    GDALReleaseDataset(src);
-    *out = vrt;
     return CP_OK;
+}
+
+cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALDatasetH *out) {
+    *out = NULL;
+    warp_source w = {.in = in, .g = g};
+    cp_status st = source_open(&w);
+    if (st == CP_OK) st = source_overlaps(&w);
+    if (st == CP_OK && !(*out = source_window(&w))) st = source_warp(&w, threads, out);
+    /* The window or the VRT holds a reference to the source; drop ours. */
+    if (w.src) GDALReleaseDataset(w.src);
+    CPLFree(w.assumed);
+    return st;
 }
 
 cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g, int64_t row0,

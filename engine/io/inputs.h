@@ -1,6 +1,6 @@
 /* Inputs on the analysis grid: warped rasters and reprojected, weighted points. */
-#ifndef CP_LAYERS_H
-#define CP_LAYERS_H
+#ifndef CP_INPUTS_H
+#define CP_INPUTS_H
 
 #include <ogr_api.h>
 
@@ -10,6 +10,12 @@
 #include <clearplan/status.h>
 
 #include "grid.h"
+
+/* Opens a raster input on the grid: a window of the file when it is already on the grid
+ * (same CRS, cell size and alignment), else a GDAL warped VRT with the input's resampling,
+ * warping with `threads` threads. Nothing is read until rows are asked for. Errors: cannot
+ * open, no CRS (unless assume_crs), no geotransform, no overlap with the grid. */
+cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALDatasetH *out);
 
 /* Reads rows row0 .. row0+nrows-1 of band 1 of a warped input into buf (nrows x grid nx),
  * nodata as NaN. */

@@ -91,10 +91,4 @@ typedef cp_polygon_arrays cp_aoi;
 cp_status cp_aoi_read(const char *path, const cp_grid *g, cp_aoi *aoi);
 void cp_aoi_clear(cp_aoi *aoi);
 
-/* Opens a raster input on the grid: a window of the file when it is already on the grid
- * (same CRS, cell size and alignment), else a GDAL warped VRT with the input's resampling,
- * warping with `threads` threads. Nothing is read until rows are asked for. Errors: cannot
- * open, no CRS (unless assume_crs), no geotransform, no overlap with the grid. */
-cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALDatasetH *out);
-
 #endif
