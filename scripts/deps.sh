@@ -11,6 +11,8 @@ pkgs=(build-essential cmake pkg-config libgdal-dev gdal-bin python3-gdal python3
 # tests/describe: QGIS 3.22's Python API, headless (Qt's offscreen platform is in libqt5gui5;
 # its labels need a font, DejaVu), and jsonschema for the STAC Item
 pkgs+=(python3-qgis qgis-providers fonts-dejavu-core python3-jsonschema)
+# the MPI build (-DCP_MPI=ON, `mpirun -np N clearplan run`): Open MPI, as CI builds and tests it
+pkgs+=(libopenmpi-dev openmpi-bin)
 if [[ "${1:-}" == "--bench" ]]; then
   pkgs+=(grass-core python3-scipy hyperfine bc)
 fi

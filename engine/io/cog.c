@@ -1,7 +1,11 @@
 /* Raster outputs: tiled GeoTIFF strips -> Cloud-Optimized GeoTIFF; thumbnails; checksums. */
+#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC under -std=c11 */
+#include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -10,6 +14,7 @@
 
 #include "error.h"
 #include "cog.h"
+#include "raster.h"
 
 cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
                            GDALDatasetH *out) {
@@ -42,6 +47,66 @@ cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, 
                      (void *)buf, (int)nx, (int)nrows, type, 0, 0) != CE_None)
         return cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
     return CP_OK;
+}
+
+cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
+                               int64_t *data_offset) {
+    *data_offset = -1;
+    GDALDriverH drv = GDALGetDriverByName("GTiff");
+    if (!drv) return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
+    if (!CPL_IS_LSB || !strncmp(path, "/vsi", 4))
+        return cp_fail(CP_E_INTERNAL, "<%s>: strips are written only to local little-endian files",
+                       path);
+    char **co = CSLSetNameValue(NULL, "BIGTIFF", "IF_SAFER");
+    CPLErrorReset();
+    GDALDatasetH ds = GDALCreate(drv, path, (int)g->geo.nx, (int)g->geo.ny, 1, type, co);
+    CSLDestroy(co);
+    if (!ds) return cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
+    double gt[6] = {g->geo.x0, g->geo.dx, 0, g->geo.y0, 0, -g->geo.dy};
+    GDALSetGeoTransform(ds, gt);
+    GDALSetProjection(ds, g->wkt);
+    /* closed before any cell is written and without nodata, GDAL lays out every strip in
+     * order (cp_rio_out_create); nodata is set on the file reopened */
+    CPLErrorReset();
+    GDALClose(ds);
+    if (CPLGetLastErrorType() == CE_Failure ||
+        !(ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL)))
+        return cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
+    GDALRasterBandH band = GDALGetRasterBand(ds, 1);
+    GDALSetRasterNoDataValue(band, nodata);
+    *data_offset = cp_rio_strips_offset(band);
+    CPLErrorReset();
+    GDALClose(ds);
+    if (CPLGetLastErrorType() == CE_Failure)
+        return cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
+    if (*data_offset < 0)
+        return cp_fail(CP_E_INTERNAL, "<%s>: GDAL did not lay out its strips in order", path);
+    return CP_OK;
+}
+
+cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *g,
+                             GDALDataType type, int64_t data_offset) {
+    f->fd = open(path, O_WRONLY | O_CLOEXEC); /* never created here: it must be the one laid out */
+    if (f->fd < 0) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
+    f->path = path;
+    f->ny = g->geo.ny;
+    f->data_offset = data_offset;
+    f->row_bytes = (size_t)g->geo.nx * (size_t)GDALGetDataTypeSizeBytes(type);
+    return CP_OK;
+}
+
+cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, const void *buf) {
+    if (row0 < 0 || nrows < 0 || row0 + nrows > f->ny)
+        return cp_fail(CP_E_INTERNAL, "rows out of the grid");
+    return cp_rio_pwrite_rows(f->fd, f->path, f->data_offset, f->row_bytes, row0, nrows, buf,
+                              f->row_bytes, 0);
+}
+
+cp_status cp_strip_file_close(cp_strip_file *f) {
+    if (!f || !f->path || f->fd < 0) return CP_OK;
+    int bad = close(f->fd) != 0;
+    f->fd = -1;
+    return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
 }
 
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,

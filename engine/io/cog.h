@@ -18,6 +18,32 @@ cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type
 /* Writes rows row0..row0+nrows-1 of band 1. */
 cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, int64_t nrows,
                                int64_t nx, GDALDataType type, const void *buf);
+/* A GeoTIFF of uncompressed strips that several processes fill at once, each its own rows (the
+ * ranks of a job, engine/src/ranks.h), so that the grid is never gathered on one: one process
+ * creates it (cp_strip_file_create), each opens it and writes its rows straight into their
+ * strips with pwrite, then one opens it with GDAL (a plain GeoTIFF) and makes the COG
+ * (cp_cog_finish). */
+typedef struct {
+    int fd; /* -1: not open */
+    const char *path;
+    int64_t ny, data_offset;
+    size_t row_bytes;
+} cp_strip_file;
+
+/* Creates the file on the grid (georeferencing, CRS and nodata as cp_raster_create) with every
+ * strip laid out in order and no cell written (a sparse file): *data_offset gets where row 0
+ * starts. */
+cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
+                               int64_t *data_offset);
+/* Opens the file created at `path` (kept, not copied) for writing rows. */
+cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *g,
+                             GDALDataType type, int64_t data_offset);
+/* Writes rows row0 .. row0 + nrows (nx cells each, no gaps). */
+cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, const void *buf);
+/* Closes it: what was written is then in the file for any process that opens it. A zeroed or
+ * closed one is a no-op. */
+cp_status cp_strip_file_close(cp_strip_file *f);
+
 /* Writes `raw` as a COG at `path` (overviews with `resampling`: "AVERAGE" or "NEAREST"),
  * with the statistics `stats` (min, max, mean, stddev; NULL = computed by reading `raw`).
  * `raw` is closed and deleted. */

@@ -151,28 +151,26 @@ int cp_rio_owned(const char *path, void *arg) {
     return ours;
 }
 
-/* Where the strips of a freshly laid-out uncompressed output start, when they follow one
- * another with no gap (as GDAL writes them): the offset of row 0, or -1. */
-static int64_t strips_offset(cp_rio_out *o) {
-    const int64_t row_bytes = 4 * o->nx, nblocks = (o->ny + o->block_rows - 1) / o->block_rows;
-    const char *ms = GDALGetMetadataItem(o->band, "COMPRESSION", "IMAGE_STRUCTURE");
+int64_t cp_rio_strips_offset(GDALRasterBandH band) {
+    const int64_t nx = GDALGetRasterBandXSize(band), ny = GDALGetRasterBandYSize(band);
+    const int64_t row_bytes = nx * GDALGetDataTypeSizeBytes(GDALGetRasterDataType(band));
+    const char *ms = GDALGetMetadataItem(band, "COMPRESSION", "IMAGE_STRUCTURE");
     int bx = 0, by = 0;
-    GDALGetBlockSize(o->band, &bx, &by);
-    if ((ms && !EQUAL(ms, "NONE")) || bx != o->nx) return -1;
+    GDALGetBlockSize(band, &bx, &by);
+    if ((ms && !EQUAL(ms, "NONE")) || bx != nx || by < 1 || row_bytes < 1) return -1;
+    const int64_t nblocks = (ny + by - 1) / by;
     int64_t base = -1;
     char key[64];
     for (int64_t k = 0; k < nblocks; ++k) {
         snprintf(key, sizeof key, "BLOCK_OFFSET_0_%lld", (long long)k);
-        const char *off = GDALGetMetadataItem(o->band, key, "TIFF");
+        const char *off = GDALGetMetadataItem(band, key, "TIFF");
         snprintf(key, sizeof key, "BLOCK_SIZE_0_%lld", (long long)k);
-        const char *size = GDALGetMetadataItem(o->band, key, "TIFF");
+        const char *size = GDALGetMetadataItem(band, key, "TIFF");
         if (!off || !size) return -1;
         int64_t at = (int64_t)CPLAtoGIntBig(off), n = (int64_t)CPLAtoGIntBig(size);
-        int64_t rows =
-            o->ny - k * o->block_rows < o->block_rows ? o->ny - k * o->block_rows : o->block_rows;
+        int64_t rows = ny - k * by < by ? ny - k * by : by;
         if (k == 0) base = at;
-        if (at <= 0 || at != base + k * o->block_rows * row_bytes || n < rows * row_bytes)
-            return -1;
+        if (at <= 0 || at != base + k * by * row_bytes || n < rows * row_bytes) return -1;
     }
     return base;
 }
@@ -180,7 +178,7 @@ static int64_t strips_offset(cp_rio_out *o) {
 /* Switches a just-created output to direct writes when its layout allows (see cp_rio_out):
  * GDAL finishes the file's header and tags now, the cells go straight to the file. */
 static cp_status out_go_direct(cp_rio_out *o) {
-    int64_t base = strips_offset(o);
+    int64_t base = cp_rio_strips_offset(o->band);
     if (base < 0) return CP_OK; /* another layout: GDAL writes the cells */
     CPLErrorReset();
     GDALClose(o->ds);
@@ -209,6 +207,29 @@ static int pwrite_all(int fd, const void *buf, size_t n, int64_t at) {
         p += w, n -= (size_t)w, at += w;
     }
     return 0;
+}
+
+cp_status cp_rio_pwrite_rows(int fd, const char *path, int64_t data_offset, size_t row_bytes,
+                             int64_t row0, int64_t nrows, const void *buf, size_t stride_bytes,
+                             int write_back) {
+    const char *rows = buf;
+    int bad = 0;
+    if (stride_bytes == row_bytes)
+        bad = pwrite_all(fd, rows, row_bytes * (size_t)nrows,
+                         data_offset + row0 * (int64_t)row_bytes);
+    else
+        for (int64_t r = 0; r < nrows && !bad; ++r)
+            bad = pwrite_all(fd, rows + (size_t)r * stride_bytes, row_bytes,
+                             data_offset + (row0 + r) * (int64_t)row_bytes);
+    if (bad) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (write_back) /* asynchronous: overlaps the disk with the next strip's work */
+        (void)sync_file_range(fd, data_offset + row0 * (int64_t)row_bytes,
+                              nrows * (int64_t)row_bytes, SYNC_FILE_RANGE_WRITE);
+#else
+    (void)write_back;
+#endif
+    return CP_OK;
 }
 
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
@@ -310,22 +331,8 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
     if (nrows <= 0) return CP_OK;
     if (o->direct) {
         if (row0 < 0 || row0 + nrows > o->ny) return cp_fail(CP_E_INTERNAL, "rows out of the grid");
-        const size_t row_bytes = sizeof(float) * (size_t)o->nx;
-        int bad = 0;
-        if (stride == (ptrdiff_t)o->nx)
-            bad = pwrite_all(o->fd, buf, row_bytes * (size_t)nrows,
-                             o->data_offset + row0 * (int64_t)row_bytes);
-        else
-            for (int64_t r = 0; r < nrows && !bad; ++r)
-                bad = pwrite_all(o->fd, buf + r * stride, row_bytes,
-                                 o->data_offset + (row0 + r) * (int64_t)row_bytes);
-        if (bad) return cp_fail(CP_E_IO, "cannot write <%s>: %s", o->path, strerror(errno));
-#ifdef SYNC_FILE_RANGE_WRITE
-        if (o->write_back) /* asynchronous: overlaps the disk with the next strip's work */
-            (void)sync_file_range(o->fd, o->data_offset + row0 * (int64_t)row_bytes,
-                                  nrows * (int64_t)row_bytes, SYNC_FILE_RANGE_WRITE);
-#endif
-        return CP_OK;
+        return cp_rio_pwrite_rows(o->fd, o->path, o->data_offset, sizeof(float) * (size_t)o->nx,
+                                  row0, nrows, buf, sizeof(float) * (size_t)stride, o->write_back);
     }
     CPLErrorReset();
     CPLErr e = GDALRasterIOEx(o->band, GF_Write, 0, (int)row0, (int)o->nx, (int)nrows, (void *)buf,

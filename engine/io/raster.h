@@ -90,6 +90,18 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,
                            ptrdiff_t stride);
 
+/* Where the cells of a freshly created uncompressed GeoTIFF band start when its strips are as
+ * wide as the grid and follow one another with no gap (as GDAL lays them out before writing a
+ * cell): the file offset of row 0, or -1 for any other layout. */
+int64_t cp_rio_strips_offset(GDALRasterBandH band);
+
+/* Writes rows row0 .. row0 + nrows of `row_bytes` each (from buf, rows `stride_bytes` apart)
+ * into a file of such strips, open as fd, with pwrite; `write_back` starts writing them to
+ * disk at once. Errors name `path`. */
+cp_status cp_rio_pwrite_rows(int fd, const char *path, int64_t data_offset, size_t row_bytes,
+                             int64_t row0, int64_t nrows, const void *buf, size_t stride_bytes,
+                             int write_back);
+
 /* Closes the output and renames it to its final name; on failure removes it. */
 cp_status cp_rio_out_commit(cp_rio_out *o);
 

@@ -1,5 +1,5 @@
 /* clearplan — public API. Include this one header: it includes every other one (scenario,
- * run, output transaction, planner, raster tools, zonal statistics, status).
+ * run, output transaction, planner, raster tools, zonal statistics, MPI jobs, status).
  *
  * Example:
  *
@@ -27,6 +27,7 @@
 #include <clearplan/plan.h>
 #include <clearplan/tools.h>
 #include <clearplan/zonal.h>
+#include <clearplan/mpirun.h>
 
 #ifdef __cplusplus
 extern "C" {
