@@ -36,9 +36,20 @@ int cli_interrupted(void) {
     return got_signal != 0;
 }
 
+/* This process's rank in an MPI job (clearplan/mpirun.h): only rank 0 speaks. */
+static int my_rank = 0;
+
+void cli_set_rank(int rank) {
+    my_rank = rank;
+}
+
+int cli_rank(void) {
+    return my_rank;
+}
+
 int cli_fail(cp_status s) {
     const char *msg = cp_errmsg();
-    fprintf(stderr, "clearplan: error: %s\n", msg[0] ? msg : cp_strerror(s));
+    if (my_rank == 0) fprintf(stderr, "clearplan: error: %s\n", msg[0] ? msg : cp_strerror(s));
     if (s == CP_E_INTERRUPTED) return CP_EXIT_INTERRUPTED;
     if (s == CP_E_ARG) return CP_EXIT_USAGE;
     return CP_EXIT_FAIL;
@@ -56,7 +67,7 @@ void cli_gdal_setup(void) {
 }
 
 void cli_notes(const cp_scenario *sc) {
-    for (size_t i = 0; sc && i < sc->nnotes; ++i)
+    for (size_t i = 0; sc && my_rank == 0 && i < sc->nnotes; ++i)
         fprintf(stderr, "clearplan: note: %s\n", sc->notes[i]);
 }
 
@@ -87,7 +98,7 @@ int cli_progress_cb(double complete, const char *message, void *arg) {
 }
 
 cp_progress_fn cli_progress(int quiet) {
-    if (quiet || !isatty(STDERR_FILENO)) return quiet_progress;
+    if (quiet || my_rank != 0 || !isatty(STDERR_FILENO)) return quiet_progress;
     return cli_progress_cb;
 }
 

@@ -22,16 +22,22 @@ int cmd_zonal(int argc, char **argv);
 
 /* Shared CLI helpers (cli.c). */
 
-/* Prints "clearplan: error: <detail>" for a failed status and maps it to an exit code. */
+/* Prints "clearplan: error: <detail>" for a failed status (rank 0 of an MPI job only: every
+ * rank has the same failure) and maps it to an exit code. */
 int cli_fail(cp_status s);
+/* This process's rank in an MPI job (0 without one), set once by main(): the other ranks print
+ * no notes, progress or errors. */
+void cli_set_rank(int rank);
+int cli_rank(void);
 /* The command line is GDAL's host: GDAL's messages are not printed (the commands print their
  * reasons), and a modest block cache. */
 void cli_gdal_setup(void);
-/* Prints the scenario's notes ("clearplan: note: <file:line:col: text>") on stderr. */
+/* Prints the scenario's notes ("clearplan: note: <file:line:col: text>") on stderr (rank 0). */
 void cli_notes(const cp_scenario *sc);
 /* Prints "clearplan: error: <fmt...>" and returns CP_EXIT_USAGE; adds the --help hint. */
 int cli_usage(const char *cmd, const char *fmt, ...);
-/* The progress callback to use: the terminal bar when stderr is a terminal and not quiet. */
+/* The progress callback to use: the terminal bar when stderr is a terminal and not quiet (and
+ * this is rank 0); else one that only watches for Ctrl-C. */
 cp_progress_fn cli_progress(int quiet);
 /* Installs SIGINT/SIGTERM/SIGHUP handlers; cli_interrupted() turns true after one arrives. */
 void cli_install_signals(void);

@@ -383,8 +383,8 @@ cp_status cp_ranks_zonal_init(cp_ranks_zonal *z, const cp_ranks *r, int64_t ny, 
     z->sub_away = malloc(sizeof *z->sub_away * na);
     z->row_acc = malloc(sizeof *z->row_acc * na * (size_t)nbands);
     z->row_cw = malloc(sizeof *z->row_cw * na * (size_t)(z->ncw ? z->ncw : 1));
-    if (!z->rec_acc || !z->rec_cw || !z->sub_polys || !z->sub_wins || !z->sub_away ||
-        !z->row_acc || !z->row_cw)
+    if (!z->rec_acc || !z->rec_cw || !z->sub_polys || !z->sub_wins || !z->sub_away || !z->row_acc ||
+        !z->row_cw)
         goto nomem;
     return CP_OK;
 nomem:
@@ -438,8 +438,8 @@ cp_status cp_ranks_zonal_strip(cp_ranks_zonal *z, const cpk_geo *grid, int64_t r
     if (row0 < z->y0 || row0 + h > z->y1)
         return cp_fail(CP_E_INTERNAL, "a strip outside the rank's rows");
     memcpy(b, bands, sizeof *b * (size_t)z->nbands);
-    cpk_status ks = cpk_zonal_f32(z->polys, z->home_wins ? z->home_wins : z->wins, z->n, grid,
-                                  row0, b, z->nbands, threads, z->acc);
+    cpk_status ks = cpk_zonal_f32(z->polys, z->home_wins ? z->home_wins : z->wins, z->n, grid, row0,
+                                  b, z->nbands, threads, z->acc);
     if (ks) return cp_fail(CP_E_INTERNAL, "zonal kernel failed: %s", cpk_strerror(ks));
     int any = 1;
     for (int64_t y = row0; y < row0 + h && any && z->naway; ++y) {

@@ -154,11 +154,14 @@ static void make_hexagons(const cpk_geo *g, double xy[NP][2 * NV], int64_t ro[NP
     }
 }
 
-static void bands_at(cpk_zonal_band *b, float *const *r, const cpk_geo *g, int64_t row0,
-                     int64_t h, const float *classes, double *cw) {
+static void bands_at(cpk_zonal_band *b, float *const *r, const cpk_geo *g, int64_t row0, int64_t h,
+                     const float *classes, double *cw) {
     for (int k = 0; k < NB; ++k)
-        b[k] = (cpk_zonal_band){{r[k] + row0 * g->nx, g->nx, h, g->nx, k == 1 ? 0.0f : -1.0f, k < 2},
-                                k == 1 ? classes : NULL, k == 1 ? 5 : 0, k == 1 ? cw : NULL};
+        b[k] =
+            (cpk_zonal_band){{r[k] + row0 * g->nx, g->nx, h, g->nx, k == 1 ? 0.0f : -1.0f, k < 2},
+                             k == 1 ? classes : NULL,
+                             k == 1 ? 5 : 0,
+                             k == 1 ? cw : NULL};
 }
 
 static void test_zonal_over_ranks_is_one_process(void **state) {
@@ -266,9 +269,8 @@ static void test_strip_file_written_by_every_rank(void **state) {
             assert_int_equal(GDALGetGeoTransform(ds, gt), CE_None);
             assert_true(gt[0] == 400000 && gt[3] == 5000000 && gt[1] == 30 && gt[5] == -30);
             float *all = malloc(sizeof(float) * (size_t)(g.geo.nx * g.geo.ny));
-            assert_int_equal(GDALRasterIO(b, GF_Read, 0, 0, 301, 67, all, 301, 67, GDT_Float32,
-                                          0, 0),
-                             CE_None);
+            assert_int_equal(
+                GDALRasterIO(b, GF_Read, 0, 0, 301, 67, all, 301, 67, GDT_Float32, 0, 0), CE_None);
             for (int64_t j = 0; j < g.geo.nx * g.geo.ny; ++j) {
                 int64_t row = j / g.geo.nx, col = j % g.geo.nx;
                 float want = type ? (float)(unsigned char)(row + col) : cell_value(row, col);
