@@ -16,6 +16,10 @@
 
 struct cp_ranks_comm {
     MPI_Comm comm;
+    /* a phase's failure notices (cp_ranks_phase_begin) */
+    int posted, got, sent, in, out;
+    MPI_Request rx;
+    MPI_Request *tx; /* one a rank */
 };
 
 /* CP_E_IO with MPI's reason. */
@@ -154,6 +158,13 @@ cp_status cp_ranks_open(int use_mpi, cp_ranks *r) {
     MPI_Comm_set_errhandler(c->comm, MPI_ERRORS_RETURN);
     MPI_Comm_rank(c->comm, &r->rank);
     MPI_Comm_size(c->comm, &r->size);
+    c->posted = c->got = c->sent = 0;
+    c->out = 1;
+    if (!(c->tx = malloc(sizeof *c->tx * (size_t)r->size))) {
+        MPI_Comm_free(&c->comm);
+        free(c);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
     r->comm = c;
 #else
     (void)use_mpi;
@@ -166,6 +177,7 @@ void cp_ranks_close(cp_ranks *r) {
 #ifdef CP_MPI
     if (r->comm) {
         MPI_Comm_free(&r->comm->comm);
+        free(r->comm->tx);
         free(r->comm);
     }
 #endif
@@ -214,7 +226,66 @@ cp_status cp_ranks_agree(const cp_ranks *r, cp_status s) {
 }
 
 #ifdef CP_MPI
-enum { TAG_DATA = 17 };
+enum { TAG_DATA = 17, TAG_NOTICE = 18 };
+#endif
+
+cp_status cp_ranks_phase_begin(const cp_ranks *r) {
+#ifdef CP_MPI
+    cp_ranks_comm *c = r->comm;
+    if (!c) return CP_OK;
+    c->got = c->sent = 0;
+    int e = MPI_Irecv(&c->in, 1, MPI_INT, MPI_ANY_SOURCE, TAG_NOTICE, c->comm, &c->rx);
+    if (e != MPI_SUCCESS) return mpi_fail(e, "MPI_Irecv");
+    c->posted = 1;
+#else
+    (void)r;
+#endif
+    return CP_OK;
+}
+
+int cp_ranks_peer_failed(const cp_ranks *r) {
+#ifdef CP_MPI
+    cp_ranks_comm *c = r->comm;
+    if (!c || !c->posted) return 0;
+    if (!c->got) MPI_Test(&c->rx, &c->got, MPI_STATUS_IGNORE);
+    return c->got;
+#else
+    (void)r;
+    return 0;
+#endif
+}
+
+cp_status cp_ranks_phase_end(const cp_ranks *r, cp_status s) {
+#ifdef CP_MPI
+    cp_ranks_comm *c = r->comm;
+    if (!c || !c->posted) return cp_ranks_agree(r, s);
+    /* a failure of this rank's own (not the stop a notice caused) is told to the others at
+     * once: they stop at their next strip */
+    if (s != CP_OK && !cp_ranks_peer_failed(r)) {
+        for (int k = 0, n = 0; k < r->size; ++k)
+            if (k != r->rank) MPI_Isend(&c->out, 1, MPI_INT, k, TAG_NOTICE, c->comm, &c->tx[n++]);
+        c->sent = 1;
+    }
+    /* every notice sent is received (none is left for a later phase), then agreed on */
+    int nsent = 0, e = MPI_Allreduce(&c->sent, &nsent, 1, MPI_INT, MPI_SUM, c->comm);
+    if (e != MPI_SUCCESS) return mpi_fail(e, "MPI_Allreduce");
+    int expect = nsent - c->sent;
+    if (!c->got && expect > 0) {
+        MPI_Wait(&c->rx, MPI_STATUS_IGNORE);
+        c->got = 1;
+    } else if (!c->got) {
+        MPI_Cancel(&c->rx);
+        MPI_Wait(&c->rx, MPI_STATUS_IGNORE);
+    }
+    for (int i = c->got; i < expect; ++i)
+        MPI_Recv(&c->in, 1, MPI_INT, MPI_ANY_SOURCE, TAG_NOTICE, c->comm, MPI_STATUS_IGNORE);
+    if (c->sent) MPI_Waitall(r->size - 1, c->tx, MPI_STATUSES_IGNORE);
+    c->posted = c->got = c->sent = 0;
+#endif
+    return cp_ranks_agree(r, s);
+}
+
+#ifdef CP_MPI
 static const size_t chunk_bytes = (size_t)1 << 30; /* MPI counts are ints */
 
 static cp_status send_bytes(MPI_Comm c, int to, const void *buf, size_t n) {

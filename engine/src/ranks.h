@@ -65,6 +65,17 @@ int cp_ranks_row_owner(int64_t ny, int64_t rows, int size, int64_t y);
  * status and gets the same one back. */
 cp_status cp_ranks_agree(const cp_ranks *r, cp_status s);
 
+/* A phase in which the ranks work apart (the strip loop): a rank that fails in it tells the
+ * others at once, and they stop at their next strip instead of finishing their blocks.
+ * cp_ranks_phase_begin before it; cp_ranks_peer_failed (cheap: a test of a posted receive)
+ * between strips, a stop then ending the rank's loop as an interruption; cp_ranks_phase_end
+ * after it with the rank's status: it tells the others of a failure of the rank's own, takes
+ * in every notice, and agrees (cp_ranks_agree), so that the failing rank's message wins over
+ * the stops it caused. Collective: begin and end. */
+cp_status cp_ranks_phase_begin(const cp_ranks *r);
+int cp_ranks_peer_failed(const cp_ranks *r);
+cp_status cp_ranks_phase_end(const cp_ranks *r, cp_status s);
+
 /* Rank 0's `bytes` at buf to every rank. */
 cp_status cp_ranks_bcast(const cp_ranks *r, void *buf, size_t bytes);
 

@@ -5,6 +5,7 @@
 #include "cp_test.h"
 
 #include <math.h>
+#include <time.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
@@ -86,6 +87,51 @@ static void test_agree_on_the_first_real_failure(void **state) {
     cp_status s = cp_mpi_agree(R.rank == last ? cp_fail(CP_E_CONFIG, "bad scenario") : CP_OK);
     assert_int_equal(s, CP_E_CONFIG);
     assert_non_null(strstr(cp_errmsg(), "bad scenario"));
+}
+
+static void nap_ms(long ms) {
+    struct timespec t = {0, ms * 1000000L};
+    nanosleep(&t, NULL);
+}
+
+/* Waits up to 10 s for a peer's failure notice. */
+static int peer_failed_soon(void) {
+    for (int i = 0; i < 1000; ++i) {
+        if (cp_ranks_peer_failed(&R)) return 1;
+        nap_ms(10);
+    }
+    return 0;
+}
+
+static void test_phase_failure_stops_the_others(void **state) {
+    (void)state;
+    const int last = R.size - 1;
+    /* no failure: nothing is noticed, nothing is left behind */
+    assert_int_equal(cp_ranks_phase_begin(&R), CP_OK);
+    assert_false(cp_ranks_peer_failed(&R));
+    assert_int_equal(cp_ranks_phase_end(&R, CP_OK), CP_OK);
+    /* the last rank fails at once; the others notice it while they work and stop */
+    for (int round = 0; round < 2; ++round) {
+        assert_int_equal(cp_ranks_phase_begin(&R), CP_OK);
+        cp_status s = CP_OK;
+        int failing = R.rank == last || (round == 1 && R.rank == 0); /* round 1: two fail */
+        if (failing)
+            s = cp_fail(CP_E_IO, "cannot read rows of <in-%d.tif>", R.rank);
+        else if (peer_failed_soon())
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        if (!failing) assert_int_equal(s, CP_E_INTERRUPTED); /* told, not timed out */
+        s = cp_ranks_phase_end(&R, s);
+        assert_int_equal(s, CP_E_IO);
+        int from = round == 1 ? 0 : last;
+        char want[128];
+        snprintf(want, sizeof want, "cannot read rows of <in-%d.tif>", from);
+        assert_true(!strncmp(cp_errmsg(), want, strlen(want)));
+    }
+    /* no notice is left over for what follows */
+    assert_int_equal(cp_ranks_phase_begin(&R), CP_OK);
+    nap_ms(20);
+    assert_false(cp_ranks_peer_failed(&R));
+    assert_int_equal(cp_ranks_phase_end(&R, CP_OK), CP_OK);
 }
 
 static void test_gather_in_rank_order(void **state) {
@@ -311,6 +357,7 @@ int main(int argc, char **argv) {
         cmocka_unit_test(test_deal_blocks_cover_in_rank_order),
         cmocka_unit_test(test_rows_are_whole_strips_and_owned),
         cmocka_unit_test(test_agree_on_the_first_real_failure),
+        cmocka_unit_test(test_phase_failure_stops_the_others),
         cmocka_unit_test(test_gather_in_rank_order),
         cmocka_unit_test(test_allreduce_and_bcast),
         cmocka_unit_test(test_zonal_over_ranks_is_one_process),
