@@ -38,13 +38,15 @@ int cmd_run(int argc, char **argv) {
     if (rc >= 0) return rc;
     o.memory_bytes = memory_mb << 20;
     o.progress = cli_progress(quiet);
+    o.ranks = 1; /* under mpirun: one run over the job's ranks (clearplan/mpirun.h) */
     cp_scenario *sc = NULL;
     cp_run_result r;
-    cp_status s = cp_scenario_load(path, &sc);
+    cp_status s = cp_mpi_agree(cp_scenario_load(path, &sc)); /* every rank reads it */
     if (!s && !quiet) cli_notes(sc);
     if (!s) s = cp_run(sc, &o, &r);
     cp_scenario_free(sc);
     if (s) return cli_fail(s);
+    if (cli_rank() != 0) return CP_EXIT_OK; /* rank 0 reports for the job */
     if (!quiet) {
         fprintf(stderr, "clearplan: %zu hazards read: %zu planned, %zu rejected (%zu repaired)\n",
                 r.hazards_in, r.hazards_planned, r.hazards_rejected, r.hazards_repaired);

@@ -37,6 +37,7 @@
 #include "engine.h"
 #include "error.h"
 #include "inputs.h"
+#include "ranks.h"
 #include "strips.h"
 #include "cog.h"
 #include "textbuf.h"
@@ -86,11 +87,13 @@ typedef struct {
     cpk_window *wins, *bwins;
     cpk_zonal_acc *acc;      /* n x NBANDS */
     cpk_zonal_acc *bacc;     /* n: population within */
+    cp_ranks_zonal za, zb;   /* acc and bacc summed over the ranks as one process sums them */
     double *class_weight;    /* n x (nclasses + 1) */
     cp_aoi aoi;              /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
     double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
+    const cp_ranks *ranks; /* the job's ranks (a job of one without MPI) */
 } run_ctx;
 
 static double now_s(void) {
@@ -107,12 +110,14 @@ static int progress(const cp_run_options *o, double f, const char *msg) {
 typedef struct {
     const cp_run_options *opts;
     double base, span;
+    int stopped; /* the progress asked to stop: GDAL's failure is an interruption */
 } cog_progress_arg;
 
 static int cog_progress(double f, const char *msg, void *arg) {
     (void)msg;
     cog_progress_arg *a = arg;
-    return progress(a->opts, a->base + a->span * f, "writing priority maps");
+    a->stopped |= !progress(a->opts, a->base + a->span * f, "writing priority maps");
+    return !a->stopped;
 }
 
 static raster_layer *layer_for(run_ctx *c, const char *name) {
@@ -316,16 +321,13 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     bands[B_LANDCOVER].classes = c->class_values;
     bands[B_LANDCOVER].nclasses = c->nclasses;
     bands[B_LANDCOVER].class_weight = c->class_weight;
-    int64_t np = (int64_t)c->hs.n;
-    cpk_status ks =
-        cpk_zonal_f32(c->polys, c->wins, np, geo, y0, bands, NBANDS, c->threads, c->acc);
-    if (!ks && c->pop && c->bpolys) {
+    cp_status s = cp_ranks_zonal_strip(&c->za, geo, y0, bands, c->threads);
+    if (!s && c->pop && c->bpolys) {
         cpk_zonal_band pb = {
             {c->pop->buf + (y0 - c->pop->lo) * nx, nx, h, nx, 0, 0}, NULL, 0, NULL};
-        ks = cpk_zonal_f32(c->bpolys, c->bwins, np, geo, y0, &pb, 1, c->threads, c->bacc);
+        s = cp_ranks_zonal_strip(&c->zb, geo, y0, &pb, c->threads);
     }
-    if (ks) return cp_fail(CP_E_INTERNAL, "zonal kernel failed: %s", cpk_strerror(ks));
-    return CP_OK;
+    return s;
 }
 
 /* ------------------------------------------------------------------ output folder ------ */
@@ -389,12 +391,24 @@ typedef struct {
     run_ctx *c;
     strip_buf b;
     cp_strip_input *inputs; /* one per raster layer */
-    GDALDatasetH praw, craw, *mraw;
-    char ppath[4200], cpath[4200];
+    /* the maps: 0 priority, 1 classes, 2 + k criterion k's (criteria_maps) */
+    size_t nmaps;
+    char (*path)[4400]; /* their raw files */
+    GDALDatasetH *raw;  /* one process: tiled GeoTIFFs written by GDAL; rank 0: opened at the end */
+    cp_strip_file *sf;  /* ranks: files of strips every rank writes into (NULL: one process) */
+    int64_t y0;         /* this rank's first row */
+    double *row_sums;   /* per row of the rank: sums and sums of squares of priority and class */
     struct {
         double n, sum, sumsq, min, max;
-    } st[2]; /* priority and class statistics, summed row by row in a fixed order */
+    } st[2]; /* priority and class statistics: sums folded row by row in row order */
 } raster_pass;
+
+/* Writes rows of map m. */
+static cp_status write_map(raster_pass *rp, size_t m, int64_t y0, int64_t h, const void *buf) {
+    if (rp->sf) return cp_strip_file_write(&rp->sf[m], y0, h, buf);
+    return cp_raster_write_rows(rp->raw[m], rp->path[m], y0, h, rp->c->grid.geo.nx,
+                                m == 1 ? GDT_Byte : GDT_Float32, buf);
+}
 
 /* One strip: its criteria, the priority, the hazards' metrics, the classes and statistics,
  * then the strip is written. The inputs hold the strip and their halos. */
@@ -417,7 +431,7 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     if ((s = accumulate(c, b, y0, h))) return s;
     /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value. */
     for (int64_t r = 0; r < h; ++r) {
-        double rs[2] = {0, 0}, rq[2] = {0, 0};
+        double *rs = rp->row_sums + 4 * (y0 + r - rp->y0), *rq = rs + 2;
         for (int64_t i = 0; i < nx; ++i) {
             size_t j = (size_t)(r * nx + i);
             float p = b->priority[j];
@@ -436,30 +450,184 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
             }
             rp->st[0].n += 1;
         }
-        for (int m = 0; m < 2; ++m) rp->st[m].sum += rs[m], rp->st[m].sumsq += rq[m];
     }
-    if ((s = cp_raster_write_rows(rp->praw, rp->ppath, y0, h, nx, GDT_Float32, b->priority)) ||
-        (s = cp_raster_write_rows(rp->craw, rp->cpath, y0, h, nx, GDT_Byte, b->cls)))
+    if ((s = write_map(rp, 0, y0, h, b->priority)) || (s = write_map(rp, 1, y0, h, b->cls)))
         return s;
-    for (size_t k = 0; rp->mraw && k < c->sc->ncriteria; ++k)
-        if ((s = cp_raster_write_rows(rp->mraw[k], "criteria map", y0, h, nx, GDT_Float32,
-                                      b->scores[k])))
-            return s;
+    for (size_t k = 0; k + 2 < rp->nmaps; ++k)
+        if ((s = write_map(rp, 2 + k, y0, h, b->scores[k]))) return s;
     return CP_OK;
 }
 
+/* The maps' raw files: tiled GeoTIFFs that GDAL writes (one process), or files of strips that
+ * every rank writes its rows into (ranks: rank 0 creates them). */
+static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
+    run_ctx *c = rp->c;
+    const cp_scenario *sc = c->sc;
+    const cp_ranks *rk = c->ranks;
+    rp->nmaps = 2 + (sc->outputs.criteria_maps ? sc->ncriteria : 0);
+    rp->path = calloc(rp->nmaps, sizeof *rp->path);
+    rp->raw = calloc(rp->nmaps, sizeof *rp->raw);
+    if (rk->size > 1 && (rp->sf = calloc(rp->nmaps, sizeof *rp->sf)))
+        for (size_t m = 0; m < rp->nmaps; ++m) rp->sf[m].fd = -1;
+    if (!rp->path || !rp->raw || (rk->size > 1 && !rp->sf))
+        return cp_ranks_agree(rk, cp_fail(CP_E_NOMEM, "out of memory"));
+    char dir[4200];
+    snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
+    snprintf(rp->path[0], sizeof rp->path[0], "%s/priority.strips.tif", tmpdir);
+    snprintf(rp->path[1], sizeof rp->path[1], "%s/priority_class.strips.tif", tmpdir);
+    for (size_t k = 0; k + 2 < rp->nmaps; ++k)
+        snprintf(rp->path[2 + k], sizeof rp->path[2 + k], "%s/%s.strips.tif", dir,
+                 sc->criteria[k].name);
+    cp_status s = CP_OK;
+    if (rp->nmaps > 2 && rk->rank == 0 && mkdir(dir, 0777) != 0)
+        s = cp_fail(CP_E_IO, "cannot create <%s>: %s", dir, strerror(errno));
+    if ((s = cp_ranks_agree(rk, s))) return s;
+    for (size_t m = 0; m < rp->nmaps && !s; ++m) {
+        GDALDataType t = m == 1 ? GDT_Byte : GDT_Float32;
+        double nodata = m == 1 ? 0 : -9999.0;
+        s = rp->sf ? cp_ranks_strip_file(rk, rp->path[m], &c->grid, t, nodata, &rp->sf[m])
+                   : cp_raster_create(rp->path[m], &c->grid, t, nodata, &rp->raw[m]);
+    }
+    return s;
+}
+
+/* The statistics of priority and class over the ranks: the row sums folded in row order by
+ * rank 0, which gathers every rank's rows in rank order, that is row order; the counts,
+ * minima, maxima and the inputs' covered cells (whole numbers) combined in any order. */
+static cp_status reduce_stats(raster_pass *rp, int64_t nrows) {
+    run_ctx *c = rp->c;
+    void *all = NULL;
+    size_t bytes = 0;
+    cp_status s = cp_ranks_gather(c->ranks, rp->row_sums, sizeof(double) * 4 * (size_t)nrows,
+                                  &all, &bytes);
+    if (s) return s;
+    const double *rows = all;
+    for (size_t y = 0; rows && y < bytes / sizeof(double) / 4; ++y)
+        for (int m = 0; m < 2; ++m)
+            rp->st[m].sum += rows[4 * y + m], rp->st[m].sumsq += rows[4 * y + 2 + m];
+    free(all);
+    double lo[2] = {rp->st[0].min, rp->st[1].min}, hi[2] = {rp->st[0].max, rp->st[1].max};
+    double *counts = calloc(c->nlayers + 1, sizeof *counts);
+    if (!counts) return cp_fail(CP_E_NOMEM, "out of memory");
+    counts[0] = rp->st[0].n;
+    for (size_t i = 0; i < c->nlayers; ++i) counts[1 + i] = c->layers[i].valid_cells;
+    if (!(s = cp_ranks_allreduce(c->ranks, lo, 2, CP_RANKS_MIN)) &&
+        !(s = cp_ranks_allreduce(c->ranks, hi, 2, CP_RANKS_MAX)) &&
+        !(s = cp_ranks_allreduce(c->ranks, counts, c->nlayers + 1, CP_RANKS_SUM))) {
+        rp->st[0].n = counts[0];
+        for (size_t i = 0; i < c->nlayers; ++i) c->layers[i].valid_cells = counts[1 + i];
+        for (int m = 0; m < 2; ++m) rp->st[m].min = lo[m], rp->st[m].max = hi[m];
+    }
+    free(counts);
+    return s;
+}
+
+/* The maps from their raw files (rank 0): colour table and class names, metadata, statistics,
+ * then each as a COG. */
+static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
+    run_ctx *c = rp->c;
+    const cp_scenario *sc = c->sc;
+    char final[4400];
+    cp_status s = CP_OK;
+    for (size_t m = 0; rp->sf && m < rp->nmaps; ++m) { /* the files every rank wrote */
+        CPLErrorReset();
+        if (!(rp->raw[m] = GDALOpen(rp->path[m], GA_Update)))
+            return cp_fail_gdal(CP_E_IO, "cannot open <%s>", rp->path[m]);
+    }
+    /* Colour table and class names of the class raster. */
+    {
+        GDALRasterBandH band = GDALGetRasterBand(rp->raw[1], 1);
+        GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
+        char *names[CP_NCLASSES + 2] = {"nodata"};
+        GDALSetColorEntry(ct, 0, &(GDALColorEntry){0, 0, 0, 0});
+        for (int i = 0; i < CP_NCLASSES; ++i) {
+            const cp_class_style *k = &cp_priority_classes[i];
+            GDALSetColorEntry(ct, i + 1, &(GDALColorEntry){k->r, k->g, k->b, 255});
+            names[i + 1] = (char *)k->name;
+        }
+        GDALSetRasterColorTable(band, ct);
+        GDALDestroyColorTable(ct);
+        GDALSetRasterCategoryNames(band, names);
+        for (int i = 1; i < 6; ++i) { /* also in the file itself, for tools without PAM */
+            char key[16];
+            snprintf(key, sizeof key, "CLASS_%d", i);
+            GDALSetMetadataItem(band, key, names[i], NULL);
+        }
+        GDALSetDescription(band, "priority class");
+        GDALSetDescription(GDALGetRasterBand(rp->raw[0], 1), "priority");
+    }
+    /* Metadata: scenario, weights, version. */
+    {
+        char weights[2048] = "";
+        for (size_t k = 0; k < sc->ncriteria; ++k) {
+            char item[160];
+            snprintf(item, sizeof item, "%s%s=%g", k ? "," : "", sc->criteria[k].name,
+                     sc->criteria[k].weight);
+            strncat(weights, item, sizeof weights - strlen(weights) - 1);
+        }
+        for (int i = 0; i < 2; ++i) {
+            GDALSetMetadataItem(rp->raw[i], "CLEARPLAN_SCENARIO", sc->name, NULL);
+            GDALSetMetadataItem(rp->raw[i], "CLEARPLAN_WEIGHTS", weights, NULL);
+            GDALSetMetadataItem(rp->raw[i], "CLEARPLAN_VERSION", cp_version(), NULL);
+        }
+    }
+    c->stage_s[ST_RASTERS] = now_s();
+    if (!progress(c->opts, 0.0, "writing priority maps"))
+        return cp_fail(CP_E_INTERRUPTED, "interrupted");
+    double stats[2][4] = {{0}};
+    for (int m = 0; m < 2; ++m) {
+        double n = rp->st[0].n > 0 ? rp->st[0].n : 1, mean = rp->st[m].sum / n;
+        double var = rp->st[m].sumsq / n - mean * mean;
+        stats[m][0] = rp->st[0].n > 0 ? rp->st[m].min : 0;
+        stats[m][1] = rp->st[0].n > 0 ? rp->st[m].max : 0;
+        stats[m][2] = mean;
+        stats[m][3] = var > 0 ? sqrt(var) : 0;
+    }
+    cog_progress_arg cp = {c->opts, 0.0, 0.8, 0};
+    for (size_t m = 0; m < rp->nmaps && !s; ++m) {
+        if (m < 2)
+            snprintf(final, sizeof final, "%s/%s", tmpdir,
+                     m ? "priority_class.tif" : "priority.tif");
+        else
+            snprintf(final, sizeof final, "%s/criteria/%s.tif", tmpdir, sc->criteria[m - 2].name);
+        if (m == 1) cp.base = 0.8, cp.span = 0.2;
+        s = cp_cog_finish(rp->raw[m], rp->path[m], final, m == 1 ? "NEAREST" : "AVERAGE",
+                          m < 2 ? stats[m] : NULL, c->threads, m < 2 ? cog_progress : NULL,
+                          &cp);
+        rp->raw[m] = NULL;
+        if (s && cp.stopped) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        if (!s && m >= 2 && !progress(c->opts, 1.0, "writing priority maps"))
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+    }
+    return s;
+}
+
+/* The strip loop's progress, which also stops a rank's loop when another rank failed. */
+typedef struct {
+    const cp_run_options *opts;
+    const cp_ranks *ranks;
+} loop_progress_arg;
+
+static int loop_progress(double f, const char *msg, void *arg) {
+    const loop_progress_arg *a = arg;
+    return !cp_ranks_peer_failed(a->ranks) && progress(a->opts, f, msg);
+}
+
+/* The raster pass over this rank's strips (all of them in a job of one), then what it summed
+ * combined over the ranks, and the maps. Collective: every rank returns the same status. */
 static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     const cp_scenario *sc = c->sc;
+    const cp_ranks *rk = c->ranks;
     const cpk_geo *geo = &c->grid.geo;
-    int64_t nx = geo->nx, ny = geo->ny;
-    raster_pass rp = {c,    {0},  NULL,
-                      NULL, NULL, NULL,
-                      "",   "",   {{0, 0, 0, INFINITY, -INFINITY}, {0, 0, 0, INFINITY, -INFINITY}}};
-    char final[4200];
+    int64_t nx = geo->nx, ny = geo->ny, y0, y1;
+    cp_ranks_rows(ny, H, rk->size, rk->rank, &y0, &y1);
+    raster_pass rp = {.c = c, .y0 = y0};
+    for (int m = 0; m < 2; ++m) rp.st[m].min = INFINITY, rp.st[m].max = -INFINITY;
     cp_status s = CP_OK;
     size_t plane = (size_t)H * (size_t)nx;
     rp.b.scores = calloc(sc->ncriteria, sizeof *rp.b.scores);
-    if (!rp.b.scores) return cp_fail(CP_E_NOMEM, "out of memory");
+    rp.row_sums = calloc(4 * (size_t)(y1 - y0) + 1, sizeof *rp.row_sums);
+    if (!rp.b.scores || !rp.row_sums) goto nomem;
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (!(rp.b.scores[k] = malloc(plane * sizeof(float)))) goto nomem;
     rp.b.tmp = malloc(plane * sizeof(float) * (size_t)scratch_planes(sc));
@@ -485,122 +653,57 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     if (!rp.inputs) goto nomem;
     for (size_t i = 0; i < c->nlayers; ++i)
         rp.inputs[i] = (cp_strip_input){grid_rows, c->layers[i].gi, c->layers[i].halo, {0}};
-    snprintf(rp.ppath, sizeof rp.ppath, "%s/priority.strips.tif", tmpdir);
-    snprintf(rp.cpath, sizeof rp.cpath, "%s/priority_class.strips.tif", tmpdir);
-    if ((s = cp_raster_create(rp.ppath, &c->grid, GDT_Float32, -9999.0, &rp.praw)) ||
-        (s = cp_raster_create(rp.cpath, &c->grid, GDT_Byte, 0, &rp.craw)))
-        goto done;
-    if (sc->outputs.criteria_maps) {
-        char dir[4200];
-        snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
-        if (mkdir(dir, 0777) != 0) {
-            s = cp_fail(CP_E_IO, "cannot create <%s>: %s", dir, strerror(errno));
-            goto done;
-        }
-        rp.mraw = calloc(sc->ncriteria, sizeof *rp.mraw);
-        if (!rp.mraw) goto nomem;
-        for (size_t k = 0; k < sc->ncriteria; ++k) {
-            char p[4400];
-            snprintf(p, sizeof p, "%s/%s.strips.tif", dir, sc->criteria[k].name);
-            if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &rp.mraw[k]))) goto done;
-        }
+    {
+        /* the hazards' sums as one process makes them (ranks.h) */
+        cpk_zonal_band bands[NBANDS];
+        memset(bands, 0, sizeof bands);
+        bands[B_LANDCOVER].classes = c->class_values;
+        bands[B_LANDCOVER].nclasses = c->nclasses;
+        bands[B_LANDCOVER].class_weight = c->class_weight;
+        int64_t n = (int64_t)c->hs.n;
+        s = cp_ranks_zonal_init(&c->za, rk, ny, H, c->polys, c->wins, n, bands, NBANDS, c->acc);
+        if (!s && c->bacc)
+            s = cp_ranks_zonal_init(&c->zb, rk, ny, H, c->bpolys, c->bwins, n, bands, 1, c->bacc);
     }
+    goto ready;
+nomem:
+    s = cp_fail(CP_E_NOMEM,
+                "out of memory for strips of %lld rows x %lld cells; lower --memory or the grid",
+                (long long)H, (long long)nx);
+ready:
+    if ((s = cp_ranks_agree(rk, s)) || (s = create_maps(&rp, tmpdir))) goto done;
+    loop_progress_arg lp = {c->opts, rk};
     cp_strip_loop loop = {.nx = nx,
                           .ny = ny,
+                          .y_begin = y0,
+                          .y_end = y1,
                           .rows = H,
                           .inputs = rp.inputs,
                           .ninputs = c->nlayers,
                           .strip = raster_strip,
                           .arg = &rp,
-                          .progress = c->opts->progress,
-                          .progress_arg = c->opts->progress_arg,
+                          .progress = loop_progress,
+                          .progress_arg = &lp,
                           .message = "scoring the grid",
                           .p0 = 0.0,
                           .p1 = 1.0};
-    if ((s = cp_strips_run(&loop, NULL))) goto done;
-    /* Colour table and class names of the class raster. */
-    {
-        GDALRasterBandH band = GDALGetRasterBand(rp.craw, 1);
-        GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
-        char *names[CP_NCLASSES + 2] = {"nodata"};
-        GDALSetColorEntry(ct, 0, &(GDALColorEntry){0, 0, 0, 0});
-        for (int i = 0; i < CP_NCLASSES; ++i) {
-            const cp_class_style *k = &cp_priority_classes[i];
-            GDALSetColorEntry(ct, i + 1, &(GDALColorEntry){k->r, k->g, k->b, 255});
-            names[i + 1] = (char *)k->name;
-        }
-        GDALSetRasterColorTable(band, ct);
-        GDALDestroyColorTable(ct);
-        GDALSetRasterCategoryNames(band, names);
-        for (int i = 1; i < 6; ++i) { /* also in the file itself, for tools without PAM */
-            char key[16];
-            snprintf(key, sizeof key, "CLASS_%d", i);
-            GDALSetMetadataItem(band, key, names[i], NULL);
-        }
-        GDALSetDescription(band, "priority class");
-        GDALSetDescription(GDALGetRasterBand(rp.praw, 1), "priority");
+    s = cp_ranks_phase_begin(rk);
+    if (!s && y1 > y0) s = cp_strips_run(&loop, NULL);
+    for (size_t m = 0; rp.sf && m < rp.nmaps; ++m) {
+        cp_status cs = cp_strip_file_close(&rp.sf[m]); /* the rows are in the file for rank 0 */
+        if (!s) s = cs;
     }
-    /* Metadata: scenario, weights, version. */
-    {
-        char weights[2048] = "";
-        for (size_t k = 0; k < sc->ncriteria; ++k) {
-            char item[160];
-            snprintf(item, sizeof item, "%s%s=%g", k ? "," : "", sc->criteria[k].name,
-                     sc->criteria[k].weight);
-            strncat(weights, item, sizeof weights - strlen(weights) - 1);
-        }
-        GDALDatasetH dss[2] = {rp.praw, rp.craw};
-        for (int i = 0; i < 2; ++i) {
-            GDALSetMetadataItem(dss[i], "CLEARPLAN_SCENARIO", sc->name, NULL);
-            GDALSetMetadataItem(dss[i], "CLEARPLAN_WEIGHTS", weights, NULL);
-            GDALSetMetadataItem(dss[i], "CLEARPLAN_VERSION", cp_version(), NULL);
-        }
-    }
-    c->stage_s[ST_RASTERS] = now_s();
-    if (!progress(c->opts, 0.0, "writing priority maps")) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+    if ((s = cp_ranks_phase_end(rk, s))) goto done;
+    if ((s = cp_ranks_zonal_reduce(&c->za)) || (c->bacc && (s = cp_ranks_zonal_reduce(&c->zb))) ||
+        (s = cp_ranks_agree(rk, reduce_stats(&rp, y1 - y0))))
         goto done;
-    }
-    double stats[2][4] = {{0}};
-    for (int m = 0; m < 2; ++m) {
-        double n = rp.st[0].n > 0 ? rp.st[0].n : 1, mean = rp.st[m].sum / n;
-        double var = rp.st[m].sumsq / n - mean * mean;
-        stats[m][0] = rp.st[0].n > 0 ? rp.st[m].min : 0;
-        stats[m][1] = rp.st[0].n > 0 ? rp.st[m].max : 0;
-        stats[m][2] = mean;
-        stats[m][3] = var > 0 ? sqrt(var) : 0;
-    }
-    cog_progress_arg cp = {c->opts, 0.0, 0.8};
-    snprintf(final, sizeof final, "%s/priority.tif", tmpdir);
-    s = cp_cog_finish(rp.praw, rp.ppath, final, "AVERAGE", stats[0], c->threads, cog_progress, &cp);
-    rp.praw = NULL;
-    if (s) goto done;
-    snprintf(final, sizeof final, "%s/priority_class.tif", tmpdir);
-    cp.base = 0.8, cp.span = 0.2;
-    s = cp_cog_finish(rp.craw, rp.cpath, final, "NEAREST", stats[1], c->threads, cog_progress, &cp);
-    rp.craw = NULL;
-    if (s) goto done;
-    for (size_t k = 0; rp.mraw && k < sc->ncriteria; ++k) {
-        char p[4400], q[4400];
-        snprintf(p, sizeof p, "%s/criteria/%s.strips.tif", tmpdir, sc->criteria[k].name);
-        snprintf(q, sizeof q, "%s/criteria/%s.tif", tmpdir, sc->criteria[k].name);
-        s = cp_cog_finish(rp.mraw[k], p, q, "AVERAGE", NULL, c->threads, NULL, NULL);
-        if (!s && !progress(c->opts, 1.0, "writing priority maps"))
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        rp.mraw[k] = NULL;
-        if (s) goto done;
-    }
-    goto done;
-nomem:
-    s = cp_fail(CP_E_NOMEM,
-                "out of memory for strips of %lld rows x %lld cells; lower --memory or the grid",
-                (long long)H, (long long)nx);
+    s = cp_ranks_agree(rk, rk->rank == 0 ? finish_maps(&rp, tmpdir) : CP_OK);
 done:
-    if (rp.praw) GDALClose(rp.praw);
-    if (rp.craw) GDALClose(rp.craw);
-    for (size_t k = 0; rp.mraw && k < sc->ncriteria; ++k)
-        if (rp.mraw[k]) GDALClose(rp.mraw[k]);
-    free(rp.mraw);
+    for (size_t m = 0; m < rp.nmaps; ++m) {
+        if (rp.raw && rp.raw[m]) GDALClose(rp.raw[m]);
+        if (rp.sf) cp_strip_file_close(&rp.sf[m]);
+    }
+    free(rp.raw), free(rp.sf), free(rp.path), free(rp.row_sums);
     free_strip(&rp.b, sc->ncriteria);
     free(rp.inputs);
     for (size_t i = 0; i < c->nlayers; ++i) c->layers[i].buf = NULL; /* the windows' */
@@ -735,8 +838,13 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
         f, ", \"nx\": %lld, \"ny\": %lld, \"cell_size_m\": %.17g, \"x0\": %.17g, \"y0\": %.17g},\n",
         (long long)c->grid.geo.nx, (long long)c->grid.geo.ny, c->grid.geo.dx, c->grid.geo.x0,
         c->grid.geo.y0);
-    fprintf(f, "  \"threads\": %d,\n  \"memory_budget_bytes\": %zu,\n  \"strip_rows\": %lld,\n",
-            c->threads, c->memory_bytes, (long long)c->strip_rows);
+    uint64_t bin = 0, bout = 0; /* rank 0's: what the ranks sent it, what it sent them */
+    cp_ranks_traffic(c->ranks, &bin, &bout);
+    fprintf(f,
+            "  \"threads\": %d,\n  \"ranks\": %d,\n  \"ranks_bytes\": {\"to_rank0\": %llu, "
+            "\"from_rank0\": %llu},\n  \"memory_budget_bytes\": %zu,\n  \"strip_rows\": %lld,\n",
+            c->threads, c->ranks->size, (unsigned long long)bin, (unsigned long long)bout,
+            c->memory_bytes, (long long)c->strip_rows);
     fprintf(f,
             "  \"hazards\": {\"input\": %zu, \"planned\": %zu, \"rejected\": %zu, \"repaired\": "
             "%zu},\n",
@@ -845,6 +953,7 @@ static void ctx_clear(run_ctx *c) {
     free(c->points_skipped);
     free(c->prod_by_class);
     free(c->acc), free(c->bacc), free(c->class_weight);
+    cp_ranks_zonal_free(&c->za), cp_ranks_zonal_free(&c->zb);
     free(c->polys), free(c->bpolys), free(c->wins), free(c->bwins);
     cp_hazards_clear(&c->hs);
     cp_aoi_clear(&c->aoi);
@@ -980,6 +1089,36 @@ cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, i
     return s;
 }
 
+/* The progress of a run over several ranks: the caller's, and on rank 0 an interruption
+ * removes the outputs at once, before the other ranks are heard from. Under mpirun, Ctrl-C
+ * reaches every rank as SIGTERM and Open MPI kills them a second later (its
+ * odls_base_sigkill_timeout); a rank waiting for another (cp_ranks_agree) polls it too. */
+typedef struct {
+    cp_progress_fn fn; /* the caller's */
+    void *arg;
+    cp_output **out; /* rank 0's transaction, or NULL */
+    double last;
+} run_guard;
+
+static int guarded_progress(double f, const char *msg, void *arg) {
+    run_guard *g = arg;
+    g->last = f;
+    int go = !g->fn || g->fn(f, msg, g->arg);
+    if (!go && g->out && *g->out) {
+        cp_output_abort(*g->out);
+        *g->out = NULL;
+    }
+    return go;
+}
+
+static void guard_poll(void *arg) {
+    run_guard *g = arg;
+    guarded_progress(g->last, NULL, g);
+}
+
+/* The run, by every rank of the job (one without MPI): the phases below end in an agreement
+ * (ranks.h), so that every rank leaves together with the same status. Rank 0 alone owns the
+ * output transaction, plans and writes everything but the rows of the maps. */
 static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_in,
                              cp_run_result *result) {
     if (!sc) return cp_fail(CP_E_ARG, "cp_run: no scenario");
@@ -994,63 +1133,79 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     char *plan_json = NULL;
     cp_output *out = NULL;
     double t0 = now_s();
-    /* the output is checked against every input before any work (DESIGN §10) */
-    cp_status s = cp_run_output(sc, opts.out_dir, opts.overwrite, opts.no_sync, &out);
+    cp_ranks rk;
+    cp_status s = cp_ranks_open(opts.ranks, &rk);
     if (s) return s;
-    const char *tmpdir = cp_output_path(out);
-    if (!progress(&opts, 0.0, "reading hazards")) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
+    c.ranks = &rk;
+    run_guard guard = {opts.progress, opts.progress_arg, rk.rank == 0 ? &out : NULL, 0};
+    if (rk.size > 1) {
+        opts.progress = guarded_progress, opts.progress_arg = &guard;
+        rk.poll = guard_poll, rk.poll_arg = &guard;
     }
+    /* the output is checked against every input before any work (DESIGN §10) */
+    char tmpdir[4096] = "";
+    if (rk.rank == 0 && !(s = cp_run_output(sc, opts.out_dir, opts.overwrite, opts.no_sync, &out)))
+        snprintf(tmpdir, sizeof tmpdir, "%s", cp_output_path(out));
+    if ((s = cp_ranks_agree(&rk, s)) || (s = cp_ranks_bcast(&rk, tmpdir, sizeof tmpdir)))
+        goto done;
+    s = progress(&opts, 0.0, "reading hazards") ? CP_OK : cp_fail(CP_E_INTERRUPTED, "interrupted");
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM && cp_scenario_role(sc, CP_ROLE_POPULATION) &&
             !strcmp(sc->criteria[k].input, cp_scenario_role(sc, CP_ROLE_POPULATION)->name)) {
             c.buffer_m = sc->criteria[k].radius_m;
             break;
         }
-    /* the grid is built around the hazards' polygons: one stage */
-    if ((s = cp_hazards_read(sc, c.buffer_m, &c.grid, &c.hs))) goto done;
+    /* the grid is built around the hazards' polygons: one stage (every rank reads them) */
+    if (!s) s = cp_hazards_read(sc, c.buffer_m, &c.grid, &c.hs);
+    if ((s = cp_ranks_agree(&rk, s))) goto done;
     c.stage_s[ST_GRID] = c.stage_s[ST_HAZARDS] = now_s();
-    if (!progress(&opts, 0.5, "reading hazards")) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
-    }
-    if ((s = open_layers(&c))) goto done;
-    if (sc->grid.aoi && (s = cp_aoi_read(sc->grid.aoi, &c.grid, &c.aoi))) goto done;
+    s = progress(&opts, 0.5, "reading hazards") ? CP_OK : cp_fail(CP_E_INTERRUPTED, "interrupted");
+    if (!s) s = open_layers(&c);
+    if (!s && sc->grid.aoi) s = cp_aoi_read(sc->grid.aoi, &c.grid, &c.aoi);
     progress(&opts, 1.0, "reading hazards");
-    if ((s = prepare_zonal(&c))) goto done;
+    if (!s) s = prepare_zonal(&c);
+    if ((s = cp_ranks_agree(&rk, s))) goto done;
     c.stage_s[ST_INPUTS] = now_s();
     c.strip_rows = strip_rows(&c, c.memory_bytes);
+    if (rk.size > 1) {
+        /* every rank a block of strips: lower strips when the budget's are too few (results
+         * do not depend on the strip height), rank 0's height for all */
+        int64_t per = (c.grid.geo.ny + rk.size - 1) / rk.size;
+        if (per < c.strip_rows) c.strip_rows = per;
+        if ((s = cp_ranks_bcast(&rk, &c.strip_rows, sizeof c.strip_rows))) goto done;
+    }
     if ((s = run_rasters(&c, tmpdir, c.strip_rows))) goto done;
     c.stage_s[ST_MAPS] = now_s();
     r.hazards_in = c.hs.nread;
     r.hazards_repaired = c.hs.nrepaired;
-    if ((s = plan_and_write(&c, tmpdir, &r, &plan_json))) goto done;
-    c.stage_s[ST_OUTPUTS] = now_s();
-    if (r.hazards_planned + r.hazards_rejected != r.hazards_in) {
-        s = cp_fail(CP_E_INTERNAL, "hazard accounting failed: %zu read, %zu planned + %zu rejected",
-                    r.hazards_in, r.hazards_planned, r.hazards_rejected);
-        goto done;
+    if (rk.rank == 0) {
+        s = plan_and_write(&c, tmpdir, &r, &plan_json);
+        c.stage_s[ST_OUTPUTS] = now_s();
+        if (!s && r.hazards_planned + r.hazards_rejected != r.hazards_in)
+            s = cp_fail(CP_E_INTERNAL,
+                        "hazard accounting failed: %zu read, %zu planned + %zu rejected",
+                        r.hazards_in, r.hazards_planned, r.hazards_rejected);
+        r.grid_nx = c.grid.geo.nx;
+        r.grid_ny = c.grid.geo.ny;
+        r.cell_size_m = c.grid.geo.dx;
+        snprintf(r.grid_crs, sizeof r.grid_crs, "%s", c.grid.crs_name);
+        snprintf(r.out_dir, sizeof r.out_dir, "%s", cp_output_final(out));
+        if (!s) s = write_run_json(&c, tmpdir, plan_json, &r, t0);
+        if (!s && !progress(&opts, 0.99, "writing plan and report"))
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        if (!s) {
+            s = cp_output_commit(out); /* synced, then published by an atomic rename */
+            out = NULL;
+        }
     }
-    r.grid_nx = c.grid.geo.nx;
-    r.grid_ny = c.grid.geo.ny;
-    r.cell_size_m = c.grid.geo.dx;
-    snprintf(r.grid_crs, sizeof r.grid_crs, "%s", c.grid.crs_name);
-    snprintf(r.out_dir, sizeof r.out_dir, "%s", cp_output_final(out));
-    if ((s = write_run_json(&c, tmpdir, plan_json, &r, t0))) goto done;
-    if (!progress(&opts, 0.99, "writing plan and report")) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
-    }
-    s = cp_output_commit(out); /* synced, then published by an atomic rename */
-    out = NULL;
-    if (s) goto done;
+    if ((s = cp_ranks_agree(&rk, s))) goto done;
     r.seconds = now_s() - t0;
     progress(&opts, 1.0, "writing plan and report");
 done:
     cp_output_abort(out);
     free(plan_json);
     ctx_clear(&c);
+    cp_ranks_close(&rk);
     if (!s && result) *result = r;
     return s;
 }

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <clearplan/mpirun.h>
 
@@ -20,6 +21,7 @@ struct cp_ranks_comm {
     int posted, got, sent, in, out;
     MPI_Request rx;
     MPI_Request *tx; /* one a rank */
+    uint64_t bytes_in, bytes_out; /* data received and sent (cp_ranks_traffic) */
 };
 
 /* CP_E_IO with MPI's reason. */
@@ -28,6 +30,20 @@ static cp_status mpi_fail(int err, const char *what) {
     int len = 0;
     MPI_Error_string(err, why, &len);
     return cp_fail(CP_E_IO, "MPI: %s failed: %s", what, why);
+}
+
+/* Waits for a request, calling poll (when not NULL) every few milliseconds meanwhile; the
+ * rank sleeps between tests instead of spinning, leaving the cores to the ranks that work. */
+static int wait_polling(MPI_Request *req, void (*poll)(void *), void *arg) {
+    long nap_ns = 20000;
+    for (;;) {
+        int done = 0, e = MPI_Test(req, &done, MPI_STATUS_IGNORE);
+        if (e != MPI_SUCCESS || done) return e;
+        if (poll) poll(arg);
+        struct timespec t = {0, nap_ns};
+        nanosleep(&t, NULL);
+        if (nap_ns < 5000000) nap_ns *= 2;
+    }
 }
 #endif
 
@@ -91,14 +107,16 @@ cp_status cp_mpi_begin(int *argc, char ***argv, int *rank, int *size) {
 
 #ifdef CP_MPI
 /* The agreement over `comm` (see cp_mpi_agree). */
-static cp_status agree(MPI_Comm comm, cp_status s) {
+static cp_status agree(MPI_Comm comm, cp_status s, void (*poll)(void *), void *arg) {
     int rank = 0, size = 1;
     MPI_Comm_rank(comm, &rank);
     MPI_Comm_size(comm, &size);
     if (size == 1) return s;
     /* the lowest rank failing for a reason of its own, else the lowest interrupted one */
     int key = s == CP_OK ? 2 * size : s == CP_E_INTERRUPTED ? size + rank : rank, first = 0;
-    int e = MPI_Allreduce(&key, &first, 1, MPI_INT, MPI_MIN, comm);
+    MPI_Request req;
+    int e = MPI_Iallreduce(&key, &first, 1, MPI_INT, MPI_MIN, comm, &req);
+    if (e == MPI_SUCCESS) e = wait_polling(&req, poll, arg);
     if (e != MPI_SUCCESS) return mpi_fail(e, "agreeing on a status");
     if (first == 2 * size) return CP_OK;
     int root = first < size ? first : first - size;
@@ -122,7 +140,7 @@ cp_status cp_mpi_agree(cp_status s) {
     int init = 0, fin = 0;
     MPI_Initialized(&init);
     MPI_Finalized(&fin);
-    if (init && !fin) return agree(MPI_COMM_WORLD, s);
+    if (init && !fin) return agree(MPI_COMM_WORLD, s, NULL, NULL);
 #endif
     return s;
 }
@@ -140,6 +158,7 @@ void cp_mpi_end(void) {
 
 cp_status cp_ranks_open(int use_mpi, cp_ranks *r) {
     r->rank = 0, r->size = 1, r->comm = NULL;
+    r->poll = NULL, r->poll_arg = NULL;
 #ifdef CP_MPI
     int init = 0, fin = 0;
     MPI_Initialized(&init);
@@ -160,6 +179,7 @@ cp_status cp_ranks_open(int use_mpi, cp_ranks *r) {
     MPI_Comm_size(c->comm, &r->size);
     c->posted = c->got = c->sent = 0;
     c->out = 1;
+    c->bytes_in = c->bytes_out = 0;
     if (!(c->tx = malloc(sizeof *c->tx * (size_t)r->size))) {
         MPI_Comm_free(&c->comm);
         free(c);
@@ -216,9 +236,18 @@ int cp_ranks_row_owner(int64_t ny, int64_t rows, int size, int64_t y) {
     return lo;
 }
 
+void cp_ranks_traffic(const cp_ranks *r, uint64_t *bytes_in, uint64_t *bytes_out) {
+    *bytes_in = *bytes_out = 0;
+#ifdef CP_MPI
+    if (r->comm) *bytes_in = r->comm->bytes_in, *bytes_out = r->comm->bytes_out;
+#else
+    (void)r;
+#endif
+}
+
 cp_status cp_ranks_agree(const cp_ranks *r, cp_status s) {
 #ifdef CP_MPI
-    if (r->comm) return agree(r->comm->comm, s);
+    if (r->comm) return agree(r->comm->comm, s, r->poll, r->poll_arg);
 #else
     (void)r;
 #endif
@@ -267,7 +296,10 @@ cp_status cp_ranks_phase_end(const cp_ranks *r, cp_status s) {
         c->sent = 1;
     }
     /* every notice sent is received (none is left for a later phase), then agreed on */
-    int nsent = 0, e = MPI_Allreduce(&c->sent, &nsent, 1, MPI_INT, MPI_SUM, c->comm);
+    int nsent = 0;
+    MPI_Request req; /* where the ranks wait for the slowest: polling */
+    int e = MPI_Iallreduce(&c->sent, &nsent, 1, MPI_INT, MPI_SUM, c->comm, &req);
+    if (e == MPI_SUCCESS) e = wait_polling(&req, r->poll, r->poll_arg);
     if (e != MPI_SUCCESS) return mpi_fail(e, "MPI_Allreduce");
     int expect = nsent - c->sent;
     if (!c->got && expect > 0) {
@@ -288,7 +320,9 @@ cp_status cp_ranks_phase_end(const cp_ranks *r, cp_status s) {
 #ifdef CP_MPI
 static const size_t chunk_bytes = (size_t)1 << 30; /* MPI counts are ints */
 
-static cp_status send_bytes(MPI_Comm c, int to, const void *buf, size_t n) {
+static cp_status send_bytes(cp_ranks_comm *rc, int to, const void *buf, size_t n) {
+    MPI_Comm c = rc->comm;
+    rc->bytes_out += n;
     for (size_t at = 0; at < n || n == 0; at += chunk_bytes) {
         int len = (int)(n - at < chunk_bytes ? n - at : chunk_bytes);
         int e = MPI_Send((const char *)buf + at, len, MPI_BYTE, to, TAG_DATA, c);
@@ -298,7 +332,9 @@ static cp_status send_bytes(MPI_Comm c, int to, const void *buf, size_t n) {
     return CP_OK;
 }
 
-static cp_status recv_bytes(MPI_Comm c, int from, void *buf, size_t n) {
+static cp_status recv_bytes(cp_ranks_comm *rc, int from, void *buf, size_t n) {
+    MPI_Comm c = rc->comm;
+    rc->bytes_in += n;
     for (size_t at = 0; at < n || n == 0; at += chunk_bytes) {
         int len = (int)(n - at < chunk_bytes ? n - at : chunk_bytes);
         int e = MPI_Recv((char *)buf + at, len, MPI_BYTE, from, TAG_DATA, c, MPI_STATUS_IGNORE);
@@ -312,6 +348,10 @@ static cp_status recv_bytes(MPI_Comm c, int from, void *buf, size_t n) {
 cp_status cp_ranks_bcast(const cp_ranks *r, void *buf, size_t bytes) {
 #ifdef CP_MPI
     if (!r->comm) return CP_OK;
+    if (r->rank == 0)
+        r->comm->bytes_out += (uint64_t)bytes * (uint64_t)(r->size - 1);
+    else
+        r->comm->bytes_in += bytes;
     for (size_t at = 0; at < bytes; at += chunk_bytes) {
         int len = (int)(bytes - at < chunk_bytes ? bytes - at : chunk_bytes);
         int e = MPI_Bcast((char *)buf + at, len, MPI_BYTE, 0, r->comm->comm);
@@ -363,13 +403,13 @@ cp_status cp_ranks_gather(const cp_ranks *r, const void *mine, size_t bytes, voi
     /* rank 0 can take every message before any is sent */
     if ((s = cp_ranks_agree(r, s))) goto done;
     if (r->rank) {
-        s = send_bytes(c, 0, mine, bytes);
+        s = send_bytes(r->comm, 0, mine, bytes);
         goto done;
     }
     if (bytes) memcpy(buf, mine, bytes);
     size_t at = (size_t)sizes[0];
     for (int k = 1; k < r->size && !s; ++k) {
-        s = recv_bytes(c, k, buf + at, (size_t)sizes[k]);
+        s = recv_bytes(r->comm, k, buf + at, (size_t)sizes[k]);
         at += (size_t)sizes[k];
     }
     if (!s) {
@@ -627,14 +667,14 @@ cp_status cp_ranks_zonal_reduce(cp_ranks_zonal *z) {
     }
     if ((s = cp_ranks_agree(r, s))) goto done;
     if (r->rank) {
-        s = send_bytes(c, 0, msg, bytes);
+        s = send_bytes(r->comm, 0, msg, bytes);
     } else {
         /* rank after rank: a polygon's home (an earlier rank) is in place before the records
          * of later ranks are folded into it */
         for (int k = 1; k < r->size && !s; ++k) {
             message m;
             message_layout(z, k, NULL, &m);
-            if (!(s = recv_bytes(c, k, msg, m.bytes))) unpack(z, k, msg);
+            if (!(s = recv_bytes(r->comm, k, msg, m.bytes))) unpack(z, k, msg);
         }
     }
     if ((s = cp_ranks_agree(r, s))) goto done;

@@ -43,6 +43,10 @@ typedef struct cp_ranks_comm cp_ranks_comm;
 typedef struct {
     int rank, size;
     cp_ranks_comm *comm; /* NULL: a job of one */
+    /* Called every few milliseconds while this rank waits for the others in cp_ranks_agree
+     * (NULL: none); a wait is never cut short by it. Rank 0 watches for Ctrl-C there. */
+    void (*poll)(void *arg);
+    void *poll_arg;
 } cp_ranks;
 
 /* The job's ranks (a communicator of its own, duplicated from MPI_COMM_WORLD) when `use_mpi`
@@ -60,6 +64,10 @@ void cp_ranks_rows(int64_t ny, int64_t rows, int size, int rank, int64_t *y0, in
 
 /* The rank holding row y (0 <= y < ny). */
 int cp_ranks_row_owner(int64_t ny, int64_t rows, int size, int64_t y);
+
+/* The data this rank received and sent so far (gathers, zonal sums, broadcasts; not the
+ * agreements' few bytes). */
+void cp_ranks_traffic(const cp_ranks *r, uint64_t *bytes_in, uint64_t *bytes_out);
 
 /* The agreement after a phase (clearplan/mpirun.h, cp_mpi_agree): every rank calls it with its
  * status and gets the same one back. */

@@ -22,6 +22,10 @@ typedef struct {
     int no_sync;         /* skip syncing the outputs to disk before publishing them */
     cp_progress_fn progress;
     void *progress_arg;
+    /* 1: one run over the ranks of MPI_COMM_WORLD (clearplan/mpirun.h; MPI initialised by the
+     * program, every rank calling cp_run with the same scenario and options); 0, or MPI not
+     * initialised, or a job of one rank: this process alone */
+    int ranks;
 } cp_run_options;
 
 typedef struct {
