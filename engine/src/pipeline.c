@@ -484,7 +484,8 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     rp.inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp.inputs);
     if (!rp.inputs) goto nomem;
     for (size_t i = 0; i < c->nlayers; ++i)
-        rp.inputs[i] = (cp_strip_input){grid_rows, c->layers[i].gi, c->layers[i].halo, {0}};
+        rp.inputs[i] =
+            (cp_strip_input){.read = grid_rows, .src = c->layers[i].gi, .halo = c->layers[i].halo};
     snprintf(rp.ppath, sizeof rp.ppath, "%s/priority.strips.tif", tmpdir);
     snprintf(rp.cpath, sizeof rp.cpath, "%s/priority_class.strips.tif", tmpdir);
     if ((s = cp_raster_create(rp.ppath, &c->grid, GDT_Float32, -9999.0, &rp.praw)) ||

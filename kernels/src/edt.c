@@ -514,8 +514,8 @@ cpk_status cpk_edt_strip_f32(const cpk_view_f32 *in, const cpk_sources *src, dou
                              float *down, const cpk_out_f32 *out, int nthreads) {
     if (!view_ok(in) || !down || !out || !args_ok(src, dx, dy, max_dist) || !isfinite(max_dist))
         return CPK_E_ARG;
-    if (row0 < 0 || row1 < row0 || row1 > in->ny || out->nx != in->nx ||
-        out->ny != row1 - row0 || out->stride < out->nx || (out->nx && out->ny && !out->data))
+    if (row0 < 0 || row1 < row0 || row1 > in->ny || out->nx != in->nx || out->ny != row1 - row0 ||
+        out->stride < out->nx || (out->nx && out->ny && !out->data))
         return CPK_E_ARG;
     const int64_t nx = in->nx;
     if (nx == 0 || row1 == row0) return CPK_OK;
