@@ -850,6 +850,19 @@ static void periods_remaining(const cp_plan *plan, period_list *pl) {
     }
 }
 
+/* Adds `area` released from an item to the classes of a period, in the shares of the item's
+ * class areas (all to the last, "other", without them). */
+static void class_release(const cp_plan *plan, const cp_plan_item *it, double area, double *out) {
+    const size_t ncl = plan->nclasses;
+    double total = 0;
+    for (size_t k = 0; it->h.class_m2 && k <= ncl; ++k) total += it->h.class_m2[k];
+    if (!(total > 0)) {
+        out[ncl] += area;
+        return;
+    }
+    for (size_t k = 0; k <= ncl; ++k) out[k] += area * it->h.class_m2[k] / total;
+}
+
 /* Adds the recorded run to the periods: capacity offered, work and cost split by time,
  * stage releases and completed hazards by their end dates. */
 static void periods_fill(const ctx *c, period_list *pl) {
@@ -892,8 +905,13 @@ static void periods_fill(const ctx *c, period_list *pl) {
             m->released_m2[s] += it->released_m2[s];
             m->area_m2 += it->released_m2[s];
             m->benefit += it->stage_benefit[s];
+            class_release(plan, it, it->released_m2[s], m->class_released_m2);
         }
-        if (it->scheduled) pl->m[period_of(pl, it->end)].hazards_completed++;
+        if (it->scheduled) {
+            cp_milestone *m = &pl->m[period_of(pl, it->end)];
+            m->hazards_completed++;
+            if (isfinite(it->h.people_within_m)) m->people_near_released += it->h.people_within_m;
+        }
     }
     periods_remaining(plan, pl);
 }
@@ -912,6 +930,9 @@ static void years_from_quarters(const cp_plan *plan, const period_list *ql, peri
         y->team_days += a->team_days;
         y->cost_usd += a->cost_usd;
         y->redeployed += a->redeployed;
+        for (size_t k = 0; k <= plan->nclasses; ++k)
+            y->class_released_m2[k] += a->class_released_m2[k];
+        y->people_near_released += a->people_near_released;
     }
     periods_remaining(plan, yl);
 }
@@ -928,10 +949,19 @@ static cp_status milestones(ctx *c) {
     period_list yl = {0}, ql = {0};
     cp_status st = periods_build(plan->start, last, CP_PERIOD_YEAR, &yl);
     if (st == CP_OK) st = periods_build(plan->start, last, CP_PERIOD_QUARTER, &ql);
+    const size_t ncl = plan->nclasses + 1;
+    if (st == CP_OK &&
+        !(plan->milestone_class_m2 = calloc((yl.n + ql.n) * ncl, sizeof *plan->milestone_class_m2)))
+        st = cp_fail(CP_E_NOMEM, "out of memory");
     if (st != CP_OK) {
         free(yl.m);
+        free(ql.m);
         return st;
     }
+    for (size_t k = 0; k < yl.n; ++k)
+        yl.m[k].class_released_m2 = plan->milestone_class_m2 + k * ncl;
+    for (size_t k = 0; k < ql.n; ++k)
+        ql.m[k].class_released_m2 = plan->milestone_class_m2 + (yl.n + k) * ncl;
     periods_fill(c, &ql);
     years_from_quarters(plan, &ql, &yl);
     for (size_t k = 0; k < yl.n; ++k) {
@@ -1416,6 +1446,7 @@ void cp_plan_free(cp_plan *plan) {
     free(plan->team_list);
     free(plan->years);
     free(plan->quarters);
+    free(plan->milestone_class_m2);
     free(plan->sweep);
     free(plan->teams_needed_note);
     free(plan->infeasible_id);

@@ -7,6 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <clearplan/evidence.h>
 #include <clearplan/plan.h>
 
 #include "error.h"
@@ -182,5 +183,10 @@ cp_status order_plan(const cp_plan_item *items, size_t n, const order_keys *keys
 /* A baseline order of the hazards (CP_ORDER_PRIORITY, _SMALLEST, _INPUT), lock groups first. */
 cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *keys, int order,
                          size_t *seq);
+
+/* ------------------------------------------------------------------ evidence ---------- */
+
+/* The weights of sample `sample` of a rank-robustness run (robust.c): w has o->ncriteria. */
+void rank_weights_draw(const cp_rank_options *o, size_t sample, double *w);
 
 #endif

@@ -264,6 +264,11 @@ typedef struct {
     int budget_binding; /* a package was postponed for lack of funds */
     size_t postponed;   /* packages postponed out of the year */
     size_t redeployed;  /* packages started in it by teams away from their region */
+    /* development outcomes (clearplan/evidence.h) */
+    double *class_released_m2;   /* cp_plan.nclasses + 1 values: area released in the period
+                                    by land-cover class of cp_plan.classes (the last: other
+                                    classes, nodata, hazards without class areas) */
+    double people_near_released; /* people_within_m of the hazards completed in the period */
 } cp_milestone;
 
 typedef struct {
@@ -349,6 +354,7 @@ typedef struct cp_plan {
     int nteams;
     cp_milestone *years, *quarters;
     size_t nyears, nquarters;
+    double *milestone_class_m2; /* the block the milestones' class_released_m2 point into */
     /* totals of the planned hazards */
     double area_m2, released_m2[CP_NMETHOD], benefit;
     double team_days; /* reference effort: the sum of cost_team_days */

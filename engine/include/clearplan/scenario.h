@@ -195,6 +195,48 @@ typedef struct {
     size_t nexclude;
 } cp_plan_rules;
 
+/* ---- uncertainty (DESIGN §16; docs/scenario.md, "uncertainty") ---- */
+
+/* A three-point estimate: min <= likely <= max. `likely` is the value the deterministic plan
+ * uses (1 for factors, the cost section's share, the criterion's weight) unless the scenario
+ * gives another. */
+typedef struct {
+    int given; /* 0: fixed at the deterministic value */
+    double min, likely, max;
+} cp_range;
+
+typedef struct {
+    int code;
+    cp_range range;
+} cp_class_range;
+
+typedef struct {
+    char *name; /* a team type or a criterion */
+    cp_range range;
+} cp_named_range;
+
+typedef struct {
+    int given;        /* the scenario has an uncertainty section */
+    int distribution; /* 0 PERT (default), 1 triangular */
+    int samples;      /* Monte Carlo samples of `run` (0: none unless --samples) */
+    uint64_t seed;    /* default 1 */
+    /* factors on productivities (m2 per team-day): `productivity` for every land-cover class
+       without its own range, drawn for each class separately */
+    cp_range productivity;
+    cp_class_range *classes;
+    size_t nclasses;
+    cp_named_range *types; /* a factor on all productivities of a team type */
+    size_t ntypes;
+    cp_range nts, ts;                         /* factors on the survey productivities */
+    cp_range release[CP_NSTATUS][CP_NMETHOD]; /* shares; each drawn row is scaled to sum 1 */
+    cp_range availability;                    /* share of days_per_year worked */
+    cp_range team_day_usd;                    /* factor on every US$ per team-day */
+    /* weights of the criteria: ranges, or a Dirichlet concentration around the given ones */
+    cp_named_range *weights;
+    size_t nweights;
+    double weight_concentration; /* > 0: Dirichlet(concentration x w / sum w); 0 none */
+} cp_uncertainty;
+
 /* ---- grid and outputs ---- */
 typedef struct {
     char *crs; /* NULL = UTM zone of the hazards' centroid */
@@ -219,6 +261,7 @@ typedef struct cp_scenario {
     cp_cost cost;
     cp_capacity capacity;
     cp_plan_rules rules;
+    cp_uncertainty uncertainty;
     cp_outputs_spec outputs;
 } cp_scenario;
 
