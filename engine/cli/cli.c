@@ -172,3 +172,42 @@ int cli_parse_band(const char *s, int *band) {
     *band = (int)b;
     return 1;
 }
+
+int cli_evidence_option(const char *cmd, int argc, char **argv, int *i, cli_evidence *e, int *rc) {
+    static const char *const samples[] = {"--samples", NULL}, *const seed[] = {"--seed", NULL},
+                             *const region[] = {"--region", NULL};
+    const char *v = NULL;
+    int missing = 0;
+    if (cli_opt_value(argc, argv, i, samples, &v, &missing)) {
+        double d;
+        if (missing || !cli_parse_double(v, &d) || d < 0 || d > 10000000 || d != floor(d))
+            return *rc = cli_usage(cmd, "--samples wants a whole number from 0 to 10000000"), -1;
+        e->samples_set = 1;
+        e->samples = (size_t)d;
+        return 1;
+    }
+    if (cli_opt_value(argc, argv, i, seed, &v, &missing)) {
+        char *end = NULL;
+        errno = 0;
+        unsigned long long s = missing ? 0 : strtoull(v, &end, 10);
+        if (missing || errno || !end || *end || v[0] == '-' || !v[0])
+            return *rc = cli_usage(cmd, "--seed wants a whole number of 0 or more"), -1;
+        e->seed_set = 1;
+        e->seed = s;
+        return 1;
+    }
+    if (cli_opt_value(argc, argv, i, region, &v, &missing)) {
+        if (missing || !v[0]) return *rc = cli_usage(cmd, "--region wants a region name"), -1;
+        if (!e->regions && !(e->regions = calloc((size_t)argc + 1, sizeof *e->regions)))
+            return *rc = cli_fail(CP_E_NOMEM), -1;
+        e->regions[e->nregions++] = v;
+        return 1;
+    }
+    return 0;
+}
+
+void cli_evidence_free(cli_evidence *e) {
+    free(e->regions);
+    e->regions = NULL;
+    e->nregions = 0;
+}

@@ -52,4 +52,18 @@ int cli_tool_option(const char *cmd, int argc, char **argv, int *i, cp_tool_comm
 /* Parses a positive thread count for -j; returns 0 on error. */
 int cli_parse_threads(const char *s, int *out);
 
+/* The evidence options of run and plan (clearplan/evidence.h): --samples N, --seed S and
+ * --region NAME (repeatable). */
+typedef struct {
+    int samples_set, seed_set;
+    size_t samples;
+    unsigned long long seed;
+    const char **regions; /* argv's strings */
+    size_t nregions;
+} cli_evidence;
+/* Returns 1 when argv[*i] was one of them (consumed), 0 when not, -1 on a usage error (*rc =
+ * the exit code, the message printed). */
+int cli_evidence_option(const char *cmd, int argc, char **argv, int *i, cli_evidence *e, int *rc);
+void cli_evidence_free(cli_evidence *e);
+
 #endif

@@ -113,22 +113,22 @@ static cp_status world_draw(world *w, const cp_capacity *cap, const cp_cost *cos
         double dflt = own ? tt->productivity_default_m2 : cost->productivity_default_m2;
         o->name = tt ? tt->name : "team";
         for (int s = 0; s < CP_NMETHOD; ++s) o->stages[s] = tt ? tt->stages[s] : 1;
-        o->nts_m2_per_team_day = (tt && !isnan(tt->nts_m2_per_team_day) ? tt->nts_m2_per_team_day
-                                                                         : cost->nts_m2_per_team_day) *
-                                 fnts * g;
-        o->ts_m2_per_team_day =
-            (tt && !isnan(tt->ts_m2_per_team_day) ? tt->ts_m2_per_team_day
-                                                  : cost->ts_m2_per_team_day) *
-            fts * g;
+        o->nts_m2_per_team_day =
+            (tt && !isnan(tt->nts_m2_per_team_day) ? tt->nts_m2_per_team_day
+                                                   : cost->nts_m2_per_team_day) *
+            fnts * g;
+        o->ts_m2_per_team_day = (tt && !isnan(tt->ts_m2_per_team_day) ? tt->ts_m2_per_team_day
+                                                                      : cost->ts_m2_per_team_day) *
+                                fts * g;
         o->team_day_usd =
             (tt && !isnan(tt->team_day_usd) ? tt->team_day_usd : cost->team_day_usd) * w->usd;
         o->productivity_default_m2 = dflt * w->other * g;
         o->productivity = w->tables + t * (ncl + 1);
         o->nproductivity = ncl;
         for (size_t k = 0; k < ncl; ++k) {
-            double base = own ? table_value(tt->productivity, tt->nproductivity, classes[k], dflt)
-                              : table_value(cost->productivity, cost->nproductivity, classes[k],
-                                            dflt);
+            double base =
+                own ? table_value(tt->productivity, tt->nproductivity, classes[k], dflt)
+                    : table_value(cost->productivity, cost->nproductivity, classes[k], dflt);
             o->productivity[k] = (cp_class_value){classes[k], base * fc[k] * g};
         }
     }
@@ -163,9 +163,15 @@ static cp_status run_sample(const cp_hazard *hz, size_t n, const cp_capacity *ca
     cp_status st = world_draw(&w, cap, cost, po.classes, po.nclasses, mo, k);
     if (st == CP_OK) st = cp_plan_compute(hz, n, &w.cap, &w.cost, rules, &po, &plan);
     if (st == CP_OK) {
-        o->s = (cp_mc_sample){plan->met,          plan->complete,     plan->t_completion,
-                              plan->completion,   plan->remaining_m2, plan->teams_needed,
-                              plan->cost_usd,     w.availability,     w.other,
+        o->s = (cp_mc_sample){plan->met,
+                              plan->complete,
+                              plan->t_completion,
+                              plan->completion,
+                              plan->remaining_m2,
+                              plan->teams_needed,
+                              plan->cost_usd,
+                              w.availability,
+                              w.other,
                               w.usd};
         o->nquarters = plan->nquarters;
         o->quarter_remaining = malloc((plan->nquarters + 1) * sizeof *o->quarter_remaining);
@@ -244,7 +250,7 @@ static cp_status summarise(cp_plan_mc *mc, sample_out *so, size_t S) {
         for (int i = 0; i < 5; ++i) {
             for (size_t k = 0; k < S; ++k) {
                 const sample_out *o = &so[k];
-                v[k] = q < o->nquarters ? o->quarter_remaining[q]
+                v[k] = q < o->nquarters                 ? o->quarter_remaining[q]
                        : o->s.complete || !o->nquarters ? 0
                                                         : o->quarter_remaining[o->nquarters - 1];
             }

@@ -14,8 +14,8 @@
 #include <omp.h>
 #endif
 
-enum { STREAM_WEIGHT = 0x07000000 };   /* | criterion */
-enum { BATCH = 256 }; /* samples ranked before their rank bins are counted */
+enum { STREAM_WEIGHT = 0x07000000 };    /* | criterion */
+enum { BATCH = 256 };                   /* samples ranked before their rank bins are counted */
 #define HIST_COUNTERS ((size_t)1 << 24) /* the rank histogram's budget */
 
 /* Where an item sits in every sample's order. */
@@ -370,8 +370,8 @@ static cp_status setup(rctx *c) {
     qsort(ids, n, sizeof *ids, id_ref_cmp);
     for (size_t l = 0; o->rules && l < o->rules->nlocked; ++l) {
         id_ref key = {o->rules->locked[l], 0};
-        const id_ref *f = o->rules->locked[l] ? bsearch(&key, ids, n, sizeof *ids, id_ref_cmp)
-                                              : NULL;
+        const id_ref *f =
+            o->rules->locked[l] ? bsearch(&key, ids, n, sizeof *ids, id_ref_cmp) : NULL;
         if (f) locked[f->item] = 1;
     }
     int y0;
@@ -433,8 +433,9 @@ static void rctx_free(rctx *c) {
 
 static cp_status check_options(const cp_plan *plan, const cp_rank_options *o) {
     if (!o->ncriteria || o->ncriteria > 64 || !o->names || !o->weights || !o->components)
-        return cp_fail(CP_E_ARG, "rank robustness: 1 to 64 criteria with names, weights and "
-                                 "components");
+        return cp_fail(CP_E_ARG,
+                       "rank robustness: 1 to 64 criteria with names, weights and "
+                       "components");
     if (o->samples < 1 || o->samples > 100000000)
         return cp_fail(CP_E_ARG, "rank robustness: samples must be from 1 to 1e8 (got %zu)",
                        o->samples);
@@ -505,8 +506,9 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
     c.n = plan->nitems;
     c.nc = o->ncriteria;
     const size_t n = c.n, S = o->samples;
-    const size_t nbins = n ? (n * n <= HIST_COUNTERS ? n : HIST_COUNTERS / n ? HIST_COUNTERS / n
-                                                                              : 1)
+    const size_t nbins = n ? (n * n <= HIST_COUNTERS ? n
+                              : HIST_COUNTERS / n    ? HIST_COUNTERS / n
+                                                     : 1)
                            : 1;
     const size_t width = n ? (n + nbins - 1) / nbins : 1, nb = n ? (n + width - 1) / width : 1;
     int threads = o->threads;
@@ -536,8 +538,8 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
         x->used = malloc(nr * sizeof *x->used);
         x->bound = malloc(nr * sizeof *x->bound);
         x->left = malloc(nr * sizeof *x->left);
-        ok = x->buf && x->tmp && x->key && x->last && x->u && x->idx && x->out && x->cnt && x->used &&
-             x->bound && x->left;
+        ok = x->buf && x->tmp && x->key && x->last && x->u && x->idx && x->out && x->cnt &&
+             x->used && x->bound && x->left;
     }
     if (!ok) {
         st = cp_fail(CP_E_NOMEM, "out of memory");

@@ -26,6 +26,7 @@
 
 #include <clearplan/clearplan.h>
 #include <clearplan/describe.h>
+#include <clearplan/evidence.h>
 #include <clearplan/output.h>
 #include <clearplan/plan.h>
 
@@ -86,6 +87,7 @@ typedef struct {
     cpk_window *wins, *bwins;
     cpk_zonal_acc *acc;      /* n x NBANDS */
     cpk_zonal_acc *bacc;     /* n: population within */
+    cpk_zonal_acc *cacc;     /* n x ncriteria: each criterion's score (benefit components) */
     double *class_weight;    /* n x (nclasses + 1) */
     cp_aoi aoi;              /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
     double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
@@ -367,6 +369,14 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
         cpk_zonal_band pb = {
             {c->pop->buf + (y0 - c->pop->lo) * nx, nx, h, nx, 0, 0}, NULL, 0, NULL};
         ks = cpk_zonal_f32(c->bpolys, c->bwins, np, geo, y0, &pb, 1, c->threads, c->bacc);
+    }
+    if (!ks && c->cacc) { /* per-criterion benefit components (rank robustness) */
+        cpk_zonal_band cb[64];
+        memset(cb, 0, sizeof cb);
+        for (size_t k = 0; k < c->sc->ncriteria; ++k)
+            cb[k].view = (cpk_view_f32){b->scores[k], nx, h, nx, 0, 0};
+        ks = cpk_zonal_f32(c->polys, c->wins, np, geo, y0, cb, (int)c->sc->ncriteria, c->threads,
+                           c->cacc);
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "zonal kernel failed: %s", cpk_strerror(ks));
     return CP_OK;
@@ -676,9 +686,32 @@ static void class_areas(const run_ctx *c, size_t i, double *out) {
     for (int k = 0; k <= c->nclasses; ++k) out[k] *= scale;
 }
 
+/* The benefit components of hazard i (clearplan/evidence.h): each criterion's coverage-
+ * weighted score sum x cell ha, scaled by one factor so that sum_k w_k B_k / sum_k w_k is the
+ * hazard's benefit (the priority's float rounding, cells outside the area of interest); also
+ * as the extra columns benefit_<criterion>. */
+static void benefit_components(const run_ctx *c, size_t i, double benefit, cp_plan_value *x,
+                               double *out) {
+    const cp_scenario *sc = c->sc;
+    const size_t nc = sc->ncriteria;
+    if (!c->cacc) return;
+    const double cell_ha = c->grid.geo.dx * c->grid.geo.dy / 10000.0;
+    double wsum = 0, mix = 0;
+    for (size_t k = 0; k < nc; ++k) {
+        out[k] = c->cacc[i * nc + k].sum * cell_ha;
+        wsum += sc->criteria[k].weight;
+        mix += sc->criteria[k].weight * out[k];
+    }
+    double f = mix > 0 ? benefit * wsum / mix : 0;
+    for (size_t k = 0; k < nc; ++k) {
+        out[k] *= f;
+        x[k] = (cp_plan_value){0, out[k], 0, NULL};
+    }
+}
+
 static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_value *x,
                           double *class_m2, char *mix, size_t mixlen, GEOSWKBWriter *wr,
-                          unsigned char **wkb) {
+                          unsigned char **wkb, double *comp) {
     const cp_hazard_in *hz = &c->hs.items[i];
     const cpk_zonal_acc *a = &c->acc[i * NBANDS];
     const cp_cost *k = &c->sc->cost;
@@ -705,7 +738,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
     h->wkb = *wkb;
     h->wkb_len = len;
-    memset(x, 0, NX_COLS * sizeof *x);
+    memset(x, 0, (NX_COLS + (c->cacc ? c->sc->ncriteria : 0)) * sizeof *x);
     x[X_REPORT_DENSITY].real = cov_cells > 0 ? a[B_DENSITY].sum / cov_cells : 0;
     x[X_REPORT_DENSITY].is_null = c->density_crit < 0;
     x[X_TREECOVER].real =
@@ -727,6 +760,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     x[X_LANDCOVER_MIX].text = mix;
     x[X_LANDCOVER_MIX].is_null = !c->lc;
     x[X_REPAIRED].integer = hz->repaired;
+    benefit_components(c, i, h->benefit, x + NX_COLS, comp);
     h->extra = x;
 }
 
@@ -823,10 +857,11 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     fprintf(f, ", \"total\": %.3f},\n", now_s() - t0);
     fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024LL);
     fprintf(f, "  \"outputs\": [");
-    static const char *const outs[] = {"priority.tif",       "priority_class.tif", "priority.qml",
-                                       "priority_class.qml", "plan.gpkg",          "plan.csv",
-                                       "milestones.csv",     "packages.csv",       "rejected.csv",
-                                       "report.html",        "plan.qgs",           "stac.json"};
+    static const char *const outs[] = {
+        "priority.tif",   "priority_class.tif", "priority.qml",       "priority_class.qml",
+        "plan.gpkg",      "plan.csv",           "milestones.csv",     "packages.csv",
+        "rejected.csv",   "report.html",        "plan.qgs",           "stac.json",
+        "montecarlo.csv", "burndown_fan.csv",   "rank_robustness.csv"};
     int first = 1;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i) {
         char p[4400], hex[17];
@@ -857,6 +892,11 @@ static cp_status prepare_zonal(run_ctx *c) {
     if (!c->polys || !c->wins || !c->acc || !c->class_weight)
         return cp_fail(CP_E_NOMEM, "out of memory");
     cpk_zonal_acc_init(c->acc, (int64_t)(n * NBANDS));
+    if (c->sc->ncriteria <= 64) {
+        if (!(c->cacc = malloc(n * c->sc->ncriteria * sizeof *c->cacc)))
+            return cp_fail(CP_E_NOMEM, "out of memory");
+        cpk_zonal_acc_init(c->cacc, (int64_t)(n * c->sc->ncriteria));
+    }
     int buffered = c->buffer_m > 0;
     if (buffered) {
         c->bpolys = calloc(n, sizeof *c->bpolys);
@@ -894,7 +934,7 @@ static void ctx_clear(run_ctx *c) {
     free(c->points);
     free(c->points_skipped);
     free(c->prod_by_class);
-    free(c->acc), free(c->bacc), free(c->class_weight);
+    free(c->acc), free(c->bacc), free(c->cacc), free(c->class_weight);
     free(c->polys), free(c->bpolys), free(c->wins), free(c->bwins);
     cp_hazards_clear(&c->hs);
     cp_aoi_clear(&c->aoi);
@@ -908,8 +948,15 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     size_t n = c->hs.n;
     cp_status s = CP_OK;
     cp_plan *plan = NULL;
+    cp_evidence *ev = NULL;
+    const size_t nk = c->cacc ? sc->ncriteria : 0, ncol = NX_COLS + nk;
     cp_hazard *recs = calloc(n ? n : 1, sizeof *recs);
-    cp_plan_value *vals = calloc((n ? n : 1) * NX_COLS, sizeof *vals);
+    cp_plan_value *vals = calloc((n ? n : 1) * ncol, sizeof *vals);
+    double *comps = calloc((n ? n : 1) * (nk ? nk : 1), sizeof *comps);
+    cp_plan_column *cols = calloc(ncol, sizeof *cols);
+    char(*colnames)[80] = calloc(nk ? nk : 1, sizeof *colnames);
+    const char **crit_names = calloc(nk ? nk : 1, sizeof *crit_names);
+    double *crit_w = calloc(nk ? nk : 1, sizeof *crit_w);
     const size_t ncl = (size_t)c->nclasses;
     double *class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *class_m2);
     int classes[MAX_CLASSES];
@@ -919,13 +966,21 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     GEOSWKBWriter *wr = GEOSWKBWriter_create_r(c->hs.geos);
     unsigned char *png = NULL;
     size_t png_len = 0;
-    if (!recs || !vals || !class_m2 || !mixes || !wkbs || !rej || !wr) {
+    if (!recs || !vals || !comps || !cols || !colnames || !crit_names || !crit_w || !class_m2 ||
+        !mixes || !wkbs || !rej || !wr) {
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
+    memcpy(cols, extra_columns, sizeof extra_columns);
+    for (size_t k = 0; k < nk; ++k) {
+        snprintf(colnames[k], sizeof colnames[k], "benefit_%s", sc->criteria[k].name);
+        cols[NX_COLS + k] = (cp_plan_column){colnames[k], CP_VALUE_REAL};
+        crit_names[k] = sc->criteria[k].name;
+        crit_w[k] = sc->criteria[k].weight;
+    }
     for (size_t i = 0; i < n; ++i)
-        hazard_record(c, i, &recs[i], &vals[i * NX_COLS], class_m2 + i * (ncl + 1), mixes + i * 256,
-                      256, wr, &wkbs[i]);
+        hazard_record(c, i, &recs[i], &vals[i * ncol], class_m2 + i * (ncl + 1), mixes + i * 256,
+                      256, wr, &wkbs[i], comps + i * nk);
     for (size_t k = 0; k < ncl; ++k) classes[k] = (int)c->class_values[k];
     for (size_t i = 0; i < c->hs.nrejected; ++i) {
         rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
@@ -934,11 +989,27 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         rej[i].wkb_len = c->hs.rejected[i].wkb_len;
     }
     cp_plan_options po = {0};
-    po.columns = extra_columns;
-    po.ncolumns = NX_COLS;
+    po.columns = cols;
+    po.ncolumns = ncol;
     po.classes = classes;
     po.nclasses = ncl;
     if ((s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan))) goto done;
+    const cp_run_options *ro = c->opts;
+    cp_evidence_request rq = {recs,
+                              n,
+                              &sc->capacity,
+                              &sc->cost,
+                              &sc->rules,
+                              &po,
+                              &sc->uncertainty,
+                              ro->samples_set ? ro->samples : (size_t)sc->uncertainty.samples,
+                              ro->seed_set ? ro->seed : sc->uncertainty.seed,
+                              c->threads,
+                              nk,
+                              crit_names,
+                              crit_w,
+                              nk ? comps : NULL};
+    if ((s = cp_evidence_compute(plan, &rq, &ev))) goto done;
     c->stage_s[ST_PLAN] = now_s();
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
@@ -979,12 +1050,13 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
                      kinds[sc->criteria[k].kind], sc->criteria[k].input);
         ent[ne] = (cp_report_entry){sc->criteria[k].name, text[ne]}, ne++;
     }
-    cp_report_info info = {sc->name, ent, ne, png, png_len, 20};
-    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info, 0};
+    cp_report_info info = {sc->name, ent, ne, png, png_len, 20, ev};
+    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info,
+                           0,           ev,  ro->regions,     ro->nregions};
     if ((s = cp_plan_write_all(plan, tmpdir, &po2))) goto done;
     cp_describe_info di = {sc->name, plan->start, plan->deadline, "run.json"};
     if ((s = cp_outputs_describe(tmpdir, &di))) goto done;
-    if ((s = cp_plan_summary_json(plan, plan_json))) goto done;
+    if ((s = cp_plan_summary_json_with(plan, ev, plan_json))) goto done;
     r->hazards_planned = plan->nitems;
     r->hazards_rejected = c->hs.nrejected + plan->nexcluded;
     r->total_area_m2 = plan->area_m2;
@@ -994,6 +1066,8 @@ done:
     for (size_t i = 0; wkbs && i < n; ++i) GEOSFree_r(c->hs.geos, wkbs[i]);
     if (wr) GEOSWKBWriter_destroy_r(c->hs.geos, wr);
     free(recs), free(vals), free(class_m2), free(mixes), free(wkbs), free(rej), free(png);
+    free(comps), free(cols), free(colnames), free(crit_names), free(crit_w);
+    cp_evidence_free(ev);
     cp_plan_free(plan);
     return s;
 }

@@ -37,6 +37,11 @@ void cp_planbuf_free(cp_planbuf *b);
 /* Writes `len` bytes to `path` through a temporary file beside it and a rename. */
 cp_status cp_plan_write_file(const char *path, const char *data, size_t len);
 
+/* Appends the development outcomes of the plan and the evidence (may be NULL) as members of
+ * the summary object: `, "outcomes": {...}, "uncertainty": {...}, ...` (evidence.c). */
+struct cp_evidence;
+void cp_evidence_json_put(cp_planbuf *b, const cp_plan *plan, const struct cp_evidence *ev);
+
 /* Sums of a milestone period, for the writers. */
 const char *cp_plan_period_label(const cp_milestone *m, char buf[16]);
 

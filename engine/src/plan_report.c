@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clearplan/evidence.h>
 #include <clearplan/plan.h>
 
 #include "error.h"
@@ -393,6 +394,8 @@ static const char *css =
     ".chart .c0{stroke:#1f6fb2}.chart .c1{stroke:#e08a1e}.chart .c2{stroke:#7b52ab}"
     ".chart .c3{stroke:#8a99a8;stroke-dasharray:4 3}"
     ".chart .area{fill:#1f6fb2;fill-opacity:.10;stroke:none}"
+    ".chart .band{fill:#1f6fb2;fill-opacity:.15;stroke:none}.chart .band2{fill-opacity:.35}"
+    "h3{font-size:14px;color:#34495e;margin:14px 0 6px}"
     ".legend{font-size:12px;color:#34495e;margin-top:4px}"
     ".legend span{display:inline-block;margin-right:14px}"
     ".legend i{display:inline-block;width:18px;height:3px;vertical-align:middle;"
@@ -461,6 +464,374 @@ static void milestone_rows(cp_planbuf *b, const cp_plan *p, const cp_milestone *
     }
 }
 
+/* The page up to <main>: title, style, header (`region`: a region's page). */
+static void page_open(cp_planbuf *b, const cp_plan *p, const char *title, const char *region,
+                      size_t nhazards) {
+    cp_planbuf_puts(b,
+                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>");
+    cp_planbuf_html(b, title);
+    if (region) {
+        cp_planbuf_puts(b, " — ");
+        cp_planbuf_html(b, region);
+    }
+    cp_planbuf_puts(b, " — Article 5 clearance plan</title>\n<style>");
+    cp_planbuf_puts(b, css);
+    cp_planbuf_puts(b, "</style>\n</head>\n<body>\n<header><h1>");
+    cp_planbuf_html(b, title);
+    if (region) {
+        cp_planbuf_puts(b, " — ");
+        cp_planbuf_html(b, region);
+    }
+    cp_planbuf_printf(b, "</h1><p>Article 5 land-release plan · %zu hazard areas · start ",
+                      nhazards);
+    day_month_year(b, p->start);
+    cp_planbuf_puts(b, " · deadline ");
+    day_month_year(b, p->deadline);
+    cp_planbuf_printf(b, " · clearplan %s</p></header>\n<main>\n", cp_version());
+}
+
+/* The method in a footer, and the end of the page. */
+static void page_close(cp_planbuf *b, const cp_plan *p) {
+    cp_planbuf_puts(b, "</main>\n<footer>");
+    cp_planbuf_printf(b,
+                      "Method: each hazard is released in stages (non-technical survey, "
+                      "technical survey, clearance); the stages are ordered by benefit per "
+                      "team-day under their chain precedence (Sidney's rule; locked hazards "
+                      "first), split into work packages of at most %g team-days and "
+                      "list-scheduled onto %d whole teams, each finishing the package it takes, "
+                      "%g working days a year spread evenly over the calendar. Completion, the "
+                      "verdict, the milestones and teams needed all come from that schedule; "
+                      "teams needed is a count that meets the deadline while one team fewer "
+                      "misses, both scheduled. The ideal bound puts all teams on one queue of "
+                      "divisible work. Funding gap: team-days still to do at the deadline × "
+                      "cost of a team-day.</footer>\n</body>\n</html>\n",
+                      p->package_team_days, p->nteams, p->days_per_year);
+}
+
+/* ------------------------------------------------------------------ evidence ---------- */
+
+/* Days from the start at the end of date d. */
+static double day_end(const cp_plan *p, cp_date d) {
+    return (double)(d - p->start) + 1;
+}
+
+/* "March 2030" for a time in days from the start, "later" past the calendar. */
+static void month_of(cp_planbuf *b, const cp_plan *p, double t) {
+    if (isfinite(t) && t < 1e9)
+        month_year(b, p->start + (cp_date)(ceil(t - 1e-6) - 1));
+    else
+        cp_planbuf_puts(b, "not within the calendar");
+}
+
+static void fan_band(cp_planbuf *b, const chart *c, const cp_plan *p, const cp_plan_mc *mc,
+                     const double *lo, const double *hi, const char *cls) {
+    cp_planbuf_printf(b, "<polygon class=\"%s\" points=\"%.1f,%.1f", cls, cx(c, 0),
+                      cy(c, p->area_m2 / 1e6));
+    for (size_t q = 0; q < mc->nfan; ++q)
+        cp_planbuf_printf(b, " %.1f,%.1f", cx(c, day_end(p, mc->fan_date[q])), cy(c, hi[q] / 1e6));
+    for (size_t q = mc->nfan; q-- > 0;)
+        cp_planbuf_printf(b, " %.1f,%.1f", cx(c, day_end(p, mc->fan_date[q])), cy(c, lo[q] / 1e6));
+    cp_planbuf_puts(b, "\"/>\n");
+}
+
+/* The Monte Carlo: cards and the fan chart of the burn-down. */
+static void uncertainty_section(cp_planbuf *b, const cp_plan *p, const cp_plan_mc *mc) {
+    cp_planbuf_printf(b,
+                      "<section><h2>Uncertainty: %zu plans with the uncertain figures drawn</h2>\n"
+                      "<div class=\"cards\">\n",
+                      mc->nsamples);
+    cp_planbuf_printf(b,
+                      "<div class=\"card\"><div class=\"k\">Chance of meeting the deadline</div>"
+                      "<div class=\"v %s\">",
+                      mc->p_met >= 0.8  ? "good"
+                      : mc->p_met < 0.5 ? "bad"
+                                        : "");
+    fixed(b, 100 * mc->p_met, 0);
+    cp_planbuf_puts(b, " %</div><div class=\"s\">of the samples finish by ");
+    day_month_year(b, p->deadline);
+    cp_planbuf_puts(b,
+                    "</div></div>\n<div class=\"card\"><div class=\"k\">Completion P10 – P90"
+                    "</div><div class=\"v\">");
+    month_of(b, p, mc->completion_p[CP_MC_P10]);
+    cp_planbuf_puts(b, "</div><div class=\"s\">to ");
+    month_of(b, p, mc->completion_p[CP_MC_P90]);
+    cp_planbuf_puts(b, "; median ");
+    month_of(b, p, mc->completion_p[CP_MC_P50]);
+    cp_planbuf_puts(b,
+                    "</div></div>\n<div class=\"card\"><div class=\"k\">Teams for 80 % / 95 %"
+                    "</div><div class=\"v\">");
+    if (mc->teams_p80 >= 0)
+        cp_planbuf_printf(b, "%d", mc->teams_p80);
+    else
+        cp_planbuf_puts(b, "–");
+    cp_planbuf_puts(b, " / ");
+    if (mc->teams_p95 >= 0)
+        cp_planbuf_printf(b, "%d", mc->teams_p95);
+    else
+        cp_planbuf_puts(b, "–");
+    cp_planbuf_printf(b,
+                      "</div><div class=\"s\">finish on time in 80 %% / 95 %% of the samples "
+                      "(the plan: %d)</div></div>\n<div class=\"card\"><div class=\"k\">"
+                      "Remaining at the deadline</div><div class=\"v\">",
+                      p->teams_needed);
+    km2(b, mc->remaining_p[CP_MC_P10]);
+    cp_planbuf_puts(b, " – ");
+    km2(b, mc->remaining_p[CP_MC_P90]);
+    cp_planbuf_puts(b, " km²</div><div class=\"s\">P10 – P90; median ");
+    km2(b, mc->remaining_p[CP_MC_P50]);
+    cp_planbuf_puts(b, " km²</div></div>\n</div>\n");
+    chart c;
+    double tmax = p->horizon_days;
+    if (mc->nfan && day_end(p, mc->fan_date[mc->nfan - 1]) > tmax)
+        tmax = day_end(p, mc->fan_date[mc->nfan - 1]);
+    chart_open(b, &c, "fan chart of the remaining area", "km² remaining", p->area_m2 / 1e6, tmax,
+               p->start);
+    fan_band(b, &c, p, mc, mc->fan_p[0], mc->fan_p[4], "band");
+    fan_band(b, &c, p, mc, mc->fan_p[1], mc->fan_p[3], "band band2");
+    cp_planbuf_printf(b, "<polyline class=\"c1\" points=\"%.1f,%.1f", cx(&c, 0),
+                      cy(&c, p->area_m2 / 1e6));
+    for (size_t q = 0; q < mc->nfan; ++q)
+        cp_planbuf_printf(b, " %.1f,%.1f", cx(&c, day_end(p, mc->fan_date[q])),
+                          cy(&c, mc->fan_p[2][q] / 1e6));
+    cp_planbuf_puts(b, "\"/>\n");
+    chart_curve(b, &c, p->curve_t, p->schedule_remaining_m2, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
+    chart_deadline(b, &c, (double)(p->deadline - p->start) + 1, "deadline");
+    cp_planbuf_printf(b,
+                      "</svg>\n<div class=\"legend\"><span><i style=\"background:#1f6fb2\"></i>"
+                      "the plan</span><span><i style=\"background:#e08a1e\"></i>median of the "
+                      "samples</span><span><i style=\"background:rgba(31,111,178,.35)\"></i>P10 "
+                      "– P90</span><span><i style=\"background:rgba(31,111,178,.15)\"></i>P5 – "
+                      "P95</span></div>\n<p class=\"muted\">Each sample draws the productivities "
+                      "(per land-cover class and team type), the release shares, the teams' "
+                      "availability and the cost of a team-day from the scenario's ranges (%s), "
+                      "plans the hazards again and schedules them on whole teams (seed %llu; "
+                      "montecarlo.csv has every sample, burndown_fan.csv this chart). Teams for "
+                      "80 %%: a count that suffices in 80 %% of the samples.</p></section>\n",
+                      mc->distribution ? "triangular" : "PERT", (unsigned long long)mc->seed);
+}
+
+/* Development outcomes: area released per year by land-cover class (and the goal it serves),
+ * people living near the land released. */
+static void outcomes_section(cp_planbuf *b, const cp_plan *p) {
+    size_t ncl = p->nclasses + 1;
+    int *used = calloc(ncl, sizeof *used);
+    if (!used) {
+        b->failed = 1;
+        return;
+    }
+    for (size_t y = 0; y < p->nyears; ++y)
+        for (size_t k = 0; k < ncl; ++k) used[k] |= p->years[y].class_released_m2[k] > 0;
+    cp_planbuf_puts(b,
+                    "<section><h2>Development outcomes: land released and people reached</h2>\n"
+                    "<table><tr><th class=\"l\">Year</th>");
+    for (size_t k = 0; k < ncl; ++k) {
+        if (!used[k]) continue;
+        int code = k < p->nclasses ? p->classes[k] : -1;
+        const char *name = code >= 0 ? cp_landcover_name(code) : NULL;
+        int sdg = code >= 0 ? cp_landcover_sdg(code) : 0;
+        cp_planbuf_puts(b, "<th>");
+        if (name)
+            cp_planbuf_puts(b, name);
+        else if (code >= 0)
+            cp_planbuf_printf(b, "class %d", code);
+        else
+            cp_planbuf_puts(b, "other");
+        if (sdg) cp_planbuf_printf(b, " (SDG %d)", sdg);
+        cp_planbuf_puts(b, " m²</th>");
+    }
+    cp_planbuf_puts(b, "<th>People near released land (SDG 16)</th></tr>\n");
+    for (size_t y = 0; y < p->nyears; ++y) {
+        const cp_milestone *m = &p->years[y];
+        cp_planbuf_printf(b, "<tr%s><td class=\"l\">%d</td>",
+                          m->start > p->deadline ? " class=\"late\"" : "", m->year);
+        for (size_t k = 0; k < ncl; ++k) {
+            if (!used[k]) continue;
+            cp_planbuf_puts(b, "<td>");
+            grouped(b, m->class_released_m2[k]);
+            cp_planbuf_puts(b, "</td>");
+        }
+        cp_planbuf_puts(b, "<td>");
+        grouped(b, m->people_near_released);
+        cp_planbuf_puts(b, "</td></tr>\n");
+    }
+    cp_planbuf_puts(b, "</table>\n<p class=\"muted\">");
+    for (int g = 1; g <= 17; ++g) {
+        double a = 0;
+        for (size_t k = 0; k < p->nclasses; ++k)
+            if (cp_landcover_sdg(p->classes[k]) == g)
+                for (size_t y = 0; y < p->nyears; ++y) a += p->years[y].class_released_m2[k];
+        if (!(a > 0)) continue;
+        cp_planbuf_printf(b, "SDG %d (%s): ", g, cp_sdg_name(g) ? cp_sdg_name(g) : "");
+        km2(b, a);
+        cp_planbuf_puts(b, " km² released. ");
+    }
+    cp_planbuf_puts(b,
+                    "Area released in the year each stage of a hazard ends, in the shares of its "
+                    "land-cover classes; people living within the focal radius of the hazards "
+                    "completed in the year (summed over hazards: someone near two counts "
+                    "twice). In milestones.csv and run.json too.</p></section>\n");
+    free(used);
+}
+
+/* Rank robustness: the weights drawn, how many hazards keep their place, the first year's
+ * robust hazards and those that depend on the weighting. */
+static void ranks_section(cp_planbuf *b, const cp_plan *p, const cp_evidence *ev) {
+    const cp_rank_robustness *r = ev->ranks;
+    size_t first = 0, sure = 0, unsure = 0;
+    for (size_t i = 0; i < r->nitems; ++i) {
+        first += (size_t)r->items[i].first_year;
+        sure += r->items[i].p_first_year >= 0.9;
+        unsure += !r->items[i].robust;
+    }
+    cp_planbuf_printf(b,
+                      "<section><h2>Rank robustness: %zu weightings</h2>\n<p>%zu of %zu "
+                      "hazards keep their place (in or out of the first year's work in at least "
+                      "90 %% of the weightings); %zu of the %zu the plan completes in its first "
+                      "year are there in 90 %% of them; %zu depend on the weighting.</p>\n"
+                      "<table><tr><th class=\"l\">Criterion</th><th>Weight share P5</th>"
+                      "<th>P50</th><th>P95</th></tr>\n",
+                      r->samples, r->nrobust, r->nitems, sure, first, unsure);
+    for (size_t k = 0; k < ev->ncriteria; ++k) {
+        cp_planbuf_puts(b, "<tr><td class=\"l\">");
+        cp_planbuf_html(b, ev->criteria[k]);
+        for (int q = 0; q < 3; ++q) {
+            cp_planbuf_puts(b, "</td><td>");
+            fixed(b, r->weight_p[q][k], 3);
+        }
+        cp_planbuf_puts(b, "</td></tr>\n");
+    }
+    cp_planbuf_puts(b, "</table>\n");
+    for (int robust = 1; robust >= 0; --robust) {
+        cp_planbuf_printf(b,
+                          "<h3>%s</h3>\n<table><tr><th>Rank</th><th class=\"l\">Hazard</th>%s"
+                          "<th>Rank P5 – P95</th><th>In the first year</th></tr>\n",
+                          robust ? "First-year work whatever the weighting"
+                                 : "Hazards whose place depends on the weighting",
+                          p->has_regions ? "<th class=\"l\">Region</th>" : "");
+        size_t shown = 0;
+        for (size_t i = 0; i < r->nitems && shown < 20; ++i) {
+            const cp_rank_item *ri = &r->items[i];
+            if (robust ? !(ri->p_first_year >= 0.9) : ri->robust) continue;
+            const cp_plan_item *it = &p->items[i];
+            cp_planbuf_printf(b, "<tr><td>%zu</td><td class=\"l\">", ri->rank);
+            cp_planbuf_html(b, it->h.id);
+            cp_planbuf_puts(b, "</td>");
+            if (p->has_regions) {
+                cp_planbuf_puts(b, "<td class=\"l\">");
+                cp_planbuf_html(b, p->pools[it->pool].name);
+                cp_planbuf_puts(b, "</td>");
+            }
+            cp_planbuf_printf(b, "<td>%zu – %zu</td><td>", ri->rank_p5, ri->rank_p95);
+            fixed(b, 100 * ri->p_first_year, 0);
+            cp_planbuf_puts(b, " %</td></tr>\n");
+            ++shown;
+        }
+        if (!shown) cp_planbuf_puts(b, "<tr><td colspan=\"5\" class=\"l\">none</td></tr>\n");
+        cp_planbuf_puts(b, "</table>\n");
+    }
+    cp_planbuf_printf(b,
+                      "<p class=\"muted\">Each weighting re-scores every hazard from its benefit "
+                      "per criterion and orders them as the plan does. The first year's work of "
+                      "a region: as many of its hazards as the plan completes there in its first "
+                      "year, in the order their release ends. Ranks in bins of %zu; every hazard "
+                      "in rank_robustness.csv.</p></section>\n",
+                      r->bin_width);
+}
+
+/* A region's remaining area at the curve times, from its stages' end dates. */
+static void region_curve(const cp_plan *p, size_t r, double *rem) {
+    double area = p->pools[r].area_m2;
+    for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k) rem[k] = area;
+    for (size_t i = 0; i < p->nitems; ++i) {
+        const cp_plan_item *it = &p->items[i];
+        if ((size_t)it->pool != r) continue;
+        for (int s = 0; s < CP_NMETHOD; ++s) {
+            if (!it->has_stage[s] || it->stage_end[s] < p->start) continue;
+            double t = day_end(p, it->stage_end[s]);
+            for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
+                if (p->curve_t[k] >= t) rem[k] -= it->released_m2[s];
+        }
+    }
+    for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
+        if (rem[k] < 0) rem[k] = 0;
+}
+
+/* One region: its verdict, teams, burn-down and first hazards. */
+static void region_section(cp_planbuf *b, const cp_plan *p, size_t r, const cp_evidence *ev,
+                           size_t top) {
+    const cp_plan_pool *pl = &p->pools[r];
+    cp_planbuf_puts(b, "<section><h2>");
+    cp_planbuf_html(b, pl->name);
+    cp_planbuf_printf(b, "</h2>\n<div class=\"verdict %s\">", pl->met ? "met" : "missed");
+    cp_planbuf_html(b, pl->name);
+    cp_planbuf_printf(b, ": %zu hazard areas, ", pl->nitems);
+    km2(b, pl->area_m2);
+    cp_planbuf_printf(b, " km², %g team%s from the start; ", pl->teams, pl->teams == 1 ? "" : "s");
+    if (isfinite(pl->t_completion)) {
+        cp_planbuf_puts(b, "the work there ends in ");
+        month_year(b, pl->completion);
+        cp_planbuf_puts(b, pl->met ? ", on time" : ", after the deadline");
+    } else {
+        cp_planbuf_puts(b, "the schedule does not finish the work there");
+    }
+    if (!pl->met && pl->remaining_m2 > 0) {
+        cp_planbuf_puts(b, " (");
+        km2(b, pl->remaining_m2);
+        cp_planbuf_puts(b, " km² left at the deadline)");
+    }
+    if (pl->teams_needed >= 0)
+        cp_planbuf_printf(b, "; of %d teams that finish the whole plan on time, %d work here",
+                          p->teams_needed, pl->teams_needed);
+    cp_planbuf_puts(b, ".");
+    if (ev && ev->mc && r < ev->mc->nregions) {
+        cp_planbuf_puts(b, " Chance of finishing by the deadline: ");
+        fixed(b, 100 * ev->mc->regions[r].p_met, 0);
+        cp_planbuf_puts(b, " % (median end ");
+        month_of(b, p, ev->mc->regions[r].completion_p[CP_MC_P50]);
+        cp_planbuf_puts(b, ").");
+    }
+    cp_planbuf_puts(b, "</div>\n");
+    double rem[CP_PLAN_CURVE_POINTS];
+    region_curve(p, r, rem);
+    chart c;
+    chart_open(b, &c, "remaining area of the region", "km² remaining", pl->area_m2 / 1e6,
+               p->horizon_days, p->start);
+    chart_curve(b, &c, p->curve_t, rem, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
+    chart_deadline(b, &c, (double)(p->deadline - p->start) + 1, "deadline");
+    cp_planbuf_printf(b,
+                      "</svg>\n<table><tr><th>Rank</th><th class=\"l\">Hazard</th><th "
+                      "class=\"l\">Status</th><th>Area (m²)</th><th>Benefit</th><th>Team-days"
+                      "</th><th class=\"l\">Start</th><th class=\"l\">End</th>%s</tr>\n",
+                      ev && ev->ranks ? "<th>Rank P5 – P95</th>" : "");
+    size_t shown = 0;
+    for (size_t i = 0; i < p->nitems && shown < top; ++i) {
+        const cp_plan_item *it = &p->items[i];
+        if ((size_t)it->pool != r) continue;
+        cp_planbuf_printf(b, "<tr><td>%zu</td><td class=\"l\">", it->rank);
+        cp_planbuf_html(b, it->h.id);
+        cp_planbuf_printf(b, "</td><td class=\"l\">%s</td><td>",
+                          it->h.status == CP_STATUS_CHA ? "CHA" : "SHA");
+        grouped(b, it->h.area_m2);
+        cp_planbuf_puts(b, "</td><td>");
+        fixed(b, it->h.benefit, 2);
+        cp_planbuf_puts(b, "</td><td>");
+        fixed(b, it->h.cost_team_days, 1);
+        cp_planbuf_puts(b, "</td><td class=\"l\">");
+        date_text(b, it->start);
+        cp_planbuf_puts(b, "</td><td class=\"l\">");
+        if (it->scheduled) date_text(b, it->end);
+        cp_planbuf_puts(b, "</td>");
+        if (ev && ev->ranks)
+            cp_planbuf_printf(b, "<td>%zu – %zu</td>", ev->ranks->items[i].rank_p5,
+                              ev->ranks->items[i].rank_p95);
+        cp_planbuf_puts(b, "</tr>\n");
+        ++shown;
+    }
+    cp_planbuf_puts(b, "</table></section>\n");
+}
+
 cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, const char *path) {
     if (!p || !path) return cp_fail(CP_E_ARG, "cp_plan_write_report: NULL argument");
     cp_report_info none = {0};
@@ -470,21 +841,7 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
     scratch sc = {0};
     cp_planbuf *t;
 
-    cp_planbuf_puts(&b,
-                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                    "<title>");
-    cp_planbuf_html(&b, title);
-    cp_planbuf_puts(&b, " — Article 5 clearance plan</title>\n<style>");
-    cp_planbuf_puts(&b, css);
-    cp_planbuf_puts(&b, "</style>\n</head>\n<body>\n<header><h1>");
-    cp_planbuf_html(&b, title);
-    cp_planbuf_printf(&b, "</h1><p>Article 5 land-release plan · %zu hazard areas · start ",
-                      p->nitems);
-    day_month_year(&b, p->start);
-    cp_planbuf_puts(&b, " · deadline ");
-    day_month_year(&b, p->deadline);
-    cp_planbuf_printf(&b, " · clearplan %s</p></header>\n<main>\n", cp_version());
+    page_open(&b, p, title, NULL, p->nitems);
 
     /* verdict */
     cp_planbuf_printf(&b, "<div class=\"verdict %s\">", p->met ? "met" : "missed");
@@ -564,6 +921,8 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         card(&b, "Hazards planned", "", v->data, s->data);
     }
     cp_planbuf_puts(&b, "</div>\n");
+    const cp_evidence *ev = info->evidence;
+    if (ev && ev->mc) uncertainty_section(&b, p, ev->mc);
 
     /* inputs and map */
     int has_map = info->map_png && info->map_png_len;
@@ -721,6 +1080,7 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
                         " Binding: whether money (a work package postponed for lack of funds) "
                         "or teams limit the year's work.");
     cp_planbuf_puts(&b, "</p></section>\n");
+    outcomes_section(&b, p);
 
     /* regions */
     if (p->has_regions) {
@@ -759,6 +1119,7 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
                               "packages are done by teams away from their region.</p>",
                               p->mobilisation_days, p->redeployed_packages);
         cp_planbuf_puts(&b, "</section>\n");
+        for (size_t r = 0; r < p->npools; ++r) region_section(&b, p, r, ev, 10);
     }
 
     /* team types */
@@ -856,21 +1217,41 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
         if (it->team) cp_planbuf_printf(&b, "%d", it->team);
         cp_planbuf_puts(&b, "</td></tr>\n");
     }
-    cp_planbuf_puts(&b, "</table></section>\n</main>\n<footer>");
-    cp_planbuf_printf(&b,
-                      "Method: each hazard is released in stages (non-technical survey, "
-                      "technical survey, clearance); the stages are ordered by benefit per "
-                      "team-day under their chain precedence (Sidney's rule; locked hazards "
-                      "first), split into work packages of at most %g team-days and "
-                      "list-scheduled onto %d whole teams, each finishing the package it takes, "
-                      "%g working days a year spread evenly over the calendar. Completion, the "
-                      "verdict, the milestones and teams needed all come from that schedule; "
-                      "teams needed is a count that meets the deadline while one team fewer "
-                      "misses, both scheduled. The ideal bound puts all teams on one queue of "
-                      "divisible work. Funding gap: team-days still to do at the deadline × "
-                      "cost of a team-day.</footer>\n</body>\n</html>\n",
-                      p->package_team_days, p->nteams, p->days_per_year);
+    cp_planbuf_puts(&b, "</table></section>\n");
+    if (ev && ev->ranks) ranks_section(&b, p, ev);
+    page_close(&b, p);
     for (int i = 0; i < 4; ++i) cp_planbuf_free(&sc.s[i]);
+    if (b.failed) {
+        cp_planbuf_free(&b);
+        return cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path);
+    }
+    cp_status st = cp_plan_write_file(path, b.data, b.len);
+    cp_planbuf_free(&b);
+    return st;
+}
+
+cp_status cp_plan_write_region_report(const cp_plan *p, const cp_report_info *info,
+                                      const char *region, const char *path) {
+    if (!p || !region || !path)
+        return cp_fail(CP_E_ARG, "cp_plan_write_region_report: NULL argument");
+    size_t r = 0;
+    while (r < p->npools && strcmp(p->pools[r].name, region)) ++r;
+    if (r == p->npools || !p->has_regions)
+        return cp_fail(CP_E_ARG, "the plan has no region <%s>", region);
+    cp_report_info none = {0};
+    if (!info) info = &none;
+    const char *title = info->title && info->title[0] ? info->title : "clearplan";
+    cp_planbuf b = {0};
+    page_open(&b, p, title, region, p->pools[r].nitems);
+    region_section(&b, p, r, info->evidence, info->top_hazards ? info->top_hazards : 50);
+    cp_planbuf_puts(&b, "<section><h2>The whole plan</h2><p>");
+    cp_planbuf v = {0};
+    verdict_words(&v, p);
+    cp_planbuf_html(&b, v.data ? v.data : "");
+    b.failed |= v.failed;
+    cp_planbuf_free(&v);
+    cp_planbuf_puts(&b, "</p></section>\n");
+    page_close(&b, p);
     if (b.failed) {
         cp_planbuf_free(&b);
         return cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path);

@@ -112,16 +112,16 @@ typedef struct cp_plan_mc {
     int distribution;
     cp_date start, deadline;
     cp_mc_sample *samples;
-    double p_met;           /* share of samples meeting the deadline */
-    double completion_p[3]; /* P10, P50, P90 of the completion, days from start; INFINITY: a
-                               quantile falls on samples whose work does not fit the calendar */
-    double remaining_p[3];  /* of the remaining area at the deadline, m2 */
-    double cost_p[3];       /* of the scheduled cost, US$ */
+    double p_met;             /* share of samples meeting the deadline */
+    double completion_p[3];   /* P10, P50, P90 of the completion, days from start; INFINITY: a
+                                 quantile falls on samples whose work does not fit the calendar */
+    double remaining_p[3];    /* of the remaining area at the deadline, m2 */
+    double cost_p[3];         /* of the scheduled cost, US$ */
     int teams_p80, teams_p95; /* counts that suffice in 80% / 95% of the samples; -1 none */
     /* the fan chart: remaining area at the end of each quarter from the start */
     size_t nfan;
-    cp_date *fan_date;  /* last day of each quarter */
-    double *fan_p[5];   /* P5, P10, P50, P90, P95 of the remaining area, m2 */
+    cp_date *fan_date;     /* last day of each quarter */
+    double *fan_p[5];      /* P5, P10, P50, P90, P95 of the remaining area, m2 */
     cp_mc_region *regions; /* like the plan's pools */
     size_t nregions;
     char **region_names;
@@ -153,7 +153,7 @@ typedef struct {
 } cp_rank_options;
 
 typedef struct {
-    size_t rank;        /* the plan's */
+    size_t rank;              /* the plan's */
     size_t rank_p5, rank_p95; /* widened outwards to whole bins (see above) */
     size_t rank_p50;          /* the median's bin's middle */
     double p_first_year;
@@ -177,6 +177,56 @@ typedef struct cp_rank_robustness {
 cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options *o,
                                      cp_rank_robustness **out);
 void cp_rank_robustness_free(cp_rank_robustness *r);
+
+/* ---- the evidence of a run or a re-plan (engine: computed, written, reported) ---- */
+
+/* What cp_evidence_compute needs besides the plan: the planner's inputs again (the Monte
+ * Carlo re-plans them) and, for the rank robustness, the criteria and each hazard's benefit
+ * components. */
+typedef struct {
+    const cp_hazard *hazards; /* as given to cp_plan_compute */
+    size_t n;
+    const cp_capacity *cap;
+    const cp_cost *cost;
+    const cp_plan_rules *rules;
+    const cp_plan_options *opts;
+    const cp_uncertainty *u; /* the scenario's section (NULL: none) */
+    size_t samples;          /* 0: no evidence */
+    uint64_t seed;
+    int threads;
+    size_t ncriteria; /* 0: no rank robustness */
+    const char *const *criteria;
+    const double *weights;
+    const double *components; /* [input index * ncriteria + k]; NULL: none */
+} cp_evidence_request;
+
+typedef struct cp_evidence {
+    cp_plan_mc *mc;            /* NULL: no Monte Carlo */
+    cp_rank_robustness *ranks; /* NULL: the weights are not uncertain or no components */
+    char **criteria;           /* the criteria of ranks */
+    size_t ncriteria;
+} cp_evidence;
+
+/* The Monte Carlo (when rq->samples > 0) and the rank robustness (when the weights are
+ * uncertain: uncertainty.weights or weight_concentration; CP_E_CONFIG when they are but the
+ * hazards have no benefit components). *out is NULL when there is nothing to compute. */
+cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
+                              cp_evidence **out);
+void cp_evidence_free(cp_evidence *ev);
+
+/* montecarlo.csv (one row per sample), burndown_fan.csv (the fan chart's quantiles per
+ * quarter, with the plan's own remaining area) and rank_robustness.csv (one row per hazard,
+ * in plan order) into `dir`, for the parts ev has. */
+cp_status cp_evidence_write(const cp_plan *plan, const cp_evidence *ev, const char *dir);
+
+/* The plan's summary with the evidence (cp_plan_summary_json plus "uncertainty" and
+ * "rank_robustness"). */
+cp_status cp_plan_summary_json_with(const cp_plan *plan, const cp_evidence *ev, char **out);
+
+/* A safe file name part for a region name from the data: lower-case letters, digits, '-' and
+ * '_' (others become '_'), at most 48 characters, with the name's FNV-1a hash appended when
+ * anything was changed (so that two names never share a file). buf holds at least 64. */
+const char *cp_region_slug(const char *name, char buf[64]);
 
 /* ---- development outcomes ---- */
 

@@ -435,6 +435,8 @@ void cp_hazard_table_free(cp_hazard_table *t);
 
 /* ---- outputs ---- */
 
+struct cp_evidence; /* clearplan/evidence.h */
+
 typedef struct {
     const char *key;
     const char *value;
@@ -446,15 +448,20 @@ typedef struct {
     size_t ninputs;
     const unsigned char *map_png; /* thumbnail of the priority map, NULL = none */
     size_t map_png_len;
-    size_t top_hazards; /* rows in the top-hazards table; 0 = 20 */
+    size_t top_hazards;                 /* rows in the top-hazards table; 0 = 20 */
+    const struct cp_evidence *evidence; /* uncertainty, rank robustness (evidence.h); NULL none */
 } cp_report_info;
 
 typedef struct {
     const char *crs_wkt;              /* CRS of the geometries (WKT, or "EPSG:n"); NULL = none */
     const cp_plan_rejected *rejected; /* caller's rejected rows */
     size_t nrejected;
-    const cp_report_info *report; /* NULL = no report.html */
-    int no_gpkg;                  /* skip plan.gpkg */
+    const cp_report_info *report;       /* NULL = no report.html */
+    int no_gpkg;                        /* skip plan.gpkg */
+    const struct cp_evidence *evidence; /* NULL = none; else its CSV files, in the report too */
+    const char *const *regions;         /* a report-<slug>.html for each of these regions (with a
+                                           report; cp_region_slug in evidence.h) */
+    size_t nregions;
 } cp_plan_outputs;
 
 /* Each writer writes to a temporary name beside `path` and renames it at the end: a file is
@@ -467,6 +474,10 @@ cp_status cp_plan_write_rejected_csv(const cp_plan *plan, const cp_plan_rejected
 cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
                              const cp_plan_rejected *rejected, size_t nrejected);
 cp_status cp_plan_write_report(const cp_plan *plan, const cp_report_info *info, const char *path);
+/* The report of one region (its verdict, teams, burn-down, hazards), for in-country dialogue.
+ * CP_E_ARG when the plan has no region of that name. */
+cp_status cp_plan_write_region_report(const cp_plan *plan, const cp_report_info *info,
+                                      const char *region, const char *path);
 /* All of the above into `dir` under their standard names. */
 cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o);
 
