@@ -28,8 +28,8 @@ int main(int argc, char **argv) {
     int reps = argc > 4 ? atoi(argv[4]) : 3;
     if (n < 1 || samples < 1 || reps < 1 || reps > 64) return 2;
     enum { NC = 5 };
-    static const char *const names[NC] = {"people_nearby", "settlements", "land_use",
-                                          "open_land", "improvised_mines"};
+    static const char *const names[NC] = {"people_nearby", "settlements", "land_use", "open_land",
+                                          "improvised_mines"};
     static const double w0[NC] = {0.35, 0.10, 0.25, 0.05, 0.25};
     static const char *const regions[] = {"North", "East", "South", "West"};
     cp_hazard *h = calloc(n, sizeof *h);

@@ -206,7 +206,8 @@ static void test_mc_bit_identical_for_any_thread_count(void **state) {
     }
     /* the samples differ from one another */
     int differ = 0;
-    for (size_t k = 1; k < 40; ++k) differ |= m1->samples[k].t_completion != m1->samples[0].t_completion;
+    for (size_t k = 1; k < 40; ++k)
+        differ |= m1->samples[k].t_completion != m1->samples[0].t_completion;
     assert_true(differ);
     cp_plan_mc_free(m1);
     free_hazards(&s);
@@ -386,10 +387,10 @@ static void test_ranks_match_brute_force(void **state) {
             key[i] = i < 2 ? INFINITY : last_module_key(it, it->h.benefit);
         }
         for (size_t a = 3; a < n; ++a)
-            for (size_t b = a; b > 2 && (key[order[b - 1]] < key[order[b]] ||
-                                         (key[order[b - 1]] == key[order[b]] &&
-                                          strcmp(p->items[order[b - 1]].h.id,
-                                                 p->items[order[b]].h.id) > 0));
+            for (size_t b = a;
+                 b > 2 && (key[order[b - 1]] < key[order[b]] ||
+                           (key[order[b - 1]] == key[order[b]] &&
+                            strcmp(p->items[order[b - 1]].h.id, p->items[order[b]].h.id) > 0));
                  --b) {
                 size_t t = order[b];
                 order[b] = order[b - 1], order[b - 1] = t;
@@ -461,8 +462,8 @@ static void test_ranks_fixed_weights_and_threads(void **state) {
     }
     size_t inside = 0;
     for (size_t i = 0; i < plan->nitems; ++i)
-        inside += r1->items[i].rank_p5 <= r1->items[i].rank &&
-                  r1->items[i].rank <= r1->items[i].rank_p95;
+        inside +=
+            r1->items[i].rank_p5 <= r1->items[i].rank && r1->items[i].rank <= r1->items[i].rank_p95;
     assert_true(inside >= plan->nitems * 95 / 100);
     assert_true(r1->nrobust < plan->nitems);
     /* the weights drawn: P5 <= P50 <= P95 of each share, within the ranges' shares */
@@ -543,7 +544,8 @@ static void test_outcomes_in_milestones(void **state) {
     for (size_t y = 0; y < plan->nyears; ++y) {
         const cp_milestone *m = &plan->years[y];
         double sum = 0;
-        for (int k = 0; k < 3; ++k) sum += m->class_released_m2[k], got[k] += m->class_released_m2[k];
+        for (int k = 0; k < 3; ++k)
+            sum += m->class_released_m2[k], got[k] += m->class_released_m2[k];
         assert_true(fabs(sum - m->area_m2) <= 1e-9 * (1 + m->area_m2));
         gp += m->people_near_released;
     }
