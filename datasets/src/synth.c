@@ -18,7 +18,7 @@
 #include "synth_internal.h"
 
 /* Version of the generated content: bump it when the same seed starts giving other bytes. */
-#define SYN_FORMAT 2
+#define SYN_FORMAT 3
 
 static const char *preset_names[] = {"tiny", "demo", "national"};
 
@@ -150,7 +150,24 @@ static cp_status write_yaml(const syn_world *w, const cp_synth_options *o, const
             deadlines[w->preset], r->teams_total);
     for (int k = 0; k < w->nprov; ++k)
         fprintf(f, "%s%s: %d", k ? ", " : "", w->prov_name[k], r->teams[k]);
-    fputs("}\n  package_team_days: 20\noutputs:\n  dir: out\n", f);
+    fputs("}\n  package_team_days: 20\n", f);
+    /* Ranges around the figures above (DESIGN §16): the Monte Carlo of the plan and the rank
+       robustness; the national preset leaves the samples to --samples (60,000 hazards). */
+    fprintf(f,
+            "uncertainty:\n"
+            "  samples: %d\n"
+            "  seed: 1\n"
+            "  distribution: pert\n"
+            "  productivity: {default: [0.75, 1.25], classes: {10: [0.6, 1.2]}}\n"
+            "  nts: [0.8, 1.2]\n"
+            "  ts: [0.8, 1.2]\n"
+            "  release:\n"
+            "    SHA: {cancel: [0.35, 0.55], clear: [0.22, 0.38]}\n"
+            "  availability: [0.85, 1.0]\n"
+            "  team_day_usd: [0.9, 1.25]\n"
+            "  weight_concentration: 60\n",
+            w->preset == CP_SYNTH_NATIONAL ? 0 : 200);
+    fputs("outputs:\n  dir: out\n", f);
     if (fclose(f) != 0) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
     return CP_OK;
 }

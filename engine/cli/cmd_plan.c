@@ -54,9 +54,9 @@ static void plan_help(void) {
         "  --no-sync                do not wait for the outputs to reach the disk\n"
         "  -q, --quiet              print nothing but errors\n"
         "  --samples N              Monte Carlo of the plan with N samples of the scenario's\n"
-        "                           uncertainty ranges (needs --scenario; default: its\n"
-        "                           uncertainty.samples); with uncertain weights also the rank\n"
-        "                           robustness, from the benefit_<criterion> columns\n"
+        "                           uncertainty ranges (needs --scenario); with uncertain\n"
+        "                           weights also the rank robustness, from the columns\n"
+        "                           benefit_<criterion> that clearplan run writes\n"
         "  --seed S                 random seed of the samples (default: uncertainty.seed)\n"
         "  --region NAME            also write report-<name>.html for that region (repeatable)\n"
         "  -j, --threads N          threads for the samples (default: all cores)\n\n"
@@ -113,7 +113,7 @@ static const char *base_name(const char *p) {
 static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const cp_scenario *sc,
                          const cp_capacity *cap, const cp_cost *cost, const cp_plan_rules *rules,
                          const cp_plan_options *opts, const cli_evidence *evo, int threads,
-                         cp_evidence **out) {
+                         int quiet, cp_evidence **out) {
     for (size_t r = 0; r < evo->nregions; ++r) {
         size_t k = 0;
         while (k < plan->npools && strcmp(plan->pools[k].name, evo->regions[r])) ++k;
@@ -121,7 +121,7 @@ static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const 
             return cli_usage("plan", "--region: the plan has no region <%s>%s", evo->regions[r],
                              plan->has_regions ? "" : " (give --scenario with capacity.regions)");
     }
-    size_t samples = evo->samples_set ? evo->samples : sc ? (size_t)sc->uncertainty.samples : 0;
+    size_t samples = evo->samples_set ? evo->samples : 0; /* only when asked for */
     if (!samples) return CP_EXIT_OK;
     if (!sc || !sc->uncertainty.given)
         return cli_usage("plan",
@@ -170,6 +170,10 @@ static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const 
                               w,
                               found ? comp : NULL};
     int rc = CP_EXIT_OK;
+    if (!found && !quiet && (sc->uncertainty.weight_concentration > 0 || sc->uncertainty.nweights))
+        fprintf(stderr,
+                "clearplan: note: the hazards have no columns benefit_<criterion> (clearplan "
+                "run writes them): no rank robustness\n");
     if (bad)
         fprintf(stderr, "clearplan: error: hazard <%s>: %s is empty\n", bad, badcol),
             rc = CP_EXIT_FAIL;
@@ -394,8 +398,8 @@ int cmd_plan(int argc, char **argv) {
         rc = st == CP_E_INTERRUPTED ? CP_EXIT_INTERRUPTED : CP_EXIT_FAIL;
         goto done;
     }
-    if ((rc = plan_evidence(plan, tab, sc, &cap, &cost, &rules, &opts, &evo, threads, &ev)) !=
-        CP_EXIT_OK)
+    if ((rc = plan_evidence(plan, tab, sc, &cap, &cost, &rules, &opts, &evo, threads, quiet,
+                            &ev)) != CP_EXIT_OK)
         goto done;
     if (cli_interrupted()) {
         rc = cli_fail(CP_E_INTERRUPTED);

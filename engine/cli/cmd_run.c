@@ -107,6 +107,17 @@ int cmd_run(int argc, char **argv) {
     cp_scenario *sc = NULL;
     cp_run_result r;
     cp_status s = cp_scenario_load(path, &sc);
+    for (size_t k = 0; !s && k < ev.nregions; ++k) { /* before any work */
+        size_t j = 0;
+        while (j < sc->capacity.nregions && strcmp(sc->capacity.regions[j].name, ev.regions[k]))
+            ++j;
+        if (j == sc->capacity.nregions) {
+            rc = cli_usage("run", "--region: the scenario has no region <%s> in capacity.regions",
+                           ev.regions[k]);
+            cp_scenario_free(sc);
+            goto out;
+        }
+    }
     if (!s) s = cp_run(sc, &o, &r);
     cp_scenario_free(sc);
     cli_evidence_free(&ev);

@@ -4,8 +4,10 @@
 #ifndef CP_PLANNER_H
 #define CP_PLANNER_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include <clearplan/evidence.h>
 #include <clearplan/plan.h>
@@ -168,6 +170,19 @@ cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline,
                        const run_ws *ws, run_out *out);
 
 /* ------------------------------------------------------------------ order ------------- */
+
+/* The sort key of a module's benefit per team-day: rounded to 41 significant bits (12
+ * digits; the 52-bit fraction's low 12 bits, half up), so that ratios equal but for the
+ * rounding of the sums that make them tie (and go by id) wherever they are computed: a
+ * re-plan from plan.csv's 15 digits, a weight sample. Zero and infinity are kept. */
+static inline double order_key(double ratio) {
+    if (!(ratio > 0) || ratio == INFINITY) return ratio;
+    uint64_t u;
+    memcpy(&u, &ratio, sizeof u);
+    u = (u + ((uint64_t)1 << 11)) & ~(((uint64_t)1 << 12) - 1); /* a carry bumps the exponent */
+    memcpy(&ratio, &u, sizeof u);
+    return ratio;
+}
 
 /* What orders hazards besides their figures, per input index. */
 typedef struct {

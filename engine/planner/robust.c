@@ -31,7 +31,7 @@ typedef struct {
     size_t start[NGROUP + 1]; /* first position of each group */
     uint32_t *item;           /* per position */
     uint32_t *pool;           /* per position: its region */
-    float *comp;              /* [position * nc + k]: the benefit components */
+    double *comp;             /* [position * nc + k]: the benefit components */
     double *kf, *kl; /* per position: benefit per team-day per benefit of the first and the last
                         Sidney module (INFINITY: no effort) */
     unsigned char *det_first; /* per item: the schedule completes it in its first year */
@@ -280,14 +280,18 @@ static void select_first(const rctx *c, size_t p0, const double *last, size_t m,
  * first-year flag << 31. The rank orders the first modules; the first year takes the first
  * `quota` hazards of each region in the order of their last modules (when their release
  * ends): the locked ones first, in plan order. */
-static void rank_sample(const rctx *c, const double *w, size_t width, scratch *x, uint32_t *out) {
+static void rank_sample(const rctx *c, const double *wdrawn, size_t width, scratch *x,
+                        uint32_t *out) {
     const size_t nc = c->nc, s0 = c->start[SORT1], s1 = c->start[END], s2 = c->start[SORT2];
+    double w[64], wsum = 0; /* shares, as the priority's weights: the plan's scale at w0 */
+    for (size_t k = 0; k < nc; ++k) wsum += wdrawn[k];
+    for (size_t k = 0; k < nc; ++k) w[k] = wsum > 0 ? wdrawn[k] / wsum : 0;
     for (size_t p = s0; p < s1; ++p) {
-        const float *a = c->comp + p * nc;
+        const double *a = c->comp + p * nc;
         double b = 0;
         for (size_t k = 0; k < nc; ++k) b += w[k] * a[k];
-        x->key[p - s0] = isinf(c->kf[p]) ? INFINITY : b * c->kf[p];
-        x->last[p - s0] = isinf(c->kl[p]) ? INFINITY : b * c->kl[p];
+        x->key[p - s0] = isinf(c->kf[p]) ? INFINITY : order_key(b * c->kf[p]);
+        x->last[p - s0] = isinf(c->kl[p]) ? INFINITY : order_key(b * c->kl[p]);
     }
     for (size_t p = 0; p < s0; ++p) out[p] = (uint32_t)p + 1; /* FRONT: plan order */
     rank_group(x->key, s2 - s0, s0, width, x, out + s0);
@@ -411,7 +415,7 @@ static cp_status setup(rctx *c) {
         module_ratios(it, &c->kf[p], &c->kl[p]);
         c->pool[p] = (uint32_t)it->pool;
         const double *row = o->components + it->input_index * nc;
-        for (size_t k = 0; k < nc; ++k) c->comp[p * nc + k] = (float)row[k];
+        for (size_t k = 0; k < nc; ++k) c->comp[p * nc + k] = row[k];
     }
 done:
     free(ids);

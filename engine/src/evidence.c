@@ -48,15 +48,10 @@ cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq
     cp_mc_options mo = {rq->u, rq->samples, rq->seed, rq->threads};
     st = cp_plan_montecarlo(rq->hazards, rq->n, rq->cap, rq->cost, rq->rules, rq->opts, &mo,
                             &ev->mc);
-    if (st == CP_OK && weights_uncertain(rq->u)) {
-        if (!rq->components || !rq->ncriteria) {
-            st = cp_fail(CP_E_CONFIG,
-                         "uncertainty.weights: the hazards have no benefit components "
-                         "(columns benefit_<criterion>, written by clearplan run)");
-            goto done;
-        }
-        cp_rank_options ro = {rq->ncriteria, rq->criteria, rq->weights, rq->components, rq->n,
-                              rq->u, rq->rules, rq->samples, rq->seed, rq->threads};
+    if (st == CP_OK && weights_uncertain(rq->u) && rq->components && rq->ncriteria) {
+        cp_rank_options ro = {rq->ncriteria, rq->criteria, rq->weights, rq->components,
+                              rq->n,         rq->u,        rq->rules,   rq->samples,
+                              rq->seed,      rq->threads};
         if ((st = cp_rank_robustness_compute(plan, &ro, &ev->ranks)) != CP_OK) goto done;
         ev->criteria = calloc(rq->ncriteria, sizeof *ev->criteria);
         if (!ev->criteria) {
@@ -123,8 +118,9 @@ static cp_status write_samples(const cp_plan_mc *mc, const char *dir) {
 
 static cp_status write_fan(const cp_plan *plan, const cp_plan_mc *mc, const char *dir) {
     cp_planbuf b = {0};
-    cp_planbuf_puts(&b, "quarter_end,remaining_m2_p5,remaining_m2_p10,remaining_m2_p50,"
-                        "remaining_m2_p90,remaining_m2_p95,remaining_m2_plan\n");
+    cp_planbuf_puts(&b,
+                    "quarter_end,remaining_m2_p5,remaining_m2_p10,remaining_m2_p50,"
+                    "remaining_m2_p90,remaining_m2_p95,remaining_m2_plan\n");
     for (size_t q = 0; q < mc->nfan; ++q) {
         cp_planbuf_date(&b, mc->fan_date[q]);
         for (int i = 0; i < 5; ++i) {
@@ -144,8 +140,9 @@ static cp_status write_fan(const cp_plan *plan, const cp_plan_mc *mc, const char
 
 static cp_status write_ranks(const cp_plan *plan, const cp_rank_robustness *r, const char *dir) {
     cp_planbuf b = {0};
-    cp_planbuf_puts(&b, "rank,hazard_id,region,rank_p5,rank_p50,rank_p95,p_first_year,"
-                        "first_year,robust\n");
+    cp_planbuf_puts(&b,
+                    "rank,hazard_id,region,rank_p5,rank_p50,rank_p95,p_first_year,"
+                    "first_year,robust\n");
     for (size_t i = 0; i < r->nitems; ++i) {
         const cp_rank_item *ri = &r->items[i];
         const cp_plan_item *it = &plan->items[i];

@@ -625,37 +625,40 @@ static void outcomes_section(cp_planbuf *b, const cp_plan *p) {
         for (size_t k = 0; k < ncl; ++k) used[k] |= p->years[y].class_released_m2[k] > 0;
     cp_planbuf_puts(b,
                     "<section><h2>Development outcomes: land released and people reached</h2>\n"
-                    "<table><tr><th class=\"l\">Year</th>");
+                    "<table><tr><th class=\"l\">Released (m²)</th><th class=\"l\">Goal</th>");
+    for (size_t y = 0; y < p->nyears; ++y) cp_planbuf_printf(b, "<th>%d</th>", p->years[y].year);
+    cp_planbuf_puts(b, "</tr>\n");
     for (size_t k = 0; k < ncl; ++k) {
         if (!used[k]) continue;
         int code = k < p->nclasses ? p->classes[k] : -1;
         const char *name = code >= 0 ? cp_landcover_name(code) : NULL;
         int sdg = code >= 0 ? cp_landcover_sdg(code) : 0;
-        cp_planbuf_puts(b, "<th>");
+        cp_planbuf_puts(b, "<tr><td class=\"l\">");
         if (name)
             cp_planbuf_puts(b, name);
         else if (code >= 0)
             cp_planbuf_printf(b, "class %d", code);
         else
             cp_planbuf_puts(b, "other");
-        if (sdg) cp_planbuf_printf(b, " (SDG %d)", sdg);
-        cp_planbuf_puts(b, " m²</th>");
-    }
-    cp_planbuf_puts(b, "<th>People near released land (SDG 16)</th></tr>\n");
-    for (size_t y = 0; y < p->nyears; ++y) {
-        const cp_milestone *m = &p->years[y];
-        cp_planbuf_printf(b, "<tr%s><td class=\"l\">%d</td>",
-                          m->start > p->deadline ? " class=\"late\"" : "", m->year);
-        for (size_t k = 0; k < ncl; ++k) {
-            if (!used[k]) continue;
+        cp_planbuf_puts(b, "</td><td class=\"l\">");
+        if (sdg) cp_planbuf_printf(b, "SDG %d", sdg);
+        cp_planbuf_puts(b, "</td>");
+        for (size_t y = 0; y < p->nyears; ++y) {
             cp_planbuf_puts(b, "<td>");
-            grouped(b, m->class_released_m2[k]);
+            grouped(b, p->years[y].class_released_m2[k]);
             cp_planbuf_puts(b, "</td>");
         }
-        cp_planbuf_puts(b, "<td>");
-        grouped(b, m->people_near_released);
-        cp_planbuf_puts(b, "</td></tr>\n");
+        cp_planbuf_puts(b, "</tr>\n");
     }
+    cp_planbuf_puts(b,
+                    "<tr><th class=\"l\">People near released land</th><th class=\"l\">"
+                    "SDG 16</th>");
+    for (size_t y = 0; y < p->nyears; ++y) {
+        cp_planbuf_puts(b, "<th>");
+        grouped(b, p->years[y].people_near_released);
+        cp_planbuf_puts(b, "</th>");
+    }
+    cp_planbuf_puts(b, "</tr>\n");
     cp_planbuf_puts(b, "</table>\n<p class=\"muted\">");
     for (int g = 1; g <= 17; ++g) {
         double a = 0;

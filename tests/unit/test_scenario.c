@@ -348,6 +348,76 @@ static void test_scenario_per_year_and_rules(void **state) {
     cp_scenario_free(sc);
 }
 
+/* The uncertainty section: three-point ranges in their three spellings, their defaults (the
+ * plan's values as the likely ones), and each error with its line and column. */
+static void test_scenario_uncertainty(void **state) {
+    (void)state;
+    const char *base =
+        "inputs: {hazards: {path: h.gpkg, region: prov}, population: p.tif, landcover: l.tif}\n"
+        "capacity:\n  types: {survey: {stages: [nts, ts]}, manual: {stages: [clearance]}}\n"
+        "  regions: {A: {survey: 1, manual: 2}}\n";
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "%suncertainty:\n  samples: 300\n  seed: 42\n  distribution: triangular\n"
+             "  productivity: {default: [0.7, 1.3], classes: {10: [0.5, 0.9, 1.1]}}\n"
+             "  types: {manual: {min: 0.8, max: 1.1}}\n  nts: 1.0\n"
+             "  release: {SHA: {cancel: [0.3, 0.6]}}\n  availability: [0.8, 1]\n"
+             "  weights: {people_nearby: [0.2, 0.5]}\n",
+             base);
+    cp_scenario *sc = parse_ok(buf);
+    const cp_uncertainty *u = &sc->uncertainty;
+    assert_true(u->given);
+    assert_int_equal(u->samples, 300);
+    assert_int_equal(u->seed, 42);
+    assert_int_equal(u->distribution, 1);
+    assert_true(u->productivity.given && u->productivity.min == 0.7 &&
+                u->productivity.likely == 1 && u->productivity.max == 1.3);
+    assert_int_equal(u->nclasses, 1);
+    assert_int_equal(u->classes[0].code, 10);
+    assert_true(u->classes[0].range.likely == 0.9);
+    assert_int_equal(u->ntypes, 1);
+    assert_string_equal(u->types[0].name, "manual");
+    assert_true(u->types[0].range.min == 0.8 && u->types[0].range.likely == 1);
+    assert_true(u->nts.given && u->nts.min == 1 && u->nts.max == 1);
+    assert_true(u->release[CP_STATUS_SHA][CP_METHOD_CANCEL].likely == 0.45); /* the cost's */
+    assert_false(u->release[CP_STATUS_SHA][CP_METHOD_CLEAR].given);
+    assert_true(u->availability.min == 0.8 && u->availability.likely == 1);
+    assert_int_equal(u->nweights, 1);
+    assert_true(u->weights[0].range.likely == 0.35); /* the criterion's weight */
+    cp_scenario_free(sc);
+    /* defaults: no section, no samples, seed 1 */
+    sc = parse_ok(base);
+    assert_false(sc->uncertainty.given);
+    assert_int_equal(sc->uncertainty.samples, 0);
+    assert_int_equal(sc->uncertainty.seed, 1);
+    cp_scenario_free(sc);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  productivity: [1.3, 0.7]\n", base);
+    parse_fails(buf, "s.yaml:6:17:", "does not hold the plan's value 1", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  productivity: [0.5, 1.4, 1.2]\n", base);
+    parse_fails(buf, "s.yaml:6:17:", "min <= likely <= max", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  availability: [0.8, 1.2]\n", base);
+    parse_fails(buf, "s.yaml:6:23:", "uncertainty.availability must be between", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  release: {SHA: {cancel: [0.5, 0.6]}}\n", base);
+    parse_fails(buf, "uncertainty.release.SHA.cancel", "the plan's value 0.45", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  weights: {peple_nearby: [0.2, 0.5]}\n", base);
+    parse_fails(buf, "s.yaml:6:13:", "did you mean 'people_nearby'", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  types: {dogs: [0.5, 1.5]}\n", base);
+    parse_fails(buf, "unknown key 'dogs' in uncertainty.types", NULL);
+    snprintf(buf, sizeof buf,
+             "%suncertainty:\n  weights: {land_use: [0.1, 0.3]}\n  weight_concentration: 40\n",
+             base);
+    parse_fails(buf, "s.yaml:7:25:", "not both", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  distribution: lognormal\n", base);
+    parse_fails(buf, "pert or triangular, got 'lognormal'", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  sample: 10\n", base);
+    parse_fails(buf, "did you mean 'samples'", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  nts: [0.5, 0.7, 0.9, 1.0]\n", base);
+    parse_fails(buf, "[min, max] or [min, likely, max], got 4 numbers", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, landcover: l.tif}\nuncertainty: {types: {a: [0.5, 1.5]}}\n",
+        "uncertainty.types needs capacity.types", NULL);
+}
+
 static void test_scenario_load_file_errors(void **state) {
     (void)state;
     cp_scenario *sc = NULL;
@@ -402,6 +472,7 @@ int main(void) {
         cmocka_unit_test(test_scenario_capacity_errors),
         cmocka_unit_test(test_scenario_team_types_and_budget),
         cmocka_unit_test(test_scenario_per_year_and_rules),
+        cmocka_unit_test(test_scenario_uncertainty),
         cmocka_unit_test(test_scenario_load_file_errors),
         cmocka_unit_test(test_dates),
     };

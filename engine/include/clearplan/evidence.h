@@ -208,8 +208,8 @@ typedef struct cp_evidence {
 } cp_evidence;
 
 /* The Monte Carlo (when rq->samples > 0) and the rank robustness (when the weights are
- * uncertain: uncertainty.weights or weight_concentration; CP_E_CONFIG when they are but the
- * hazards have no benefit components). *out is NULL when there is nothing to compute. */
+ * uncertain, uncertainty.weights or weight_concentration, and the hazards have benefit
+ * components). *out is NULL when there is nothing to compute. */
 cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
                               cp_evidence **out);
 void cp_evidence_free(cp_evidence *ev);

@@ -64,8 +64,10 @@
  * the rest. Within each group the stage jobs are ordered by Sidney's ratio rule for chain
  * precedence: each hazard's chain NTS -> TS -> clearance is cut into modules, the leading
  * run of stages with the highest benefit per team-day (reference efforts; the longest such
- * run on ties), then the same for the rest; modules are ordered by that ratio, descending
- * (ties: hazard id in byte order, then stage). For one pooled capacity this order minimises
+ * run on ties), then the same for the rest; modules are ordered by that ratio, descending,
+ * to 41 significant bits (12 digits: ratios equal but for the rounding of their sums tie,
+ * so that a re-plan from plan.csv or a weight sample orders them alike; ties: hazard id in
+ * byte order, then stage). For one pooled capacity this order minimises
  * the sum of benefit x release time (Sidney 1975; Smith's rule when every hazard has one
  * stage). Jobs without effort have an infinite ratio. A hazard's rank is the position of its
  * first stage. rules.exclude ids leave the plan and are listed in cp_plan.excluded with their
