@@ -14,10 +14,11 @@ static int setup(void **state) {
     (void)state;
     cpt_tmpdir("evidence_cli", dir, sizeof dir);
     char *out = NULL, *err = NULL;
-    int rc = cpt_sh(&out, &err,
-                    "'%s' synth --preset demo --seed 1 -o '%s/demo' && '%s' run '%s/demo/scenario.yaml' "
-                    "-o '%s/out' -q -j 2 --samples 100 --seed 5 --region Norte --region Sur",
-                    cpt_bin(), dir, cpt_bin(), dir, dir);
+    int rc =
+        cpt_sh(&out, &err,
+               "'%s' synth --preset demo --seed 1 -o '%s/demo' && '%s' run '%s/demo/scenario.yaml' "
+               "-o '%s/out' -q -j 2 --samples 100 --seed 5 --region Norte --region Sur",
+               cpt_bin(), dir, cpt_bin(), dir, dir);
     if (rc) print_error("%s\n%s\n", out, err);
     free(out);
     free(err);
@@ -81,9 +82,8 @@ static void test_run_writes_the_evidence(void **state) {
     while (fgets(line, sizeof line, f)) {
         size_t rank, p5, p50, p95;
         char id[64], region[64];
-        assert_int_equal(sscanf(line, "%zu,%63[^,],%63[^,],%zu,%zu,%zu", &rank, id, region, &p5,
-                                &p50, &p95),
-                         6);
+        assert_int_equal(
+            sscanf(line, "%zu,%63[^,],%63[^,],%zu,%zu,%zu", &rank, id, region, &p5, &p50, &p95), 6);
         if (!(p5 <= rank && rank <= p95)) print_error("%s", line);
         assert_true(p5 <= rank && rank <= p95);
         assert_true(p5 <= p50 && p50 <= p95);
@@ -179,6 +179,12 @@ static void test_reports(void **state) {
     cpt_assert_contains(html, "<div class=\"verdict met\">Norte: 17 hazard areas");
     assert_null(strstr(html, "<h2>Sur</h2>"));
     free(html);
+    /* the catalogue lists them */
+    snprintf(p, sizeof p, "%s/out/stac.json", dir);
+    char *stac = cpt_slurp(p, NULL);
+    cpt_assert_contains(stac, "\"report_norte-");
+    cpt_assert_contains(stac, "\"href\": \"./rank_robustness.csv\"");
+    free(stac);
 }
 
 static double p_met_with(int teams, const char *extra) {
