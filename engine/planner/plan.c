@@ -360,7 +360,8 @@ static cp_status resolve_capacity(ctx *c) {
     }
     c->deadline_seg = yd - y0;
     c->t_deadline = (double)(cap->deadline - cap->start) + 1;
-    cp_status st = cal_build(&c->cal, cap->start, yd - y0 + 1 + HORIZON_YEARS, cap->days_per_year);
+    cp_status st = cal_build(&c->cal, cap->start, yd - y0 + 1 + HORIZON_YEARS, cap->days_per_year,
+                             cap->reserve, cap->nreserve);
     if (st == CP_OK)
         st = cap_model_build(&c->cm, cap, c->cost, plan->classes, plan->nclasses, &c->cal,
                              c->deadline_seg);
@@ -877,7 +878,7 @@ static void periods_fill(const ctx *c, period_list *pl) {
             double lo = a > cl->s[s].t0 ? a : cl->s[s].t0, hi = b < cl->s[s].t1 ? b : cl->s[s].t1;
             double teams = 0;
             for (size_t cell = 0; cell < ncell; ++cell) teams += ci->count[cell * cl->nseg + s];
-            if (hi > lo) m->capacity_team_days += teams * (hi - lo) * cl->dpy / cl->s[s].diy;
+            if (hi > lo) m->capacity_team_days += teams * (hi - lo) * cl->s[s].rate;
         }
     }
     for (size_t q = 0; q < plan->npackages; ++q) {
@@ -1001,7 +1002,7 @@ static cp_status pool_build(const ctx *c, const cap_inst *ci, pool *p) {
     for (size_t s = 0; s < cl->nseg; ++s) {
         teams = 0;
         for (size_t cell = 0; cell < ncell; ++cell) teams += ci->count[cell * cl->nseg + s];
-        p->rate[s] = teams * cl->dpy / cl->s[s].diy;
+        p->rate[s] = teams * cl->s[s].rate;
         p->cb[s + 1] = p->cb[s] + p->rate[s] * (cl->s[s].t1 - cl->s[s].t0);
     }
     p->rate_after = teams * cl->dpy / 365.2425;
@@ -1166,7 +1167,7 @@ done:
 /* Team-days one always-active team has done by time t. */
 static double one_team_effort(const cal *cl, double t) {
     const cal_seg *g = &cl->s[cal_find(cl, t)];
-    return g->c1 + (t - g->t0) * cl->dpy / g->diy;
+    return g->c1 + (t - g->t0) * g->rate;
 }
 
 /* Is the planned capacity T(n) itself (constant whole teams apportioned as T)? */

@@ -25,6 +25,7 @@ typedef struct {
     int year;
     double t0, t1; /* days from start */
     double diy;    /* calendar days in the year */
+    double rate;   /* team-days an active team works per calendar day: dpy x (1 - reserve) / diy */
     double c1;     /* team-days one always-active team has done by t0 */
 } cal_seg;
 
@@ -35,7 +36,9 @@ typedef struct {
     cal_seg *s;
 } cal;
 
-cp_status cal_build(cal *c, cp_date start, int nyears, double dpy);
+/* `reserve`: the capacity's shares set aside per year (NULL: none). */
+cp_status cal_build(cal *c, cp_date start, int nyears, double dpy, const cp_year_share *reserve,
+                    size_t nreserve);
 void cal_free(cal *c);
 /* The segment holding time t, clamped to the calendar. */
 size_t cal_find(const cal *c, double t);
@@ -200,6 +203,11 @@ cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *
                          size_t *seq);
 
 /* ------------------------------------------------------------------ evidence ---------- */
+
+/* A draw of a trend's count in `year`: its parameters from their normal approximation, the
+ * count from a negative binomial with its dispersion (trend.c). */
+struct cp_rng;
+double trend_draw(const cp_trend *t, int year, struct cp_rng *r);
 
 /* The weights of sample `sample` of a rank-robustness run (robust.c): w has o->ncriteria. */
 void rank_weights_draw(const cp_rank_options *o, size_t sample, double *w);

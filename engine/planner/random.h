@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 /* One stream: (seed, sample, stream) and a draw counter. */
-typedef struct {
+typedef struct cp_rng {
     uint32_t key[2];
     uint32_t ctr[4]; /* draw counter (low, high), sample, stream */
     uint32_t out[4];

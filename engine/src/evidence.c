@@ -23,6 +23,7 @@ void cp_evidence_free(cp_evidence *ev) {
     if (!ev) return;
     cp_plan_mc_free(ev->mc);
     cp_rank_robustness_free(ev->ranks);
+    cp_contamination_free(ev->contamination);
     for (size_t k = 0; ev->criteria && k < ev->ncriteria; ++k) free(ev->criteria[k]);
     free(ev->criteria);
     free(ev);

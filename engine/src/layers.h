@@ -28,12 +28,15 @@ int cp_grid_input_warped(const cp_grid_input *gi);
 typedef struct {
     double *x, *y;
     double *w;
+    cp_date *date; /* the date field's value (0: none or unreadable) */
     size_t n;
 } cp_points;
 
 /* Reads points (features' centroids for non-point geometries). With a density criterion `c`,
  * each weight is confidence x 0.5^(age_days / half_life_days) as of c->as_of; features with a
- * null geometry, an unreadable or future date or a bad confidence are skipped and counted. */
+ * null geometry, an unreadable or future date or a bad confidence are skipped and counted.
+ * Without `c` the weight is the confidence and the date skips nothing. pts->date keeps each
+ * point's date either way (0 without a date field or for an unreadable one). */
 cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
                          cp_points *pts, size_t *skipped);
 void cp_points_clear(cp_points *p);

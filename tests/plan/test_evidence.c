@@ -563,6 +563,117 @@ static void test_outcomes_in_milestones(void **state) {
     assert_non_null(cp_sdg_name(16));
 }
 
+/* ---- new contamination ---- */
+
+/* Half of every year's working days set aside is the plan with half the days per year, to
+ * the bit; a reserve in one year halves that year's capacity alone. */
+static void test_reserve_is_capacity_set_aside(void **state) {
+    (void)state;
+    hz_set s = make_hazards(80, 10);
+    cp_capacity cap = capacity(), half = capacity();
+    cp_cost cost;
+    cp_cost_defaults(&cost);
+    cp_plan_options o = options();
+    cp_year_share all[200];
+    for (int k = 0; k < 200; ++k) all[k] = (cp_year_share){2026 + k, 0.5};
+    cap.reserve = all;
+    cap.nreserve = 200;
+    half.days_per_year = cap.days_per_year * 0.5;
+    cp_plan *a = NULL, *b = NULL;
+    CHECK_OK(cp_plan_compute(s.h, s.n, &cap, &cost, NULL, &o, &a));
+    CHECK_OK(cp_plan_compute(s.h, s.n, &half, &cost, NULL, &o, &b));
+    assert_true(a->t_completion == b->t_completion);
+    assert_int_equal(a->teams_needed, b->teams_needed);
+    assert_true(a->remaining_m2 == b->remaining_m2);
+    cp_plan_free(a), cp_plan_free(b);
+    cp_year_share one = {2027, 0.25};
+    cp_region_teams few[2] = {{"North", 1}, {"South", 1}}; /* work beyond 2027 */
+    cap.regions = few;
+    cap.teams = 2;
+    cap.reserve = &one;
+    cap.nreserve = 1;
+    cp_plan *c = NULL, *d = NULL;
+    CHECK_OK(cp_plan_compute(s.h, s.n, &cap, &cost, NULL, &o, &c));
+    cap.nreserve = 0;
+    CHECK_OK(cp_plan_compute(s.h, s.n, &cap, &cost, NULL, &o, &d));
+    print_message("capacity 2027: %.9g with the reserve, %.9g without\n",
+                  c->years[1].capacity_team_days, d->years[1].capacity_team_days);
+    assert_true(fabs(c->years[1].capacity_team_days - 0.75 * d->years[1].capacity_team_days) <
+                1e-6);
+    assert_true(c->years[0].capacity_team_days == d->years[0].capacity_team_days);
+    assert_true(c->t_completion > d->t_completion);
+    cp_plan_free(c), cp_plan_free(d);
+    free_hazards(&s);
+}
+
+/* The Poisson regression recovers a known trend: over 300 simulated series the 95% interval
+ * of the slope holds the truth in about 95% of them, and the estimates average to it. */
+static void test_trend_recovers_truth(void **state) {
+    (void)state;
+    const double a = log(40), b = 0.15;
+    const int n = 6, y0 = 2020;
+    int covered = 0;
+    double mean_b = 0;
+    for (int k = 0; k < 300; ++k) {
+        double y[6];
+        cp_rng r;
+        cp_rng_init(&r, 77, (uint32_t)k, 1);
+        for (int i = 0; i < n; ++i) y[i] = cp_rng_poisson(&r, exp(a + b * (i - 2.5)));
+        cp_trend t;
+        CHECK_OK(cp_trend_fit(y, n, y0, &t));
+        assert_false(t.constant);
+        assert_true(t.centre == 2022.5);
+        covered += fabs(t.b - b) <= 1.96 * sqrt(t.var_b);
+        mean_b += t.b / 300;
+    }
+    print_message("slope interval covers the truth in %d of 300\n", covered);
+    assert_true(covered >= 270 && covered <= 299);
+    assert_true(fabs(mean_b - b) < 0.02);
+    /* no reports at one end: the mean alone; none at all: nothing */
+    double z[5] = {0, 0, 0, 4, 9}, none[4] = {0, 0, 0, 0};
+    cp_trend t;
+    CHECK_OK(cp_trend_fit(z, 5, 2020, &t));
+    assert_true(t.constant && t.b == 0 && fabs(cp_trend_mean(&t, 2030) - 13.0 / 5) < 1e-12);
+    CHECK_OK(cp_trend_fit(none, 4, 2020, &t));
+    assert_true(cp_trend_mean(&t, 2030) == 0);
+    assert_int_equal(cp_trend_fit(z, 0, 2020, &t), CP_E_ARG);
+}
+
+/* The projection's range widens with the horizon; the country's is the regions' together;
+ * the same seed gives the same draws. */
+static void test_projection_widens(void **state) {
+    (void)state;
+    const double counts[2][5] = {{20, 24, 31, 33, 41}, {10, 9, 12, 11, 10}};
+    const char *const regs[2] = {"North", "South"};
+    cp_contamination_input in = {2, regs, &counts[0][0], 2021, 5, 2026, 8, 15000.0, 2000, 3};
+    cp_contamination *c = NULL, *c2 = NULL;
+    CHECK_OK(cp_contamination_project(&in, &c));
+    CHECK_OK(cp_contamination_project(&in, &c2));
+    assert_int_equal(c->nregions, 2);
+    for (int y = 1; y < 8; ++y) {
+        double w0 = c->total_area_p[2][y - 1] - c->total_area_p[0][y - 1];
+        double w1 = c->total_area_p[2][y] - c->total_area_p[0][y];
+        assert_true(w1 > w0);
+        for (size_t r = 0; r < 2; ++r) {
+            double rw0 = c->count_p[2][r * 8 + y - 1] - c->count_p[0][r * 8 + y - 1];
+            double rw1 = c->count_p[2][r * 8 + y] - c->count_p[0][r * 8 + y];
+            assert_true(rw1 >= rw0);
+        }
+    }
+    for (int y = 0; y < 8; ++y) {
+        assert_true(c->total_area_p[0][y] <= c->total_area_p[1][y] &&
+                    c->total_area_p[1][y] <= c->total_area_p[2][y]);
+        assert_true(c->total_area_p[1][y] == c2->total_area_p[1][y]);
+        /* the country's median is near the sum of the regions' means */
+        double m = (cp_trend_mean(&c->trend[0], 2026 + y) + cp_trend_mean(&c->trend[1], 2026 + y)) *
+                   15000.0;
+        assert_true(fabs(c->total_area_p[1][y] - m) < 0.25 * m);
+    }
+    assert_true(c->trend[0].b > 0.1 && fabs(c->trend[1].b) < 0.1);
+    cp_contamination_free(c);
+    cp_contamination_free(c2);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_philox_known_answers),
@@ -575,6 +686,9 @@ int main(void) {
         cmocka_unit_test(test_ranks_fixed_weights_and_threads),
         cmocka_unit_test(test_ranks_binned_interval_holds_exact),
         cmocka_unit_test(test_outcomes_in_milestones),
+        cmocka_unit_test(test_reserve_is_capacity_set_aside),
+        cmocka_unit_test(test_trend_recovers_truth),
+        cmocka_unit_test(test_projection_widens),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

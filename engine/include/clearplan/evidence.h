@@ -178,6 +178,63 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
                                      cp_rank_robustness **out);
 void cp_rank_robustness_free(cp_rank_robustness *r);
 
+/* ---- new contamination ---- */
+
+/* A Poisson regression of yearly counts: log(mean count) = a + b (year - centre), fitted by
+ * Newton's method; the covariance is scaled by the Pearson dispersion (at least 1). With fewer
+ * than three years, or no count in the first or the last half of them, the model is the mean
+ * alone (`constant`: b = 0, var_b = 0). */
+typedef struct {
+    int year0, nyears; /* the years fitted */
+    double centre;     /* the year at which x = 0 */
+    double a, b;       /* log mean at the centre (-inf: no count at all); log growth per year */
+    double var_a, cov_ab, var_b;
+    double dispersion;
+    double total; /* the counts fitted */
+    int constant;
+} cp_trend;
+
+cp_status cp_trend_fit(const double *counts, int nyears, int year0, cp_trend *out);
+/* The fitted mean count in a year. */
+double cp_trend_mean(const cp_trend *t, int year);
+
+typedef struct {
+    size_t nregions; /* 0: one, "all" */
+    const char *const *region_names;
+    const double *counts; /* [region * nfit + i]: reports in year fit_year0 + i */
+    int fit_year0, nfit;
+    int year0, nyears; /* the years projected */
+    double area_per_report_m2;
+    size_t samples; /* draws of the projection */
+    uint64_t seed;
+} cp_contamination_input;
+
+/* The projection: per region and year, and for the country, the P10 / P50 / P90 of the new
+ * reports and the new hazard area (reports x area per report); each (sample, region) draws
+ * the trend's parameters and the year's counts from its own random stream. */
+typedef struct cp_contamination {
+    size_t nregions;
+    char **region_names;
+    cp_trend *trend; /* per region */
+    int year0, nyears;
+    double area_per_report_m2;
+    size_t samples;
+    uint64_t seed;
+    double *count_p[3], *area_p[3]; /* [region * nyears + year] */
+    double *total_area_p[3];        /* [year]: the country's (the sum of the regions' draws) */
+    /* set by the run: the capacity set aside (capacity.reserve) */
+    cp_year_share *reserve;
+    double *reserve_team_days; /* per projected year */
+    size_t nreserve;
+    double team_days_per_m2; /* the effort a new hazard's m2 needs */
+    double reserve_quantile; /* the projection reserved for */
+    int area_fitted;         /* area_per_report_m2 from hazards linked to reports */
+    size_t reports_linked, hazards_linked;
+} cp_contamination;
+
+cp_status cp_contamination_project(const cp_contamination_input *in, cp_contamination **out);
+void cp_contamination_free(cp_contamination *c);
+
 /* ---- the evidence of a run or a re-plan (engine: computed, written, reported) ---- */
 
 /* What cp_evidence_compute needs besides the plan: the planner's inputs again (the Monte
@@ -201,9 +258,10 @@ typedef struct {
 } cp_evidence_request;
 
 typedef struct cp_evidence {
-    cp_plan_mc *mc;            /* NULL: no Monte Carlo */
-    cp_rank_robustness *ranks; /* NULL: the weights are not uncertain or no components */
-    char **criteria;           /* the criteria of ranks */
+    cp_plan_mc *mc;                  /* NULL: no Monte Carlo */
+    cp_rank_robustness *ranks;       /* NULL: the weights are not uncertain or no components */
+    cp_contamination *contamination; /* NULL: none projected */
+    char **criteria;                 /* the criteria of ranks */
     size_t ncriteria;
 } cp_evidence;
 

@@ -159,6 +159,11 @@ typedef struct {
 } cp_year_usd;
 
 typedef struct {
+    int year;
+    double share; /* in [0, 1) */
+} cp_year_share;
+
+typedef struct {
     cp_date start;
     cp_date deadline;        /* on or after start */
     double teams;            /* constant teams (with per_year: the last listed year's) */
@@ -180,6 +185,11 @@ typedef struct {
     double budget_usd;            /* yearly funding ceiling; NAN = none */
     cp_year_usd *budget_per_year; /* optional, sorted, like per_year */
     size_t nbudget_per_year;
+    /* Share of every team's working days set aside in a calendar year (for new contamination,
+       DESIGN §16): the plan's work gets the rest. A year not listed: none. Set by the run from
+       its projection, not by the scenario. */
+    const cp_year_share *reserve;
+    size_t nreserve;
 } cp_capacity;
 
 /* ---- plan rules ---- */
