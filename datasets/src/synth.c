@@ -167,6 +167,16 @@ static cp_status write_yaml(const syn_world *w, const cp_synth_options *o, const
             "  team_day_usd: [0.9, 1.25]\n"
             "  weight_concentration: 60\n",
             w->preset == CP_SYNTH_NATIONAL ? 0 : 200);
+    fputs(
+        "contamination:           # new improvised mines: the trend of 2022-2025's reports\n"
+        "  reports: reports\n"
+        "  fit_years: 4\n"
+        "  link_m: 1000\n"
+        "  reserve: p50\n",
+        f);
+    /* the demo fits the area of a report from the hazards near reports; the tiny preset has
+       too few for that, the national one is too large to test it on */
+    if (w->preset != CP_SYNTH_DEMO) fputs("  area_per_report_m2: 3000\n", f);
     fputs("outputs:\n  dir: out\n", f);
     if (fclose(f) != 0) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
     return CP_OK;

@@ -443,8 +443,12 @@ cp_status syn_write_reports(const syn_world *w, const char *dir, const syn_progr
             int c = (int)(syn_hash(sd, SYN_S_REPORT, key, 1) % (uint64_t)w->nclusters);
             x = w->cluster_x[c] + gauss(sd, SYN_S_REPORT, key, 2) * w->cluster_sigma_m;
             y = w->cluster_y[c] + gauss(sd, SYN_S_REPORT, key, 4) * w->cluster_sigma_m;
+            /* a rate rising 12% a year (an exponential density over the four years, by
+               its inverse distribution): new contamination keeps coming, a little faster */
+            const double span = (double)(recent_hi - recent_lo + 1), lam = log(1.12) / 365.25;
             day = recent_lo +
-                  (int64_t)((double)(recent_hi - recent_lo + 1) * syn_u(sd, SYN_S_REPORT, key, 6));
+                  (int64_t)(log1p(syn_u(sd, SYN_S_REPORT, key, 6) * expm1(lam * span)) / lam);
+            if (day > recent_hi) day = recent_hi;
             conf = 0.5 + 0.5 * syn_u(sd, SYN_S_REPORT, key, 7);
             ++*nrecent;
         } else {

@@ -168,7 +168,8 @@ static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const 
                               found ? nc : 0,
                               names,
                               w,
-                              found ? comp : NULL};
+                              found ? comp : NULL,
+                              NULL};
     int rc = CP_EXIT_OK;
     if (!found && !quiet && (sc->uncertainty.weight_concentration > 0 || sc->uncertainty.nweights))
         fprintf(stderr,

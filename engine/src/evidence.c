@@ -42,10 +42,15 @@ cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq
                               cp_evidence **out) {
     if (!plan || !rq || !out) return cp_fail(CP_E_ARG, "cp_evidence_compute: NULL argument");
     *out = NULL;
-    if (!rq->samples) return CP_OK;
+    if (!rq->samples && !rq->contamination) return CP_OK;
     cp_status st = CP_OK;
     cp_evidence *ev = calloc(1, sizeof *ev);
-    if (!ev) return cp_fail(CP_E_NOMEM, "out of memory");
+    if (!ev) {
+        cp_contamination_free(rq->contamination);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    ev->contamination = rq->contamination;
+    if (!rq->samples) goto done;
     cp_mc_options mo = {rq->u, rq->samples, rq->seed, rq->threads};
     st = cp_plan_montecarlo(rq->hazards, rq->n, rq->cap, rq->cost, rq->rules, rq->opts, &mo,
                             &ev->mc);
@@ -159,12 +164,45 @@ static cp_status write_ranks(const cp_plan *plan, const cp_rank_robustness *r, c
     return write_buf(&b, dir, "rank_robustness.csv");
 }
 
+static cp_status write_contamination(const cp_contamination *c, const char *dir) {
+    cp_planbuf b = {0};
+    cp_planbuf_puts(&b,
+                    "region,year,new_reports_p10,new_reports_p50,new_reports_p90,"
+                    "new_area_m2_p10,new_area_m2_p50,new_area_m2_p90,reserved_share,"
+                    "reserved_team_days\n");
+    for (size_t r = 0; r <= c->nregions; ++r)
+        for (int y = 0; y < c->nyears; ++y) {
+            cp_planbuf_csv(&b, r < c->nregions ? c->region_names[r] : "(country)");
+            cp_planbuf_printf(&b, ",%d", c->year0 + y);
+            for (int i = 0; i < 3; ++i) {
+                cp_planbuf_putn(&b, ",", 1);
+                if (r < c->nregions)
+                    cp_planbuf_num(&b, c->count_p[i][r * (size_t)c->nyears + (size_t)y], "");
+            }
+            for (int i = 0; i < 3; ++i) {
+                cp_planbuf_putn(&b, ",", 1);
+                cp_planbuf_num(&b,
+                               r < c->nregions ? c->area_p[i][r * (size_t)c->nyears + (size_t)y]
+                                               : c->total_area_p[i][y],
+                               "");
+            }
+            cp_planbuf_putn(&b, ",", 1);
+            if (r == c->nregions && c->reserve) cp_planbuf_num(&b, c->reserve[y].share, "");
+            cp_planbuf_putn(&b, ",", 1);
+            if (r == c->nregions && c->reserve_team_days)
+                cp_planbuf_num(&b, c->reserve_team_days[y], "");
+            cp_planbuf_putn(&b, "\n", 1);
+        }
+    return write_buf(&b, dir, "contamination.csv");
+}
+
 cp_status cp_evidence_write(const cp_plan *plan, const cp_evidence *ev, const char *dir) {
     if (!plan || !dir) return cp_fail(CP_E_ARG, "cp_evidence_write: NULL argument");
     cp_status st = CP_OK;
     if (ev && ev->mc) st = write_samples(ev->mc, dir);
     if (st == CP_OK && ev && ev->mc) st = write_fan(plan, ev->mc, dir);
     if (st == CP_OK && ev && ev->ranks) st = write_ranks(plan, ev->ranks, dir);
+    if (st == CP_OK && ev && ev->contamination) st = write_contamination(ev->contamination, dir);
     return st;
 }
 
@@ -302,10 +340,57 @@ static void ranks_json(cp_planbuf *b, const cp_evidence *ev) {
     cp_planbuf_puts(b, "]}");
 }
 
+static void contamination_json(cp_planbuf *b, const cp_contamination *c) {
+    const cp_trend *t0 = &c->trend[0];
+    cp_planbuf_printf(b,
+                      ", \"contamination\": {\"fit_years\": [%d, %d], \"years\": [%d, %d], "
+                      "\"area_per_report_m2\": ",
+                      t0->year0, t0->year0 + t0->nyears - 1, c->year0, c->year0 + c->nyears - 1);
+    cp_planbuf_num(b, c->area_per_report_m2, "null");
+    cp_planbuf_printf(b,
+                      ", \"area_fitted\": %s, \"reports_linked\": %zu, \"hazards_linked\": %zu, "
+                      "\"team_days_per_m2\": ",
+                      c->area_fitted ? "true" : "false", c->reports_linked, c->hazards_linked);
+    cp_planbuf_num(b, c->team_days_per_m2, "null");
+    cp_planbuf_puts(b, ", \"reserve_quantile\": ");
+    cp_planbuf_num(b, c->reserve ? c->reserve_quantile : NAN, "null");
+    cp_planbuf_puts(b, ", \"regions\": [");
+    for (size_t r = 0; r < c->nregions; ++r) {
+        const cp_trend *t = &c->trend[r];
+        cp_planbuf_puts(b, r ? ", {\"name\": " : "{\"name\": ");
+        cp_planbuf_json(b, c->region_names[r]);
+        cp_planbuf_puts(b, ", \"reports_fitted\": ");
+        cp_planbuf_num(b, t->total, "null");
+        cp_planbuf_puts(b, ", \"growth_per_year\": ");
+        cp_planbuf_num(b, t->constant ? NAN : exp(t->b) - 1, "null");
+        cp_planbuf_puts(b, ", \"growth_se\": ");
+        cp_planbuf_num(b, t->constant ? NAN : sqrt(t->var_b), "null");
+        cp_planbuf_puts(b, ", \"dispersion\": ");
+        cp_planbuf_num(b, t->dispersion, "null");
+        cp_planbuf_printf(b, ", \"trend\": %s}", t->constant ? "false" : "true");
+    }
+    cp_planbuf_puts(b, "], \"country\": [");
+    static const char *const q[3] = {"p10", "p50", "p90"};
+    for (int y = 0; y < c->nyears; ++y) {
+        cp_planbuf_printf(b, "%s{\"year\": %d", y ? ", " : "", c->year0 + y);
+        for (int i = 0; i < 3; ++i) {
+            cp_planbuf_printf(b, ", \"new_area_m2_%s\": ", q[i]);
+            cp_planbuf_num(b, c->total_area_p[i][y], "null");
+        }
+        cp_planbuf_puts(b, ", \"reserved_share\": ");
+        cp_planbuf_num(b, c->reserve ? c->reserve[y].share : NAN, "null");
+        cp_planbuf_puts(b, ", \"reserved_team_days\": ");
+        cp_planbuf_num(b, c->reserve_team_days ? c->reserve_team_days[y] : NAN, "null");
+        cp_planbuf_puts(b, "}");
+    }
+    cp_planbuf_puts(b, "]}");
+}
+
 void cp_evidence_json_put(cp_planbuf *b, const cp_plan *plan, const cp_evidence *ev) {
     outcomes_json(b, plan);
     if (ev && ev->mc) mc_json(b, ev->mc);
     if (ev && ev->ranks) ranks_json(b, ev);
+    if (ev && ev->contamination) contamination_json(b, ev->contamination);
 }
 
 /* ------------------------------------------------------------------ names ------------- */

@@ -34,6 +34,7 @@
 #include "cpk/edt.h"
 #include "cpk/focal.h"
 #include "cpk/overlay.h"
+#include "contamination.h"
 #include "cpk/zonal.h"
 #include "engine.h"
 #include "error.h"
@@ -858,10 +859,12 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024LL);
     fprintf(f, "  \"outputs\": [");
     static const char *const outs[] = {
-        "priority.tif",   "priority_class.tif", "priority.qml",       "priority_class.qml",
-        "plan.gpkg",      "plan.csv",           "milestones.csv",     "packages.csv",
-        "rejected.csv",   "report.html",        "plan.qgs",           "stac.json",
-        "montecarlo.csv", "burndown_fan.csv",   "rank_robustness.csv"};
+        "priority.tif",       "priority_class.tif", "priority.qml",
+        "priority_class.qml", "plan.gpkg",          "plan.csv",
+        "milestones.csv",     "packages.csv",       "rejected.csv",
+        "report.html",        "plan.qgs",           "stac.json",
+        "montecarlo.csv",     "burndown_fan.csv",   "rank_robustness.csv",
+        "contamination.csv"};
     int first = 1;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i) {
         char p[4400], hex[17];
@@ -949,6 +952,7 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     cp_status s = CP_OK;
     cp_plan *plan = NULL;
     cp_evidence *ev = NULL;
+    cp_contamination *contam = NULL;
     const size_t nk = c->cacc ? sc->ncriteria : 0, ncol = NX_COLS + nk;
     cp_hazard *recs = calloc(n ? n : 1, sizeof *recs);
     cp_plan_value *vals = calloc((n ? n : 1) * ncol, sizeof *vals);
@@ -993,11 +997,24 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     po.ncolumns = ncol;
     po.classes = classes;
     po.nclasses = ncl;
-    if ((s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan))) goto done;
+    /* new contamination: the plan sets capacity aside for its projection (a first plan
+       gives the capacity offered per year) */
+    cp_capacity cap = sc->capacity;
+    if ((s = cp_contamination_run(sc, &c->grid, &c->hs, recs, &contam))) goto done;
+    if (contam && sc->contamination.reserve >= 0) {
+        cp_plan_options p0 = po;
+        p0.no_baselines = 1;
+        if ((s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &p0, &plan))) goto done;
+        s = cp_contamination_reserve(contam, sc, plan, &cap);
+        cp_plan_free(plan);
+        plan = NULL;
+        if (s) goto done;
+    }
+    if ((s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &po, &plan))) goto done;
     const cp_run_options *ro = c->opts;
     cp_evidence_request rq = {recs,
                               n,
-                              &sc->capacity,
+                              &cap,
                               &sc->cost,
                               &sc->rules,
                               &po,
@@ -1008,7 +1025,9 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
                               nk,
                               crit_names,
                               crit_w,
-                              nk ? comps : NULL};
+                              nk ? comps : NULL,
+                              contam};
+    contam = NULL; /* the evidence's now */
     if ((s = cp_evidence_compute(plan, &rq, &ev))) goto done;
     c->stage_s[ST_PLAN] = now_s();
     if (!progress(c->opts, 0.0, "writing plan and report")) {
@@ -1068,6 +1087,7 @@ done:
     free(recs), free(vals), free(class_m2), free(mixes), free(wkbs), free(rej), free(png);
     free(comps), free(cols), free(colnames), free(crit_names), free(crit_w);
     cp_evidence_free(ev);
+    cp_contamination_free(contam);
     cp_plan_free(plan);
     return s;
 }

@@ -743,6 +743,105 @@ static void ranks_section(cp_planbuf *b, const cp_plan *p, const cp_evidence *ev
                       r->bin_width);
 }
 
+/* New contamination: the projection per year with its range, the capacity set aside, the
+ * trend per region. */
+static void contamination_section(cp_planbuf *b, const cp_plan *p, const cp_contamination *c) {
+    const cp_trend *t0 = &c->trend[0];
+    cp_planbuf_printf(b,
+                      "<section><h2>New contamination: improvised mines reported %d – %d, "
+                      "projected to %d</h2>\n",
+                      t0->year0, t0->year0 + t0->nyears - 1, c->year0 + c->nyears - 1);
+    /* the country's new area per year: P10-P90 band and the median, in km2 */
+    double vmax = 0;
+    for (int y = 0; y < c->nyears; ++y)
+        if (c->total_area_p[2][y] > vmax) vmax = c->total_area_p[2][y];
+    chart ch;
+    const double tmax = day_end(p, cp_date_make(c->year0 + c->nyears, 1, 1) - 1);
+    chart_open(b, &ch, "projected new hazard area per year", "km² new per year", vmax / 1e6, tmax,
+               p->start);
+    cp_planbuf_puts(b, "<polygon class=\"band band2\" points=\"");
+    for (int y = 0; y < c->nyears; ++y)
+        cp_planbuf_printf(b, "%.1f,%.1f ", cx(&ch, day_end(p, cp_date_make(c->year0 + y, 7, 1))),
+                          cy(&ch, c->total_area_p[2][y] / 1e6));
+    for (int y = c->nyears; y-- > 0;)
+        cp_planbuf_printf(b, "%.1f,%.1f ", cx(&ch, day_end(p, cp_date_make(c->year0 + y, 7, 1))),
+                          cy(&ch, c->total_area_p[0][y] / 1e6));
+    cp_planbuf_puts(b, "\"/>\n<polyline class=\"c1\" points=\"");
+    for (int y = 0; y < c->nyears; ++y)
+        cp_planbuf_printf(b, "%s%.1f,%.1f", y ? " " : "",
+                          cx(&ch, day_end(p, cp_date_make(c->year0 + y, 7, 1))),
+                          cy(&ch, c->total_area_p[1][y] / 1e6));
+    cp_planbuf_puts(b, "\"/>\n");
+    chart_deadline(b, &ch, (double)(p->deadline - p->start) + 1, "deadline");
+    cp_planbuf_puts(b,
+                    "</svg>\n<div class=\"legend\"><span><i style=\"background:#e08a1e\"></i>"
+                    "median</span><span><i style=\"background:rgba(31,111,178,.35)\"></i>P10 – "
+                    "P90</span></div>\n<table><tr><th class=\"l\">Year</th><th>New area P10 – "
+                    "P90 (m²)</th><th>Median (m²)</th><th>Capacity set aside</th><th>Team-days "
+                    "set aside</th></tr>\n");
+    for (int y = 0; y < c->nyears; ++y) {
+        cp_planbuf_printf(b, "<tr><td class=\"l\">%d</td><td>", c->year0 + y);
+        grouped(b, c->total_area_p[0][y]);
+        cp_planbuf_puts(b, " – ");
+        grouped(b, c->total_area_p[2][y]);
+        cp_planbuf_puts(b, "</td><td>");
+        grouped(b, c->total_area_p[1][y]);
+        cp_planbuf_puts(b, "</td><td>");
+        if (c->reserve) {
+            fixed(b, 100 * c->reserve[y].share, 1);
+            cp_planbuf_puts(b, " %");
+        } else {
+            cp_planbuf_puts(b, "–");
+        }
+        cp_planbuf_puts(b, "</td><td>");
+        if (c->reserve_team_days)
+            grouped(b, c->reserve_team_days[y]);
+        else
+            cp_planbuf_puts(b, "–");
+        cp_planbuf_puts(b, "</td></tr>\n");
+    }
+    cp_planbuf_puts(b,
+                    "</table>\n<table style=\"margin-top:8px\"><tr><th class=\"l\">Region"
+                    "</th><th>Reports fitted</th><th>Trend per year</th><th>Dispersion</th>"
+                    "</tr>\n");
+    for (size_t r = 0; r < c->nregions; ++r) {
+        const cp_trend *t = &c->trend[r];
+        cp_planbuf_puts(b, "<tr><td class=\"l\">");
+        cp_planbuf_html(b, c->region_names[r]);
+        cp_planbuf_puts(b, "</td><td>");
+        grouped(b, t->total);
+        cp_planbuf_puts(b, "</td><td>");
+        if (t->constant) {
+            cp_planbuf_puts(b, "mean only");
+        } else {
+            cp_planbuf_printf(b, "%+.0f %% ± %.0f %%", 100 * (exp(t->b) - 1),
+                              100 * 1.96 * sqrt(t->var_b) * exp(t->b));
+        }
+        cp_planbuf_puts(b, "</td><td>");
+        fixed(b, t->dispersion, 2);
+        cp_planbuf_puts(b, "</td></tr>\n");
+    }
+    cp_planbuf_puts(b,
+                    "</table>\n<p class=\"muted\">A Poisson regression of the reports per year "
+                    "and region (quasi-Poisson: its uncertainty scaled by the dispersion), "
+                    "projected with the uncertainty of its trend and of the counts; each "
+                    "report stands for ");
+    grouped(b, c->area_per_report_m2);
+    cp_planbuf_printf(b, " m² of new hazard area (%s). ",
+                      c->area_fitted ? "the hazards within reach of the reports fitted, divided "
+                                       "by those reports"
+                                     : "the scenario's figure");
+    if (c->reserve)
+        cp_planbuf_printf(b,
+                          "The plan sets aside, in every year, the teams' time the P%d "
+                          "projection needs as new suspected hazards (%.5f team-days per m²), "
+                          "so the verdict above accounts for it.",
+                          (int)(100 * c->reserve_quantile + 0.5), c->team_days_per_m2);
+    else
+        cp_planbuf_puts(b, "No capacity is set aside for it (contamination.reserve: none).");
+    cp_planbuf_puts(b, " contamination.csv has every region and year.</p></section>\n");
+}
+
 /* A region's remaining area at the curve times, from its stages' end dates. */
 static void region_curve(const cp_plan *p, size_t r, double *rem) {
     double area = p->pools[r].area_m2;
@@ -926,6 +1025,7 @@ cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, con
     cp_planbuf_puts(&b, "</div>\n");
     const cp_evidence *ev = info->evidence;
     if (ev && ev->mc) uncertainty_section(&b, p, ev->mc);
+    if (ev && ev->contamination) contamination_section(&b, p, ev->contamination);
 
     /* inputs and map */
     int has_map = info->map_png && info->map_png_len;

@@ -1282,6 +1282,56 @@ static cp_status parse_uncertainty(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
+static cp_status parse_contamination(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {
+        "reports", "fit_years", "area_per_report_m2", "link_m", "reserve", "samples", NULL};
+    cp_contamination_spec *k = &c->sc->contamination;
+    cp_status s = check_keys(c, n, keys, "contamination");
+    if (s) return s;
+    k->given = 1;
+    k->line = (int)n->start_mark.line + 1;
+    k->column = (int)n->start_mark.column + 1;
+    yaml_node_t *v;
+    if ((v = get(c, n, "reports")) && (s = as_string(c, v, "contamination.reports", &k->input)))
+        return s;
+    if (!k->input && !(k->input = xstrdup("reports"))) return cp_fail(CP_E_NOMEM, "out of memory");
+    const cp_input *in = cp_scenario_input(c->sc, k->input);
+    if (!in || in->type == CP_INPUT_RASTER || !in->date)
+        return err_at(c, v ? v : n,
+                      "contamination: inputs.%s must be a vector layer of dated reports (with "
+                      "a date field)",
+                      k->input);
+    if ((v = get(c, n, "fit_years"))) {
+        if ((s = as_int(c, v, "contamination.fit_years", &k->fit_years))) return s;
+        if (k->fit_years < 1 || k->fit_years > 100)
+            return err_at(c, v, "contamination.fit_years must be from 1 to 100, got %d",
+                          k->fit_years);
+    }
+    if ((v = get(c, n, "area_per_report_m2")) &&
+        (s = as_number_min(c, v, "contamination.area_per_report_m2", 0, 0, &k->area_per_report_m2)))
+        return s;
+    if ((v = get(c, n, "link_m")) &&
+        (s = as_number_min(c, v, "contamination.link_m", 0, 1, &k->link_m)))
+        return s;
+    if ((v = get(c, n, "samples"))) {
+        if ((s = as_int(c, v, "contamination.samples", &k->samples))) return s;
+        if (k->samples < 1 || k->samples > 1000000)
+            return err_at(c, v, "contamination.samples must be from 1 to 1000000, got %d",
+                          k->samples);
+    }
+    if ((v = get(c, n, "reserve"))) {
+        static const char *const q[] = {"p10", "p50", "p90", "none"};
+        const char *t = scalar(v);
+        k->reserve = -2;
+        for (int i = 0; i < 4 && t; ++i)
+            if (!strcmp(t, q[i])) k->reserve = i < 3 ? i : -1;
+        if (k->reserve == -2)
+            return err_at(c, v, "contamination.reserve must be p10, p50, p90 or none, got %s%s%s",
+                          t ? "'" : "", t ? t : kind_of(v), t ? "'" : "");
+    }
+    return CP_OK;
+}
+
 static cp_status parse_outputs(ctx *c, yaml_node_t *n) {
     static const char *const keys[] = {"dir", "criteria_maps", NULL};
     cp_status s = check_keys(c, n, keys, "outputs");
@@ -1295,8 +1345,9 @@ static cp_status parse_outputs(ctx *c, yaml_node_t *n) {
 /* ------------------------------------------------------------------ top level ---------- */
 
 static cp_status parse_document(ctx *c) {
-    static const char *const keys[] = {"name",     "grid", "inputs",      "criteria", "cost",
-                                       "capacity", "plan", "uncertainty", "outputs",  NULL};
+    static const char *const keys[] = {"name",          "grid",     "inputs", "criteria",
+                                       "cost",          "capacity", "plan",   "uncertainty",
+                                       "contamination", "outputs",  NULL};
     cp_scenario *sc = c->sc;
     yaml_node_t *root = yaml_document_get_root_node(c->doc);
     if (!root)
@@ -1327,6 +1378,7 @@ static cp_status parse_document(ctx *c) {
     if ((v = get(c, root, "plan")) && (s = parse_rules(c, v))) return s;
     /* after cost, capacity and criteria: ranges hold their values, types and names */
     if ((v = get(c, root, "uncertainty")) && (s = parse_uncertainty(c, v))) return s;
+    if ((v = get(c, root, "contamination")) && (s = parse_contamination(c, v))) return s;
     if ((v = get(c, root, "outputs")) && (s = parse_outputs(c, v))) return s;
     if (!sc->outputs.dir) sc->outputs.dir = resolve(sc->dir, "out");
     return CP_OK;
@@ -1335,6 +1387,11 @@ static cp_status parse_document(ctx *c) {
 static void init_defaults(cp_scenario *sc) {
     sc->grid.cell_size_m = 30;
     sc->uncertainty.seed = 1;
+    sc->contamination.fit_years = 5;
+    sc->contamination.area_per_report_m2 = NAN;
+    sc->contamination.link_m = 1000;
+    sc->contamination.reserve = 1;
+    sc->contamination.samples = 2000;
     cp_cost_defaults(&sc->cost);
     cp_capacity_defaults(&sc->capacity);
 }
@@ -1517,6 +1574,7 @@ void cp_scenario_free(cp_scenario *sc) {
     free(sc->uncertainty.types);
     for (size_t i = 0; i < sc->uncertainty.nweights; ++i) free(sc->uncertainty.weights[i].name);
     free(sc->uncertainty.weights);
+    free(sc->contamination.input);
     free(sc->outputs.dir);
     free(sc);
 }

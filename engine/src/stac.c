@@ -46,6 +46,8 @@ static const struct {
      "Remaining area per quarter: the samples' quantiles and the plan", 0},
     {"rank_robustness", "rank_robustness.csv", "text/csv", "\"data\"",
      "Rank of every hazard under weight uncertainty", 0},
+    {"contamination", "contamination.csv", "text/csv", "\"data\"",
+     "New contamination projected per year and region, and the capacity set aside", 0},
     {"project", "plan.qgs", "application/x-qgis-project", "\"visual\"", "QGIS project", 0},
 };
 

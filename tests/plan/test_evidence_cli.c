@@ -108,6 +108,47 @@ static void test_run_writes_the_evidence(void **state) {
     free(fan);
 }
 
+/* New contamination: the country's projection widens with the horizon; the plan sets
+ * capacity aside for it in every projected year, and the verdict is the schedule's with it. */
+static void test_contamination_projection(void **state) {
+    (void)state;
+    char p[4200];
+    snprintf(p, sizeof p, "%s/out/contamination.csv", dir);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char line[1024];
+    assert_non_null(fgets(line, sizeof line, f));
+    cpt_assert_contains(line, "region,year,new_reports_p10,new_reports_p50,new_reports_p90,");
+    double prev = -1;
+    int years = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (strncmp(line, "(country),", 10)) continue;
+        int year;
+        double a10, a50, a90, share, td;
+        assert_int_equal(sscanf(line, "(country),%d,,,,%lf,%lf,%lf,%lf,%lf", &year, &a10, &a50,
+                                &a90, &share, &td),
+                         6);
+        assert_int_equal(year, 2026 + years);
+        assert_true(a10 <= a50 && a50 <= a90);
+        assert_true(a90 - a10 > prev); /* the range widens with the horizon */
+        prev = a90 - a10;
+        assert_true(share > 0 && share < 0.95 && td > 0);
+        ++years;
+    }
+    fclose(f);
+    assert_int_equal(years, 5); /* 2026 to the deadline year 2030 */
+    snprintf(p, sizeof p, "%s/out/run.json", dir);
+    char *json = cpt_slurp(p, NULL);
+    cpt_assert_contains(json, "\"contamination\": {\"fit_years\": [2022, 2025]");
+    cpt_assert_contains(json, "\"area_fitted\": true");
+    free(json);
+    snprintf(p, sizeof p, "%s/out/report.html", dir);
+    char *html = cpt_slurp(p, NULL);
+    cpt_assert_contains(html, "New contamination: improvised mines reported 2022 – 2025");
+    cpt_assert_contains(html, "so the verdict above accounts for it");
+    free(html);
+}
+
 /* Development outcomes per year: the class columns of milestones.csv add up to the area
  * released in each period; people near the released land are counted. */
 static void test_outcomes_in_milestones(void **state) {
@@ -282,6 +323,7 @@ static void test_bad_options(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_run_writes_the_evidence),
+        cmocka_unit_test(test_contamination_projection),
         cmocka_unit_test(test_outcomes_in_milestones),
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_probability_rises_with_teams),

@@ -254,7 +254,9 @@ typedef struct {
     size_t ncriteria; /* 0: no rank robustness */
     const char *const *criteria;
     const double *weights;
-    const double *components; /* [input index * ncriteria + k]; NULL: none */
+    const double *components;        /* [input index * ncriteria + k]; NULL: none */
+    cp_contamination *contamination; /* the run's projection, or NULL: cp_evidence_compute
+                                        takes it (into the evidence, or frees it on failure) */
 } cp_evidence_request;
 
 typedef struct cp_evidence {
@@ -267,7 +269,8 @@ typedef struct cp_evidence {
 
 /* The Monte Carlo (when rq->samples > 0) and the rank robustness (when the weights are
  * uncertain, uncertainty.weights or weight_concentration, and the hazards have benefit
- * components). *out is NULL when there is nothing to compute. */
+ * components), with the projection of new contamination. *out is NULL when there is
+ * nothing. */
 cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
                               cp_evidence **out);
 void cp_evidence_free(cp_evidence *ev);

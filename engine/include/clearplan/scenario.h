@@ -247,6 +247,19 @@ typedef struct {
     double weight_concentration; /* > 0: Dirichlet(concentration x w / sum w); 0 none */
 } cp_uncertainty;
 
+/* ---- new contamination (DESIGN §16; docs/scenario.md, "contamination") ---- */
+typedef struct {
+    int given;
+    char *input;               /* the dated reports: an entry of inputs (default "reports") */
+    int fit_years;             /* calendar years before capacity.start fitted (default 5) */
+    double area_per_report_m2; /* NAN: fitted from hazards within link_m of reports */
+    double link_m;             /* default 1000 */
+    int reserve;               /* projection the plan reserves capacity for: 0 P10, 1 P50
+                                  (default), 2 P90, -1 none (projected, not reserved) */
+    int samples;               /* draws of the projection (default 2000) */
+    int line, column;
+} cp_contamination_spec;
+
 /* ---- grid and outputs ---- */
 typedef struct {
     char *crs; /* NULL = UTM zone of the hazards' centroid */
@@ -272,6 +285,7 @@ typedef struct cp_scenario {
     cp_capacity capacity;
     cp_plan_rules rules;
     cp_uncertainty uncertainty;
+    cp_contamination_spec contamination;
     cp_outputs_spec outputs;
 } cp_scenario;
 
