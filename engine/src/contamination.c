@@ -23,8 +23,8 @@ static void buckets_free(buckets *b) {
     free(b->item);
 }
 
-static cp_status buckets_build(const cp_hazard_set *hs, const cp_grid *g, double grow,
-                               double *env, buckets *b) {
+static cp_status buckets_build(const cp_hazard_set *hs, const cp_grid *g, double grow, double *env,
+                               buckets *b) {
     memset(b, 0, sizeof *b);
     const cpk_geo *geo = &g->geo;
     b->size = grow > 100 ? grow : 100;
@@ -67,8 +67,7 @@ static cp_status buckets_build(const cp_hazard_set *hs, const cp_grid *g, double
     if (st == CP_OK) memcpy(fill, b->start, ncell * sizeof *fill);
     for (size_t i = 0; st == CP_OK && i < hs->n; ++i)
         for (int64_t r = span[i][2]; r <= span[i][3]; ++r)
-            for (int64_t c = span[i][0]; c <= span[i][1]; ++c)
-                b->item[fill[r * b->nx + c]++] = i;
+            for (int64_t c = span[i][0]; c <= span[i][1]; ++c) b->item[fill[r * b->nx + c]++] = i;
     free(fill);
     free(span);
     return st;
@@ -88,8 +87,8 @@ static size_t link_to(const cp_hazard_set *hs, const buckets *b, const double *e
         const double *e = env + 4 * i;
         if (x < e[0] - link || x > e[2] + link || y < e[1] - link || y > e[3] + link) continue;
         double d;
-        if (GEOSDistance_r(hs->geos, hs->items[i].geom, pt, &d) && (d < bestd ||
-                                                                     (d == bestd && i < best)))
+        if (GEOSDistance_r(hs->geos, hs->items[i].geom, pt, &d) &&
+            (d < bestd || (d == bestd && i < best)))
             bestd = d, best = i;
     }
     if (pt) GEOSGeom_destroy_r(hs->geos, pt);
@@ -107,8 +106,7 @@ static size_t nearest_region(const cp_scenario *sc, const cp_hazard_set *hs, con
         double dx = 0.5 * (e[0] + e[2]) - x, dy = 0.5 * (e[1] + e[3]) - y, d = dx * dx + dy * dy;
         if (d < bestd) bestd = d, best = i;
     }
-    for (size_t r = 0; best != SIZE_MAX && hs->items[best].region && r < sc->capacity.nregions;
-         ++r)
+    for (size_t r = 0; best != SIZE_MAX && hs->items[best].region && r < sc->capacity.nregions; ++r)
         if (!strcmp(sc->capacity.regions[r].name, hs->items[best].region)) return r;
     return 0;
 }
@@ -131,8 +129,7 @@ cp_status cp_contamination_run(const cp_scenario *sc, const cp_grid *g, const cp
     double *counts = calloc(nr * (size_t)nfit, sizeof *counts);
     unsigned char *linked = calloc(hs->n + 1, 1);
     const char **names = calloc(nr, sizeof *names);
-    cp_status st = env && counts && linked && names ? CP_OK
-                                                    : cp_fail(CP_E_NOMEM, "out of memory");
+    cp_status st = env && counts && linked && names ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
     if (st == CP_OK) st = cp_points_read(in, g, NULL, &pts, &skipped);
     if (st == CP_OK) st = buckets_build(hs, g, k->link_m, env, &b);
     if (st != CP_OK) goto done;
@@ -166,9 +163,16 @@ cp_status cp_contamination_run(const cp_scenario *sc, const cp_grid *g, const cp
         names[r] = sc->capacity.nregions ? sc->capacity.regions[r].name : "all";
     int yd;
     cp_date_split(sc->capacity.deadline, &yd, NULL, NULL);
-    cp_contamination_input ci = {nr,    names, counts,   fit0,
-                                 nfit,  y0,    yd - y0 + 1, apr,
-                                 (size_t)k->samples, sc->uncertainty.seed};
+    cp_contamination_input ci = {nr,
+                                 names,
+                                 counts,
+                                 fit0,
+                                 nfit,
+                                 y0,
+                                 yd - y0 + 1,
+                                 apr,
+                                 (size_t)k->samples,
+                                 sc->uncertainty.seed};
     if ((st = cp_contamination_project(&ci, out)) != CP_OK) goto done;
     (*out)->area_fitted = isnan(k->area_per_report_m2);
     (*out)->reports_linked = nlinked;
@@ -183,14 +187,14 @@ done:
     return st;
 }
 
-cp_status cp_contamination_reserve(cp_contamination *c, const cp_scenario *sc,
-                                   const cp_plan *plan, cp_capacity *cap) {
+cp_status cp_contamination_reserve(cp_contamination *c, const cp_scenario *sc, const cp_plan *plan,
+                                   cp_capacity *cap) {
     const cp_cost *k = &sc->cost;
     const double *rel = k->release[CP_STATUS_SHA];
-    c->team_days_per_m2 = rel[CP_METHOD_CANCEL] / k->nts_m2_per_team_day +
-                          rel[CP_METHOD_REDUCE] / k->ts_m2_per_team_day +
-                          rel[CP_METHOD_CLEAR] /
-                              (k->productivity_default_m2 * k->improvised_slowdown);
+    c->team_days_per_m2 =
+        rel[CP_METHOD_CANCEL] / k->nts_m2_per_team_day +
+        rel[CP_METHOD_REDUCE] / k->ts_m2_per_team_day +
+        rel[CP_METHOD_CLEAR] / (k->productivity_default_m2 * k->improvised_slowdown);
     c->reserve_quantile = sc->contamination.reserve == 0   ? 0.1
                           : sc->contamination.reserve == 2 ? 0.9
                                                            : 0.5;

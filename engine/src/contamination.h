@@ -22,7 +22,7 @@ cp_status cp_contamination_run(const cp_scenario *sc, const cp_grid *g, const cp
  * the improvised-mine slowdown, as a share (at most 0.95) of the team-days `plan` offers in
  * that year (a year past its milestones: its last year's). Fills c->reserve and
  * c->reserve_team_days; `cap` gets c->reserve. */
-cp_status cp_contamination_reserve(cp_contamination *c, const cp_scenario *sc,
-                                   const cp_plan *plan, cp_capacity *cap);
+cp_status cp_contamination_reserve(cp_contamination *c, const cp_scenario *sc, const cp_plan *plan,
+                                   cp_capacity *cap);
 
 #endif

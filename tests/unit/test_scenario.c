@@ -418,6 +418,35 @@ static void test_scenario_uncertainty(void **state) {
         "uncertainty.types needs capacity.types", NULL);
 }
 
+/* The contamination section: its defaults and errors. */
+static void test_scenario_contamination(void **state) {
+    (void)state;
+    const char *base = "inputs: {hazards: h.gpkg, landcover: l.tif, reports: {path: r.gpkg}}\n";
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%scontamination: {fit_years: 4, reserve: p90}\n", base);
+    cp_scenario *sc = parse_ok(buf);
+    const cp_contamination_spec *k = &sc->contamination;
+    assert_true(k->given);
+    assert_string_equal(k->input, "reports");
+    assert_int_equal(k->fit_years, 4);
+    assert_true(isnan(k->area_per_report_m2));
+    assert_true(k->link_m == 1000);
+    assert_int_equal(k->reserve, 2);
+    assert_int_equal(k->samples, 2000);
+    cp_scenario_free(sc);
+    snprintf(buf, sizeof buf, "%scontamination: {reserve: p75}\n", base);
+    parse_fails(buf, "s.yaml:2:26:", "p10, p50, p90 or none, got 'p75'", NULL);
+    snprintf(buf, sizeof buf, "%scontamination: {fit_years: 0}\n", base);
+    parse_fails(buf, "contamination.fit_years must be from 1 to 100", NULL);
+    snprintf(buf, sizeof buf, "%scontamination: {reports: landcover}\n", base);
+    parse_fails(buf, "s.yaml:2:26:", "inputs.landcover must be a vector layer of dated reports",
+                NULL);
+    snprintf(buf, sizeof buf, "%scontamination: {lnk_m: 5}\n", base);
+    parse_fails(buf, "did you mean 'link_m'", NULL);
+    parse_fails("inputs: {hazards: h.gpkg, landcover: l.tif}\ncontamination: {}\n",
+                "inputs.reports must be a vector layer of dated reports", NULL);
+}
+
 static void test_scenario_load_file_errors(void **state) {
     (void)state;
     cp_scenario *sc = NULL;
@@ -473,6 +502,7 @@ int main(void) {
         cmocka_unit_test(test_scenario_team_types_and_budget),
         cmocka_unit_test(test_scenario_per_year_and_rules),
         cmocka_unit_test(test_scenario_uncertainty),
+        cmocka_unit_test(test_scenario_contamination),
         cmocka_unit_test(test_scenario_load_file_errors),
         cmocka_unit_test(test_dates),
     };
