@@ -674,6 +674,83 @@ static void test_projection_widens(void **state) {
     cp_contamination_free(c2);
 }
 
+/* ---- cost calibration ---- */
+
+/* Completion records drawn from known productivities and slowdowns with 15 % noise: the fit's
+ * 95 % intervals hold the truth, its estimates are near it, the cross-validated error is the
+ * noise's; outliers do not move it (Huber). */
+static void test_calibration_recovers_truth(void **state) {
+    (void)state;
+    static const int codes[5] = {10, 30, 40, 50, 77}; /* 77: a class no cost table lists */
+    const double truth_p[5] = {210, 430, 520, 260, 390}, st = 0.4, si = 0.6, nts = 38000, ts = 2600;
+    enum { NR = 400 };
+    cp_calib_record rec[NR];
+    cp_calib_cell *cells = calloc(NR * 60, sizeof *cells);
+    size_t nc = 0;
+    cp_rng r;
+    for (int i = 0; i < NR; ++i) {
+        cp_rng_init(&r, 2024, (uint32_t)i, 0);
+        int method = i < 320 ? CP_METHOD_CLEAR : i < 360 ? CP_METHOD_CANCEL : CP_METHOD_REDUCE;
+        int n = 8 + (int)(cp_rng_uniform(&r) * 50), main = (int)(cp_rng_uniform(&r) * 5);
+        int improvised = cp_rng_uniform(&r) < 0.3;
+        double pred = 0, area = 0;
+        rec[i] = (cp_calib_record){method, 0, nc, (size_t)n};
+        for (int c = 0; c < n; ++c) {
+            cp_calib_cell *cell = &cells[nc++];
+            int k = cp_rng_uniform(&r) < 0.8 ? main : (int)(cp_rng_uniform(&r) * 5);
+            cell->cls = k; /* class index into codes (77 is index 4: unlisted) */
+            cell->m2 = 900 * (0.2 + 0.8 * cp_rng_uniform(&r));
+            cell->treecover =
+                (float)(k == 0 ? 20 + 80 * cp_rng_uniform(&r) : 60 * cp_rng_uniform(&r));
+            cell->improvised = (unsigned char)improvised;
+            double prod = truth_p[k] * (1 - st * cell->treecover / 100) * (improvised ? si : 1);
+            pred += cell->m2 / prod;
+            area += cell->m2;
+        }
+        double noise = exp(0.15 * cp_rng_normal(&r));
+        if (i % 97 == 5) noise *= 6; /* a few wrong records */
+        rec[i].team_days = (method == CP_METHOD_CLEAR    ? pred
+                            : method == CP_METHOD_CANCEL ? area / nts
+                                                         : area / ts) *
+                           noise;
+    }
+    cp_cost prior;
+    cp_cost_defaults(&prior);
+    cp_class_value table[] = {{40, 500}, {30, 450}, {20, 350}, {10, 200}, {50, 250}, {60, 450}};
+    prior.productivity = table;
+    prior.nproductivity = 6;
+    cp_calib_input in = {rec, NR, cells, codes, 5, &prior, 5};
+    cp_calib_fit *f = NULL;
+    CHECK_OK(cp_calib_fit_compute(&in, &f));
+    assert_true(f->converged);
+    assert_int_equal(f->nclearance, 320);
+    int checked = 0;
+    for (size_t k = 0; k < f->nparams; ++k) {
+        const cp_calib_param *p = &f->params[k];
+        double want = NAN;
+        for (int c = 0; c < 4; ++c)
+            if (p->code == codes[c]) want = truth_p[c];
+        if (!strcmp(p->name, "productivity_default")) want = truth_p[4];
+        if (!strcmp(p->name, "treecover_slowdown")) want = st;
+        if (!strcmp(p->name, "improvised_slowdown")) want = si;
+        if (!strcmp(p->name, "nts_m2_per_team_day")) want = nts;
+        if (!strcmp(p->name, "ts_m2_per_team_day")) want = ts;
+        print_message("%-22s %10.4g  [%10.4g, %10.4g]  truth %g  prior %g\n", p->name, p->estimate,
+                      p->lo, p->hi, want, p->prior);
+        assert_true(p->fitted);
+        assert_true(p->lo <= want && want <= p->hi);
+        assert_true(p->lo > 0 && p->hi < 3 * p->lo); /* an interval that says something */
+        ++checked;
+    }
+    assert_int_equal(checked, 9);
+    print_message("cv rmse(log) %.3f, median abs error %.3f\n", f->cv_rmse_log, f->cv_median_ape);
+    assert_true(f->cv_median_ape > 0.05 && f->cv_median_ape < 0.2);
+    assert_true(f->cost.productivity_default_m2 == f->params[4].estimate ||
+                fabs(f->cost.productivity_default_m2 / 390 - 1) < 0.1);
+    cp_calib_fit_free(f);
+    free(cells);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_philox_known_answers),
@@ -689,6 +766,7 @@ int main(void) {
         cmocka_unit_test(test_reserve_is_capacity_set_aside),
         cmocka_unit_test(test_trend_recovers_truth),
         cmocka_unit_test(test_projection_widens),
+        cmocka_unit_test(test_calibration_recovers_truth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -235,6 +235,71 @@ typedef struct cp_contamination {
 cp_status cp_contamination_project(const cp_contamination_input *in, cp_contamination **out);
 void cp_contamination_free(cp_contamination *c);
 
+/* ---- cost calibration from completion records ---- */
+
+/* One completed task: its stage (CP_METHOD_CANCEL for non-technical survey, _REDUCE for
+ * technical survey, _CLEAR for clearance), the team-days it took and its cells. */
+typedef struct {
+    int method;
+    double team_days; /* > 0 */
+    size_t first_cell, ncells;
+} cp_calib_record;
+
+/* A grid cell under a task: its covered area, land-cover class (an index into the classes;
+ * nclasses: another class or nodata), tree cover (NAN: none) and whether its report density
+ * exceeds the cost section's improvised_threshold. */
+typedef struct {
+    double m2;
+    int cls;
+    float treecover;
+    unsigned char improvised;
+} cp_calib_cell;
+
+typedef struct {
+    const cp_calib_record *records;
+    size_t nrecords;
+    const cp_calib_cell *cells;
+    const int *classes; /* land-cover codes */
+    size_t nclasses;
+    const cp_cost *prior; /* starting values; what the records cannot tell keeps them */
+    int folds;            /* cross-validation folds; 0: 5 */
+} cp_calib_input;
+
+typedef struct {
+    char name[48]; /* productivity_<code>, productivity_default, treecover_slowdown, ... */
+    int code;      /* the class's code, -1 otherwise */
+    double estimate, lo, hi; /* 95 % interval */
+    double prior;
+    int fitted; /* 0: too little evidence, kept at the prior */
+    size_t records;
+} cp_calib_param;
+
+/* The fit (DESIGN §16). Clearance: log(team-days) = log(sum over the task's cells of
+ * m2 / (productivity(class) x (1 - treecover_slowdown x treecover / 100) x (improvised_slowdown
+ * where the density exceeds the threshold))) + error, fitted by Huber-weighted least squares
+ * of the log residuals (iteratively reweighted Gauss-Newton with Levenberg damping; Huber's
+ * k = 1.345 robust standard deviations, from the residuals' median absolute deviation); 95 %
+ * intervals from the weighted Jacobian at the fit (log scale for productivities). A class is
+ * fitted when clearance tasks hold at least 2 % of their area in it and 3 tasks touch it
+ * (others take the default productivity, fitted as the "other" class when it has that much);
+ * the slowdowns when tree cover varies (a standard deviation of 5 points) and 2-98 % of the
+ * area is improvised. Surveys: m2 per team-day as the Huber location of log(area /
+ * team-days). Cross-validation: records dealt to `folds` folds in order, each predicted by the
+ * fit of the others; the root mean square and the median absolute percentage of the errors. */
+typedef struct cp_calib_fit {
+    cp_calib_param *params;
+    size_t nparams;
+    size_t nrecords, nclearance, nnts, nts;
+    double sigma_log; /* robust standard deviation of the clearance log residuals */
+    double cv_rmse_log, cv_median_ape;
+    int folds, iterations, converged;
+    double *predicted; /* team-days per record, from the fit */
+    cp_cost cost;      /* the prior with the fitted figures (its class table owned here) */
+} cp_calib_fit;
+
+cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out);
+void cp_calib_fit_free(cp_calib_fit *f);
+
 /* ---- the evidence of a run or a re-plan (engine: computed, written, reported) ---- */
 
 /* What cp_evidence_compute needs besides the plan: the planner's inputs again (the Monte
