@@ -64,6 +64,7 @@ typedef struct {
     syn_hazard_log haz;
     int nrecent, nroads;
     int teams[SYN_MAX_PROV], teams_total;
+    syn_records records;
 } syn_outcome;
 
 static const char *deadlines[] = {"2028-03-01", "2030-03-01", "2036-03-01"};
@@ -240,8 +241,21 @@ static cp_status write_manifest(const syn_world *w, const cp_synth_options *o, c
     date_str(syn_days(2022, 1, 1), d1);
     fprintf(f,
             "  \"reports\": {\"path\": \"reports.gpkg\", \"layer\": \"reports\", \"crs\": "
-            "\"EPSG:4326\", \"count\": %d, \"recent\": %d, \"recent_from\": \"%s\"}\n}\n",
+            "\"EPSG:4326\", \"count\": %d, \"recent\": %d, \"recent_from\": \"%s\"},\n",
             w->nreports, r->nrecent, d1);
+    const syn_records *t = &r->records;
+    fprintf(f,
+            "  \"records\": {\"path\": \"records.gpkg\", \"layer\": \"records\", \"count\": %d,\n"
+            "    \"truth\": {\"productivity\": {",
+            t->n);
+    for (int k = 0; k < t->ncodes; ++k)
+        fprintf(f, "%s\"%d\": %g", k ? ", " : "", t->codes[k], t->productivity[k]);
+    fprintf(f,
+            "}, \"productivity_default\": %g, \"treecover_slowdown\": %g, "
+            "\"improvised_slowdown\": %g, \"nts_m2_per_team_day\": %g, \"ts_m2_per_team_day\": "
+            "%g, \"noise_log_sd\": %g}}\n}\n",
+            t->productivity_default, t->treecover_slowdown, t->improvised_slowdown, t->nts_m2,
+            t->ts_m2, t->noise_log_sd);
     if (fclose(f) != 0) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
     return CP_OK;
 }
@@ -292,6 +306,9 @@ cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg
     if ((st = syn_write_aoi(&w, tmp, 10000.0)) != CP_OK) goto done;
     split_teams(&w, &r);
     if ((st = write_yaml(&w, o, &r, tmp)) != CP_OK) goto done;
+    if ((st = syn_write_records(&w, tmp, o->preset == CP_SYNTH_TINY ? 60 : 300, &r.records)) !=
+        CP_OK)
+        goto done;
     if ((st = write_manifest(&w, o, &r, tmp)) != CP_OK) goto done;
     p.lo = 0.0, p.hi = 1.0;
     if (!syn_tick(&p, 0.995, "synth")) {

@@ -14,6 +14,7 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 int cmd_proximity(int argc, char **argv);
 int cmd_focal_sum(int argc, char **argv);
 int cmd_density(int argc, char **argv);

@@ -18,13 +18,13 @@
  * slowdowns. Groups not fitted keep their prior productivity. */
 typedef struct {
     const cp_calib_input *in;
-    size_t ngroup;  /* nclasses + 1 (default) */
-    int *group;     /* per class index (and nclasses): its group, -1 fixed at prior */
-    double *prior;  /* per class index: the prior productivity */
-    int ng;         /* fitted productivity groups */
-    int *gclass;    /* per fitted group: a class index (nclasses: default) */
+    size_t ngroup;    /* nclasses + 1 (default) */
+    int *group;       /* per class index (and nclasses): its group, -1 fixed at prior */
+    double *prior;    /* per class index: the prior productivity */
+    int ng;           /* fitted productivity groups */
+    int *gclass;      /* per fitted group: a class index (nclasses: default) */
     int fit_t, fit_i; /* the slowdowns are fitted */
-    int np;         /* parameters */
+    int np;           /* parameters */
 } model;
 
 /* Productivities, slowdowns from a parameter vector. */
@@ -149,11 +149,20 @@ static double fit_clearance(const model *m, const size_t *use, size_t n, double 
         }
         for (int p = 0; p < np; ++p)
             for (int q = 0; q < p; ++q) a[q * np + p] = a[p * np + q];
-        if (cov) {
-            double inv[MAX_PARAMS * MAX_PARAMS], b0[MAX_PARAMS] = {0}, a0[MAX_PARAMS * MAX_PARAMS];
-            memcpy(a0, a, sizeof(double) * (size_t)(np * np));
-            if (solve(a0, b0, np, inv))
-                for (int q = 0; q < np * np; ++q) cov[q] = sigma * sigma * inv[q];
+        if (cov) { /* Huber's M-estimate covariance: n/(n-p) mean(psi^2)/mean(psi')^2 (J'J)^-1 */
+            double jj[MAX_PARAMS * MAX_PARAMS] = {0}, inv[MAX_PARAMS * MAX_PARAMS],
+                                   b0[MAX_PARAMS] = {0}, psi2 = 0, dpsi = 0;
+            for (size_t i = 0; i < n; ++i) {
+                const double *ji = jac + i * (size_t)np;
+                double ps = fabs(r[i]) <= k ? r[i] : (r[i] > 0 ? k : -k);
+                psi2 += ps * ps, dpsi += fabs(r[i]) <= k;
+                for (int p = 0; p < np; ++p)
+                    for (int q = 0; q < np; ++q) jj[p * np + q] += ji[p] * ji[q];
+            }
+            double dof = (double)n > (double)np ? (double)n / ((double)n - np) : 1;
+            double scale = dpsi > 0 ? dof * (psi2 / (double)n) / ((dpsi / n) * (dpsi / n)) : 0;
+            if (solve(jj, b0, np, inv))
+                for (int q = 0; q < np * np; ++q) cov[q] = scale * inv[q];
         }
         if (*converged) break;
         /* a damped step that lowers the Huber objective (the weights held) */
@@ -277,9 +286,8 @@ static cp_status model_build(const cp_calib_input *in, model *m) {
             area[slot] += cell->m2, total += cell->m2;
             seen[slot] = 1;
             if (!isnan(cell->treecover))
-                tsum += cell->m2 * cell->treecover, tsq += cell->m2 * cell->treecover *
-                                                           cell->treecover,
-                    tw += cell->m2;
+                tsum += cell->m2 * cell->treecover,
+                    tsq += cell->m2 * cell->treecover * cell->treecover, tw += cell->m2;
             if (cell->improvised) imp += cell->m2;
         }
         for (size_t k = 0; k <= nc + 1; ++k) recs[k] += (size_t)seen[k];
@@ -288,7 +296,7 @@ static cp_status model_build(const cp_calib_input *in, model *m) {
     for (size_t k = 0; k <= nc + 1 && k < MAX_PARAMS; ++k) {
         slot_group[k] = -1;
         if (k == nc) continue; /* "other" belongs to the default group */
-        if (total > 0 && area[k] >= 0.02 * total && recs[k] >= 3 && m->ng < MAX_PARAMS - 3) {
+        if (total > 0 && area[k] >= 0.01 * total && recs[k] >= 3 && m->ng < MAX_PARAMS - 3) {
             slot_group[k] = m->ng;
             m->gclass[m->ng++] = (int)k;
         }
@@ -365,7 +373,8 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
     if (m.fit_i) th0[m.ng + m.fit_t] = in->prior->improvised_slowdown;
     clamp_slowdowns(&m, th0);
     memcpy(th, th0, sizeof th);
-    if (nc && m.np) f->sigma_log = fit_clearance(&m, all, nc, th, cov, &f->iterations, &f->converged);
+    if (nc && m.np)
+        f->sigma_log = fit_clearance(&m, all, nc, th, cov, &f->iterations, &f->converged);
     values val;
     unpack(&m, th, in->prior, &val);
     /* surveys: Huber locations of log(area / team-days) */
@@ -377,7 +386,8 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
             const cp_calib_record *rec = &in->records[r];
             if (rec->method != s) continue;
             double a = 0;
-            for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c) a += in->cells[c].m2;
+            for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
+                a += in->cells[c].m2;
             if (a > 0) v[k++] = log(a / rec->team_days);
         }
         ns[s] = k;
@@ -392,7 +402,8 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < in->prior->nproductivity; ++i) tab[classes_out++] = in->prior->productivity[i];
+    for (size_t i = 0; i < in->prior->nproductivity; ++i)
+        tab[classes_out++] = in->prior->productivity[i];
     for (int g = 0; g < m.ng; ++g) {
         int k = m.gclass[g];
         double se = sqrt(cov[g * m.np + g]);
@@ -416,20 +427,22 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
     f->cost.productivity = tab;
     f->cost.nproductivity = (size_t)classes_out;
     if (!m.ng) /* the default productivity untold */
-        param(&f->params[np++], "productivity_default", -1, in->prior->productivity_default_m2,
-              NAN, NAN, in->prior->productivity_default_m2, 0, 0);
+        param(&f->params[np++], "productivity_default", -1, in->prior->productivity_default_m2, NAN,
+              NAN, in->prior->productivity_default_m2, 0, 0);
     {
         int it = m.ng;
         double se = m.fit_t ? sqrt(cov[it * m.np + it]) : NAN;
         param(&f->params[np++], "treecover_slowdown", -1, val.st,
-              m.fit_t ? fmax(0, val.st - 1.96 * se) : NAN, m.fit_t ? fmin(1, val.st + 1.96 * se) : NAN,
-              in->prior->treecover_slowdown, m.fit_t, nc);
+              m.fit_t ? fmax(0, val.st - 1.96 * se) : NAN,
+              m.fit_t ? fmin(1, val.st + 1.96 * se) : NAN, in->prior->treecover_slowdown, m.fit_t,
+              nc);
         f->cost.treecover_slowdown = val.st;
         int ii = m.ng + m.fit_t;
         se = m.fit_i ? sqrt(cov[ii * m.np + ii]) : NAN;
         param(&f->params[np++], "improvised_slowdown", -1, val.si,
-              m.fit_i ? fmax(0, val.si - 1.96 * se) : NAN, m.fit_i ? fmin(1, val.si + 1.96 * se) : NAN,
-              in->prior->improvised_slowdown, m.fit_i, nc);
+              m.fit_i ? fmax(0, val.si - 1.96 * se) : NAN,
+              m.fit_i ? fmin(1, val.si + 1.96 * se) : NAN, in->prior->improvised_slowdown, m.fit_i,
+              nc);
         f->cost.improvised_slowdown = val.si;
     }
     static const char *const sname[2] = {"nts_m2_per_team_day", "ts_m2_per_team_day"};
@@ -449,7 +462,8 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
             f->predicted[r] = exp(predict(&m, &val, rec, NULL));
         } else {
             double a = 0;
-            for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c) a += in->cells[c].m2;
+            for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
+                a += in->cells[c].m2;
             f->predicted[r] = isfinite(rate[rec->method]) ? a / exp(rate[rec->method]) : NAN;
         }
     }
@@ -475,7 +489,8 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
                 const cp_calib_record *rec = &in->records[r];
                 if (rec->method != s) continue;
                 double a = 0;
-                for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c) a += in->cells[c].m2;
+                for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
+                    a += in->cells[c].m2;
                 if (!(a > 0)) continue;
                 if ((int)(j++ % (size_t)folds) != fold) v[k++] = log(a / rec->team_days);
             }
@@ -485,7 +500,8 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
                 const cp_calib_record *rec = &in->records[r];
                 if (rec->method != s) continue;
                 double a = 0;
-                for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c) a += in->cells[c].m2;
+                for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
+                    a += in->cells[c].m2;
                 if (!(a > 0)) continue;
                 if ((int)(j++ % (size_t)folds) == fold)
                     err[ne++] = log(rec->team_days) - (log(a) - loc);

@@ -810,9 +810,21 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
         fprintf(f, ", \"weight\": %.17g}", sc->criteria[k].weight);
     }
     char d0[11], d1[11];
-    fprintf(f, "], \"start\": \"%s\", \"deadline\": \"%s\", \"teams\": %.17g},\n",
+    fprintf(f, "], \"start\": \"%s\", \"deadline\": \"%s\", \"teams\": %.17g",
             cp_date_format(sc->capacity.start, d0), cp_date_format(sc->capacity.deadline, d1),
             sc->capacity.teams);
+    if (sc->cost_profile.path) { /* the evidence behind the cost figures */
+        fprintf(f, ", \"cost_profile\": {\"path\": ");
+        json_str(f, sc->cost_profile.path);
+        fprintf(f, ", \"records\": ");
+        json_str(f, sc->cost_profile.records ? sc->cost_profile.records : "");
+        fprintf(f, ", \"records_fnv1a64\": ");
+        json_str(f, sc->cost_profile.records_fnv1a64 ? sc->cost_profile.records_fnv1a64 : "");
+        fprintf(f, ", \"records_used\": %d, \"fitted_on\": ", sc->cost_profile.records_used);
+        json_str(f, sc->cost_profile.fitted_on ? sc->cost_profile.fitted_on : "");
+        fprintf(f, "}");
+    }
+    fprintf(f, "},\n");
     fprintf(f, "  \"grid\": {\"crs\": ");
     json_str(f, c->grid.crs_name);
     fprintf(
@@ -1068,6 +1080,13 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
             snprintf(text[ne], 160, "weight %g, %s of %s", sc->criteria[k].weight,
                      kinds[sc->criteria[k].kind], sc->criteria[k].input);
         ent[ne] = (cp_report_entry){sc->criteria[k].name, text[ne]}, ne++;
+    }
+    if (sc->cost_profile.path && ne < MAXE) {
+        const cp_cost_profile *cpf = &sc->cost_profile;
+        snprintf(text[ne], 160, "%s: fitted on %s from %d records of %s (median error %.0f%%)",
+                 cpf->path, cpf->fitted_on ? cpf->fitted_on : "?", cpf->records_used,
+                 cpf->records ? cpf->records : "?", 100 * cpf->cv_median_abs_error);
+        ent[ne] = (cp_report_entry){"cost profile", text[ne]}, ne++;
     }
     cp_report_info info = {sc->name, ent, ne, png, png_len, 20, ev};
     cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info,

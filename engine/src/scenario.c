@@ -673,6 +673,8 @@ static cp_status parse_productivity(ctx *c, yaml_node_t *v, const char *what, do
     return s;
 }
 
+static cp_status load_profile(ctx *c, yaml_node_t *n);
+
 static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     static const char *const keys[] = {"productivity_m2_per_team_day",
                                        "treecover_slowdown",
@@ -682,11 +684,14 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
                                        "nts_m2_per_team_day",
                                        "ts_m2_per_team_day",
                                        "team_day_usd",
+                                       "profile",
                                        NULL};
     cp_cost *cost = &c->sc->cost;
     cp_status s = check_keys(c, n, keys, "cost");
     if (s) return s;
     yaml_node_t *v;
+    /* a cost profile first (clearplan calibrate's), the keys beside it override it */
+    if ((v = get(c, n, "profile")) && (s = load_profile(c, v))) return s;
     if ((v = get(c, n, "productivity_m2_per_team_day")) &&
         (s = parse_productivity(c, v, "cost.productivity_m2_per_team_day",
                                 &cost->productivity_default_m2, &cost->productivity,
@@ -737,6 +742,63 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
         }
     }
     return CP_OK;
+}
+
+/* cost.profile: a file with `provenance`, `fit` and `cost` (clearplan calibrate writes it):
+ * its cost section is read as the scenario's own, errors naming the profile's line and
+ * column; its provenance is kept for the run's record. */
+static cp_status load_profile(ctx *c, yaml_node_t *n) {
+    cp_cost_profile *pr = &c->sc->cost_profile;
+    if (pr->path) return err_at(c, n, "a cost profile cannot include another one");
+    cp_status s = as_path(c, n, "cost.profile", &pr->path);
+    if (s) return s;
+    FILE *f = fopen(pr->path, "rb");
+    if (!f) return err_at(c, n, "cannot open the cost profile <%s>: %s", pr->path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int loaded = 0;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        s = cp_fail(CP_E_CONFIG, "%s:%lu:%lu: malformed YAML: %s", pr->path,
+                    (unsigned long)parser.problem_mark.line + 1,
+                    (unsigned long)parser.problem_mark.column + 1,
+                    parser.problem ? parser.problem : "syntax error");
+    } else {
+        loaded = 1;
+        ctx pc = {pr->path, &doc, c->sc};
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        static const char *const keys[] = {"provenance", "fit", "cost", NULL};
+        if (!root) s = err_at(&pc, NULL, "an empty file is not a cost profile");
+        if (!s) s = check_keys(&pc, root, keys, "the cost profile");
+        yaml_node_t *v;
+        if (!s && !(v = get(&pc, root, "cost")))
+            s = err_at(&pc, root, "a cost profile needs a 'cost' section");
+        if (!s) s = parse_cost(&pc, v);
+        yaml_node_t *pv = s ? NULL : get(&pc, root, "provenance");
+        const char *rec = scalar(get(&pc, pv, "records")),
+                   *fnv = scalar(get(&pc, pv, "records_fnv1a64")),
+                   *date = scalar(get(&pc, pv, "fitted_on"));
+        if (!s && rec && !(pr->records = xstrdup(rec))) s = cp_fail(CP_E_NOMEM, "out of memory");
+        if (!s && fnv && !(pr->records_fnv1a64 = xstrdup(fnv)))
+            s = cp_fail(CP_E_NOMEM, "out of memory");
+        if (!s && date && !(pr->fitted_on = xstrdup(date)))
+            s = cp_fail(CP_E_NOMEM, "out of memory");
+        yaml_node_t *fit = s ? NULL : get(&pc, root, "fit");
+        const char *cv = scalar(get(&pc, fit, "cv_median_abs_error")),
+                   *used = scalar(get(&pc, fit, "records_used"));
+        pr->cv_median_abs_error = NAN;
+        if (cv) parse_double(cv, &pr->cv_median_abs_error);
+        double u = 0;
+        if (used && parse_double(used, &u)) pr->records_used = (int)u;
+    }
+    if (loaded) yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return s;
 }
 
 static size_t npairs(const yaml_node_t *n) {
@@ -1575,6 +1637,10 @@ void cp_scenario_free(cp_scenario *sc) {
     for (size_t i = 0; i < sc->uncertainty.nweights; ++i) free(sc->uncertainty.weights[i].name);
     free(sc->uncertainty.weights);
     free(sc->contamination.input);
+    free(sc->cost_profile.path);
+    free(sc->cost_profile.records);
+    free(sc->cost_profile.records_fnv1a64);
+    free(sc->cost_profile.fitted_on);
     free(sc->outputs.dir);
     free(sc);
 }

@@ -286,6 +286,96 @@ static void test_bit_identical_threads(void **state) {
     }
 }
 
+/* The value after `"key": ` in synth.json's records truth (NAN when absent). */
+static double truth_of(const char *json, const char *name) {
+    char key[64];
+    snprintf(key, sizeof key, "\"%s\": ", name);
+    return json_num(json, "\"truth\"", key);
+}
+
+/* `clearplan calibrate` on the demo's completion records recovers the true figures synth
+ * drew them from: every estimate within three standard errors of the truth, and at least all
+ * but one of the 95 % intervals holding it (one in twenty may miss); the profile it writes is
+ * included by a scenario. */
+static void test_calibration_recovers_the_truth(void **state) {
+    (void)state;
+    char *out = NULL, *err = NULL;
+    int rc = cpt_sh(&out, &err,
+                    "'%s' calibrate '%s/demo/records.gpkg' --scenario '%s/demo/scenario.yaml' -o "
+                    "'%s/cal'",
+                    cpt_bin(), dir, dir, dir);
+    if (rc) print_error("%s\n%s\n", out, err);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(out, "records: 300 read, 300 used");
+    free(out), free(err);
+    char p[4200];
+    snprintf(p, sizeof p, "%s/demo/synth.json", dir);
+    char *truth = cpt_slurp(p, NULL);
+    snprintf(p, sizeof p, "%s/cal/cost_profile.yaml", dir);
+    FILE *f = fopen(p, "r");
+    assert_non_null(f);
+    char line[512];
+    int params = 0, covered = 0;
+    while (fgets(line, sizeof line, f)) {
+        char name[64];
+        double est, lo, hi, prior;
+        if (sscanf(line, " %63[a-z_0-9]: {estimate: %lf, ci95: [%lf, %lf], prior: %lf", name, &est,
+                   &lo, &hi, &prior) != 5)
+            continue;
+        double want = NAN;
+        if (!strncmp(name, "productivity_", 13) && strcmp(name, "productivity_default")) {
+            char key[16];
+            snprintf(key, sizeof key, "\"%s\": ", name + 13);
+            want = json_num(truth, "\"productivity\": {", key);
+        } else {
+            want = truth_of(truth, name);
+        }
+        assert_false(isnan(want));
+        int logscale = !strstr(name, "slowdown");
+        double se = logscale ? (log(hi) - log(lo)) / 3.92 : (hi - lo) / 3.92;
+        double dev = logscale ? fabs(log(est) - log(want)) : fabs(est - want);
+        print_message("%-22s %9.4g [%9.4g, %9.4g] truth %g (%.1f se)\n", name, est, lo, hi, want,
+                      dev / se);
+        assert_true(dev < 3 * se);
+        covered += lo <= want && want <= hi;
+        ++params;
+    }
+    fclose(f);
+    free(truth);
+    assert_true(params >= 9);
+    assert_true(covered >= params - 1);
+    /* the profile included by a scenario: validate reads it */
+    snprintf(p, sizeof p, "%s/demo/with_profile.yaml", dir);
+    char *yaml = NULL;
+    rc = cpt_sh(&yaml, NULL,
+                "sed 's|^cost:$|cost:\\n  profile: ../cal/cost_profile.yaml|' "
+                "'%s/demo/scenario.yaml' | grep -v -E '^  (productivity_m2|treecover_slowdown|"
+                "improvised_slowdown|nts_m2|ts_m2)'",
+                dir);
+    assert_int_equal(rc, 0);
+    cpt_write(p, yaml);
+    free(yaml);
+    rc = cpt_sh(&out, &err, "'%s' validate '%s'", cpt_bin(), p);
+    if (rc) print_error("%s\n%s\n", out, err);
+    assert_int_equal(rc, 0);
+    free(out), free(err);
+    /* bad input */
+    rc = cpt_sh(&out, &err, "'%s' calibrate '%s/demo/records.gpkg' -o '%s/cal2'", cpt_bin(), dir,
+                dir);
+    assert_int_equal(rc, 2);
+    cpt_assert_contains(err, "missing --scenario");
+    free(out), free(err);
+    rc = cpt_sh(&out, &err,
+                "'%s' calibrate '%s/demo/records.gpkg' --scenario '%s/demo/scenario.yaml' -o "
+                "'%s/cal2' --team-days effort",
+                cpt_bin(), dir, dir, dir);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(err, "effort");
+    free(out), free(err);
+    snprintf(p, sizeof p, "%s/cal2", dir);
+    assert_false(cpt_exists(p));
+}
+
 static void test_bad_options(void **state) {
     (void)state;
     char *out = NULL, *err = NULL;
@@ -328,6 +418,7 @@ int main(void) {
         cmocka_unit_test(test_reports),
         cmocka_unit_test(test_probability_rises_with_teams),
         cmocka_unit_test(test_bit_identical_threads),
+        cmocka_unit_test(test_calibration_recovers_the_truth),
         cmocka_unit_test(test_bad_options),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -447,6 +447,55 @@ static void test_scenario_contamination(void **state) {
                 "inputs.reports must be a vector layer of dated reports", NULL);
 }
 
+/* cost.profile: a cost profile's figures, the scenario's keys beside it overriding them, its
+ * provenance kept; its errors name the profile file. */
+static void test_scenario_cost_profile(void **state) {
+    (void)state;
+    char d[4096], p[4200], buf[1024];
+    cpt_tmpdir("scenario_profile", d, sizeof d);
+    snprintf(p, sizeof p, "%s/profile.yaml", d);
+    cpt_write(p,
+              "provenance:\n  records: tasks.gpkg\n  records_fnv1a64: \"0123456789abcdef\"\n"
+              "  fitted_on: 2026-11-30\nfit:\n  records_used: 212\n  cv_median_abs_error: "
+              "0.083\n  parameters: {productivity_40: {estimate: 540}}\ncost:\n"
+              "  productivity_m2_per_team_day: {default: 415, classes: {40: 540, 10: 225}}\n"
+              "  treecover_slowdown: 0.33\n  team_day_usd: 1600\n");
+    snprintf(buf, sizeof buf,
+             "inputs: {hazards: h.gpkg, landcover: l.tif}\ncost: {profile: profile.yaml, "
+             "team_day_usd: 1700}\n");
+    cp_scenario *sc = NULL;
+    cp_status st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    if (st) print_error("%s\n", cp_errmsg());
+    assert_int_equal(st, CP_OK);
+    assert_true(sc->cost.productivity_default_m2 == 415);
+    assert_int_equal(sc->cost.nproductivity, 2);
+    assert_true(sc->cost.treecover_slowdown == 0.33);
+    assert_true(sc->cost.team_day_usd == 1700);         /* the scenario's */
+    assert_true(sc->cost.nts_m2_per_team_day == 40000); /* the default: the profile has none */
+    assert_string_equal(sc->cost_profile.records, "tasks.gpkg");
+    assert_string_equal(sc->cost_profile.records_fnv1a64, "0123456789abcdef");
+    assert_int_equal(sc->cost_profile.records_used, 212);
+    assert_true(fabs(sc->cost_profile.cv_median_abs_error - 0.083) < 1e-12);
+    cp_scenario_free(sc);
+    cpt_write(p, "cost:\n  treecover_slowdow: 0.3\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    assert_int_equal(st, CP_E_CONFIG);
+    cpt_assert_contains(cp_errmsg(), "profile.yaml:2:3: unknown key 'treecover_slowdow' in cost");
+    cpt_write(p, "cost: {profile: other.yaml}\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    assert_int_equal(st, CP_E_CONFIG);
+    cpt_assert_contains(cp_errmsg(), "cannot include another");
+    cpt_write(p, "provenance: {}\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    cpt_assert_contains(cp_errmsg(), "a cost profile needs a 'cost' section");
+    snprintf(buf, sizeof buf,
+             "inputs: {hazards: h.gpkg, landcover: l.tif}\ncost: {profile: none.yaml}\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    assert_int_equal(st, CP_E_CONFIG);
+    cpt_assert_contains(cp_errmsg(), "s.yaml:2:17: cannot open the cost profile");
+    cpt_rmtree(d);
+}
+
 static void test_scenario_load_file_errors(void **state) {
     (void)state;
     cp_scenario *sc = NULL;
@@ -503,6 +552,7 @@ int main(void) {
         cmocka_unit_test(test_scenario_per_year_and_rules),
         cmocka_unit_test(test_scenario_uncertainty),
         cmocka_unit_test(test_scenario_contamination),
+        cmocka_unit_test(test_scenario_cost_profile),
         cmocka_unit_test(test_scenario_load_file_errors),
         cmocka_unit_test(test_dates),
     };

@@ -118,6 +118,15 @@ typedef struct {
     double team_day_usd;
 } cp_cost;
 
+/* A cost profile the cost section includes (cost.profile, written by clearplan calibrate):
+ * where its figures come from. */
+typedef struct {
+    char *path; /* NULL: none */
+    char *records, *records_fnv1a64, *fitted_on;
+    int records_used;
+    double cv_median_abs_error;
+} cp_cost_profile;
+
 /* ---- capacity (DESIGN §9) ---- */
 typedef struct {
     int year;
@@ -282,6 +291,7 @@ typedef struct cp_scenario {
     cp_criterion *criteria;
     size_t ncriteria;
     cp_cost cost;
+    cp_cost_profile cost_profile;
     cp_capacity capacity;
     cp_plan_rules rules;
     cp_uncertainty uncertainty;
