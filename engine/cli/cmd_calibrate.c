@@ -14,7 +14,8 @@ static void help(void) {
     printf(
         "usage: clearplan calibrate RECORDS --scenario S.yaml -o DIR [--layer NAME]\n"
         "                           [--id FIELD] [--team-days FIELD] [--method FIELD]\n"
-        "                           [--status FIELD] [-j THREADS] [--overwrite] [--no-sync] [-q]\n\n"
+        "                           [--status FIELD] [-j THREADS] [--overwrite] [--no-sync] "
+        "[-q]\n\n"
         "Fits the productivities per land-cover class, the tree-cover and improvised-mine\n"
         "slowdowns and the survey rates to completed tasks, with 95%% intervals and the\n"
         "cross-validated error; the land cover, tree cover and report density under each\n"
@@ -41,7 +42,7 @@ int cmd_calibrate(int argc, char **argv) {
         static const struct {
             const char *name;
             int which;
-        } valued[] = {{"--scenario", 0}, {"-o", 1},       {"--output", 1}, {"--layer", 2},
+        } valued[] = {{"--scenario", 0}, {"-o", 1},          {"--output", 1}, {"--layer", 2},
                       {"--id", 3},       {"--team-days", 4}, {"--method", 5}, {"--status", 6},
                       {"-j", 7},         {"--threads", 7}};
         int which = -1;
@@ -51,13 +52,27 @@ int cmd_calibrate(int argc, char **argv) {
             if (++i >= argc) return cli_usage("calibrate", "option '%s' needs a value", a);
             const char *v = argv[i];
             switch (which) {
-                case 0: scenario = v; break;
-                case 1: out_dir = v; break;
-                case 2: o.layer = v; break;
-                case 3: o.id_field = v; break;
-                case 4: o.team_days_field = v; break;
-                case 5: o.method_field = v; break;
-                case 6: o.status_field = v; break;
+                case 0:
+                    scenario = v;
+                    break;
+                case 1:
+                    out_dir = v;
+                    break;
+                case 2:
+                    o.layer = v;
+                    break;
+                case 3:
+                    o.id_field = v;
+                    break;
+                case 4:
+                    o.team_days_field = v;
+                    break;
+                case 5:
+                    o.method_field = v;
+                    break;
+                case 6:
+                    o.status_field = v;
+                    break;
                 default:
                     if (!cli_parse_threads(v, &o.threads))
                         return cli_usage("calibrate", "%s needs a thread count of 1 or more", a);
@@ -105,8 +120,8 @@ int cmd_calibrate(int argc, char **argv) {
     int rc = st == CP_OK ? CP_EXIT_OK : cli_fail(st);
     if (st == CP_OK && !quiet) {
         const cp_calib_fit *f = c->fit;
-        printf("records: %zu read, %zu used (%zu clearance, %zu nts, %zu ts)\n", c->nrows,
-               c->nused, f->nclearance, f->nnts, f->nts);
+        printf("records: %zu read, %zu used (%zu clearance, %zu nts, %zu ts)\n", c->nrows, c->nused,
+               f->nclearance, f->nnts, f->nts);
         for (size_t k = 0; k < f->nparams; ++k) {
             const cp_calib_param *p = &f->params[k];
             if (p->fitted)

@@ -88,9 +88,11 @@ cp_status cp_calib_cells_read(const cp_scenario *sc, const cp_grid *g, const cp_
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
-    if (lc_in && lc_in->type != CP_INPUT_VECTOR && (st = cp_grid_input_open(lc_in, g, threads, &lc)))
+    if (lc_in && lc_in->type != CP_INPUT_VECTOR &&
+        (st = cp_grid_input_open(lc_in, g, threads, &lc)))
         goto done;
-    if (tc_in && tc_in->type != CP_INPUT_VECTOR && (st = cp_grid_input_open(tc_in, g, threads, &tc)))
+    if (tc_in && tc_in->type != CP_INPUT_VECTOR &&
+        (st = cp_grid_input_open(tc_in, g, threads, &tc)))
         goto done;
     if (dk >= 0 && (st = cp_points_read(cp_scenario_input(sc, sc->criteria[dk].input), g,
                                         &sc->criteria[dk], &pts, &skipped)))
@@ -139,9 +141,9 @@ cp_status cp_calib_cells_read(const cp_scenario *sc, const cp_grid *g, const cp_
                 float code = lbuf[at];
                 int cls = !isnan(code) && code >= 0 && code < 256 ? (int)code : -1;
                 if (cls >= 0) seen[cls] = 1;
-                cp_calib_cell cell = {f * cell_m2, cls, tbuf[at],
-                                      (unsigned char)(!isnan(dbuf[at]) &&
-                                                      dbuf[at] > sc->cost.improvised_threshold)};
+                cp_calib_cell cell = {
+                    f * cell_m2, cls, tbuf[at],
+                    (unsigned char)(!isnan(dbuf[at]) && dbuf[at] > sc->cost.improvised_threshold)};
                 if (!push_cell(cc, &cap, cell)) {
                     st = cp_fail(CP_E_NOMEM, "out of memory");
                     goto done;
@@ -277,11 +279,11 @@ cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o, cp_
         if (!f) {
             why = "cannot read the feature again";
         } else {
-            const char *m = OGR_F_IsFieldSetAndNotNull(f, f_m) ? OGR_F_GetFieldAsString(f, f_m)
-                                                               : "";
+            const char *m =
+                OGR_F_IsFieldSetAndNotNull(f, f_m) ? OGR_F_GetFieldAsString(f, f_m) : "";
             int method = method_of(sc, m);
-            row->team_days = OGR_F_IsFieldSetAndNotNull(f, f_td) ? OGR_F_GetFieldAsDouble(f, f_td)
-                                                                 : NAN;
+            row->team_days =
+                OGR_F_IsFieldSetAndNotNull(f, f_td) ? OGR_F_GetFieldAsDouble(f, f_td) : NAN;
             if (method == -2)
                 why = "its team type does more than one stage: give the method";
             else if (method < 0)
@@ -316,7 +318,8 @@ cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o, cp_
     }
     cp_calib_input ci = {recs, nr, cc.cells, cc.classes, cc.nclasses, &sc->cost, 5};
     st = cp_calib_fit_compute(&ci, &c->fit);
-    for (size_t k = 0; st == CP_OK && k < nr; ++k) c->rows[row_of[k]].predicted = c->fit->predicted[k];
+    for (size_t k = 0; st == CP_OK && k < nr; ++k)
+        c->rows[row_of[k]].predicted = c->fit->predicted[k];
     free(row_of);
     if (st) goto done;
     *out = c;
@@ -406,13 +409,14 @@ cp_status cp_calibration_write(const cp_calibration *c, const cp_scenario *sc, c
     cp_planbuf_puts(&b, "\n");
     char path[4200];
     snprintf(path, sizeof path, "%s/cost_profile.yaml", dir);
-    cp_status st = b.failed ? cp_fail(CP_E_NOMEM, "out of memory")
-                            : cp_plan_write_file(path, b.data, b.len);
+    cp_status st =
+        b.failed ? cp_fail(CP_E_NOMEM, "out of memory") : cp_plan_write_file(path, b.data, b.len);
     cp_planbuf_free(&b);
     if (st) return st;
     /* calibration.csv */
     cp_planbuf t = {0};
-    cp_planbuf_puts(&t, "task_id,method,team_days,area_m2,predicted_team_days,log_error,rejected\n");
+    cp_planbuf_puts(&t,
+                    "task_id,method,team_days,area_m2,predicted_team_days,log_error,rejected\n");
     for (size_t i = 0; i < c->nrows; ++i) {
         const cp_calib_row *r = &c->rows[i];
         cp_planbuf_csv(&t, r->id);
@@ -423,7 +427,8 @@ cp_status cp_calibration_write(const cp_calibration *c, const cp_scenario *sc, c
         cp_planbuf_putn(&t, ",", 1);
         if (r->method >= 0) cp_planbuf_num(&t, r->predicted, "");
         cp_planbuf_putn(&t, ",", 1);
-        if (r->method >= 0 && r->predicted > 0) cp_planbuf_num(&t, log(r->team_days / r->predicted), "");
+        if (r->method >= 0 && r->predicted > 0)
+            cp_planbuf_num(&t, log(r->team_days / r->predicted), "");
         cp_planbuf_putn(&t, ",", 1);
         if (r->reason) cp_planbuf_csv(&t, r->reason);
         cp_planbuf_putn(&t, "\n", 1);

@@ -13,7 +13,20 @@
  * Records: `method` is nts (or "non-technical survey"), ts ("technical survey"), clearance, or
  * the name of one of the scenario's team types that does one stage. A record without a
  * polygon, outside the grid, with team-days missing or not positive, or an unknown method is
- * rejected with a reason (listed in calibration.csv). */
+ * rejected with a reason (listed in calibration.csv).
+ *
+ * Example:
+ *
+ *     cp_scenario *sc = NULL;
+ *     cp_calibrate_options o = {0};
+ *     o.records = "tasks.gpkg";                 // task_id, team_days, method, status
+ *     cp_calibration *cal = NULL;
+ *     cp_status s = cp_scenario_load("scenario.yaml", &sc);
+ *     if (s == CP_OK) s = cp_calibrate(sc, &o, &cal);
+ *     if (s == CP_OK) s = cp_calibration_write(cal, sc, "profile.tmp");
+ *     cp_calibration_free(cal);
+ *     cp_scenario_free(sc);
+ */
 #ifndef CLEARPLAN_CALIBRATE_H
 #define CLEARPLAN_CALIBRATE_H
 
