@@ -34,6 +34,7 @@ typedef struct {
     double *comp;             /* [position * nc + k]: the benefit components */
     double *kf, *kl; /* per position: benefit per team-day per benefit of the first and the last
                         Sidney module (INFINITY: no effort) */
+    float *compf, *kff, *klf; /* the same in single precision (the binned pass) */
     unsigned char *det_first; /* per item: the schedule completes it in its first year */
     size_t *quota; /* per region: hazards with work the schedule completes in its first year */
     double *w;     /* [sample * nc]: the weights drawn */
@@ -41,14 +42,14 @@ typedef struct {
 
 /* A thread's scratch for one sample at a time. */
 typedef struct {
-    uint64_t *buf, *tmp; /* n each */
-    double *key, *last;  /* n each: first- and last-module keys of the sorted groups */
-    uint32_t *u, *idx;   /* n each: 32-bit keys, offsets */
-    uint32_t *out;       /* n: the sample's ranks and first-year flags */
-    uint32_t *cnt;       /* max(65537, npools x 4096) */
-    size_t *used;        /* npools: first-year places taken */
-    long *bound;         /* npools: the bucket holding the region's last place, -1 none */
-    size_t *left;        /* npools: places left for the members of that bucket */
+    uint64_t *buf, *tmp;    /* n each */
+    double *key, *last;     /* n each: first- and last-module keys of the sorted groups */
+    uint32_t *u, *ul, *idx; /* n each: 32-bit keys of the first and last modules, offsets */
+    uint32_t *out;          /* n: the sample's ranks and first-year flags */
+    uint32_t *cnt;          /* max(65537, npools x 4096) */
+    size_t *used;           /* npools: first-year places taken */
+    long *bound;            /* npools: the bucket holding the region's last place, -1 none */
+    size_t *left;           /* npools: places left for the members of that bucket */
 } scratch;
 
 /* ---- the weights of a sample ---- */
@@ -120,6 +121,25 @@ static int digit_shift(uint32_t lo, uint32_t hi, int bits) {
     return 32 - prefix > bits ? 32 - prefix - bits : 0;
 }
 
+/* Buckets over the keys' range [lo, hi], linear in the 32-bit keys (which are about linear
+ * in the log of the keys): about even counts where a digit of the bits would leave most
+ * buckets empty. Keys outside the range (infinite or zero ones) go to the end buckets. */
+typedef struct {
+    uint32_t lo, n;
+    double scale;
+} bucketing;
+
+static bucketing bucketing_of(uint32_t lo, uint32_t hi, uint32_t n) {
+    bucketing b = {lo, n, hi > lo ? (double)n / ((double)(hi - lo) + 1) : 0};
+    return b;
+}
+
+static inline uint32_t bucket(const bucketing *b, uint32_t u) {
+    if (u <= b->lo) return 0;
+    uint32_t d = (uint32_t)((double)(u - b->lo) * b->scale);
+    return d < b->n ? d : b->n - 1;
+}
+
 /* Stable radix sort of (key << 32 | payload) by the key: one pass on the 11 bits below the
  * prefix all keys share (the buckets are then small, in cache), from a into tmp, then each
  * bucket by the bits below those. Returns the buffer holding the result. */
@@ -170,46 +190,75 @@ static void refine_ties(uint64_t *buf, size_t n, const double *dkey) {
     }
 }
 
-/* Sorts the offsets idx[0..m) (keys u[idx], double keys key[idx]) descending by key, ties by
- * offset: buf receives (u << 32 | offset); returns the sorted buffer. */
-static uint64_t *sort_offsets(const uint32_t *u, const double *key, const uint32_t *idx, size_t m,
-                              uint64_t *buf, uint64_t *tmp) {
+/* The exact keys of a group's offsets (double, rounded by order_key as the planner's), for
+ * the few members the single-precision pass cannot order: `filled` when they all are. */
+typedef struct {
+    const rctx *c;
+    const double *w; /* weight shares */
+    size_t p0;       /* the group's first position */
+    int last;        /* the last modules' keys, else the first's */
+    int filled;
+    double *key; /* [offset] */
+} exact_keys;
+
+static double exact_key(const exact_keys *e, size_t j) {
+    const rctx *c = e->c;
+    const size_t p = e->p0 + j, nc = c->nc;
+    const double kappa = e->last ? c->kl[p] : c->kf[p];
+    if (isinf(kappa)) return INFINITY;
+    const double *a = c->comp + p * nc;
+    double b = 0;
+    for (size_t k = 0; k < nc; ++k) b += e->w[k] * a[k];
+    return order_key(b * kappa);
+}
+
+/* Sorts the offsets idx[0..m) descending by their exact keys, ties by offset; returns the
+ * sorted buffer (of (key << 32 | offset)). */
+static uint64_t *sort_exact(const exact_keys *e, const uint32_t *idx, size_t m, scratch *x) {
     for (size_t j = 0; j < m; ++j) {
         uint32_t o = idx ? idx[j] : (uint32_t)j;
-        buf[j] = (uint64_t)u[o] << 32 | o;
+        if (!e->filled) e->key[o] = exact_key(e, o);
+        x->buf[j] = (uint64_t)desc_key(e->key[o]) << 32 | o;
     }
-    uint64_t *s = radix32(buf, tmp, m);
-    refine_ties(s, m, key);
+    if (m <= 32) { /* a few: insertion, by key descending, ties by offset */
+        for (size_t i = 1; i < m; ++i)
+            for (size_t j = i; j > 0; --j) {
+                double a = e->key[(uint32_t)x->buf[j - 1]], b = e->key[(uint32_t)x->buf[j]];
+                if (!(a < b || (a == b && (uint32_t)x->buf[j - 1] > (uint32_t)x->buf[j]))) break;
+                uint64_t t = x->buf[j];
+                x->buf[j] = x->buf[j - 1], x->buf[j - 1] = t;
+            }
+        return x->buf;
+    }
+    uint64_t *s = radix32(x->buf, x->tmp, m);
+    refine_ties(s, m, e->key);
     return s;
 }
 
-/* Ranks offsets 0..m-1 of a group (keys descending, ties by offset) into out[o] = r0 + rank.
- * With bins of `width` ranks (> 1) only a rank in the right bin is needed: a count of the 16
- * bits below the keys' common prefix gives each bucket its run of ranks; a bucket whose run
- * lies in one bin gives its first rank to all its members, and only the members of buckets
- * across a bin boundary are sorted. With width 1, the whole group is sorted. */
-static void rank_group(const double *key, size_t m, size_t r0, size_t width, scratch *x,
-                       uint32_t *out) {
+/* Ranks offsets 0..m-1 of a group (32-bit keys u, between lo and hi; descending, ties by
+ * offset) into out[o] = r0 + rank. With width 1 the group is sorted by its exact keys. With
+ * bins of `width` ranks only a rank in the right bin is needed: a count of the bits below the
+ * keys' common prefix (about four members a bucket) gives each bucket its run of ranks; a bucket
+ * whose run lies in one bin gives its first rank to all its members, and only the members of
+ * buckets across a bin boundary are sorted, exactly. */
+static void rank_group(const uint32_t *u, uint32_t lo, uint32_t hi, size_t m, size_t r0,
+                       size_t width, const exact_keys *e, scratch *x, uint32_t *out) {
     if (!m) return;
-    uint32_t lo = UINT32_MAX, hi = 0;
-    for (size_t j = 0; j < m; ++j) {
-        uint32_t u = desc_key(key[j]);
-        x->u[j] = u;
-        if (u < lo) lo = u;
-        if (u > hi) hi = u;
-    }
     if (width == 1) {
-        uint64_t *s = sort_offsets(x->u, key, NULL, m, x->buf, x->tmp);
+        uint64_t *s = sort_exact(e, NULL, m, x);
         for (size_t j = 0; j < m; ++j) out[(uint32_t)s[j]] = (uint32_t)(r0 + j + 1);
         return;
     }
-    const int shift = digit_shift(lo, hi, 16);
-    uint32_t *cnt = x->cnt; /* 65536 + 1 */
-    memset(cnt, 0, 65537 * sizeof *cnt);
-    for (size_t j = 0; j < m; ++j) cnt[((x->u[j] >> shift) & 0xFFFF) + 1]++;
+    int bits = 8;
+    while (bits < 16 && ((size_t)1 << bits) * 4 < m) ++bits;
+    const uint32_t nbk = (uint32_t)1 << bits;
+    const bucketing bk = bucketing_of(lo, hi, nbk);
+    uint32_t *cnt = x->cnt;
+    memset(cnt, 0, (nbk + 1) * sizeof *cnt);
+    for (size_t j = 0; j < m; ++j) cnt[bucket(&bk, u[j]) + 1]++;
     /* cnt[d]: ranks before bucket d, bit 31 set when its ranks cross a bin boundary */
     size_t boundary = (r0 / width + 1) * width; /* the first bin boundary after rank r0 */
-    for (size_t d = 0; d < 65536; ++d) {
+    for (size_t d = 0; d < nbk; ++d) {
         size_t first = r0 + cnt[d], next = first + cnt[d + 1]; /* cnt[d + 1]: its count */
         while (boundary <= first) boundary += width;
         cnt[d + 1] = (uint32_t)(next - r0);
@@ -217,37 +266,37 @@ static void rank_group(const double *key, size_t m, size_t r0, size_t width, scr
     }
     size_t nsplit = 0;
     for (size_t j = 0; j < m; ++j) {
-        uint32_t v = cnt[(x->u[j] >> shift) & 0xFFFF];
+        uint32_t v = cnt[bucket(&bk, u[j])];
         if (v >> 31)
             x->idx[nsplit++] = (uint32_t)j;
         else
             out[j] = (uint32_t)(r0 + v + 1);
     }
-    uint64_t *s = sort_offsets(x->u, key, x->idx, nsplit, x->buf, x->tmp);
-    for (size_t k = 0; k < nsplit;) { /* runs of one bucket: its ranks in order */
-        size_t d = (x->u[(uint32_t)s[k]] >> shift) & 0xFFFF, r = r0 + (cnt[d] & 0x7FFFFFFFu);
-        for (; k < nsplit && ((x->u[(uint32_t)s[k]] >> shift) & 0xFFFF) == d; ++k)
-            out[(uint32_t)s[k]] = (uint32_t)++r;
+    /* the split buckets' members in bucket order (idx), each bucket by the exact keys */
+    for (size_t k = 0; k < nsplit; ++k)
+        x->buf[k] = (uint64_t)bucket(&bk, u[x->idx[k]]) << 32 | x->idx[k];
+    const uint64_t *byb = radix32(x->buf, x->tmp, nsplit);
+    for (size_t k = 0; k < nsplit; ++k) x->idx[k] = (uint32_t)byb[k];
+    for (size_t k = 0; k < nsplit;) {
+        const uint32_t d = bucket(&bk, u[x->idx[k]]);
+        size_t a = k, r = r0 + (cnt[d] & 0x7FFFFFFFu);
+        while (k < nsplit && bucket(&bk, u[x->idx[k]]) == d) ++k;
+        uint64_t *s = sort_exact(e, x->idx + a, k - a, x);
+        for (size_t q = 0; q < k - a; ++q) out[(uint32_t)s[q]] = (uint32_t)++r;
     }
 }
 
-/* Flags the first `quota` members of each region in the order of their last keys, among the
- * offsets 0..m-1 of a group (the members before it have taken `used` places): a count of the
- * 12 bits below the keys' common prefix per region finds the bucket holding each region's last
- * place; only that bucket's members are sorted. */
-static void select_first(const rctx *c, size_t p0, const double *last, size_t m, scratch *x,
-                         uint32_t *out) {
+/* Flags the first `quota` members of each region in the order of their last keys u (between
+ * lo and hi), among the offsets 0..m-1 of a group (the members before it have taken `used`
+ * places): a count of the 12 bits below the keys' common prefix per region finds the bucket
+ * holding each region's last place; only that bucket's members are sorted, exactly. */
+static void select_first(const rctx *c, size_t p0, const uint32_t *u, uint32_t lo, uint32_t hi,
+                         size_t m, const exact_keys *e, scratch *x, uint32_t *out) {
     const size_t nr = c->plan->npools;
-    uint32_t lo = UINT32_MAX, hi = 0;
-    for (size_t j = 0; j < m; ++j) {
-        uint32_t u = desc_key(last[j]);
-        x->u[j] = u;
-        if (u < lo) lo = u;
-        if (u > hi) hi = u;
-    }
-    const int shift = digit_shift(lo, hi, 12);
+    if (!m) return;
+    const bucketing bk = bucketing_of(lo, hi, 4096);
     memset(x->cnt, 0, nr * 4096 * sizeof *x->cnt);
-    for (size_t j = 0; j < m; ++j) x->cnt[c->pool[p0 + j] * 4096 + ((x->u[j] >> shift) & 4095)]++;
+    for (size_t j = 0; j < m; ++j) x->cnt[c->pool[p0 + j] * 4096 + bucket(&bk, u[j])]++;
     for (size_t r = 0; r < nr; ++r) {
         size_t want = c->quota[r] > x->used[r] ? c->quota[r] - x->used[r] : 0, cum = 0;
         x->bound[r] = want ? 4096 : -1; /* 4096: all of the region's members */
@@ -263,17 +312,56 @@ static void select_first(const rctx *c, size_t p0, const double *last, size_t m,
     size_t nb = 0;
     for (size_t j = 0; j < m; ++j) {
         uint32_t r = c->pool[p0 + j];
-        long b = (x->u[j] >> shift) & 4095;
+        long b = bucket(&bk, u[j]);
         if (b < x->bound[r])
             out[p0 + j] |= 1u << 31;
         else if (b == x->bound[r])
             x->idx[nb++] = (uint32_t)j;
     }
-    uint64_t *s = sort_offsets(x->u, last, x->idx, nb, x->buf, x->tmp);
+    uint64_t *s = sort_exact(e, x->idx, nb, x);
     for (size_t k = 0; k < nb; ++k) {
         uint32_t j = (uint32_t)s[k], r = c->pool[p0 + j];
         if (x->left[r]) x->left[r]--, out[p0 + j] |= 1u << 31;
     }
+}
+
+/* The 32-bit keys of positions [p0, p1) into uf and ul (first and last modules), with their
+ * ranges: exactly (the double keys, rounded by order_key, kept in kf and kl) when `exact`,
+ * else in single precision from the single-precision components (with bins, a rank needs no
+ * more: members of a bucket across a bin boundary are ordered by their exact keys). */
+#define UINF 0x807FFFFFu  /* desc_key of infinity */
+#define UZERO 0xFFFFFFFFu /* and of zero */
+
+static void keys32(const rctx *c, const double *w, size_t p0, size_t p1, int exact, scratch *x,
+                   size_t off, uint32_t lim[4]) {
+    const size_t nc = c->nc;
+    uint32_t lf = UINT32_MAX, hf = 0, ll = UINT32_MAX, hl = 0;
+    float wf[64];
+    for (size_t k = 0; k < nc; ++k) wf[k] = (float)w[k];
+    for (size_t p = p0; p < p1; ++p) {
+        uint32_t a, z;
+        const size_t j = p - p0 + off;
+        if (exact) {
+            const double *cp = c->comp + p * nc;
+            double b = 0;
+            for (size_t k = 0; k < nc; ++k) b += w[k] * cp[k];
+            x->key[j] = isinf(c->kf[p]) ? INFINITY : order_key(b * c->kf[p]);
+            x->last[j] = isinf(c->kl[p]) ? INFINITY : order_key(b * c->kl[p]);
+            a = desc_key(x->key[j]), z = desc_key(x->last[j]);
+        } else {
+            const float *cp = c->compf + p * nc;
+            float b = 0;
+            for (size_t k = 0; k < nc; ++k) b += wf[k] * cp[k];
+            a = desc_key(isinf(c->kff[p]) ? INFINITY : b * c->kff[p]);
+            z = desc_key(isinf(c->klf[p]) ? INFINITY : b * c->klf[p]);
+        }
+        x->u[j] = a, x->ul[j] = z;
+        if (a != UINF && a != UZERO) lf = a < lf ? a : lf, hf = a > hf ? a : hf;
+        if (z != UINF && z != UZERO) ll = z < ll ? z : ll, hl = z > hl ? z : hl;
+    }
+    if (lf > hf) lf = hf = 0; /* no finite key: every one in the end buckets */
+    if (ll > hl) ll = hl = 0;
+    lim[0] = lf, lim[1] = hf, lim[2] = ll, lim[3] = hl;
 }
 
 /* Ranks the items under weights w: out[position] = a rank in the right bin (1-based) | the
@@ -286,16 +374,14 @@ static void rank_sample(const rctx *c, const double *wdrawn, size_t width, scrat
     double w[64], wsum = 0; /* shares, as the priority's weights: the plan's scale at w0 */
     for (size_t k = 0; k < nc; ++k) wsum += wdrawn[k];
     for (size_t k = 0; k < nc; ++k) w[k] = wsum > 0 ? wdrawn[k] / wsum : 0;
-    for (size_t p = s0; p < s1; ++p) {
-        const double *a = c->comp + p * nc;
-        double b = 0;
-        for (size_t k = 0; k < nc; ++k) b += w[k] * a[k];
-        x->key[p - s0] = isinf(c->kf[p]) ? INFINITY : order_key(b * c->kf[p]);
-        x->last[p - s0] = isinf(c->kl[p]) ? INFINITY : order_key(b * c->kl[p]);
-    }
+    const int exact = width == 1;
+    uint32_t l1[4], l2[4];
+    keys32(c, w, s0, s2, exact, x, 0, l1);
+    keys32(c, w, s2, s1, exact, x, s2 - s0, l2);
+    exact_keys e1 = {c, w, s0, 0, exact, x->key}, e2 = {c, w, s2, 0, exact, x->key + (s2 - s0)};
     for (size_t p = 0; p < s0; ++p) out[p] = (uint32_t)p + 1; /* FRONT: plan order */
-    rank_group(x->key, s2 - s0, s0, width, x, out + s0);
-    rank_group(x->key + (s2 - s0), s1 - s2, s2, width, x, out + s2);
+    rank_group(x->u, l1[0], l1[1], s2 - s0, s0, width, &e1, x, out + s0);
+    rank_group(x->u + (s2 - s0), l2[0], l2[1], s1 - s2, s2, width, &e2, x, out + s2);
     for (size_t p = s1; p < c->n; ++p)
         out[p] = ((uint32_t)p + 1) | (uint32_t)c->det_first[c->item[p]] << 31;
     const size_t nr = c->plan->npools;
@@ -304,9 +390,10 @@ static void rank_sample(const rctx *c, const double *wdrawn, size_t width, scrat
         uint32_t r = c->pool[p];
         if (x->used[r]++ < c->quota[r]) out[p] |= 1u << 31;
     }
-    select_first(c, s0, x->last, s2 - s0, x, out);
+    exact_keys z1 = {c, w, s0, 1, exact, x->last}, z2 = {c, w, s2, 1, exact, x->last + (s2 - s0)};
+    select_first(c, s0, x->ul, l1[2], l1[3], s2 - s0, &z1, x, out);
     for (size_t p = s0; p < s2; ++p) x->used[c->pool[p]]++; /* SORT1 came before SORT2 */
-    select_first(c, s2, x->last + (s2 - s0), s1 - s2, x, out);
+    select_first(c, s2, x->ul + (s2 - s0), l2[2], l2[3], s1 - s2, &z2, x, out);
 }
 
 /* ---- set-up ---- */
@@ -363,10 +450,13 @@ static cp_status setup(rctx *c) {
     c->comp = malloc((n * nc + 1) * sizeof *c->comp);
     c->kf = malloc((n + 1) * sizeof *c->kf);
     c->kl = malloc((n + 1) * sizeof *c->kl);
+    c->compf = malloc((n * nc + 1) * sizeof *c->compf);
+    c->kff = malloc((n + 1) * sizeof *c->kff);
+    c->klf = malloc((n + 1) * sizeof *c->klf);
     c->det_first = calloc(n + 1, 1);
     c->quota = calloc(plan->npools + 1, sizeof *c->quota);
     if (!ids || !group || !locked || !c->item || !c->pool || !c->comp || !c->kf || !c->kl ||
-        !c->det_first || !c->quota) {
+        !c->compf || !c->kff || !c->klf || !c->det_first || !c->quota) {
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
@@ -415,7 +505,9 @@ static cp_status setup(rctx *c) {
         module_ratios(it, &c->kf[p], &c->kl[p]);
         c->pool[p] = (uint32_t)it->pool;
         const double *row = o->components + it->input_index * nc;
-        for (size_t k = 0; k < nc; ++k) c->comp[p * nc + k] = row[k];
+        for (size_t k = 0; k < nc; ++k)
+            c->comp[p * nc + k] = row[k], c->compf[p * nc + k] = (float)row[k];
+        c->kff[p] = (float)c->kf[p], c->klf[p] = (float)c->kl[p];
     }
 done:
     free(ids);
@@ -430,6 +522,9 @@ static void rctx_free(rctx *c) {
     free(c->comp);
     free(c->kf);
     free(c->kl);
+    free(c->compf);
+    free(c->kff);
+    free(c->klf);
     free(c->det_first);
     free(c->quota);
     free(c->w);
@@ -536,6 +631,7 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
         x->key = malloc((n + 1) * sizeof *x->key);
         x->last = malloc((n + 1) * sizeof *x->last);
         x->u = malloc((n + 1) * sizeof *x->u);
+        x->ul = malloc((n + 1) * sizeof *x->ul);
         x->idx = malloc((n + 1) * sizeof *x->idx);
         x->out = malloc((n + 1) * sizeof *x->out);
         x->cnt = malloc((nr * 4096 > 65537 ? nr * 4096 : 65537) * sizeof *x->cnt);
@@ -633,7 +729,8 @@ done:
     free(first);
     for (int t = 0; xs && t < threads; ++t) {
         scratch *x = &xs[t];
-        free(x->buf), free(x->tmp), free(x->key), free(x->last), free(x->u), free(x->idx);
+        free(x->buf), free(x->tmp), free(x->key), free(x->last), free(x->u), free(x->ul),
+            free(x->idx);
         free(x->out);
         free(x->cnt), free(x->used), free(x->bound), free(x->left);
     }

@@ -53,10 +53,14 @@
  * year's work: among the first K hazards of its region in the sample's order, K being how
  * many of the region's hazards the deterministic schedule starts in its first calendar year.
  * A hazard is robust when that probability is at least 0.9 or at most 0.1 (whether to start it
- * in the first year does not depend on the weighting). Ranks are sorted as 32-bit floats
- * (keys equal to 7 digits tie, then by id). The rank distribution is counted in a histogram of
- * at most 2^24 counters: with n hazards, bins of ceil(n^2 / 2^24) ranks (1, that is exact,
- * up to 4,096 hazards; 596 ranks for 100,000); the interval is widened outwards to whole bins.
+ * in the first year does not depend on the weighting). Keys are rounded as the planner rounds
+ * them (plan.h, "Order"), so that at the given weights every sample is the plan. The rank
+ * distribution is counted in a histogram of at most 2^24 counters: with n hazards, bins of
+ * ceil(n / floor(2^24 / n)) ranks (1, that is exact, up to 4,096 hazards; 599 for 100,000); the
+ * P5-P95 interval is widened outwards to whole bins and P50 is its bin's middle. With bins, a
+ * sample places each hazard in its bin from single-precision keys counted in buckets (members of
+ * a bucket across a bin boundary are sorted by their exact keys), so a hazard within float
+ * rounding of a bucket edge may be placed a few ranks off; without bins every rank is exact.
  *
  * ---- Development outcomes ----
  * cp_plan's milestones carry, per year and quarter, the area released by land-cover class
