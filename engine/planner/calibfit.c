@@ -63,9 +63,11 @@ static double predict(const model *m, const values *v, const cp_calib_record *r,
     return pred > 0 ? log(pred) : -INFINITY;
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
+/* The covered area of a record's cells. */
+static double record_area(const cp_calib_input *in, const cp_calib_record *rec) {
+    double a = 0;
+    for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c) a += in->cells[c].m2;
+    return a;
 }
 
 /* 1.4826 x the median absolute value (a robust standard deviation). */
@@ -385,9 +387,7 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
         for (size_t r = 0; r < n; ++r) {
             const cp_calib_record *rec = &in->records[r];
             if (rec->method != s) continue;
-            double a = 0;
-            for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
-                a += in->cells[c].m2;
+            double a = record_area(in, rec);
             if (a > 0) v[k++] = log(a / rec->team_days);
         }
         ns[s] = k;
@@ -461,9 +461,7 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
         if (rec->method == CP_METHOD_CLEAR) {
             f->predicted[r] = exp(predict(&m, &val, rec, NULL));
         } else {
-            double a = 0;
-            for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
-                a += in->cells[c].m2;
+            double a = record_area(in, rec);
             f->predicted[r] = isfinite(rate[rec->method]) ? a / exp(rate[rec->method]) : NAN;
         }
     }
@@ -488,9 +486,7 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
             for (size_t r = 0; r < n; ++r) {
                 const cp_calib_record *rec = &in->records[r];
                 if (rec->method != s) continue;
-                double a = 0;
-                for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
-                    a += in->cells[c].m2;
+                double a = record_area(in, rec);
                 if (!(a > 0)) continue;
                 if ((int)(j++ % (size_t)folds) != fold) v[k++] = log(a / rec->team_days);
             }
@@ -499,9 +495,7 @@ cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
             for (size_t r = 0; r < n && isfinite(loc); ++r) {
                 const cp_calib_record *rec = &in->records[r];
                 if (rec->method != s) continue;
-                double a = 0;
-                for (size_t c = rec->first_cell; c < rec->first_cell + rec->ncells; ++c)
-                    a += in->cells[c].m2;
+                double a = record_area(in, rec);
                 if (!(a > 0)) continue;
                 if ((int)(j++ % (size_t)folds) == fold)
                     err[ne++] = log(rec->team_days) - (log(a) - loc);

@@ -193,13 +193,12 @@ static cp_status run_sample(const cp_hazard *hz, size_t n, const cp_capacity *ca
 
 /* ------------------------------------------------------------------ summaries --------- */
 
-static int cmp_double(const void *a, const void *b) {
+int cmp_double(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
 }
 
-/* The nearest-rank quantile q of v[0..n) (sorted in place). */
-static double quantile(double *v, size_t n, double q) {
+double nearest_rank(double *v, size_t n, double q) {
     qsort(v, n, sizeof *v, cmp_double);
     size_t r = (size_t)ceil(q * (double)n - 1e-9);
     return v[r > 0 ? r - 1 : 0];
@@ -225,17 +224,17 @@ static cp_status summarise(cp_plan_mc *mc, sample_out *so, size_t S) {
     mc->p_met = (double)met / (double)S;
     for (int i = 0; i < 3; ++i) {
         for (size_t k = 0; k < S; ++k) v[k] = so[k].s.t_completion;
-        mc->completion_p[i] = quantile(v, S, q3[i]);
+        mc->completion_p[i] = nearest_rank(v, S, q3[i]);
         for (size_t k = 0; k < S; ++k) v[k] = so[k].s.remaining_m2;
-        mc->remaining_p[i] = quantile(v, S, q3[i]);
+        mc->remaining_p[i] = nearest_rank(v, S, q3[i]);
         for (size_t k = 0; k < S; ++k) v[k] = so[k].s.cost_usd;
-        mc->cost_p[i] = quantile(v, S, q3[i]);
+        mc->cost_p[i] = nearest_rank(v, S, q3[i]);
     }
     int *teams[2] = {&mc->teams_p80, &mc->teams_p95};
     for (int i = 0; i < 2; ++i) {
         for (size_t k = 0; k < S; ++k)
             v[k] = so[k].s.teams_needed >= 0 ? so[k].s.teams_needed : INFINITY;
-        double t = quantile(v, S, i ? 0.95 : 0.80);
+        double t = nearest_rank(v, S, i ? 0.95 : 0.80);
         *teams[i] = isfinite(t) ? (int)t : -1;
     }
     mc->nfan = nq;
@@ -254,7 +253,7 @@ static cp_status summarise(cp_plan_mc *mc, sample_out *so, size_t S) {
                        : o->s.complete || !o->nquarters ? 0
                                                         : o->quarter_remaining[o->nquarters - 1];
             }
-            mc->fan_p[i][q] = quantile(v, S, q5[i]);
+            mc->fan_p[i][q] = nearest_rank(v, S, q5[i]);
         }
     }
     for (size_t r = 0; st == CP_OK && r < mc->nregions; ++r) {
@@ -263,7 +262,7 @@ static cp_status summarise(cp_plan_mc *mc, sample_out *so, size_t S) {
         mc->regions[r].p_met = (double)rm / (double)S;
         for (int i = 0; i < 3; ++i) {
             for (size_t k = 0; k < S; ++k) v[k] = so[k].region_t[r];
-            mc->regions[r].completion_p[i] = quantile(v, S, q3[i]);
+            mc->regions[r].completion_p[i] = nearest_rank(v, S, q3[i]);
         }
     }
     free(v);

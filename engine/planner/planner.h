@@ -204,6 +204,11 @@ cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *
 
 /* ------------------------------------------------------------------ evidence ---------- */
 
+/* Ascending order of doubles for qsort (montecarlo.c). */
+int cmp_double(const void *a, const void *b);
+/* The nearest-rank quantile q of v[0..n) (sorted in place): the value of rank ceil(q n). */
+double nearest_rank(double *v, size_t n, double q);
+
 /* A draw of a trend's count in `year`: its parameters from their normal approximation, the
  * count from a negative binomial with its dispersion (trend.c). */
 struct cp_rng;

@@ -561,11 +561,6 @@ void cp_rank_robustness_free(cp_rank_robustness *r) {
     free(r);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* P5, P50, P95 (nearest rank) of each criterion's weight share. */
 static cp_status weight_quantiles(const rctx *c, cp_rank_robustness *r) {
     const size_t S = c->o->samples, nc = c->nc;
@@ -582,11 +577,7 @@ static cp_status weight_quantiles(const rctx *c, cp_rank_robustness *r) {
             for (size_t j = 0; j < nc; ++j) sum += c->w[s * nc + j];
             v[s] = sum > 0 ? c->w[s * nc + k] / sum : 0;
         }
-        qsort(v, S, sizeof *v, cmp_double);
-        for (int i = 0; i < 3; ++i) {
-            size_t rk = (size_t)ceil(q[i] * (double)S - 1e-9);
-            r->weight_p[i][k] = v[rk > 0 ? rk - 1 : 0];
-        }
+        for (int i = 0; i < 3; ++i) r->weight_p[i][k] = nearest_rank(v, S, q[i]);
     }
     free(v);
     return CP_OK;

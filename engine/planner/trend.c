@@ -112,17 +112,6 @@ void cp_contamination_free(cp_contamination *c) {
     free(c);
 }
 
-static int cmp_double(const void *a, const void *b) {
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-static double quantile(double *v, size_t n, double q) {
-    qsort(v, n, sizeof *v, cmp_double);
-    size_t r = (size_t)ceil(q * (double)n - 1e-9);
-    return v[r > 0 ? r - 1 : 0];
-}
-
 cp_status cp_contamination_project(const cp_contamination_input *in, cp_contamination **out) {
     if (!in || !out || !in->counts || in->nfit < 1 || in->nyears < 1 || !in->samples)
         return cp_fail(CP_E_ARG, "cp_contamination_project: bad arguments");
@@ -181,7 +170,7 @@ cp_status cp_contamination_project(const cp_contamination_input *in, cp_contamin
         for (size_t r = 0; r < nr; ++r)
             for (int i = 0; i < 3; ++i) {
                 for (size_t k = 0; k < S; ++k) v[k] = draws[(k * nr + r) * (size_t)ny + (size_t)y];
-                double cq = quantile(v, S, q[i]);
+                double cq = nearest_rank(v, S, q[i]);
                 c->count_p[i][r * (size_t)ny + (size_t)y] = cq;
                 c->area_p[i][r * (size_t)ny + (size_t)y] = cq * in->area_per_report_m2;
             }
@@ -191,7 +180,7 @@ cp_status cp_contamination_project(const cp_contamination_input *in, cp_contamin
                 for (size_t r = 0; r < nr; ++r) sum += draws[(k * nr + r) * (size_t)ny + (size_t)y];
                 v[k] = sum * in->area_per_report_m2;
             }
-            c->total_area_p[i][y] = quantile(v, S, q[i]);
+            c->total_area_p[i][y] = nearest_rank(v, S, q[i]);
         }
     }
     *out = c;
