@@ -244,7 +244,7 @@ static uint64_t *sort_exact(const exact_keys *e, const uint32_t *idx, size_t m, 
 static void rank_group(const uint32_t *u, uint32_t lo, uint32_t hi, size_t m, size_t r0,
                        size_t width, const exact_keys *e, scratch *x, uint32_t *out) {
     if (!m) return;
-    if (width == 1) {
+    if (width < 16) { /* bins of a few ranks: most buckets would cross one, sort them all */
         uint64_t *s = sort_exact(e, NULL, m, x);
         for (size_t j = 0; j < m; ++j) out[(uint32_t)s[j]] = (uint32_t)(r0 + j + 1);
         return;
@@ -639,6 +639,8 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
     if ((st = setup(&c)) != CP_OK) goto done;
     for (size_t s = 0; s < S; ++s) rank_weights_draw(o, s, c.w + s * c.nc);
     const double inv_width = 1.0 / (double)width;
+    /* positions per block of the histogram pass: their rows fit in 256 KB */
+    const size_t block = (size_t)1 << 18 > nb * 4 * 8 ? ((size_t)1 << 18) / (nb * 4) : 8;
     for (size_t b0 = 0; b0 < S; b0 += BATCH) {
         const long nbatch = (long)(S - b0 < BATCH ? S - b0 : BATCH);
 #ifdef _OPENMP
@@ -663,9 +665,9 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads)
 #endif
-        for (long blk = 0; blk < (long)n; blk += 512) { /* blocks of positions: the histogram
-                                                           rows stay in cache over the batch */
-            const size_t p1 = (size_t)blk + 512 < n ? (size_t)blk + 512 : n;
+        for (long blk = 0; blk < (long)n; blk += (long)block) { /* the histogram rows of a
+                                                                    block stay in cache */
+            const size_t p1 = (size_t)blk + block < n ? (size_t)blk + block : n;
             for (long b = 0; b < nbatch; ++b) {
                 const uint16_t *v = bins + (size_t)b * n;
                 for (size_t p = (size_t)blk; p < p1; ++p) {
