@@ -30,8 +30,10 @@ for t in "${targets[@]}"; do
     -artifact_prefix="$root/$dir/crashes/$t/" \
     "$root/$dir/corpus/$t" "$root/tests/fuzz/corpus/$t" "$root/tests/fuzz/regressions/$t" \
     2>&1 | tee "$dir/fuzz_$t.log" | grep -E "^(#[0-9]+ +(INITED|DONE)|==|stat::|SUMMARY|Done)" >&2 || true
-  # slow-unit-* are reports, not failures; crash-, leak-, timeout- and oom- are
-  if ls "$dir/crashes/$t"/{crash,leak,timeout,oom}-* >/dev/null 2>&1; then
+  # slow-unit-* are reports, not failures; crash-, leak-, timeout- and oom- are (any one of
+  # them: `ls` of the four patterns fails as soon as one matches nothing)
+  if [[ -n $(find "$dir/crashes/$t" \( -name 'crash-*' -o -name 'leak-*' -o -name 'timeout-*' \
+      -o -name 'oom-*' \) -print -quit) ]]; then
     echo "fuzz_$t: crash(es) in $dir/crashes/$t (log: $dir/fuzz_$t.log)" >&2
     exit 1
   fi

@@ -49,7 +49,7 @@ check 0 proximity "$bin" proximity "$tmp/out/priority_class.tif" "$tmp/prox.tif"
 check 0 zonal "$bin" zonal "$tmp/out/priority.tif" "$tmp/tiny/hazards.gpkg" "$tmp/zonal.csv" -q
 check 1 run-missing "$bin" run "$tmp/nowhere.yaml"
 check 2 run-usage "$bin" run --bogus
-for t in scenario coverage cli; do
+for t in scenario coverage cli intake; do
   check 0 "replay-$t" "$root/$dir/tests/fuzz/replay_$t" "$root/tests/fuzz/corpus/$t" "$root/tests/fuzz/regressions/$t"
 done
 if ((fails)); then

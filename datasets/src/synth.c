@@ -117,10 +117,11 @@ static cp_status write_yaml(const syn_world *w, const cp_synth_options *o, const
         "inputs:\n"
         "  hazards:   {path: hazards.gpkg, layer: hazards, id: hazard_id, status: status, "
         "region: province}\n"
-        "  population: {path: population.tif}\n"
-        "  landcover: {path: landcover.tif}\n"
-        "  treecover: {path: treecover.tif}\n"
-        "  reports:   {path: reports.gpkg, date: reported_on, confidence: confidence}\n"
+        "  population: {path: population.tif, role: population}\n"
+        "  landcover: {path: landcover.tif, role: landcover}\n"
+        "  treecover: {path: treecover.tif, role: treecover}\n"
+        "  reports:   {path: reports.gpkg, role: reports, date: reported_on, confidence: "
+        "confidence}\n"
         "criteria:\n"
         "  - {name: people_nearby,   kind: focal_sum, input: population, radius_m: 1000, "
         "normalise: log, saturate: 2000, weight: 0.35}\n"
@@ -262,7 +263,7 @@ static cp_status write_manifest(const syn_world *w, const cp_synth_options *o, c
 
 /* ---- the whole generation ---- */
 
-cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg) {
+static cp_status synth_quietly(const cp_synth_options *o, cp_progress_fn progress, void *arg) {
     if (!o || !o->dir || !o->dir[0]) return cp_fail(CP_E_ARG, "synth: no output folder given");
     /* the output transaction (clearplan/output.h): checked before any work, written into a
      * temporary folder, published at the end */
@@ -271,6 +272,7 @@ cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg
     oo.kind = CP_OUTPUT_FOLDER;
     oo.command = "synth";
     oo.overwrite = o->overwrite;
+    oo.no_sync = o->no_sync;
     cp_output *out = NULL;
     cp_status st = cp_output_begin(o->dir, &oo, &out);
     if (st != CP_OK) return st;
@@ -324,4 +326,14 @@ done:
     syn_hazard_log_free(&r.haz);
     syn_world_free(&w);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg) {
+    cp_gdal_quiet_begin();
+    cp_status s = synth_quietly(o, progress, arg);
+    cp_gdal_quiet_end();
+    return s;
 }

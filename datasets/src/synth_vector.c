@@ -669,8 +669,9 @@ cp_status syn_write_records(const syn_world *w, const char *dir, int n, syn_reco
     cp_scenario *sc = NULL;
     cp_grid g;
     memset(&g, 0, sizeof g);
-    cp_hazard_set hs;
+    cp_hazard_set hs, scene;
     memset(&hs, 0, sizeof hs);
+    memset(&scene, 0, sizeof scene);
     calib_cells cc;
     memset(&cc, 0, sizeof cc);
     GDALDatasetH ds = NULL;
@@ -680,7 +681,8 @@ cp_status syn_write_records(const syn_world *w, const char *dir, int n, syn_reco
     hs.items = calloc((size_t)n + 1, sizeof *hs.items);
     cp_status st = xy && off && ids && hs.items ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
     if (st == CP_OK) st = cp_scenario_load(path, &sc);
-    if (st == CP_OK) st = cp_grid_build(sc, &g);
+    if (st == CP_OK) st = cp_hazards_read(sc, 0, &g, &scene); /* the scenario's grid */
+    cp_hazards_clear(&scene);
     if (st != CP_OK) goto done;
     const cpk_geo *geo = &g.geo;
     const double gx0 = geo->x0 + 500, gx1 = geo->x0 + (double)geo->nx * geo->dx - 500;
@@ -709,12 +711,8 @@ cp_status syn_write_records(const syn_world *w, const char *dir, int n, syn_reco
         cp_hazard_in *h = &hs.items[i];
         snprintf(ids[i], 16, "TASK-%04d", i + 1);
         h->id = ids[i];
-        h->xy = p;
-        h->ring_offsets = o;
-        h->nrings = 1;
-        h->part_offsets = o + 2;
-        h->nparts = 1;
-        cpk_polygon poly = {p, o, 1, o + 2, 1};
+        h->shape = (cp_polygon_arrays){p, o, o + 2, 1, 1};
+        cpk_polygon poly = cp_polygon_arrays_view(&h->shape);
         cpk_coverage_window(&poly, geo, &h->win);
     }
     hs.n = (size_t)n;

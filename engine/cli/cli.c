@@ -9,6 +9,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <cpl_conv.h>
+#include <cpl_error.h>
+#include <gdal.h>
+
+#include <clearplan/clearplan.h>
+
 #include "commands.h"
 
 static volatile sig_atomic_t got_signal = 0;
@@ -36,6 +42,22 @@ int cli_fail(cp_status s) {
     if (s == CP_E_INTERRUPTED) return CP_EXIT_INTERRUPTED;
     if (s == CP_E_ARG) return CP_EXIT_USAGE;
     return CP_EXIT_FAIL;
+}
+
+static void CPL_STDCALL quiet_gdal(CPLErr cls, CPLErrorNum num, const char *msg) {
+    (void)cls, (void)num, (void)msg; /* the commands print GDAL's reasons in their errors */
+}
+
+void cli_gdal_setup(void) {
+    CPLSetErrorHandler(quiet_gdal);
+    /* GDAL's block cache defaults to 5% of RAM; clearplan streams strips under its own
+     * budget, so a modest cache is enough (GDAL_CACHEMAX in the environment still wins). */
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL)) GDALSetCacheMax64((GIntBig)128 << 20);
+}
+
+void cli_notes(const cp_scenario *sc) {
+    for (size_t i = 0; sc && i < sc->nnotes; ++i)
+        fprintf(stderr, "clearplan: note: %s\n", sc->notes[i]);
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...) {
@@ -69,51 +91,33 @@ cp_progress_fn cli_progress(int quiet) {
     return cli_progress_cb;
 }
 
-int cli_parse_threads(const char *s, int *out) {
-    char *end = NULL;
-    errno = 0;
-    long v = strtol(s, &end, 10);
-    if (errno || !end || *end || v < 1 || v > 4096) return 0;
-    *out = (int)v;
-    return 1;
-}
+/* ---- values ---- */
 
-int cli_opt_value(int argc, char **argv, int *i, const char *const *names, const char **val,
-                  int *missing) {
-    const char *a = argv[*i];
-    for (const char *const *n = names; *n; ++n) {
-        size_t len = strlen(*n);
-        if (strncmp(a, *n, len) != 0) continue;
-        if (a[len] == '=') {
-            *val = a + len + 1;
-            return 1;
-        }
-        if (a[len] != '\0') continue;
-        if (*i + 1 >= argc) {
-            *missing = 1;
-            return 1;
-        }
-        *val = argv[++*i];
-        return 1;
-    }
-    return 0;
-}
-
-int cli_parse_double(const char *s, double *out) {
+static int parse_number(const char *s, double *out) {
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || end == s || *end) return 0;
+    if (errno || end == s || *end || isnan(v)) return 0;
     *out = v;
     return 1;
 }
 
-int cli_parse_memory_mb(const char *s, size_t *mb) {
+static int parse_threads(const char *s, int *out) {
+    char *end = NULL;
+    errno = 0;
+    long v = strtol(s, &end, 10);
+    if (errno || !end || end == s || *end || v < 1 || v > 4096) return 0;
+    *out = (int)v;
+    return 1;
+}
+
+/* A memory size: a bare number is MB; K, M, G suffixes (and a trailing B) as well. */
+static int parse_memory_mb(const char *s, size_t *mb) {
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
     if (errno || end == s || !(v > 0)) return 0;
-    double scale = 1; /* a bare number is megabytes */
+    double scale = 1;
     if (*end == 'k' || *end == 'K')
         scale = 1.0 / 1024, ++end;
     else if (*end == 'm' || *end == 'M')
@@ -128,86 +132,156 @@ int cli_parse_memory_mb(const char *s, size_t *mb) {
     return 1;
 }
 
-int cli_tool_option(const char *cmd, int argc, char **argv, int *i, cp_tool_common *common,
-                    const char **co, int *nco, int max_co, int *quiet, int *rc) {
-    static const char *const n_co[] = {"--co", "-co", NULL};
-    static const char *const n_mem[] = {"--memory", NULL};
-    static const char *const n_j[] = {"-j", "--threads", NULL};
-    const char *a = argv[*i], *v = NULL;
-    int missing = 0;
-    if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-        *quiet = 1;
-        return 1;
-    }
-    if (!strcmp(a, "--overwrite")) {
-        common->overwrite = 1;
-        return 1;
-    }
-    if (!strcmp(a, "--no-sync")) {
-        common->no_sync = 1;
-        return 1;
-    }
-    if (cli_opt_value(argc, argv, i, n_co, &v, &missing)) {
-        if (missing) return *rc = cli_usage(cmd, "%s needs a value", a), -1;
-        if (*nco == max_co) return *rc = cli_usage(cmd, "too many creation options"), -1;
-        co[(*nco)++] = v;
-        return 1;
-    }
-    if (cli_opt_value(argc, argv, i, n_mem, &v, &missing)) {
-        if (missing || !cli_parse_memory_mb(v, &common->memory_mb))
-            return *rc = cli_usage(cmd, "--memory needs a size: MB, or 512M, 2G"), -1;
-        return 1;
-    }
-    if (cli_opt_value(argc, argv, i, n_j, &v, &missing)) {
-        if (missing || !cli_parse_threads(v, &common->threads))
-            return *rc = cli_usage(cmd, "-j needs a positive thread count"), -1;
-        return 1;
+static int parse_value(const cli_option *o, const char *v) {
+    double d;
+    switch (o->kind) {
+        case CLI_STRING:
+            *(const char **)o->dest = v;
+            return 1;
+        case CLI_NUMBER:
+            return parse_number(v, (double *)o->dest);
+        case CLI_POSITIVE:
+            if (!parse_number(v, &d) || !(d > 0) || !isfinite(d)) return 0;
+            *(double *)o->dest = d;
+            return 1;
+        case CLI_NONNEG:
+            if (!parse_number(v, &d) || !(d >= 0) || !isfinite(d)) return 0;
+            *(double *)o->dest = d;
+            return 1;
+        case CLI_THREADS:
+            return parse_threads(v, (int *)o->dest);
+        case CLI_MEMORY:
+            return parse_memory_mb(v, (size_t *)o->dest);
+        case CLI_BAND:
+            if (!parse_number(v, &d) || d < 1 || d > 65535 || d != floor(d)) return 0;
+            *(int *)o->dest = (int)d;
+            return 1;
+        case CLI_DATE: {
+            cp_date date;
+            if (!cp_date_parse(v, &date)) return 0;
+            *(const char **)o->dest = v;
+            return 1;
+        }
+        case CLI_APPEND: {
+            cli_list *l = o->dest;
+            if (l->n >= l->cap) return 0;
+            l->items[l->n++] = v;
+            l->items[l->n] = NULL;
+            return 1;
+        }
+        case CLI_CUSTOM:
+            return o->parse(v, o->dest);
+        case CLI_FLAG:
+            break;
     }
     return 0;
 }
 
-int cli_parse_band(const char *s, int *band) {
-    double b;
-    if (!cli_parse_double(s, &b) || b < 1 || b > 65535 || b != floor(b)) return 0;
-    *band = (int)b;
+/* ---- the parser ---- */
+
+/* Whether `arg` is one of `names` ("--threads|-j"): spelled out ("--memory",
+ * "--memory=2G"), or, when `attached`, a one-letter spelling with its value ("-j4"). *value
+ * is what follows '=' or the letter (or NULL). */
+static int matches(const char *names, const char *arg, int attached, const char **value) {
+    size_t alen = strcspn(arg, "=");
+    for (const char *n = names; *n;) {
+        size_t nlen = strcspn(n, "|");
+        if (!attached && nlen == alen && !strncmp(n, arg, nlen)) {
+            *value = arg[alen] == '=' ? arg + alen + 1 : NULL;
+            return 1;
+        }
+        if (attached && nlen == 2 && n[0] == '-' && n[1] != '-' && !strncmp(n, arg, 2) && arg[2]) {
+            *value = arg + 2;
+            return 1;
+        }
+        n += nlen + (n[nlen] == '|');
+    }
+    return 0;
+}
+
+/* The first spelling of an option, for messages. */
+static const char *first_name(const char *names, char *buf, size_t n) {
+    size_t len = strcspn(names, "|");
+    snprintf(buf, n, "%.*s", (int)(len < n ? len : n - 1), names);
+    return buf;
+}
+
+int cli_parse(const cli_spec *spec, int argc, char **argv, int *npos) {
+    *npos = 0;
+    for (int i = 1; i < argc; ++i) {
+        const char *a = argv[i];
+        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+            spec->help();
+            return CP_EXIT_OK;
+        }
+        if (a[0] != '-' || !a[1]) { /* positional ("-" alone is a file name) */
+            if (*npos == spec->max_pos) return cli_usage(spec->cmd, "unexpected argument '%s'", a);
+            spec->pos[(*npos)++] = a;
+            continue;
+        }
+        const cli_option *o = spec->opts;
+        const char *value = NULL;
+        while (o->names && !matches(o->names, a, 0, &value)) ++o;
+        if (!o->names) /* -j4: only when no spelling matches the whole word */
+            for (o = spec->opts; o->names && !matches(o->names, a, 1, &value);) ++o;
+        if (!o->names) return cli_usage(spec->cmd, "unknown option '%s'", a);
+        char name[64];
+        first_name(o->names, name, sizeof name);
+        if (o->kind == CLI_FLAG) {
+            if (value) return cli_usage(spec->cmd, "%s takes no value", name);
+            *(int *)o->dest = 1;
+            continue;
+        }
+        if (!value) {
+            if (i + 1 >= argc) return cli_usage(spec->cmd, "%s needs a value", name);
+            value = argv[++i];
+        }
+        if (!parse_value(o, value))
+            return cli_usage(spec->cmd, "%s wants %s (got '%s')", name, o->what, value);
+    }
+    if (*npos < spec->min_pos) { /* "missing OUT", "missing IN and OUT" */
+        char missing[256] = "";
+        const char *p = spec->pos_names;
+        for (int k = 0; k < spec->max_pos && *p; ++k) {
+            size_t len = strcspn(p, " ");
+            if (k >= *npos) {
+                int last = !p[len];
+                snprintf(missing + strlen(missing), sizeof missing - strlen(missing), "%s%.*s",
+                         k == *npos ? ""
+                         : last     ? " and "
+                                    : ", ",
+                         (int)len, p);
+            }
+            p += len + (p[len] == ' ');
+        }
+        return cli_usage(spec->cmd, "missing %s", missing);
+    }
+    return -1;
+}
+
+void cli_evidence_init(cli_evidence *e) {
+    memset(e, 0, sizeof *e);
+    e->regions = (cli_list){e->region_items, 0, CLI_MAX_REGIONS};
+}
+
+int cli_parse_samples(const char *v, void *dest) {
+    cli_evidence *e = dest;
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= 0 && d <= 10000000) || d != floor(d)) return 0;
+    e->samples_set = 1;
+    e->samples = (size_t)d;
     return 1;
 }
 
-int cli_evidence_option(const char *cmd, int argc, char **argv, int *i, cli_evidence *e, int *rc) {
-    static const char *const samples[] = {"--samples", NULL}, *const seed[] = {"--seed", NULL},
-                             *const region[] = {"--region", NULL};
-    const char *v = NULL;
-    int missing = 0;
-    if (cli_opt_value(argc, argv, i, samples, &v, &missing)) {
-        double d;
-        if (missing || !cli_parse_double(v, &d) || d < 0 || d > 10000000 || d != floor(d))
-            return *rc = cli_usage(cmd, "--samples wants a whole number from 0 to 10000000"), -1;
-        e->samples_set = 1;
-        e->samples = (size_t)d;
-        return 1;
-    }
-    if (cli_opt_value(argc, argv, i, seed, &v, &missing)) {
-        char *end = NULL;
-        errno = 0;
-        unsigned long long s = missing ? 0 : strtoull(v, &end, 10);
-        if (missing || errno || !end || *end || v[0] == '-' || !v[0])
-            return *rc = cli_usage(cmd, "--seed wants a whole number of 0 or more"), -1;
-        e->seed_set = 1;
-        e->seed = s;
-        return 1;
-    }
-    if (cli_opt_value(argc, argv, i, region, &v, &missing)) {
-        if (missing || !v[0]) return *rc = cli_usage(cmd, "--region wants a region name"), -1;
-        if (!e->regions && !(e->regions = calloc((size_t)argc + 1, sizeof *e->regions)))
-            return *rc = cli_fail(CP_E_NOMEM), -1;
-        e->regions[e->nregions++] = v;
-        return 1;
-    }
-    return 0;
-}
-
-void cli_evidence_free(cli_evidence *e) {
-    free(e->regions);
-    e->regions = NULL;
-    e->nregions = 0;
+int cli_parse_seed(const char *v, void *dest) {
+    cli_evidence *e = dest;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 10);
+    if (errno || !end || *end || v[0] == '-' || !v[0]) return 0;
+    e->seed_set = 1;
+    e->seed = s;
+    return 1;
 }

@@ -36,65 +36,22 @@ static void help(void) {
 int cmd_calibrate(int argc, char **argv) {
     const char *records = NULL, *scenario = NULL, *out_dir = NULL;
     cp_calibrate_options o = {0};
-    int quiet = 0, overwrite = 0, no_sync = 0;
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        static const struct {
-            const char *name;
-            int which;
-        } valued[] = {{"--scenario", 0}, {"-o", 1},          {"--output", 1}, {"--layer", 2},
-                      {"--id", 3},       {"--team-days", 4}, {"--method", 5}, {"--status", 6},
-                      {"-j", 7},         {"--threads", 7}};
-        int which = -1;
-        for (size_t k = 0; k < sizeof valued / sizeof valued[0]; ++k)
-            if (!strcmp(a, valued[k].name)) which = valued[k].which;
-        if (which >= 0) {
-            if (++i >= argc) return cli_usage("calibrate", "option '%s' needs a value", a);
-            const char *v = argv[i];
-            switch (which) {
-                case 0:
-                    scenario = v;
-                    break;
-                case 1:
-                    out_dir = v;
-                    break;
-                case 2:
-                    o.layer = v;
-                    break;
-                case 3:
-                    o.id_field = v;
-                    break;
-                case 4:
-                    o.team_days_field = v;
-                    break;
-                case 5:
-                    o.method_field = v;
-                    break;
-                case 6:
-                    o.status_field = v;
-                    break;
-                default:
-                    if (!cli_parse_threads(v, &o.threads))
-                        return cli_usage("calibrate", "%s needs a thread count of 1 or more", a);
-            }
-        } else if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            help();
-            return CP_EXIT_OK;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "--overwrite")) {
-            overwrite = 1;
-        } else if (!strcmp(a, "--no-sync")) {
-            no_sync = 1;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage("calibrate", "unknown option '%s'", a);
-        } else if (records) {
-            return cli_usage("calibrate", "more than one records file given");
-        } else {
-            records = a;
-        }
-    }
-    if (!records) return cli_usage("calibrate", "missing RECORDS");
+    int quiet = 0, overwrite = 0, no_sync = 0, npos = 0;
+    cli_option opts[] = {{"--scenario", CLI_STRING, &scenario, "a scenario file", NULL},
+                         {"-o|--output", CLI_STRING, &out_dir, "a folder", NULL},
+                         {"--layer", CLI_STRING, &o.layer, "a layer name", NULL},
+                         {"--id", CLI_STRING, &o.id_field, "a field name", NULL},
+                         {"--team-days", CLI_STRING, &o.team_days_field, "a field name", NULL},
+                         {"--method", CLI_STRING, &o.method_field, "a field name", NULL},
+                         {"--status", CLI_STRING, &o.status_field, "a field name", NULL},
+                         {"-j|--threads", CLI_THREADS, &o.threads, "a thread count >= 1", NULL},
+                         CLI_OUTPUT_OPTIONS(&quiet, &overwrite, &no_sync),
+                         CLI_END};
+    const char *pos[1] = {NULL};
+    cli_spec spec = {"calibrate", help, opts, pos, 1, 1, "RECORDS"};
+    int rc0 = cli_parse(&spec, argc, argv, &npos);
+    if (rc0 >= 0) return rc0;
+    records = pos[0];
     if (!scenario) return cli_usage("calibrate", "missing --scenario S.yaml");
     if (!out_dir) return cli_usage("calibrate", "missing -o DIR");
     o.records = records;

@@ -16,7 +16,7 @@ enum { MAX_CO = 64 };
 static void help(void) {
     printf(
         "usage: clearplan density POINTS OUT --like GRID.tif --bandwidth-m H [--weight FIELD]\n"
-        "                         [--layer L] [--co NAME=VALUE]... [--memory MB] [-j N] [-q]\n"
+        "                         [--layer L] [--co NAME=VALUE]... [--memory SIZE] [-j N] [-q]\n"
         "                           [--overwrite] [--no-sync]\n\n"
         "Writes the quartic (biweight) kernel density of the points of POINTS (any OGR\n"
         "vector; points and multipoints), per km², on the grid and CRS of GRID.tif:\n"
@@ -28,7 +28,7 @@ static void help(void) {
         "                     features with a null weight are skipped and counted)\n"
         "  --layer L          layer name (default: the first layer)\n"
         "  --co NAME=VALUE    GeoTIFF creation option\n"
-        "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1024)\n"
+        "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1G)\n"
         "  -j N               threads (default: all cores)\n"
         "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
         "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"
@@ -37,51 +37,26 @@ static void help(void) {
 }
 
 int cmd_density(int argc, char **argv) {
-    static const char *const n_like[] = {"--like", "-like", NULL};
-    static const char *const n_h[] = {"--bandwidth-m", "--bandwidth", "-bandwidth", NULL};
-    static const char *const n_w[] = {"--weight", "-weight", NULL};
-    static const char *const n_layer[] = {"--layer", "-layer", "-l", NULL};
     cp_density_options o;
     memset(&o, 0, sizeof o);
     o.bandwidth_m = NAN;
-    const char *co[MAX_CO + 1] = {0};
-    int nco = 0, quiet = 0, npaths = 0;
+    const char *co_items[MAX_CO + 1] = {0};
+    cli_list co = {co_items, 0, MAX_CO};
+    int quiet = 0, npaths;
     const char *paths[2] = {0};
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i], *v = NULL;
-        int missing = 0;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            help();
-            return CP_EXIT_OK;
-        }
-        int rc = 0, shared = cli_tool_option("density", argc, argv, &i, &o.common, co, &nco, MAX_CO,
-                                             &quiet, &rc);
-        if (shared < 0) return rc;
-        if (shared) continue;
-        if (cli_opt_value(argc, argv, &i, n_like, &v, &missing)) {
-            if (missing) return cli_usage("density", "%s needs a raster", a);
-            o.like_path = v;
-        } else if (cli_opt_value(argc, argv, &i, n_h, &v, &missing)) {
-            if (missing || !cli_parse_double(v, &o.bandwidth_m) || !(o.bandwidth_m > 0) ||
-                !isfinite(o.bandwidth_m))
-                return cli_usage("density", "--bandwidth-m needs a distance in metres > 0");
-        } else if (cli_opt_value(argc, argv, &i, n_w, &v, &missing)) {
-            if (missing) return cli_usage("density", "%s needs a field name", a);
-            o.weight_field = v;
-        } else if (cli_opt_value(argc, argv, &i, n_layer, &v, &missing)) {
-            if (missing) return cli_usage("density", "%s needs a layer name", a);
-            o.layer = v;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage("density", "unknown option '%s'", a);
-        } else {
-            if (npaths == 2) return cli_usage("density", "unexpected argument '%s'", a);
-            paths[npaths++] = a;
-        }
-    }
-    if (npaths < 2) return cli_usage("density", "missing %s", npaths ? "OUT" : "POINTS and OUT");
+    cli_option opts[] = {{"--like|-like", CLI_STRING, &o.like_path, "a raster", NULL},
+                         {"--bandwidth-m|--bandwidth|-bandwidth", CLI_POSITIVE, &o.bandwidth_m,
+                          "a distance in metres > 0", NULL},
+                         {"--weight|-weight", CLI_STRING, &o.weight_field, "a field name", NULL},
+                         {"--layer|-layer|-l", CLI_STRING, &o.layer, "a layer name", NULL},
+                         CLI_TOOL_OPTIONS(&o.common, &quiet, &co),
+                         CLI_END};
+    cli_spec spec = {"density", help, opts, paths, 2, 2, "POINTS OUT"};
+    int rc = cli_parse(&spec, argc, argv, &npaths);
+    if (rc >= 0) return rc;
     if (!o.like_path) return cli_usage("density", "missing --like GRID.tif");
     if (isnan(o.bandwidth_m)) return cli_usage("density", "missing --bandwidth-m");
-    o.common.creation_options = co;
+    o.common.creation_options = co_items;
     cp_tool_result r;
     cp_status s = cp_tool_density(paths[0], paths[1], &o, cli_progress(quiet), NULL, &r);
     if (s != CP_OK) return cli_fail(s);

@@ -65,36 +65,34 @@ static void plan_help(void) {
         "exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }
 
-static int parse_pos(const char *s, double *out, int allow_zero) {
-    char *end = NULL;
-    errno = 0;
-    double v = strtod(s, &end);
-    if (errno || end == s || *end || !isfinite(v) || v < 0 || (!allow_zero && v == 0)) return 0;
-    *out = v;
-    return 1;
+/* --teams N[,N...]: whole team counts (the first is the plan's, all are swept). */
+typedef struct {
+    int v[256];
+    size_t n;
+} team_list;
+
+static int parse_teams(const char *s, void *dest) {
+    team_list *t = dest;
+    t->n = 0;
+    int ok = s[0] && s[0] != ',' && s[strlen(s) - 1] != ',' && !strstr(s, ",,");
+    for (const char *p = s; ok && *p;) {
+        char *end = NULL;
+        errno = 0;
+        double d = strtod(p, &end);
+        ok = !errno && end != p && (*end == ',' || !*end) && d >= 1 && d <= 1e6 && d == floor(d) &&
+             t->n < sizeof t->v / sizeof t->v[0];
+        if (ok) t->v[t->n++] = (int)d;
+        p = end && *end == ',' ? end + 1 : end;
+    }
+    return ok && t->n > 0;
 }
 
-static int parse_teams(const char *s, int **out, size_t *n) {
-    size_t cap = 1;
-    for (const char *p = s; *p; ++p) cap += *p == ',';
-    int *v = malloc(cap * sizeof *v);
-    if (!v) return 0;
-    char *copy = strdup(s), *save = NULL;
-    size_t k = 0;
-    int ok = copy != NULL && s[0] && s[0] != ',' && s[strlen(s) - 1] != ',' && !strstr(s, ",,");
-    for (char *tok = ok ? strtok_r(copy, ",", &save) : NULL; ok && tok;
-         tok = strtok_r(NULL, ",", &save)) {
-        double d;
-        ok = parse_pos(tok, &d, 0) && d == floor(d) && d <= 1e6;
-        if (ok) v[k++] = (int)d;
-    }
-    free(copy);
-    if (!ok || k == 0) {
-        free(v);
-        return 0;
-    }
-    *out = v;
-    *n = k;
+/* --days-per-year: (0, 366]. */
+static int parse_days(const char *s, void *dest) {
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v > 0) || v > 366) return 0;
+    *(double *)dest = v;
     return 1;
 }
 
@@ -114,11 +112,12 @@ static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const 
                          const cp_capacity *cap, const cp_cost *cost, const cp_plan_rules *rules,
                          const cp_plan_options *opts, const cli_evidence *evo, int threads,
                          int quiet, cp_evidence **out) {
-    for (size_t r = 0; r < evo->nregions; ++r) {
+    for (int r = 0; r < evo->regions.n; ++r) {
         size_t k = 0;
-        while (k < plan->npools && strcmp(plan->pools[k].name, evo->regions[r])) ++k;
+        while (k < plan->npools && strcmp(plan->pools[k].name, evo->regions.items[r])) ++k;
         if (k == plan->npools || !plan->has_regions)
-            return cli_usage("plan", "--region: the plan has no region <%s>%s", evo->regions[r],
+            return cli_usage("plan", "--region: the plan has no region <%s>%s",
+                             evo->regions.items[r],
                              plan->has_regions ? "" : " (give --scenario with capacity.regions)");
     }
     size_t samples = evo->samples_set ? evo->samples : 0; /* only when asked for */
@@ -192,136 +191,39 @@ int cmd_plan(int argc, char **argv) {
     const char *path = NULL, *out_dir = NULL, *scenario = NULL, *layer = NULL;
     const char *start_s = NULL, *deadline_s = NULL;
     double dpy = NAN, ptd = NAN, usd = NAN, budget = NAN, mobilise = NAN;
-    int *teams = NULL;
-    size_t nteams = 0;
+    team_list tl = {{0}, 0};
     int quiet = 0, overwrite = 0, no_sync = 0, no_gpkg = 0, no_redeploy = 0, rc = CP_EXIT_OK;
     int threads = 0;
-    cli_evidence evo = {0};
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        int e = cli_evidence_option("plan", argc, argv, &i, &evo, &rc);
-        if (e < 0) {
-            free(teams), cli_evidence_free(&evo);
-            return rc;
-        }
-        if (e) continue;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            plan_help();
-            free(teams), cli_evidence_free(&evo);
-            return CP_EXIT_OK;
-        }
-        int has_val = i + 1 < argc;
-#define NEED_VALUE()                                                  \
-    do {                                                              \
-        if (!has_val) {                                               \
-            free(teams), cli_evidence_free(&evo);                     \
-            return cli_usage("plan", "option '%s' needs a value", a); \
-        }                                                             \
-    } while (0)
-        if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "--overwrite")) {
-            overwrite = 1;
-        } else if (!strcmp(a, "--no-sync")) {
-            no_sync = 1;
-        } else if (!strcmp(a, "--no-gpkg")) {
-            no_gpkg = 1;
-        } else if (!strcmp(a, "--no-redeploy")) {
-            no_redeploy = 1;
-        } else if (!strcmp(a, "-o") || !strcmp(a, "--output")) {
-            NEED_VALUE();
-            out_dir = argv[++i];
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
-            NEED_VALUE();
-            if (!cli_parse_threads(argv[++i], &threads)) {
-                free(teams), cli_evidence_free(&evo);
-                return cli_usage("plan", "%s needs a thread count of 1 or more", a);
-            }
-        } else if (!strcmp(a, "--scenario")) {
-            NEED_VALUE();
-            scenario = argv[++i];
-        } else if (!strcmp(a, "--layer")) {
-            NEED_VALUE();
-            layer = argv[++i];
-        } else if (!strcmp(a, "--start")) {
-            NEED_VALUE();
-            start_s = argv[++i];
-        } else if (!strcmp(a, "--deadline")) {
-            NEED_VALUE();
-            deadline_s = argv[++i];
-        } else if (!strcmp(a, "--teams")) {
-            NEED_VALUE();
-            free(teams);
-            teams = NULL;
-            if (!parse_teams(argv[++i], &teams, &nteams)) {
-                cli_evidence_free(&evo);
-                return cli_usage("plan",
-                                 "--teams wants positive whole numbers separated by commas "
-                                 "(got '%s')",
-                                 argv[i]);
-            }
-        } else if (!strcmp(a, "--days-per-year")) {
-            NEED_VALUE();
-            if (!parse_pos(argv[++i], &dpy, 0) || dpy > 366) {
-                free(teams), cli_evidence_free(&evo);
-                return cli_usage("plan", "--days-per-year wants a number in (0, 366] (got '%s')",
-                                 argv[i]);
-            }
-        } else if (!strcmp(a, "--package-team-days")) {
-            NEED_VALUE();
-            if (!parse_pos(argv[++i], &ptd, 0)) {
-                free(teams), cli_evidence_free(&evo);
-                return cli_usage("plan", "--package-team-days wants a positive number (got '%s')",
-                                 argv[i]);
-            }
-        } else if (!strcmp(a, "--team-day-usd")) {
-            NEED_VALUE();
-            if (!parse_pos(argv[++i], &usd, 1)) {
-                free(teams), cli_evidence_free(&evo);
-                return cli_usage("plan", "--team-day-usd wants a number >= 0 (got '%s')", argv[i]);
-            }
-        } else if (!strcmp(a, "--budget-usd")) {
-            NEED_VALUE();
-            if (!parse_pos(argv[++i], &budget, 0)) {
-                free(teams), cli_evidence_free(&evo);
-                return cli_usage("plan", "--budget-usd wants a positive number (got '%s')",
-                                 argv[i]);
-            }
-        } else if (!strcmp(a, "--mobilisation-days")) {
-            NEED_VALUE();
-            if (!parse_pos(argv[++i], &mobilise, 1)) {
-                free(teams), cli_evidence_free(&evo);
-                return cli_usage("plan", "--mobilisation-days wants a number >= 0 (got '%s')",
-                                 argv[i]);
-            }
-        } else if (a[0] == '-' && a[1]) {
-            free(teams), cli_evidence_free(&evo);
-            return cli_usage("plan", "unknown option '%s'", a);
-        } else if (path) {
-            free(teams), cli_evidence_free(&evo);
-            return cli_usage("plan", "more than one hazards file given");
-        } else {
-            path = a;
-        }
-#undef NEED_VALUE
-    }
-    if (!path) {
-        free(teams), cli_evidence_free(&evo);
-        return cli_usage("plan", "missing HAZARDS");
-    }
-    if (!out_dir) {
-        free(teams), cli_evidence_free(&evo);
-        return cli_usage("plan", "missing -o DIR");
-    }
+    cli_evidence evo;
+    cli_evidence_init(&evo);
+    cli_option options[] = {
+        {"-o|--output", CLI_STRING, &out_dir, "a folder", NULL},
+        {"--scenario", CLI_STRING, &scenario, "a scenario file", NULL},
+        {"--layer", CLI_STRING, &layer, "a layer name", NULL},
+        {"--start", CLI_DATE, &start_s, "a date YYYY-MM-DD", NULL},
+        {"--deadline", CLI_DATE, &deadline_s, "a date YYYY-MM-DD", NULL},
+        {"--teams", CLI_CUSTOM, &tl, "positive whole numbers separated by commas", parse_teams},
+        {"--days-per-year", CLI_CUSTOM, &dpy, "a number in (0, 366]", parse_days},
+        {"--package-team-days", CLI_POSITIVE, &ptd, "a positive number", NULL},
+        {"--team-day-usd", CLI_NONNEG, &usd, "a number >= 0", NULL},
+        {"--budget-usd", CLI_POSITIVE, &budget, "a positive number", NULL},
+        {"--mobilisation-days", CLI_NONNEG, &mobilise, "a number >= 0", NULL},
+        {"--no-redeploy", CLI_FLAG, &no_redeploy, NULL, NULL},
+        {"--no-gpkg", CLI_FLAG, &no_gpkg, NULL, NULL},
+        {"-j|--threads", CLI_THREADS, &threads, "a thread count >= 1", NULL},
+        CLI_OUTPUT_OPTIONS(&quiet, &overwrite, &no_sync),
+        CLI_EVIDENCE_OPTIONS(&evo),
+        CLI_END};
+    cli_spec spec = {"plan", plan_help, options, &path, 1, 1, "HAZARDS"};
+    int npos;
+    if ((rc = cli_parse(&spec, argc, argv, &npos)) >= 0) return rc;
+    rc = CP_EXIT_OK;
+    if (!out_dir) return cli_usage("plan", "missing -o DIR");
+    int *teams = tl.v;
+    size_t nteams = tl.n;
     cp_date start = 0, deadline = 0;
-    if (start_s && !cp_date_parse(start_s, &start)) {
-        free(teams), cli_evidence_free(&evo);
-        return cli_usage("plan", "--start wants a date YYYY-MM-DD (got '%s')", start_s);
-    }
-    if (deadline_s && !cp_date_parse(deadline_s, &deadline)) {
-        free(teams), cli_evidence_free(&evo);
-        return cli_usage("plan", "--deadline wants a date YYYY-MM-DD (got '%s')", deadline_s);
-    }
+    if (start_s) cp_date_parse(start_s, &start); /* checked by the parser */
+    if (deadline_s) cp_date_parse(deadline_s, &deadline);
 
     cp_scenario *sc = NULL;
     cp_hazard_table *tab = NULL;
@@ -354,6 +256,7 @@ int cmd_plan(int argc, char **argv) {
             rc = cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
             goto done;
         }
+        if (!quiet) cli_notes(sc);
         cap = sc->capacity;
         cost = sc->cost;
         rules = sc->rules;
@@ -435,8 +338,8 @@ int cmd_plan(int argc, char **argv) {
     o.report = &info;
     o.no_gpkg = no_gpkg;
     o.evidence = ev;
-    o.regions = evo.regions;
-    o.nregions = evo.nregions;
+    o.regions = evo.regions.items;
+    o.nregions = (size_t)evo.regions.n;
     st = cp_plan_write_all(plan, tmp_dir, &o);
     cp_describe_info di = {info.title, plan->start, plan->deadline, "summary.json"};
     if (st == CP_OK) st = cp_outputs_describe(tmp_dir, &di);
@@ -502,7 +405,5 @@ done:
     cp_plan_free(plan);
     cp_hazard_table_free(tab);
     cp_scenario_free(sc);
-    free(teams);
-    cli_evidence_free(&evo);
     return rc;
 }

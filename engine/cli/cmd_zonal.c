@@ -11,7 +11,7 @@ static void help(void) {
     printf(
         "usage: clearplan zonal RASTER POLYGONS OUT.csv [--layer L] [--band N]\n"
         "                       [--stats sum,mean,min,max,area,count,classes] [-j N]\n"
-        "                       [--memory MB] [--overwrite] [--no-sync] [-q]\n\n"
+        "                       [--memory SIZE] [--overwrite] [--no-sync] [-q]\n\n"
         "Zonal statistics of every polygon of POLYGONS over a band of RASTER, with exact\n"
         "coverage fractions: each cell counts with the share of its area inside the polygon.\n"
         "Polygons are reprojected to the raster's CRS; invalid ones are repaired (GEOS\n"
@@ -22,62 +22,32 @@ static void help(void) {
         "  --stats LIST  any of sum, mean, min, max, area (+ nodata_area), count, classes\n"
         "                (class_<value>_share columns); default: sum,mean,min,max,area,count\n"
         "  -j N          threads (default: all cores)\n"
-        "  --memory MB   raster strip budget (default: 512)\n"
+        "  --memory SIZE raster strip budget: MB, or 512M, 2G (default 1G)\n"
         "  --overwrite   replace OUT.csv when clearplan wrote it (an existing file is\n"
         "                otherwise refused)\n"
         "  --no-sync     do not wait for OUT.csv to reach the disk before publishing it\n"
         "  -q            no progress bar, no warnings\n");
 }
 
+static int parse_stats(const char *v, void *dest) {
+    return cp_zonal_parse_stats(v, dest) == CP_OK;
+}
+
 int cmd_zonal(int argc, char **argv) {
     const char *pos[3] = {NULL, NULL, NULL};
-    int npos = 0, quiet = 0;
+    int npos, quiet = 0;
     cp_zonal_options o = cp_zonal_defaults();
-    for (int i = 1; i < argc; ++i) {
-        const char *a = argv[i];
-        int more = i + 1 < argc;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            help();
-            return CP_EXIT_OK;
-        } else if (!strcmp(a, "-q") || !strcmp(a, "--quiet")) {
-            quiet = 1;
-        } else if (!strcmp(a, "--overwrite")) {
-            o.common.overwrite = 1;
-        } else if (!strcmp(a, "--no-sync")) {
-            o.common.no_sync = 1;
-        } else if (!strcmp(a, "--layer") || !strcmp(a, "-l")) {
-            if (!more) return cli_usage("zonal", "%s needs a layer name", a);
-            o.layer = argv[++i];
-        } else if (!strcmp(a, "--band") || !strcmp(a, "-b")) {
-            char *end = NULL;
-            long v = more ? strtol(argv[i + 1], &end, 10) : 0;
-            if (!more || !end || *end || v < 1 || v > 65535)
-                return cli_usage("zonal", "%s needs a band number >= 1", a);
-            o.band = (int)v;
-            ++i;
-        } else if (!strcmp(a, "--stats")) {
-            if (!more) return cli_usage("zonal", "--stats needs a list");
-            if (cp_zonal_parse_stats(argv[++i], &o.stats) != CP_OK)
-                return cli_usage("zonal", "%s", cp_errmsg());
-        } else if (!strcmp(a, "-j") || !strcmp(a, "--threads")) {
-            if (!more || !cli_parse_threads(argv[i + 1], &o.common.threads))
-                return cli_usage("zonal", "%s needs a thread count >= 1", a);
-            ++i;
-        } else if (!strcmp(a, "--memory")) {
-            char *end = NULL;
-            long v = more ? strtol(argv[i + 1], &end, 10) : 0;
-            if (!more || !end || *end || v < 1)
-                return cli_usage("zonal", "--memory needs a size in MB >= 1");
-            o.common.memory_mb = (size_t)v;
-            ++i;
-        } else if (a[0] == '-' && a[1]) {
-            return cli_usage("zonal", "unknown option '%s'", a);
-        } else {
-            if (npos == 3) return cli_usage("zonal", "too many arguments ('%s')", a);
-            pos[npos++] = a;
-        }
-    }
-    if (npos < 3) return cli_usage("zonal", "expected RASTER POLYGONS OUT.csv");
+    const char *co_items[1] = {NULL};
+    cli_list co = {co_items, 0, 0}; /* zonal writes a CSV: no creation options */
+    cli_option opts[] = {{"--layer|-l", CLI_STRING, &o.layer, "a layer name", NULL},
+                         {"--band|-b", CLI_BAND, &o.band, "a band number", NULL},
+                         {"--stats", CLI_CUSTOM, &o.stats,
+                          "a list of sum, mean, min, max, area, count, classes", parse_stats},
+                         CLI_TOOL_OPTIONS(&o.common, &quiet, &co),
+                         CLI_END};
+    cli_spec spec = {"zonal", help, opts, pos, 3, 3, "RASTER POLYGONS OUT.csv"};
+    int rc = cli_parse(&spec, argc, argv, &npos);
+    if (rc >= 0) return rc;
     cp_zonal_result r;
     cp_status s = cp_tool_zonal(pos[0], pos[1], pos[2], &o, cli_progress(quiet), NULL, &r);
     if (s != CP_OK) return cli_fail(s);

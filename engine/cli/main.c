@@ -2,6 +2,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <gdal.h>
+
 #include <clearplan/clearplan.h>
 
 #include "commands.h"
@@ -55,9 +57,11 @@ int main(int argc, char **argv) {
     for (size_t i = 0; i < sizeof commands / sizeof commands[0]; ++i)
         if (!strcmp(name, commands[i].name)) {
             cli_install_signals();
+            cli_gdal_setup();
             cp_init();
             int rc = commands[i].fn(argc - 1, argv + 1);
             cp_shutdown();
+            GDALDestroyDriverManager(); /* the command line is the host: it owns GDAL */
             return rc;
         }
     fprintf(stderr, "clearplan: error: unknown command '%s'\nTry 'clearplan --help'.\n", name);

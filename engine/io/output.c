@@ -44,13 +44,6 @@ struct cp_output {
 
 /* ------------------------------------------------------------------ paths ------------- */
 
-static char *xstrdup(const char *s) {
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
-}
-
 static char *join(const char *a, const char *b) {
     size_t na = strlen(a), nb = strlen(b);
     char *r = malloc(na + nb + 2);
@@ -77,7 +70,7 @@ static char *canonical(const char *path) {
     if (!path || !*path) return NULL;
     char *abs = NULL;
     if (path[0] == '/') {
-        abs = xstrdup(path);
+        abs = cp_strdup(path);
     } else {
         char cwd[PATH_MAX];
         if (!getcwd(cwd, sizeof cwd)) return NULL;
@@ -94,7 +87,7 @@ static char *canonical(const char *path) {
     for (char *save = NULL, *t = strtok_r(abs, "/", &save); t; t = strtok_r(NULL, "/", &save))
         if (strcmp(t, ".")) comp[ncomp++] = t;
     /* resolve the longest existing prefix, component by component */
-    char *res = xstrdup("/");
+    char *res = cp_strdup("/");
     size_t i = 0;
     for (; res && i < ncomp; ++i) {
         int last = i + 1 == ncomp;
@@ -147,11 +140,11 @@ static char *canonical(const char *path) {
 static char *local_file(const char *path) {
     static const char *const archives[] = {"/vsizip/", "/vsitar/", "/vsigzip/",
                                            "/vsi7z/",  "/vsirar/", NULL};
-    if (strncmp(path, "/vsi", 4)) return xstrdup(path);
+    if (strncmp(path, "/vsi", 4)) return cp_strdup(path);
     for (const char *const *a = archives; *a; ++a) {
         size_t n = strlen(*a);
         if (strncmp(path, *a, n)) continue;
-        char *rest = xstrdup(path + n - (path[n] == '/' ? 1 : 0));
+        char *rest = cp_strdup(path + n - (path[n] == '/' ? 1 : 0));
         if (!rest) return NULL;
         /* the first prefix that is a regular file is the archive */
         for (char *p = rest + 1; p && *p; p = strchr(p + 1, '/')) {
@@ -200,6 +193,11 @@ static cp_status check_against(const char *out, const char *path, int is_input) 
 }
 
 static cp_status check_places(const char *out, const cp_output_options *o) {
+    /* the files written inside the output (criteria/<name>.strips.tif, 64-character names)
+     * must fit a path: the output's own path leaves them 512 bytes */
+    if (strlen(out) + 64 > PATH_MAX - 512)
+        return cp_fail(CP_E_IO, "the output path <%.80s...> is too long (%zu bytes)", out,
+                       strlen(out));
     if (!strcmp(out, "/")) return refuse(out, "it is the root folder", NULL);
     char cwd[PATH_MAX];
     if (getcwd(cwd, sizeof cwd) && same_or_ancestor(out, cwd))
@@ -241,7 +239,7 @@ static int names_add(name_list *l, const char *s) {
         l->names = p;
         l->cap = c;
     }
-    if (!(l->names[l->n] = xstrdup(s))) return 0;
+    if (!(l->names[l->n] = cp_strdup(s))) return 0;
     l->n++;
     return 1;
 }
@@ -473,7 +471,7 @@ static void remove_owned_at(int dfd, const char *name) {
     name_list owned = {0}, found = {0}, other = {0};
     if (manifest_read(sub, &owned) && walk(sub, "", &found, &other)) {
         /* deepest first, so folders are empty when their turn comes */
-        qsort(found.names, found.n, sizeof *found.names, cmp_len_desc);
+        if (found.n) qsort(found.names, found.n, sizeof *found.names, cmp_len_desc);
         for (size_t i = 0; i < found.n; ++i) {
             char *rel = found.names[i];
             size_t n = strlen(rel);
@@ -576,7 +574,7 @@ static cp_status make_parents(cp_output *tx) {
                            tx->final, tx->parent);
         return CP_OK;
     }
-    char *p = xstrdup(tx->parent);
+    char *p = cp_strdup(tx->parent);
     if (!p) return cp_fail(CP_E_NOMEM, "out of memory");
     tx->made = calloc(strlen(p) / 2 + 2, sizeof *tx->made);
     cp_status s = tx->made ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
@@ -585,7 +583,7 @@ static cp_status make_parents(cp_output *tx) {
         char c = *q;
         *q = '\0';
         if (mkdir(p, 0777) == 0) {
-            if (!(tx->made[tx->nmade] = xstrdup(p)))
+            if (!(tx->made[tx->nmade] = cp_strdup(p)))
                 s = cp_fail(CP_E_NOMEM, "out of memory");
             else
                 tx->nmade++;
@@ -650,7 +648,7 @@ cp_status cp_output_begin(const char *path, const cp_output_options *opts, cp_ou
     tx->kind = opts->kind;
     tx->overwrite = opts->overwrite;
     tx->no_sync = opts->no_sync;
-    tx->command = xstrdup(opts->command ? opts->command : "clearplan");
+    tx->command = cp_strdup(opts->command ? opts->command : "clearplan");
     tx->final = canonical(path);
     cp_status s = CP_OK;
     if (!tx->command || !tx->final) {
@@ -658,9 +656,9 @@ cp_status cp_output_begin(const char *path, const cp_output_options *opts, cp_ou
         goto done;
     }
     char *slash = strrchr(tx->final, '/');
-    tx->base = xstrdup(slash + 1);
+    tx->base = cp_strdup(slash + 1);
     tx->parent =
-        slash == tx->final ? xstrdup("/") : strndup(tx->final, (size_t)(slash - tx->final));
+        slash == tx->final ? cp_strdup("/") : strndup(tx->final, (size_t)(slash - tx->final));
     if (!tx->base || !tx->parent) {
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
@@ -741,7 +739,7 @@ static cp_status seal_folder(cp_output *tx) {
                         strerror(errno));
     }
     if (s) goto done;
-    qsort(files.names, files.n, sizeof *files.names, cmp_len_desc);
+    if (files.n) qsort(files.names, files.n, sizeof *files.names, cmp_len_desc);
     int fd = openat(dfd, MANIFEST, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f && fd >= 0) close(fd);

@@ -23,4 +23,13 @@ cp_status cp_fail_join(cp_status s, const char *head, const char *why);
 /* Prefixes the current detail message: "<prefix>: <old message>". Returns `s`. */
 cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
 
+/* Around a public call that reaches GDAL (engine/io/status.c): GDAL's errors are kept for
+ * cp_fail_gdal (CPLGetLastErrorMsg) but not passed to the host's handler; the host's handler
+ * is restored after. Calls nest. Threads that call GDAL inside a parallel region do the same. */
+void cp_gdal_quiet_begin(void);
+void cp_gdal_quiet_end(void);
+
+/* A malloc'd copy of `s`; NULL when s is NULL or memory runs out. */
+char *cp_strdup(const char *s);
+
 #endif

@@ -52,14 +52,6 @@ typedef struct {
 
 /* ------------------------------------------------------------------ small helpers ----- */
 
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
-}
-
 static int finite_nonneg(double v) {
     return isfinite(v) && v >= 0;
 }
@@ -204,8 +196,8 @@ static cp_status copy_item(cp_plan_item *it, const cp_hazard *h, size_t idx,
     it->input_index = idx;
     it->h.locked = h->locked != 0;
     if (isnan(it->h.covered_m2)) it->h.covered_m2 = h->area_m2;
-    if (!(it->h.id = xstrdup(h->id))) return cp_fail(CP_E_NOMEM, "out of memory");
-    if (h->region && h->region[0] && !(it->h.region = xstrdup(h->region)))
+    if (!(it->h.id = cp_strdup(h->id))) return cp_fail(CP_E_NOMEM, "out of memory");
+    if (h->region && h->region[0] && !(it->h.region = cp_strdup(h->region)))
         return cp_fail(CP_E_NOMEM, "out of memory");
     if (h->wkb && h->wkb_len) {
         unsigned char *w = malloc(h->wkb_len);
@@ -233,7 +225,7 @@ static cp_status copy_item(cp_plan_item *it, const cp_hazard *h, size_t idx,
             v[k] = h->extra[k];
             v[k].text = NULL;
             if (h->extra[k].text && opts->columns[k].type == CP_VALUE_TEXT &&
-                !(v[k].text = xstrdup(h->extra[k].text)))
+                !(v[k].text = cp_strdup(h->extra[k].text)))
                 return cp_fail(CP_E_NOMEM, "out of memory");
         }
     }
@@ -305,7 +297,7 @@ static cp_status collect_items(ctx *c) {
         plan->ncolumns = opts->ncolumns;
         for (size_t k = 0; k < opts->ncolumns; ++k) {
             plan->columns[k].type = opts->columns[k].type;
-            plan->columns[k].name = xstrdup(opts->columns[k].name ? opts->columns[k].name : "");
+            plan->columns[k].name = cp_strdup(opts->columns[k].name ? opts->columns[k].name : "");
             if (!plan->columns[k].name) {
                 st = cp_fail(CP_E_NOMEM, "out of memory");
                 goto done;
@@ -324,8 +316,8 @@ static cp_status collect_items(ctx *c) {
         if (excl[i]) {
             cp_plan_excluded *x = &plan->excluded[plan->nexcluded++];
             const cp_exclusion *ex = &rules->exclude[excl[i] - 1];
-            x->id = xstrdup(c->hz[i].id);
-            x->reason = xstrdup(ex->reason && ex->reason[0] ? ex->reason : "excluded");
+            x->id = cp_strdup(c->hz[i].id);
+            x->reason = cp_strdup(ex->reason && ex->reason[0] ? ex->reason : "excluded");
             x->input_index = i;
             if (!x->id || !x->reason) {
                 st = cp_fail(CP_E_NOMEM, "out of memory");
@@ -1231,7 +1223,7 @@ static int hopeless(ctx *c, double *min_total) {
         double before = chain[jb->item], t = cal_unint_finish(&c->cal, before, w);
         chain[jb->item] = t;
         if (!(t <= c->t_deadline + CP_DAY_EPS) && before <= c->t_deadline + CP_DAY_EPS) {
-            if (!plan->ninfeasible++) plan->infeasible_id = xstrdup(id); /* once per hazard */
+            if (!plan->ninfeasible++) plan->infeasible_id = cp_strdup(id); /* once per hazard */
         }
     }
     if (!chain) return -1;
@@ -1253,7 +1245,7 @@ static int hopeless(ctx *c, double *min_total) {
                 funds, cost);
     }
     if (!note[0]) return 0;
-    plan->teams_needed_note = xstrdup(note);
+    plan->teams_needed_note = cp_strdup(note);
     return 1;
 }
 
@@ -1321,7 +1313,7 @@ static cp_status teams_needed(ctx *c) {
         } else if (n >= cap_n) {
             char note[160];
             snprintf(note, sizeof note, "no number of teams up to %d meets the deadline", n);
-            plan->teams_needed_note = xstrdup(note);
+            plan->teams_needed_note = cp_strdup(note);
             goto done;
         } else {
             miss = n, miss_run = 1;
@@ -1482,11 +1474,11 @@ static cp_status plan_header(ctx *c) {
     plan->types = calloc(plan->ntypes, sizeof *plan->types);
     if (!plan->pools || !plan->types) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t r = 0; r < plan->npools; ++r)
-        if (!(plan->pools[r].name = xstrdup(m->region[r])))
+        if (!(plan->pools[r].name = cp_strdup(m->region[r])))
             return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t t = 0; t < plan->ntypes; ++t) {
         cp_plan_type *pt = &plan->types[t];
-        if (!(pt->name = xstrdup(m->types[t].name))) return cp_fail(CP_E_NOMEM, "out of memory");
+        if (!(pt->name = cp_strdup(m->types[t].name))) return cp_fail(CP_E_NOMEM, "out of memory");
         for (int s = 0; s < CP_NMETHOD; ++s) pt->stages[s] = m->types[t].does[s];
         pt->team_day_usd = m->types[t].usd;
     }

@@ -2,6 +2,7 @@
  * errors through them, and the engine above it adds GDAL's reasons in engine/src/status.c). */
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "error.h"
@@ -60,12 +61,13 @@ cp_status cp_fail(cp_status s, const char *fmt, ...) {
 }
 
 cp_status cp_fail_join(cp_status s, const char *head, const char *why) {
+    /* a message longer than the buffer is cut (head may be errmsg itself) */
     char buf[CP_ERRMSG_MAX];
-    snprintf(buf, sizeof buf, "%s", head);
-    if (why && why[0])
-        snprintf(errmsg, sizeof errmsg, "%s: %s", buf, why);
-    else
-        snprintf(errmsg, sizeof errmsg, "%s", buf);
+    int n = snprintf(buf, sizeof buf, "%.*s", (int)sizeof buf - 1, head);
+    size_t used = n < 0 ? 0 : (size_t)n < sizeof buf ? (size_t)n : sizeof buf - 1;
+    size_t rest = sizeof buf - used;
+    if (why && why[0] && rest > 3) snprintf(buf + used, rest, ": %.*s", (int)(rest - 3), why);
+    memcpy(errmsg, buf, sizeof buf);
     return s;
 }
 
@@ -78,4 +80,12 @@ cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) {
     char old[CP_ERRMSG_MAX];
     snprintf(old, sizeof old, "%s", errmsg);
     return cp_fail_join(s, head, old);
+}
+
+char *cp_strdup(const char *s) {
+    if (!s) return NULL;
+    size_t n = strlen(s) + 1;
+    char *d = malloc(n);
+    if (d) memcpy(d, s, n);
+    return d;
 }

@@ -18,9 +18,10 @@
 #include "cpk/coverage.h"
 #include "cpk/density.h"
 #include "error.h"
-#include "layers.h"
-#include "outputs.h"
+#include "inputs.h"
+#include "cog.h"
 #include "plan_internal.h"
+#include "intake.h"
 #include "vector.h"
 
 static char *xstrdup(const char *s) {
@@ -116,7 +117,7 @@ cp_status cp_calib_cells_read(const cp_scenario *sc, const cp_grid *g, const cp_
             st = cp_fail(CP_E_NOMEM, "out of memory");
             goto done;
         }
-        cpk_polygon poly = {h->xy, h->ring_offsets, h->nrings, h->part_offsets, h->nparts};
+        cpk_polygon poly = cp_polygon_arrays_view(&h->shape);
         if (cpk_coverage_polygon(&poly, geo, w, frac) != CPK_OK) {
             st = cp_fail(CP_E_INTERNAL, "coverage of record <%s> failed", h->id);
             goto done;
@@ -171,30 +172,6 @@ done:
     return st;
 }
 
-/* The scenario with the records as its hazards (ids and statuses from the given fields), no
- * regions: what cp_hazards_read reads. */
-static cp_status records_scenario(const cp_scenario *sc, const cp_calibrate_options *o,
-                                  cp_scenario *tmp, cp_input *inputs) {
-    *tmp = *sc;
-    memcpy(inputs, sc->inputs, sc->ninputs * sizeof *inputs);
-    size_t k = 0;
-    while (k < sc->ninputs && strcmp(sc->inputs[k].name, "hazards")) ++k;
-    if (k == sc->ninputs) return cp_fail(CP_E_CONFIG, "the scenario has no inputs.hazards");
-    cp_input *in = &inputs[k];
-    memset(in, 0, sizeof *in);
-    in->name = "hazards";
-    in->path = (char *)o->records;
-    in->type = CP_INPUT_VECTOR;
-    in->layer = (char *)o->layer;
-    in->id = (char *)(o->id_field ? o->id_field : "task_id");
-    in->status = (char *)(o->status_field ? o->status_field : "status");
-    in->assume_crs = sc->inputs[k].assume_crs;
-    tmp->inputs = inputs;
-    tmp->capacity.nregions = 0;
-    tmp->capacity.regions = NULL;
-    return CP_OK;
-}
-
 /* A record's stage from its method field: nts, ts, clearance or a one-stage team type. */
 static int method_of(const cp_scenario *sc, const char *m) {
     if (!strcasecmp(m, "nts") || !strcasecmp(m, "non-technical survey")) return CP_METHOD_CANCEL;
@@ -223,96 +200,131 @@ void cp_calibration_free(cp_calibration *c) {
     free(c);
 }
 
+/* One record of the records layer as read: its polygon on the grid, or why not. */
+static cp_status read_record(const cp_scenario *sc, const cp_grid *g, const cp_intake *it,
+                             OGRFeatureH f, const int fld[3], cp_hazard_in *h, cp_calib_row *row) {
+    cp_status st = cp_field_text(f, fld[0], &row->id);
+    if (st) return st;
+    const char *m = OGR_F_IsFieldSetAndNotNull(f, fld[2]) ? OGR_F_GetFieldAsString(f, fld[2]) : "";
+    int method = method_of(sc, m);
+    row->method = -1;
+    row->team_days =
+        OGR_F_IsFieldSetAndNotNull(f, fld[1]) ? OGR_F_GetFieldAsDouble(f, fld[1]) : NAN;
+    const char *why = NULL;
+    cp_intake_polygon ip = {0};
+    if (!row->id) {
+        why = "no task id";
+    } else if (method == -2) {
+        why = "its team type does more than one stage: give the method";
+    } else if (method < 0) {
+        why = "unknown method (expected nts, ts, clearance or a one-stage team type)";
+    } else if (!(row->team_days > 0 && isfinite(row->team_days))) {
+        why = "team-days missing or not positive";
+    } else {
+        if ((st = cp_intake_geometry(it, OGR_F_GetGeometryRef(f), &ip))) return st;
+        if (!ip.geom) why = ip.reason;
+    }
+    if (!why) {
+        h->id = row->id;
+        h->geom = ip.geom;
+        if ((st = cp_polygon_arrays_make(it->geos, ip.geom, &h->shape))) return st;
+        cpk_polygon poly = cp_polygon_arrays_view(&h->shape);
+        if (cpk_coverage_window(&poly, &g->geo, &h->win) != CPK_OK || !h->win.nx || !h->win.ny)
+            why = "outside the grid";
+        else
+            row->method = method;
+    }
+    if (why && !(row->reason = xstrdup(why))) return cp_fail(CP_E_NOMEM, "out of memory");
+    return CP_OK;
+}
+
 cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o, cp_calibration **out) {
     if (!sc || !o || !o->records || !out) return cp_fail(CP_E_ARG, "cp_calibrate: NULL argument");
     *out = NULL;
     cp_status st = CP_OK;
     cp_grid g = {0};
-    cp_hazard_set hs = {0};
+    cp_hazard_set hs = {0}, recs_hs = {0};
     calib_cells cc = {0};
     cp_vector v = {0};
-    cp_scenario tmp;
+    cp_intake it = {0};
     cp_calib_record *recs = NULL;
-    cp_input *inputs = calloc(sc->ninputs + 1, sizeof *inputs);
+    size_t *row_of = NULL;
     cp_calibration *c = calloc(1, sizeof *c);
-    if (!inputs || !c) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!c) return cp_fail(CP_E_NOMEM, "out of memory");
     c->records_path = xstrdup(o->records);
     cp_file_checksum(o->records, c->records_fnv1a64, &c->records_bytes);
-    if ((st = records_scenario(sc, o, &tmp, inputs))) goto done;
-    if ((st = cp_grid_build(sc, &g))) goto done;
-    if ((st = cp_hazards_read(&tmp, &g, 0, &hs))) goto done;
-    if ((st = cp_calib_cells_read(sc, &g, &hs, o->threads, &cc))) goto done;
-    /* team-days and methods, by feature id */
-    cp_input rin = tmp.inputs[0];
-    for (size_t k = 0; k < tmp.ninputs; ++k)
-        if (!strcmp(tmp.inputs[k].name, "hazards")) rin = tmp.inputs[k];
+    /* the scenario's grid (built around its hazards) */
+    if ((st = cp_hazards_read(sc, 0, &g, &hs))) goto done;
+    cp_input rin = {0};
+    rin.name = "records";
+    rin.path = (char *)o->records;
+    rin.type = CP_INPUT_VECTOR;
+    rin.layer = (char *)o->layer;
     if ((st = cp_vector_open(&rin, &v))) goto done;
-    const char *tdf = o->team_days_field ? o->team_days_field : "team_days",
-               *mf = o->method_field ? o->method_field : "method";
-    int f_td, f_m;
-    if ((st = cp_vector_field(&v, o->records, "team-days", tdf, &f_td)) ||
-        (st = cp_vector_field(&v, o->records, "method", mf, &f_m)))
+    int fld[3];
+    if ((st = cp_vector_field(&v, o->records, "task id", o->id_field ? o->id_field : "task_id",
+                              &fld[0])) ||
+        (st = cp_vector_field(&v, o->records, "team-days",
+                              o->team_days_field ? o->team_days_field : "team_days", &fld[1])) ||
+        (st = cp_vector_field(&v, o->records, "method",
+                              o->method_field ? o->method_field : "method", &fld[2])))
         goto done;
-    c->rows = calloc(hs.n + hs.nrejected + 1, sizeof *c->rows);
-    recs = calloc(hs.n + 1, sizeof *recs);
-    if (!c->rows || !recs) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    size_t *row_of = calloc(hs.n + 1, sizeof *row_of), nr = 0;
-    if (!row_of) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t i = 0; i < hs.n; ++i) {
-        const cp_hazard_in *h = &hs.items[i];
+    recs_hs.geos = hs.geos;
+    if ((st = cp_intake_init(&it, hs.geos, v.srs, g.srs, o->records, g.crs_name))) goto done;
+    size_t cap = 0;
+    OGRFeatureH f;
+    OGR_L_ResetReading(v.layer);
+    while (st == CP_OK && (f = OGR_L_GetNextFeature(v.layer)) != NULL) {
+        if (c->nrows == cap) {
+            cap = cap ? 2 * cap : 256;
+            cp_calib_row *nr = realloc(c->rows, cap * sizeof *nr);
+            cp_hazard_in *ni = nr ? realloc(recs_hs.items, cap * sizeof *ni) : NULL;
+            if (nr) c->rows = nr;
+            if (ni) recs_hs.items = ni;
+            if (!nr || !ni) {
+                OGR_F_Destroy(f);
+                st = cp_fail(CP_E_NOMEM, "out of memory");
+                break;
+            }
+        }
         cp_calib_row *row = &c->rows[c->nrows++];
-        row->id = xstrdup(h->id);
-        row->method = -1;
-        row->team_days = NAN;
+        memset(row, 0, sizeof *row);
+        cp_hazard_in h;
+        memset(&h, 0, sizeof h);
+        st = read_record(sc, &g, &it, f, fld, &h, row);
+        OGR_F_Destroy(f);
+        if (st == CP_OK && row->method >= 0)
+            recs_hs.items[recs_hs.n++] = h;
+        else if (h.geom)
+            GEOSGeom_destroy_r(hs.geos, h.geom), cp_polygon_arrays_free(&h.shape);
+    }
+    if (st) goto done;
+    if ((st = cp_calib_cells_read(sc, &g, &recs_hs, o->threads, &cc))) goto done;
+    recs = calloc(recs_hs.n + 1, sizeof *recs);
+    row_of = calloc(recs_hs.n + 1, sizeof *row_of);
+    if (!recs || !row_of) {
+        st = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
+    }
+    size_t nr = 0;
+    for (size_t r = 0, i = 0; r < c->nrows; ++r) {
+        cp_calib_row *row = &c->rows[r];
+        if (row->method < 0) continue;
         for (size_t k = 0; k < cc.count[i]; ++k) row->area_m2 += cc.cells[cc.first[i] + k].m2;
-        OGRFeatureH f = OGR_L_GetFeature(v.layer, (GIntBig)h->fid);
-        const char *why = NULL;
-        if (!f) {
-            why = "cannot read the feature again";
+        if (!(row->area_m2 > 0)) {
+            row->method = -1;
+            if (!(row->reason = xstrdup("no area on the grid"))) {
+                st = cp_fail(CP_E_NOMEM, "out of memory");
+                goto done;
+            }
         } else {
-            const char *m =
-                OGR_F_IsFieldSetAndNotNull(f, f_m) ? OGR_F_GetFieldAsString(f, f_m) : "";
-            int method = method_of(sc, m);
-            row->team_days =
-                OGR_F_IsFieldSetAndNotNull(f, f_td) ? OGR_F_GetFieldAsDouble(f, f_td) : NAN;
-            if (method == -2)
-                why = "its team type does more than one stage: give the method";
-            else if (method < 0)
-                why = "unknown method (expected nts, ts, clearance or a one-stage team type)";
-            else if (!(row->team_days > 0 && isfinite(row->team_days)))
-                why = "team-days missing or not positive";
-            else if (!(row->area_m2 > 0))
-                why = "no area on the grid";
-            else
-                row->method = method;
-            OGR_F_Destroy(f);
+            row_of[nr] = r;
+            recs[nr++] = (cp_calib_record){row->method, row->team_days, cc.first[i], cc.count[i]};
         }
-        if (why) {
-            row->reason = xstrdup(why);
-            continue;
-        }
-        row_of[nr] = c->nrows - 1;
-        recs[nr++] = (cp_calib_record){row->method, row->team_days, cc.first[i], cc.count[i]};
-    }
-    for (size_t i = 0; i < hs.nrejected; ++i) {
-        cp_calib_row *row = &c->rows[c->nrows++];
-        row->id = xstrdup(hs.rejected[i].id ? hs.rejected[i].id : "");
-        row->method = -1;
-        row->team_days = NAN;
-        row->reason = xstrdup(hs.rejected[i].reason);
+        ++i;
     }
     c->nused = nr;
     if (!nr) {
-        free(row_of);
         st = cp_fail(CP_E_FORMAT, "<%s>: no usable completion record", o->records);
         goto done;
     }
@@ -320,50 +332,55 @@ cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o, cp_
     st = cp_calib_fit_compute(&ci, &c->fit);
     for (size_t k = 0; st == CP_OK && k < nr; ++k)
         c->rows[row_of[k]].predicted = c->fit->predicted[k];
-    free(row_of);
     if (st) goto done;
     *out = c;
     c = NULL;
 done:
+    for (size_t i = 0; i < recs_hs.n; ++i) {
+        GEOSGeom_destroy_r(hs.geos, recs_hs.items[i].geom);
+        cp_polygon_arrays_free(&recs_hs.items[i].shape);
+    }
+    free(recs_hs.items);
+    cp_intake_clear(&it);
     cp_vector_close(&v);
     cp_calib_cells_free(&cc);
     cp_hazards_clear(&hs);
     cp_grid_clear(&g);
     cp_calibration_free(c);
     free(recs);
-    free(inputs);
+    free(row_of);
     return st;
 }
 
 /* ------------------------------------------------------------------ the profile ------- */
 
-static void yaml_num(cp_planbuf *b, double v) {
+static void yaml_num(cp_textbuf *b, double v) {
     if (isfinite(v))
-        cp_planbuf_printf(b, "%.6g", v);
+        cp_textbuf_printf(b, "%.6g", v);
     else
-        cp_planbuf_puts(b, "null");
+        cp_textbuf_puts(b, "null");
 }
 
 cp_status cp_calibration_write(const cp_calibration *c, const cp_scenario *sc, const char *dir) {
     if (!c || !sc || !dir) return cp_fail(CP_E_ARG, "cp_calibration_write: NULL argument");
     const cp_calib_fit *f = c->fit;
-    cp_planbuf b = {0};
+    cp_textbuf b = {0};
     time_t now = time(NULL);
     struct tm tm;
     char today[16];
     gmtime_r(&now, &tm);
     strftime(today, sizeof today, "%Y-%m-%d", &tm);
-    cp_planbuf_printf(&b,
+    cp_textbuf_printf(&b,
                       "# clearplan cost profile, fitted by `clearplan calibrate` from %zu "
                       "completion records.\n# Include it in a scenario: cost: {profile: "
                       "<this file>} (keys given beside it override it).\nprovenance:\n  records: ",
                       c->nused);
-    cp_planbuf_json(&b, c->records_path);
-    cp_planbuf_printf(&b, "\n  records_fnv1a64: \"%s\"\n  records_bytes: %llu\n  scenario: ",
+    cp_textbuf_json(&b, c->records_path);
+    cp_textbuf_printf(&b, "\n  records_fnv1a64: \"%s\"\n  records_bytes: %llu\n  scenario: ",
                       c->records_fnv1a64, (unsigned long long)c->records_bytes);
-    cp_planbuf_json(&b, sc->path ? sc->path : "");
-    cp_planbuf_printf(&b, "\n  clearplan: \"%s\"\n  fitted_on: %s\nfit:\n", cp_version(), today);
-    cp_planbuf_printf(&b,
+    cp_textbuf_json(&b, sc->path ? sc->path : "");
+    cp_textbuf_printf(&b, "\n  clearplan: \"%s\"\n  fitted_on: %s\nfit:\n", cp_version(), today);
+    cp_textbuf_printf(&b,
                       "  method: \"Huber-weighted least squares of log team-days (iteratively "
                       "reweighted Gauss-Newton), 95%% intervals from the weighted Jacobian\"\n"
                       "  records_read: %zu\n  records_used: %zu\n  clearance: %zu\n  nts: %zu\n"
@@ -371,70 +388,70 @@ cp_status cp_calibration_write(const cp_calibration *c, const cp_scenario *sc, c
                       c->nrows, c->nused, f->nclearance, f->nnts, f->nts, f->iterations,
                       f->converged ? "true" : "false");
     yaml_num(&b, f->sigma_log);
-    cp_planbuf_printf(&b, "\n  cv_folds: %d\n  cv_rmse_log: ", f->folds);
+    cp_textbuf_printf(&b, "\n  cv_folds: %d\n  cv_rmse_log: ", f->folds);
     yaml_num(&b, f->cv_rmse_log);
-    cp_planbuf_puts(&b, "\n  cv_median_abs_error: ");
+    cp_textbuf_puts(&b, "\n  cv_median_abs_error: ");
     yaml_num(&b, f->cv_median_ape);
-    cp_planbuf_puts(&b, "\n  parameters:\n");
+    cp_textbuf_puts(&b, "\n  parameters:\n");
     for (size_t k = 0; k < f->nparams; ++k) {
         const cp_calib_param *p = &f->params[k];
-        cp_planbuf_printf(&b, "    %s: {estimate: ", p->name);
+        cp_textbuf_printf(&b, "    %s: {estimate: ", p->name);
         yaml_num(&b, p->estimate);
-        cp_planbuf_puts(&b, ", ci95: [");
+        cp_textbuf_puts(&b, ", ci95: [");
         yaml_num(&b, p->lo);
-        cp_planbuf_puts(&b, ", ");
+        cp_textbuf_puts(&b, ", ");
         yaml_num(&b, p->hi);
-        cp_planbuf_puts(&b, "], prior: ");
+        cp_textbuf_puts(&b, "], prior: ");
         yaml_num(&b, p->prior);
-        cp_planbuf_printf(&b, ", fitted: %s}\n", p->fitted ? "true" : "false");
+        cp_textbuf_printf(&b, ", fitted: %s}\n", p->fitted ? "true" : "false");
     }
     const cp_cost *k = &f->cost;
-    cp_planbuf_puts(&b, "cost:\n  productivity_m2_per_team_day: {default: ");
+    cp_textbuf_puts(&b, "cost:\n  productivity_m2_per_team_day: {default: ");
     yaml_num(&b, k->productivity_default_m2);
-    cp_planbuf_puts(&b, ", classes: {");
+    cp_textbuf_puts(&b, ", classes: {");
     for (size_t i = 0; i < k->nproductivity; ++i) {
-        cp_planbuf_printf(&b, "%s%d: ", i ? ", " : "", k->productivity[i].code);
+        cp_textbuf_printf(&b, "%s%d: ", i ? ", " : "", k->productivity[i].code);
         yaml_num(&b, k->productivity[i].value);
     }
-    cp_planbuf_puts(&b, "}}\n  treecover_slowdown: ");
+    cp_textbuf_puts(&b, "}}\n  treecover_slowdown: ");
     yaml_num(&b, k->treecover_slowdown);
-    cp_planbuf_puts(&b, "\n  improvised_slowdown: ");
+    cp_textbuf_puts(&b, "\n  improvised_slowdown: ");
     yaml_num(&b, k->improvised_slowdown);
-    cp_planbuf_puts(&b, "\n  improvised_threshold: ");
+    cp_textbuf_puts(&b, "\n  improvised_threshold: ");
     yaml_num(&b, k->improvised_threshold);
-    cp_planbuf_puts(&b, "\n  nts_m2_per_team_day: ");
+    cp_textbuf_puts(&b, "\n  nts_m2_per_team_day: ");
     yaml_num(&b, k->nts_m2_per_team_day);
-    cp_planbuf_puts(&b, "\n  ts_m2_per_team_day: ");
+    cp_textbuf_puts(&b, "\n  ts_m2_per_team_day: ");
     yaml_num(&b, k->ts_m2_per_team_day);
-    cp_planbuf_puts(&b, "\n");
+    cp_textbuf_puts(&b, "\n");
     char path[4200];
     snprintf(path, sizeof path, "%s/cost_profile.yaml", dir);
     cp_status st =
-        b.failed ? cp_fail(CP_E_NOMEM, "out of memory") : cp_plan_write_file(path, b.data, b.len);
-    cp_planbuf_free(&b);
+        b.failed ? cp_fail(CP_E_NOMEM, "out of memory") : cp_write_file(path, b.data, b.len);
+    cp_textbuf_free(&b);
     if (st) return st;
     /* calibration.csv */
-    cp_planbuf t = {0};
-    cp_planbuf_puts(&t,
+    cp_textbuf t = {0};
+    cp_textbuf_puts(&t,
                     "task_id,method,team_days,area_m2,predicted_team_days,log_error,rejected\n");
     for (size_t i = 0; i < c->nrows; ++i) {
         const cp_calib_row *r = &c->rows[i];
-        cp_planbuf_csv(&t, r->id);
-        cp_planbuf_printf(&t, ",%s,", r->method < 0 ? "" : cp_plan_stage_name(r->method));
-        cp_planbuf_num(&t, r->team_days, "");
-        cp_planbuf_putn(&t, ",", 1);
-        cp_planbuf_num(&t, r->area_m2, "");
-        cp_planbuf_putn(&t, ",", 1);
-        if (r->method >= 0) cp_planbuf_num(&t, r->predicted, "");
-        cp_planbuf_putn(&t, ",", 1);
+        cp_textbuf_csv(&t, r->id);
+        cp_textbuf_printf(&t, ",%s,", r->method < 0 ? "" : cp_plan_stage_name(r->method));
+        cp_textbuf_num(&t, r->team_days, "");
+        cp_textbuf_putn(&t, ",", 1);
+        cp_textbuf_num(&t, r->area_m2, "");
+        cp_textbuf_putn(&t, ",", 1);
+        if (r->method >= 0) cp_textbuf_num(&t, r->predicted, "");
+        cp_textbuf_putn(&t, ",", 1);
         if (r->method >= 0 && r->predicted > 0)
-            cp_planbuf_num(&t, log(r->team_days / r->predicted), "");
-        cp_planbuf_putn(&t, ",", 1);
-        if (r->reason) cp_planbuf_csv(&t, r->reason);
-        cp_planbuf_putn(&t, "\n", 1);
+            cp_textbuf_num(&t, log(r->team_days / r->predicted), "");
+        cp_textbuf_putn(&t, ",", 1);
+        if (r->reason) cp_textbuf_csv(&t, r->reason);
+        cp_textbuf_putn(&t, "\n", 1);
     }
     snprintf(path, sizeof path, "%s/calibration.csv", dir);
-    st = t.failed ? cp_fail(CP_E_NOMEM, "out of memory") : cp_plan_write_file(path, t.data, t.len);
-    cp_planbuf_free(&t);
+    st = t.failed ? cp_fail(CP_E_NOMEM, "out of memory") : cp_write_file(path, t.data, t.len);
+    cp_textbuf_free(&t);
     return st;
 }

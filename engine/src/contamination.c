@@ -7,7 +7,7 @@
 
 #include "contamination.h"
 #include "error.h"
-#include "layers.h"
+#include "inputs.h"
 
 /* Hazards by bucket of a uniform grid: each hazard in every bucket its envelope grown by
  * `grow` touches. */

@@ -193,7 +193,7 @@ static void outputs_clear(cp_outputs *o) {
     CSLDestroy(o->criteria);
 }
 
-cp_status cp_outputs_describe(const char *dir, const cp_describe_info *info) {
+static cp_status outputs_describe_quietly(const char *dir, const cp_describe_info *info) {
     if (!dir || !info) return cp_fail(CP_E_ARG, "cp_outputs_describe: NULL argument");
     cp_outputs o = {0};
     o.dir = dir;
@@ -212,4 +212,14 @@ cp_status cp_outputs_describe(const char *dir, const cp_describe_info *info) {
     if (!st) st = cp_stac_write(&o);
     outputs_clear(&o);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_outputs_describe(const char *dir, const cp_describe_info *info) {
+    cp_gdal_quiet_begin();
+    cp_status s = outputs_describe_quietly(dir, info);
+    cp_gdal_quiet_end();
+    return s;
 }

@@ -11,21 +11,16 @@
 
 #include <clearplan/clearplan.h>
 
-static void quiet_handler(CPLErr cls, CPLErrorNum num, const char *msg) {
-    (void)cls, (void)num, (void)msg; /* kept in CPLGetLastErrorMsg(), never printed */
-}
-
+/* Embeddable (DESIGN §3): nothing here changes process-wide state a host (QGIS, a server)
+ * relies on. GDAL's drivers are registered (GDALAllRegister does nothing when they are);
+ * GDAL's error handler is pushed and popped around each public call that reaches GDAL, not
+ * replaced; GDAL's block cache and driver manager are the host's. */
 void cp_init(void) {
     GDALAllRegister();
-    CPLSetErrorHandler(quiet_handler);
-    /* GDAL's block cache defaults to 5% of RAM; clearplan streams strips under its own
-     * budget, so a modest cache is enough (GDAL_CACHEMAX in the environment still wins). */
-    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL)) GDALSetCacheMax64((GIntBig)128 << 20);
 }
 
 void cp_shutdown(void) {
-    CPLSetErrorHandler(NULL);
-    GDALDestroyDriverManager();
+    /* nothing to release: GDAL's driver manager belongs to the host */
 }
 
 void cp_print_versions(FILE *f) {

@@ -38,22 +38,22 @@
 #include "cpk/zonal.h"
 #include "engine.h"
 #include "error.h"
-#include "layers.h"
-#include "outputs.h"
+#include "inputs.h"
+#include "strips.h"
+#include "cog.h"
+#include "textbuf.h"
 #include "styles.h"
 
 #ifdef _OPENMP
 #include <omp.h>
 #endif
 
-enum { MAX_CLASSES = 32 };
-
-/* A raster input read strip by strip. */
+/* A raster input read strip by strip: its rows in the strip engine's window. */
 typedef struct {
     const cp_input *in;
     cp_grid_input *gi;
     int64_t halo; /* rows above and below the strip */
-    float *buf;   /* (strip + 2 halo) rows */
+    float *buf;   /* the window's rows lo .. lo + nrows (set for each strip) */
     int64_t lo, nrows;
     double valid_cells; /* non-nodata cells of the grid, for the coverage report */
 } raster_layer;
@@ -81,7 +81,7 @@ typedef struct {
     size_t *points_skipped;
     int density_crit; /* criterion whose raw density drives cost and metrics; -1 none */
     double buffer_m;
-    float class_values[MAX_CLASSES]; /* land-cover classes reported, ascending */
+    float class_values[CP_MAX_CLASSES]; /* land-cover classes reported, ascending */
     int nclasses;
     float *prod_by_class;        /* 256 entries: m2 per team-day */
     cpk_polygon *polys, *bpolys; /* hazards, and hazards grown by buffer_m */
@@ -131,30 +131,29 @@ static cp_status open_layers(run_ctx *c) {
     if (!c->layers) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t i = 0; i < sc->ninputs; ++i) {
         const cp_input *in = &sc->inputs[i];
-        int used = !strcmp(in->name, "population") || !strcmp(in->name, "landcover") ||
-                   !strcmp(in->name, "treecover");
+        /* a raster a criterion reads, or one the cost model and the metrics read by role */
+        int used = in->role == CP_ROLE_POPULATION || in->role == CP_ROLE_LANDCOVER ||
+                   in->role == CP_ROLE_TREECOVER;
         for (size_t k = 0; k < sc->ncriteria; ++k)
-            if (!strcmp(sc->criteria[k].input, in->name) && sc->criteria[k].kind != CP_CRIT_DENSITY)
-                used = 1;
+            if (!strcmp(sc->criteria[k].input, in->name)) used = 1;
         if (!used || !strcmp(in->name, "hazards") || in->type == CP_INPUT_VECTOR) continue;
         raster_layer *l = &c->layers[c->nlayers];
         l->in = in;
         cp_status s = cp_grid_input_open(in, &c->grid, c->threads, &l->gi);
         if (s) return s;
         c->nlayers++;
-        for (size_t k = 0; k < sc->ncriteria; ++k) {
+        for (size_t k = 0; k < sc->ncriteria; ++k) { /* the largest halo of its criteria */
             const cp_criterion *cr = &sc->criteria[k];
             if (strcmp(cr->input, in->name)) continue;
-            int64_t h = 0;
-            if (cr->kind == CP_CRIT_FOCAL_SUM)
-                h = cpk_focal_disk_halo(c->grid.geo.dy, cr->radius_m);
-            if (cr->kind == CP_CRIT_DISTANCE) h = cpk_edt_halo(c->grid.geo.dy, cr->max_m);
+            int64_t h = cp_kind_of(cr)->halo_rows(cr, c->grid.geo.dy);
             if (h > l->halo) l->halo = h;
         }
     }
-    c->pop = layer_for(c, "population");
-    c->lc = layer_for(c, "landcover");
-    c->tc = layer_for(c, "treecover");
+    const cp_input *role[CP_NROLES];
+    for (int r = 0; r < CP_NROLES; ++r) role[r] = cp_scenario_role(sc, (cp_input_role)r);
+    c->pop = role[CP_ROLE_POPULATION] ? layer_for(c, role[CP_ROLE_POPULATION]->name) : NULL;
+    c->lc = role[CP_ROLE_LANDCOVER] ? layer_for(c, role[CP_ROLE_LANDCOVER]->name) : NULL;
+    c->tc = role[CP_ROLE_TREECOVER] ? layer_for(c, role[CP_ROLE_TREECOVER]->name) : NULL;
     /* Points of density criteria. */
     c->points = calloc(sc->ncriteria, sizeof *c->points);
     c->points_skipped = calloc(sc->ncriteria, sizeof *c->points_skipped);
@@ -164,34 +163,28 @@ static cp_status open_layers(run_ctx *c) {
     if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo)
         return cp_fail(CP_E_NOMEM, "out of memory");
     c->density_crit = -1;
+    /* Vector inputs of criteria: points, or features burnt onto the grid strip by strip. */
     for (size_t k = 0; k < sc->ncriteria; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
-        if (cr->kind != CP_CRIT_DENSITY &&
-            !(cr->kind == CP_CRIT_DISTANCE &&
-              cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR))
-            continue;
-        if (cr->kind == CP_CRIT_DISTANCE) {
-            cp_status s =
-                cp_features_read(cp_scenario_input(sc, cr->input), &c->grid, &c->features[k]);
+        const cp_kind *kind = cp_kind_of(cr);
+        const cp_input *in = cp_scenario_input(sc, cr->input);
+        if (in->type != CP_INPUT_VECTOR) continue;
+        if (!(kind->inputs & CP_KIND_POINTS)) {
+            cp_status s = cp_features_read(in, &c->grid, &c->features[k]);
             if (s) return s;
             c->points_skipped[k] = c->features[k].skipped;
-            c->vhalo[k] = cpk_edt_halo(c->grid.geo.dy, cr->max_m);
+            c->vhalo[k] = kind->halo_rows(cr, c->grid.geo.dy);
             continue;
         }
-        cp_status s = cp_points_read(cp_scenario_input(sc, cr->input), &c->grid, cr, &c->points[k],
-                                     &c->points_skipped[k]);
+        cp_status s = cp_points_read(in, &c->grid, cr, &c->points[k], &c->points_skipped[k]);
         if (s) return s;
-        if (c->density_crit < 0 && !strcmp(cr->input, "reports")) c->density_crit = (int)k;
+        /* the cost model and the metrics read the raw density of the reports */
+        if (c->density_crit < 0 && in == role[CP_ROLE_REPORTS]) c->density_crit = (int)k;
     }
-    if (c->density_crit < 0)
-        for (size_t k = 0; k < sc->ncriteria; ++k)
-            if (sc->criteria[k].kind == CP_CRIT_DENSITY && c->density_crit < 0)
-                c->density_crit = (int)k;
     /* Land-cover classes: WorldCover's, plus those the scenario names. */
-    static const int worldcover[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100};
-    for (size_t i = 0; i < sizeof worldcover / sizeof worldcover[0]; ++i)
-        c->class_values[c->nclasses++] = (float)worldcover[i];
-    for (size_t i = 0; i < sc->cost.nproductivity && c->nclasses < MAX_CLASSES; ++i) {
+    for (size_t i = 0; i < cp_nworldcover; ++i)
+        c->class_values[c->nclasses++] = (float)cp_worldcover_codes[i];
+    for (size_t i = 0; i < sc->cost.nproductivity && c->nclasses < CP_MAX_CLASSES; ++i) {
         float code = (float)sc->cost.productivity[i].code;
         int seen = 0;
         for (int j = 0; j < c->nclasses; ++j) seen |= c->class_values[j] == code;
@@ -246,72 +239,35 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
     cpk_status ks = CPK_OK;
     for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
-        cpk_out_f32 out = {b->scores[k], nx, h, nx};
-        cpk_out_f32 tmp = {b->tmp, nx, h, nx};
-        cpk_view_f32 tv = {b->tmp, nx, h, nx, 0, 0};
-        if (cr->kind == CP_CRIT_DENSITY) {
-            const cp_points *p = &c->points[k];
-            cpk_points pts = {p->x, p->y, p->w, p->n};
-            cpk_out_f32 d = {(int)k == c->density_crit ? b->dens : b->tmp, nx, h, nx};
-            ks = cpk_density_quartic_f32(&pts, geo, cr->bandwidth_m, y0, y0 + h, &d, c->threads);
-            cpk_view_f32 dv = {d.data, nx, h, nx, 0, 0};
-            if (!ks) ks = cpk_linear_f32(&dv, 0, cr->saturate, 1, 0, 0.0f, &out, c->threads);
-            continue;
-        }
-        if (c->vbuf[k]) {
-            /* distance to vector features burnt into the strip and its halo */
+        const cp_kind *kind = cp_kind_of(cr);
+        cp_kind_strip in = {.geo = geo,
+                            .y0 = y0,
+                            .h = h,
+                            .fill = INFINITY,
+                            .scratch = b->tmp,
+                            .raw = (int)k == c->density_crit ? b->dens : NULL,
+                            .threads = c->threads};
+        const cp_points *p = &c->points[k];
+        cpk_points pts = {p->x, p->y, p->w, p->n};
+        if ((kind->inputs & CP_KIND_POINTS) &&
+            cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR) { /* points */
+            in.points = &pts;
+        } else if (c->vbuf[k]) { /* vector features burnt into the strip and its halo */
             int64_t lo = y0 - c->vhalo[k] > 0 ? y0 - c->vhalo[k] : 0;
             int64_t hi = y0 + h + c->vhalo[k] < geo->ny ? y0 + h + c->vhalo[k] : geo->ny;
             cp_status s = cp_features_burn(&c->features[k], &c->grid, lo, hi - lo, c->vbuf[k]);
             if (s) return s;
-            cpk_view_f32 vv = {c->vbuf[k], nx, hi - lo, nx, 0, 0};
-            cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
-            ks = cpk_edt_f32(&vv, &src, geo->dx, geo->dy, cr->max_m, INFINITY, y0 - lo, y0 - lo + h,
-                             &tmp, c->threads);
-            if (!ks) ks = cpk_decay_exp_f32(&tv, cr->decay_m, 0.0f, &out, c->threads);
-            continue;
+            in.in = (cpk_view_f32){c->vbuf[k], nx, hi - lo, nx, 0, 0};
+            in.in_row0 = lo;
+            in.burnt = 1;
+        } else { /* a raster read onto the grid, with its halo */
+            raster_layer *l = layer_for(c, cr->input);
+            if (!l) return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
+            in.in = (cpk_view_f32){l->buf, nx, l->nrows, nx, 0, 0};
+            in.in_row0 = l->lo;
         }
-        raster_layer *l = layer_for(c, cr->input);
-        if (!l) return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
-        int64_t off = y0 - l->lo;
-        cpk_view_f32 all = {l->buf, nx, l->nrows, nx, 0, 0};
-        cpk_view_f32 core = {l->buf + off * nx, nx, h, nx, 0, 0};
-        switch (cr->kind) {
-            case CP_CRIT_FOCAL_SUM:
-                ks = cpk_focal_sum_disk_f32(&all, geo->dx, geo->dy, cr->radius_m, off, off + h,
-                                            &tmp, c->threads);
-                if (ks) break;
-                if (cr->normalise == CP_NORM_LOG)
-                    ks = cpk_log_saturate_f32(&tv, cr->saturate, 0.0f, &out, c->threads);
-                else
-                    ks = cpk_linear_f32(&tv, 0, cr->saturate, 1, 0, 0.0f, &out, c->threads);
-                break;
-            case CP_CRIT_DISTANCE: {
-                cpk_sources src = {CPK_SOURCE_AT_LEAST, (float)cr->source_min, NULL, 0};
-                ks = cpk_edt_f32(&all, &src, geo->dx, geo->dy, cr->max_m, INFINITY, off, off + h,
-                                 &tmp, c->threads);
-                if (!ks) ks = cpk_decay_exp_f32(&tv, cr->decay_m, 0.0f, &out, c->threads);
-                break;
-            }
-            case CP_CRIT_CLASSES: {
-                int32_t codes[256];
-                float vals[256];
-                size_t n = cr->ntable < 256 ? cr->ntable : 256;
-                for (size_t i = 0; i < n; ++i) {
-                    codes[i] = cr->table[i].code;
-                    vals[i] = (float)cr->table[i].value;
-                }
-                ks = cpk_classes_f32(&core, codes, vals, n, (float)cr->default_value, 0.0f, &out,
-                                     c->threads);
-                break;
-            }
-            case CP_CRIT_LINEAR:
-                ks = cpk_linear_f32(&core, cr->range_lo, cr->range_hi, 1, cr->invert, 0.0f, &out,
-                                    c->threads);
-                break;
-            case CP_CRIT_DENSITY:
-                break;
-        }
+        cpk_out_f32 out = {b->scores[k], nx, h, nx};
+        ks = kind->score(cr, &in, &out);
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "kernel failed: %s", cpk_strerror(ks));
     /* Priority: weighted overlay over the whole grid (the AOI is the grid). */
@@ -385,21 +341,6 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
 
 /* ------------------------------------------------------------------ output folder ------ */
 
-static cp_status mkdir_p(const char *path) {
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; ++p)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0777) && errno != EEXIST)
-                return cp_fail(CP_E_IO, "cannot create <%s>: %s", buf, strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(buf, 0777) && errno != EEXIST)
-        return cp_fail(CP_E_IO, "cannot create <%s>: %s", buf, strerror(errno));
-    return CP_OK;
-}
-
 /* ------------------------------------------------------------------ the run ------------ */
 
 static void free_strip(strip_buf *b, size_t ncrit) {
@@ -410,166 +351,187 @@ static void free_strip(strip_buf *b, size_t ncrit) {
     free(b->mask), free(b->aoi_frac);
 }
 
-/* Rows per strip for the memory budget. */
-/* Rows per strip for the memory budget: what is left after GDAL's block cache, the warper's
- * working memory, the inputs' halos and the kernels' per-thread scratch, divided by the bytes
- * a strip row costs (criteria planes, priority, class, cost, mask, AOI fractions, inputs). */
-static int64_t strip_rows(const run_ctx *c, size_t budget) {
-    double nx = (double)c->grid.geo.nx;
-    /* scores, tmp, density, priority, class, cost, NaN plane; AOI mask and fractions */
-    double per_row = nx * (4.0 * (double)c->sc->ncriteria + 21.0 + 4.0 * (double)c->nlayers +
-                           (c->aoi.nrings ? 12.0 : 0.0));
-    double fixed = (double)GDALGetCacheMax64();
-    int warped = 0;
-    for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
-    if (warped) fixed += 64.0 * 1024 * 1024; /* GDAL's warp chunk */
-    for (size_t i = 0; i < c->nlayers; ++i) fixed += 2.0 * (double)c->layers[i].halo * nx * 4.0;
-    for (size_t k = 0; k < c->sc->ncriteria; ++k)
-        if (c->features[k].geoms || c->vhalo[k]) { /* burnt distance sources, with halo */
-            per_row += 8.0 * nx;                   /* the buffer and GDAL's rasterisation copy */
-            fixed += 4.0 * (double)c->vhalo[k] * nx * 4.0;
-        }
-    fixed += (double)c->threads * nx * 8.0 * 4.0; /* prefix sums, EDT columns */
-    double avail = (double)budget - fixed;
-    int64_t h = avail > per_row ? (int64_t)(avail / per_row) : 1;
-    /* whole rows of the output's 512 x 512 tiles: a tile is then written once, never
-     * flushed half-done and read back */
-    if (h >= 512) h -= h % 512;
-    if (h > c->grid.geo.ny) h = c->grid.geo.ny;
-    if (h < 1) h = 1;
-    return h;
+/* Whether criterion k reads vector features burnt onto the grid strip by strip. */
+static int burns(const run_ctx *c, size_t k) {
+    const cp_criterion *cr = &c->sc->criteria[k];
+    return cp_scenario_input(c->sc, cr->input)->type == CP_INPUT_VECTOR &&
+           !(cp_kind_of(cr)->inputs & CP_KIND_POINTS);
 }
 
-/* Brings rows [y0 - halo, y0 + h + halo) of an input into its buffer, keeping the rows the
- * previous strip already read (they are moved, not warped again). */
-static cp_status read_layer_rows(run_ctx *c, raster_layer *l, int64_t y0, int64_t h) {
-    int64_t nx = c->grid.geo.nx, ny = c->grid.geo.ny;
-    int64_t lo = y0 - l->halo > 0 ? y0 - l->halo : 0;
-    int64_t hi = y0 + h + l->halo < ny ? y0 + h + l->halo : ny;
-    int64_t keep_from = lo, have = 0;
-    if (l->nrows > 0 && lo >= l->lo && lo < l->lo + l->nrows) {
-        have = l->lo + l->nrows - lo;
-        if (have > hi - lo) have = hi - lo;
-        memmove(l->buf, l->buf + (lo - l->lo) * nx, (size_t)(have * nx) * sizeof(float));
-        keep_from = lo + have;
+/* The scratch planes the criteria's kinds need (they run one after the other). */
+static int scratch_planes(const cp_scenario *sc) {
+    int n = 1;
+    for (size_t k = 0; k < sc->ncriteria; ++k)
+        if (cp_kind_of(&sc->criteria[k])->scratch_planes > n)
+            n = cp_kind_of(&sc->criteria[k])->scratch_planes;
+    return n;
+}
+
+/* Rows per strip for the memory budget: what is left after GDAL's block cache, the warper's
+ * working memory, the inputs' halos and the kernels' per-thread scratch, divided by the bytes
+ * a strip row costs (criteria planes, their kinds' scratch, density, priority, class, cost,
+ * NaN plane, AOI mask and fractions, inputs). Whole rows of the output's 512 x 512 tiles: a
+ * tile is then written once, never flushed half-done and read back. */
+static int64_t strip_rows(const run_ctx *c, size_t budget) {
+    size_t nx = (size_t)c->grid.geo.nx;
+    size_t per_row = nx * (4 * c->sc->ncriteria + 4 * (size_t)scratch_planes(c->sc) + 17 +
+                           4 * c->nlayers + (c->aoi.nrings ? 12 : 0));
+    size_t fixed = (size_t)GDALGetCacheMax64();
+    int warped = 0;
+    for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
+    if (warped) fixed += (size_t)64 << 20; /* GDAL's warp chunk */
+    for (size_t i = 0; i < c->nlayers; ++i) fixed += 2 * (size_t)c->layers[i].halo * nx * 4;
+    for (size_t k = 0; k < c->sc->ncriteria; ++k)
+        if (burns(c, k)) {     /* burnt features, with halo */
+            per_row += 8 * nx; /* the buffer and GDAL's rasterisation copy */
+            fixed += 4 * (size_t)c->vhalo[k] * nx * 4;
+        }
+    fixed += (size_t)c->threads * nx * 8 * 4; /* prefix sums, EDT columns */
+    return cp_strip_rows(budget, fixed, per_row, 512, c->grid.geo.ny);
+}
+
+/* A grid input as the strip engine's row source. */
+static cp_status grid_rows(void *gi, int64_t row0, int64_t nrows, float *buf) {
+    return cp_grid_input_read(gi, row0, nrows, buf);
+}
+
+/* The raster pass: what the strip function carries from strip to strip. */
+typedef struct {
+    run_ctx *c;
+    strip_buf b;
+    cp_strip_input *inputs; /* one per raster layer */
+    GDALDatasetH praw, craw, *mraw;
+    char ppath[4200], cpath[4200];
+    struct {
+        double n, sum, sumsq, min, max;
+    } st[2]; /* priority and class statistics, summed row by row in a fixed order */
+} raster_pass;
+
+/* One strip: its criteria, the priority, the hazards' metrics, the classes and statistics,
+ * then the strip is written. The inputs hold the strip and their halos. */
+static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
+    raster_pass *rp = arg;
+    run_ctx *c = rp->c;
+    strip_buf *b = &rp->b;
+    const int64_t nx = c->grid.geo.nx;
+    cp_status s;
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        raster_layer *l = &c->layers[i];
+        const cp_window *w = &rp->inputs[i].win;
+        l->buf = w->buf, l->lo = w->v0, l->nrows = w->v1 - w->v0;
+        const float *core = l->buf + (y0 - l->lo) * nx;
+        size_t valid = 0;
+        for (size_t j = 0; j < (size_t)(h * nx); ++j) valid += !isnan(core[j]);
+        l->valid_cells += (double)valid;
     }
-    cp_status s =
-        cp_grid_input_read(l->gi, keep_from, hi - keep_from, l->buf + (keep_from - lo) * nx);
-    l->lo = lo;
-    l->nrows = s ? 0 : hi - lo;
-    return s;
+    if ((s = compute_criteria(c, b, y0, h))) return s;
+    if ((s = accumulate(c, b, y0, h))) return s;
+    /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value. */
+    for (int64_t r = 0; r < h; ++r) {
+        double rs[2] = {0, 0}, rq[2] = {0, 0};
+        for (int64_t i = 0; i < nx; ++i) {
+            size_t j = (size_t)(r * nx + i);
+            float p = b->priority[j];
+            if (isnan(p)) {
+                b->cls[j] = 0;
+                b->priority[j] = -9999.0f;
+                continue;
+            }
+            int k = (int)(p * 5.0f);
+            b->cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
+            double v[2] = {p, b->cls[j]};
+            for (int m = 0; m < 2; ++m) {
+                rs[m] += v[m], rq[m] += v[m] * v[m];
+                if (v[m] < rp->st[m].min) rp->st[m].min = v[m];
+                if (v[m] > rp->st[m].max) rp->st[m].max = v[m];
+            }
+            rp->st[0].n += 1;
+        }
+        for (int m = 0; m < 2; ++m) rp->st[m].sum += rs[m], rp->st[m].sumsq += rq[m];
+    }
+    if ((s = cp_raster_write_rows(rp->praw, rp->ppath, y0, h, nx, GDT_Float32, b->priority)) ||
+        (s = cp_raster_write_rows(rp->craw, rp->cpath, y0, h, nx, GDT_Byte, b->cls)))
+        return s;
+    for (size_t k = 0; rp->mraw && k < c->sc->ncriteria; ++k)
+        if ((s = cp_raster_write_rows(rp->mraw[k], "criteria map", y0, h, nx, GDT_Float32,
+                                      b->scores[k])))
+            return s;
+    return CP_OK;
 }
 
 static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     const cp_scenario *sc = c->sc;
     const cpk_geo *geo = &c->grid.geo;
     int64_t nx = geo->nx, ny = geo->ny;
-    strip_buf b = {0};
-    GDALDatasetH praw = NULL, craw = NULL, *mraw = NULL;
-    char ppath[4200], cpath[4200], final[4200];
+    raster_pass rp = {c,    {0},  NULL,
+                      NULL, NULL, NULL,
+                      "",   "",   {{0, 0, 0, INFINITY, -INFINITY}, {0, 0, 0, INFINITY, -INFINITY}}};
+    char final[4200];
     cp_status s = CP_OK;
     size_t plane = (size_t)H * (size_t)nx;
-    b.scores = calloc(sc->ncriteria, sizeof *b.scores);
-    if (!b.scores) return cp_fail(CP_E_NOMEM, "out of memory");
+    rp.b.scores = calloc(sc->ncriteria, sizeof *rp.b.scores);
+    if (!rp.b.scores) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (!(b.scores[k] = malloc(plane * sizeof(float)))) goto nomem;
-    b.tmp = malloc(plane * sizeof(float));
-    b.dens = malloc(plane * sizeof(float));
-    b.priority = malloc(plane * sizeof(float));
-    b.cls = malloc(plane);
-    if (!b.tmp || !b.dens || !b.priority || !b.cls) goto nomem;
-    b.inv = malloc(plane * sizeof(float));
-    b.nan = malloc(plane * sizeof(float));
-    if (!b.inv || !b.nan) goto nomem;
-    for (size_t i = 0; i < plane; ++i) b.nan[i] = NAN;
+        if (!(rp.b.scores[k] = malloc(plane * sizeof(float)))) goto nomem;
+    rp.b.tmp = malloc(plane * sizeof(float) * (size_t)scratch_planes(sc));
+    rp.b.dens = malloc(plane * sizeof(float));
+    rp.b.priority = malloc(plane * sizeof(float));
+    rp.b.cls = malloc(plane);
+    if (!rp.b.tmp || !rp.b.dens || !rp.b.priority || !rp.b.cls) goto nomem;
+    rp.b.inv = malloc(plane * sizeof(float));
+    rp.b.nan = malloc(plane * sizeof(float));
+    if (!rp.b.inv || !rp.b.nan) goto nomem;
+    for (size_t i = 0; i < plane; ++i) rp.b.nan[i] = NAN;
     for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (sc->criteria[k].kind == CP_CRIT_DISTANCE &&
-            cp_scenario_input(sc, sc->criteria[k].input)->type == CP_INPUT_VECTOR) {
+        if (burns(c, k)) {
             int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
             if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
         }
     if (c->aoi.nrings) {
-        b.mask = malloc(plane * sizeof(float));
-        b.aoi_frac = malloc(plane * sizeof(double));
-        if (!b.mask || !b.aoi_frac) goto nomem;
+        rp.b.mask = malloc(plane * sizeof(float));
+        rp.b.aoi_frac = malloc(plane * sizeof(double));
+        if (!rp.b.mask || !rp.b.aoi_frac) goto nomem;
     }
-    for (size_t i = 0; i < c->nlayers; ++i) {
-        raster_layer *l = &c->layers[i];
-        int64_t rows = H + 2 * l->halo;
-        if (rows > ny) rows = ny;
-        if (!(l->buf = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
-    }
-    snprintf(ppath, sizeof ppath, "%s/priority.strips.tif", tmpdir);
-    snprintf(cpath, sizeof cpath, "%s/priority_class.strips.tif", tmpdir);
-    if ((s = cp_raster_create(ppath, &c->grid, GDT_Float32, -9999.0, &praw)) ||
-        (s = cp_raster_create(cpath, &c->grid, GDT_Byte, 0, &craw)))
+    rp.inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp.inputs);
+    if (!rp.inputs) goto nomem;
+    for (size_t i = 0; i < c->nlayers; ++i)
+        rp.inputs[i] = (cp_strip_input){grid_rows, c->layers[i].gi, c->layers[i].halo, {0}};
+    snprintf(rp.ppath, sizeof rp.ppath, "%s/priority.strips.tif", tmpdir);
+    snprintf(rp.cpath, sizeof rp.cpath, "%s/priority_class.strips.tif", tmpdir);
+    if ((s = cp_raster_create(rp.ppath, &c->grid, GDT_Float32, -9999.0, &rp.praw)) ||
+        (s = cp_raster_create(rp.cpath, &c->grid, GDT_Byte, 0, &rp.craw)))
         goto done;
     if (sc->outputs.criteria_maps) {
         char dir[4200];
         snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
-        if ((s = mkdir_p(dir))) goto done;
-        mraw = calloc(sc->ncriteria, sizeof *mraw);
-        if (!mraw) goto nomem;
+        if (mkdir(dir, 0777) != 0) {
+            s = cp_fail(CP_E_IO, "cannot create <%s>: %s", dir, strerror(errno));
+            goto done;
+        }
+        rp.mraw = calloc(sc->ncriteria, sizeof *rp.mraw);
+        if (!rp.mraw) goto nomem;
         for (size_t k = 0; k < sc->ncriteria; ++k) {
             char p[4400];
             snprintf(p, sizeof p, "%s/%s.strips.tif", dir, sc->criteria[k].name);
-            if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &mraw[k]))) goto done;
+            if ((s = cp_raster_create(p, &c->grid, GDT_Float32, -9999.0, &rp.mraw[k]))) goto done;
         }
     }
-    struct {
-        double n, sum, sumsq, min, max;
-    } st[2] = {{0, 0, 0, INFINITY, -INFINITY}, {0, 0, 0, INFINITY, -INFINITY}};
-    for (int64_t y0 = 0; y0 < ny; y0 += H) {
-        int64_t h = y0 + H <= ny ? H : ny - y0;
-        if (!progress(c->opts, (double)y0 / (double)ny, "scoring the grid")) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
-        for (size_t i = 0; i < c->nlayers; ++i) {
-            raster_layer *l = &c->layers[i];
-            if ((s = read_layer_rows(c, l, y0, h))) goto done;
-            const float *core = l->buf + (y0 - l->lo) * nx;
-            size_t valid = 0;
-            for (size_t j = 0; j < (size_t)(h * nx); ++j) valid += !isnan(core[j]);
-            l->valid_cells += (double)valid;
-        }
-        if ((s = compute_criteria(c, &b, y0, h))) goto done;
-        if ((s = accumulate(c, &b, y0, h))) goto done;
-        /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value; the
-         * statistics of both maps, summed row by row in a fixed order. */
-        for (int64_t r = 0; r < h; ++r) {
-            double rs[2] = {0, 0}, rq[2] = {0, 0};
-            for (int64_t i = 0; i < nx; ++i) {
-                size_t j = (size_t)(r * nx + i);
-                float p = b.priority[j];
-                if (isnan(p)) {
-                    b.cls[j] = 0;
-                    b.priority[j] = -9999.0f;
-                    continue;
-                }
-                int k = (int)(p * 5.0f);
-                b.cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
-                double v[2] = {p, b.cls[j]};
-                for (int m = 0; m < 2; ++m) {
-                    rs[m] += v[m], rq[m] += v[m] * v[m];
-                    if (v[m] < st[m].min) st[m].min = v[m];
-                    if (v[m] > st[m].max) st[m].max = v[m];
-                }
-                st[0].n += 1;
-            }
-            for (int m = 0; m < 2; ++m) st[m].sum += rs[m], st[m].sumsq += rq[m];
-        }
-        if ((s = cp_raster_write_rows(praw, ppath, y0, h, nx, GDT_Float32, b.priority)) ||
-            (s = cp_raster_write_rows(craw, cpath, y0, h, nx, GDT_Byte, b.cls)))
-            goto done;
-        for (size_t k = 0; mraw && k < sc->ncriteria; ++k)
-            if ((s = cp_raster_write_rows(mraw[k], "criteria map", y0, h, nx, GDT_Float32,
-                                          b.scores[k])))
-                goto done;
-    }
+    cp_strip_loop loop = {nx,
+                          ny,
+                          H,
+                          rp.inputs,
+                          c->nlayers,
+                          raster_strip,
+                          &rp,
+                          c->opts->progress,
+                          c->opts->progress_arg,
+                          "scoring the grid",
+                          0.0,
+                          1.0};
+    if ((s = cp_strips_run(&loop, NULL))) goto done;
     /* Colour table and class names of the class raster. */
     {
-        GDALRasterBandH band = GDALGetRasterBand(craw, 1);
+        GDALRasterBandH band = GDALGetRasterBand(rp.craw, 1);
         GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
         char *names[CP_NCLASSES + 2] = {"nodata"};
         GDALSetColorEntry(ct, 0, &(GDALColorEntry){0, 0, 0, 0});
@@ -587,7 +549,7 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
             GDALSetMetadataItem(band, key, names[i], NULL);
         }
         GDALSetDescription(band, "priority class");
-        GDALSetDescription(GDALGetRasterBand(praw, 1), "priority");
+        GDALSetDescription(GDALGetRasterBand(rp.praw, 1), "priority");
     }
     /* Metadata: scenario, weights, version. */
     {
@@ -598,7 +560,7 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
                      sc->criteria[k].weight);
             strncat(weights, item, sizeof weights - strlen(weights) - 1);
         }
-        GDALDatasetH dss[2] = {praw, craw};
+        GDALDatasetH dss[2] = {rp.praw, rp.craw};
         for (int i = 0; i < 2; ++i) {
             GDALSetMetadataItem(dss[i], "CLEARPLAN_SCENARIO", sc->name, NULL);
             GDALSetMetadataItem(dss[i], "CLEARPLAN_WEIGHTS", weights, NULL);
@@ -606,38 +568,37 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         }
     }
     c->stage_s[ST_RASTERS] = now_s();
-    progress(c->opts, 1.0, "scoring the grid");
     if (!progress(c->opts, 0.0, "writing priority maps")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
     double stats[2][4] = {{0}};
     for (int m = 0; m < 2; ++m) {
-        double n = st[0].n > 0 ? st[0].n : 1, mean = st[m].sum / n;
-        double var = st[m].sumsq / n - mean * mean;
-        stats[m][0] = st[0].n > 0 ? st[m].min : 0;
-        stats[m][1] = st[0].n > 0 ? st[m].max : 0;
+        double n = rp.st[0].n > 0 ? rp.st[0].n : 1, mean = rp.st[m].sum / n;
+        double var = rp.st[m].sumsq / n - mean * mean;
+        stats[m][0] = rp.st[0].n > 0 ? rp.st[m].min : 0;
+        stats[m][1] = rp.st[0].n > 0 ? rp.st[m].max : 0;
         stats[m][2] = mean;
         stats[m][3] = var > 0 ? sqrt(var) : 0;
     }
     cog_progress_arg cp = {c->opts, 0.0, 0.8};
     snprintf(final, sizeof final, "%s/priority.tif", tmpdir);
-    s = cp_cog_finish(praw, ppath, final, "AVERAGE", stats[0], c->threads, cog_progress, &cp);
-    praw = NULL;
+    s = cp_cog_finish(rp.praw, rp.ppath, final, "AVERAGE", stats[0], c->threads, cog_progress, &cp);
+    rp.praw = NULL;
     if (s) goto done;
     snprintf(final, sizeof final, "%s/priority_class.tif", tmpdir);
     cp.base = 0.8, cp.span = 0.2;
-    s = cp_cog_finish(craw, cpath, final, "NEAREST", stats[1], c->threads, cog_progress, &cp);
-    craw = NULL;
+    s = cp_cog_finish(rp.craw, rp.cpath, final, "NEAREST", stats[1], c->threads, cog_progress, &cp);
+    rp.craw = NULL;
     if (s) goto done;
-    for (size_t k = 0; mraw && k < sc->ncriteria; ++k) {
+    for (size_t k = 0; rp.mraw && k < sc->ncriteria; ++k) {
         char p[4400], q[4400];
         snprintf(p, sizeof p, "%s/criteria/%s.strips.tif", tmpdir, sc->criteria[k].name);
         snprintf(q, sizeof q, "%s/criteria/%s.tif", tmpdir, sc->criteria[k].name);
-        s = cp_cog_finish(mraw[k], p, q, "AVERAGE", NULL, c->threads, NULL, NULL);
+        s = cp_cog_finish(rp.mraw[k], p, q, "AVERAGE", NULL, c->threads, NULL, NULL);
         if (!s && !progress(c->opts, 1.0, "writing priority maps"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        mraw[k] = NULL;
+        rp.mraw[k] = NULL;
         if (s) goto done;
     }
     goto done;
@@ -646,16 +607,14 @@ nomem:
                 "out of memory for strips of %lld rows x %lld cells; lower --memory or the grid",
                 (long long)H, (long long)nx);
 done:
-    if (praw) GDALClose(praw);
-    if (craw) GDALClose(craw);
-    for (size_t k = 0; mraw && k < sc->ncriteria; ++k)
-        if (mraw[k]) GDALClose(mraw[k]);
-    free(mraw);
-    free_strip(&b, sc->ncriteria);
-    for (size_t i = 0; i < c->nlayers; ++i) {
-        free(c->layers[i].buf);
-        c->layers[i].buf = NULL;
-    }
+    if (rp.praw) GDALClose(rp.praw);
+    if (rp.craw) GDALClose(rp.craw);
+    for (size_t k = 0; rp.mraw && k < sc->ncriteria; ++k)
+        if (rp.mraw[k]) GDALClose(rp.mraw[k]);
+    free(rp.mraw);
+    free_strip(&rp.b, sc->ncriteria);
+    free(rp.inputs);
+    for (size_t i = 0; i < c->nlayers; ++i) c->layers[i].buf = NULL; /* the windows' */
     return s;
 }
 
@@ -730,7 +689,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
                         k->release[hz->status][CP_METHOD_CLEAR] * a[B_INVPROD].sum * cell_m2;
     h->priority_mean = a[B_PRIORITY].weight > 0 ? a[B_PRIORITY].sum / a[B_PRIORITY].weight : NAN;
     h->priority_max = a[B_PRIORITY].count > 0 ? a[B_PRIORITY].max : NAN;
-    h->people_within_m = c->pop && c->bacc && hz->bxy ? c->bacc[i].sum : NAN;
+    h->people_within_m = c->pop && c->bacc && hz->grown.xy ? c->bacc[i].sum : NAN;
     h->locked = hz->locked;
     h->covered_m2 = cov_cells * cell_m2;
     class_areas(c, i, class_m2);
@@ -765,18 +724,12 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     h->extra = x;
 }
 
+/* A JSON string literal (the text buffer's escapes). */
 static void json_str(FILE *f, const char *s) {
-    fputc('"', f);
-    for (; s && *s; ++s) {
-        unsigned char ch = (unsigned char)*s;
-        if (ch == '"' || ch == '\\')
-            fprintf(f, "\\%c", ch);
-        else if (ch < 0x20)
-            fprintf(f, "\\u%04x", ch);
-        else
-            fputc(ch, f);
-    }
-    fputc('"', f);
+    cp_textbuf t = {0};
+    cp_textbuf_json(&t, s);
+    if (t.data) fputs(t.data, f);
+    cp_textbuf_free(&t);
 }
 
 static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char *plan_json,
@@ -801,11 +754,9 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     json_str(f, sc->path ? sc->path : "");
     fprintf(f, ", \"criteria\": [");
     for (size_t k = 0; k < sc->ncriteria; ++k) {
-        static const char *const kinds[] = {"focal_sum", "distance", "classes", "linear",
-                                            "density"};
         fprintf(f, "%s{\"name\": ", k ? ", " : "");
         json_str(f, sc->criteria[k].name);
-        fprintf(f, ", \"kind\": \"%s\", \"input\": ", kinds[sc->criteria[k].kind]);
+        fprintf(f, ", \"kind\": \"%s\", \"input\": ", cp_kind_of(&sc->criteria[k])->name);
         json_str(f, sc->criteria[k].input);
         fprintf(f, ", \"weight\": %.17g}", sc->criteria[k].weight);
     }
@@ -922,13 +873,12 @@ static cp_status prepare_zonal(run_ctx *c) {
     }
     for (size_t i = 0; i < c->hs.n; ++i) {
         const cp_hazard_in *h = &c->hs.items[i];
-        c->polys[i] = (cpk_polygon){h->xy, h->ring_offsets, h->nrings, h->part_offsets, h->nparts};
+        c->polys[i] = cp_polygon_arrays_view(&h->shape);
         c->wins[i] = h->win;
         if (buffered) {
             /* a hazard whose buffer failed keeps an empty polygon (no people counted) */
-            c->bpolys[i] = (cpk_polygon){h->bxy, h->bring_offsets, h->bxy ? h->bnrings : 0,
-                                         h->bpart_offsets, h->bxy ? h->bnparts : 0};
-            c->bwins[i] = h->bwin;
+            c->bpolys[i] = cp_polygon_arrays_view(&h->grown);
+            c->bwins[i] = h->gwin;
         }
     }
     return CP_OK;
@@ -975,7 +925,7 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     double *crit_w = calloc(nk ? nk : 1, sizeof *crit_w);
     const size_t ncl = (size_t)c->nclasses;
     double *class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *class_m2);
-    int classes[MAX_CLASSES];
+    int classes[CP_MAX_CLASSES];
     char *mixes = calloc(n ? n : 1, 256);
     unsigned char **wkbs = calloc(n ? n : 1, sizeof *wkbs);
     cp_plan_rejected *rej = calloc(c->hs.nrejected ? c->hs.nrejected : 1, sizeof *rej);
@@ -994,9 +944,17 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         crit_names[k] = sc->criteria[k].name;
         crit_w[k] = sc->criteria[k].weight;
     }
-    for (size_t i = 0; i < n; ++i)
+    for (size_t i = 0; i < n; ++i) {
         hazard_record(c, i, &recs[i], &vals[i * ncol], class_m2 + i * (ncl + 1), mixes + i * 256,
                       256, wr, &wkbs[i], comps + i * nk);
+        if (recs[i].people_within_m < 0) { /* NaN (no population) passes */
+            s = cp_fail(CP_E_FORMAT,
+                        "<%s>: %g people within %g m of hazard <%s>: population must be zero or "
+                        "more (is a nodata value not declared?)",
+                        c->pop->in->path, recs[i].people_within_m, c->buffer_m, recs[i].id);
+            goto done;
+        }
+    }
     for (size_t k = 0; k < ncl; ++k) classes[k] = (int)c->class_values[k];
     for (size_t i = 0; i < c->hs.nrejected; ++i) {
         rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
@@ -1022,7 +980,10 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         plan = NULL;
         if (s) goto done;
     }
-    if ((s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &po, &plan))) goto done;
+    s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &po, &plan);
+    if (s == CP_E_ARG) /* a scored hazard the planner refuses: data, not usage (exit 1) */
+        s = cp_fail_prefix(CP_E_FORMAT, "the scored hazards cannot be planned");
+    if (s) goto done;
     const cp_run_options *ro = c->opts;
     cp_evidence_request rq = {recs,
                               n,
@@ -1067,18 +1028,16 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         ent[ne] = (cp_report_entry){c->layers[i].in->name, text[ne]}, ne++;
     }
     for (size_t k = 0; k < sc->ncriteria && ne < MAXE - 1; ++k) {
-        static const char *const kinds[] = {"focal_sum", "distance", "classes", "linear",
-                                            "density"};
         if (c->features[k].n || c->features[k].skipped)
             snprintf(text[ne], 160, "weight %g, distance to the %zu features of %s",
                      sc->criteria[k].weight, c->features[k].n, sc->criteria[k].input);
         else if (c->points[k].n || c->points_skipped[k])
             snprintf(text[ne], 160, "weight %g, %s of %s (%zu points, %zu skipped)",
-                     sc->criteria[k].weight, kinds[sc->criteria[k].kind], sc->criteria[k].input,
-                     c->points[k].n, c->points_skipped[k]);
+                     sc->criteria[k].weight, cp_kind_of(&sc->criteria[k])->name,
+                     sc->criteria[k].input, c->points[k].n, c->points_skipped[k]);
         else
             snprintf(text[ne], 160, "weight %g, %s of %s", sc->criteria[k].weight,
-                     kinds[sc->criteria[k].kind], sc->criteria[k].input);
+                     cp_kind_of(&sc->criteria[k])->name, sc->criteria[k].input);
         ent[ne] = (cp_report_entry){sc->criteria[k].name, text[ne]}, ne++;
     }
     if (sc->cost_profile.path && ne < MAXE) {
@@ -1134,7 +1093,8 @@ cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, i
     return s;
 }
 
-cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_result *result) {
+static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_in,
+                             cp_run_result *result) {
     if (!sc) return cp_fail(CP_E_ARG, "cp_run: no scenario");
     cp_run_options opts = {0};
     if (opts_in) opts = *opts_in;
@@ -1143,7 +1103,7 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
     c.sc = sc;
     c.opts = &opts;
     c.threads = cpk_threads(opts.threads);
-    c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)512 << 20;
+    c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)CP_MEMORY_DEFAULT_MB << 20;
     char *plan_json = NULL;
     cp_output *out = NULL;
     double t0 = now_s();
@@ -1155,16 +1115,15 @@ cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_re
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
-    if ((s = cp_grid_build(sc, &c.grid))) goto done;
-    c.stage_s[ST_GRID] = now_s();
     for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM &&
-            !strcmp(sc->criteria[k].input, "population")) {
+        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM && cp_scenario_role(sc, CP_ROLE_POPULATION) &&
+            !strcmp(sc->criteria[k].input, cp_scenario_role(sc, CP_ROLE_POPULATION)->name)) {
             c.buffer_m = sc->criteria[k].radius_m;
             break;
         }
-    if ((s = cp_hazards_read(sc, &c.grid, c.buffer_m, &c.hs))) goto done;
-    c.stage_s[ST_HAZARDS] = now_s();
+    /* the grid is built around the hazards' polygons: one stage */
+    if ((s = cp_hazards_read(sc, c.buffer_m, &c.grid, &c.hs))) goto done;
+    c.stage_s[ST_GRID] = c.stage_s[ST_HAZARDS] = now_s();
     if (!progress(&opts, 0.5, "reading hazards")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
@@ -1206,5 +1165,15 @@ done:
     free(plan_json);
     ctx_clear(&c);
     if (!s && result) *result = r;
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts_in, cp_run_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = run_quietly(sc, opts_in, result);
+    cp_gdal_quiet_end();
     return s;
 }

@@ -23,245 +23,6 @@
 #include "error.h"
 #include "plan_internal.h"
 
-/* ------------------------------------------------------------------ text buffer ------- */
-
-static void buf_reserve(cp_planbuf *b, size_t extra) {
-    if (b->failed) return;
-    if (b->len + extra + 1 <= b->cap) return;
-    size_t cap = b->cap ? b->cap : 4096;
-    while (cap < b->len + extra + 1) cap *= 2;
-    char *d = realloc(b->data, cap);
-    if (!d) {
-        b->failed = 1;
-        return;
-    }
-    b->data = d;
-    b->cap = cap;
-}
-
-void cp_planbuf_putn(cp_planbuf *b, const char *s, size_t n) {
-    buf_reserve(b, n);
-    if (b->failed) return;
-    memcpy(b->data + b->len, s, n);
-    b->len += n;
-    b->data[b->len] = '\0';
-}
-
-void cp_planbuf_puts(cp_planbuf *b, const char *s) {
-    cp_planbuf_putn(b, s, strlen(s));
-}
-
-void cp_planbuf_printf(cp_planbuf *b, const char *fmt, ...) {
-    buf_reserve(b, 64); /* one pass when it fits, a second one only when it does not */
-    if (b->failed) return;
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(b->data + b->len, b->cap - b->len, fmt, ap);
-    va_end(ap);
-    if (n < 0) {
-        b->failed = 1;
-        return;
-    }
-    if ((size_t)n >= b->cap - b->len) {
-        buf_reserve(b, (size_t)n);
-        if (b->failed) return;
-        va_start(ap, fmt);
-        vsnprintf(b->data + b->len, (size_t)n + 1, fmt, ap);
-        va_end(ap);
-    }
-    b->len += (size_t)n;
-}
-
-void cp_planbuf_int(cp_planbuf *b, long long v) {
-    char t[24], *e = t + sizeof t, *q = e;
-    unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
-    do {
-        *--q = (char)('0' + u % 10);
-        u /= 10;
-    } while (u);
-    if (v < 0) *--q = '-';
-    cp_planbuf_putn(b, q, (size_t)(e - q));
-}
-
-void cp_planbuf_date(cp_planbuf *b, cp_date d) {
-    int y, m, dd;
-    cp_date_split(d, &y, &m, &dd);
-    if (y < 0 || y > 9999) {
-        char t[11];
-        cp_planbuf_puts(b, cp_date_format(d, t));
-        return;
-    }
-    char t[10] = {(char)('0' + y / 1000),
-                  (char)('0' + y / 100 % 10),
-                  (char)('0' + y / 10 % 10),
-                  (char)('0' + y % 10),
-                  '-',
-                  (char)('0' + m / 10),
-                  (char)('0' + m % 10),
-                  '-',
-                  (char)('0' + dd / 10),
-                  (char)('0' + dd % 10)};
-    cp_planbuf_putn(b, t, 10);
-}
-
-void cp_planbuf_html(cp_planbuf *b, const char *s) {
-    for (const char *p = s ? s : ""; *p; ++p) {
-        switch (*p) {
-            case '&':
-                cp_planbuf_puts(b, "&amp;");
-                break;
-            case '<':
-                cp_planbuf_puts(b, "&lt;");
-                break;
-            case '>':
-                cp_planbuf_puts(b, "&gt;");
-                break;
-            case '"':
-                cp_planbuf_puts(b, "&quot;");
-                break;
-            case '\'':
-                cp_planbuf_puts(b, "&#39;");
-                break;
-            default:
-                cp_planbuf_putn(b, p, 1);
-        }
-    }
-}
-
-void cp_planbuf_json(cp_planbuf *b, const char *s) {
-    cp_planbuf_putn(b, "\"", 1);
-    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; ++p) {
-        if (*p == '"' || *p == '\\') {
-            char e[2] = {'\\', (char)*p};
-            cp_planbuf_putn(b, e, 2);
-        } else if (*p < 0x20) {
-            cp_planbuf_printf(b, "\\u%04x", *p);
-        } else {
-            cp_planbuf_putn(b, (const char *)p, 1);
-        }
-    }
-    cp_planbuf_putn(b, "\"", 1);
-}
-
-void cp_planbuf_csv(cp_planbuf *b, const char *s) {
-    s = s ? s : "";
-    if (!strpbrk(s, ",\"\r\n")) {
-        cp_planbuf_puts(b, s);
-        return;
-    }
-    cp_planbuf_putn(b, "\"", 1);
-    for (const char *p = s; *p; ++p) {
-        if (*p == '"') cp_planbuf_putn(b, "\"", 1);
-        cp_planbuf_putn(b, p, 1);
-    }
-    cp_planbuf_putn(b, "\"", 1);
-}
-
-void cp_planbuf_num(cp_planbuf *b, double v, const char *nan_text) {
-    if (!isfinite(v)) {
-        cp_planbuf_puts(b, nan_text);
-        return;
-    }
-    if (v == 0) {
-        cp_planbuf_putn(b, "0", 1); /* no "-0" */
-        return;
-    }
-    /* 15 significant digits, trailing zeros trimmed, like "%.15g" but without printf's
-     * cost (it dominates writing 100,000 rows); printf for very small or large values */
-    static const double p10[] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,
-                                 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19};
-    double a = fabs(v);
-    if (a < 1e-4 || a >= 1e15) {
-        char t[40];
-        snprintf(t, sizeof t, "%.15g", v);
-        cp_planbuf_puts(b, t);
-        return;
-    }
-    static const double from_e4[] = {1e-4, 1e-3, 1e-2, 1e-1, 1e0,  1e1,  1e2,  1e3,  1e4, 1e5,
-                                     1e6,  1e7,  1e8,  1e9,  1e10, 1e11, 1e12, 1e13, 1e14};
-    int e = -4; /* a in [10^e, 10^(e+1)) */
-    while (e < 14 && a >= from_e4[e + 5]) ++e;
-    int dec = 14 - e; /* decimals that give 15 significant digits */
-    if (dec < 0) dec = 0;
-    if (dec > 19) dec = 19;
-    unsigned long long m = (unsigned long long)llround(a * p10[dec]);
-    char digits[32], out[48];
-    int nd = 0;
-    do {
-        digits[nd++] = (char)('0' + m % 10);
-        m /= 10;
-    } while (m);
-    int k = 0;
-    if (v < 0) out[k++] = '-';
-    /* digits[] holds the number reversed; the last `dec` of them are decimals */
-    int lastnz = 0; /* trim trailing zero decimals */
-    while (lastnz < dec && lastnz < nd && digits[lastnz] == '0') ++lastnz;
-    if (lastnz < dec && lastnz >= nd) lastnz = dec; /* all zero */
-    if (nd <= dec) {
-        out[k++] = '0';
-        if (lastnz < dec) {
-            out[k++] = '.';
-            for (int z = 0; z < dec - nd; ++z) out[k++] = '0';
-            for (int i = nd - 1; i >= lastnz; --i) out[k++] = digits[i];
-        }
-    } else {
-        for (int i = nd - 1; i >= dec; --i) out[k++] = digits[i];
-        if (lastnz < dec) {
-            out[k++] = '.';
-            for (int i = dec - 1; i >= lastnz; --i) out[k++] = digits[i];
-        }
-    }
-    cp_planbuf_putn(b, out, (size_t)k);
-}
-
-void cp_planbuf_free(cp_planbuf *b) {
-    free(b->data);
-    b->data = NULL;
-    b->len = b->cap = 0;
-}
-
-/* ------------------------------------------------------------------ files ------------- */
-
-static char *tmp_name(const char *path, const char *suffix) {
-    size_t n = strlen(path) + 64;
-    char *t = malloc(n);
-    if (t) snprintf(t, n, "%s.tmp%ld%s", path, (long)getpid(), suffix);
-    return t;
-}
-
-cp_status cp_plan_write_file(const char *path, const char *data, size_t len) {
-    char *tmp = tmp_name(path, "");
-    if (!tmp) return cp_fail(CP_E_NOMEM, "out of memory");
-    cp_status st = CP_OK;
-    FILE *f = fopen(tmp, "wb");
-    if (!f) {
-        st = cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
-        goto done;
-    }
-    size_t put = len ? fwrite(data, 1, len, f) : 0;
-    int bad = put != len;
-    bad |= fclose(f) != 0;
-    if (bad) {
-        st = cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
-        unlink(tmp);
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        st = cp_fail(CP_E_IO, "cannot rename <%s> to <%s>: %s", tmp, path, strerror(errno));
-        unlink(tmp);
-    }
-done:
-    free(tmp);
-    return st;
-}
-
-static cp_status buf_write(cp_planbuf *b, const char *path) {
-    cp_status st = b->failed ? cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path)
-                             : cp_plan_write_file(path, b->data ? b->data : "", b->len);
-    cp_planbuf_free(b);
-    return st;
-}
-
 const char *cp_plan_period_label(const cp_milestone *m, char buf[16]) {
     if (m->kind == CP_PERIOD_YEAR)
         snprintf(buf, 16, "%d", m->year);
@@ -727,41 +488,41 @@ static const char *table_col(const table *t, size_t k, char buf[32], col_kind *k
 /* ------------------------------------------------------------------ CSV writers ------- */
 
 static cp_status table_write_csv(const table *t, const char *path) {
-    cp_planbuf b = {0};
+    cp_textbuf b = {0};
     const size_t nc = table_ncols(t);
     col_kind *kinds = malloc((nc + 1) * sizeof *kinds);
     if (!kinds) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t k = 0; k < nc; ++k) {
         char buf[32];
-        if (k) cp_planbuf_putn(&b, ",", 1);
-        cp_planbuf_csv(&b, table_col(t, k, buf, &kinds[k]));
+        if (k) cp_textbuf_putn(&b, ",", 1);
+        cp_textbuf_csv(&b, table_col(t, k, buf, &kinds[k]));
     }
-    cp_planbuf_putn(&b, "\n", 1);
+    cp_textbuf_putn(&b, "\n", 1);
     for (size_t r = 0; r < t->nrows && !b.failed; ++r) {
         for (size_t k = 0; k < nc; ++k) {
             cell c;
-            if (k) cp_planbuf_putn(&b, ",", 1);
+            if (k) cp_textbuf_putn(&b, ",", 1);
             t->get(t, r, k, &c);
             if (c.null) continue;
             switch (kinds[k]) {
                 case COL_INT:
-                    cp_planbuf_int(&b, c.i);
+                    cp_textbuf_int(&b, c.i);
                     break;
                 case COL_REAL:
-                    cp_planbuf_num(&b, c.r, "");
+                    cp_textbuf_num(&b, c.r, "");
                     break;
                 case COL_TEXT:
-                    cp_planbuf_csv(&b, c.s);
+                    cp_textbuf_csv(&b, c.s);
                     break;
                 default:
-                    cp_planbuf_date(&b, c.d);
+                    cp_textbuf_date(&b, c.d);
                     break;
             }
         }
-        cp_planbuf_putn(&b, "\n", 1);
+        cp_textbuf_putn(&b, "\n", 1);
     }
     free(kinds);
-    return buf_write(&b, path);
+    return cp_textbuf_write(&b, path);
 }
 
 cp_status cp_plan_write_csv(const cp_plan *plan, const char *path) {
@@ -785,43 +546,43 @@ cp_status cp_plan_write_packages_csv(const cp_plan *plan, const char *path) {
 cp_status cp_plan_write_rejected_csv(const cp_plan *plan, const cp_plan_rejected *rejected,
                                      size_t nrejected, const char *path) {
     if (!plan || !path) return cp_fail(CP_E_ARG, "cp_plan_write_rejected_csv: NULL argument");
-    cp_planbuf b = {0};
-    cp_planbuf_puts(&b, "hazard_id,stage,reason\n");
+    cp_textbuf b = {0};
+    cp_textbuf_puts(&b, "hazard_id,stage,reason\n");
     for (size_t k = 0; k < nrejected; ++k) {
-        cp_planbuf_csv(&b, rejected[k].id);
-        cp_planbuf_puts(&b, ",rejected,");
-        cp_planbuf_csv(&b, rejected[k].reason);
-        cp_planbuf_putn(&b, "\n", 1);
+        cp_textbuf_csv(&b, rejected[k].id);
+        cp_textbuf_puts(&b, ",rejected,");
+        cp_textbuf_csv(&b, rejected[k].reason);
+        cp_textbuf_putn(&b, "\n", 1);
     }
     for (size_t k = 0; k < plan->nexcluded; ++k) {
-        cp_planbuf_csv(&b, plan->excluded[k].id);
-        cp_planbuf_puts(&b, ",excluded,");
-        cp_planbuf_csv(&b, plan->excluded[k].reason);
-        cp_planbuf_putn(&b, "\n", 1);
+        cp_textbuf_csv(&b, plan->excluded[k].id);
+        cp_textbuf_puts(&b, ",excluded,");
+        cp_textbuf_csv(&b, plan->excluded[k].reason);
+        cp_textbuf_putn(&b, "\n", 1);
     }
-    return buf_write(&b, path);
+    return cp_textbuf_write(&b, path);
 }
 
 /* ------------------------------------------------------------------ JSON summary ------ */
 
-static void json_date(cp_planbuf *b, cp_date d, int valid) {
+static void json_date(cp_textbuf *b, cp_date d, int valid) {
     char t[11];
     if (!valid) {
-        cp_planbuf_puts(b, "null");
+        cp_textbuf_puts(b, "null");
         return;
     }
-    cp_planbuf_printf(b, "\"%s\"", cp_date_format(d, t));
+    cp_textbuf_printf(b, "\"%s\"", cp_date_format(d, t));
 }
 
-static void json_num(cp_planbuf *b, double v) {
-    cp_planbuf_num(b, v, "null");
+static void json_num(cp_textbuf *b, double v) {
+    cp_textbuf_num(b, v, "null");
 }
 
-static void json_teams(cp_planbuf *b, int n) {
+static void json_teams(cp_textbuf *b, int n) {
     if (n >= 0)
-        cp_planbuf_int(b, n);
+        cp_textbuf_int(b, n);
     else
-        cp_planbuf_puts(b, "null");
+        cp_textbuf_puts(b, "null");
 }
 
 cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
@@ -831,153 +592,153 @@ cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
 cp_status cp_plan_summary_json_with(const cp_plan *plan, const cp_evidence *ev, char **out) {
     if (!plan || !out) return cp_fail(CP_E_ARG, "cp_plan_summary_json: NULL argument");
     *out = NULL;
-    cp_planbuf b = {0};
-    cp_planbuf_puts(&b, "{\"start\": ");
+    cp_textbuf b = {0};
+    cp_textbuf_puts(&b, "{\"start\": ");
     json_date(&b, plan->start, 1);
-    cp_planbuf_puts(&b, ", \"deadline\": ");
+    cp_textbuf_puts(&b, ", \"deadline\": ");
     json_date(&b, plan->deadline, 1);
-    cp_planbuf_puts(&b, ", \"teams\": ");
+    cp_textbuf_puts(&b, ", \"teams\": ");
     json_num(&b, plan->teams);
-    cp_planbuf_printf(
+    cp_textbuf_printf(
         &b, ", \"teams_per_year\": %s, \"days_per_year\": ", plan->has_per_year ? "true" : "false");
     json_num(&b, plan->days_per_year);
-    cp_planbuf_puts(&b, ", \"package_team_days\": ");
+    cp_textbuf_puts(&b, ", \"package_team_days\": ");
     json_num(&b, plan->package_team_days);
-    cp_planbuf_puts(&b, ", \"team_day_usd\": ");
+    cp_textbuf_puts(&b, ", \"team_day_usd\": ");
     json_num(&b, plan->team_day_usd);
-    cp_planbuf_printf(
+    cp_textbuf_printf(
         &b, ", \"redeploy\": %s, \"mobilisation_days\": ", plan->redeploy ? "true" : "false");
     json_num(&b, plan->mobilisation_days);
-    cp_planbuf_printf(&b,
+    cp_textbuf_printf(&b,
                       ", \"hazards_in\": %zu, \"hazards_planned\": %zu, \"hazards_excluded\": %zu",
                       plan->ninput, plan->nitems, plan->nexcluded);
-    cp_planbuf_puts(&b, ", \"totals\": {\"area_m2\": ");
+    cp_textbuf_puts(&b, ", \"totals\": {\"area_m2\": ");
     json_num(&b, plan->area_m2);
-    cp_planbuf_puts(&b, ", \"cancel_m2\": ");
+    cp_textbuf_puts(&b, ", \"cancel_m2\": ");
     json_num(&b, plan->released_m2[0]);
-    cp_planbuf_puts(&b, ", \"reduce_m2\": ");
+    cp_textbuf_puts(&b, ", \"reduce_m2\": ");
     json_num(&b, plan->released_m2[1]);
-    cp_planbuf_puts(&b, ", \"clear_m2\": ");
+    cp_textbuf_puts(&b, ", \"clear_m2\": ");
     json_num(&b, plan->released_m2[2]);
-    cp_planbuf_puts(&b, ", \"benefit\": ");
+    cp_textbuf_puts(&b, ", \"benefit\": ");
     json_num(&b, plan->benefit);
-    cp_planbuf_puts(&b, ", \"team_days\": ");
+    cp_textbuf_puts(&b, ", \"team_days\": ");
     json_num(&b, plan->team_days);
-    cp_planbuf_puts(&b, ", \"scheduled_team_days\": ");
+    cp_textbuf_puts(&b, ", \"scheduled_team_days\": ");
     json_num(&b, plan->scheduled_team_days);
-    cp_planbuf_puts(&b, ", \"cost_usd\": ");
+    cp_textbuf_puts(&b, ", \"cost_usd\": ");
     json_num(&b, plan->cost_usd);
-    cp_planbuf_printf(
+    cp_textbuf_printf(
         &b, "}, \"schedule_complete\": %s, \"completion\": ", plan->complete ? "true" : "false");
     json_date(&b, plan->completion, plan->complete);
-    cp_planbuf_printf(
+    cp_textbuf_printf(
         &b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", plan->met ? "true" : "false");
     json_num(&b, plan->remaining_m2);
-    cp_planbuf_puts(&b, ", \"remaining_team_days_at_deadline\": ");
+    cp_textbuf_puts(&b, ", \"remaining_team_days_at_deadline\": ");
     json_num(&b, plan->remaining_team_days);
-    cp_planbuf_printf(&b, ", \"remaining_hazards_at_deadline\": %zu", plan->remaining_hazards);
-    cp_planbuf_printf(&b, ", \"unscheduled_packages\": %zu", plan->unscheduled_packages);
-    cp_planbuf_puts(&b, ", \"ideal_completion\": ");
+    cp_textbuf_printf(&b, ", \"remaining_hazards_at_deadline\": %zu", plan->remaining_hazards);
+    cp_textbuf_printf(&b, ", \"unscheduled_packages\": %zu", plan->unscheduled_packages);
+    cp_textbuf_puts(&b, ", \"ideal_completion\": ");
     json_date(&b, plan->ideal_completion, isfinite(plan->t_ideal) && plan->ideal_completion);
-    cp_planbuf_puts(&b, ", \"teams_needed\": ");
+    cp_textbuf_puts(&b, ", \"teams_needed\": ");
     json_teams(&b, plan->teams_needed);
-    cp_planbuf_puts(&b, ", \"teams_needed_note\": ");
+    cp_textbuf_puts(&b, ", \"teams_needed_note\": ");
     if (plan->teams_needed_note)
-        cp_planbuf_json(&b, plan->teams_needed_note);
+        cp_textbuf_json(&b, plan->teams_needed_note);
     else
-        cp_planbuf_puts(&b, "null");
-    cp_planbuf_printf(&b,
+        cp_textbuf_puts(&b, "null");
+    cp_textbuf_printf(&b,
                       ", \"infeasible_hazards\": %zu, \"first_infeasible\": ", plan->ninfeasible);
     if (plan->infeasible_id)
-        cp_planbuf_json(&b, plan->infeasible_id);
+        cp_textbuf_json(&b, plan->infeasible_id);
     else
-        cp_planbuf_puts(&b, "null");
-    cp_planbuf_puts(&b, ", \"funding_gap_usd\": ");
+        cp_textbuf_puts(&b, "null");
+    cp_textbuf_puts(&b, ", \"funding_gap_usd\": ");
     json_num(&b, plan->funding_gap_usd);
-    cp_planbuf_printf(&b, ", \"redeployed_packages\": %zu, \"budget_binding_years\": %zu",
+    cp_textbuf_printf(&b, ", \"redeployed_packages\": %zu, \"budget_binding_years\": %zu",
                       plan->redeployed_packages, plan->budget_binding_years);
-    cp_planbuf_puts(&b, ", \"teams_needed_by_region\": {");
+    cp_textbuf_puts(&b, ", \"teams_needed_by_region\": {");
     for (size_t p = 0; p < plan->npools && plan->has_regions; ++p) {
-        if (p) cp_planbuf_puts(&b, ", ");
-        cp_planbuf_json(&b, plan->pools[p].name);
-        cp_planbuf_puts(&b, ": ");
+        if (p) cp_textbuf_puts(&b, ", ");
+        cp_textbuf_json(&b, plan->pools[p].name);
+        cp_textbuf_puts(&b, ": ");
         json_teams(&b, plan->pools[p].teams_needed);
     }
-    cp_planbuf_puts(&b, "}, \"regions\": [");
+    cp_textbuf_puts(&b, "}, \"regions\": [");
     for (size_t p = 0; p < plan->npools; ++p) {
         const cp_plan_pool *r = &plan->pools[p];
-        cp_planbuf_puts(&b, p ? ", {\"name\": " : "{\"name\": ");
-        cp_planbuf_json(&b, r->name);
-        cp_planbuf_puts(&b, ", \"teams\": ");
+        cp_textbuf_puts(&b, p ? ", {\"name\": " : "{\"name\": ");
+        cp_textbuf_json(&b, r->name);
+        cp_textbuf_puts(&b, ", \"teams\": ");
         json_num(&b, r->teams);
-        cp_planbuf_printf(&b, ", \"hazards\": %zu, \"area_m2\": ", r->nitems);
+        cp_textbuf_printf(&b, ", \"hazards\": %zu, \"area_m2\": ", r->nitems);
         json_num(&b, r->area_m2);
-        cp_planbuf_puts(&b, ", \"team_days\": ");
+        cp_textbuf_puts(&b, ", \"team_days\": ");
         json_num(&b, r->team_days);
-        cp_planbuf_puts(&b, ", \"completion\": ");
+        cp_textbuf_puts(&b, ", \"completion\": ");
         json_date(&b, r->completion, isfinite(r->t_completion));
-        cp_planbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
+        cp_textbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
                           r->met ? "true" : "false");
         json_num(&b, r->remaining_m2);
-        cp_planbuf_puts(&b, ", \"teams_needed\": ");
+        cp_textbuf_puts(&b, ", \"teams_needed\": ");
         json_teams(&b, r->teams_needed);
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
-    cp_planbuf_puts(&b, "], \"types\": [");
+    cp_textbuf_puts(&b, "], \"types\": [");
     for (size_t t = 0; t < plan->ntypes; ++t) {
         const cp_plan_type *ty = &plan->types[t];
-        cp_planbuf_puts(&b, t ? ", {\"name\": " : "{\"name\": ");
-        cp_planbuf_json(&b, ty->name);
-        cp_planbuf_puts(&b, ", \"stages\": [");
+        cp_textbuf_puts(&b, t ? ", {\"name\": " : "{\"name\": ");
+        cp_textbuf_json(&b, ty->name);
+        cp_textbuf_puts(&b, ", \"stages\": [");
         for (int s = 0, first = 1; s < CP_NMETHOD; ++s)
             if (ty->stages[s]) {
-                cp_planbuf_puts(&b, first ? "" : ", ");
-                cp_planbuf_json(&b, cp_plan_stage_name(s));
+                cp_textbuf_puts(&b, first ? "" : ", ");
+                cp_textbuf_json(&b, cp_plan_stage_name(s));
                 first = 0;
             }
-        cp_planbuf_puts(&b, "], \"teams\": ");
+        cp_textbuf_puts(&b, "], \"teams\": ");
         json_num(&b, ty->teams);
-        cp_planbuf_puts(&b, ", \"team_days\": ");
+        cp_textbuf_puts(&b, ", \"team_days\": ");
         json_num(&b, ty->team_days);
-        cp_planbuf_puts(&b, ", \"teams_needed\": ");
+        cp_textbuf_puts(&b, ", \"teams_needed\": ");
         json_teams(&b, ty->teams_needed);
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
-    cp_planbuf_printf(&b, "], \"schedule\": {\"teams\": %d, \"packages\": %zu}", plan->nteams,
+    cp_textbuf_printf(&b, "], \"schedule\": {\"teams\": %d, \"packages\": %zu}", plan->nteams,
                       plan->npackages);
-    cp_planbuf_puts(&b, ", \"sweep\": [");
+    cp_textbuf_puts(&b, ", \"sweep\": [");
     for (size_t s = 0; s < plan->nsweep; ++s) {
         const cp_plan_sweep_row *r = &plan->sweep[s];
-        cp_planbuf_printf(&b, "%s{\"teams\": %d, \"completion\": ", s ? ", " : "", r->teams);
+        cp_textbuf_printf(&b, "%s{\"teams\": %d, \"completion\": ", s ? ", " : "", r->teams);
         json_date(&b, r->completion, r->complete);
-        cp_planbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
+        cp_textbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
                           r->met ? "true" : "false");
         json_num(&b, r->remaining_m2);
-        cp_planbuf_puts(&b, ", \"remaining_team_days_at_deadline\": ");
+        cp_textbuf_puts(&b, ", \"remaining_team_days_at_deadline\": ");
         json_num(&b, r->remaining_team_days);
-        cp_planbuf_puts(&b, ", \"funding_gap_usd\": ");
+        cp_textbuf_puts(&b, ", \"funding_gap_usd\": ");
         json_num(&b, r->funding_gap_usd);
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
-    cp_planbuf_puts(&b, "], \"orders\": [");
+    cp_textbuf_puts(&b, "], \"orders\": [");
     int first = 1;
     for (int o = 0; o < CP_NORDER; ++o) {
         const cp_plan_order *od = &plan->orders[o];
         if (!od->computed) continue;
-        cp_planbuf_puts(&b, first ? "{\"name\": " : ", {\"name\": ");
+        cp_textbuf_puts(&b, first ? "{\"name\": " : ", {\"name\": ");
         first = 0;
-        cp_planbuf_json(&b, od->name);
-        cp_planbuf_puts(&b, ", \"benefit_curve_area\": ");
+        cp_textbuf_json(&b, od->name);
+        cp_textbuf_puts(&b, ", \"benefit_curve_area\": ");
         json_num(&b, od->auc);
-        cp_planbuf_puts(&b, ", \"benefit_curve_share\": ");
+        cp_textbuf_puts(&b, ", \"benefit_curve_share\": ");
         json_num(&b, od->auc_share);
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
-    cp_planbuf_puts(&b, "]");
+    cp_textbuf_puts(&b, "]");
     cp_evidence_json_put(&b, plan, ev);
-    cp_planbuf_puts(&b, "}");
+    cp_textbuf_puts(&b, "}");
     if (b.failed) {
-        cp_planbuf_free(&b);
+        cp_textbuf_free(&b);
         return cp_fail(CP_E_NOMEM, "out of memory");
     }
     *out = b.data;
@@ -1101,12 +862,12 @@ static int gpkg_table(gpkg_ctx *g, const char *name, const table *t, OGRwkbGeome
     return ok;
 }
 
-cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
-                             const cp_plan_rejected *rejected, size_t nrejected) {
+static cp_status plan_write_gpkg_quietly(const cp_plan *plan, const char *path, const char *crs_wkt,
+                                         const cp_plan_rejected *rejected, size_t nrejected) {
     if (!plan || !path) return cp_fail(CP_E_ARG, "cp_plan_write_gpkg: NULL argument");
     GDALDriverH drv = GDALGetDriverByName("GPKG");
     if (!drv) return cp_fail(CP_E_IO, "cannot write <%s>: GDAL has no GPKG driver", path);
-    char *tmp = tmp_name(path, ".gpkg");
+    char *tmp = cp_tmp_sibling(path, ".gpkg");
     if (!tmp) return cp_fail(CP_E_NOMEM, "out of memory");
     cp_status st = CP_OK;
     gpkg_ctx g = {0};
@@ -1179,7 +940,8 @@ done:
 
 /* ------------------------------------------------------------------ all outputs ------- */
 
-cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o) {
+static cp_status plan_write_all_quietly(const cp_plan *plan, const char *dir,
+                                        const cp_plan_outputs *o) {
     if (!plan || !dir) return cp_fail(CP_E_ARG, "cp_plan_write_all: NULL argument");
     cp_plan_outputs none = {0};
     if (!o) o = &none;
@@ -1219,4 +981,22 @@ cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_
     }
     free(p);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o) {
+    cp_gdal_quiet_begin();
+    cp_status s = plan_write_all_quietly(plan, dir, o);
+    cp_gdal_quiet_end();
+    return s;
+}
+
+cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
+                             const cp_plan_rejected *rejected, size_t nrejected) {
+    cp_gdal_quiet_begin();
+    cp_status s = plan_write_gpkg_quietly(plan, path, crs_wkt, rejected, nrejected);
+    cp_gdal_quiet_end();
+    return s;
 }

@@ -19,6 +19,7 @@
 #include <clearplan/plan.h>
 
 #include "error.h"
+#include "intake.h"
 #include "plan_internal.h"
 
 /* Columns an earlier plan wrote that the planner recomputes: dropped on reading. */
@@ -50,14 +51,6 @@ static int is_derived(const char *name) {
     for (size_t i = 0; derived_columns[i]; ++i)
         if (!strcasecmp(name, derived_columns[i])) return 1;
     return 0;
-}
-
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p) memcpy(p, s, n);
-    return p;
 }
 
 /* Parses a whole string as a number (surrounding blanks allowed). */
@@ -177,7 +170,8 @@ static int text_is_number(const char *s) {
     return 1;
 }
 
-cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_hazard_table **out) {
+static cp_status hazard_table_read_quietly(const char *path, const char *layer_name,
+                                           cp_hazard_table **out) {
     if (!path || !out) return cp_fail(CP_E_ARG, "cp_hazard_table_read: NULL argument");
     *out = NULL;
     cp_status st = CP_OK;
@@ -209,11 +203,11 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
             goto done;
         }
     }
-    t->layer = xstrdup(OGR_L_GetName(l));
+    t->layer = cp_strdup(OGR_L_GetName(l));
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(l);
     if (srs) {
         char *wkt = NULL;
-        if (OSRExportToWkt(srs, &wkt) == OGRERR_NONE && wkt) t->crs_wkt = xstrdup(wkt);
+        if (OSRExportToWkt(srs, &wkt) == OGRERR_NONE && wkt) t->crs_wkt = cp_strdup(wkt);
         CPLFree(wkt);
     }
     OGRFeatureDefnH fd = OGR_L_GetLayerDefn(l);
@@ -279,7 +273,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         if (is_derived(name) || class_column(name, &code)) continue;
         OGRFieldType ft = OGR_Fld_GetType(d);
         cp_plan_column *c = &t->columns[t->ncolumns];
-        c->name = xstrdup(name);
+        c->name = cp_strdup(name);
         if (!c->name) {
             st = cp_fail(CP_E_NOMEM, "out of memory");
             goto done;
@@ -314,18 +308,21 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         cp_hazard *h = &t->hazards[t->n++];
         cp_hazard_init(h);
         row_ctx r = {path, f, t->n, "?"};
-        const char *id =
-            OGR_F_IsFieldSetAndNotNull(f, ri[0]) ? OGR_F_GetFieldAsString(f, ri[0]) : "";
-        while (isspace((unsigned char)*id)) ++id;
-        if (!*id) {
-            st = cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", path, r.row);
+        /* the same text as `run` gives an id of any field type (io/intake.h) */
+        char *text = NULL;
+        if ((st = cp_field_text(f, ri[0], &text)) != CP_OK) {
             OGR_F_Destroy(f);
             goto done;
         }
-        h->id = xstrdup(id);
-        if (!h->id) {
+        const char *id = text ? text : "";
+        while (isspace((unsigned char)*id)) ++id;
+        int empty = !*id;
+        h->id = empty ? NULL : cp_strdup(id);
+        free(text);
+        if (empty || !h->id) {
+            st = empty ? cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", path, r.row)
+                       : cp_fail(CP_E_NOMEM, "out of memory");
             OGR_F_Destroy(f);
-            st = cp_fail(CP_E_NOMEM, "out of memory");
             goto done;
         }
         r.id = h->id;
@@ -370,7 +367,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
         if (i_region >= 0 && OGR_F_IsFieldSetAndNotNull(f, i_region)) {
             const char *rg = OGR_F_GetFieldAsString(f, i_region);
             if (rg[0]) {
-                h->region = xstrdup(rg);
+                h->region = cp_strdup(rg);
                 if (!h->region) {
                     OGR_F_Destroy(f);
                     st = cp_fail(CP_E_NOMEM, "out of memory");
@@ -423,7 +420,7 @@ cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_haza
                             v[c].is_null = 1;
                             break;
                         }
-                        v[c].text = xstrdup(tx);
+                        v[c].text = cp_strdup(tx);
                         if (!v[c].text) {
                             OGR_F_Destroy(f);
                             st = cp_fail(CP_E_NOMEM, "out of memory");
@@ -461,4 +458,14 @@ done:
     free(class_idx);
     cp_hazard_table_free(t);
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_hazard_table_read(const char *path, const char *layer_name, cp_hazard_table **out) {
+    cp_gdal_quiet_begin();
+    cp_status s = hazard_table_read_quietly(path, layer_name, out);
+    cp_gdal_quiet_end();
+    return s;
 }

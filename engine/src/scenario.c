@@ -17,20 +17,18 @@
 #include <clearplan/output.h>
 #include <clearplan/scenario.h>
 
+#include "criteria.h"
 #include "error.h"
 
 /* ------------------------------------------------------------------ defaults ---------- */
 
-/* ESA WorldCover land-use value table of the default `land_use` criterion. */
-static const cp_class_value default_land_use[] = {{40, 1.0}, {50, 1.0}, {30, 0.6}, {20, 0.4},
-                                                  {10, 0.3}, {60, 0.2}, {90, 0.2}, {80, 0.0}};
 /* Clearance productivity, m2 per team-day, per WorldCover class (HALO Trust ranges). */
 static const cp_class_value default_productivity[] = {{40, 500}, {30, 450}, {20, 350},
                                                       {10, 200}, {50, 250}, {60, 450}};
 
-/* Defaults per known input name. */
+/* Defaults of the hazards input and of each role's input. */
 typedef struct {
-    const char *name;
+    const char *name; /* the hazards input's name, or a role's */
     cp_input_type type;
     cp_resample resample;
     const char *id, *status, *region, *date, *confidence;
@@ -45,42 +43,40 @@ static const input_default input_defaults[] = {
      "confidence"},
 };
 
-/* The criteria used when a scenario lists none (those whose input is present). */
+static const char *const role_names[CP_NROLES] = {"none", "population", "landcover", "treecover",
+                                                  "reports"};
+
+const char *cp_role_name(cp_input_role role) {
+    return (int)role >= 0 && role < CP_NROLES ? role_names[role] : "?";
+}
+
+static int role_named(const char *name) {
+    for (int r = 0; name && r < CP_NROLES; ++r)
+        if (!strcmp(role_names[r], name)) return r;
+    return -1;
+}
+
+/* The criteria used when a scenario lists none (those whose input's role is present). */
 typedef struct {
     const char *name;
     cp_criterion_kind kind;
-    const char *input;
+    cp_input_role input;
     double weight;
 } criterion_default;
 
 static const criterion_default default_criteria[] = {
-    {"people_nearby", CP_CRIT_FOCAL_SUM, "population", 0.35},
-    {"settlements", CP_CRIT_DISTANCE, "population", 0.10},
-    {"land_use", CP_CRIT_CLASSES, "landcover", 0.25},
-    {"open_land", CP_CRIT_LINEAR, "treecover", 0.05},
-    {"improvised_mines", CP_CRIT_DENSITY, "reports", 0.25},
+    {"people_nearby", CP_CRIT_FOCAL_SUM, CP_ROLE_POPULATION, 0.35},
+    {"settlements", CP_CRIT_DISTANCE, CP_ROLE_POPULATION, 0.10},
+    {"land_use", CP_CRIT_CLASSES, CP_ROLE_LANDCOVER, 0.25},
+    {"open_land", CP_CRIT_LINEAR, CP_ROLE_TREECOVER, 0.05},
+    {"improvised_mines", CP_CRIT_DENSITY, CP_ROLE_REPORTS, 0.25},
 };
 
-static const char *const kind_names[] = {"focal_sum", "distance", "classes", "linear", "density"};
-static const char *const kind_default_input[] = {"population", "population", "landcover",
-                                                 "treecover", "reports"};
-
-static void criterion_defaults(cp_criterion *c, cp_criterion_kind kind, cp_date as_of) {
+/* A criterion of `kind` with the kind's defaults. */
+static void criterion_defaults(cp_criterion *c, cp_criterion_kind kind, cp_date start) {
     c->kind = kind;
     c->weight = 1.0;
-    c->radius_m = 1000;
-    c->normalise = CP_NORM_LOG;
-    c->saturate = kind == CP_CRIT_DENSITY ? 0.5 : 2000;
-    c->source_min = 5;
-    c->decay_m = 2000;
-    c->max_m = 0; /* 0 = 5 x decay_m, fixed after parsing */
-    c->default_value = 0;
-    c->range_lo = 0;
-    c->range_hi = 100;
-    c->invert = kind == CP_CRIT_LINEAR; /* open land: low tree cover scores high */
-    c->bandwidth_m = 2000;
-    c->half_life_days = 365;
-    c->as_of = as_of;
+    cp_kinds[kind].defaults(c, start);
 }
 
 /* ------------------------------------------------------------------ parse context ------ */
@@ -104,14 +100,6 @@ static cp_status err_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) {
                        (unsigned long)n->start_mark.line + 1,
                        (unsigned long)n->start_mark.column + 1, msg);
     return cp_fail(CP_E_CONFIG, "%s: %s", c->file, msg);
-}
-
-static char *xstrdup(const char *s) {
-    if (!s) return NULL;
-    size_t n = strlen(s) + 1;
-    char *d = malloc(n);
-    if (d) memcpy(d, s, n);
-    return d;
 }
 
 static const char *kind_of(const yaml_node_t *n) {
@@ -259,7 +247,7 @@ static cp_status as_string(ctx *c, yaml_node_t *n, const char *what, char **out)
     if (!s) return err_at(c, n, "%s must be text, got %s", what, kind_of(n));
     if (!*s) return err_at(c, n, "%s must not be empty", what);
     free(*out);
-    *out = xstrdup(s);
+    *out = cp_strdup(s);
     return *out ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
 }
 
@@ -273,7 +261,7 @@ static cp_status as_date(ctx *c, yaml_node_t *n, const char *what, cp_date *out)
 
 /* Resolves a path against the scenario's folder (absolute and /vsi paths are kept). */
 static char *resolve(const char *dir, const char *path) {
-    if (!dir || !*dir || path[0] == '/' || !strncmp(path, "/vsi", 4)) return xstrdup(path);
+    if (!dir || !*dir || path[0] == '/' || !strncmp(path, "/vsi", 4)) return cp_strdup(path);
     size_t n = strlen(dir) + strlen(path) + 2;
     char *r = malloc(n);
     if (r) snprintf(r, n, "%s/%s", dir, path);
@@ -328,7 +316,7 @@ static cp_status as_class_table(ctx *c, yaml_node_t *n, const char *what, cp_cla
 /* ------------------------------------------------------------------ sections ----------- */
 
 static cp_status parse_grid(ctx *c, yaml_node_t *g) {
-    static const char *const keys[] = {"crs", "cell_size_m", "aoi", NULL};
+    static const char *const keys[] = {"crs", "cell_size_m", "aoi", "max_cells", NULL};
     cp_status s = check_keys(c, g, keys, "grid");
     yaml_node_t *v;
     if (!s && (v = get(c, g, "crs"))) {
@@ -347,6 +335,8 @@ static cp_status parse_grid(ctx *c, yaml_node_t *g) {
     if (!s && (v = get(c, g, "cell_size_m")))
         s = as_number_min(c, v, "grid.cell_size_m", 0, 1, &c->sc->grid.cell_size_m);
     if (!s && (v = get(c, g, "aoi"))) s = as_path(c, v, "grid.aoi", &c->sc->grid.aoi);
+    if (!s && (v = get(c, g, "max_cells")))
+        s = as_number_min(c, v, "grid.max_cells", 0, 1, &c->sc->grid.max_cells);
     return s;
 }
 
@@ -357,24 +347,41 @@ static const input_default *input_default_of(const char *name) {
 }
 
 static cp_status parse_input(ctx *c, const char *name, yaml_node_t *n, cp_input *in) {
-    static const char *const keys[] = {"path",       "type",       "layer",  "band",   "resample",
-                                       "assume_crs", "id",         "status", "region", "locked",
-                                       "date",       "confidence", "weight", NULL};
+    static const char *const keys[] = {"path",     "type",       "role",       "layer",  "band",
+                                       "resample", "assume_crs", "id",         "status", "region",
+                                       "locked",   "date",       "confidence", "weight", NULL};
     char where[160], what[200];
     snprintf(where, sizeof where, "inputs.%s", name);
-    in->name = xstrdup(name);
+    in->name = cp_strdup(name);
     in->band = 1;
     in->line = (int)n->start_mark.line + 1;
     in->column = (int)n->start_mark.column + 1;
-    const input_default *d = input_default_of(name);
+    /* the role: given, or (until clearplan 0.3) the input's name when it is a role's; the
+     * defaults follow it (fixed in check_roles when another input claims the role) */
+    yaml_node_t *rv = n->type == YAML_MAPPING_NODE ? get(c, n, "role") : NULL;
+    if (rv) {
+        int r = role_named(scalar(rv));
+        if (r < 0)
+            return err_at(c, rv,
+                          "%s.role must be one of population, landcover, treecover, reports or "
+                          "none, got '%s'",
+                          where, scalar(rv) ? scalar(rv) : "");
+        in->role = (cp_input_role)r;
+    } else {
+        int r = role_named(name);
+        in->role = r > 0 ? (cp_input_role)r : CP_ROLE_NONE;
+        in->role_by_name = r > 0;
+    }
+    const input_default *d =
+        input_default_of(strcmp(name, "hazards") ? cp_role_name(in->role) : name);
     if (d) {
         in->type = d->type;
         in->resample = d->resample;
-        in->id = xstrdup(d->id);
-        in->status = xstrdup(d->status);
-        in->region = xstrdup(d->region);
-        in->date = xstrdup(d->date);
-        in->confidence = xstrdup(d->confidence);
+        in->id = cp_strdup(d->id);
+        in->status = cp_strdup(d->status);
+        in->region = cp_strdup(d->region);
+        in->date = cp_strdup(d->date);
+        in->confidence = cp_strdup(d->confidence);
     }
     if (n->type == YAML_SCALAR_NODE) return as_path(c, n, where, &in->path);
     cp_status s = check_keys(c, n, keys, where);
@@ -430,6 +437,57 @@ static cp_status parse_input(ctx *c, const char *name, yaml_node_t *n, cp_input 
     return CP_OK;
 }
 
+/* Appends a note ("file:line:col: text") to the scenario. */
+static cp_status note_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) CP_PRINTF(3, 4);
+static cp_status note_at(ctx *c, const yaml_node_t *n, const char *fmt, ...) {
+    char msg[1024], full[1300];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    snprintf(full, sizeof full, "%s:%lu:%lu: %s", c->file, (unsigned long)n->start_mark.line + 1,
+             (unsigned long)n->start_mark.column + 1, msg);
+    char **notes = realloc(c->sc->notes, (c->sc->nnotes + 1) * sizeof *notes);
+    if (!notes) return cp_fail(CP_E_NOMEM, "out of memory");
+    c->sc->notes = notes;
+    if (!(notes[c->sc->nnotes] = cp_strdup(full))) return cp_fail(CP_E_NOMEM, "out of memory");
+    c->sc->nnotes++;
+    return CP_OK;
+}
+
+/* One input per role: an explicit role wins over a name; a role taken from a name gets a
+ * note asking to write it. */
+static cp_status check_roles(ctx *c, yaml_node_t *n) {
+    cp_scenario *sc = c->sc;
+    for (size_t i = 0; i < sc->ninputs; ++i) {
+        cp_input *in = &sc->inputs[i];
+        if (in->role == CP_ROLE_NONE) continue;
+        yaml_node_t *node_i = get(c, n, in->name);
+        for (size_t j = 0; j < sc->ninputs; ++j) {
+            const cp_input *o = &sc->inputs[j];
+            if (j == i || o->role != in->role) continue;
+            if (in->role_by_name && !o->role_by_name) { /* the explicit one has it */
+                in->role = CP_ROLE_NONE;
+                in->role_by_name = 0;
+                break;
+            }
+            if (!in->role_by_name && !o->role_by_name && j < i)
+                return err_at(c, node_i,
+                              "inputs.%s and inputs.%s both have role '%s'; one input "
+                              "per role",
+                              o->name, in->name, cp_role_name(in->role));
+        }
+        cp_status s = CP_OK;
+        if (in->role_by_name)
+            s = note_at(c, node_i,
+                        "inputs.%s has no role; it is read as the %s input because of its name. "
+                        "Add 'role: %s' to it (names select roles only until clearplan 0.3)",
+                        in->name, cp_role_name(in->role), cp_role_name(in->role));
+        if (s) return s;
+    }
+    return CP_OK;
+}
+
 static cp_status parse_inputs(ctx *c, yaml_node_t *n) {
     if (n->type != YAML_MAPPING_NODE)
         return err_at(c, n, "inputs must be a mapping of name: {path: ...}, got %s", kind_of(n));
@@ -445,62 +503,105 @@ static cp_status parse_inputs(ctx *c, yaml_node_t *n) {
         cp_status s = parse_input(c, name, node(c, p->value), in);
         if (s) return s;
     }
+    return check_roles(c, n);
+}
+
+/* One key of a kind's table into its field (criteria.h). */
+static cp_status parse_kind_key(ctx *c, yaml_node_t *v, const cp_kind_key *k, const char *where,
+                                cp_criterion *cr) {
+    char what[160];
+    snprintf(what, sizeof what, "%s: %s", where, k->name);
+    void *field = (char *)cr + k->offset;
+    switch (k->type) {
+        case CP_KEY_NUMBER: {
+            double x;
+            cp_status s = as_number_min(c, v, what, k->lo, k->lo_strict, &x);
+            if (s) return s;
+            if (x > k->hi) return err_at(c, v, "%s must be at most %g, got %g", what, k->hi, x);
+            *(double *)field = x;
+            return CP_OK;
+        }
+        case CP_KEY_BOOL:
+            return as_bool(c, v, what, (int *)field);
+        case CP_KEY_DATE:
+            return as_date(c, v, what, (cp_date *)field);
+        case CP_KEY_NORMALISE: {
+            const char *t = scalar(v);
+            if (t && !strcmp(t, "log"))
+                *(cp_normalise *)field = CP_NORM_LOG;
+            else if (t && !strcmp(t, "linear"))
+                *(cp_normalise *)field = CP_NORM_LINEAR;
+            else
+                return err_at(c, v, "%s must be 'log' or 'linear'", what);
+            return CP_OK;
+        }
+        case CP_KEY_RANGE: {
+            double *lohi = field;
+            if (v->type != YAML_SEQUENCE_NODE ||
+                v->data.sequence.items.top - v->data.sequence.items.start != 2)
+                return err_at(c, v, "%s must be a list [lo, hi]", what);
+            cp_status s = as_number(c, node(c, v->data.sequence.items.start[0]), what, &lohi[0]);
+            if (!s) s = as_number(c, node(c, v->data.sequence.items.start[1]), what, &lohi[1]);
+            if (s) return s;
+            if (!(lohi[1] > lohi[0]))
+                return err_at(c, v, "%s [lo, hi] needs lo < hi, got [%g, %g]", what, lohi[0],
+                              lohi[1]);
+            return CP_OK;
+        }
+        case CP_KEY_TABLE: {
+            cp_status s = as_class_table(c, v, what, &cr->table, &cr->ntable, 0, 1);
+            if (!s && cr->ntable > 256)
+                return err_at(c, v, "%s lists %zu classes; at most 256", what, cr->ntable);
+            return s;
+        }
+    }
     return CP_OK;
 }
 
 static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterion *cr) {
-    static const char *const all_keys[] = {
-        "name",     "kind",       "input",       "weight",         "radius_m", "normalise",
-        "saturate", "source_min", "decay_m",     "max_m",          "table",    "default",
-        "range",    "invert",     "bandwidth_m", "half_life_days", "as_of",    NULL};
-    /* Keys that apply to each kind, after the common four. */
-    static const char *const per_kind[5][6] = {
-        {"radius_m", "normalise", "saturate", NULL},
-        {"source_min", "decay_m", "max_m", NULL},
-        {"table", "default", NULL},
-        {"range", "invert", NULL},
-        {"bandwidth_m", "half_life_days", "as_of", "saturate", NULL},
-    };
-    char where[64], what[128];
+    char where[64], what[128], kinds[256];
     snprintf(where, sizeof where, "criteria[%zu]", idx);
-    cp_status s = check_keys(c, n, all_keys, where);
-    if (s) return s;
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(c, n, "%s must be a mapping {name, kind, input, ...}, got %s", where,
+                      kind_of(n));
+    /* the kind first: it says which keys there are */
     yaml_node_t *kv = get(c, n, "kind");
-    if (!kv)
-        return err_at(c, n, "%s needs a 'kind' (focal_sum, distance, classes, linear, density)",
-                      where);
+    cp_kind_names(kinds, sizeof kinds);
+    if (!kv) return err_at(c, n, "%s needs a 'kind' (%s)", where, kinds);
     const char *ks = scalar(kv);
-    int kind = -1;
-    for (int i = 0; ks && i < 5; ++i)
-        if (!strcmp(ks, kind_names[i])) kind = i;
-    if (kind < 0) {
+    const cp_kind *kind = cp_kind_named(ks);
+    if (!kind) {
         const char *best = NULL;
         size_t bestd = 99;
-        for (int i = 0; ks && i < 5; ++i) {
-            size_t d = levenshtein(ks, kind_names[i]);
-            if (d < bestd) bestd = d, best = kind_names[i];
+        for (size_t i = 0; ks && i < cp_nkinds; ++i) {
+            size_t d = levenshtein(ks, cp_kinds[i].name);
+            if (d < bestd) bestd = d, best = cp_kinds[i].name;
         }
         if (best && bestd <= 3)
             return err_at(c, kv, "%s.kind: unknown kind '%s'; did you mean '%s'?", where, ks, best);
-        return err_at(c, kv, "%s.kind must be one of focal_sum, distance, classes, linear, density",
-                      where);
+        return err_at(c, kv, "%s.kind must be one of %s", where, kinds);
     }
-    criterion_defaults(cr, (cp_criterion_kind)kind, c->sc->capacity.start);
-    cr->line = (int)n->start_mark.line + 1;
-    cr->column = (int)n->start_mark.column + 1;
-    /* Keys of other kinds are rejected with the kind named. */
+    /* its keys: the common four and the kind's; a key of another kind is named as such */
+    const char *keys[16] = {"name", "kind", "input", "weight"};
+    size_t nkeys = 4;
+    for (const cp_kind_key *k = kind->keys; k->name; ++k) keys[nkeys++] = k->name;
     for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top; ++p) {
         const char *key = scalar(node(c, p->key));
-        if (!strcmp(key, "name") || !strcmp(key, "kind") || !strcmp(key, "input") ||
-            !strcmp(key, "weight"))
-            continue;
         int ok = 0;
-        for (int i = 0; per_kind[kind][i]; ++i)
-            if (!strcmp(key, per_kind[kind][i])) ok = 1;
-        if (!ok)
-            return err_at(c, node(c, p->key), "key '%s' does not apply to a %s criterion (%s)", key,
-                          kind_names[kind], where);
+        for (size_t i = 0; i < nkeys && !ok; ++i) ok = key && !strcmp(key, keys[i]);
+        for (size_t i = 0; i < cp_nkinds && !ok && key; ++i)
+            for (const cp_kind_key *k = cp_kinds[i].keys; k->name; ++k)
+                if (!strcmp(key, k->name))
+                    return err_at(c, node(c, p->key),
+                                  "key '%s' does not apply to a %s criterion (%s)", key, kind->name,
+                                  where);
     }
+    keys[nkeys] = NULL;
+    cp_status s = check_keys(c, n, keys, where);
+    if (s) return s;
+    criterion_defaults(cr, (cp_criterion_kind)(kind - cp_kinds), c->sc->capacity.start);
+    cr->line = (int)n->start_mark.line + 1;
+    cr->column = (int)n->start_mark.column + 1;
     yaml_node_t *v;
     if ((v = get(c, n, "name"))) {
         snprintf(what, sizeof what, "%s.name", where);
@@ -512,90 +613,42 @@ static cp_status parse_criterion(ctx *c, yaml_node_t *n, size_t idx, cp_criterio
                           "starting with a letter or '_'",
                           what, cr->name);
     } else {
-        cr->name = xstrdup(kind_names[kind]);
+        cr->name = cp_strdup(kind->name);
     }
     snprintf(where, sizeof where, "criterion '%s'", cr->name);
+    /* its input: given, or the input with the kind's role */
     if ((v = get(c, n, "input"))) {
         snprintf(what, sizeof what, "%s: input", where);
         if ((s = as_string(c, v, what, &cr->input))) return s;
     } else {
-        cr->input = xstrdup(kind_default_input[kind]);
+        const cp_input *ri = cp_scenario_role(c->sc, kind->default_input);
+        if (!ri && kind->default_input == CP_ROLE_NONE)
+            return err_at(c, n, "%s: a %s criterion needs an 'input'", where, kind->name);
+        if (!ri)
+            return err_at(c, n, "%s: no input given, and no input has role '%s'", where,
+                          cp_role_name(kind->default_input));
+        cr->input = cp_strdup(ri->name);
     }
     const cp_input *in = cp_scenario_input(c->sc, cr->input);
     if (!in)
         return err_at(c, v ? v : n, "%s: input '%s' is not listed under inputs", where, cr->input);
-    if (kind == CP_CRIT_DENSITY && in->type == CP_INPUT_RASTER)
-        return err_at(c, v ? v : n, "%s: a density criterion needs point input, '%s' is a raster",
-                      where, cr->input);
-    if ((kind == CP_CRIT_FOCAL_SUM || kind == CP_CRIT_CLASSES || kind == CP_CRIT_LINEAR) &&
-        in->type == CP_INPUT_VECTOR)
+    if (in->type == CP_INPUT_RASTER && !(kind->inputs & CP_KIND_RASTER))
+        return err_at(c, v ? v : n, "%s: a %s criterion needs vector input, '%s' is a raster",
+                      where, kind->name, cr->input);
+    if (in->type == CP_INPUT_VECTOR && !(kind->inputs & (CP_KIND_POINTS | CP_KIND_FEATURES)))
         return err_at(c, v ? v : n, "%s: a %s criterion needs a raster input, '%s' is a vector",
-                      where, kind_names[kind], cr->input);
-    struct {
-        const char *key;
-        double *dst;
-        double lo;
-        int strict;
-    } nums[] = {{"weight", &cr->weight, 0, 0},
-                {"radius_m", &cr->radius_m, 0, 1},
-                {"saturate", &cr->saturate, 0, 1},
-                {"source_min", &cr->source_min, -1e300, 0},
-                {"decay_m", &cr->decay_m, 0, 1},
-                {"max_m", &cr->max_m, 0, 1},
-                {"default", &cr->default_value, 0, 0},
-                {"bandwidth_m", &cr->bandwidth_m, 0, 1},
-                {"half_life_days", &cr->half_life_days, 0, 1}};
-    for (size_t i = 0; i < sizeof nums / sizeof nums[0]; ++i)
-        if ((v = get(c, n, nums[i].key))) {
-            snprintf(what, sizeof what, "%s: %s", where, nums[i].key);
-            if ((s = as_number_min(c, v, what, nums[i].lo, nums[i].strict, nums[i].dst))) return s;
-        }
-    if (cr->default_value > 1)
-        return err_at(c, get(c, n, "default"), "%s: default must be in [0, 1]", where);
-    if ((v = get(c, n, "normalise"))) {
-        const char *t = scalar(v);
-        if (t && !strcmp(t, "log"))
-            cr->normalise = CP_NORM_LOG;
-        else if (t && !strcmp(t, "linear"))
-            cr->normalise = CP_NORM_LINEAR;
-        else
-            return err_at(c, v, "%s: normalise must be 'log' or 'linear'", where);
+                      where, kind->name, cr->input);
+    if ((v = get(c, n, "weight"))) {
+        snprintf(what, sizeof what, "%s: weight", where);
+        if ((s = as_number_min(c, v, what, 0, 0, &cr->weight))) return s;
     }
-    if ((v = get(c, n, "invert"))) {
-        snprintf(what, sizeof what, "%s: invert", where);
-        if ((s = as_bool(c, v, what, &cr->invert))) return s;
-    } else if (kind == CP_CRIT_LINEAR) {
-        cr->invert = 0;
+    for (const cp_kind_key *k = kind->keys; k->name; ++k)
+        if ((v = get(c, n, k->name)) && (s = parse_kind_key(c, v, k, where, cr))) return s;
+    if (kind->finish) {
+        char why[256] = "";
+        kind->finish(cr, why, sizeof why);
+        if (why[0]) return err_at(c, n, "%s: %s", where, why);
     }
-    if ((v = get(c, n, "range"))) {
-        if (v->type != YAML_SEQUENCE_NODE ||
-            v->data.sequence.items.top - v->data.sequence.items.start != 2)
-            return err_at(c, v, "%s: range must be a list [lo, hi]", where);
-        snprintf(what, sizeof what, "%s: range", where);
-        if ((s = as_number(c, node(c, v->data.sequence.items.start[0]), what, &cr->range_lo)) ||
-            (s = as_number(c, node(c, v->data.sequence.items.start[1]), what, &cr->range_hi)))
-            return s;
-        if (!(cr->range_hi > cr->range_lo))
-            return err_at(c, v, "%s: range [lo, hi] needs lo < hi, got [%g, %g]", where,
-                          cr->range_lo, cr->range_hi);
-    }
-    if ((v = get(c, n, "as_of"))) {
-        snprintf(what, sizeof what, "%s: as_of", where);
-        if ((s = as_date(c, v, what, &cr->as_of))) return s;
-    }
-    if (kind == CP_CRIT_CLASSES) {
-        if ((v = get(c, n, "table"))) {
-            snprintf(what, sizeof what, "%s: table", where);
-            if ((s = as_class_table(c, v, what, &cr->table, &cr->ntable, 0, 1))) return s;
-        } else {
-            size_t cnt = sizeof default_land_use / sizeof default_land_use[0];
-            cr->table = malloc(sizeof default_land_use);
-            if (!cr->table) return cp_fail(CP_E_NOMEM, "out of memory");
-            memcpy(cr->table, default_land_use, sizeof default_land_use);
-            cr->ntable = cnt;
-        }
-    }
-    if (kind == CP_CRIT_DISTANCE && cr->max_m == 0) cr->max_m = 5 * cr->decay_m;
     return CP_OK;
 }
 
@@ -608,25 +661,23 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
         if (!sc->criteria) return cp_fail(CP_E_NOMEM, "out of memory");
         for (size_t i = 0; i < cnt; ++i) {
             const criterion_default *d = &default_criteria[i];
-            if (!cp_scenario_input(sc, d->input)) continue;
+            const cp_input *in = cp_scenario_role(sc, d->input);
+            if (!in) continue;
             cp_criterion *cr = &sc->criteria[sc->ncriteria++];
             criterion_defaults(cr, d->kind, sc->capacity.start);
-            cr->name = xstrdup(d->name);
-            cr->input = xstrdup(d->input);
+            cr->name = cp_strdup(d->name);
+            cr->input = cp_strdup(in->name);
             cr->weight = d->weight;
-            if (d->kind == CP_CRIT_LINEAR) cr->invert = 1;
-            if (d->kind == CP_CRIT_DISTANCE) cr->max_m = 5 * cr->decay_m;
-            if (d->kind == CP_CRIT_CLASSES) {
-                cr->table = malloc(sizeof default_land_use);
-                if (!cr->table) return cp_fail(CP_E_NOMEM, "out of memory");
-                memcpy(cr->table, default_land_use, sizeof default_land_use);
-                cr->ntable = sizeof default_land_use / sizeof default_land_use[0];
-            }
+            if (d->kind == CP_CRIT_LINEAR) cr->invert = 1; /* open land: low tree cover */
+            const cp_kind *k = &cp_kinds[d->kind];
+            char why[256] = "";
+            if (k->finish) k->finish(cr, why, sizeof why);
+            if (why[0]) return cp_fail(CP_E_NOMEM, "%s", why);
         }
         if (sc->ncriteria == 0)
             return err_at(c, NULL,
-                          "no criteria: list some under 'criteria', or give inputs population, "
-                          "landcover, treecover or reports for the default ones");
+                          "no criteria: list some under 'criteria', or give inputs with roles "
+                          "population, landcover, treecover or reports for the default ones");
         return CP_OK;
     }
     if (n->type != YAML_SEQUENCE_NODE)
@@ -634,6 +685,8 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
                       kind_of(n));
     size_t cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
     if (cnt == 0) return err_at(c, n, "criteria is empty: list at least one criterion");
+    if (cnt > CP_MAX_CRITERIA)
+        return err_at(c, n, "criteria lists %zu criteria; at most %d", cnt, CP_MAX_CRITERIA);
     sc->criteria = calloc(cnt, sizeof *sc->criteria);
     if (!sc->criteria) return cp_fail(CP_E_NOMEM, "out of memory");
     double wsum = 0;
@@ -652,6 +705,27 @@ static cp_status parse_criteria(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
+/* The slowest work a setting may describe. Below 1 m² per team-day a productivity is a unit
+ * mistake, and far below it its inverse (team-days per m², a Float32 per cell) overflows to
+ * infinity, which the sums would skip: costs would go down. */
+#define MIN_M2_PER_TEAM_DAY 1.0
+
+/* The slowest clearance the cost model can reach: the lowest productivity with the tree
+ * cover and improvised-mine slowdowns both at their worst. */
+static cp_status check_slowest(ctx *c, yaml_node_t *n) {
+    const cp_cost *k = &c->sc->cost;
+    double p = k->productivity_default_m2;
+    for (size_t i = 0; i < k->nproductivity; ++i) p = fmin(p, k->productivity[i].value);
+    double worst = p * (1.0 - k->treecover_slowdown) * k->improvised_slowdown;
+    if (!(worst >= MIN_M2_PER_TEAM_DAY))
+        return err_at(c, n,
+                      "cost: the slowest clearance, %g m2 per team-day x (1 - treecover_slowdown "
+                      "%g) x improvised_slowdown %g = %g m2 per team-day, is below %g; lower "
+                      "cost.treecover_slowdown or raise cost.improvised_slowdown",
+                      p, k->treecover_slowdown, k->improvised_slowdown, worst, MIN_M2_PER_TEAM_DAY);
+    return CP_OK;
+}
+
 /* Clearance productivity: a number (the default; no class table) or {default, classes}. */
 static cp_status parse_productivity(ctx *c, yaml_node_t *v, const char *what, double *dflt,
                                     cp_class_value **classes, size_t *nclasses) {
@@ -660,16 +734,16 @@ static cp_status parse_productivity(ctx *c, yaml_node_t *v, const char *what, do
         free(*classes);
         *classes = NULL;
         *nclasses = 0;
-        return as_number_min(c, v, what, 0, 1, dflt);
+        return as_number_min(c, v, what, MIN_M2_PER_TEAM_DAY, 0, dflt);
     }
     static const char *const pk[] = {"default", "classes", NULL};
     cp_status s = check_keys(c, v, pk, what);
     yaml_node_t *w;
     snprintf(kw, sizeof kw, "%s.default", what);
-    if (!s && (w = get(c, v, "default"))) s = as_number_min(c, w, kw, 0, 1, dflt);
+    if (!s && (w = get(c, v, "default"))) s = as_number_min(c, w, kw, MIN_M2_PER_TEAM_DAY, 0, dflt);
     snprintf(kw, sizeof kw, "%s.classes", what);
     if (!s && (w = get(c, v, "classes")))
-        s = as_class_table(c, w, kw, classes, nclasses, 1e-9, 1e12);
+        s = as_class_table(c, w, kw, classes, nclasses, MIN_M2_PER_TEAM_DAY, 1e12);
     return s;
 }
 
@@ -705,8 +779,8 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     } nums[] = {{"treecover_slowdown", &cost->treecover_slowdown, 0, 1, 0},
                 {"improvised_slowdown", &cost->improvised_slowdown, 0, 1, 1},
                 {"improvised_threshold", &cost->improvised_threshold, 0, 1e300, 0},
-                {"nts_m2_per_team_day", &cost->nts_m2_per_team_day, 0, 1e300, 1},
-                {"ts_m2_per_team_day", &cost->ts_m2_per_team_day, 0, 1e300, 1},
+                {"nts_m2_per_team_day", &cost->nts_m2_per_team_day, MIN_M2_PER_TEAM_DAY, 1e300, 0},
+                {"ts_m2_per_team_day", &cost->ts_m2_per_team_day, MIN_M2_PER_TEAM_DAY, 1e300, 0},
                 {"team_day_usd", &cost->team_day_usd, 0, 1e300, 0}};
     for (size_t i = 0; i < sizeof nums / sizeof nums[0]; ++i)
         if ((v = get(c, n, nums[i].key))) {
@@ -741,7 +815,26 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
                               sum);
         }
     }
-    return CP_OK;
+    /* land-cover codes are bytes, and the metrics report at most CP_MAX_CLASSES classes */
+    yaml_node_t *pv = get(c, n, "productivity_m2_per_team_day");
+    yaml_node_t *cv = pv && pv->type == YAML_MAPPING_NODE ? get(c, pv, "classes") : NULL;
+    size_t extra = 0;
+    for (size_t i = 0; i < cost->nproductivity; ++i) {
+        int code = cost->productivity[i].code, known = 0;
+        if (code < 0 || code > 255)
+            return err_at(c, cv ? cv : n,
+                          "cost.productivity_m2_per_team_day.classes: class %d is not a "
+                          "land-cover code 0..255",
+                          code);
+        for (size_t k = 0; k < cp_nworldcover; ++k) known |= cp_worldcover_codes[k] == code;
+        extra += !known;
+    }
+    if (cp_nworldcover + extra > CP_MAX_CLASSES)
+        return err_at(c, cv ? cv : n,
+                      "cost.productivity_m2_per_team_day.classes names %zu classes besides "
+                      "WorldCover's %zu; at most %zu",
+                      extra, cp_nworldcover, (size_t)CP_MAX_CLASSES - cp_nworldcover);
+    return check_slowest(c, n);
 }
 
 /* cost.profile: a file with `provenance`, `fit` and `cost` (clearplan calibrate writes it):
@@ -782,10 +875,10 @@ static cp_status load_profile(ctx *c, yaml_node_t *n) {
         const char *rec = scalar(get(&pc, pv, "records")),
                    *fnv = scalar(get(&pc, pv, "records_fnv1a64")),
                    *date = scalar(get(&pc, pv, "fitted_on"));
-        if (!s && rec && !(pr->records = xstrdup(rec))) s = cp_fail(CP_E_NOMEM, "out of memory");
-        if (!s && fnv && !(pr->records_fnv1a64 = xstrdup(fnv)))
+        if (!s && rec && !(pr->records = cp_strdup(rec))) s = cp_fail(CP_E_NOMEM, "out of memory");
+        if (!s && fnv && !(pr->records_fnv1a64 = cp_strdup(fnv)))
             s = cp_fail(CP_E_NOMEM, "out of memory");
-        if (!s && date && !(pr->fitted_on = xstrdup(date)))
+        if (!s && date && !(pr->fitted_on = cp_strdup(date)))
             s = cp_fail(CP_E_NOMEM, "out of memory");
         yaml_node_t *fit = s ? NULL : get(&pc, root, "fit");
         const char *cv = scalar(get(&pc, fit, "cv_median_abs_error")),
@@ -1197,7 +1290,7 @@ static cp_status as_named_ranges(ctx *c, yaml_node_t *n, const char *what, const
         cp_named_range *r = &(*out)[(*nout)++];
         char kw[224];
         snprintf(kw, sizeof kw, "%s.%s", what, key);
-        if (!(r->name = xstrdup(key))) return cp_fail(CP_E_NOMEM, "out of memory");
+        if (!(r->name = cp_strdup(key))) return cp_fail(CP_E_NOMEM, "out of memory");
         s = as_range(c, node(c, p->value), kw, values ? values[i] : 1, 0, hi, &r->range);
     }
     return s;
@@ -1356,7 +1449,8 @@ static cp_status parse_contamination(ctx *c, yaml_node_t *n) {
     yaml_node_t *v;
     if ((v = get(c, n, "reports")) && (s = as_string(c, v, "contamination.reports", &k->input)))
         return s;
-    if (!k->input && !(k->input = xstrdup("reports"))) return cp_fail(CP_E_NOMEM, "out of memory");
+    if (!k->input && !(k->input = cp_strdup("reports")))
+        return cp_fail(CP_E_NOMEM, "out of memory");
     const cp_input *in = cp_scenario_input(c->sc, k->input);
     if (!in || in->type == CP_INPUT_RASTER || !in->date)
         return err_at(c, v ? v : n,
@@ -1420,7 +1514,7 @@ static cp_status parse_document(ctx *c) {
     if ((v = get(c, root, "name"))) {
         if ((s = as_string(c, v, "name", &sc->name))) return s;
     } else {
-        sc->name = xstrdup("clearplan scenario");
+        sc->name = cp_strdup("clearplan scenario");
     }
     if ((v = get(c, root, "grid")) && (s = parse_grid(c, v))) return s;
     /* capacity before criteria: density's as_of defaults to capacity.start */
@@ -1454,6 +1548,7 @@ static void init_defaults(cp_scenario *sc) {
     sc->contamination.link_m = 1000;
     sc->contamination.reserve = 1;
     sc->contamination.samples = 2000;
+    sc->grid.max_cells = CP_GRID_MAX_CELLS;
     cp_cost_defaults(&sc->cost);
     cp_capacity_defaults(&sc->capacity);
 }
@@ -1490,13 +1585,13 @@ static cp_status check_depth(const ctx *c, const char *text, size_t len) {
     return s;
 }
 
-cp_status cp_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
-                            cp_scenario **out) {
+static cp_status scenario_parse_quietly(const char *text, size_t len, const char *name,
+                                        const char *dir, cp_scenario **out) {
     if (!text || !out) return cp_fail(CP_E_ARG, "cp_scenario_parse: NULL argument");
     *out = NULL;
     cp_scenario *sc = calloc(1, sizeof *sc);
     if (!sc) return cp_fail(CP_E_NOMEM, "out of memory");
-    sc->dir = xstrdup(dir ? dir : ".");
+    sc->dir = cp_strdup(dir ? dir : ".");
     init_defaults(sc);
     sc->cost.productivity = malloc(sizeof default_productivity);
     if (sc->cost.productivity) {
@@ -1539,7 +1634,7 @@ cp_status cp_scenario_parse(const char *text, size_t len, const char *name, cons
     return CP_OK;
 }
 
-cp_status cp_scenario_load(const char *path, cp_scenario **out) {
+static cp_status scenario_load_quietly(const char *path, cp_scenario **out) {
     if (!path || !out) return cp_fail(CP_E_ARG, "cp_scenario_load: NULL argument");
     *out = NULL;
     FILE *f = fopen(path, "rb");
@@ -1573,7 +1668,7 @@ cp_status cp_scenario_load(const char *path, cp_scenario **out) {
         return cp_fail(CP_E_IO, "cannot read <%s>", path);
     }
     /* The folder of the file resolves relative paths. */
-    char *dir = xstrdup(path);
+    char *dir = cp_strdup(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;
     if (slash)
         *(slash == dir ? slash + 1 : slash) = '\0';
@@ -1582,8 +1677,14 @@ cp_status cp_scenario_load(const char *path, cp_scenario **out) {
     cp_status s = cp_scenario_parse(buf, len, path, dir, out);
     free(buf);
     free(dir);
-    if (!s) (*out)->path = xstrdup(path);
+    if (!s) (*out)->path = cp_strdup(path);
     return s;
+}
+
+const cp_input *cp_scenario_role(const cp_scenario *sc, cp_input_role role) {
+    for (size_t i = 0; sc && role != CP_ROLE_NONE && i < sc->ninputs; ++i)
+        if (sc->inputs[i].role == role) return &sc->inputs[i];
+    return NULL;
 }
 
 const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name) {
@@ -1642,5 +1743,25 @@ void cp_scenario_free(cp_scenario *sc) {
     free(sc->cost_profile.records_fnv1a64);
     free(sc->cost_profile.fitted_on);
     free(sc->outputs.dir);
+    for (size_t i = 0; i < sc->nnotes; ++i) free(sc->notes[i]);
+    free(sc->notes);
     free(sc);
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_scenario_parse(const char *text, size_t len, const char *name, const char *dir,
+                            cp_scenario **out) {
+    cp_gdal_quiet_begin();
+    cp_status s = scenario_parse_quietly(text, len, name, dir, out);
+    cp_gdal_quiet_end();
+    return s;
+}
+
+cp_status cp_scenario_load(const char *path, cp_scenario **out) {
+    cp_gdal_quiet_begin();
+    cp_status s = scenario_load_quietly(path, out);
+    cp_gdal_quiet_end();
+    return s;
 }

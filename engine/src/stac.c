@@ -62,28 +62,28 @@ static int exists(const char *dir, const char *name) {
     return stat(p, &st) == 0;
 }
 
-static void grid_fields(cp_planbuf *b, const cp_outputs *o) {
-    cp_planbuf_printf(b, ", \"proj:shape\": [%lld, %lld], \"proj:transform\": [", (long long)o->ny,
+static void grid_fields(cp_textbuf *b, const cp_outputs *o) {
+    cp_textbuf_printf(b, ", \"proj:shape\": [%lld, %lld], \"proj:transform\": [", (long long)o->ny,
                       (long long)o->nx);
     const int order[] = {1, 2, 0, 4, 5, 3}; /* GDAL's geotransform as STAC's affine rows */
     for (int i = 0; i < 6; ++i) {
-        if (i) cp_planbuf_puts(b, ", ");
-        cp_planbuf_num(b, o->gt[order[i]], "0");
+        if (i) cp_textbuf_puts(b, ", ");
+        cp_textbuf_num(b, o->gt[order[i]], "0");
     }
-    cp_planbuf_puts(b, "]");
+    cp_textbuf_puts(b, "]");
 }
 
-static void asset(cp_planbuf *b, int *first, const char *key, const char *href, const char *type,
+static void asset(cp_textbuf *b, int *first, const char *key, const char *href, const char *type,
                   const char *roles, const char *title) {
-    cp_planbuf_puts(b, *first ? "\n    " : ",\n    ");
+    cp_textbuf_puts(b, *first ? "\n    " : ",\n    ");
     *first = 0;
-    cp_planbuf_json(b, key);
-    cp_planbuf_puts(b, ": {\"href\": ");
-    cp_planbuf_json(b, href);
-    cp_planbuf_puts(b, ", \"type\": ");
-    cp_planbuf_json(b, type);
-    cp_planbuf_printf(b, ", \"roles\": [%s], \"title\": ", roles);
-    cp_planbuf_json(b, title);
+    cp_textbuf_json(b, key);
+    cp_textbuf_puts(b, ": {\"href\": ");
+    cp_textbuf_json(b, href);
+    cp_textbuf_puts(b, ", \"type\": ");
+    cp_textbuf_json(b, type);
+    cp_textbuf_printf(b, ", \"roles\": [%s], \"title\": ", roles);
+    cp_textbuf_json(b, title);
 }
 
 enum { SIDE = 16 }; /* points per side of the footprint */
@@ -132,15 +132,15 @@ static int footprint(const cp_outputs *o, double ring[4 * SIDE + 1][2], double b
     return ok;
 }
 
-static void date_time(cp_planbuf *b, const char *key, cp_date d, const char *time) {
+static void date_time(cp_textbuf *b, const char *key, cp_date d, const char *time) {
     char t[11];
-    cp_planbuf_printf(b, ",\n    \"%s\": \"%sT%sZ\"", key, cp_date_format(d, t), time);
+    cp_textbuf_printf(b, ",\n    \"%s\": \"%sT%sZ\"", key, cp_date_format(d, t), time);
 }
 
 cp_status cp_stac_write(const cp_outputs *o) {
     char path[4200];
     snprintf(path, sizeof path, "%s/stac.json", o->dir);
-    cp_planbuf b = {0};
+    cp_textbuf b = {0};
     /* id: the scenario's name as lower-case words joined by '-' */
     char id[128];
     size_t n = 0;
@@ -153,36 +153,36 @@ cp_status cp_stac_write(const cp_outputs *o) {
     }
     while (n && id[n - 1] == '-') --n;
     id[n] = '\0';
-    cp_planbuf_puts(&b,
+    cp_textbuf_puts(&b,
                     "{\n  \"type\": \"Feature\",\n  \"stac_version\": \"1.0.0\",\n"
                     "  \"stac_extensions\": "
                     "[\"https://stac-extensions.github.io/projection/v1.1.0/schema.json\"],\n"
                     "  \"id\": ");
-    cp_planbuf_json(&b, n ? id : "clearplan");
+    cp_textbuf_json(&b, n ? id : "clearplan");
     double ring[4 * SIDE + 1][2], bbox[4] = {0};
     if (footprint(o, ring, bbox)) {
-        cp_planbuf_puts(&b, ",\n  \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[");
+        cp_textbuf_puts(&b, ",\n  \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[");
         for (int k = 0; k <= 4 * SIDE; ++k) {
-            cp_planbuf_puts(&b, k ? ", [" : "[");
-            cp_planbuf_num(&b, ring[k][0], "0");
-            cp_planbuf_puts(&b, ", ");
-            cp_planbuf_num(&b, ring[k][1], "0");
-            cp_planbuf_puts(&b, "]");
+            cp_textbuf_puts(&b, k ? ", [" : "[");
+            cp_textbuf_num(&b, ring[k][0], "0");
+            cp_textbuf_puts(&b, ", ");
+            cp_textbuf_num(&b, ring[k][1], "0");
+            cp_textbuf_puts(&b, "]");
         }
-        cp_planbuf_puts(&b, "]]},\n  \"bbox\": [");
+        cp_textbuf_puts(&b, "]]},\n  \"bbox\": [");
         for (int i = 0; i < 4; ++i) {
-            if (i) cp_planbuf_puts(&b, ", ");
-            cp_planbuf_num(&b, bbox[i], "0");
+            if (i) cp_textbuf_puts(&b, ", ");
+            cp_textbuf_num(&b, bbox[i], "0");
         }
-        cp_planbuf_puts(&b, "]");
+        cp_textbuf_puts(&b, "]");
     } else {
-        cp_planbuf_puts(&b, ",\n  \"geometry\": null");
+        cp_textbuf_puts(&b, ",\n  \"geometry\": null");
     }
     /* properties */
-    cp_planbuf_puts(&b, ",\n  \"properties\": {\n    \"title\": ");
-    cp_planbuf_json(&b, o->title);
-    cp_planbuf_puts(&b, ",\n    \"description\": ");
-    cp_planbuf_json(&b,
+    cp_textbuf_puts(&b, ",\n  \"properties\": {\n    \"title\": ");
+    cp_textbuf_json(&b, o->title);
+    cp_textbuf_puts(&b, ",\n    \"description\": ");
+    cp_textbuf_json(&b,
                     "clearplan outputs: the priority of the land, and the release of the "
                     "hazardous areas planned to the Article 5 deadline");
     cp_date end = o->last_end > o->deadline ? o->last_end : o->deadline;
@@ -193,31 +193,31 @@ cp_status cp_stac_write(const cp_outputs *o) {
     struct tm tm;
     char created[32] = "1970-01-01T00:00:00Z";
     if (gmtime_r(&now, &tm)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cp_planbuf_printf(&b, ",\n    \"created\": \"%s\"", created);
+    cp_textbuf_printf(&b, ",\n    \"created\": \"%s\"", created);
     if (o->epsg > 0) {
-        cp_planbuf_printf(&b, ",\n    \"proj:epsg\": %d", o->epsg);
+        cp_textbuf_printf(&b, ",\n    \"proj:epsg\": %d", o->epsg);
     } else {
-        cp_planbuf_puts(&b, ",\n    \"proj:epsg\": null");
+        cp_textbuf_puts(&b, ",\n    \"proj:epsg\": null");
         if (o->wkt) {
-            cp_planbuf_puts(&b, ",\n    \"proj:wkt2\": ");
-            cp_planbuf_json(&b, o->wkt);
+            cp_textbuf_puts(&b, ",\n    \"proj:wkt2\": ");
+            cp_textbuf_json(&b, o->wkt);
         }
     }
     if (o->has_extent && o->wkt) {
-        cp_planbuf_puts(&b, ",\n    \"proj:bbox\": [");
+        cp_textbuf_puts(&b, ",\n    \"proj:bbox\": [");
         for (int i = 0; i < 4; ++i) {
-            if (i) cp_planbuf_puts(&b, ", ");
-            cp_planbuf_num(&b, o->extent[i], "0");
+            if (i) cp_textbuf_puts(&b, ", ");
+            cp_textbuf_num(&b, o->extent[i], "0");
         }
-        cp_planbuf_puts(&b, "]");
+        cp_textbuf_puts(&b, "]");
     }
     char dl[11];
-    cp_planbuf_puts(&b, ",\n    \"clearplan:scenario\": ");
-    cp_planbuf_json(&b, o->title);
-    cp_planbuf_printf(&b, ",\n    \"clearplan:deadline\": \"%s\"", cp_date_format(o->deadline, dl));
-    cp_planbuf_puts(&b, ",\n    \"clearplan:version\": ");
-    cp_planbuf_json(&b, cp_version());
-    cp_planbuf_puts(&b, "\n  },\n  \"links\": [],\n  \"assets\": {");
+    cp_textbuf_puts(&b, ",\n    \"clearplan:scenario\": ");
+    cp_textbuf_json(&b, o->title);
+    cp_textbuf_printf(&b, ",\n    \"clearplan:deadline\": \"%s\"", cp_date_format(o->deadline, dl));
+    cp_textbuf_puts(&b, ",\n    \"clearplan:version\": ");
+    cp_textbuf_json(&b, cp_version());
+    cp_textbuf_puts(&b, "\n  },\n  \"links\": [],\n  \"assets\": {");
     /* assets: the outputs present, the criteria maps, the run record */
     int first = 1;
     for (size_t i = 0; i < sizeof assets / sizeof assets[0]; ++i) {
@@ -226,7 +226,7 @@ cp_status cp_stac_write(const cp_outputs *o) {
         snprintf(href, sizeof href, "./%s", assets[i].file);
         asset(&b, &first, assets[i].key, href, assets[i].type, assets[i].roles, assets[i].title);
         if (assets[i].grid && o->nx) grid_fields(&b, o);
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
     /* the reports of regions, report-<slug>.html, in name order */
     char(*rep)[128] = NULL;
@@ -253,7 +253,7 @@ cp_status cp_stac_write(const cp_outputs *o) {
         snprintf(key, sizeof key, "report_%.*s", (int)(len - 12), rep[i] + 7);
         snprintf(href, sizeof href, "./%s", rep[i]);
         asset(&b, &first, key, href, "text/html", "\"overview\"", "Report of a region");
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
     free(rep);
     for (int i = 0; o->criteria && o->criteria[i]; ++i) {
@@ -263,18 +263,18 @@ cp_status cp_stac_write(const cp_outputs *o) {
         snprintf(title, sizeof title, "Criterion %s, normalised 0-1", o->criteria[i]);
         asset(&b, &first, key, href, COG, "\"data\"", title);
         if (o->nx) grid_fields(&b, o);
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
     if (o->run_file) {
         char href[160];
         snprintf(href, sizeof href, "./%s", o->run_file);
         asset(&b, &first, "run", href, "application/json", "\"metadata\"",
               "Run record: versions, inputs, timings, checksums, plan summary");
-        cp_planbuf_puts(&b, "}");
+        cp_textbuf_puts(&b, "}");
     }
-    cp_planbuf_puts(&b, "\n  }\n}\n");
+    cp_textbuf_puts(&b, "\n  }\n}\n");
     cp_status st = b.failed ? cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path)
-                            : cp_plan_write_file(path, b.data, b.len);
-    cp_planbuf_free(&b);
+                            : cp_write_file(path, b.data, b.len);
+    cp_textbuf_free(&b);
     return st;
 }

@@ -25,25 +25,25 @@ const cp_class_style cp_priority_classes[CP_NCLASSES] = {
 
 /* ------------------------------------------------------------------ XML ---------------- */
 
-void cp_xml_attr(cp_planbuf *b, const char *name, const char *value) {
-    cp_planbuf_printf(b, " %s=\"", name);
-    cp_planbuf_html(b, value);
-    cp_planbuf_putn(b, "\"", 1);
+void cp_xml_attr(cp_textbuf *b, const char *name, const char *value) {
+    cp_textbuf_printf(b, " %s=\"", name);
+    cp_textbuf_html(b, value);
+    cp_textbuf_putn(b, "\"", 1);
 }
 
-void cp_xml_srs(cp_planbuf *b, const char *wkt, int epsg) {
-    cp_planbuf_puts(b, "<spatialrefsys><wkt>");
-    cp_planbuf_html(b, wkt ? wkt : "");
-    cp_planbuf_puts(b, "</wkt>");
-    if (epsg > 0) cp_planbuf_printf(b, "<authid>EPSG:%d</authid>", epsg);
-    cp_planbuf_puts(b, "</spatialrefsys>");
+void cp_xml_srs(cp_textbuf *b, const char *wkt, int epsg) {
+    cp_textbuf_puts(b, "<spatialrefsys><wkt>");
+    cp_textbuf_html(b, wkt ? wkt : "");
+    cp_textbuf_puts(b, "</wkt>");
+    if (epsg > 0) cp_textbuf_printf(b, "<authid>EPSG:%d</authid>", epsg);
+    cp_textbuf_puts(b, "</spatialrefsys>");
 }
 
-static void prop(cp_planbuf *b, const char *k, const char *v) {
-    cp_planbuf_puts(b, "<prop");
+static void prop(cp_textbuf *b, const char *k, const char *v) {
+    cp_textbuf_puts(b, "<prop");
     cp_xml_attr(b, "k", k);
     cp_xml_attr(b, "v", v);
-    cp_planbuf_puts(b, "/>");
+    cp_textbuf_puts(b, "/>");
 }
 
 /* ------------------------------------------------------------------ colours ------------ */
@@ -256,9 +256,9 @@ typedef struct {
     const char *enabled; /* expression that switches the layer on; NULL = always */
 } fill_layer;
 
-static void qml_fill_layer(cp_planbuf *b, const fill_layer *f) {
+static void qml_fill_layer(cp_textbuf *b, const fill_layer *f) {
     char c[24], w[32];
-    cp_planbuf_puts(b, "<layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\">");
+    cp_textbuf_puts(b, "<layer class=\"SimpleFill\" enabled=\"1\" locked=\"0\" pass=\"0\">");
     prop(b, "color", qgis_colour(f->fill, c));
     prop(b, "style", f->style);
     prop(b, "outline_color", qgis_colour(f->outline, c));
@@ -268,7 +268,7 @@ static void qml_fill_layer(cp_planbuf *b, const fill_layer *f) {
     prop(b, "outline_width_unit", "MM");
     prop(b, "joinstyle", "bevel");
     if (f->enabled) {
-        cp_planbuf_puts(b,
+        cp_textbuf_puts(b,
                         "<data_defined_properties><Option type=\"Map\">"
                         "<Option name=\"name\" type=\"QString\" value=\"\"/>"
                         "<Option name=\"properties\" type=\"Map\">"
@@ -276,22 +276,22 @@ static void qml_fill_layer(cp_planbuf *b, const fill_layer *f) {
                         "<Option name=\"active\" type=\"bool\" value=\"true\"/>"
                         "<Option name=\"expression\" type=\"QString\"");
         cp_xml_attr(b, "value", f->enabled);
-        cp_planbuf_puts(b,
+        cp_textbuf_puts(b,
                         "/><Option name=\"type\" type=\"int\" value=\"3\"/>"
                         "</Option></Option>"
                         "<Option name=\"type\" type=\"QString\" value=\"collection\"/>"
                         "</Option></data_defined_properties>");
     }
-    cp_planbuf_puts(b, "</layer>");
+    cp_textbuf_puts(b, "</layer>");
 }
 
-static void qml_fill_symbol(cp_planbuf *b, int name, const fill_layer *layers, int n) {
-    cp_planbuf_printf(b,
+static void qml_fill_symbol(cp_textbuf *b, int name, const fill_layer *layers, int n) {
+    cp_textbuf_printf(b,
                       "<symbol type=\"fill\" name=\"%d\" alpha=\"1\" clip_to_extent=\"1\" "
                       "force_rhr=\"0\">",
                       name);
     for (int i = 0; i < n; ++i) qml_fill_layer(b, &layers[i]);
-    cp_planbuf_puts(b, "</symbol>");
+    cp_textbuf_puts(b, "</symbol>");
 }
 
 static const rgb dark = {35, 35, 35}, black = {0, 0, 0}, grey = {110, 110, 110};
@@ -313,7 +313,7 @@ static fill_layer plain_symbol(draw_kind d) {
     return (fill_layer){grey, "no", dark, "solid", 0.4, NULL};
 }
 
-static void qml_renderer(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b) {
+static void qml_renderer(const cp_outputs *o, const cp_out_layer *l, cp_textbuf *b) {
     const struct look *k = look_of(l);
     if (k->draw == DRAW_YEARS && has_years(o, l)) {
         year_class yc[MAX_YEAR_CLASSES];
@@ -322,40 +322,40 @@ static void qml_renderer(const cp_outputs *o, const cp_out_layer *l, cp_planbuf 
         cp_date_format(o->deadline, dl);
         /* false, not NULL, where `end` is missing (the legend's sample) */
         snprintf(expr, sizeof expr, "coalesce(\"end\" > to_date('%s'), false)", dl);
-        cp_planbuf_puts(b,
+        cp_textbuf_puts(b,
                         "<renderer-v2 type=\"categorizedSymbol\" attr=\"year\" "
                         "symbollevels=\"0\" forceraster=\"0\" enableorderby=\"0\"><categories>");
         for (size_t i = 0; i < n; ++i) {
             char v[16] = "";
             if (!yc[i].other) snprintf(v, sizeof v, "%d", yc[i].lo);
             year_label(&yc[i], dl, label, sizeof label);
-            cp_planbuf_printf(b, "<category symbol=\"%zu\" render=\"true\"", i);
+            cp_textbuf_printf(b, "<category symbol=\"%zu\" render=\"true\"", i);
             cp_xml_attr(b, "value", v);
             cp_xml_attr(b, "label", label);
-            cp_planbuf_puts(b, "/>");
+            cp_textbuf_puts(b, "/>");
         }
-        cp_planbuf_puts(b, "</categories><symbols>");
+        cp_textbuf_puts(b, "</categories><symbols>");
         for (size_t i = 0; i < n; ++i) {
             fill_layer fl[2];
             qml_fill_symbol(b, (int)i, fl, year_symbol(&yc[i], expr, fl));
         }
-        cp_planbuf_puts(b, "</symbols></renderer-v2>");
+        cp_textbuf_puts(b, "</symbols></renderer-v2>");
         return;
     }
     fill_layer f = plain_symbol(k->draw);
-    cp_planbuf_puts(b,
+    cp_textbuf_puts(b,
                     "<renderer-v2 type=\"singleSymbol\" symbollevels=\"0\" forceraster=\"0\" "
                     "enableorderby=\"0\"><symbols>");
     qml_fill_symbol(b, 0, &f, 1);
-    cp_planbuf_puts(b, "</symbols></renderer-v2>");
+    cp_textbuf_puts(b, "</symbols></renderer-v2>");
 }
 
-static void qml_labels(const struct look *k, cp_planbuf *b) {
+static void qml_labels(const struct look *k, cp_textbuf *b) {
     char scale[32];
     snprintf(scale, sizeof scale, "%g", k->label_scale);
-    cp_planbuf_puts(b, "<labeling type=\"simple\"><settings calloutType=\"simple\"><text-style");
+    cp_textbuf_puts(b, "<labeling type=\"simple\"><settings calloutType=\"simple\"><text-style");
     cp_xml_attr(b, "fieldName", k->label);
-    cp_planbuf_puts(b,
+    cp_textbuf_puts(b,
                     " isExpression=\"0\" fontSize=\"8\" fontSizeUnit=\"Point\" fontWeight=\"75\" "
                     "textColor=\"0,0,0,255\" textOpacity=\"1\"><text-buffer bufferDraw=\"1\" "
                     "bufferSize=\"0.7\" bufferSizeUnits=\"MM\" bufferColor=\"255,255,255,255\" "
@@ -364,38 +364,38 @@ static void qml_labels(const struct look *k, cp_planbuf *b) {
                     "priority=\"5\" dist=\"0\" distUnits=\"MM\" fitInPolygonOnly=\"0\"/>"
                     "<rendering scaleVisibility=\"1\" scaleMin=\"1\"");
     cp_xml_attr(b, "scaleMax", scale);
-    cp_planbuf_puts(b,
+    cp_textbuf_puts(b,
                     " obstacle=\"1\" obstacleType=\"1\" drawLabels=\"1\" displayAll=\"0\" "
                     "upsidedownLabels=\"0\" labelPerPart=\"0\" limitNumLabels=\"0\"/>"
                     "</settings></labeling>");
 }
 
-void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b, int *labels) {
+void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_textbuf *b, int *labels) {
     const struct look *k = look_of(l);
     int draw = is_polygonal(l) && k->draw != DRAW_NONE;
     *labels = draw && k->label && CSLFindString(l->fields, k->label) >= 0;
     if (draw) qml_renderer(o, l, b);
     if (*labels) qml_labels(k, b);
-    cp_planbuf_puts(b, "<aliases>");
+    cp_textbuf_puts(b, "<aliases>");
     for (int i = 0; l->fields && l->fields[i]; ++i) {
         int e = field_entry(l->name, l->fields[i]);
-        cp_planbuf_printf(b, "<alias index=\"%d\"", i + 1); /* 0 is the FID */
+        cp_textbuf_printf(b, "<alias index=\"%d\"", i + 1); /* 0 is the FID */
         cp_xml_attr(b, "field", l->fields[i]);
         cp_xml_attr(b, "name", e >= 0 ? fields[e].alias : "");
-        cp_planbuf_puts(b, "/>");
+        cp_textbuf_puts(b, "/>");
     }
-    cp_planbuf_puts(b, "</aliases>");
+    cp_textbuf_puts(b, "</aliases>");
     if (k->sort) {
-        cp_planbuf_puts(b, "<attributetableconfig sortOrder=\"0\" actionWidgetStyle=\"dropDown\"");
+        cp_textbuf_puts(b, "<attributetableconfig sortOrder=\"0\" actionWidgetStyle=\"dropDown\"");
         cp_xml_attr(b, "sortExpression", k->sort);
-        cp_planbuf_puts(b, "/>");
+        cp_textbuf_puts(b, "/>");
     }
     if (k->display) {
-        cp_planbuf_puts(b, "<previewExpression>");
-        cp_planbuf_html(b, k->display);
-        cp_planbuf_puts(b, "</previewExpression>");
+        cp_textbuf_puts(b, "<previewExpression>");
+        cp_textbuf_html(b, k->display);
+        cp_textbuf_puts(b, "</previewExpression>");
     }
-    cp_planbuf_printf(b, "<layerGeometryType>%d</layerGeometryType>", qgis_geometry_type(l));
+    cp_textbuf_printf(b, "<layerGeometryType>%d</layerGeometryType>", qgis_geometry_type(l));
 }
 
 /* ------------------------------------------------------------------ QML: rasters ------- */
@@ -406,32 +406,32 @@ static const char min_max_origin[] =
     "<cumulativeCutUpper>0.98</cumulativeCutUpper><stdDevFactor>2</stdDevFactor>"
     "</minMaxOrigin>";
 
-void cp_style_raster_body(int classes, cp_planbuf *b) {
+void cp_style_raster_body(int classes, cp_textbuf *b) {
     char hex[8];
-    cp_planbuf_puts(b, "<pipe>");
+    cp_textbuf_puts(b, "<pipe>");
     if (classes) {
-        cp_planbuf_puts(b,
+        cp_textbuf_puts(b,
                         "<rasterrenderer type=\"paletted\" band=\"1\" opacity=\"1\" "
                         "alphaBand=\"-1\" nodataColor=\"\"><rasterTransparency/>");
-        cp_planbuf_puts(b, min_max_origin);
-        cp_planbuf_puts(b, "<colorPalette>");
+        cp_textbuf_puts(b, min_max_origin);
+        cp_textbuf_puts(b, "<colorPalette>");
         for (int i = 0; i < CP_NCLASSES; ++i) {
             const cp_class_style *c = &cp_priority_classes[i];
             char label[64];
             snprintf(label, sizeof label, "%s (%.1f-%.1f)", c->name, 0.2 * i, 0.2 * (i + 1));
-            cp_planbuf_printf(b, "<paletteEntry value=\"%d\" alpha=\"255\"", i + 1);
+            cp_textbuf_printf(b, "<paletteEntry value=\"%d\" alpha=\"255\"", i + 1);
             cp_xml_attr(b, "color", hex_colour((rgb){c->r, c->g, c->b}, hex));
             cp_xml_attr(b, "label", label);
-            cp_planbuf_puts(b, "/>");
+            cp_textbuf_puts(b, "/>");
         }
-        cp_planbuf_puts(b, "</colorPalette></rasterrenderer>");
+        cp_textbuf_puts(b, "</colorPalette></rasterrenderer>");
     } else {
-        cp_planbuf_puts(b,
+        cp_textbuf_puts(b,
                         "<rasterrenderer type=\"singlebandpseudocolor\" band=\"1\" "
                         "opacity=\"1\" alphaBand=\"-1\" nodataColor=\"\" "
                         "classificationMin=\"0\" classificationMax=\"1\">");
-        cp_planbuf_puts(b, min_max_origin);
-        cp_planbuf_puts(b,
+        cp_textbuf_puts(b, min_max_origin);
+        cp_textbuf_puts(b,
                         "<rastershader><colorrampshader colorRampType=\"INTERPOLATED\" "
                         "classificationMode=\"1\" clip=\"0\" minimumValue=\"0\" "
                         "maximumValue=\"1\" labelPrecision=\"2\">");
@@ -439,42 +439,42 @@ void cp_style_raster_body(int classes, cp_planbuf *b) {
             const cp_class_style *c = &cp_priority_classes[i];
             char v[16];
             snprintf(v, sizeof v, "%g", (double)i / (CP_NCLASSES - 1));
-            cp_planbuf_puts(b, "<item alpha=\"255\"");
+            cp_textbuf_puts(b, "<item alpha=\"255\"");
             cp_xml_attr(b, "value", v);
             cp_xml_attr(b, "label", v);
             cp_xml_attr(b, "color", hex_colour((rgb){c->r, c->g, c->b}, hex));
-            cp_planbuf_puts(b, "/>");
+            cp_textbuf_puts(b, "/>");
         }
-        cp_planbuf_puts(b, "</colorrampshader></rastershader></rasterrenderer>");
+        cp_textbuf_puts(b, "</colorrampshader></rastershader></rasterrenderer>");
     }
-    cp_planbuf_puts(b,
+    cp_textbuf_puts(b,
                     "<brightnesscontrast brightness=\"0\" contrast=\"0\" gamma=\"1\"/>"
                     "<huesaturation saturation=\"0\" grayscaleMode=\"0\" invertColors=\"0\" "
                     "colorizeOn=\"0\"/><rasterresampler maxOversampling=\"2\"/></pipe>"
                     "<blendMode>0</blendMode>");
 }
 
-void cp_style_qml(const char *body, int labels, cp_planbuf *b) {
-    cp_planbuf_printf(b,
+void cp_style_qml(const char *body, int labels, cp_textbuf *b) {
+    cp_textbuf_printf(b,
                       "<!DOCTYPE qgis PUBLIC 'http://mrcc.com/qgis.dtd' 'SYSTEM'>\n"
                       "<qgis version=\"3.22.0\" styleCategories=\"AllStyleCategories\" "
                       "labelsEnabled=\"%d\">",
                       labels);
-    cp_planbuf_puts(b, body);
-    cp_planbuf_puts(b, "</qgis>\n");
+    cp_textbuf_puts(b, body);
+    cp_textbuf_puts(b, "</qgis>\n");
 }
 
 /* ------------------------------------------------------------------ SLD ---------------- */
 
-static void sld_polygon(cp_planbuf *b, const fill_layer *f) {
+static void sld_polygon(cp_textbuf *b, const fill_layer *f) {
     char hex[8], w[32];
-    cp_planbuf_puts(b, "<se:PolygonSymbolizer>");
+    cp_textbuf_puts(b, "<se:PolygonSymbolizer>");
     if (!strcmp(f->style, "solid"))
-        cp_planbuf_printf(b,
+        cp_textbuf_printf(b,
                           "<se:Fill><se:SvgParameter name=\"fill\">%s</se:SvgParameter></se:Fill>",
                           hex_colour(f->fill, hex));
     else if (strcmp(f->style, "no")) /* a hatch (GeoServer's marks) */
-        cp_planbuf_printf(b,
+        cp_textbuf_printf(b,
                           "<se:Fill><se:GraphicFill><se:Graphic><se:Mark>"
                           "<se:WellKnownName>%s</se:WellKnownName><se:Stroke>"
                           "<se:SvgParameter name=\"stroke\">%s</se:SvgParameter>"
@@ -483,50 +483,50 @@ static void sld_polygon(cp_planbuf *b, const fill_layer *f) {
                           f->style[0] == 'b' ? "shape://slash" : "shape://backslash",
                           hex_colour(f->fill, hex));
     snprintf(w, sizeof w, "%g", f->outline_mm * 96 / 25.4); /* pixels at 96 dpi */
-    cp_planbuf_printf(b,
+    cp_textbuf_printf(b,
                       "<se:Stroke><se:SvgParameter name=\"stroke\">%s</se:SvgParameter>"
                       "<se:SvgParameter name=\"stroke-width\">%s</se:SvgParameter>",
                       hex_colour(f->outline, hex), w);
     if (!strcmp(f->outline_style, "dash"))
-        cp_planbuf_puts(b, "<se:SvgParameter name=\"stroke-dasharray\">6 3</se:SvgParameter>");
-    cp_planbuf_puts(b, "</se:Stroke></se:PolygonSymbolizer>");
+        cp_textbuf_puts(b, "<se:SvgParameter name=\"stroke-dasharray\">6 3</se:SvgParameter>");
+    cp_textbuf_puts(b, "</se:Stroke></se:PolygonSymbolizer>");
 }
 
 /* A rule: its title, its filter (`year` < 0: every other feature; `cmp` -1 / 1: also `end`
  * on or before / after the deadline) and its symbolizers. */
-static void sld_rule(cp_planbuf *b, const char *title, int year, int cmp, const char *deadline,
+static void sld_rule(cp_textbuf *b, const char *title, int year, int cmp, const char *deadline,
                      const fill_layer *fl, int n) {
-    cp_planbuf_puts(b, "<se:Rule><se:Name>");
-    cp_planbuf_html(b, title);
-    cp_planbuf_puts(b, "</se:Name><se:Description><se:Title>");
-    cp_planbuf_html(b, title);
-    cp_planbuf_puts(b, "</se:Title></se:Description>");
+    cp_textbuf_puts(b, "<se:Rule><se:Name>");
+    cp_textbuf_html(b, title);
+    cp_textbuf_puts(b, "</se:Name><se:Description><se:Title>");
+    cp_textbuf_html(b, title);
+    cp_textbuf_puts(b, "</se:Title></se:Description>");
     if (year < 0) {
-        cp_planbuf_puts(b, "<se:ElseFilter/>");
+        cp_textbuf_puts(b, "<se:ElseFilter/>");
     } else if (year > 0) {
-        cp_planbuf_puts(b, cmp ? "<ogc:Filter><ogc:And>" : "<ogc:Filter>");
-        cp_planbuf_printf(b,
+        cp_textbuf_puts(b, cmp ? "<ogc:Filter><ogc:And>" : "<ogc:Filter>");
+        cp_textbuf_printf(b,
                           "<ogc:PropertyIsEqualTo><ogc:PropertyName>year</ogc:PropertyName>"
                           "<ogc:Literal>%d</ogc:Literal></ogc:PropertyIsEqualTo>",
                           year);
         if (cmp) {
             const char *op = cmp > 0 ? "PropertyIsGreaterThan" : "PropertyIsLessThanOrEqualTo";
-            cp_planbuf_printf(b,
+            cp_textbuf_printf(b,
                               "<ogc:%s><ogc:PropertyName>end</ogc:PropertyName>"
                               "<ogc:Literal>%s</ogc:Literal></ogc:%s></ogc:And>",
                               op, deadline, op);
         }
-        cp_planbuf_puts(b, "</ogc:Filter>");
+        cp_textbuf_puts(b, "</ogc:Filter>");
     }
     for (int i = 0; i < n; ++i) sld_polygon(b, &fl[i]);
-    cp_planbuf_puts(b, "</se:Rule>");
+    cp_textbuf_puts(b, "</se:Rule>");
 }
 
 /* An SLD 1.1 of the same look: one rule per class (the deadline's year split in two by the
  * `end` date), labels as a rule with a scale limit. */
-static void sld_document(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b) {
+static void sld_document(const cp_outputs *o, const cp_out_layer *l, cp_textbuf *b) {
     const struct look *k = look_of(l);
-    cp_planbuf_puts(b,
+    cp_textbuf_puts(b,
                     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
                     "<StyledLayerDescriptor xmlns=\"http://www.opengis.net/sld\" "
                     "xmlns:se=\"http://www.opengis.net/se\" "
@@ -536,8 +536,8 @@ static void sld_document(const cp_outputs *o, const cp_out_layer *l, cp_planbuf 
                     "xsi:schemaLocation=\"http://www.opengis.net/sld "
                     "http://schemas.opengis.net/sld/1.1.0/StyledLayerDescriptor.xsd\">"
                     "<NamedLayer><se:Name>");
-    cp_planbuf_html(b, l->name);
-    cp_planbuf_puts(b, "</se:Name><UserStyle><se:Name>clearplan</se:Name><se:FeatureTypeStyle>");
+    cp_textbuf_html(b, l->name);
+    cp_textbuf_puts(b, "</se:Name><UserStyle><se:Name>clearplan</se:Name><se:FeatureTypeStyle>");
     if (k->draw == DRAW_YEARS && has_years(o, l)) {
         year_class yc[MAX_YEAR_CLASSES];
         size_t n = year_classes(o, yc);
@@ -561,7 +561,7 @@ static void sld_document(const cp_outputs *o, const cp_out_layer *l, cp_planbuf 
         sld_rule(b, cp_style_title(l), 0, 0, NULL, &f, 1);
     }
     if (k->label && CSLFindString(l->fields, k->label) >= 0)
-        cp_planbuf_printf(b,
+        cp_textbuf_printf(b,
                           "<se:Rule><se:MaxScaleDenominator>%g</se:MaxScaleDenominator>"
                           "<se:TextSymbolizer><se:Label><ogc:PropertyName>%s</ogc:PropertyName>"
                           "</se:Label><se:Font><se:SvgParameter name=\"font-size\">11"
@@ -571,18 +571,18 @@ static void sld_document(const cp_outputs *o, const cp_out_layer *l, cp_planbuf 
                           "</se:Fill></se:Halo><se:Fill><se:SvgParameter name=\"fill\">#000000"
                           "</se:SvgParameter></se:Fill></se:TextSymbolizer></se:Rule>",
                           k->label_scale, k->label);
-    cp_planbuf_puts(b, "</se:FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>\n");
+    cp_textbuf_puts(b, "</se:FeatureTypeStyle></UserStyle></NamedLayer></StyledLayerDescriptor>\n");
 }
 
 /* ------------------------------------------------------------------ writing ------------ */
 
-static void sql_text(cp_planbuf *b, const char *s) {
-    cp_planbuf_putn(b, "'", 1);
+static void sql_text(cp_textbuf *b, const char *s) {
+    cp_textbuf_putn(b, "'", 1);
     for (; *s; ++s) {
-        if (*s == '\'') cp_planbuf_putn(b, "'", 1);
-        cp_planbuf_putn(b, s, 1);
+        if (*s == '\'') cp_textbuf_putn(b, "'", 1);
+        cp_textbuf_putn(b, s, 1);
     }
-    cp_planbuf_putn(b, "'", 1);
+    cp_textbuf_putn(b, "'", 1);
 }
 
 /* Runs a statement that returns no rows; 1 when SQLite took it. */
@@ -646,7 +646,7 @@ static int add_style(OGRLayerH t, const cp_out_layer *l, const char *qml, const 
  * extension), registered in gpkg_extensions. A row already there (a field domain's) keeps its
  * constraint; an alias another table's column has is left out where the table was created
  * with `name` unique across tables (GDAL's form of it before the 1.2 spec). */
-static int data_columns(GDALDatasetH ds, const cp_outputs *o, cp_planbuf *b) {
+static int data_columns(GDALDatasetH ds, const cp_outputs *o, cp_textbuf *b) {
     int ok = sql(ds,
                  "CREATE TABLE IF NOT EXISTS gpkg_data_columns (table_name TEXT NOT NULL, "
                  "column_name TEXT NOT NULL, name TEXT, title TEXT, description TEXT, "
@@ -669,27 +669,27 @@ static int data_columns(GDALDatasetH ds, const cp_outputs *o, cp_planbuf *b) {
             if (e < 0) continue;
             const char *alias = fields[e].alias, *desc = fields[e].description;
             b->len = 0;
-            cp_planbuf_puts(b, "UPDATE OR IGNORE gpkg_data_columns SET name = ");
+            cp_textbuf_puts(b, "UPDATE OR IGNORE gpkg_data_columns SET name = ");
             sql_text(b, alias);
-            cp_planbuf_puts(b, ", title = ");
+            cp_textbuf_puts(b, ", title = ");
             sql_text(b, alias);
-            cp_planbuf_puts(b, ", description = ");
+            cp_textbuf_puts(b, ", description = ");
             sql_text(b, desc);
-            cp_planbuf_puts(b, " WHERE table_name = ");
+            cp_textbuf_puts(b, " WHERE table_name = ");
             sql_text(b, l->name);
-            cp_planbuf_puts(b, " AND column_name = ");
+            cp_textbuf_puts(b, " AND column_name = ");
             sql_text(b, l->fields[j]);
             ok = !b->failed && sql(ds, b->data);
             b->len = 0;
-            cp_planbuf_puts(b,
+            cp_textbuf_puts(b,
                             "INSERT OR IGNORE INTO gpkg_data_columns (table_name, column_name, "
                             "name, title, description) VALUES (");
             const char *v[] = {l->name, l->fields[j], alias, alias, desc};
             for (int k = 0; k < 5; ++k) {
-                if (k) cp_planbuf_putn(b, ", ", 2);
+                if (k) cp_textbuf_putn(b, ", ", 2);
                 sql_text(b, v[k]);
             }
-            cp_planbuf_putn(b, ")", 1);
+            cp_textbuf_putn(b, ")", 1);
             ok = ok && !b->failed && sql(ds, b->data);
         }
     }
@@ -700,7 +700,7 @@ static cp_status write_gpkg(const cp_outputs *o) {
     char path[4200];
     snprintf(path, sizeof path, "%s/plan.gpkg", o->dir);
     cp_status st = CP_OK;
-    cp_planbuf body = {0}, qml = {0}, sld = {0}, stmt = {0};
+    cp_textbuf body = {0}, qml = {0}, sld = {0}, stmt = {0};
     CPLErrorReset();
     const char *drivers[] = {"GPKG", NULL};
     GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, drivers, NULL, NULL);
@@ -712,8 +712,8 @@ static cp_status write_gpkg(const cp_outputs *o) {
         const cp_out_layer *l = &o->layers[i];
         int labels = 0;
         body.len = qml.len = sld.len = 0;
-        cp_planbuf_puts(&body, "");
-        cp_planbuf_puts(&sld, "");
+        cp_textbuf_puts(&body, "");
+        cp_textbuf_puts(&sld, "");
         cp_style_vector_body(o, l, &body, &labels);
         cp_style_qml(body.data, labels, &qml);
         if (is_polygonal(l) && look_of(l)->draw != DRAW_NONE) sld_document(o, l, &sld);
@@ -739,8 +739,8 @@ done:
     GDALClose(ds);
     if (!st && CPLGetLastErrorType() >= CE_Failure)
         st = cp_fail_gdal(CP_E_IO, "cannot write the styles into <%s>", path);
-    cp_planbuf_free(&body), cp_planbuf_free(&qml), cp_planbuf_free(&sld);
-    cp_planbuf_free(&stmt);
+    cp_textbuf_free(&body), cp_textbuf_free(&qml), cp_textbuf_free(&sld);
+    cp_textbuf_free(&stmt);
     return st;
 }
 
@@ -748,13 +748,13 @@ done:
 static cp_status write_raster_style(const cp_outputs *o, const char *name, int classes) {
     char path[4200];
     snprintf(path, sizeof path, "%s/%s", o->dir, name);
-    cp_planbuf body = {0}, qml = {0};
+    cp_textbuf body = {0}, qml = {0};
     cp_style_raster_body(classes, &body);
     cp_style_qml(body.data ? body.data : "", 0, &qml);
     cp_status st = body.failed || qml.failed
                        ? cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path)
-                       : cp_plan_write_file(path, qml.data, qml.len);
-    cp_planbuf_free(&body), cp_planbuf_free(&qml);
+                       : cp_write_file(path, qml.data, qml.len);
+    cp_textbuf_free(&body), cp_textbuf_free(&qml);
     return st;
 }
 

@@ -53,11 +53,11 @@ typedef struct {
 
 /* The style elements of a vector layer (renderer, labels, aliases, table settings: the
  * children a QML's <qgis> and a project's <maplayer> share) and whether it has labels. */
-void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_planbuf *b, int *labels);
+void cp_style_vector_body(const cp_outputs *o, const cp_out_layer *l, cp_textbuf *b, int *labels);
 /* The same for priority.tif (`classes` 0) or priority_class.tif (1). */
-void cp_style_raster_body(int classes, cp_planbuf *b);
+void cp_style_raster_body(int classes, cp_textbuf *b);
 /* A whole QML document around a body. */
-void cp_style_qml(const char *body, int labels, cp_planbuf *b);
+void cp_style_qml(const char *body, int labels, cp_textbuf *b);
 /* The layer's name in the project ("Hazards by year work ends"); its own name when unknown;
  * whether it is drawn on the map (a table is not); its place in the project (lower first). */
 const char *cp_style_title(const cp_out_layer *l);
@@ -73,8 +73,8 @@ cp_status cp_project_write(const cp_outputs *o);
 cp_status cp_stac_write(const cp_outputs *o);
 
 /* Appends ` name="value"` with value escaped for XML. */
-void cp_xml_attr(cp_planbuf *b, const char *name, const char *value);
+void cp_xml_attr(cp_textbuf *b, const char *name, const char *value);
 /* Appends a <spatialrefsys> element for a CRS (WKT, and its EPSG code when it has one). */
-void cp_xml_srs(cp_planbuf *b, const char *wkt, int epsg);
+void cp_xml_srs(cp_textbuf *b, const char *wkt, int epsg);
 
 #endif

@@ -12,7 +12,9 @@
 
 #include "cpk/density.h"
 #include "error.h"
-#include "rasterio.h"
+#include "raster.h"
+#include "strips.h"
+#include "vector.h"
 
 typedef struct {
     double *x, *y, *w;
@@ -99,18 +101,18 @@ static cp_status read_points(const char *path, OGRLayerH layer, const char *lnam
     return CP_OK;
 }
 
-cp_status cp_tool_density(const char *points_path, const char *out_path,
-                          const cp_density_options *opt, cp_progress_fn progress,
-                          void *progress_arg, cp_tool_result *result) {
+static cp_status tool_density_quietly(const char *points_path, const char *out_path,
+                                      const cp_density_options *opt, cp_progress_fn progress,
+                                      void *progress_arg, cp_tool_result *result) {
     if (!points_path || !out_path || !opt || !opt->like_path)
         return cp_fail(CP_E_ARG, "missing argument");
     if (!(opt->bandwidth_m > 0) || !isfinite(opt->bandwidth_m))
         return cp_fail(CP_E_ARG, "bandwidth must be a positive number, got %g", opt->bandwidth_m);
-    GDALDatasetH grid = NULL, vds = NULL;
-    OGRSpatialReferenceH src_srs = NULL, dst_srs = NULL;
+    GDALDatasetH grid = NULL;
+    cp_vector vec = {0};
+    OGRSpatialReferenceH dst_srs = NULL;
     OGRCoordinateTransformationH ct = NULL;
     point_buf pts = {0};
-    float *obuf = NULL;
     cp_rio_out out = {0};
     long long skipped = 0;
     cpk_geo geo;
@@ -119,38 +121,22 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
     if (s == CP_OK) s = cp_rio_geo(grid, opt->like_path, &geo);
     if (s != CP_OK) goto done;
 
-    CPLErrorReset();
-    vds = GDALOpenEx(points_path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
-    if (!vds) {
-        s = cp_fail_gdal(CP_E_IO, "cannot open <%s>", points_path);
-        goto done;
-    }
-    OGRLayerH layer = opt->layer
-                          ? GDALDatasetGetLayerByName(vds, opt->layer)
-                          : (GDALDatasetGetLayerCount(vds) ? GDALDatasetGetLayer(vds, 0) : NULL);
-    if (!layer) {
-        s = opt->layer ? cp_fail(CP_E_FORMAT, "<%s> has no layer <%s>", points_path, opt->layer)
-                       : cp_fail(CP_E_FORMAT, "<%s> has no vector layer", points_path);
-        goto done;
-    }
+    cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
+    vin.path = (char *)points_path;
+    vin.layer = (char *)opt->layer;
+    vin.type = CP_INPUT_VECTOR;
+    if ((s = cp_vector_open(&vin, &vec)) != CP_OK) goto done;
+    OGRLayerH layer = vec.layer;
     const char *lname = OGR_L_GetName(layer);
-    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(layer);
-    if (!lsrs) {
-        s = cp_fail(CP_E_CRS, "<%s> (layer <%s>) has no coordinate reference system", points_path,
-                    lname);
-        goto done;
-    }
     s = read_points(points_path, layer, lname, opt->weight_field, &pts, &skipped);
     if (s != CP_OK) goto done;
 
     /* Into the grid's CRS, x = easting, y = northing whatever the CRS's axis order. */
-    src_srs = OSRClone(lsrs);
     dst_srs = OSRClone(GDALGetSpatialRef(grid));
-    OSRSetAxisMappingStrategy(src_srs, OAMS_TRADITIONAL_GIS_ORDER);
     OSRSetAxisMappingStrategy(dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
-    if (!OSRIsSame(src_srs, dst_srs)) {
+    if (!OSRIsSame(vec.srs, dst_srs)) {
         CPLErrorReset();
-        ct = OCTNewCoordinateTransformation(src_srs, dst_srs);
+        ct = OCTNewCoordinateTransformation(vec.srs, dst_srs);
         if (!ct) {
             s = cp_fail_gdal(CP_E_CRS, "cannot transform <%s> to the CRS of <%s>", points_path,
                              opt->like_path);
@@ -172,43 +158,26 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
         const char *inputs[] = {points_path, opt->like_path, NULL};
         cp_output_options oo = cp_rio_tx_options("density", &opt->common, inputs);
         s = cp_rio_out_create(out_path, &geo, grid, GDT_Float32, 0, 0, opt->common.creation_options,
-                              &oo, &out);
+                              opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
-    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    size_t budget =
+        (opt->common.memory_mb ? opt->common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1048576;
     size_t fixed = pts.n * 16 * sizeof(size_t);
-    int64_t rows =
-        cp_rio_strip_rows(budget, fixed, sizeof(float) * (size_t)geo.nx, out.block_rows, 1);
-    if (rows > geo.ny) rows = geo.ny;
-    obuf = malloc(sizeof(float) * (size_t)geo.nx * (size_t)rows);
-    if (!obuf) {
-        s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
-        goto done;
-    }
-    if (progress && !progress(0.0, NULL, progress_arg)) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
-    }
+    /* a density criterion run on its own: its raw value, the density */
+    cp_criterion cr = {.kind = CP_CRIT_DENSITY, .bandwidth_m = opt->bandwidth_m};
     cpk_points cp = {pts.x, pts.y, pts.w, pts.n};
     int strips = 0;
-    for (int64_t a = 0; a < geo.ny; a += rows) {
-        int64_t b = a + rows < geo.ny ? a + rows : geo.ny;
-        cpk_out_f32 o = {obuf, geo.nx, b - a, (ptrdiff_t)geo.nx};
-        cpk_status ks =
-            cpk_density_quartic_f32(&cp, &geo, opt->bandwidth_m, a, b, &o, opt->common.threads);
-        if (ks != CPK_OK) {
-            s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "density: %s",
-                        cpk_strerror(ks));
-            goto done;
-        }
-        s = cp_rio_out_write(&out, a, b - a, obuf, (ptrdiff_t)geo.nx);
-        if (s != CP_OK) goto done;
-        ++strips;
-        if (progress && !progress((double)b / (double)geo.ny, NULL, progress_arg)) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
-    }
+    cp_kind_tool t = {.criterion = &cr,
+                      .geo = &geo,
+                      .points = &cp,
+                      .threads = opt->common.threads,
+                      .memory_bytes = budget,
+                      .fixed_bytes = fixed,
+                      .out = &out,
+                      .progress = progress,
+                      .progress_arg = progress_arg};
+    if ((s = cp_kind_tool_run(&t, &strips)) != CP_OK) goto done;
     s = cp_rio_out_commit(&out);
     if (s == CP_OK && result) {
         memset(result, 0, sizeof *result);
@@ -219,14 +188,24 @@ cp_status cp_tool_density(const char *points_path, const char *out_path,
     }
 done:
     cp_rio_out_abort(&out);
-    free(obuf);
     free(pts.x);
     free(pts.y);
     free(pts.w);
     if (ct) OCTDestroyCoordinateTransformation(ct);
-    if (src_srs) OSRRelease(src_srs);
     if (dst_srs) OSRRelease(dst_srs);
-    if (vds) GDALClose(vds);
+    cp_vector_close(&vec);
     if (grid) GDALClose(grid);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_density(const char *points_path, const char *out_path,
+                          const cp_density_options *opt, cp_progress_fn progress,
+                          void *progress_arg, cp_tool_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_density_quietly(points_path, out_path, opt, progress, progress_arg, result);
+    cp_gdal_quiet_end();
     return s;
 }

@@ -8,22 +8,12 @@
 
 #include "cpk/focal.h"
 #include "error.h"
-#include "rasterio.h"
+#include "raster.h"
+#include "strips.h"
 
-typedef struct {
-    double dx, dy, radius_m;
-    int threads;
-} focal_arg;
-
-static cpk_status focal_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
-                              const cpk_out_f32 *out, void *arg) {
-    const focal_arg *f = arg;
-    return cpk_focal_sum_disk_f32(in, f->dx, f->dy, f->radius_m, row0, row1, out, f->threads);
-}
-
-cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
-                            const cp_focal_sum_options *opt, cp_progress_fn progress,
-                            void *progress_arg, cp_tool_result *result) {
+static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_path,
+                                        const cp_focal_sum_options *opt, cp_progress_fn progress,
+                                        void *progress_arg, cp_tool_result *result) {
     if (!in_path || !out_path || !opt) return cp_fail(CP_E_ARG, "missing argument");
     if (!(opt->radius_m >= 0) || !isfinite(opt->radius_m))
         return cp_fail(CP_E_ARG, "radius must be a finite number >= 0, got %g", opt->radius_m);
@@ -39,8 +29,9 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
     if (s == CP_OK) s = cp_rio_require_crs(ds, in_path, 1);
     if (s == CP_OK) s = cp_rio_geo(ds, in_path, &geo);
     if (s != CP_OK) goto done;
-    focal_arg fa = {geo.dx, geo.dy, opt->radius_m, opt->common.threads};
-    int64_t halo = cpk_focal_disk_halo(geo.dy, opt->radius_m);
+    /* a focal_sum criterion run on its own: its raw value, the sum */
+    cp_criterion cr = {.kind = CP_CRIT_FOCAL_SUM, .radius_m = opt->radius_m};
+    int64_t halo = cp_kind_of(&cr)->halo_rows(&cr, geo.dy);
     if (halo < 0) {
         s = cp_fail(CP_E_ARG, "invalid radius %g", opt->radius_m);
         goto done;
@@ -49,16 +40,28 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
         const char *inputs[] = {in_path, NULL};
         cp_output_options oo = cp_rio_tx_options("focal-sum", &opt->common, inputs);
         s = cp_rio_out_create(out_path, &geo, ds, GDT_Float32, 0, 0, opt->common.creation_options,
-                              &oo, &out);
+                              opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
-    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    size_t budget =
+        (opt->common.memory_mb ? opt->common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1048576;
     int threads = cpk_threads(opt->common.threads);
     int64_t ring = 2 * (halo < geo.ny ? halo : geo.ny) + 1;
     size_t fixed = (size_t)threads * ((size_t)ring * (size_t)(geo.nx + 1) + (size_t)geo.nx) * 8;
     int strips = 0;
-    s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, focal_strip, &fa,
-                          progress, progress_arg, &strips);
+    cp_band_src src = {band, in_path};
+    cp_kind_tool t = {.criterion = &cr,
+                      .geo = &geo,
+                      .band = &src,
+                      .has_nodata = has_nd,
+                      .nodata = nd,
+                      .threads = opt->common.threads,
+                      .memory_bytes = budget,
+                      .fixed_bytes = fixed,
+                      .out = &out,
+                      .progress = progress,
+                      .progress_arg = progress_arg};
+    s = cp_kind_tool_run(&t, &strips);
     if (s == CP_OK) s = cp_rio_out_commit(&out);
     if (s == CP_OK && result) {
         memset(result, 0, sizeof *result);
@@ -68,5 +71,17 @@ cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
 done:
     cp_rio_out_abort(&out);
     if (ds) GDALClose(ds);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
+                            const cp_focal_sum_options *opt, cp_progress_fn progress,
+                            void *progress_arg, cp_tool_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_focal_sum_quietly(in_path, out_path, opt, progress, progress_arg, result);
+    cp_gdal_quiet_end();
     return s;
 }

@@ -11,7 +11,8 @@
 
 #include "cpk/edt.h"
 #include "error.h"
-#include "rasterio.h"
+#include "raster.h"
+#include "strips.h"
 
 cp_proximity_options cp_proximity_defaults(void) {
     cp_proximity_options o;
@@ -28,13 +29,6 @@ typedef struct {
     float fill;
     int threads;
 } prox_arg;
-
-static cpk_status prox_strip(const cpk_view_f32 *in, int64_t row0, int64_t row1,
-                             const cpk_out_f32 *out, void *arg) {
-    const prox_arg *p = arg;
-    return cpk_edt_f32(in, &p->src, p->dx, p->dy, p->max_dist, p->fill, row0, row1, out,
-                       p->threads);
-}
 
 /* Without a maximum distance every row depends on the whole grid. Instead of holding the
  * input and the output (two Float32 grids), the input is streamed once in strips keeping only
@@ -157,9 +151,9 @@ done:
     return s;
 }
 
-cp_status cp_tool_proximity(const char *in_path, const char *out_path,
-                            const cp_proximity_options *opt, cp_progress_fn progress,
-                            void *progress_arg, cp_tool_result *result) {
+static cp_status tool_proximity_quietly(const char *in_path, const char *out_path,
+                                        const cp_proximity_options *opt, cp_progress_fn progress,
+                                        void *progress_arg, cp_tool_result *result) {
     cp_proximity_options def = cp_proximity_defaults();
     if (!opt) opt = &def;
     if (!in_path || !out_path) return cp_fail(CP_E_ARG, "missing input or output path");
@@ -212,19 +206,37 @@ cp_status cp_tool_proximity(const char *in_path, const char *out_path,
         const char *inputs[] = {in_path, NULL};
         cp_output_options oo = cp_rio_tx_options("proximity", &opt->common, inputs);
         s = cp_rio_out_create(out_path, &geo, ds, type, 1, opt->has_nodata ? opt->nodata : 65535.0,
-                              opt->common.creation_options, &oo, &out);
+                              opt->common.creation_options, opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
-    size_t budget = (opt->common.memory_mb ? opt->common.memory_mb : 1024) * (size_t)1048576;
+    size_t budget =
+        (opt->common.memory_mb ? opt->common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1048576;
     int threads = cpk_threads(opt->common.threads);
     size_t fixed = (size_t)geo.nx * 40 * (size_t)threads;
     int strips = 0;
     if (halo < 0)
         s = prox_whole(band, in_path, has_nd, nd, &pa, budget, &out, progress, progress_arg,
                        &strips);
-    else
-        s = cp_rio_run_strips(band, in_path, has_nd, nd, halo, budget, fixed, &out, prox_strip, &pa,
-                              progress, progress_arg, &strips);
+    else { /* a distance criterion run on its own: its raw value, the distance */
+        cp_criterion cr = {.kind = CP_CRIT_DISTANCE, .max_m = opt->max_dist};
+        cpk_geo units = geo; /* cells: distances in cells */
+        units.dx = pa.dx, units.dy = pa.dy;
+        cp_band_src src = {band, in_path};
+        cp_kind_tool t = {.criterion = &cr,
+                          .geo = &units,
+                          .band = &src,
+                          .has_nodata = has_nd,
+                          .nodata = nd,
+                          .sources = &pa.src,
+                          .fill = pa.fill,
+                          .threads = opt->common.threads,
+                          .memory_bytes = budget,
+                          .fixed_bytes = fixed,
+                          .out = &out,
+                          .progress = progress,
+                          .progress_arg = progress_arg};
+        s = cp_kind_tool_run(&t, &strips);
+    }
     if (s == CP_E_NOMEM && halo < 0)
         cp_fail_prefix(s,
                        "without a maximum distance (--max-dist) the distance transform "
@@ -239,5 +251,17 @@ done:
     cp_rio_out_abort(&out);
     free(values);
     if (ds) GDALClose(ds);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_proximity(const char *in_path, const char *out_path,
+                            const cp_proximity_options *opt, cp_progress_fn progress,
+                            void *progress_arg, cp_tool_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_proximity_quietly(in_path, out_path, opt, progress, progress_arg, result);
+    cp_gdal_quiet_end();
     return s;
 }

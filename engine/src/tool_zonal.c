@@ -1,7 +1,8 @@
 /* clearplan zonal: exact zonal statistics of polygons over a raster band (clearplan/zonal.h).
  *
- * 1. Read every feature: reproject to the raster's CRS, check with GEOS, repair invalid
- *    polygons with make-valid, keep the polygonal parts as cpk_polygon arrays.
+ * 1. Read every feature through the intake (io/intake.h), into the raster's CRS: the same
+ *    polygons as `clearplan run` (repaired, unioned), as cpk_polygon arrays; a feature the
+ *    intake rejects gets empty statistics.
  * 2. Classes (optional): the class values are 0..255 for a Byte band, otherwise the distinct
  *    values found by a first pass over the rows the polygons touch.
  * 3. Read the band in strips under the memory budget; for each strip run cpk_zonal_f32 on
@@ -25,7 +26,10 @@
 
 #include "cpk/zonal.h"
 #include "error.h"
-#include "rasterio.h"
+#include "intake.h"
+#include "raster.h"
+#include "strips.h"
+#include "vector.h"
 
 cp_zonal_options cp_zonal_defaults(void) {
     cp_zonal_options o;
@@ -65,139 +69,45 @@ cp_status cp_zonal_parse_stats(const char *list, unsigned *stats) {
     return CP_OK;
 }
 
-/* ---- polygon storage (GeoArrow-like offsets, see cpk/coverage.h) ---- */
-
-typedef struct {
-    int64_t ring0, nrings; /* its rings in the global ring offsets */
-    int64_t po0, nparts;   /* its part offsets (nparts + 1 entries from po0) */
-    int empty;             /* null, empty, not polygonal or unrepairable */
-} feat_rec;
-
-typedef struct {
-    double *xy;
-    int64_t npts, cap_pts;
-    int64_t *ro; /* global ring offsets: ring r = points [ro[r], ro[r+1]) */
-    int64_t nrings, cap_rings;
-    int64_t *po; /* per polygon nparts + 1 offsets, relative to its first ring */
-    int64_t npo, cap_po;
-    feat_rec *feat;
-    int64_t nfeat, cap_feat;
-} poly_store;
-
-static int grow(void **p, int64_t *cap, int64_t need, size_t elem) {
-    if (need <= *cap) return 1;
-    int64_t c = *cap ? *cap : 64;
-    while (c < need) c *= 2;
-    void *q = realloc(*p, (size_t)c * elem);
-    if (!q) return 0;
-    *p = q;
-    *cap = c;
-    return 1;
-}
-
-static void store_free(poly_store *s) {
-    free(s->xy);
-    free(s->ro);
-    free(s->po);
-    free(s->feat);
-}
-
 static cp_status nomem(void) {
     return cp_fail(CP_E_NOMEM, "out of memory while reading polygons");
 }
 
-/* Appends one ring's coordinates. */
-static cp_status add_ring(GEOSContextHandle_t g, poly_store *s, const GEOSGeometry *ring) {
-    const GEOSCoordSequence *cs = GEOSGeom_getCoordSeq_r(g, ring);
-    unsigned n = 0;
-    if (!cs || !GEOSCoordSeq_getSize_r(g, cs, &n)) return cp_fail(CP_E_GEOMETRY, "bad ring");
-    if (!grow((void **)&s->xy, &s->cap_pts, s->npts + n, 2 * sizeof(double)) ||
-        !grow((void **)&s->ro, &s->cap_rings, s->nrings + 2, sizeof(int64_t)))
-        return nomem();
-    if (n && !GEOSCoordSeq_copyToBuffer_r(g, cs, s->xy + 2 * s->npts, 0, 0))
-        return cp_fail(CP_E_GEOMETRY, "cannot read ring coordinates");
-    s->npts += n;
-    s->nrings++;
-    s->ro[s->nrings] = s->npts;
-    return CP_OK;
+/* The polygons of the layer, one per feature in layer order, through the intake (io/intake.h);
+ * a feature it rejects (null, empty, not polygonal, unrepairable) has no rings. */
+typedef struct {
+    cp_polygon_arrays *poly;
+    int64_t n, cap;
+    int64_t npts; /* points of all polygons, for the memory budget */
+} poly_list;
+
+static void list_free(poly_list *l) {
+    for (int64_t k = 0; k < l->n; ++k) cp_polygon_arrays_free(&l->poly[k]);
+    free(l->poly);
 }
 
-/* Appends the polygons of `geom` (polygon, multipolygon or collection) as parts. */
-static cp_status add_polygons(GEOSContextHandle_t g, poly_store *s, const GEOSGeometry *geom,
-                              int64_t first_ring) {
-    int type = GEOSGeomTypeId_r(g, geom);
-    if (type == GEOS_POLYGON) {
-        if (GEOSisEmpty_r(g, geom)) return CP_OK;
-        cp_status st = add_ring(g, s, GEOSGetExteriorRing_r(g, geom));
-        int nh = GEOSGetNumInteriorRings_r(g, geom);
-        for (int k = 0; st == CP_OK && k < nh; ++k)
-            st = add_ring(g, s, GEOSGetInteriorRingN_r(g, geom, k));
-        if (st != CP_OK) return st;
-        if (!grow((void **)&s->po, &s->cap_po, s->npo + 1, sizeof(int64_t))) return nomem();
-        s->po[s->npo++] = s->nrings - first_ring;
-        return CP_OK;
+/* Takes in one feature's geometry and appends its polygon. */
+static cp_status add_feature(const cp_intake *it, poly_list *l, OGRGeometryH geom,
+                             long long *repaired) {
+    if (l->n == l->cap) {
+        int64_t nc = l->cap ? 2 * l->cap : 64;
+        cp_polygon_arrays *np = realloc(l->poly, (size_t)nc * sizeof *np);
+        if (!np) return nomem();
+        l->poly = np;
+        l->cap = nc;
     }
-    if (type == GEOS_MULTIPOLYGON || type == GEOS_GEOMETRYCOLLECTION) {
-        int n = GEOSGetNumGeometries_r(g, geom);
-        for (int k = 0; k < n; ++k) {
-            cp_status st = add_polygons(g, s, GEOSGetGeometryN_r(g, geom, k), first_ring);
-            if (st != CP_OK) return st;
-        }
+    cp_polygon_arrays *a = &l->poly[l->n++];
+    memset(a, 0, sizeof *a);
+    cp_intake_polygon p;
+    cp_status st = cp_intake_geometry(it, geom, &p);
+    if (st || !p.geom) return st;
+    st = cp_polygon_arrays_make(it->geos, p.geom, a);
+    GEOSGeom_destroy_r(it->geos, p.geom);
+    if (!st) {
+        *repaired += p.repaired;
+        l->npts += a->nrings ? a->ring_offsets[a->nrings] : 0;
     }
-    return CP_OK; /* points and lines cover nothing */
-}
-
-static void geos_msg(const char *msg, void *user) {
-    snprintf((char *)user, 512, "%s", msg);
-}
-
-/* Converts one feature's geometry (already in the raster's CRS) and records it. */
-static cp_status add_feature(GEOSContextHandle_t g, GEOSWKBReader *rd, poly_store *s,
-                             OGRGeometryH geom, long long *repaired) {
-    if (!grow((void **)&s->feat, &s->cap_feat, s->nfeat + 1, sizeof(feat_rec))) return nomem();
-    feat_rec *fr = &s->feat[s->nfeat++];
-    fr->ring0 = s->nrings;
-    fr->nrings = 0;
-    fr->po0 = s->npo;
-    fr->nparts = 0;
-    fr->empty = 1;
-    if (!grow((void **)&s->po, &s->cap_po, s->npo + 1, sizeof(int64_t))) return nomem();
-    s->po[s->npo++] = 0;
-    if (!geom || OGR_G_IsEmpty(geom)) return CP_OK;
-    OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(geom));
-    if (t != wkbPolygon && t != wkbMultiPolygon && t != wkbGeometryCollection &&
-        !OGR_G_HasCurveGeometry(geom, 0) && t != wkbPolyhedralSurface && t != wkbTIN)
-        return CP_OK;
-    OGRGeometryH lin = OGR_G_HasCurveGeometry(geom, 0) ? OGR_G_GetLinearGeometry(geom, 0, NULL)
-                                                       : OGR_G_Clone(geom);
-    if (!lin) return CP_OK;
-    OGR_G_FlattenTo2D(lin);
-    int n = OGR_G_WkbSize(lin);
-    unsigned char *wkb = malloc(n > 0 ? (size_t)n : 1);
-    if (!wkb) {
-        OGR_G_DestroyGeometry(lin);
-        return nomem();
-    }
-    OGR_G_ExportToWkb(lin, wkbNDR, wkb);
-    OGR_G_DestroyGeometry(lin);
-    GEOSGeometry *gg = GEOSWKBReader_read_r(g, rd, wkb, (size_t)n);
-    free(wkb);
-    if (!gg) return CP_OK; /* unreadable: empty statistics */
-    if (GEOSisValid_r(g, gg) != 1) {
-        GEOSGeometry *fixed = GEOSMakeValid_r(g, gg);
-        GEOSGeom_destroy_r(g, gg);
-        if (!fixed) return CP_OK; /* unrepairable */
-        gg = fixed;
-        ++*repaired;
-    }
-    cp_status st = add_polygons(g, s, gg, fr->ring0);
-    GEOSGeom_destroy_r(g, gg);
-    if (st != CP_OK) return st;
-    fr = &s->feat[s->nfeat - 1];
-    fr->nrings = s->nrings - fr->ring0;
-    fr->nparts = s->npo - fr->po0 - 1;
-    fr->empty = fr->nparts == 0;
-    return CP_OK;
+    return st;
 }
 
 /* ---- CSV ---- */
@@ -251,26 +161,26 @@ static int cmp_float(const void *a, const void *b) {
 
 /* ---- the tool ---- */
 
-cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, const char *csv_path,
-                        const cp_zonal_options *opt_in, cp_progress_fn progress, void *progress_arg,
-                        cp_zonal_result *result) {
+static cp_status tool_zonal_quietly(const char *raster_path, const char *polygons_path,
+                                    const char *csv_path, const cp_zonal_options *opt_in,
+                                    cp_progress_fn progress, void *progress_arg,
+                                    cp_zonal_result *result) {
     cp_zonal_options opt = opt_in ? *opt_in : cp_zonal_defaults();
     if (!raster_path || !polygons_path || !csv_path)
         return cp_fail(CP_E_ARG, "missing raster, polygons or output path");
     if (opt.band == 0) opt.band = 1;
     if (opt.stats == 0) opt.stats = cp_zonal_defaults().stats;
     if (opt.max_classes <= 0) opt.max_classes = 256;
-    size_t memory = (opt.common.memory_mb ? opt.common.memory_mb : 512) * (size_t)1 << 20;
+    size_t memory = (opt.common.memory_mb ? opt.common.memory_mb : CP_MEMORY_DEFAULT_MB) * (size_t)1
+                    << 20;
 
     cp_status st = CP_OK;
-    GDALDatasetH rds = NULL, vds = NULL;
-    OGRSpatialReferenceH rsrs = NULL, vsrs = NULL;
-    OGRCoordinateTransformationH ct = NULL;
+    GDALDatasetH rds = NULL;
+    cp_vector vec = {0};
+    OGRSpatialReferenceH rsrs = NULL;
     GEOSContextHandle_t gctx = NULL;
-    GEOSWKBReader *rd = NULL;
-    char geos_err[512] = "";
-    poly_store S;
-    memset(&S, 0, sizeof S);
+    cp_intake it = {0};
+    poly_list P = {0};
     cpk_polygon *polys = NULL;
     cpk_window *wins = NULL;
     cpk_zonal_acc *acc = NULL, *aacc = NULL;
@@ -299,50 +209,23 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     int has_nd = 0;
     float nd = 0.0f;
     if ((st = cp_rio_band(rds, raster_path, opt.band, &band, &has_nd, &nd)) != CP_OK) goto done;
-    CPLErrorReset();
-    vds = GDALOpenEx(polygons_path, GDAL_OF_VECTOR | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR, NULL,
-                     NULL, NULL);
-    if (!vds) {
-        st = cp_fail_gdal(CP_E_IO, "cannot open <%s>", polygons_path);
-        goto done;
-    }
-    OGRLayerH layer =
-        opt.layer ? GDALDatasetGetLayerByName(vds, opt.layer)
-                  : (GDALDatasetGetLayerCount(vds) > 0 ? GDALDatasetGetLayer(vds, 0) : NULL);
-    if (!layer) {
-        st = opt.layer ? cp_fail(CP_E_FORMAT, "<%s> has no layer '%s'", polygons_path, opt.layer)
-                       : cp_fail(CP_E_FORMAT, "<%s> has no vector layer", polygons_path);
-        goto done;
-    }
-    OGRSpatialReferenceH lsrs = OGR_L_GetSpatialRef(layer);
-    if (!lsrs) {
-        st = cp_fail(CP_E_CRS, "<%s> has no coordinate reference system", polygons_path);
-        goto done;
-    }
+    cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
+    vin.path = (char *)polygons_path;
+    vin.layer = (char *)opt.layer;
+    vin.type = CP_INPUT_VECTOR;
+    if ((st = cp_vector_open(&vin, &vec)) != CP_OK) goto done;
+    OGRLayerH layer = vec.layer;
     rsrs = OSRClone(GDALGetSpatialRef(rds));
-    vsrs = OSRClone(lsrs);
     OSRSetAxisMappingStrategy(rsrs, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRSetAxisMappingStrategy(vsrs, OAMS_TRADITIONAL_GIS_ORDER);
-    if (!OSRIsSame(rsrs, vsrs)) {
-        CPLErrorReset();
-        ct = OCTNewCoordinateTransformation(vsrs, rsrs);
-        if (!ct) {
-            st = cp_fail_gdal(CP_E_CRS,
-                              "cannot transform <%s> to the coordinate reference system of <%s>",
-                              polygons_path, raster_path);
-            goto done;
-        }
+    char target[600];
+    snprintf(target, sizeof target, "the CRS of <%s>", raster_path);
+    if (!(gctx = cp_geos_init())) {
+        st = cp_fail(CP_E_NOMEM, "cannot start GEOS");
+        goto done;
     }
+    if ((st = cp_intake_init(&it, gctx, vec.srs, rsrs, polygons_path, target)) != CP_OK) goto done;
 
     /* 1. Polygons. */
-    gctx = GEOS_init_r();
-    GEOSContext_setErrorMessageHandler_r(gctx, geos_msg, geos_err);
-    rd = GEOSWKBReader_create_r(gctx);
-    if (!grow((void **)&S.ro, &S.cap_rings, 1, sizeof(int64_t))) {
-        st = nomem();
-        goto done;
-    }
-    S.ro[0] = 0;
     if (progress && !progress(0.0, "reading polygons", progress_arg)) {
         st = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
@@ -350,25 +233,16 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     OGR_L_ResetReading(layer);
     OGRFeatureH feat;
     while ((feat = OGR_L_GetNextFeature(layer)) != NULL) {
-        OGRGeometryH geom = OGR_F_GetGeometryRef(feat);
-        if (geom && ct && !OGR_G_IsEmpty(geom) && OGR_G_Transform(geom, ct) != OGRERR_NONE) {
-            st = cp_fail_gdal(CP_E_CRS,
-                              "cannot transform feature %lld of <%s> to the coordinate "
-                              "reference system of <%s>",
-                              (long long)OGR_F_GetFID(feat), polygons_path, raster_path);
-            OGR_F_Destroy(feat);
-            goto done;
-        }
-        st = add_feature(gctx, rd, &S, geom, &res.repaired);
+        st = add_feature(&it, &P, OGR_F_GetGeometryRef(feat), &res.repaired);
         OGR_F_Destroy(feat);
         if (st != CP_OK) goto done;
     }
-    if (S.nfeat == 0) {
+    if (P.n == 0) {
         st = cp_fail(CP_E_FORMAT, "layer '%s' of <%s> has no features", OGR_L_GetName(layer),
                      polygons_path);
         goto done;
     }
-    const int64_t n = S.nfeat;
+    const int64_t n = P.n;
     polys = calloc((size_t)n, sizeof *polys);
     wins = calloc((size_t)n, sizeof *wins);
     acc = malloc(sizeof *acc * (size_t)n);
@@ -379,15 +253,13 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     cpk_zonal_acc_init(acc, n);
     int64_t nonempty = 0, inside = 0, rmin = grid.ny, rmax = 0;
     for (int64_t k = 0; k < n; ++k) {
-        const feat_rec *fr = &S.feat[k];
-        cpk_polygon p = {S.xy, S.ro + fr->ring0, fr->nrings, S.po + fr->po0, fr->nparts};
-        polys[k] = p;
-        if (fr->empty) {
+        polys[k] = cp_polygon_arrays_view(&P.poly[k]);
+        if (!P.poly[k].nrings) {
             res.empty++;
             continue;
         }
         nonempty++;
-        if (cpk_coverage_window(&p, &grid, &wins[k]) != CPK_OK) {
+        if (cpk_coverage_window(&polys[k], &grid, &wins[k]) != CPK_OK) {
             st = cp_fail(CP_E_INTERNAL, "bad polygon %lld from <%s>", (long long)k, polygons_path);
             goto done;
         }
@@ -410,13 +282,11 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     int bx = 0, by = 0;
     GDALGetBlockSize(band, &bx, &by);
     size_t row_bytes = sizeof(float) * (size_t)grid.nx;
-    size_t fixed = (size_t)S.npts * 16 + (size_t)n * (sizeof(cpk_zonal_acc) + 96);
+    size_t fixed = (size_t)P.npts * 16 + (size_t)n * (sizeof(cpk_zonal_acc) + 96);
     /* The budget is a ceiling: strips of at most 64 MB stay hot in memory and cost fewer
      * page faults than one huge strip (measured: a third less system time on 10k x 10k). */
     size_t strip_budget = memory < fixed + ((size_t)64 << 20) ? memory : fixed + ((size_t)64 << 20);
-    int64_t rows = cp_rio_strip_rows(strip_budget, fixed, row_bytes, by > 0 ? by : 1, 1);
-    if (rows > grid.ny) rows = grid.ny;
-    if (rows < 1) rows = 1;
+    int64_t rows = cp_strip_rows(strip_budget, fixed, row_bytes, by > 0 ? by : 1, grid.ny);
     buf = malloc(row_bytes * (size_t)rows + 1);
     active = malloc(sizeof(int64_t) * (size_t)n);
     apoly = malloc(sizeof *apoly * (size_t)n);
@@ -567,15 +437,18 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     const double cell = grid.dx * grid.dy;
     OGR_L_ResetReading(layer);
     int64_t k = 0;
-    while (k < n && (feat = OGR_L_GetNextFeature(layer)) != NULL) {
+    while (st == CP_OK && k < n && (feat = OGR_L_GetNextFeature(layer)) != NULL) {
         first = 1;
-        for (int f = 0; f < nf; ++f)
-            csv_text(out, &first,
-                     OGR_F_IsFieldSetAndNotNull(feat, f) ? OGR_F_GetFieldAsString(feat, f) : "");
+        for (int f = 0; f < nf && st == CP_OK; ++f) {
+            char *text = NULL;
+            st = cp_field_text(feat, f, &text);
+            csv_text(out, &first, text ? text : "");
+            free(text);
+        }
         OGR_F_Destroy(feat);
         feat = NULL;
         const cpk_zonal_acc *a = &acc[k];
-        int ok = !S.feat[k].empty, some = ok && a->count > 0;
+        int ok = P.poly[k].nrings > 0, some = ok && a->count > 0;
         if (sb & CP_ZONAL_SUM) csv_num(out, &first, a->sum, ok);
         if (sb & CP_ZONAL_MEAN) csv_num(out, &first, a->sum / a->weight, some);
         if (sb & CP_ZONAL_MIN) csv_num(out, &first, a->min, some);
@@ -592,6 +465,7 @@ cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, cons
     }
     if (feat) OGR_F_Destroy(feat);
     free(show);
+    if (st != CP_OK) goto done;
     res.features = k;
     if (k != n) {
         st = cp_fail(CP_E_IO, "<%s> changed while being read", polygons_path);
@@ -623,14 +497,25 @@ done:
     free(acc);
     free(wins);
     free(polys);
-    store_free(&S);
-    if (rd) GEOSWKBReader_destroy_r(gctx, rd);
+    list_free(&P);
+    cp_intake_clear(&it);
     if (gctx) GEOS_finish_r(gctx);
-    if (ct) OCTDestroyCoordinateTransformation(ct);
     if (rsrs) OSRDestroySpatialReference(rsrs);
-    if (vsrs) OSRDestroySpatialReference(vsrs);
-    if (vds) GDALClose(vds);
+    cp_vector_close(&vec);
     if (rds) GDALClose(rds);
     if (st == CP_OK && result) *result = res;
     return st;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, const char *csv_path,
+                        const cp_zonal_options *opt_in, cp_progress_fn progress, void *progress_arg,
+                        cp_zonal_result *result) {
+    cp_gdal_quiet_begin();
+    cp_status s = tool_zonal_quietly(raster_path, polygons_path, csv_path, opt_in, progress,
+                                     progress_arg, result);
+    cp_gdal_quiet_end();
+    return s;
 }

@@ -12,7 +12,7 @@
 
 #include "engine.h"
 #include "error.h"
-#include "layers.h"
+#include "inputs.h"
 #include "vector.h"
 
 /* Share of the grid's extent that a raster's footprint covers (its bounding box transformed
@@ -50,24 +50,19 @@ static cp_status raster_overlap(const cp_input *in, const cp_grid *g, double *sh
     return CP_OK;
 }
 
-cp_status cp_validate(const cp_scenario *sc, FILE *report) {
+static cp_status validate_quietly(const cp_scenario *sc, FILE *report) {
     /* the output folder first: a run into it would be refused (an existing one is allowed
      * here when clearplan wrote it: run replaces it with --overwrite) */
     cp_status s = cp_run_output(sc, NULL, 1, 0, NULL);
     if (s) return s;
     cp_grid g;
-    if ((s = cp_grid_build(sc, &g))) return s;
+    cp_hazard_set hs;
+    if ((s = cp_hazards_read(sc, 0, &g, &hs))) return s;
     if (report) {
         fprintf(report, "scenario: %s\n", sc->name);
         fprintf(report, "grid: %s, %lld x %lld cells of %g m\n", g.crs_name, (long long)g.geo.nx,
                 (long long)g.geo.ny, g.geo.dx);
     }
-    double buffer = 0;
-    for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM) buffer = sc->criteria[k].radius_m;
-    cp_hazard_set hs;
-    if ((s = cp_hazards_read(sc, &g, 0, &hs))) goto done;
-    (void)buffer;
     if (report) {
         fprintf(report, "hazards: %zu read, %zu usable, %zu rejected, %zu repaired\n", hs.nread,
                 hs.n, hs.nrejected, hs.nrepaired);
@@ -97,7 +92,8 @@ cp_status cp_validate(const cp_scenario *sc, FILE *report) {
             if ((s = cp_points_read(in, &g, cr, &pts, &skipped))) goto done;
             if (report)
                 fprintf(report,
-                        "%s: %zu points used, %zu skipped (no geometry, bad or future date)\n",
+                        "%s: %zu points used, %zu skipped (no geometry, bad or future date, "
+                        "confidence not in 0..100 or bad weight)\n",
                         in->name, pts.n, skipped);
             cp_points_clear(&pts);
         } else {
@@ -116,5 +112,15 @@ cp_status cp_validate(const cp_scenario *sc, FILE *report) {
     if (report) fprintf(report, "ok\n");
 done:
     cp_grid_clear(&g);
+    return s;
+}
+
+/* ---- the public entry points: GDAL's errors stay in the detail message (never in the
+ * host's error handler) while they run ---- */
+
+cp_status cp_validate(const cp_scenario *sc, FILE *report) {
+    cp_gdal_quiet_begin();
+    cp_status s = validate_quietly(sc, report);
+    cp_gdal_quiet_end();
     return s;
 }

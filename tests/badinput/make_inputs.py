@@ -85,8 +85,8 @@ d = case("raster_no_crs")
 rewrite_population(d, lambda a: a, srs=False)
 
 d = case("raster_no_crs_assumed",
-         sub=[("population: {path: population.tif}",
-               "population: {path: population.tif, assume_crs: 'EPSG:4326'}")])
+         sub=[("population: {path: population.tif, role: population}",
+               "population: {path: population.tif, role: population, assume_crs: 'EPSG:4326'}")])
 rewrite_population(d, lambda a: a, srs=False)
 
 
@@ -139,7 +139,7 @@ for k in range(struct.unpack_from("<H", raw, ifd)[0]):
 open(pop(d), "wb").write(raw)
 
 d = case("raster_huge_vrt",
-         sub=[("population: {path: population.tif}", "population: {path: huge.vrt}")])
+         sub=[("population: {path: population.tif, role: population}", "population: {path: huge.vrt, role: population}")])
 src = gdal.Open(pop(BASE))
 gt = src.GetGeoTransform()
 n = 1000000
@@ -161,7 +161,7 @@ open(os.path.join(d, "huge.vrt"), "w").write(f"""<VRTDataset rasterXSize="{n}" r
 """)
 src = None
 
-d = case("raster_missing", sub=[("population: {path: population.tif}",
+d = case("raster_missing", sub=[("population: {path: population.tif, role: population}",
                                  "population: {path: nowhere.tif}")])
 
 d = case("raster_disjoint")
@@ -286,31 +286,101 @@ open(os.path.join(d, HZ), "wb").write(b"SQLite format 3\x00" + b"\xff" * 2000)
 d = case("gpkg_wrong_layer", sub=[("layer: hazards", "layer: hazardz")])
 
 # ---------------------------------------------------------------- reports
-d = case("reports_bad_dates")
-path = os.path.join(d, "reports.gpkg")
-os.remove(path)
-ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
 srs = osr.SpatialReference()
 srs.ImportFromEPSG(4326)
 srs.SetAxisMappingStrategy(osr.OAMS_TRADITIONAL_GIS_ORDER)
-lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
-lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
-lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
+
+
+def write_reports(d, rows, lon0=-75.26, lat=6.33):
+    """Rewrites OUT/d/reports.gpkg (EPSG:4326): rows = [(date, confidence, has_geometry)],
+    points 0.001 degrees apart eastwards from (lon0, lat)."""
+    path = os.path.join(d, "reports.gpkg")
+    os.remove(path)
+    ds = ogr.GetDriverByName("GPKG").CreateDataSource(path)
+    lyr = ds.CreateLayer("reports", srs, ogr.wkbPoint)
+    lyr.CreateField(ogr.FieldDefn("reported_on", ogr.OFTString))
+    lyr.CreateField(ogr.FieldDefn("confidence", ogr.OFTReal))
+    for k, (date, conf, geom) in enumerate(rows):
+        f = ogr.Feature(lyr.GetLayerDefn())
+        if date is not None:
+            f.SetField("reported_on", date)
+        if conf is not None:
+            f.SetField("confidence", conf)
+        if geom:
+            f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({lon0 + 0.001 * k} {lat})"))
+        lyr.CreateFeature(f)
+    ds = None
+
+
 # 4 good, 7 skipped: bad text, impossible day, empty, null, future, null geometry, far future
-rows = [("2025-06-01", 1.0, True), ("2024-01-01", 0.5, True), ("2025-12-31", 80, True),
-        ("2023-03-03", None, True),
-        ("yesterday", 1.0, True), ("2025-02-30", 1.0, True), ("", 1.0, True), (None, 1.0, True),
-        ("2031-01-01", 1.0, True), ("2025-01-01", 1.0, False), ("9999-12-31", 1.0, True)]
-for k, (date, conf, geom) in enumerate(rows):
-    f = ogr.Feature(lyr.GetLayerDefn())
-    if date is not None:
-        f.SetField("reported_on", date)
-    if conf is not None:
-        f.SetField("confidence", conf)
-    if geom:
-        f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({-75.26 + 0.001 * k} 6.33)"))
-    lyr.CreateFeature(f)
+write_reports(case("reports_bad_dates"), [
+    ("2025-06-01", 1.0, True), ("2024-01-01", 0.5, True), ("2025-12-31", 80, True),
+    ("2023-03-03", None, True),
+    ("yesterday", 1.0, True), ("2025-02-30", 1.0, True), ("", 1.0, True), (None, 1.0, True),
+    ("2031-01-01", 1.0, True), ("2025-01-01", 1.0, False), ("9999-12-31", 1.0, True)])
+
+# confidence out of range: 150 and 1e9 (above 100) and -5 are skipped
+write_reports(case("reports_confidence_range"),
+              [("2025-06-01", conf, True) for conf in [0.5, 80, 100, 150, 1e9, -5, None]])
+
+# ---------------------------------------------------------------- intake (issue #11)
+# a point layer before the hazards and no `layer:`: the file's layers are listed, nothing runs
+d = case("gpkg_two_layers", sub=[("layer: hazards, ", "")])
+src = ogr.Open(os.path.join(BASE, HZ))
+os.remove(os.path.join(d, HZ))
+ds = ogr.GetDriverByName("GPKG").CreateDataSource(os.path.join(d, HZ))
+pts = ds.CreateLayer("points", src.GetLayer(0).GetSpatialRef(), ogr.wkbPoint)
+for fname in ("hazard_id", "status", "province"):
+    pts.CreateField(ogr.FieldDefn(fname, ogr.OFTString))
+f = ogr.Feature(pts.GetLayerDefn())
+f.SetField("hazard_id", "P-1")
+f.SetField("status", "SHA")
+f.SetGeometry(ogr.CreateGeometryFromWkt(f"POINT({x0} {y0})"))
+pts.CreateFeature(f)
+ds.CopyLayer(src.GetLayer(0), "hazards")
 ds = None
+src = None
+
+
+def many_squares(n, s, spike):
+    """MULTIPOLYGON of n squares of side s in a row, the last with a spike: GEOS's default
+    make-valid returns GEOMETRYCOLLECTION(MULTIPOLYGON(n), LINESTRING) for it."""
+    parts = []
+    for i in range(n):
+        x, y = x0 + 2 * s * i, y0
+        mid = f"{x+s} {y+s},{x+s} {y+5*s},{x+s} {y+s}," if spike and i == n - 1 else f"{x+s} {y+s},"
+        parts.append(f"(({x} {y},{x+s} {y},{mid}{x} {y+s},{x} {y}))")
+    return "MULTIPOLYGON(" + ",".join(parts) + ")"
+
+
+# the real-data crash: more polygons in a make-valid collection than it has members
+d = case("gpkg_collection_overflow")
+edit_hazards(d, add=[("X-MANY", "SHA", many_squares(200, 20, True)),
+                     ("X-FEW", "CHA", many_squares(3, 20, True))])
+
+# two small squares in Fiji 1.5 km apart, either side of the antimeridian (EPSG:4326): the grid
+# comes from their polygons in the grid's CRS (not the layer's -180..180 envelope)
+FIJI_YAML = """name: Fiji
+grid: {%s cell_size_m: 90}
+inputs:
+  hazards: {path: hazards.gpkg, layer: hazards, id: hazard_id, status: status}
+  reports: {path: reports.gpkg, role: reports, date: reported_on, confidence: confidence}
+capacity: {start: 2026-01-01, deadline: 2030-01-01, teams: 2}
+"""
+for name, crs in (("gpkg_fiji_grid_crs", "crs: EPSG:32760,"), ("gpkg_fiji_utm", "")):
+    d = case(name, yaml=FIJI_YAML % crs)
+    edit_hazards(d, srs_epsg=4326, fields=["hazard_id", "status"], add=[
+        ("F-1", "SHA", "POLYGON((179.99 -16.5,179.995 -16.5,179.995 -16.4955,179.99 -16.4955,179.99 -16.5))"),
+        ("F-2", "CHA", "POLYGON((-179.996 -16.5,-179.991 -16.5,-179.991 -16.4955,-179.996 -16.4955,-179.996 -16.5))"),
+    ])
+    write_reports(d, [("2025-06-01", 1.0, True)], lon0=179.999, lat=-16.498)
+
+# a grid above grid.max_cells: an error naming its size and extent
+case("grid_max_cells", sub=[("cell_size_m: 90", "cell_size_m: 90\n  max_cells: 1000")])
+
+# negative people: a data error naming the raster (exit 1, not 2)
+d = case("raster_negative_population")
+rewrite_population(d, lambda a: a * 0 - 5)
 
 # ---------------------------------------------------------------- YAML: syntax, types, keys
 y = base_yaml
@@ -333,10 +403,10 @@ YAML_CASES = {
     "yaml_crs_bogus": [("crs: EPSG:32618", "crs: EPSG:999999")],
     "yaml_crs_geographic": [("crs: EPSG:32618", "crs: EPSG:4326")],
     "yaml_inputs_list": None,
-    "yaml_band_text": [("population: {path: population.tif}", "population: {path: population.tif, band: first}")],
-    "yaml_band_zero": [("population: {path: population.tif}", "population: {path: population.tif, band: 0}")],
-    "yaml_resample_bogus": [("population: {path: population.tif}", "population: {path: population.tif, resample: cubic_spline_9}")],
-    "yaml_type_bogus": [("population: {path: population.tif}", "population: {path: population.tif, type: table}")],
+    "yaml_band_text": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, band: first}")],
+    "yaml_band_zero": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, band: 0}")],
+    "yaml_resample_bogus": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, resample: cubic_spline_9}")],
+    "yaml_type_bogus": [("population: {path: population.tif, role: population}", "population: {path: population.tif, role: population, type: table}")],
     "yaml_criteria_map": [("criteria:\n  - {name: people_nearby", "criteria:\n  x: {name: people_nearby")],
     "yaml_kind_bogus": [("kind: focal_sum", "kind: focal_mean")],
     "yaml_weight_negative": [("weight: 0.35", "weight: -0.35")],
@@ -354,6 +424,10 @@ YAML_CASES = {
     "yaml_release_sum": [("SHA: {cancel: 0.45", "SHA: {cancel: 0.55")],
     "yaml_release_status": [("CHA: {cancel", "XHA: {cancel")],
     "yaml_productivity_text": [("{default: 400,", "{default: lots,")],
+    "yaml_productivity_tiny": [("{default: 400,", "{default: 1e-300,")],
+    "yaml_productivity_class_tiny": [("classes: {40: 500,", "classes: {40: 1e-300,")],
+    "yaml_nts_tiny": [("nts_m2_per_team_day: 40000", "nts_m2_per_team_day: 1e-300")],
+    "yaml_slowest_clearance": [("treecover_slowdown: 0.5", "treecover_slowdown: 1")],
     "yaml_team_day_usd_negative": [("team_day_usd: 1500", "team_day_usd: -1500")],
     "yaml_start_bad": [("start: 2026-01-01", "start: 2026-13-01")],
     "yaml_start_number": [("start: 2026-01-01", "start: 20260101")],

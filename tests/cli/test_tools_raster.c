@@ -13,7 +13,7 @@
 #include "cpk/density.h"
 #include "cpk/edt.h"
 #include "cpk/focal.h"
-#include "rasterio.h"
+#include "raster.h"
 
 #include <clearplan/clearplan.h>
 #include <clearplan/tools.h>
@@ -258,7 +258,10 @@ static void test_tools_focal_sum_matches_kernel(void **state) {
 
 static void write_points_fmt(const char *fmt, const char *path, const char *layer, int epsg,
                              const double *lon, const double *lat, const double *w, int n) {
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName(fmt), path, 0, 0, 0, GDT_Unknown, NULL);
+    /* an existing GeoPackage gets one more layer */
+    GDALDatasetH ds = !strcmp(fmt, "GPKG") && cpt_exists(path)
+                          ? GDALOpenEx(path, GDAL_OF_VECTOR | GDAL_OF_UPDATE, NULL, NULL, NULL)
+                          : GDALCreate(GDALGetDriverByName(fmt), path, 0, 0, 0, GDT_Unknown, NULL);
     assert_non_null(ds);
     OGRSpatialReferenceH srs = NULL;
     if (epsg) {
@@ -411,7 +414,16 @@ static void test_tools_bad_input(void **state) {
         cpt_sh(NULL, &err, "'%s' density '%s' '%s' --like '%s' --bandwidth-m 100 --layer zz",
                cpt_bin(), good, out, src),
         1);
-    cpt_assert_contains(err, "has no layer <zz>");
+    cpt_assert_contains(err, "has no layer 'zz' (layers: pts)");
+    free(err);
+    /* a file of several layers needs --layer (taking the first could read the wrong one) */
+    write_points(good, "other", 32618, &px, &py, &pw, 1);
+    assert_int_equal(cpt_sh(NULL, &err, "'%s' density '%s' '%s' --like '%s' --bandwidth-m 100",
+                            cpt_bin(), good, out, src),
+                     1);
+    cpt_assert_contains(err,
+                        "has 2 layers (pts, other) and none was chosen; choose one with "
+                        "--layer");
     free(err);
     /* whole-grid EDT over the memory budget: a clear message */
     char big[1200];

@@ -13,7 +13,7 @@
 #include <clearplan/clearplan.h>
 
 #include "engine.h"
-#include "layers.h"
+#include "inputs.h"
 
 static char tiny[1200]; /* the generated tiny scenario folder */
 
@@ -110,6 +110,25 @@ static void test_run_tiny_outputs(void **state) {
     assert_true(planned > 0);
     assert_true(rejected >= 3); /* the preset plants null, empty and duplicate-id flaws */
     assert_int_equal(planned + rejected, nfeat);
+    /* rejected hazards keep their geometry where they have one (the duplicate id's), so a
+     * GIS shows where they are; the null and empty ones have none */
+    snprintf(p, sizeof p, "%s/plan.gpkg", out);
+    GDALDatasetH pv = GDALOpenEx(p, GDAL_OF_VECTOR, NULL, NULL, NULL);
+    assert_non_null(pv);
+    OGRLayerH rl = GDALDatasetGetLayerByName(pv, "rejected");
+    assert_non_null(rl);
+    int with_geometry = 0, without = 0;
+    OGR_L_ResetReading(rl);
+    for (OGRFeatureH f; (f = OGR_L_GetNextFeature(rl)) != NULL; OGR_F_Destroy(f)) {
+        OGRGeometryH g = OGR_F_GetGeometryRef(f);
+        if (g && !OGR_G_IsEmpty(g) && OGR_G_Area(g) > 0)
+            ++with_geometry;
+        else
+            ++without;
+    }
+    GDALClose(pv);
+    assert_true(with_geometry >= 1);
+    assert_true(without >= 2);
     /* run.json says the same */
     snprintf(p, sizeof p, "%s/run.json", out);
     char *json = cpt_slurp(p, NULL);
@@ -470,6 +489,71 @@ static void test_run_aoi_and_criteria_maps(void **state) {
     cpt_rmtree(dir);
 }
 
+/* A kind added through its descriptor alone (slope, docs/criteria.md): a scenario with an
+ * elevation input and a slope criterion writes the criterion's map, which equals
+ * 1 - min(1, slope / 30) of `gdaldem slope` on the same cells (NaN slopes score 0). */
+static void test_run_slope_criterion(void **state) {
+    (void)state;
+    char dir[1024], p[1200], *o = NULL, *e = NULL;
+    cpt_tmpdir("slope", dir, sizeof dir);
+    make_uniform_scenario(dir, 1);
+    float *z = malloc(sizeof *z * 100 * 100);
+    for (int j = 0; j < 100; ++j)
+        for (int i = 0; i < 100; ++i)
+            z[j * 100 + i] = (float)(100 + 30 * sin(0.1 * i) + 25 * cos(0.13 * j) + 0.2 * i * j);
+    snprintf(p, sizeof p, "%s/dem.tif", dir);
+    /* on the grid's cells (multiples of 30 m): read as it is, not resampled */
+    cpt_write_tif(p, z, 100, 100, 499980, 700020, 30, 30, 32618, 0, 0);
+    free(z);
+    snprintf(p, sizeof p, "%s/scenario.yaml", dir);
+    char *yaml = cpt_slurp(p, NULL);
+    char *patched = malloc(strlen(yaml) + 300);
+    char *c = strstr(yaml, "criteria:\n");
+    assert_non_null(c);
+    *c = '\0';
+    sprintf(patched,
+            "%s  dem: {path: dem.tif, type: raster}\noutputs: "
+            "{criteria_maps: true}\ncriteria:\n"
+            "  - {name: flat_land, kind: slope, input: dem, weight: 1}\n%s",
+            yaml, c + strlen("criteria:\n"));
+    cpt_write(p, patched);
+    free(yaml), free(patched);
+    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    free(o), free(e);
+    /* the peer on the grid's cells: the DEM cut to the grid, then gdaldem slope */
+    snprintf(p, sizeof p, "%s/out/criteria/flat_land.tif", dir);
+    GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
+    assert_non_null(ds);
+    double gt[6];
+    GDALGetGeoTransform(ds, gt);
+    int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
+    GDALClose(ds);
+    int xoff = (int)lround((gt[0] - 499980) / 30), yoff = (int)lround((700020 - gt[3]) / 30);
+    assert_true(xoff >= 0 && yoff >= 0 && xoff + nx <= 100 && yoff + ny <= 100);
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "gdal_translate -q -srcwin %d %d %d %d '%s/dem.tif' '%s/cut.tif' && "
+                            "gdaldem slope -q '%s/cut.tif' '%s/slope.tif'",
+                            xoff, yoff, nx, ny, dir, dir, dir, dir),
+                     0);
+    int mx, my, sx, sy;
+    float *mine = cpt_read_tif(p, &mx, &my);
+    snprintf(p, sizeof p, "%s/slope.tif", dir);
+    float *slope = cpt_read_tif(p, &sx, &sy);
+    assert_int_equal(mx, sx);
+    assert_int_equal(my, sy);
+    int scored = 0;
+    for (int k = 0; k < mx * my; ++k) {
+        double want = slope[k] == -9999.0f ? 0 : 1 - fmin(1, slope[k] / 30.0);
+        assert_float_equal(mine[k], want, 1e-5); /* the map is Float32 */
+        scored += want > 0 && want < 1;
+    }
+    assert_true(scored > mx * my / 2); /* most cells are neither flat nor too steep */
+    free(mine), free(slope);
+    cpt_rmtree(dir);
+}
+
 /* A distance criterion from vector features: exact distances to the burnt source cells. */
 static void test_run_distance_from_vector(void **state) {
     (void)state;
@@ -542,6 +626,7 @@ int main(void) {
         cmocka_unit_test(test_population_sum_preserved),
         cmocka_unit_test(test_run_aoi_and_criteria_maps),
         cmocka_unit_test(test_run_distance_from_vector),
+        cmocka_unit_test(test_run_slope_criterion),
     };
     int rc = cmocka_run_group_tests(tests, setup_tiny, NULL);
     cp_shutdown();

@@ -37,7 +37,7 @@ static const command commands[] = {
     {"density", cmd_density}, {"zonal", cmd_zonal},
 };
 
-static char work[256], pristine[256];
+static char work[256], pristine[300];
 static const char *fixture_files[] = {"scenario.yaml",  "hazards.gpkg", "reports.gpkg",
                                       "population.tif", "plan.gpkg",    NULL};
 static struct stat fixture_stat[8];
@@ -74,7 +74,7 @@ static void reset_work(void) {
         sh("cd '%s' && find . -mindepth 1 -maxdepth 1 ! -name fx -exec rm -rf {} +%s", work, ""))
         abort();
     if (changed) {
-        char cmd[600];
+        char cmd[1200];
         snprintf(cmd, sizeof cmd, "rm -rf '%s/fx' && cp -a '%s' '%s/fx'", work, pristine, work);
         if (system(cmd)) abort();
     }
@@ -106,11 +106,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv) {
     if (sh("cp '%s/plan.gpkg' '%s/'", out, pristine) || sh("rm -rf '%s'%s", out, "") || chdir(work))
         die("fixture copy");
     /* move the pristine copy out of the work folder so the reset never deletes it */
-    char moved[300];
+    char moved[sizeof work + 16];
     snprintf(moved, sizeof moved, "%s.pristine", work);
     if (rename(pristine, moved)) die("rename");
     snprintf(pristine, sizeof pristine, "%s", moved);
-    char cmd[700];
+    char cmd[2 * sizeof work + 64];
     snprintf(cmd, sizeof cmd, "cp -a '%s' '%s/fx'", pristine, work);
     if (system(cmd)) die("cp");
     for (int i = 0; fixture_files[i]; ++i) {

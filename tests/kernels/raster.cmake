@@ -3,3 +3,6 @@ foreach(t edt focal density overlay)
   cp_add_test(NAME test_${t} SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_${t}.c LIBS cpk
               LABELS kernel)
 endforeach()
+# Slope (cpk/terrain.h): also compared with `gdaldem slope` on a real DEM, so it links GDAL.
+cp_add_test(NAME test_terrain SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_terrain.c
+            LIBS clearplan_io LABELS kernel)

@@ -417,10 +417,10 @@ static void test_plan_io_number_format(void **state) {
                  {1e15, "1e+15"},
                  {1e-5, "1e-05"}};
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; ++i) {
-        cp_planbuf b = {0};
-        cp_planbuf_num(&b, cases[i].v, "");
+        cp_textbuf b = {0};
+        cp_textbuf_num(&b, cases[i].v, "");
         assert_string_equal(b.data, cases[i].s);
-        cp_planbuf_free(&b);
+        cp_textbuf_free(&b);
     }
     uint64_t x = 42;
     for (int i = 0; i < 200000; ++i) {
@@ -429,21 +429,21 @@ static void test_plan_io_number_format(void **state) {
         x = x * 6364136223846793005ULL + 1442695040888963407ULL;
         double u2 = (double)(x >> 11) / 9007199254740992.0;
         double v = (u1 - 0.3) * pow(10, floor(u2 * 22) - 5);
-        cp_planbuf b = {0};
-        cp_planbuf_num(&b, v, "");
+        cp_textbuf b = {0};
+        cp_textbuf_num(&b, v, "");
         double back = strtod(b.data, NULL);
         if (!(fabs(back - v) <= 1e-14 * fabs(v))) {
             print_error("%.17g -> %s\n", v, b.data);
             fail();
         }
-        cp_planbuf_free(&b);
+        cp_textbuf_free(&b);
     }
-    cp_planbuf b = {0};
-    cp_planbuf_num(&b, NAN, "null");
-    cp_planbuf_int(&b, -1234567);
-    cp_planbuf_date(&b, cp_date_make(2028, 3, 1));
+    cp_textbuf b = {0};
+    cp_textbuf_num(&b, NAN, "null");
+    cp_textbuf_int(&b, -1234567);
+    cp_textbuf_date(&b, cp_date_make(2028, 3, 1));
     assert_string_equal(b.data, "null-12345672028-03-01");
-    cp_planbuf_free(&b);
+    cp_textbuf_free(&b);
 }
 
 static int setup(void **state) {

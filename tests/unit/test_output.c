@@ -230,6 +230,14 @@ static void test_output_refused_places(void **state) {
     assert_int_equal(chdir(cwd), 0);
     o.kind = CP_OUTPUT_FOLDER;
     assert_int_equal(cp_output_check("/vsimem/x", &o), CP_E_IO);
+    /* a path too long for the files inside it: an error, not a truncated name */
+    char *lng = malloc(4000);
+    memset(lng, 'a', 3999);
+    lng[0] = '/', lng[3999] = '\0';
+    for (int k = 100; k < 3999; k += 100) lng[k] = '/';
+    assert_int_equal(cp_output_check(lng, &o), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "is too long");
+    free(lng);
 }
 
 /* An output that appears while the command writes is left as it is; the new one is

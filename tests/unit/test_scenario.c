@@ -194,6 +194,104 @@ static void test_scenario_criterion_names_are_identifiers(void **state) {
     cp_scenario_free(sc);
 }
 
+/* Inputs have explicit roles; a name still gives its role, with a note naming the place. */
+static void test_scenario_roles(void **state) {
+    (void)state;
+    cp_scenario *sc = parse_ok(
+        "inputs:\n  hazards: h.gpkg\n  pop: {path: p.tif, role: population}\n"
+        "  lc: {path: l.tif, role: landcover}\ncriteria:\n  - {kind: focal_sum}\n"
+        "  - {kind: classes}\n");
+    assert_string_equal(cp_scenario_role(sc, CP_ROLE_POPULATION)->name, "pop");
+    assert_string_equal(cp_scenario_role(sc, CP_ROLE_LANDCOVER)->name, "lc");
+    assert_null(cp_scenario_role(sc, CP_ROLE_TREECOVER));
+    assert_string_equal(sc->criteria[0].input, "pop"); /* the kind's role */
+    assert_string_equal(sc->criteria[1].input, "lc");
+    assert_int_equal(cp_scenario_input(sc, "pop")->resample, CP_RESAMPLE_SUM); /* the role's */
+    assert_int_equal(sc->nnotes, 0);
+    cp_scenario_free(sc);
+    /* by name: the role, and a note with the file, line and column */
+    sc = parse_ok("inputs:\n  hazards: h.gpkg\n  landcover: {path: l.tif}\n");
+    assert_int_equal(cp_scenario_input(sc, "landcover")->role, CP_ROLE_LANDCOVER);
+    assert_int_equal(sc->nnotes, 1);
+    cpt_assert_contains(sc->notes[0], "s.yaml:3:14: inputs.landcover has no role");
+    cpt_assert_contains(sc->notes[0], "Add 'role: landcover'");
+    cp_scenario_free(sc);
+    /* an explicit role wins over a name, and `none` takes none */
+    sc = parse_ok(
+        "inputs:\n  hazards: h.gpkg\n  landcover: {path: old.tif}\n"
+        "  wc2021: {path: new.tif, role: landcover}\n  treecover: {path: t.tif, role: none}\n");
+    assert_string_equal(cp_scenario_role(sc, CP_ROLE_LANDCOVER)->name, "wc2021");
+    assert_int_equal(cp_scenario_input(sc, "landcover")->role, CP_ROLE_NONE);
+    assert_null(cp_scenario_role(sc, CP_ROLE_TREECOVER));
+    assert_int_equal(sc->nnotes, 0);
+    cp_scenario_free(sc);
+    parse_fails(
+        "inputs:\n  hazards: h.gpkg\n  a: {path: a.tif, role: landcover}\n"
+        "  b: {path: b.tif, role: landcover}\n",
+        "s.yaml:4:", "inputs.a and inputs.b both have role 'landcover'", NULL);
+    parse_fails("inputs:\n  hazards: h.gpkg\n  a: {path: a.tif, role: forest}\n", "s.yaml:3:",
+                "role must be one of population, landcover, treecover, reports or none", NULL);
+    parse_fails("inputs:\n  hazards: h.gpkg\n  a: {path: a.tif}\ncriteria:\n  - {kind: classes}\n",
+                "s.yaml:5:", "no input given, and no input has role 'landcover'", NULL);
+}
+
+/* A kind added through its descriptor alone (slope): its keys, defaults and errors. */
+static void test_scenario_slope_kind(void **state) {
+    (void)state;
+    cp_scenario *sc = parse_ok(
+        "inputs: {hazards: h.gpkg, dem: {path: d.tif, type: raster}}\n"
+        "criteria:\n  - {kind: slope, input: dem}\n"
+        "  - {name: steep, kind: slope, input: dem, range: [5, 45], "
+        "invert: false}\n");
+    assert_string_equal(sc->criteria[0].name, "slope");
+    assert_true(sc->criteria[0].range_lo == 0 && sc->criteria[0].range_hi == 30);
+    assert_int_equal(sc->criteria[0].invert, 1);
+    assert_true(sc->criteria[1].range_lo == 5 && sc->criteria[1].range_hi == 45);
+    assert_int_equal(sc->criteria[1].invert, 0);
+    cp_scenario_free(sc);
+    parse_fails("inputs: {hazards: h.gpkg, dem: d.tif}\ncriteria:\n  - {kind: slope}\n",
+                "s.yaml:3:", "a slope criterion needs an 'input'", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, dem: d.tif}\ncriteria:\n"
+        "  - {kind: slope, input: dem, radius_m: 100}\n",
+        "s.yaml:3:", "key 'radius_m' does not apply to a slope criterion", NULL);
+    parse_fails("inputs: {hazards: h.gpkg, dem: d.tif}\ncriteria:\n  - {kind: slop}\n",
+                "unknown kind 'slop'; did you mean 'slope'?", NULL);
+}
+
+/* The limits of the kinds and of the cost model are errors with their place, not silent
+ * truncations at the first strip. */
+static void test_scenario_limits(void **state) {
+    (void)state;
+    char *yaml = malloc(20000);
+    assert_non_null(yaml);
+    int n = snprintf(yaml, 20000,
+                     "inputs: {hazards: h.gpkg, lc: {path: l.tif, role: landcover}}\n"
+                     "criteria:\n");
+    for (int i = 0; i < 65; ++i)
+        n += snprintf(yaml + n, 20000 - (size_t)n, "  - {name: c%d, kind: classes}\n", i);
+    parse_fails(yaml, "s.yaml:3:", "criteria lists 65 criteria; at most 64", NULL);
+    n = snprintf(yaml, 20000,
+                 "inputs: {hazards: h.gpkg, lc: {path: l.tif, role: landcover}}\n"
+                 "criteria:\n  - kind: classes\n    table: {");
+    for (int i = 0; i < 257; ++i)
+        n += snprintf(yaml + n, 20000 - (size_t)n, "%s%d: 0.5", i ? ", " : "", i);
+    snprintf(yaml + n, 20000 - (size_t)n, "}\n");
+    parse_fails(yaml, "s.yaml:4:", "lists 257 classes; at most 256", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg}\n"
+        "cost: {productivity_m2_per_team_day: {classes: {300: 400}}}\n",
+        "s.yaml:2:", "class 300 is not a land-cover code 0..255", NULL);
+    n = snprintf(yaml, 20000,
+                 "inputs: {hazards: h.gpkg}\ncost: {productivity_m2_per_team_day: "
+                 "{classes: {");
+    for (int i = 0; i < 22; ++i)
+        n += snprintf(yaml + n, 20000 - (size_t)n, "%s%d: 400", i ? ", " : "", 200 + i);
+    snprintf(yaml + n, 20000 - (size_t)n, "}}}\n");
+    parse_fails(yaml, "s.yaml:2:", "names 22 classes besides WorldCover's 11; at most 21", NULL);
+    free(yaml);
+}
+
 static void test_scenario_wrong_types(void **state) {
     (void)state;
     parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: thirty}\n",
@@ -545,6 +643,9 @@ int main(void) {
         cmocka_unit_test(test_scenario_malformed_yaml),
         cmocka_unit_test(test_scenario_wrong_types),
         cmocka_unit_test(test_scenario_nesting_limit),
+        cmocka_unit_test(test_scenario_roles),
+        cmocka_unit_test(test_scenario_limits),
+        cmocka_unit_test(test_scenario_slope_kind),
         cmocka_unit_test(test_scenario_criterion_names_are_identifiers),
         cmocka_unit_test(test_scenario_missing_and_inconsistent),
         cmocka_unit_test(test_scenario_capacity_errors),

@@ -56,7 +56,8 @@ typedef struct {
     cp_synth_preset preset;
     uint64_t seed;   /* any value; the same seed gives the same bytes */
     const char *dir; /* the scenario folder to create */
-    int overwrite;   /* replace `dir` if it exists (otherwise CP_E_IO) */
+    int overwrite;   /* replace `dir` if clearplan wrote it (otherwise CP_E_IO) */
+    int no_sync;     /* publish without waiting for the files to reach the disk */
     /* Overrides of the preset; 0 keeps the preset's value. */
     int nx, ny;      /* analysis grid size in cells */
     int hazards;     /* hazard features, flawed ones included */
@@ -65,19 +66,19 @@ typedef struct {
 } cp_synth_options;
 
 /* Fills the defaults: tiny preset, seed 1, no overrides, dir NULL. */
-void cp_synth_options_init(cp_synth_options *o);
+CP_API void cp_synth_options_init(cp_synth_options *o);
 
 /* "tiny" | "demo" | "national" -> preset. Returns CP_E_ARG for anything else. */
-cp_status cp_synth_preset_parse(const char *name, cp_synth_preset *out);
+CP_API cp_status cp_synth_preset_parse(const char *name, cp_synth_preset *out);
 
 /* The preset's name ("tiny", ...); "?" for an unknown value. */
-const char *cp_synth_preset_name(cp_synth_preset p);
+CP_API const char *cp_synth_preset_name(cp_synth_preset p);
 
 /* Generates the scenario folder o->dir. Progress goes to `progress` (may be NULL); when it
  * returns 0 the generation stops, removes its temporary folder and returns
  * CP_E_INTERRUPTED. Errors: CP_E_ARG (bad options), CP_E_IO (dir exists without overwrite,
  * or a write failed), CP_E_NOMEM. cp_init() must have been called. */
-cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg);
+CP_API cp_status cp_synth(const cp_synth_options *o, cp_progress_fn progress, void *arg);
 
 #ifdef __cplusplus
 }

@@ -70,12 +70,14 @@ typedef struct cp_calibration {
 } cp_calibration;
 
 /* Reads the records, takes the rasters under them and fits. Errors name the file and field. */
-cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o, cp_calibration **out);
-void cp_calibration_free(cp_calibration *c);
+CP_API cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o,
+                              cp_calibration **out);
+CP_API void cp_calibration_free(cp_calibration *c);
 
 /* cost_profile.yaml and calibration.csv into `dir`. `scenario_path` and `date` (today) are
  * recorded in the provenance. */
-cp_status cp_calibration_write(const cp_calibration *c, const cp_scenario *sc, const char *dir);
+CP_API cp_status cp_calibration_write(const cp_calibration *c, const cp_scenario *sc,
+                                      const char *dir);
 
 #ifdef __cplusplus
 }

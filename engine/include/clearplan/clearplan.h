@@ -34,13 +34,17 @@
 extern "C" {
 #endif
 
-/* Registers GDAL/OGR drivers and sets up GDAL error handling (errors are kept as detail
- * messages, never printed). Safe to call more than once. */
-void cp_init(void);
-/* Releases what cp_init set up. */
-void cp_shutdown(void);
+/* Registers GDAL/OGR's drivers (a no-op when the host already did). Safe to call more than
+ * once. clearplan changes no process-wide state: GDAL's error handler is pushed and popped
+ * around every call that reaches GDAL (its messages become cp_errmsg() details, never printed
+ * and never passed to the host's handler), and GDAL's cache and driver manager are left to
+ * the host. */
+CP_API void cp_init(void);
+/* The counterpart of cp_init: releases nothing of GDAL's (the host's, or the process's at
+ * exit). */
+CP_API void cp_shutdown(void);
 /* Prints the versions of clearplan and of GDAL, PROJ, GEOS and libyaml, one per line. */
-void cp_print_versions(FILE *f);
+CP_API void cp_print_versions(FILE *f);
 
 #ifdef __cplusplus
 }

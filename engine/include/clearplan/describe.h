@@ -46,7 +46,7 @@ typedef struct {
 /* Describes the outputs in `dir` (see above). Errors: CP_E_ARG (NULL argument), CP_E_IO (a
  * file cannot be read or written), CP_E_FORMAT (plan.gpkg or a raster is not what clearplan
  * writes), CP_E_NOMEM; the detail message names the file. */
-cp_status cp_outputs_describe(const char *dir, const cp_describe_info *info);
+CP_API cp_status cp_outputs_describe(const char *dir, const cp_describe_info *info);
 
 #ifdef __cplusplus
 }

@@ -134,11 +134,11 @@ typedef struct cp_plan_mc {
 /* Runs the samples (in parallel) and summarises them. Arguments as cp_plan_compute's (the
  * options' sweep and baselines are not used per sample). On success *out owns the result
  * (cp_plan_mc_free). A sample that fails stops the run with its detail message. */
-cp_status cp_plan_montecarlo(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
-                             const cp_cost *cost, const cp_plan_rules *rules,
-                             const cp_plan_options *opts, const cp_mc_options *mo,
-                             cp_plan_mc **out);
-void cp_plan_mc_free(cp_plan_mc *mc);
+CP_API cp_status cp_plan_montecarlo(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                                    const cp_cost *cost, const cp_plan_rules *rules,
+                                    const cp_plan_options *opts, const cp_mc_options *mo,
+                                    cp_plan_mc **out);
+CP_API void cp_plan_mc_free(cp_plan_mc *mc);
 
 /* ---- rank robustness ---- */
 
@@ -178,9 +178,9 @@ typedef struct cp_rank_robustness {
 
 /* Samples the weights and ranks the plan's hazards under each. CP_E_ARG on bad components
  * (negative or not finite), CP_E_CONFIG on bad weights. */
-cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options *o,
-                                     cp_rank_robustness **out);
-void cp_rank_robustness_free(cp_rank_robustness *r);
+CP_API cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options *o,
+                                            cp_rank_robustness **out);
+CP_API void cp_rank_robustness_free(cp_rank_robustness *r);
 
 /* ---- new contamination ---- */
 
@@ -198,9 +198,9 @@ typedef struct {
     int constant;
 } cp_trend;
 
-cp_status cp_trend_fit(const double *counts, int nyears, int year0, cp_trend *out);
+CP_API cp_status cp_trend_fit(const double *counts, int nyears, int year0, cp_trend *out);
 /* The fitted mean count in a year. */
-double cp_trend_mean(const cp_trend *t, int year);
+CP_API double cp_trend_mean(const cp_trend *t, int year);
 
 typedef struct {
     size_t nregions; /* 0: one, "all" */
@@ -236,8 +236,8 @@ typedef struct cp_contamination {
     size_t reports_linked, hazards_linked;
 } cp_contamination;
 
-cp_status cp_contamination_project(const cp_contamination_input *in, cp_contamination **out);
-void cp_contamination_free(cp_contamination *c);
+CP_API cp_status cp_contamination_project(const cp_contamination_input *in, cp_contamination **out);
+CP_API void cp_contamination_free(cp_contamination *c);
 
 /* ---- cost calibration from completion records ---- */
 
@@ -301,8 +301,8 @@ typedef struct cp_calib_fit {
     cp_cost cost;      /* the prior with the fitted figures (its class table owned here) */
 } cp_calib_fit;
 
-cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out);
-void cp_calib_fit_free(cp_calib_fit *f);
+CP_API cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out);
+CP_API void cp_calib_fit_free(cp_calib_fit *f);
 
 /* ---- the evidence of a run or a re-plan (engine: computed, written, reported) ---- */
 
@@ -340,23 +340,23 @@ typedef struct cp_evidence {
  * uncertain, uncertainty.weights or weight_concentration, and the hazards have benefit
  * components), with the projection of new contamination. *out is NULL when there is
  * nothing. */
-cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
-                              cp_evidence **out);
-void cp_evidence_free(cp_evidence *ev);
+CP_API cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
+                                     cp_evidence **out);
+CP_API void cp_evidence_free(cp_evidence *ev);
 
 /* montecarlo.csv (one row per sample), burndown_fan.csv (the fan chart's quantiles per
  * quarter, with the plan's own remaining area) and rank_robustness.csv (one row per hazard,
  * in plan order) into `dir`, for the parts ev has. */
-cp_status cp_evidence_write(const cp_plan *plan, const cp_evidence *ev, const char *dir);
+CP_API cp_status cp_evidence_write(const cp_plan *plan, const cp_evidence *ev, const char *dir);
 
 /* The plan's summary with the evidence (cp_plan_summary_json plus "uncertainty" and
  * "rank_robustness"). */
-cp_status cp_plan_summary_json_with(const cp_plan *plan, const cp_evidence *ev, char **out);
+CP_API cp_status cp_plan_summary_json_with(const cp_plan *plan, const cp_evidence *ev, char **out);
 
 /* A safe file name part for a region name from the data: lower-case letters, digits, '-' and
  * '_' (others become '_'), at most 48 characters, with the name's FNV-1a hash appended when
  * anything was changed (so that two names never share a file). buf holds at least 64. */
-const char *cp_region_slug(const char *name, char buf[64]);
+CP_API const char *cp_region_slug(const char *name, char buf[64]);
 
 /* ---- development outcomes ---- */
 
@@ -365,11 +365,11 @@ const char *cp_region_slug(const char *name, char buf[64]);
  * land, 15 (life on land) for tree cover, shrubland, moss and bare land, 6 (clean water) for
  * water and wetland, 14 (life below water) for mangroves; 0 for other codes. People living
  * near released land count for SDG 16 (peace: fewer deaths and injuries, target 16.1). */
-int cp_landcover_sdg(int code);
+CP_API int cp_landcover_sdg(int code);
 /* "cropland", "built-up", ...; NULL for an unknown code. */
-const char *cp_landcover_name(int code);
+CP_API const char *cp_landcover_name(int code);
 /* "Zero hunger", ...; NULL for a goal not used here. */
-const char *cp_sdg_name(int sdg);
+CP_API const char *cp_sdg_name(int sdg);
 
 #ifdef __cplusplus
 }

@@ -80,29 +80,29 @@ typedef struct {
 } cp_output_options;
 
 /* The checks of cp_output_begin alone (nothing is created or removed). */
-cp_status cp_output_check(const char *path, const cp_output_options *opts);
+CP_API cp_status cp_output_check(const char *path, const cp_output_options *opts);
 
 /* Checks `path` against the rules above, removes debris of dead processes, creates the
  * temporary sibling. On success *out is the transaction; on failure nothing was created. */
-cp_status cp_output_begin(const char *path, const cp_output_options *opts, cp_output **out);
+CP_API cp_status cp_output_begin(const char *path, const cp_output_options *opts, cp_output **out);
 
 /* Where to write: the temporary folder (CP_OUTPUT_FOLDER) or file (CP_OUTPUT_FILE; it exists,
  * empty, and may be truncated or replaced by the writer). */
-const char *cp_output_path(const cp_output *tx);
+CP_API const char *cp_output_path(const cp_output *tx);
 
 /* The final, absolute path of the output. */
-const char *cp_output_final(const cp_output *tx);
+CP_API const char *cp_output_final(const cp_output *tx);
 
 /* Publishes the output as described above and frees `tx`. On failure the temporary is
  * removed, what was there before is left as it was, and `tx` is freed too. */
-cp_status cp_output_commit(cp_output *tx);
+CP_API cp_status cp_output_commit(cp_output *tx);
 
 /* Removes everything the transaction wrote and frees it. NULL is a no-op. */
-void cp_output_abort(cp_output *tx);
+CP_API void cp_output_abort(cp_output *tx);
 
 /* Whether `name` can be used as a file name: 1..64 characters of [A-Za-z0-9_-], starting
  * with a letter or '_'. Names from a scenario (criteria) are checked with it. */
-int cp_name_is_identifier(const char *name);
+CP_API int cp_name_is_identifier(const char *name);
 
 #ifdef __cplusplus
 }

@@ -178,7 +178,7 @@ typedef struct {
 } cp_hazard;
 
 /* Sets every field to its default: NAN numbers, status SHA, no region, no geometry. */
-void cp_hazard_init(cp_hazard *h);
+CP_API void cp_hazard_init(cp_hazard *h);
 
 /* Rows the caller could not score (null geometry, outside the grid, ...). They go to the
  * `rejected` layer and rejected.csv with the plan's own exclusions. */
@@ -399,15 +399,15 @@ typedef struct cp_plan {
  * and CP_E_ARG on bad hazard records (missing or duplicate id, negative or non-finite
  * numbers, bad status); the detail message names the field or hazard. On success *out owns a
  * new plan (cp_plan_free). */
-cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
-                          const cp_cost *cost, const cp_plan_rules *rules,
-                          const cp_plan_options *opts, cp_plan **out);
+CP_API cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                                 const cp_cost *cost, const cp_plan_rules *rules,
+                                 const cp_plan_options *opts, cp_plan **out);
 
 /* Frees a plan; NULL is a no-op. */
-void cp_plan_free(cp_plan *plan);
+CP_API void cp_plan_free(cp_plan *plan);
 
 /* Stage names: "nts", "ts", "clearance". */
-const char *cp_plan_stage_name(int stage);
+CP_API const char *cp_plan_stage_name(int stage);
 
 /* ---- reading a scored hazards file (`clearplan plan`) ---- */
 
@@ -432,8 +432,8 @@ typedef struct {
  * are dropped; every other column is carried as an extra column. `layer`
  * NULL = `hazards` if present, else the first layer. Errors (CP_E_IO, CP_E_FORMAT) name the
  * file and, for bad values, the row and the hazard. */
-cp_status cp_hazard_table_read(const char *path, const char *layer, cp_hazard_table **out);
-void cp_hazard_table_free(cp_hazard_table *t);
+CP_API cp_status cp_hazard_table_read(const char *path, const char *layer, cp_hazard_table **out);
+CP_API void cp_hazard_table_free(cp_hazard_table *t);
 
 /* ---- outputs ---- */
 
@@ -468,28 +468,29 @@ typedef struct {
 
 /* Each writer writes to a temporary name beside `path` and renames it at the end: a file is
  * either complete or absent. `dir` must exist. */
-cp_status cp_plan_write_csv(const cp_plan *plan, const char *path); /* plan.csv */
-cp_status cp_plan_write_milestones_csv(const cp_plan *plan, const char *path);
-cp_status cp_plan_write_packages_csv(const cp_plan *plan, const char *path);
-cp_status cp_plan_write_rejected_csv(const cp_plan *plan, const cp_plan_rejected *rejected,
-                                     size_t nrejected, const char *path);
-cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
-                             const cp_plan_rejected *rejected, size_t nrejected);
-cp_status cp_plan_write_report(const cp_plan *plan, const cp_report_info *info, const char *path);
+CP_API cp_status cp_plan_write_csv(const cp_plan *plan, const char *path); /* plan.csv */
+CP_API cp_status cp_plan_write_milestones_csv(const cp_plan *plan, const char *path);
+CP_API cp_status cp_plan_write_packages_csv(const cp_plan *plan, const char *path);
+CP_API cp_status cp_plan_write_rejected_csv(const cp_plan *plan, const cp_plan_rejected *rejected,
+                                            size_t nrejected, const char *path);
+CP_API cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const char *crs_wkt,
+                                    const cp_plan_rejected *rejected, size_t nrejected);
+CP_API cp_status cp_plan_write_report(const cp_plan *plan, const cp_report_info *info,
+                                      const char *path);
 /* The report of one region (its verdict, teams, burn-down, hazards), for in-country dialogue.
  * CP_E_ARG when the plan has no region of that name. */
-cp_status cp_plan_write_region_report(const cp_plan *plan, const cp_report_info *info,
-                                      const char *region, const char *path);
+CP_API cp_status cp_plan_write_region_report(const cp_plan *plan, const cp_report_info *info,
+                                             const char *region, const char *path);
 /* All of the above into `dir` under their standard names. */
-cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o);
+CP_API cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o);
 
 /* The plan's summary for run.json: a JSON object (malloc'd, caller frees) with completion,
  * deadline, met, remaining area and effort at the deadline, teams needed overall and per
  * region, funding gap, totals, the sweep table and the orders' curve areas. */
-cp_status cp_plan_summary_json(const cp_plan *plan, char **out);
+CP_API cp_status cp_plan_summary_json(const cp_plan *plan, char **out);
 
 /* The verdict as one sentence a minister can read (malloc'd, caller frees). */
-cp_status cp_plan_verdict_text(const cp_plan *plan, char **out);
+CP_API cp_status cp_plan_verdict_text(const cp_plan *plan, char **out);
 
 #ifdef __cplusplus
 }

@@ -17,7 +17,7 @@ extern "C" {
 typedef struct {
     const char *out_dir; /* overrides the scenario's outputs.dir when not NULL */
     int threads;         /* 0 = OpenMP default */
-    size_t memory_bytes; /* raster working-memory budget; 0 = default (512 MiB) */
+    size_t memory_bytes; /* raster working-memory budget; 0 = CP_MEMORY_DEFAULT_MB */
     int overwrite;       /* replace an existing output folder clearplan wrote */
     int no_sync;         /* skip syncing the outputs to disk before publishing them */
     cp_progress_fn progress;
@@ -51,11 +51,11 @@ typedef struct {
  * (clearplan/output.h): the output folder is checked against the scenario and its inputs
  * before any work, written under a temporary name, synced and published by an atomic rename;
  * on failure or interruption nothing is left behind. */
-cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts, cp_run_result *result);
+CP_API cp_status cp_run(const cp_scenario *sc, const cp_run_options *opts, cp_run_result *result);
 
 /* Checks a scenario's inputs: files open, CRSs, extents, fields and geometries. Writes a
  * human-readable summary to `report` (may be NULL). Heavy work is not done. */
-cp_status cp_validate(const cp_scenario *sc, FILE *report);
+CP_API cp_status cp_validate(const cp_scenario *sc, FILE *report);
 
 #ifdef __cplusplus
 }

@@ -19,13 +19,13 @@ extern "C" {
 typedef int32_t cp_date;
 
 /* Parses "YYYY-MM-DD" (a real calendar date). Returns 1 on success, 0 otherwise. */
-int cp_date_parse(const char *s, cp_date *out);
+CP_API int cp_date_parse(const char *s, cp_date *out);
 /* Writes "YYYY-MM-DD" into buf (at least 11 bytes). Returns buf. */
-char *cp_date_format(cp_date d, char *buf);
+CP_API char *cp_date_format(cp_date d, char *buf);
 /* Splits a date into its calendar parts. */
-void cp_date_split(cp_date d, int *year, int *month, int *day);
+CP_API void cp_date_split(cp_date d, int *year, int *month, int *day);
 /* The date of year-month-day (month 1..12, day 1..31; out-of-range days roll over). */
-cp_date cp_date_make(int year, int month, int day);
+CP_API cp_date cp_date_make(int year, int month, int day);
 
 /* ---- inputs ---- */
 typedef enum { CP_INPUT_AUTO = 0, CP_INPUT_RASTER, CP_INPUT_VECTOR } cp_input_type;
@@ -39,9 +39,26 @@ typedef enum {
     CP_RESAMPLE_SUM
 } cp_resample;
 
+/* What the cost model and the hazard metrics read an input as (inputs.X.role). A role is
+ * given explicitly; an input without one whose name is a role's ("landcover") still takes it,
+ * with a note asking to write the role (names select roles only until clearplan 0.3). */
+typedef enum {
+    CP_ROLE_NONE = 0,   /* read by criteria only */
+    CP_ROLE_POPULATION, /* people per cell: people within the focal radius of each hazard */
+    CP_ROLE_LANDCOVER,  /* land-cover classes: the class mix and clearance productivity */
+    CP_ROLE_TREECOVER,  /* percent tree cover: the mean and the clearance slowdown */
+    CP_ROLE_REPORTS,    /* improvised-mine reports: their density and the slowdown */
+    CP_NROLES
+} cp_input_role;
+
+/* The role's name as written in a scenario ("landcover"); "none" for CP_ROLE_NONE. */
+CP_API const char *cp_role_name(cp_input_role role);
+
 typedef struct {
     char *name; /* key under inputs: hazards, population, landcover, treecover, reports, ... */
-    char *path; /* resolved against the scenario file's folder */
+    cp_input_role role;
+    int role_by_name; /* the role comes from the name (a note says so), not from `role:` */
+    char *path;       /* resolved against the scenario file's folder */
     cp_input_type type;
     char *layer; /* vector layer; NULL = the first layer */
     int band;    /* raster band, 1-based (default 1) */
@@ -65,6 +82,8 @@ typedef enum {
     CP_CRIT_CLASSES,
     CP_CRIT_LINEAR,
     CP_CRIT_DENSITY
+    /* A kind is its place in the table of kind descriptors (engine/src/criteria.c); kinds
+     * added after these five need no name here. */
 } cp_criterion_kind;
 
 typedef enum { CP_NORM_LINEAR, CP_NORM_LOG } cp_normalise;
@@ -98,6 +117,8 @@ typedef struct {
     double bandwidth_m;
     double half_life_days;
     cp_date as_of;
+    /* settings of kinds added after the five above, named by their descriptor's keys */
+    double params[8];
     int line, column;
 } cp_criterion;
 
@@ -273,8 +294,13 @@ typedef struct {
 typedef struct {
     char *crs; /* NULL = UTM zone of the hazards' centroid */
     double cell_size_m;
-    char *aoi; /* NULL = hazards' extent grown by the largest criterion radius */
+    char *aoi;        /* NULL = hazards' extent grown by the largest criterion radius */
+    double max_cells; /* a larger grid is an error (default CP_GRID_MAX_CELLS) */
 } cp_grid_spec;
+
+/* The default grid.max_cells: 5 x 10^9 cells (e.g. 70,000 x 70,000; 20 GB per Float32 layer),
+ * above a national grid at 30 m (Colombia's extent: 3.6 x 10^9). */
+#define CP_GRID_MAX_CELLS 5e9
 
 typedef struct {
     char *dir;
@@ -297,27 +323,31 @@ typedef struct cp_scenario {
     cp_uncertainty uncertainty;
     cp_contamination_spec contamination;
     cp_outputs_spec outputs;
+    char **notes;  /* things to tell the user that are not errors ("file:line:col: ..."), */
+    size_t nnotes; /* e.g. an input that takes its role from its name */
 } cp_scenario;
 
 /* Loads and checks a scenario file. Errors name the file, line and column, and suggest the
  * nearest valid key for an unknown one. On success *out owns a new scenario. */
-cp_status cp_scenario_load(const char *path, cp_scenario **out);
+CP_API cp_status cp_scenario_load(const char *path, cp_scenario **out);
 /* Same from YAML text; `name` is used in messages, `dir` resolves relative paths. */
-cp_status cp_scenario_parse(const char *yaml, size_t len, const char *name, const char *dir,
-                            cp_scenario **out);
+CP_API cp_status cp_scenario_parse(const char *yaml, size_t len, const char *name, const char *dir,
+                                   cp_scenario **out);
 /* Frees a scenario; NULL is a no-op. */
-void cp_scenario_free(cp_scenario *sc);
+CP_API void cp_scenario_free(cp_scenario *sc);
 
 /* Fills the documented defaults of cost and capacity (used by `clearplan plan` too; in the
  * planner library, engine/planner/capacity.c). */
-void cp_cost_defaults(cp_cost *cost);
-void cp_capacity_defaults(cp_capacity *cap);
+CP_API void cp_cost_defaults(cp_cost *cost);
+CP_API void cp_capacity_defaults(cp_capacity *cap);
 
 /* Looks an input up by name; NULL when absent. */
-const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name);
+CP_API const cp_input *cp_scenario_input(const cp_scenario *sc, const char *name);
+/* The input with a role; NULL when none has it. */
+CP_API const cp_input *cp_scenario_role(const cp_scenario *sc, cp_input_role role);
 
 /* Teams available in a calendar year (per_year entry or the constant), without counts. */
-double cp_capacity_teams(const cp_capacity *cap, int year);
+CP_API double cp_capacity_teams(const cp_capacity *cap, int year);
 
 #ifdef __cplusplus
 }

@@ -13,6 +13,18 @@
 extern "C" {
 #endif
 
+/* What the installed library exports: the public API only (it is built with hidden
+ * visibility; internal functions are not exported). */
+#if defined(__GNUC__)
+#define CP_API __attribute__((visibility("default")))
+#else
+#define CP_API
+#endif
+
+/* The memory budget of every operation when none is given, in MB: raster strips are sized to
+ * fit it (the same default for `run`, the tools and zonal; --memory changes it). */
+#define CP_MEMORY_DEFAULT_MB 1024
+
 typedef enum {
     CP_OK = 0,
     CP_E_ARG,         /* a caller passed an invalid argument (usage error in the CLI) */
@@ -27,14 +39,14 @@ typedef enum {
 } cp_status;
 
 /* A short, static description of a status ("i/o error", ...). Never NULL. */
-const char *cp_strerror(cp_status s);
+CP_API const char *cp_strerror(cp_status s);
 
 /* The detail message of the last failure on the calling thread ("" when none). The pointer
  * stays valid until the next clearplan call on the same thread. */
-const char *cp_errmsg(void);
+CP_API const char *cp_errmsg(void);
 
 /* Clears the calling thread's detail message. */
-void cp_errclear(void);
+CP_API void cp_errclear(void);
 
 /* Progress callback, call-compatible with GDALProgressFunc: `complete` runs from 0 to 1,
  * `message` may be NULL. Return 0 to ask the running operation to stop; it then returns
@@ -42,10 +54,10 @@ void cp_errclear(void);
 typedef int (*cp_progress_fn)(double complete, const char *message, void *arg);
 
 /* GDAL's terminal progress bar ("0...10...20...", GDALTermProgress) on stderr. */
-int cp_progress_term(double complete, const char *message, void *arg);
+CP_API int cp_progress_term(double complete, const char *message, void *arg);
 
 /* Library version, "MAJOR.MINOR.PATCH". */
-const char *cp_version(void);
+CP_API const char *cp_version(void);
 
 #ifdef __cplusplus
 }

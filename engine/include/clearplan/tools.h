@@ -33,7 +33,7 @@ extern "C" {
 /* Options every tool shares. */
 typedef struct {
     int threads;                         /* 0: all cores */
-    size_t memory_mb;                    /* strip memory budget; 0: 1024 */
+    size_t memory_mb;                    /* strip memory budget; 0: CP_MEMORY_DEFAULT_MB */
     const char *const *creation_options; /* GeoTIFF NAME=VALUE, NULL-terminated, or NULL */
     int overwrite; /* replace an existing output clearplan wrote (clearplan/output.h) */
     int no_sync;   /* publish the output without waiting for it to reach the disk */
@@ -76,18 +76,18 @@ typedef struct {
     int strips;               /* strips processed */
 } cp_tool_result;
 
-cp_proximity_options cp_proximity_defaults(void);
+CP_API cp_proximity_options cp_proximity_defaults(void);
 
 /* The tools. `result` may be NULL. */
-cp_status cp_tool_proximity(const char *in_path, const char *out_path,
-                            const cp_proximity_options *opt, cp_progress_fn progress,
-                            void *progress_arg, cp_tool_result *result);
-cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
-                            const cp_focal_sum_options *opt, cp_progress_fn progress,
-                            void *progress_arg, cp_tool_result *result);
-cp_status cp_tool_density(const char *points_path, const char *out_path,
-                          const cp_density_options *opt, cp_progress_fn progress,
-                          void *progress_arg, cp_tool_result *result);
+CP_API cp_status cp_tool_proximity(const char *in_path, const char *out_path,
+                                   const cp_proximity_options *opt, cp_progress_fn progress,
+                                   void *progress_arg, cp_tool_result *result);
+CP_API cp_status cp_tool_focal_sum(const char *in_path, const char *out_path,
+                                   const cp_focal_sum_options *opt, cp_progress_fn progress,
+                                   void *progress_arg, cp_tool_result *result);
+CP_API cp_status cp_tool_density(const char *points_path, const char *out_path,
+                                 const cp_density_options *opt, cp_progress_fn progress,
+                                 void *progress_arg, cp_tool_result *result);
 
 #ifdef __cplusplus
 }

@@ -10,8 +10,9 @@
  *     if (s == CP_OK && r.repaired) printf("%lld polygons repaired\n", r.repaired);
  *
  * Every cell counts with its exact coverage fraction f (area of polygon ∩ cell / cell area;
- * cpk/coverage.h), not all-touched or centre-in-cell. Polygons are read with OGR, reprojected
- * to the raster's CRS, checked with GEOS and repaired with GEOS make-valid when invalid. The
+ * cpk/coverage.h), not all-touched or centre-in-cell. Polygons are read through the same
+ * intake as `clearplan run` (docs/inputs.md): reprojected to the raster's CRS, invalid ones
+ * repaired with GEOS make-valid and unioned, so a polygon has the same area here as in a run. The
  * raster is read in strips of rows under `common.memory_mb`; results are the same for any
  * thread count and memory budget.
  *
@@ -25,8 +26,11 @@
  *   count        valid cells with f > 0
  *   classes      class_<value>_share for every class value present in some polygon: Σ f of
  *                the cells of that value / Σ f of valid cells
+ * Attributes are written as the intake reads ids: integers as integers, reals in their
+ * shortest form (12.0 as 12).
  * Nodata (the band's nodata value, NaN) is excluded from everything but nodata_area. Null,
- * empty or non-polygonal geometries have every statistic empty; a polygon outside the
+ * empty, non-polygonal, untransformable or unrepairable geometries have every statistic
+ * empty; a polygon outside the
  * raster has sum, area and count 0 and the others empty; mean/min/max are empty without
  * valid cells. The CSV is written through the output transaction (clearplan/output.h). */
 #ifndef CLEARPLAN_ZONAL_H
@@ -51,37 +55,41 @@ enum {
 };
 
 typedef struct {
-    cp_tool_common common; /* threads (0: all cores), memory_mb (0: 512); no creation options */
-    const char *layer;     /* polygon layer; NULL: the first layer */
-    int band;              /* raster band, 1-based; 0: 1 */
-    unsigned stats;        /* CP_ZONAL_* bits; 0: sum, mean, min, max, area, count */
-    int max_classes;       /* classes: refuse more distinct values than this; 0: 256 */
+    cp_tool_common
+        common;        /* threads (0: all cores), memory_mb (0: the default); no creation options */
+    const char *layer; /* polygon layer; NULL: the file's only layer (several: an error) */
+    int band;          /* raster band, 1-based; 0: 1 */
+    unsigned stats;    /* CP_ZONAL_* bits; 0: sum, mean, min, max, area, count */
+    int max_classes;   /* classes: refuse more distinct values than this; 0: 256 */
 } cp_zonal_options;
 
 /* What the tool did. */
 typedef struct {
     long long features; /* rows written */
     long long repaired; /* invalid polygons repaired with make-valid */
-    long long empty;    /* null, empty, non-polygonal or unrepairable geometries */
+    long long empty;    /* geometries the intake rejects: null, empty, non-polygonal,
+                           untransformable or unrepairable */
     long long outside;  /* polygons not touching the raster */
     int strips;         /* raster strips read in the statistics pass */
     int classes;        /* class columns written */
 } cp_zonal_result;
 
-cp_zonal_options cp_zonal_defaults(void);
+CP_API cp_zonal_options cp_zonal_defaults(void);
 
 /* Parses a comma-separated list "sum,mean,min,max,area,count,classes" into CP_ZONAL_* bits.
  * CP_E_ARG with the unknown name in the detail message. */
-cp_status cp_zonal_parse_stats(const char *list, unsigned *stats);
+CP_API cp_status cp_zonal_parse_stats(const char *list, unsigned *stats);
 
 /* Computes the statistics of every feature of `polygons_path` over `raster_path` into
  * `csv_path`. Errors: "cannot open <path>: <reason>" (CP_E_IO), a raster or layer without a
- * CRS or a CRS that cannot be transformed (CP_E_CRS), an empty layer or polygons that do not
- * overlap the raster at all (CP_E_FORMAT), Ctrl-C through the progress callback
+ * CRS or a CRS that cannot be transformed (CP_E_CRS), no such layer, several layers and no
+ * `layer`, an empty layer or polygons that do not overlap the raster at all (CP_E_FORMAT),
+ * Ctrl-C through the progress callback
  * (CP_E_INTERRUPTED). No partial CSV is left behind. `result` may be NULL. */
-cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path, const char *csv_path,
-                        const cp_zonal_options *opt, cp_progress_fn progress, void *progress_arg,
-                        cp_zonal_result *result);
+CP_API cp_status cp_tool_zonal(const char *raster_path, const char *polygons_path,
+                               const char *csv_path, const cp_zonal_options *opt,
+                               cp_progress_fn progress, void *progress_arg,
+                               cp_zonal_result *result);
 
 #ifdef __cplusplus
 }

@@ -56,7 +56,8 @@ typedef struct {
  * nx == 0 or ny == 0 when the polygon is empty, degenerate or outside the grid. The caller
  * allocates win->nx * win->ny doubles for cpk_coverage_polygon.
  * CPK_E_ARG: NULL pointer, invalid grid, inconsistent offsets or non-finite coordinates. */
-cpk_status cpk_coverage_window(const cpk_polygon *poly, const cpk_geo *grid, cpk_window *win);
+CPK_API cpk_status cpk_coverage_window(const cpk_polygon *poly, const cpk_geo *grid,
+                                       cpk_window *win);
 
 /* Coverage fractions in [0, 1] of the cells of `win` (row-major, win->nx per row, every
  * element written). `win` may be any window inside the grid; normally the polygon's own
@@ -67,11 +68,11 @@ cpk_status cpk_coverage_window(const cpk_polygon *poly, const cpk_geo *grid, cpk
  * polygon's window and its intersection with the rows of a strip), the fractions of their
  * common rows are bit-identical. Always pass the whole grid's geometry, never a strip's.
  * CPK_E_ARG: NULL pointers, invalid grid, window outside the grid, bad polygon. */
-cpk_status cpk_coverage_polygon(const cpk_polygon *poly, const cpk_geo *grid, const cpk_window *win,
-                                double *frac);
+CPK_API cpk_status cpk_coverage_polygon(const cpk_polygon *poly, const cpk_geo *grid,
+                                        const cpk_window *win, double *frac);
 
 /* Validates a polygon (pointers, offsets, finite coordinates); CPK_OK when usable. */
-cpk_status cpk_polygon_check(const cpk_polygon *poly);
+CPK_API cpk_status cpk_polygon_check(const cpk_polygon *poly);
 
 #ifdef __cplusplus
 }

@@ -11,7 +11,7 @@
  *    computed rows equal those of a whole-grid run, bit for bit.
  *
  * Family headers: cpk/edt.h, cpk/focal.h, cpk/density.h, cpk/coverage.h, cpk/zonal.h,
- * cpk/overlay.h. */
+ * cpk/overlay.h, cpk/terrain.h. */
 #ifndef CPK_CPK_H
 #define CPK_CPK_H
 
@@ -22,13 +22,20 @@
 extern "C" {
 #endif
 
+/* The kernels' functions, exported by the installed library (built with hidden visibility). */
+#if defined(__GNUC__)
+#define CPK_API __attribute__((visibility("default")))
+#else
+#define CPK_API
+#endif
+
 typedef enum {
     CPK_OK = 0,
     CPK_E_ARG,   /* a size, stride, radius or pointer is invalid */
     CPK_E_NOMEM, /* scratch allocation failed or a size overflows */
 } cpk_status;
 
-const char *cpk_strerror(cpk_status s);
+CPK_API const char *cpk_strerror(cpk_status s);
 
 /* Geometry of a north-up grid. Column i, row j covers
  *   x in [x0 + i*dx, x0 + (i+1)*dx],  y in [y0 - (j+1)*dy, y0 - j*dy]
@@ -57,7 +64,7 @@ typedef struct {
 } cpk_out_f32;
 
 /* Number of threads for a kernel: n > 0 uses n, 0 uses OpenMP's default. */
-int cpk_threads(int n);
+CPK_API int cpk_threads(int n);
 
 #ifdef __cplusplus
 }

@@ -38,9 +38,9 @@ typedef struct {
  *
  * Scratch: one index per (point, tile it touches), about 4-16 per point, plus one tile of
  * doubles per thread. */
-cpk_status cpk_density_quartic_f32(const cpk_points *pts, const cpk_geo *geo, double bandwidth_m,
-                                   int64_t row0, int64_t row1, const cpk_out_f32 *out,
-                                   int nthreads);
+CPK_API cpk_status cpk_density_quartic_f32(const cpk_points *pts, const cpk_geo *geo,
+                                           double bandwidth_m, int64_t row0, int64_t row1,
+                                           const cpk_out_f32 *out, int nthreads);
 
 #ifdef __cplusplus
 }

@@ -48,7 +48,7 @@ typedef struct {
 
 /* Rows of halo a strip needs above and below: the largest g with (g * dy)^2 <= max_dist^2.
  * -1 when max_dist is infinite (the whole grid is needed) or the arguments are invalid. */
-int64_t cpk_edt_halo(double dy, double max_dist);
+CPK_API int64_t cpk_edt_halo(double dy, double max_dist);
 
 /* Distance transform of the view rows row0..row1 of `in`.
  *
@@ -62,9 +62,9 @@ int64_t cpk_edt_halo(double dy, double max_dist);
  *  nthreads  threads (cpk_threads())
  *
  * Scratch: about 40 bytes per column per thread. */
-cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
-                       double max_dist, float fill, int64_t row0, int64_t row1,
-                       const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
+                               double max_dist, float fill, int64_t row0, int64_t row1,
+                               const cpk_out_f32 *out, int nthreads);
 
 /* Streaming interface: the same transform in three steps, so that a caller can read the
  * input strip by strip and hold only the column distances of the whole grid (one Float32
@@ -82,19 +82,19 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
 /* First column sweep over all rows of the view (a strip), bottom-up when `upward`:
  * run = 0 on a source, run + 1 otherwise (+Inf beyond max_dist / dy rows); row k of the view
  * gets the value of `run` after it in row k of `g` (g->ny >= in->ny, g->nx == in->nx). */
-cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, double dy,
-                             double max_dist, int upward, float *run, const cpk_out_f32 *g,
-                             int nthreads);
+CPK_API cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, double dy,
+                                     double max_dist, int upward, float *run, const cpk_out_f32 *g,
+                                     int nthreads);
 
 /* Second column sweep, in place over rows of g produced by cpk_edt_sweep_f32 in the other
  * direction (0 marks a source): g = min(g, run). */
-cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, int upward,
-                             float *run, int nthreads);
+CPK_API cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, int upward,
+                                     float *run, int nthreads);
 
 /* Row pass, in place: turns rows of final column distances into distances (fill beyond
  * max_dist or with no source). Scratch: 40 bytes per column per thread. */
-cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist, float fill,
-                            int nthreads);
+CPK_API cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist,
+                                    float fill, int nthreads);
 
 /* Source-list interface: for a grid without a maximum distance, a caller can stream the input
  * once in strips, keep only the list of its source cells, and then compute the output strip
@@ -112,32 +112,33 @@ cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double m
  * j * nx + i, in row-major order, and adds their number to *count. When they do not fit in
  * `cap` entries, writes nothing, sets *count to the total needed and returns CPK_E_NOMEM:
  * grow the list and call again. Scratch: nx bytes per thread and 8 bytes per view row. */
-cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *src,
-                                    int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
-                                    int nthreads);
+CPK_API cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *src,
+                                            int64_t grid_row0, int64_t *cells, size_t cap,
+                                            size_t *count, int nthreads);
 
 /* The same for a Byte strip (ny rows of nx values, row k at data + k * stride): a Byte input
  * read without conversion. Cells equal to `nodata` (when has_nodata) are never sources. */
-cpk_status cpk_edt_list_sources_u8(const uint8_t *data, int64_t nx, int64_t ny, ptrdiff_t stride,
-                                   int has_nodata, float nodata, const cpk_sources *src,
-                                   int64_t grid_row0, int64_t *cells, size_t cap, size_t *count,
-                                   int nthreads);
+CPK_API cpk_status cpk_edt_list_sources_u8(const uint8_t *data, int64_t nx, int64_t ny,
+                                           ptrdiff_t stride, int has_nodata, float nodata,
+                                           const cpk_sources *src, int64_t grid_row0,
+                                           int64_t *cells, size_t cap, size_t *count, int nthreads);
 
 /* Indexes a row-major list of n source cells of a grid nx cells wide by column: the rows of
  * column i are rows[col_start[i] .. col_start[i + 1]), ascending. Rows must be below
  * CPK_EDT_MAX_ROWS. */
-cpk_status cpk_edt_index_sources(const int64_t *cells, size_t n, int64_t nx, int64_t *col_start,
-                                 int32_t *rows);
+CPK_API cpk_status cpk_edt_index_sources(const int64_t *cells, size_t n, int64_t nx,
+                                         int64_t *col_start, int32_t *rows);
 
 /* Column distances (rows to the nearest source of the column, +Inf beyond max_dist / dy rows
  * or with no source) of grid rows row0 .. row0 + g->ny into g, from the row-major list of the
  * n sources (`cells`, as listed) and its index by column. `state` (3 * nx + 1 words,
  * caller-owned) carries the position in each column and in the list: it is reset when
  * row0 == 0, and successive calls must then cover consecutive rows downwards. */
-cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const int64_t *col_start,
-                                         const int32_t *rows, double dy, double max_dist,
-                                         int64_t row0, const cpk_out_f32 *g, int64_t *state,
-                                         int nthreads);
+CPK_API cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n,
+                                                 const int64_t *col_start, const int32_t *rows,
+                                                 double dy, double max_dist, int64_t row0,
+                                                 const cpk_out_f32 *g, int64_t *state,
+                                                 int nthreads);
 
 #ifdef __cplusplus
 }

@@ -26,7 +26,7 @@ extern "C" {
 /* Rows of halo a strip needs above and below for a disk of `radius_m` over rows `dy` metres
  * high: the largest dj with (dj * dy)^2 <= radius_m^2. -1 if the arguments are invalid
  * (dy <= 0, radius_m < 0 or not finite). */
-int64_t cpk_focal_disk_halo(double dy, double radius_m);
+CPK_API int64_t cpk_focal_disk_halo(double dy, double radius_m);
 
 /* Disk focal sum of `in`.
  *
@@ -40,8 +40,9 @@ int64_t cpk_focal_disk_halo(double dy, double radius_m);
  *  nthreads  threads (cpk_threads()); the result does not depend on it
  *
  * Scratch: (min(2 * halo + 1, in->ny) * (nx + 1) + nx) doubles per thread. */
-cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, double radius_m,
-                                  int64_t row0, int64_t row1, const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy,
+                                          double radius_m, int64_t row0, int64_t row1,
+                                          const cpk_out_f32 *out, int nthreads);
 
 #ifdef __cplusplus
 }

@@ -21,22 +21,23 @@ extern "C" {
 /* Class lookup: a cell whose value is the integer classes[k] gets values[k]; any other value
  * (another integer, a fraction, out of int32 range) gets `default_value`. Classes must be
  * distinct. */
-cpk_status cpk_classes_f32(const cpk_view_f32 *in, const int32_t *classes, const float *values,
-                           size_t nclasses, float default_value, float nodata_out,
-                           const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_classes_f32(const cpk_view_f32 *in, const int32_t *classes,
+                                   const float *values, size_t nclasses, float default_value,
+                                   float nodata_out, const cpk_out_f32 *out, int nthreads);
 
 /* Linear normalisation s = (x - lo) / (hi - lo); `clip` clamps s to [0, 1]; `invert` then
  * gives 1 - s. lo != hi, both finite (hi < lo is allowed and reverses the scale). */
-cpk_status cpk_linear_f32(const cpk_view_f32 *in, double lo, double hi, int clip, int invert,
-                          float nodata_out, const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_linear_f32(const cpk_view_f32 *in, double lo, double hi, int clip,
+                                  int invert, float nodata_out, const cpk_out_f32 *out,
+                                  int nthreads);
 
 /* Log saturation s = min(1, log1p(max(x, 0)) / log1p(saturate)); saturate > 0, finite. */
-cpk_status cpk_log_saturate_f32(const cpk_view_f32 *in, double saturate, float nodata_out,
-                                const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_log_saturate_f32(const cpk_view_f32 *in, double saturate, float nodata_out,
+                                        const cpk_out_f32 *out, int nthreads);
 
 /* Distance decay s = exp(-max(x, 0) / decay); decay > 0. x = +Inf (no source) gives 0. */
-cpk_status cpk_decay_exp_f32(const cpk_view_f32 *in, double decay, float nodata_out,
-                             const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_decay_exp_f32(const cpk_view_f32 *in, double decay, float nodata_out,
+                                     const cpk_out_f32 *out, int nthreads);
 
 /* How the weighted overlay treats a layer that is nodata at a cell. */
 typedef enum {
@@ -49,9 +50,10 @@ typedef enum {
  * double. weights >= 0 and finite, with a positive sum. `mask` (may be NULL) is the area of
  * interest: cells where it is nodata, NaN or 0 get nodata_out. A cell whose total weight is
  * 0 (all layers skipped) gets nodata_out. All layers (and the mask) have out's size. */
-cpk_status cpk_overlay_weighted_f32(const cpk_view_f32 *layers, const double *weights, size_t n,
-                                    const cpk_view_f32 *mask, cpk_overlay_nodata mode,
-                                    float nodata_out, const cpk_out_f32 *out, int nthreads);
+CPK_API cpk_status cpk_overlay_weighted_f32(const cpk_view_f32 *layers, const double *weights,
+                                            size_t n, const cpk_view_f32 *mask,
+                                            cpk_overlay_nodata mode, float nodata_out,
+                                            const cpk_out_f32 *out, int nthreads);
 
 #ifdef __cplusplus
 }

@@ -32,9 +32,10 @@ extern "C" {
  *   scratch      at least `scratch_len` doubles; a source cell whose window within the rows
  *                exceeds it is CPK_E_ARG (size it to the largest footprint: a few cells)
  * Serial (the caller parallelises over target strips if it wants). */
-cpk_status cpk_sum_resample_row_f32(const double *top, const double *bottom, const float *values,
-                                    int64_t n, const cpk_geo *geo, int64_t row0, int64_t row1,
-                                    const cpk_out_f32 *out, double *scratch, size_t scratch_len);
+CPK_API cpk_status cpk_sum_resample_row_f32(const double *top, const double *bottom,
+                                            const float *values, int64_t n, const cpk_geo *geo,
+                                            int64_t row0, int64_t row1, const cpk_out_f32 *out,
+                                            double *scratch, size_t scratch_len);
 
 /* Adds `m` source rows of `n` cells (top to bottom) to target rows row0..row1 of `geo`, in
  * parallel over bands of target rows: the same contributions, in the same order for every
@@ -44,9 +45,10 @@ cpk_status cpk_sum_resample_row_f32(const double *top, const double *bottom, con
  *             edges + 2 (n + 1) k): edge k is the upper edge of source row k
  *   values    m rows of n counts (row k at values + n k)
  *   scratch_len  doubles of scratch per thread (allocated here), as for the row function */
-cpk_status cpk_sum_resample_rows_f32(const double *edges, const float *values, int64_t n, int64_t m,
-                                     const cpk_geo *geo, int64_t row0, int64_t row1,
-                                     const cpk_out_f32 *out, size_t scratch_len, int nthreads);
+CPK_API cpk_status cpk_sum_resample_rows_f32(const double *edges, const float *values, int64_t n,
+                                             int64_t m, const cpk_geo *geo, int64_t row0,
+                                             int64_t row1, const cpk_out_f32 *out,
+                                             size_t scratch_len, int nthreads);
 
 #ifdef __cplusplus
 }

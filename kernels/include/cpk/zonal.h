@@ -45,7 +45,7 @@ typedef struct {
 } cpk_zonal_acc;
 
 /* Sets n accumulators to the empty state (zeros, min = +inf, max = -inf). */
-void cpk_zonal_acc_init(cpk_zonal_acc *acc, int64_t n);
+CPK_API void cpk_zonal_acc_init(cpk_zonal_acc *acc, int64_t n);
 
 /* One raster band of the strip, with its optional class shares.
  *   view          view.nx == grid->nx, view.ny rows starting at grid row `row0` (same ny
@@ -74,9 +74,9 @@ typedef struct {
  * Scratch: one coverage buffer per thread of the largest polygon window within the strip.
  * CPK_E_ARG: NULL pointers, views not matching the grid or each other, unsorted classes, a
  * bad polygon (nothing is accumulated then); CPK_E_NOMEM: scratch allocation failed. */
-cpk_status cpk_zonal_f32(const cpk_polygon *polys, const cpk_window *wins, int64_t npolys,
-                         const cpk_geo *grid, int64_t row0, cpk_zonal_band *bands, int nbands,
-                         int threads, cpk_zonal_acc *acc);
+CPK_API cpk_status cpk_zonal_f32(const cpk_polygon *polys, const cpk_window *wins, int64_t npolys,
+                                 const cpk_geo *grid, int64_t row0, cpk_zonal_band *bands,
+                                 int nbands, int threads, cpk_zonal_acc *acc);
 
 #ifdef __cplusplus
 }

@@ -80,10 +80,11 @@ int cp_rio_owned(const char *path, void *arg);
  * An uncompressed Float32 output is created by GDAL with all its strips in place (header, tags,
  * CRS, nodata) and its cells are then written directly into the file, without a copy through
  * GDAL's block cache; GDAL writes every other kind. `tx_opts` are the output transaction's
- * rules (command, overwrite, no_sync, the command's inputs); its kind is set to a file. */
+ * rules (command, overwrite, no_sync, the command's inputs); its kind is set to a file.
+ * `threads` (0: all cores) compress a compressed output. */
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
-                            const cp_output_options *tx_opts, cp_rio_out *out);
+                            int threads, const cp_output_options *tx_opts, cp_rio_out *out);
 
 /* Writes rows row0..row0+nrows from a Float32 buffer (converted to the band type). */
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,
@@ -95,38 +96,31 @@ cp_status cp_rio_out_commit(cp_rio_out *o);
 /* Closes and removes a partial output. Safe on a zeroed or already finished struct. */
 void cp_rio_out_abort(cp_rio_out *o);
 
-/* A sliding window of band rows v0..v1 (a strip plus its halo) in one buffer of `cap_rows`
- * rows of nx floats. Moving it down reuses the rows it already holds and reads the rest. */
+/* Reads grid rows row0 .. row0 + nrows into buf (nx Float32 values a row, no gaps): a band of
+ * a file (cp_band_rows), or an input resampled onto the analysis grid (inputs.h). */
+typedef cp_status (*cp_row_reader)(void *src, int64_t row0, int64_t nrows, float *buf);
+
+/* A band of a file as a row source (cp_band_rows). */
+typedef struct {
+    GDALRasterBandH band;
+    const char *path; /* for messages */
+} cp_band_src;
+
+cp_status cp_band_rows(void *band_src, int64_t row0, int64_t nrows, float *buf);
+
+/* A sliding window of rows v0..v1 of a row source (a strip plus its halo) in one buffer of
+ * `cap_rows` rows of nx floats. Moving it down reuses the rows it already holds and reads the
+ * rest. */
 typedef struct {
     float *buf;
     int64_t nx, cap_rows;
     int64_t v0, v1; /* rows held; v0 == v1 when empty */
-} cp_rio_window;
+} cp_window;
 
-cp_status cp_rio_window_init(cp_rio_window *w, int64_t nx, int64_t cap_rows);
-cp_status cp_rio_window_load(cp_rio_window *w, GDALRasterBandH band, const char *path, int64_t v0,
-                             int64_t v1);
-void cp_rio_window_free(cp_rio_window *w);
+cp_status cp_window_init(cp_window *w, int64_t nx, int64_t cap_rows);
+cp_status cp_window_load(cp_window *w, cp_row_reader read, void *src, int64_t v0, int64_t v1);
+void cp_window_free(cp_window *w);
 /* The window as a kernel view. */
-cpk_view_f32 cp_rio_window_view(const cp_rio_window *w, int has_nodata, float nodata);
-
-/* Computes an output from a band strip by strip. `fn` fills out rows row0..row1 of the view
- * (a strip plus `halo` rows each side, clipped to the grid). halo < 0 means the operation
- * needs the whole grid in one view: then the grid must fit in `memory_bytes`, or CP_E_NOMEM
- * says how much it needs. `fixed_bytes` is the kernel's scratch, whatever the strip.
- * Progress goes from 0 to 1 from this (the calling) thread; a 0 return stops with
- * CP_E_INTERRUPTED. The output is written but not committed. */
-typedef cpk_status (*cp_rio_strip_fn)(const cpk_view_f32 *in, int64_t row0, int64_t row1,
-                                      const cpk_out_f32 *out, void *arg);
-cp_status cp_rio_run_strips(GDALRasterBandH band, const char *path, int has_nodata, float nodata,
-                            int64_t halo, size_t memory_bytes, size_t fixed_bytes, cp_rio_out *out,
-                            cp_rio_strip_fn fn, void *arg, cp_progress_fn progress,
-                            void *progress_arg, int *nstrips);
-
-/* Rows of a strip under `memory_bytes` when each strip row costs `bytes_per_row` and a fixed
- * `fixed_bytes` is needed anyway; rounded down to a multiple of `align` rows when that leaves
- * at least one multiple, and at least `min_rows`. */
-int64_t cp_rio_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row,
-                          int64_t align, int64_t min_rows);
+cpk_view_f32 cp_window_view(const cp_window *w, int has_nodata, float nodata);
 
 #endif

@@ -9,7 +9,7 @@
 #include <gdal_utils.h>
 
 #include "error.h"
-#include "outputs.h"
+#include "cog.h"
 
 cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
                            GDALDatasetH *out) {

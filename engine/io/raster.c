@@ -1,6 +1,6 @@
 /* Raster I/O helpers: open, check, read windows, write GeoTIFFs atomically (rasterio.h). */
 #define _GNU_SOURCE /* madvise, renameat2 */
-#include "rasterio.h"
+#include "raster.h"
 
 #include <errno.h>
 #include <math.h>
@@ -25,7 +25,8 @@
 cp_status cp_rio_open(const char *path, GDALDatasetH *out) {
     *out = NULL;
     CPLErrorReset();
-    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY | GDAL_OF_VERBOSE_ERROR,
+                                 NULL, NULL, NULL); /* GDAL says why it cannot */
     if (!ds) return cp_fail_gdal(CP_E_IO, "cannot open <%s>", path);
     if (GDALGetRasterCount(ds) < 1) {
         GDALClose(ds);
@@ -211,7 +212,7 @@ static int pwrite_all(int fd, const void *buf, size_t n, int64_t at) {
 
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
-                            const cp_output_options *tx_opts, cp_rio_out *out) {
+                            int threads, const cp_output_options *tx_opts, cp_rio_out *out) {
     memset(out, 0, sizeof *out);
     if (geo->nx < 1 || geo->ny < 1 || geo->nx > INT32_MAX || geo->ny > INT32_MAX)
         return cp_fail(CP_E_ARG, "<%s>: grid of %lld x %lld cells cannot be written", path,
@@ -234,7 +235,9 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
     char **opts = NULL;
     (void)type;
     opts = CSLSetNameValue(opts, "BIGTIFF", "IF_SAFER");
-    opts = CSLSetNameValue(opts, "NUM_THREADS", "ALL_CPUS");
+    char nthreads[16]; /* GDAL compresses with the command's threads (-j) */
+    snprintf(nthreads, sizeof nthreads, "%d", cpk_threads(threads));
+    opts = CSLSetNameValue(opts, "NUM_THREADS", nthreads);
     int user_zlevel = 0;
     for (size_t k = 0; co && co[k]; ++k) {
         char *key = NULL;
@@ -377,18 +380,12 @@ void cp_rio_out_abort(cp_rio_out *o) {
     out_free(o);
 }
 
-int64_t cp_rio_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row,
-                          int64_t align, int64_t min_rows) {
-    if (bytes_per_row == 0) bytes_per_row = 1;
-    size_t avail = memory_bytes > fixed_bytes ? memory_bytes - fixed_bytes : 0;
-    int64_t rows = (int64_t)(avail / bytes_per_row);
-    if (align > 1 && rows >= align) rows -= rows % align;
-    if (rows < min_rows) rows = min_rows;
-    if (rows < 1) rows = 1;
-    return rows;
+cp_status cp_band_rows(void *band_src, int64_t row0, int64_t nrows, float *buf) {
+    const cp_band_src *b = band_src;
+    return nrows > 0 ? cp_rio_read_rows(b->band, b->path, row0, nrows, buf, 0) : CP_OK;
 }
 
-cp_status cp_rio_window_init(cp_rio_window *w, int64_t nx, int64_t cap_rows) {
+cp_status cp_window_init(cp_window *w, int64_t nx, int64_t cap_rows) {
     memset(w, 0, sizeof *w);
     if (nx < 1 || cap_rows < 1 || (uint64_t)nx > SIZE_MAX / sizeof(float) / (uint64_t)cap_rows)
         return cp_fail(CP_E_NOMEM, "a window of %lld x %lld cells is too large", (long long)nx,
@@ -402,8 +399,7 @@ cp_status cp_rio_window_init(cp_rio_window *w, int64_t nx, int64_t cap_rows) {
     return CP_OK;
 }
 
-cp_status cp_rio_window_load(cp_rio_window *w, GDALRasterBandH band, const char *path, int64_t v0,
-                             int64_t v1) {
+cp_status cp_window_load(cp_window *w, cp_row_reader read, void *src, int64_t v0, int64_t v1) {
     if (v1 - v0 > w->cap_rows || v1 < v0) return cp_fail(CP_E_INTERNAL, "window overflow");
     int64_t keep0 = v0 > w->v0 ? v0 : w->v0, keep1 = v1 < w->v1 ? v1 : w->v1;
     int64_t first_new = v0;
@@ -412,8 +408,9 @@ cp_status cp_rio_window_load(cp_rio_window *w, GDALRasterBandH band, const char 
                 sizeof(float) * (size_t)((keep1 - keep0) * w->nx));
         first_new = keep1;
     }
-    cp_status s = cp_rio_read_rows(band, path, first_new, v1 - first_new,
-                                   w->buf + (first_new - v0) * w->nx, (ptrdiff_t)w->nx);
+    cp_status s = v1 > first_new
+                      ? read(src, first_new, v1 - first_new, w->buf + (first_new - v0) * w->nx)
+                      : CP_OK;
     if (s != CP_OK) {
         w->v0 = w->v1 = 0;
         return s;
@@ -423,84 +420,13 @@ cp_status cp_rio_window_load(cp_rio_window *w, GDALRasterBandH band, const char 
     return CP_OK;
 }
 
-void cp_rio_window_free(cp_rio_window *w) {
+void cp_window_free(cp_window *w) {
     if (!w) return;
     free(w->buf);
     memset(w, 0, sizeof *w);
 }
 
-cpk_view_f32 cp_rio_window_view(const cp_rio_window *w, int has_nodata, float nodata) {
+cpk_view_f32 cp_window_view(const cp_window *w, int has_nodata, float nodata) {
     cpk_view_f32 v = {w->buf, w->nx, w->v1 - w->v0, (ptrdiff_t)w->nx, nodata, has_nodata};
     return v;
-}
-
-cp_status cp_rio_run_strips(GDALRasterBandH band, const char *path, int has_nodata, float nodata,
-                            int64_t halo, size_t memory_bytes, size_t fixed_bytes, cp_rio_out *out,
-                            cp_rio_strip_fn fn, void *arg, cp_progress_fn progress,
-                            void *progress_arg, int *nstrips) {
-    int64_t nx = out->nx, ny = out->ny;
-    size_t row_bytes = sizeof(float) * (size_t)nx;
-    int64_t rows;
-    if (halo < 0) {
-        double need = 2.0 * (double)row_bytes * (double)ny + (double)fixed_bytes;
-        if (need > (double)memory_bytes)
-            return cp_fail(CP_E_NOMEM,
-                           "the whole grid of <%s> must be in memory: %.0f MB needed, the "
-                           "budget is %.0f MB",
-                           path, need / 1048576.0, (double)memory_bytes / 1048576.0);
-        rows = ny;
-        halo = 0;
-    } else {
-        if (halo > ny) halo = ny;
-        size_t fixed = fixed_bytes + 2 * (size_t)halo * row_bytes;
-        rows = cp_rio_strip_rows(memory_bytes, fixed, 2 * row_bytes, out->block_rows, 1);
-        /* The budget is a ceiling, not a target: strips of about a thousand rows (and at
-         * least eight halos, so that re-read halo rows stay a small share) keep the buffers
-         * small and cheap to fault in, instead of one 2 x 400 MB strip. */
-        int64_t enough = 8 * halo > 1024 ? 8 * halo : 1024;
-        if (out->block_rows > 1 && enough % out->block_rows)
-            enough += out->block_rows - enough % out->block_rows;
-        if (rows > enough) rows = enough;
-        if (rows > ny) rows = ny;
-    }
-    cp_rio_window win = {0};
-    float *obuf = NULL;
-    cp_status s = cp_rio_window_init(&win, nx, rows + 2 * halo);
-    if (s != CP_OK) return s;
-    obuf = cp_rio_alloc(row_bytes * (size_t)rows);
-    if (!obuf) {
-        s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
-        goto done;
-    }
-    if (progress && !progress(0.0, NULL, progress_arg)) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
-    }
-    int count = 0;
-    for (int64_t a = 0; a < ny; a += rows) {
-        int64_t b = a + rows < ny ? a + rows : ny;
-        int64_t v0 = a - halo > 0 ? a - halo : 0, v1 = b + halo < ny ? b + halo : ny;
-        s = cp_rio_window_load(&win, band, path, v0, v1);
-        if (s != CP_OK) goto done;
-        cpk_view_f32 view = cp_rio_window_view(&win, has_nodata, nodata);
-        cpk_out_f32 o = {obuf, nx, b - a, (ptrdiff_t)nx};
-        cpk_status ks = fn(&view, a - v0, b - v0, &o, arg);
-        if (ks != CPK_OK) {
-            s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", path,
-                        cpk_strerror(ks));
-            goto done;
-        }
-        s = cp_rio_out_write(out, a, b - a, obuf, (ptrdiff_t)nx);
-        if (s != CP_OK) goto done;
-        ++count;
-        if (progress && !progress((double)b / (double)ny, NULL, progress_arg)) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
-    }
-    if (nstrips) *nstrips = count;
-done:
-    free(obuf);
-    cp_rio_window_free(&win);
-    return s;
 }

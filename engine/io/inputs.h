@@ -4,7 +4,12 @@
 
 #include <ogr_api.h>
 
-#include "engine.h"
+#include <gdal.h>
+
+#include <clearplan/scenario.h>
+#include <clearplan/status.h>
+
+#include "grid.h"
 
 /* Reads rows row0 .. row0+nrows-1 of band 1 of a warped input into buf (nrows x grid nx),
  * nodata as NaN. */
@@ -33,10 +38,12 @@ typedef struct {
 } cp_points;
 
 /* Reads points (features' centroids for non-point geometries). With a density criterion `c`,
- * each weight is confidence x 0.5^(age_days / half_life_days) as of c->as_of; features with a
- * null geometry, an unreadable or future date or a bad confidence are skipped and counted.
- * Without `c` the weight is the confidence and the date skips nothing. pts->date keeps each
- * point's date either way (0 without a date field or for an unreadable one). */
+ * each weight is confidence x 0.5^(age_days / half_life_days) as of c->as_of (x the weight
+ * field's value); features with a null geometry, an unreadable or future date, a confidence
+ * that is not a number in 0..100 (values above 1 are percent; a null one counts as 1) or a
+ * weight that is not a number >= 0 are skipped and counted. Without `c` the weight is the
+ * confidence and the date skips nothing. pts->date keeps each point's date either way (0
+ * without a date field or for an unreadable one). */
 cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
                          cp_points *pts, size_t *skipped);
 void cp_points_clear(cp_points *p);

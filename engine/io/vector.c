@@ -14,8 +14,32 @@ void cp_vector_close(cp_vector *v) {
     memset(v, 0, sizeof *v);
 }
 
+/* "a, b, c" (or "none"): the layers of a dataset, for messages. */
+static void layer_names(GDALDatasetH ds, char *names, size_t n) {
+    names[0] = '\0';
+    for (int i = 0; i < GDALDatasetGetLayerCount(ds); ++i) {
+        if (i) strncat(names, ", ", n - strlen(names) - 1);
+        strncat(names, OGR_L_GetName(GDALDatasetGetLayer(ds, i)), n - strlen(names) - 1);
+    }
+    if (!names[0]) snprintf(names, n, "none");
+}
+
+/* The advice that names the setting `key` (layer, assume_crs) of the input: a scenario key
+ * `inputs.<name>.<key>`, a tool's `--<key>` option, or, for grid.aoi (a path only), to keep
+ * one layer in the file. */
+static const char *advice(const cp_input *in, const char *key, char *buf, size_t n) {
+    if (!in->name)
+        snprintf(buf, n, "; choose one with --%s", key);
+    else if (!strncmp(in->name, "grid.", 5))
+        snprintf(buf, n, "; %s must hold one layer", in->name);
+    else
+        snprintf(buf, n, "; set inputs.%s.%s", in->name, key);
+    return buf;
+}
+
 cp_status cp_vector_open(const cp_input *in, cp_vector *v) {
     memset(v, 0, sizeof *v);
+    char names[512], hint[160];
     CPLErrorReset();
     v->ds = GDALOpenEx(in->path, GDAL_OF_VECTOR | GDAL_OF_READONLY, NULL, NULL, NULL);
     if (!v->ds) {
@@ -23,26 +47,27 @@ cp_status cp_vector_open(const cp_input *in, cp_vector *v) {
             return cp_fail(CP_E_IO, "cannot open <%s>: not a readable vector file", in->path);
         return cp_fail_gdal(CP_E_IO, "cannot open <%s>", in->path);
     }
+    int nlayers = GDALDatasetGetLayerCount(v->ds);
+    cp_status s = CP_OK;
     if (in->layer) {
         v->layer = GDALDatasetGetLayerByName(v->ds, in->layer);
         if (!v->layer) {
-            char names[512] = "";
-            for (int i = 0; i < GDALDatasetGetLayerCount(v->ds); ++i) {
-                if (i) strncat(names, ", ", sizeof names - strlen(names) - 1);
-                strncat(names, OGR_L_GetName(GDALDatasetGetLayer(v->ds, i)),
-                        sizeof names - strlen(names) - 1);
-            }
-            cp_status s = cp_fail(CP_E_FORMAT, "<%s>: no layer '%s' (layers: %s)", in->path,
-                                  in->layer, names[0] ? names : "none");
-            cp_vector_close(v);
-            return s;
+            layer_names(v->ds, names, sizeof names);
+            s = cp_fail(CP_E_FORMAT, "<%s> has no layer '%s' (layers: %s)", in->path, in->layer,
+                        names);
         }
+    } else if (nlayers < 1) {
+        s = cp_fail(CP_E_FORMAT, "<%s>: the file has no layer", in->path);
+    } else if (nlayers > 1) {
+        layer_names(v->ds, names, sizeof names);
+        s = cp_fail(CP_E_FORMAT, "<%s> has %d layers (%s) and none was chosen%s", in->path, nlayers,
+                    names, advice(in, "layer", hint, sizeof hint));
     } else {
-        if (GDALDatasetGetLayerCount(v->ds) < 1) {
-            cp_vector_close(v);
-            return cp_fail(CP_E_FORMAT, "<%s>: the file has no layer", in->path);
-        }
         v->layer = GDALDatasetGetLayer(v->ds, 0);
+    }
+    if (s) {
+        cp_vector_close(v);
+        return s;
     }
     OGRSpatialReferenceH srs = OGR_L_GetSpatialRef(v->layer);
     /* GeoPackage layers without a CRS carry GDAL's "Undefined ... SRS" placeholders */
@@ -58,10 +83,10 @@ cp_status cp_vector_open(const cp_input *in, cp_vector *v) {
         }
     } else {
         cp_vector_close(v);
-        return cp_fail(CP_E_CRS,
-                       "<%s>: layer has no coordinate reference system; set inputs.%s.assume_crs "
-                       "(e.g. EPSG:4326) if you know it",
-                       in->path, in->name ? in->name : "?");
+        int keyed = in->name && strncmp(in->name, "grid.", 5); /* has an assume_crs key */
+        return cp_fail(CP_E_CRS, "<%s> has no coordinate reference system%s%s", in->path,
+                       keyed ? advice(in, "assume_crs", hint, sizeof hint) : "",
+                       keyed ? " (e.g. EPSG:4326) if you know it" : "");
     }
     OSRSetAxisMappingStrategy(v->srs, OAMS_TRADITIONAL_GIS_ORDER);
     return CP_OK;

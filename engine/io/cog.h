@@ -5,7 +5,12 @@
 
 #include <stdint.h>
 
-#include "engine.h"
+#include <gdal.h>
+
+#include <clearplan/scenario.h>
+#include <clearplan/status.h>
+
+#include "grid.h"
 
 /* Creates a tiled, compressed GeoTIFF on the grid (BigTIFF when needed). */
 cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,

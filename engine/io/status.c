@@ -18,6 +18,18 @@ cp_status cp_fail_gdal(cp_status s, const char *fmt, ...) {
     return cp_fail_join(s, head, CPLGetLastErrorMsg());
 }
 
+static void CPL_STDCALL quiet(CPLErr cls, CPLErrorNum num, const char *msg) {
+    (void)cls, (void)num, (void)msg; /* kept in CPLGetLastErrorMsg(), never printed */
+}
+
+void cp_gdal_quiet_begin(void) {
+    CPLPushErrorHandlerEx(quiet, NULL);
+}
+
+void cp_gdal_quiet_end(void) {
+    CPLPopErrorHandler();
+}
+
 int cp_progress_term(double complete, const char *message, void *arg) {
     return GDALTermProgress(complete, message, arg);
 }

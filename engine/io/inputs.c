@@ -20,9 +20,8 @@ static int omp_get_thread_num(void) {
 #include <ogr_api.h>
 
 #include "cpk/resample.h"
-#include "engine.h"
 #include "error.h"
-#include "layers.h"
+#include "inputs.h"
 #include "vector.h"
 
 static const char *resample_name(const cp_input *in) {
@@ -236,6 +235,24 @@ void cp_points_clear(cp_points *p) {
     memset(p, 0, sizeof *p);
 }
 
+/* A numeric field's value, or a text field that is exactly a finite number. 0 otherwise (a
+ * null, "high", "", NaN): GDAL would read such text as 0. */
+static int field_number(OGRFeatureH f, int i, double *v) {
+    if (!OGR_F_IsFieldSetAndNotNull(f, i)) return 0;
+    OGRFieldType t = OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, i));
+    if (t == OFTReal || t == OFTInteger || t == OFTInteger64) {
+        *v = OGR_F_GetFieldAsDouble(f, i);
+    } else {
+        const char *s = OGR_F_GetFieldAsString(f, i);
+        char *end = NULL;
+        *v = strtod(s, &end);
+        if (end == s) return 0;
+        while (*end == ' ') ++end;
+        if (*end) return 0;
+    }
+    return isfinite(*v);
+}
+
 cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
                          cp_points *pts, size_t *skipped) {
     memset(pts, 0, sizeof *pts);
@@ -265,11 +282,15 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
         double w = 1.0;
         int ok = geom && !OGR_G_IsEmpty(geom);
         if (ok && f_conf >= 0) {
-            w = OGR_F_IsFieldSetAndNotNull(f, f_conf) ? OGR_F_GetFieldAsDouble(f, f_conf) : 1.0;
-            if (!(w >= 0) || !isfinite(w)) ok = 0;
-            if (w > 1 && w <= 100) w /= 100.0; /* a percentage */
+            /* 0..1, or a percentage in (1, 100]; anything else (above 100, negative, text that
+             * is not a number) is skipped and counted, never used as a weight */
+            if (OGR_F_IsFieldSetAndNotNull(f, f_conf)) ok = field_number(f, f_conf, &w);
+            if (!(w >= 0 && w <= 100)) ok = 0;
+            if (w > 1) w /= 100.0;
         }
-        if (ok && f_weight >= 0) w *= OGR_F_GetFieldAsDouble(f, f_weight);
+        double fw = 1.0;
+        if (ok && f_weight >= 0) ok = field_number(f, f_weight, &fw) && fw >= 0;
+        w *= fw;
         cp_date d = 0;
         if (ok && f_date >= 0) {
             const char *ds = OGR_F_GetFieldAsString(f, f_date);
@@ -287,12 +308,15 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
         if (ok) {
             OGRGeometryH pt = OGR_G_Clone(geom);
             if (wkbFlatten(OGR_G_GetGeometryType(pt)) != wkbPoint) {
+                /* a centroid GEOS cannot compute leaves POINT EMPTY: skipped, not (0, 0) */
                 OGRGeometryH cen = OGR_G_CreateGeometry(wkbPoint);
-                OGR_G_Centroid(pt, cen);
+                if (OGR_G_Centroid(pt, cen) != OGRERR_NONE || OGR_G_IsEmpty(cen)) ok = 0;
                 OGR_G_DestroyGeometry(pt);
                 pt = cen;
             }
-            if (OGR_G_Transform(pt, ct) != OGRERR_NONE) ok = 0;
+            if (ok && (OGR_G_Transform(pt, ct) != OGRERR_NONE || !isfinite(OGR_G_GetX(pt, 0)) ||
+                       !isfinite(OGR_G_GetY(pt, 0))))
+                ok = 0;
             if (ok) {
                 if (pts->n == cap) {
                     cap = cap ? cap * 2 : 1024;
@@ -511,19 +535,25 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
         int64_t e1 = e0 + CHUNK < ir1 ? e0 + CHUNK : ir1;
         if (e0 > ir0) memcpy(edges, edges + CHUNK * stride, stride * sizeof *edges);
         int64_t first = e0 > ir0 ? e0 + 1 : e0;
-#pragma omp parallel for num_threads(nt) schedule(static)
-        for (int64_t r = first; r <= e1; ++r) {
-            int t = omp_get_thread_num();
-            double *xs = xy + (size_t)t * stride, *ys = xs + n + 1, *d = edges + (r - e0) * stride;
-            for (int64_t i = 0; i <= n; ++i) {
-                xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
-                ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
+#pragma omp parallel num_threads(nt)
+        {
+            cp_gdal_quiet_begin(); /* PROJ's errors in this thread stay out of the host's handler */
+#pragma omp for schedule(static)
+            for (int64_t r = first; r <= e1; ++r) {
+                int t = omp_get_thread_num();
+                double *xs = xy + (size_t)t * stride, *ys = xs + n + 1,
+                       *d = edges + (r - e0) * stride;
+                for (int64_t i = 0; i <= n; ++i) {
+                    xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
+                    ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
+                }
+                OCTTransformEx(gi->to_grid_t[t], (int)(n + 1), xs, ys, NULL, NULL);
+                for (int64_t i = 0; i <= n; ++i) {
+                    d[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
+                    d[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
+                }
             }
-            OCTTransformEx(gi->to_grid_t[t], (int)(n + 1), xs, ys, NULL, NULL);
-            for (int64_t i = 0; i <= n; ++i) {
-                d[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
-                d[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
-            }
+            cp_gdal_quiet_end();
         }
         cpk_status ks = cpk_sum_resample_rows_f32(edges, vals + (e0 - ir0) * n, n, e1 - e0, geo,
                                                   row0, row0 + nrows, &out, gi->scratch_len, nt);

@@ -1,0 +1,340 @@
+/* The criterion kinds (criteria.h, DESIGN §6): one descriptor each. */
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cpk/density.h"
+#include "cpk/edt.h"
+#include "cpk/focal.h"
+#include "cpk/overlay.h"
+#include "cpk/terrain.h"
+#include "criteria.h"
+
+#define KEY_NUMBER(name, field, lo, hi, strict) \
+    { name, CP_KEY_NUMBER, offsetof(cp_criterion, field), lo, hi, strict }
+#define KEY(name, type, field) \
+    { name, type, offsetof(cp_criterion, field), 0, 0, 0 }
+
+/* The rows of a strip and of its input: the strip's offset in the input view. */
+static cpk_view_f32 core_rows(const cp_kind_strip *s) {
+    cpk_view_f32 v = s->in;
+    v.data += (s->y0 - s->in_row0) * v.stride;
+    v.ny = s->h;
+    return v;
+}
+
+static cpk_out_f32 plane(const cp_kind_strip *s, float *data) {
+    return (cpk_out_f32){data, s->geo->nx, s->h, s->geo->nx};
+}
+
+static cpk_view_f32 as_view(const cpk_out_f32 *o) {
+    return (cpk_view_f32){o->data, o->nx, o->ny, o->stride, 0, 0};
+}
+
+/* ---- focal_sum: people (or any raster) within a disk, normalised ---- */
+
+static void focal_defaults(cp_criterion *c, cp_date start) {
+    (void)start;
+    c->radius_m = 1000;
+    c->normalise = CP_NORM_LOG;
+    c->saturate = 2000;
+}
+
+static double focal_radius(const cp_criterion *c) {
+    return c->radius_m;
+}
+
+static int64_t focal_halo(const cp_criterion *c, double dy) {
+    return cpk_focal_disk_halo(dy, c->radius_m);
+}
+
+static cpk_status focal_raw(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out) {
+    int64_t off = s->y0 - s->in_row0;
+    return cpk_focal_sum_disk_f32(&s->in, s->geo->dx, s->geo->dy, c->radius_m, off, off + s->h, out,
+                                  s->threads);
+}
+
+static cpk_status focal_score(const cp_criterion *c, const cp_kind_strip *s,
+                              const cpk_out_f32 *out) {
+    cpk_out_f32 sum = plane(s, s->scratch);
+    cpk_status ks = focal_raw(c, s, &sum);
+    if (ks) return ks;
+    cpk_view_f32 v = as_view(&sum);
+    if (c->normalise == CP_NORM_LOG)
+        return cpk_log_saturate_f32(&v, c->saturate, 0.0f, out, s->threads);
+    return cpk_linear_f32(&v, 0, c->saturate, 1, 0, 0.0f, out, s->threads);
+}
+
+/* ---- distance: exp(-d / decay) to the nearest source cell or feature ---- */
+
+static void distance_defaults(cp_criterion *c, cp_date start) {
+    (void)start;
+    c->source_min = 5;
+    c->decay_m = 2000;
+    c->max_m = 0; /* 0: 5 x decay_m, set by finish */
+}
+
+static void distance_finish(cp_criterion *c, char *why, size_t n) {
+    (void)why, (void)n;
+    if (c->max_m == 0) c->max_m = 5 * c->decay_m;
+}
+
+static double distance_radius(const cp_criterion *c) {
+    return c->max_m;
+}
+
+static int64_t distance_halo(const cp_criterion *c, double dy) {
+    return cpk_edt_halo(dy, c->max_m);
+}
+
+static cpk_status distance_raw(const cp_criterion *c, const cp_kind_strip *s,
+                               const cpk_out_f32 *out) {
+    cpk_sources src = {CPK_SOURCE_AT_LEAST, (float)c->source_min, NULL, 0};
+    if (s->burnt) src = (cpk_sources){CPK_SOURCE_NONZERO, 0, NULL, 0};
+    int64_t off = s->y0 - s->in_row0;
+    return cpk_edt_f32(&s->in, s->sources ? s->sources : &src, s->geo->dx, s->geo->dy, c->max_m,
+                       s->fill, off, off + s->h, out, s->threads);
+}
+
+static cpk_status distance_score(const cp_criterion *c, const cp_kind_strip *s,
+                                 const cpk_out_f32 *out) {
+    cpk_out_f32 d = plane(s, s->scratch);
+    cpk_status ks = distance_raw(c, s, &d); /* fill INFINITY: exp(-inf) = 0 */
+    if (ks) return ks;
+    cpk_view_f32 v = as_view(&d);
+    return cpk_decay_exp_f32(&v, c->decay_m, 0.0f, out, s->threads);
+}
+
+/* ---- classes: a value per class code ---- */
+
+static const cp_class_value default_land_use[] = {{40, 1.0}, {50, 1.0}, {30, 0.6}, {20, 0.4},
+                                                  {10, 0.3}, {60, 0.2}, {90, 0.2}, {80, 0.0}};
+
+static void classes_defaults(cp_criterion *c, cp_date start) {
+    (void)start;
+    c->default_value = 0;
+}
+
+/* Without a table, WorldCover's land use (DESIGN §4's example). */
+static void classes_finish(cp_criterion *c, char *why, size_t n) {
+    if (c->table) return;
+    size_t cnt = sizeof default_land_use / sizeof default_land_use[0];
+    c->table = malloc(sizeof default_land_use);
+    if (!c->table) {
+        snprintf(why, n, "out of memory");
+        return;
+    }
+    memcpy(c->table, default_land_use, sizeof default_land_use);
+    c->ntable = cnt;
+}
+
+static double no_radius(const cp_criterion *c) {
+    (void)c;
+    return 0;
+}
+
+static int64_t no_halo(const cp_criterion *c, double dy) {
+    (void)c, (void)dy;
+    return 0;
+}
+
+static cpk_status classes_score(const cp_criterion *c, const cp_kind_strip *s,
+                                const cpk_out_f32 *out) {
+    int32_t codes[256];
+    float vals[256];
+    size_t n = c->ntable; /* at most 256: the key's limit */
+    for (size_t i = 0; i < n; ++i) {
+        codes[i] = c->table[i].code;
+        vals[i] = (float)c->table[i].value;
+    }
+    cpk_view_f32 v = core_rows(s);
+    return cpk_classes_f32(&v, codes, vals, n, (float)c->default_value, 0.0f, out, s->threads);
+}
+
+/* ---- linear: (x - lo) / (hi - lo), clipped, inverted if asked ---- */
+
+static void linear_defaults(cp_criterion *c, cp_date start) {
+    (void)start;
+    c->range_lo = 0;
+    c->range_hi = 100;
+    c->invert = 0;
+}
+
+static cpk_status linear_score(const cp_criterion *c, const cp_kind_strip *s,
+                               const cpk_out_f32 *out) {
+    cpk_view_f32 v = core_rows(s);
+    return cpk_linear_f32(&v, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, s->threads);
+}
+
+/* ---- density: quartic kernel density of dated, weighted points ---- */
+
+static void density_defaults(cp_criterion *c, cp_date start) {
+    c->bandwidth_m = 2000;
+    c->half_life_days = 365;
+    c->as_of = start;
+    c->saturate = 0.5;
+}
+
+static double density_radius(const cp_criterion *c) {
+    return c->bandwidth_m;
+}
+
+static cpk_status density_raw(const cp_criterion *c, const cp_kind_strip *s,
+                              const cpk_out_f32 *out) {
+    return cpk_density_quartic_f32(s->points, s->geo, c->bandwidth_m, s->y0, s->y0 + s->h, out,
+                                   s->threads);
+}
+
+static cpk_status density_score(const cp_criterion *c, const cp_kind_strip *s,
+                                const cpk_out_f32 *out) {
+    cpk_out_f32 d = plane(s, s->raw ? s->raw : s->scratch);
+    cpk_status ks = density_raw(c, s, &d);
+    if (ks) return ks;
+    cpk_view_f32 v = as_view(&d);
+    return cpk_linear_f32(&v, 0, c->saturate, 1, 0, 0.0f, out, s->threads);
+}
+
+const int cp_worldcover_codes[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100};
+const size_t cp_nworldcover = sizeof cp_worldcover_codes / sizeof cp_worldcover_codes[0];
+
+/* ---- slope: flat (or steep) land from an elevation raster ---- */
+
+static void slope_defaults(cp_criterion *c, cp_date start) {
+    (void)start;
+    c->range_lo = 0;
+    c->range_hi = 30; /* degrees: flat land scores 1 when inverted, 30 degrees and more 0 */
+    c->invert = 1;
+}
+
+static int64_t slope_halo(const cp_criterion *c, double dy) {
+    (void)c, (void)dy;
+    return 1; /* Horn's 3 x 3 neighbourhood */
+}
+
+static cpk_status slope_raw(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out) {
+    (void)c;
+    int64_t off = s->y0 - s->in_row0;
+    return cpk_slope_f32(&s->in, s->geo->dx, s->geo->dy, off, off + s->h, out, s->threads);
+}
+
+static cpk_status slope_score(const cp_criterion *c, const cp_kind_strip *s,
+                              const cpk_out_f32 *out) {
+    cpk_out_f32 deg = plane(s, s->scratch);
+    cpk_status ks = slope_raw(c, s, &deg);
+    if (ks) return ks;
+    cpk_view_f32 v = as_view(&deg);
+    return cpk_linear_f32(&v, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, s->threads);
+}
+
+/* ---- the table ---- */
+
+const cp_kind cp_kinds[] = {
+    {"focal_sum",
+     "sum of a raster within radius_m of each cell (a disk), normalised (log or linear)",
+     CP_ROLE_POPULATION,
+     CP_KIND_RASTER,
+     {KEY_NUMBER("radius_m", radius_m, 0, INFINITY, 1),
+      KEY("normalise", CP_KEY_NORMALISE, normalise),
+      KEY_NUMBER("saturate", saturate, 0, INFINITY, 1)},
+     focal_defaults,
+     NULL,
+     focal_radius,
+     focal_halo,
+     1,
+     focal_raw,
+     focal_score},
+    {"distance",
+     "exp(-d / decay_m) of the exact distance d to the nearest source cell or feature",
+     CP_ROLE_POPULATION,
+     CP_KIND_RASTER | CP_KIND_FEATURES,
+     {KEY_NUMBER("source_min", source_min, -INFINITY, INFINITY, 0),
+      KEY_NUMBER("decay_m", decay_m, 0, INFINITY, 1), KEY_NUMBER("max_m", max_m, 0, INFINITY, 1)},
+     distance_defaults,
+     distance_finish,
+     distance_radius,
+     distance_halo,
+     1,
+     distance_raw,
+     distance_score},
+    {"classes",
+     "a value in [0, 1] per class code of a categorical raster",
+     CP_ROLE_LANDCOVER,
+     CP_KIND_RASTER,
+     {KEY("table", CP_KEY_TABLE, table), KEY_NUMBER("default", default_value, 0, 1, 0)},
+     classes_defaults,
+     classes_finish,
+     no_radius,
+     no_halo,
+     0,
+     NULL,
+     classes_score},
+    {"linear",
+     "(x - lo) / (hi - lo) of a continuous raster, clipped to [0, 1], inverted if asked",
+     CP_ROLE_TREECOVER,
+     CP_KIND_RASTER,
+     {KEY("range", CP_KEY_RANGE, range_lo), KEY("invert", CP_KEY_BOOL, invert)},
+     linear_defaults,
+     NULL,
+     no_radius,
+     no_halo,
+     0,
+     NULL,
+     linear_score},
+    {"density",
+     "quartic kernel density of dated, weighted points per km², divided by saturate",
+     CP_ROLE_REPORTS,
+     CP_KIND_POINTS,
+     {KEY_NUMBER("bandwidth_m", bandwidth_m, 0, INFINITY, 1),
+      KEY_NUMBER("half_life_days", half_life_days, 0, INFINITY, 1),
+      KEY("as_of", CP_KEY_DATE, as_of), KEY_NUMBER("saturate", saturate, 0, INFINITY, 1)},
+     density_defaults,
+     NULL,
+     density_radius,
+     no_halo,
+     1,
+     density_raw,
+     density_score},
+    {"slope",
+     "slope of an elevation raster in degrees (Horn), scaled over range, inverted by default",
+     CP_ROLE_NONE,
+     CP_KIND_RASTER,
+     {KEY("range", CP_KEY_RANGE, range_lo), KEY("invert", CP_KEY_BOOL, invert)},
+     slope_defaults,
+     NULL,
+     no_radius,
+     slope_halo,
+     1,
+     slope_raw,
+     slope_score},
+};
+
+const size_t cp_nkinds = sizeof cp_kinds / sizeof cp_kinds[0];
+
+const cp_kind *cp_kind_of(const cp_criterion *c) {
+    return (size_t)c->kind < cp_nkinds ? &cp_kinds[c->kind] : NULL;
+}
+
+const cp_kind *cp_kind_named(const char *name) {
+    for (size_t i = 0; name && i < cp_nkinds; ++i)
+        if (!strcmp(cp_kinds[i].name, name)) return &cp_kinds[i];
+    return NULL;
+}
+
+char *cp_kind_names(char *buf, size_t n) {
+    buf[0] = '\0';
+    for (size_t i = 0; i < cp_nkinds; ++i)
+        snprintf(buf + strlen(buf), n - strlen(buf), "%s%s", i ? ", " : "", cp_kinds[i].name);
+    return buf;
+}
+
+double cp_criteria_max_radius(const cp_scenario *sc) {
+    double r = 0;
+    for (size_t i = 0; i < sc->ncriteria; ++i) {
+        const cp_kind *k = cp_kind_of(&sc->criteria[i]);
+        double ri = k ? k->radius_m(&sc->criteria[i]) : 0;
+        if (ri > r) r = ri;
+    }
+    return r;
+}

@@ -1,0 +1,118 @@
+/* The strip engine (strips.h). */
+#include "strips.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "error.h"
+
+int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row, int64_t align,
+                      int64_t ny) {
+    if (bytes_per_row == 0) bytes_per_row = 1;
+    size_t avail = memory_bytes > fixed_bytes ? memory_bytes - fixed_bytes : 0;
+    int64_t rows = (int64_t)(avail / bytes_per_row);
+    if (align > 1 && rows >= align) rows -= rows % align;
+    if (rows > ny) rows = ny;
+    if (rows < 1) rows = 1;
+    return rows;
+}
+
+static int report(const cp_strip_loop *l, double f) {
+    return !l->progress || l->progress(l->p0 + (l->p1 - l->p0) * f, l->message, l->progress_arg);
+}
+
+cp_status cp_strips_run(cp_strip_loop *l, int *nstrips) {
+    cp_status s = CP_OK;
+    int count = 0;
+    if (l->rows < 1 || l->nx < 1 || l->ny < 0) return cp_fail(CP_E_INTERNAL, "bad strip loop");
+    for (size_t i = 0; i < l->ninputs; ++i) {
+        cp_strip_input *in = &l->inputs[i];
+        int64_t halo = in->halo < l->ny ? in->halo : l->ny;
+        int64_t cap = l->rows + 2 * halo < l->ny ? l->rows + 2 * halo : l->ny;
+        if ((s = cp_window_init(&in->win, l->nx, cap > 0 ? cap : 1))) goto done;
+    }
+    if (!report(l, 0.0)) {
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        goto done;
+    }
+    for (int64_t y0 = 0; y0 < l->ny; y0 += l->rows) {
+        int64_t h = y0 + l->rows <= l->ny ? l->rows : l->ny - y0;
+        for (size_t i = 0; i < l->ninputs; ++i) {
+            cp_strip_input *in = &l->inputs[i];
+            int64_t v0 = y0 - in->halo > 0 ? y0 - in->halo : 0;
+            int64_t v1 = y0 + h + in->halo < l->ny ? y0 + h + in->halo : l->ny;
+            if ((s = cp_window_load(&in->win, in->read, in->src, v0, v1))) goto done;
+        }
+        if ((s = l->strip(l->arg, y0, h))) goto done;
+        ++count;
+        if (!report(l, (double)(y0 + h) / (double)l->ny)) {
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
+    }
+    if (nstrips) *nstrips = count;
+done:
+    for (size_t i = 0; i < l->ninputs; ++i) cp_window_free(&l->inputs[i].win);
+    return s;
+}
+
+/* ---- a kind run on its own ---- */
+
+typedef struct {
+    const cp_kind_tool *t;
+    const cp_kind *kind;
+    cp_strip_input *in; /* NULL for points */
+    float *obuf;
+} tool_strip_ctx;
+
+static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
+    tool_strip_ctx *c = arg;
+    const cp_kind_tool *t = c->t;
+    cp_kind_strip s = {.geo = t->geo,
+                       .y0 = y0,
+                       .h = h,
+                       .sources = t->sources,
+                       .fill = t->fill,
+                       .points = t->points,
+                       .threads = t->threads};
+    if (c->in) {
+        s.in = cp_window_view(&c->in->win, t->has_nodata, t->nodata);
+        s.in_row0 = c->in->win.v0;
+    }
+    cpk_out_f32 o = {c->obuf, t->geo->nx, h, (ptrdiff_t)t->geo->nx};
+    cpk_status ks = c->kind->raw(t->criterion, &s, &o);
+    if (ks)
+        return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "%s: %s",
+                       t->band ? t->band->path : c->kind->name, cpk_strerror(ks));
+    return cp_rio_out_write(t->out, y0, h, c->obuf, (ptrdiff_t)t->geo->nx);
+}
+
+cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
+    const cp_kind *kind = cp_kind_of(t->criterion);
+    if (!kind || !kind->raw) return cp_fail(CP_E_INTERNAL, "a kind without a raw value");
+    const int64_t nx = t->geo->nx, ny = t->geo->ny;
+    const size_t row_bytes = sizeof(float) * (size_t)nx;
+    int64_t halo = t->band ? kind->halo_rows(t->criterion, t->geo->dy) : 0;
+    if (halo < 0) return cp_fail(CP_E_ARG, "%s: no finite neighbourhood", kind->name);
+    if (halo > ny) halo = ny;
+    /* the input window (strip + 2 halos) and the output strip */
+    int64_t block = t->out->block_rows;
+    int64_t rows = cp_strip_rows(t->memory_bytes, t->fixed_bytes + 2 * (size_t)halo * row_bytes,
+                                 (t->band ? 2 : 1) * row_bytes, block, ny);
+    /* The budget is a ceiling, not a target: strips of about a thousand rows (and at least
+     * eight halos, so that re-read halo rows stay a small share) keep the buffers small and
+     * cheap to fault in, instead of one 2 x 400 MB strip. */
+    int64_t enough = 8 * halo > 1024 ? 8 * halo : 1024;
+    if (block > 1 && enough % block) enough += block - enough % block;
+    if (rows > enough) rows = enough;
+    cp_strip_input in = {cp_band_rows, t->band, halo, {0}};
+    tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows)};
+    if (!ctx.obuf)
+        return cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
+    cp_strip_loop loop = {nx,         ny,   rows,        t->band ? &in : NULL, t->band ? 1 : 0,
+                          tool_strip, &ctx, t->progress, t->progress_arg,      NULL,
+                          0.0,        1.0};
+    cp_status s = cp_strips_run(&loop, nstrips);
+    free(ctx.obuf);
+    return s;
+}
