@@ -238,9 +238,8 @@ static cp_status read_record(const cp_scenario *sc, const cp_grid *g, const cp_i
     return CP_OK;
 }
 
-cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o, cp_calibration **out) {
-    if (!sc || !o || !o->records || !out) return cp_fail(CP_E_ARG, "cp_calibrate: NULL argument");
-    *out = NULL;
+static cp_status calibrate_quietly(const cp_scenario *sc, const cp_calibrate_options *o,
+                                   cp_calibration **out) {
     cp_status st = CP_OK;
     cp_grid g = {0};
     cp_hazard_set hs = {0}, recs_hs = {0};
@@ -359,6 +358,15 @@ static void yaml_num(cp_textbuf *b, double v) {
         cp_textbuf_printf(b, "%.6g", v);
     else
         cp_textbuf_puts(b, "null");
+}
+
+cp_status cp_calibrate(const cp_scenario *sc, const cp_calibrate_options *o, cp_calibration **out) {
+    if (!sc || !o || !o->records || !out) return cp_fail(CP_E_ARG, "cp_calibrate: NULL argument");
+    *out = NULL;
+    cp_gdal_quiet_begin(); /* GDAL's messages become the status's detail, not the host's */
+    cp_status st = calibrate_quietly(sc, o, out);
+    cp_gdal_quiet_end();
+    return st;
 }
 
 cp_status cp_calibration_write(const cp_calibration *c, const cp_scenario *sc, const char *dir) {
