@@ -266,3 +266,30 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *npos) {
     }
     return -1;
 }
+
+void cli_evidence_init(cli_evidence *e) {
+    memset(e, 0, sizeof *e);
+    e->regions = (cli_list){e->region_items, 0, CLI_MAX_REGIONS};
+}
+
+int cli_parse_samples(const char *v, void *dest) {
+    cli_evidence *e = dest;
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= 0 && d <= 10000000) || d != floor(d)) return 0;
+    e->samples_set = 1;
+    e->samples = (size_t)d;
+    return 1;
+}
+
+int cli_parse_seed(const char *v, void *dest) {
+    cli_evidence *e = dest;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 10);
+    if (errno || !end || *end || v[0] == '-' || !v[0]) return 0;
+    e->seed_set = 1;
+    e->seed = s;
+    return 1;
+}

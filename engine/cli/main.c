@@ -18,6 +18,7 @@ static const command commands[] = {
     {"run", cmd_run, "run the whole pipeline on a scenario"},
     {"validate", cmd_validate, "check a scenario's inputs without running anything heavy"},
     {"plan", cmd_plan, "re-plan scored hazards: milestones, teams, Article 5 verdict"},
+    {"calibrate", cmd_calibrate, "fit the cost model to completion records: a cost profile"},
     {"synth", cmd_synth, "generate a deterministic synthetic scenario (tiny, demo, national)"},
     {"proximity", cmd_proximity, "exact distance to the nearest source cell (gdal_proximity)"},
     {"focal-sum", cmd_focal_sum, "sum of a raster within a radius (a disk) of each cell"},

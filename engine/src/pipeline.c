@@ -26,6 +26,7 @@
 
 #include <clearplan/clearplan.h>
 #include <clearplan/describe.h>
+#include <clearplan/evidence.h>
 #include <clearplan/output.h>
 #include <clearplan/plan.h>
 
@@ -33,6 +34,7 @@
 #include "cpk/edt.h"
 #include "cpk/focal.h"
 #include "cpk/overlay.h"
+#include "contamination.h"
 #include "cpk/zonal.h"
 #include "engine.h"
 #include "error.h"
@@ -86,6 +88,7 @@ typedef struct {
     cpk_window *wins, *bwins;
     cpk_zonal_acc *acc;      /* n x NBANDS */
     cpk_zonal_acc *bacc;     /* n: population within */
+    cpk_zonal_acc *cacc;     /* n x ncriteria: each criterion's score (benefit components) */
     double *class_weight;    /* n x (nclasses + 1) */
     cp_aoi aoi;              /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
     double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
@@ -323,6 +326,14 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
         cpk_zonal_band pb = {
             {c->pop->buf + (y0 - c->pop->lo) * nx, nx, h, nx, 0, 0}, NULL, 0, NULL};
         ks = cpk_zonal_f32(c->bpolys, c->bwins, np, geo, y0, &pb, 1, c->threads, c->bacc);
+    }
+    if (!ks && c->cacc) { /* per-criterion benefit components (rank robustness) */
+        cpk_zonal_band cb[64];
+        memset(cb, 0, sizeof cb);
+        for (size_t k = 0; k < c->sc->ncriteria; ++k)
+            cb[k].view = (cpk_view_f32){b->scores[k], nx, h, nx, 0, 0};
+        ks = cpk_zonal_f32(c->polys, c->wins, np, geo, y0, cb, (int)c->sc->ncriteria, c->threads,
+                           c->cacc);
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "zonal kernel failed: %s", cpk_strerror(ks));
     return CP_OK;
@@ -636,9 +647,32 @@ static void class_areas(const run_ctx *c, size_t i, double *out) {
     for (int k = 0; k <= c->nclasses; ++k) out[k] *= scale;
 }
 
+/* The benefit components of hazard i (clearplan/evidence.h): each criterion's coverage-
+ * weighted score sum x cell ha, scaled by one factor so that sum_k w_k B_k / sum_k w_k is the
+ * hazard's benefit (the priority's float rounding, cells outside the area of interest); also
+ * as the extra columns benefit_<criterion>. */
+static void benefit_components(const run_ctx *c, size_t i, double benefit, cp_plan_value *x,
+                               double *out) {
+    const cp_scenario *sc = c->sc;
+    const size_t nc = sc->ncriteria;
+    if (!c->cacc) return;
+    const double cell_ha = c->grid.geo.dx * c->grid.geo.dy / 10000.0;
+    double wsum = 0, mix = 0;
+    for (size_t k = 0; k < nc; ++k) {
+        out[k] = c->cacc[i * nc + k].sum * cell_ha;
+        wsum += sc->criteria[k].weight;
+        mix += sc->criteria[k].weight * out[k];
+    }
+    double f = mix > 0 ? benefit * wsum / mix : 0;
+    for (size_t k = 0; k < nc; ++k) {
+        out[k] *= f;
+        x[k] = (cp_plan_value){0, out[k], 0, NULL};
+    }
+}
+
 static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_value *x,
                           double *class_m2, char *mix, size_t mixlen, GEOSWKBWriter *wr,
-                          unsigned char **wkb) {
+                          unsigned char **wkb, double *comp) {
     const cp_hazard_in *hz = &c->hs.items[i];
     const cpk_zonal_acc *a = &c->acc[i * NBANDS];
     const cp_cost *k = &c->sc->cost;
@@ -665,7 +699,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
     h->wkb = *wkb;
     h->wkb_len = len;
-    memset(x, 0, NX_COLS * sizeof *x);
+    memset(x, 0, (NX_COLS + (c->cacc ? c->sc->ncriteria : 0)) * sizeof *x);
     x[X_REPORT_DENSITY].real = cov_cells > 0 ? a[B_DENSITY].sum / cov_cells : 0;
     x[X_REPORT_DENSITY].is_null = c->density_crit < 0;
     x[X_TREECOVER].real =
@@ -687,6 +721,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     x[X_LANDCOVER_MIX].text = mix;
     x[X_LANDCOVER_MIX].is_null = !c->lc;
     x[X_REPAIRED].integer = hz->repaired;
+    benefit_components(c, i, h->benefit, x + NX_COLS, comp);
     h->extra = x;
 }
 
@@ -727,9 +762,21 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
         fprintf(f, ", \"weight\": %.17g}", sc->criteria[k].weight);
     }
     char d0[11], d1[11];
-    fprintf(f, "], \"start\": \"%s\", \"deadline\": \"%s\", \"teams\": %.17g},\n",
+    fprintf(f, "], \"start\": \"%s\", \"deadline\": \"%s\", \"teams\": %.17g",
             cp_date_format(sc->capacity.start, d0), cp_date_format(sc->capacity.deadline, d1),
             sc->capacity.teams);
+    if (sc->cost_profile.path) { /* the evidence behind the cost figures */
+        fprintf(f, ", \"cost_profile\": {\"path\": ");
+        json_str(f, sc->cost_profile.path);
+        fprintf(f, ", \"records\": ");
+        json_str(f, sc->cost_profile.records ? sc->cost_profile.records : "");
+        fprintf(f, ", \"records_fnv1a64\": ");
+        json_str(f, sc->cost_profile.records_fnv1a64 ? sc->cost_profile.records_fnv1a64 : "");
+        fprintf(f, ", \"records_used\": %d, \"fitted_on\": ", sc->cost_profile.records_used);
+        json_str(f, sc->cost_profile.fitted_on ? sc->cost_profile.fitted_on : "");
+        fprintf(f, "}");
+    }
+    fprintf(f, "},\n");
     fprintf(f, "  \"grid\": {\"crs\": ");
     json_str(f, c->grid.crs_name);
     fprintf(
@@ -775,10 +822,13 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     fprintf(f, ", \"total\": %.3f},\n", now_s() - t0);
     fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024LL);
     fprintf(f, "  \"outputs\": [");
-    static const char *const outs[] = {"priority.tif",       "priority_class.tif", "priority.qml",
-                                       "priority_class.qml", "plan.gpkg",          "plan.csv",
-                                       "milestones.csv",     "packages.csv",       "rejected.csv",
-                                       "report.html",        "plan.qgs",           "stac.json"};
+    static const char *const outs[] = {
+        "priority.tif",       "priority_class.tif", "priority.qml",
+        "priority_class.qml", "plan.gpkg",          "plan.csv",
+        "milestones.csv",     "packages.csv",       "rejected.csv",
+        "report.html",        "plan.qgs",           "stac.json",
+        "montecarlo.csv",     "burndown_fan.csv",   "rank_robustness.csv",
+        "contamination.csv"};
     int first = 1;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i) {
         char p[4400], hex[17];
@@ -809,6 +859,11 @@ static cp_status prepare_zonal(run_ctx *c) {
     if (!c->polys || !c->wins || !c->acc || !c->class_weight)
         return cp_fail(CP_E_NOMEM, "out of memory");
     cpk_zonal_acc_init(c->acc, (int64_t)(n * NBANDS));
+    if (c->sc->ncriteria <= 64) {
+        if (!(c->cacc = malloc(n * c->sc->ncriteria * sizeof *c->cacc)))
+            return cp_fail(CP_E_NOMEM, "out of memory");
+        cpk_zonal_acc_init(c->cacc, (int64_t)(n * c->sc->ncriteria));
+    }
     int buffered = c->buffer_m > 0;
     if (buffered) {
         c->bpolys = calloc(n, sizeof *c->bpolys);
@@ -845,7 +900,7 @@ static void ctx_clear(run_ctx *c) {
     free(c->points);
     free(c->points_skipped);
     free(c->prod_by_class);
-    free(c->acc), free(c->bacc), free(c->class_weight);
+    free(c->acc), free(c->bacc), free(c->cacc), free(c->class_weight);
     free(c->polys), free(c->bpolys), free(c->wins), free(c->bwins);
     cp_hazards_clear(&c->hs);
     cp_aoi_clear(&c->aoi);
@@ -859,8 +914,16 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     size_t n = c->hs.n;
     cp_status s = CP_OK;
     cp_plan *plan = NULL;
+    cp_evidence *ev = NULL;
+    cp_contamination *contam = NULL;
+    const size_t nk = c->cacc ? sc->ncriteria : 0, ncol = NX_COLS + nk;
     cp_hazard *recs = calloc(n ? n : 1, sizeof *recs);
-    cp_plan_value *vals = calloc((n ? n : 1) * NX_COLS, sizeof *vals);
+    cp_plan_value *vals = calloc((n ? n : 1) * ncol, sizeof *vals);
+    double *comps = calloc((n ? n : 1) * (nk ? nk : 1), sizeof *comps);
+    cp_plan_column *cols = calloc(ncol, sizeof *cols);
+    char(*colnames)[80] = calloc(nk ? nk : 1, sizeof *colnames);
+    const char **crit_names = calloc(nk ? nk : 1, sizeof *crit_names);
+    double *crit_w = calloc(nk ? nk : 1, sizeof *crit_w);
     const size_t ncl = (size_t)c->nclasses;
     double *class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *class_m2);
     int classes[CP_MAX_CLASSES];
@@ -870,13 +933,21 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     GEOSWKBWriter *wr = GEOSWKBWriter_create_r(c->hs.geos);
     unsigned char *png = NULL;
     size_t png_len = 0;
-    if (!recs || !vals || !class_m2 || !mixes || !wkbs || !rej || !wr) {
+    if (!recs || !vals || !comps || !cols || !colnames || !crit_names || !crit_w || !class_m2 ||
+        !mixes || !wkbs || !rej || !wr) {
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
+    memcpy(cols, extra_columns, sizeof extra_columns);
+    for (size_t k = 0; k < nk; ++k) {
+        snprintf(colnames[k], sizeof colnames[k], "benefit_%s", sc->criteria[k].name);
+        cols[NX_COLS + k] = (cp_plan_column){colnames[k], CP_VALUE_REAL};
+        crit_names[k] = sc->criteria[k].name;
+        crit_w[k] = sc->criteria[k].weight;
+    }
     for (size_t i = 0; i < n; ++i) {
-        hazard_record(c, i, &recs[i], &vals[i * NX_COLS], class_m2 + i * (ncl + 1), mixes + i * 256,
-                      256, wr, &wkbs[i]);
+        hazard_record(c, i, &recs[i], &vals[i * ncol], class_m2 + i * (ncl + 1), mixes + i * 256,
+                      256, wr, &wkbs[i], comps + i * nk);
         if (recs[i].people_within_m < 0) { /* NaN (no population) passes */
             s = cp_fail(CP_E_FORMAT,
                         "<%s>: %g people within %g m of hazard <%s>: population must be zero or "
@@ -893,14 +964,45 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         rej[i].wkb_len = c->hs.rejected[i].wkb_len;
     }
     cp_plan_options po = {0};
-    po.columns = extra_columns;
-    po.ncolumns = NX_COLS;
+    po.columns = cols;
+    po.ncolumns = ncol;
     po.classes = classes;
     po.nclasses = ncl;
-    s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan);
+    /* new contamination: the plan sets capacity aside for its projection (a first plan
+       gives the capacity offered per year) */
+    cp_capacity cap = sc->capacity;
+    if ((s = cp_contamination_run(sc, &c->grid, &c->hs, recs, &contam))) goto done;
+    if (contam && sc->contamination.reserve >= 0) {
+        cp_plan_options p0 = po;
+        p0.no_baselines = 1;
+        if ((s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &p0, &plan))) goto done;
+        s = cp_contamination_reserve(contam, sc, plan, &cap);
+        cp_plan_free(plan);
+        plan = NULL;
+        if (s) goto done;
+    }
+    s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &po, &plan);
     if (s == CP_E_ARG) /* a scored hazard the planner refuses: data, not usage (exit 1) */
         s = cp_fail_prefix(CP_E_FORMAT, "the scored hazards cannot be planned");
     if (s) goto done;
+    const cp_run_options *ro = c->opts;
+    cp_evidence_request rq = {recs,
+                              n,
+                              &cap,
+                              &sc->cost,
+                              &sc->rules,
+                              &po,
+                              &sc->uncertainty,
+                              ro->samples_set ? ro->samples : (size_t)sc->uncertainty.samples,
+                              ro->seed_set ? ro->seed : sc->uncertainty.seed,
+                              c->threads,
+                              nk,
+                              crit_names,
+                              crit_w,
+                              nk ? comps : NULL,
+                              contam};
+    contam = NULL; /* the evidence's now */
+    if ((s = cp_evidence_compute(plan, &rq, &ev))) goto done;
     c->stage_s[ST_PLAN] = now_s();
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
@@ -939,12 +1041,20 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
                      cp_kind_of(&sc->criteria[k])->name, sc->criteria[k].input);
         ent[ne] = (cp_report_entry){sc->criteria[k].name, text[ne]}, ne++;
     }
-    cp_report_info info = {sc->name, ent, ne, png, png_len, 20};
-    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info, 0};
+    if (sc->cost_profile.path && ne < MAXE) {
+        const cp_cost_profile *cpf = &sc->cost_profile;
+        snprintf(text[ne], 160, "%s: fitted on %s from %d records of %s (median error %.0f%%)",
+                 cpf->path, cpf->fitted_on ? cpf->fitted_on : "?", cpf->records_used,
+                 cpf->records ? cpf->records : "?", 100 * cpf->cv_median_abs_error);
+        ent[ne] = (cp_report_entry){"cost profile", text[ne]}, ne++;
+    }
+    cp_report_info info = {sc->name, ent, ne, png, png_len, 20, ev};
+    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info,
+                           0,           ev,  ro->regions,     ro->nregions};
     if ((s = cp_plan_write_all(plan, tmpdir, &po2))) goto done;
     cp_describe_info di = {sc->name, plan->start, plan->deadline, "run.json"};
     if ((s = cp_outputs_describe(tmpdir, &di))) goto done;
-    if ((s = cp_plan_summary_json(plan, plan_json))) goto done;
+    if ((s = cp_plan_summary_json_with(plan, ev, plan_json))) goto done;
     r->hazards_planned = plan->nitems;
     r->hazards_rejected = c->hs.nrejected + plan->nexcluded;
     r->total_area_m2 = plan->area_m2;
@@ -954,6 +1064,9 @@ done:
     for (size_t i = 0; wkbs && i < n; ++i) GEOSFree_r(c->hs.geos, wkbs[i]);
     if (wr) GEOSWKBWriter_destroy_r(c->hs.geos, wr);
     free(recs), free(vals), free(class_m2), free(mixes), free(wkbs), free(rej), free(png);
+    free(comps), free(cols), free(colnames), free(crit_names), free(crit_w);
+    cp_evidence_free(ev);
+    cp_contamination_free(contam);
     cp_plan_free(plan);
     return s;
 }

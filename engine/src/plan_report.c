@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <clearplan/evidence.h>
 #include <clearplan/plan.h>
 
 #include "error.h"
@@ -393,6 +394,8 @@ static const char *css =
     ".chart .c0{stroke:#1f6fb2}.chart .c1{stroke:#e08a1e}.chart .c2{stroke:#7b52ab}"
     ".chart .c3{stroke:#8a99a8;stroke-dasharray:4 3}"
     ".chart .area{fill:#1f6fb2;fill-opacity:.10;stroke:none}"
+    ".chart .band{fill:#1f6fb2;fill-opacity:.15;stroke:none}.chart .band2{fill-opacity:.35}"
+    "h3{font-size:14px;color:#34495e;margin:14px 0 6px}"
     ".legend{font-size:12px;color:#34495e;margin-top:4px}"
     ".legend span{display:inline-block;margin-right:14px}"
     ".legend i{display:inline-block;width:18px;height:3px;vertical-align:middle;"
@@ -461,6 +464,476 @@ static void milestone_rows(cp_textbuf *b, const cp_plan *p, const cp_milestone *
     }
 }
 
+/* The page up to <main>: title, style, header (`region`: a region's page). */
+static void page_open(cp_textbuf *b, const cp_plan *p, const char *title, const char *region,
+                      size_t nhazards) {
+    cp_textbuf_puts(b,
+                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+                    "<title>");
+    cp_textbuf_html(b, title);
+    if (region) {
+        cp_textbuf_puts(b, " — ");
+        cp_textbuf_html(b, region);
+    }
+    cp_textbuf_puts(b, " — Article 5 clearance plan</title>\n<style>");
+    cp_textbuf_puts(b, css);
+    cp_textbuf_puts(b, "</style>\n</head>\n<body>\n<header><h1>");
+    cp_textbuf_html(b, title);
+    if (region) {
+        cp_textbuf_puts(b, " — ");
+        cp_textbuf_html(b, region);
+    }
+    cp_textbuf_printf(b, "</h1><p>Article 5 land-release plan · %zu hazard areas · start ",
+                      nhazards);
+    day_month_year(b, p->start);
+    cp_textbuf_puts(b, " · deadline ");
+    day_month_year(b, p->deadline);
+    cp_textbuf_printf(b, " · clearplan %s</p></header>\n<main>\n", cp_version());
+}
+
+/* The method in a footer, and the end of the page. */
+static void page_close(cp_textbuf *b, const cp_plan *p) {
+    cp_textbuf_puts(b, "</main>\n<footer>");
+    cp_textbuf_printf(b,
+                      "Method: each hazard is released in stages (non-technical survey, "
+                      "technical survey, clearance); the stages are ordered by benefit per "
+                      "team-day under their chain precedence (Sidney's rule; locked hazards "
+                      "first), split into work packages of at most %g team-days and "
+                      "list-scheduled onto %d whole teams, each finishing the package it takes, "
+                      "%g working days a year spread evenly over the calendar. Completion, the "
+                      "verdict, the milestones and teams needed all come from that schedule; "
+                      "teams needed is a count that meets the deadline while one team fewer "
+                      "misses, both scheduled. The ideal bound puts all teams on one queue of "
+                      "divisible work. Funding gap: team-days still to do at the deadline × "
+                      "cost of a team-day.</footer>\n</body>\n</html>\n",
+                      p->package_team_days, p->nteams, p->days_per_year);
+}
+
+/* ------------------------------------------------------------------ evidence ---------- */
+
+/* Days from the start at the end of date d. */
+static double day_end(const cp_plan *p, cp_date d) {
+    return (double)(d - p->start) + 1;
+}
+
+/* "March 2030" for a time in days from the start, "later" past the calendar. */
+static void month_of(cp_textbuf *b, const cp_plan *p, double t) {
+    if (isfinite(t) && t < 1e9)
+        month_year(b, p->start + (cp_date)(ceil(t - 1e-6) - 1));
+    else
+        cp_textbuf_puts(b, "not within the calendar");
+}
+
+static void fan_band(cp_textbuf *b, const chart *c, const cp_plan *p, const cp_plan_mc *mc,
+                     const double *lo, const double *hi, const char *cls) {
+    cp_textbuf_printf(b, "<polygon class=\"%s\" points=\"%.1f,%.1f", cls, cx(c, 0),
+                      cy(c, p->area_m2 / 1e6));
+    for (size_t q = 0; q < mc->nfan; ++q)
+        cp_textbuf_printf(b, " %.1f,%.1f", cx(c, day_end(p, mc->fan_date[q])), cy(c, hi[q] / 1e6));
+    for (size_t q = mc->nfan; q-- > 0;)
+        cp_textbuf_printf(b, " %.1f,%.1f", cx(c, day_end(p, mc->fan_date[q])), cy(c, lo[q] / 1e6));
+    cp_textbuf_puts(b, "\"/>\n");
+}
+
+/* The Monte Carlo: cards and the fan chart of the burn-down. */
+static void uncertainty_section(cp_textbuf *b, const cp_plan *p, const cp_plan_mc *mc) {
+    cp_textbuf_printf(b,
+                      "<section><h2>Uncertainty: %zu plans with the uncertain figures drawn</h2>\n"
+                      "<div class=\"cards\">\n",
+                      mc->nsamples);
+    cp_textbuf_printf(b,
+                      "<div class=\"card\"><div class=\"k\">Chance of meeting the deadline</div>"
+                      "<div class=\"v %s\">",
+                      mc->p_met >= 0.8  ? "good"
+                      : mc->p_met < 0.5 ? "bad"
+                                        : "");
+    fixed(b, 100 * mc->p_met, 0);
+    cp_textbuf_puts(b, " %</div><div class=\"s\">of the samples finish by ");
+    day_month_year(b, p->deadline);
+    cp_textbuf_puts(b,
+                    "</div></div>\n<div class=\"card\"><div class=\"k\">Completion P10 – P90"
+                    "</div><div class=\"v\">");
+    month_of(b, p, mc->completion_p[CP_MC_P10]);
+    cp_textbuf_puts(b, "</div><div class=\"s\">to ");
+    month_of(b, p, mc->completion_p[CP_MC_P90]);
+    cp_textbuf_puts(b, "; median ");
+    month_of(b, p, mc->completion_p[CP_MC_P50]);
+    cp_textbuf_puts(b,
+                    "</div></div>\n<div class=\"card\"><div class=\"k\">Teams for 80 % / 95 %"
+                    "</div><div class=\"v\">");
+    if (mc->teams_p80 >= 0)
+        cp_textbuf_printf(b, "%d", mc->teams_p80);
+    else
+        cp_textbuf_puts(b, "–");
+    cp_textbuf_puts(b, " / ");
+    if (mc->teams_p95 >= 0)
+        cp_textbuf_printf(b, "%d", mc->teams_p95);
+    else
+        cp_textbuf_puts(b, "–");
+    cp_textbuf_printf(b,
+                      "</div><div class=\"s\">finish on time in 80 %% / 95 %% of the samples "
+                      "(the plan: %d)</div></div>\n<div class=\"card\"><div class=\"k\">"
+                      "Remaining at the deadline</div><div class=\"v\">",
+                      p->teams_needed);
+    km2(b, mc->remaining_p[CP_MC_P10]);
+    cp_textbuf_puts(b, " – ");
+    km2(b, mc->remaining_p[CP_MC_P90]);
+    cp_textbuf_puts(b, " km²</div><div class=\"s\">P10 – P90; median ");
+    km2(b, mc->remaining_p[CP_MC_P50]);
+    cp_textbuf_puts(b, " km²</div></div>\n</div>\n");
+    chart c;
+    double tmax = p->horizon_days;
+    if (mc->nfan && day_end(p, mc->fan_date[mc->nfan - 1]) > tmax)
+        tmax = day_end(p, mc->fan_date[mc->nfan - 1]);
+    chart_open(b, &c, "fan chart of the remaining area", "km² remaining", p->area_m2 / 1e6, tmax,
+               p->start);
+    fan_band(b, &c, p, mc, mc->fan_p[0], mc->fan_p[4], "band");
+    fan_band(b, &c, p, mc, mc->fan_p[1], mc->fan_p[3], "band band2");
+    cp_textbuf_printf(b, "<polyline class=\"c1\" points=\"%.1f,%.1f", cx(&c, 0),
+                      cy(&c, p->area_m2 / 1e6));
+    for (size_t q = 0; q < mc->nfan; ++q)
+        cp_textbuf_printf(b, " %.1f,%.1f", cx(&c, day_end(p, mc->fan_date[q])),
+                          cy(&c, mc->fan_p[2][q] / 1e6));
+    cp_textbuf_puts(b, "\"/>\n");
+    chart_curve(b, &c, p->curve_t, p->schedule_remaining_m2, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
+    chart_deadline(b, &c, (double)(p->deadline - p->start) + 1, "deadline");
+    cp_textbuf_printf(b,
+                      "</svg>\n<div class=\"legend\"><span><i style=\"background:#1f6fb2\"></i>"
+                      "the plan</span><span><i style=\"background:#e08a1e\"></i>median of the "
+                      "samples</span><span><i style=\"background:rgba(31,111,178,.35)\"></i>P10 "
+                      "– P90</span><span><i style=\"background:rgba(31,111,178,.15)\"></i>P5 – "
+                      "P95</span></div>\n<p class=\"muted\">Each sample draws the productivities "
+                      "(per land-cover class and team type), the release shares, the teams' "
+                      "availability and the cost of a team-day from the scenario's ranges (%s), "
+                      "plans the hazards again and schedules them on whole teams (seed %llu; "
+                      "montecarlo.csv has every sample, burndown_fan.csv this chart). Teams for "
+                      "80 %%: a count that suffices in 80 %% of the samples.</p></section>\n",
+                      mc->distribution ? "triangular" : "PERT", (unsigned long long)mc->seed);
+}
+
+/* Development outcomes: area released per year by land-cover class (and the goal it serves),
+ * people living near the land released. */
+static void outcomes_section(cp_textbuf *b, const cp_plan *p) {
+    size_t ncl = p->nclasses + 1;
+    int *used = calloc(ncl, sizeof *used);
+    if (!used) {
+        b->failed = 1;
+        return;
+    }
+    for (size_t y = 0; y < p->nyears; ++y)
+        for (size_t k = 0; k < ncl; ++k) used[k] |= p->years[y].class_released_m2[k] > 0;
+    cp_textbuf_puts(b,
+                    "<section><h2>Development outcomes: land released and people reached</h2>\n"
+                    "<table><tr><th class=\"l\">Released (m²)</th><th class=\"l\">Goal</th>");
+    for (size_t y = 0; y < p->nyears; ++y) cp_textbuf_printf(b, "<th>%d</th>", p->years[y].year);
+    cp_textbuf_puts(b, "</tr>\n");
+    for (size_t k = 0; k < ncl; ++k) {
+        if (!used[k]) continue;
+        int code = k < p->nclasses ? p->classes[k] : -1;
+        const char *name = code >= 0 ? cp_landcover_name(code) : NULL;
+        int sdg = code >= 0 ? cp_landcover_sdg(code) : 0;
+        cp_textbuf_puts(b, "<tr><td class=\"l\">");
+        if (name)
+            cp_textbuf_puts(b, name);
+        else if (code >= 0)
+            cp_textbuf_printf(b, "class %d", code);
+        else
+            cp_textbuf_puts(b, "other");
+        cp_textbuf_puts(b, "</td><td class=\"l\">");
+        if (sdg) cp_textbuf_printf(b, "SDG %d", sdg);
+        cp_textbuf_puts(b, "</td>");
+        for (size_t y = 0; y < p->nyears; ++y) {
+            cp_textbuf_puts(b, "<td>");
+            grouped(b, p->years[y].class_released_m2[k]);
+            cp_textbuf_puts(b, "</td>");
+        }
+        cp_textbuf_puts(b, "</tr>\n");
+    }
+    cp_textbuf_puts(b,
+                    "<tr><th class=\"l\">People near released land</th><th class=\"l\">"
+                    "SDG 16</th>");
+    for (size_t y = 0; y < p->nyears; ++y) {
+        cp_textbuf_puts(b, "<th>");
+        grouped(b, p->years[y].people_near_released);
+        cp_textbuf_puts(b, "</th>");
+    }
+    cp_textbuf_puts(b, "</tr>\n");
+    cp_textbuf_puts(b, "</table>\n<p class=\"muted\">");
+    for (int g = 1; g <= 17; ++g) {
+        double a = 0;
+        for (size_t k = 0; k < p->nclasses; ++k)
+            if (cp_landcover_sdg(p->classes[k]) == g)
+                for (size_t y = 0; y < p->nyears; ++y) a += p->years[y].class_released_m2[k];
+        if (!(a > 0)) continue;
+        cp_textbuf_printf(b, "SDG %d (%s): ", g, cp_sdg_name(g) ? cp_sdg_name(g) : "");
+        km2(b, a);
+        cp_textbuf_puts(b, " km² released. ");
+    }
+    cp_textbuf_puts(b,
+                    "Area released in the year each stage of a hazard ends, in the shares of its "
+                    "land-cover classes; people living within the focal radius of the hazards "
+                    "completed in the year (summed over hazards: someone near two counts "
+                    "twice). In milestones.csv and run.json too.</p></section>\n");
+    free(used);
+}
+
+/* Rank robustness: the weights drawn, how many hazards keep their place, the first year's
+ * robust hazards and those that depend on the weighting. */
+static void ranks_section(cp_textbuf *b, const cp_plan *p, const cp_evidence *ev) {
+    const cp_rank_robustness *r = ev->ranks;
+    size_t first = 0, sure = 0, unsure = 0;
+    for (size_t i = 0; i < r->nitems; ++i) {
+        first += (size_t)r->items[i].first_year;
+        sure += r->items[i].p_first_year >= 0.9;
+        unsure += !r->items[i].robust;
+    }
+    cp_textbuf_printf(b,
+                      "<section><h2>Rank robustness: %zu weightings</h2>\n<p>%zu of %zu "
+                      "hazards keep their place (in or out of the first year's work in at least "
+                      "90 %% of the weightings); %zu of the %zu the plan completes in its first "
+                      "year are there in 90 %% of them; %zu depend on the weighting.</p>\n"
+                      "<table><tr><th class=\"l\">Criterion</th><th>Weight share P5</th>"
+                      "<th>P50</th><th>P95</th></tr>\n",
+                      r->samples, r->nrobust, r->nitems, sure, first, unsure);
+    for (size_t k = 0; k < ev->ncriteria; ++k) {
+        cp_textbuf_puts(b, "<tr><td class=\"l\">");
+        cp_textbuf_html(b, ev->criteria[k]);
+        for (int q = 0; q < 3; ++q) {
+            cp_textbuf_puts(b, "</td><td>");
+            fixed(b, r->weight_p[q][k], 3);
+        }
+        cp_textbuf_puts(b, "</td></tr>\n");
+    }
+    cp_textbuf_puts(b, "</table>\n");
+    for (int robust = 1; robust >= 0; --robust) {
+        cp_textbuf_printf(b,
+                          "<h3>%s</h3>\n<table><tr><th>Rank</th><th class=\"l\">Hazard</th>%s"
+                          "<th>Rank P5 – P95</th><th>In the first year</th></tr>\n",
+                          robust ? "First-year work whatever the weighting"
+                                 : "Hazards whose place depends on the weighting",
+                          p->has_regions ? "<th class=\"l\">Region</th>" : "");
+        size_t shown = 0;
+        for (size_t i = 0; i < r->nitems && shown < 20; ++i) {
+            const cp_rank_item *ri = &r->items[i];
+            if (robust ? !(ri->p_first_year >= 0.9) : ri->robust) continue;
+            const cp_plan_item *it = &p->items[i];
+            cp_textbuf_printf(b, "<tr><td>%zu</td><td class=\"l\">", ri->rank);
+            cp_textbuf_html(b, it->h.id);
+            cp_textbuf_puts(b, "</td>");
+            if (p->has_regions) {
+                cp_textbuf_puts(b, "<td class=\"l\">");
+                cp_textbuf_html(b, p->pools[it->pool].name);
+                cp_textbuf_puts(b, "</td>");
+            }
+            cp_textbuf_printf(b, "<td>%zu – %zu</td><td>", ri->rank_p5, ri->rank_p95);
+            fixed(b, 100 * ri->p_first_year, 0);
+            cp_textbuf_puts(b, " %</td></tr>\n");
+            ++shown;
+        }
+        if (!shown) cp_textbuf_puts(b, "<tr><td colspan=\"5\" class=\"l\">none</td></tr>\n");
+        cp_textbuf_puts(b, "</table>\n");
+    }
+    cp_textbuf_printf(b,
+                      "<p class=\"muted\">Each weighting re-scores every hazard from its benefit "
+                      "per criterion and orders them as the plan does. The first year's work of "
+                      "a region: as many of its hazards as the plan completes there in its first "
+                      "year, in the order their release ends. Ranks in bins of %zu; every hazard "
+                      "in rank_robustness.csv.</p></section>\n",
+                      r->bin_width);
+}
+
+/* New contamination: the projection per year with its range, the capacity set aside, the
+ * trend per region. */
+static void contamination_section(cp_textbuf *b, const cp_plan *p, const cp_contamination *c) {
+    const cp_trend *t0 = &c->trend[0];
+    cp_textbuf_printf(b,
+                      "<section><h2>New contamination: improvised mines reported %d – %d, "
+                      "projected to %d</h2>\n",
+                      t0->year0, t0->year0 + t0->nyears - 1, c->year0 + c->nyears - 1);
+    /* the country's new area per year: P10-P90 band and the median, in km2 */
+    double vmax = 0;
+    for (int y = 0; y < c->nyears; ++y)
+        if (c->total_area_p[2][y] > vmax) vmax = c->total_area_p[2][y];
+    chart ch;
+    const double tmax = day_end(p, cp_date_make(c->year0 + c->nyears, 1, 1) - 1);
+    chart_open(b, &ch, "projected new hazard area per year", "km² new per year", vmax / 1e6, tmax,
+               p->start);
+    cp_textbuf_puts(b, "<polygon class=\"band band2\" points=\"");
+    for (int y = 0; y < c->nyears; ++y)
+        cp_textbuf_printf(b, "%.1f,%.1f ", cx(&ch, day_end(p, cp_date_make(c->year0 + y, 7, 1))),
+                          cy(&ch, c->total_area_p[2][y] / 1e6));
+    for (int y = c->nyears; y-- > 0;)
+        cp_textbuf_printf(b, "%.1f,%.1f ", cx(&ch, day_end(p, cp_date_make(c->year0 + y, 7, 1))),
+                          cy(&ch, c->total_area_p[0][y] / 1e6));
+    cp_textbuf_puts(b, "\"/>\n<polyline class=\"c1\" points=\"");
+    for (int y = 0; y < c->nyears; ++y)
+        cp_textbuf_printf(b, "%s%.1f,%.1f", y ? " " : "",
+                          cx(&ch, day_end(p, cp_date_make(c->year0 + y, 7, 1))),
+                          cy(&ch, c->total_area_p[1][y] / 1e6));
+    cp_textbuf_puts(b, "\"/>\n");
+    chart_deadline(b, &ch, (double)(p->deadline - p->start) + 1, "deadline");
+    cp_textbuf_puts(b,
+                    "</svg>\n<div class=\"legend\"><span><i style=\"background:#e08a1e\"></i>"
+                    "median</span><span><i style=\"background:rgba(31,111,178,.35)\"></i>P10 – "
+                    "P90</span></div>\n<table><tr><th class=\"l\">Year</th><th>New area P10 – "
+                    "P90 (m²)</th><th>Median (m²)</th><th>Capacity set aside</th><th>Team-days "
+                    "set aside</th></tr>\n");
+    for (int y = 0; y < c->nyears; ++y) {
+        cp_textbuf_printf(b, "<tr><td class=\"l\">%d</td><td>", c->year0 + y);
+        grouped(b, c->total_area_p[0][y]);
+        cp_textbuf_puts(b, " – ");
+        grouped(b, c->total_area_p[2][y]);
+        cp_textbuf_puts(b, "</td><td>");
+        grouped(b, c->total_area_p[1][y]);
+        cp_textbuf_puts(b, "</td><td>");
+        if (c->reserve) {
+            fixed(b, 100 * c->reserve[y].share, 1);
+            cp_textbuf_puts(b, " %");
+        } else {
+            cp_textbuf_puts(b, "–");
+        }
+        cp_textbuf_puts(b, "</td><td>");
+        if (c->reserve_team_days)
+            grouped(b, c->reserve_team_days[y]);
+        else
+            cp_textbuf_puts(b, "–");
+        cp_textbuf_puts(b, "</td></tr>\n");
+    }
+    cp_textbuf_puts(b,
+                    "</table>\n<table style=\"margin-top:8px\"><tr><th class=\"l\">Region"
+                    "</th><th>Reports fitted</th><th>Trend per year</th><th>Dispersion</th>"
+                    "</tr>\n");
+    for (size_t r = 0; r < c->nregions; ++r) {
+        const cp_trend *t = &c->trend[r];
+        cp_textbuf_puts(b, "<tr><td class=\"l\">");
+        cp_textbuf_html(b, c->region_names[r]);
+        cp_textbuf_puts(b, "</td><td>");
+        grouped(b, t->total);
+        cp_textbuf_puts(b, "</td><td>");
+        if (t->constant) {
+            cp_textbuf_puts(b, "mean only");
+        } else {
+            cp_textbuf_printf(b, "%+.0f %% ± %.0f %%", 100 * (exp(t->b) - 1),
+                              100 * 1.96 * sqrt(t->var_b) * exp(t->b));
+        }
+        cp_textbuf_puts(b, "</td><td>");
+        fixed(b, t->dispersion, 2);
+        cp_textbuf_puts(b, "</td></tr>\n");
+    }
+    cp_textbuf_puts(b,
+                    "</table>\n<p class=\"muted\">A Poisson regression of the reports per year "
+                    "and region (quasi-Poisson: its uncertainty scaled by the dispersion), "
+                    "projected with the uncertainty of its trend and of the counts; each "
+                    "report stands for ");
+    grouped(b, c->area_per_report_m2);
+    cp_textbuf_printf(b, " m² of new hazard area (%s). ",
+                      c->area_fitted ? "the hazards within reach of the reports fitted, divided "
+                                       "by those reports"
+                                     : "the scenario's figure");
+    if (c->reserve)
+        cp_textbuf_printf(b,
+                          "The plan sets aside, in every year, the teams' time the P%d "
+                          "projection needs as new suspected hazards (%.5f team-days per m²), "
+                          "so the verdict above accounts for it.",
+                          (int)(100 * c->reserve_quantile + 0.5), c->team_days_per_m2);
+    else
+        cp_textbuf_puts(b, "No capacity is set aside for it (contamination.reserve: none).");
+    cp_textbuf_puts(b, " contamination.csv has every region and year.</p></section>\n");
+}
+
+/* A region's remaining area at the curve times, from its stages' end dates. */
+static void region_curve(const cp_plan *p, size_t r, double *rem) {
+    double area = p->pools[r].area_m2;
+    for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k) rem[k] = area;
+    for (size_t i = 0; i < p->nitems; ++i) {
+        const cp_plan_item *it = &p->items[i];
+        if ((size_t)it->pool != r) continue;
+        for (int s = 0; s < CP_NMETHOD; ++s) {
+            if (!it->has_stage[s] || it->stage_end[s] < p->start) continue;
+            double t = day_end(p, it->stage_end[s]);
+            for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
+                if (p->curve_t[k] >= t) rem[k] -= it->released_m2[s];
+        }
+    }
+    for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
+        if (rem[k] < 0) rem[k] = 0;
+}
+
+/* One region: its verdict, teams, burn-down and first hazards. */
+static void region_section(cp_textbuf *b, const cp_plan *p, size_t r, const cp_evidence *ev,
+                           size_t top) {
+    const cp_plan_pool *pl = &p->pools[r];
+    cp_textbuf_puts(b, "<section><h2>");
+    cp_textbuf_html(b, pl->name);
+    cp_textbuf_printf(b, "</h2>\n<div class=\"verdict %s\">", pl->met ? "met" : "missed");
+    cp_textbuf_html(b, pl->name);
+    cp_textbuf_printf(b, ": %zu hazard areas, ", pl->nitems);
+    km2(b, pl->area_m2);
+    cp_textbuf_printf(b, " km², %g team%s from the start; ", pl->teams, pl->teams == 1 ? "" : "s");
+    if (isfinite(pl->t_completion)) {
+        cp_textbuf_puts(b, "the work there ends in ");
+        month_year(b, pl->completion);
+        cp_textbuf_puts(b, pl->met ? ", on time" : ", after the deadline");
+    } else {
+        cp_textbuf_puts(b, "the schedule does not finish the work there");
+    }
+    if (!pl->met && pl->remaining_m2 > 0) {
+        cp_textbuf_puts(b, " (");
+        km2(b, pl->remaining_m2);
+        cp_textbuf_puts(b, " km² left at the deadline)");
+    }
+    if (pl->teams_needed >= 0)
+        cp_textbuf_printf(b, "; of %d teams that finish the whole plan on time, %d work here",
+                          p->teams_needed, pl->teams_needed);
+    cp_textbuf_puts(b, ".");
+    if (ev && ev->mc && r < ev->mc->nregions) {
+        cp_textbuf_puts(b, " Chance of finishing by the deadline: ");
+        fixed(b, 100 * ev->mc->regions[r].p_met, 0);
+        cp_textbuf_puts(b, " % (median end ");
+        month_of(b, p, ev->mc->regions[r].completion_p[CP_MC_P50]);
+        cp_textbuf_puts(b, ").");
+    }
+    cp_textbuf_puts(b, "</div>\n");
+    double rem[CP_PLAN_CURVE_POINTS];
+    region_curve(p, r, rem);
+    chart c;
+    chart_open(b, &c, "remaining area of the region", "km² remaining", pl->area_m2 / 1e6,
+               p->horizon_days, p->start);
+    chart_curve(b, &c, p->curve_t, rem, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
+    chart_deadline(b, &c, (double)(p->deadline - p->start) + 1, "deadline");
+    cp_textbuf_printf(b,
+                      "</svg>\n<table><tr><th>Rank</th><th class=\"l\">Hazard</th><th "
+                      "class=\"l\">Status</th><th>Area (m²)</th><th>Benefit</th><th>Team-days"
+                      "</th><th class=\"l\">Start</th><th class=\"l\">End</th>%s</tr>\n",
+                      ev && ev->ranks ? "<th>Rank P5 – P95</th>" : "");
+    size_t shown = 0;
+    for (size_t i = 0; i < p->nitems && shown < top; ++i) {
+        const cp_plan_item *it = &p->items[i];
+        if ((size_t)it->pool != r) continue;
+        cp_textbuf_printf(b, "<tr><td>%zu</td><td class=\"l\">", it->rank);
+        cp_textbuf_html(b, it->h.id);
+        cp_textbuf_printf(b, "</td><td class=\"l\">%s</td><td>",
+                          it->h.status == CP_STATUS_CHA ? "CHA" : "SHA");
+        grouped(b, it->h.area_m2);
+        cp_textbuf_puts(b, "</td><td>");
+        fixed(b, it->h.benefit, 2);
+        cp_textbuf_puts(b, "</td><td>");
+        fixed(b, it->h.cost_team_days, 1);
+        cp_textbuf_puts(b, "</td><td class=\"l\">");
+        date_text(b, it->start);
+        cp_textbuf_puts(b, "</td><td class=\"l\">");
+        if (it->scheduled) date_text(b, it->end);
+        cp_textbuf_puts(b, "</td>");
+        if (ev && ev->ranks)
+            cp_textbuf_printf(b, "<td>%zu – %zu</td>", ev->ranks->items[i].rank_p5,
+                              ev->ranks->items[i].rank_p95);
+        cp_textbuf_puts(b, "</tr>\n");
+        ++shown;
+    }
+    cp_textbuf_puts(b, "</table></section>\n");
+}
+
 static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_info *info,
                                            const char *path) {
     if (!p || !path) return cp_fail(CP_E_ARG, "cp_plan_write_report: NULL argument");
@@ -471,21 +944,7 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
     scratch sc = {0};
     cp_textbuf *t;
 
-    cp_textbuf_puts(&b,
-                    "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-                    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-                    "<title>");
-    cp_textbuf_html(&b, title);
-    cp_textbuf_puts(&b, " — Article 5 clearance plan</title>\n<style>");
-    cp_textbuf_puts(&b, css);
-    cp_textbuf_puts(&b, "</style>\n</head>\n<body>\n<header><h1>");
-    cp_textbuf_html(&b, title);
-    cp_textbuf_printf(&b, "</h1><p>Article 5 land-release plan · %zu hazard areas · start ",
-                      p->nitems);
-    day_month_year(&b, p->start);
-    cp_textbuf_puts(&b, " · deadline ");
-    day_month_year(&b, p->deadline);
-    cp_textbuf_printf(&b, " · clearplan %s</p></header>\n<main>\n", cp_version());
+    page_open(&b, p, title, NULL, p->nitems);
 
     /* verdict */
     cp_textbuf_printf(&b, "<div class=\"verdict %s\">", p->met ? "met" : "missed");
@@ -565,6 +1024,9 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
         card(&b, "Hazards planned", "", v->data, s->data);
     }
     cp_textbuf_puts(&b, "</div>\n");
+    const cp_evidence *ev = info->evidence;
+    if (ev && ev->mc) uncertainty_section(&b, p, ev->mc);
+    if (ev && ev->contamination) contamination_section(&b, p, ev->contamination);
 
     /* inputs and map */
     int has_map = info->map_png && info->map_png_len;
@@ -722,6 +1184,7 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
                         " Binding: whether money (a work package postponed for lack of funds) "
                         "or teams limit the year's work.");
     cp_textbuf_puts(&b, "</p></section>\n");
+    outcomes_section(&b, p);
 
     /* regions */
     if (p->has_regions) {
@@ -760,6 +1223,7 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
                               "packages are done by teams away from their region.</p>",
                               p->mobilisation_days, p->redeployed_packages);
         cp_textbuf_puts(&b, "</section>\n");
+        for (size_t r = 0; r < p->npools; ++r) region_section(&b, p, r, ev, 10);
     }
 
     /* team types */
@@ -857,21 +1321,41 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
         if (it->team) cp_textbuf_printf(&b, "%d", it->team);
         cp_textbuf_puts(&b, "</td></tr>\n");
     }
-    cp_textbuf_puts(&b, "</table></section>\n</main>\n<footer>");
-    cp_textbuf_printf(&b,
-                      "Method: each hazard is released in stages (non-technical survey, "
-                      "technical survey, clearance); the stages are ordered by benefit per "
-                      "team-day under their chain precedence (Sidney's rule; locked hazards "
-                      "first), split into work packages of at most %g team-days and "
-                      "list-scheduled onto %d whole teams, each finishing the package it takes, "
-                      "%g working days a year spread evenly over the calendar. Completion, the "
-                      "verdict, the milestones and teams needed all come from that schedule; "
-                      "teams needed is a count that meets the deadline while one team fewer "
-                      "misses, both scheduled. The ideal bound puts all teams on one queue of "
-                      "divisible work. Funding gap: team-days still to do at the deadline × "
-                      "cost of a team-day.</footer>\n</body>\n</html>\n",
-                      p->package_team_days, p->nteams, p->days_per_year);
+    cp_textbuf_puts(&b, "</table></section>\n");
+    if (ev && ev->ranks) ranks_section(&b, p, ev);
+    page_close(&b, p);
     for (int i = 0; i < 4; ++i) cp_textbuf_free(&sc.s[i]);
+    if (b.failed) {
+        cp_textbuf_free(&b);
+        return cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path);
+    }
+    cp_status st = cp_write_file(path, b.data, b.len);
+    cp_textbuf_free(&b);
+    return st;
+}
+
+static cp_status region_report_quietly(const cp_plan *p, const cp_report_info *info,
+                                       const char *region, const char *path) {
+    if (!p || !region || !path)
+        return cp_fail(CP_E_ARG, "cp_plan_write_region_report: NULL argument");
+    size_t r = 0;
+    while (r < p->npools && strcmp(p->pools[r].name, region)) ++r;
+    if (r == p->npools || !p->has_regions)
+        return cp_fail(CP_E_ARG, "the plan has no region <%s>", region);
+    cp_report_info none = {0};
+    if (!info) info = &none;
+    const char *title = info->title && info->title[0] ? info->title : "clearplan";
+    cp_textbuf b = {0};
+    page_open(&b, p, title, region, p->pools[r].nitems);
+    region_section(&b, p, r, info->evidence, info->top_hazards ? info->top_hazards : 50);
+    cp_textbuf_puts(&b, "<section><h2>The whole plan</h2><p>");
+    cp_textbuf v = {0};
+    verdict_words(&v, p);
+    cp_textbuf_html(&b, v.data ? v.data : "");
+    b.failed |= v.failed;
+    cp_textbuf_free(&v);
+    cp_textbuf_puts(&b, "</p></section>\n");
+    page_close(&b, p);
     if (b.failed) {
         cp_textbuf_free(&b);
         return cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path);
@@ -887,6 +1371,14 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
 cp_status cp_plan_write_report(const cp_plan *p, const cp_report_info *info, const char *path) {
     cp_gdal_quiet_begin();
     cp_status s = plan_write_report_quietly(p, info, path);
+    cp_gdal_quiet_end();
+    return s;
+}
+
+cp_status cp_plan_write_region_report(const cp_plan *p, const cp_report_info *info,
+                                      const char *region, const char *path) {
+    cp_gdal_quiet_begin();
+    cp_status s = region_report_quietly(p, info, region, path);
     cp_gdal_quiet_end();
     return s;
 }

@@ -22,6 +22,14 @@ typedef struct {
     int no_sync;         /* skip syncing the outputs to disk before publishing them */
     cp_progress_fn progress;
     void *progress_arg;
+    /* evidence (clearplan/evidence.h): Monte Carlo samples and seed (the scenario's
+       uncertainty.samples and .seed unless set), reports for these regions */
+    int samples_set;
+    size_t samples;
+    int seed_set;
+    uint64_t seed;
+    const char *const *regions;
+    size_t nregions;
 } cp_run_options;
 
 typedef struct {
