@@ -52,8 +52,10 @@
 typedef struct {
     const cp_input *in;
     cp_grid_input *gi;
-    int64_t halo; /* rows above and below the strip */
-    float *buf;   /* the window's rows lo .. lo + nrows (set for each strip) */
+    int64_t halo;       /* rows below the strip (and above it but for carried inputs) */
+    int carried;        /* a criterion reading it carries its state from strip to strip */
+    int64_t halo_above; /* rows above a strip after the first, when carried */
+    float *buf;         /* the window's rows lo .. lo + nrows (set for each strip) */
     int64_t lo, nrows;
     double valid_cells; /* non-nodata cells of the grid, for the coverage report */
 } raster_layer;
@@ -78,6 +80,8 @@ typedef struct {
     cp_features *features; /* per criterion (distance from vector features), else empty */
     float **vbuf;          /* per such criterion: its strip plus halo, burnt sources */
     int64_t *vhalo;
+    float **carry;      /* per criterion of a kind that carries: its state (nx floats) */
+    int64_t *carry_row; /* the row the carried state is at (-1: none yet) */
     size_t *points_skipped;
     int density_crit; /* criterion whose raw density drives cost and metrics; -1 none */
     double buffer_m;
@@ -145,8 +149,13 @@ static cp_status open_layers(run_ctx *c) {
         for (size_t k = 0; k < sc->ncriteria; ++k) { /* the largest halo of its criteria */
             const cp_criterion *cr = &sc->criteria[k];
             if (strcmp(cr->input, in->name)) continue;
-            int64_t h = cp_kind_of(cr)->halo_rows(cr, c->grid.geo.dy);
+            const cp_kind *kind = cp_kind_of(cr);
+            int64_t h = kind->halo_rows(cr, c->grid.geo.dy);
             if (h > l->halo) l->halo = h;
+            if (kind->carries)
+                l->carried = 1;
+            else if (h > l->halo_above)
+                l->halo_above = h;
         }
     }
     const cp_input *role[CP_NROLES];
@@ -160,7 +169,10 @@ static cp_status open_layers(run_ctx *c) {
     c->features = calloc(sc->ncriteria, sizeof *c->features);
     c->vbuf = calloc(sc->ncriteria, sizeof *c->vbuf);
     c->vhalo = calloc(sc->ncriteria, sizeof *c->vhalo);
-    if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo)
+    c->carry = calloc(sc->ncriteria, sizeof *c->carry);
+    c->carry_row = calloc(sc->ncriteria, sizeof *c->carry_row);
+    if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo || !c->carry ||
+        !c->carry_row)
         return cp_fail(CP_E_NOMEM, "out of memory");
     c->density_crit = -1;
     /* Vector inputs of criteria: points, or features burnt onto the grid strip by strip. */
@@ -246,6 +258,8 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
                             .fill = INFINITY,
                             .scratch = b->tmp,
                             .raw = (int)k == c->density_crit ? b->dens : NULL,
+                            .carry = c->carry[k],
+                            .warm = c->carry_row[k] != y0,
                             .threads = c->threads};
         const cp_points *p = &c->points[k];
         cpk_points pts = {p->x, p->y, p->w, p->n};
@@ -253,7 +267,8 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
             cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR) { /* points */
             in.points = &pts;
         } else if (c->vbuf[k]) { /* vector features burnt into the strip and its halo */
-            int64_t lo = y0 - c->vhalo[k] > 0 ? y0 - c->vhalo[k] : 0;
+            int64_t above = in.carry && !in.warm ? 0 : c->vhalo[k];
+            int64_t lo = y0 - above > 0 ? y0 - above : 0;
             int64_t hi = y0 + h + c->vhalo[k] < geo->ny ? y0 + h + c->vhalo[k] : geo->ny;
             cp_status s = cp_features_burn(&c->features[k], &c->grid, lo, hi - lo, c->vbuf[k]);
             if (s) return s;
@@ -268,6 +283,7 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
         }
         cpk_out_f32 out = {b->scores[k], nx, h, nx};
         ks = kind->score(cr, &in, &out);
+        c->carry_row[k] = y0 + h;
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "kernel failed: %s", cpk_strerror(ks));
     /* Priority: weighted overlay over the whole grid (the AOI is the grid). */
@@ -380,7 +396,10 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     int warped = 0;
     for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
     if (warped) fixed += (size_t)64 << 20; /* GDAL's warp chunk */
-    for (size_t i = 0; i < c->nlayers; ++i) fixed += 2 * (size_t)c->layers[i].halo * nx * 4;
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        const raster_layer *l = &c->layers[i];
+        fixed += (size_t)(l->halo + (l->carried ? l->halo_above : l->halo)) * nx * 4;
+    }
     for (size_t k = 0; k < c->sc->ncriteria; ++k)
         if (burns(c, k)) {     /* burnt features, with halo */
             per_row += 8 * nx; /* the buffer and GDAL's rasterisation copy */
@@ -482,11 +501,15 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     rp.b.nan = malloc(plane * sizeof(float));
     if (!rp.b.inv || !rp.b.nan) goto nomem;
     for (size_t i = 0; i < plane; ++i) rp.b.nan[i] = NAN;
-    for (size_t k = 0; k < sc->ncriteria; ++k)
+    for (size_t k = 0; k < sc->ncriteria; ++k) {
         if (burns(c, k)) {
             int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
             if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
         }
+        c->carry_row[k] = -1;
+        if (cp_kind_of(&sc->criteria[k])->carries && !(c->carry[k] = malloc(nx * sizeof(float))))
+            goto nomem;
+    }
     if (c->aoi.nrings) {
         rp.b.mask = malloc(plane * sizeof(float));
         rp.b.aoi_frac = malloc(plane * sizeof(double));
@@ -495,8 +518,11 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     rp.inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp.inputs);
     if (!rp.inputs) goto nomem;
     for (size_t i = 0; i < c->nlayers; ++i)
-        rp.inputs[i] =
-            (cp_strip_input){.read = grid_rows, .src = c->layers[i].gi, .halo = c->layers[i].halo};
+        rp.inputs[i] = (cp_strip_input){.read = grid_rows,
+                                        .src = c->layers[i].gi,
+                                        .halo = c->layers[i].halo,
+                                        .carried = c->layers[i].carried,
+                                        .halo_above = c->layers[i].halo_above};
     snprintf(rp.ppath, sizeof rp.ppath, "%s/priority.strips.tif", tmpdir);
     snprintf(rp.cpath, sizeof rp.cpath, "%s/priority_class.strips.tif", tmpdir);
     if ((s = cp_raster_create(rp.ppath, &c->grid, GDT_Float32, -9999.0, &rp.praw)) ||
@@ -896,7 +922,8 @@ static void ctx_clear(run_ctx *c) {
         cp_features_clear(&c->features[k]);
         free(c->vbuf[k]);
     }
-    free(c->features), free(c->vbuf), free(c->vhalo);
+    for (size_t k = 0; c->carry && k < c->sc->ncriteria; ++k) free(c->carry[k]);
+    free(c->features), free(c->vbuf), free(c->vhalo), free(c->carry), free(c->carry_row);
     free(c->points);
     free(c->points_skipped);
     free(c->prod_by_class);

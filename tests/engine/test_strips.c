@@ -63,11 +63,8 @@ static cp_status check_strip(void *arg, int64_t y0, int64_t h) {
 static void run_case(int64_t ny, int64_t rows, int64_t halo, int carried, int64_t halo_above,
                      int64_t yb, int64_t ye) {
     source s = {ny, 0, calloc((size_t)ny, 1)};
-    cp_strip_input in = {.read = read_rows,
-                         .src = &s,
-                         .halo = halo,
-                         .carried = carried,
-                         .halo_above = halo_above};
+    cp_strip_input in = {
+        .read = read_rows, .src = &s, .halo = halo, .carried = carried, .halo_above = halo_above};
     visit v = {&in, ye > yb ? yb : 0, ye > yb ? yb : 0, 0, 0};
     cp_strip_loop loop = {.nx = NX,
                           .ny = ny,
@@ -154,8 +151,8 @@ static void test_strips_rows_from_budget(void **state) {
     /* (1000 - 100) / 10 = 90 rows, rounded down to a multiple of 16 */
     assert_int_equal(cp_strip_rows(1000, 100, 10, 16, 1000), 80);
     assert_int_equal(cp_strip_rows(1000, 100, 10, 1, 1000), 90);
-    assert_int_equal(cp_strip_rows(1000, 100, 10, 1, 50), 50); /* at most the grid */
-    assert_int_equal(cp_strip_rows(100, 1000, 10, 16, 1000), 1);  /* at least one */
+    assert_int_equal(cp_strip_rows(1000, 100, 10, 1, 50), 50);     /* at most the grid */
+    assert_int_equal(cp_strip_rows(100, 1000, 10, 16, 1000), 1);   /* at least one */
     assert_int_equal(cp_strip_rows(1000, 100, 10, 128, 1000), 90); /* no multiple fits */
 }
 
