@@ -934,31 +934,21 @@ static void region_section(cp_textbuf *b, const cp_plan *p, size_t r, const cp_e
     cp_textbuf_puts(b, "</table></section>\n");
 }
 
-static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_info *info,
-                                           const char *path) {
-    if (!p || !path) return cp_fail(CP_E_ARG, "cp_plan_write_report: NULL argument");
-    cp_report_info none = {0};
-    if (!info) info = &none;
-    const char *title = info->title && info->title[0] ? info->title : "clearplan";
-    cp_textbuf b = {0};
-    scratch sc = {0};
+/* The verdict in words and the headline cards. */
+static void cards_section(cp_textbuf *b, const cp_plan *p, scratch *sc) {
     cp_textbuf *t;
-
-    page_open(&b, p, title, NULL, p->nitems);
-
-    /* verdict */
-    cp_textbuf_printf(&b, "<div class=\"verdict %s\">", p->met ? "met" : "missed");
-    sc_begin(&sc, &t);
+    cp_textbuf_printf(b, "<div class=\"verdict %s\">", p->met ? "met" : "missed");
+    sc_begin(sc, &t);
     verdict_words(t, p);
-    cp_textbuf_html(&b, t->data ? t->data : "");
-    cp_textbuf_puts(&b, "</div>\n");
+    cp_textbuf_html(b, t->data ? t->data : "");
+    cp_textbuf_puts(b, "</div>\n");
 
     /* cards */
-    cp_textbuf_puts(&b, "<div class=\"cards\">\n");
+    cp_textbuf_puts(b, "<div class=\"cards\">\n");
     {
         cp_textbuf *v, *s;
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         if (p->complete)
             month_year(v, p->completion);
         else
@@ -968,15 +958,15 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
             month_year(s, p->ideal_completion);
         else
             cp_textbuf_puts(s, "never");
-        card(&b, "Completion (team schedule)", p->met ? "good" : "bad", v->data, s->data);
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        card(b, "Completion (team schedule)", p->met ? "good" : "bad", v->data, s->data);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         km2(v, p->remaining_m2);
         cp_textbuf_puts(v, " km²");
         cp_textbuf_printf(s, "%zu hazards unfinished at the deadline", p->remaining_hazards);
-        card(&b, "Remaining at deadline", p->remaining_m2 > 0 ? "bad" : "good", v->data, s->data);
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        card(b, "Remaining at deadline", p->remaining_m2 > 0 ? "bad" : "good", v->data, s->data);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         if (p->teams_needed >= 0)
             cp_textbuf_printf(v, "%d", p->teams_needed);
         else
@@ -986,15 +976,15 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
                               p->teams);
         else
             cp_textbuf_html(s, p->teams_needed_note ? p->teams_needed_note : "");
-        card(&b, "Teams needed", "", v->data, s->data);
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        card(b, "Teams needed", "", v->data, s->data);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         money(v, p->funding_gap_usd);
         grouped(s, p->remaining_team_days);
         cp_textbuf_puts(s, " team-days unfunded by the deadline");
-        card(&b, "Funding gap", p->funding_gap_usd > 0 ? "bad" : "good", v->data, s->data);
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        card(b, "Funding gap", p->funding_gap_usd > 0 ? "bad" : "good", v->data, s->data);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         km2(v, p->area_m2);
         cp_textbuf_puts(v, " km²");
         cp_textbuf_puts(s, "cancelled ");
@@ -1003,289 +993,300 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
         km2(s, p->released_m2[1]);
         cp_textbuf_puts(s, " · cleared ");
         km2(s, p->released_m2[2]);
-        card(&b, "Area to release", "", v->data, s->data);
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        card(b, "Area to release", "", v->data, s->data);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         grouped(v, p->team_days);
         cp_textbuf_puts(s, "at ");
         money(s, p->team_day_usd);
         cp_textbuf_puts(s, " per team-day");
-        card(&b, "Team-days", "", v->data, s->data);
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        card(b, "Team-days", "", v->data, s->data);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         money(v, p->cost_usd);
         cp_textbuf_puts(s, p->complete ? "cost of the whole plan" : "cost of the scheduled work");
-        card(&b, "Total cost", "", v->data, s->data);
-        sc_begin(&sc, &v);
-        sc_begin(&sc, &s);
+        card(b, "Total cost", "", v->data, s->data);
+        sc_begin(sc, &v);
+        sc_begin(sc, &s);
         cp_textbuf_printf(v, "%zu", p->nitems);
         cp_textbuf_printf(s, "%zu read · %zu excluded · %zu work packages", p->ninput, p->nexcluded,
                           p->npackages + p->unscheduled_packages);
-        card(&b, "Hazards planned", "", v->data, s->data);
+        card(b, "Hazards planned", "", v->data, s->data);
     }
-    cp_textbuf_puts(&b, "</div>\n");
-    const cp_evidence *ev = info->evidence;
-    if (ev && ev->mc) uncertainty_section(&b, p, ev->mc);
-    if (ev && ev->contamination) contamination_section(&b, p, ev->contamination);
+    cp_textbuf_puts(b, "</div>\n");
+}
 
-    /* inputs and map */
+/* The scenario's inputs, and the priority map when there is one. */
+static void inputs_section(cp_textbuf *b, const cp_plan *p, const cp_report_info *info) {
     int has_map = info->map_png && info->map_png_len;
-    cp_textbuf_puts(&b, has_map ? "<div class=\"row rowwrap\">\n" : "");
-    cp_textbuf_puts(&b, "<section><h2>Scenario and inputs</h2><table class=\"kv\">\n");
+    cp_textbuf_puts(b, has_map ? "<div class=\"row rowwrap\">\n" : "");
+    cp_textbuf_puts(b, "<section><h2>Scenario and inputs</h2><table class=\"kv\">\n");
     for (size_t i = 0; i < info->ninputs; ++i) {
-        cp_textbuf_puts(&b, "<tr><td>");
-        cp_textbuf_html(&b, info->inputs[i].key);
-        cp_textbuf_puts(&b, "</td><td>");
-        cp_textbuf_html(&b, info->inputs[i].value);
-        cp_textbuf_puts(&b, "</td></tr>\n");
+        cp_textbuf_puts(b, "<tr><td>");
+        cp_textbuf_html(b, info->inputs[i].key);
+        cp_textbuf_puts(b, "</td><td>");
+        cp_textbuf_html(b, info->inputs[i].value);
+        cp_textbuf_puts(b, "</td></tr>\n");
     }
-    cp_textbuf_puts(&b, "<tr><td>Package size</td><td>");
-    fixed(&b, p->package_team_days, 0);
-    cp_textbuf_puts(&b, " team-days at most</td></tr>\n</table></section>\n");
+    cp_textbuf_puts(b, "<tr><td>Package size</td><td>");
+    fixed(b, p->package_team_days, 0);
+    cp_textbuf_puts(b, " team-days at most</td></tr>\n</table></section>\n");
     if (has_map) {
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         "<section><h2>Priority map</h2><img class=\"thumb\" alt=\"priority "
                         "map\" src=\"data:image/png;base64,");
-        base64(&b, info->map_png, info->map_png_len);
-        cp_textbuf_puts(&b,
+        base64(b, info->map_png, info->map_png_len);
+        cp_textbuf_puts(b,
                         "\"><p class=\"muted\">Priority from 0 (low) to 1 (high): people "
                         "nearby, land use, tree cover and improvised-mine reports.</p>"
                         "</section>\n</div>\n");
     }
+}
 
-    /* charts */
+/* The burn-down of the team schedule against the deadline, and the cumulative benefit of the
+ * orders. */
+static void charts_section(cp_textbuf *b, const cp_plan *p, scratch *sc) {
+    cp_textbuf *t;
     const double tD = (double)(p->deadline - p->start) + 1;
     const cp_plan_order *eff = &p->orders[CP_ORDER_EFFICIENCY];
     const double *rem = p->schedule_remaining_m2;
-    cp_textbuf_puts(&b,
+    cp_textbuf_puts(b,
                     "<div class=\"row rowwrap\">\n<section><h2>Burn-down: area remaining</h2>\n");
     {
         chart c;
         double vmax = p->area_m2 / 1e6;
-        chart_open(&b, &c, "remaining area against the deadline", "km² remaining", vmax,
+        chart_open(b, &c, "remaining area against the deadline", "km² remaining", vmax,
                    p->horizon_days, p->start);
         /* shaded area under the schedule's remaining curve */
-        cp_textbuf_puts(&b, "<polygon class=\"area\" points=\"");
+        cp_textbuf_puts(b, "<polygon class=\"area\" points=\"");
         for (size_t k = 0; k < CP_PLAN_CURVE_POINTS; ++k)
-            cp_textbuf_printf(&b, "%.1f,%.1f ", cx(&c, p->curve_t[k]), cy(&c, rem[k] / 1e6));
-        cp_textbuf_printf(&b, "%.1f,%.1f %.1f,%.1f\"/>\n", cx(&c, p->horizon_days), cy(&c, 0),
+            cp_textbuf_printf(b, "%.1f,%.1f ", cx(&c, p->curve_t[k]), cy(&c, rem[k] / 1e6));
+        cp_textbuf_printf(b, "%.1f,%.1f %.1f,%.1f\"/>\n", cx(&c, p->horizon_days), cy(&c, 0),
                           cx(&c, 0), cy(&c, 0));
-        chart_curve(&b, &c, p->curve_t, eff->remaining_m2, CP_PLAN_CURVE_POINTS, "c3", 1e-6);
-        chart_curve(&b, &c, p->curve_t, rem, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
-        sc_begin(&sc, &t);
+        chart_curve(b, &c, p->curve_t, eff->remaining_m2, CP_PLAN_CURVE_POINTS, "c3", 1e-6);
+        chart_curve(b, &c, p->curve_t, rem, CP_PLAN_CURVE_POINTS, "c0", 1e-6);
+        sc_begin(sc, &t);
         cp_textbuf_puts(t, "deadline ");
         date_text(t, p->deadline);
-        chart_deadline(&b, &c, tD, t->data);
+        chart_deadline(b, &c, tD, t->data);
         /* remaining at the deadline marker */
         if (p->remaining_m2 > 0)
-            cp_textbuf_printf(&b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#b3261e\"/>\n",
+            cp_textbuf_printf(b, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"#b3261e\"/>\n",
                               cx(&c, tD), cy(&c, p->remaining_m2 / 1e6));
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         "</svg>\n<div class=\"legend\"><span><i style=\"background:#1f6fb2\">"
                         "</i>remaining area, team schedule</span><span><i style=\""
                         "background:#8a99a8\"></i>ideal bound (all teams on one queue)</span>"
                         "<span><i style=\"background:#b3261e\"></i>Article 5 deadline</span>"
                         "</div>\n");
-        cp_textbuf_puts(&b, "<p class=\"muted\">");
+        cp_textbuf_puts(b, "<p class=\"muted\">");
         if (p->met) {
-            cp_textbuf_puts(&b, "All hazard areas are released before the deadline.");
+            cp_textbuf_puts(b, "All hazard areas are released before the deadline.");
         } else {
-            cp_textbuf_puts(&b, "At the deadline ");
-            km2(&b, p->remaining_m2);
-            cp_textbuf_printf(&b, " km² in %zu hazard areas remain", p->remaining_hazards);
+            cp_textbuf_puts(b, "At the deadline ");
+            km2(b, p->remaining_m2);
+            cp_textbuf_printf(b, " km² in %zu hazard areas remain", p->remaining_hazards);
             if (p->teams_needed > 0)
-                cp_textbuf_printf(&b, "; with %d teams from the start, none would.",
+                cp_textbuf_printf(b, "; with %d teams from the start, none would.",
                                   p->teams_needed);
             else
-                cp_textbuf_puts(&b, ".");
+                cp_textbuf_puts(b, ".");
         }
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         " The shaded area is the land still suspected or confirmed "
                         "hazardous.</p>\n");
     }
-    cp_textbuf_puts(&b,
-                    "</section>\n<section><h2>Cumulative benefit by order (ideal bound)</h2>\n");
+    cp_textbuf_puts(b, "</section>\n<section><h2>Cumulative benefit by order (ideal bound)</h2>\n");
     {
         chart c;
-        chart_open(&b, &c, "cumulative benefit of the orders", "benefit (priority-weighted ha)",
+        chart_open(b, &c, "cumulative benefit of the orders", "benefit (priority-weighted ha)",
                    p->benefit, p->horizon_days, p->start);
         for (int o = CP_NORDER - 1; o >= 0; --o) {
             if (!p->orders[o].computed) continue;
             char cls[8];
             snprintf(cls, sizeof cls, "c%d", o);
-            chart_curve(&b, &c, p->curve_t, p->orders[o].benefit, CP_PLAN_CURVE_POINTS, cls, 1);
+            chart_curve(b, &c, p->curve_t, p->orders[o].benefit, CP_PLAN_CURVE_POINTS, cls, 1);
         }
-        sc_begin(&sc, &t);
+        sc_begin(sc, &t);
         cp_textbuf_puts(t, "deadline");
-        chart_deadline(&b, &c, tD, t->data);
-        cp_textbuf_puts(&b, "</svg>\n<div class=\"legend\">");
+        chart_deadline(b, &c, tD, t->data);
+        cp_textbuf_puts(b, "</svg>\n<div class=\"legend\">");
         for (int o = 0; o < CP_NORDER; ++o) {
             if (!p->orders[o].computed) continue;
-            cp_textbuf_printf(&b, "<span><i style=\"background:%s\"></i>%s</span>", order_colour[o],
+            cp_textbuf_printf(b, "<span><i style=\"background:%s\"></i>%s</span>", order_colour[o],
                               order_label[o]);
         }
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         "</div>\n<table style=\"margin-top:8px\"><tr><th class=\"l\">Order"
                         "</th><th>Curve area</th><th>Share of ideal</th><th>Efficiency "
                         "gain</th></tr>\n");
         for (int o = 0; o < CP_NORDER; ++o) {
             const cp_plan_order *od = &p->orders[o];
             if (!od->computed) continue;
-            cp_textbuf_printf(&b, "<tr><td class=\"l\">%s</td><td>", order_short[o]);
-            grouped(&b, od->auc);
-            cp_textbuf_puts(&b, "</td><td>");
-            fixed(&b, 100 * od->auc_share, 1);
-            cp_textbuf_puts(&b, " %</td><td>");
+            cp_textbuf_printf(b, "<tr><td class=\"l\">%s</td><td>", order_short[o]);
+            grouped(b, od->auc);
+            cp_textbuf_puts(b, "</td><td>");
+            fixed(b, 100 * od->auc_share, 1);
+            cp_textbuf_puts(b, " %</td><td>");
             if (o == 0)
-                cp_textbuf_puts(&b, "–");
+                cp_textbuf_puts(b, "–");
             else if (od->auc > 0) {
-                fixed(&b, 100 * (eff->auc / od->auc - 1), 1);
-                cp_textbuf_puts(&b, " % more");
+                fixed(b, 100 * (eff->auc / od->auc - 1), 1);
+                cp_textbuf_puts(b, " % more");
             }
-            cp_textbuf_puts(&b, "</td></tr>\n");
+            cp_textbuf_puts(b, "</td></tr>\n");
         }
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         "</table><p class=\"muted\">Area under the cumulative-benefit curve "
                         "over the plan, in benefit × years: the earlier benefit is "
                         "released, the larger it is.</p>\n");
     }
-    cp_textbuf_puts(&b, "</section>\n</div>\n");
+    cp_textbuf_puts(b, "</section>\n</div>\n");
+}
 
-    /* milestones */
-    cp_textbuf_puts(&b,
+/* The annual milestones and their totals. */
+static void milestones_section(cp_textbuf *b, const cp_plan *p) {
+    cp_textbuf_puts(b,
                     "<section><h2>Annual milestones</h2>\n<table><tr><th class=\"l\">Year</th>"
                     "<th>Capacity (team-days)</th><th>Cancelled (m²)</th><th>Reduced (m²)"
                     "</th><th>Cleared (m²)</th><th>Hazards done</th><th>Benefit</th>"
                     "<th>Team-days</th><th>Cost (US$)</th><th>Remaining (m²)</th>");
-    if (p->has_budget) cp_textbuf_puts(&b, "<th>Budget (US$)</th><th class=\"l\">Binding</th>");
-    cp_textbuf_puts(&b, "</tr>\n");
-    milestone_rows(&b, p, p->years, p->nyears);
-    cp_textbuf_puts(&b, "<tr><th class=\"l\">Total</th><th></th>");
+    if (p->has_budget) cp_textbuf_puts(b, "<th>Budget (US$)</th><th class=\"l\">Binding</th>");
+    cp_textbuf_puts(b, "</tr>\n");
+    milestone_rows(b, p, p->years, p->nyears);
+    cp_textbuf_puts(b, "<tr><th class=\"l\">Total</th><th></th>");
     for (int q = 0; q < CP_NMETHOD; ++q) {
-        cp_textbuf_puts(&b, "<th>");
-        grouped(&b, p->released_m2[q]);
-        cp_textbuf_puts(&b, "</th>");
+        cp_textbuf_puts(b, "<th>");
+        grouped(b, p->released_m2[q]);
+        cp_textbuf_puts(b, "</th>");
     }
-    cp_textbuf_printf(&b, "<th>%zu</th><th>", p->nitems);
-    fixed(&b, p->benefit, 1);
-    cp_textbuf_puts(&b, "</th><th>");
-    grouped(&b, p->scheduled_team_days);
-    cp_textbuf_puts(&b, "</th><th>");
-    grouped(&b, p->cost_usd);
+    cp_textbuf_printf(b, "<th>%zu</th><th>", p->nitems);
+    fixed(b, p->benefit, 1);
+    cp_textbuf_puts(b, "</th><th>");
+    grouped(b, p->scheduled_team_days);
+    cp_textbuf_puts(b, "</th><th>");
+    grouped(b, p->cost_usd);
     cp_textbuf_puts(
-        &b, p->has_budget ? "</th><th></th><th></th><th></th></tr>\n" : "</th><th></th></tr>\n");
-    cp_textbuf_puts(&b,
+        b, p->has_budget ? "</th><th></th><th></th><th></th></tr>\n" : "</th><th></th></tr>\n");
+    cp_textbuf_puts(b,
                     "</table>\n<p class=\"muted\">From the team schedule: a stage's area is "
                     "released in the year its last work package ends. Years after the "
                     "deadline are shown in red. Quarterly milestones are in milestones.csv "
                     "and plan.gpkg.");
     if (p->has_budget)
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         " Binding: whether money (a work package postponed for lack of funds) "
                         "or teams limit the year's work.");
-    cp_textbuf_puts(&b, "</p></section>\n");
-    outcomes_section(&b, p);
+    cp_textbuf_puts(b, "</p></section>\n");
+}
 
-    /* regions */
+/* The regions: a table, then a section each. */
+static void regions_section(cp_textbuf *b, const cp_plan *p, const cp_evidence *ev) {
     if (p->has_regions) {
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         "<section><h2>Regions</h2>\n<table><tr><th class=\"l\">Region</th>"
                         "<th>Teams</th><th>Hazards</th><th>Area (km²)</th><th>Team-days</th>"
                         "<th class=\"l\">Completion</th><th>Remaining at deadline (km²)</th>"
                         "<th>Teams needed</th></tr>\n");
         for (size_t r = 0; r < p->npools; ++r) {
             const cp_plan_pool *pl = &p->pools[r];
-            cp_textbuf_puts(&b, "<tr><td class=\"l\">");
-            cp_textbuf_html(&b, pl->name);
-            cp_textbuf_printf(&b, "</td><td>%g</td><td>%zu</td><td>", pl->teams, pl->nitems);
-            km2(&b, pl->area_m2);
-            cp_textbuf_puts(&b, "</td><td>");
-            grouped(&b, pl->team_days);
-            cp_textbuf_printf(&b, "</td><td class=\"l %s\">", pl->met ? "good" : "bad");
+            cp_textbuf_puts(b, "<tr><td class=\"l\">");
+            cp_textbuf_html(b, pl->name);
+            cp_textbuf_printf(b, "</td><td>%g</td><td>%zu</td><td>", pl->teams, pl->nitems);
+            km2(b, pl->area_m2);
+            cp_textbuf_puts(b, "</td><td>");
+            grouped(b, pl->team_days);
+            cp_textbuf_printf(b, "</td><td class=\"l %s\">", pl->met ? "good" : "bad");
             if (isfinite(pl->t_completion))
-                month_year(&b, pl->completion);
+                month_year(b, pl->completion);
             else
-                cp_textbuf_puts(&b, "not scheduled");
-            cp_textbuf_puts(&b, "</td><td>");
-            km2(&b, pl->remaining_m2);
-            cp_textbuf_puts(&b, "</td><td>");
+                cp_textbuf_puts(b, "not scheduled");
+            cp_textbuf_puts(b, "</td><td>");
+            km2(b, pl->remaining_m2);
+            cp_textbuf_puts(b, "</td><td>");
             if (pl->teams_needed >= 0)
-                cp_textbuf_printf(&b, "%d", pl->teams_needed);
+                cp_textbuf_printf(b, "%d", pl->teams_needed);
             else
-                cp_textbuf_puts(&b, "–");
-            cp_textbuf_puts(&b, "</td></tr>\n");
+                cp_textbuf_puts(b, "–");
+            cp_textbuf_puts(b, "</td></tr>\n");
         }
-        cp_textbuf_puts(&b, "</table>");
+        cp_textbuf_puts(b, "</table>");
         if (p->redeploy)
-            cp_textbuf_printf(&b,
+            cp_textbuf_printf(b,
                               "<p class=\"muted\">Teams of a region without work left move "
                               "where work waits, after %g days of mobilisation: %zu work "
                               "packages are done by teams away from their region.</p>",
                               p->mobilisation_days, p->redeployed_packages);
-        cp_textbuf_puts(&b, "</section>\n");
-        for (size_t r = 0; r < p->npools; ++r) region_section(&b, p, r, ev, 10);
+        cp_textbuf_puts(b, "</section>\n");
+        for (size_t r = 0; r < p->npools; ++r) region_section(b, p, r, ev, 10);
     }
+}
 
-    /* team types */
+/* The team types. */
+static void types_section(cp_textbuf *b, const cp_plan *p) {
     if (p->has_types) {
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         "<section><h2>Team types</h2>\n<table><tr><th class=\"l\">Type</th>"
                         "<th class=\"l\">Stages</th><th>Teams</th><th>Team-days</th>"
                         "<th>US$ per team-day</th><th>Teams needed</th></tr>\n");
         for (size_t k = 0; k < p->ntypes; ++k) {
             const cp_plan_type *ty = &p->types[k];
-            cp_textbuf_puts(&b, "<tr><td class=\"l\">");
-            cp_textbuf_html(&b, ty->name);
-            cp_textbuf_puts(&b, "</td><td class=\"l\">");
+            cp_textbuf_puts(b, "<tr><td class=\"l\">");
+            cp_textbuf_html(b, ty->name);
+            cp_textbuf_puts(b, "</td><td class=\"l\">");
             for (int st = 0, first = 1; st < CP_NMETHOD; ++st)
                 if (ty->stages[st]) {
-                    cp_textbuf_printf(&b, "%s%s", first ? "" : ", ", cp_plan_stage_name(st));
+                    cp_textbuf_printf(b, "%s%s", first ? "" : ", ", cp_plan_stage_name(st));
                     first = 0;
                 }
-            cp_textbuf_printf(&b, "</td><td>%g</td><td>", ty->teams);
-            grouped(&b, ty->team_days);
-            cp_textbuf_puts(&b, "</td><td>");
-            grouped(&b, ty->team_day_usd);
-            cp_textbuf_puts(&b, "</td><td>");
+            cp_textbuf_printf(b, "</td><td>%g</td><td>", ty->teams);
+            grouped(b, ty->team_days);
+            cp_textbuf_puts(b, "</td><td>");
+            grouped(b, ty->team_day_usd);
+            cp_textbuf_puts(b, "</td><td>");
             if (ty->teams_needed >= 0)
-                cp_textbuf_printf(&b, "%d", ty->teams_needed);
+                cp_textbuf_printf(b, "%d", ty->teams_needed);
             else
-                cp_textbuf_puts(&b, "–");
-            cp_textbuf_puts(&b, "</td></tr>\n");
+                cp_textbuf_puts(b, "–");
+            cp_textbuf_puts(b, "</td></tr>\n");
         }
-        cp_textbuf_puts(&b, "</table></section>\n");
+        cp_textbuf_puts(b, "</table></section>\n");
     }
+}
 
-    /* sweep */
+/* The sweep of other team counts. */
+static void sweep_section(cp_textbuf *b, const cp_plan *p) {
     if (p->nsweep) {
-        cp_textbuf_puts(&b,
+        cp_textbuf_puts(b,
                         "<section><h2>What if: other team counts</h2>\n<table><tr>"
                         "<th>Teams</th><th class=\"l\">Completion</th><th class=\"l\">"
                         "Deadline</th><th>Remaining at deadline (km²)</th><th>Unfunded "
                         "team-days</th><th>Funding gap</th></tr>\n");
         for (size_t s = 0; s < p->nsweep; ++s) {
             const cp_plan_sweep_row *r = &p->sweep[s];
-            cp_textbuf_printf(&b, "<tr><td>%d</td><td class=\"l\">", r->teams);
+            cp_textbuf_printf(b, "<tr><td>%d</td><td class=\"l\">", r->teams);
             if (r->complete)
-                month_year(&b, r->completion);
+                month_year(b, r->completion);
             else
-                cp_textbuf_puts(&b, "not scheduled");
-            cp_textbuf_printf(&b, "</td><td class=\"l %s\">%s</td><td>", r->met ? "good" : "bad",
+                cp_textbuf_puts(b, "not scheduled");
+            cp_textbuf_printf(b, "</td><td class=\"l %s\">%s</td><td>", r->met ? "good" : "bad",
                               r->met ? "met" : "missed");
-            km2(&b, r->remaining_m2);
-            cp_textbuf_puts(&b, "</td><td>");
-            grouped(&b, r->remaining_team_days);
-            cp_textbuf_puts(&b, "</td><td>");
-            money(&b, r->funding_gap_usd);
-            cp_textbuf_puts(&b, "</td></tr>\n");
+            km2(b, r->remaining_m2);
+            cp_textbuf_puts(b, "</td><td>");
+            grouped(b, r->remaining_team_days);
+            cp_textbuf_puts(b, "</td><td>");
+            money(b, r->funding_gap_usd);
+            cp_textbuf_puts(b, "</td></tr>\n");
         }
-        cp_textbuf_puts(&b, "</table></section>\n");
+        cp_textbuf_puts(b, "</table></section>\n");
     }
+}
 
-    /* top hazards */
+/* The first hazards of the plan. */
+static void top_section(cp_textbuf *b, const cp_plan *p, const cp_report_info *info) {
     size_t top = info->top_hazards ? info->top_hazards : 20;
     if (top > p->nitems) top = p->nitems;
-    cp_textbuf_printf(&b,
+    cp_textbuf_printf(b,
                       "<section><h2>First %zu hazards of the plan</h2>\n<table><tr><th>Rank</th>"
                       "<th class=\"l\">Hazard</th><th class=\"l\">Status</th>%s<th>Area (m²)"
                       "</th><th>Benefit</th><th>Team-days</th><th>Benefit per team-day</th>"
@@ -1294,34 +1295,59 @@ static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_inf
                       top, p->has_regions ? "<th class=\"l\">Region</th>" : "");
     for (size_t i = 0; i < top; ++i) {
         const cp_plan_item *it = &p->items[i];
-        cp_textbuf_printf(&b, "<tr><td>%zu</td><td class=\"l\">", it->rank);
-        cp_textbuf_html(&b, it->h.id);
-        cp_textbuf_printf(&b, "%s</td><td class=\"l\">%s</td>", it->h.locked ? " (locked)" : "",
+        cp_textbuf_printf(b, "<tr><td>%zu</td><td class=\"l\">", it->rank);
+        cp_textbuf_html(b, it->h.id);
+        cp_textbuf_printf(b, "%s</td><td class=\"l\">%s</td>", it->h.locked ? " (locked)" : "",
                           it->h.status == CP_STATUS_CHA ? "CHA" : "SHA");
         if (p->has_regions) {
-            cp_textbuf_puts(&b, "<td class=\"l\">");
-            cp_textbuf_html(&b, it->h.region);
-            cp_textbuf_puts(&b, "</td>");
+            cp_textbuf_puts(b, "<td class=\"l\">");
+            cp_textbuf_html(b, it->h.region);
+            cp_textbuf_puts(b, "</td>");
         }
-        cp_textbuf_puts(&b, "<td>");
-        grouped(&b, it->h.area_m2);
-        cp_textbuf_puts(&b, "</td><td>");
-        fixed(&b, it->h.benefit, 2);
-        cp_textbuf_puts(&b, "</td><td>");
-        fixed(&b, it->h.cost_team_days, 1);
-        cp_textbuf_puts(&b, "</td><td>");
-        fixed(&b, it->efficiency, 3);
-        cp_textbuf_puts(&b, "</td><td>");
-        fixed(&b, it->h.priority_mean, 2);
-        cp_textbuf_puts(&b, "</td><td class=\"l\">");
-        date_text(&b, it->start);
-        cp_textbuf_puts(&b, "</td><td class=\"l\">");
-        if (it->scheduled) date_text(&b, it->end);
-        cp_textbuf_puts(&b, "</td><td>");
-        if (it->team) cp_textbuf_printf(&b, "%d", it->team);
-        cp_textbuf_puts(&b, "</td></tr>\n");
+        cp_textbuf_puts(b, "<td>");
+        grouped(b, it->h.area_m2);
+        cp_textbuf_puts(b, "</td><td>");
+        fixed(b, it->h.benefit, 2);
+        cp_textbuf_puts(b, "</td><td>");
+        fixed(b, it->h.cost_team_days, 1);
+        cp_textbuf_puts(b, "</td><td>");
+        fixed(b, it->efficiency, 3);
+        cp_textbuf_puts(b, "</td><td>");
+        fixed(b, it->h.priority_mean, 2);
+        cp_textbuf_puts(b, "</td><td class=\"l\">");
+        date_text(b, it->start);
+        cp_textbuf_puts(b, "</td><td class=\"l\">");
+        if (it->scheduled) date_text(b, it->end);
+        cp_textbuf_puts(b, "</td><td>");
+        if (it->team) cp_textbuf_printf(b, "%d", it->team);
+        cp_textbuf_puts(b, "</td></tr>\n");
     }
-    cp_textbuf_puts(&b, "</table></section>\n");
+    cp_textbuf_puts(b, "</table></section>\n");
+}
+
+/* report.html, section by section; every section reads the plan (and the evidence) only. */
+static cp_status plan_write_report_quietly(const cp_plan *p, const cp_report_info *info,
+                                           const char *path) {
+    if (!p || !path) return cp_fail(CP_E_ARG, "cp_plan_write_report: NULL argument");
+    cp_report_info none = {0};
+    if (!info) info = &none;
+    const char *title = info->title && info->title[0] ? info->title : "clearplan";
+    const cp_evidence *ev = info->evidence;
+    cp_textbuf b = {0};
+    scratch sc = {0};
+
+    page_open(&b, p, title, NULL, p->nitems);
+    cards_section(&b, p, &sc);
+    if (ev && ev->mc) uncertainty_section(&b, p, ev->mc);
+    if (ev && ev->contamination) contamination_section(&b, p, ev->contamination);
+    inputs_section(&b, p, info);
+    charts_section(&b, p, &sc);
+    milestones_section(&b, p);
+    outcomes_section(&b, p);
+    regions_section(&b, p, ev);
+    types_section(&b, p);
+    sweep_section(&b, p);
+    top_section(&b, p, info);
     if (ev && ev->ranks) ranks_section(&b, p, ev);
     page_close(&b, p);
     for (int i = 0; i < 4; ++i) cp_textbuf_free(&sc.s[i]);
