@@ -43,6 +43,8 @@ check 0 synth "$bin" synth --preset tiny -o "$tmp/tiny2" -q
 check 0 validate "$bin" validate "$tmp/tiny/scenario.yaml"
 check 0 run "$bin" run "$tmp/tiny/scenario.yaml" -o "$tmp/out" -q
 check 0 plan "$bin" plan "$tmp/out/plan.gpkg" -o "$tmp/plan" --teams 3,5 --start 2026-01-01 --deadline 2030-01-01 -q
+check 0 plan-evidence "$bin" plan "$tmp/out/plan.csv" --scenario "$tmp/tiny/scenario.yaml" -o "$tmp/plan-ev" --samples 20 --region Norte -q
+check 0 calibrate "$bin" calibrate "$tmp/tiny/records.gpkg" --scenario "$tmp/tiny/scenario.yaml" -o "$tmp/cal" -q
 check 0 proximity "$bin" proximity "$tmp/out/priority_class.tif" "$tmp/prox.tif" --values 5 -q
 check 0 zonal "$bin" zonal "$tmp/out/priority.tif" "$tmp/tiny/hazards.gpkg" "$tmp/zonal.csv" -q
 check 1 run-missing "$bin" run "$tmp/nowhere.yaml"

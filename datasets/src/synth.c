@@ -64,6 +64,7 @@ typedef struct {
     syn_hazard_log haz;
     int nrecent, nroads;
     int teams[SYN_MAX_PROV], teams_total;
+    syn_records records;
 } syn_outcome;
 
 static const char *deadlines[] = {"2028-03-01", "2030-03-01", "2036-03-01"};
@@ -151,7 +152,34 @@ static cp_status write_yaml(const syn_world *w, const cp_synth_options *o, const
             deadlines[w->preset], r->teams_total);
     for (int k = 0; k < w->nprov; ++k)
         fprintf(f, "%s%s: %d", k ? ", " : "", w->prov_name[k], r->teams[k]);
-    fputs("}\n  package_team_days: 20\noutputs:\n  dir: out\n", f);
+    fputs("}\n  package_team_days: 20\n", f);
+    /* Ranges around the figures above (DESIGN §16): the Monte Carlo of the plan and the rank
+       robustness; the national preset leaves the samples to --samples (60,000 hazards). */
+    fprintf(f,
+            "uncertainty:\n"
+            "  samples: %d\n"
+            "  seed: 1\n"
+            "  distribution: pert\n"
+            "  productivity: {default: [0.75, 1.25], classes: {10: [0.6, 1.2]}}\n"
+            "  nts: [0.8, 1.2]\n"
+            "  ts: [0.8, 1.2]\n"
+            "  release:\n"
+            "    SHA: {cancel: [0.35, 0.55], clear: [0.22, 0.38]}\n"
+            "  availability: [0.85, 1.0]\n"
+            "  team_day_usd: [0.9, 1.25]\n"
+            "  weight_concentration: 60\n",
+            w->preset == CP_SYNTH_NATIONAL ? 0 : 200);
+    fputs(
+        "contamination:           # new improvised mines: the trend of 2022-2025's reports\n"
+        "  reports: reports\n"
+        "  fit_years: 4\n"
+        "  link_m: 1000\n"
+        "  reserve: p50\n",
+        f);
+    /* the demo fits the area of a report from the hazards near reports; the tiny preset has
+       too few for that, the national one is too large to test it on */
+    if (w->preset != CP_SYNTH_DEMO) fputs("  area_per_report_m2: 3000\n", f);
+    fputs("outputs:\n  dir: out\n", f);
     if (fclose(f) != 0) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
     return CP_OK;
 }
@@ -214,8 +242,21 @@ static cp_status write_manifest(const syn_world *w, const cp_synth_options *o, c
     date_str(syn_days(2022, 1, 1), d1);
     fprintf(f,
             "  \"reports\": {\"path\": \"reports.gpkg\", \"layer\": \"reports\", \"crs\": "
-            "\"EPSG:4326\", \"count\": %d, \"recent\": %d, \"recent_from\": \"%s\"}\n}\n",
+            "\"EPSG:4326\", \"count\": %d, \"recent\": %d, \"recent_from\": \"%s\"},\n",
             w->nreports, r->nrecent, d1);
+    const syn_records *t = &r->records;
+    fprintf(f,
+            "  \"records\": {\"path\": \"records.gpkg\", \"layer\": \"records\", \"count\": %d,\n"
+            "    \"truth\": {\"productivity\": {",
+            t->n);
+    for (int k = 0; k < t->ncodes; ++k)
+        fprintf(f, "%s\"%d\": %g", k ? ", " : "", t->codes[k], t->productivity[k]);
+    fprintf(f,
+            "}, \"productivity_default\": %g, \"treecover_slowdown\": %g, "
+            "\"improvised_slowdown\": %g, \"nts_m2_per_team_day\": %g, \"ts_m2_per_team_day\": "
+            "%g, \"noise_log_sd\": %g}}\n}\n",
+            t->productivity_default, t->treecover_slowdown, t->improvised_slowdown, t->nts_m2,
+            t->ts_m2, t->noise_log_sd);
     if (fclose(f) != 0) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
     return CP_OK;
 }
@@ -267,6 +308,9 @@ static cp_status synth_quietly(const cp_synth_options *o, cp_progress_fn progres
     if ((st = syn_write_aoi(&w, tmp, 10000.0)) != CP_OK) goto done;
     split_teams(&w, &r);
     if ((st = write_yaml(&w, o, &r, tmp)) != CP_OK) goto done;
+    if ((st = syn_write_records(&w, tmp, o->preset == CP_SYNTH_TINY ? 60 : 300, &r.records)) !=
+        CP_OK)
+        goto done;
     if ((st = write_manifest(&w, o, &r, tmp)) != CP_OK) goto done;
     p.lo = 0.0, p.hi = 1.0;
     if (!syn_tick(&p, 0.995, "synth")) {

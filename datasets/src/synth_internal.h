@@ -44,6 +44,7 @@ enum {
     SYN_S_HAZ = 21,
     SYN_S_SHAPE = 22,
     SYN_S_REPORT = 30,
+    SYN_S_RECORD = 31,
     SYN_S_ROAD = 40,
     SYN_S_NAME = 41,
     SYN_S_JITTER = 50
@@ -163,6 +164,20 @@ cp_status syn_write_reports(const syn_world *w, const char *dir, const syn_progr
  * largest criterion radius) and clipped to the world the rasters cover, so that every input
  * covers the whole analysis grid. Reads hazards.gpkg, written before. */
 cp_status syn_write_aoi(const syn_world *w, const char *dir, double radius_m);
+
+/* Completion records for `clearplan calibrate` (records.gpkg): `n` rectangles on the
+ * scenario's grid, a third near the recent reports' clusters; their team-days drawn from the
+ * true figures below over the cells the engine's calibration reads under them, with noise.
+ * Needs scenario.yaml and the inputs written. */
+typedef struct {
+    int n;
+    int codes[8];
+    double productivity[8]; /* per code; then default */
+    int ncodes;
+    double productivity_default, treecover_slowdown, improvised_slowdown, nts_m2, ts_m2;
+    double noise_log_sd;
+} syn_records;
+cp_status syn_write_records(const syn_world *w, const char *dir, int n, syn_records *truth);
 cp_status syn_write_settlements(const syn_world *w, const char *dir, const syn_progress *p,
                                 int *nroads);
 

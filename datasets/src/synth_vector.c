@@ -13,6 +13,7 @@
 #include <ogr_srs_api.h>
 
 #include "error.h"
+#include "calibrate_internal.h"
 #include "synth_internal.h"
 
 #ifndef M_PI
@@ -443,8 +444,12 @@ cp_status syn_write_reports(const syn_world *w, const char *dir, const syn_progr
             int c = (int)(syn_hash(sd, SYN_S_REPORT, key, 1) % (uint64_t)w->nclusters);
             x = w->cluster_x[c] + gauss(sd, SYN_S_REPORT, key, 2) * w->cluster_sigma_m;
             y = w->cluster_y[c] + gauss(sd, SYN_S_REPORT, key, 4) * w->cluster_sigma_m;
+            /* a rate rising 12% a year (an exponential density over the four years, by
+               its inverse distribution): new contamination keeps coming, a little faster */
+            const double span = (double)(recent_hi - recent_lo + 1), lam = log(1.12) / 365.25;
             day = recent_lo +
-                  (int64_t)((double)(recent_hi - recent_lo + 1) * syn_u(sd, SYN_S_REPORT, key, 6));
+                  (int64_t)(log1p(syn_u(sd, SYN_S_REPORT, key, 6) * expm1(lam * span)) / lam);
+            if (day > recent_hi) day = recent_hi;
             conf = 0.5 + 0.5 * syn_u(sd, SYN_S_REPORT, key, 7);
             ++*nrecent;
         } else {
@@ -642,4 +647,125 @@ cp_status syn_write_aoi(const syn_world *w, const char *dir, double radius_m) {
 done:
     if (hz) GDALClose(hz);
     return gpkg_close(ds, path, st);
+}
+
+/* ---- completion records ---- */
+
+cp_status syn_write_records(const syn_world *w, const char *dir, int n, syn_records *t) {
+    static const int codes[] = {10, 20, 30, 40, 50, 60};
+    static const double prod[] = {230, 330, 470, 540, 280, 420};
+    memset(t, 0, sizeof *t);
+    t->n = n;
+    t->ncodes = 6;
+    for (int k = 0; k < 6; ++k) t->codes[k] = codes[k], t->productivity[k] = prod[k];
+    t->productivity_default = 380;
+    t->treecover_slowdown = 0.35;
+    t->improvised_slowdown = 0.55;
+    t->nts_m2 = 36000;
+    t->ts_m2 = 2800;
+    t->noise_log_sd = 0.12;
+    char path[4096];
+    snprintf(path, sizeof path, "%s/scenario.yaml", dir);
+    cp_scenario *sc = NULL;
+    cp_grid g;
+    memset(&g, 0, sizeof g);
+    cp_hazard_set hs, scene;
+    memset(&hs, 0, sizeof hs);
+    memset(&scene, 0, sizeof scene);
+    calib_cells cc;
+    memset(&cc, 0, sizeof cc);
+    GDALDatasetH ds = NULL;
+    double *xy = calloc((size_t)n * 10 + 1, sizeof *xy);
+    int64_t *off = calloc((size_t)n * 4 + 1, sizeof *off);
+    char(*ids)[16] = calloc((size_t)n + 1, 16);
+    hs.items = calloc((size_t)n + 1, sizeof *hs.items);
+    cp_status st = xy && off && ids && hs.items ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
+    if (st == CP_OK) st = cp_scenario_load(path, &sc);
+    if (st == CP_OK) st = cp_hazards_read(sc, 0, &g, &scene); /* the scenario's grid */
+    cp_hazards_clear(&scene);
+    if (st != CP_OK) goto done;
+    const cpk_geo *geo = &g.geo;
+    const double gx0 = geo->x0 + 500, gx1 = geo->x0 + (double)geo->nx * geo->dx - 500;
+    const double gy1 = geo->y0 - 500, gy0 = geo->y0 - (double)geo->ny * geo->dy + 500;
+    const uint64_t sd = w->seed;
+    for (int i = 0; i < n; ++i) { /* rectangles, a third near the clusters of recent reports */
+        double cx, cy;
+        if (i % 3 == 0 && w->nclusters) {
+            int c = (int)(syn_hash(sd, SYN_S_RECORD, (uint64_t)i, 0) % (uint64_t)w->nclusters);
+            cx = w->cluster_x[c] + gauss(sd, SYN_S_RECORD, (uint64_t)i, 1) * w->cluster_sigma_m;
+            cy = w->cluster_y[c] + gauss(sd, SYN_S_RECORD, (uint64_t)i, 3) * w->cluster_sigma_m;
+        } else {
+            cx = gx0 + (gx1 - gx0) * syn_u(sd, SYN_S_RECORD, (uint64_t)i, 5);
+            cy = gy0 + (gy1 - gy0) * syn_u(sd, SYN_S_RECORD, (uint64_t)i, 6);
+        }
+        cx = cx < gx0 ? gx0 : cx > gx1 ? gx1 : cx;
+        cy = cy < gy0 ? gy0 : cy > gy1 ? gy1 : cy;
+        double hw = 20 + 110 * syn_u(sd, SYN_S_RECORD, (uint64_t)i, 7),
+               hh = 20 + 110 * syn_u(sd, SYN_S_RECORD, (uint64_t)i, 8);
+        double *p = xy + (size_t)i * 10;
+        const double ring[10] = {cx - hw, cy - hh, cx + hw, cy - hh, cx + hw,
+                                 cy + hh, cx - hw, cy + hh, cx - hw, cy - hh};
+        memcpy(p, ring, sizeof ring);
+        int64_t *o = off + (size_t)i * 4;
+        o[0] = 0, o[1] = 5, o[2] = 0, o[3] = 1; /* ring offsets, part offsets */
+        cp_hazard_in *h = &hs.items[i];
+        snprintf(ids[i], 16, "TASK-%04d", i + 1);
+        h->id = ids[i];
+        h->shape = (cp_polygon_arrays){p, o, o + 2, 1, 1};
+        cpk_polygon poly = cp_polygon_arrays_view(&h->shape);
+        cpk_coverage_window(&poly, geo, &h->win);
+    }
+    hs.n = (size_t)n;
+    if ((st = cp_calib_cells_read(sc, &g, &hs, 1, &cc)) != CP_OK) goto done;
+    snprintf(path, sizeof path, "%s/records.gpkg", dir);
+    if ((st = gpkg_open(path, &ds)) != CP_OK) goto done;
+    OGRLayerH l = make_layer(ds, "records", w->epsg, wkbPolygon);
+    if (!l || !add_field(l, "task_id", OFTString, 16) || !add_field(l, "team_days", OFTReal, 0) ||
+        !add_field(l, "method", OFTString, 16) || !add_field(l, "status", OFTString, 3)) {
+        st = cp_fail_gdal(CP_E_IO, "cannot create layer <records> in <%s>", path);
+        goto done;
+    }
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(l);
+    GDALDatasetStartTransaction(ds, FALSE);
+    for (int i = 0; i < n && st == CP_OK; ++i) {
+        double u = syn_u(sd, SYN_S_RECORD, (uint64_t)i, 9), area = 0, td = 0;
+        const char *method = u < 0.7 ? "clearance" : u < 0.85 ? "nts" : "ts";
+        for (size_t k = cc.first[i]; k < cc.first[i] + cc.count[i]; ++k) {
+            const cp_calib_cell *c = &cc.cells[k];
+            int code = c->cls < (int)cc.nclasses ? cc.classes[c->cls] : -1;
+            double p = t->productivity_default;
+            for (int j = 0; j < t->ncodes; ++j)
+                if (t->codes[j] == code) p = t->productivity[j];
+            double tc = isnan(c->treecover) ? 0 : c->treecover / 100.0;
+            p *= (1 - t->treecover_slowdown * tc) * (c->improvised ? t->improvised_slowdown : 1);
+            td += c->m2 / p;
+            area += c->m2;
+        }
+        if (method[0] == 'n') td = area / t->nts_m2;
+        if (method[0] == 't') td = area / t->ts_m2;
+        td *= exp(t->noise_log_sd * gauss(sd, SYN_S_RECORD, (uint64_t)i, 11));
+        OGRFeatureH f = OGR_F_Create(defn);
+        OGR_F_SetFieldString(f, 0, ids[i]);
+        OGR_F_SetFieldDouble(f, 1, floor(td * 1000 + 0.5) / 1000); /* to a thousandth */
+        OGR_F_SetFieldString(f, 2, method);
+        OGR_F_SetFieldString(f, 3, syn_u(sd, SYN_S_RECORD, (uint64_t)i, 12) < 0.7 ? "SHA" : "CHA");
+        OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing),
+                     poly = OGR_G_CreateGeometry(wkbPolygon);
+        for (int k = 0; k < 5; ++k)
+            OGR_G_AddPoint_2D(ring, xy[(size_t)i * 10 + 2 * k], xy[(size_t)i * 10 + 2 * k + 1]);
+        OGR_G_AddGeometryDirectly(poly, ring);
+        OGR_F_SetGeometryDirectly(f, poly);
+        if (OGR_L_CreateFeature(l, f) != OGRERR_NONE)
+            st = cp_fail_gdal(CP_E_IO, "cannot write record %d to <%s>", i + 1, path);
+        OGR_F_Destroy(f);
+    }
+    GDALDatasetCommitTransaction(ds);
+done:
+    st = gpkg_close(ds, path, st);
+    cp_calib_cells_free(&cc);
+    free(hs.items);
+    cp_grid_clear(&g);
+    cp_scenario_free(sc);
+    free(xy), free(off), free(ids);
+    return st;
 }

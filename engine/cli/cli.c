@@ -59,11 +59,17 @@ static void CPL_STDCALL quiet_gdal(CPLErr cls, CPLErrorNum num, const char *msg)
     (void)cls, (void)num, (void)msg; /* the commands print GDAL's reasons in their errors */
 }
 
+/* GDAL's block cache defaults to 5% of RAM; clearplan streams strips under its own budget
+ * (--memory), of which the cache is a part: an eighth of it, 8 to 128 MB (GDAL_CACHEMAX in
+ * the environment still wins). */
+static void gdal_cache_for(size_t memory_mb) {
+    size_t mb = memory_mb / 8 < 8 ? 8 : memory_mb / 8 > 128 ? 128 : memory_mb / 8;
+    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL)) GDALSetCacheMax64((GIntBig)mb << 20);
+}
+
 void cli_gdal_setup(void) {
     CPLSetErrorHandler(quiet_gdal);
-    /* GDAL's block cache defaults to 5% of RAM; clearplan streams strips under its own
-     * budget, so a modest cache is enough (GDAL_CACHEMAX in the environment still wins). */
-    if (!CPLGetConfigOption("GDAL_CACHEMAX", NULL)) GDALSetCacheMax64((GIntBig)128 << 20);
+    gdal_cache_for(CLI_MEMORY_DEFAULT_MB);
 }
 
 void cli_notes(const cp_scenario *sc) {
@@ -162,7 +168,9 @@ static int parse_value(const cli_option *o, const char *v) {
         case CLI_THREADS:
             return parse_threads(v, (int *)o->dest);
         case CLI_MEMORY:
-            return parse_memory_mb(v, (size_t *)o->dest);
+            if (!parse_memory_mb(v, (size_t *)o->dest)) return 0;
+            gdal_cache_for(*(size_t *)o->dest);
+            return 1;
         case CLI_BAND:
             if (!parse_number(v, &d) || d < 1 || d > 65535 || d != floor(d)) return 0;
             *(int *)o->dest = (int)d;
@@ -268,4 +276,31 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *npos) {
         return cli_usage(spec->cmd, "missing %s", missing);
     }
     return -1;
+}
+
+void cli_evidence_init(cli_evidence *e) {
+    memset(e, 0, sizeof *e);
+    e->regions = (cli_list){e->region_items, 0, CLI_MAX_REGIONS};
+}
+
+int cli_parse_samples(const char *v, void *dest) {
+    cli_evidence *e = dest;
+    char *end = NULL;
+    errno = 0;
+    double d = strtod(v, &end);
+    if (errno || end == v || *end || !(d >= 0 && d <= 10000000) || d != floor(d)) return 0;
+    e->samples_set = 1;
+    e->samples = (size_t)d;
+    return 1;
+}
+
+int cli_parse_seed(const char *v, void *dest) {
+    cli_evidence *e = dest;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long s = strtoull(v, &end, 10);
+    if (errno || !end || *end || v[0] == '-' || !v[0]) return 0;
+    e->seed_set = 1;
+    e->seed = s;
+    return 1;
 }

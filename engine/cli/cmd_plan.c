@@ -12,6 +12,7 @@
 
 #include <clearplan/clearplan.h>
 #include <clearplan/describe.h>
+#include <clearplan/evidence.h>
 #include <clearplan/plan.h>
 
 #include "commands.h"
@@ -22,7 +23,8 @@ static void plan_help(void) {
         "                      [--deadline DATE] [--days-per-year N] [--package-team-days N]\n"
         "                      [--team-day-usd X] [--budget-usd X] [--mobilisation-days N]\n"
         "                      [--no-redeploy] [--scenario S.yaml] [--layer NAME]\n"
-        "                      [--no-gpkg] [--overwrite] [--no-sync] [-q]\n\n"
+        "                      [--no-gpkg] [--overwrite] [--no-sync] [-q]\n"
+        "                      [--samples N] [--seed S] [--region NAME]... [-j THREADS]\n\n"
         "Re-plans scored hazards without touching rasters: land release in stages (survey\n"
         "first), the team schedule, annual and quarterly milestones, the Article 5 verdict,\n"
         "teams and funding needed, all from the schedule.\n\n"
@@ -50,7 +52,14 @@ static void plan_help(void) {
         "  --no-gpkg                do not write plan.gpkg\n"
         "  --overwrite              replace an existing output folder that clearplan wrote\n"
         "  --no-sync                do not wait for the outputs to reach the disk\n"
-        "  -q, --quiet              print nothing but errors\n\n"
+        "  -q, --quiet              print nothing but errors\n"
+        "  --samples N              Monte Carlo of the plan with N samples of the scenario's\n"
+        "                           uncertainty ranges (needs --scenario); with uncertain\n"
+        "                           weights also the rank robustness, from the columns\n"
+        "                           benefit_<criterion> that clearplan run writes\n"
+        "  --seed S                 random seed of the samples (default: uncertainty.seed)\n"
+        "  --region NAME            also write report-<name>.html for that region (repeatable)\n"
+        "  -j, --threads N          threads for the samples (default: all cores)\n\n"
         "Without --scenario the defaults are used (start: 1 January of this year, deadline\n"
         "ten years later); give --start and --deadline for reproducible plans.\n"
         "exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
@@ -96,12 +105,97 @@ static const char *base_name(const char *p) {
     return s ? s + 1 : p;
 }
 
+/* The evidence of the re-plan (clearplan/evidence.h): the Monte Carlo with the scenario's
+ * ranges and, with uncertain weights, the rank robustness from the table's columns
+ * benefit_<criterion>. Returns the exit code; prints the error. */
+static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const cp_scenario *sc,
+                         const cp_capacity *cap, const cp_cost *cost, const cp_plan_rules *rules,
+                         const cp_plan_options *opts, const cli_evidence *evo, int threads,
+                         int quiet, cp_evidence **out) {
+    for (int r = 0; r < evo->regions.n; ++r) {
+        size_t k = 0;
+        while (k < plan->npools && strcmp(plan->pools[k].name, evo->regions.items[r])) ++k;
+        if (k == plan->npools || !plan->has_regions)
+            return cli_usage("plan", "--region: the plan has no region <%s>%s",
+                             evo->regions.items[r],
+                             plan->has_regions ? "" : " (give --scenario with capacity.regions)");
+    }
+    size_t samples = evo->samples_set ? evo->samples : 0; /* only when asked for */
+    if (!samples) return CP_EXIT_OK;
+    if (!sc || !sc->uncertainty.given)
+        return cli_usage("plan",
+                         "--samples needs --scenario with an uncertainty section (the "
+                         "ranges to draw from)");
+    const size_t nc = sc->ncriteria;
+    const char **names = calloc(nc + 1, sizeof *names);
+    double *w = calloc(nc + 1, sizeof *w), *comp = calloc(tab->n * nc + 1, sizeof *comp);
+    cp_status st = names && w && comp ? CP_OK : CP_E_NOMEM;
+    const char *bad = NULL;
+    char badcol[96] = "";
+    int found = nc > 0;
+    for (size_t k = 0; st == CP_OK && k < nc; ++k) {
+        names[k] = sc->criteria[k].name;
+        w[k] = sc->criteria[k].weight;
+        char col[96];
+        snprintf(col, sizeof col, "benefit_%s", names[k]);
+        size_t c = 0;
+        while (c < tab->ncolumns && strcmp(tab->columns[c].name, col)) ++c;
+        if (c == tab->ncolumns || tab->columns[c].type == CP_VALUE_TEXT) {
+            found = 0;
+            continue;
+        }
+        for (size_t i = 0; i < tab->n && st == CP_OK; ++i) {
+            const cp_plan_value *v = tab->hazards[i].extra ? &tab->hazards[i].extra[c] : NULL;
+            if (!v || v->is_null) {
+                st = CP_E_FORMAT, bad = tab->hazards[i].id;
+                snprintf(badcol, sizeof badcol, "%s", col);
+            } else
+                comp[i * nc + k] =
+                    tab->columns[c].type == CP_VALUE_REAL ? v->real : (double)v->integer;
+        }
+    }
+    cp_evidence_request rq = {tab->hazards,
+                              tab->n,
+                              cap,
+                              cost,
+                              rules,
+                              opts,
+                              &sc->uncertainty,
+                              samples,
+                              evo->seed_set ? evo->seed : sc->uncertainty.seed,
+                              threads,
+                              found ? nc : 0,
+                              names,
+                              w,
+                              found ? comp : NULL,
+                              NULL};
+    int rc = CP_EXIT_OK;
+    if (!found && !quiet && (sc->uncertainty.weight_concentration > 0 || sc->uncertainty.nweights))
+        fprintf(stderr,
+                "clearplan: note: the hazards have no columns benefit_<criterion> (clearplan "
+                "run writes them): no rank robustness\n");
+    if (bad)
+        fprintf(stderr, "clearplan: error: hazard <%s>: %s is empty\n", bad, badcol),
+            rc = CP_EXIT_FAIL;
+    else if (st == CP_OK && (st = cp_evidence_compute(plan, &rq, out)) != CP_OK)
+        fprintf(stderr, "clearplan: error: %s\n", cp_errmsg()), rc = CP_EXIT_FAIL;
+    else if (st != CP_OK)
+        rc = cli_fail(st);
+    free(names);
+    free(w);
+    free(comp);
+    return rc;
+}
+
 int cmd_plan(int argc, char **argv) {
     const char *path = NULL, *out_dir = NULL, *scenario = NULL, *layer = NULL;
     const char *start_s = NULL, *deadline_s = NULL;
     double dpy = NAN, ptd = NAN, usd = NAN, budget = NAN, mobilise = NAN;
     team_list tl = {{0}, 0};
     int quiet = 0, overwrite = 0, no_sync = 0, no_gpkg = 0, no_redeploy = 0, rc = CP_EXIT_OK;
+    int threads = 0;
+    cli_evidence evo;
+    cli_evidence_init(&evo);
     cli_option options[] = {
         {"-o|--output", CLI_STRING, &out_dir, "a folder", NULL},
         {"--scenario", CLI_STRING, &scenario, "a scenario file", NULL},
@@ -116,7 +210,9 @@ int cmd_plan(int argc, char **argv) {
         {"--mobilisation-days", CLI_NONNEG, &mobilise, "a number >= 0", NULL},
         {"--no-redeploy", CLI_FLAG, &no_redeploy, NULL, NULL},
         {"--no-gpkg", CLI_FLAG, &no_gpkg, NULL, NULL},
+        {"-j|--threads", CLI_THREADS, &threads, "a thread count >= 1", NULL},
         CLI_OUTPUT_OPTIONS(&quiet, &overwrite, &no_sync),
+        CLI_EVIDENCE_OPTIONS(&evo),
         CLI_END};
     cli_spec spec = {"plan", plan_help, options, &path, 1, 1, "HAZARDS"};
     int npos;
@@ -132,6 +228,7 @@ int cmd_plan(int argc, char **argv) {
     cp_scenario *sc = NULL;
     cp_hazard_table *tab = NULL;
     cp_plan *plan = NULL;
+    cp_evidence *ev = NULL;
     cp_output *out = NULL;
     char *json = NULL, *verdict = NULL;
     cp_capacity cap;
@@ -205,6 +302,9 @@ int cmd_plan(int argc, char **argv) {
         rc = st == CP_E_INTERRUPTED ? CP_EXIT_INTERRUPTED : CP_EXIT_FAIL;
         goto done;
     }
+    if ((rc = plan_evidence(plan, tab, sc, &cap, &cost, &rules, &opts, &evo, threads, quiet,
+                            &ev)) != CP_EXIT_OK)
+        goto done;
     if (cli_interrupted()) {
         rc = cli_fail(CP_E_INTERRUPTED);
         goto done;
@@ -237,10 +337,13 @@ int cmd_plan(int argc, char **argv) {
     o.crs_wkt = tab->crs_wkt;
     o.report = &info;
     o.no_gpkg = no_gpkg;
+    o.evidence = ev;
+    o.regions = evo.regions.items;
+    o.nregions = (size_t)evo.regions.n;
     st = cp_plan_write_all(plan, tmp_dir, &o);
     cp_describe_info di = {info.title, plan->start, plan->deadline, "summary.json"};
     if (st == CP_OK) st = cp_outputs_describe(tmp_dir, &di);
-    if (st == CP_OK) st = cp_plan_summary_json(plan, &json);
+    if (st == CP_OK) st = cp_plan_summary_json_with(plan, ev, &json);
     if (st == CP_OK) {
         size_t n = strlen(tmp_dir) + 32;
         char *p = malloc(n);
@@ -272,6 +375,14 @@ int cmd_plan(int argc, char **argv) {
         if (cp_plan_verdict_text(plan, &verdict) == CP_OK && verdict) printf("%s\n", verdict);
         printf("hazards: %zu read, %zu planned, %zu excluded\n", tab->n, plan->nitems,
                plan->nexcluded);
+        if (ev && ev->mc) {
+            const cp_plan_mc *mc = ev->mc;
+            printf("monte carlo: %zu samples, P(deadline met) %.2f, teams for 80%%/95%%: %d/%d\n",
+                   mc->nsamples, mc->p_met, mc->teams_p80, mc->teams_p95);
+        }
+        if (ev && ev->ranks)
+            printf("rank robustness: %zu of %zu hazards keep their place\n", ev->ranks->nrobust,
+                   ev->ranks->nitems);
         if (plan->nsweep) {
             printf("%10s  %-10s  %-6s  %16s  %16s\n", "teams", "completion", "met", "remaining_m2",
                    "funding_gap_usd");
@@ -290,6 +401,7 @@ done:
     cp_output_abort(out);
     free(verdict);
     free(json);
+    cp_evidence_free(ev);
     cp_plan_free(plan);
     cp_hazard_table_free(tab);
     cp_scenario_free(sc);

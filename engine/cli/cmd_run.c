@@ -10,7 +10,8 @@
 static void help(void) {
     printf(
         "usage: clearplan run SCENARIO [-o DIR] [-j THREADS] [--memory SIZE] [-q] "
-        "[--overwrite] [--no-sync]\n\n"
+        "[--overwrite] [--no-sync]\n"
+        "                     [--samples N] [--seed S] [--region NAME]...\n\n"
         "Scores every hazard of the scenario, plans the work and writes priority.tif,\n"
         "priority_class.tif, plan.gpkg, plan.csv, milestones.csv, report.html and run.json.\n\n"
         "  -o, --output DIR   output folder (default: the scenario's outputs.dir)\n"
@@ -20,18 +21,26 @@ static void help(void) {
         "                     once the new one is complete)\n"
         "  --no-sync          do not wait for the outputs to reach the disk before publishing\n"
         "                     them (faster scratch runs; a power cut may then lose them)\n"
-        "  -q, --quiet        no progress bar\n");
+        "  -q, --quiet        no progress bar\n"
+        "  --samples N        Monte Carlo of the plan with N samples of the scenario's\n"
+        "                     uncertainty ranges (default: uncertainty.samples, else none);\n"
+        "                     with uncertain weights also the rank robustness\n"
+        "  --seed S           random seed of the samples (default: uncertainty.seed, else 1)\n"
+        "  --region NAME      also write report-<name>.html for that region (repeatable)\n");
 }
 
 int cmd_run(int argc, char **argv) {
     const char *path = NULL;
     cp_run_options o = {0};
+    cli_evidence ev;
+    cli_evidence_init(&ev);
     int quiet = 0;
     size_t memory_mb = CLI_MEMORY_DEFAULT_MB;
     cli_option opts[] = {{"-o|--output", CLI_STRING, &o.out_dir, "a folder", NULL},
                          {"-j|--threads", CLI_THREADS, &o.threads, "a thread count >= 1", NULL},
                          {"--memory", CLI_MEMORY, &memory_mb, "a size: MB, or 512M, 2G", NULL},
                          CLI_OUTPUT_OPTIONS(&quiet, &o.overwrite, &o.no_sync),
+                         CLI_EVIDENCE_OPTIONS(&ev),
                          CLI_END};
     cli_spec spec = {"run", help, opts, &path, 1, 1, "SCENARIO"};
     int npos, rc = cli_parse(&spec, argc, argv, &npos);
@@ -39,9 +48,23 @@ int cmd_run(int argc, char **argv) {
     o.memory_bytes = memory_mb << 20;
     o.progress = cli_progress(quiet);
     o.ranks = 1; /* under mpirun: one run over the job's ranks (clearplan/mpirun.h) */
+    o.samples_set = ev.samples_set, o.samples = ev.samples;
+    o.seed_set = ev.seed_set, o.seed = ev.seed;
+    o.regions = ev.regions.items, o.nregions = (size_t)ev.regions.n;
     cp_scenario *sc = NULL;
     cp_run_result r;
     cp_status s = cp_mpi_agree(cp_scenario_load(path, &sc)); /* every rank reads it */
+    for (int k = 0; !s && k < ev.regions.n; ++k) {           /* before any work */
+        size_t j = 0;
+        while (j < sc->capacity.nregions &&
+               strcmp(sc->capacity.regions[j].name, ev.regions.items[k]))
+            ++j;
+        if (j == sc->capacity.nregions) {
+            cp_scenario_free(sc);
+            return cli_usage("run", "--region: the scenario has no region <%s> in capacity.regions",
+                             ev.regions.items[k]);
+        }
+    }
     if (!s && !quiet) cli_notes(sc);
     if (!s) s = cp_run(sc, &o, &r);
     cp_scenario_free(sc);

@@ -15,6 +15,7 @@ int cmd_run(int argc, char **argv);
 int cmd_validate(int argc, char **argv);
 int cmd_plan(int argc, char **argv);
 int cmd_synth(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
 int cmd_proximity(int argc, char **argv);
 int cmd_focal_sum(int argc, char **argv);
 int cmd_density(int argc, char **argv);
@@ -120,5 +121,25 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *npos);
 
 /* The default memory budget of every command, in MB (--memory). */
 enum { CLI_MEMORY_DEFAULT_MB = CP_MEMORY_DEFAULT_MB };
+
+/* The evidence options of run and plan (clearplan/evidence.h): --samples N, --seed S and
+ * --region NAME (repeatable), as a part of the option table (CLI_EVIDENCE_OPTIONS). */
+enum { CLI_MAX_REGIONS = 64 };
+typedef struct {
+    int samples_set, seed_set;
+    size_t samples;
+    unsigned long long seed;
+    const char *region_items[CLI_MAX_REGIONS + 1];
+    cli_list regions; /* cli_evidence_init points it at region_items */
+} cli_evidence;
+void cli_evidence_init(cli_evidence *e);
+int cli_parse_samples(const char *value, void *dest); /* dest: a cli_evidence */
+int cli_parse_seed(const char *value, void *dest);
+
+#define CLI_EVIDENCE_OPTIONS(e)                                                             \
+    {"--samples", CLI_CUSTOM, (e), "a whole number from 0 to 10000000", cli_parse_samples}, \
+        {"--seed", CLI_CUSTOM, (e), "a whole number >= 0", cli_parse_seed}, {               \
+        "--region", CLI_APPEND, &(e)->regions, "a region name", NULL                        \
+    }
 
 #endif

@@ -19,6 +19,7 @@ static const command commands[] = {
     {"run", cmd_run, "run the whole pipeline on a scenario", 1},
     {"validate", cmd_validate, "check a scenario's inputs without running anything heavy", 0},
     {"plan", cmd_plan, "re-plan scored hazards: milestones, teams, Article 5 verdict", 0},
+    {"calibrate", cmd_calibrate, "fit the cost model to completion records: a cost profile", 0},
     {"synth", cmd_synth, "generate a deterministic synthetic scenario (tiny, demo, national)", 0},
     {"proximity", cmd_proximity, "exact distance to the nearest source cell (gdal_proximity)", 0},
     {"focal-sum", cmd_focal_sum, "sum of a raster within a radius (a disk) of each cell", 0},

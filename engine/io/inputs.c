@@ -237,6 +237,7 @@ void cp_points_clear(cp_points *p) {
     free(p->x);
     free(p->y);
     free(p->w);
+    free(p->date);
     memset(p, 0, sizeof *p);
 }
 
@@ -296,16 +297,18 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
         double fw = 1.0;
         if (ok && f_weight >= 0) ok = field_number(f, f_weight, &fw) && fw >= 0;
         w *= fw;
-        if (ok && f_date >= 0 && c) {
-            cp_date d;
+        cp_date d = 0;
+        if (ok && f_date >= 0) {
             const char *ds = OGR_F_GetFieldAsString(f, f_date);
             char head[11] = "";
             snprintf(head, sizeof head, "%s", ds ? ds : "");
             for (char *q = head; *q; ++q)
                 if (*q == '/') *q = '-';
-            if (!cp_date_parse(head, &d) || d > c->as_of)
+            int known = cp_date_parse(head, &d);
+            if (!known) d = 0;
+            if (c && (!known || d > c->as_of))
                 ok = 0; /* unreadable or future date: counted as skipped */
-            else
+            else if (c)
                 w *= pow(0.5, (double)(c->as_of - d) / c->half_life_days);
         }
         if (ok) {
@@ -329,7 +332,9 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
                     if (ny) pts->y = ny;
                     double *nw = ny ? realloc(pts->w, cap * sizeof *nw) : NULL;
                     if (nw) pts->w = nw;
-                    if (!nx || !ny || !nw) {
+                    cp_date *nd = nw ? realloc(pts->date, cap * sizeof *nd) : NULL;
+                    if (nd) pts->date = nd;
+                    if (!nx || !ny || !nw || !nd) {
                         OGR_G_DestroyGeometry(pt);
                         OGR_F_Destroy(f);
                         s = cp_fail(CP_E_NOMEM, "out of memory reading <%s>", in->path);
@@ -339,6 +344,7 @@ cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterio
                 pts->x[pts->n] = OGR_G_GetX(pt, 0);
                 pts->y[pts->n] = OGR_G_GetY(pt, 0);
                 pts->w[pts->n] = w;
+                pts->date[pts->n] = d;
                 pts->n++;
             }
             OGR_G_DestroyGeometry(pt);

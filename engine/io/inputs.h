@@ -39,6 +39,7 @@ int cp_grid_input_warped(const cp_grid_input *gi);
 typedef struct {
     double *x, *y;
     double *w;
+    cp_date *date; /* the date field's value (0: none or unreadable) */
     size_t n;
 } cp_points;
 
@@ -46,7 +47,9 @@ typedef struct {
  * each weight is confidence x 0.5^(age_days / half_life_days) as of c->as_of (x the weight
  * field's value); features with a null geometry, an unreadable or future date, a confidence
  * that is not a number in 0..100 (values above 1 are percent; a null one counts as 1) or a
- * weight that is not a number >= 0 are skipped and counted. */
+ * weight that is not a number >= 0 are skipped and counted. Without `c` the weight is the
+ * confidence and the date skips nothing. pts->date keeps each point's date either way (0
+ * without a date field or for an unreadable one). */
 cp_status cp_points_read(const cp_input *in, const cp_grid *g, const cp_criterion *c,
                          cp_points *pts, size_t *skipped);
 void cp_points_clear(cp_points *p);

@@ -6,7 +6,8 @@
 
 #include "planner.h"
 
-cp_status cal_build(cal *c, cp_date start, int nyears, double dpy) {
+cp_status cal_build(cal *c, cp_date start, int nyears, double dpy, const cp_year_share *reserve,
+                    size_t nreserve) {
     c->s = calloc((size_t)nyears, sizeof *c->s);
     if (!c->s) return cp_fail(CP_E_NOMEM, "out of memory");
     int y0;
@@ -22,8 +23,12 @@ cp_status cal_build(cal *c, cp_date start, int nyears, double dpy) {
         s->diy = (double)(b - a);
         s->t0 = k == 0 ? 0.0 : (double)(a - start);
         s->t1 = (double)(b - start);
+        double kept = 1;
+        for (size_t r = 0; r < nreserve; ++r)
+            if (reserve[r].year == s->year) kept = 1 - reserve[r].share;
+        s->rate = dpy * kept / s->diy;
         s->c1 = c1;
-        c1 += (s->t1 - s->t0) * dpy / s->diy;
+        c1 += (s->t1 - s->t0) * s->rate;
     }
     return CP_OK;
 }
@@ -54,13 +59,12 @@ double cal_unint_finish(const cal *c, double t, double w) {
     size_t k = cal_find(c, t);
     const cal_seg *s = &c->s[k];
     if (t >= s->t1) return INFINITY;
-    double rate = c->dpy / s->diy;
-    double e = s->c1 + (t - s->t0) * rate + w; /* effort of an always-active team at the end */
+    double e = s->c1 + (t - s->t0) * s->rate + w; /* effort of an always-active team at the end */
     for (; k < c->nseg; ++k) {
         s = &c->s[k];
-        double end = s->c1 + (s->t1 - s->t0) * c->dpy / s->diy;
-        if (e <= end) {
-            double te = s->t0 + (e - s->c1) * s->diy / c->dpy;
+        double end = s->c1 + (s->t1 - s->t0) * s->rate;
+        if (e <= end && s->rate > 0) {
+            double te = s->t0 + (e - s->c1) / s->rate;
             return te > t ? te : t;
         }
     }
@@ -87,9 +91,8 @@ double team_advance(const cal *c, const int *count, int k, double t, double w) {
         if (k >= count[s]) continue;
         const cal_seg *g = &c->s[s];
         double t0 = t > g->t0 ? t : g->t0;
-        double rate = c->dpy / g->diy;
-        double avail = (g->t1 - t0) * rate;
-        if (avail >= w) return t0 + w / rate;
+        double avail = (g->t1 - t0) * g->rate;
+        if (avail >= w && g->rate > 0) return t0 + w / g->rate;
         w -= avail;
     }
     return INFINITY;
@@ -102,7 +105,7 @@ double team_work(const cal *c, const int *count, int k, double a, double b) {
         if (k >= count[s]) continue;
         const cal_seg *g = &c->s[s];
         double lo = a > g->t0 ? a : g->t0, hi = b < g->t1 ? b : g->t1;
-        if (hi > lo) w += (hi - lo) * c->dpy / g->diy;
+        if (hi > lo) w += (hi - lo) * g->rate;
     }
     return w;
 }

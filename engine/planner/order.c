@@ -123,7 +123,7 @@ static size_t chain_modules(const cp_plan_item *it, size_t item, const order_key
         prev = best;
         module_rec *r = &out[m++];
         group_of(it, keys, r);
-        r->key = -best;
+        r->key = -order_key(best);
         r->stage = (uint8_t)st[i];
         r->last = (uint8_t)st[end];
         r->item = (uint32_t)item;

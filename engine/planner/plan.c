@@ -352,7 +352,8 @@ static cp_status resolve_capacity(ctx *c) {
     }
     c->deadline_seg = yd - y0;
     c->t_deadline = (double)(cap->deadline - cap->start) + 1;
-    cp_status st = cal_build(&c->cal, cap->start, yd - y0 + 1 + HORIZON_YEARS, cap->days_per_year);
+    cp_status st = cal_build(&c->cal, cap->start, yd - y0 + 1 + HORIZON_YEARS, cap->days_per_year,
+                             cap->reserve, cap->nreserve);
     if (st == CP_OK)
         st = cap_model_build(&c->cm, cap, c->cost, plan->classes, plan->nclasses, &c->cal,
                              c->deadline_seg);
@@ -842,6 +843,19 @@ static void periods_remaining(const cp_plan *plan, period_list *pl) {
     }
 }
 
+/* Adds `area` released from an item to the classes of a period, in the shares of the item's
+ * class areas (all to the last, "other", without them). */
+static void class_release(const cp_plan *plan, const cp_plan_item *it, double area, double *out) {
+    const size_t ncl = plan->nclasses;
+    double total = 0;
+    for (size_t k = 0; it->h.class_m2 && k <= ncl; ++k) total += it->h.class_m2[k];
+    if (!(total > 0)) {
+        out[ncl] += area;
+        return;
+    }
+    for (size_t k = 0; k <= ncl; ++k) out[k] += area * it->h.class_m2[k] / total;
+}
+
 /* Adds the recorded run to the periods: capacity offered, work and cost split by time,
  * stage releases and completed hazards by their end dates. */
 static void periods_fill(const ctx *c, period_list *pl) {
@@ -856,7 +870,7 @@ static void periods_fill(const ctx *c, period_list *pl) {
             double lo = a > cl->s[s].t0 ? a : cl->s[s].t0, hi = b < cl->s[s].t1 ? b : cl->s[s].t1;
             double teams = 0;
             for (size_t cell = 0; cell < ncell; ++cell) teams += ci->count[cell * cl->nseg + s];
-            if (hi > lo) m->capacity_team_days += teams * (hi - lo) * cl->dpy / cl->s[s].diy;
+            if (hi > lo) m->capacity_team_days += teams * (hi - lo) * cl->s[s].rate;
         }
     }
     for (size_t q = 0; q < plan->npackages; ++q) {
@@ -884,8 +898,13 @@ static void periods_fill(const ctx *c, period_list *pl) {
             m->released_m2[s] += it->released_m2[s];
             m->area_m2 += it->released_m2[s];
             m->benefit += it->stage_benefit[s];
+            class_release(plan, it, it->released_m2[s], m->class_released_m2);
         }
-        if (it->scheduled) pl->m[period_of(pl, it->end)].hazards_completed++;
+        if (it->scheduled) {
+            cp_milestone *m = &pl->m[period_of(pl, it->end)];
+            m->hazards_completed++;
+            if (isfinite(it->h.people_within_m)) m->people_near_released += it->h.people_within_m;
+        }
     }
     periods_remaining(plan, pl);
 }
@@ -904,6 +923,9 @@ static void years_from_quarters(const cp_plan *plan, const period_list *ql, peri
         y->team_days += a->team_days;
         y->cost_usd += a->cost_usd;
         y->redeployed += a->redeployed;
+        for (size_t k = 0; k <= plan->nclasses; ++k)
+            y->class_released_m2[k] += a->class_released_m2[k];
+        y->people_near_released += a->people_near_released;
     }
     periods_remaining(plan, yl);
 }
@@ -920,10 +942,19 @@ static cp_status milestones(ctx *c) {
     period_list yl = {0}, ql = {0};
     cp_status st = periods_build(plan->start, last, CP_PERIOD_YEAR, &yl);
     if (st == CP_OK) st = periods_build(plan->start, last, CP_PERIOD_QUARTER, &ql);
+    const size_t ncl = plan->nclasses + 1;
+    if (st == CP_OK &&
+        !(plan->milestone_class_m2 = calloc((yl.n + ql.n) * ncl, sizeof *plan->milestone_class_m2)))
+        st = cp_fail(CP_E_NOMEM, "out of memory");
     if (st != CP_OK) {
         free(yl.m);
+        free(ql.m);
         return st;
     }
+    for (size_t k = 0; k < yl.n; ++k)
+        yl.m[k].class_released_m2 = plan->milestone_class_m2 + k * ncl;
+    for (size_t k = 0; k < ql.n; ++k)
+        ql.m[k].class_released_m2 = plan->milestone_class_m2 + (yl.n + k) * ncl;
     periods_fill(c, &ql);
     years_from_quarters(plan, &ql, &yl);
     for (size_t k = 0; k < yl.n; ++k) {
@@ -963,7 +994,7 @@ static cp_status pool_build(const ctx *c, const cap_inst *ci, pool *p) {
     for (size_t s = 0; s < cl->nseg; ++s) {
         teams = 0;
         for (size_t cell = 0; cell < ncell; ++cell) teams += ci->count[cell * cl->nseg + s];
-        p->rate[s] = teams * cl->dpy / cl->s[s].diy;
+        p->rate[s] = teams * cl->s[s].rate;
         p->cb[s + 1] = p->cb[s] + p->rate[s] * (cl->s[s].t1 - cl->s[s].t0);
     }
     p->rate_after = teams * cl->dpy / 365.2425;
@@ -1128,7 +1159,7 @@ done:
 /* Team-days one always-active team has done by time t. */
 static double one_team_effort(const cal *cl, double t) {
     const cal_seg *g = &cl->s[cal_find(cl, t)];
-    return g->c1 + (t - g->t0) * cl->dpy / g->diy;
+    return g->c1 + (t - g->t0) * g->rate;
 }
 
 /* Is the planned capacity T(n) itself (constant whole teams apportioned as T)? */
@@ -1408,6 +1439,7 @@ void cp_plan_free(cp_plan *plan) {
     free(plan->team_list);
     free(plan->years);
     free(plan->quarters);
+    free(plan->milestone_class_m2);
     free(plan->sweep);
     free(plan->teams_needed_note);
     free(plan->infeasible_id);

@@ -4,9 +4,12 @@
 #ifndef CP_PLANNER_H
 #define CP_PLANNER_H
 
+#include <math.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <clearplan/evidence.h>
 #include <clearplan/plan.h>
 
 #include "error.h"
@@ -22,6 +25,7 @@ typedef struct {
     int year;
     double t0, t1; /* days from start */
     double diy;    /* calendar days in the year */
+    double rate;   /* team-days an active team works per calendar day: dpy x (1 - reserve) / diy */
     double c1;     /* team-days one always-active team has done by t0 */
 } cal_seg;
 
@@ -32,7 +36,9 @@ typedef struct {
     cal_seg *s;
 } cal;
 
-cp_status cal_build(cal *c, cp_date start, int nyears, double dpy);
+/* `reserve`: the capacity's shares set aside per year (NULL: none). */
+cp_status cal_build(cal *c, cp_date start, int nyears, double dpy, const cp_year_share *reserve,
+                    size_t nreserve);
 void cal_free(cal *c);
 /* The segment holding time t, clamped to the calendar. */
 size_t cal_find(const cal *c, double t);
@@ -168,6 +174,19 @@ cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline,
 
 /* ------------------------------------------------------------------ order ------------- */
 
+/* The sort key of a module's benefit per team-day: rounded to 41 significant bits (12
+ * digits; the 52-bit fraction's low 12 bits, half up), so that ratios equal but for the
+ * rounding of the sums that make them tie (and go by id) wherever they are computed: a
+ * re-plan from plan.csv's 15 digits, a weight sample. Zero and infinity are kept. */
+static inline double order_key(double ratio) {
+    if (!(ratio > 0) || ratio == INFINITY) return ratio;
+    uint64_t u;
+    memcpy(&u, &ratio, sizeof u);
+    u = (u + ((uint64_t)1 << 11)) & ~(((uint64_t)1 << 12) - 1); /* a carry bumps the exponent */
+    memcpy(&ratio, &u, sizeof u);
+    return ratio;
+}
+
 /* What orders hazards besides their figures, per input index. */
 typedef struct {
     const size_t *lockpos; /* position in rules.locked, SIZE_MAX when not listed */
@@ -182,5 +201,20 @@ cp_status order_plan(const cp_plan_item *items, size_t n, const order_keys *keys
 /* A baseline order of the hazards (CP_ORDER_PRIORITY, _SMALLEST, _INPUT), lock groups first. */
 cp_status order_baseline(const cp_plan_item *items, size_t n, const order_keys *keys, int order,
                          size_t *seq);
+
+/* ------------------------------------------------------------------ evidence ---------- */
+
+/* Ascending order of doubles for qsort (montecarlo.c). */
+int cmp_double(const void *a, const void *b);
+/* The nearest-rank quantile q of v[0..n) (sorted in place): the value of rank ceil(q n). */
+double nearest_rank(double *v, size_t n, double q);
+
+/* A draw of a trend's count in `year`: its parameters from their normal approximation, the
+ * count from a negative binomial with its dispersion (trend.c). */
+struct cp_rng;
+double trend_draw(const cp_trend *t, int year, struct cp_rng *r);
+
+/* The weights of sample `sample` of a rank-robustness run (robust.c): w has o->ncriteria. */
+void rank_weights_draw(const cp_rank_options *o, size_t sample, double *w);
 
 #endif

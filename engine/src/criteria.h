@@ -66,6 +66,10 @@ typedef struct {
     float *scratch;             /* scratch_planes planes of h x nx floats */
     float *raw;                 /* NULL, or h x nx: the raw value, before scoring (the density
                                    of reports, which the cost model reads) */
+    float *carry;               /* kinds that carry: nx floats kept from strip to strip (NULL:
+                                   the view holds the whole halo above) */
+    int warm;                   /* the first strip of a range: the view holds the halo above,
+                                   and carry starts from it */
     int threads;
 } cp_kind_strip;
 
@@ -84,6 +88,10 @@ typedef struct {
      * strip needs above and below it (its halo) for cells dy metres high. */
     double (*radius_m)(const cp_criterion *c);
     int64_t (*halo_rows)(const cp_criterion *c, double dy);
+    /* Going down the grid, the kind carries its state from strip to strip in
+     * cp_kind_strip.carry (nx floats) and needs no halo above a strip but the first of a
+     * range. The distance: the column run from above (cpk_edt_strip_f32). */
+    int carries;
     int scratch_planes; /* scratch a strip needs, in planes of h x nx floats */
     /* The kind's raw value of the strip into out (h x nx), before scoring: a sum, a distance,
      * a density, degrees; what the standalone tools write. NULL when the score reads the

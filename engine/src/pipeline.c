@@ -26,6 +26,7 @@
 
 #include <clearplan/clearplan.h>
 #include <clearplan/describe.h>
+#include <clearplan/evidence.h>
 #include <clearplan/output.h>
 #include <clearplan/plan.h>
 
@@ -33,6 +34,7 @@
 #include "cpk/edt.h"
 #include "cpk/focal.h"
 #include "cpk/overlay.h"
+#include "contamination.h"
 #include "cpk/zonal.h"
 #include "engine.h"
 #include "error.h"
@@ -51,8 +53,10 @@
 typedef struct {
     const cp_input *in;
     cp_grid_input *gi;
-    int64_t halo; /* rows above and below the strip */
-    float *buf;   /* the window's rows lo .. lo + nrows (set for each strip) */
+    int64_t halo;       /* rows below the strip (and above it but for carried inputs) */
+    int carried;        /* a criterion reading it carries its state from strip to strip */
+    int64_t halo_above; /* rows above a strip after the first, when carried */
+    float *buf;         /* the window's rows lo .. lo + nrows (set for each strip) */
     int64_t lo, nrows;
     double valid_cells; /* non-nodata cells of the grid, for the coverage report */
 } raster_layer;
@@ -77,6 +81,8 @@ typedef struct {
     cp_features *features; /* per criterion (distance from vector features), else empty */
     float **vbuf;          /* per such criterion: its strip plus halo, burnt sources */
     int64_t *vhalo;
+    float **carry;      /* per criterion of a kind that carries: its state (nx floats) */
+    int64_t *carry_row; /* the row the carried state is at (-1: none yet) */
     size_t *points_skipped;
     int density_crit; /* criterion whose raw density drives cost and metrics; -1 none */
     double buffer_m;
@@ -85,12 +91,13 @@ typedef struct {
     float *prod_by_class;        /* 256 entries: m2 per team-day */
     cpk_polygon *polys, *bpolys; /* hazards, and hazards grown by buffer_m */
     cpk_window *wins, *bwins;
-    cpk_zonal_acc *acc;      /* n x NBANDS */
-    cpk_zonal_acc *bacc;     /* n: population within */
-    cp_ranks_zonal za, zb;   /* acc and bacc summed over the ranks as one process sums them */
-    double *class_weight;    /* n x (nclasses + 1) */
-    cp_aoi aoi;              /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
-    double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
+    cpk_zonal_acc *acc;        /* n x NBANDS */
+    cpk_zonal_acc *bacc;       /* n: population within */
+    cpk_zonal_acc *cacc;       /* n x ncriteria: each criterion's score (benefit components) */
+    cp_ranks_zonal za, zb, zc; /* acc, bacc and cacc summed over the ranks as one process does */
+    double *class_weight;      /* n x (nclasses + 1) */
+    cp_aoi aoi;                /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
+    double stage_s[NSTAGES];   /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
     const cp_ranks *ranks; /* the job's ranks (a job of one without MPI) */
@@ -147,8 +154,13 @@ static cp_status open_layers(run_ctx *c) {
         for (size_t k = 0; k < sc->ncriteria; ++k) { /* the largest halo of its criteria */
             const cp_criterion *cr = &sc->criteria[k];
             if (strcmp(cr->input, in->name)) continue;
-            int64_t h = cp_kind_of(cr)->halo_rows(cr, c->grid.geo.dy);
+            const cp_kind *kind = cp_kind_of(cr);
+            int64_t h = kind->halo_rows(cr, c->grid.geo.dy);
             if (h > l->halo) l->halo = h;
+            if (kind->carries)
+                l->carried = 1;
+            else if (h > l->halo_above)
+                l->halo_above = h;
         }
     }
     const cp_input *role[CP_NROLES];
@@ -162,7 +174,10 @@ static cp_status open_layers(run_ctx *c) {
     c->features = calloc(sc->ncriteria, sizeof *c->features);
     c->vbuf = calloc(sc->ncriteria, sizeof *c->vbuf);
     c->vhalo = calloc(sc->ncriteria, sizeof *c->vhalo);
-    if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo)
+    c->carry = calloc(sc->ncriteria, sizeof *c->carry);
+    c->carry_row = calloc(sc->ncriteria, sizeof *c->carry_row);
+    if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo || !c->carry ||
+        !c->carry_row)
         return cp_fail(CP_E_NOMEM, "out of memory");
     c->density_crit = -1;
     /* Vector inputs of criteria: points, or features burnt onto the grid strip by strip. */
@@ -248,6 +263,8 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
                             .fill = INFINITY,
                             .scratch = b->tmp,
                             .raw = (int)k == c->density_crit ? b->dens : NULL,
+                            .carry = c->carry[k],
+                            .warm = c->carry_row[k] != y0,
                             .threads = c->threads};
         const cp_points *p = &c->points[k];
         cpk_points pts = {p->x, p->y, p->w, p->n};
@@ -255,7 +272,8 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
             cp_scenario_input(sc, cr->input)->type == CP_INPUT_VECTOR) { /* points */
             in.points = &pts;
         } else if (c->vbuf[k]) { /* vector features burnt into the strip and its halo */
-            int64_t lo = y0 - c->vhalo[k] > 0 ? y0 - c->vhalo[k] : 0;
+            int64_t above = in.carry && !in.warm ? 0 : c->vhalo[k];
+            int64_t lo = y0 - above > 0 ? y0 - above : 0;
             int64_t hi = y0 + h + c->vhalo[k] < geo->ny ? y0 + h + c->vhalo[k] : geo->ny;
             cp_status s = cp_features_burn(&c->features[k], &c->grid, lo, hi - lo, c->vbuf[k]);
             if (s) return s;
@@ -270,6 +288,7 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
         }
         cpk_out_f32 out = {b->scores[k], nx, h, nx};
         ks = kind->score(cr, &in, &out);
+        c->carry_row[k] = y0 + h;
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "kernel failed: %s", cpk_strerror(ks));
     /* Priority: weighted overlay over the whole grid (the AOI is the grid). */
@@ -327,6 +346,13 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
             {c->pop->buf + (y0 - c->pop->lo) * nx, nx, h, nx, 0, 0}, NULL, 0, NULL};
         s = cp_ranks_zonal_strip(&c->zb, geo, y0, &pb, c->threads);
     }
+    if (!s && c->cacc) { /* per-criterion benefit components (rank robustness) */
+        cpk_zonal_band cb[64];
+        memset(cb, 0, sizeof cb);
+        for (size_t k = 0; k < c->sc->ncriteria; ++k)
+            cb[k].view = (cpk_view_f32){b->scores[k], nx, h, nx, 0, 0};
+        s = cp_ranks_zonal_strip(&c->zc, geo, y0, cb, c->threads);
+    }
     return s;
 }
 
@@ -371,7 +397,10 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     int warped = 0;
     for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
     if (warped) fixed += (size_t)64 << 20; /* GDAL's warp chunk */
-    for (size_t i = 0; i < c->nlayers; ++i) fixed += 2 * (size_t)c->layers[i].halo * nx * 4;
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        const raster_layer *l = &c->layers[i];
+        fixed += (size_t)(l->halo + (l->carried ? l->halo_above : l->halo)) * nx * 4;
+    }
     for (size_t k = 0; k < c->sc->ncriteria; ++k)
         if (burns(c, k)) {     /* burnt features, with halo */
             per_row += 8 * nx; /* the buffer and GDAL's rasterisation copy */
@@ -498,8 +527,8 @@ static cp_status reduce_stats(raster_pass *rp, int64_t nrows) {
     run_ctx *c = rp->c;
     void *all = NULL;
     size_t bytes = 0;
-    cp_status s = cp_ranks_gather(c->ranks, rp->row_sums, sizeof(double) * 4 * (size_t)nrows,
-                                  &all, &bytes);
+    cp_status s =
+        cp_ranks_gather(c->ranks, rp->row_sums, sizeof(double) * 4 * (size_t)nrows, &all, &bytes);
     if (s) return s;
     const double *rows = all;
     for (size_t y = 0; rows && y < bytes / sizeof(double) / 4; ++y)
@@ -592,8 +621,7 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
             snprintf(final, sizeof final, "%s/criteria/%s.tif", tmpdir, sc->criteria[m - 2].name);
         if (m == 1) cp.base = 0.8, cp.span = 0.2;
         s = cp_cog_finish(rp->raw[m], rp->path[m], final, m == 1 ? "NEAREST" : "AVERAGE",
-                          m < 2 ? stats[m] : NULL, c->threads, m < 2 ? cog_progress : NULL,
-                          &cp);
+                          m < 2 ? stats[m] : NULL, c->threads, m < 2 ? cog_progress : NULL, &cp);
         rp->raw[m] = NULL;
         if (s && cp.stopped) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         if (!s && m >= 2 && !progress(c->opts, 1.0, "writing priority maps"))
@@ -639,11 +667,15 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     rp.b.nan = malloc(plane * sizeof(float));
     if (!rp.b.inv || !rp.b.nan) goto nomem;
     for (size_t i = 0; i < plane; ++i) rp.b.nan[i] = NAN;
-    for (size_t k = 0; k < sc->ncriteria; ++k)
+    for (size_t k = 0; k < sc->ncriteria; ++k) {
         if (burns(c, k)) {
             int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
             if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
         }
+        c->carry_row[k] = -1;
+        if (cp_kind_of(&sc->criteria[k])->carries && !(c->carry[k] = malloc(nx * sizeof(float))))
+            goto nomem;
+    }
     if (c->aoi.nrings) {
         rp.b.mask = malloc(plane * sizeof(float));
         rp.b.aoi_frac = malloc(plane * sizeof(double));
@@ -652,10 +684,14 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
     rp.inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp.inputs);
     if (!rp.inputs) goto nomem;
     for (size_t i = 0; i < c->nlayers; ++i)
-        rp.inputs[i] = (cp_strip_input){grid_rows, c->layers[i].gi, c->layers[i].halo, {0}};
+        rp.inputs[i] = (cp_strip_input){.read = grid_rows,
+                                        .src = c->layers[i].gi,
+                                        .halo = c->layers[i].halo,
+                                        .carried = c->layers[i].carried,
+                                        .halo_above = c->layers[i].halo_above};
     {
         /* the hazards' sums as one process makes them (ranks.h) */
-        cpk_zonal_band bands[NBANDS];
+        cpk_zonal_band bands[NBANDS + 64]; /* then per-criterion bands without classes */
         memset(bands, 0, sizeof bands);
         bands[B_LANDCOVER].classes = c->class_values;
         bands[B_LANDCOVER].nclasses = c->nclasses;
@@ -663,7 +699,11 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         int64_t n = (int64_t)c->hs.n;
         s = cp_ranks_zonal_init(&c->za, rk, ny, H, c->polys, c->wins, n, bands, NBANDS, c->acc);
         if (!s && c->bacc)
-            s = cp_ranks_zonal_init(&c->zb, rk, ny, H, c->bpolys, c->bwins, n, bands, 1, c->bacc);
+            s = cp_ranks_zonal_init(&c->zb, rk, ny, H, c->bpolys, c->bwins, n, bands + NBANDS, 1,
+                                    c->bacc);
+        if (!s && c->cacc)
+            s = cp_ranks_zonal_init(&c->zc, rk, ny, H, c->polys, c->wins, n, bands + NBANDS,
+                                    (int)sc->ncriteria, c->cacc);
     }
     goto ready;
 nomem:
@@ -695,6 +735,7 @@ ready:
     }
     if ((s = cp_ranks_phase_end(rk, s))) goto done;
     if ((s = cp_ranks_zonal_reduce(&c->za)) || (c->bacc && (s = cp_ranks_zonal_reduce(&c->zb))) ||
+        (c->cacc && (s = cp_ranks_zonal_reduce(&c->zc))) ||
         (s = cp_ranks_agree(rk, reduce_stats(&rp, y1 - y0))))
         goto done;
     s = cp_ranks_agree(rk, rk->rank == 0 ? finish_maps(&rp, tmpdir) : CP_OK);
@@ -738,9 +779,32 @@ static void class_areas(const run_ctx *c, size_t i, double *out) {
     for (int k = 0; k <= c->nclasses; ++k) out[k] *= scale;
 }
 
+/* The benefit components of hazard i (clearplan/evidence.h): each criterion's coverage-
+ * weighted score sum x cell ha, scaled by one factor so that sum_k w_k B_k / sum_k w_k is the
+ * hazard's benefit (the priority's float rounding, cells outside the area of interest); also
+ * as the extra columns benefit_<criterion>. */
+static void benefit_components(const run_ctx *c, size_t i, double benefit, cp_plan_value *x,
+                               double *out) {
+    const cp_scenario *sc = c->sc;
+    const size_t nc = sc->ncriteria;
+    if (!c->cacc) return;
+    const double cell_ha = c->grid.geo.dx * c->grid.geo.dy / 10000.0;
+    double wsum = 0, mix = 0;
+    for (size_t k = 0; k < nc; ++k) {
+        out[k] = c->cacc[i * nc + k].sum * cell_ha;
+        wsum += sc->criteria[k].weight;
+        mix += sc->criteria[k].weight * out[k];
+    }
+    double f = mix > 0 ? benefit * wsum / mix : 0;
+    for (size_t k = 0; k < nc; ++k) {
+        out[k] *= f;
+        x[k] = (cp_plan_value){0, out[k], 0, NULL};
+    }
+}
+
 static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_value *x,
                           double *class_m2, char *mix, size_t mixlen, GEOSWKBWriter *wr,
-                          unsigned char **wkb) {
+                          unsigned char **wkb, double *comp) {
     const cp_hazard_in *hz = &c->hs.items[i];
     const cpk_zonal_acc *a = &c->acc[i * NBANDS];
     const cp_cost *k = &c->sc->cost;
@@ -767,7 +831,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
     h->wkb = *wkb;
     h->wkb_len = len;
-    memset(x, 0, NX_COLS * sizeof *x);
+    memset(x, 0, (NX_COLS + (c->cacc ? c->sc->ncriteria : 0)) * sizeof *x);
     x[X_REPORT_DENSITY].real = cov_cells > 0 ? a[B_DENSITY].sum / cov_cells : 0;
     x[X_REPORT_DENSITY].is_null = c->density_crit < 0;
     x[X_TREECOVER].real =
@@ -789,6 +853,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     x[X_LANDCOVER_MIX].text = mix;
     x[X_LANDCOVER_MIX].is_null = !c->lc;
     x[X_REPAIRED].integer = hz->repaired;
+    benefit_components(c, i, h->benefit, x + NX_COLS, comp);
     h->extra = x;
 }
 
@@ -829,9 +894,21 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
         fprintf(f, ", \"weight\": %.17g}", sc->criteria[k].weight);
     }
     char d0[11], d1[11];
-    fprintf(f, "], \"start\": \"%s\", \"deadline\": \"%s\", \"teams\": %.17g},\n",
+    fprintf(f, "], \"start\": \"%s\", \"deadline\": \"%s\", \"teams\": %.17g",
             cp_date_format(sc->capacity.start, d0), cp_date_format(sc->capacity.deadline, d1),
             sc->capacity.teams);
+    if (sc->cost_profile.path) { /* the evidence behind the cost figures */
+        fprintf(f, ", \"cost_profile\": {\"path\": ");
+        json_str(f, sc->cost_profile.path);
+        fprintf(f, ", \"records\": ");
+        json_str(f, sc->cost_profile.records ? sc->cost_profile.records : "");
+        fprintf(f, ", \"records_fnv1a64\": ");
+        json_str(f, sc->cost_profile.records_fnv1a64 ? sc->cost_profile.records_fnv1a64 : "");
+        fprintf(f, ", \"records_used\": %d, \"fitted_on\": ", sc->cost_profile.records_used);
+        json_str(f, sc->cost_profile.fitted_on ? sc->cost_profile.fitted_on : "");
+        fprintf(f, "}");
+    }
+    fprintf(f, "},\n");
     fprintf(f, "  \"grid\": {\"crs\": ");
     json_str(f, c->grid.crs_name);
     fprintf(
@@ -882,10 +959,13 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
     fprintf(f, ", \"total\": %.3f},\n", now_s() - t0);
     fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024LL);
     fprintf(f, "  \"outputs\": [");
-    static const char *const outs[] = {"priority.tif",       "priority_class.tif", "priority.qml",
-                                       "priority_class.qml", "plan.gpkg",          "plan.csv",
-                                       "milestones.csv",     "packages.csv",       "rejected.csv",
-                                       "report.html",        "plan.qgs",           "stac.json"};
+    static const char *const outs[] = {
+        "priority.tif",       "priority_class.tif", "priority.qml",
+        "priority_class.qml", "plan.gpkg",          "plan.csv",
+        "milestones.csv",     "packages.csv",       "rejected.csv",
+        "report.html",        "plan.qgs",           "stac.json",
+        "montecarlo.csv",     "burndown_fan.csv",   "rank_robustness.csv",
+        "contamination.csv"};
     int first = 1;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i) {
         char p[4400], hex[17];
@@ -916,6 +996,11 @@ static cp_status prepare_zonal(run_ctx *c) {
     if (!c->polys || !c->wins || !c->acc || !c->class_weight)
         return cp_fail(CP_E_NOMEM, "out of memory");
     cpk_zonal_acc_init(c->acc, (int64_t)(n * NBANDS));
+    if (c->sc->ncriteria <= 64) {
+        if (!(c->cacc = malloc(n * c->sc->ncriteria * sizeof *c->cacc)))
+            return cp_fail(CP_E_NOMEM, "out of memory");
+        cpk_zonal_acc_init(c->cacc, (int64_t)(n * c->sc->ncriteria));
+    }
     int buffered = c->buffer_m > 0;
     if (buffered) {
         c->bpolys = calloc(n, sizeof *c->bpolys);
@@ -948,12 +1033,13 @@ static void ctx_clear(run_ctx *c) {
         cp_features_clear(&c->features[k]);
         free(c->vbuf[k]);
     }
-    free(c->features), free(c->vbuf), free(c->vhalo);
+    for (size_t k = 0; c->carry && k < c->sc->ncriteria; ++k) free(c->carry[k]);
+    free(c->features), free(c->vbuf), free(c->vhalo), free(c->carry), free(c->carry_row);
     free(c->points);
     free(c->points_skipped);
     free(c->prod_by_class);
-    free(c->acc), free(c->bacc), free(c->class_weight);
-    cp_ranks_zonal_free(&c->za), cp_ranks_zonal_free(&c->zb);
+    free(c->acc), free(c->bacc), free(c->cacc), free(c->class_weight);
+    cp_ranks_zonal_free(&c->za), cp_ranks_zonal_free(&c->zb), cp_ranks_zonal_free(&c->zc);
     free(c->polys), free(c->bpolys), free(c->wins), free(c->bwins);
     cp_hazards_clear(&c->hs);
     cp_aoi_clear(&c->aoi);
@@ -967,8 +1053,16 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     size_t n = c->hs.n;
     cp_status s = CP_OK;
     cp_plan *plan = NULL;
+    cp_evidence *ev = NULL;
+    cp_contamination *contam = NULL;
+    const size_t nk = c->cacc ? sc->ncriteria : 0, ncol = NX_COLS + nk;
     cp_hazard *recs = calloc(n ? n : 1, sizeof *recs);
-    cp_plan_value *vals = calloc((n ? n : 1) * NX_COLS, sizeof *vals);
+    cp_plan_value *vals = calloc((n ? n : 1) * ncol, sizeof *vals);
+    double *comps = calloc((n ? n : 1) * (nk ? nk : 1), sizeof *comps);
+    cp_plan_column *cols = calloc(ncol, sizeof *cols);
+    char(*colnames)[80] = calloc(nk ? nk : 1, sizeof *colnames);
+    const char **crit_names = calloc(nk ? nk : 1, sizeof *crit_names);
+    double *crit_w = calloc(nk ? nk : 1, sizeof *crit_w);
     const size_t ncl = (size_t)c->nclasses;
     double *class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *class_m2);
     int classes[CP_MAX_CLASSES];
@@ -978,13 +1072,21 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     GEOSWKBWriter *wr = GEOSWKBWriter_create_r(c->hs.geos);
     unsigned char *png = NULL;
     size_t png_len = 0;
-    if (!recs || !vals || !class_m2 || !mixes || !wkbs || !rej || !wr) {
+    if (!recs || !vals || !comps || !cols || !colnames || !crit_names || !crit_w || !class_m2 ||
+        !mixes || !wkbs || !rej || !wr) {
         s = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
+    memcpy(cols, extra_columns, sizeof extra_columns);
+    for (size_t k = 0; k < nk; ++k) {
+        snprintf(colnames[k], sizeof colnames[k], "benefit_%s", sc->criteria[k].name);
+        cols[NX_COLS + k] = (cp_plan_column){colnames[k], CP_VALUE_REAL};
+        crit_names[k] = sc->criteria[k].name;
+        crit_w[k] = sc->criteria[k].weight;
+    }
     for (size_t i = 0; i < n; ++i) {
-        hazard_record(c, i, &recs[i], &vals[i * NX_COLS], class_m2 + i * (ncl + 1), mixes + i * 256,
-                      256, wr, &wkbs[i]);
+        hazard_record(c, i, &recs[i], &vals[i * ncol], class_m2 + i * (ncl + 1), mixes + i * 256,
+                      256, wr, &wkbs[i], comps + i * nk);
         if (recs[i].people_within_m < 0) { /* NaN (no population) passes */
             s = cp_fail(CP_E_FORMAT,
                         "<%s>: %g people within %g m of hazard <%s>: population must be zero or "
@@ -1001,14 +1103,45 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         rej[i].wkb_len = c->hs.rejected[i].wkb_len;
     }
     cp_plan_options po = {0};
-    po.columns = extra_columns;
-    po.ncolumns = NX_COLS;
+    po.columns = cols;
+    po.ncolumns = ncol;
     po.classes = classes;
     po.nclasses = ncl;
-    s = cp_plan_compute(recs, n, &sc->capacity, &sc->cost, &sc->rules, &po, &plan);
+    /* new contamination: the plan sets capacity aside for its projection (a first plan
+       gives the capacity offered per year) */
+    cp_capacity cap = sc->capacity;
+    if ((s = cp_contamination_run(sc, &c->grid, &c->hs, recs, &contam))) goto done;
+    if (contam && sc->contamination.reserve >= 0) {
+        cp_plan_options p0 = po;
+        p0.no_baselines = 1;
+        if ((s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &p0, &plan))) goto done;
+        s = cp_contamination_reserve(contam, sc, plan, &cap);
+        cp_plan_free(plan);
+        plan = NULL;
+        if (s) goto done;
+    }
+    s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &po, &plan);
     if (s == CP_E_ARG) /* a scored hazard the planner refuses: data, not usage (exit 1) */
         s = cp_fail_prefix(CP_E_FORMAT, "the scored hazards cannot be planned");
     if (s) goto done;
+    const cp_run_options *ro = c->opts;
+    cp_evidence_request rq = {recs,
+                              n,
+                              &cap,
+                              &sc->cost,
+                              &sc->rules,
+                              &po,
+                              &sc->uncertainty,
+                              ro->samples_set ? ro->samples : (size_t)sc->uncertainty.samples,
+                              ro->seed_set ? ro->seed : sc->uncertainty.seed,
+                              c->threads,
+                              nk,
+                              crit_names,
+                              crit_w,
+                              nk ? comps : NULL,
+                              contam};
+    contam = NULL; /* the evidence's now */
+    if ((s = cp_evidence_compute(plan, &rq, &ev))) goto done;
     c->stage_s[ST_PLAN] = now_s();
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
@@ -1047,12 +1180,20 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
                      cp_kind_of(&sc->criteria[k])->name, sc->criteria[k].input);
         ent[ne] = (cp_report_entry){sc->criteria[k].name, text[ne]}, ne++;
     }
-    cp_report_info info = {sc->name, ent, ne, png, png_len, 20};
-    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info, 0};
+    if (sc->cost_profile.path && ne < MAXE) {
+        const cp_cost_profile *cpf = &sc->cost_profile;
+        snprintf(text[ne], 160, "%s: fitted on %s from %d records of %s (median error %.0f%%)",
+                 cpf->path, cpf->fitted_on ? cpf->fitted_on : "?", cpf->records_used,
+                 cpf->records ? cpf->records : "?", 100 * cpf->cv_median_abs_error);
+        ent[ne] = (cp_report_entry){"cost profile", text[ne]}, ne++;
+    }
+    cp_report_info info = {sc->name, ent, ne, png, png_len, 20, ev};
+    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info,
+                           0,           ev,  ro->regions,     ro->nregions};
     if ((s = cp_plan_write_all(plan, tmpdir, &po2))) goto done;
     cp_describe_info di = {sc->name, plan->start, plan->deadline, "run.json"};
     if ((s = cp_outputs_describe(tmpdir, &di))) goto done;
-    if ((s = cp_plan_summary_json(plan, plan_json))) goto done;
+    if ((s = cp_plan_summary_json_with(plan, ev, plan_json))) goto done;
     r->hazards_planned = plan->nitems;
     r->hazards_rejected = c->hs.nrejected + plan->nexcluded;
     r->total_area_m2 = plan->area_m2;
@@ -1062,6 +1203,9 @@ done:
     for (size_t i = 0; wkbs && i < n; ++i) GEOSFree_r(c->hs.geos, wkbs[i]);
     if (wr) GEOSWKBWriter_destroy_r(c->hs.geos, wr);
     free(recs), free(vals), free(class_m2), free(mixes), free(wkbs), free(rej), free(png);
+    free(comps), free(cols), free(colnames), free(crit_names), free(crit_w);
+    cp_evidence_free(ev);
+    cp_contamination_free(contam);
     cp_plan_free(plan);
     return s;
 }
@@ -1146,8 +1290,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     char tmpdir[4096] = "";
     if (rk.rank == 0 && !(s = cp_run_output(sc, opts.out_dir, opts.overwrite, opts.no_sync, &out)))
         snprintf(tmpdir, sizeof tmpdir, "%s", cp_output_path(out));
-    if ((s = cp_ranks_agree(&rk, s)) || (s = cp_ranks_bcast(&rk, tmpdir, sizeof tmpdir)))
-        goto done;
+    if ((s = cp_ranks_agree(&rk, s)) || (s = cp_ranks_bcast(&rk, tmpdir, sizeof tmpdir))) goto done;
     s = progress(&opts, 0.0, "reading hazards") ? CP_OK : cp_fail(CP_E_INTERRUPTED, "interrupted");
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (sc->criteria[k].kind == CP_CRIT_FOCAL_SUM && cp_scenario_role(sc, CP_ROLE_POPULATION) &&

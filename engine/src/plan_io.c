@@ -17,6 +17,7 @@
 #include <ogr_api.h>
 #include <ogr_srs_api.h>
 
+#include <clearplan/evidence.h>
 #include <clearplan/plan.h>
 
 #include "error.h"
@@ -55,7 +56,9 @@ struct table {
     const char *const *names;
     const col_kind *kinds;
     void (*get)(const table *t, size_t row, size_t col, cell *out);
-    int classes, extras; /* with the class_m2 and extra columns of the hazards */
+    int classes, extras; /* with the class columns (<class_prefix><code>, ..._other) and the
+                            hazards' extra columns */
+    const char *class_prefix;
 };
 
 static void set_i(cell *c, long long v) {
@@ -335,6 +338,7 @@ enum {
     M_BINDING,
     M_POSTPONED,
     M_REDEPLOYED,
+    M_PEOPLE,
     M_NCOLS
 };
 static const char *const milestone_names[M_NCOLS] = {"period",
@@ -356,18 +360,23 @@ static const char *const milestone_names[M_NCOLS] = {"period",
                                                      "budget_usd",
                                                      "budget_binding",
                                                      "postponed_packages",
-                                                     "redeployed_packages"};
-static const col_kind milestone_kinds[M_NCOLS] = {COL_TEXT, COL_TEXT, COL_INT,  COL_INT,  COL_DATE,
-                                                  COL_DATE, COL_REAL, COL_REAL, COL_REAL, COL_REAL,
-                                                  COL_REAL, COL_INT,  COL_REAL, COL_REAL, COL_REAL,
-                                                  COL_REAL, COL_REAL, COL_INT,  COL_INT,  COL_INT};
+                                                     "redeployed_packages",
+                                                     "people_near_released"};
+static const col_kind milestone_kinds[M_NCOLS] = {
+    COL_TEXT, COL_TEXT, COL_INT,  COL_INT,  COL_DATE, COL_DATE, COL_REAL,
+    COL_REAL, COL_REAL, COL_REAL, COL_REAL, COL_INT,  COL_REAL, COL_REAL,
+    COL_REAL, COL_REAL, COL_REAL, COL_INT,  COL_INT,  COL_INT,  COL_REAL};
 
 static void milestone_get(const table *t, size_t row, size_t col, cell *c) {
     const cp_plan *p = t->plan;
     const cp_milestone *m = row < p->nyears ? &p->years[row] : &p->quarters[row - p->nyears];
     static _Thread_local char label[16];
     memset(c, 0, sizeof *c);
-    int year_only = col >= M_BUDGET;
+    if (col >= M_NCOLS) { /* area released by land-cover class */
+        set_r(c, m->class_released_m2[col - M_NCOLS]);
+        return;
+    }
+    int year_only = col >= M_BUDGET && col <= M_REDEPLOYED;
     c->null = year_only && m->kind != CP_PERIOD_YEAR;
     switch (col) {
         case M_PERIOD:
@@ -423,8 +432,11 @@ static void milestone_get(const table *t, size_t row, size_t col, cell *c) {
         case M_POSTPONED:
             set_i(c, (long long)m->postponed);
             break;
-        default:
+        case M_REDEPLOYED:
             set_i(c, (long long)m->redeployed);
+            break;
+        default:
+            set_r(c, m->people_near_released);
             break;
     }
 }
@@ -433,15 +445,16 @@ static void milestone_get(const table *t, size_t row, size_t col, cell *c) {
 static table hazard_table(const cp_plan *p) {
     int classes = 0;
     for (size_t i = 0; i < p->nitems && !classes; ++i) classes = p->items[i].h.class_m2 != NULL;
-    return (table){p, p->nitems, H_NCOLS, hazard_names, hazard_kinds, hazard_get, classes, 1};
+    return (table){p,          p->nitems, H_NCOLS, hazard_names, hazard_kinds,
+                   hazard_get, classes,   1,       "class_m2_"};
 }
 static table package_table(const cp_plan *p) {
-    return (table){p, p->npackages, P_NCOLS, package_names, package_kinds, package_get, 0, 0};
+    return (table){p, p->npackages, P_NCOLS, package_names, package_kinds, package_get, 0, 0, ""};
 }
 static table milestone_table(const cp_plan *p) {
     return (table){
-        p, p->nyears + p->nquarters, M_NCOLS, milestone_names, milestone_kinds, milestone_get, 0,
-        0};
+        p, p->nyears + p->nquarters, M_NCOLS, milestone_names, milestone_kinds, milestone_get, 1,
+        0, "released_m2_class_"};
 }
 
 static size_t table_ncols(const table *t) {
@@ -458,11 +471,13 @@ static const char *table_col(const table *t, size_t k, char buf[32], col_kind *k
     }
     k -= t->nfixed;
     if (t->classes) {
-        if (k < t->plan->nclasses) {
-            snprintf(buf, 32, "class_m2_%d", t->plan->classes[k]);
+        if (k <= t->plan->nclasses) {
+            if (k < t->plan->nclasses)
+                snprintf(buf, 32, "%s%d", t->class_prefix, t->plan->classes[k]);
+            else
+                snprintf(buf, 32, "%sother", t->class_prefix);
             return buf;
         }
-        if (k == t->plan->nclasses) return "class_m2_other";
         k -= t->plan->nclasses + 1;
     }
     cp_value_type vt = t->plan->columns[k].type;
@@ -571,6 +586,10 @@ static void json_teams(cp_textbuf *b, int n) {
 }
 
 cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
+    return cp_plan_summary_json_with(plan, NULL, out);
+}
+
+cp_status cp_plan_summary_json_with(const cp_plan *plan, const cp_evidence *ev, char **out) {
     if (!plan || !out) return cp_fail(CP_E_ARG, "cp_plan_summary_json: NULL argument");
     *out = NULL;
     cp_textbuf b = {0};
@@ -715,7 +734,9 @@ cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
         json_num(&b, od->auc_share);
         cp_textbuf_puts(&b, "}");
     }
-    cp_textbuf_puts(&b, "]}");
+    cp_textbuf_puts(&b, "]");
+    cp_evidence_json_put(&b, plan, ev);
+    cp_textbuf_puts(&b, "}");
     if (b.failed) {
         cp_textbuf_free(&b);
         return cp_fail(CP_E_NOMEM, "out of memory");
@@ -924,7 +945,7 @@ static cp_status plan_write_all_quietly(const cp_plan *plan, const char *dir,
     if (!plan || !dir) return cp_fail(CP_E_ARG, "cp_plan_write_all: NULL argument");
     cp_plan_outputs none = {0};
     if (!o) o = &none;
-    size_t n = strlen(dir) + 32;
+    size_t n = strlen(dir) + 96;
     char *p = malloc(n);
     if (!p) return cp_fail(CP_E_NOMEM, "out of memory");
     cp_status st;
@@ -946,9 +967,17 @@ static cp_status plan_write_all_quietly(const cp_plan *plan, const char *dir,
         snprintf(p, n, "%s/plan.gpkg", dir);
         st = cp_plan_write_gpkg(plan, p, o->crs_wkt, o->rejected, o->nrejected);
     }
+    if (st == CP_OK && o->evidence) st = cp_evidence_write(plan, o->evidence, dir);
+    cp_report_info info = o->report ? *o->report : (cp_report_info){0};
+    if (!info.evidence) info.evidence = o->evidence;
     if (st == CP_OK && o->report) {
         snprintf(p, n, "%s/report.html", dir);
-        st = cp_plan_write_report(plan, o->report, p);
+        st = cp_plan_write_report(plan, &info, p);
+    }
+    for (size_t r = 0; st == CP_OK && o->report && r < o->nregions; ++r) {
+        char slug[64];
+        snprintf(p, n, "%s/report-%s.html", dir, cp_region_slug(o->regions[r], slug));
+        st = cp_plan_write_region_report(plan, &info, o->regions[r], p);
     }
     free(p);
     return st;

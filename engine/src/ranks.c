@@ -20,7 +20,7 @@ struct cp_ranks_comm {
     /* a phase's failure notices (cp_ranks_phase_begin) */
     int posted, got, sent, in, out;
     MPI_Request rx;
-    MPI_Request *tx; /* one a rank */
+    MPI_Request *tx;              /* one a rank */
     uint64_t bytes_in, bytes_out; /* data received and sent (cp_ranks_traffic) */
 };
 
@@ -650,7 +650,6 @@ cp_status cp_ranks_zonal_reduce(cp_ranks_zonal *z) {
     const cp_ranks *r = z->r;
     if (!r->comm) return CP_OK;
 #ifdef CP_MPI
-    MPI_Comm c = r->comm->comm;
     cp_status s = CP_OK;
     char *msg = NULL;
     size_t bytes = 0;

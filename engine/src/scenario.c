@@ -747,6 +747,8 @@ static cp_status parse_productivity(ctx *c, yaml_node_t *v, const char *what, do
     return s;
 }
 
+static cp_status load_profile(ctx *c, yaml_node_t *n);
+
 static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     static const char *const keys[] = {"productivity_m2_per_team_day",
                                        "treecover_slowdown",
@@ -756,11 +758,14 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
                                        "nts_m2_per_team_day",
                                        "ts_m2_per_team_day",
                                        "team_day_usd",
+                                       "profile",
                                        NULL};
     cp_cost *cost = &c->sc->cost;
     cp_status s = check_keys(c, n, keys, "cost");
     if (s) return s;
     yaml_node_t *v;
+    /* a cost profile first (clearplan calibrate's), the keys beside it override it */
+    if ((v = get(c, n, "profile")) && (s = load_profile(c, v))) return s;
     if ((v = get(c, n, "productivity_m2_per_team_day")) &&
         (s = parse_productivity(c, v, "cost.productivity_m2_per_team_day",
                                 &cost->productivity_default_m2, &cost->productivity,
@@ -830,6 +835,63 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
                       "WorldCover's %zu; at most %zu",
                       extra, cp_nworldcover, (size_t)CP_MAX_CLASSES - cp_nworldcover);
     return check_slowest(c, n);
+}
+
+/* cost.profile: a file with `provenance`, `fit` and `cost` (clearplan calibrate writes it):
+ * its cost section is read as the scenario's own, errors naming the profile's line and
+ * column; its provenance is kept for the run's record. */
+static cp_status load_profile(ctx *c, yaml_node_t *n) {
+    cp_cost_profile *pr = &c->sc->cost_profile;
+    if (pr->path) return err_at(c, n, "a cost profile cannot include another one");
+    cp_status s = as_path(c, n, "cost.profile", &pr->path);
+    if (s) return s;
+    FILE *f = fopen(pr->path, "rb");
+    if (!f) return err_at(c, n, "cannot open the cost profile <%s>: %s", pr->path, strerror(errno));
+    yaml_parser_t parser;
+    yaml_document_t doc;
+    int loaded = 0;
+    if (!yaml_parser_initialize(&parser)) {
+        fclose(f);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    yaml_parser_set_input_file(&parser, f);
+    if (!yaml_parser_load(&parser, &doc)) {
+        s = cp_fail(CP_E_CONFIG, "%s:%lu:%lu: malformed YAML: %s", pr->path,
+                    (unsigned long)parser.problem_mark.line + 1,
+                    (unsigned long)parser.problem_mark.column + 1,
+                    parser.problem ? parser.problem : "syntax error");
+    } else {
+        loaded = 1;
+        ctx pc = {pr->path, &doc, c->sc};
+        yaml_node_t *root = yaml_document_get_root_node(&doc);
+        static const char *const keys[] = {"provenance", "fit", "cost", NULL};
+        if (!root) s = err_at(&pc, NULL, "an empty file is not a cost profile");
+        if (!s) s = check_keys(&pc, root, keys, "the cost profile");
+        yaml_node_t *v;
+        if (!s && !(v = get(&pc, root, "cost")))
+            s = err_at(&pc, root, "a cost profile needs a 'cost' section");
+        if (!s) s = parse_cost(&pc, v);
+        yaml_node_t *pv = s ? NULL : get(&pc, root, "provenance");
+        const char *rec = scalar(get(&pc, pv, "records")),
+                   *fnv = scalar(get(&pc, pv, "records_fnv1a64")),
+                   *date = scalar(get(&pc, pv, "fitted_on"));
+        if (!s && rec && !(pr->records = cp_strdup(rec))) s = cp_fail(CP_E_NOMEM, "out of memory");
+        if (!s && fnv && !(pr->records_fnv1a64 = cp_strdup(fnv)))
+            s = cp_fail(CP_E_NOMEM, "out of memory");
+        if (!s && date && !(pr->fitted_on = cp_strdup(date)))
+            s = cp_fail(CP_E_NOMEM, "out of memory");
+        yaml_node_t *fit = s ? NULL : get(&pc, root, "fit");
+        const char *cv = scalar(get(&pc, fit, "cv_median_abs_error")),
+                   *used = scalar(get(&pc, fit, "records_used"));
+        pr->cv_median_abs_error = NAN;
+        if (cv) parse_double(cv, &pr->cv_median_abs_error);
+        double u = 0;
+        if (used && parse_double(used, &u)) pr->records_used = (int)u;
+    }
+    if (loaded) yaml_document_delete(&doc);
+    yaml_parser_delete(&parser);
+    fclose(f);
+    return s;
 }
 
 static size_t npairs(const yaml_node_t *n) {
@@ -1154,6 +1216,278 @@ static cp_status parse_rules(ctx *c, yaml_node_t *n) {
     return s;
 }
 
+/* ------------------------------------------------------------------ uncertainty -------- */
+
+/* A three-point estimate: [min, max] (likely: `value`, the deterministic one), [min, likely,
+ * max], {min, likely, max} or a number (fixed). Every point within [lo, hi]. */
+static cp_status as_range(ctx *c, yaml_node_t *n, const char *what, double value, double lo,
+                          double hi, cp_range *out) {
+    double v[3] = {NAN, NAN, NAN};
+    yaml_node_t *at[3] = {n, n, n};
+    size_t cnt = 0;
+    cp_status s = CP_OK;
+    char kw[224];
+    if (n->type == YAML_SCALAR_NODE) {
+        if ((s = as_number(c, n, what, &v[0]))) return s;
+        v[1] = v[2] = v[0];
+        cnt = 3;
+    } else if (n->type == YAML_SEQUENCE_NODE) {
+        cnt = (size_t)(n->data.sequence.items.top - n->data.sequence.items.start);
+        if (cnt != 2 && cnt != 3)
+            return err_at(c, n, "%s must be [min, max] or [min, likely, max], got %zu numbers",
+                          what, cnt);
+        for (size_t i = 0; i < cnt && !s; ++i) {
+            yaml_node_t *x = node(c, n->data.sequence.items.start[i]);
+            at[cnt == 2 && i == 1 ? 2 : i] = x;
+            s = as_number(c, x, what, &v[cnt == 2 && i == 1 ? 2 : i]);
+        }
+    } else {
+        static const char *const keys[] = {"min", "likely", "max", NULL};
+        if ((s = check_keys(c, n, keys, what))) return s;
+        for (int i = 0; i < 3 && !s; ++i) {
+            yaml_node_t *x = get(c, n, keys[i]);
+            if (!x && i != 1) return err_at(c, n, "%s needs min and max", what);
+            snprintf(kw, sizeof kw, "%s.%s", what, keys[i]);
+            if (x) s = as_number(c, x, kw, &v[i]), at[i] = x, cnt += 1;
+        }
+    }
+    if (s) return s;
+    if (isnan(v[1])) {
+        if (!(v[0] <= value && value <= v[2]))
+            return err_at(c, n, "%s: the range [%g, %g] does not hold the plan's value %g", what,
+                          v[0], v[2], value);
+        v[1] = value;
+    }
+    for (int i = 0; i < 3; ++i)
+        if (!(v[i] >= lo && v[i] <= hi))
+            return err_at(c, at[i], "%s must be between %g and %g, got %g", what, lo, hi, v[i]);
+    if (!(v[0] <= v[1] && v[1] <= v[2]))
+        return err_at(c, n, "%s must have min <= likely <= max, got %g, %g, %g", what, v[0], v[1],
+                      v[2]);
+    *out = (cp_range){1, v[0], v[1], v[2]};
+    return CP_OK;
+}
+
+/* {name: range, ...} for names from `names` (count n, stride `stride` bytes, a char * at the
+ * start of each element), each range around `values` (NULL: 1). */
+static cp_status as_named_ranges(ctx *c, yaml_node_t *n, const char *what, const char *kinds,
+                                 const char *const *names, const double *values, size_t nnames,
+                                 double hi, cp_named_range **out, size_t *nout) {
+    if (n->type != YAML_MAPPING_NODE)
+        return err_at(c, n, "%s must be a mapping {%s: range}", what, kinds);
+    *out = calloc(npairs(n) + 1, sizeof **out);
+    if (!*out) return cp_fail(CP_E_NOMEM, "out of memory");
+    const char **allowed = calloc(nnames + 1, sizeof *allowed);
+    if (!allowed) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t i = 0; i < nnames; ++i) allowed[i] = names[i];
+    cp_status s = check_keys(c, n, allowed, what);
+    free(allowed);
+    for (yaml_node_pair_t *p = n->data.mapping.pairs.start; !s && p < n->data.mapping.pairs.top;
+         ++p) {
+        const char *key = scalar(node(c, p->key));
+        size_t i = 0;
+        while (strcmp(names[i], key)) ++i;
+        cp_named_range *r = &(*out)[(*nout)++];
+        char kw[224];
+        snprintf(kw, sizeof kw, "%s.%s", what, key);
+        if (!(r->name = cp_strdup(key))) return cp_fail(CP_E_NOMEM, "out of memory");
+        s = as_range(c, node(c, p->value), kw, values ? values[i] : 1, 0, hi, &r->range);
+    }
+    return s;
+}
+
+static cp_status parse_uncertainty(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {
+        "samples", "seed",    "distribution", "productivity", "types",   "nts",
+        "ts",      "release", "availability", "team_day_usd", "weights", "weight_concentration",
+        NULL};
+    cp_scenario *sc = c->sc;
+    cp_uncertainty *u = &sc->uncertainty;
+    cp_status s = check_keys(c, n, keys, "uncertainty");
+    if (s) return s;
+    u->given = 1;
+    yaml_node_t *v;
+    double d;
+    if ((v = get(c, n, "samples"))) {
+        if ((s = as_int(c, v, "uncertainty.samples", &u->samples))) return s;
+        if (u->samples < 0 || u->samples > 1000000)
+            return err_at(c, v, "uncertainty.samples must be between 0 and 1000000, got %d",
+                          u->samples);
+    }
+    if ((v = get(c, n, "seed"))) {
+        if ((s = as_number_min(c, v, "uncertainty.seed", 0, 0, &d))) return s;
+        if (d != floor(d) || d > 9007199254740992.0)
+            return err_at(c, v, "uncertainty.seed must be a whole number from 0 to 2^53, got %g",
+                          d);
+        u->seed = (uint64_t)d;
+    }
+    if ((v = get(c, n, "distribution"))) {
+        const char *t = scalar(v);
+        if (t && !strcmp(t, "pert"))
+            u->distribution = 0;
+        else if (t && !strcmp(t, "triangular"))
+            u->distribution = 1;
+        else
+            return err_at(c, v, "uncertainty.distribution must be pert or triangular, got %s%s%s",
+                          t ? "'" : "", t ? t : kind_of(v), t ? "'" : "");
+    }
+    if ((v = get(c, n, "productivity"))) {
+        if (v->type == YAML_MAPPING_NODE && (get(c, v, "default") || get(c, v, "classes"))) {
+            static const char *const pk[] = {"default", "classes", NULL};
+            if ((s = check_keys(c, v, pk, "uncertainty.productivity"))) return s;
+            yaml_node_t *w;
+            if ((w = get(c, v, "default")) &&
+                (s = as_range(c, w, "uncertainty.productivity.default", 1, 1e-6, 1e6,
+                              &u->productivity)))
+                return s;
+            if ((w = get(c, v, "classes"))) {
+                if (w->type != YAML_MAPPING_NODE)
+                    return err_at(c, w,
+                                  "uncertainty.productivity.classes must be a mapping "
+                                  "{class: range}");
+                u->classes = calloc(npairs(w) + 1, sizeof *u->classes);
+                if (!u->classes) return cp_fail(CP_E_NOMEM, "out of memory");
+                for (yaml_node_pair_t *p = w->data.mapping.pairs.start;
+                     p < w->data.mapping.pairs.top; ++p) {
+                    cp_class_range *r = &u->classes[u->nclasses];
+                    char kw[96];
+                    if ((s = as_int(c, node(c, p->key), "class of uncertainty.productivity",
+                                    &r->code)))
+                        return s;
+                    for (size_t j = 0; j < u->nclasses; ++j)
+                        if (u->classes[j].code == r->code)
+                            return err_at(c, node(c, p->key),
+                                          "class %d appears twice in uncertainty.productivity",
+                                          r->code);
+                    snprintf(kw, sizeof kw, "uncertainty.productivity.classes[%d]", r->code);
+                    if ((s = as_range(c, node(c, p->value), kw, 1, 1e-6, 1e6, &r->range))) return s;
+                    u->nclasses++;
+                }
+            }
+        } else if ((s = as_range(c, v, "uncertainty.productivity", 1, 1e-6, 1e6,
+                                 &u->productivity))) {
+            return s;
+        }
+    }
+    if ((v = get(c, n, "types"))) {
+        const cp_capacity *cap = &sc->capacity;
+        const char **names = calloc(cap->ntypes + 1, sizeof *names);
+        if (!names) return cp_fail(CP_E_NOMEM, "out of memory");
+        for (size_t t = 0; t < cap->ntypes; ++t) names[t] = cap->types[t].name;
+        s = cap->ntypes ? as_named_ranges(c, v, "uncertainty.types", "type", names, NULL,
+                                          cap->ntypes, 1e6, &u->types, &u->ntypes)
+                        : err_at(c, v, "uncertainty.types needs capacity.types");
+        free(names);
+        if (s) return s;
+    }
+    struct {
+        const char *key;
+        cp_range *r;
+        double lo, hi;
+    } factors[] = {{"nts", &u->nts, 1e-6, 1e6},
+                   {"ts", &u->ts, 1e-6, 1e6},
+                   {"availability", &u->availability, 1e-6, 1},
+                   {"team_day_usd", &u->team_day_usd, 0, 1e6}};
+    for (size_t i = 0; i < sizeof factors / sizeof factors[0]; ++i)
+        if ((v = get(c, n, factors[i].key))) {
+            char kw[64];
+            snprintf(kw, sizeof kw, "uncertainty.%s", factors[i].key);
+            if ((s = as_range(c, v, kw, 1, factors[i].lo, factors[i].hi, factors[i].r))) return s;
+        }
+    if ((v = get(c, n, "release"))) {
+        static const char *const rk[] = {"SHA", "CHA", NULL};
+        static const char *const mk[] = {"cancel", "reduce", "clear", NULL};
+        if ((s = check_keys(c, v, rk, "uncertainty.release"))) return s;
+        for (int st = 0; st < CP_NSTATUS; ++st) {
+            yaml_node_t *r = get(c, v, rk[st]);
+            char where[64];
+            snprintf(where, sizeof where, "uncertainty.release.%s", rk[st]);
+            if (r && (s = check_keys(c, r, mk, where))) return s;
+            for (int m = 0; r && m < CP_NMETHOD; ++m) {
+                yaml_node_t *x = get(c, r, mk[m]);
+                char what[96];
+                snprintf(what, sizeof what, "%s.%s", where, mk[m]);
+                if (x &&
+                    (s = as_range(c, x, what, sc->cost.release[st][m], 0, 1, &u->release[st][m])))
+                    return s;
+            }
+        }
+    }
+    yaml_node_t *wr = get(c, n, "weights"), *wc = get(c, n, "weight_concentration");
+    if (wr && wc)
+        return err_at(c, wc,
+                      "give uncertainty.weights or uncertainty.weight_concentration, "
+                      "not both");
+    if (wc && (s = as_number_min(c, wc, "uncertainty.weight_concentration", 0, 1,
+                                 &u->weight_concentration)))
+        return s;
+    if (wr) {
+        const char **names = calloc(sc->ncriteria + 1, sizeof *names);
+        double *w = calloc(sc->ncriteria + 1, sizeof *w);
+        if (!names || !w) s = cp_fail(CP_E_NOMEM, "out of memory");
+        for (size_t k = 0; !s && k < sc->ncriteria; ++k)
+            names[k] = sc->criteria[k].name, w[k] = sc->criteria[k].weight;
+        if (!s)
+            s = as_named_ranges(c, wr, "uncertainty.weights", "criterion", names, w, sc->ncriteria,
+                                1e12, &u->weights, &u->nweights);
+        free(names);
+        free(w);
+        if (s) return s;
+    }
+    return CP_OK;
+}
+
+static cp_status parse_contamination(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {
+        "reports", "fit_years", "area_per_report_m2", "link_m", "reserve", "samples", NULL};
+    cp_contamination_spec *k = &c->sc->contamination;
+    cp_status s = check_keys(c, n, keys, "contamination");
+    if (s) return s;
+    k->given = 1;
+    k->line = (int)n->start_mark.line + 1;
+    k->column = (int)n->start_mark.column + 1;
+    yaml_node_t *v;
+    if ((v = get(c, n, "reports")) && (s = as_string(c, v, "contamination.reports", &k->input)))
+        return s;
+    if (!k->input && !(k->input = cp_strdup("reports")))
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    const cp_input *in = cp_scenario_input(c->sc, k->input);
+    if (!in || in->type == CP_INPUT_RASTER || !in->date)
+        return err_at(c, v ? v : n,
+                      "contamination: inputs.%s must be a vector layer of dated reports (with "
+                      "a date field)",
+                      k->input);
+    if ((v = get(c, n, "fit_years"))) {
+        if ((s = as_int(c, v, "contamination.fit_years", &k->fit_years))) return s;
+        if (k->fit_years < 1 || k->fit_years > 100)
+            return err_at(c, v, "contamination.fit_years must be from 1 to 100, got %d",
+                          k->fit_years);
+    }
+    if ((v = get(c, n, "area_per_report_m2")) &&
+        (s = as_number_min(c, v, "contamination.area_per_report_m2", 0, 0, &k->area_per_report_m2)))
+        return s;
+    if ((v = get(c, n, "link_m")) &&
+        (s = as_number_min(c, v, "contamination.link_m", 0, 1, &k->link_m)))
+        return s;
+    if ((v = get(c, n, "samples"))) {
+        if ((s = as_int(c, v, "contamination.samples", &k->samples))) return s;
+        if (k->samples < 1 || k->samples > 1000000)
+            return err_at(c, v, "contamination.samples must be from 1 to 1000000, got %d",
+                          k->samples);
+    }
+    if ((v = get(c, n, "reserve"))) {
+        static const char *const q[] = {"p10", "p50", "p90", "none"};
+        const char *t = scalar(v);
+        k->reserve = -2;
+        for (int i = 0; i < 4 && t; ++i)
+            if (!strcmp(t, q[i])) k->reserve = i < 3 ? i : -1;
+        if (k->reserve == -2)
+            return err_at(c, v, "contamination.reserve must be p10, p50, p90 or none, got %s%s%s",
+                          t ? "'" : "", t ? t : kind_of(v), t ? "'" : "");
+    }
+    return CP_OK;
+}
+
 static cp_status parse_outputs(ctx *c, yaml_node_t *n) {
     static const char *const keys[] = {"dir", "criteria_maps", NULL};
     cp_status s = check_keys(c, n, keys, "outputs");
@@ -1167,8 +1501,9 @@ static cp_status parse_outputs(ctx *c, yaml_node_t *n) {
 /* ------------------------------------------------------------------ top level ---------- */
 
 static cp_status parse_document(ctx *c) {
-    static const char *const keys[] = {"name",     "grid", "inputs",  "criteria", "cost",
-                                       "capacity", "plan", "outputs", NULL};
+    static const char *const keys[] = {"name",          "grid",     "inputs", "criteria",
+                                       "cost",          "capacity", "plan",   "uncertainty",
+                                       "contamination", "outputs",  NULL};
     cp_scenario *sc = c->sc;
     yaml_node_t *root = yaml_document_get_root_node(c->doc);
     if (!root)
@@ -1197,6 +1532,9 @@ static cp_status parse_document(ctx *c) {
                       "capacity.regions needs inputs.hazards.region (the hazards' region field)");
     if ((s = parse_criteria(c, get(c, root, "criteria")))) return s;
     if ((v = get(c, root, "plan")) && (s = parse_rules(c, v))) return s;
+    /* after cost, capacity and criteria: ranges hold their values, types and names */
+    if ((v = get(c, root, "uncertainty")) && (s = parse_uncertainty(c, v))) return s;
+    if ((v = get(c, root, "contamination")) && (s = parse_contamination(c, v))) return s;
     if ((v = get(c, root, "outputs")) && (s = parse_outputs(c, v))) return s;
     if (!sc->outputs.dir) sc->outputs.dir = resolve(sc->dir, "out");
     return CP_OK;
@@ -1204,6 +1542,12 @@ static cp_status parse_document(ctx *c) {
 
 static void init_defaults(cp_scenario *sc) {
     sc->grid.cell_size_m = 30;
+    sc->uncertainty.seed = 1;
+    sc->contamination.fit_years = 5;
+    sc->contamination.area_per_report_m2 = NAN;
+    sc->contamination.link_m = 1000;
+    sc->contamination.reserve = 1;
+    sc->contamination.samples = 2000;
     sc->grid.max_cells = CP_GRID_MAX_CELLS;
     cp_cost_defaults(&sc->cost);
     cp_capacity_defaults(&sc->capacity);
@@ -1388,6 +1732,16 @@ void cp_scenario_free(cp_scenario *sc) {
         free(sc->rules.exclude[i].reason);
     }
     free(sc->rules.exclude);
+    free(sc->uncertainty.classes);
+    for (size_t i = 0; i < sc->uncertainty.ntypes; ++i) free(sc->uncertainty.types[i].name);
+    free(sc->uncertainty.types);
+    for (size_t i = 0; i < sc->uncertainty.nweights; ++i) free(sc->uncertainty.weights[i].name);
+    free(sc->uncertainty.weights);
+    free(sc->contamination.input);
+    free(sc->cost_profile.path);
+    free(sc->cost_profile.records);
+    free(sc->cost_profile.records_fnv1a64);
+    free(sc->cost_profile.fitted_on);
     free(sc->outputs.dir);
     for (size_t i = 0; i < sc->nnotes; ++i) free(sc->notes[i]);
     free(sc->notes);

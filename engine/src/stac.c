@@ -6,6 +6,7 @@
  * kept in tests/stac/schemas. */
 #define _POSIX_C_SOURCE 200809L /* gmtime_r */
 #include <ctype.h>
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,20 @@ static const struct {
     {"packages", "packages.csv", "text/csv", "\"data\"", "Work packages", 0},
     {"rejected", "rejected.csv", "text/csv", "\"data\"", "Hazards not planned, with reasons", 0},
     {"report", "report.html", "text/html", "\"overview\"", "Report", 0},
+    {"montecarlo", "montecarlo.csv", "text/csv", "\"data\"",
+     "Monte Carlo of the plan: every sample", 0},
+    {"burndown_fan", "burndown_fan.csv", "text/csv", "\"data\"",
+     "Remaining area per quarter: the samples' quantiles and the plan", 0},
+    {"rank_robustness", "rank_robustness.csv", "text/csv", "\"data\"",
+     "Rank of every hazard under weight uncertainty", 0},
+    {"contamination", "contamination.csv", "text/csv", "\"data\"",
+     "New contamination projected per year and region, and the capacity set aside", 0},
     {"project", "plan.qgs", "application/x-qgis-project", "\"visual\"", "QGIS project", 0},
 };
+
+static int name_cmp(const void *a, const void *b) {
+    return strcmp((const char *)a, (const char *)b);
+}
 
 static int exists(const char *dir, const char *name) {
     char p[4200];
@@ -215,6 +228,34 @@ cp_status cp_stac_write(const cp_outputs *o) {
         if (assets[i].grid && o->nx) grid_fields(&b, o);
         cp_textbuf_puts(&b, "}");
     }
+    /* the reports of regions, report-<slug>.html, in name order */
+    char(*rep)[128] = NULL;
+    size_t nrep = 0, caprep = 0;
+    DIR *dd = opendir(o->dir);
+    for (struct dirent *e; dd && (e = readdir(dd));) {
+        size_t len = strlen(e->d_name);
+        if (strncmp(e->d_name, "report-", 7) || len < 13 || len >= 128 ||
+            strcmp(e->d_name + len - 5, ".html"))
+            continue;
+        if (nrep == caprep) {
+            caprep = caprep ? 2 * caprep : 8;
+            char(*more)[128] = realloc(rep, caprep * sizeof *rep);
+            if (!more) break;
+            rep = more;
+        }
+        memcpy(rep[nrep++], e->d_name, len + 1);
+    }
+    if (dd) closedir(dd);
+    if (nrep) qsort(rep, nrep, sizeof *rep, name_cmp);
+    for (size_t i = 0; i < nrep; ++i) {
+        char key[160], href[160];
+        size_t len = strlen(rep[i]);
+        snprintf(key, sizeof key, "report_%.*s", (int)(len - 12), rep[i] + 7);
+        snprintf(href, sizeof href, "./%s", rep[i]);
+        asset(&b, &first, key, href, "text/html", "\"overview\"", "Report of a region");
+        cp_textbuf_puts(&b, "}");
+    }
+    free(rep);
     for (int i = 0; o->criteria && o->criteria[i]; ++i) {
         char key[160], href[160], title[200];
         snprintf(key, sizeof key, "criterion_%s", o->criteria[i]);

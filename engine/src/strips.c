@@ -21,6 +21,12 @@ static int report(const cp_strip_loop *l, double f) {
     return !l->progress || l->progress(l->p0 + (l->p1 - l->p0) * f, l->message, l->progress_arg);
 }
 
+/* Rows above strip y0 of a range from yb that an input needs (clipped to the grid). */
+static int64_t halo_above(const cp_strip_input *in, int64_t y0, int64_t yb) {
+    int64_t above = in->carried && y0 > yb ? in->halo_above : in->halo;
+    return above < y0 ? above : y0;
+}
+
 cp_status cp_strips_run(cp_strip_loop *l, int *nstrips) {
     cp_status s = CP_OK;
     int count = 0;
@@ -31,7 +37,14 @@ cp_status cp_strips_run(cp_strip_loop *l, int *nstrips) {
     for (size_t i = 0; i < l->ninputs; ++i) {
         cp_strip_input *in = &l->inputs[i];
         int64_t halo = in->halo < l->ny ? in->halo : l->ny;
-        int64_t cap = l->rows + 2 * halo < l->ny ? l->rows + 2 * halo : l->ny;
+        /* rows above: the halo, or for a carried input the larger of the first strip's
+         * (the halo, clipped to the grid) and the others' */
+        int64_t above = halo;
+        if (in->carried) {
+            above = halo < yb ? halo : yb;
+            if (in->halo_above > above) above = in->halo_above;
+        }
+        int64_t cap = l->rows + above + halo < l->ny ? l->rows + above + halo : l->ny;
         if ((s = cp_window_init(&in->win, l->nx, cap > 0 ? cap : 1))) goto done;
     }
     if (!report(l, 0.0)) {
@@ -42,7 +55,7 @@ cp_status cp_strips_run(cp_strip_loop *l, int *nstrips) {
         int64_t h = y0 + l->rows <= ye ? l->rows : ye - y0;
         for (size_t i = 0; i < l->ninputs; ++i) {
             cp_strip_input *in = &l->inputs[i];
-            int64_t v0 = y0 - in->halo > 0 ? y0 - in->halo : 0;
+            int64_t v0 = y0 - halo_above(in, y0, yb);
             int64_t v1 = y0 + h + in->halo < l->ny ? y0 + h + in->halo : l->ny;
             if ((s = cp_window_load(&in->win, in->read, in->src, v0, v1))) goto done;
         }
@@ -66,6 +79,7 @@ typedef struct {
     const cp_kind *kind;
     cp_strip_input *in; /* NULL for points */
     float *obuf;
+    float *carry; /* nx floats, kinds that carry state from strip to strip */
 } tool_strip_ctx;
 
 static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
@@ -77,6 +91,8 @@ static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
                        .sources = t->sources,
                        .fill = t->fill,
                        .points = t->points,
+                       .carry = c->carry,
+                       .warm = y0 == 0,
                        .threads = t->threads};
     if (c->in) {
         s.in = cp_window_view(&c->in->win, t->has_nodata, t->nodata);
@@ -100,7 +116,9 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
     if (halo > ny) halo = ny;
     /* the input window (strip + 2 halos) and the output strip */
     int64_t block = t->out->block_rows;
-    int64_t rows = cp_strip_rows(t->memory_bytes, t->fixed_bytes + 2 * (size_t)halo * row_bytes,
+    const int carries = t->band && kind->carries;
+    int64_t rows = cp_strip_rows(t->memory_bytes,
+                                 t->fixed_bytes + (carries ? 1 : 2) * (size_t)halo * row_bytes,
                                  (t->band ? 2 : 1) * row_bytes, block, ny);
     /* The budget is a ceiling, not a target: strips of about a thousand rows (and at least
      * eight halos, so that re-read halo rows stay a small share) keep the buffers small and
@@ -108,10 +126,14 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
     int64_t enough = 8 * halo > 1024 ? 8 * halo : 1024;
     if (block > 1 && enough % block) enough += block - enough % block;
     if (rows > enough) rows = enough;
-    cp_strip_input in = {cp_band_rows, t->band, halo, {0}};
-    tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows)};
-    if (!ctx.obuf)
+    cp_strip_input in = {.read = cp_band_rows, .src = t->band, .halo = halo, .carried = carries};
+    tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows),
+                          carries ? malloc(row_bytes) : NULL};
+    if (!ctx.obuf || (carries && !ctx.carry)) {
+        free(ctx.obuf);
+        free(ctx.carry);
         return cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
+    }
     cp_strip_loop loop = {.nx = nx,
                           .ny = ny,
                           .rows = rows,
@@ -125,5 +147,6 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
                           .p1 = 1.0};
     cp_status s = cp_strips_run(&loop, nstrips);
     free(ctx.obuf);
+    free(ctx.carry);
     return s;
 }

@@ -14,11 +14,16 @@
 #include "criteria.h"
 #include "raster.h"
 
-/* An input of the loop: a row source and the rows a strip needs above and below it. */
+/* An input of the loop: a row source and the rows a strip needs above and below it. When
+ * `carried`, the strips after the first of a range need only `halo_above` rows above (<= halo:
+ * the criteria reading it carry the rest from strip to strip, cp_kind.carries); the first
+ * strip gets `halo` rows above to start from. */
 typedef struct {
     cp_row_reader read;
     void *src;
     int64_t halo;
+    int carried;
+    int64_t halo_above;
     cp_window win; /* filled by the loop: grid rows win.v0 .. win.v1 */
 } cp_strip_input;
 

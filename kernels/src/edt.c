@@ -438,9 +438,10 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
 cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, double dy,
                              double max_dist, int upward, float *run, const cpk_out_f32 *g,
                              int nthreads) {
-    if (!view_ok(in) || !g || !run || !args_ok(src, 1, dy, max_dist)) return CPK_E_ARG;
+    if (!view_ok(in) || !run || !args_ok(src, 1, dy, max_dist)) return CPK_E_ARG;
     int64_t nx = in->nx, ny = in->ny;
-    if (g->nx != nx || g->ny < ny || g->stride < nx || (ny && nx && !g->data)) return CPK_E_ARG;
+    if (g && (g->nx != nx || g->ny < ny || g->stride < nx || (ny && nx && !g->data)))
+        return CPK_E_ARG;
     if (ny == 0 || nx == 0) return CPK_OK;
     const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
     int nt = cpk_threads(nthreads);
@@ -457,7 +458,7 @@ cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, dou
         for (int64_t r = 0; r < ny; ++r) {
             int64_t k = upward ? ny - 1 - r : r;
             col_step(in, src, in->data + k * in->stride + c0, w, fcap, run + c0, m);
-            memcpy(g->data + k * g->stride + c0, run + c0, sizeof(float) * (size_t)w);
+            if (g) memcpy(g->data + k * g->stride + c0, run + c0, sizeof(float) * (size_t)w);
         }
     }
     free(mbuf);
@@ -506,6 +507,36 @@ cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double m
     rows_parallel(g->data, g->stride, ny, nx, dx, dy, max2, fill, buf, per_thread, nt);
     free(buf);
     return CPK_OK;
+}
+
+cpk_status cpk_edt_strip_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx, double dy,
+                             double max_dist, float fill, int64_t row0, int64_t row1, int warm,
+                             float *down, const cpk_out_f32 *out, int nthreads) {
+    if (!view_ok(in) || !down || !out || !args_ok(src, dx, dy, max_dist) || !isfinite(max_dist))
+        return CPK_E_ARG;
+    if (row0 < 0 || row1 < row0 || row1 > in->ny || out->nx != in->nx || out->ny != row1 - row0 ||
+        out->stride < out->nx || (out->nx && out->ny && !out->data))
+        return CPK_E_ARG;
+    const int64_t nx = in->nx;
+    if (nx == 0 || row1 == row0) return CPK_OK;
+    float *up = malloc(sizeof(float) * (size_t)nx);
+    if (!up) return CPK_E_NOMEM;
+    cpk_status ks = CPK_OK;
+    cpk_view_f32 above = *in, strip = *in, below = *in;
+    above.ny = row0;
+    strip.data += row0 * in->stride, strip.ny = row1 - row0;
+    below.data += row1 * in->stride, below.ny = in->ny - row1;
+    if (warm) { /* the run from above, from the rows above the strip */
+        for (int64_t i = 0; i < nx; ++i) down[i] = INFINITY;
+        ks = cpk_edt_sweep_f32(&above, src, dy, max_dist, 0, down, NULL, nthreads);
+    }
+    for (int64_t i = 0; i < nx; ++i) up[i] = INFINITY;
+    if (!ks) ks = cpk_edt_sweep_f32(&strip, src, dy, max_dist, 0, down, out, nthreads);
+    if (!ks) ks = cpk_edt_sweep_f32(&below, src, dy, max_dist, 1, up, NULL, nthreads);
+    if (!ks) ks = cpk_edt_merge_f32(out, dy, max_dist, 1, up, nthreads);
+    if (!ks) ks = cpk_edt_rows_f32(out, dx, dy, max_dist, fill, nthreads);
+    free(up);
+    return ks;
 }
 
 /* ---- source-list interface ---------------------------------------------------------- */

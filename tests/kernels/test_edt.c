@@ -254,6 +254,60 @@ static void test_edt_streaming_equals_whole_grid(void **state) {
     free(g);
 }
 
+/* Carried-state strips (down carried, rows below swept for each strip) give the bytes of the
+ * whole-grid transform for any strip height and thread count; a range starting mid-grid
+ * warmed from the halo above gives the same rows too. */
+static void test_edt_carried_strips_equal_whole_grid(void **state) {
+    (void)state;
+    const int64_t nx = 37, ny = 61;
+    const double cases[][3] = {{30, 30, 250}, {30, 20, 95}, {0.5, 0.5, 7.3}, {1, 1, 0}};
+    const double dens[] = {0.0, 0.01, 0.3};
+    float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
+    float down[37];
+    cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    for (size_t d = 0; d < 3; ++d) {
+        float *g = make_grid(nx, ny, dens[d], 500 + d);
+        cpk_view_f32 whole = {g, nx, ny, (ptrdiff_t)nx, -1.0f, 1};
+        for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
+            double dx = cases[c][0], dy = cases[c][1], maxd = cases[c][2];
+            int64_t halo = cpk_edt_halo(dy, maxd);
+            float *want = run(&whole, dx, dy, maxd, -9, 0, ny, 1);
+            const int64_t heights[] = {1, 4, 13, 61};
+            const int64_t starts[] = {0, 20}; /* a range from the top, one from row 20 */
+            for (size_t h = 0; h < 4; ++h)
+                for (size_t s0 = 0; s0 < 2; ++s0)
+                    for (int th = 1; th <= 3; th += 2) {
+                        memset(buf, 0, sizeof(float) * (size_t)(nx * ny));
+                        for (int64_t a = starts[s0]; a < ny; a += heights[h]) {
+                            int64_t b = a + heights[h] < ny ? a + heights[h] : ny;
+                            int warm = a == starts[s0];
+                            int64_t v0 = warm && a - halo > 0 ? a - halo : warm ? 0 : a;
+                            int64_t v1 = b + halo < ny ? b + halo : ny;
+                            cpk_view_f32 v = {g + v0 * nx, nx, v1 - v0, (ptrdiff_t)nx, -1.0f, 1};
+                            cpk_out_f32 o = {buf + a * nx, nx, b - a, (ptrdiff_t)nx};
+                            assert_int_equal(cpk_edt_strip_f32(&v, &src, dx, dy, maxd, -9, a - v0,
+                                                               b - v0, warm, down, &o, th),
+                                             CPK_OK);
+                        }
+                        int64_t from = starts[s0] * nx;
+                        assert_memory_equal(buf + from, want + from,
+                                            sizeof(float) * (size_t)(nx * ny - from));
+                    }
+            free(want);
+        }
+        free(g);
+    }
+    cpk_out_f32 o = {buf, nx, 1, (ptrdiff_t)nx};
+    float *g = make_grid(nx, 2, 0.5, 9);
+    cpk_view_f32 v = {g, nx, 2, (ptrdiff_t)nx, -1.0f, 1};
+    assert_int_equal(cpk_edt_strip_f32(&v, &src, 1, 1, INFINITY, 0, 0, 1, 1, down, &o, 1),
+                     CPK_E_ARG); /* needs a finite maximum */
+    assert_int_equal(cpk_edt_strip_f32(&v, &src, 1, 1, 5, 0, 0, 2, 1, down, &o, 1),
+                     CPK_E_ARG); /* out has 1 row, not 2 */
+    free(g);
+    free(buf);
+}
+
 /* Source-list interface (list by strips, index by column, column distances + row pass by
  * strips) gives the bytes of the whole-grid transform, with a list grown on demand. */
 static void test_edt_source_list_equals_whole_grid(void **state) {
@@ -377,6 +431,7 @@ int main(void) {
         cmocka_unit_test(test_edt_edge_cases_and_arguments),
         cmocka_unit_test(test_edt_square_cells_match_brute_force),
         cmocka_unit_test(test_edt_streaming_equals_whole_grid),
+        cmocka_unit_test(test_edt_carried_strips_equal_whole_grid),
         cmocka_unit_test(test_edt_source_list_equals_whole_grid),
         cmocka_unit_test(test_edt_list_sources_u8_matches_f32),
     };

@@ -89,6 +89,8 @@ static void test_focal_matches_brute_force_integers(void **state) {
     check_brute(17, 19, 30, 30, 0, 1, 6);   /* radius 0: each cell itself */
     check_brute(1, 40, 30, 30, 100, 1, 7);  /* one column */
     check_brute(40, 1, 30, 30, 100, 1, 8);  /* one row */
+    check_brute(1100, 9, 30, 30, 95, 1, 9); /* rows wider than the kernel's column tiles */
+    check_brute(1300, 3, 1, 1, 600, 1, 10); /* chords longer than a tile, across tiles */
 }
 
 static void test_focal_matches_brute_force_floats(void **state) {

@@ -446,6 +446,154 @@ static void test_scenario_per_year_and_rules(void **state) {
     cp_scenario_free(sc);
 }
 
+/* The uncertainty section: three-point ranges in their three spellings, their defaults (the
+ * plan's values as the likely ones), and each error with its line and column. */
+static void test_scenario_uncertainty(void **state) {
+    (void)state;
+    const char *base =
+        "inputs: {hazards: {path: h.gpkg, region: prov}, population: p.tif, landcover: l.tif}\n"
+        "capacity:\n  types: {survey: {stages: [nts, ts]}, manual: {stages: [clearance]}}\n"
+        "  regions: {A: {survey: 1, manual: 2}}\n";
+    char buf[2048];
+    snprintf(buf, sizeof buf,
+             "%suncertainty:\n  samples: 300\n  seed: 42\n  distribution: triangular\n"
+             "  productivity: {default: [0.7, 1.3], classes: {10: [0.5, 0.9, 1.1]}}\n"
+             "  types: {manual: {min: 0.8, max: 1.1}}\n  nts: 1.0\n"
+             "  release: {SHA: {cancel: [0.3, 0.6]}}\n  availability: [0.8, 1]\n"
+             "  weights: {people_nearby: [0.2, 0.5]}\n",
+             base);
+    cp_scenario *sc = parse_ok(buf);
+    const cp_uncertainty *u = &sc->uncertainty;
+    assert_true(u->given);
+    assert_int_equal(u->samples, 300);
+    assert_int_equal(u->seed, 42);
+    assert_int_equal(u->distribution, 1);
+    assert_true(u->productivity.given && u->productivity.min == 0.7 &&
+                u->productivity.likely == 1 && u->productivity.max == 1.3);
+    assert_int_equal(u->nclasses, 1);
+    assert_int_equal(u->classes[0].code, 10);
+    assert_true(u->classes[0].range.likely == 0.9);
+    assert_int_equal(u->ntypes, 1);
+    assert_string_equal(u->types[0].name, "manual");
+    assert_true(u->types[0].range.min == 0.8 && u->types[0].range.likely == 1);
+    assert_true(u->nts.given && u->nts.min == 1 && u->nts.max == 1);
+    assert_true(u->release[CP_STATUS_SHA][CP_METHOD_CANCEL].likely == 0.45); /* the cost's */
+    assert_false(u->release[CP_STATUS_SHA][CP_METHOD_CLEAR].given);
+    assert_true(u->availability.min == 0.8 && u->availability.likely == 1);
+    assert_int_equal(u->nweights, 1);
+    assert_true(u->weights[0].range.likely == 0.35); /* the criterion's weight */
+    cp_scenario_free(sc);
+    /* defaults: no section, no samples, seed 1 */
+    sc = parse_ok(base);
+    assert_false(sc->uncertainty.given);
+    assert_int_equal(sc->uncertainty.samples, 0);
+    assert_int_equal(sc->uncertainty.seed, 1);
+    cp_scenario_free(sc);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  productivity: [1.3, 0.7]\n", base);
+    parse_fails(buf, "s.yaml:6:17:", "does not hold the plan's value 1", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  productivity: [0.5, 1.4, 1.2]\n", base);
+    parse_fails(buf, "s.yaml:6:17:", "min <= likely <= max", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  availability: [0.8, 1.2]\n", base);
+    parse_fails(buf, "s.yaml:6:23:", "uncertainty.availability must be between", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  release: {SHA: {cancel: [0.5, 0.6]}}\n", base);
+    parse_fails(buf, "uncertainty.release.SHA.cancel", "the plan's value 0.45", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  weights: {peple_nearby: [0.2, 0.5]}\n", base);
+    parse_fails(buf, "s.yaml:6:13:", "did you mean 'people_nearby'", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  types: {dogs: [0.5, 1.5]}\n", base);
+    parse_fails(buf, "unknown key 'dogs' in uncertainty.types", NULL);
+    snprintf(buf, sizeof buf,
+             "%suncertainty:\n  weights: {land_use: [0.1, 0.3]}\n  weight_concentration: 40\n",
+             base);
+    parse_fails(buf, "s.yaml:7:25:", "not both", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  distribution: lognormal\n", base);
+    parse_fails(buf, "pert or triangular, got 'lognormal'", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  sample: 10\n", base);
+    parse_fails(buf, "did you mean 'samples'", NULL);
+    snprintf(buf, sizeof buf, "%suncertainty:\n  nts: [0.5, 0.7, 0.9, 1.0]\n", base);
+    parse_fails(buf, "[min, max] or [min, likely, max], got 4 numbers", NULL);
+    parse_fails(
+        "inputs: {hazards: h.gpkg, landcover: l.tif}\nuncertainty: {types: {a: [0.5, 1.5]}}\n",
+        "uncertainty.types needs capacity.types", NULL);
+}
+
+/* The contamination section: its defaults and errors. */
+static void test_scenario_contamination(void **state) {
+    (void)state;
+    const char *base = "inputs: {hazards: h.gpkg, landcover: l.tif, reports: {path: r.gpkg}}\n";
+    char buf[1024];
+    snprintf(buf, sizeof buf, "%scontamination: {fit_years: 4, reserve: p90}\n", base);
+    cp_scenario *sc = parse_ok(buf);
+    const cp_contamination_spec *k = &sc->contamination;
+    assert_true(k->given);
+    assert_string_equal(k->input, "reports");
+    assert_int_equal(k->fit_years, 4);
+    assert_true(isnan(k->area_per_report_m2));
+    assert_true(k->link_m == 1000);
+    assert_int_equal(k->reserve, 2);
+    assert_int_equal(k->samples, 2000);
+    cp_scenario_free(sc);
+    snprintf(buf, sizeof buf, "%scontamination: {reserve: p75}\n", base);
+    parse_fails(buf, "s.yaml:2:26:", "p10, p50, p90 or none, got 'p75'", NULL);
+    snprintf(buf, sizeof buf, "%scontamination: {fit_years: 0}\n", base);
+    parse_fails(buf, "contamination.fit_years must be from 1 to 100", NULL);
+    snprintf(buf, sizeof buf, "%scontamination: {reports: landcover}\n", base);
+    parse_fails(buf, "s.yaml:2:26:", "inputs.landcover must be a vector layer of dated reports",
+                NULL);
+    snprintf(buf, sizeof buf, "%scontamination: {lnk_m: 5}\n", base);
+    parse_fails(buf, "did you mean 'link_m'", NULL);
+    parse_fails("inputs: {hazards: h.gpkg, landcover: l.tif}\ncontamination: {}\n",
+                "inputs.reports must be a vector layer of dated reports", NULL);
+}
+
+/* cost.profile: a cost profile's figures, the scenario's keys beside it overriding them, its
+ * provenance kept; its errors name the profile file. */
+static void test_scenario_cost_profile(void **state) {
+    (void)state;
+    char d[4096], p[4200], buf[1024];
+    cpt_tmpdir("scenario_profile", d, sizeof d);
+    snprintf(p, sizeof p, "%s/profile.yaml", d);
+    cpt_write(p,
+              "provenance:\n  records: tasks.gpkg\n  records_fnv1a64: \"0123456789abcdef\"\n"
+              "  fitted_on: 2026-11-30\nfit:\n  records_used: 212\n  cv_median_abs_error: "
+              "0.083\n  parameters: {productivity_40: {estimate: 540}}\ncost:\n"
+              "  productivity_m2_per_team_day: {default: 415, classes: {40: 540, 10: 225}}\n"
+              "  treecover_slowdown: 0.33\n  team_day_usd: 1600\n");
+    snprintf(buf, sizeof buf,
+             "inputs: {hazards: h.gpkg, landcover: l.tif}\ncost: {profile: profile.yaml, "
+             "team_day_usd: 1700}\n");
+    cp_scenario *sc = NULL;
+    cp_status st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    if (st) print_error("%s\n", cp_errmsg());
+    assert_int_equal(st, CP_OK);
+    assert_true(sc->cost.productivity_default_m2 == 415);
+    assert_int_equal(sc->cost.nproductivity, 2);
+    assert_true(sc->cost.treecover_slowdown == 0.33);
+    assert_true(sc->cost.team_day_usd == 1700);         /* the scenario's */
+    assert_true(sc->cost.nts_m2_per_team_day == 40000); /* the default: the profile has none */
+    assert_string_equal(sc->cost_profile.records, "tasks.gpkg");
+    assert_string_equal(sc->cost_profile.records_fnv1a64, "0123456789abcdef");
+    assert_int_equal(sc->cost_profile.records_used, 212);
+    assert_true(fabs(sc->cost_profile.cv_median_abs_error - 0.083) < 1e-12);
+    cp_scenario_free(sc);
+    cpt_write(p, "cost:\n  treecover_slowdow: 0.3\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    assert_int_equal(st, CP_E_CONFIG);
+    cpt_assert_contains(cp_errmsg(), "profile.yaml:2:3: unknown key 'treecover_slowdow' in cost");
+    cpt_write(p, "cost: {profile: other.yaml}\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    assert_int_equal(st, CP_E_CONFIG);
+    cpt_assert_contains(cp_errmsg(), "cannot include another");
+    cpt_write(p, "provenance: {}\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    cpt_assert_contains(cp_errmsg(), "a cost profile needs a 'cost' section");
+    snprintf(buf, sizeof buf,
+             "inputs: {hazards: h.gpkg, landcover: l.tif}\ncost: {profile: none.yaml}\n");
+    st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+    assert_int_equal(st, CP_E_CONFIG);
+    cpt_assert_contains(cp_errmsg(), "s.yaml:2:17: cannot open the cost profile");
+    cpt_rmtree(d);
+}
+
 static void test_scenario_load_file_errors(void **state) {
     (void)state;
     cp_scenario *sc = NULL;
@@ -503,6 +651,9 @@ int main(void) {
         cmocka_unit_test(test_scenario_capacity_errors),
         cmocka_unit_test(test_scenario_team_types_and_budget),
         cmocka_unit_test(test_scenario_per_year_and_rules),
+        cmocka_unit_test(test_scenario_uncertainty),
+        cmocka_unit_test(test_scenario_contamination),
+        cmocka_unit_test(test_scenario_cost_profile),
         cmocka_unit_test(test_scenario_load_file_errors),
         cmocka_unit_test(test_dates),
     };

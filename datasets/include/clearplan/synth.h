@@ -25,7 +25,11 @@
  *   treecover.tif     Byte, percent 0..100, analysis grid, nodata 255
  *   population.tif    Float32 people per cell, EPSG:4326 at 3 arc-seconds (WorldPop style),
  *                     nodata -99999
- *   synth.json        manifest: preset, seed, grids, counts, population total, flaw lists
+ *   records.gpkg      layer `records` (polygons): task_id, team_days, method (clearance, nts,
+ *                     ts), status: completed tasks for `clearplan calibrate`, their team-days
+ *                     drawn from known productivities and slowdowns (in synth.json) with noise
+ *   synth.json        manifest: preset, seed, grids, counts, population total, flaw lists,
+ *                     the records' true cost figures
  *
  * The same preset, seed and overrides give byte-identical files: every value is a pure
  * function of (seed, position) through a counter-based hash, rasters are generated strip by

@@ -25,6 +25,8 @@
 #include <clearplan/run.h>
 #include <clearplan/output.h>
 #include <clearplan/plan.h>
+#include <clearplan/evidence.h>
+#include <clearplan/calibrate.h>
 #include <clearplan/tools.h>
 #include <clearplan/zonal.h>
 #include <clearplan/mpirun.h>

@@ -64,8 +64,10 @@
  * the rest. Within each group the stage jobs are ordered by Sidney's ratio rule for chain
  * precedence: each hazard's chain NTS -> TS -> clearance is cut into modules, the leading
  * run of stages with the highest benefit per team-day (reference efforts; the longest such
- * run on ties), then the same for the rest; modules are ordered by that ratio, descending
- * (ties: hazard id in byte order, then stage). For one pooled capacity this order minimises
+ * run on ties), then the same for the rest; modules are ordered by that ratio, descending,
+ * to 41 significant bits (12 digits: ratios equal but for the rounding of their sums tie,
+ * so that a re-plan from plan.csv or a weight sample orders them alike; ties: hazard id in
+ * byte order, then stage). For one pooled capacity this order minimises
  * the sum of benefit x release time (Sidney 1975; Smith's rule when every hazard has one
  * stage). Jobs without effort have an infinite ratio. A hazard's rank is the position of its
  * first stage. rules.exclude ids leave the plan and are listed in cp_plan.excluded with their
@@ -264,6 +266,11 @@ typedef struct {
     int budget_binding; /* a package was postponed for lack of funds */
     size_t postponed;   /* packages postponed out of the year */
     size_t redeployed;  /* packages started in it by teams away from their region */
+    /* development outcomes (clearplan/evidence.h) */
+    double *class_released_m2;   /* cp_plan.nclasses + 1 values: area released in the period
+                                    by land-cover class of cp_plan.classes (the last: other
+                                    classes, nodata, hazards without class areas) */
+    double people_near_released; /* people_within_m of the hazards completed in the period */
 } cp_milestone;
 
 typedef struct {
@@ -349,6 +356,7 @@ typedef struct cp_plan {
     int nteams;
     cp_milestone *years, *quarters;
     size_t nyears, nquarters;
+    double *milestone_class_m2; /* the block the milestones' class_released_m2 point into */
     /* totals of the planned hazards */
     double area_m2, released_m2[CP_NMETHOD], benefit;
     double team_days; /* reference effort: the sum of cost_team_days */
@@ -429,6 +437,8 @@ CP_API void cp_hazard_table_free(cp_hazard_table *t);
 
 /* ---- outputs ---- */
 
+struct cp_evidence; /* clearplan/evidence.h */
+
 typedef struct {
     const char *key;
     const char *value;
@@ -440,15 +450,20 @@ typedef struct {
     size_t ninputs;
     const unsigned char *map_png; /* thumbnail of the priority map, NULL = none */
     size_t map_png_len;
-    size_t top_hazards; /* rows in the top-hazards table; 0 = 20 */
+    size_t top_hazards;                 /* rows in the top-hazards table; 0 = 20 */
+    const struct cp_evidence *evidence; /* uncertainty, rank robustness (evidence.h); NULL none */
 } cp_report_info;
 
 typedef struct {
     const char *crs_wkt;              /* CRS of the geometries (WKT, or "EPSG:n"); NULL = none */
     const cp_plan_rejected *rejected; /* caller's rejected rows */
     size_t nrejected;
-    const cp_report_info *report; /* NULL = no report.html */
-    int no_gpkg;                  /* skip plan.gpkg */
+    const cp_report_info *report;       /* NULL = no report.html */
+    int no_gpkg;                        /* skip plan.gpkg */
+    const struct cp_evidence *evidence; /* NULL = none; else its CSV files, in the report too */
+    const char *const *regions;         /* a report-<slug>.html for each of these regions (with a
+                                           report; cp_region_slug in evidence.h) */
+    size_t nregions;
 } cp_plan_outputs;
 
 /* Each writer writes to a temporary name beside `path` and renames it at the end: a file is
@@ -462,6 +477,10 @@ CP_API cp_status cp_plan_write_gpkg(const cp_plan *plan, const char *path, const
                                     const cp_plan_rejected *rejected, size_t nrejected);
 CP_API cp_status cp_plan_write_report(const cp_plan *plan, const cp_report_info *info,
                                       const char *path);
+/* The report of one region (its verdict, teams, burn-down, hazards), for in-country dialogue.
+ * CP_E_ARG when the plan has no region of that name. */
+CP_API cp_status cp_plan_write_region_report(const cp_plan *plan, const cp_report_info *info,
+                                             const char *region, const char *path);
 /* All of the above into `dir` under their standard names. */
 CP_API cp_status cp_plan_write_all(const cp_plan *plan, const char *dir, const cp_plan_outputs *o);
 

@@ -26,6 +26,14 @@ typedef struct {
      * program, every rank calling cp_run with the same scenario and options); 0, or MPI not
      * initialised, or a job of one rank: this process alone */
     int ranks;
+    /* evidence (clearplan/evidence.h): Monte Carlo samples and seed (the scenario's
+       uncertainty.samples and .seed unless set), reports for these regions */
+    int samples_set;
+    size_t samples;
+    int seed_set;
+    uint64_t seed;
+    const char *const *regions;
+    size_t nregions;
 } cp_run_options;
 
 typedef struct {

@@ -139,6 +139,15 @@ typedef struct {
     double team_day_usd;
 } cp_cost;
 
+/* A cost profile the cost section includes (cost.profile, written by clearplan calibrate):
+ * where its figures come from. */
+typedef struct {
+    char *path; /* NULL: none */
+    char *records, *records_fnv1a64, *fitted_on;
+    int records_used;
+    double cv_median_abs_error;
+} cp_cost_profile;
+
 /* ---- capacity (DESIGN §9) ---- */
 typedef struct {
     int year;
@@ -180,6 +189,11 @@ typedef struct {
 } cp_year_usd;
 
 typedef struct {
+    int year;
+    double share; /* in [0, 1) */
+} cp_year_share;
+
+typedef struct {
     cp_date start;
     cp_date deadline;        /* on or after start */
     double teams;            /* constant teams (with per_year: the last listed year's) */
@@ -201,6 +215,11 @@ typedef struct {
     double budget_usd;            /* yearly funding ceiling; NAN = none */
     cp_year_usd *budget_per_year; /* optional, sorted, like per_year */
     size_t nbudget_per_year;
+    /* Share of every team's working days set aside in a calendar year (for new contamination,
+       DESIGN §16): the plan's work gets the rest. A year not listed: none. Set by the run from
+       its projection, not by the scenario. */
+    const cp_year_share *reserve;
+    size_t nreserve;
 } cp_capacity;
 
 /* ---- plan rules ---- */
@@ -215,6 +234,61 @@ typedef struct {
     cp_exclusion *exclude;
     size_t nexclude;
 } cp_plan_rules;
+
+/* ---- uncertainty (DESIGN §16; docs/scenario.md, "uncertainty") ---- */
+
+/* A three-point estimate: min <= likely <= max. `likely` is the value the deterministic plan
+ * uses (1 for factors, the cost section's share, the criterion's weight) unless the scenario
+ * gives another. */
+typedef struct {
+    int given; /* 0: fixed at the deterministic value */
+    double min, likely, max;
+} cp_range;
+
+typedef struct {
+    int code;
+    cp_range range;
+} cp_class_range;
+
+typedef struct {
+    char *name; /* a team type or a criterion */
+    cp_range range;
+} cp_named_range;
+
+typedef struct {
+    int given;        /* the scenario has an uncertainty section */
+    int distribution; /* 0 PERT (default), 1 triangular */
+    int samples;      /* Monte Carlo samples of `run` (0: none unless --samples) */
+    uint64_t seed;    /* default 1 */
+    /* factors on productivities (m2 per team-day): `productivity` for every land-cover class
+       without its own range, drawn for each class separately */
+    cp_range productivity;
+    cp_class_range *classes;
+    size_t nclasses;
+    cp_named_range *types; /* a factor on all productivities of a team type */
+    size_t ntypes;
+    cp_range nts, ts;                         /* factors on the survey productivities */
+    cp_range release[CP_NSTATUS][CP_NMETHOD]; /* shares; each drawn row is scaled to sum 1 */
+    cp_range availability;                    /* share of days_per_year worked */
+    cp_range team_day_usd;                    /* factor on every US$ per team-day */
+    /* weights of the criteria: ranges, or a Dirichlet concentration around the given ones */
+    cp_named_range *weights;
+    size_t nweights;
+    double weight_concentration; /* > 0: Dirichlet(concentration x w / sum w); 0 none */
+} cp_uncertainty;
+
+/* ---- new contamination (DESIGN §16; docs/scenario.md, "contamination") ---- */
+typedef struct {
+    int given;
+    char *input;               /* the dated reports: an entry of inputs (default "reports") */
+    int fit_years;             /* calendar years before capacity.start fitted (default 5) */
+    double area_per_report_m2; /* NAN: fitted from hazards within link_m of reports */
+    double link_m;             /* default 1000 */
+    int reserve;               /* projection the plan reserves capacity for: 0 P10, 1 P50
+                                  (default), 2 P90, -1 none (projected, not reserved) */
+    int samples;               /* draws of the projection (default 2000) */
+    int line, column;
+} cp_contamination_spec;
 
 /* ---- grid and outputs ---- */
 typedef struct {
@@ -243,8 +317,11 @@ typedef struct cp_scenario {
     cp_criterion *criteria;
     size_t ncriteria;
     cp_cost cost;
+    cp_cost_profile cost_profile;
     cp_capacity capacity;
     cp_plan_rules rules;
+    cp_uncertainty uncertainty;
+    cp_contamination_spec contamination;
     cp_outputs_spec outputs;
     char **notes;  /* things to tell the user that are not errors ("file:line:col: ..."), */
     size_t nnotes; /* e.g. an input that takes its role from its name */

@@ -81,7 +81,8 @@ CPK_API cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, d
 
 /* First column sweep over all rows of the view (a strip), bottom-up when `upward`:
  * run = 0 on a source, run + 1 otherwise (+Inf beyond max_dist / dy rows); row k of the view
- * gets the value of `run` after it in row k of `g` (g->ny >= in->ny, g->nx == in->nx). */
+ * gets the value of `run` after it in row k of `g` (g->ny >= in->ny, g->nx == in->nx), or
+ * only `run` is updated when g is NULL. */
 CPK_API cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, double dy,
                                      double max_dist, int upward, float *run, const cpk_out_f32 *g,
                                      int nthreads);
@@ -95,6 +96,26 @@ CPK_API cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max
  * max_dist or with no source). Scratch: 40 bytes per column per thread. */
 CPK_API cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist,
                                     float fill, int nthreads);
+
+/* Carried-state strips: with a finite max_dist, a caller going down the grid strip by strip
+ * carries the column run from above in `down` (nx floats) instead of a halo above each strip:
+ *
+ *   in    the strip (view rows row0..row1) and after it the rows below it up to
+ *         cpk_edt_halo(dy, max_dist) (or the grid's end); rows above row0 are read only when
+ *         `warm`
+ *   warm  1 for a strip that does not follow the previous call's (the first one): `down` is
+ *         reset and swept over view rows 0..row0 (the halo above: cpk_edt_halo rows, or
+ *         the grid's start); 0 carries `down` from the previous strip, whose row1 was this row0
+ *   out   row1 - row0 rows of in->nx cells
+ *
+ * The rows below are swept upwards for the run from below (their only cost: about halo / h of
+ * a column sweep each strip); then merge and the row pass. Gives exactly the rows of
+ * cpk_edt_f32 on the whole grid, for any strips and thread counts. Scratch: nx floats and
+ * the row pass's. */
+CPK_API cpk_status cpk_edt_strip_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx,
+                                     double dy, double max_dist, float fill, int64_t row0,
+                                     int64_t row1, int warm, float *down, const cpk_out_f32 *out,
+                                     int nthreads);
 
 /* Source-list interface: for a grid without a maximum distance, a caller can stream the input
  * once in strips, keep only the list of its source cells, and then compute the output strip

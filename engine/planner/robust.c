@@ -1,0 +1,732 @@
+/* Rank robustness under weight uncertainty (clearplan/evidence.h): each weight sample
+ * re-scores the hazards from their per-criterion benefit components and orders them as the
+ * planner does, by the benefit per team-day of each hazard's first Sidney module. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <clearplan/evidence.h>
+
+#include "planner.h"
+#include "random.h"
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+enum { STREAM_WEIGHT = 0x07000000 };    /* | criterion */
+enum { BATCH = 256 };                   /* samples ranked before their rank bins are counted */
+#define HIST_COUNTERS ((size_t)1 << 24) /* the rank histogram's budget */
+
+/* Where an item sits in every sample's order. */
+enum { FRONT, SORT1, SORT2, END, NGROUP };
+
+/* The items in group order (FRONT, SORT1, SORT2, END; the sorted groups by id rank, the
+ * others in plan order): position p holds item[p]. Everything a sample reads is indexed by
+ * position, so that it streams through memory. */
+typedef struct {
+    const cp_plan *plan;
+    const cp_rank_options *o;
+    size_t n, nc;
+    size_t start[NGROUP + 1]; /* first position of each group */
+    uint32_t *item;           /* per position */
+    uint32_t *pool;           /* per position: its region */
+    double *comp;             /* [position * nc + k]: the benefit components */
+    double *kf, *kl; /* per position: benefit per team-day per benefit of the first and the last
+                        Sidney module (INFINITY: no effort) */
+    float *compf, *kff, *klf; /* the same in single precision (the binned pass) */
+    unsigned char *det_first; /* per item: the schedule completes it in its first year */
+    size_t *quota; /* per region: hazards with work the schedule completes in its first year */
+    double *w;     /* [sample * nc]: the weights drawn */
+} rctx;
+
+/* A thread's scratch for one sample at a time. */
+typedef struct {
+    uint64_t *buf, *tmp;    /* n each */
+    double *key, *last;     /* n each: first- and last-module keys of the sorted groups */
+    uint32_t *u, *ul, *idx; /* n each: 32-bit keys of the first and last modules, offsets */
+    uint32_t *out;          /* n: the sample's ranks and first-year flags */
+    uint32_t *cnt;          /* max(65537, npools x 4096) */
+    size_t *used;           /* npools: first-year places taken */
+    long *bound;            /* npools: the bucket holding the region's last place, -1 none */
+    size_t *left;           /* npools: places left for the members of that bucket */
+} scratch;
+
+/* ---- the weights of a sample ---- */
+
+void rank_weights_draw(const cp_rank_options *o, size_t sample, double *w) {
+    const cp_uncertainty *u = o->u;
+    const double *w0 = o->weights;
+    const size_t nc = o->ncriteria;
+    double sum0 = 0, gsum = 0;
+    for (size_t k = 0; k < nc; ++k) sum0 += w0[k];
+    for (size_t k = 0; k < nc; ++k) {
+        w[k] = w0[k];
+        if (!u) continue;
+        cp_rng g;
+        cp_rng_init(&g, o->seed, (uint32_t)sample, STREAM_WEIGHT | (uint32_t)k);
+        if (u->weight_concentration > 0) {
+            w[k] = cp_rng_gamma(&g, u->weight_concentration * w0[k] / sum0);
+            gsum += w[k];
+            continue;
+        }
+        for (size_t j = 0; j < u->nweights; ++j)
+            if (!strcmp(u->weights[j].name, o->names[k]) && u->weights[j].range.given) {
+                const cp_range *r = &u->weights[j].range;
+                w[k] = cp_rng_three_point(&g, (cp_dist_kind)u->distribution, r->min, r->likely,
+                                          r->max);
+            }
+    }
+    for (size_t k = 0; gsum > 0 && k < nc; ++k) w[k] *= sum0 / gsum;
+}
+
+/* ---- one sample's order ---- */
+
+/* Stable LSD radix sort of a[0..n) by the low 21 bits of the key, 7 bits a pass, from a
+ * through tmp and back: the result is in a. For the buckets of radix32 (in cache). */
+static void radix_low21(uint64_t *a, uint64_t *tmp, size_t n) {
+    if (n <= 48) { /* insertion sort (stable) */
+        for (size_t i = 1; i < n; ++i) {
+            uint64_t v = a[i];
+            size_t j = i;
+            for (; j > 0 && a[j - 1] >> 32 > v >> 32; --j) a[j] = a[j - 1];
+            a[j] = v;
+        }
+        return;
+    }
+    uint32_t cnt[3][129];
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < n; ++i) {
+        uint32_t k = (uint32_t)(a[i] >> 32);
+        cnt[0][(k & 127) + 1]++;
+        cnt[1][((k >> 7) & 127) + 1]++;
+        cnt[2][((k >> 14) & 127) + 1]++;
+    }
+    uint64_t *src = a, *dst = tmp;
+    for (int p = 0; p < 3; ++p) {
+        for (int d = 1; d <= 128; ++d) cnt[p][d] += cnt[p][d - 1];
+        const int shift = 32 + 7 * p;
+        for (size_t i = 0; i < n; ++i) dst[cnt[p][(src[i] >> shift) & 127]++] = src[i];
+        uint64_t *t = src;
+        src = dst, dst = t;
+    }
+    memcpy(a, src, n * sizeof *a); /* three passes end in tmp */
+}
+
+/* The shift that puts the `bits` bits below the prefix that lo and hi (the least and the
+ * greatest key) share at the bottom. */
+static int digit_shift(uint32_t lo, uint32_t hi, int bits) {
+    int prefix = 0;
+    for (uint32_t x = lo ^ hi; x && !(x & 0x80000000u); x <<= 1) ++prefix;
+    return 32 - prefix > bits ? 32 - prefix - bits : 0;
+}
+
+/* Buckets over the keys' range [lo, hi], linear in the 32-bit keys (which are about linear
+ * in the log of the keys): about even counts where a digit of the bits would leave most
+ * buckets empty. Keys outside the range (infinite or zero ones) go to the end buckets. */
+typedef struct {
+    uint32_t lo, n;
+    double scale;
+} bucketing;
+
+static bucketing bucketing_of(uint32_t lo, uint32_t hi, uint32_t n) {
+    bucketing b = {lo, n, hi > lo ? (double)n / ((double)(hi - lo) + 1) : 0};
+    return b;
+}
+
+static inline uint32_t bucket(const bucketing *b, uint32_t u) {
+    if (u <= b->lo) return 0;
+    uint32_t d = (uint32_t)((double)(u - b->lo) * b->scale);
+    return d < b->n ? d : b->n - 1;
+}
+
+/* Stable radix sort of (key << 32 | payload) by the key: one pass on the 11 bits below the
+ * prefix all keys share (the buckets are then small, in cache), from a into tmp, then each
+ * bucket by the bits below those. Returns the buffer holding the result. */
+static uint64_t *radix32(uint64_t *a, uint64_t *tmp, size_t n) {
+    if (n < 2) return a;
+    uint32_t lo = (uint32_t)(a[0] >> 32), hi = lo;
+    for (size_t i = 1; i < n; ++i) {
+        uint32_t k = (uint32_t)(a[i] >> 32);
+        if (k < lo) lo = k;
+        if (k > hi) hi = k;
+    }
+    if (lo == hi) return a;
+    const int shift = 32 + digit_shift(lo, hi, 11);
+    size_t cnt[2049];
+    memset(cnt, 0, sizeof cnt);
+    for (size_t i = 0; i < n; ++i) cnt[((a[i] >> shift) & 2047) + 1]++;
+    for (int d = 1; d <= 2048; ++d) cnt[d] += cnt[d - 1];
+    size_t start[2049];
+    memcpy(start, cnt, sizeof start);
+    for (size_t i = 0; i < n; ++i) tmp[cnt[(a[i] >> shift) & 2047]++] = a[i];
+    if (shift > 32)
+        for (int d = 0; d < 2048; ++d)
+            if (start[d + 1] - start[d] > 1)
+                radix_low21(tmp + start[d], a + start[d], start[d + 1] - start[d]);
+    return tmp;
+}
+
+/* Ascending 32-bit keys for descending non-negative keys (float rounding is monotone). */
+static uint32_t desc_key(double d) {
+    float f = (float)d;
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return ~u;
+}
+
+/* Sorts runs of equal 32-bit keys by the double keys (descending; ties keep their order, the
+ * id order), so that the result is the order of the double keys. */
+static void refine_ties(uint64_t *buf, size_t n, const double *dkey) {
+    for (size_t a = 0; a < n;) {
+        size_t b = a + 1;
+        while (b < n && buf[b] >> 32 == buf[a] >> 32) ++b;
+        for (size_t i = a + 1; i < b; ++i)
+            for (size_t j = i; j > a && dkey[(uint32_t)buf[j - 1]] < dkey[(uint32_t)buf[j]]; --j) {
+                uint64_t t = buf[j];
+                buf[j] = buf[j - 1], buf[j - 1] = t;
+            }
+        a = b;
+    }
+}
+
+/* The exact keys of a group's offsets (double, rounded by order_key as the planner's), for
+ * the few members the single-precision pass cannot order: `filled` when they all are. */
+typedef struct {
+    const rctx *c;
+    const double *w; /* weight shares */
+    size_t p0;       /* the group's first position */
+    int last;        /* the last modules' keys, else the first's */
+    int filled;
+    double *key; /* [offset] */
+} exact_keys;
+
+static double exact_key(const exact_keys *e, size_t j) {
+    const rctx *c = e->c;
+    const size_t p = e->p0 + j, nc = c->nc;
+    const double kappa = e->last ? c->kl[p] : c->kf[p];
+    if (isinf(kappa)) return INFINITY;
+    const double *a = c->comp + p * nc;
+    double b = 0;
+    for (size_t k = 0; k < nc; ++k) b += e->w[k] * a[k];
+    return order_key(b * kappa);
+}
+
+/* Sorts the offsets idx[0..m) descending by their exact keys, ties by offset; returns the
+ * sorted buffer (of (key << 32 | offset)). */
+static uint64_t *sort_exact(const exact_keys *e, const uint32_t *idx, size_t m, scratch *x) {
+    for (size_t j = 0; j < m; ++j) {
+        uint32_t o = idx ? idx[j] : (uint32_t)j;
+        if (!e->filled) e->key[o] = exact_key(e, o);
+        x->buf[j] = (uint64_t)desc_key(e->key[o]) << 32 | o;
+    }
+    if (m <= 32) { /* a few: insertion, by key descending, ties by offset */
+        for (size_t i = 1; i < m; ++i)
+            for (size_t j = i; j > 0; --j) {
+                double a = e->key[(uint32_t)x->buf[j - 1]], b = e->key[(uint32_t)x->buf[j]];
+                if (!(a < b || (a == b && (uint32_t)x->buf[j - 1] > (uint32_t)x->buf[j]))) break;
+                uint64_t t = x->buf[j];
+                x->buf[j] = x->buf[j - 1], x->buf[j - 1] = t;
+            }
+        return x->buf;
+    }
+    uint64_t *s = radix32(x->buf, x->tmp, m);
+    refine_ties(s, m, e->key);
+    return s;
+}
+
+/* Ranks offsets 0..m-1 of a group (32-bit keys u, between lo and hi; descending, ties by
+ * offset) into out[o] = r0 + rank. With width 1 the group is sorted by its exact keys. With
+ * bins of `width` ranks only a rank in the right bin is needed: a count of the bits below the
+ * keys' common prefix (about four members a bucket) gives each bucket its run of ranks; a bucket
+ * whose run lies in one bin gives its first rank to all its members, and only the members of
+ * buckets across a bin boundary are sorted, exactly. */
+static void rank_group(const uint32_t *u, uint32_t lo, uint32_t hi, size_t m, size_t r0,
+                       size_t width, const exact_keys *e, scratch *x, uint32_t *out) {
+    if (!m) return;
+    if (width < 16) { /* bins of a few ranks: most buckets would cross one, sort them all */
+        uint64_t *s = sort_exact(e, NULL, m, x);
+        for (size_t j = 0; j < m; ++j) out[(uint32_t)s[j]] = (uint32_t)(r0 + j + 1);
+        return;
+    }
+    int bits = 8;
+    while (bits < 16 && ((size_t)1 << bits) * 4 < m) ++bits;
+    const uint32_t nbk = (uint32_t)1 << bits;
+    const bucketing bk = bucketing_of(lo, hi, nbk);
+    uint32_t *cnt = x->cnt;
+    memset(cnt, 0, (nbk + 1) * sizeof *cnt);
+    for (size_t j = 0; j < m; ++j) cnt[bucket(&bk, u[j]) + 1]++;
+    /* cnt[d]: ranks before bucket d, bit 31 set when its ranks cross a bin boundary */
+    size_t boundary = (r0 / width + 1) * width; /* the first bin boundary after rank r0 */
+    for (size_t d = 0; d < nbk; ++d) {
+        size_t first = r0 + cnt[d], next = first + cnt[d + 1]; /* cnt[d + 1]: its count */
+        while (boundary <= first) boundary += width;
+        cnt[d + 1] = (uint32_t)(next - r0);
+        if (next - first > 1 && boundary < next) cnt[d] |= 1u << 31;
+    }
+    size_t nsplit = 0;
+    for (size_t j = 0; j < m; ++j) {
+        uint32_t v = cnt[bucket(&bk, u[j])];
+        if (v >> 31)
+            x->idx[nsplit++] = (uint32_t)j;
+        else
+            out[j] = (uint32_t)(r0 + v + 1);
+    }
+    /* the split buckets' members in bucket order (idx), each bucket by the exact keys */
+    for (size_t k = 0; k < nsplit; ++k)
+        x->buf[k] = (uint64_t)bucket(&bk, u[x->idx[k]]) << 32 | x->idx[k];
+    const uint64_t *byb = radix32(x->buf, x->tmp, nsplit);
+    for (size_t k = 0; k < nsplit; ++k) x->idx[k] = (uint32_t)byb[k];
+    for (size_t k = 0; k < nsplit;) {
+        const uint32_t d = bucket(&bk, u[x->idx[k]]);
+        size_t a = k, r = r0 + (cnt[d] & 0x7FFFFFFFu);
+        while (k < nsplit && bucket(&bk, u[x->idx[k]]) == d) ++k;
+        uint64_t *s = sort_exact(e, x->idx + a, k - a, x);
+        for (size_t q = 0; q < k - a; ++q) out[(uint32_t)s[q]] = (uint32_t)++r;
+    }
+}
+
+/* Flags the first `quota` members of each region in the order of their last keys u (between
+ * lo and hi), among the offsets 0..m-1 of a group (the members before it have taken `used`
+ * places): a count of the 12 bits below the keys' common prefix per region finds the bucket
+ * holding each region's last place; only that bucket's members are sorted, exactly. */
+static void select_first(const rctx *c, size_t p0, const uint32_t *u, uint32_t lo, uint32_t hi,
+                         size_t m, const exact_keys *e, scratch *x, uint32_t *out) {
+    const size_t nr = c->plan->npools;
+    if (!m) return;
+    const bucketing bk = bucketing_of(lo, hi, 4096);
+    memset(x->cnt, 0, nr * 4096 * sizeof *x->cnt);
+    for (size_t j = 0; j < m; ++j) x->cnt[c->pool[p0 + j] * 4096 + bucket(&bk, u[j])]++;
+    for (size_t r = 0; r < nr; ++r) {
+        size_t want = c->quota[r] > x->used[r] ? c->quota[r] - x->used[r] : 0, cum = 0;
+        x->bound[r] = want ? 4096 : -1; /* 4096: all of the region's members */
+        for (long b = 0; b < 4096 && want; ++b) {
+            if (cum + x->cnt[r * 4096 + (size_t)b] >= want) {
+                x->bound[r] = b;
+                break;
+            }
+            cum += x->cnt[r * 4096 + (size_t)b];
+        }
+        x->left[r] = want - (x->bound[r] < 4096 && want ? cum : 0); /* for the bound bucket */
+    }
+    size_t nb = 0;
+    for (size_t j = 0; j < m; ++j) {
+        uint32_t r = c->pool[p0 + j];
+        long b = bucket(&bk, u[j]);
+        if (b < x->bound[r])
+            out[p0 + j] |= 1u << 31;
+        else if (b == x->bound[r])
+            x->idx[nb++] = (uint32_t)j;
+    }
+    uint64_t *s = sort_exact(e, x->idx, nb, x);
+    for (size_t k = 0; k < nb; ++k) {
+        uint32_t j = (uint32_t)s[k], r = c->pool[p0 + j];
+        if (x->left[r]) x->left[r]--, out[p0 + j] |= 1u << 31;
+    }
+}
+
+/* The 32-bit keys of positions [p0, p1) into uf and ul (first and last modules), with their
+ * ranges: exactly (the double keys, rounded by order_key, kept in kf and kl) when `exact`,
+ * else in single precision from the single-precision components (with bins, a rank needs no
+ * more: members of a bucket across a bin boundary are ordered by their exact keys). */
+#define UINF 0x807FFFFFu  /* desc_key of infinity */
+#define UZERO 0xFFFFFFFFu /* and of zero */
+
+static void keys32(const rctx *c, const double *w, size_t p0, size_t p1, int exact, scratch *x,
+                   size_t off, uint32_t lim[4]) {
+    const size_t nc = c->nc;
+    uint32_t lf = UINT32_MAX, hf = 0, ll = UINT32_MAX, hl = 0;
+    float wf[64];
+    for (size_t k = 0; k < nc; ++k) wf[k] = (float)w[k];
+    for (size_t p = p0; p < p1; ++p) {
+        uint32_t a, z;
+        const size_t j = p - p0 + off;
+        if (exact) {
+            const double *cp = c->comp + p * nc;
+            double b = 0;
+            for (size_t k = 0; k < nc; ++k) b += w[k] * cp[k];
+            x->key[j] = isinf(c->kf[p]) ? INFINITY : order_key(b * c->kf[p]);
+            x->last[j] = isinf(c->kl[p]) ? INFINITY : order_key(b * c->kl[p]);
+            a = desc_key(x->key[j]), z = desc_key(x->last[j]);
+        } else {
+            const float *cp = c->compf + p * nc;
+            float b = 0;
+            for (size_t k = 0; k < nc; ++k) b += wf[k] * cp[k];
+            a = desc_key(isinf(c->kff[p]) ? INFINITY : b * c->kff[p]);
+            z = desc_key(isinf(c->klf[p]) ? INFINITY : b * c->klf[p]);
+        }
+        x->u[j] = a, x->ul[j] = z;
+        if (a != UINF && a != UZERO) lf = a < lf ? a : lf, hf = a > hf ? a : hf;
+        if (z != UINF && z != UZERO) ll = z < ll ? z : ll, hl = z > hl ? z : hl;
+    }
+    if (lf > hf) lf = hf = 0; /* no finite key: every one in the end buckets */
+    if (ll > hl) ll = hl = 0;
+    lim[0] = lf, lim[1] = hf, lim[2] = ll, lim[3] = hl;
+}
+
+/* Ranks the items under weights w: out[position] = a rank in the right bin (1-based) | the
+ * first-year flag << 31. The rank orders the first modules; the first year takes the first
+ * `quota` hazards of each region in the order of their last modules (when their release
+ * ends): the locked ones first, in plan order. */
+static void rank_sample(const rctx *c, const double *wdrawn, size_t width, scratch *x,
+                        uint32_t *out) {
+    const size_t nc = c->nc, s0 = c->start[SORT1], s1 = c->start[END], s2 = c->start[SORT2];
+    double w[64], wsum = 0; /* shares, as the priority's weights: the plan's scale at w0 */
+    for (size_t k = 0; k < nc; ++k) wsum += wdrawn[k];
+    for (size_t k = 0; k < nc; ++k) w[k] = wsum > 0 ? wdrawn[k] / wsum : 0;
+    const int exact = width == 1;
+    uint32_t l1[4], l2[4];
+    keys32(c, w, s0, s2, exact, x, 0, l1);
+    keys32(c, w, s2, s1, exact, x, s2 - s0, l2);
+    exact_keys e1 = {c, w, s0, 0, exact, x->key}, e2 = {c, w, s2, 0, exact, x->key + (s2 - s0)};
+    for (size_t p = 0; p < s0; ++p) out[p] = (uint32_t)p + 1; /* FRONT: plan order */
+    rank_group(x->u, l1[0], l1[1], s2 - s0, s0, width, &e1, x, out + s0);
+    rank_group(x->u + (s2 - s0), l2[0], l2[1], s1 - s2, s2, width, &e2, x, out + s2);
+    for (size_t p = s1; p < c->n; ++p)
+        out[p] = ((uint32_t)p + 1) | (uint32_t)c->det_first[c->item[p]] << 31;
+    const size_t nr = c->plan->npools;
+    memset(x->used, 0, nr * sizeof *x->used);
+    for (size_t p = 0; p < s0; ++p) {
+        uint32_t r = c->pool[p];
+        if (x->used[r]++ < c->quota[r]) out[p] |= 1u << 31;
+    }
+    exact_keys z1 = {c, w, s0, 1, exact, x->last}, z2 = {c, w, s2, 1, exact, x->last + (s2 - s0)};
+    select_first(c, s0, x->ul, l1[2], l1[3], s2 - s0, &z1, x, out);
+    for (size_t p = s0; p < s2; ++p) x->used[c->pool[p]]++; /* SORT1 came before SORT2 */
+    select_first(c, s2, x->ul + (s2 - s0), l2[2], l2[3], s1 - s2, &z2, x, out);
+}
+
+/* ---- set-up ---- */
+
+typedef struct {
+    const char *id;
+    uint32_t item;
+} id_ref;
+
+static int id_ref_cmp(const void *pa, const void *pb) {
+    const id_ref *a = pa, *b = pb;
+    return strcmp(a->id, b->id);
+}
+
+/* The benefit per team-day per unit of benefit of the first and the last of the hazard's
+ * Sidney modules (plan.h, "Order"): the leading run of the remaining stages with the highest
+ * ratio, the longest on ties, repeatedly; ratios forced not to rise along the chain. */
+static void module_ratios(const cp_plan_item *it, double *first, double *last) {
+    double sh[CP_NMETHOD];
+    int st[CP_NMETHOD], n = 0;
+    for (int s = 0; s < CP_NMETHOD; ++s) {
+        sh[s] = it->h.area_m2 > 0   ? it->released_m2[s] / it->h.area_m2
+                : it->h.benefit > 0 ? it->stage_benefit[s] / it->h.benefit
+                                    : 1;
+        if (it->has_stage[s]) st[n++] = s;
+    }
+    double prev = INFINITY;
+    *first = *last = 0;
+    for (int i = 0; i < n;) {
+        double w = 0, p = 0, best = -1;
+        int end = i;
+        for (int e = i; e < n; ++e) {
+            w += sh[st[e]];
+            p += it->stage_ref_team_days[st[e]];
+            double r = p > 0 ? w / p : INFINITY;
+            if (r >= best) best = r, end = e;
+        }
+        if (best > prev) best = prev;
+        if (i == 0) *first = best;
+        *last = prev = best;
+        i = end + 1;
+    }
+}
+
+static cp_status setup(rctx *c) {
+    const cp_plan *plan = c->plan;
+    const cp_rank_options *o = c->o;
+    const size_t n = c->n, nc = c->nc;
+    cp_status st = CP_OK;
+    id_ref *ids = malloc((n + 1) * sizeof *ids);
+    unsigned char *group = malloc(n + 1), *locked = calloc(n + 1, 1);
+    c->item = malloc((n + 1) * sizeof *c->item);
+    c->pool = malloc((n + 1) * sizeof *c->pool);
+    c->comp = malloc((n * nc + 1) * sizeof *c->comp);
+    c->kf = malloc((n + 1) * sizeof *c->kf);
+    c->kl = malloc((n + 1) * sizeof *c->kl);
+    c->compf = malloc((n * nc + 1) * sizeof *c->compf);
+    c->kff = malloc((n + 1) * sizeof *c->kff);
+    c->klf = malloc((n + 1) * sizeof *c->klf);
+    c->det_first = calloc(n + 1, 1);
+    c->quota = calloc(plan->npools + 1, sizeof *c->quota);
+    if (!ids || !group || !locked || !c->item || !c->pool || !c->comp || !c->kf || !c->kl ||
+        !c->compf || !c->kff || !c->klf || !c->det_first || !c->quota) {
+        st = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < n; ++i) ids[i] = (id_ref){plan->items[i].h.id, (uint32_t)i};
+    qsort(ids, n, sizeof *ids, id_ref_cmp);
+    for (size_t l = 0; o->rules && l < o->rules->nlocked; ++l) {
+        id_ref key = {o->rules->locked[l], 0};
+        const id_ref *f =
+            o->rules->locked[l] ? bsearch(&key, ids, n, sizeof *ids, id_ref_cmp) : NULL;
+        if (f) locked[f->item] = 1;
+    }
+    int y0;
+    cp_date_split(plan->start, &y0, NULL, NULL);
+    size_t count[NGROUP] = {0};
+    for (size_t i = 0; i < n; ++i) {
+        const cp_plan_item *it = &plan->items[i];
+        int work = it->has_stage[0] || it->has_stage[1] || it->has_stage[2];
+        int ye;
+        cp_date_split(it->end, &ye, NULL, NULL);
+        c->det_first[i] = (unsigned char)(it->scheduled && ye == y0);
+        group[i] = !work ? END : locked[i] ? FRONT : it->h.locked ? SORT1 : SORT2;
+        count[group[i]]++;
+        if (work && c->det_first[i]) c->quota[it->pool]++;
+        const double *row = o->components + it->input_index * nc;
+        for (size_t k = 0; k < nc; ++k)
+            if (!(isfinite(row[k]) && row[k] >= 0)) {
+                st = cp_fail(CP_E_ARG,
+                             "hazard <%s>: benefit component %s must be finite and zero or more "
+                             "(got %g)",
+                             it->h.id, o->names[k], row[k]);
+                goto done;
+            }
+    }
+    for (int g = 0; g < NGROUP; ++g) c->start[g + 1] = c->start[g] + count[g];
+    /* positions: FRONT and END in plan order, the sorted groups by id rank (their ties) */
+    size_t next[NGROUP];
+    memcpy(next, c->start, sizeof next);
+    for (size_t i = 0; i < n; ++i)
+        if (group[i] == FRONT || group[i] == END) c->item[next[group[i]]++] = (uint32_t)i;
+    for (size_t r = 0; r < n; ++r) {
+        uint32_t i = ids[r].item;
+        if (group[i] == SORT1 || group[i] == SORT2) c->item[next[group[i]]++] = i;
+    }
+    for (size_t p = 0; p < n; ++p) {
+        const cp_plan_item *it = &plan->items[c->item[p]];
+        module_ratios(it, &c->kf[p], &c->kl[p]);
+        c->pool[p] = (uint32_t)it->pool;
+        const double *row = o->components + it->input_index * nc;
+        for (size_t k = 0; k < nc; ++k)
+            c->comp[p * nc + k] = row[k], c->compf[p * nc + k] = (float)row[k];
+        c->kff[p] = (float)c->kf[p], c->klf[p] = (float)c->kl[p];
+    }
+done:
+    free(ids);
+    free(group);
+    free(locked);
+    return st;
+}
+
+static void rctx_free(rctx *c) {
+    free(c->item);
+    free(c->pool);
+    free(c->comp);
+    free(c->kf);
+    free(c->kl);
+    free(c->compf);
+    free(c->kff);
+    free(c->klf);
+    free(c->det_first);
+    free(c->quota);
+    free(c->w);
+}
+
+static cp_status check_options(const cp_plan *plan, const cp_rank_options *o) {
+    if (!o->ncriteria || o->ncriteria > 64 || !o->names || !o->weights || !o->components)
+        return cp_fail(CP_E_ARG,
+                       "rank robustness: 1 to 64 criteria with names, weights and "
+                       "components");
+    if (o->samples < 1 || o->samples > 100000000)
+        return cp_fail(CP_E_ARG, "rank robustness: samples must be from 1 to 1e8 (got %zu)",
+                       o->samples);
+    if (o->ncomponents_rows < plan->ninput)
+        return cp_fail(CP_E_ARG, "rank robustness: components for %zu hazards, the plan has %zu",
+                       o->ncomponents_rows, plan->ninput);
+    if (plan->nitems > UINT32_MAX / 2)
+        return cp_fail(CP_E_ARG, "rank robustness: too many hazards (%zu)", plan->nitems);
+    double sum = 0;
+    for (size_t k = 0; k < o->ncriteria; ++k) {
+        if (!(isfinite(o->weights[k]) && o->weights[k] >= 0))
+            return cp_fail(CP_E_CONFIG, "rank robustness: the weight of %s must be zero or more",
+                           o->names[k]);
+        sum += o->weights[k];
+    }
+    if (!(sum > 0)) return cp_fail(CP_E_CONFIG, "rank robustness: the weights sum to 0");
+    return CP_OK;
+}
+
+void cp_rank_robustness_free(cp_rank_robustness *r) {
+    if (!r) return;
+    free(r->items);
+    for (int i = 0; i < 3; ++i) free(r->weight_p[i]);
+    free(r);
+}
+
+/* P5, P50, P95 (nearest rank) of each criterion's weight share. */
+static cp_status weight_quantiles(const rctx *c, cp_rank_robustness *r) {
+    const size_t S = c->o->samples, nc = c->nc;
+    double *v = malloc((S + 1) * sizeof *v);
+    for (int i = 0; i < 3; ++i) r->weight_p[i] = malloc(nc * sizeof *r->weight_p[i]);
+    if (!v || !r->weight_p[0] || !r->weight_p[1] || !r->weight_p[2]) {
+        free(v);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    static const double q[3] = {0.05, 0.50, 0.95};
+    for (size_t k = 0; k < nc; ++k) {
+        for (size_t s = 0; s < S; ++s) {
+            double sum = 0;
+            for (size_t j = 0; j < nc; ++j) sum += c->w[s * nc + j];
+            v[s] = sum > 0 ? c->w[s * nc + k] / sum : 0;
+        }
+        for (int i = 0; i < 3; ++i) r->weight_p[i][k] = nearest_rank(v, S, q[i]);
+    }
+    free(v);
+    return CP_OK;
+}
+
+cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options *o,
+                                     cp_rank_robustness **out) {
+    if (!plan || !o || !out) return cp_fail(CP_E_ARG, "cp_rank_robustness_compute: NULL argument");
+    *out = NULL;
+    cp_status st = check_options(plan, o);
+    if (st != CP_OK) return st;
+    rctx c;
+    memset(&c, 0, sizeof c);
+    c.plan = plan;
+    c.o = o;
+    c.n = plan->nitems;
+    c.nc = o->ncriteria;
+    const size_t n = c.n, S = o->samples;
+    const size_t nbins = n ? (n * n <= HIST_COUNTERS ? n
+                              : HIST_COUNTERS / n    ? HIST_COUNTERS / n
+                                                     : 1)
+                           : 1;
+    const size_t width = n ? (n + nbins - 1) / nbins : 1, nb = n ? (n + width - 1) / width : 1;
+    int threads = o->threads;
+#ifdef _OPENMP
+    if (threads <= 0) threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    cp_rank_robustness *r = calloc(1, sizeof *r);
+    uint32_t *hist = calloc(n * nb + 1, sizeof *hist);
+    uint16_t *bins = malloc((BATCH * n + 1) * sizeof *bins); /* bin | first-year flag << 15 */
+    uint32_t *first = calloc(n + 1, sizeof *first);
+    scratch *xs = calloc((size_t)threads, sizeof *xs);
+    c.w = malloc((S * c.nc + 1) * sizeof *c.w);
+    int ok = r && hist && bins && first && xs && c.w;
+    for (int t = 0; ok && t < threads; ++t) {
+        scratch *x = &xs[t];
+        const size_t nr = plan->npools + 1;
+        x->buf = malloc((n + 1) * sizeof *x->buf);
+        x->tmp = malloc((n + 1) * sizeof *x->tmp);
+        x->key = malloc((n + 1) * sizeof *x->key);
+        x->last = malloc((n + 1) * sizeof *x->last);
+        x->u = malloc((n + 1) * sizeof *x->u);
+        x->ul = malloc((n + 1) * sizeof *x->ul);
+        x->idx = malloc((n + 1) * sizeof *x->idx);
+        x->out = malloc((n + 1) * sizeof *x->out);
+        x->cnt = malloc((nr * 4096 > 65537 ? nr * 4096 : 65537) * sizeof *x->cnt);
+        x->used = malloc(nr * sizeof *x->used);
+        x->bound = malloc(nr * sizeof *x->bound);
+        x->left = malloc(nr * sizeof *x->left);
+        ok = x->buf && x->tmp && x->key && x->last && x->u && x->idx && x->out && x->cnt &&
+             x->used && x->bound && x->left;
+    }
+    if (!ok) {
+        st = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
+    }
+    if ((st = setup(&c)) != CP_OK) goto done;
+    for (size_t s = 0; s < S; ++s) rank_weights_draw(o, s, c.w + s * c.nc);
+    const double inv_width = 1.0 / (double)width;
+    /* positions per block of the histogram pass: their rows fit in 256 KB */
+    const size_t block = (size_t)1 << 18 > nb * 4 * 8 ? ((size_t)1 << 18) / (nb * 4) : 8;
+    for (size_t b0 = 0; b0 < S; b0 += BATCH) {
+        const long nbatch = (long)(S - b0 < BATCH ? S - b0 : BATCH);
+#ifdef _OPENMP
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
+#endif
+        for (long b = 0; b < nbatch; ++b) {
+            int t = 0;
+#ifdef _OPENMP
+            t = omp_get_thread_num();
+#endif
+            scratch *x = &xs[t];
+            rank_sample(&c, c.w + (b0 + (size_t)b) * c.nc, width, x, x->out);
+            uint16_t *bb = bins + (size_t)b * n;
+            for (size_t p = 0; p < n; ++p) {
+                uint32_t v = x->out[p], y = (v & 0x7FFFFFFFu) - 1;
+                uint32_t q = (uint32_t)((double)y * inv_width); /* y / width, no division */
+                q -= q * (uint32_t)width > y;
+                q += (q + 1) * (uint32_t)width <= y;
+                bb[p] = (uint16_t)(q | (v >> 31) << 15);
+            }
+        }
+#ifdef _OPENMP
+#pragma omp parallel for schedule(static) num_threads(threads)
+#endif
+        for (long blk = 0; blk < (long)n; blk += (long)block) { /* the histogram rows of a
+                                                                    block stay in cache */
+            const size_t p1 = (size_t)blk + block < n ? (size_t)blk + block : n;
+            for (long b = 0; b < nbatch; ++b) {
+                const uint16_t *v = bins + (size_t)b * n;
+                for (size_t p = (size_t)blk; p < p1; ++p) {
+                    hist[p * nb + (v[p] & 0x7FFFu)]++;
+                    first[p] += v[p] >> 15;
+                }
+            }
+        }
+    }
+    r->nitems = n;
+    r->samples = S;
+    r->seed = o->seed;
+    r->bin_width = width;
+    r->ncriteria = c.nc;
+    if (!(r->items = calloc(n + 1, sizeof *r->items))) {
+        st = cp_fail(CP_E_NOMEM, "out of memory");
+        goto done;
+    }
+    const uint64_t t5 = (uint64_t)ceil(0.05 * (double)S - 1e-9),
+                   t50 = (uint64_t)ceil(0.50 * (double)S - 1e-9),
+                   t95 = (uint64_t)ceil(0.95 * (double)S - 1e-9);
+    for (size_t p = 0; p < n; ++p) {
+        const size_t i = c.item[p];
+        cp_rank_item *ri = &r->items[i];
+        const uint32_t *h = hist + p * nb;
+        uint64_t cum = 0;
+        size_t lo = nb, mid = nb, hi = nb;
+        for (size_t k = 0; k < nb && hi == nb; ++k) {
+            cum += h[k];
+            if (lo == nb && cum >= (t5 ? t5 : 1)) lo = k;
+            if (mid == nb && cum >= (t50 ? t50 : 1)) mid = k;
+            if (cum >= t95) hi = k;
+        }
+        ri->rank = plan->items[i].rank;
+        ri->rank_p5 = lo * width + 1;
+        ri->rank_p50 = mid * width + 1 + (width - 1) / 2;
+        if (ri->rank_p50 > n) ri->rank_p50 = n;
+        ri->rank_p95 = (hi + 1) * width < n ? (hi + 1) * width : n;
+        ri->p_first_year = (double)first[p] / (double)S;
+        ri->first_year = c.det_first[i];
+        ri->robust = ri->p_first_year >= 0.9 || ri->p_first_year <= 0.1;
+        r->nrobust += (size_t)ri->robust;
+    }
+    if ((st = weight_quantiles(&c, r)) != CP_OK) goto done;
+    *out = r;
+    r = NULL;
+done:
+    cp_rank_robustness_free(r);
+    rctx_free(&c);
+    free(hist);
+    free(bins);
+    free(first);
+    for (int t = 0; xs && t < threads; ++t) {
+        scratch *x = &xs[t];
+        free(x->buf), free(x->tmp), free(x->key), free(x->last), free(x->u), free(x->ul),
+            free(x->idx);
+        free(x->out);
+        free(x->cnt), free(x->used), free(x->bound), free(x->left);
+    }
+    free(xs);
+    return st;
+}
