@@ -82,6 +82,14 @@ static void assert_same_outputs(const char *ref, const char *got, int np) {
                                          "rejected.csv"};
     for (size_t i = 0; i < sizeof tables / sizeof tables[0]; ++i)
         assert_same_file(ref, got, tables[i]);
+    /* the evidence, where the scenario asks for it (the demo's uncertainty section) */
+    static const char *const evidence[] = {"montecarlo.csv", "burndown_fan.csv",
+                                           "rank_robustness.csv", "contamination.csv"};
+    for (size_t i = 0; i < sizeof evidence / sizeof evidence[0]; ++i) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", ref, evidence[i]);
+        if (cpt_exists(p)) assert_same_file(ref, got, evidence[i]);
+    }
     assert_same_cells(ref, got, "priority.tif");
     assert_same_cells(ref, got, "priority_class.tif");
     char p[4400], want[32];
