@@ -280,24 +280,12 @@ void cp_plan_mc_free(cp_plan_mc *mc) {
     free(mc);
 }
 
-cp_status cp_plan_montecarlo(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
-                             const cp_cost *cost, const cp_plan_rules *rules,
-                             const cp_plan_options *opts, const cp_mc_options *mo,
-                             cp_plan_mc **out) {
-    if (!out || !cap || !cost || !mo || (n && !hazards))
-        return cp_fail(CP_E_ARG, "cp_plan_montecarlo: NULL argument");
-    *out = NULL;
-    if (mo->samples < 1 || mo->samples > 10000000)
-        return cp_fail(CP_E_ARG, "monte carlo: samples must be from 1 to 10000000 (got %zu)",
-                       mo->samples);
+/* A new result for S samples: its header and the regions' names (the samples and summaries
+ * to fill). */
+static cp_status mc_new(const cp_capacity *cap, const cp_mc_options *mo, cp_plan_mc **out) {
     const size_t S = mo->samples;
-    cp_status st = CP_OK;
     cp_plan_mc *mc = calloc(1, sizeof *mc);
-    sample_out *so = calloc(S, sizeof *so);
-    if (!mc || !so) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!mc) return cp_fail(CP_E_NOMEM, "out of memory");
     mc->nsamples = S;
     mc->seed = mo->seed;
     mc->distribution = mo->u ? mo->u->distribution : 0;
@@ -307,26 +295,54 @@ cp_status cp_plan_montecarlo(const cp_hazard *hazards, size_t n, const cp_capaci
     mc->regions = calloc(mc->nregions, sizeof *mc->regions);
     mc->region_names = calloc(mc->nregions, sizeof *mc->region_names);
     mc->samples = calloc(S, sizeof *mc->samples);
-    if (!mc->regions || !mc->region_names || !mc->samples) {
+    cp_status st = CP_OK;
+    if (!mc->regions || !mc->region_names || !mc->samples)
         st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    for (size_t r = 0; r < mc->nregions; ++r) {
+    for (size_t r = 0; st == CP_OK && r < mc->nregions; ++r) {
         const char *name = cap->nregions ? cap->regions[r].name : "all";
         size_t len = strlen(name) + 1;
-        if (!(mc->region_names[r] = malloc(len))) {
-            st = cp_fail(CP_E_NOMEM, "out of memory");
-            goto done;
-        }
-        memcpy(mc->region_names[r], name, len);
+        if (!(mc->region_names[r] = malloc(len))) st = cp_fail(CP_E_NOMEM, "out of memory");
+        if (mc->region_names[r]) memcpy(mc->region_names[r], name, len);
     }
+    if (st == CP_OK)
+        *out = mc;
+    else
+        cp_plan_mc_free(mc);
+    return st;
+}
+
+static void outs_free(sample_out *so, size_t n) {
+    for (size_t k = 0; so && k < n; ++k) {
+        free(so[k].quarter_remaining);
+        free(so[k].region_met);
+        free(so[k].region_t);
+    }
+    free(so);
+}
+
+static cp_status check_options(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                               const cp_cost *cost, const cp_mc_options *mo) {
+    if (!cap || !cost || !mo || (n && !hazards))
+        return cp_fail(CP_E_ARG, "cp_plan_montecarlo: NULL argument");
+    if (mo->samples < 1 || mo->samples > 10000000)
+        return cp_fail(CP_E_ARG, "monte carlo: samples must be from 1 to 10000000 (got %zu)",
+                       mo->samples);
+    return CP_OK;
+}
+
+/* Samples [first, end) into so[0 .. end - first) (in parallel); the first failing sample's
+ * error in sample order. */
+static cp_status run_samples(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                             const cp_cost *cost, const cp_plan_rules *rules,
+                             const cp_plan_options *opts, const cp_mc_options *mo, size_t first,
+                             size_t end, sample_out *so) {
     int threads = mo->threads;
 #ifdef _OPENMP
     if (threads <= 0) threads = omp_get_max_threads();
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
-    for (long k = 0; k < (long)S; ++k) {
-        sample_out *o = &so[k];
+    for (long k = (long)first; k < (long)end; ++k) {
+        sample_out *o = &so[k - (long)first];
         o->st = run_sample(hazards, n, cap, cost, rules, opts, mo, (size_t)k, o);
         if (o->st != CP_OK) {
             const char *m = cp_errmsg();
@@ -337,22 +353,139 @@ cp_status cp_plan_montecarlo(const cp_hazard *hazards, size_t n, const cp_capaci
         }
     }
     (void)threads;
-    for (size_t k = 0; k < S; ++k)
-        if (so[k].st != CP_OK) {
-            st = cp_fail(so[k].st, "monte carlo sample %zu: %s", k + 1, so[k].msg);
-            goto done;
-        }
-    for (size_t k = 0; k < S; ++k) mc->samples[k] = so[k].s;
-    if ((st = summarise(mc, so, S)) != CP_OK) goto done;
-    *out = mc;
-    mc = NULL;
-done:
-    for (size_t k = 0; so && k < S; ++k) {
-        free(so[k].quarter_remaining);
-        free(so[k].region_met);
-        free(so[k].region_t);
+    for (size_t k = first; k < end; ++k)
+        if (so[k - first].st != CP_OK)
+            return cp_fail(so[k - first].st, "monte carlo sample %zu: %s", k + 1,
+                           so[k - first].msg);
+    return CP_OK;
+}
+
+/* The samples' results into mc, then the summaries. */
+static cp_status finish(cp_plan_mc *mc, sample_out *so) {
+    for (size_t k = 0; k < mc->nsamples; ++k) mc->samples[k] = so[k].s;
+    return summarise(mc, so, mc->nsamples);
+}
+
+cp_status cp_plan_montecarlo(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                             const cp_cost *cost, const cp_plan_rules *rules,
+                             const cp_plan_options *opts, const cp_mc_options *mo,
+                             cp_plan_mc **out) {
+    if (!out) return cp_fail(CP_E_ARG, "cp_plan_montecarlo: NULL argument");
+    *out = NULL;
+    cp_status st = check_options(hazards, n, cap, cost, mo);
+    if (st != CP_OK) return st;
+    cp_plan_mc *mc = NULL;
+    sample_out *so = calloc(mo->samples, sizeof *so);
+    if (!so) return cp_fail(CP_E_NOMEM, "out of memory");
+    if ((st = mc_new(cap, mo, &mc)) == CP_OK &&
+        (st = run_samples(hazards, n, cap, cost, rules, opts, mo, 0, mo->samples, so)) == CP_OK &&
+        (st = finish(mc, so)) == CP_OK) {
+        *out = mc;
+        mc = NULL;
     }
-    free(so);
+    outs_free(so, mo->samples);
+    cp_plan_mc_free(mc);
+    return st;
+}
+
+/* ---- in parts: a sample packed as bytes ---- */
+
+/* A sample's bytes: its cp_mc_sample, its counts of quarters and regions (uint64 each), the
+ * remaining area at the end of each quarter, each region's completion time, then each
+ * region's deadline flag (a byte). */
+static size_t packed_size(const sample_out *o, size_t nregions) {
+    return sizeof o->s + 2 * sizeof(uint64_t) + (o->nquarters + nregions) * sizeof(double) +
+           nregions;
+}
+
+cp_status cp_plan_mc_part(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                          const cp_cost *cost, const cp_plan_rules *rules,
+                          const cp_plan_options *opts, const cp_mc_options *mo, size_t first,
+                          size_t end, void **bytes, size_t *nbytes) {
+    if (!bytes || !nbytes) return cp_fail(CP_E_ARG, "cp_plan_mc_part: NULL argument");
+    *bytes = NULL, *nbytes = 0;
+    cp_status st = check_options(hazards, n, cap, cost, mo);
+    if (st != CP_OK) return st;
+    if (first > end || end > mo->samples)
+        return cp_fail(CP_E_ARG, "cp_plan_mc_part: samples %zu .. %zu of %zu", first, end,
+                       mo->samples);
+    const size_t m = end - first, nr = cap->nregions ? cap->nregions : 1;
+    sample_out *so = calloc(m ? m : 1, sizeof *so);
+    if (!so) return cp_fail(CP_E_NOMEM, "out of memory");
+    st = run_samples(hazards, n, cap, cost, rules, opts, mo, first, end, so);
+    size_t total = 0;
+    for (size_t k = 0; st == CP_OK && k < m; ++k) total += packed_size(&so[k], nr);
+    unsigned char *buf = st == CP_OK ? malloc(total ? total : 1) : NULL;
+    if (st == CP_OK && !buf) st = cp_fail(CP_E_NOMEM, "out of memory");
+    unsigned char *at = buf;
+    for (size_t k = 0; st == CP_OK && k < m; ++k) {
+        const sample_out *o = &so[k];
+        uint64_t counts[2] = {o->nquarters, nr};
+        memcpy(at, &o->s, sizeof o->s), at += sizeof o->s;
+        memcpy(at, counts, sizeof counts), at += sizeof counts;
+        memcpy(at, o->quarter_remaining, o->nquarters * sizeof(double));
+        at += o->nquarters * sizeof(double);
+        memcpy(at, o->region_t, nr * sizeof(double)), at += nr * sizeof(double);
+        memcpy(at, o->region_met, nr), at += nr;
+    }
+    outs_free(so, m);
+    if (st == CP_OK)
+        *bytes = buf, *nbytes = total;
+    else
+        free(buf);
+    return st;
+}
+
+/* The next sample of a part into o (its arrays malloc'd); 0 when the bytes are malformed. */
+static int unpack_sample(const unsigned char **at, const unsigned char *end, size_t nr,
+                         sample_out *o) {
+    uint64_t counts[2];
+    if ((size_t)(end - *at) < sizeof o->s + sizeof counts) return 0;
+    memcpy(&o->s, *at, sizeof o->s), *at += sizeof o->s;
+    memcpy(counts, *at, sizeof counts), *at += sizeof counts;
+    if (counts[1] != nr || counts[0] > (uint64_t)(end - *at) / sizeof(double)) return 0;
+    o->nquarters = (size_t)counts[0];
+    size_t need = (o->nquarters + nr) * sizeof(double) + nr;
+    if ((size_t)(end - *at) < need) return 0;
+    o->quarter_remaining = malloc((o->nquarters + 1) * sizeof(double));
+    o->region_t = malloc(nr * sizeof(double));
+    o->region_met = malloc(nr);
+    if (!o->quarter_remaining || !o->region_t || !o->region_met) return 0;
+    memcpy(o->quarter_remaining, *at, o->nquarters * sizeof(double));
+    *at += o->nquarters * sizeof(double);
+    memcpy(o->region_t, *at, nr * sizeof(double)), *at += nr * sizeof(double);
+    memcpy(o->region_met, *at, nr), *at += nr;
+    return 1;
+}
+
+cp_status cp_plan_mc_assemble(const cp_capacity *cap, const cp_mc_options *mo, const void *bytes,
+                              size_t nbytes, cp_plan_mc **out) {
+    if (!out || !cap || !mo || (nbytes && !bytes))
+        return cp_fail(CP_E_ARG, "cp_plan_mc_assemble: NULL argument");
+    *out = NULL;
+    if (mo->samples < 1 || mo->samples > 10000000)
+        return cp_fail(CP_E_ARG, "monte carlo: samples must be from 1 to 10000000 (got %zu)",
+                       mo->samples);
+    const size_t S = mo->samples, nr = cap->nregions ? cap->nregions : 1;
+    cp_plan_mc *mc = NULL;
+    sample_out *so = calloc(S, sizeof *so);
+    if (!so) return cp_fail(CP_E_NOMEM, "out of memory");
+    cp_status st = mc_new(cap, mo, &mc);
+    const unsigned char *at = bytes, *end = at + nbytes;
+    for (size_t k = 0; st == CP_OK && k < S; ++k)
+        if (!unpack_sample(&at, end, nr, &so[k]))
+            st = cp_fail(CP_E_ARG,
+                         "cp_plan_mc_assemble: the parts do not hold %zu samples "
+                         "of %zu regions (%zu bytes)",
+                         S, nr, nbytes);
+    if (st == CP_OK && at != end)
+        st = cp_fail(CP_E_ARG, "cp_plan_mc_assemble: %zu bytes after the %zu samples",
+                     (size_t)(end - at), S);
+    if (st == CP_OK && (st = finish(mc, so)) == CP_OK) {
+        *out = mc;
+        mc = NULL;
+    }
+    outs_free(so, S);
     cp_plan_mc_free(mc);
     return st;
 }

@@ -213,6 +213,67 @@ static void test_mc_bit_identical_for_any_thread_count(void **state) {
     free_hazards(&s);
 }
 
+/* Samples dealt in parts (the ranks of an MPI job) and assembled in sample order give the
+ * whole run bit for bit, empty parts included; bytes that are not the samples are refused. */
+static void test_mc_parts_assemble_to_the_whole(void **state) {
+    (void)state;
+    hz_set s = make_hazards(90, 6);
+    cp_capacity cap = capacity();
+    cp_uncertainty u = ranges();
+    cp_cost cost;
+    cp_cost_defaults(&cost);
+    cp_plan_options o = options();
+    const size_t S = 23;
+    cp_plan_mc *whole = run_mc(&s, &cap, &u, 0, S, 2);
+    cp_mc_options mo = {&u, S, 11, 1};
+    static const size_t cuts[] = {0, 7, 7, 16, 23}; /* one empty part */
+    unsigned char *all = NULL;
+    size_t nall = 0;
+    for (size_t i = 0; i + 1 < sizeof cuts / sizeof cuts[0]; ++i) {
+        void *part = NULL;
+        size_t nb = 0;
+        CHECK_OK(cp_plan_mc_part(s.h, s.n, &cap, &cost, NULL, &o, &mo, cuts[i], cuts[i + 1], &part,
+                                 &nb));
+        assert_true((nb == 0) == (cuts[i] == cuts[i + 1]));
+        all = realloc(all, nall + nb + 1);
+        assert_non_null(all);
+        if (nb) memcpy(all + nall, part, nb);
+        nall += nb;
+        free(part);
+    }
+    cp_plan_mc *mc = NULL;
+    CHECK_OK(cp_plan_mc_assemble(&cap, &mo, all, nall, &mc));
+    assert_memory_equal(mc->samples, whole->samples, S * sizeof *mc->samples);
+    assert_true(mc->p_met == whole->p_met);
+    assert_memory_equal(mc->completion_p, whole->completion_p, sizeof mc->completion_p);
+    assert_memory_equal(mc->remaining_p, whole->remaining_p, sizeof mc->remaining_p);
+    assert_memory_equal(mc->cost_p, whole->cost_p, sizeof mc->cost_p);
+    assert_int_equal(mc->teams_p80, whole->teams_p80);
+    assert_int_equal(mc->nfan, whole->nfan);
+    assert_true(mc->nfan > 0);
+    for (int i = 0; i < 5; ++i)
+        assert_memory_equal(mc->fan_p[i], whole->fan_p[i], mc->nfan * sizeof(double));
+    assert_memory_equal(mc->fan_date, whole->fan_date, mc->nfan * sizeof *mc->fan_date);
+    assert_int_equal(mc->nregions, whole->nregions);
+    assert_memory_equal(mc->regions, whole->regions, mc->nregions * sizeof *mc->regions);
+    cp_plan_mc_free(mc);
+    /* a sample short, a byte too many, samples out of range */
+    mc = NULL;
+    assert_int_equal(cp_plan_mc_assemble(&cap, &mo, all, nall - 1, &mc), CP_E_ARG);
+    assert_null(mc);
+    all = realloc(all, nall + 1);
+    all[nall] = 0;
+    assert_int_equal(cp_plan_mc_assemble(&cap, &mo, all, nall + 1, &mc), CP_E_ARG);
+    void *part = NULL;
+    size_t nb = 0;
+    assert_int_equal(cp_plan_mc_part(s.h, s.n, &cap, &cost, NULL, &o, &mo, 5, S + 1, &part, &nb),
+                     CP_E_ARG);
+    assert_null(part);
+    free(all);
+    cp_plan_mc_free(whole);
+    free_hazards(&s);
+}
+
 /* Without uncertain figures every sample is the deterministic plan. */
 static void test_mc_without_ranges_is_the_plan(void **state) {
     (void)state;
@@ -757,6 +818,7 @@ int main(void) {
         cmocka_unit_test(test_rng_streams),
         cmocka_unit_test(test_distributions_moments),
         cmocka_unit_test(test_mc_bit_identical_for_any_thread_count),
+        cmocka_unit_test(test_mc_parts_assemble_to_the_whole),
         cmocka_unit_test(test_mc_without_ranges_is_the_plan),
         cmocka_unit_test(test_mc_probability_rises_with_teams),
         cmocka_unit_test(test_ranks_match_brute_force),

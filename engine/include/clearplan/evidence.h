@@ -140,6 +140,19 @@ CP_API cp_status cp_plan_montecarlo(const cp_hazard *hazards, size_t n, const cp
                                     cp_plan_mc **out);
 CP_API void cp_plan_mc_free(cp_plan_mc *mc);
 
+/* The Monte Carlo in parts, for samples dealt to processes (an MPI job, DESIGN §16):
+ * cp_plan_mc_part runs samples [first, end) of mo->samples with the arguments of
+ * cp_plan_montecarlo and packs what the summaries need into *bytes (malloc'd, *nbytes long;
+ * the layout of this build, not a file format). The parts of samples 0 .. samples - 1
+ * concatenated in sample order give cp_plan_mc_assemble the result cp_plan_montecarlo gives,
+ * bit for bit (tested). CP_E_ARG when the bytes are not those samples. */
+CP_API cp_status cp_plan_mc_part(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                                 const cp_cost *cost, const cp_plan_rules *rules,
+                                 const cp_plan_options *opts, const cp_mc_options *mo, size_t first,
+                                 size_t end, void **bytes, size_t *nbytes);
+CP_API cp_status cp_plan_mc_assemble(const cp_capacity *cap, const cp_mc_options *mo,
+                                     const void *bytes, size_t nbytes, cp_plan_mc **out);
+
 /* ---- rank robustness ---- */
 
 typedef struct {
