@@ -11,6 +11,7 @@
 
 #include "error.h"
 #include "plan_internal.h"
+#include "ranks.h"
 
 static char *xstrdup(const char *s) {
     size_t n = strlen(s) + 1;
@@ -38,22 +39,60 @@ static int weights_uncertain(const cp_uncertainty *u) {
     return 0;
 }
 
+/* The Monte Carlo over the ranks: each runs its block of the samples (cp_ranks_deal), rank 0
+ * assembles the blocks in sample order, which is rank order (the others get NULL): the result
+ * of one process, bit for bit. Collective: every rank returns the same status. */
+static cp_status montecarlo(const cp_evidence_request *rq, const cp_mc_options *mo,
+                            const cp_ranks *r, cp_plan_mc **out) {
+    if (!r || r->size < 2)
+        return cp_plan_montecarlo(rq->hazards, rq->n, rq->cap, rq->cost, rq->rules, rq->opts, mo,
+                                  out);
+    int64_t first, end;
+    cp_ranks_deal((int64_t)mo->samples, r->size, r->rank, &first, &end);
+    void *part = NULL, *all = NULL;
+    size_t nb = 0, nall = 0;
+    cp_status st = cp_plan_mc_part(rq->hazards, rq->n, rq->cap, rq->cost, rq->rules, rq->opts, mo,
+                                   (size_t)first, (size_t)end, &part, &nb);
+    if (!(st = cp_ranks_agree(r, st))) st = cp_ranks_gather(r, part, nb, &all, &nall);
+    free(part);
+    if (!st && r->rank == 0) st = cp_plan_mc_assemble(rq->cap, mo, all, nall, out);
+    free(all);
+    return cp_ranks_agree(r, st);
+}
+
 cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
                               cp_evidence **out) {
+    return cp_evidence_compute_ranks(plan, rq, NULL, out);
+}
+
+cp_status cp_evidence_compute_ranks(const cp_plan *plan, const cp_evidence_request *rq,
+                                    const cp_ranks *r, cp_evidence **out) {
     if (!plan || !rq || !out) return cp_fail(CP_E_ARG, "cp_evidence_compute: NULL argument");
     *out = NULL;
+    if (r && r->size > 1 && r->rank) { /* a block of the samples; rank 0 does the rest */
+        cp_plan_mc *none = NULL;
+        cp_mc_options mo = {rq->u, rq->samples, rq->seed, rq->threads};
+        cp_status st = rq->samples ? montecarlo(rq, &mo, r, &none) : CP_OK;
+        cp_contamination_free(rq->contamination); /* after: the capacity may point into it */
+        return st;
+    }
     if (!rq->samples && !rq->contamination) return CP_OK;
     cp_status st = CP_OK;
     cp_evidence *ev = calloc(1, sizeof *ev);
-    if (!ev) {
+    if (!ev) st = cp_fail(CP_E_NOMEM, "out of memory");
+    if (ev)
+        ev->contamination = rq->contamination;
+    else
         cp_contamination_free(rq->contamination);
-        return cp_fail(CP_E_NOMEM, "out of memory");
-    }
-    ev->contamination = rq->contamination;
     if (!rq->samples) goto done;
     cp_mc_options mo = {rq->u, rq->samples, rq->seed, rq->threads};
-    st = cp_plan_montecarlo(rq->hazards, rq->n, rq->cap, rq->cost, rq->rules, rq->opts, &mo,
-                            &ev->mc);
+    cp_plan_mc *mc = NULL; /* collective: reached even when ev is not */
+    cp_status mst = montecarlo(rq, &mo, r, &mc);
+    if (st == CP_OK) st = mst;
+    if (ev)
+        ev->mc = mc;
+    else
+        cp_plan_mc_free(mc);
     if (st == CP_OK && weights_uncertain(rq->u) && rq->components && rq->ncriteria) {
         cp_rank_options ro = {rq->ncriteria, rq->criteria, rq->weights, rq->components,
                               rq->n,         rq->u,        rq->rules,   rq->samples,

@@ -1046,103 +1046,151 @@ static void ctx_clear(run_ctx *c) {
     cp_grid_clear(&c->grid);
 }
 
-/* Plans the scored hazards and writes the tables and the report into tmpdir. */
-static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r,
-                                char **plan_json) {
-    const cp_scenario *sc = c->sc;
-    size_t n = c->hs.n;
-    cp_status s = CP_OK;
-    cp_plan *plan = NULL;
-    cp_evidence *ev = NULL;
-    cp_contamination *contam = NULL;
-    const size_t nk = c->cacc ? sc->ncriteria : 0, ncol = NX_COLS + nk;
-    cp_hazard *recs = calloc(n ? n : 1, sizeof *recs);
-    cp_plan_value *vals = calloc((n ? n : 1) * ncol, sizeof *vals);
-    double *comps = calloc((n ? n : 1) * (nk ? nk : 1), sizeof *comps);
-    cp_plan_column *cols = calloc(ncol, sizeof *cols);
-    char(*colnames)[80] = calloc(nk ? nk : 1, sizeof *colnames);
-    const char **crit_names = calloc(nk ? nk : 1, sizeof *crit_names);
-    double *crit_w = calloc(nk ? nk : 1, sizeof *crit_w);
-    const size_t ncl = (size_t)c->nclasses;
-    double *class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *class_m2);
+/* The plan of the scored hazards and what it points into. */
+typedef struct {
+    size_t n, nk, ncol;
+    cp_hazard *recs;
+    cp_plan_value *vals;
+    double *comps; /* n x nk benefit components */
+    cp_plan_column *cols;
+    char (*colnames)[80];
+    const char **crit_names;
+    double *crit_w;
+    double *class_m2;
     int classes[CP_MAX_CLASSES];
-    char *mixes = calloc(n ? n : 1, 256);
-    unsigned char **wkbs = calloc(n ? n : 1, sizeof *wkbs);
-    cp_plan_rejected *rej = calloc(c->hs.nrejected ? c->hs.nrejected : 1, sizeof *rej);
-    GEOSWKBWriter *wr = GEOSWKBWriter_create_r(c->hs.geos);
-    unsigned char *png = NULL;
-    size_t png_len = 0;
-    if (!recs || !vals || !comps || !cols || !colnames || !crit_names || !crit_w || !class_m2 ||
-        !mixes || !wkbs || !rej || !wr) {
-        s = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    memcpy(cols, extra_columns, sizeof extra_columns);
+    char *mixes;
+    unsigned char **wkbs;
+    cp_plan_rejected *rej;
+    GEOSWKBWriter *wr;
+    cp_plan_options po;
+    cp_capacity cap; /* the scenario's, less what new contamination takes */
+    cp_contamination *contam;
+    cp_plan *plan;
+    cp_evidence *ev;
+} planned;
+
+static void planned_free(run_ctx *c, planned *p) {
+    for (size_t i = 0; p->wkbs && i < p->n; ++i) GEOSFree_r(c->hs.geos, p->wkbs[i]);
+    if (p->wr) GEOSWKBWriter_destroy_r(c->hs.geos, p->wr);
+    free(p->recs), free(p->vals), free(p->class_m2), free(p->mixes), free(p->wkbs), free(p->rej);
+    free(p->comps), free(p->cols), free(p->colnames), free(p->crit_names), free(p->crit_w);
+    cp_evidence_free(p->ev);
+    cp_contamination_free(p->contam);
+    cp_plan_free(p->plan);
+}
+
+/* The planner's records of the scored hazards (and of the rejected ones). */
+static cp_status plan_records(run_ctx *c, planned *p) {
+    const cp_scenario *sc = c->sc;
+    const size_t n = p->n = c->hs.n, nk = p->nk = c->cacc ? sc->ncriteria : 0;
+    const size_t ncol = p->ncol = NX_COLS + nk, ncl = (size_t)c->nclasses;
+    p->recs = calloc(n ? n : 1, sizeof *p->recs);
+    p->vals = calloc((n ? n : 1) * ncol, sizeof *p->vals);
+    p->comps = calloc((n ? n : 1) * (nk ? nk : 1), sizeof *p->comps);
+    p->cols = calloc(ncol, sizeof *p->cols);
+    p->colnames = calloc(nk ? nk : 1, sizeof *p->colnames);
+    p->crit_names = calloc(nk ? nk : 1, sizeof *p->crit_names);
+    p->crit_w = calloc(nk ? nk : 1, sizeof *p->crit_w);
+    p->class_m2 = calloc((n ? n : 1) * (ncl + 1), sizeof *p->class_m2);
+    p->mixes = calloc(n ? n : 1, 256);
+    p->wkbs = calloc(n ? n : 1, sizeof *p->wkbs);
+    p->rej = calloc(c->hs.nrejected ? c->hs.nrejected : 1, sizeof *p->rej);
+    p->wr = GEOSWKBWriter_create_r(c->hs.geos);
+    if (!p->recs || !p->vals || !p->comps || !p->cols || !p->colnames || !p->crit_names ||
+        !p->crit_w || !p->class_m2 || !p->mixes || !p->wkbs || !p->rej || !p->wr)
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    memcpy(p->cols, extra_columns, sizeof extra_columns);
     for (size_t k = 0; k < nk; ++k) {
-        snprintf(colnames[k], sizeof colnames[k], "benefit_%s", sc->criteria[k].name);
-        cols[NX_COLS + k] = (cp_plan_column){colnames[k], CP_VALUE_REAL};
-        crit_names[k] = sc->criteria[k].name;
-        crit_w[k] = sc->criteria[k].weight;
+        snprintf(p->colnames[k], sizeof p->colnames[k], "benefit_%s", sc->criteria[k].name);
+        p->cols[NX_COLS + k] = (cp_plan_column){p->colnames[k], CP_VALUE_REAL};
+        p->crit_names[k] = sc->criteria[k].name;
+        p->crit_w[k] = sc->criteria[k].weight;
     }
     for (size_t i = 0; i < n; ++i) {
-        hazard_record(c, i, &recs[i], &vals[i * ncol], class_m2 + i * (ncl + 1), mixes + i * 256,
-                      256, wr, &wkbs[i], comps + i * nk);
-        if (recs[i].people_within_m < 0) { /* NaN (no population) passes */
-            s = cp_fail(CP_E_FORMAT,
-                        "<%s>: %g people within %g m of hazard <%s>: population must be zero or "
-                        "more (is a nodata value not declared?)",
-                        c->pop->in->path, recs[i].people_within_m, c->buffer_m, recs[i].id);
-            goto done;
-        }
+        cp_hazard *h = &p->recs[i];
+        hazard_record(c, i, h, &p->vals[i * ncol], p->class_m2 + i * (ncl + 1), p->mixes + i * 256,
+                      256, p->wr, &p->wkbs[i], p->comps + i * nk);
+        if (h->people_within_m < 0) /* NaN (no population) passes */
+            return cp_fail(CP_E_FORMAT,
+                           "<%s>: %g people within %g m of hazard <%s>: population must be zero "
+                           "or more (is a nodata value not declared?)",
+                           c->pop->in->path, h->people_within_m, c->buffer_m, h->id);
     }
-    for (size_t k = 0; k < ncl; ++k) classes[k] = (int)c->class_values[k];
+    for (size_t k = 0; k < ncl; ++k) p->classes[k] = (int)c->class_values[k];
     for (size_t i = 0; i < c->hs.nrejected; ++i) {
-        rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
-        rej[i].reason = c->hs.rejected[i].reason;
-        rej[i].wkb = c->hs.rejected[i].wkb;
-        rej[i].wkb_len = c->hs.rejected[i].wkb_len;
+        p->rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
+        p->rej[i].reason = c->hs.rejected[i].reason;
+        p->rej[i].wkb = c->hs.rejected[i].wkb;
+        p->rej[i].wkb_len = c->hs.rejected[i].wkb_len;
     }
-    cp_plan_options po = {0};
-    po.columns = cols;
-    po.ncolumns = ncol;
-    po.classes = classes;
-    po.nclasses = ncl;
-    /* new contamination: the plan sets capacity aside for its projection (a first plan
-       gives the capacity offered per year) */
-    cp_capacity cap = sc->capacity;
-    if ((s = cp_contamination_run(sc, &c->grid, &c->hs, recs, &contam))) goto done;
-    if (contam && sc->contamination.reserve >= 0) {
-        cp_plan_options p0 = po;
+    return CP_OK;
+}
+
+/* The plan: new contamination's projection first, for which the plan sets capacity aside (a
+ * first plan gives the capacity offered per year). */
+static cp_status plan_compute(run_ctx *c, planned *p) {
+    const cp_scenario *sc = c->sc;
+    cp_plan_options *po = &p->po;
+    po->columns = p->cols;
+    po->ncolumns = p->ncol;
+    po->classes = p->classes;
+    po->nclasses = (size_t)c->nclasses;
+    p->cap = sc->capacity;
+    cp_status s = cp_contamination_run(sc, &c->grid, &c->hs, p->recs, &p->contam);
+    if (s) return s;
+    if (p->contam && sc->contamination.reserve >= 0) {
+        cp_plan_options p0 = *po;
         p0.no_baselines = 1;
-        if ((s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &p0, &plan))) goto done;
-        s = cp_contamination_reserve(contam, sc, plan, &cap);
-        cp_plan_free(plan);
-        plan = NULL;
-        if (s) goto done;
+        cp_plan *first = NULL;
+        if ((s = cp_plan_compute(p->recs, p->n, &p->cap, &sc->cost, &sc->rules, &p0, &first)))
+            return s;
+        s = cp_contamination_reserve(p->contam, sc, first, &p->cap);
+        cp_plan_free(first);
+        if (s) return s;
     }
-    s = cp_plan_compute(recs, n, &cap, &sc->cost, &sc->rules, &po, &plan);
+    s = cp_plan_compute(p->recs, p->n, &p->cap, &sc->cost, &sc->rules, po, &p->plan);
     if (s == CP_E_ARG) /* a scored hazard the planner refuses: data, not usage (exit 1) */
         s = cp_fail_prefix(CP_E_FORMAT, "the scored hazards cannot be planned");
-    if (s) goto done;
+    return s;
+}
+
+/* The evidence: the Monte Carlo's samples dealt to the ranks, the rest on rank 0 (ranks.h).
+ * Collective. */
+static cp_status plan_evidence(run_ctx *c, planned *p) {
+    const cp_scenario *sc = c->sc;
     const cp_run_options *ro = c->opts;
-    cp_evidence_request rq = {recs,
-                              n,
-                              &cap,
+    cp_evidence_request rq = {p->recs,
+                              p->n,
+                              &p->cap,
                               &sc->cost,
                               &sc->rules,
-                              &po,
+                              &p->po,
                               &sc->uncertainty,
                               ro->samples_set ? ro->samples : (size_t)sc->uncertainty.samples,
                               ro->seed_set ? ro->seed : sc->uncertainty.seed,
                               c->threads,
-                              nk,
-                              crit_names,
-                              crit_w,
-                              nk ? comps : NULL,
-                              contam};
-    contam = NULL; /* the evidence's now */
-    if ((s = cp_evidence_compute(plan, &rq, &ev))) goto done;
+                              p->nk,
+                              p->crit_names,
+                              p->crit_w,
+                              p->nk ? p->comps : NULL,
+                              p->contam};
+    p->contam = NULL; /* the evidence's now */
+    cp_status s = cp_evidence_compute_ranks(p->plan, &rq, c->ranks, &p->ev);
     c->stage_s[ST_PLAN] = now_s();
+    return s;
+}
+
+/* The tables and the report into tmpdir (rank 0). */
+static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_run_result *r,
+                               char **plan_json) {
+    const cp_scenario *sc = c->sc;
+    const cp_run_options *ro = c->opts;
+    const cp_plan *plan = p->plan;
+    cp_evidence *ev = p->ev;
+    const size_t n = p->n;
+    unsigned char *png = NULL;
+    size_t png_len = 0;
+    cp_status s = CP_OK;
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
@@ -1188,8 +1236,8 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
         ent[ne] = (cp_report_entry){"cost profile", text[ne]}, ne++;
     }
     cp_report_info info = {sc->name, ent, ne, png, png_len, 20, ev};
-    cp_plan_outputs po2 = {c->grid.wkt, rej, c->hs.nrejected, &info,
-                           0,           ev,  ro->regions,     ro->nregions};
+    cp_plan_outputs po2 = {c->grid.wkt, p->rej, c->hs.nrejected, &info,
+                           0,           ev,     ro->regions,     ro->nregions};
     if ((s = cp_plan_write_all(plan, tmpdir, &po2))) goto done;
     cp_describe_info di = {sc->name, plan->start, plan->deadline, "run.json"};
     if ((s = cp_outputs_describe(tmpdir, &di))) goto done;
@@ -1200,13 +1248,7 @@ static cp_status plan_and_write(run_ctx *c, const char *tmpdir, cp_run_result *r
     r->total_cost_team_days = plan->team_days;
     r->total_cost_usd = plan->cost_usd;
 done:
-    for (size_t i = 0; wkbs && i < n; ++i) GEOSFree_r(c->hs.geos, wkbs[i]);
-    if (wr) GEOSWKBWriter_destroy_r(c->hs.geos, wr);
-    free(recs), free(vals), free(class_m2), free(mixes), free(wkbs), free(rej), free(png);
-    free(comps), free(cols), free(colnames), free(crit_names), free(crit_w);
-    cp_evidence_free(ev);
-    cp_contamination_free(contam);
-    cp_plan_free(plan);
+    free(png);
     return s;
 }
 
@@ -1275,6 +1317,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     c.threads = cpk_threads(opts.threads);
     c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)CP_MEMORY_DEFAULT_MB << 20;
     char *plan_json = NULL;
+    planned pl = {0};
     cp_output *out = NULL;
     double t0 = now_s();
     cp_ranks rk;
@@ -1321,8 +1364,13 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     c.stage_s[ST_MAPS] = now_s();
     r.hazards_in = c.hs.nread;
     r.hazards_repaired = c.hs.nrepaired;
+    /* every rank plans (the same plan) and runs its block of the Monte Carlo's samples */
+    s = plan_records(&c, &pl);
+    if (!s) s = plan_compute(&c, &pl);
+    if ((s = cp_ranks_agree(&rk, s)) || (s = cp_ranks_agree(&rk, plan_evidence(&c, &pl))))
+        goto done;
     if (rk.rank == 0) {
-        s = plan_and_write(&c, tmpdir, &r, &plan_json);
+        s = write_outputs(&c, &pl, tmpdir, &r, &plan_json);
         c.stage_s[ST_OUTPUTS] = now_s();
         if (!s && r.hazards_planned + r.hazards_rejected != r.hazards_in)
             s = cp_fail(CP_E_INTERNAL,
@@ -1347,6 +1395,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
 done:
     cp_output_abort(out);
     free(plan_json);
+    planned_free(&c, &pl);
     ctx_clear(&c);
     cp_ranks_close(&rk);
     if (!s && result) *result = r;

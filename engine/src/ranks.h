@@ -32,6 +32,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <clearplan/evidence.h>
 #include <clearplan/status.h>
 
 #include "cog.h"
@@ -153,5 +154,14 @@ cp_status cp_ranks_zonal_strip(cp_ranks_zonal *z, const cpk_geo *grid, int64_t r
 cp_status cp_ranks_zonal_reduce(cp_ranks_zonal *z);
 
 void cp_ranks_zonal_free(cp_ranks_zonal *z);
+
+/* ---- the evidence over the ranks (evidence.c) ---- */
+
+/* cp_evidence_compute with the Monte Carlo's samples dealt to the ranks as blocks
+ * (cp_ranks_deal) and assembled by rank 0 in sample order (cp_plan_mc_assemble): one
+ * process's result. Rank 0 gets the evidence (rank robustness and projection included), the
+ * others NULL. Collective when r is a job of several; r NULL: cp_evidence_compute. */
+cp_status cp_evidence_compute_ranks(const cp_plan *plan, const cp_evidence_request *rq,
+                                    const cp_ranks *r, cp_evidence **out);
 
 #endif
