@@ -78,6 +78,7 @@ void cli_notes(const cp_scenario *sc) {
 }
 
 int cli_usage(const char *cmd, const char *fmt, ...) {
+    if (my_rank != 0) return CP_EXIT_USAGE; /* every rank finds it; rank 0 says it */
     va_list ap;
     va_start(ap, fmt);
     fputs("clearplan: error: ", stderr);

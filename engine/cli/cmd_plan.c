@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <clearplan/clearplan.h>
+#include <clearplan/mpirun.h>
 #include <clearplan/describe.h>
 #include <clearplan/evidence.h>
 #include <clearplan/plan.h>
@@ -169,16 +170,17 @@ static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const 
                               w,
                               found ? comp : NULL,
                               NULL};
-    int rc = CP_EXIT_OK;
-    if (!found && !quiet && (sc->uncertainty.weight_concentration > 0 || sc->uncertainty.nweights))
+    int rc = CP_EXIT_OK, speak = cli_rank() == 0;
+    if (!found && !quiet && speak &&
+        (sc->uncertainty.weight_concentration > 0 || sc->uncertainty.nweights))
         fprintf(stderr,
                 "clearplan: note: the hazards have no columns benefit_<criterion> (clearplan "
                 "run writes them): no rank robustness\n");
-    if (bad)
-        fprintf(stderr, "clearplan: error: hazard <%s>: %s is empty\n", bad, badcol),
-            rc = CP_EXIT_FAIL;
-    else if (st == CP_OK && (st = cp_evidence_compute(plan, &rq, out)) != CP_OK)
-        fprintf(stderr, "clearplan: error: %s\n", cp_errmsg()), rc = CP_EXIT_FAIL;
+    if (bad) {
+        if (speak) fprintf(stderr, "clearplan: error: hazard <%s>: %s is empty\n", bad, badcol);
+        rc = CP_EXIT_FAIL;
+    } else if (st == CP_OK && (st = cp_mpi_evidence_compute(plan, &rq, out)) != CP_OK)
+        rc = cli_fail(st); /* samples dealt to the ranks under mpirun */
     else if (st != CP_OK)
         rc = cli_fail(st);
     free(names);
@@ -193,7 +195,7 @@ int cmd_plan(int argc, char **argv) {
     double dpy = NAN, ptd = NAN, usd = NAN, budget = NAN, mobilise = NAN;
     team_list tl = {{0}, 0};
     int quiet = 0, overwrite = 0, no_sync = 0, no_gpkg = 0, no_redeploy = 0, rc = CP_EXIT_OK;
-    int threads = 0;
+    int threads = 0, writing = 0;
     cli_evidence evo;
     cli_evidence_init(&evo);
     cli_option options[] = {
@@ -246,13 +248,17 @@ int cmd_plan(int argc, char **argv) {
     oo.overwrite = overwrite;
     oo.no_sync = no_sync;
     oo.inputs = inputs;
-    if ((st = cp_output_begin(out_dir, &oo, &out)) != CP_OK) {
+    /* under mpirun every rank reads and plans (the sweep and the samples are dealt to the
+     * ranks); rank 0 alone writes and publishes */
+    const int rank = cli_rank();
+    if (rank == 0) st = cp_output_begin(out_dir, &oo, &out);
+    if ((st = cp_mpi_agree(st)) != CP_OK) {
         rc = cli_fail(st);
         goto done;
     }
-    const char *tmp_dir = cp_output_path(out);
+    const char *tmp_dir = rank == 0 ? cp_output_path(out) : NULL;
     if (scenario) {
-        if ((st = cp_scenario_load(scenario, &sc)) != CP_OK) {
+        if ((st = cp_mpi_agree(cp_scenario_load(scenario, &sc))) != CP_OK) {
             rc = cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
             goto done;
         }
@@ -277,11 +283,11 @@ int cmd_plan(int argc, char **argv) {
     if (!isnan(mobilise)) cap.mobilisation_days = mobilise;
     if (no_redeploy) cap.redeploy = 0;
 
-    if ((st = cp_hazard_table_read(path, layer, &tab)) != CP_OK) {
+    if ((st = cp_mpi_agree(cp_hazard_table_read(path, layer, &tab))) != CP_OK) {
         rc = cli_fail(st == CP_E_ARG ? CP_E_FORMAT : st);
         goto done;
     }
-    if (cli_interrupted()) {
+    if (cp_mpi_agree(cli_interrupted() ? CP_E_INTERRUPTED : CP_OK) != CP_OK) {
         rc = cli_fail(CP_E_INTERRUPTED);
         goto done;
     }
@@ -296,19 +302,21 @@ int cmd_plan(int argc, char **argv) {
         opts.sweep_teams = teams;
         opts.nsweep = nteams;
     }
-    st = cp_plan_compute(tab->hazards, tab->n, &cap, &cost, &rules, &opts, &plan);
+    st = cp_mpi_plan_compute(tab->hazards, tab->n, &cap, &cost, &rules, &opts, &plan);
     if (st != CP_OK) {
-        fprintf(stderr, "clearplan: error: %s: %s\n", path, cp_errmsg());
+        if (rank == 0) fprintf(stderr, "clearplan: error: %s: %s\n", path, cp_errmsg());
         rc = st == CP_E_INTERRUPTED ? CP_EXIT_INTERRUPTED : CP_EXIT_FAIL;
         goto done;
     }
     if ((rc = plan_evidence(plan, tab, sc, &cap, &cost, &rules, &opts, &evo, threads, quiet,
                             &ev)) != CP_EXIT_OK)
         goto done;
-    if (cli_interrupted()) {
+    if (cp_mpi_agree(cli_interrupted() ? CP_E_INTERRUPTED : CP_OK) != CP_OK) {
         rc = cli_fail(CP_E_INTERRUPTED);
         goto done;
     }
+    writing = 1;
+    if (rank != 0) goto done; /* rank 0 writes; the others wait for its status below */
 
     clock_gettime(CLOCK_MONOTONIC, &t_plan);
 
@@ -398,6 +406,10 @@ int cmd_plan(int argc, char **argv) {
                secs(t0, t1), secs(t0, t_read), secs(t_read, t_plan), secs(t_plan, t1));
     }
 done:
+    if (writing) { /* the job's status is rank 0's (a job of one: nothing to wait for) */
+        cp_status job = cp_mpi_agree(rank == 0 && rc != CP_EXIT_OK ? CP_E_IO : CP_OK);
+        if (rank != 0 && job != CP_OK) rc = CP_EXIT_FAIL;
+    }
     cp_output_abort(out);
     free(verdict);
     free(json);

@@ -18,7 +18,7 @@ typedef struct {
 static const command commands[] = {
     {"run", cmd_run, "run the whole pipeline on a scenario", 1},
     {"validate", cmd_validate, "check a scenario's inputs without running anything heavy", 0},
-    {"plan", cmd_plan, "re-plan scored hazards: milestones, teams, Article 5 verdict", 0},
+    {"plan", cmd_plan, "re-plan scored hazards: milestones, teams, Article 5 verdict", 1},
     {"calibrate", cmd_calibrate, "fit the cost model to completion records: a cost profile", 0},
     {"synth", cmd_synth, "generate a deterministic synthetic scenario (tiny, demo, national)", 0},
     {"proximity", cmd_proximity, "exact distance to the nearest source cell (gdal_proximity)", 0},
@@ -61,7 +61,7 @@ static int dispatch(int argc, char **argv, int size) {
                 if (cli_rank() == 0)
                     fprintf(stderr,
                             "clearplan: error: '%s' runs as one process, not over the %d ranks "
-                            "of an MPI job (only 'run' does)\n",
+                            "of an MPI job (only 'run' and 'plan' do)\n",
                             name, size);
                 return CP_EXIT_USAGE;
             }

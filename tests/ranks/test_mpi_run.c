@@ -161,6 +161,57 @@ static void test_demo_identical_over_ranks(void **state) {
     assert_same_outputs(ref, out, 2);
 }
 
+/* `clearplan plan` over ranks: the --teams sweep's rows and the Monte Carlo's samples dealt
+ * to the ranks give one process's outputs byte for byte; a bad count on the last rank's block
+ * fails the job with one process's message, nothing published. */
+static void test_plan_sweep_over_ranks(void **state) {
+    (void)state;
+    char scenario[4400], run_out[4400], gpkg[4500], ref[4400], out[4400], cmd[20000];
+    snprintf(scenario, sizeof scenario, "%s/scenario.yaml", tiny);
+    snprintf(run_out, sizeof run_out, "%s/plan-src", root);
+    assert_int_equal(run(0, scenario, run_out, "-j 1", NULL), 0);
+    snprintf(gpkg, sizeof gpkg, "%s/plan.gpkg", run_out);
+    static const char *const files[] = {"summary.json", "plan.csv", "milestones.csv",
+                                        "montecarlo.csv", "burndown_fan.csv"};
+    for (int np = 0; np <= 3; np += 3) {
+        snprintf(out, sizeof out, "%s/plan-%d", root, np);
+        char launcher[512] = "";
+        if (np) snprintf(launcher, sizeof launcher, "%s -np %d ", mpirun(), np);
+        snprintf(cmd, sizeof cmd,
+                 "%s'%s' plan '%s' --scenario '%s' --teams 5,1,2,3,4,6,8 --samples 40 -o '%s' "
+                 "-q --no-sync -j 1",
+                 launcher, cpt_bin(), gpkg, scenario, out);
+        char *e = NULL;
+        int rc = cpt_sh(NULL, &e, "%s", cmd);
+        if (rc) print_error("%s: exit %d\n%s\n", cmd, rc, e);
+        free(e);
+        assert_int_equal(rc, 0);
+    }
+    snprintf(ref, sizeof ref, "%s/plan-0", root);
+    snprintf(out, sizeof out, "%s/plan-3", root);
+    for (size_t i = 0; i < sizeof files / sizeof files[0]; ++i)
+        assert_same_file(ref, out, files[i]);
+    char p[4500];
+    snprintf(p, sizeof p, "%s/summary.json", out);
+    char *json = cpt_slurp(p, NULL);
+    cpt_assert_contains(json, "\"sweep\": [{\"teams\": 5,"); /* every row, in order */
+    cpt_assert_contains(json, "{\"teams\": 8,");
+    free(json);
+    /* a count of 0 in the last rank's block */
+    snprintf(out, sizeof out, "%s/plan-bad", root);
+    snprintf(cmd, sizeof cmd,
+             "%s -np 3 '%s' plan '%s' --scenario '%s' --teams 5,1,2,3,4,6,0 -o '%s' -q --no-sync",
+             mpirun(), cpt_bin(), gpkg, scenario, out);
+    char *e = NULL;
+    int rc = cpt_sh(NULL, &e, "%s", cmd);
+    assert_int_not_equal(rc, 0);
+    cpt_assert_contains(e, "clearplan: error:");
+    const char *first = strstr(e, "clearplan: error:");
+    assert_null(strstr(first + 1, "clearplan: error:")); /* said once */
+    free(e);
+    assert_nothing_left(out);
+}
+
 /* The tiny scenario with its tree cover's bottom right tile corrupt: only the last of three
  * ranks reads those rows. Every rank fails with its message; nothing is published. */
 static void test_bad_input_on_one_rank(void **state) {
@@ -312,6 +363,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tiny_identical_over_ranks),
         cmocka_unit_test(test_demo_identical_over_ranks),
+        cmocka_unit_test(test_plan_sweep_over_ranks),
         cmocka_unit_test(test_bad_input_on_one_rank),
         cmocka_unit_test(test_interrupt_leaves_nothing),
         cmocka_unit_test(test_killed_rank_publishes_nothing),

@@ -1,7 +1,8 @@
 /* clearplan — one run over the ranks of an MPI job (DESIGN §13, §16: "beyond one machine").
  *
  * Built with -DCP_MPI=ON, `mpirun -np N clearplan run SCENARIO` runs one job over N processes:
- * the strips of the grid and the Monte Carlo samples are dealt to the ranks, every partial sum
+ * the strips of the grid and the Monte Carlo samples are dealt to the ranks (and `clearplan
+ * plan`'s what-if sweep: cp_mpi_plan_compute), every partial sum
  * is combined in the order one process adds it, so the outputs are bit-identical to
  * `clearplan run` for any N and any thread count; rank 0 alone owns the output transaction
  * (clearplan/output.h) and publishes. A failure on any rank fails every rank with the same
@@ -30,6 +31,8 @@
 #ifndef CLEARPLAN_MPIRUN_H
 #define CLEARPLAN_MPIRUN_H
 
+#include <clearplan/evidence.h>
+#include <clearplan/plan.h>
 #include <clearplan/status.h>
 
 #ifdef __cplusplus
@@ -53,6 +56,22 @@ CP_API cp_status cp_mpi_begin(int *argc, char ***argv, int *rank, int *size);
  * and, in a job of several, " (rank R of N)" appended. A collective call: every rank of the
  * job calls it at the same point. */
 CP_API cp_status cp_mpi_agree(cp_status s);
+
+/* cp_plan_compute over the job's ranks: the what-if sweep's team counts (opts->sweep_teams)
+ * dealt to the ranks as blocks, each rank planning its block, and the rows gathered in sweep
+ * order onto every rank: *out is one process's plan, on every rank. Without MPI, in a job of
+ * one, or with fewer than two counts: cp_plan_compute. Collective; every rank returns the
+ * same status (cp_mpi_agree). */
+CP_API cp_status cp_mpi_plan_compute(const cp_hazard *hazards, size_t n, const cp_capacity *cap,
+                                     const cp_cost *cost, const cp_plan_rules *rules,
+                                     const cp_plan_options *opts, cp_plan **out);
+
+/* cp_evidence_compute over the job's ranks: the Monte Carlo's samples dealt to the ranks as
+ * blocks and assembled in sample order by rank 0 (cp_plan_mc_part, cp_plan_mc_assemble),
+ * which gets the evidence (one process's, bit for bit); the other ranks get NULL. Takes
+ * rq->contamination on every rank. Collective; every rank returns the same status. */
+CP_API cp_status cp_mpi_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
+                                         cp_evidence **out);
 
 /* Finalises MPI when cp_mpi_begin initialised it. */
 CP_API void cp_mpi_end(void);
