@@ -223,7 +223,7 @@ static cp_status as_number_min(ctx *c, yaml_node_t *n, const char *what, double 
 }
 
 static cp_status as_int(ctx *c, yaml_node_t *n, const char *what, int *out) {
-    double v;
+    double v = 0;
     cp_status s = as_number(c, n, what, &v);
     if (s) return s;
     if (v != floor(v) || v < INT_MIN || v > INT_MAX)
