@@ -116,6 +116,24 @@ static inline int cpt_sh(char **out, char **err, const char *fmt, ...) {
     return rc;
 }
 
+/* A fresh folder `root` (CP_TEST_TMP/<name>.<pid>) with the tiny and demo presets generated
+ * into root/tiny and root/demo (paths into `tiny` and `demo`, 4200 bytes each): a group setup
+ * of the tests that run the command line. 0, or -1 with the reason printed. */
+static inline int cpt_scenarios_setup(const char *name, char root[4096], char tiny[4200],
+                                      char demo[4200]) {
+    snprintf(root, 4096, "%s/%s.%ld", cpt_env("CP_TEST_TMP", "/tmp"), name, (long)getpid());
+    snprintf(tiny, 4200, "%s/tiny", root);
+    snprintf(demo, 4200, "%s/demo", root);
+    char *se = NULL;
+    int rc = cpt_sh(NULL, &se,
+                    "rm -rf '%s' && mkdir -p '%s' && '%s' synth --preset tiny -o '%s' -q && "
+                    "'%s' synth --preset demo -o '%s' -q",
+                    root, root, cpt_bin(), tiny, cpt_bin(), demo);
+    if (rc) fprintf(stderr, "%s: cannot generate the scenarios: %s\n", name, se);
+    free(se);
+    return rc ? -1 : 0;
+}
+
 /* Asserts that `hay` contains `needle`, printing both when it does not. */
 #define cpt_assert_contains(hay, needle)                                              \
     do {                                                                              \

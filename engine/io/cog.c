@@ -16,18 +16,15 @@
 #include "cog.h"
 #include "raster.h"
 
-cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
-                           GDALDatasetH *out) {
+/* A GeoTIFF of one band on grid g with creation options co (destroyed here), georeferenced. */
+static cp_status create_on_grid(const char *path, const cp_grid *g, GDALDataType type, char **co,
+                                GDALDatasetH *out) {
     *out = NULL;
     GDALDriverH drv = GDALGetDriverByName("GTiff");
-    if (!drv) return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
-    char **co = NULL;
-    co = CSLSetNameValue(co, "TILED", "YES");
-    co = CSLSetNameValue(co, "BLOCKXSIZE", "512");
-    co = CSLSetNameValue(co, "BLOCKYSIZE", "512");
-    co = CSLSetNameValue(co, "COMPRESS", "ZSTD");
-    co = CSLSetNameValue(co, "ZSTD_LEVEL", "1");
-    co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    if (!drv) {
+        CSLDestroy(co);
+        return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
+    }
     CPLErrorReset();
     GDALDatasetH ds = GDALCreate(drv, path, (int)g->geo.nx, (int)g->geo.ny, 1, type, co);
     CSLDestroy(co);
@@ -35,9 +32,22 @@ cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type
     double gt[6] = {g->geo.x0, g->geo.dx, 0, g->geo.y0, 0, -g->geo.dy};
     GDALSetGeoTransform(ds, gt);
     GDALSetProjection(ds, g->wkt);
-    GDALSetRasterNoDataValue(GDALGetRasterBand(ds, 1), nodata);
     *out = ds;
     return CP_OK;
+}
+
+cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
+                           GDALDatasetH *out) {
+    char **co = NULL;
+    co = CSLSetNameValue(co, "TILED", "YES");
+    co = CSLSetNameValue(co, "BLOCKXSIZE", "512");
+    co = CSLSetNameValue(co, "BLOCKYSIZE", "512");
+    co = CSLSetNameValue(co, "COMPRESS", "ZSTD");
+    co = CSLSetNameValue(co, "ZSTD_LEVEL", "1");
+    co = CSLSetNameValue(co, "BIGTIFF", "IF_SAFER");
+    cp_status s = create_on_grid(path, g, type, co, out);
+    if (!s) GDALSetRasterNoDataValue(GDALGetRasterBand(*out, 1), nodata);
+    return s;
 }
 
 cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, int64_t nrows,
@@ -52,19 +62,12 @@ cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, 
 cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
                                int64_t *data_offset) {
     *data_offset = -1;
-    GDALDriverH drv = GDALGetDriverByName("GTiff");
-    if (!drv) return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
     if (!CPL_IS_LSB || !strncmp(path, "/vsi", 4))
         return cp_fail(CP_E_INTERNAL, "<%s>: strips are written only to local little-endian files",
                        path);
-    char **co = CSLSetNameValue(NULL, "BIGTIFF", "IF_SAFER");
-    CPLErrorReset();
-    GDALDatasetH ds = GDALCreate(drv, path, (int)g->geo.nx, (int)g->geo.ny, 1, type, co);
-    CSLDestroy(co);
-    if (!ds) return cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
-    double gt[6] = {g->geo.x0, g->geo.dx, 0, g->geo.y0, 0, -g->geo.dy};
-    GDALSetGeoTransform(ds, gt);
-    GDALSetProjection(ds, g->wkt);
+    GDALDatasetH ds = NULL;
+    cp_status s = create_on_grid(path, g, type, CSLSetNameValue(NULL, "BIGTIFF", "IF_SAFER"), &ds);
+    if (s) return s;
     /* closed before any cell is written and without nodata, GDAL lays out every strip in
      * order (cp_rio_out_create); nodata is set on the file reopened */
     CPLErrorReset();

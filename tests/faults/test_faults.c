@@ -63,18 +63,8 @@ static void assert_nothing_left(const char *dir, const char *name) {
 
 static int setup(void **state) {
     (void)state;
-    snprintf(root, sizeof root, "%s/faults.%ld", cpt_env("CP_TEST_TMP", "/tmp"), (long)getpid());
-    snprintf(tiny, sizeof tiny, "%s/tiny", root);
-    snprintf(demo, sizeof demo, "%s/demo", root);
-    char *se = NULL;
-    int rc = cpt_sh(NULL, &se,
-                    "rm -rf '%s' && mkdir -p '%s' && '%s' synth --preset tiny -o '%s' -q && "
-                    "'%s' synth --preset demo -o '%s' -q",
-                    root, root, cpt_bin(), tiny, cpt_bin(), demo);
-    if (rc) fprintf(stderr, "faults: cannot generate the scenarios: %s\n", se);
-    free(se);
     GDALAllRegister();
-    return rc ? -1 : 0;
+    return cpt_scenarios_setup("faults", root, tiny, demo);
 }
 
 static int teardown(void **state) {
