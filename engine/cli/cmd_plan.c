@@ -189,233 +189,236 @@ static int plan_evidence(const cp_plan *plan, const cp_hazard_table *tab, const 
     return rc;
 }
 
-int cmd_plan(int argc, char **argv) {
-    const char *path = NULL, *out_dir = NULL, *scenario = NULL, *layer = NULL;
-    const char *start_s = NULL, *deadline_s = NULL;
-    double dpy = NAN, ptd = NAN, usd = NAN, budget = NAN, mobilise = NAN;
-    team_list tl = {{0}, 0};
-    int quiet = 0, overwrite = 0, no_sync = 0, no_gpkg = 0, no_redeploy = 0, rc = CP_EXIT_OK;
-    int threads = 0, writing = 0;
+/* A re-plan: the options, then what its phases make. */
+typedef struct {
+    const char *path, *out_dir, *scenario, *layer, *start_s, *deadline_s;
+    double dpy, ptd, usd, budget, mobilise;
+    team_list tl;
+    int quiet, overwrite, no_sync, no_gpkg, no_redeploy, threads;
     cli_evidence evo;
-    cli_evidence_init(&evo);
-    cli_option options[] = {
-        {"-o|--output", CLI_STRING, &out_dir, "a folder", NULL},
-        {"--scenario", CLI_STRING, &scenario, "a scenario file", NULL},
-        {"--layer", CLI_STRING, &layer, "a layer name", NULL},
-        {"--start", CLI_DATE, &start_s, "a date YYYY-MM-DD", NULL},
-        {"--deadline", CLI_DATE, &deadline_s, "a date YYYY-MM-DD", NULL},
-        {"--teams", CLI_CUSTOM, &tl, "positive whole numbers separated by commas", parse_teams},
-        {"--days-per-year", CLI_CUSTOM, &dpy, "a number in (0, 366]", parse_days},
-        {"--package-team-days", CLI_POSITIVE, &ptd, "a positive number", NULL},
-        {"--team-day-usd", CLI_NONNEG, &usd, "a number >= 0", NULL},
-        {"--budget-usd", CLI_POSITIVE, &budget, "a positive number", NULL},
-        {"--mobilisation-days", CLI_NONNEG, &mobilise, "a number >= 0", NULL},
-        {"--no-redeploy", CLI_FLAG, &no_redeploy, NULL, NULL},
-        {"--no-gpkg", CLI_FLAG, &no_gpkg, NULL, NULL},
-        {"-j|--threads", CLI_THREADS, &threads, "a thread count >= 1", NULL},
-        CLI_OUTPUT_OPTIONS(&quiet, &overwrite, &no_sync),
-        CLI_EVIDENCE_OPTIONS(&evo),
-        CLI_END};
-    cli_spec spec = {"plan", plan_help, options, &path, 1, 1, "HAZARDS"};
-    int npos;
-    if ((rc = cli_parse(&spec, argc, argv, &npos)) >= 0) return rc;
-    rc = CP_EXIT_OK;
-    if (!out_dir) return cli_usage("plan", "missing -o DIR");
-    int *teams = tl.v;
-    size_t nteams = tl.n;
-    cp_date start = 0, deadline = 0;
-    if (start_s) cp_date_parse(start_s, &start); /* checked by the parser */
-    if (deadline_s) cp_date_parse(deadline_s, &deadline);
-
-    cp_scenario *sc = NULL;
-    cp_hazard_table *tab = NULL;
-    cp_plan *plan = NULL;
-    cp_evidence *ev = NULL;
-    cp_output *out = NULL;
-    char *json = NULL, *verdict = NULL;
+    int rank; /* under mpirun: every rank reads and plans, rank 0 writes */
+    cp_scenario *sc;
+    cp_hazard_table *tab;
+    cp_plan *plan;
+    cp_evidence *ev;
+    cp_output *out;
+    char *json, *verdict;
     cp_capacity cap;
     cp_cost cost;
-    cp_plan_rules rules = {0};
-    cp_status st = CP_OK;
+    cp_plan_rules rules;
+    cp_plan_options opts;
     struct timespec t0, t1, t_read, t_plan;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+} plan_job;
 
-    /* the output folder is checked against the inputs before any work (DESIGN §10) */
-    const char *inputs[] = {path, scenario, NULL};
+/* The figures the options change in the scenario's (or the defaults'). */
+static void apply_options(plan_job *j) {
+    cp_date d = 0;
+    if (j->start_s && cp_date_parse(j->start_s, &d)) j->cap.start = d; /* checked */
+    if (j->deadline_s && cp_date_parse(j->deadline_s, &d)) j->cap.deadline = d;
+    if (!isnan(j->dpy)) j->cap.days_per_year = j->dpy;
+    if (!isnan(j->ptd)) j->cap.package_team_days = j->ptd;
+    if (!isnan(j->usd)) j->cost.team_day_usd = j->usd;
+    if (!isnan(j->budget)) {
+        j->cap.budget_usd = j->budget;
+        j->cap.budget_per_year = NULL;
+        j->cap.nbudget_per_year = 0;
+    }
+    if (!isnan(j->mobilise)) j->cap.mobilisation_days = j->mobilise;
+    if (j->no_redeploy) j->cap.redeploy = 0;
+}
+
+/* The output folder (checked against the inputs before any work, DESIGN §10), the scenario
+ * and the hazards. Returns the exit code. */
+static int read_inputs(plan_job *j) {
+    const char *inputs[] = {j->path, j->scenario, NULL};
     cp_output_options oo = {0};
     oo.kind = CP_OUTPUT_FOLDER;
     oo.command = "plan";
-    oo.overwrite = overwrite;
-    oo.no_sync = no_sync;
+    oo.overwrite = j->overwrite;
+    oo.no_sync = j->no_sync;
     oo.inputs = inputs;
-    /* under mpirun every rank reads and plans (the sweep and the samples are dealt to the
-     * ranks); rank 0 alone writes and publishes */
-    const int rank = cli_rank();
-    if (rank == 0) st = cp_output_begin(out_dir, &oo, &out);
-    if ((st = cp_mpi_agree(st)) != CP_OK) {
-        rc = cli_fail(st);
-        goto done;
-    }
-    const char *tmp_dir = rank == 0 ? cp_output_path(out) : NULL;
-    if (scenario) {
-        if ((st = cp_mpi_agree(cp_scenario_load(scenario, &sc))) != CP_OK) {
-            rc = cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
-            goto done;
-        }
-        if (!quiet) cli_notes(sc);
-        cap = sc->capacity;
-        cost = sc->cost;
-        rules = sc->rules;
+    cp_status st = CP_OK;
+    if (j->rank == 0) st = cp_output_begin(j->out_dir, &oo, &j->out);
+    if ((st = cp_mpi_agree(st)) != CP_OK) return cli_fail(st);
+    if (j->scenario) {
+        if ((st = cp_mpi_agree(cp_scenario_load(j->scenario, &j->sc))) != CP_OK)
+            return cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
+        if (!j->quiet) cli_notes(j->sc);
+        j->cap = j->sc->capacity;
+        j->cost = j->sc->cost;
+        j->rules = j->sc->rules;
     } else {
-        cp_capacity_defaults(&cap);
-        cp_cost_defaults(&cost);
+        cp_capacity_defaults(&j->cap);
+        cp_cost_defaults(&j->cost);
     }
-    if (start_s) cap.start = start;
-    if (deadline_s) cap.deadline = deadline;
-    if (!isnan(dpy)) cap.days_per_year = dpy;
-    if (!isnan(ptd)) cap.package_team_days = ptd;
-    if (!isnan(usd)) cost.team_day_usd = usd;
-    if (!isnan(budget)) {
-        cap.budget_usd = budget;
-        cap.budget_per_year = NULL;
-        cap.nbudget_per_year = 0;
-    }
-    if (!isnan(mobilise)) cap.mobilisation_days = mobilise;
-    if (no_redeploy) cap.redeploy = 0;
+    apply_options(j);
+    if ((st = cp_mpi_agree(cp_hazard_table_read(j->path, j->layer, &j->tab))) != CP_OK)
+        return cli_fail(st == CP_E_ARG ? CP_E_FORMAT : st);
+    if (cp_mpi_agree(cli_interrupted() ? CP_E_INTERRUPTED : CP_OK) != CP_OK)
+        return cli_fail(CP_E_INTERRUPTED);
+    clock_gettime(CLOCK_MONOTONIC, &j->t_read);
+    return CP_EXIT_OK;
+}
 
-    if ((st = cp_mpi_agree(cp_hazard_table_read(path, layer, &tab))) != CP_OK) {
-        rc = cli_fail(st == CP_E_ARG ? CP_E_FORMAT : st);
-        goto done;
+/* The plan (the sweep's counts dealt to the ranks under mpirun) and its evidence. */
+static int compute(plan_job *j) {
+    cp_plan_options *o = &j->opts;
+    o->columns = j->tab->columns;
+    o->ncolumns = j->tab->ncolumns;
+    o->classes = j->tab->classes;
+    o->nclasses = j->tab->nclasses;
+    if (j->tl.n) o->teams = j->tl.v[0]; /* T(N): whole teams apportioned to the capacity's mix */
+    if (j->tl.n > 1) {
+        o->sweep_teams = j->tl.v;
+        o->nsweep = j->tl.n;
     }
-    if (cp_mpi_agree(cli_interrupted() ? CP_E_INTERRUPTED : CP_OK) != CP_OK) {
-        rc = cli_fail(CP_E_INTERRUPTED);
-        goto done;
-    }
-    clock_gettime(CLOCK_MONOTONIC, &t_read);
-    cp_plan_options opts = {0};
-    opts.columns = tab->columns;
-    opts.ncolumns = tab->ncolumns;
-    opts.classes = tab->classes;
-    opts.nclasses = tab->nclasses;
-    if (nteams) opts.teams = teams[0]; /* T(N): whole teams apportioned to the capacity's mix */
-    if (nteams > 1) {
-        opts.sweep_teams = teams;
-        opts.nsweep = nteams;
-    }
-    st = cp_mpi_plan_compute(tab->hazards, tab->n, &cap, &cost, &rules, &opts, &plan);
+    const cp_hazard_table *tab = j->tab;
+    cp_status st =
+        cp_mpi_plan_compute(tab->hazards, tab->n, &j->cap, &j->cost, &j->rules, o, &j->plan);
     if (st != CP_OK) {
-        if (rank == 0) fprintf(stderr, "clearplan: error: %s: %s\n", path, cp_errmsg());
-        rc = st == CP_E_INTERRUPTED ? CP_EXIT_INTERRUPTED : CP_EXIT_FAIL;
-        goto done;
+        if (j->rank == 0) fprintf(stderr, "clearplan: error: %s: %s\n", j->path, cp_errmsg());
+        return st == CP_E_INTERRUPTED ? CP_EXIT_INTERRUPTED : CP_EXIT_FAIL;
     }
-    if ((rc = plan_evidence(plan, tab, sc, &cap, &cost, &rules, &opts, &evo, threads, quiet,
-                            &ev)) != CP_EXIT_OK)
-        goto done;
-    if (cp_mpi_agree(cli_interrupted() ? CP_E_INTERRUPTED : CP_OK) != CP_OK) {
-        rc = cli_fail(CP_E_INTERRUPTED);
-        goto done;
-    }
-    writing = 1;
-    if (rank != 0) goto done; /* rank 0 writes; the others wait for its status below */
+    int rc = plan_evidence(j->plan, tab, j->sc, &j->cap, &j->cost, &j->rules, o, &j->evo,
+                           j->threads, j->quiet, &j->ev);
+    if (rc != CP_EXIT_OK) return rc;
+    if (cp_mpi_agree(cli_interrupted() ? CP_E_INTERRUPTED : CP_OK) != CP_OK)
+        return cli_fail(CP_E_INTERRUPTED);
+    clock_gettime(CLOCK_MONOTONIC, &j->t_plan);
+    return CP_EXIT_OK;
+}
 
-    clock_gettime(CLOCK_MONOTONIC, &t_plan);
+/* summary.json into the output folder; 0, or -1 with the error said. */
+static int write_summary(const char *dir, const char *out_dir, const char *json) {
+    char p[4200];
+    FILE *f = snprintf(p, sizeof p, "%s/summary.json", dir) < (int)sizeof p ? fopen(p, "wb") : NULL;
+    int bad = !f || fputs(json, f) < 0 || fputc('\n', f) == EOF;
+    if (f && fclose(f) != 0) bad = 1;
+    if (bad) fprintf(stderr, "clearplan: error: cannot write <%s/summary.json>\n", out_dir);
+    return bad ? -1 : 0;
+}
 
+/* The plan's files, the report and summary.json, then published (rank 0). */
+static int write_outputs(plan_job *j) {
+    const cp_plan *plan = j->plan;
+    const cp_capacity *cap = &j->cap;
     char teams_text[64], dpy_text[32], usd_text[32], cnt[64], start_text[11], dl_text[11];
     snprintf(teams_text, sizeof teams_text, "%g%s%s", plan->teams,
              plan->has_regions ? " (by region)" : "", plan->has_per_year ? " (per year)" : "");
-    snprintf(dpy_text, sizeof dpy_text, "%g", cap.days_per_year);
-    snprintf(usd_text, sizeof usd_text, "US$ %g", cost.team_day_usd);
-    snprintf(cnt, sizeof cnt, "%zu read, %zu planned, %zu excluded", tab->n, plan->nitems,
+    snprintf(dpy_text, sizeof dpy_text, "%g", cap->days_per_year);
+    snprintf(usd_text, sizeof usd_text, "US$ %g", j->cost.team_day_usd);
+    snprintf(cnt, sizeof cnt, "%zu read, %zu planned, %zu excluded", j->tab->n, plan->nitems,
              plan->nexcluded);
     cp_report_entry entries[] = {
-        {"Hazards file", base_name(path)},
+        {"Hazards file", base_name(j->path)},
         {"Hazards", cnt},
-        {"Scenario", scenario ? base_name(scenario) : "none (defaults and options)"},
-        {"Start", cp_date_format(cap.start, start_text)},
-        {"Article 5 deadline", cp_date_format(cap.deadline, dl_text)},
+        {"Scenario", j->scenario ? base_name(j->scenario) : "none (defaults and options)"},
+        {"Start", cp_date_format(cap->start, start_text)},
+        {"Article 5 deadline", cp_date_format(cap->deadline, dl_text)},
         {"Teams", teams_text},
         {"Working days per team and year", dpy_text},
         {"Cost of a team-day", usd_text},
     };
     cp_report_info info = {0};
-    info.title = sc && sc->name ? sc->name : base_name(path);
+    info.title = j->sc && j->sc->name ? j->sc->name : base_name(j->path);
     info.inputs = entries;
     info.ninputs = sizeof entries / sizeof entries[0];
     cp_plan_outputs o = {0};
-    o.crs_wkt = tab->crs_wkt;
+    o.crs_wkt = j->tab->crs_wkt;
     o.report = &info;
-    o.no_gpkg = no_gpkg;
-    o.evidence = ev;
-    o.regions = evo.regions.items;
-    o.nregions = (size_t)evo.regions.n;
-    st = cp_plan_write_all(plan, tmp_dir, &o);
+    o.no_gpkg = j->no_gpkg;
+    o.evidence = j->ev;
+    o.regions = j->evo.regions.items;
+    o.nregions = (size_t)j->evo.regions.n;
+    const char *tmp_dir = cp_output_path(j->out);
+    cp_status st = cp_plan_write_all(plan, tmp_dir, &o);
     cp_describe_info di = {info.title, plan->start, plan->deadline, "summary.json"};
     if (st == CP_OK) st = cp_outputs_describe(tmp_dir, &di);
-    if (st == CP_OK) st = cp_plan_summary_json_with(plan, ev, &json);
-    if (st == CP_OK) {
-        size_t n = strlen(tmp_dir) + 32;
-        char *p = malloc(n);
-        FILE *f = NULL;
-        if (p) {
-            snprintf(p, n, "%s/summary.json", tmp_dir);
-            f = fopen(p, "wb");
-        }
-        int bad = !f || fputs(json, f) < 0 || fputc('\n', f) == EOF;
-        if (f && fclose(f) != 0) bad = 1;
-        free(p);
-        if (bad) {
-            fprintf(stderr, "clearplan: error: cannot write <%s/summary.json>\n", out_dir);
-            rc = CP_EXIT_FAIL;
-            goto done;
-        }
-    }
+    if (st == CP_OK) st = cp_plan_summary_json_with(plan, j->ev, &j->json);
+    if (st == CP_OK && write_summary(tmp_dir, j->out_dir, j->json)) return CP_EXIT_FAIL;
     if (st == CP_OK && cli_interrupted()) st = CP_E_INTERRUPTED;
     if (st == CP_OK) {
-        st = cp_output_commit(out); /* synced, then published by an atomic rename */
-        out = NULL;
+        st = cp_output_commit(j->out); /* synced, then published by an atomic rename */
+        j->out = NULL;
     }
-    if (st != CP_OK) {
-        rc = cli_fail(st);
-        goto done;
+    if (st != CP_OK) return cli_fail(st);
+    clock_gettime(CLOCK_MONOTONIC, &j->t1);
+    return CP_EXIT_OK;
+}
+
+/* The verdict and the headline figures on stdout. */
+static void print_summary(plan_job *j) {
+    const cp_plan *plan = j->plan;
+    const cp_evidence *ev = j->ev;
+    if (cp_plan_verdict_text(plan, &j->verdict) == CP_OK && j->verdict) printf("%s\n", j->verdict);
+    printf("hazards: %zu read, %zu planned, %zu excluded\n", j->tab->n, plan->nitems,
+           plan->nexcluded);
+    if (ev && ev->mc) {
+        const cp_plan_mc *mc = ev->mc;
+        printf("monte carlo: %zu samples, P(deadline met) %.2f, teams for 80%%/95%%: %d/%d\n",
+               mc->nsamples, mc->p_met, mc->teams_p80, mc->teams_p95);
     }
-    clock_gettime(CLOCK_MONOTONIC, &t1);
-    if (!quiet) {
-        if (cp_plan_verdict_text(plan, &verdict) == CP_OK && verdict) printf("%s\n", verdict);
-        printf("hazards: %zu read, %zu planned, %zu excluded\n", tab->n, plan->nitems,
-               plan->nexcluded);
-        if (ev && ev->mc) {
-            const cp_plan_mc *mc = ev->mc;
-            printf("monte carlo: %zu samples, P(deadline met) %.2f, teams for 80%%/95%%: %d/%d\n",
-                   mc->nsamples, mc->p_met, mc->teams_p80, mc->teams_p95);
+    if (ev && ev->ranks)
+        printf("rank robustness: %zu of %zu hazards keep their place\n", ev->ranks->nrobust,
+               ev->ranks->nitems);
+    if (plan->nsweep) {
+        printf("%10s  %-10s  %-6s  %16s  %16s\n", "teams", "completion", "met", "remaining_m2",
+               "funding_gap_usd");
+        for (size_t s = 0; s < plan->nsweep; ++s) {
+            const cp_plan_sweep_row *r = &plan->sweep[s];
+            char d[11];
+            printf("%10d  %-10s  %-6s  %16.0f  %16.0f\n", r->teams,
+                   r->complete ? cp_date_format(r->completion, d) : "none", r->met ? "yes" : "no",
+                   r->remaining_m2, r->funding_gap_usd);
         }
-        if (ev && ev->ranks)
-            printf("rank robustness: %zu of %zu hazards keep their place\n", ev->ranks->nrobust,
-                   ev->ranks->nitems);
-        if (plan->nsweep) {
-            printf("%10s  %-10s  %-6s  %16s  %16s\n", "teams", "completion", "met", "remaining_m2",
-                   "funding_gap_usd");
-            for (size_t s = 0; s < plan->nsweep; ++s) {
-                const cp_plan_sweep_row *r = &plan->sweep[s];
-                char d[11];
-                printf("%10d  %-10s  %-6s  %16.0f  %16.0f\n", r->teams,
-                       r->complete ? cp_date_format(r->completion, d) : "none",
-                       r->met ? "yes" : "no", r->remaining_m2, r->funding_gap_usd);
-            }
-        }
-        printf("wrote %s in %.2f s (read %.2f s, plan %.2f s, write %.2f s)\n", out_dir,
-               secs(t0, t1), secs(t0, t_read), secs(t_read, t_plan), secs(t_plan, t1));
     }
-done:
-    if (writing) { /* the job's status is rank 0's (a job of one: nothing to wait for) */
-        cp_status job = cp_mpi_agree(rank == 0 && rc != CP_EXIT_OK ? CP_E_IO : CP_OK);
-        if (rank != 0 && job != CP_OK) rc = CP_EXIT_FAIL;
+    printf("wrote %s in %.2f s (read %.2f s, plan %.2f s, write %.2f s)\n", j->out_dir,
+           secs(j->t0, j->t1), secs(j->t0, j->t_read), secs(j->t_read, j->t_plan),
+           secs(j->t_plan, j->t1));
+}
+
+int cmd_plan(int argc, char **argv) {
+    plan_job j = {.dpy = NAN, .ptd = NAN, .usd = NAN, .budget = NAN, .mobilise = NAN};
+    cli_evidence_init(&j.evo);
+    cli_option options[] = {
+        {"-o|--output", CLI_STRING, &j.out_dir, "a folder", NULL},
+        {"--scenario", CLI_STRING, &j.scenario, "a scenario file", NULL},
+        {"--layer", CLI_STRING, &j.layer, "a layer name", NULL},
+        {"--start", CLI_DATE, &j.start_s, "a date YYYY-MM-DD", NULL},
+        {"--deadline", CLI_DATE, &j.deadline_s, "a date YYYY-MM-DD", NULL},
+        {"--teams", CLI_CUSTOM, &j.tl, "positive whole numbers separated by commas", parse_teams},
+        {"--days-per-year", CLI_CUSTOM, &j.dpy, "a number in (0, 366]", parse_days},
+        {"--package-team-days", CLI_POSITIVE, &j.ptd, "a positive number", NULL},
+        {"--team-day-usd", CLI_NONNEG, &j.usd, "a number >= 0", NULL},
+        {"--budget-usd", CLI_POSITIVE, &j.budget, "a positive number", NULL},
+        {"--mobilisation-days", CLI_NONNEG, &j.mobilise, "a number >= 0", NULL},
+        {"--no-redeploy", CLI_FLAG, &j.no_redeploy, NULL, NULL},
+        {"--no-gpkg", CLI_FLAG, &j.no_gpkg, NULL, NULL},
+        {"-j|--threads", CLI_THREADS, &j.threads, "a thread count >= 1", NULL},
+        CLI_OUTPUT_OPTIONS(&j.quiet, &j.overwrite, &j.no_sync),
+        CLI_EVIDENCE_OPTIONS(&j.evo),
+        CLI_END};
+    cli_spec spec = {"plan", plan_help, options, &j.path, 1, 1, "HAZARDS"};
+    int npos, rc;
+    if ((rc = cli_parse(&spec, argc, argv, &npos)) >= 0) return rc;
+    if (!j.out_dir) return cli_usage("plan", "missing -o DIR");
+    j.rank = cli_rank();
+    clock_gettime(CLOCK_MONOTONIC, &j.t0);
+    rc = read_inputs(&j);
+    if (rc == CP_EXIT_OK) rc = compute(&j);
+    if (rc == CP_EXIT_OK) {
+        /* rank 0 writes; the others wait for its status (a job of one: nothing to wait for) */
+        if (j.rank == 0) rc = write_outputs(&j);
+        cp_status job = cp_mpi_agree(rc != CP_EXIT_OK ? CP_E_IO : CP_OK);
+        if (j.rank != 0 && job != CP_OK) rc = CP_EXIT_FAIL;
+        if (j.rank == 0 && rc == CP_EXIT_OK && !j.quiet) print_summary(&j);
     }
-    cp_output_abort(out);
-    free(verdict);
-    free(json);
-    cp_evidence_free(ev);
-    cp_plan_free(plan);
-    cp_hazard_table_free(tab);
-    cp_scenario_free(sc);
+    cp_output_abort(j.out);
+    free(j.verdict);
+    free(j.json);
+    cp_evidence_free(j.ev);
+    cp_plan_free(j.plan);
+    cp_hazard_table_free(j.tab);
+    cp_scenario_free(j.sc);
     return rc;
 }

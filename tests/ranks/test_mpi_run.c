@@ -152,8 +152,8 @@ static void test_demo_identical_over_ranks(void **state) {
 }
 
 /* `clearplan plan` over ranks: the --teams sweep's rows and the Monte Carlo's samples dealt
- * to the ranks give one process's outputs byte for byte; a bad count on the last rank's block
- * fails the job with one process's message, nothing published. */
+ * to the ranks give one process's outputs byte for byte; a bad count is said once, and
+ * nothing is published. */
 static void test_plan_sweep_over_ranks(void **state) {
     (void)state;
     char scenario[4400], run_out[4400], gpkg[4500], ref[4400], out[4400], cmd[20000];
@@ -187,7 +187,7 @@ static void test_plan_sweep_over_ranks(void **state) {
     cpt_assert_contains(json, "\"sweep\": [{\"teams\": 5,"); /* every row, in order */
     cpt_assert_contains(json, "{\"teams\": 8,");
     free(json);
-    /* a count of 0 in the last rank's block */
+    /* a count of 0: every rank refuses it, rank 0 says so once, nothing is published */
     snprintf(out, sizeof out, "%s/plan-bad", root);
     snprintf(cmd, sizeof cmd,
              "%s -np 3 '%s' plan '%s' --scenario '%s' --teams 5,1,2,3,4,6,0 -o '%s' -q --no-sync",
