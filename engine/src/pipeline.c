@@ -10,6 +10,7 @@
 #define _POSIX_C_SOURCE 200809L /* clock_gettime, CLOCK_MONOTONIC under -std=c11 (clang) */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -236,6 +237,13 @@ static inline double inv_productivity(const run_ctx *c, float lc, float tc, floa
     return prod > 0 ? 1.0 / prod : 0.0;
 }
 
+/* In a job of several ranks, rank 0 looks for Ctrl-C between the criteria of a strip too:
+ * Open MPI kills the ranks a second after passing it on, and a loaded machine can take
+ * longer than that over a strip; the outputs are removed at once (run_guard). */
+static void ranks_poll(const run_ctx *c) {
+    if (c->ranks->poll) c->ranks->poll(c->ranks->poll_arg);
+}
+
 /* Strip scratch owned by the loop. */
 typedef struct {
     float **scores; /* per criterion, strip rows x nx */
@@ -289,6 +297,7 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
         cpk_out_f32 out = {b->scores[k], nx, h, nx};
         ks = kind->score(cr, &in, &out);
         c->carry_row[k] = y0 + h;
+        ranks_poll(c);
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "kernel failed: %s", cpk_strerror(ks));
     /* Priority: weighted overlay over the whole grid (the AOI is the grid). */
@@ -458,6 +467,7 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     }
     if ((s = compute_criteria(c, b, y0, h))) return s;
     if ((s = accumulate(c, b, y0, h))) return s;
+    ranks_poll(c);
     /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value. */
     for (int64_t r = 0; r < h; ++r) {
         double *rs = rp->row_sums + 4 * (y0 + r - rp->y0), *rq = rs + 2;
@@ -1278,28 +1288,76 @@ cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, i
 /* The progress of a run over several ranks: the caller's, and on rank 0 an interruption
  * removes the outputs at once, before the other ranks are heard from. Under mpirun, Ctrl-C
  * reaches every rank as SIGTERM and Open MPI kills them a second later (its
- * odls_base_sigkill_timeout); a rank waiting for another (cp_ranks_agree) polls it too. */
+ * odls_base_sigkill_timeout); a rank waiting for another (cp_ranks_agree) polls it too, and
+ * rank 0 has a watcher thread asking the caller's stop_requested every 10 ms, since a strip can
+ * take longer than that second on a loaded machine. The mutex guards rank 0's transaction. */
 typedef struct {
     cp_progress_fn fn; /* the caller's */
     void *arg;
     cp_output **out; /* rank 0's transaction, or NULL */
     double last;
+    int (*stop)(void *);
+    void *stop_arg;
+    pthread_mutex_t mu;
+    pthread_t watcher;
+    int watching, quit, stopped;
 } run_guard;
+
+/* Removes rank 0's outputs (once). */
+static void guard_abort(run_guard *g) {
+    pthread_mutex_lock(&g->mu);
+    if (g->out && *g->out) {
+        cp_output_abort(*g->out);
+        *g->out = NULL;
+    }
+    g->stopped = 1;
+    pthread_mutex_unlock(&g->mu);
+}
 
 static int guarded_progress(double f, const char *msg, void *arg) {
     run_guard *g = arg;
     g->last = f;
-    int go = !g->fn || g->fn(f, msg, g->arg);
-    if (!go && g->out && *g->out) {
-        cp_output_abort(*g->out);
-        *g->out = NULL;
-    }
+    pthread_mutex_lock(&g->mu);
+    int stopped = g->stopped;
+    pthread_mutex_unlock(&g->mu);
+    int go = !stopped && (!g->fn || g->fn(f, msg, g->arg));
+    if (!go) guard_abort(g);
     return go;
 }
 
 static void guard_poll(void *arg) {
     run_guard *g = arg;
     guarded_progress(g->last, NULL, g);
+}
+
+static void *guard_watch(void *arg) {
+    run_guard *g = arg;
+    for (;;) {
+        struct timespec t = {0, 10000000};
+        nanosleep(&t, NULL);
+        pthread_mutex_lock(&g->mu);
+        int quit = g->quit;
+        pthread_mutex_unlock(&g->mu);
+        if (quit) return NULL;
+        if (g->stop(g->stop_arg)) {
+            guard_abort(g);
+            return NULL;
+        }
+    }
+}
+
+/* The watcher, on rank 0 of a job of several whose caller can say it wants to stop. */
+static void guard_watch_start(run_guard *g) {
+    if (g->out && g->stop && !pthread_create(&g->watcher, NULL, guard_watch, g)) g->watching = 1;
+}
+
+static void guard_watch_end(run_guard *g) {
+    if (!g->watching) return;
+    pthread_mutex_lock(&g->mu);
+    g->quit = 1;
+    pthread_mutex_unlock(&g->mu);
+    pthread_join(g->watcher, NULL);
+    g->watching = 0;
 }
 
 /* The run, by every rank of the job (one without MPI): the phases below end in an agreement
@@ -1324,7 +1382,12 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     cp_status s = cp_ranks_open(opts.ranks, &rk);
     if (s) return s;
     c.ranks = &rk;
-    run_guard guard = {opts.progress, opts.progress_arg, rk.rank == 0 ? &out : NULL, 0};
+    run_guard guard = {.fn = opts.progress,
+                       .arg = opts.progress_arg,
+                       .out = rk.rank == 0 ? &out : NULL,
+                       .stop = opts.stop_requested,
+                       .stop_arg = opts.stop_arg};
+    pthread_mutex_init(&guard.mu, NULL);
     if (rk.size > 1) {
         opts.progress = guarded_progress, opts.progress_arg = &guard;
         rk.poll = guard_poll, rk.poll_arg = &guard;
@@ -1333,6 +1396,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     char tmpdir[4096] = "";
     if (rk.rank == 0 && !(s = cp_run_output(sc, opts.out_dir, opts.overwrite, opts.no_sync, &out)))
         snprintf(tmpdir, sizeof tmpdir, "%s", cp_output_path(out));
+    if (rk.size > 1 && out) guard_watch_start(&guard);
     if ((s = cp_ranks_agree(&rk, s)) || (s = cp_ranks_bcast(&rk, tmpdir, sizeof tmpdir))) goto done;
     s = progress(&opts, 0.0, "reading hazards") ? CP_OK : cp_fail(CP_E_INTERRUPTED, "interrupted");
     for (size_t k = 0; k < sc->ncriteria; ++k)
@@ -1380,10 +1444,12 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
         r.grid_ny = c.grid.geo.ny;
         r.cell_size_m = c.grid.geo.dx;
         snprintf(r.grid_crs, sizeof r.grid_crs, "%s", c.grid.crs_name);
-        snprintf(r.out_dir, sizeof r.out_dir, "%s", cp_output_final(out));
         if (!s) s = write_run_json(&c, tmpdir, plan_json, &r, t0);
         if (!s && !progress(&opts, 0.99, "writing plan and report"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        guard_watch_end(&guard); /* the transaction is this thread's alone again */
+        if (!s && !out) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        snprintf(r.out_dir, sizeof r.out_dir, "%s", out ? cp_output_final(out) : "");
         if (!s) {
             s = cp_output_commit(out); /* synced, then published by an atomic rename */
             out = NULL;
@@ -1393,6 +1459,8 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     r.seconds = now_s() - t0;
     progress(&opts, 1.0, "writing plan and report");
 done:
+    guard_watch_end(&guard);
+    pthread_mutex_destroy(&guard.mu);
     cp_output_abort(out);
     free(plan_json);
     planned_free(&c, &pl);

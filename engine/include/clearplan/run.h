@@ -26,6 +26,13 @@ typedef struct {
      * program, every rank calling cp_run with the same scenario and options); 0, or MPI not
      * initialised, or a job of one rank: this process alone */
     int ranks;
+    /* Rank 0 of a job of several ranks asks this every 10 ms from a thread of its own (the
+     * progress is asked only between steps, and Open MPI kills the ranks a second after
+     * passing Ctrl-C on): non-zero removes the outputs at once, and the run then stops as
+     * interrupted. Must be thread-safe and print nothing (the command line: whether Ctrl-C
+     * or SIGTERM arrived). NULL: not asked. */
+    int (*stop_requested)(void *arg);
+    void *stop_arg;
     /* evidence (clearplan/evidence.h): Monte Carlo samples and seed (the scenario's
        uncertainty.samples and .seed unless set), reports for these regions */
     int samples_set;
