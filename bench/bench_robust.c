@@ -33,12 +33,12 @@ int main(int argc, char **argv) {
     static const double w0[NC] = {0.35, 0.10, 0.25, 0.05, 0.25};
     static const char *const regions[] = {"North", "East", "South", "West"};
     cp_hazard *h = calloc(n, sizeof *h);
-    char(*ids)[16] = calloc(n, 16);
+    char(*ids)[24] = calloc(n, 24);
     double *comp = malloc(n * NC * sizeof *comp);
     if (!h || !ids || !comp) return 1;
     for (size_t i = 0; i < n; ++i) { /* as bench_planner: lognormal areas, 30% confirmed */
         cp_hazard_init(&h[i]);
-        snprintf(ids[i], 16, "HZ-%06zu", i);
+        snprintf(ids[i], 24, "HZ-%06zu", i);
         double a = exp(9.0 + 1.1 * sqrt(-2 * log(urand() + 1e-12)) * cos(6.283185307 * urand()));
         int cha = urand() < 0.3;
         h[i].id = ids[i];
@@ -90,7 +90,7 @@ int main(int argc, char **argv) {
     qsort(cpu, (size_t)reps, sizeof *cpu, cmp_double);
     fprintf(stderr, "%zu hazards x %zu samples: %zu robust, rank bins of %zu, CPU median %.3f s\n",
             n, samples, robust, width, cpu[reps / 2]);
-    char name[64];
+    char name[96];
     snprintf(name, sizeof name, "dirichlet_%zu_hazards_%zu_samples", n, samples);
     report("robust", name, threads, (double)n * (double)samples, t, reps);
     cp_plan_free(plan);
