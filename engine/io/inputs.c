@@ -144,7 +144,7 @@ static GDALDatasetH source_window(const warp_source *w) {
 
 /* gdalwarp onto the grid, as a VRT: the extent, cell size and CRS of the grid, the input's
  * resampling, NaN where nothing maps. */
-static cp_status source_warp(warp_source *w, int threads, GDALDatasetH *out) {
+static cp_status source_warp(warp_source *w, int threads, size_t warp_bytes, GDALDatasetH *out) {
     const cp_input *in = w->in;
     const cp_grid *g = w->g;
     char te[4][40], tr[40], band[16];
@@ -167,8 +167,10 @@ static cp_status source_warp(warp_source *w, int threads, GDALDatasetH *out) {
     }
     /* each target cell is computed from the source alone, so the warper's threads do not
      * change any value */
-    char nt[32];
+    char nt[32], wm[32];
     snprintf(nt, sizeof nt, "NUM_THREADS=%d", threads > 0 ? threads : 1);
+    /* the warper's chunk within the run's memory budget (bytes: -wm reads >= 10000 so) */
+    snprintf(wm, sizeof wm, "%zu", warp_bytes < 10000 ? (size_t)64 << 20 : warp_bytes);
     char *argv[] = {"-of",
                     "VRT",
                     "-t_srs",
@@ -189,6 +191,8 @@ static cp_status source_warp(warp_source *w, int threads, GDALDatasetH *out) {
                     "nan",
                     "-wo",
                     nt,
+                    "-wm",
+                    wm,
                     w->assumed ? "-s_srs" : NULL,
                     w->assumed,
                     NULL};
@@ -202,12 +206,13 @@ static cp_status source_warp(warp_source *w, int threads, GDALDatasetH *out) {
     return CP_OK;
 }
 
-cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALDatasetH *out) {
+cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, size_t warp_bytes,
+                        GDALDatasetH *out) {
     *out = NULL;
     warp_source w = {.in = in, .g = g};
     cp_status st = source_open(&w);
     if (st == CP_OK) st = source_overlaps(&w);
-    if (st == CP_OK && !(*out = source_window(&w))) st = source_warp(&w, threads, out);
+    if (st == CP_OK && !(*out = source_window(&w))) st = source_warp(&w, threads, warp_bytes, out);
     /* The window or the VRT holds a reference to the source; drop ours. */
     if (w.src) GDALReleaseDataset(w.src);
     CPLFree(w.assumed);
@@ -386,7 +391,7 @@ void cp_grid_input_close(cp_grid_input *gi) {
     free(gi);
 }
 
-cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
+cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, size_t warp_bytes,
                              cp_grid_input **out) {
     *out = NULL;
     cp_grid_input *gi = calloc(1, sizeof *gi);
@@ -397,7 +402,7 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
     /* cp_input_warp checks the file (open, CRS, overlap) and gives the window when the
      * input is already on the grid */
     GDALDatasetH vrt = NULL;
-    cp_status s = cp_input_warp(in, g, threads, &vrt);
+    cp_status s = cp_input_warp(in, g, threads, warp_bytes, &vrt);
     if (s) {
         free(gi);
         return s;
@@ -447,7 +452,7 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
         if (gi->to_grid) OCTDestroyCoordinateTransformation(gi->to_grid);
         if (gi->to_src) OCTDestroyCoordinateTransformation(gi->to_src);
         gi->to_grid = gi->to_src = NULL;
-        s = cp_input_warp(in, g, threads, &gi->ds);
+        s = cp_input_warp(in, g, threads, warp_bytes, &gi->ds);
         if (s) {
             cp_grid_input_close(gi);
             return s;

@@ -13,9 +13,11 @@
 
 /* Opens a raster input on the grid: a window of the file when it is already on the grid
  * (same CRS, cell size and alignment), else a GDAL warped VRT with the input's resampling,
- * warping with `threads` threads. Nothing is read until rows are asked for. Errors: cannot
- * open, no CRS (unless assume_crs), no geotransform, no overlap with the grid. */
-cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, GDALDatasetH *out);
+ * warping with `threads` threads in chunks of at most `warp_bytes` (gdalwarp -wm; 0: GDAL's
+ * 64 MB). Nothing is read until rows are asked for. Errors: cannot open, no CRS (unless
+ * assume_crs), no geotransform, no overlap with the grid. */
+cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, size_t warp_bytes,
+                        GDALDatasetH *out);
 
 /* Reads rows row0 .. row0+nrows-1 of band 1 of a warped input into buf (nrows x grid nx),
  * nodata as NaN. */
@@ -27,7 +29,7 @@ cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g
  * redistribution of each source cell over the grid cells its footprint covers. */
 typedef struct cp_grid_input cp_grid_input;
 
-cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads,
+cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, size_t warp_bytes,
                              cp_grid_input **out);
 /* Rows row0 .. row0+nrows-1 into buf (nrows x grid nx), nodata as NaN. */
 cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf);

@@ -90,10 +90,10 @@ cp_status cp_calib_cells_read(const cp_scenario *sc, const cp_grid *g, const cp_
         goto done;
     }
     if (lc_in && lc_in->type != CP_INPUT_VECTOR &&
-        (st = cp_grid_input_open(lc_in, g, threads, &lc)))
+        (st = cp_grid_input_open(lc_in, g, threads, 0, &lc)))
         goto done;
     if (tc_in && tc_in->type != CP_INPUT_VECTOR &&
-        (st = cp_grid_input_open(tc_in, g, threads, &tc)))
+        (st = cp_grid_input_open(tc_in, g, threads, 0, &tc)))
         goto done;
     if (dk >= 0 && (st = cp_points_read(cp_scenario_input(sc, sc->criteria[dk].input), g,
                                         &sc->criteria[dk], &pts, &skipped)))

@@ -128,6 +128,12 @@ static int cog_progress(double f, const char *msg, void *arg) {
     return !a->stopped;
 }
 
+/* The warper's chunk: an eighth of the memory budget, 8 to 64 MB (GDAL's default). */
+static size_t warp_bytes(const run_ctx *c) {
+    size_t b = c->memory_bytes / 8, lo = (size_t)8 << 20, hi = (size_t)64 << 20;
+    return b < lo ? lo : b > hi ? hi : b;
+}
+
 static raster_layer *layer_for(run_ctx *c, const char *name) {
     for (size_t i = 0; i < c->nlayers; ++i)
         if (!strcmp(c->layers[i].in->name, name)) return &c->layers[i];
@@ -149,7 +155,7 @@ static cp_status open_layers(run_ctx *c) {
         if (!used || !strcmp(in->name, "hazards") || in->type == CP_INPUT_VECTOR) continue;
         raster_layer *l = &c->layers[c->nlayers];
         l->in = in;
-        cp_status s = cp_grid_input_open(in, &c->grid, c->threads, &l->gi);
+        cp_status s = cp_grid_input_open(in, &c->grid, c->threads, warp_bytes(c), &l->gi);
         if (s) return s;
         c->nlayers++;
         for (size_t k = 0; k < sc->ncriteria; ++k) { /* the largest halo of its criteria */
@@ -405,7 +411,7 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t fixed = (size_t)GDALGetCacheMax64();
     int warped = 0;
     for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
-    if (warped) fixed += (size_t)64 << 20; /* GDAL's warp chunk */
+    if (warped) fixed += warp_bytes(c); /* GDAL's warp chunk */
     for (size_t i = 0; i < c->nlayers; ++i) {
         const raster_layer *l = &c->layers[i];
         fixed += (size_t)(l->halo + (l->carried ? l->halo_above : l->halo)) * nx * 4;

@@ -20,7 +20,7 @@
  * checks the file, its CRS and that it overlaps the grid at all. */
 static cp_status raster_overlap(const cp_input *in, const cp_grid *g, double *share) {
     GDALDatasetH vrt = NULL;
-    cp_status s = cp_input_warp(in, g, 1, &vrt);
+    cp_status s = cp_input_warp(in, g, 1, 0, &vrt);
     if (s) return s;
     *share = 0;
     GDALDatasetH src = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);

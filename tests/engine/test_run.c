@@ -410,11 +410,11 @@ static void test_population_sum_preserved(void **state) {
         GDALDatasetH vrt = NULL;
         cp_grid_input *gi = NULL;
         if (method == 0) {
-            assert_int_equal(cp_grid_input_open(&in, &g, 2, &gi), CP_OK);
+            assert_int_equal(cp_grid_input_open(&in, &g, 2, 0, &gi), CP_OK);
             assert_int_equal(cp_grid_input_read(gi, 0, 200, rows), CP_OK); /* two strips */
             assert_int_equal(cp_grid_input_read(gi, 200, 300, rows + 200 * 500), CP_OK);
         } else {
-            assert_int_equal(cp_input_warp(&in, &g, 2, &vrt), CP_OK);
+            assert_int_equal(cp_input_warp(&in, &g, 2, 0, &vrt), CP_OK);
             assert_int_equal(cp_input_read_rows(vrt, p, &g, 0, 500, rows), CP_OK);
         }
         double warped = 0;
