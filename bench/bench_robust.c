@@ -71,7 +71,8 @@ int main(int argc, char **argv) {
     }
     cp_uncertainty u = {0};
     u.weight_concentration = 50;
-    cp_rank_options ro = {NC, names, w0, comp, n, &u, NULL, samples, 1, threads};
+    cp_rank_options ro = {NC, names,   w0, comp, n, &u,   NULL, samples,
+                          1,  threads, 0,  0,    0, NULL, NULL};
     double t[64], cpu[64];
     size_t robust = 0, width = 0;
     for (int r = 0; r < reps; ++r) {

@@ -538,6 +538,9 @@ static cp_status check_options(const cp_plan *plan, const cp_rank_options *o) {
     if (o->samples < 1 || o->samples > 100000000)
         return cp_fail(CP_E_ARG, "rank robustness: samples must be from 1 to 1e8 (got %zu)",
                        o->samples);
+    if (o->part && (o->first > o->end || o->end > o->samples))
+        return cp_fail(CP_E_ARG, "rank robustness: samples %zu .. %zu of %zu", o->first, o->end,
+                       o->samples);
     if (o->ncomponents_rows < plan->ninput)
         return cp_fail(CP_E_ARG, "rank robustness: components for %zu hazards, the plan has %zu",
                        o->ncomponents_rows, plan->ninput);
@@ -583,66 +586,23 @@ static cp_status weight_quantiles(const rctx *c, cp_rank_robustness *r) {
     return CP_OK;
 }
 
-cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options *o,
-                                     cp_rank_robustness **out) {
-    if (!plan || !o || !out) return cp_fail(CP_E_ARG, "cp_rank_robustness_compute: NULL argument");
-    *out = NULL;
-    cp_status st = check_options(plan, o);
-    if (st != CP_OK) return st;
-    rctx c;
-    memset(&c, 0, sizeof c);
-    c.plan = plan;
-    c.o = o;
-    c.n = plan->nitems;
-    c.nc = o->ncriteria;
-    const size_t n = c.n, S = o->samples;
-    const size_t nbins = n ? (n * n <= HIST_COUNTERS ? n
-                              : HIST_COUNTERS / n    ? HIST_COUNTERS / n
-                                                     : 1)
-                           : 1;
-    const size_t width = n ? (n + nbins - 1) / nbins : 1, nb = n ? (n + width - 1) / width : 1;
-    int threads = o->threads;
-#ifdef _OPENMP
-    if (threads <= 0) threads = omp_get_max_threads();
-#else
-    threads = 1;
-#endif
-    cp_rank_robustness *r = calloc(1, sizeof *r);
-    uint32_t *hist = calloc(n * nb + 1, sizeof *hist);
-    uint16_t *bins = malloc((BATCH * n + 1) * sizeof *bins); /* bin | first-year flag << 15 */
-    uint32_t *first = calloc(n + 1, sizeof *first);
-    scratch *xs = calloc((size_t)threads, sizeof *xs);
-    c.w = malloc((S * c.nc + 1) * sizeof *c.w);
-    int ok = r && hist && bins && first && xs && c.w;
-    for (int t = 0; ok && t < threads; ++t) {
-        scratch *x = &xs[t];
-        const size_t nr = plan->npools + 1;
-        x->buf = malloc((n + 1) * sizeof *x->buf);
-        x->tmp = malloc((n + 1) * sizeof *x->tmp);
-        x->key = malloc((n + 1) * sizeof *x->key);
-        x->last = malloc((n + 1) * sizeof *x->last);
-        x->u = malloc((n + 1) * sizeof *x->u);
-        x->ul = malloc((n + 1) * sizeof *x->ul);
-        x->idx = malloc((n + 1) * sizeof *x->idx);
-        x->out = malloc((n + 1) * sizeof *x->out);
-        x->cnt = malloc((nr * 4096 > 65537 ? nr * 4096 : 65537) * sizeof *x->cnt);
-        x->used = malloc(nr * sizeof *x->used);
-        x->bound = malloc(nr * sizeof *x->bound);
-        x->left = malloc(nr * sizeof *x->left);
-        ok = x->buf && x->tmp && x->key && x->last && x->u && x->idx && x->out && x->cnt &&
-             x->used && x->bound && x->left;
-    }
-    if (!ok) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    if ((st = setup(&c)) != CP_OK) goto done;
-    for (size_t s = 0; s < S; ++s) rank_weights_draw(o, s, c.w + s * c.nc);
+/* Ranks this process's samples ([o->first, o->end)) into the histogram and the first-year
+ * counts, a batch at a time: the batch's ranks in parallel over samples, then its counts in
+ * parallel over positions. */
+static cp_status rank_samples(rctx *cc, uint32_t *hist, uint16_t *bins, scratch *xs, int threads,
+                              size_t width, size_t nb) {
+    const rctx c = *cc;
+    const cp_rank_options *o = c.o;
+    const size_t n = c.n, S = o->samples, s0 = o->part ? o->first : 0, s1 = o->part ? o->end : S;
+    uint32_t *first = hist + n * nb;
+    for (size_t s = 0; s < S; ++s)
+        rank_weights_draw(o, s, c.w + s * c.nc); /* every sample's:
+                                        the weights' quantiles */
     const double inv_width = 1.0 / (double)width;
     /* positions per block of the histogram pass: their rows fit in 256 KB */
     const size_t block = (size_t)1 << 18 > nb * 4 * 8 ? ((size_t)1 << 18) / (nb * 4) : 8;
-    for (size_t b0 = 0; b0 < S; b0 += BATCH) {
-        const long nbatch = (long)(S - b0 < BATCH ? S - b0 : BATCH);
+    for (size_t b0 = s0; b0 < s1; b0 += BATCH) {
+        const long nbatch = (long)(s1 - b0 < BATCH ? s1 - b0 : BATCH);
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
@@ -677,6 +637,67 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
             }
         }
     }
+    return CP_OK;
+}
+
+cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options *o,
+                                     cp_rank_robustness **out) {
+    if (!plan || !o || !out) return cp_fail(CP_E_ARG, "cp_rank_robustness_compute: NULL argument");
+    *out = NULL;
+    cp_status st = check_options(plan, o);
+    if (st != CP_OK) return st;
+    rctx c;
+    memset(&c, 0, sizeof c);
+    c.plan = plan;
+    c.o = o;
+    c.n = plan->nitems;
+    c.nc = o->ncriteria;
+    const size_t n = c.n, S = o->samples;
+    const size_t nbins = n ? (n * n <= HIST_COUNTERS ? n
+                              : HIST_COUNTERS / n    ? HIST_COUNTERS / n
+                                                     : 1)
+                           : 1;
+    const size_t width = n ? (n + nbins - 1) / nbins : 1, nb = n ? (n + width - 1) / width : 1;
+    int threads = o->threads;
+#ifdef _OPENMP
+    if (threads <= 0) threads = omp_get_max_threads();
+#else
+    threads = 1;
+#endif
+    cp_rank_robustness *r = calloc(1, sizeof *r);
+    /* the histogram, then the first-year counts: one array for combine */
+    uint32_t *hist = calloc(n * nb + n + 1, sizeof *hist);
+    uint16_t *bins = malloc((BATCH * n + 1) * sizeof *bins); /* bin | first-year flag << 15 */
+    uint32_t *first = hist ? hist + n * nb : NULL;
+    scratch *xs = calloc((size_t)threads, sizeof *xs);
+    c.w = malloc((S * c.nc + 1) * sizeof *c.w);
+    int ok = r && hist && bins && first && xs && c.w;
+    for (int t = 0; ok && t < threads; ++t) {
+        scratch *x = &xs[t];
+        const size_t nr = plan->npools + 1;
+        x->buf = malloc((n + 1) * sizeof *x->buf);
+        x->tmp = malloc((n + 1) * sizeof *x->tmp);
+        x->key = malloc((n + 1) * sizeof *x->key);
+        x->last = malloc((n + 1) * sizeof *x->last);
+        x->u = malloc((n + 1) * sizeof *x->u);
+        x->ul = malloc((n + 1) * sizeof *x->ul);
+        x->idx = malloc((n + 1) * sizeof *x->idx);
+        x->out = malloc((n + 1) * sizeof *x->out);
+        x->cnt = malloc((nr * 4096 > 65537 ? nr * 4096 : 65537) * sizeof *x->cnt);
+        x->used = malloc(nr * sizeof *x->used);
+        x->bound = malloc(nr * sizeof *x->bound);
+        x->left = malloc(nr * sizeof *x->left);
+        ok = x->buf && x->tmp && x->key && x->last && x->u && x->idx && x->out && x->cnt &&
+             x->used && x->bound && x->left;
+    }
+    if (!ok) st = cp_fail(CP_E_NOMEM, "out of memory");
+    if (st == CP_OK) st = setup(&c);
+    if (st == CP_OK) st = rank_samples(&c, hist, bins, xs, threads, width, nb);
+    if (o->combine) { /* summed over the processes of a job */
+        cp_status cs = o->combine(o->combine_arg, st, st == CP_OK ? hist : NULL, n * nb + n);
+        if (st == CP_OK) st = cs;
+    }
+    if (st != CP_OK) goto done;
     r->nitems = n;
     r->samples = S;
     r->seed = o->seed;
@@ -719,7 +740,6 @@ done:
     rctx_free(&c);
     free(hist);
     free(bins);
-    free(first);
     for (int t = 0; xs && t < threads; ++t) {
         scratch *x = &xs[t];
         free(x->buf), free(x->tmp), free(x->key), free(x->last), free(x->u), free(x->ul),

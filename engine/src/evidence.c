@@ -60,6 +60,47 @@ static cp_status montecarlo(const cp_evidence_request *rq, const cp_mc_options *
     return cp_ranks_agree(r, st);
 }
 
+/* Whether the request asks for the rank robustness: uncertain weights, and components. */
+static int ranks_wanted(const cp_evidence_request *rq) {
+    return weights_uncertain(rq->u) && rq->components && rq->ncriteria;
+}
+
+/* Sums the counts of every rank's samples (exact: whole numbers), after agreeing on how the
+ * ranks' blocks went. */
+static cp_status combine_counts(void *arg, cp_status st, uint32_t *counts, size_t n) {
+    const cp_ranks *r = arg;
+    if ((st = cp_ranks_agree(r, st)) != CP_OK) return st;
+    return cp_ranks_agree(r, cp_ranks_sum_u32(r, counts, n));
+}
+
+/* The rank robustness, its samples dealt to the ranks as blocks in a job of several: every
+ * rank gets the whole run's result. Collective then. */
+static cp_status rank_robustness(const cp_plan *plan, const cp_evidence_request *rq,
+                                 const cp_ranks *r, cp_rank_robustness **out) {
+    cp_rank_options ro = {rq->ncriteria,
+                          rq->criteria,
+                          rq->weights,
+                          rq->components,
+                          rq->n,
+                          rq->u,
+                          rq->rules,
+                          rq->samples,
+                          rq->seed,
+                          rq->threads,
+                          0,
+                          0,
+                          0,
+                          NULL,
+                          NULL};
+    if (r && r->size > 1) {
+        int64_t first, end;
+        cp_ranks_deal((int64_t)rq->samples, r->size, r->rank, &first, &end);
+        ro.part = 1, ro.first = (size_t)first, ro.end = (size_t)end;
+        ro.combine = combine_counts, ro.combine_arg = (void *)r;
+    }
+    return cp_rank_robustness_compute(plan, &ro, out);
+}
+
 cp_status cp_evidence_compute(const cp_plan *plan, const cp_evidence_request *rq,
                               cp_evidence **out) {
     return cp_evidence_compute_ranks(plan, rq, NULL, out);
@@ -73,6 +114,11 @@ cp_status cp_evidence_compute_ranks(const cp_plan *plan, const cp_evidence_reque
         cp_plan_mc *none = NULL;
         cp_mc_options mo = {rq->u, rq->samples, rq->seed, rq->threads};
         cp_status st = rq->samples ? montecarlo(rq, &mo, r, &none) : CP_OK;
+        if (st == CP_OK && rq->samples && ranks_wanted(rq)) { /* this rank's block */
+            cp_rank_robustness *rr = NULL;
+            st = rank_robustness(plan, rq, r, &rr);
+            cp_rank_robustness_free(rr);
+        }
         cp_contamination_free(rq->contamination); /* after: the capacity may point into it */
         return st;
     }
@@ -93,11 +139,15 @@ cp_status cp_evidence_compute_ranks(const cp_plan *plan, const cp_evidence_reque
         ev->mc = mc;
     else
         cp_plan_mc_free(mc);
-    if (st == CP_OK && weights_uncertain(rq->u) && rq->components && rq->ncriteria) {
-        cp_rank_options ro = {rq->ncriteria, rq->criteria, rq->weights, rq->components,
-                              rq->n,         rq->u,        rq->rules,   rq->samples,
-                              rq->seed,      rq->threads};
-        if ((st = cp_rank_robustness_compute(plan, &ro, &ev->ranks)) != CP_OK) goto done;
+    if (mst == CP_OK && ranks_wanted(rq)) { /* collective: reached even when ev is not */
+        cp_rank_robustness *rr = NULL;
+        cp_status rst = rank_robustness(plan, rq, r, &rr);
+        if (st == CP_OK) st = rst;
+        if (ev)
+            ev->ranks = rr;
+        else
+            cp_rank_robustness_free(rr);
+        if (st != CP_OK) goto done;
         ev->criteria = calloc(rq->ncriteria, sizeof *ev->criteria);
         if (!ev->criteria) {
             st = cp_fail(CP_E_NOMEM, "out of memory");

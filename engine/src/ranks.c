@@ -376,6 +376,22 @@ cp_status cp_ranks_allreduce(const cp_ranks *r, double *v, size_t n, cp_ranks_op
     return CP_OK;
 }
 
+cp_status cp_ranks_sum_u32(const cp_ranks *r, uint32_t *v, size_t n) {
+#ifdef CP_MPI
+    if (!r->comm) return CP_OK;
+    r->comm->bytes_in += n * sizeof *v, r->comm->bytes_out += n * sizeof *v;
+    const size_t chunk = (size_t)1 << 28;
+    for (size_t at = 0; at < n; at += chunk) {
+        int len = (int)(n - at < chunk ? n - at : chunk);
+        int e = MPI_Allreduce(MPI_IN_PLACE, v + at, len, MPI_UINT32_T, MPI_SUM, r->comm->comm);
+        if (e != MPI_SUCCESS) return mpi_fail(e, "MPI_Allreduce");
+    }
+#else
+    (void)r, (void)v, (void)n;
+#endif
+    return CP_OK;
+}
+
 cp_status cp_ranks_gather(const cp_ranks *r, const void *mine, size_t bytes, void **all,
                           size_t *all_bytes) {
     *all = NULL;

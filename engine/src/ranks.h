@@ -94,6 +94,10 @@ typedef enum { CP_RANKS_SUM, CP_RANKS_MIN, CP_RANKS_MAX } cp_ranks_op;
  * that are exact in any order (whole numbers below 2^53: cell counts). */
 cp_status cp_ranks_allreduce(const cp_ranks *r, double *v, size_t n, cp_ranks_op op);
 
+/* Sums n whole numbers over the ranks in place (exact in any order), the result on every
+ * rank. */
+cp_status cp_ranks_sum_u32(const cp_ranks *r, uint32_t *v, size_t n);
+
 /* Every rank's `bytes` at `mine`, concatenated in rank order into *all (malloc'd, *all_bytes
  * long) on rank 0; *all is NULL on the others. */
 cp_status cp_ranks_gather(const cp_ranks *r, const void *mine, size_t bytes, void **all,

@@ -400,7 +400,8 @@ static double last_module_key(const cp_plan_item *it, double benefit) {
 
 static cp_rank_robustness *ranks_of(const cp_plan *plan, const hz_set *s, const cp_uncertainty *u,
                                     const cp_plan_rules *rules, size_t samples, int threads) {
-    cp_rank_options ro = {3, names, weights, s->comp, s->n, u, rules, samples, 9, threads};
+    cp_rank_options ro = {3, names,   weights, s->comp, s->n, u,    rules, samples,
+                          9, threads, 0,       0,       0,    NULL, NULL};
     cp_rank_robustness *r = NULL;
     CHECK_OK(cp_rank_robustness_compute(plan, &ro, &r));
     return r;
@@ -433,7 +434,7 @@ static void test_ranks_match_brute_force(void **state) {
         cp_date_split(plan->items[i].end, &y, NULL, NULL);
         if (y == y0 && plan->items[i].scheduled) quota[plan->items[i].pool]++;
     }
-    cp_rank_options ro = {3, names, weights, s.comp, s.n, &u, &rules, S, 9, 1};
+    cp_rank_options ro = {3, names, weights, s.comp, s.n, &u, &rules, S, 9, 1, 0, 0, 0, NULL, NULL};
     for (size_t k = 0; k < S; ++k) {
         double w[3];
         rank_weights_draw(&ro, k, w);
@@ -492,6 +493,73 @@ static void test_ranks_match_brute_force(void **state) {
 }
 
 /* Fixed weights: every sample is the plan; bit-identical for any thread count. */
+/* The samples dealt in blocks (the ranks of an MPI job) with their counts summed give the
+ * whole run bit for bit; the combine callback sees every path; a block outside the samples is
+ * refused. */
+typedef struct {
+    uint32_t *saved;
+    size_t n;
+    int calls;
+} counts_store;
+
+static cp_status keep_counts(void *arg, cp_status st, uint32_t *counts, size_t n) {
+    counts_store *c = arg;
+    c->calls++;
+    if (st != CP_OK) return st;
+    c->saved = malloc(n * sizeof *counts);
+    if (!c->saved) return CP_E_NOMEM;
+    memcpy(c->saved, counts, n * sizeof *counts);
+    c->n = n;
+    return CP_OK;
+}
+
+static cp_status add_counts(void *arg, cp_status st, uint32_t *counts, size_t n) {
+    counts_store *c = arg;
+    c->calls++;
+    if (st != CP_OK || n != c->n) return st != CP_OK ? st : CP_E_INTERNAL;
+    for (size_t k = 0; k < n; ++k) counts[k] += c->saved[k];
+    return CP_OK;
+}
+
+static void test_ranks_in_blocks_sum_to_the_whole(void **state) {
+    (void)state;
+    hz_set s = make_hazards(250, 8);
+    cp_plan *plan = plan_of(&s, weights, NULL);
+    cp_uncertainty u = {0};
+    u.weight_concentration = 30;
+    const size_t S = 97;
+    cp_rank_robustness *whole = ranks_of(plan, &s, &u, NULL, S, 2);
+    counts_store store = {NULL, 0, 0};
+    cp_rank_options a = {3, names, weights, s.comp, s.n, &u,          NULL,  S,
+                         9, 2,     1,       0,      40,  keep_counts, &store};
+    cp_rank_options b = a;
+    b.first = 40, b.end = S, b.combine = add_counts;
+    cp_rank_robustness *ra = NULL, *rb = NULL;
+    CHECK_OK(cp_rank_robustness_compute(plan, &a, &ra));
+    CHECK_OK(cp_rank_robustness_compute(plan, &b, &rb));
+    assert_int_equal(store.calls, 2);
+    assert_int_equal(rb->nitems, whole->nitems);
+    assert_memory_equal(rb->items, whole->items, whole->nitems * sizeof *rb->items);
+    assert_int_equal(rb->nrobust, whole->nrobust);
+    for (int q = 0; q < 3; ++q)
+        assert_memory_equal(rb->weight_p[q], whole->weight_p[q], 3 * sizeof(double));
+    /* the first block alone is not the whole */
+    int differs = 0;
+    for (size_t i = 0; i < whole->nitems; ++i)
+        differs |= ra->items[i].p_first_year != whole->items[i].p_first_year;
+    assert_true(differs);
+    cp_rank_robustness *bad = NULL;
+    b.first = 50, b.end = S + 1;
+    assert_int_equal(cp_rank_robustness_compute(plan, &b, &bad), CP_E_ARG);
+    assert_null(bad);
+    free(store.saved);
+    cp_rank_robustness_free(ra);
+    cp_rank_robustness_free(rb);
+    cp_rank_robustness_free(whole);
+    cp_plan_free(plan);
+    free_hazards(&s);
+}
+
 static void test_ranks_fixed_weights_and_threads(void **state) {
     (void)state;
     hz_set s = make_hazards(300, 7);
@@ -549,7 +617,7 @@ static void test_ranks_binned_interval_holds_exact(void **state) {
     const size_t w = r->bin_width;
     assert_int_equal(w, (n + (1u << 24) / n - 1) / ((1u << 24) / n));
     assert_true(w >= 16);
-    cp_rank_options ro = {3, names, weights, s.comp, s.n, &u, NULL, S, 9, 1};
+    cp_rank_options ro = {3, names, weights, s.comp, s.n, &u, NULL, S, 9, 1, 0, 0, 0, NULL, NULL};
     size_t *ranks = calloc(n * S, sizeof *ranks);
     for (size_t k = 0; k < S; ++k) {
         double wt[3];
@@ -823,6 +891,7 @@ int main(void) {
         cmocka_unit_test(test_mc_probability_rises_with_teams),
         cmocka_unit_test(test_ranks_match_brute_force),
         cmocka_unit_test(test_ranks_fixed_weights_and_threads),
+        cmocka_unit_test(test_ranks_in_blocks_sum_to_the_whole),
         cmocka_unit_test(test_ranks_binned_interval_holds_exact),
         cmocka_unit_test(test_outcomes_in_milestones),
         cmocka_unit_test(test_reserve_is_capacity_set_aside),

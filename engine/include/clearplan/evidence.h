@@ -167,6 +167,17 @@ typedef struct {
     size_t samples; /* >= 1 */
     uint64_t seed;
     int threads;
+    /* Samples dealt to processes (an MPI job): with `part`, this process ranks samples
+     * [first, end) only (every sample's weights are still drawn, for their quantiles), and
+     * `combine`, when not NULL, is called once, on every path after the
+     * options were checked, with this process's status and its counts: the histogram of
+     * ranks and the first-year counts, `ncounts` whole numbers; it sums them over the
+     * processes in place (exact in any order) and returns the status they agree on. The
+     * result is then the whole run's, bit for bit (tested). */
+    int part;
+    size_t first, end;
+    cp_status (*combine)(void *arg, cp_status st, uint32_t *counts, size_t ncounts);
+    void *combine_arg;
 } cp_rank_options;
 
 typedef struct {
