@@ -589,151 +589,186 @@ cp_status cp_plan_summary_json(const cp_plan *plan, char **out) {
     return cp_plan_summary_json_with(plan, NULL, out);
 }
 
-cp_status cp_plan_summary_json_with(const cp_plan *plan, const cp_evidence *ev, char **out) {
-    if (!plan || !out) return cp_fail(CP_E_ARG, "cp_plan_summary_json: NULL argument");
-    *out = NULL;
-    cp_textbuf b = {0};
-    cp_textbuf_puts(&b, "{\"start\": ");
-    json_date(&b, plan->start, 1);
-    cp_textbuf_puts(&b, ", \"deadline\": ");
-    json_date(&b, plan->deadline, 1);
-    cp_textbuf_puts(&b, ", \"teams\": ");
-    json_num(&b, plan->teams);
+/* The plan's settings: dates, teams, days, package size, cost, redeployment, counts. */
+static void json_settings(cp_textbuf *b, const cp_plan *plan) {
+    cp_textbuf_puts(b, "{\"start\": ");
+    json_date(b, plan->start, 1);
+    cp_textbuf_puts(b, ", \"deadline\": ");
+    json_date(b, plan->deadline, 1);
+    cp_textbuf_puts(b, ", \"teams\": ");
+    json_num(b, plan->teams);
     cp_textbuf_printf(
-        &b, ", \"teams_per_year\": %s, \"days_per_year\": ", plan->has_per_year ? "true" : "false");
-    json_num(&b, plan->days_per_year);
-    cp_textbuf_puts(&b, ", \"package_team_days\": ");
-    json_num(&b, plan->package_team_days);
-    cp_textbuf_puts(&b, ", \"team_day_usd\": ");
-    json_num(&b, plan->team_day_usd);
+        b, ", \"teams_per_year\": %s, \"days_per_year\": ", plan->has_per_year ? "true" : "false");
+    json_num(b, plan->days_per_year);
+    cp_textbuf_puts(b, ", \"package_team_days\": ");
+    json_num(b, plan->package_team_days);
+    cp_textbuf_puts(b, ", \"team_day_usd\": ");
+    json_num(b, plan->team_day_usd);
     cp_textbuf_printf(
-        &b, ", \"redeploy\": %s, \"mobilisation_days\": ", plan->redeploy ? "true" : "false");
-    json_num(&b, plan->mobilisation_days);
-    cp_textbuf_printf(&b,
+        b, ", \"redeploy\": %s, \"mobilisation_days\": ", plan->redeploy ? "true" : "false");
+    json_num(b, plan->mobilisation_days);
+    cp_textbuf_printf(b,
                       ", \"hazards_in\": %zu, \"hazards_planned\": %zu, \"hazards_excluded\": %zu",
                       plan->ninput, plan->nitems, plan->nexcluded);
-    cp_textbuf_puts(&b, ", \"totals\": {\"area_m2\": ");
-    json_num(&b, plan->area_m2);
-    cp_textbuf_puts(&b, ", \"cancel_m2\": ");
-    json_num(&b, plan->released_m2[0]);
-    cp_textbuf_puts(&b, ", \"reduce_m2\": ");
-    json_num(&b, plan->released_m2[1]);
-    cp_textbuf_puts(&b, ", \"clear_m2\": ");
-    json_num(&b, plan->released_m2[2]);
-    cp_textbuf_puts(&b, ", \"benefit\": ");
-    json_num(&b, plan->benefit);
-    cp_textbuf_puts(&b, ", \"team_days\": ");
-    json_num(&b, plan->team_days);
-    cp_textbuf_puts(&b, ", \"scheduled_team_days\": ");
-    json_num(&b, plan->scheduled_team_days);
-    cp_textbuf_puts(&b, ", \"cost_usd\": ");
-    json_num(&b, plan->cost_usd);
+}
+
+/* The totals: area by stage, benefit, team-days, cost (closed by json_verdict). */
+static void json_totals(cp_textbuf *b, const cp_plan *plan) {
+    cp_textbuf_puts(b, ", \"totals\": {\"area_m2\": ");
+    json_num(b, plan->area_m2);
+    cp_textbuf_puts(b, ", \"cancel_m2\": ");
+    json_num(b, plan->released_m2[0]);
+    cp_textbuf_puts(b, ", \"reduce_m2\": ");
+    json_num(b, plan->released_m2[1]);
+    cp_textbuf_puts(b, ", \"clear_m2\": ");
+    json_num(b, plan->released_m2[2]);
+    cp_textbuf_puts(b, ", \"benefit\": ");
+    json_num(b, plan->benefit);
+    cp_textbuf_puts(b, ", \"team_days\": ");
+    json_num(b, plan->team_days);
+    cp_textbuf_puts(b, ", \"scheduled_team_days\": ");
+    json_num(b, plan->scheduled_team_days);
+    cp_textbuf_puts(b, ", \"cost_usd\": ");
+    json_num(b, plan->cost_usd);
+}
+
+/* The verdict from the schedule: completion, the deadline, what remains, teams needed, money. */
+static void json_verdict(cp_textbuf *b, const cp_plan *plan) {
     cp_textbuf_printf(
-        &b, "}, \"schedule_complete\": %s, \"completion\": ", plan->complete ? "true" : "false");
-    json_date(&b, plan->completion, plan->complete);
+        b, "}, \"schedule_complete\": %s, \"completion\": ", plan->complete ? "true" : "false");
+    json_date(b, plan->completion, plan->complete);
     cp_textbuf_printf(
-        &b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", plan->met ? "true" : "false");
-    json_num(&b, plan->remaining_m2);
-    cp_textbuf_puts(&b, ", \"remaining_team_days_at_deadline\": ");
-    json_num(&b, plan->remaining_team_days);
-    cp_textbuf_printf(&b, ", \"remaining_hazards_at_deadline\": %zu", plan->remaining_hazards);
-    cp_textbuf_printf(&b, ", \"unscheduled_packages\": %zu", plan->unscheduled_packages);
-    cp_textbuf_puts(&b, ", \"ideal_completion\": ");
-    json_date(&b, plan->ideal_completion, isfinite(plan->t_ideal) && plan->ideal_completion);
-    cp_textbuf_puts(&b, ", \"teams_needed\": ");
-    json_teams(&b, plan->teams_needed);
-    cp_textbuf_puts(&b, ", \"teams_needed_note\": ");
+        b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", plan->met ? "true" : "false");
+    json_num(b, plan->remaining_m2);
+    cp_textbuf_puts(b, ", \"remaining_team_days_at_deadline\": ");
+    json_num(b, plan->remaining_team_days);
+    cp_textbuf_printf(b, ", \"remaining_hazards_at_deadline\": %zu", plan->remaining_hazards);
+    cp_textbuf_printf(b, ", \"unscheduled_packages\": %zu", plan->unscheduled_packages);
+    cp_textbuf_puts(b, ", \"ideal_completion\": ");
+    json_date(b, plan->ideal_completion, isfinite(plan->t_ideal) && plan->ideal_completion);
+    cp_textbuf_puts(b, ", \"teams_needed\": ");
+    json_teams(b, plan->teams_needed);
+    cp_textbuf_puts(b, ", \"teams_needed_note\": ");
     if (plan->teams_needed_note)
-        cp_textbuf_json(&b, plan->teams_needed_note);
+        cp_textbuf_json(b, plan->teams_needed_note);
     else
-        cp_textbuf_puts(&b, "null");
-    cp_textbuf_printf(&b,
+        cp_textbuf_puts(b, "null");
+    cp_textbuf_printf(b,
                       ", \"infeasible_hazards\": %zu, \"first_infeasible\": ", plan->ninfeasible);
     if (plan->infeasible_id)
-        cp_textbuf_json(&b, plan->infeasible_id);
+        cp_textbuf_json(b, plan->infeasible_id);
     else
-        cp_textbuf_puts(&b, "null");
-    cp_textbuf_puts(&b, ", \"funding_gap_usd\": ");
-    json_num(&b, plan->funding_gap_usd);
-    cp_textbuf_printf(&b, ", \"redeployed_packages\": %zu, \"budget_binding_years\": %zu",
+        cp_textbuf_puts(b, "null");
+    cp_textbuf_puts(b, ", \"funding_gap_usd\": ");
+    json_num(b, plan->funding_gap_usd);
+    cp_textbuf_printf(b, ", \"redeployed_packages\": %zu, \"budget_binding_years\": %zu",
                       plan->redeployed_packages, plan->budget_binding_years);
-    cp_textbuf_puts(&b, ", \"teams_needed_by_region\": {");
+}
+
+/* Teams needed by region, then the regions (the array left open for json_types). */
+static void json_regions(cp_textbuf *b, const cp_plan *plan) {
+    cp_textbuf_puts(b, ", \"teams_needed_by_region\": {");
     for (size_t p = 0; p < plan->npools && plan->has_regions; ++p) {
-        if (p) cp_textbuf_puts(&b, ", ");
-        cp_textbuf_json(&b, plan->pools[p].name);
-        cp_textbuf_puts(&b, ": ");
-        json_teams(&b, plan->pools[p].teams_needed);
+        if (p) cp_textbuf_puts(b, ", ");
+        cp_textbuf_json(b, plan->pools[p].name);
+        cp_textbuf_puts(b, ": ");
+        json_teams(b, plan->pools[p].teams_needed);
     }
-    cp_textbuf_puts(&b, "}, \"regions\": [");
+    cp_textbuf_puts(b, "}, \"regions\": [");
     for (size_t p = 0; p < plan->npools; ++p) {
         const cp_plan_pool *r = &plan->pools[p];
-        cp_textbuf_puts(&b, p ? ", {\"name\": " : "{\"name\": ");
-        cp_textbuf_json(&b, r->name);
-        cp_textbuf_puts(&b, ", \"teams\": ");
-        json_num(&b, r->teams);
-        cp_textbuf_printf(&b, ", \"hazards\": %zu, \"area_m2\": ", r->nitems);
-        json_num(&b, r->area_m2);
-        cp_textbuf_puts(&b, ", \"team_days\": ");
-        json_num(&b, r->team_days);
-        cp_textbuf_puts(&b, ", \"completion\": ");
-        json_date(&b, r->completion, isfinite(r->t_completion));
-        cp_textbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
-                          r->met ? "true" : "false");
-        json_num(&b, r->remaining_m2);
-        cp_textbuf_puts(&b, ", \"teams_needed\": ");
-        json_teams(&b, r->teams_needed);
-        cp_textbuf_puts(&b, "}");
+        cp_textbuf_puts(b, p ? ", {\"name\": " : "{\"name\": ");
+        cp_textbuf_json(b, r->name);
+        cp_textbuf_puts(b, ", \"teams\": ");
+        json_num(b, r->teams);
+        cp_textbuf_printf(b, ", \"hazards\": %zu, \"area_m2\": ", r->nitems);
+        json_num(b, r->area_m2);
+        cp_textbuf_puts(b, ", \"team_days\": ");
+        json_num(b, r->team_days);
+        cp_textbuf_puts(b, ", \"completion\": ");
+        json_date(b, r->completion, isfinite(r->t_completion));
+        cp_textbuf_printf(
+            b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", r->met ? "true" : "false");
+        json_num(b, r->remaining_m2);
+        cp_textbuf_puts(b, ", \"teams_needed\": ");
+        json_teams(b, r->teams_needed);
+        cp_textbuf_puts(b, "}");
     }
-    cp_textbuf_puts(&b, "], \"types\": [");
+}
+
+/* The team types, and the schedule's size. */
+static void json_types(cp_textbuf *b, const cp_plan *plan) {
+    cp_textbuf_puts(b, "], \"types\": [");
     for (size_t t = 0; t < plan->ntypes; ++t) {
         const cp_plan_type *ty = &plan->types[t];
-        cp_textbuf_puts(&b, t ? ", {\"name\": " : "{\"name\": ");
-        cp_textbuf_json(&b, ty->name);
-        cp_textbuf_puts(&b, ", \"stages\": [");
+        cp_textbuf_puts(b, t ? ", {\"name\": " : "{\"name\": ");
+        cp_textbuf_json(b, ty->name);
+        cp_textbuf_puts(b, ", \"stages\": [");
         for (int s = 0, first = 1; s < CP_NMETHOD; ++s)
             if (ty->stages[s]) {
-                cp_textbuf_puts(&b, first ? "" : ", ");
-                cp_textbuf_json(&b, cp_plan_stage_name(s));
+                cp_textbuf_puts(b, first ? "" : ", ");
+                cp_textbuf_json(b, cp_plan_stage_name(s));
                 first = 0;
             }
-        cp_textbuf_puts(&b, "], \"teams\": ");
-        json_num(&b, ty->teams);
-        cp_textbuf_puts(&b, ", \"team_days\": ");
-        json_num(&b, ty->team_days);
-        cp_textbuf_puts(&b, ", \"teams_needed\": ");
-        json_teams(&b, ty->teams_needed);
-        cp_textbuf_puts(&b, "}");
+        cp_textbuf_puts(b, "], \"teams\": ");
+        json_num(b, ty->teams);
+        cp_textbuf_puts(b, ", \"team_days\": ");
+        json_num(b, ty->team_days);
+        cp_textbuf_puts(b, ", \"teams_needed\": ");
+        json_teams(b, ty->teams_needed);
+        cp_textbuf_puts(b, "}");
     }
-    cp_textbuf_printf(&b, "], \"schedule\": {\"teams\": %d, \"packages\": %zu}", plan->nteams,
+    cp_textbuf_printf(b, "], \"schedule\": {\"teams\": %d, \"packages\": %zu}", plan->nteams,
                       plan->npackages);
-    cp_textbuf_puts(&b, ", \"sweep\": [");
+}
+
+/* The what-if sweep's rows. */
+static void json_sweep(cp_textbuf *b, const cp_plan *plan) {
+    cp_textbuf_puts(b, ", \"sweep\": [");
     for (size_t s = 0; s < plan->nsweep; ++s) {
         const cp_plan_sweep_row *r = &plan->sweep[s];
-        cp_textbuf_printf(&b, "%s{\"teams\": %d, \"completion\": ", s ? ", " : "", r->teams);
-        json_date(&b, r->completion, r->complete);
-        cp_textbuf_printf(&b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ",
-                          r->met ? "true" : "false");
-        json_num(&b, r->remaining_m2);
-        cp_textbuf_puts(&b, ", \"remaining_team_days_at_deadline\": ");
-        json_num(&b, r->remaining_team_days);
-        cp_textbuf_puts(&b, ", \"funding_gap_usd\": ");
-        json_num(&b, r->funding_gap_usd);
-        cp_textbuf_puts(&b, "}");
+        cp_textbuf_printf(b, "%s{\"teams\": %d, \"completion\": ", s ? ", " : "", r->teams);
+        json_date(b, r->completion, r->complete);
+        cp_textbuf_printf(
+            b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", r->met ? "true" : "false");
+        json_num(b, r->remaining_m2);
+        cp_textbuf_puts(b, ", \"remaining_team_days_at_deadline\": ");
+        json_num(b, r->remaining_team_days);
+        cp_textbuf_puts(b, ", \"funding_gap_usd\": ");
+        json_num(b, r->funding_gap_usd);
+        cp_textbuf_puts(b, "}");
     }
-    cp_textbuf_puts(&b, "], \"orders\": [");
+}
+
+/* The orders on the ideal bound (the array left open). */
+static void json_orders(cp_textbuf *b, const cp_plan *plan) {
+    cp_textbuf_puts(b, "], \"orders\": [");
     int first = 1;
     for (int o = 0; o < CP_NORDER; ++o) {
         const cp_plan_order *od = &plan->orders[o];
         if (!od->computed) continue;
-        cp_textbuf_puts(&b, first ? "{\"name\": " : ", {\"name\": ");
+        cp_textbuf_puts(b, first ? "{\"name\": " : ", {\"name\": ");
         first = 0;
-        cp_textbuf_json(&b, od->name);
-        cp_textbuf_puts(&b, ", \"benefit_curve_area\": ");
-        json_num(&b, od->auc);
-        cp_textbuf_puts(&b, ", \"benefit_curve_share\": ");
-        json_num(&b, od->auc_share);
-        cp_textbuf_puts(&b, "}");
+        cp_textbuf_json(b, od->name);
+        cp_textbuf_puts(b, ", \"benefit_curve_area\": ");
+        json_num(b, od->auc);
+        cp_textbuf_puts(b, ", \"benefit_curve_share\": ");
+        json_num(b, od->auc_share);
+        cp_textbuf_puts(b, "}");
     }
+}
+
+cp_status cp_plan_summary_json_with(const cp_plan *plan, const cp_evidence *ev, char **out) {
+    if (!plan || !out) return cp_fail(CP_E_ARG, "cp_plan_summary_json: NULL argument");
+    *out = NULL;
+    cp_textbuf b = {0};
+    json_settings(&b, plan);
+    json_totals(&b, plan);
+    json_verdict(&b, plan);
+    json_regions(&b, plan);
+    json_types(&b, plan);
+    json_sweep(&b, plan);
+    json_orders(&b, plan);
     cp_textbuf_puts(&b, "]");
     cp_evidence_json_put(&b, plan, ev);
     cp_textbuf_puts(&b, "}");
