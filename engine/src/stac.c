@@ -137,11 +137,8 @@ static void date_time(cp_textbuf *b, const char *key, cp_date d, const char *tim
     cp_textbuf_printf(b, ",\n    \"%s\": \"%sT%sZ\"", key, cp_date_format(d, t), time);
 }
 
-cp_status cp_stac_write(const cp_outputs *o) {
-    char path[4200];
-    snprintf(path, sizeof path, "%s/stac.json", o->dir);
-    cp_textbuf b = {0};
-    /* id: the scenario's name as lower-case words joined by '-' */
+/* The Item's header and id: the scenario's name as lower-case words joined by '-'. */
+static void item_header(cp_textbuf *b, const cp_outputs *o) {
     char id[128];
     size_t n = 0;
     for (const char *p = o->title; *p && n < sizeof id - 1; ++p) {
@@ -153,82 +150,94 @@ cp_status cp_stac_write(const cp_outputs *o) {
     }
     while (n && id[n - 1] == '-') --n;
     id[n] = '\0';
-    cp_textbuf_puts(&b,
+    cp_textbuf_puts(b,
                     "{\n  \"type\": \"Feature\",\n  \"stac_version\": \"1.0.0\",\n"
                     "  \"stac_extensions\": "
                     "[\"https://stac-extensions.github.io/projection/v1.1.0/schema.json\"],\n"
                     "  \"id\": ");
-    cp_textbuf_json(&b, n ? id : "clearplan");
+    cp_textbuf_json(b, n ? id : "clearplan");
+}
+
+/* The footprint in WGS 84 (a densified ring) and its bbox, or null. */
+static void item_geometry(cp_textbuf *b, const cp_outputs *o) {
     double ring[4 * SIDE + 1][2], bbox[4] = {0};
     if (footprint(o, ring, bbox)) {
-        cp_textbuf_puts(&b, ",\n  \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[");
+        cp_textbuf_puts(b, ",\n  \"geometry\": {\"type\": \"Polygon\", \"coordinates\": [[");
         for (int k = 0; k <= 4 * SIDE; ++k) {
-            cp_textbuf_puts(&b, k ? ", [" : "[");
-            cp_textbuf_num(&b, ring[k][0], "0");
-            cp_textbuf_puts(&b, ", ");
-            cp_textbuf_num(&b, ring[k][1], "0");
-            cp_textbuf_puts(&b, "]");
+            cp_textbuf_puts(b, k ? ", [" : "[");
+            cp_textbuf_num(b, ring[k][0], "0");
+            cp_textbuf_puts(b, ", ");
+            cp_textbuf_num(b, ring[k][1], "0");
+            cp_textbuf_puts(b, "]");
         }
-        cp_textbuf_puts(&b, "]]},\n  \"bbox\": [");
+        cp_textbuf_puts(b, "]]},\n  \"bbox\": [");
         for (int i = 0; i < 4; ++i) {
-            if (i) cp_textbuf_puts(&b, ", ");
-            cp_textbuf_num(&b, bbox[i], "0");
+            if (i) cp_textbuf_puts(b, ", ");
+            cp_textbuf_num(b, bbox[i], "0");
         }
-        cp_textbuf_puts(&b, "]");
+        cp_textbuf_puts(b, "]");
     } else {
-        cp_textbuf_puts(&b, ",\n  \"geometry\": null");
+        cp_textbuf_puts(b, ",\n  \"geometry\": null");
     }
-    /* properties */
-    cp_textbuf_puts(&b, ",\n  \"properties\": {\n    \"title\": ");
-    cp_textbuf_json(&b, o->title);
-    cp_textbuf_puts(&b, ",\n    \"description\": ");
-    cp_textbuf_json(&b,
+}
+
+/* The properties: title, dates, projection, the scenario's deadline, the version. */
+static void item_properties(cp_textbuf *b, const cp_outputs *o) {
+    cp_textbuf_puts(b, ",\n  \"properties\": {\n    \"title\": ");
+    cp_textbuf_json(b, o->title);
+    cp_textbuf_puts(b, ",\n    \"description\": ");
+    cp_textbuf_json(b,
                     "clearplan outputs: the priority of the land, and the release of the "
                     "hazardous areas planned to the Article 5 deadline");
     cp_date end = o->last_end > o->deadline ? o->last_end : o->deadline;
-    date_time(&b, "datetime", o->start, "00:00:00");
-    date_time(&b, "start_datetime", o->start, "00:00:00");
-    date_time(&b, "end_datetime", end, "23:59:59");
+    date_time(b, "datetime", o->start, "00:00:00");
+    date_time(b, "start_datetime", o->start, "00:00:00");
+    date_time(b, "end_datetime", end, "23:59:59");
     time_t now = time(NULL);
     struct tm tm;
     char created[32] = "1970-01-01T00:00:00Z";
     if (gmtime_r(&now, &tm)) strftime(created, sizeof created, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    cp_textbuf_printf(&b, ",\n    \"created\": \"%s\"", created);
+    cp_textbuf_printf(b, ",\n    \"created\": \"%s\"", created);
     if (o->epsg > 0) {
-        cp_textbuf_printf(&b, ",\n    \"proj:epsg\": %d", o->epsg);
+        cp_textbuf_printf(b, ",\n    \"proj:epsg\": %d", o->epsg);
     } else {
-        cp_textbuf_puts(&b, ",\n    \"proj:epsg\": null");
+        cp_textbuf_puts(b, ",\n    \"proj:epsg\": null");
         if (o->wkt) {
-            cp_textbuf_puts(&b, ",\n    \"proj:wkt2\": ");
-            cp_textbuf_json(&b, o->wkt);
+            cp_textbuf_puts(b, ",\n    \"proj:wkt2\": ");
+            cp_textbuf_json(b, o->wkt);
         }
     }
     if (o->has_extent && o->wkt) {
-        cp_textbuf_puts(&b, ",\n    \"proj:bbox\": [");
+        cp_textbuf_puts(b, ",\n    \"proj:bbox\": [");
         for (int i = 0; i < 4; ++i) {
-            if (i) cp_textbuf_puts(&b, ", ");
-            cp_textbuf_num(&b, o->extent[i], "0");
+            if (i) cp_textbuf_puts(b, ", ");
+            cp_textbuf_num(b, o->extent[i], "0");
         }
-        cp_textbuf_puts(&b, "]");
+        cp_textbuf_puts(b, "]");
     }
     char dl[11];
-    cp_textbuf_puts(&b, ",\n    \"clearplan:scenario\": ");
-    cp_textbuf_json(&b, o->title);
-    cp_textbuf_printf(&b, ",\n    \"clearplan:deadline\": \"%s\"", cp_date_format(o->deadline, dl));
-    cp_textbuf_puts(&b, ",\n    \"clearplan:version\": ");
-    cp_textbuf_json(&b, cp_version());
-    cp_textbuf_puts(&b, "\n  },\n  \"links\": [],\n  \"assets\": {");
-    /* assets: the outputs present, the criteria maps, the run record */
-    int first = 1;
+    cp_textbuf_puts(b, ",\n    \"clearplan:scenario\": ");
+    cp_textbuf_json(b, o->title);
+    cp_textbuf_printf(b, ",\n    \"clearplan:deadline\": \"%s\"", cp_date_format(o->deadline, dl));
+    cp_textbuf_puts(b, ",\n    \"clearplan:version\": ");
+    cp_textbuf_json(b, cp_version());
+    cp_textbuf_puts(b, "\n  }");
+}
+
+/* The outputs present, as assets. */
+static void output_assets(cp_textbuf *b, const cp_outputs *o, int *first) {
     for (size_t i = 0; i < sizeof assets / sizeof assets[0]; ++i) {
         if (!exists(o->dir, assets[i].file)) continue;
         char href[64];
         snprintf(href, sizeof href, "./%s", assets[i].file);
-        asset(&b, &first, assets[i].key, href, assets[i].type, assets[i].roles, assets[i].title);
-        if (assets[i].grid && o->nx) grid_fields(&b, o);
-        cp_textbuf_puts(&b, "}");
+        asset(b, first, assets[i].key, href, assets[i].type, assets[i].roles, assets[i].title);
+        if (assets[i].grid && o->nx) grid_fields(b, o);
+        cp_textbuf_puts(b, "}");
     }
-    /* the reports of regions, report-<slug>.html, in name order */
+}
+
+/* The reports of regions, report-<slug>.html, in name order. */
+static void region_assets(cp_textbuf *b, const cp_outputs *o, int *first) {
     char(*rep)[128] = NULL;
     size_t nrep = 0, caprep = 0;
     DIR *dd = opendir(o->dir);
@@ -252,26 +261,45 @@ cp_status cp_stac_write(const cp_outputs *o) {
         size_t len = strlen(rep[i]);
         snprintf(key, sizeof key, "report_%.*s", (int)(len - 12), rep[i] + 7);
         snprintf(href, sizeof href, "./%s", rep[i]);
-        asset(&b, &first, key, href, "text/html", "\"overview\"", "Report of a region");
-        cp_textbuf_puts(&b, "}");
+        asset(b, first, key, href, "text/html", "\"overview\"", "Report of a region");
+        cp_textbuf_puts(b, "}");
     }
     free(rep);
+}
+
+/* The criteria maps and the run record. */
+static void other_assets(cp_textbuf *b, const cp_outputs *o, int *first) {
     for (int i = 0; o->criteria && o->criteria[i]; ++i) {
         char key[160], href[160], title[200];
         snprintf(key, sizeof key, "criterion_%s", o->criteria[i]);
         snprintf(href, sizeof href, "./criteria/%s.tif", o->criteria[i]);
         snprintf(title, sizeof title, "Criterion %s, normalised 0-1", o->criteria[i]);
-        asset(&b, &first, key, href, COG, "\"data\"", title);
-        if (o->nx) grid_fields(&b, o);
-        cp_textbuf_puts(&b, "}");
+        asset(b, first, key, href, COG, "\"data\"", title);
+        if (o->nx) grid_fields(b, o);
+        cp_textbuf_puts(b, "}");
     }
     if (o->run_file) {
         char href[160];
         snprintf(href, sizeof href, "./%s", o->run_file);
-        asset(&b, &first, "run", href, "application/json", "\"metadata\"",
+        asset(b, first, "run", href, "application/json", "\"metadata\"",
               "Run record: versions, inputs, timings, checksums, plan summary");
-        cp_textbuf_puts(&b, "}");
+        cp_textbuf_puts(b, "}");
     }
+}
+
+cp_status cp_stac_write(const cp_outputs *o) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/stac.json", o->dir);
+    cp_textbuf b = {0};
+    item_header(&b, o);
+    item_geometry(&b, o);
+    item_properties(&b, o);
+    cp_textbuf_puts(&b, ",\n  \"links\": [],\n  \"assets\": {");
+    /* assets: the outputs present, the reports of regions, the criteria maps, the run record */
+    int first = 1;
+    output_assets(&b, o, &first);
+    region_assets(&b, o, &first);
+    other_assets(&b, o, &first);
     cp_textbuf_puts(&b, "\n  }\n}\n");
     cp_status st = b.failed ? cp_fail(CP_E_NOMEM, "out of memory writing <%s>", path)
                             : cp_write_file(path, b.data, b.len);
