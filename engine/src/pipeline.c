@@ -92,13 +92,14 @@ typedef struct {
     float *prod_by_class;        /* 256 entries: m2 per team-day */
     cpk_polygon *polys, *bpolys; /* hazards, and hazards grown by buffer_m */
     cpk_window *wins, *bwins;
-    cpk_zonal_acc *acc;        /* n x NBANDS */
-    cpk_zonal_acc *bacc;       /* n: population within */
-    cpk_zonal_acc *cacc;       /* n x ncriteria: each criterion's score (benefit components) */
-    cp_ranks_zonal za, zb, zc; /* acc, bacc and cacc summed over the ranks as one process does */
-    double *class_weight;      /* n x (nclasses + 1) */
-    cp_aoi aoi;                /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
-    double stage_s[NSTAGES];   /* when each stage ended (monotonic seconds) */
+    cpk_zonal_acc *acc;      /* n x nb: the bands above, then each criterion's score */
+    cpk_zonal_acc *bacc;     /* n: population within */
+    size_t nk;               /* criteria whose scores are summed (benefit components): 0 or all */
+    size_t nb;               /* bands per hazard in acc: NBANDS + nk (one coverage for all) */
+    cp_ranks_zonal za, zb;   /* acc and bacc summed over the ranks as one process does */
+    double *class_weight;    /* n x (nclasses + 1) */
+    cp_aoi aoi;              /* grid.aoi's polygons; nrings == 0 when the AOI is the grid */
+    double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
     const cp_ranks *ranks; /* the job's ranks (a job of one without MPI) */
@@ -345,8 +346,10 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     for (size_t j = 0; j < n; ++j)
         b->inv[j] =
             (float)inv_productivity(c, lc ? lc[j] : NAN, tc ? tc[j] : NAN, dens ? dens[j] : NAN);
-    cpk_zonal_band bands[NBANDS];
+    cpk_zonal_band bands[NBANDS + 64];
     memset(bands, 0, sizeof bands);
+    for (size_t k = 0; k < c->nk; ++k) /* benefit components (rank robustness) */
+        bands[NBANDS + k].view = (cpk_view_f32){b->scores[k], nx, h, nx, 0, 0};
     bands[B_PRIORITY].view = (cpk_view_f32){b->priority, nx, h, nx, 0, 0};
     bands[B_TREECOVER].view = (cpk_view_f32){tc ? tc : b->nan, nx, h, nx, 0, 0};
     bands[B_DENSITY].view = (cpk_view_f32){dens ? dens : b->nan, nx, h, nx, 0, 0};
@@ -360,13 +363,6 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
         cpk_zonal_band pb = {
             {c->pop->buf + (y0 - c->pop->lo) * nx, nx, h, nx, 0, 0}, NULL, 0, NULL};
         s = cp_ranks_zonal_strip(&c->zb, geo, y0, &pb, c->threads);
-    }
-    if (!s && c->cacc) { /* per-criterion benefit components (rank robustness) */
-        cpk_zonal_band cb[64];
-        memset(cb, 0, sizeof cb);
-        for (size_t k = 0; k < c->sc->ncriteria; ++k)
-            cb[k].view = (cpk_view_f32){b->scores[k], nx, h, nx, 0, 0};
-        s = cp_ranks_zonal_strip(&c->zc, geo, y0, cb, c->threads);
     }
     return s;
 }
@@ -713,13 +709,10 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         bands[B_LANDCOVER].nclasses = c->nclasses;
         bands[B_LANDCOVER].class_weight = c->class_weight;
         int64_t n = (int64_t)c->hs.n;
-        s = cp_ranks_zonal_init(&c->za, rk, ny, H, c->polys, c->wins, n, bands, NBANDS, c->acc);
+        s = cp_ranks_zonal_init(&c->za, rk, ny, H, c->polys, c->wins, n, bands, (int)c->nb, c->acc);
         if (!s && c->bacc)
             s = cp_ranks_zonal_init(&c->zb, rk, ny, H, c->bpolys, c->bwins, n, bands + NBANDS, 1,
                                     c->bacc);
-        if (!s && c->cacc)
-            s = cp_ranks_zonal_init(&c->zc, rk, ny, H, c->polys, c->wins, n, bands + NBANDS,
-                                    (int)sc->ncriteria, c->cacc);
     }
     goto ready;
 nomem:
@@ -751,7 +744,6 @@ ready:
     }
     if ((s = cp_ranks_phase_end(rk, s))) goto done;
     if ((s = cp_ranks_zonal_reduce(&c->za)) || (c->bacc && (s = cp_ranks_zonal_reduce(&c->zb))) ||
-        (c->cacc && (s = cp_ranks_zonal_reduce(&c->zc))) ||
         (s = cp_ranks_agree(rk, reduce_stats(&rp, y1 - y0))))
         goto done;
     s = cp_ranks_agree(rk, rk->rank == 0 ? finish_maps(&rp, tmpdir) : CP_OK);
@@ -781,7 +773,7 @@ static const cp_plan_column extra_columns[NX_COLS] = {
  * section's productivities is the hazard's exact clearance effort (the slowdowns of tree
  * cover and improvised mines spread evenly over its classes). */
 static void class_areas(const run_ctx *c, size_t i, double *out) {
-    const cpk_zonal_acc *a = &c->acc[i * NBANDS];
+    const cpk_zonal_acc *a = &c->acc[i * c->nb];
     const double *cw = c->class_weight + i * (size_t)(c->nclasses + 1);
     const double dflt = c->sc->cost.productivity_default_m2;
     double inv = 0, nodata = a[B_INVPROD].weight - a[B_LANDCOVER].weight;
@@ -803,11 +795,11 @@ static void benefit_components(const run_ctx *c, size_t i, double benefit, cp_pl
                                double *out) {
     const cp_scenario *sc = c->sc;
     const size_t nc = sc->ncriteria;
-    if (!c->cacc) return;
+    if (!c->nk) return;
     const double cell_ha = c->grid.geo.dx * c->grid.geo.dy / 10000.0;
     double wsum = 0, mix = 0;
     for (size_t k = 0; k < nc; ++k) {
-        out[k] = c->cacc[i * nc + k].sum * cell_ha;
+        out[k] = c->acc[i * c->nb + NBANDS + k].sum * cell_ha;
         wsum += sc->criteria[k].weight;
         mix += sc->criteria[k].weight * out[k];
     }
@@ -822,7 +814,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
                           double *class_m2, char *mix, size_t mixlen, GEOSWKBWriter *wr,
                           unsigned char **wkb, double *comp) {
     const cp_hazard_in *hz = &c->hs.items[i];
-    const cpk_zonal_acc *a = &c->acc[i * NBANDS];
+    const cpk_zonal_acc *a = &c->acc[i * c->nb];
     const cp_cost *k = &c->sc->cost;
     double cell_m2 = c->grid.geo.dx * c->grid.geo.dy;
     double cov_cells = a[B_INVPROD].weight; /* every covered cell has a productivity */
@@ -847,7 +839,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
     h->wkb = *wkb;
     h->wkb_len = len;
-    memset(x, 0, (NX_COLS + (c->cacc ? c->sc->ncriteria : 0)) * sizeof *x);
+    memset(x, 0, (NX_COLS + c->nk) * sizeof *x);
     x[X_REPORT_DENSITY].real = cov_cells > 0 ? a[B_DENSITY].sum / cov_cells : 0;
     x[X_REPORT_DENSITY].is_null = c->density_crit < 0;
     x[X_TREECOVER].real =
@@ -1007,16 +999,13 @@ static cp_status prepare_zonal(run_ctx *c) {
     size_t n = c->hs.n ? c->hs.n : 1;
     c->polys = calloc(n, sizeof *c->polys);
     c->wins = calloc(n, sizeof *c->wins);
-    c->acc = malloc(n * NBANDS * sizeof *c->acc);
+    c->nk = c->sc->ncriteria <= 64 ? c->sc->ncriteria : 0;
+    c->nb = NBANDS + c->nk;
+    c->acc = malloc(n * c->nb * sizeof *c->acc);
     c->class_weight = calloc(n * (size_t)(c->nclasses + 1), sizeof *c->class_weight);
     if (!c->polys || !c->wins || !c->acc || !c->class_weight)
         return cp_fail(CP_E_NOMEM, "out of memory");
-    cpk_zonal_acc_init(c->acc, (int64_t)(n * NBANDS));
-    if (c->sc->ncriteria <= 64) {
-        if (!(c->cacc = malloc(n * c->sc->ncriteria * sizeof *c->cacc)))
-            return cp_fail(CP_E_NOMEM, "out of memory");
-        cpk_zonal_acc_init(c->cacc, (int64_t)(n * c->sc->ncriteria));
-    }
+    cpk_zonal_acc_init(c->acc, (int64_t)(n * c->nb));
     int buffered = c->buffer_m > 0;
     if (buffered) {
         c->bpolys = calloc(n, sizeof *c->bpolys);
@@ -1054,8 +1043,8 @@ static void ctx_clear(run_ctx *c) {
     free(c->points);
     free(c->points_skipped);
     free(c->prod_by_class);
-    free(c->acc), free(c->bacc), free(c->cacc), free(c->class_weight);
-    cp_ranks_zonal_free(&c->za), cp_ranks_zonal_free(&c->zb), cp_ranks_zonal_free(&c->zc);
+    free(c->acc), free(c->bacc), free(c->class_weight);
+    cp_ranks_zonal_free(&c->za), cp_ranks_zonal_free(&c->zb);
     free(c->polys), free(c->bpolys), free(c->wins), free(c->bwins);
     cp_hazards_clear(&c->hs);
     cp_aoi_clear(&c->aoi);
@@ -1098,7 +1087,7 @@ static void planned_free(run_ctx *c, planned *p) {
 /* The planner's records of the scored hazards (and of the rejected ones). */
 static cp_status plan_records(run_ctx *c, planned *p) {
     const cp_scenario *sc = c->sc;
-    const size_t n = p->n = c->hs.n, nk = p->nk = c->cacc ? sc->ncriteria : 0;
+    const size_t n = p->n = c->hs.n, nk = p->nk = c->nk;
     const size_t ncol = p->ncol = NX_COLS + nk, ncl = (size_t)c->nclasses;
     p->recs = calloc(n ? n : 1, sizeof *p->recs);
     p->vals = calloc((n ? n : 1) * ncol, sizeof *p->vals);

@@ -533,8 +533,8 @@ static cp_status record_row(cp_ranks_zonal *z, const cpk_geo *grid, int64_t row0
     }
     *any = m > 0;
     if (!m) return CP_OK;
-    cpk_zonal_band one[64];
-    if (z->nbands > 64) return cp_fail(CP_E_INTERNAL, "more than 64 zonal bands");
+    cpk_zonal_band one[128];
+    if (z->nbands > 128) return cp_fail(CP_E_INTERNAL, "more than 128 zonal bands");
     cpk_zonal_acc_init(z->row_acc, m * z->nbands);
     memset(z->row_cw, 0, sizeof *z->row_cw * (size_t)(m * z->ncw));
     for (int b = 0, off = 0; b < z->nbands; off += (int)z->ncls[b], ++b) {
@@ -560,8 +560,8 @@ static cp_status record_row(cp_ranks_zonal *z, const cpk_geo *grid, int64_t row0
 cp_status cp_ranks_zonal_strip(cp_ranks_zonal *z, const cpk_geo *grid, int64_t row0,
                                const cpk_zonal_band *bands, int threads) {
     const int64_t h = bands[0].view.ny;
-    cpk_zonal_band b[64];
-    if (z->nbands > 64) return cp_fail(CP_E_INTERNAL, "more than 64 zonal bands");
+    cpk_zonal_band b[128];
+    if (z->nbands > 128) return cp_fail(CP_E_INTERNAL, "more than 128 zonal bands");
     if (row0 < z->y0 || row0 + h > z->y1)
         return cp_fail(CP_E_INTERNAL, "a strip outside the rank's rows");
     memcpy(b, bands, sizeof *b * (size_t)z->nbands);
