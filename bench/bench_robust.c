@@ -1,7 +1,9 @@
-/* bench_robust [N [SAMPLES [THREADS [REPS]]]]: rank robustness under weight uncertainty,
+/* bench_robust [N [SAMPLES [THREADS [REPS [DUMP]]]]]: rank robustness under weight uncertainty,
  * cp_rank_robustness_compute on N synthetic hazards (default 100,000) with five criteria and
  * SAMPLES Dirichlet weight samples (default 10,000): every sample re-scores and ranks all
- * hazards. The plan is computed once, outside the timing. "cells" counts hazard-samples. */
+ * hazards. The plan is computed once, outside the timing. "cells" counts hazard-samples.
+ * DUMP: a file to write every hazard's P5, P50, P95 rank and first-year probability to (to
+ * compare two builds' results). */
 #include <math.h>
 
 #include "bench.h"
@@ -86,6 +88,13 @@ int main(int argc, char **argv) {
         cpu[r] = cpu_s() - c0;
         robust = res->nrobust;
         width = res->bin_width;
+        FILE *f = argc > 5 && r == 0 ? fopen(argv[5], "w") : NULL;
+        for (size_t i = 0; f && i < n; ++i) {
+            const cp_rank_item *ri = &res->items[i];
+            fprintf(f, "%zu %zu %zu %zu %.17g\n", ri->rank, ri->rank_p5, ri->rank_p50, ri->rank_p95,
+                    ri->p_first_year);
+        }
+        if (f) fclose(f);
         cp_rank_robustness_free(res);
     }
     qsort(cpu, (size_t)reps, sizeof *cpu, cmp_double);

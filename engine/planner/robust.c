@@ -16,6 +16,7 @@
 
 enum { STREAM_WEIGHT = 0x07000000 };    /* | criterion */
 enum { BATCH = 256 };                   /* samples ranked before their rank bins are counted */
+enum { GROUP = 4 };                     /* samples whose keys one pass computes */
 #define HIST_COUNTERS ((size_t)1 << 24) /* the rank histogram's budget */
 
 /* Where an item sits in every sample's order. */
@@ -31,10 +32,12 @@ typedef struct {
     size_t start[NGROUP + 1]; /* first position of each group */
     uint32_t *item;           /* per position */
     uint32_t *pool;           /* per position: its region */
-    double *comp;             /* [position * nc + k]: the benefit components */
-    double *kf, *kl; /* per position: benefit per team-day per benefit of the first and the last
-                        Sidney module (INFINITY: no effort) */
-    float *compf, *kff, *klf; /* the same in single precision (the binned pass) */
+    /* per position, nc + 2 doubles (one cache line for the few a sample reads exactly): the
+       benefit per team-day per benefit of the first and the last Sidney module (INFINITY: no
+       effort), then the benefit components */
+    double *ex;
+    float *compf, *kff, *klf; /* the same in single precision (the binned pass), compf by
+                                 criterion: [k * n + position] */
     unsigned char *det_first; /* per item: the schedule completes it in its first year */
     size_t *quota; /* per region: hazards with work the schedule completes in its first year */
     double *w;     /* [sample * nc]: the weights drawn */
@@ -42,14 +45,15 @@ typedef struct {
 
 /* A thread's scratch for one sample at a time. */
 typedef struct {
-    uint64_t *buf, *tmp;    /* n each */
-    double *key, *last;     /* n each: first- and last-module keys of the sorted groups */
-    uint32_t *u, *ul, *idx; /* n each: 32-bit keys of the first and last modules, offsets */
-    uint32_t *out;          /* n: the sample's ranks and first-year flags */
-    uint32_t *cnt;          /* max(65537, npools x 4096) */
-    size_t *used;           /* npools: first-year places taken */
-    long *bound;            /* npools: the bucket holding the region's last place, -1 none */
-    size_t *left;           /* npools: places left for the members of that bucket */
+    uint64_t *buf, *tmp; /* n each */
+    double *key, *last;  /* n each: first- and last-module keys of the sorted groups */
+    uint32_t *u, *ul;    /* GROUP x n each: 32-bit keys of the first and last modules */
+    uint32_t *idx;       /* n: offsets */
+    uint16_t *bk;        /* n: each offset's bucket */
+    uint32_t *cnt;       /* max(65537, npools x 4096) */
+    size_t *used;        /* npools: first-year places taken */
+    long *bound;         /* npools: the bucket holding the region's last place, -1 none */
+    size_t *left;        /* npools: places left for the members of that bucket */
 } scratch;
 
 /* ---- the weights of a sample ---- */
@@ -125,19 +129,20 @@ static int digit_shift(uint32_t lo, uint32_t hi, int bits) {
  * in the log of the keys): about even counts where a digit of the bits would leave most
  * buckets empty. Keys outside the range (infinite or zero ones) go to the end buckets. */
 typedef struct {
-    uint32_t lo, n;
-    double scale;
+    uint32_t lo, hi, n;
+    uint64_t scale; /* n / (hi - lo + 1) in 32.32 fixed point */
 } bucketing;
 
 static bucketing bucketing_of(uint32_t lo, uint32_t hi, uint32_t n) {
-    bucketing b = {lo, n, hi > lo ? (double)n / ((double)(hi - lo) + 1) : 0};
+    bucketing b = {lo, hi, n, hi > lo ? ((uint64_t)n << 32) / ((uint64_t)(hi - lo) + 1) : 0};
     return b;
 }
 
+/* A multiply and a shift, no branch: u - lo <= hi - lo keeps the product under 2^48. */
 static inline uint32_t bucket(const bucketing *b, uint32_t u) {
-    if (u <= b->lo) return 0;
-    uint32_t d = (uint32_t)((double)(u - b->lo) * b->scale);
-    return d < b->n ? d : b->n - 1;
+    uint32_t v = u < b->lo ? b->lo : u > b->hi ? b->hi : u;
+    uint32_t d = (uint32_t)(((uint64_t)(v - b->lo) * b->scale) >> 32);
+    return u > b->hi ? b->n - 1 : d;
 }
 
 /* Stable radix sort of (key << 32 | payload) by the key: one pass on the 11 bits below the
@@ -204,12 +209,24 @@ typedef struct {
 static double exact_key(const exact_keys *e, size_t j) {
     const rctx *c = e->c;
     const size_t p = e->p0 + j, nc = c->nc;
-    const double kappa = e->last ? c->kl[p] : c->kf[p];
+    const double *r = c->ex + p * (nc + 2), kappa = r[e->last];
     if (isinf(kappa)) return INFINITY;
-    const double *a = c->comp + p * nc;
+    const double *a = r + 2;
     double b = 0;
     for (size_t k = 0; k < nc; ++k) b += e->w[k] * a[k];
     return order_key(b * kappa);
+}
+
+/* The exact keys of the offsets idx[0..m), scattered over the group: their records are
+ * fetched ahead, many at a time, rather than one cache miss after another. */
+static void fill_exact(const exact_keys *e, const uint32_t *idx, size_t m) {
+    enum { AHEAD = 16 };
+    for (size_t k = 0; k < m; ++k) {
+#ifdef __GNUC__
+        if (k + AHEAD < m) __builtin_prefetch(e->c->ex + (e->p0 + idx[k + AHEAD]) * (e->c->nc + 2));
+#endif
+        e->key[idx[k]] = exact_key(e, idx[k]);
+    }
 }
 
 /* Sorts the offsets idx[0..m) descending by their exact keys, ties by offset; returns the
@@ -235,18 +252,26 @@ static uint64_t *sort_exact(const exact_keys *e, const uint32_t *idx, size_t m, 
     return s;
 }
 
-/* Ranks offsets 0..m-1 of a group (32-bit keys u, between lo and hi; descending, ties by
- * offset) into out[o] = r0 + rank. With width 1 the group is sorted by its exact keys. With
- * bins of `width` ranks only a rank in the right bin is needed: a count of the bits below the
- * keys' common prefix (about four members a bucket) gives each bucket its run of ranks; a bucket
- * whose run lies in one bin gives its first rank to all its members, and only the members of
- * buckets across a bin boundary are sorted, exactly. */
+/* out[o] = the bin of rank r0 + 1 + k for the k-th of the sorted offsets s[0..m). */
+static void bins_of_sorted(const uint64_t *s, size_t m, size_t r0, size_t width, uint16_t *out) {
+    size_t bin = r0 / width, next = (bin + 1) * width; /* the rank (0-based) where it ends */
+    for (size_t k = 0; k < m; ++k) {
+        if (r0 + k == next) ++bin, next += width;
+        out[(uint32_t)s[k]] = (uint16_t)bin;
+    }
+}
+
+/* Bins offsets 0..m-1 of a group (32-bit keys u, between lo and hi; descending, ties by
+ * offset) into out[o] = (r0 + rank - 1) / width, the bin of the offset's rank. With width 1
+ * the group is sorted by its exact keys. Wider bins need no more than the right bin: a count
+ * of the keys in buckets linear over their range (about four members a bucket) gives each
+ * bucket its run of ranks; a bucket whose run lies in one bin gives that bin to all its
+ * members, and only the members of buckets across a bin boundary are sorted, exactly. */
 static void rank_group(const uint32_t *u, uint32_t lo, uint32_t hi, size_t m, size_t r0,
-                       size_t width, const exact_keys *e, scratch *x, uint32_t *out) {
+                       size_t width, const exact_keys *e, scratch *x, uint16_t *out) {
     if (!m) return;
     if (width < 16) { /* bins of a few ranks: most buckets would cross one, sort them all */
-        uint64_t *s = sort_exact(e, NULL, m, x);
-        for (size_t j = 0; j < m; ++j) out[(uint32_t)s[j]] = (uint32_t)(r0 + j + 1);
+        bins_of_sorted(sort_exact(e, NULL, m, x), m, r0, width, out);
         return;
     }
     int bits = 8;
@@ -254,49 +279,62 @@ static void rank_group(const uint32_t *u, uint32_t lo, uint32_t hi, size_t m, si
     const uint32_t nbk = (uint32_t)1 << bits;
     const bucketing bk = bucketing_of(lo, hi, nbk);
     uint32_t *cnt = x->cnt;
+    uint16_t *bkt = x->bk;
     memset(cnt, 0, (nbk + 1) * sizeof *cnt);
-    for (size_t j = 0; j < m; ++j) cnt[bucket(&bk, u[j]) + 1]++;
-    /* cnt[d]: ranks before bucket d, bit 31 set when its ranks cross a bin boundary */
-    size_t boundary = (r0 / width + 1) * width; /* the first bin boundary after rank r0 */
+    for (size_t j = 0; j < m; ++j) {
+        const uint32_t d = bucket(&bk, u[j]);
+        bkt[j] = (uint16_t)d;
+        cnt[d + 1]++;
+    }
+    /* cnt[d]: the bin of bucket d's ranks, or (bit 31 set) the ranks before it when they
+       cross a bin boundary */
+    size_t bin = r0 / width, boundary = (bin + 1) * width, before = 0;
     for (size_t d = 0; d < nbk; ++d) {
-        size_t first = r0 + cnt[d], next = first + cnt[d + 1]; /* cnt[d + 1]: its count */
-        while (boundary <= first) boundary += width;
-        cnt[d + 1] = (uint32_t)(next - r0);
-        if (next - first > 1 && boundary < next) cnt[d] |= 1u << 31;
+        const size_t first = r0 + before, next = first + cnt[d + 1]; /* cnt[d + 1]: its count */
+        while (boundary <= first) boundary += width, ++bin;
+        cnt[d] = next - first > 1 && boundary < next ? (uint32_t)before | 1u << 31 : (uint32_t)bin;
+        before += cnt[d + 1];
     }
     size_t nsplit = 0;
     for (size_t j = 0; j < m; ++j) {
-        uint32_t v = cnt[bucket(&bk, u[j])];
-        if (v >> 31)
-            x->idx[nsplit++] = (uint32_t)j;
-        else
-            out[j] = (uint32_t)(r0 + v + 1);
+        const uint32_t v = cnt[bkt[j]];
+        x->idx[nsplit] = (uint32_t)j;
+        nsplit += v >> 31;
+        out[j] = (uint16_t)v; /* rewritten below for the split ones */
     }
     /* the split buckets' members in bucket order (idx), each bucket by the exact keys */
-    for (size_t k = 0; k < nsplit; ++k)
-        x->buf[k] = (uint64_t)bucket(&bk, u[x->idx[k]]) << 32 | x->idx[k];
+    for (size_t k = 0; k < nsplit; ++k) x->buf[k] = (uint64_t)bkt[x->idx[k]] << 32 | x->idx[k];
     const uint64_t *byb = radix32(x->buf, x->tmp, nsplit);
     for (size_t k = 0; k < nsplit; ++k) x->idx[k] = (uint32_t)byb[k];
+    exact_keys filled = *e;
+    if (!e->filled) fill_exact(e, x->idx, nsplit), filled.filled = 1;
     for (size_t k = 0; k < nsplit;) {
-        const uint32_t d = bucket(&bk, u[x->idx[k]]);
-        size_t a = k, r = r0 + (cnt[d] & 0x7FFFFFFFu);
-        while (k < nsplit && bucket(&bk, u[x->idx[k]]) == d) ++k;
-        uint64_t *s = sort_exact(e, x->idx + a, k - a, x);
-        for (size_t q = 0; q < k - a; ++q) out[(uint32_t)s[q]] = (uint32_t)++r;
+        const uint32_t d = bkt[x->idx[k]];
+        const size_t a = k;
+        while (k < nsplit && bkt[x->idx[k]] == d) ++k;
+        uint64_t *s = sort_exact(&filled, x->idx + a, k - a, x);
+        bins_of_sorted(s, k - a, r0 + (cnt[d] & 0x7FFFFFFFu), width, out);
     }
 }
 
-/* Flags the first `quota` members of each region in the order of their last keys u (between
- * lo and hi), among the offsets 0..m-1 of a group (the members before it have taken `used`
- * places): a count of the 12 bits below the keys' common prefix per region finds the bucket
- * holding each region's last place; only that bucket's members are sorted, exactly. */
+/* Flags (bit 15 of out) the first `quota` members of each region in the order of their last
+ * keys u (between lo and hi), among the offsets 0..m-1 of a group at positions p0.. (the
+ * members before it have taken `used` places): a count of buckets linear over the keys' range
+ * per region finds the bucket holding each region's last place; only that bucket's members
+ * are sorted, exactly. */
 static void select_first(const rctx *c, size_t p0, const uint32_t *u, uint32_t lo, uint32_t hi,
-                         size_t m, const exact_keys *e, scratch *x, uint32_t *out) {
+                         size_t m, const exact_keys *e, scratch *x, uint16_t *out) {
     const size_t nr = c->plan->npools;
     if (!m) return;
     const bucketing bk = bucketing_of(lo, hi, 4096);
+    const uint32_t *pool = c->pool + p0;
+    uint16_t *bkt = x->bk;
     memset(x->cnt, 0, nr * 4096 * sizeof *x->cnt);
-    for (size_t j = 0; j < m; ++j) x->cnt[c->pool[p0 + j] * 4096 + bucket(&bk, u[j])]++;
+    for (size_t j = 0; j < m; ++j) {
+        const uint32_t d = bucket(&bk, u[j]);
+        bkt[j] = (uint16_t)d;
+        x->cnt[pool[j] * 4096 + d]++;
+    }
     for (size_t r = 0; r < nr; ++r) {
         size_t want = c->quota[r] > x->used[r] ? c->quota[r] - x->used[r] : 0, cum = 0;
         x->bound[r] = want ? 4096 : -1; /* 4096: all of the region's members */
@@ -310,18 +348,18 @@ static void select_first(const rctx *c, size_t p0, const uint32_t *u, uint32_t l
         x->left[r] = want - (x->bound[r] < 4096 && want ? cum : 0); /* for the bound bucket */
     }
     size_t nb = 0;
-    for (size_t j = 0; j < m; ++j) {
-        uint32_t r = c->pool[p0 + j];
-        long b = bucket(&bk, u[j]);
-        if (b < x->bound[r])
-            out[p0 + j] |= 1u << 31;
-        else if (b == x->bound[r])
-            x->idx[nb++] = (uint32_t)j;
+    for (size_t j = 0; j < m; ++j) { /* no branch: the flags are about as often set as not */
+        const long b = bkt[j], bound = x->bound[pool[j]];
+        out[p0 + j] |= (uint16_t)((b < bound) << 15);
+        x->idx[nb] = (uint32_t)j;
+        nb += b == bound;
     }
-    uint64_t *s = sort_exact(e, x->idx, nb, x);
+    exact_keys filled = *e;
+    if (!e->filled) fill_exact(e, x->idx, nb), filled.filled = 1;
+    uint64_t *s = sort_exact(&filled, x->idx, nb, x);
     for (size_t k = 0; k < nb; ++k) {
-        uint32_t j = (uint32_t)s[k], r = c->pool[p0 + j];
-        if (x->left[r]) x->left[r]--, out[p0 + j] |= 1u << 31;
+        uint32_t j = (uint32_t)s[k], r = pool[j];
+        if (x->left[r]) x->left[r]--, out[p0 + j] |= 1u << 15;
     }
 }
 
@@ -329,71 +367,168 @@ static void select_first(const rctx *c, size_t p0, const uint32_t *u, uint32_t l
  * ranges: exactly (the double keys, rounded by order_key, kept in kf and kl) when `exact`,
  * else in single precision from the single-precision components (with bins, a rank needs no
  * more: members of a bucket across a bin boundary are ordered by their exact keys). */
-#define UINF 0x807FFFFFu  /* desc_key of infinity */
-#define UZERO 0xFFFFFFFFu /* and of zero */
+#define FINF 0x7F800000 /* the bits of a float infinity */
 
-static void keys32(const rctx *c, const double *w, size_t p0, size_t p1, int exact, scratch *x,
-                   size_t off, uint32_t lim[4]) {
-    const size_t nc = c->nc;
-    uint32_t lf = UINT32_MAX, hf = 0, ll = UINT32_MAX, hl = 0;
-    float wf[64];
-    for (size_t k = 0; k < nc; ++k) wf[k] = (float)w[k];
-    for (size_t p = p0; p < p1; ++p) {
-        uint32_t a, z;
-        const size_t j = p - p0 + off;
-        if (exact) {
-            const double *cp = c->comp + p * nc;
-            double b = 0;
-            for (size_t k = 0; k < nc; ++k) b += w[k] * cp[k];
-            x->key[j] = isinf(c->kf[p]) ? INFINITY : order_key(b * c->kf[p]);
-            x->last[j] = isinf(c->kl[p]) ? INFINITY : order_key(b * c->kl[p]);
-            a = desc_key(x->key[j]), z = desc_key(x->last[j]);
-        } else {
-            const float *cp = c->compf + p * nc;
-            float b = 0;
-            for (size_t k = 0; k < nc; ++k) b += wf[k] * cp[k];
-            a = desc_key(isinf(c->kff[p]) ? INFINITY : b * c->kff[p]);
-            z = desc_key(isinf(c->klf[p]) ? INFINITY : b * c->klf[p]);
-        }
-        x->u[j] = a, x->ul[j] = z;
-        if (a != UINF && a != UZERO) lf = a < lf ? a : lf, hf = a > hf ? a : hf;
-        if (z != UINF && z != UZERO) ll = z < ll ? z : ll, hl = z > hl ? z : hl;
-    }
-    if (lf > hf) lf = hf = 0; /* no finite key: every one in the end buckets */
-    if (ll > hl) ll = hl = 0;
-    lim[0] = lf, lim[1] = hf, lim[2] = ll, lim[3] = hl;
+/* The keys' ranges: lim = {least, greatest first key, least, greatest last key} of the finite,
+ * non-zero keys; {0, 0} when there is none (every key then goes to the end buckets). */
+static void ranges_of(int32_t flo, int32_t fhi, int32_t llo, int32_t lhi, uint32_t lim[4]) {
+    /* over the keys' float bits (signed, ascending with the keys' values): descending keys */
+    lim[0] = flo <= fhi ? ~(uint32_t)fhi : 0, lim[1] = flo <= fhi ? ~(uint32_t)flo : 0;
+    lim[2] = llo <= lhi ? ~(uint32_t)lhi : 0, lim[3] = llo <= lhi ? ~(uint32_t)llo : 0;
 }
 
-/* Ranks the items under weights w: out[position] = a rank in the right bin (1-based) | the
- * first-year flag << 31. The rank orders the first modules; the first year takes the first
- * `quota` hazards of each region in the order of their last modules (when their release
- * ends): the locked ones first, in plan order. */
-static void rank_sample(const rctx *c, const double *wdrawn, size_t width, scratch *x,
-                        uint32_t *out) {
-    const size_t nc = c->nc, s0 = c->start[SORT1], s1 = c->start[END], s2 = c->start[SORT2];
-    double w[64], wsum = 0; /* shares, as the priority's weights: the plan's scale at w0 */
-    for (size_t k = 0; k < nc; ++k) wsum += wdrawn[k];
-    for (size_t k = 0; k < nc; ++k) w[k] = wsum > 0 ? wdrawn[k] / wsum : 0;
+/* The exact keys of positions [p0, p1) into key and last (double, rounded by order_key as
+ * the planner's) and their 32-bit forms into u and ul, from offset 0. */
+static void keys32_exact(const rctx *c, const double *w, size_t p0, size_t p1, double *key,
+                         double *last, uint32_t *u, uint32_t *ul, uint32_t lim[4]) {
+    const size_t nc = c->nc;
+    int32_t flo = INT32_MAX, fhi = 0, llo = INT32_MAX, lhi = 0;
+    for (size_t p = p0; p < p1; ++p) {
+        const size_t j = p - p0;
+        const double *r = c->ex + p * (nc + 2), *cp = r + 2;
+        double b = 0;
+        for (size_t k = 0; k < nc; ++k) b += w[k] * cp[k];
+        key[j] = isinf(r[0]) ? INFINITY : order_key(b * r[0]);
+        last[j] = isinf(r[1]) ? INFINITY : order_key(b * r[1]);
+        u[j] = desc_key(key[j]), ul[j] = desc_key(last[j]);
+        const int32_t a = (int32_t)~u[j], z = (int32_t)~ul[j];
+        if (a > 0 && a < FINF) flo = a < flo ? a : flo, fhi = a > fhi ? a : fhi;
+        if (z > 0 && z < FINF) llo = z < llo ? z : llo, lhi = z > lhi ? z : lhi;
+    }
+    ranges_of(flo, fhi, llo, lhi, lim);
+}
+
+/* The single-precision keys of positions [p0, p1) for the g samples of a group (weights w[s])
+ * (at w + s * 64) into u and ul from offset 0, sample s at s * n: a block of positions at a time,
+ * its components read once for all g samples, with the criteria outermost so that every loop runs
+ * over contiguous positions (vectorised: the keys' float bits compared as integers, infinite
+ * factors chosen by mask). */
+enum { KEYBLOCK = 512 };
+
+static void keys32_single(const rctx *c, const double *w, size_t g, size_t p0, size_t p1,
+                          uint32_t *u0, uint32_t *ul0, uint32_t (*lim)[4]) {
+    const size_t nc = c->nc, n = c->n;
+    float wf[GROUP][64], b[GROUP][KEYBLOCK];
+    int32_t flo[GROUP], fhi[GROUP], llo[GROUP], lhi[GROUP];
+    for (size_t s = 0; s < g; ++s) {
+        for (size_t k = 0; k < nc; ++k) wf[s][k] = (float)w[s * 64 + k];
+        flo[s] = llo[s] = INT32_MAX, fhi[s] = lhi[s] = 0;
+    }
+    for (size_t q = p0; q < p1; q += KEYBLOCK) {
+        const size_t len = p1 - q < KEYBLOCK ? p1 - q : KEYBLOCK;
+        for (size_t s = 0; s < g; ++s)
+            for (size_t i = 0; i < len; ++i) b[s][i] = 0;
+        for (size_t k = 0; k < nc; k += 4) { /* four criteria a pass: sums in registers */
+            const float *c0 = c->compf + k * n + q, *c1 = c0 + n, *c2 = c1 + n, *c3 = c2 + n;
+            for (size_t s = 0; s < g; ++s) {
+                float *bs = b[s];
+                const float w0 = wf[s][k], w1 = k + 1 < nc ? wf[s][k + 1] : 0,
+                            w2 = k + 2 < nc ? wf[s][k + 2] : 0, w3 = k + 3 < nc ? wf[s][k + 3] : 0;
+                if (k + 4 <= nc)
+                    for (size_t i = 0; i < len; ++i)
+                        bs[i] = (((bs[i] + w0 * c0[i]) + w1 * c1[i]) + w2 * c2[i]) + w3 * c3[i];
+                else
+                    for (size_t kk = k; kk < nc; ++kk) {
+                        const float *ck = c->compf + kk * n + q, wk = wf[s][kk];
+                        for (size_t i = 0; i < len; ++i) bs[i] += wk * ck[i];
+                    }
+            }
+        }
+        const float *kf = c->kff + q, *kl = c->klf + q;
+        for (size_t s = 0; s < g; ++s) {
+            uint32_t *u = u0 + s * n + (q - p0), *ul = ul0 + s * n + (q - p0);
+            const float *bs = b[s];
+            int32_t ka[KEYBLOCK], kz[KEYBLOCK];
+            for (size_t i = 0; i < len; ++i) {
+                const union {
+                    float f[4];
+                    int32_t i[4];
+                } v = {{bs[i] * kf[i], bs[i] * kl[i], kf[i], kl[i]}};
+                const int32_t ma = -(v.i[2] == FINF), mz = -(v.i[3] == FINF);
+                ka[i] = (v.i[0] & ~ma) | (FINF & ma); /* an infinite factor: infinite, even x 0 */
+                kz[i] = (v.i[1] & ~mz) | (FINF & mz);
+                u[i] = ~(uint32_t)ka[i], ul[i] = ~(uint32_t)kz[i];
+            }
+            int32_t lo = flo[s], hi = fhi[s], llo_ = llo[s], lhi_ = lhi[s];
+            for (size_t i = 0; i < len; ++i) {      /* the finite, non-zero keys' ranges */
+                const int32_t a = ka[i], z = kz[i]; /* masks, not branches: vectorised */
+                const int32_t ma = -((a <= 0) | (a >= FINF)), mz = -((z <= 0) | (z >= FINF));
+                const int32_t a0 = a ^ ((a ^ INT32_MAX) & ma), a1 = a & ~ma;
+                const int32_t z0 = z ^ ((z ^ INT32_MAX) & mz), z1 = z & ~mz;
+                lo = a0 < lo ? a0 : lo, hi = a1 > hi ? a1 : hi;
+                llo_ = z0 < llo_ ? z0 : llo_, lhi_ = z1 > lhi_ ? z1 : lhi_;
+            }
+            flo[s] = lo, fhi[s] = hi, llo[s] = llo_, lhi[s] = lhi_;
+        }
+    }
+    for (size_t s = 0; s < g; ++s) ranges_of(flo[s], fhi[s], llo[s], lhi[s], lim[s]);
+}
+
+/* out[0..m) = the bins of ranks r0 + 1 .. r0 + m. */
+static void bins_in_order(size_t r0, size_t m, size_t width, uint16_t *out) {
+    size_t bin = r0 / width, next = (bin + 1) * width;
+    for (size_t k = 0; k < m; ++k) {
+        if (r0 + k == next) ++bin, next += width;
+        out[k] = (uint16_t)bin;
+    }
+}
+
+/* Ranks the items under weight shares w, from the keys of the sorted groups' positions (u and
+ * ul from position SORT1; ranges l1 of SORT1's, l2 of SORT2's): out[position] = the bin of its
+ * rank | the first-year flag << 15. The rank orders the first modules; the first year takes
+ * the first `quota` hazards of each region in the order of their last modules (when their
+ * release ends): the locked ones first, in plan order. */
+static void rank_sample(const rctx *c, const double *w, size_t width, scratch *x, const uint32_t *u,
+                        const uint32_t *ul, const uint32_t l1[4], const uint32_t l2[4],
+                        uint16_t *out) {
+    const size_t s0 = c->start[SORT1], s1 = c->start[END], s2 = c->start[SORT2];
     const int exact = width == 1;
-    uint32_t l1[4], l2[4];
-    keys32(c, w, s0, s2, exact, x, 0, l1);
-    keys32(c, w, s2, s1, exact, x, s2 - s0, l2);
     exact_keys e1 = {c, w, s0, 0, exact, x->key}, e2 = {c, w, s2, 0, exact, x->key + (s2 - s0)};
-    for (size_t p = 0; p < s0; ++p) out[p] = (uint32_t)p + 1; /* FRONT: plan order */
-    rank_group(x->u, l1[0], l1[1], s2 - s0, s0, width, &e1, x, out + s0);
-    rank_group(x->u + (s2 - s0), l2[0], l2[1], s1 - s2, s2, width, &e2, x, out + s2);
-    for (size_t p = s1; p < c->n; ++p)
-        out[p] = ((uint32_t)p + 1) | (uint32_t)c->det_first[c->item[p]] << 31;
+    bins_in_order(0, s0, width, out); /* FRONT: plan order */
+    rank_group(u, l1[0], l1[1], s2 - s0, s0, width, &e1, x, out + s0);
+    rank_group(u + (s2 - s0), l2[0], l2[1], s1 - s2, s2, width, &e2, x, out + s2);
+    bins_in_order(s1, c->n - s1, width, out + s1); /* END: plan order */
+    for (size_t p = s1; p < c->n; ++p) out[p] |= (uint16_t)(c->det_first[c->item[p]] << 15);
     const size_t nr = c->plan->npools;
     memset(x->used, 0, nr * sizeof *x->used);
     for (size_t p = 0; p < s0; ++p) {
         uint32_t r = c->pool[p];
-        if (x->used[r]++ < c->quota[r]) out[p] |= 1u << 31;
+        if (x->used[r]++ < c->quota[r]) out[p] |= 1u << 15;
     }
     exact_keys z1 = {c, w, s0, 1, exact, x->last}, z2 = {c, w, s2, 1, exact, x->last + (s2 - s0)};
-    select_first(c, s0, x->ul, l1[2], l1[3], s2 - s0, &z1, x, out);
+    select_first(c, s0, ul, l1[2], l1[3], s2 - s0, &z1, x, out);
     for (size_t p = s0; p < s2; ++p) x->used[c->pool[p]]++; /* SORT1 came before SORT2 */
-    select_first(c, s2, x->ul + (s2 - s0), l2[2], l2[3], s1 - s2, &z2, x, out);
+    select_first(c, s2, ul + (s2 - s0), l2[2], l2[3], s1 - s2, &z2, x, out);
+}
+
+/* Ranks the g samples of a group (drawn weights wdrawn[s * nc ..]) into out + s * n. With bins
+ * the keys of all g are computed in one pass over the components; exact ranks compute each
+ * sample's exact keys before ranking it (the exact keys' scratch holds one sample). */
+static void rank_group_of_samples(const rctx *c, const double *wdrawn, size_t g, size_t width,
+                                  scratch *x, uint16_t *out) {
+    const size_t nc = c->nc, n = c->n, s0 = c->start[SORT1], s1 = c->start[END],
+                 s2 = c->start[SORT2];
+    double w[GROUP][64] = {{0}}; /* shares, as the priority's weights: the plan's scale at w0 */
+    uint32_t l1[GROUP][4], l2[GROUP][4];
+    for (size_t s = 0; s < g; ++s) {
+        double wsum = 0;
+        for (size_t k = 0; k < nc; ++k) wsum += wdrawn[s * nc + k];
+        for (size_t k = 0; k < nc; ++k) w[s][k] = wsum > 0 ? wdrawn[s * nc + k] / wsum : 0;
+    }
+    const int exact = width == 1;
+    if (!exact) {
+        keys32_single(c, w[0], g, s0, s2, x->u, x->ul, l1);
+        keys32_single(c, w[0], g, s2, s1, x->u + (s2 - s0), x->ul + (s2 - s0), l2);
+    }
+    for (size_t s = 0; s < g; ++s) {
+        uint32_t *u = x->u + s * n, *ul = x->ul + s * n;
+        if (exact) {
+            keys32_exact(c, w[s], s0, s2, x->key, x->last, u, ul, l1[s]);
+            keys32_exact(c, w[s], s2, s1, x->key + (s2 - s0), x->last + (s2 - s0), u + (s2 - s0),
+                         ul + (s2 - s0), l2[s]);
+        }
+        rank_sample(c, w[s], width, x, u, ul, l1[s], l2[s], out + s * n);
+    }
 }
 
 /* ---- set-up ---- */
@@ -447,16 +582,14 @@ static cp_status setup(rctx *c) {
     unsigned char *group = malloc(n + 1), *locked = calloc(n + 1, 1);
     c->item = malloc((n + 1) * sizeof *c->item);
     c->pool = malloc((n + 1) * sizeof *c->pool);
-    c->comp = malloc((n * nc + 1) * sizeof *c->comp);
-    c->kf = malloc((n + 1) * sizeof *c->kf);
-    c->kl = malloc((n + 1) * sizeof *c->kl);
+    c->ex = malloc((n * (nc + 2) + 1) * sizeof *c->ex);
     c->compf = malloc((n * nc + 1) * sizeof *c->compf);
     c->kff = malloc((n + 1) * sizeof *c->kff);
     c->klf = malloc((n + 1) * sizeof *c->klf);
     c->det_first = calloc(n + 1, 1);
     c->quota = calloc(plan->npools + 1, sizeof *c->quota);
-    if (!ids || !group || !locked || !c->item || !c->pool || !c->comp || !c->kf || !c->kl ||
-        !c->compf || !c->kff || !c->klf || !c->det_first || !c->quota) {
+    if (!ids || !group || !locked || !c->item || !c->pool || !c->ex || !c->compf || !c->kff ||
+        !c->klf || !c->det_first || !c->quota) {
         st = cp_fail(CP_E_NOMEM, "out of memory");
         goto done;
     }
@@ -502,12 +635,12 @@ static cp_status setup(rctx *c) {
     }
     for (size_t p = 0; p < n; ++p) {
         const cp_plan_item *it = &plan->items[c->item[p]];
-        module_ratios(it, &c->kf[p], &c->kl[p]);
+        double *ex = c->ex + p * (nc + 2);
+        module_ratios(it, &ex[0], &ex[1]);
         c->pool[p] = (uint32_t)it->pool;
         const double *row = o->components + it->input_index * nc;
-        for (size_t k = 0; k < nc; ++k)
-            c->comp[p * nc + k] = row[k], c->compf[p * nc + k] = (float)row[k];
-        c->kff[p] = (float)c->kf[p], c->klf[p] = (float)c->kl[p];
+        for (size_t k = 0; k < nc; ++k) ex[2 + k] = row[k], c->compf[k * n + p] = (float)row[k];
+        c->kff[p] = (float)ex[0], c->klf[p] = (float)ex[1];
     }
 done:
     free(ids);
@@ -519,9 +652,7 @@ done:
 static void rctx_free(rctx *c) {
     free(c->item);
     free(c->pool);
-    free(c->comp);
-    free(c->kf);
-    free(c->kl);
+    free(c->ex);
     free(c->compf);
     free(c->kff);
     free(c->klf);
@@ -598,7 +729,6 @@ static cp_status rank_samples(rctx *cc, uint32_t *hist, uint16_t *bins, scratch 
     for (size_t s = 0; s < S; ++s)
         rank_weights_draw(o, s, c.w + s * c.nc); /* every sample's:
                                         the weights' quantiles */
-    const double inv_width = 1.0 / (double)width;
     /* positions per block of the histogram pass: their rows fit in 256 KB */
     const size_t block = (size_t)1 << 18 > nb * 4 * 8 ? ((size_t)1 << 18) / (nb * 4) : 8;
     for (size_t b0 = s0; b0 < s1; b0 += BATCH) {
@@ -606,21 +736,14 @@ static cp_status rank_samples(rctx *cc, uint32_t *hist, uint16_t *bins, scratch 
 #ifdef _OPENMP
 #pragma omp parallel for schedule(dynamic, 1) num_threads(threads)
 #endif
-        for (long b = 0; b < nbatch; ++b) {
+        for (long b = 0; b < nbatch; b += GROUP) {
             int t = 0;
 #ifdef _OPENMP
             t = omp_get_thread_num();
 #endif
-            scratch *x = &xs[t];
-            rank_sample(&c, c.w + (b0 + (size_t)b) * c.nc, width, x, x->out);
-            uint16_t *bb = bins + (size_t)b * n;
-            for (size_t p = 0; p < n; ++p) {
-                uint32_t v = x->out[p], y = (v & 0x7FFFFFFFu) - 1;
-                uint32_t q = (uint32_t)((double)y * inv_width); /* y / width, no division */
-                q -= q * (uint32_t)width > y;
-                q += (q + 1) * (uint32_t)width <= y;
-                bb[p] = (uint16_t)(q | (v >> 31) << 15);
-            }
+            const size_t g = nbatch - b < GROUP ? (size_t)(nbatch - b) : GROUP;
+            rank_group_of_samples(&c, c.w + (b0 + (size_t)b) * c.nc, g, width, &xs[t],
+                                  bins + (size_t)b * n);
         }
 #ifdef _OPENMP
 #pragma omp parallel for schedule(static) num_threads(threads)
@@ -679,15 +802,15 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
         x->tmp = malloc((n + 1) * sizeof *x->tmp);
         x->key = malloc((n + 1) * sizeof *x->key);
         x->last = malloc((n + 1) * sizeof *x->last);
-        x->u = malloc((n + 1) * sizeof *x->u);
-        x->ul = malloc((n + 1) * sizeof *x->ul);
+        x->u = malloc((GROUP * n + 1) * sizeof *x->u);
+        x->ul = malloc((GROUP * n + 1) * sizeof *x->ul);
         x->idx = malloc((n + 1) * sizeof *x->idx);
-        x->out = malloc((n + 1) * sizeof *x->out);
+        x->bk = malloc((n + 1) * sizeof *x->bk);
         x->cnt = malloc((nr * 4096 > 65537 ? nr * 4096 : 65537) * sizeof *x->cnt);
         x->used = malloc(nr * sizeof *x->used);
         x->bound = malloc(nr * sizeof *x->bound);
         x->left = malloc(nr * sizeof *x->left);
-        ok = x->buf && x->tmp && x->key && x->last && x->u && x->idx && x->out && x->cnt &&
+        ok = x->buf && x->tmp && x->key && x->last && x->u && x->ul && x->idx && x->bk && x->cnt &&
              x->used && x->bound && x->left;
     }
     if (!ok) st = cp_fail(CP_E_NOMEM, "out of memory");
@@ -744,7 +867,7 @@ done:
         scratch *x = &xs[t];
         free(x->buf), free(x->tmp), free(x->key), free(x->last), free(x->u), free(x->ul),
             free(x->idx);
-        free(x->out);
+        free(x->bk);
         free(x->cnt), free(x->used), free(x->bound), free(x->left);
     }
     free(xs);
