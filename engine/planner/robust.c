@@ -39,21 +39,23 @@ typedef struct {
     float *compf, *kff, *klf; /* the same in single precision (the binned pass), compf by
                                  criterion: [k * n + position] */
     unsigned char *det_first; /* per item: the schedule completes it in its first year */
-    size_t *quota; /* per region: hazards with work the schedule completes in its first year */
-    double *w;     /* [sample * nc]: the weights drawn */
+    size_t *quota;   /* per region: hazards with work the schedule completes in its first year */
+    size_t *want;    /* [group - SORT1][region]: the first-year places left to a sorted group */
+    uint16_t *fixed; /* per position of FRONT and END: the bin and flag every sample gives */
+    double *w;       /* [sample * nc]: the weights drawn */
 } rctx;
 
 /* A thread's scratch for one sample at a time. */
 typedef struct {
-    uint64_t *buf, *tmp; /* n each */
-    double *key, *last;  /* n each: first- and last-module keys of the sorted groups */
-    uint32_t *u, *ul;    /* GROUP x n each: 32-bit keys of the first and last modules */
-    uint32_t *idx;       /* n: offsets */
-    uint16_t *bk;        /* n: each offset's bucket */
-    uint32_t *cnt;       /* max(65537, npools x 4096) */
-    size_t *used;        /* npools: first-year places taken */
-    long *bound;         /* npools: the bucket holding the region's last place, -1 none */
-    size_t *left;        /* npools: places left for the members of that bucket */
+    uint64_t *buf, *tmp;  /* n each */
+    double *key, *last;   /* n each: first- and last-module keys of the sorted groups */
+    uint32_t *u, *ul;     /* GROUP x n each: 32-bit keys of the first and last modules */
+    uint32_t *idx, *idxl; /* n each: offsets (split, bound members) */
+    uint16_t *bk, *bkl;   /* n each: each offset's bucket of the first and the last key */
+    uint32_t *cnt;        /* 65537: the first keys' bucket counts */
+    uint32_t *cntl;       /* npools x 4096: the last keys' bucket counts per region */
+    long *bound;          /* npools: the bucket holding the region's last place, -1 none */
+    size_t *left;         /* npools: places left for the members of that bucket */
 } scratch;
 
 /* ---- the weights of a sample ---- */
@@ -252,42 +254,30 @@ static uint64_t *sort_exact(const exact_keys *e, const uint32_t *idx, size_t m, 
     return s;
 }
 
-/* out[o] = the bin of rank r0 + 1 + k for the k-th of the sorted offsets s[0..m). */
+/* out[o] = the bin of rank r0 + 1 + k for the k-th of the sorted offsets s[0..m), beside the
+ * first-year flag (bit 15). */
 static void bins_of_sorted(const uint64_t *s, size_t m, size_t r0, size_t width, uint16_t *out) {
     size_t bin = r0 / width, next = (bin + 1) * width; /* the rank (0-based) where it ends */
     for (size_t k = 0; k < m; ++k) {
         if (r0 + k == next) ++bin, next += width;
-        out[(uint32_t)s[k]] = (uint16_t)bin;
+        uint16_t *o = &out[(uint32_t)s[k]];
+        *o = (uint16_t)((*o & 0x8000u) | bin);
     }
 }
 
-/* Bins offsets 0..m-1 of a group (32-bit keys u, between lo and hi; descending, ties by
- * offset) into out[o] = (r0 + rank - 1) / width, the bin of the offset's rank. With width 1
- * the group is sorted by its exact keys. Wider bins need no more than the right bin: a count
- * of the keys in buckets linear over their range (about four members a bucket) gives each
- * bucket its run of ranks; a bucket whose run lies in one bin gives that bin to all its
- * members, and only the members of buckets across a bin boundary are sorted, exactly. */
-static void rank_group(const uint32_t *u, uint32_t lo, uint32_t hi, size_t m, size_t r0,
-                       size_t width, const exact_keys *e, scratch *x, uint16_t *out) {
-    if (!m) return;
-    if (width < 16) { /* bins of a few ranks: most buckets would cross one, sort them all */
-        bins_of_sorted(sort_exact(e, NULL, m, x), m, r0, width, out);
-        return;
-    }
-    int bits = 8;
-    while (bits < 16 && ((size_t)1 << bits) * 4 < m) ++bits;
-    const uint32_t nbk = (uint32_t)1 << bits;
-    const bucketing bk = bucketing_of(lo, hi, nbk);
-    uint32_t *cnt = x->cnt;
-    uint16_t *bkt = x->bk;
-    memset(cnt, 0, (nbk + 1) * sizeof *cnt);
-    for (size_t j = 0; j < m; ++j) {
-        const uint32_t d = bucket(&bk, u[j]);
-        bkt[j] = (uint16_t)d;
-        cnt[d + 1]++;
-    }
-    /* cnt[d]: the bin of bucket d's ranks, or (bit 31 set) the ranks before it when they
-       cross a bin boundary */
+/* A sorted group of one sample: its members at positions p0 .. p0 + m - 1 (offsets 0..m-1),
+ * their 32-bit keys (descending, ties by offset) of the first modules u and of the last ul,
+ * within lim[0..1] and lim[2..3], and the first-year places left to it in each region. */
+typedef struct {
+    size_t p0, m;
+    const uint32_t *u, *ul;
+    const uint32_t *lim;
+    const size_t *want; /* per region */
+} sorted_group;
+
+/* The count of the rank's buckets: cnt[d] becomes the bin of bucket d's ranks, or (bit 31
+ * set) the ranks before it when they cross a bin boundary. */
+static void rank_table(uint32_t *cnt, uint32_t nbk, size_t r0, size_t width) {
     size_t bin = r0 / width, boundary = (bin + 1) * width, before = 0;
     for (size_t d = 0; d < nbk; ++d) {
         const size_t first = r0 + before, next = first + cnt[d + 1]; /* cnt[d + 1]: its count */
@@ -295,71 +285,100 @@ static void rank_group(const uint32_t *u, uint32_t lo, uint32_t hi, size_t m, si
         cnt[d] = next - first > 1 && boundary < next ? (uint32_t)before | 1u << 31 : (uint32_t)bin;
         before += cnt[d + 1];
     }
-    size_t nsplit = 0;
-    for (size_t j = 0; j < m; ++j) {
-        const uint32_t v = cnt[bkt[j]];
-        x->idx[nsplit] = (uint32_t)j;
-        nsplit += v >> 31;
-        out[j] = (uint16_t)v; /* rewritten below for the split ones */
-    }
-    /* the split buckets' members in bucket order (idx), each bucket by the exact keys */
-    for (size_t k = 0; k < nsplit; ++k) x->buf[k] = (uint64_t)bkt[x->idx[k]] << 32 | x->idx[k];
-    const uint64_t *byb = radix32(x->buf, x->tmp, nsplit);
-    for (size_t k = 0; k < nsplit; ++k) x->idx[k] = (uint32_t)byb[k];
-    exact_keys filled = *e;
-    if (!e->filled) fill_exact(e, x->idx, nsplit), filled.filled = 1;
-    for (size_t k = 0; k < nsplit;) {
-        const uint32_t d = bkt[x->idx[k]];
-        const size_t a = k;
-        while (k < nsplit && bkt[x->idx[k]] == d) ++k;
-        uint64_t *s = sort_exact(&filled, x->idx + a, k - a, x);
-        bins_of_sorted(s, k - a, r0 + (cnt[d] & 0x7FFFFFFFu), width, out);
-    }
 }
 
-/* Flags (bit 15 of out) the first `quota` members of each region in the order of their last
- * keys u (between lo and hi), among the offsets 0..m-1 of a group at positions p0.. (the
- * members before it have taken `used` places): a count of buckets linear over the keys' range
- * per region finds the bucket holding each region's last place; only that bucket's members
- * are sorted, exactly. */
-static void select_first(const rctx *c, size_t p0, const uint32_t *u, uint32_t lo, uint32_t hi,
-                         size_t m, const exact_keys *e, scratch *x, uint16_t *out) {
-    const size_t nr = c->plan->npools;
-    if (!m) return;
-    const bucketing bk = bucketing_of(lo, hi, 4096);
-    const uint32_t *pool = c->pool + p0;
-    uint16_t *bkt = x->bk;
-    memset(x->cnt, 0, nr * 4096 * sizeof *x->cnt);
-    for (size_t j = 0; j < m; ++j) {
-        const uint32_t d = bucket(&bk, u[j]);
-        bkt[j] = (uint16_t)d;
-        x->cnt[pool[j] * 4096 + d]++;
-    }
+/* From the count of the last keys' buckets per region: the bucket holding each region's last
+ * first-year place (bound; -1: no place, 4096: all members) and the places left for the
+ * members of that bucket. */
+static void first_year_bounds(const sorted_group *g, size_t nr, scratch *x) {
     for (size_t r = 0; r < nr; ++r) {
-        size_t want = c->quota[r] > x->used[r] ? c->quota[r] - x->used[r] : 0, cum = 0;
-        x->bound[r] = want ? 4096 : -1; /* 4096: all of the region's members */
+        const size_t want = g->want[r];
+        size_t cum = 0;
+        x->bound[r] = want ? 4096 : -1;
         for (long b = 0; b < 4096 && want; ++b) {
-            if (cum + x->cnt[r * 4096 + (size_t)b] >= want) {
+            if (cum + x->cntl[r * 4096 + (size_t)b] >= want) {
                 x->bound[r] = b;
                 break;
             }
-            cum += x->cnt[r * 4096 + (size_t)b];
+            cum += x->cntl[r * 4096 + (size_t)b];
         }
-        x->left[r] = want - (x->bound[r] < 4096 && want ? cum : 0); /* for the bound bucket */
+        x->left[r] = want - (x->bound[r] < 4096 && want ? cum : 0);
     }
-    size_t nb = 0;
+}
+
+/* Orders a sorted group under one sample's keys: out[o] = the bin of the offset's rank
+ * (r0 + its rank in the group, 1-based, over width) | the first-year flag << 15. Two passes
+ * over the members and a few exact sorts:
+ * - the ranks: with bins of a few ranks the group is sorted by its exact keys; wider bins need
+ *   no more than the right bin: a count of the keys in buckets linear over their range (about
+ *   two members a bucket) gives each bucket its run of ranks; a bucket whose run lies in one
+ *   bin gives that bin to all its members, and only the members of buckets across a bin
+ *   boundary are sorted, exactly;
+ * - the first year takes the first `want` members of each region in the order of their last
+ *   keys: a count of 4096 buckets per region finds the bucket holding the region's last place,
+ *   and only that bucket's members are sorted, exactly. */
+static void order_group(const rctx *c, const sorted_group *g, size_t r0, size_t width,
+                        const exact_keys *ef, const exact_keys *el, scratch *x, uint16_t *out) {
+    const size_t m = g->m, nr = c->plan->npools;
+    if (!m) return;
+    const uint32_t *pool = c->pool + g->p0, *u = g->u, *ul = g->ul;
+    const int sorted = width < 16; /* most buckets would cross a bin: sort them all */
+    int bits = 8;
+    while (bits < 16 && ((size_t)1 << bits) * 2 < m) ++bits;
+    const uint32_t nbk = (uint32_t)1 << bits;
+    const bucketing bk = bucketing_of(g->lim[0], g->lim[1], nbk);
+    const bucketing bl = bucketing_of(g->lim[2], g->lim[3], 4096);
+    uint32_t *cnt = x->cnt, *cntl = x->cntl;
+    uint16_t *bkt = x->bk, *bkl = x->bkl;
+    memset(cntl, 0, nr * 4096 * sizeof *cntl);
+    if (sorted)
+        for (size_t j = 0; j < m; ++j) {
+            const uint32_t e = bucket(&bl, ul[j]);
+            bkl[j] = (uint16_t)e;
+            cntl[pool[j] * 4096 + e]++;
+        }
+    else {
+        memset(cnt, 0, (nbk + 1) * sizeof *cnt);
+        for (size_t j = 0; j < m; ++j) {
+            const uint32_t d = bucket(&bk, u[j]), e = bucket(&bl, ul[j]);
+            bkt[j] = (uint16_t)d, bkl[j] = (uint16_t)e;
+            cnt[d + 1]++;
+            cntl[pool[j] * 4096 + e]++;
+        }
+        rank_table(cnt, nbk, r0, width);
+    }
+    first_year_bounds(g, nr, x);
+    /* each member's bin (the split ones' later) and flag; the split and the bound members */
+    size_t nsplit = 0, nbound = 0;
     for (size_t j = 0; j < m; ++j) { /* no branch: the flags are about as often set as not */
-        const long b = bkt[j], bound = x->bound[pool[j]];
-        out[p0 + j] |= (uint16_t)((b < bound) << 15);
-        x->idx[nb] = (uint32_t)j;
-        nb += b == bound;
+        const long e = bkl[j], bound = x->bound[pool[j]];
+        const uint32_t v = sorted ? 0 : cnt[bkt[j]];
+        out[j] = (uint16_t)((v & 0x7FFFu) | (uint32_t)(e < bound) << 15);
+        x->idx[nsplit] = (uint32_t)j, x->idxl[nbound] = (uint32_t)j;
+        nsplit += v >> 31, nbound += e == bound;
     }
-    exact_keys filled = *e;
-    if (!e->filled) fill_exact(e, x->idx, nb), filled.filled = 1;
-    uint64_t *s = sort_exact(&filled, x->idx, nb, x);
-    for (size_t k = 0; k < nb; ++k) {
-        uint32_t j = (uint32_t)s[k], r = pool[j];
-        if (x->left[r]) x->left[r]--, out[p0 + j] |= 1u << 15;
+    if (sorted)
+        bins_of_sorted(sort_exact(ef, NULL, m, x), m, r0, width, out);
+    else { /* the split buckets' members in bucket order, each bucket by the exact keys */
+        for (size_t k = 0; k < nsplit; ++k) x->buf[k] = (uint64_t)bkt[x->idx[k]] << 32 | x->idx[k];
+        const uint64_t *byb = radix32(x->buf, x->tmp, nsplit);
+        for (size_t k = 0; k < nsplit; ++k) x->idx[k] = (uint32_t)byb[k];
+        exact_keys filled = *ef;
+        if (!ef->filled) fill_exact(ef, x->idx, nsplit), filled.filled = 1;
+        for (size_t k = 0; k < nsplit;) {
+            const uint32_t d = bkt[x->idx[k]];
+            const size_t a = k;
+            while (k < nsplit && bkt[x->idx[k]] == d) ++k;
+            uint64_t *s = sort_exact(&filled, x->idx + a, k - a, x);
+            bins_of_sorted(s, k - a, r0 + (cnt[d] & 0x7FFFFFFFu), width, out);
+        }
+    }
+    exact_keys filled = *el; /* the bound buckets' members by their exact last keys */
+    if (!el->filled) fill_exact(el, x->idxl, nbound), filled.filled = 1;
+    uint64_t *s = sort_exact(&filled, x->idxl, nbound, x);
+    for (size_t k = 0; k < nbound; ++k) {
+        const uint32_t j = (uint32_t)s[k], r = pool[j];
+        if (x->left[r]) x->left[r]--, out[j] |= 1u << 15;
     }
 }
 
@@ -464,41 +483,26 @@ static void keys32_single(const rctx *c, const double *w, size_t g, size_t p0, s
     for (size_t s = 0; s < g; ++s) ranges_of(flo[s], fhi[s], llo[s], lhi[s], lim[s]);
 }
 
-/* out[0..m) = the bins of ranks r0 + 1 .. r0 + m. */
-static void bins_in_order(size_t r0, size_t m, size_t width, uint16_t *out) {
-    size_t bin = r0 / width, next = (bin + 1) * width;
-    for (size_t k = 0; k < m; ++k) {
-        if (r0 + k == next) ++bin, next += width;
-        out[k] = (uint16_t)bin;
-    }
-}
-
 /* Ranks the items under weight shares w, from the keys of the sorted groups' positions (u and
  * ul from position SORT1; ranges l1 of SORT1's, l2 of SORT2's): out[position] = the bin of its
  * rank | the first-year flag << 15. The rank orders the first modules; the first year takes
  * the first `quota` hazards of each region in the order of their last modules (when their
- * release ends): the locked ones first, in plan order. */
+ * release ends): the locked ones first, in plan order (FRONT and END: c->fixed). */
 static void rank_sample(const rctx *c, const double *w, size_t width, scratch *x, const uint32_t *u,
                         const uint32_t *ul, const uint32_t l1[4], const uint32_t l2[4],
                         uint16_t *out) {
     const size_t s0 = c->start[SORT1], s1 = c->start[END], s2 = c->start[SORT2];
-    const int exact = width == 1;
-    exact_keys e1 = {c, w, s0, 0, exact, x->key}, e2 = {c, w, s2, 0, exact, x->key + (s2 - s0)};
-    bins_in_order(0, s0, width, out); /* FRONT: plan order */
-    rank_group(u, l1[0], l1[1], s2 - s0, s0, width, &e1, x, out + s0);
-    rank_group(u + (s2 - s0), l2[0], l2[1], s1 - s2, s2, width, &e2, x, out + s2);
-    bins_in_order(s1, c->n - s1, width, out + s1); /* END: plan order */
-    for (size_t p = s1; p < c->n; ++p) out[p] |= (uint16_t)(c->det_first[c->item[p]] << 15);
     const size_t nr = c->plan->npools;
-    memset(x->used, 0, nr * sizeof *x->used);
-    for (size_t p = 0; p < s0; ++p) {
-        uint32_t r = c->pool[p];
-        if (x->used[r]++ < c->quota[r]) out[p] |= 1u << 15;
-    }
-    exact_keys z1 = {c, w, s0, 1, exact, x->last}, z2 = {c, w, s2, 1, exact, x->last + (s2 - s0)};
-    select_first(c, s0, ul, l1[2], l1[3], s2 - s0, &z1, x, out);
-    for (size_t p = s0; p < s2; ++p) x->used[c->pool[p]]++; /* SORT1 came before SORT2 */
-    select_first(c, s2, ul + (s2 - s0), l2[2], l2[3], s1 - s2, &z2, x, out);
+    const int exact = width == 1;
+    memcpy(out, c->fixed, s0 * sizeof *out);
+    memcpy(out + s1, c->fixed + s1, (c->n - s1) * sizeof *out);
+    const sorted_group g1 = {s0, s2 - s0, u, ul, l1, c->want},
+                       g2 = {s2, s1 - s2, u + (s2 - s0), ul + (s2 - s0), l2, c->want + nr};
+    const exact_keys e1 = {c, w, s0, 0, exact, x->key}, z1 = {c, w, s0, 1, exact, x->last},
+                     e2 = {c, w, s2, 0, exact, x->key + (s2 - s0)},
+                     z2 = {c, w, s2, 1, exact, x->last + (s2 - s0)};
+    order_group(c, &g1, s0, width, &e1, &z1, x, out + s0);
+    order_group(c, &g2, s2, width, &e2, &z2, x, out + s2);
 }
 
 /* Ranks the g samples of a group (drawn weights wdrawn[s * nc ..]) into out + s * n. With bins
@@ -658,7 +662,39 @@ static void rctx_free(rctx *c) {
     free(c->klf);
     free(c->det_first);
     free(c->quota);
+    free(c->want);
+    free(c->fixed);
     free(c->w);
+}
+
+/* What every sample shares: the bins of FRONT's and END's positions (plan order) and their
+ * first-year flags (FRONT: the first `quota` of each region; END: the schedule's), and the
+ * first-year places left to SORT1 (after FRONT's members) and to SORT2 (after SORT1's). */
+static cp_status fixed_outputs(rctx *c, size_t width) {
+    const size_t n = c->n, nr = c->plan->npools, s0 = c->start[SORT1], s1 = c->start[END];
+    c->fixed = malloc((n + 1) * sizeof *c->fixed);
+    c->want = malloc((2 * nr + 1) * sizeof *c->want);
+    size_t *used = calloc(nr + 1, sizeof *used);
+    if (!c->fixed || !c->want || !used) {
+        free(used);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    for (size_t p = 0, bin = 0; p < n; ++p) {
+        if (p && p % width == 0) ++bin;
+        c->fixed[p] = (uint16_t)bin;
+    }
+    for (size_t p = 0; p < s0; ++p) {
+        const uint32_t r = c->pool[p];
+        if (used[r]++ < c->quota[r]) c->fixed[p] |= 1u << 15;
+    }
+    for (size_t p = s1; p < n; ++p) c->fixed[p] |= (uint16_t)(c->det_first[c->item[p]] << 15);
+    for (int g = 0; g < 2; ++g) {
+        for (size_t r = 0; r < nr; ++r)
+            c->want[g * nr + r] = c->quota[r] > used[r] ? c->quota[r] - used[r] : 0;
+        for (size_t p = c->start[SORT1 + g]; p < c->start[SORT1 + g + 1]; ++p) used[c->pool[p]]++;
+    }
+    free(used);
+    return CP_OK;
 }
 
 static cp_status check_options(const cp_plan *plan, const cp_rank_options *o) {
@@ -806,15 +842,18 @@ cp_status cp_rank_robustness_compute(const cp_plan *plan, const cp_rank_options 
         x->ul = malloc((GROUP * n + 1) * sizeof *x->ul);
         x->idx = malloc((n + 1) * sizeof *x->idx);
         x->bk = malloc((n + 1) * sizeof *x->bk);
-        x->cnt = malloc((nr * 4096 > 65537 ? nr * 4096 : 65537) * sizeof *x->cnt);
-        x->used = malloc(nr * sizeof *x->used);
+        x->cnt = malloc(65537 * sizeof *x->cnt);
+        x->cntl = malloc(nr * 4096 * sizeof *x->cntl);
+        x->idxl = malloc((n + 1) * sizeof *x->idxl);
+        x->bkl = malloc((n + 1) * sizeof *x->bkl);
         x->bound = malloc(nr * sizeof *x->bound);
         x->left = malloc(nr * sizeof *x->left);
         ok = x->buf && x->tmp && x->key && x->last && x->u && x->ul && x->idx && x->bk && x->cnt &&
-             x->used && x->bound && x->left;
+             x->cntl && x->idxl && x->bkl && x->bound && x->left;
     }
     if (!ok) st = cp_fail(CP_E_NOMEM, "out of memory");
     if (st == CP_OK) st = setup(&c);
+    if (st == CP_OK) st = fixed_outputs(&c, width);
     if (st == CP_OK) st = rank_samples(&c, hist, bins, xs, threads, width, nb);
     if (o->combine) { /* summed over the processes of a job */
         cp_status cs = o->combine(o->combine_arg, st, st == CP_OK ? hist : NULL, n * nb + n);
@@ -868,7 +907,7 @@ done:
         free(x->buf), free(x->tmp), free(x->key), free(x->last), free(x->u), free(x->ul),
             free(x->idx);
         free(x->bk);
-        free(x->cnt), free(x->used), free(x->bound), free(x->left);
+        free(x->cnt), free(x->cntl), free(x->idxl), free(x->bkl), free(x->bound), free(x->left);
     }
     free(xs);
     return st;
