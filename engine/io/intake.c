@@ -8,6 +8,8 @@
 #include <cpl_conv.h>
 #include <cpl_error.h>
 
+#include <cpk/cpk.h>
+
 #include "error.h"
 #include "intake.h"
 
@@ -348,8 +350,10 @@ cp_status cp_intake_geometry(const cp_intake *it, OGRGeometryH g, cp_intake_poly
     if (!g) return reject(out, "null geometry");
     if (OGR_G_IsEmpty(g)) return reject(out, "empty geometry");
     const char *type = OGRGeometryTypeToName(wkbFlatten(OGR_G_GetGeometryType(g)));
-    OGRGeometryH lin =
-        OGR_G_HasCurveGeometry(g, FALSE) ? OGR_G_GetLinearGeometry(g, 0, NULL) : OGR_G_Clone(g);
+    /* a copy only to change it: curves made linear, coordinates transformed */
+    OGRGeometryH lin = OGR_G_HasCurveGeometry(g, FALSE) ? OGR_G_GetLinearGeometry(g, 0, NULL)
+                       : it->ct                         ? OGR_G_Clone(g)
+                                                        : g;
     if (!lin) return reject(out, "cannot be read as polygons (%s)", type);
     cp_status s = CP_OK;
     walk_ctx w = {.gh = gh};
@@ -413,7 +417,63 @@ done:
     if (mp) GEOSGeom_destroy_r(gh, mp);
     list_clear(gh, &w.parts);
     free(w.xy);
-    OGR_G_DestroyGeometry(lin);
+    if (lin != g) OGR_G_DestroyGeometry(lin);
     if (!out->geom) out->repaired = 0;
     return s;
+}
+
+/* ------------------------------------------------------------------ in parallel -------- */
+
+/* One thread's share: its GEOS context and transformation are made in the thread (a PROJ
+ * transformation belongs to the thread that made it), one thread at a time (the spatial
+ * references are shared); GDAL's messages are kept quiet in the thread as in the caller's. */
+static cp_status intake_share(OGRGeometryH *geoms, int64_t n, OGRSpatialReferenceH from,
+                              OGRSpatialReferenceH to, const char *path, const char *target,
+                              cp_intake_keep_fn keep, void *arg) {
+    cp_status st = CP_OK;
+    cp_intake it = {0};
+    GEOSContextHandle_t gh = cp_geos_init();
+    if (!gh) st = cp_fail(CP_E_NOMEM, "cannot start GEOS");
+#ifdef _OPENMP
+#pragma omp critical
+#endif
+    if (st == CP_OK) st = cp_intake_init(&it, gh, from, to, path, target);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 64)
+#endif
+    for (int64_t k = 0; k < n; ++k) {
+        if (st != CP_OK) continue; /* the thread's other geometries skipped */
+        cp_intake_polygon p;
+        st = cp_intake_geometry(&it, geoms[k], &p);
+        if (st == CP_OK) st = keep(arg, k, gh, &p);
+        if (p.geom) GEOSGeom_destroy_r(gh, p.geom);
+    }
+    cp_intake_clear(&it);
+    if (gh) GEOS_finish_r(gh);
+    return st;
+}
+
+cp_status cp_intake_parallel(OGRGeometryH *geoms, int64_t n, OGRSpatialReferenceH from,
+                             OGRSpatialReferenceH to, const char *path, const char *target,
+                             int threads, cp_intake_keep_fn keep, void *arg) {
+    cp_status first = CP_OK;
+    char msg[2048] = "";
+#ifdef _OPENMP
+#pragma omp parallel num_threads(cpk_threads(threads))
+#endif
+    {
+        cp_gdal_quiet_begin();
+        cp_status st = intake_share(geoms, n, from, to, path, target, keep, arg);
+        cp_gdal_quiet_end();
+        if (st != CP_OK) {
+#ifdef _OPENMP
+#pragma omp critical
+#endif
+            if (first == CP_OK) { /* the message is the failing thread's: carried over */
+                first = st;
+                snprintf(msg, sizeof msg, "%s", cp_errmsg());
+            }
+        }
+    }
+    return first == CP_OK ? CP_OK : cp_fail(first, "%s", msg);
 }

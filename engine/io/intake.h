@@ -95,4 +95,17 @@ typedef struct {
  * runs out. */
 cp_status cp_intake_geometry(const cp_intake *it, OGRGeometryH g, cp_intake_polygon *out);
 
+/* Takes in geoms[0..n) (not modified; NULL ones are rejected as null) in parallel over
+ * `threads` (cpk_threads), each thread with its own GEOS context and transformation from
+ * `from` to `to` (path and target as for cp_intake_init), and hands each result to
+ * keep(arg, k, gh, &polygon) in the thread that took it in: polygon.geom lives in gh and is
+ * destroyed when keep returns. keep is called once per k, in no particular order, and must
+ * only touch what belongs to k. Returns CP_OK, or the status of a failure (a transformation
+ * that cannot be made, out of memory, or keep's) with its message. */
+typedef cp_status (*cp_intake_keep_fn)(void *arg, int64_t k, GEOSContextHandle_t gh,
+                                       const cp_intake_polygon *polygon);
+cp_status cp_intake_parallel(OGRGeometryH *geoms, int64_t n, OGRSpatialReferenceH from,
+                             OGRSpatialReferenceH to, const char *path, const char *target,
+                             int threads, cp_intake_keep_fn keep, void *arg);
+
 #endif

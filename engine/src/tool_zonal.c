@@ -78,37 +78,25 @@ static cp_status nomem(void) {
  * a feature it rejects (null, empty, not polygonal, unrepairable) has no rings. */
 typedef struct {
     cp_polygon_arrays *poly;
-    int64_t n, cap;
+    unsigned char *repaired; /* per feature: the intake changed it to make it valid */
+    int64_t n;
     int64_t npts; /* points of all polygons, for the memory budget */
 } poly_list;
 
 static void list_free(poly_list *l) {
-    for (int64_t k = 0; k < l->n; ++k) cp_polygon_arrays_free(&l->poly[k]);
+    for (int64_t k = 0; l->poly && k < l->n; ++k) cp_polygon_arrays_free(&l->poly[k]);
     free(l->poly);
+    free(l->repaired);
 }
 
-/* Takes in one feature's geometry and appends its polygon. */
-static cp_status add_feature(const cp_intake *it, poly_list *l, OGRGeometryH geom,
-                             long long *repaired) {
-    if (l->n == l->cap) {
-        int64_t nc = l->cap ? 2 * l->cap : 64;
-        cp_polygon_arrays *np = realloc(l->poly, (size_t)nc * sizeof *np);
-        if (!np) return nomem();
-        l->poly = np;
-        l->cap = nc;
-    }
-    cp_polygon_arrays *a = &l->poly[l->n++];
-    memset(a, 0, sizeof *a);
-    cp_intake_polygon p;
-    cp_status st = cp_intake_geometry(it, geom, &p);
-    if (st || !p.geom) return st;
-    st = cp_polygon_arrays_make(it->geos, p.geom, a);
-    GEOSGeom_destroy_r(it->geos, p.geom);
-    if (!st) {
-        *repaired += p.repaired;
-        l->npts += a->nrings ? a->ring_offsets[a->nrings] : 0;
-    }
-    return st;
+/* Keeps feature k's polygon as arrays (cp_intake_parallel's keep: in the thread that took it
+ * in, touching only slot k). */
+static cp_status keep_polygon(void *arg, int64_t k, GEOSContextHandle_t gh,
+                              const cp_intake_polygon *p) {
+    poly_list *l = arg;
+    if (!p->geom) return CP_OK;
+    l->repaired[k] = (unsigned char)p->repaired;
+    return cp_polygon_arrays_make(gh, p->geom, &l->poly[k]);
 }
 
 /* ---- CSV ---- */
@@ -238,16 +226,76 @@ static cp_status job_open(zonal_job *j) {
     return cp_intake_init(&j->it, j->gctx, j->vec.srs, j->rsrs, j->polygons_path, target);
 }
 
-/* 1. Every feature's polygon, its window on the grid and its accumulator. */
-static cp_status job_read_polygons(zonal_job *j) {
-    cp_status st = CP_OK;
+/* Makes OGR skip what a pass over the layer does not need: every attribute (`attributes`) or
+ * the geometry; OGR_L_SetIgnoredFields(layer, NULL) reads everything again. */
+static cp_status ignore_fields(OGRLayerH layer, int attributes) {
+    OGRFeatureDefnH defn = OGR_L_GetLayerDefn(layer);
+    const int nf = OGR_FD_GetFieldCount(defn);
+    const char **names = calloc((size_t)nf + 3, sizeof *names);
+    if (!names) return nomem();
+    int k = 0;
+    if (attributes)
+        for (int f = 0; f < nf; ++f) names[k++] = OGR_Fld_GetNameRef(OGR_FD_GetFieldDefn(defn, f));
+    else
+        names[k++] = "OGR_GEOMETRY";
+    names[k++] = "OGR_STYLE";
+    OGR_L_SetIgnoredFields(layer, names); /* a driver that cannot ignore reads them anyway */
+    free(names);
+    return CP_OK;
+}
+
+/* 1a. Every feature's geometry in layer order (OGR reads one feature at a time), then taken
+ * in and made polygon arrays in parallel (the GEOS checks and repairs are most of the work). */
+static cp_status job_take_polygons(zonal_job *j) {
     OGRLayerH layer = j->vec.layer;
+    OGRGeometryH *geoms = NULL;
+    int64_t n = 0, cap = 0;
+    cp_status st = CP_OK;
+    if ((st = ignore_fields(layer, 1)) != CP_OK) return st;
     OGR_L_ResetReading(layer);
     OGRFeatureH feat;
-    while (st == CP_OK && (feat = OGR_L_GetNextFeature(layer)) != NULL) {
-        st = add_feature(&j->it, &j->P, OGR_F_GetGeometryRef(feat), &j->res.repaired);
+    while ((feat = OGR_L_GetNextFeature(layer)) != NULL) {
+        if (n == cap) {
+            cap = cap ? 2 * cap : 1024;
+            OGRGeometryH *g = realloc(geoms, (size_t)cap * sizeof *g);
+            if (!g) {
+                OGR_F_Destroy(feat);
+                st = nomem();
+                break;
+            }
+            geoms = g;
+        }
+        geoms[n++] = OGR_F_StealGeometry(feat); /* NULL for a null geometry */
         OGR_F_Destroy(feat);
     }
+    poly_list *l = &j->P;
+    if (st == CP_OK) {
+        l->n = n;
+        l->poly = calloc((size_t)n + 1, sizeof *l->poly);
+        l->repaired = calloc((size_t)n + 1, 1);
+        st = l->poly && l->repaired ? CP_OK : nomem();
+    }
+    char target[600];
+    snprintf(target, sizeof target, "the CRS of <%s>", j->raster_path);
+    if (st == CP_OK)
+        st = cp_intake_parallel(geoms, n, j->vec.srs, j->rsrs, j->polygons_path, target,
+                                j->opt.common.threads, keep_polygon, l);
+    for (int64_t k = 0; k < n; ++k) {
+        if (geoms[k]) OGR_G_DestroyGeometry(geoms[k]);
+        if (st == CP_OK && l->poly[k].nrings) {
+            j->res.repaired += l->repaired[k];
+            l->npts += l->poly[k].ring_offsets[l->poly[k].nrings];
+        }
+    }
+    free(geoms);
+    OGR_L_SetIgnoredFields(layer, NULL);
+    return st;
+}
+
+/* 1b. Every polygon's window on the grid and its accumulator. */
+static cp_status job_read_polygons(zonal_job *j) {
+    cp_status st = job_take_polygons(j);
+    OGRLayerH layer = j->vec.layer;
     if (st != CP_OK) return st;
     const int64_t n = j->n = j->P.n;
     if (n == 0)
@@ -425,7 +473,7 @@ static cp_status job_write_csv(zonal_job *j, FILE *out) {
         }
     fputc('\n', out);
     const double cell = j->grid.dx * j->grid.dy;
-    cp_status st = CP_OK;
+    cp_status st = ignore_fields(layer, 0); /* the attributes only */
     OGRFeatureH feat = NULL;
     OGR_L_ResetReading(layer);
     int64_t k = 0;
@@ -457,6 +505,7 @@ static cp_status job_write_csv(zonal_job *j, FILE *out) {
     }
     if (feat) OGR_F_Destroy(feat);
     free(show);
+    OGR_L_SetIgnoredFields(layer, NULL);
     if (st != CP_OK) return st;
     j->res.features = k;
     if (k != n) return cp_fail(CP_E_IO, "<%s> changed while being read", j->polygons_path);

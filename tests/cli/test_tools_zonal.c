@@ -169,6 +169,78 @@ static void test_zonal_strips_threads_reprojection(void **state) {
     free(b);
 }
 
+/* Many polygons taken in by several threads (each its own GEOS context and reprojection):
+ * lon/lat squares, bow ties that make-valid repairs, multipolygons, null and empty geometries
+ * and lines, in the order of the layer; one thread or three, the same CSV and the same count
+ * of repairs. */
+static void test_zonal_parallel_intake(void **state) {
+    (void)state;
+    int nx = 600, ny = 600;
+    float *r = malloc(sizeof(float) * (size_t)(nx * ny));
+    for (int k = 0; k < nx * ny; ++k) r[k] = (float)(k % 97);
+    make_tif("pi.tif", nx, ny, 500000.0, 4000000.0, 10.0, 32633, r, 1, -1.0);
+    free(r);
+    enum { N = 400 };
+    char *wkt[N], *name[N];
+    int bowties = 0;
+    for (int k = 0; k < N; ++k) {
+        double x = 15.0 + 0.0006 * (k % 20) + 0.0001, y = 36.135 - 0.0022 * (k / 20);
+        double d = 0.0004 + 0.00001 * (k % 7);
+        char buf[512];
+        switch (k % 8) {
+            case 3: /* a bow tie */
+                snprintf(buf, sizeof buf,
+                         "POLYGON((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f))", x, y,
+                         x + d, y - d, x + d, y, x, y - d, x, y);
+                ++bowties;
+                break;
+            case 5: /* two parts */
+                snprintf(buf, sizeof buf,
+                         "MULTIPOLYGON(((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f)),"
+                         "((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f)))",
+                         x, y, x + d / 2, y, x, y - d / 2, x, y, x + d, y - d, x + d, y - d / 2,
+                         x + d / 2, y - d, x + d, y - d);
+                break;
+            case 6:
+                snprintf(buf, sizeof buf, "%s",
+                         k % 16 == 6 ? "POLYGON EMPTY" : "LINESTRING(15 36,15.1 36.1)");
+                break;
+            default:
+                snprintf(buf, sizeof buf,
+                         "POLYGON((%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f,%.6f %.6f))", x, y,
+                         x + d, y, x + d, y - d, x, y - d, x, y);
+        }
+        wkt[k] = k % 8 == 7 ? NULL : strdup(buf);
+        char nb[16];
+        snprintf(nb, sizeof nb, "p%d", k);
+        name[k] = strdup(nb);
+    }
+    make_gpkg("pi.gpkg", "pi", 4326, N, (const char **)name, (const char **)wkt);
+    char *e1 = NULL, *e3 = NULL;
+    int rc1 = zonal(NULL, &e1, "pi.tif pi.gpkg pa.csv -j 1");
+    if (rc1) print_error("%s\n", e1);
+    assert_int_equal(rc1, 0);
+    assert_int_equal(zonal(NULL, &e3, "pi.tif pi.gpkg pb.csv -j 3"), 0);
+    char *a = read_out("pa.csv"), *b = read_out("pb.csv");
+    assert_string_equal(a, b);
+    char want[64];
+    snprintf(want, sizeof want, "%d invalid polygon(s) repaired", bowties);
+    cpt_assert_contains(e1, want);
+    cpt_assert_contains(e3, want);
+    /* every square found cells, in layer order */
+    int lines = 0, counted = 0;
+    for (const char *l = strchr(a, '\n') + 1; *l; l = strchr(l, '\n') + 1, ++lines) {
+        int id;
+        double sum;
+        if (sscanf(l, "%d,%*[^,],%lf", &id, &sum) == 2) counted++;
+        assert_int_equal(id, lines + 1);
+    }
+    assert_int_equal(lines, N);
+    assert_int_equal(counted, N - 2 * (N / 8)); /* no sum: null; empty and line */
+    for (int k = 0; k < N; ++k) free(wkt[k]), free(name[k]);
+    free(a), free(b), free(e1), free(e3);
+}
+
 static void test_zonal_errors(void **state) {
     (void)state;
     char *err = NULL;
@@ -230,6 +302,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zonal_hand_computed),
         cmocka_unit_test(test_zonal_strips_threads_reprojection),
+        cmocka_unit_test(test_zonal_parallel_intake),
         cmocka_unit_test(test_zonal_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
