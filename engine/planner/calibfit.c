@@ -333,189 +333,255 @@ static void param(cp_calib_param *p, const char *name, int code, double est, dou
     p->records = records;
 }
 
-cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
-    if (!in || !out || !in->prior || (in->nrecords && (!in->records || !in->cells)))
+/* The fit's state: the model, the full fit's parameters and the scratch of its phases. */
+typedef struct {
+    const cp_calib_input *in;
+    model m;
+    cp_calib_fit *f;
+    size_t n;  /* records */
+    size_t nc; /* clearance records with cells: all[0..nc) */
+    int folds;
+    size_t *use, *all;
+    double *v, *tmp, *err; /* n each */
+    double th[MAX_PARAMS], th0[MAX_PARAMS], cov[MAX_PARAMS * MAX_PARAMS];
+    values val;             /* the full fit's values */
+    double rate[2], rse[2]; /* the surveys' log rates (NTS, TS) and their errors */
+    size_t ns[2];           /* and their records */
+} fit_ctx;
+
+static cp_status check_records(const cp_calib_input *in) {
+    if (!in || !in->prior || (in->nrecords && (!in->records || !in->cells)))
         return cp_fail(CP_E_ARG, "cp_calib_fit_compute: NULL argument");
-    *out = NULL;
     if (in->nclasses > MAX_PARAMS - 4)
         return cp_fail(CP_E_ARG, "calibration: at most %d land-cover classes", MAX_PARAMS - 4);
     for (size_t r = 0; r < in->nrecords; ++r)
         if (!(in->records[r].team_days > 0 && isfinite(in->records[r].team_days)))
             return cp_fail(CP_E_ARG, "calibration: record %zu: team-days must be positive", r + 1);
-    cp_status st = CP_OK;
-    model m;
-    const size_t n = in->nrecords;
-    const int folds = in->folds > 0 ? in->folds : 5;
-    cp_calib_fit *f = calloc(1, sizeof *f);
-    size_t *use = malloc((n + 1) * sizeof *use), *all = malloc((n + 1) * sizeof *all);
-    double *v = malloc((n + 1) * sizeof *v), *tmp = malloc((n + 1) * sizeof *tmp);
-    double *err = malloc((n + 1) * sizeof *err);
-    if (!f || !use || !all || !v || !tmp || !err) {
-        free(f), free(use), free(all), free(v), free(tmp), free(err);
+    return CP_OK;
+}
+
+static cp_status fit_setup(fit_ctx *c) {
+    const size_t n = c->n;
+    c->f = calloc(1, sizeof *c->f);
+    c->use = malloc((n + 1) * sizeof *c->use), c->all = malloc((n + 1) * sizeof *c->all);
+    c->v = malloc((n + 1) * sizeof *c->v), c->tmp = malloc((n + 1) * sizeof *c->tmp);
+    c->err = malloc((n + 1) * sizeof *c->err);
+    if (!c->f || !c->use || !c->all || !c->v || !c->tmp || !c->err)
         return cp_fail(CP_E_NOMEM, "out of memory");
-    }
-    if ((st = model_build(in, &m)) != CP_OK) goto done;
+    cp_status st = model_build(c->in, &c->m);
+    if (st != CP_OK) return st;
+    cp_calib_fit *f = c->f;
     f->nrecords = n;
-    f->folds = folds;
-    f->cost = *in->prior;
+    f->folds = c->folds;
+    f->cost = *c->in->prior;
     f->predicted = calloc(n + 1, sizeof *f->predicted);
-    f->params = calloc((size_t)m.ng + in->nclasses + 8, sizeof *f->params);
-    if (!f->predicted || !f->params) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
-    /* clearance: the full fit */
+    f->params = calloc((size_t)c->m.ng + c->in->nclasses + 8, sizeof *f->params);
+    if (!f->predicted || !f->params) return cp_fail(CP_E_NOMEM, "out of memory");
+    return CP_OK;
+}
+
+/* Clearance: the full fit, from the prior (th0). */
+static void fit_full_clearance(fit_ctx *c) {
+    const cp_calib_input *in = c->in;
+    const model *m = &c->m;
     size_t nc = 0;
-    for (size_t r = 0; r < n; ++r)
-        if (in->records[r].method == CP_METHOD_CLEAR && in->records[r].ncells) all[nc++] = r;
-    f->nclearance = nc;
-    double th[MAX_PARAMS], th0[MAX_PARAMS], cov[MAX_PARAMS * MAX_PARAMS] = {0};
-    for (int g = 0; g < m.ng; ++g) th0[g] = log(group_prior(&m, g));
-    if (m.fit_t) th0[m.ng] = in->prior->treecover_slowdown;
-    if (m.fit_i) th0[m.ng + m.fit_t] = in->prior->improvised_slowdown;
-    clamp_slowdowns(&m, th0);
-    memcpy(th, th0, sizeof th);
-    if (nc && m.np)
-        f->sigma_log = fit_clearance(&m, all, nc, th, cov, &f->iterations, &f->converged);
-    values val;
-    unpack(&m, th, in->prior, &val);
-    /* surveys: Huber locations of log(area / team-days) */
-    double rate[2] = {NAN, NAN}, rse[2] = {INFINITY, INFINITY};
-    size_t ns[2] = {0, 0};
-    for (int s = 0; s < 2; ++s) {
-        size_t k = 0;
-        for (size_t r = 0; r < n; ++r) {
-            const cp_calib_record *rec = &in->records[r];
-            if (rec->method != s) continue;
-            double a = record_area(in, rec);
-            if (a > 0) v[k++] = log(a / rec->team_days);
-        }
-        ns[s] = k;
-        if (k >= 3) rate[s] = huber_location(v, k, &rse[s], tmp);
+    for (size_t r = 0; r < c->n; ++r)
+        if (in->records[r].method == CP_METHOD_CLEAR && in->records[r].ncells) c->all[nc++] = r;
+    c->nc = c->f->nclearance = nc;
+    for (int g = 0; g < m->ng; ++g) c->th0[g] = log(group_prior(m, g));
+    if (m->fit_t) c->th0[m->ng] = in->prior->treecover_slowdown;
+    if (m->fit_i) c->th0[m->ng + m->fit_t] = in->prior->improvised_slowdown;
+    clamp_slowdowns(m, c->th0);
+    memcpy(c->th, c->th0, sizeof c->th);
+    if (nc && m->np)
+        c->f->sigma_log =
+            fit_clearance(m, c->all, nc, c->th, c->cov, &c->f->iterations, &c->f->converged);
+    unpack(m, c->th, in->prior, &c->val);
+}
+
+/* The records of survey s with an area, in order, into idx (their areas into area); with a
+ * fold, only those (counted among them) outside it (out = 1) or in it (out = 0). */
+static size_t survey_records(const fit_ctx *c, int s, int fold, int out, size_t *idx,
+                             double *area) {
+    size_t k = 0, j = 0;
+    for (size_t r = 0; r < c->n; ++r) {
+        const cp_calib_record *rec = &c->in->records[r];
+        if (rec->method != s) continue;
+        double a = record_area(c->in, rec);
+        if (!(a > 0)) continue;
+        if (fold < 0 || ((int)(j++ % (size_t)c->folds) != fold) == out) idx[k] = r, area[k++] = a;
     }
-    f->nnts = ns[0], f->nts = ns[1];
-    /* the parameters, the fitted cost section */
-    size_t np = 0;
+    return k;
+}
+
+/* Survey s's log rates log(area / team-days) into v (as survey_records chooses). */
+static size_t survey_logs(const fit_ctx *c, int s, int fold, double *v) {
+    const size_t k = survey_records(c, s, fold, 1, c->use, v);
+    for (size_t i = 0; i < k; ++i) v[i] = log(v[i] / c->in->records[c->use[i]].team_days);
+    return k;
+}
+
+/* Surveys: Huber locations of log(area / team-days). */
+static void fit_surveys(fit_ctx *c) {
+    for (int s = 0; s < 2; ++s) {
+        c->rate[s] = NAN, c->rse[s] = INFINITY;
+        const size_t k = survey_logs(c, s, -1, c->v);
+        c->ns[s] = k;
+        if (k >= 3) c->rate[s] = huber_location(c->v, k, &c->rse[s], c->tmp);
+    }
+    c->f->nnts = c->ns[0], c->f->nts = c->ns[1];
+}
+
+/* The fitted productivities as parameters and as the cost section's table (the prior's table
+ * with the fitted classes replaced or added, the default when fitted). */
+static cp_status productivity_params(fit_ctx *c, size_t *np) {
+    const cp_calib_input *in = c->in;
+    const model *m = &c->m;
+    cp_calib_fit *f = c->f;
     int classes_out = 0;
     cp_class_value *tab = calloc(in->prior->nproductivity + in->nclasses + 1, sizeof *tab);
-    if (!tab) {
-        st = cp_fail(CP_E_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!tab) return cp_fail(CP_E_NOMEM, "out of memory");
     for (size_t i = 0; i < in->prior->nproductivity; ++i)
         tab[classes_out++] = in->prior->productivity[i];
-    for (int g = 0; g < m.ng; ++g) {
-        int k = m.gclass[g];
-        double se = sqrt(cov[g * m.np + g]);
+    for (int g = 0; g < m->ng; ++g) {
+        int k = m->gclass[g];
+        double se = sqrt(c->cov[g * m->np + g]), th = c->th[g];
         char name[48];
         int code = k < (int)in->nclasses ? in->classes[k] : -1;
         if (code >= 0)
             snprintf(name, sizeof name, "productivity_%d", code);
         else
             snprintf(name, sizeof name, "productivity_default");
-        param(&f->params[np++], name, code, exp(th[g]), exp(th[g] - 1.96 * se),
-              exp(th[g] + 1.96 * se), group_prior(&m, g), 1, 0);
+        param(&f->params[(*np)++], name, code, exp(th), exp(th - 1.96 * se), exp(th + 1.96 * se),
+              group_prior(m, g), 1, 0);
         if (code < 0) {
-            f->cost.productivity_default_m2 = exp(th[g]);
+            f->cost.productivity_default_m2 = exp(th);
             continue;
         }
         int found = 0;
         for (int i = 0; i < classes_out; ++i)
-            if (tab[i].code == code) tab[i].value = exp(th[g]), found = 1;
-        if (!found) tab[classes_out++] = (cp_class_value){code, exp(th[g])};
+            if (tab[i].code == code) tab[i].value = exp(th), found = 1;
+        if (!found) tab[classes_out++] = (cp_class_value){code, exp(th)};
     }
     f->cost.productivity = tab;
     f->cost.nproductivity = (size_t)classes_out;
-    if (!m.ng) /* the default productivity untold */
-        param(&f->params[np++], "productivity_default", -1, in->prior->productivity_default_m2, NAN,
-              NAN, in->prior->productivity_default_m2, 0, 0);
-    {
-        int it = m.ng;
-        double se = m.fit_t ? sqrt(cov[it * m.np + it]) : NAN;
-        param(&f->params[np++], "treecover_slowdown", -1, val.st,
-              m.fit_t ? fmax(0, val.st - 1.96 * se) : NAN,
-              m.fit_t ? fmin(1, val.st + 1.96 * se) : NAN, in->prior->treecover_slowdown, m.fit_t,
-              nc);
-        f->cost.treecover_slowdown = val.st;
-        int ii = m.ng + m.fit_t;
-        se = m.fit_i ? sqrt(cov[ii * m.np + ii]) : NAN;
-        param(&f->params[np++], "improvised_slowdown", -1, val.si,
-              m.fit_i ? fmax(0, val.si - 1.96 * se) : NAN,
-              m.fit_i ? fmin(1, val.si + 1.96 * se) : NAN, in->prior->improvised_slowdown, m.fit_i,
-              nc);
-        f->cost.improvised_slowdown = val.si;
-    }
+    if (!m->ng) /* the default productivity untold */
+        param(&f->params[(*np)++], "productivity_default", -1, in->prior->productivity_default_m2,
+              NAN, NAN, in->prior->productivity_default_m2, 0, 0);
+    return CP_OK;
+}
+
+/* The slowdowns and the surveys' rates as parameters and in the cost section. */
+static void other_params(fit_ctx *c, size_t *np) {
+    const cp_cost *prior = c->in->prior;
+    const model *m = &c->m;
+    cp_calib_fit *f = c->f;
+    const values *val = &c->val;
+    int it = m->ng;
+    double se = m->fit_t ? sqrt(c->cov[it * m->np + it]) : NAN;
+    param(&f->params[(*np)++], "treecover_slowdown", -1, val->st,
+          m->fit_t ? fmax(0, val->st - 1.96 * se) : NAN,
+          m->fit_t ? fmin(1, val->st + 1.96 * se) : NAN, prior->treecover_slowdown, m->fit_t,
+          c->nc);
+    f->cost.treecover_slowdown = val->st;
+    int ii = m->ng + m->fit_t;
+    se = m->fit_i ? sqrt(c->cov[ii * m->np + ii]) : NAN;
+    param(&f->params[(*np)++], "improvised_slowdown", -1, val->si,
+          m->fit_i ? fmax(0, val->si - 1.96 * se) : NAN,
+          m->fit_i ? fmin(1, val->si + 1.96 * se) : NAN, prior->improvised_slowdown, m->fit_i,
+          c->nc);
+    f->cost.improvised_slowdown = val->si;
     static const char *const sname[2] = {"nts_m2_per_team_day", "ts_m2_per_team_day"};
-    const double sprior[2] = {in->prior->nts_m2_per_team_day, in->prior->ts_m2_per_team_day};
+    const double sprior[2] = {prior->nts_m2_per_team_day, prior->ts_m2_per_team_day};
     for (int s = 0; s < 2; ++s) {
-        int ok = isfinite(rate[s]);
-        param(&f->params[np++], sname[s], -1, ok ? exp(rate[s]) : sprior[s],
-              ok ? exp(rate[s] - 1.96 * rse[s]) : NAN, ok ? exp(rate[s] + 1.96 * rse[s]) : NAN,
-              sprior[s], ok, ns[s]);
-        if (ok) *(s ? &f->cost.ts_m2_per_team_day : &f->cost.nts_m2_per_team_day) = exp(rate[s]);
+        int ok = isfinite(c->rate[s]);
+        param(&f->params[(*np)++], sname[s], -1, ok ? exp(c->rate[s]) : sprior[s],
+              ok ? exp(c->rate[s] - 1.96 * c->rse[s]) : NAN,
+              ok ? exp(c->rate[s] + 1.96 * c->rse[s]) : NAN, sprior[s], ok, c->ns[s]);
+        if (ok) *(s ? &f->cost.ts_m2_per_team_day : &f->cost.nts_m2_per_team_day) = exp(c->rate[s]);
     }
-    f->nparams = np;
-    /* predictions of the full fit */
-    for (size_t r = 0; r < n; ++r) {
-        const cp_calib_record *rec = &in->records[r];
+}
+
+/* Predictions of the full fit. */
+static void fit_predictions(fit_ctx *c) {
+    for (size_t r = 0; r < c->n; ++r) {
+        const cp_calib_record *rec = &c->in->records[r];
         if (rec->method == CP_METHOD_CLEAR) {
-            f->predicted[r] = exp(predict(&m, &val, rec, NULL));
+            c->f->predicted[r] = exp(predict(&c->m, &c->val, rec, NULL));
         } else {
-            double a = record_area(in, rec);
-            f->predicted[r] = isfinite(rate[rec->method]) ? a / exp(rate[rec->method]) : NAN;
+            double a = record_area(c->in, rec);
+            c->f->predicted[r] =
+                isfinite(c->rate[rec->method]) ? a / exp(c->rate[rec->method]) : NAN;
         }
     }
-    /* cross-validation: fold j holds the records at positions j, j + folds, ... of each kind */
+}
+
+/* Cross-validation: fold j holds the records at positions j, j + folds, ... of each kind; each
+ * held-out record's error of log team-days goes to err. Returns the errors' count. */
+static size_t cross_validate(fit_ctx *c) {
+    const cp_calib_input *in = c->in;
+    const model *m = &c->m;
+    const int folds = c->folds;
     size_t ne = 0;
     for (int fold = 0; fold < folds; ++fold) {
         size_t nu = 0;
-        for (size_t i = 0; i < nc; ++i)
-            if ((int)(i % (size_t)folds) != fold) use[nu++] = all[i];
+        for (size_t i = 0; i < c->nc; ++i)
+            if ((int)(i % (size_t)folds) != fold) c->use[nu++] = c->all[i];
         double thf[MAX_PARAMS];
-        memcpy(thf, th0, sizeof thf);
+        memcpy(thf, c->th0, sizeof thf);
         int itf, cvf;
-        if (nu && m.np) fit_clearance(&m, use, nu, thf, NULL, &itf, &cvf);
+        if (nu && m->np) fit_clearance(m, c->use, nu, thf, NULL, &itf, &cvf);
         values vf;
-        unpack(&m, thf, in->prior, &vf);
-        for (size_t i = 0; i < nc; ++i)
+        unpack(m, thf, in->prior, &vf);
+        for (size_t i = 0; i < c->nc; ++i)
             if ((int)(i % (size_t)folds) == fold)
-                err[ne++] = log(in->records[all[i]].team_days) -
-                            predict(&m, &vf, &in->records[all[i]], NULL);
+                c->err[ne++] = log(in->records[c->all[i]].team_days) -
+                               predict(m, &vf, &in->records[c->all[i]], NULL);
         for (int s = 0; s < 2; ++s) { /* the surveys' rates without the fold */
-            size_t k = 0, j = 0;
-            for (size_t r = 0; r < n; ++r) {
-                const cp_calib_record *rec = &in->records[r];
-                if (rec->method != s) continue;
-                double a = record_area(in, rec);
-                if (!(a > 0)) continue;
-                if ((int)(j++ % (size_t)folds) != fold) v[k++] = log(a / rec->team_days);
-            }
-            double se, loc = k >= 3 ? huber_location(v, k, &se, tmp) : NAN;
-            j = 0;
-            for (size_t r = 0; r < n && isfinite(loc); ++r) {
-                const cp_calib_record *rec = &in->records[r];
-                if (rec->method != s) continue;
-                double a = record_area(in, rec);
-                if (!(a > 0)) continue;
-                if ((int)(j++ % (size_t)folds) == fold)
-                    err[ne++] = log(rec->team_days) - (log(a) - loc);
-            }
+            size_t k = survey_logs(c, s, fold, c->v);
+            double se, loc = k >= 3 ? huber_location(c->v, k, &se, c->tmp) : NAN;
+            if (!isfinite(loc)) continue;
+            size_t h = survey_records(c, s, fold, 0, c->use, c->v); /* the fold's records */
+            for (size_t i = 0; i < h; ++i)
+                c->err[ne++] = log(in->records[c->use[i]].team_days) - (log(c->v[i]) - loc);
         }
     }
+    return ne;
+}
+
+cp_status cp_calib_fit_compute(const cp_calib_input *in, cp_calib_fit **out) {
+    if (!out) return cp_fail(CP_E_ARG, "cp_calib_fit_compute: NULL argument");
+    *out = NULL;
+    cp_status st = check_records(in);
+    if (st != CP_OK) return st;
+    fit_ctx c;
+    memset(&c, 0, sizeof c);
+    c.in = in;
+    c.n = in->nrecords;
+    c.folds = in->folds > 0 ? in->folds : 5;
+    size_t np = 0;
+    if ((st = fit_setup(&c)) != CP_OK) goto done;
+    fit_full_clearance(&c);
+    fit_surveys(&c);
+    if ((st = productivity_params(&c, &np)) != CP_OK) goto done;
+    other_params(&c, &np);
+    c.f->nparams = np;
+    fit_predictions(&c);
+    const size_t ne = cross_validate(&c);
     double ss = 0;
-    for (size_t i = 0; i < ne; ++i) ss += err[i] * err[i], tmp[i] = fabs(expm1(err[i]));
-    f->cv_rmse_log = ne ? sqrt(ss / (double)ne) : NAN;
+    for (size_t i = 0; i < ne; ++i) ss += c.err[i] * c.err[i], c.tmp[i] = fabs(expm1(c.err[i]));
+    c.f->cv_rmse_log = ne ? sqrt(ss / (double)ne) : NAN;
     if (ne) {
-        qsort(tmp, ne, sizeof *tmp, cmp_double);
-        f->cv_median_ape = ne % 2 ? tmp[ne / 2] : 0.5 * (tmp[ne / 2 - 1] + tmp[ne / 2]);
+        qsort(c.tmp, ne, sizeof *c.tmp, cmp_double);
+        c.f->cv_median_ape = ne % 2 ? c.tmp[ne / 2] : 0.5 * (c.tmp[ne / 2 - 1] + c.tmp[ne / 2]);
     } else {
-        f->cv_median_ape = NAN;
+        c.f->cv_median_ape = NAN;
     }
-    *out = f;
-    f = NULL;
+    *out = c.f;
+    c.f = NULL;
 done:
-    model_free(&m);
-    cp_calib_fit_free(f);
-    free(use), free(all), free(v), free(tmp), free(err);
+    model_free(&c.m);
+    cp_calib_fit_free(c.f);
+    free(c.use), free(c.all), free(c.v), free(c.tmp), free(c.err);
     return st;
 }
