@@ -1048,15 +1048,10 @@ static cp_status parse_team_types(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
-static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
-    static const char *const keys[] = {"start",         "deadline", "teams",
-                                       "days_per_year", "regions",  "package_team_days",
-                                       "types",         "redeploy", "mobilisation_days",
-                                       "budget_usd",    NULL};
-    cp_capacity *cap = &c->sc->capacity;
-    cp_status s = check_keys(c, n, keys, "capacity");
-    if (s) return s;
-    yaml_node_t *v, *teams_node = get(c, n, "teams"), *regions = get(c, n, "regions");
+/* capacity.start and capacity.deadline (ten years after the start when not given). */
+static cp_status capacity_dates(ctx *c, yaml_node_t *n, cp_capacity *cap) {
+    cp_status s;
+    yaml_node_t *v;
     if ((v = get(c, n, "start")) && (s = as_date(c, v, "capacity.start", &cap->start))) return s;
     if ((v = get(c, n, "deadline"))) {
         if ((s = as_date(c, v, "capacity.deadline", &cap->deadline))) return s;
@@ -1070,21 +1065,27 @@ static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
         cp_date_split(cap->start, &y, &m, &d);
         cap->deadline = cp_date_make(y + 10, m, d);
     }
-    if ((v = get(c, n, "types")) && (s = parse_team_types(c, v))) return s;
-    /* teams of one pool: legacy fields for a number or {year: teams} without types */
-    if (teams_node && !regions) {
-        if (cap->ntypes) {
-            if ((s = parse_team_cells(c, teams_node, "capacity.teams", -1))) return s;
-        } else if (teams_node->type == YAML_SCALAR_NODE) { /* one pool: some team */
-            if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
-            if (cap->teams != floor(cap->teams))
-                return err_at(c, teams_node,
-                              "capacity.teams must be a whole number of teams, got %g", cap->teams);
-        } else if ((s = as_team_count(c, teams_node, "capacity.teams", &cap->teams, &cap->per_year,
-                                      &cap->nper_year))) {
-            return s;
-        }
-    }
+    return CP_OK;
+}
+
+/* capacity.teams of one pool (no regions): per type, a number, or {year: teams}. */
+static cp_status capacity_pool_teams(ctx *c, yaml_node_t *teams_node, cp_capacity *cap) {
+    cp_status s;
+    if (cap->ntypes) return parse_team_cells(c, teams_node, "capacity.teams", -1);
+    if (teams_node->type != YAML_SCALAR_NODE)
+        return as_team_count(c, teams_node, "capacity.teams", &cap->teams, &cap->per_year,
+                             &cap->nper_year);
+    if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
+    if (cap->teams != floor(cap->teams))
+        return err_at(c, teams_node, "capacity.teams must be a whole number of teams, got %g",
+                      cap->teams);
+    return CP_OK;
+}
+
+/* The scalar settings: days_per_year, package_team_days, redeploy, mobilisation_days. */
+static cp_status capacity_settings(ctx *c, yaml_node_t *n, cp_capacity *cap) {
+    cp_status s;
+    yaml_node_t *v;
     if ((v = get(c, n, "days_per_year"))) {
         if ((s = as_number_min(c, v, "capacity.days_per_year", 0, 1, &cap->days_per_year)))
             return s;
@@ -1100,71 +1101,77 @@ static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
     if ((v = get(c, n, "mobilisation_days")) &&
         (s = as_number_min(c, v, "capacity.mobilisation_days", 0, 0, &cap->mobilisation_days)))
         return s;
-    if ((v = get(c, n, "budget_usd"))) {
-        if (v->type == YAML_SCALAR_NODE) {
-            if ((s = as_number_min(c, v, "capacity.budget_usd", 0, 1, &cap->budget_usd))) return s;
-        } else {
-            cp_class_value *t = NULL;
-            size_t nt = 0;
-            s = as_year_table(c, v, "capacity.budget_usd", 0, &t, &nt);
-            cap->budget_per_year = s ? NULL : calloc(nt, sizeof *cap->budget_per_year);
-            if (!s && !cap->budget_per_year) s = cp_fail(CP_E_NOMEM, "out of memory");
-            for (size_t i = 0; !s && i < nt; ++i)
-                cap->budget_per_year[i] = (cp_year_usd){t[i].code, t[i].value};
-            if (!s) cap->nbudget_per_year = nt;
-            free(t);
-            if (s) return s;
+    return CP_OK;
+}
+
+/* capacity.budget_usd: a number, or {year: US$}. */
+static cp_status capacity_budget(ctx *c, yaml_node_t *v, cp_capacity *cap) {
+    if (v->type == YAML_SCALAR_NODE)
+        return as_number_min(c, v, "capacity.budget_usd", 0, 1, &cap->budget_usd);
+    cp_class_value *t = NULL;
+    size_t nt = 0;
+    cp_status s = as_year_table(c, v, "capacity.budget_usd", 0, &t, &nt);
+    cap->budget_per_year = s ? NULL : calloc(nt, sizeof *cap->budget_per_year);
+    if (!s && !cap->budget_per_year) s = cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t i = 0; !s && i < nt; ++i)
+        cap->budget_per_year[i] = (cp_year_usd){t[i].code, t[i].value};
+    if (!s) cap->nbudget_per_year = nt;
+    free(t);
+    return s;
+}
+
+/* capacity.regions {region: teams} (numbers, or per year and type); capacity.teams beside
+ * them must be their sum. */
+static cp_status capacity_regions(ctx *c, yaml_node_t *regions, yaml_node_t *teams_node,
+                                  cp_capacity *cap) {
+    cp_status s;
+    if (regions->type != YAML_MAPPING_NODE)
+        return err_at(c, regions, "capacity.regions must be a mapping {region: teams}");
+    size_t cnt = npairs(regions);
+    cap->regions = calloc(cnt ? cnt : 1, sizeof *cap->regions);
+    if (!cap->regions) return cp_fail(CP_E_NOMEM, "out of memory");
+    int simple = !cap->ntypes; /* every region a plain number: legacy regions[].teams */
+    for (yaml_node_pair_t *p = regions->data.mapping.pairs.start;
+         p < regions->data.mapping.pairs.top; ++p)
+        simple &= node(c, p->value)->type == YAML_SCALAR_NODE;
+    double sum = 0;
+    for (yaml_node_pair_t *p = regions->data.mapping.pairs.start;
+         p < regions->data.mapping.pairs.top; ++p) {
+        cp_region_teams *r = &cap->regions[cap->nregions];
+        if ((s = as_string(c, node(c, p->key), "region name", &r->name))) return s;
+        cap->nregions++;
+        for (size_t j = 0; j + 1 < cap->nregions; ++j)
+            if (!strcmp(cap->regions[j].name, r->name))
+                return err_at(c, node(c, p->key), "region '%s' appears twice", r->name);
+        char what[160];
+        snprintf(what, sizeof what, "capacity.regions.%s", r->name);
+        if (simple) {
+            cp_year_teams *none = NULL;
+            size_t nn = 0;
+            if ((s = as_team_count(c, node(c, p->value), what, &r->teams, &none, &nn))) return s;
+            sum += r->teams;
+        } else if ((s = parse_team_cells(c, node(c, p->value), what, (int)cap->nregions - 1))) {
+            return s;
         }
     }
-    if (regions) {
-        if (regions->type != YAML_MAPPING_NODE)
-            return err_at(c, regions, "capacity.regions must be a mapping {region: teams}");
-        size_t cnt = npairs(regions);
-        cap->regions = calloc(cnt ? cnt : 1, sizeof *cap->regions);
-        if (!cap->regions) return cp_fail(CP_E_NOMEM, "out of memory");
-        int simple = !cap->ntypes; /* every region a plain number: legacy regions[].teams */
-        for (yaml_node_pair_t *p = regions->data.mapping.pairs.start;
-             p < regions->data.mapping.pairs.top; ++p)
-            simple &= node(c, p->value)->type == YAML_SCALAR_NODE;
-        double sum = 0;
-        for (yaml_node_pair_t *p = regions->data.mapping.pairs.start;
-             p < regions->data.mapping.pairs.top; ++p) {
-            cp_region_teams *r = &cap->regions[cap->nregions];
-            if ((s = as_string(c, node(c, p->key), "region name", &r->name))) return s;
-            cap->nregions++;
-            for (size_t j = 0; j + 1 < cap->nregions; ++j)
-                if (!strcmp(cap->regions[j].name, r->name))
-                    return err_at(c, node(c, p->key), "region '%s' appears twice", r->name);
-            char what[160];
-            snprintf(what, sizeof what, "capacity.regions.%s", r->name);
-            if (simple) {
-                cp_year_teams *none = NULL;
-                size_t nn = 0;
-                if ((s = as_team_count(c, node(c, p->value), what, &r->teams, &none, &nn)))
-                    return s;
-                sum += r->teams;
-            } else if ((s = parse_team_cells(c, node(c, p->value), what, (int)cap->nregions - 1))) {
-                return s;
-            }
-        }
-        if (teams_node && (!simple || teams_node->type != YAML_SCALAR_NODE))
+    if (teams_node && (!simple || teams_node->type != YAML_SCALAR_NODE))
+        return err_at(c, teams_node,
+                      "capacity.teams cannot be combined with per-year or per-type "
+                      "capacity.regions; give the teams in capacity.regions");
+    if (teams_node) {
+        if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
+        if (fabs(sum - cap->teams) > 1e-9)
             return err_at(c, teams_node,
-                          "capacity.teams cannot be combined with per-year or per-type "
-                          "capacity.regions; give the teams in capacity.regions");
-        if (teams_node) {
-            if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
-            if (fabs(sum - cap->teams) > 1e-9)
-                return err_at(c, teams_node,
-                              "capacity.teams (%g) contradicts capacity.regions, whose teams sum "
-                              "to %g",
-                              cap->teams, sum);
-        }
-        cap->teams = sum;
-    } else if (cap->ntypes && !teams_node) {
-        return err_at(c, n,
-                      "capacity.types needs capacity.teams {type: teams} or capacity.regions");
+                          "capacity.teams (%g) contradicts capacity.regions, whose teams sum "
+                          "to %g",
+                          cap->teams, sum);
     }
-    /* some team, some year */
+    cap->teams = sum;
+    return CP_OK;
+}
+
+/* Some team in some year: every team count summed. */
+static double capacity_any_team(const cp_capacity *cap) {
     double any = cap->teams;
     for (size_t i = 0; i < cap->nper_year; ++i) any += cap->per_year[i].teams;
     for (size_t i = 0; i < cap->ncounts; ++i) {
@@ -1172,7 +1179,30 @@ static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
         for (size_t k = 0; k < cap->counts[i].nper_year; ++k)
             any += cap->counts[i].per_year[k].teams;
     }
-    if ((teams_node || regions) && !(any > 0))
+    return any;
+}
+
+static cp_status parse_capacity(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {"start",         "deadline", "teams",
+                                       "days_per_year", "regions",  "package_team_days",
+                                       "types",         "redeploy", "mobilisation_days",
+                                       "budget_usd",    NULL};
+    cp_capacity *cap = &c->sc->capacity;
+    cp_status s = check_keys(c, n, keys, "capacity");
+    if (s) return s;
+    yaml_node_t *v, *teams_node = get(c, n, "teams"), *regions = get(c, n, "regions");
+    if ((s = capacity_dates(c, n, cap))) return s;
+    if ((v = get(c, n, "types")) && (s = parse_team_types(c, v))) return s;
+    if (teams_node && !regions && (s = capacity_pool_teams(c, teams_node, cap))) return s;
+    if ((s = capacity_settings(c, n, cap))) return s;
+    if ((v = get(c, n, "budget_usd")) && (s = capacity_budget(c, v, cap))) return s;
+    if (regions) {
+        if ((s = capacity_regions(c, regions, teams_node, cap))) return s;
+    } else if (cap->ntypes && !teams_node) {
+        return err_at(c, n,
+                      "capacity.types needs capacity.teams {type: teams} or capacity.regions");
+    }
+    if ((teams_node || regions) && !(capacity_any_team(cap) > 0))
         return err_at(c, teams_node ? teams_node : regions,
                       "capacity.teams: every year has 0 teams (zero capacity never finishes)");
     return CP_OK;
@@ -1296,16 +1326,9 @@ static cp_status as_named_ranges(ctx *c, yaml_node_t *n, const char *what, const
     return s;
 }
 
-static cp_status parse_uncertainty(ctx *c, yaml_node_t *n) {
-    static const char *const keys[] = {
-        "samples", "seed",    "distribution", "productivity", "types",   "nts",
-        "ts",      "release", "availability", "team_day_usd", "weights", "weight_concentration",
-        NULL};
-    cp_scenario *sc = c->sc;
-    cp_uncertainty *u = &sc->uncertainty;
-    cp_status s = check_keys(c, n, keys, "uncertainty");
-    if (s) return s;
-    u->given = 1;
+/* uncertainty.samples, seed and distribution. */
+static cp_status uncertainty_sampling(ctx *c, yaml_node_t *n, cp_uncertainty *u) {
+    cp_status s;
     yaml_node_t *v;
     double d;
     if ((v = get(c, n, "samples"))) {
@@ -1331,55 +1354,62 @@ static cp_status parse_uncertainty(ctx *c, yaml_node_t *n) {
             return err_at(c, v, "uncertainty.distribution must be pert or triangular, got %s%s%s",
                           t ? "'" : "", t ? t : kind_of(v), t ? "'" : "");
     }
-    if ((v = get(c, n, "productivity"))) {
-        if (v->type == YAML_MAPPING_NODE && (get(c, v, "default") || get(c, v, "classes"))) {
-            static const char *const pk[] = {"default", "classes", NULL};
-            if ((s = check_keys(c, v, pk, "uncertainty.productivity"))) return s;
-            yaml_node_t *w;
-            if ((w = get(c, v, "default")) &&
-                (s = as_range(c, w, "uncertainty.productivity.default", 1, 1e-6, 1e6,
-                              &u->productivity)))
-                return s;
-            if ((w = get(c, v, "classes"))) {
-                if (w->type != YAML_MAPPING_NODE)
-                    return err_at(c, w,
-                                  "uncertainty.productivity.classes must be a mapping "
-                                  "{class: range}");
-                u->classes = calloc(npairs(w) + 1, sizeof *u->classes);
-                if (!u->classes) return cp_fail(CP_E_NOMEM, "out of memory");
-                for (yaml_node_pair_t *p = w->data.mapping.pairs.start;
-                     p < w->data.mapping.pairs.top; ++p) {
-                    cp_class_range *r = &u->classes[u->nclasses];
-                    char kw[96];
-                    if ((s = as_int(c, node(c, p->key), "class of uncertainty.productivity",
-                                    &r->code)))
-                        return s;
-                    for (size_t j = 0; j < u->nclasses; ++j)
-                        if (u->classes[j].code == r->code)
-                            return err_at(c, node(c, p->key),
-                                          "class %d appears twice in uncertainty.productivity",
-                                          r->code);
-                    snprintf(kw, sizeof kw, "uncertainty.productivity.classes[%d]", r->code);
-                    if ((s = as_range(c, node(c, p->value), kw, 1, 1e-6, 1e6, &r->range))) return s;
-                    u->nclasses++;
-                }
-            }
-        } else if ((s = as_range(c, v, "uncertainty.productivity", 1, 1e-6, 1e6,
-                                 &u->productivity))) {
+    return CP_OK;
+}
+
+/* uncertainty.productivity.classes {class: range}. */
+static cp_status uncertainty_classes(ctx *c, yaml_node_t *w, cp_uncertainty *u) {
+    cp_status s;
+    if (w->type != YAML_MAPPING_NODE)
+        return err_at(c, w, "uncertainty.productivity.classes must be a mapping {class: range}");
+    u->classes = calloc(npairs(w) + 1, sizeof *u->classes);
+    if (!u->classes) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (yaml_node_pair_t *p = w->data.mapping.pairs.start; p < w->data.mapping.pairs.top; ++p) {
+        cp_class_range *r = &u->classes[u->nclasses];
+        char kw[96];
+        if ((s = as_int(c, node(c, p->key), "class of uncertainty.productivity", &r->code)))
             return s;
-        }
+        for (size_t j = 0; j < u->nclasses; ++j)
+            if (u->classes[j].code == r->code)
+                return err_at(c, node(c, p->key),
+                              "class %d appears twice in uncertainty.productivity", r->code);
+        snprintf(kw, sizeof kw, "uncertainty.productivity.classes[%d]", r->code);
+        if ((s = as_range(c, node(c, p->value), kw, 1, 1e-6, 1e6, &r->range))) return s;
+        u->nclasses++;
     }
-    if ((v = get(c, n, "types"))) {
-        const cp_capacity *cap = &sc->capacity;
-        const char **names = calloc(cap->ntypes + 1, sizeof *names);
-        if (!names) return cp_fail(CP_E_NOMEM, "out of memory");
-        for (size_t t = 0; t < cap->ntypes; ++t) names[t] = cap->types[t].name;
-        s = cap->ntypes ? as_named_ranges(c, v, "uncertainty.types", "type", names, NULL,
-                                          cap->ntypes, 1e6, &u->types, &u->ntypes)
-                        : err_at(c, v, "uncertainty.types needs capacity.types");
-        free(names);
-        if (s) return s;
-    }
+    return CP_OK;
+}
+
+/* uncertainty.productivity: a range of factors, or {default: range, classes: {...}}. */
+static cp_status uncertainty_productivity(ctx *c, yaml_node_t *v, cp_uncertainty *u) {
+    if (!(v->type == YAML_MAPPING_NODE && (get(c, v, "default") || get(c, v, "classes"))))
+        return as_range(c, v, "uncertainty.productivity", 1, 1e-6, 1e6, &u->productivity);
+    static const char *const pk[] = {"default", "classes", NULL};
+    cp_status s;
+    if ((s = check_keys(c, v, pk, "uncertainty.productivity"))) return s;
+    yaml_node_t *w;
+    if ((w = get(c, v, "default")) &&
+        (s = as_range(c, w, "uncertainty.productivity.default", 1, 1e-6, 1e6, &u->productivity)))
+        return s;
+    if ((w = get(c, v, "classes"))) return uncertainty_classes(c, w, u);
+    return CP_OK;
+}
+
+/* uncertainty.types {type: range}: the capacity's team types. */
+static cp_status uncertainty_types(ctx *c, yaml_node_t *v, cp_uncertainty *u) {
+    const cp_capacity *cap = &c->sc->capacity;
+    const char **names = calloc(cap->ntypes + 1, sizeof *names);
+    if (!names) return cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t t = 0; t < cap->ntypes; ++t) names[t] = cap->types[t].name;
+    cp_status s = cap->ntypes ? as_named_ranges(c, v, "uncertainty.types", "type", names, NULL,
+                                                cap->ntypes, 1e6, &u->types, &u->ntypes)
+                              : err_at(c, v, "uncertainty.types needs capacity.types");
+    free(names);
+    return s;
+}
+
+/* The factors: nts, ts, availability, team_day_usd. */
+static cp_status uncertainty_factors(ctx *c, yaml_node_t *n, cp_uncertainty *u) {
     struct {
         const char *key;
         cp_range *r;
@@ -1388,31 +1418,44 @@ static cp_status parse_uncertainty(ctx *c, yaml_node_t *n) {
                    {"ts", &u->ts, 1e-6, 1e6},
                    {"availability", &u->availability, 1e-6, 1},
                    {"team_day_usd", &u->team_day_usd, 0, 1e6}};
+    cp_status s;
+    yaml_node_t *v;
     for (size_t i = 0; i < sizeof factors / sizeof factors[0]; ++i)
         if ((v = get(c, n, factors[i].key))) {
             char kw[64];
             snprintf(kw, sizeof kw, "uncertainty.%s", factors[i].key);
             if ((s = as_range(c, v, kw, 1, factors[i].lo, factors[i].hi, factors[i].r))) return s;
         }
-    if ((v = get(c, n, "release"))) {
-        static const char *const rk[] = {"SHA", "CHA", NULL};
-        static const char *const mk[] = {"cancel", "reduce", "clear", NULL};
-        if ((s = check_keys(c, v, rk, "uncertainty.release"))) return s;
-        for (int st = 0; st < CP_NSTATUS; ++st) {
-            yaml_node_t *r = get(c, v, rk[st]);
-            char where[64];
-            snprintf(where, sizeof where, "uncertainty.release.%s", rk[st]);
-            if (r && (s = check_keys(c, r, mk, where))) return s;
-            for (int m = 0; r && m < CP_NMETHOD; ++m) {
-                yaml_node_t *x = get(c, r, mk[m]);
-                char what[96];
-                snprintf(what, sizeof what, "%s.%s", where, mk[m]);
-                if (x &&
-                    (s = as_range(c, x, what, sc->cost.release[st][m], 0, 1, &u->release[st][m])))
-                    return s;
-            }
+    return CP_OK;
+}
+
+/* uncertainty.release {SHA|CHA: {cancel|reduce|clear: range}} around the cost's shares. */
+static cp_status uncertainty_release(ctx *c, yaml_node_t *v, cp_uncertainty *u) {
+    static const char *const rk[] = {"SHA", "CHA", NULL};
+    static const char *const mk[] = {"cancel", "reduce", "clear", NULL};
+    cp_status s;
+    if ((s = check_keys(c, v, rk, "uncertainty.release"))) return s;
+    for (int st = 0; st < CP_NSTATUS; ++st) {
+        yaml_node_t *r = get(c, v, rk[st]);
+        char where[64];
+        snprintf(where, sizeof where, "uncertainty.release.%s", rk[st]);
+        if (r && (s = check_keys(c, r, mk, where))) return s;
+        for (int m = 0; r && m < CP_NMETHOD; ++m) {
+            yaml_node_t *x = get(c, r, mk[m]);
+            char what[96];
+            snprintf(what, sizeof what, "%s.%s", where, mk[m]);
+            if (x &&
+                (s = as_range(c, x, what, c->sc->cost.release[st][m], 0, 1, &u->release[st][m])))
+                return s;
         }
     }
+    return CP_OK;
+}
+
+/* uncertainty.weights {criterion: range} or uncertainty.weight_concentration, not both. */
+static cp_status uncertainty_weights(ctx *c, yaml_node_t *n, cp_uncertainty *u) {
+    const cp_scenario *sc = c->sc;
+    cp_status s = CP_OK;
     yaml_node_t *wr = get(c, n, "weights"), *wc = get(c, n, "weight_concentration");
     if (wr && wc)
         return err_at(c, wc,
@@ -1421,20 +1464,36 @@ static cp_status parse_uncertainty(ctx *c, yaml_node_t *n) {
     if (wc && (s = as_number_min(c, wc, "uncertainty.weight_concentration", 0, 1,
                                  &u->weight_concentration)))
         return s;
-    if (wr) {
-        const char **names = calloc(sc->ncriteria + 1, sizeof *names);
-        double *w = calloc(sc->ncriteria + 1, sizeof *w);
-        if (!names || !w) s = cp_fail(CP_E_NOMEM, "out of memory");
-        for (size_t k = 0; !s && k < sc->ncriteria; ++k)
-            names[k] = sc->criteria[k].name, w[k] = sc->criteria[k].weight;
-        if (!s)
-            s = as_named_ranges(c, wr, "uncertainty.weights", "criterion", names, w, sc->ncriteria,
-                                1e12, &u->weights, &u->nweights);
-        free(names);
-        free(w);
-        if (s) return s;
-    }
-    return CP_OK;
+    if (!wr) return CP_OK;
+    const char **names = calloc(sc->ncriteria + 1, sizeof *names);
+    double *w = calloc(sc->ncriteria + 1, sizeof *w);
+    if (!names || !w) s = cp_fail(CP_E_NOMEM, "out of memory");
+    for (size_t k = 0; !s && k < sc->ncriteria; ++k)
+        names[k] = sc->criteria[k].name, w[k] = sc->criteria[k].weight;
+    if (!s)
+        s = as_named_ranges(c, wr, "uncertainty.weights", "criterion", names, w, sc->ncriteria,
+                            1e12, &u->weights, &u->nweights);
+    free(names);
+    free(w);
+    return s;
+}
+
+static cp_status parse_uncertainty(ctx *c, yaml_node_t *n) {
+    static const char *const keys[] = {
+        "samples", "seed",    "distribution", "productivity", "types",   "nts",
+        "ts",      "release", "availability", "team_day_usd", "weights", "weight_concentration",
+        NULL};
+    cp_uncertainty *u = &c->sc->uncertainty;
+    cp_status s = check_keys(c, n, keys, "uncertainty");
+    if (s) return s;
+    u->given = 1;
+    yaml_node_t *v;
+    if ((s = uncertainty_sampling(c, n, u))) return s;
+    if ((v = get(c, n, "productivity")) && (s = uncertainty_productivity(c, v, u))) return s;
+    if ((v = get(c, n, "types")) && (s = uncertainty_types(c, v, u))) return s;
+    if ((s = uncertainty_factors(c, n, u))) return s;
+    if ((v = get(c, n, "release")) && (s = uncertainty_release(c, v, u))) return s;
+    return uncertainty_weights(c, n, u);
 }
 
 static cp_status parse_contamination(ctx *c, yaml_node_t *n) {
