@@ -655,97 +655,127 @@ static int loop_progress(double f, const char *msg, void *arg) {
 
 /* The raster pass over this rank's strips (all of them in a job of one), then what it summed
  * combined over the ranks, and the maps. Collective: every rank returns the same status. */
-static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
+/* The strip's planes (scores, scratch, density, priority, classes, AOI), the criteria's burnt
+ * features with their halos and carried rows, and the inputs of the strip loop. */
+static cp_status strip_buffers(run_ctx *c, raster_pass *rp, int64_t H, int64_t nrows) {
     const cp_scenario *sc = c->sc;
-    const cp_ranks *rk = c->ranks;
-    const cpk_geo *geo = &c->grid.geo;
-    int64_t nx = geo->nx, ny = geo->ny, y0, y1;
-    cp_ranks_rows(ny, H, rk->size, rk->rank, &y0, &y1);
-    raster_pass rp = {.c = c, .y0 = y0};
-    for (int m = 0; m < 2; ++m) rp.st[m].min = INFINITY, rp.st[m].max = -INFINITY;
-    cp_status s = CP_OK;
-    size_t plane = (size_t)H * (size_t)nx;
-    rp.b.scores = calloc(sc->ncriteria, sizeof *rp.b.scores);
-    rp.row_sums = calloc(4 * (size_t)(y1 - y0) + 1, sizeof *rp.row_sums);
-    if (!rp.b.scores || !rp.row_sums) goto nomem;
+    const int64_t nx = c->grid.geo.nx, ny = c->grid.geo.ny;
+    const size_t plane = (size_t)H * (size_t)nx;
+    strip_buf *b = &rp->b;
+    b->scores = calloc(sc->ncriteria, sizeof *b->scores);
+    rp->row_sums = calloc(4 * (size_t)nrows + 1, sizeof *rp->row_sums);
+    if (!b->scores || !rp->row_sums) return CP_E_NOMEM;
     for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (!(rp.b.scores[k] = malloc(plane * sizeof(float)))) goto nomem;
-    rp.b.tmp = malloc(plane * sizeof(float) * (size_t)scratch_planes(sc));
-    rp.b.dens = malloc(plane * sizeof(float));
-    rp.b.priority = malloc(plane * sizeof(float));
-    rp.b.cls = malloc(plane);
-    if (!rp.b.tmp || !rp.b.dens || !rp.b.priority || !rp.b.cls) goto nomem;
-    rp.b.inv = malloc(plane * sizeof(float));
-    rp.b.nan = malloc(plane * sizeof(float));
-    if (!rp.b.inv || !rp.b.nan) goto nomem;
-    for (size_t i = 0; i < plane; ++i) rp.b.nan[i] = NAN;
+        if (!(b->scores[k] = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
+    b->tmp = malloc(plane * sizeof(float) * (size_t)scratch_planes(sc));
+    b->dens = malloc(plane * sizeof(float));
+    b->priority = malloc(plane * sizeof(float));
+    b->cls = malloc(plane);
+    b->inv = malloc(plane * sizeof(float));
+    b->nan = malloc(plane * sizeof(float));
+    if (!b->tmp || !b->dens || !b->priority || !b->cls || !b->inv || !b->nan) return CP_E_NOMEM;
+    for (size_t i = 0; i < plane; ++i) b->nan[i] = NAN;
     for (size_t k = 0; k < sc->ncriteria; ++k) {
         if (burns(c, k)) {
             int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
-            if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float)))) goto nomem;
+            if (!(c->vbuf[k] = malloc((size_t)rows * (size_t)nx * sizeof(float))))
+                return CP_E_NOMEM;
         }
         c->carry_row[k] = -1;
         if (cp_kind_of(&sc->criteria[k])->carries && !(c->carry[k] = malloc(nx * sizeof(float))))
-            goto nomem;
+            return CP_E_NOMEM;
     }
     if (c->aoi.nrings) {
-        rp.b.mask = malloc(plane * sizeof(float));
-        rp.b.aoi_frac = malloc(plane * sizeof(double));
-        if (!rp.b.mask || !rp.b.aoi_frac) goto nomem;
+        b->mask = malloc(plane * sizeof(float));
+        b->aoi_frac = malloc(plane * sizeof(double));
+        if (!b->mask || !b->aoi_frac) return CP_E_NOMEM;
     }
-    rp.inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp.inputs);
-    if (!rp.inputs) goto nomem;
+    rp->inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp->inputs);
+    if (!rp->inputs) return CP_E_NOMEM;
     for (size_t i = 0; i < c->nlayers; ++i)
-        rp.inputs[i] = (cp_strip_input){.read = grid_rows,
-                                        .src = c->layers[i].gi,
-                                        .halo = c->layers[i].halo,
-                                        .carried = c->layers[i].carried,
-                                        .halo_above = c->layers[i].halo_above};
-    {
-        /* the hazards' sums as one process makes them (ranks.h) */
-        cpk_zonal_band bands[NBANDS + 64]; /* then per-criterion bands without classes */
-        memset(bands, 0, sizeof bands);
-        bands[B_LANDCOVER].classes = c->class_values;
-        bands[B_LANDCOVER].nclasses = c->nclasses;
-        bands[B_LANDCOVER].class_weight = c->class_weight;
-        int64_t n = (int64_t)c->hs.n;
-        s = cp_ranks_zonal_init(&c->za, rk, ny, H, c->polys, c->wins, n, bands, (int)c->nb, c->acc);
-        if (!s && c->bacc)
-            s = cp_ranks_zonal_init(&c->zb, rk, ny, H, c->bpolys, c->bwins, n, bands + NBANDS, 1,
-                                    c->bacc);
-    }
-    goto ready;
-nomem:
-    s = cp_fail(CP_E_NOMEM,
-                "out of memory for strips of %lld rows x %lld cells; lower --memory or the grid",
-                (long long)H, (long long)nx);
-ready:
-    if ((s = cp_ranks_agree(rk, s)) || (s = create_maps(&rp, tmpdir))) goto done;
+        rp->inputs[i] = (cp_strip_input){.read = grid_rows,
+                                         .src = c->layers[i].gi,
+                                         .halo = c->layers[i].halo,
+                                         .carried = c->layers[i].carried,
+                                         .halo_above = c->layers[i].halo_above};
+    return CP_OK;
+}
+
+/* Frees what strip_buffers made, before the maps are assembled (so that the COG writer's
+ * memory comes in their place, not on top of them). */
+static void strip_buffers_free(run_ctx *c, raster_pass *rp) {
+    free_strip(&rp->b, c->sc->ncriteria);
+    memset(&rp->b, 0, sizeof rp->b);
+    for (size_t k = 0; c->vbuf && k < c->sc->ncriteria; ++k) free(c->vbuf[k]), c->vbuf[k] = NULL;
+    for (size_t k = 0; c->carry && k < c->sc->ncriteria; ++k) free(c->carry[k]), c->carry[k] = NULL;
+    free(rp->inputs), rp->inputs = NULL;
+    for (size_t i = 0; i < c->nlayers; ++i) c->layers[i].buf = NULL; /* the windows' */
+}
+
+/* The hazards' sums as one process makes them (ranks.h): the landcover band with its class
+ * weights, then per-criterion bands without classes. */
+static cp_status hazard_sums_begin(run_ctx *c, int64_t H) {
+    cpk_zonal_band bands[NBANDS + 64];
+    memset(bands, 0, sizeof bands);
+    bands[B_LANDCOVER].classes = c->class_values;
+    bands[B_LANDCOVER].nclasses = c->nclasses;
+    bands[B_LANDCOVER].class_weight = c->class_weight;
+    const int64_t n = (int64_t)c->hs.n, ny = c->grid.geo.ny;
+    cp_status s = cp_ranks_zonal_init(&c->za, c->ranks, ny, H, c->polys, c->wins, n, bands,
+                                      (int)c->nb, c->acc);
+    if (!s && c->bacc)
+        s = cp_ranks_zonal_init(&c->zb, c->ranks, ny, H, c->bpolys, c->bwins, n, bands + NBANDS, 1,
+                                c->bacc);
+    return s;
+}
+
+/* This process's rows y0..y1 scored strip by strip into the maps' files. */
+static cp_status score_rows(run_ctx *c, raster_pass *rp, int64_t y0, int64_t y1, int64_t H) {
+    const cp_ranks *rk = c->ranks;
     loop_progress_arg lp = {c->opts, rk};
-    cp_strip_loop loop = {.nx = nx,
-                          .ny = ny,
+    cp_strip_loop loop = {.nx = c->grid.geo.nx,
+                          .ny = c->grid.geo.ny,
                           .y_begin = y0,
                           .y_end = y1,
                           .rows = H,
-                          .inputs = rp.inputs,
+                          .inputs = rp->inputs,
                           .ninputs = c->nlayers,
                           .strip = raster_strip,
-                          .arg = &rp,
+                          .arg = rp,
                           .progress = loop_progress,
                           .progress_arg = &lp,
                           .message = "scoring the grid",
                           .p0 = 0.0,
                           .p1 = 1.0};
-    s = cp_ranks_phase_begin(rk);
+    cp_status s = cp_ranks_phase_begin(rk);
     if (!s && y1 > y0) s = cp_strips_run(&loop, NULL);
-    for (size_t m = 0; rp.sf && m < rp.nmaps; ++m) {
-        cp_status cs = cp_strip_file_close(&rp.sf[m]); /* the rows are in the file for rank 0 */
+    for (size_t m = 0; rp->sf && m < rp->nmaps; ++m) {
+        cp_status cs = cp_strip_file_close(&rp->sf[m]); /* the rows are in the file for rank 0 */
         if (!s) s = cs;
     }
-    if ((s = cp_ranks_phase_end(rk, s))) goto done;
+    return cp_ranks_phase_end(rk, s);
+}
+
+static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
+    const cp_ranks *rk = c->ranks;
+    const int64_t nx = c->grid.geo.nx;
+    int64_t y0, y1;
+    cp_ranks_rows(c->grid.geo.ny, H, rk->size, rk->rank, &y0, &y1);
+    raster_pass rp = {.c = c, .y0 = y0};
+    for (int m = 0; m < 2; ++m) rp.st[m].min = INFINITY, rp.st[m].max = -INFINITY;
+    cp_status s = strip_buffers(c, &rp, H, y1 - y0);
+    if (s == CP_E_NOMEM)
+        s = cp_fail(CP_E_NOMEM,
+                    "out of memory for strips of %lld rows x %lld cells; lower --memory or the "
+                    "grid",
+                    (long long)H, (long long)nx);
+    if (!s) s = hazard_sums_begin(c, H);
+    if ((s = cp_ranks_agree(rk, s)) || (s = create_maps(&rp, tmpdir))) goto done;
+    if ((s = score_rows(c, &rp, y0, y1, H))) goto done;
     if ((s = cp_ranks_zonal_reduce(&c->za)) || (c->bacc && (s = cp_ranks_zonal_reduce(&c->zb))) ||
         (s = cp_ranks_agree(rk, reduce_stats(&rp, y1 - y0))))
         goto done;
+    strip_buffers_free(c, &rp);
     s = cp_ranks_agree(rk, rk->rank == 0 ? finish_maps(&rp, tmpdir) : CP_OK);
 done:
     for (size_t m = 0; m < rp.nmaps; ++m) {
@@ -753,9 +783,7 @@ done:
         if (rp.sf) cp_strip_file_close(&rp.sf[m]);
     }
     free(rp.raw), free(rp.sf), free(rp.path), free(rp.row_sums);
-    free_strip(&rp.b, sc->ncriteria);
-    free(rp.inputs);
-    for (size_t i = 0; i < c->nlayers; ++i) c->layers[i].buf = NULL; /* the windows' */
+    strip_buffers_free(c, &rp);
     return s;
 }
 
