@@ -395,16 +395,20 @@ static int scratch_planes(const cp_scenario *sc) {
     return n;
 }
 
-/* Rows per strip for the memory budget: what is left after GDAL's block cache, the warper's
- * working memory, the inputs' halos and the kernels' per-thread scratch, divided by the bytes
- * a strip row costs (criteria planes, their kinds' scratch, density, priority, class, cost,
- * NaN plane, AOI mask and fractions, inputs). Whole rows of the output's 512 x 512 tiles: a
- * tile is then written once, never flushed half-done and read back. */
+/* Rows per strip for the memory budget: what is left after GDAL's block cache, the process's
+ * own working memory, the warper's chunk, the inputs' halos and the kernels' per-thread scratch,
+ * divided by the bytes a strip row costs (criteria planes, their kinds' scratch, density,
+ * priority, class, cost, NaN plane, AOI mask and fractions, inputs). Whole rows of the output's
+ * 512 x 512 tiles: a tile is then written once, never flushed half-done and read back. */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t nx = (size_t)c->grid.geo.nx;
     size_t per_row = nx * (4 * c->sc->ncriteria + 4 * (size_t)scratch_planes(c->sc) + 17 +
                            4 * c->nlayers + (c->aoi.nrings ? 12 : 0));
     size_t fixed = (size_t)GDALGetCacheMax64();
+    /* the process's own working memory beside the strips: GDAL's, SQLite's and PROJ's caches,
+       the libraries' data, thread arenas (massif and RSS on the demo and the national preset:
+       about 60 MB beside the 36 MB of code resident) */
+    fixed += budget / 8 < ((size_t)64 << 20) ? budget / 8 : (size_t)64 << 20;
     int warped = 0;
     for (size_t i = 0; i < c->nlayers; ++i) warped |= cp_grid_input_warped(c->layers[i].gi);
     if (warped) fixed += warp_bytes(c); /* GDAL's warp chunk */
