@@ -12,6 +12,7 @@
  * 4. Write the CSV (attributes read again in layer order) under a temporary name, rename. */
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,7 +162,10 @@ typedef struct {
     OGRSpatialReferenceH rsrs;
     GEOSContextHandle_t gctx;
     cp_intake it;
-    /* polygons, their windows and accumulators; rows rmin..rmax hold all windows */
+    /* the features' geometries as read, then the polygons, their windows and accumulators;
+       rows rmin..rmax hold all windows */
+    OGRGeometryH *geoms;
+    int64_t ngeoms;
     poly_list P;
     int64_t n, inside, rmin, rmax;
     cpk_polygon *polys;
@@ -192,6 +196,9 @@ static void job_free(zonal_job *j) {
     free(j->acc);
     free(j->wins);
     free(j->polys);
+    for (int64_t k = 0; j->geoms && k < j->ngeoms; ++k)
+        if (j->geoms[k]) OGR_G_DestroyGeometry(j->geoms[k]);
+    free(j->geoms);
     list_free(&j->P);
     cp_intake_clear(&j->it);
     if (j->gctx) GEOS_finish_r(j->gctx);
@@ -201,9 +208,9 @@ static void job_free(zonal_job *j) {
     if (j->rds) GDALClose(j->rds);
 }
 
-/* Opens the raster band (direct reads where its file allows) and the polygon layer with an
- * intake into the raster's CRS. */
-static cp_status job_open(zonal_job *j) {
+/* Opens the raster band (direct reads where its file allows) and takes its CRS (PROJ's
+ * first lookups: ~30 ms). */
+static cp_status job_open_raster(zonal_job *j) {
     cp_status st;
     if ((st = cp_rio_open(j->raster_path, &j->rds)) != CP_OK) return st;
     if ((st = cp_rio_require_crs(j->rds, j->raster_path, 0)) != CP_OK) return st;
@@ -213,13 +220,45 @@ static cp_status job_open(zonal_job *j) {
         return st;
     if ((st = cp_band_src_open(&j->src, j->band, j->raster_path, j->opt.common.threads)) != CP_OK)
         return st;
-    cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
-    vin.path = (char *)j->polygons_path;
-    vin.layer = (char *)j->opt.layer;
-    vin.type = CP_INPUT_VECTOR;
-    if ((st = cp_vector_open(&vin, &j->vec)) != CP_OK) return st;
     j->rsrs = OSRClone(GDALGetSpatialRef(j->rds));
     OSRSetAxisMappingStrategy(j->rsrs, OAMS_TRADITIONAL_GIS_ORDER);
+    return CP_OK;
+}
+
+static cp_status job_read_features(zonal_job *j);
+
+/* The polygons' reading on a thread of its own while the raster opens. */
+typedef struct {
+    zonal_job *j;
+    cp_status st;
+    char msg[2048];
+} features_reader;
+
+static void *features_read(void *arg) {
+    features_reader *r = arg;
+    cp_gdal_quiet_begin();
+    r->st = job_read_features(r->j);
+    if (r->st != CP_OK) snprintf(r->msg, sizeof r->msg, "%s", cp_errmsg());
+    cp_gdal_quiet_end();
+    return NULL;
+}
+
+/* Opens the raster and reads the polygon layer's features (at the same time with two threads
+ * or more: different datasets), then prepares the intake into the raster's CRS. */
+static cp_status job_open(zonal_job *j) {
+    cp_status st;
+    features_reader r = {j, CP_OK, ""};
+    pthread_t th;
+    const int two =
+        cpk_threads(j->opt.common.threads) > 1 && pthread_create(&th, NULL, features_read, &r) == 0;
+    st = job_open_raster(j);
+    if (two) {
+        pthread_join(th, NULL);
+        if (st == CP_OK && r.st != CP_OK) st = cp_fail(r.st, "%s", r.msg);
+    } else if (st == CP_OK) {
+        st = job_read_features(j);
+    }
+    if (st != CP_OK) return st;
     if (!(j->gctx = cp_geos_init())) return cp_fail(CP_E_NOMEM, "cannot start GEOS");
     char target[600];
     snprintf(target, sizeof target, "the CRS of <%s>", j->raster_path);
@@ -244,55 +283,64 @@ static cp_status ignore_fields(OGRLayerH layer, int attributes) {
     return CP_OK;
 }
 
-/* 1a. Every feature's geometry in layer order (OGR reads one feature at a time), then taken
- * in and made polygon arrays in parallel (the GEOS checks and repairs are most of the work). */
-static cp_status job_take_polygons(zonal_job *j) {
+/* 1a. Every feature's geometry in layer order (OGR reads one feature at a time). */
+static cp_status job_read_features(zonal_job *j) {
+    cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
+    vin.path = (char *)j->polygons_path;
+    vin.layer = (char *)j->opt.layer;
+    vin.type = CP_INPUT_VECTOR;
+    cp_status st = cp_vector_open(&vin, &j->vec);
+    if (st != CP_OK) return st;
     OGRLayerH layer = j->vec.layer;
-    OGRGeometryH *geoms = NULL;
-    int64_t n = 0, cap = 0;
-    cp_status st = CP_OK;
+    int64_t cap = 0;
     if ((st = ignore_fields(layer, 1)) != CP_OK) return st;
     OGR_L_ResetReading(layer);
     OGRFeatureH feat;
     while ((feat = OGR_L_GetNextFeature(layer)) != NULL) {
-        if (n == cap) {
+        if (j->ngeoms == cap) {
             cap = cap ? 2 * cap : 1024;
-            OGRGeometryH *g = realloc(geoms, (size_t)cap * sizeof *g);
+            OGRGeometryH *g = realloc(j->geoms, (size_t)cap * sizeof *g);
             if (!g) {
                 OGR_F_Destroy(feat);
                 st = nomem();
                 break;
             }
-            geoms = g;
+            j->geoms = g;
         }
-        geoms[n++] = OGR_F_StealGeometry(feat); /* NULL for a null geometry */
+        j->geoms[j->ngeoms++] = OGR_F_StealGeometry(feat); /* NULL for a null geometry */
         OGR_F_Destroy(feat);
     }
+    OGR_L_SetIgnoredFields(layer, NULL);
+    return st;
+}
+
+/* 1b. The geometries taken in and made polygon arrays in parallel (the GEOS checks and repairs
+ * are most of the work). */
+static cp_status job_take_polygons(zonal_job *j) {
+    const int64_t n = j->ngeoms;
     poly_list *l = &j->P;
-    if (st == CP_OK) {
-        l->n = n;
-        l->poly = calloc((size_t)n + 1, sizeof *l->poly);
-        l->repaired = calloc((size_t)n + 1, 1);
-        st = l->poly && l->repaired ? CP_OK : nomem();
-    }
+    l->n = n;
+    l->poly = calloc((size_t)n + 1, sizeof *l->poly);
+    l->repaired = calloc((size_t)n + 1, 1);
+    cp_status st = l->poly && l->repaired ? CP_OK : nomem();
     char target[600];
     snprintf(target, sizeof target, "the CRS of <%s>", j->raster_path);
     if (st == CP_OK)
-        st = cp_intake_parallel(geoms, n, j->vec.srs, j->rsrs, j->polygons_path, target,
+        st = cp_intake_parallel(j->geoms, n, j->vec.srs, j->rsrs, j->polygons_path, target,
                                 j->opt.common.threads, keep_polygon, l);
     for (int64_t k = 0; k < n; ++k) {
-        if (geoms[k]) OGR_G_DestroyGeometry(geoms[k]);
+        if (j->geoms[k]) OGR_G_DestroyGeometry(j->geoms[k]);
         if (st == CP_OK && l->poly[k].nrings) {
             j->res.repaired += l->repaired[k];
             l->npts += l->poly[k].ring_offsets[l->poly[k].nrings];
         }
     }
-    free(geoms);
-    OGR_L_SetIgnoredFields(layer, NULL);
+    free(j->geoms);
+    j->geoms = NULL, j->ngeoms = 0;
     return st;
 }
 
-/* 1b. Every polygon's window on the grid and its accumulator. */
+/* 1c. Every polygon's window on the grid and its accumulator. */
 static cp_status job_read_polygons(zonal_job *j) {
     cp_status st = job_take_polygons(j);
     OGRLayerH layer = j->vec.layer;
