@@ -578,6 +578,12 @@ static void json_num(cp_textbuf *b, double v) {
     cp_textbuf_num(b, v, "null");
 }
 
+/* `head` (the separator and the key, e.g. ", \"area_m2\": "), then v. */
+static void json_field(cp_textbuf *b, const char *head, double v) {
+    cp_textbuf_puts(b, head);
+    json_num(b, v);
+}
+
 static void json_teams(cp_textbuf *b, int n) {
     if (n >= 0)
         cp_textbuf_int(b, n);
@@ -595,15 +601,12 @@ static void json_settings(cp_textbuf *b, const cp_plan *plan) {
     json_date(b, plan->start, 1);
     cp_textbuf_puts(b, ", \"deadline\": ");
     json_date(b, plan->deadline, 1);
-    cp_textbuf_puts(b, ", \"teams\": ");
-    json_num(b, plan->teams);
+    json_field(b, ", \"teams\": ", plan->teams);
     cp_textbuf_printf(
         b, ", \"teams_per_year\": %s, \"days_per_year\": ", plan->has_per_year ? "true" : "false");
     json_num(b, plan->days_per_year);
-    cp_textbuf_puts(b, ", \"package_team_days\": ");
-    json_num(b, plan->package_team_days);
-    cp_textbuf_puts(b, ", \"team_day_usd\": ");
-    json_num(b, plan->team_day_usd);
+    json_field(b, ", \"package_team_days\": ", plan->package_team_days);
+    json_field(b, ", \"team_day_usd\": ", plan->team_day_usd);
     cp_textbuf_printf(
         b, ", \"redeploy\": %s, \"mobilisation_days\": ", plan->redeploy ? "true" : "false");
     json_num(b, plan->mobilisation_days);
@@ -614,22 +617,14 @@ static void json_settings(cp_textbuf *b, const cp_plan *plan) {
 
 /* The totals: area by stage, benefit, team-days, cost (closed by json_verdict). */
 static void json_totals(cp_textbuf *b, const cp_plan *plan) {
-    cp_textbuf_puts(b, ", \"totals\": {\"area_m2\": ");
-    json_num(b, plan->area_m2);
-    cp_textbuf_puts(b, ", \"cancel_m2\": ");
-    json_num(b, plan->released_m2[0]);
-    cp_textbuf_puts(b, ", \"reduce_m2\": ");
-    json_num(b, plan->released_m2[1]);
-    cp_textbuf_puts(b, ", \"clear_m2\": ");
-    json_num(b, plan->released_m2[2]);
-    cp_textbuf_puts(b, ", \"benefit\": ");
-    json_num(b, plan->benefit);
-    cp_textbuf_puts(b, ", \"team_days\": ");
-    json_num(b, plan->team_days);
-    cp_textbuf_puts(b, ", \"scheduled_team_days\": ");
-    json_num(b, plan->scheduled_team_days);
-    cp_textbuf_puts(b, ", \"cost_usd\": ");
-    json_num(b, plan->cost_usd);
+    json_field(b, ", \"totals\": {\"area_m2\": ", plan->area_m2);
+    json_field(b, ", \"cancel_m2\": ", plan->released_m2[0]);
+    json_field(b, ", \"reduce_m2\": ", plan->released_m2[1]);
+    json_field(b, ", \"clear_m2\": ", plan->released_m2[2]);
+    json_field(b, ", \"benefit\": ", plan->benefit);
+    json_field(b, ", \"team_days\": ", plan->team_days);
+    json_field(b, ", \"scheduled_team_days\": ", plan->scheduled_team_days);
+    json_field(b, ", \"cost_usd\": ", plan->cost_usd);
 }
 
 /* The verdict from the schedule: completion, the deadline, what remains, teams needed, money. */
@@ -640,8 +635,7 @@ static void json_verdict(cp_textbuf *b, const cp_plan *plan) {
     cp_textbuf_printf(
         b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", plan->met ? "true" : "false");
     json_num(b, plan->remaining_m2);
-    cp_textbuf_puts(b, ", \"remaining_team_days_at_deadline\": ");
-    json_num(b, plan->remaining_team_days);
+    json_field(b, ", \"remaining_team_days_at_deadline\": ", plan->remaining_team_days);
     cp_textbuf_printf(b, ", \"remaining_hazards_at_deadline\": %zu", plan->remaining_hazards);
     cp_textbuf_printf(b, ", \"unscheduled_packages\": %zu", plan->unscheduled_packages);
     cp_textbuf_puts(b, ", \"ideal_completion\": ");
@@ -659,8 +653,7 @@ static void json_verdict(cp_textbuf *b, const cp_plan *plan) {
         cp_textbuf_json(b, plan->infeasible_id);
     else
         cp_textbuf_puts(b, "null");
-    cp_textbuf_puts(b, ", \"funding_gap_usd\": ");
-    json_num(b, plan->funding_gap_usd);
+    json_field(b, ", \"funding_gap_usd\": ", plan->funding_gap_usd);
     cp_textbuf_printf(b, ", \"redeployed_packages\": %zu, \"budget_binding_years\": %zu",
                       plan->redeployed_packages, plan->budget_binding_years);
 }
@@ -679,12 +672,10 @@ static void json_regions(cp_textbuf *b, const cp_plan *plan) {
         const cp_plan_pool *r = &plan->pools[p];
         cp_textbuf_puts(b, p ? ", {\"name\": " : "{\"name\": ");
         cp_textbuf_json(b, r->name);
-        cp_textbuf_puts(b, ", \"teams\": ");
-        json_num(b, r->teams);
+        json_field(b, ", \"teams\": ", r->teams);
         cp_textbuf_printf(b, ", \"hazards\": %zu, \"area_m2\": ", r->nitems);
         json_num(b, r->area_m2);
-        cp_textbuf_puts(b, ", \"team_days\": ");
-        json_num(b, r->team_days);
+        json_field(b, ", \"team_days\": ", r->team_days);
         cp_textbuf_puts(b, ", \"completion\": ");
         json_date(b, r->completion, isfinite(r->t_completion));
         cp_textbuf_printf(
@@ -710,10 +701,8 @@ static void json_types(cp_textbuf *b, const cp_plan *plan) {
                 cp_textbuf_json(b, cp_plan_stage_name(s));
                 first = 0;
             }
-        cp_textbuf_puts(b, "], \"teams\": ");
-        json_num(b, ty->teams);
-        cp_textbuf_puts(b, ", \"team_days\": ");
-        json_num(b, ty->team_days);
+        json_field(b, "], \"teams\": ", ty->teams);
+        json_field(b, ", \"team_days\": ", ty->team_days);
         cp_textbuf_puts(b, ", \"teams_needed\": ");
         json_teams(b, ty->teams_needed);
         cp_textbuf_puts(b, "}");
@@ -732,10 +721,8 @@ static void json_sweep(cp_textbuf *b, const cp_plan *plan) {
         cp_textbuf_printf(
             b, ", \"deadline_met\": %s, \"remaining_m2_at_deadline\": ", r->met ? "true" : "false");
         json_num(b, r->remaining_m2);
-        cp_textbuf_puts(b, ", \"remaining_team_days_at_deadline\": ");
-        json_num(b, r->remaining_team_days);
-        cp_textbuf_puts(b, ", \"funding_gap_usd\": ");
-        json_num(b, r->funding_gap_usd);
+        json_field(b, ", \"remaining_team_days_at_deadline\": ", r->remaining_team_days);
+        json_field(b, ", \"funding_gap_usd\": ", r->funding_gap_usd);
         cp_textbuf_puts(b, "}");
     }
 }
@@ -750,10 +737,8 @@ static void json_orders(cp_textbuf *b, const cp_plan *plan) {
         cp_textbuf_puts(b, first ? "{\"name\": " : ", {\"name\": ");
         first = 0;
         cp_textbuf_json(b, od->name);
-        cp_textbuf_puts(b, ", \"benefit_curve_area\": ");
-        json_num(b, od->auc);
-        cp_textbuf_puts(b, ", \"benefit_curve_share\": ");
-        json_num(b, od->auc_share);
+        json_field(b, ", \"benefit_curve_area\": ", od->auc);
+        json_field(b, ", \"benefit_curve_share\": ", od->auc_share);
         cp_textbuf_puts(b, "}");
     }
 }
