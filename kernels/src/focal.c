@@ -6,6 +6,11 @@
 
 #include "team.h"
 
+/* Output rows and columns summed at a time: the prefix rows one such block reads (about
+ * 2 x halo + FOCAL_ROWS rows of FOCAL_COLS + 2 x halo cells) fit in a core's L2 cache. */
+#define FOCAL_ROWS 16
+#define FOCAL_COLS 256
+
 /* The disk predicate; tests use exactly the same expression. */
 static int in_disk(int64_t di, int64_t dj, double dx, double dy, double r) {
     double a = (double)di * dx, b = (double)dj * dy;
@@ -30,6 +35,46 @@ static int view_ok(const cpk_view_f32 *v) {
 static inline double cell_value(const cpk_view_f32 *v, float x) {
     if (!isfinite(x) || (v->has_nodata && x == v->nodata)) return 0.0;
     return (double)x;
+}
+
+/* Output row j over columns [c0, c1) where every chord lies inside the row: the sums of
+ * chords added four at a time, in the order of the general loop (row offsets -rh .. rh, rows
+ * outside the view skipped), so the result is the same to the bit. chord/width: room for
+ * 2 rh + 1 row pointers and half-widths; sum: c1 - c0 doubles. */
+static void interior_sums(const double *ring, size_t rowlen, int64_t win, const int64_t *hw,
+                          int64_t j, int64_t rh, int64_t ny, int64_t c0, int64_t c1,
+                          const double **chord, int64_t *width, double *sum, float *dst) {
+    int64_t n = 0;
+    for (int64_t dj = -rh; dj <= rh; ++dj) {
+        int64_t k = j + dj;
+        if (k < 0 || k >= ny) continue;
+        chord[n] = ring + (size_t)(k % win) * rowlen;
+        width[n++] = hw[dj < 0 ? -dj : dj];
+    }
+    int64_t q = 0, w = c1 - c0;
+    for (int64_t i = 0; i < w; ++i) sum[i] = 0.0;
+    for (; q + 4 <= n; q += 4) { /* four chords a pass: a quarter of the sums' traffic */
+        const double *h0 = chord[q] + c0 + width[q] + 1, *l0 = chord[q] + c0 - width[q];
+        const double *h1 = chord[q + 1] + c0 + width[q + 1] + 1;
+        const double *l1 = chord[q + 1] + c0 - width[q + 1];
+        const double *h2 = chord[q + 2] + c0 + width[q + 2] + 1;
+        const double *l2 = chord[q + 2] + c0 - width[q + 2];
+        const double *h3 = chord[q + 3] + c0 + width[q + 3] + 1;
+        const double *l3 = chord[q + 3] + c0 - width[q + 3];
+        for (int64_t i = 0; i < w; ++i) {
+            double t = sum[i];
+            t += h0[i] - l0[i];
+            t += h1[i] - l1[i];
+            t += h2[i] - l2[i];
+            t += h3[i] - l3[i];
+            sum[i] = t;
+        }
+    }
+    for (; q < n; ++q) {
+        const double *h0 = chord[q] + c0 + width[q] + 1, *l0 = chord[q] + c0 - width[q];
+        for (int64_t i = 0; i < w; ++i) sum[i] += h0[i] - l0[i];
+    }
+    for (int64_t i = 0; i < w; ++i) dst[c0 + i] = (float)sum[i];
 }
 
 cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, double radius_m,
@@ -62,18 +107,26 @@ cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, 
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
     if ((int64_t)nt > nrows) nt = (int)nrows;
-    int64_t win = 2 * rh + 1 < ny ? 2 * rh + 1 : ny; /* ring of prefix rows */
+    /* ring of prefix rows: the chords of FOCAL_ROWS output rows at a time */
+    int64_t win = 2 * rh + FOCAL_ROWS < ny ? 2 * rh + FOCAL_ROWS : ny;
     size_t rowlen = (size_t)nx + 1;
-    if ((size_t)win > (SIZE_MAX / sizeof(double) - (size_t)nx) / rowlen / (size_t)nt) {
+    if ((size_t)win > (SIZE_MAX / sizeof(double) - FOCAL_COLS) / rowlen / (size_t)nt) {
         free(hw);
         return CPK_E_NOMEM;
     }
-    size_t per_thread = (size_t)win * rowlen + (size_t)nx;
+    size_t per_thread = (size_t)win * rowlen + FOCAL_COLS, nchords = 2 * (size_t)rh + 1;
     double *scratch = malloc(sizeof(double) * per_thread * (size_t)nt);
-    if (!scratch) {
+    const double **chords = malloc(sizeof *chords * nchords * (size_t)nt);
+    int64_t *widths = malloc(sizeof *widths * nchords * (size_t)nt);
+    if (!scratch || !chords || !widths) {
+        free(scratch);
+        free(chords);
+        free(widths);
         free(hw);
         return CPK_E_NOMEM;
     }
+    int64_t hmax = 0;
+    for (int64_t dj = 0; dj <= rh; ++dj) hmax = hw[dj] > hmax ? hw[dj] : hmax;
 
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
@@ -84,9 +137,12 @@ cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, 
         int64_t a = row0 + nrows * tid / tn, b = row0 + nrows * (tid + 1) / tn;
         double *ring = scratch + per_thread * (size_t)tid;
         double *acc = ring + (size_t)win * rowlen;
+        const double **chord = chords + nchords * (size_t)tid;
+        int64_t *width = widths + nchords * (size_t)tid;
         int64_t next = a - rh < 0 ? 0 : a - rh; /* next view row to turn into a prefix row */
-        for (int64_t j = a; j < b; ++j) {
-            int64_t last = j + rh < ny - 1 ? j + rh : ny - 1;
+        for (int64_t j0 = a; j0 < b; j0 += FOCAL_ROWS) {
+            int64_t j1 = j0 + FOCAL_ROWS < b ? j0 + FOCAL_ROWS : b;
+            int64_t last = j1 - 1 + rh < ny - 1 ? j1 - 1 + rh : ny - 1;
             for (; next <= last; ++next) {
                 const float *src = in->data + next * in->stride;
                 double *p = ring + (size_t)(next % win) * rowlen;
@@ -97,29 +153,47 @@ cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, 
                     p[i + 1] = s;
                 }
             }
-            for (int64_t i = 0; i < nx; ++i) acc[i] = 0.0;
-            for (int64_t dj = -rh; dj <= rh; ++dj) {
-                int64_t k = j + dj;
-                if (k < 0 || k >= ny) continue;
-                const double *p = ring + (size_t)(k % win) * rowlen;
-                int64_t h = hw[dj < 0 ? -dj : dj];
-                int64_t lo = h < nx ? h : nx;           /* first interior cell */
-                int64_t hi = nx - h > lo ? nx - h : lo; /* end of interior cells */
-                for (int64_t i = 0; i < lo; ++i) {
-                    int64_t e = i + h + 1 < nx ? i + h + 1 : nx;
-                    acc[i] += p[e] - p[0];
-                }
-                for (int64_t i = lo; i < hi; ++i) acc[i] += p[i + h + 1] - p[i - h];
-                for (int64_t i = hi; i < nx; ++i) {
-                    int64_t s0 = i - h > 0 ? i - h : 0;
-                    acc[i] += p[nx] - p[s0];
+            /* A block of columns of these rows at a time, so that the prefix rows it reads
+             * stay in the cache from one output row to the next; each cell still adds its
+             * chords in the same order. */
+            for (int64_t c0 = 0; c0 < nx; c0 += FOCAL_COLS) {
+                int64_t c1 = c0 + FOCAL_COLS < nx ? c0 + FOCAL_COLS : nx;
+                for (int64_t j = j0; j < j1; ++j) {
+                    float *dst = out->data + (j - row0) * out->stride;
+                    if (c0 >= hmax && c1 <= nx - hmax) { /* every chord inside the row */
+                        interior_sums(ring, rowlen, win, hw, j, rh, ny, c0, c1, chord, width, acc,
+                                      dst);
+                        continue;
+                    }
+                    double *sum = acc - c0; /* sum[i]: cell i's total, for i in [c0, c1) */
+                    for (int64_t i = c0; i < c1; ++i) sum[i] = 0.0;
+                    for (int64_t dj = -rh; dj <= rh; ++dj) {
+                        int64_t k = j + dj;
+                        if (k < 0 || k >= ny) continue;
+                        const double *p = ring + (size_t)(k % win) * rowlen;
+                        int64_t h = hw[dj < 0 ? -dj : dj];
+                        int64_t lo = h < nx ? h : nx;           /* first interior cell */
+                        int64_t hi = nx - h > lo ? nx - h : lo; /* end of interior cells */
+                        int64_t l = lo < c0 ? c0 : lo > c1 ? c1 : lo;
+                        int64_t u = hi < l ? l : hi > c1 ? c1 : hi;
+                        for (int64_t i = c0; i < l; ++i) {
+                            int64_t e = i + h + 1 < nx ? i + h + 1 : nx;
+                            sum[i] += p[e] - p[0];
+                        }
+                        for (int64_t i = l; i < u; ++i) sum[i] += p[i + h + 1] - p[i - h];
+                        for (int64_t i = u; i < c1; ++i) {
+                            int64_t s0 = i - h > 0 ? i - h : 0;
+                            sum[i] += p[nx] - p[s0];
+                        }
+                    }
+                    for (int64_t i = c0; i < c1; ++i) dst[i] = (float)sum[i];
                 }
             }
-            float *dst = out->data + (j - row0) * out->stride;
-            for (int64_t i = 0; i < nx; ++i) dst[i] = (float)acc[i];
         }
     }
     free(scratch);
+    free(chords);
+    free(widths);
     free(hw);
     return CPK_OK;
 }

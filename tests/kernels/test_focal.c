@@ -139,6 +139,64 @@ static void test_focal_strips_equal_whole_grid(void **state) {
     free(g);
 }
 
+/* The kernel's results are those of the plain chord formula to the bit: each cell adds, for
+ * row offsets -halo .. halo in order, the difference of two prefix sums (in double) of its
+ * chord's row, whatever the blocking of rows, columns and chords inside the kernel. */
+static void check_chords(int64_t nx, int64_t ny, double dx, double dy, double r, int threads,
+                         uint64_t seed) {
+    float *g = make_grid(nx, ny, nx, 0, 0.08, seed);
+    /* Spikes of +2^52 and, two rows below, -2^52: a cell's total then depends on the order
+     * in which its chords are added (a chord's small cells are absorbed or not), so a
+     * change of that order shows in the floats. */
+    for (int64_t k = 0; k + 2 < ny; k += 5)
+        for (int64_t i = (k * 37) % 11; i < nx; i += 23) {
+            g[k * nx + i] = 0x1p52f;
+            g[(k + 2) * nx + i] = -0x1p52f;
+        }
+    cpk_view_f32 in = {g, nx, ny, nx, -9999.0f, 1};
+    int64_t halo = cpk_focal_disk_halo(dy, r);
+    double *pre = malloc(sizeof(double) * (size_t)(ny * (nx + 1)));
+    for (int64_t k = 0; k < ny; ++k) {
+        double s = 0.0, *p = pre + k * (nx + 1);
+        p[0] = 0.0;
+        for (int64_t i = 0; i < nx; ++i) {
+            float v = g[k * nx + i];
+            s += isfinite(v) && v != -9999.0f ? (double)v : 0.0;
+            p[i + 1] = s;
+        }
+    }
+    float *o = run(&in, dx, dy, r, 0, ny, threads);
+    for (int64_t j = 0; j < ny; ++j)
+        for (int64_t i = 0; i < nx; ++i) {
+            double t = 0.0;
+            for (int64_t dj = -halo; dj <= halo; ++dj) {
+                int64_t k = j + dj, h = 0;
+                if (k < 0 || k >= ny) continue;
+                double b = (double)dj * dy;
+                while (h < nx && ((double)(h + 1) * dx) * ((double)(h + 1) * dx) + b * b <= r * r)
+                    ++h;
+                const double *p = pre + k * (nx + 1);
+                t += p[i + h + 1 < nx ? i + h + 1 : nx] - p[i - h > 0 ? i - h : 0];
+            }
+            if (o[j * nx + i] != (float)t) {
+                print_error("cell %ld,%ld: got %.9g want %.9g\n", (long)i, (long)j, o[j * nx + i],
+                            (float)t);
+                fail();
+            }
+        }
+    free(o);
+    free(pre);
+    free(g);
+}
+
+static void test_focal_same_bits_as_plain_chords(void **state) {
+    (void)state;
+    check_chords(900, 70, 30, 30, 300, 2, 41);  /* interior column blocks, row blocks */
+    check_chords(611, 37, 30, 20, 250, 3, 42);  /* anisotropic, ragged blocks */
+    check_chords(300, 50, 30, 30, 1000, 1, 43); /* no block wholly inside the chords */
+    check_chords(2000, 18, 10, 10, 95, 2, 44);  /* chords fewer than four a pass */
+}
+
 static void test_focal_edge_cases(void **state) {
     (void)state;
     float one = 4.5f, res = -1;
@@ -195,6 +253,7 @@ int main(void) {
         cmocka_unit_test(test_focal_matches_brute_force_floats),
         cmocka_unit_test(test_focal_threads_identical),
         cmocka_unit_test(test_focal_strips_equal_whole_grid),
+        cmocka_unit_test(test_focal_same_bits_as_plain_chords),
         cmocka_unit_test(test_focal_edge_cases),
         cmocka_unit_test(test_focal_bad_arguments),
     };
