@@ -454,6 +454,40 @@ static cp_status write_map(raster_pass *rp, size_t m, int64_t y0, int64_t h, con
                                 m == 1 ? GDT_Byte : GDT_Float32, buf);
 }
 
+/* Classes 1..5 (very low .. very high) of the strip's priorities, nodata 0 (the priority's
+ * nodata value written in its place), and their statistics: each row's sums added cell by
+ * cell in order (folded in row order later), minima, maxima and counts (exact in any order). */
+static void classify(raster_pass *rp, int64_t y0, int64_t h) {
+    strip_buf *b = &rp->b;
+    const int64_t nx = rp->c->grid.geo.nx;
+    double lo0 = rp->st[0].min, lo1 = rp->st[1].min, hi0 = rp->st[0].max, hi1 = rp->st[1].max;
+    int64_t n = 0;
+#pragma omp parallel for schedule(static) num_threads(rp->c->threads) \
+    reduction(min : lo0, lo1) reduction(max : hi0, hi1) reduction(+ : n)
+    for (int64_t r = 0; r < h; ++r) {
+        double *rs = rp->row_sums + 4 * (y0 + r - rp->y0), *rq = rs + 2;
+        for (int64_t i = 0; i < nx; ++i) {
+            size_t j = (size_t)(r * nx + i);
+            float p = b->priority[j];
+            if (isnan(p)) {
+                b->cls[j] = 0;
+                b->priority[j] = -9999.0f;
+                continue;
+            }
+            int k = (int)(p * 5.0f);
+            b->cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
+            double v = p, w = b->cls[j];
+            rs[0] += v, rq[0] += v * v;
+            rs[1] += w, rq[1] += w * w;
+            lo0 = v < lo0 ? v : lo0, hi0 = v > hi0 ? v : hi0;
+            lo1 = w < lo1 ? w : lo1, hi1 = w > hi1 ? w : hi1;
+            n += 1;
+        }
+    }
+    rp->st[0].min = lo0, rp->st[1].min = lo1, rp->st[0].max = hi0, rp->st[1].max = hi1;
+    rp->st[0].n += (double)n;
+}
+
 /* One strip: its criteria, the priority, the hazards' metrics, the classes and statistics,
  * then the strip is written. The inputs hold the strip and their halos. */
 static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
@@ -467,35 +501,15 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
         const cp_window *w = &rp->inputs[i].win;
         l->buf = w->buf, l->lo = w->v0, l->nrows = w->v1 - w->v0;
         const float *core = l->buf + (y0 - l->lo) * nx;
-        size_t valid = 0;
-        for (size_t j = 0; j < (size_t)(h * nx); ++j) valid += !isnan(core[j]);
+        int64_t valid = 0, n = h * nx;
+#pragma omp parallel for schedule(static) num_threads(c->threads) reduction(+ : valid)
+        for (int64_t j = 0; j < n; ++j) valid += !isnan(core[j]);
         l->valid_cells += (double)valid;
     }
     if ((s = compute_criteria(c, b, y0, h))) return s;
     if ((s = accumulate(c, b, y0, h))) return s;
     ranks_poll(c);
-    /* Classes 1..5 (very low .. very high); nodata 0; the file's nodata value. */
-    for (int64_t r = 0; r < h; ++r) {
-        double *rs = rp->row_sums + 4 * (y0 + r - rp->y0), *rq = rs + 2;
-        for (int64_t i = 0; i < nx; ++i) {
-            size_t j = (size_t)(r * nx + i);
-            float p = b->priority[j];
-            if (isnan(p)) {
-                b->cls[j] = 0;
-                b->priority[j] = -9999.0f;
-                continue;
-            }
-            int k = (int)(p * 5.0f);
-            b->cls[j] = (unsigned char)(1 + (k > 4 ? 4 : k < 0 ? 0 : k));
-            double v[2] = {p, b->cls[j]};
-            for (int m = 0; m < 2; ++m) {
-                rs[m] += v[m], rq[m] += v[m] * v[m];
-                if (v[m] < rp->st[m].min) rp->st[m].min = v[m];
-                if (v[m] > rp->st[m].max) rp->st[m].max = v[m];
-            }
-            rp->st[0].n += 1;
-        }
-    }
+    classify(rp, y0, h);
     if ((s = write_map(rp, 0, y0, h, b->priority)) || (s = write_map(rp, 1, y0, h, b->cls)))
         return s;
     for (size_t k = 0; k + 2 < rp->nmaps; ++k)
@@ -512,9 +526,9 @@ static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
     rp->nmaps = 2 + (sc->outputs.criteria_maps ? sc->ncriteria : 0);
     rp->path = calloc(rp->nmaps, sizeof *rp->path);
     rp->raw = calloc(rp->nmaps, sizeof *rp->raw);
-    if (rk->size > 1 && (rp->sf = calloc(rp->nmaps, sizeof *rp->sf)))
+    if ((rp->sf = calloc(rp->nmaps, sizeof *rp->sf)))
         for (size_t m = 0; m < rp->nmaps; ++m) rp->sf[m].fd = -1;
-    if (!rp->path || !rp->raw || (rk->size > 1 && !rp->sf))
+    if (!rp->path || !rp->raw || !rp->sf)
         return cp_ranks_agree(rk, cp_fail(CP_E_NOMEM, "out of memory"));
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
