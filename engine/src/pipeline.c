@@ -318,13 +318,22 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
     cpk_out_f32 pout = {b->priority, nx, h, nx};
     cpk_view_f32 mask = {b->mask, nx, h, nx, 0, 0};
     if (b->mask) {
-        /* cells the area of interest touches are in it */
+        /* cells the area of interest touches are in it: bands of rows over the threads (a
+         * cell's coverage does not depend on the rows around it: strips of any height give
+         * the same maps) */
         cpk_polygon aoi = {c->aoi.xy, c->aoi.ring_offsets, c->aoi.nrings, c->aoi.part_offsets,
                            c->aoi.nparts};
-        cpk_window w = {0, y0, nx, h};
-        if (cpk_coverage_polygon(&aoi, geo, &w, b->aoi_frac) != CPK_OK)
-            return cp_fail(CP_E_INTERNAL, "coverage of the area of interest failed");
-        for (size_t j = 0; j < (size_t)(h * nx); ++j) b->mask[j] = b->aoi_frac[j] > 0 ? 1.0f : 0.0f;
+        int bad = 0, nb = c->threads < h ? c->threads : (int)h;
+#pragma omp parallel for schedule(static, 1) num_threads(nb) reduction(| : bad)
+        for (int k = 0; k < nb; ++k) {
+            int64_t a = h * k / nb, e = h * (k + 1) / nb;
+            cpk_window w = {0, y0 + a, nx, e - a};
+            double *frac = b->aoi_frac + a * nx;
+            float *inside = b->mask + a * nx;
+            bad |= cpk_coverage_polygon(&aoi, geo, &w, frac) != CPK_OK;
+            for (int64_t j = 0; j < (e - a) * nx; ++j) inside[j] = frac[j] > 0 ? 1.0f : 0.0f;
+        }
+        if (bad) return cp_fail(CP_E_INTERNAL, "coverage of the area of interest failed");
     }
     ks = cpk_overlay_weighted_f32(views, weights, sc->ncriteria, b->mask ? &mask : NULL,
                                   CPK_OVERLAY_NODATA_ZERO, NAN, &pout, c->threads);

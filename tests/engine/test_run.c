@@ -479,6 +479,19 @@ static void test_run_aoi_and_criteria_maps(void **state) {
     assert_true(v[60] == -9999.0f);  /* top right: far from the triangle */
     assert_true(v[60 * 61] == 1.0f); /* bottom left: inside */
     assert_true(inside > 1800 && inside < 2000 && outside > 1700); /* about half each */
+    /* the same cells in and out with strips of a few rows, each cut into bands over 3 threads */
+    rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out2' -q -j 3 --memory 1M", cpt_bin(),
+                dir, dir);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    free(o), free(e);
+    snprintf(p, sizeof p, "%s/out2/priority.tif", dir);
+    int nx2, ny2;
+    float *v2 = cpt_read_tif(p, &nx2, &ny2);
+    assert_int_equal(nx2, nx);
+    assert_int_equal(ny2, ny);
+    assert_memory_equal(v, v2, sizeof *v * (size_t)nx * (size_t)ny);
+    free(v2);
     free(v);
     snprintf(p, sizeof p, "%s/out/criteria/land_use.tif", dir);
     v = cpt_read_tif(p, &nx, &ny);
