@@ -431,7 +431,17 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
             fixed += 4 * (size_t)c->vhalo[k] * nx * 4;
         }
     fixed += (size_t)c->threads * nx * 8 * 4; /* prefix sums, EDT columns */
-    return cp_strip_rows(budget, fixed, per_row, 512, c->grid.geo.ny);
+    /* the largest halo computed again from strip to strip: an input's (for one whose
+     * criteria carry their state between strips, the others' halo), burnt features' */
+    int64_t halo = 0;
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        const raster_layer *l = &c->layers[i];
+        int64_t h = l->carried ? l->halo_above : l->halo;
+        halo = h > halo ? h : halo;
+    }
+    for (size_t k = 0; k < c->sc->ncriteria; ++k)
+        if (burns(c, k) && c->vhalo[k] > halo) halo = c->vhalo[k];
+    return cp_strip_rows_cap(cp_strip_rows(budget, fixed, per_row, 512, c->grid.geo.ny), halo, 512);
 }
 
 /* A grid input as the strip engine's row source. */

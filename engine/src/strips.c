@@ -17,6 +17,12 @@ int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_
     return rows;
 }
 
+int64_t cp_strip_rows_cap(int64_t rows, int64_t halo, int64_t align) {
+    int64_t enough = 8 * halo > 1024 ? 8 * halo : 1024;
+    if (align > 1 && enough % align) enough += align - enough % align;
+    return rows > enough ? enough : rows;
+}
+
 static int report(const cp_strip_loop *l, double f) {
     return !l->progress || l->progress(l->p0 + (l->p1 - l->p0) * f, l->message, l->progress_arg);
 }
@@ -120,12 +126,7 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
     int64_t rows = cp_strip_rows(t->memory_bytes,
                                  t->fixed_bytes + (carries ? 1 : 2) * (size_t)halo * row_bytes,
                                  (t->band ? 2 : 1) * row_bytes, block, ny);
-    /* The budget is a ceiling, not a target: strips of about a thousand rows (and at least
-     * eight halos, so that re-read halo rows stay a small share) keep the buffers small and
-     * cheap to fault in, instead of one 2 x 400 MB strip. */
-    int64_t enough = 8 * halo > 1024 ? 8 * halo : 1024;
-    if (block > 1 && enough % block) enough += block - enough % block;
-    if (rows > enough) rows = enough;
+    rows = cp_strip_rows_cap(rows, halo, block);
     cp_strip_input in = {.read = cp_band_rows, .src = t->band, .halo = halo, .carried = carries};
     tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows),
                           carries ? malloc(row_bytes) : NULL};

@@ -54,6 +54,12 @@ cp_status cp_strips_run(cp_strip_loop *loop, int *nstrips);
 int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_row, int64_t align,
                       int64_t ny);
 
+/* `rows` capped at about a thousand rows and at least eight halos (rounded up to `align`):
+ * the budget is a ceiling, not a target. Taller strips only cost fresh pages to fault in
+ * (one 2 x 400 MB strip instead of buffers reused strip after strip); at eight halos the
+ * halo rows read again stay a small share. */
+int64_t cp_strip_rows_cap(int64_t rows, int64_t halo, int64_t align);
+
 /* A criterion kind run on its own (the raster tools, DESIGN §11): the kind's raw value (a
  * sum, a distance, a density) of a raster or of points, strip by strip through the loop above,
  * into an output. */
