@@ -84,7 +84,12 @@ cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType 
         return cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
     if (*data_offset < 0)
         return cp_fail(CP_E_INTERNAL, "<%s>: GDAL did not lay out its strips in order", path);
-    return CP_OK;
+    int fd = open(path, O_WRONLY | O_CLOEXEC);
+    if (fd < 0) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
+    s = cp_rio_reserve(fd, path, *data_offset,
+                       g->geo.ny * g->geo.nx * GDALGetDataTypeSizeBytes(type));
+    close(fd);
+    return s;
 }
 
 cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *g,

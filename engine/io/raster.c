@@ -195,7 +195,15 @@ static cp_status out_go_direct(cp_rio_out *o) {
     o->fd = fd;
     o->direct = 1;
     o->data_offset = base;
-    return CP_OK;
+    return cp_rio_reserve(fd, o->path, base, o->ny * (int64_t)sizeof(float) * o->nx);
+}
+
+cp_status cp_rio_reserve(int fd, const char *path, int64_t at, int64_t n) {
+    if (n <= 0 || fallocate(fd, 0, (off_t)at, (off_t)n) == 0) return CP_OK;
+    if (errno == ENOSPC || errno == EFBIG)
+        return cp_fail(CP_E_IO, "<%s>: no room for its %.0f MB on the disk: %s", path, n / 1e6,
+                       strerror(errno));
+    return CP_OK; /* a file system without fallocate: the writes allocate as they go */
 }
 
 static int pwrite_all(int fd, const void *buf, size_t n, int64_t at) {

@@ -98,6 +98,10 @@ int64_t cp_rio_strips_offset(GDALRasterBandH band);
 /* Writes rows row0 .. row0 + nrows of `row_bytes` each (from buf, rows `stride_bytes` apart)
  * into a file of such strips, open as fd, with pwrite; `write_back` starts writing them to
  * disk at once. Errors name `path`. */
+/* Reserves bytes at .. at + n of the file open on fd before its cells are written, so that a
+ * full disk is an error now, naming `path`, rather than after the work (and the writes then
+ * only fill blocks already allocated). A file system without fallocate is not an error. */
+cp_status cp_rio_reserve(int fd, const char *path, int64_t at, int64_t n);
 cp_status cp_rio_pwrite_rows(int fd, const char *path, int64_t data_offset, size_t row_bytes,
                              int64_t row0, int64_t nrows, const void *buf, size_t stride_bytes,
                              int write_back);

@@ -457,8 +457,8 @@ typedef struct {
     /* the maps: 0 priority, 1 classes, 2 + k criterion k's (criteria_maps) */
     size_t nmaps;
     char (*path)[4400]; /* their raw files */
-    GDALDatasetH *raw;  /* one process: tiled GeoTIFFs written by GDAL; rank 0: opened at the end */
-    cp_strip_file *sf;  /* ranks: files of strips every rank writes into (NULL: one process) */
+    GDALDatasetH *raw;  /* tiled GeoTIFFs written by GDAL (no sf); rank 0: opened at the end */
+    cp_strip_file *sf;  /* files of strips every rank writes into (NULL: big-endian host) */
     int64_t y0;         /* this rank's first row */
     double *row_sums;   /* per row of the rank: sums and sums of squares of priority and class */
     struct {
@@ -536,8 +536,8 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     return CP_OK;
 }
 
-/* The maps' raw files: tiled GeoTIFFs that GDAL writes (one process), or files of strips that
- * every rank writes its rows into (ranks: rank 0 creates them). */
+/* The maps' raw files: files of strips that every rank (or the one process) writes its rows
+ * into (rank 0 creates them), or, on a big-endian host, tiled GeoTIFFs that GDAL writes. */
 static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
     run_ctx *c = rp->c;
     const cp_scenario *sc = c->sc;
@@ -545,9 +545,12 @@ static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
     rp->nmaps = 2 + (sc->outputs.criteria_maps ? sc->ncriteria : 0);
     rp->path = calloc(rp->nmaps, sizeof *rp->path);
     rp->raw = calloc(rp->nmaps, sizeof *rp->raw);
-    if ((rp->sf = calloc(rp->nmaps, sizeof *rp->sf)))
+    /* files of strips wherever they can be written (little-endian hosts), so that one
+     * process and N ranks write the same raw files, hence the same COGs */
+    const int strips = CPL_IS_LSB || rk->size > 1;
+    if (strips && (rp->sf = calloc(rp->nmaps, sizeof *rp->sf)))
         for (size_t m = 0; m < rp->nmaps; ++m) rp->sf[m].fd = -1;
-    if (!rp->path || !rp->raw || !rp->sf)
+    if (!rp->path || !rp->raw || (strips && !rp->sf))
         return cp_ranks_agree(rk, cp_fail(CP_E_NOMEM, "out of memory"));
     char dir[4200];
     snprintf(dir, sizeof dir, "%s/criteria", tmpdir);
