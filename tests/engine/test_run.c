@@ -291,16 +291,24 @@ static void make_uniform_scenario(const char *dir, int crs_on_population) {
               "capacity: {start: 2026-01-01, deadline: 2030-01-01, teams: 2}\n");
 }
 
-static void test_run_uniform_exact_numbers(void **state) {
-    (void)state;
-    char dir[1024], out[1100], csv[1200], *o = NULL, *e = NULL;
-    cpt_tmpdir("uniform", dir, sizeof dir);
-    make_uniform_scenario(dir, 1);
-    snprintf(out, sizeof out, "%s/out", dir);
-    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s' -q", cpt_bin(), dir, out);
+/* `clearplan run DIR/scenario.yaml -o DIR/OUT -q ARGS`, which must succeed (its output
+ * printed when it does not). */
+static void run_ok(const char *dir, const char *out, const char *args) {
+    char *o = NULL, *e = NULL;
+    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/%s' -q %s", cpt_bin(), dir, dir,
+                    out, args);
     if (rc) print_error("%s\n%s\n", o, e);
     assert_int_equal(rc, 0);
     free(o), free(e);
+}
+
+static void test_run_uniform_exact_numbers(void **state) {
+    (void)state;
+    char dir[1024], out[1100], csv[1200];
+    cpt_tmpdir("uniform", dir, sizeof dir);
+    make_uniform_scenario(dir, 1);
+    snprintf(out, sizeof out, "%s/out", dir);
+    run_ok(dir, "out", "");
     snprintf(csv, sizeof csv, "%s/plan.csv", out);
     /* P = (1 x 1 + 1 x 1) / 2 = 1 everywhere in the land-cover extent */
     const double sha = 0.45 / 40000 + 0.25 / 2500 + 0.30 / 500; /* team-days per m2 */
@@ -439,7 +447,7 @@ static void test_population_sum_preserved(void **state) {
 /* grid.aoi: cells outside the area of interest are nodata; criteria maps are written. */
 static void test_run_aoi_and_criteria_maps(void **state) {
     (void)state;
-    char dir[1024], p[1200], *o = NULL, *e = NULL;
+    char dir[1024], p[1200];
     cpt_tmpdir("aoi", dir, sizeof dir);
     make_uniform_scenario(dir, 1);
     snprintf(p, sizeof p, "%s/aoi.gpkg", dir);
@@ -461,10 +469,7 @@ static void test_run_aoi_and_criteria_maps(void **state) {
             yaml, g + strlen("grid: {crs: EPSG:32618, cell_size_m: 30}"));
     cpt_write(p, patched);
     free(yaml), free(patched);
-    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
-    if (rc) print_error("%s\n%s\n", o, e);
-    assert_int_equal(rc, 0);
-    free(o), free(e);
+    run_ok(dir, "out", "");
     /* the grid is the AOI's extent snapped out to whole cells: 500580..502410 = 61 cells */
     snprintf(p, sizeof p, "%s/out/priority.tif", dir);
     int nx, ny;
@@ -480,11 +485,7 @@ static void test_run_aoi_and_criteria_maps(void **state) {
     assert_true(v[60 * 61] == 1.0f); /* bottom left: inside */
     assert_true(inside > 1800 && inside < 2000 && outside > 1700); /* about half each */
     /* the same cells in and out with strips of a few rows, each cut into bands over 3 threads */
-    rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out2' -q -j 3 --memory 1M", cpt_bin(),
-                dir, dir);
-    if (rc) print_error("%s\n%s\n", o, e);
-    assert_int_equal(rc, 0);
-    free(o), free(e);
+    run_ok(dir, "out2", "-j 3 --memory 1M");
     snprintf(p, sizeof p, "%s/out2/priority.tif", dir);
     int nx2, ny2;
     float *v2 = cpt_read_tif(p, &nx2, &ny2);
@@ -507,7 +508,7 @@ static void test_run_aoi_and_criteria_maps(void **state) {
  * 1 - min(1, slope / 30) of `gdaldem slope` on the same cells (NaN slopes score 0). */
 static void test_run_slope_criterion(void **state) {
     (void)state;
-    char dir[1024], p[1200], *o = NULL, *e = NULL;
+    char dir[1024], p[1200];
     cpt_tmpdir("slope", dir, sizeof dir);
     make_uniform_scenario(dir, 1);
     float *z = malloc(sizeof *z * 100 * 100);
@@ -531,10 +532,7 @@ static void test_run_slope_criterion(void **state) {
             yaml, c + strlen("criteria:\n"));
     cpt_write(p, patched);
     free(yaml), free(patched);
-    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q", cpt_bin(), dir, dir);
-    if (rc) print_error("%s\n%s\n", o, e);
-    assert_int_equal(rc, 0);
-    free(o), free(e);
+    run_ok(dir, "out", "");
     /* the peer on the grid's cells: the DEM cut to the grid, then gdaldem slope */
     snprintf(p, sizeof p, "%s/out/criteria/flat_land.tif", dir);
     GDALDatasetH ds = GDALOpen(p, GA_ReadOnly);
@@ -570,7 +568,7 @@ static void test_run_slope_criterion(void **state) {
 /* A distance criterion from vector features: exact distances to the burnt source cells. */
 static void test_run_distance_from_vector(void **state) {
     (void)state;
-    char dir[1024], p[1200], *o = NULL, *e = NULL;
+    char dir[1024], p[1200];
     cpt_tmpdir("vdist", dir, sizeof dir);
     make_uniform_scenario(dir, 1);
     /* one school: a point inside cell (col 50, row 50) of the land-cover raster */
@@ -600,11 +598,7 @@ static void test_run_distance_from_vector(void **state) {
         "MULTIPOLYGON (((500000 697000, 503000 697000, 503000 700000, 500000 "
         "700000, 500000 697000)))"};
     write_hazards(p, aoi, 1, st);
-    int rc = cpt_sh(&o, &e, "'%s' run '%s/scenario.yaml' -o '%s/out' -q --memory 1M", cpt_bin(),
-                    dir, dir);
-    if (rc) print_error("%s\n%s\n", o, e);
-    assert_int_equal(rc, 0);
-    free(o), free(e);
+    run_ok(dir, "out", "--memory 1M");
     snprintf(p, sizeof p, "%s/out/criteria/school.tif", dir);
     int nx, ny;
     float *v = cpt_read_tif(p, &nx, &ny);
