@@ -77,6 +77,35 @@ static void interior_sums(const double *ring, size_t rowlen, int64_t win, const 
     for (int64_t i = 0; i < w; ++i) dst[c0 + i] = (float)sum[i];
 }
 
+/* Output row j over columns [c0, c1) of a block near the row's ends, where chords are cut by
+ * them: each chord clipped to the row, added in the same order as interior_sums. */
+static void edge_sums(const double *ring, size_t rowlen, int64_t win, const int64_t *hw, int64_t j,
+                      int64_t rh, int64_t ny, int64_t nx, int64_t c0, int64_t c1, double *acc,
+                      float *dst) {
+    double *sum = acc - c0; /* sum[i]: cell i's total, for i in [c0, c1) */
+    for (int64_t i = c0; i < c1; ++i) sum[i] = 0.0;
+    for (int64_t dj = -rh; dj <= rh; ++dj) {
+        int64_t k = j + dj;
+        if (k < 0 || k >= ny) continue;
+        const double *p = ring + (size_t)(k % win) * rowlen;
+        int64_t h = hw[dj < 0 ? -dj : dj];
+        int64_t lo = h < nx ? h : nx;           /* first interior cell */
+        int64_t hi = nx - h > lo ? nx - h : lo; /* end of interior cells */
+        int64_t l = lo < c0 ? c0 : lo > c1 ? c1 : lo;
+        int64_t u = hi < l ? l : hi > c1 ? c1 : hi;
+        for (int64_t i = c0; i < l; ++i) {
+            int64_t e = i + h + 1 < nx ? i + h + 1 : nx;
+            sum[i] += p[e] - p[0];
+        }
+        for (int64_t i = l; i < u; ++i) sum[i] += p[i + h + 1] - p[i - h];
+        for (int64_t i = u; i < c1; ++i) {
+            int64_t s0 = i - h > 0 ? i - h : 0;
+            sum[i] += p[nx] - p[s0];
+        }
+    }
+    for (int64_t i = c0; i < c1; ++i) dst[i] = (float)sum[i];
+}
+
 cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, double radius_m,
                                   int64_t row0, int64_t row1, const cpk_out_f32 *out,
                                   int nthreads) {
@@ -160,33 +189,11 @@ cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, 
                 int64_t c1 = c0 + FOCAL_COLS < nx ? c0 + FOCAL_COLS : nx;
                 for (int64_t j = j0; j < j1; ++j) {
                     float *dst = out->data + (j - row0) * out->stride;
-                    if (c0 >= hmax && c1 <= nx - hmax) { /* every chord inside the row */
+                    if (c0 >= hmax && c1 <= nx - hmax) /* every chord inside the row */
                         interior_sums(ring, rowlen, win, hw, j, rh, ny, c0, c1, chord, width, acc,
                                       dst);
-                        continue;
-                    }
-                    double *sum = acc - c0; /* sum[i]: cell i's total, for i in [c0, c1) */
-                    for (int64_t i = c0; i < c1; ++i) sum[i] = 0.0;
-                    for (int64_t dj = -rh; dj <= rh; ++dj) {
-                        int64_t k = j + dj;
-                        if (k < 0 || k >= ny) continue;
-                        const double *p = ring + (size_t)(k % win) * rowlen;
-                        int64_t h = hw[dj < 0 ? -dj : dj];
-                        int64_t lo = h < nx ? h : nx;           /* first interior cell */
-                        int64_t hi = nx - h > lo ? nx - h : lo; /* end of interior cells */
-                        int64_t l = lo < c0 ? c0 : lo > c1 ? c1 : lo;
-                        int64_t u = hi < l ? l : hi > c1 ? c1 : hi;
-                        for (int64_t i = c0; i < l; ++i) {
-                            int64_t e = i + h + 1 < nx ? i + h + 1 : nx;
-                            sum[i] += p[e] - p[0];
-                        }
-                        for (int64_t i = l; i < u; ++i) sum[i] += p[i + h + 1] - p[i - h];
-                        for (int64_t i = u; i < c1; ++i) {
-                            int64_t s0 = i - h > 0 ? i - h : 0;
-                            sum[i] += p[nx] - p[s0];
-                        }
-                    }
-                    for (int64_t i = c0; i < c1; ++i) dst[i] = (float)sum[i];
+                    else
+                        edge_sums(ring, rowlen, win, hw, j, rh, ny, nx, c0, c1, acc, dst);
                 }
             }
         }
