@@ -22,6 +22,8 @@
  * so two windows with the same columns give identical fractions in their common rows. */
 #include "cpk/coverage.h"
 
+#include "cells.h"
+
 #include <math.h>
 #include <string.h>
 
@@ -38,11 +40,12 @@ typedef struct {
     int64_t ic0, ir0;
 } accum;
 
-/* Grid coordinate of a world offset, kept within +-1e15 cells (exact integers in double)
- * so that absurdly far vertices cannot overflow the arithmetic. */
-static inline double to_cells(double d, double cell) {
-    double u = d / cell;
-    return u < -1e15 ? -1e15 : (u > 1e15 ? 1e15 : u);
+/* fmin and fmax for numbers (no NaN here): inline, where the C library's are calls */
+static inline double min2(double a, double b) {
+    return a < b ? a : b;
+}
+static inline double max2(double a, double b) {
+    return a > b ? a : b;
 }
 
 static int grid_ok(const cpk_geo *g) {
@@ -74,28 +77,33 @@ cpk_status cpk_coverage_window(const cpk_polygon *poly, const cpk_geo *grid, cpk
     if (!win || !grid_ok(grid)) return CPK_E_ARG;
     cpk_status st = cpk_polygon_check(poly);
     if (st != CPK_OK) return st;
-    cpk_window w = {0, 0, 0, 0};
     double umin = INFINITY, umax = -INFINITY, vmin = INFINITY, vmax = -INFINITY;
     if (poly->nrings > 0) {
         const int64_t *ro = poly->ring_offsets;
         for (int64_t k = ro[0]; k < ro[poly->nrings]; ++k) {
-            double u = to_cells(poly->xy[2 * k] - grid->x0, grid->dx);
-            double v = to_cells(grid->y0 - poly->xy[2 * k + 1], grid->dy);
-            umin = fmin(umin, u), umax = fmax(umax, u);
-            vmin = fmin(vmin, v), vmax = fmax(vmax, v);
+            double u = cpk_cells_u(poly->xy[2 * k], grid),
+                   v = cpk_cells_v(poly->xy[2 * k + 1], grid);
+            umin = min2(umin, u), umax = max2(umax, u);
+            vmin = min2(vmin, v), vmax = max2(vmax, v);
         }
     }
+    *win = cpk_cells_window(umin, umax, vmin, vmax, grid);
+    return CPK_OK;
+}
+
+cpk_window cpk_cells_window(double umin, double umax, double vmin, double vmax,
+                            const cpk_geo *grid) {
+    cpk_window w = {0, 0, 0, 0};
     if (umin < umax && vmin < vmax) {
         double nx = (double)grid->nx, ny = (double)grid->ny;
-        double a = fmax(floor(umin), 0.0), b = fmin(ceil(umax), nx);
-        double c = fmax(floor(vmin), 0.0), d = fmin(ceil(vmax), ny);
+        double a = max2(floor(umin), 0.0), b = min2(ceil(umax), nx);
+        double c = max2(floor(vmin), 0.0), d = min2(ceil(vmax), ny);
         if (a < b && c < d) {
             w.col0 = (int64_t)a, w.nx = (int64_t)b - w.col0;
             w.row0 = (int64_t)c, w.ny = (int64_t)d - w.row0;
         }
     }
-    *win = w;
-    return CPK_OK;
+    return w;
 }
 
 /* Adds the piece (pu, pv) -> (qu, qv) lying in cell (ci, cj), scaled by s. */
@@ -125,8 +133,8 @@ static inline double clampd(double x, double lo, double hi) {
 /* Walks the segment (ua, va) -> (ub, vb), in global grid coordinates, through the window. */
 static void walk_segment(const accum *A, double ua, double va, double ub, double vb, double s) {
     if (va == vb) return; /* horizontal: no height, no area */
-    if (fmax(va, vb) <= A->r0 || fmin(va, vb) >= A->r1) return;
-    if (fmin(ua, ub) >= A->c1) return;
+    if (max2(va, vb) <= A->r0 || min2(va, vb) >= A->r1) return;
+    if (min2(ua, ub) >= A->c1) return;
     const double du = ub - ua, dv = vb - va;
     const double dudv = du / dv, inv_dv = 1.0 / dv;
     const int sv = dv > 0 ? 1 : -1;
@@ -157,14 +165,14 @@ static void walk_segment(const accum *A, double ua, double va, double ub, double
     if (du > 0) {
         su = 1;
         ci = clampd(floor(ua), A->c0 - 1.0, A->c1);
-        kstart = fmax(floor(ua) + 1.0, A->c0);
-        double kend = fmin(ceil(ub) - 1.0, A->c1);
+        kstart = max2(floor(ua) + 1.0, A->c0);
+        double kend = min2(ceil(ub) - 1.0, A->c1);
         nlines = kend >= kstart ? kend - kstart + 1.0 : 0.0;
     } else if (du < 0) {
         su = -1;
         ci = clampd(ceil(ua) - 1.0, A->c0 - 1.0, A->c1);
-        kstart = fmin(ceil(ua) - 1.0, A->c1);
-        double kend = fmax(floor(ub) + 1.0, A->c0);
+        kstart = min2(ceil(ua) - 1.0, A->c1);
+        double kend = max2(floor(ub) + 1.0, A->c0);
         nlines = kstart >= kend ? kstart - kend + 1.0 : 0.0;
     } else {
         ci = clampd(floor(ua), A->c0 - 1.0, A->c1);
@@ -216,7 +224,7 @@ static void walk_segment(const accum *A, double ua, double va, double ub, double
 
 /* Twice the signed area of a ring in world coordinates (positive: counter-clockwise), taken
  * relative to its first point to keep precision for small rings far from the origin. */
-static double ring_area2(const double *xy, int64_t n) {
+double cpk_ring_area2(const double *xy, int64_t n) {
     double xr = xy[0], yr = xy[1], a = 0.0;
     for (int64_t k = 1; k + 1 < n; ++k) {
         double x1 = xy[2 * k] - xr, y1 = xy[2 * k + 1] - yr;
@@ -224,6 +232,33 @@ static double ring_area2(const double *xy, int64_t n) {
         a += x1 * y2 - x2 * y1;
     }
     return a;
+}
+
+/* The window's fractions zeroed, and the accumulator that adds pieces to them. */
+static accum accum_start(const cpk_window *win, double *frac) {
+    memset(frac, 0, (size_t)win->nx * (size_t)win->ny * sizeof(double));
+    return (accum){frac,
+                   (double)win->col0,
+                   (double)(win->col0 + win->nx),
+                   (double)win->row0,
+                   (double)(win->row0 + win->ny),
+                   win->nx,
+                   win->col0,
+                   win->row0};
+}
+
+/* Interior fill: running sums along rows, then clamp and snap. */
+static void fill_rows(const cpk_window *win, double *frac) {
+    for (int64_t j = 0; j < win->ny; ++j) {
+        double *row = frac + j * win->nx, acc = 0.0;
+        for (int64_t i = 0; i < win->nx; ++i) {
+            acc += row[i];
+            double f = acc;
+            if (f < SNAP) f = 0.0;
+            if (f > 1.0 - SNAP) f = 1.0;
+            row[i] = f;
+        }
+    }
 }
 
 cpk_status cpk_coverage_polygon(const cpk_polygon *poly, const cpk_geo *grid, const cpk_window *win,
@@ -237,17 +272,7 @@ cpk_status cpk_coverage_polygon(const cpk_polygon *poly, const cpk_geo *grid, co
     if (win->nx == 0 || win->ny == 0) return CPK_OK;
     if (!frac) return CPK_E_ARG;
     if ((uint64_t)win->nx > SIZE_MAX / sizeof(double) / (uint64_t)win->ny) return CPK_E_NOMEM;
-    memset(frac, 0, (size_t)win->nx * (size_t)win->ny * sizeof(double));
-
-    accum A = {frac,
-               (double)win->col0,
-               (double)(win->col0 + win->nx),
-               (double)win->row0,
-               (double)(win->row0 + win->ny),
-               win->nx,
-               win->col0,
-               win->row0};
-    const double x0 = grid->x0, y0 = grid->y0, dx = grid->dx, dy = grid->dy;
+    accum A = accum_start(win, frac);
     const int64_t *ro = poly->ring_offsets;
     int64_t part = 0;
     for (int64_t r = 0; r < poly->nrings; ++r) {
@@ -264,27 +289,27 @@ cpk_status cpk_coverage_polygon(const cpk_polygon *poly, const cpk_geo *grid, co
         /* Drop the closing point when it repeats the first. */
         if (n > 1 && xy[0] == xy[2 * n - 2] && xy[1] == xy[2 * n - 1]) --n;
         if (n < 3) continue;
-        double a2 = ring_area2(xy, n);
+        double a2 = cpk_ring_area2(xy, n);
         if (a2 == 0.0 || !isfinite(a2)) continue;
         double s = (a2 > 0) == !hole ? 1.0 : -1.0;
-        double ua = to_cells(xy[2 * (n - 1)] - x0, dx), va = to_cells(y0 - xy[2 * (n - 1) + 1], dy);
+        double ua = cpk_cells_u(xy[2 * (n - 1)], grid), va = cpk_cells_v(xy[2 * (n - 1) + 1], grid);
         for (int64_t k = 0; k < n; ++k) {
-            double ub = to_cells(xy[2 * k] - x0, dx), vb = to_cells(y0 - xy[2 * k + 1], dy);
+            double ub = cpk_cells_u(xy[2 * k], grid), vb = cpk_cells_v(xy[2 * k + 1], grid);
             walk_segment(&A, ua, va, ub, vb, s);
             ua = ub, va = vb;
         }
     }
-
-    /* Interior fill: running sums along rows, then clamp and snap. */
-    for (int64_t j = 0; j < win->ny; ++j) {
-        double *row = frac + j * win->nx, acc = 0.0;
-        for (int64_t i = 0; i < win->nx; ++i) {
-            acc += row[i];
-            double f = acc;
-            if (f < SNAP) f = 0.0;
-            if (f > 1.0 - SNAP) f = 1.0;
-            row[i] = f;
-        }
-    }
+    fill_rows(win, frac);
     return CPK_OK;
+}
+
+void cpk_coverage_ring_cells(const double *uv, int64_t n, double s, const cpk_window *win,
+                             double *frac) {
+    accum A = accum_start(win, frac);
+    double ua = uv[2 * (n - 1)], va = uv[2 * (n - 1) + 1];
+    for (int64_t k = 0; k < n; ++k) {
+        walk_segment(&A, ua, va, uv[2 * k], uv[2 * k + 1], s);
+        ua = uv[2 * k], va = uv[2 * k + 1];
+    }
+    fill_rows(win, frac);
 }

@@ -5,6 +5,7 @@
 
 #include <math.h>
 
+#include "cpk/coverage.h"
 #include "cpk/resample.h"
 
 /* Area of a convex quad clipped to an axis-aligned box (Sutherland-Hodgman + shoelace). */
@@ -198,12 +199,86 @@ static void test_resample_rows_parallel_identical(void **state) {
     free(got);
 }
 
+/* The kernel converts each corner to grid coordinates once and walks the cells' rings itself:
+ * every target cell must get the bits it gets when each source cell is covered as a polygon
+ * in world coordinates by the public coverage functions (the kernel's old way). Corners are
+ * jittered far from the origin (UTM-like coordinates, irregular digits), some cells are
+ * triangles (a repeated corner), some have zero area, some are mirrored (clockwise). */
+static void test_resample_same_bits_as_polygon_coverage(void **state) {
+    (void)state;
+    enum { N = 41, M = 37, G = 160 };
+    const double x0 = 612345.678, y0 = 1411234.567, d = 30.0;
+    cpk_geo geo = {x0, y0, d, d, G, G};
+    double *edges = malloc(sizeof *edges * 2 * (N + 1) * (M + 1));
+    float vals[N * M];
+    uint64_t r = 12345;
+    for (int j = 0; j <= M; ++j)
+        for (int i = 0; i <= N; ++i) {
+            r ^= r << 13, r ^= r >> 7, r ^= r << 17;
+            double jx = (double)(r % 1000) / 1000.0 - 0.5,
+                   jy = (double)(r / 1000 % 1000) / 1000.0 - 0.5;
+            double a = 0.013, sc = 92.3;
+            double *e = edges + 2 * (j * (N + 1) + i);
+            e[0] = x0 + 47.1 + sc * (cos(a) * i + sin(a) * j) + 9.0 * jx;
+            e[1] = y0 - 33.9 + sc * (sin(a) * i - cos(a) * j) + 9.0 * jy;
+        }
+    /* a triangle (corner repeated), a zero-area cell (collapsed to a point) */
+    double *c = edges + 2 * (3 * (N + 1) + 4), *c2 = edges + 2 * (3 * (N + 1) + 5);
+    c2[0] = c[0], c2[1] = c[1];
+    double *z = edges + 2 * (10 * (N + 1) + 20);
+    for (int k = 1; k <= 1; ++k)
+        for (int i = 0; i < 2; ++i) {
+            double *p = edges + 2 * ((10 + k) * (N + 1) + 20 + i), *q = z + 2 * i;
+            p[0] = q[0], p[1] = q[1];
+        }
+    for (int k = 0; k < N * M; ++k) vals[k] = (float)(0.1 + (k * 37) % 101);
+    float *want = malloc(sizeof(float) * G * G), *got = malloc(sizeof(float) * G * G);
+    for (int mirror = 0; mirror < 2; ++mirror) {
+        if (mirror) /* clockwise cells: the grid mirrored about a vertical line */
+            for (int k = 0; k < (N + 1) * (M + 1); ++k)
+                edges[2 * k] = 2 * x0 + G * d - edges[2 * k];
+        for (int k = 0; k < G * G; ++k) want[k] = got[k] = NAN;
+        double frac[4096];
+        for (int j = 0; j < M; ++j)
+            for (int i = 0; i < N; ++i) {
+                const double *t = edges + 2 * (j * (N + 1) + i), *b = t + 2 * (N + 1);
+                double q[8] = {t[0], t[1], t[2], t[3], b[2], b[3], b[0], b[1]};
+                double area = 0.5 * fabs((q[0] * q[3] - q[2] * q[1]) + (q[2] * q[5] - q[4] * q[3]) +
+                                         (q[4] * q[7] - q[6] * q[5]) + (q[6] * q[1] - q[0] * q[7]));
+                if (!(area > 0)) continue;
+                const int64_t ro[2] = {0, 4};
+                cpk_polygon poly = {q, ro, 1, NULL, 1};
+                cpk_window w;
+                assert_int_equal(cpk_coverage_window(&poly, &geo, &w), CPK_OK);
+                if (!w.nx || !w.ny) continue;
+                assert_true(w.nx * w.ny <= 4096);
+                assert_int_equal(cpk_coverage_polygon(&poly, &geo, &w, frac), CPK_OK);
+                double per_cell = (double)vals[j * N + i] * d * d / area;
+                for (int64_t y = 0; y < w.ny; ++y)
+                    for (int64_t x = 0; x < w.nx; ++x) {
+                        double f = frac[y * w.nx + x];
+                        float *o = want + (w.row0 + y) * G + w.col0 + x;
+                        if (f > 0) *o = (float)((double)(isnan(*o) ? 0.0f : *o) + f * per_cell);
+                    }
+            }
+        cpk_out_f32 og = {got, G, G, G};
+        assert_int_equal(cpk_sum_resample_rows_f32(edges, vals, N, M, &geo, 0, G, &og, 4096, 2),
+                         CPK_OK);
+        assert_memory_equal(got, want, sizeof(float) * G * G);
+        double total = 0;
+        for (int k = 0; k < G * G; ++k) total += isnan(got[k]) ? 0 : got[k];
+        assert_true(total > 1000); /* the cells lie on the grid */
+    }
+    free(edges), free(want), free(got);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_resample_against_clipping),
         cmocka_unit_test(test_resample_strips_equal_whole),
         cmocka_unit_test(test_resample_bad_args),
         cmocka_unit_test(test_resample_rows_parallel_identical),
+        cmocka_unit_test(test_resample_same_bits_as_polygon_coverage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
