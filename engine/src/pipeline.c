@@ -352,6 +352,7 @@ static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     const float *lc = c->lc ? c->lc->buf + (y0 - c->lc->lo) * nx : NULL;
     const float *tc = c->tc ? c->tc->buf + (y0 - c->tc->lo) * nx : NULL;
     const float *dens = c->density_crit >= 0 ? b->dens : NULL;
+#pragma omp parallel for schedule(static) num_threads(c->threads)
     for (size_t j = 0; j < n; ++j)
         b->inv[j] =
             (float)inv_productivity(c, lc ? lc[j] : NAN, tc ? tc[j] : NAN, dens ? dens[j] : NAN);
