@@ -681,7 +681,7 @@ cp_status syn_write_records(const syn_world *w, const char *dir, int n, syn_reco
     hs.items = calloc((size_t)n + 1, sizeof *hs.items);
     cp_status st = xy && off && ids && hs.items ? CP_OK : cp_fail(CP_E_NOMEM, "out of memory");
     if (st == CP_OK) st = cp_scenario_load(path, &sc);
-    if (st == CP_OK) st = cp_hazards_read(sc, 0, &g, &scene); /* the scenario's grid */
+    if (st == CP_OK) st = cp_hazards_read(sc, 0, 1, &g, &scene); /* the scenario's grid */
     cp_hazards_clear(&scene);
     if (st != CP_OK) goto done;
     const cpk_geo *geo = &g.geo;

@@ -253,7 +253,7 @@ static cp_status calibrate_quietly(const cp_scenario *sc, const cp_calibrate_opt
     c->records_path = xstrdup(o->records);
     cp_file_checksum(o->records, c->records_fnv1a64, &c->records_bytes);
     /* the scenario's grid (built around its hazards) */
-    if ((st = cp_hazards_read(sc, 0, &g, &hs))) goto done;
+    if ((st = cp_hazards_read(sc, 0, 1, &g, &hs))) goto done;
     cp_input rin = {0};
     rin.name = "records";
     rin.path = (char *)o->records;

@@ -73,9 +73,10 @@ typedef struct {
  *     radius — both taken in the grid's CRS, not from a layer's envelope — snapped outwards to
  *     whole cells; a grid of more than grid.max_cells cells is an error naming its extent;
  *  4. each hazard's coverage arrays and cell window; hazards outside the grid are rejected.
- * `buffer_m` > 0 also prepares each hazard grown by that distance (people_within_m). Rejected
- * rows are in input order. */
-cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, cp_grid *g, cp_hazard_set *hs);
+ * `buffer_m` > 0 also prepares each hazard grown by that distance (people_within_m), over
+ * `threads` (cpk_threads). Rejected rows are in input order. */
+cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, int threads, cp_grid *g,
+                          cp_hazard_set *hs);
 void cp_hazards_clear(cp_hazard_set *hs);
 
 /* The grid's CRS (step 1 above) for the hazards layer `hv` of `path`: g->srs, wkt, crs_name. */

@@ -12,6 +12,7 @@
 #include <cpl_conv.h>
 #include <ogr_api.h>
 
+#include "cpk/cpk.h"
 #include "engine.h"
 #include "error.h"
 
@@ -303,7 +304,7 @@ static cp_status grid_around(read_ctx *c, cp_grid *g) {
 }
 
 /* Phase 4: coverage arrays and windows; hazards outside the grid are rejected. */
-static cp_status place_on_grid(read_ctx *c, const cp_grid *g, double buffer_m) {
+static cp_status place_on_grid(read_ctx *c, const cp_grid *g) {
     cp_hazard_set *hs = c->hs;
     GEOSContextHandle_t gh = hs->geos;
     cp_status s = CP_OK;
@@ -331,17 +332,6 @@ static cp_status place_on_grid(read_ctx *c, const cp_grid *g, double buffer_m) {
             item_free(gh, h);
             continue;
         }
-        if (!s && buffer_m > 0) {
-            /* a buffer GEOS cannot make leaves the grown polygon empty (no people counted) */
-            GEOSGeometry *b = GEOSBuffer_r(gh, h->geom, buffer_m, 8);
-            GEOSGeometry *mp = b ? cp_geos_multipolygon(gh, b) : NULL;
-            if (b) GEOSGeom_destroy_r(gh, b);
-            if (mp) s = cp_polygon_arrays_make(gh, mp, &h->grown);
-            if (mp) GEOSGeom_destroy_r(gh, mp);
-            cpk_polygon gp = cp_polygon_arrays_view(&h->grown);
-            if (!s && h->grown.xy && cpk_coverage_window(&gp, &g->geo, &h->gwin) != CPK_OK)
-                memset(&h->gwin, 0, sizeof h->gwin);
-        }
         hs->nrepaired += (size_t)h->repaired;
         hs->items[kept++] = *h;
     }
@@ -349,12 +339,54 @@ static cp_status place_on_grid(read_ctx *c, const cp_grid *g, double buffer_m) {
     return s;
 }
 
+/* One hazard grown by buffer_m, in the thread's GEOS context (a buffer GEOS cannot make
+ * leaves the grown polygon empty: no people counted). */
+static cp_status grow_one(GEOSContextHandle_t gh, cp_hazard_in *h, const cp_grid *g,
+                          double buffer_m) {
+    cp_status s = CP_OK;
+    GEOSGeometry *b = GEOSBuffer_r(gh, h->geom, buffer_m, 8);
+    GEOSGeometry *mp = b ? cp_geos_multipolygon(gh, b) : NULL;
+    if (b) GEOSGeom_destroy_r(gh, b);
+    if (mp) s = cp_polygon_arrays_make(gh, mp, &h->grown);
+    if (mp) GEOSGeom_destroy_r(gh, mp);
+    cpk_polygon gp = cp_polygon_arrays_view(&h->grown);
+    if (!s && h->grown.xy && cpk_coverage_window(&gp, &g->geo, &h->gwin) != CPK_OK)
+        memset(&h->gwin, 0, sizeof h->gwin);
+    return s;
+}
+
+/* Phase 5 (buffer_m > 0): the hazards grown, over the threads, each with its own GEOS
+ * context (GEOS's buffers are most of the reading's time; each hazard's is its own). The
+ * failure reported is the first hazard's in input order, whatever the threads. */
+static cp_status grow_hazards(cp_hazard_set *hs, const cp_grid *g, double buffer_m, int threads) {
+    size_t failed_at = hs->n;
+    cp_status failed = CP_OK;
+    char msg[2048] = "";
+#pragma omp parallel num_threads(cpk_threads(threads))
+    {
+        GEOSContextHandle_t gh = cp_geos_init();
+#pragma omp for schedule(dynamic, 64)
+        for (size_t i = 0; i < hs->n; ++i) {
+            cp_status s = gh ? grow_one(gh, &hs->items[i], g, buffer_m)
+                             : cp_fail(CP_E_NOMEM, "cannot start GEOS");
+            if (s) {
+#pragma omp critical
+                if (i < failed_at)
+                    failed_at = i, failed = s, snprintf(msg, sizeof msg, "%s", cp_errmsg());
+            }
+        }
+        if (gh) GEOS_finish_r(gh);
+    }
+    return failed ? cp_fail(failed, "%s", msg) : CP_OK;
+}
+
 static int by_input_index(const void *a, const void *b) {
     size_t x = ((const cp_rejected *)a)->input_index, y = ((const cp_rejected *)b)->input_index;
     return x < y ? -1 : x > y;
 }
 
-cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, cp_grid *g, cp_hazard_set *hs) {
+cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, int threads, cp_grid *g,
+                          cp_hazard_set *hs) {
     memset(hs, 0, sizeof *hs);
     memset(g, 0, sizeof *g);
     read_ctx c = {sc, cp_scenario_input(sc, "hazards"), hs, {0}, 0, 0};
@@ -390,7 +422,9 @@ cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, cp_grid *g, cp
         goto done;
     }
     /* 3. the extent, 4. the hazards on it */
-    if ((s = grid_around(&c, g)) || (s = place_on_grid(&c, g, buffer_m))) goto done;
+    if ((s = grid_around(&c, g)) || (s = place_on_grid(&c, g))) goto done;
+    /* 5. the hazards grown */
+    if (buffer_m > 0 && (s = grow_hazards(hs, g, buffer_m, threads))) goto done;
     if (hs->nrejected) qsort(hs->rejected, hs->nrejected, sizeof *hs->rejected, by_input_index);
 done:
     idset_free(&ids);

@@ -1470,7 +1470,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
             break;
         }
     /* the grid is built around the hazards' polygons: one stage (every rank reads them) */
-    if (!s) s = cp_hazards_read(sc, c.buffer_m, &c.grid, &c.hs);
+    if (!s) s = cp_hazards_read(sc, c.buffer_m, c.threads, &c.grid, &c.hs);
     if ((s = cp_ranks_agree(&rk, s))) goto done;
     c.stage_s[ST_GRID] = c.stage_s[ST_HAZARDS] = now_s();
     s = progress(&opts, 0.5, "reading hazards") ? CP_OK : cp_fail(CP_E_INTERRUPTED, "interrupted");

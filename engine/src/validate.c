@@ -57,7 +57,7 @@ static cp_status validate_quietly(const cp_scenario *sc, FILE *report) {
     if (s) return s;
     cp_grid g;
     cp_hazard_set hs;
-    if ((s = cp_hazards_read(sc, 0, &g, &hs))) return s;
+    if ((s = cp_hazards_read(sc, 0, 1, &g, &hs))) return s;
     if (report) {
         fprintf(report, "scenario: %s\n", sc->name);
         fprintf(report, "grid: %s, %lld x %lld cells of %g m\n", g.crs_name, (long long)g.geo.nx,
