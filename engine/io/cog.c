@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* O_CLOEXEC under -std=c11 */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -224,4 +225,42 @@ int cp_file_checksum(const char *path, char hex[17], uint64_t *size) {
     snprintf(hex, 17, "%016llx", (unsigned long long)h);
     if (size) *size = n;
     return 1;
+}
+
+struct cp_checksum_job {
+    pthread_t thread;
+    int started, ok;
+    char hex[17];
+    uint64_t size;
+    char path[];
+};
+
+static void *checksum_thread(void *arg) {
+    cp_checksum_job *j = arg;
+    j->ok = cp_file_checksum(j->path, j->hex, &j->size);
+    return NULL;
+}
+
+cp_checksum_job *cp_checksum_start(const char *path) {
+    size_t n = strlen(path) + 1;
+    cp_checksum_job *j = calloc(1, sizeof *j + n);
+    if (!j) return NULL;
+    memcpy(j->path, path, n);
+    j->started = pthread_create(&j->thread, NULL, checksum_thread, j) == 0;
+    return j;
+}
+
+int cp_checksum_finish(cp_checksum_job *j, char hex[17], uint64_t *size) {
+    if (!j) return 0;
+    if (j->started)
+        pthread_join(j->thread, NULL);
+    else
+        j->ok = cp_file_checksum(j->path, j->hex, &j->size);
+    int ok = j->ok;
+    if (ok) {
+        memcpy(hex, j->hex, sizeof j->hex);
+        if (size) *size = j->size;
+    }
+    free(j);
+    return ok;
 }

@@ -55,4 +55,13 @@ cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, siz
 /* FNV-1a 64-bit checksum of a file's bytes (hex, 17 bytes). 0 on error. */
 int cp_file_checksum(const char *path, char hex[17], uint64_t *size);
 
+/* The same checksum taken in a thread of its own while other work goes on (FNV-1a goes a
+ * byte at a time: about 4 s for a 3 GB map). The file must not change until the job ends.
+ * cp_checksum_start never fails: without a thread, the checksum is taken in
+ * cp_checksum_finish, which waits for it, gives cp_file_checksum's result and frees the
+ * job (NULL: 0). */
+typedef struct cp_checksum_job cp_checksum_job;
+cp_checksum_job *cp_checksum_start(const char *path);
+int cp_checksum_finish(cp_checksum_job *job, char hex[17], uint64_t *size);
+
 #endif

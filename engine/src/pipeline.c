@@ -102,7 +102,9 @@ typedef struct {
     double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
-    const cp_ranks *ranks; /* the job's ranks (a job of one without MPI) */
+    const cp_ranks *ranks;        /* the job's ranks (a job of one without MPI) */
+    cp_checksum_job *map_sums[2]; /* priority.tif's and priority_class.tif's, taken while the
+                                     plan and the other outputs are written (rank 0) */
 } run_ctx;
 
 static double now_s(void) {
@@ -942,7 +944,7 @@ static void json_str(FILE *f, const char *s) {
     cp_textbuf_free(&t);
 }
 
-static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char *plan_json,
+static cp_status write_run_json(run_ctx *c, const char *tmpdir, const char *plan_json,
                                 const cp_run_result *r, double t0) {
     char path[4200], tmp[4300];
     snprintf(path, sizeof path, "%s/run.json", tmpdir);
@@ -1048,7 +1050,10 @@ static cp_status write_run_json(const run_ctx *c, const char *tmpdir, const char
         char p[4400], hex[17];
         uint64_t size = 0;
         snprintf(p, sizeof p, "%s/%s", tmpdir, outs[i]);
-        if (!cp_file_checksum(p, hex, &size)) continue;
+        cp_checksum_job **job = i < 2 && c->map_sums[i] ? &c->map_sums[i] : NULL;
+        int ok = job ? cp_checksum_finish(*job, hex, &size) : cp_file_checksum(p, hex, &size);
+        if (job) *job = NULL;
+        if (!ok) continue;
         fprintf(f, "%s\n    {\"file\": \"%s\", \"bytes\": %llu, \"fnv1a64\": \"%s\"}",
                 first ? "" : ",", outs[i], (unsigned long long)size, hex);
         first = 0;
@@ -1097,6 +1102,10 @@ static cp_status prepare_zonal(run_ctx *c) {
 }
 
 static void ctx_clear(run_ctx *c) {
+    for (int m = 0; m < 2; ++m) { /* a job not waited for when the run failed */
+        char hex[17];
+        cp_checksum_finish(c->map_sums[m], hex, NULL);
+    }
     for (size_t i = 0; i < c->nlayers; ++i) {
         free(c->layers[i].buf);
         cp_grid_input_close(c->layers[i].gi);
@@ -1490,6 +1499,11 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     }
     if ((s = run_rasters(&c, tmpdir, c.strip_rows))) goto done;
     c.stage_s[ST_MAPS] = now_s();
+    for (int m = 0; m < 2 && rk.rank == 0; ++m) {
+        char p[4400];
+        snprintf(p, sizeof p, "%s/%s", tmpdir, m ? "priority_class.tif" : "priority.tif");
+        c.map_sums[m] = cp_checksum_start(p);
+    }
     r.hazards_in = c.hs.nread;
     r.hazards_repaired = c.hs.nrepaired;
     /* every rank plans (the same plan) and runs its block of the Monte Carlo's samples */

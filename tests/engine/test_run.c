@@ -12,6 +12,7 @@
 
 #include <clearplan/clearplan.h>
 
+#include "cog.h"
 #include "engine.h"
 #include "inputs.h"
 
@@ -139,6 +140,18 @@ static void test_run_tiny_outputs(void **state) {
     cpt_assert_contains(json, expect);
     cpt_assert_contains(json, "\"peak_rss_bytes\"");
     cpt_assert_contains(json, "\"timings_s\"");
+    /* the outputs' checksums are those of the files published (the maps' are taken in a
+     * thread of their own while the plan is written) */
+    const char *sums[] = {"priority.tif", "priority_class.tif", "plan.csv", "report.html"};
+    for (int i = 0; i < 4; ++i) {
+        char hex[17], entry[256];
+        uint64_t size = 0;
+        snprintf(p, sizeof p, "%s/%s", out, sums[i]);
+        assert_true(cp_file_checksum(p, hex, &size));
+        snprintf(entry, sizeof entry, "{\"file\": \"%s\", \"bytes\": %llu, \"fnv1a64\": \"%s\"}",
+                 sums[i], (unsigned long long)size, hex);
+        cpt_assert_contains(json, entry);
+    }
     free(json);
     /* an existing output folder is kept without --overwrite */
     rc = cpt_sh(NULL, &e, "'%s' run '%s/scenario.yaml' -o '%s' -q", cpt_bin(), tiny, out);
