@@ -118,9 +118,45 @@ cp_status cp_strip_file_close(cp_strip_file *f) {
     return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
 }
 
+struct cp_removal {
+    pthread_t thread;
+    int started;
+    char path[];
+};
+
+static void remove_files(const char *path) {
+    VSIUnlink(path);
+    char aux[4200];
+    snprintf(aux, sizeof aux, "%s.aux.xml", path);
+    VSIUnlink(aux);
+}
+
+static void *removal_thread(void *arg) {
+    remove_files(((cp_removal *)arg)->path);
+    return NULL;
+}
+
+cp_removal *cp_removal_start(const char *path) {
+    size_t n = strlen(path) + 1;
+    cp_removal *j = calloc(1, sizeof *j + n);
+    if (!j) {
+        remove_files(path);
+        return NULL;
+    }
+    memcpy(j->path, path, n);
+    if (!(j->started = pthread_create(&j->thread, NULL, removal_thread, j) == 0))
+        remove_files(path);
+    return j;
+}
+
+void cp_removal_finish(cp_removal *j) {
+    if (j && j->started) pthread_join(j->thread, NULL);
+    free(j);
+}
+
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
                         const char *resampling, const double *stats, int threads,
-                        cp_progress_fn progress, void *progress_arg) {
+                        cp_progress_fn progress, void *progress_arg, cp_removal **removal) {
     cp_status s = CP_OK;
     GDALRasterBandH b = GDALGetRasterBand(raw, 1);
     double mn, mx, mean, sd;
@@ -161,10 +197,10 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
     else
         GDALClose(cog);
     GDALClose(raw);
-    VSIUnlink(raw_path);
-    char aux[4200];
-    snprintf(aux, sizeof aux, "%s.aux.xml", raw_path);
-    VSIUnlink(aux);
+    if (removal)
+        *removal = cp_removal_start(raw_path);
+    else
+        remove_files(raw_path);
     if (s) VSIUnlink(path);
     return s;
 }

@@ -44,12 +44,21 @@ cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, con
  * closed one is a no-op. */
 cp_status cp_strip_file_close(cp_strip_file *f);
 
+/* Files removed in a thread of their own: removing a raw map of several GB waits for the page
+ * cache's writeback of its pages (seconds on the national grid) that other work can use.
+ * cp_removal_start never fails (without a thread the file is removed at once);
+ * cp_removal_finish waits for the removal and frees the job (NULL: nothing). */
+typedef struct cp_removal cp_removal;
+cp_removal *cp_removal_start(const char *path);
+void cp_removal_finish(cp_removal *job);
+
 /* Writes `raw` as a COG at `path` (overviews with `resampling`: "AVERAGE" or "NEAREST"),
  * with the statistics `stats` (min, max, mean, stddev; NULL = computed by reading `raw`).
- * `raw` is closed and deleted. */
+ * `raw` is closed and deleted: by the time this returns, or when `removal` is not NULL, by
+ * a job set there that the caller finishes (cp_removal_finish) before the folder moves. */
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
                         const char *resampling, const double *stats, int threads,
-                        cp_progress_fn progress, void *progress_arg);
+                        cp_progress_fn progress, void *progress_arg, cp_removal **removal);
 /* A PNG thumbnail (at most `width` wide) of a Byte raster with a colour table. */
 cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, size_t *len);
 /* FNV-1a 64-bit checksum of a file's bytes (hex, 17 bytes). 0 on error. */

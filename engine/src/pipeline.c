@@ -668,6 +668,10 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
         stats[m][3] = var > 0 ? sqrt(var) : 0;
     }
     cog_progress_arg cp = {c->opts, 0.0, 0.8, 0};
+    /* each raw file removed while the next map is written; all gone before this returns */
+    cp_removal *removal[2 + 64] = {0};
+    if (rp->nmaps > sizeof removal / sizeof *removal)
+        return cp_fail(CP_E_INTERNAL, "more maps than criteria");
     for (size_t m = 0; m < rp->nmaps && !s; ++m) {
         if (m < 2)
             snprintf(final, sizeof final, "%s/%s", tmpdir,
@@ -676,12 +680,14 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
             snprintf(final, sizeof final, "%s/criteria/%s.tif", tmpdir, sc->criteria[m - 2].name);
         if (m == 1) cp.base = 0.8, cp.span = 0.2;
         s = cp_cog_finish(rp->raw[m], rp->path[m], final, m == 1 ? "NEAREST" : "AVERAGE",
-                          m < 2 ? stats[m] : NULL, c->threads, m < 2 ? cog_progress : NULL, &cp);
+                          m < 2 ? stats[m] : NULL, c->threads, m < 2 ? cog_progress : NULL, &cp,
+                          &removal[m]);
         rp->raw[m] = NULL;
         if (s && cp.stopped) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         if (!s && m >= 2 && !progress(c->opts, 1.0, "writing priority maps"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
     }
+    for (size_t m = 0; m < rp->nmaps; ++m) cp_removal_finish(removal[m]);
     return s;
 }
 
