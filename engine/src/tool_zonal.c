@@ -118,11 +118,14 @@ static void csv_text(FILE *f, int *first, const char *s) {
     fputc('"', f);
 }
 
-/* A number, or an empty field when !ok or not finite. */
-static void csv_num(FILE *f, int *first, double v, int ok) {
-    if (!*first) fputc(',', f);
+/* A number, or an empty field when !ok or not finite, at d (at least CSV_NUM bytes). */
+enum { CSV_NUM = 32 };
+static char *csv_num(char *d, int *first, double v, int ok) {
+    if (!*first) *d++ = ',';
     *first = 0;
-    if (ok && isfinite(v)) fprintf(f, "%.15g", v);
+    if (ok && isfinite(v)) d += snprintf(d, CSV_NUM - 1, "%.15g", v);
+    *d = '\0';
+    return d;
 }
 
 /* The `owned` test of the output transaction for --overwrite: a CSV whose header ends with
@@ -487,6 +490,29 @@ static cp_status stats_strip(void *arg, int64_t y0, int64_t h) {
     return CP_OK;
 }
 
+/* Row k's statistics as CSV fields and its end of line, at d (the width job_write_csv gives:
+ * CSV_NUM bytes a column); `first`: no attribute before them. */
+static void format_stats(const zonal_job *j, int64_t k, const unsigned char *show, int first,
+                         char *d) {
+    const unsigned sb = j->opt.stats;
+    const double cell = j->grid.dx * j->grid.dy;
+    const int64_t nc1 = j->nclasses + 1;
+    const cpk_zonal_acc *a = &j->acc[k];
+    int ok = j->P.poly[k].nrings > 0, some = ok && a->count > 0;
+    if (sb & CP_ZONAL_SUM) d = csv_num(d, &first, a->sum, ok);
+    if (sb & CP_ZONAL_MEAN) d = csv_num(d, &first, a->sum / a->weight, some);
+    if (sb & CP_ZONAL_MIN) d = csv_num(d, &first, a->min, some);
+    if (sb & CP_ZONAL_MAX) d = csv_num(d, &first, a->max, some);
+    if (sb & CP_ZONAL_AREA) {
+        d = csv_num(d, &first, a->weight * cell, ok);
+        d = csv_num(d, &first, a->nodata_weight * cell, ok);
+    }
+    if (sb & CP_ZONAL_COUNT) d = csv_num(d, &first, (double)a->count, ok);
+    for (int64_t c = 0; show && c < j->nclasses; ++c)
+        if (show[c]) d = csv_num(d, &first, j->cw[k * nc1 + c] / a->weight, some);
+    d[0] = '\n', d[1] = '\0';
+}
+
 /* 4. The CSV: the layer's attributes (read again in layer order), the statistics, the share
  * of each class present in some polygon. */
 static cp_status job_write_csv(zonal_job *j, FILE *out) {
@@ -520,37 +546,39 @@ static cp_status job_write_csv(zonal_job *j, FILE *out) {
             csv_text(out, &first, name);
         }
     fputc('\n', out);
-    const double cell = j->grid.dx * j->grid.dy;
     cp_status st = ignore_fields(layer, 0); /* the attributes only */
+    /* the statistics of a block of rows formatted over the threads (glibc's %.15g costs about
+     * a microsecond a number: the longest serial step of the CSV), then the rows written
+     * with their attributes, read again in layer order */
+    int64_t ncols = 8; /* the most statistics columns, then the class shares shown */
+    for (int64_t c = 0; show && c < j->nclasses; ++c) ncols += show[c];
+    const size_t width = (size_t)ncols * CSV_NUM + 2;
+    const int64_t block = width < (4u << 20) / 64 ? (int64_t)((4u << 20) / width) : 64;
+    char *text = malloc(width * (size_t)(block < n ? block : n > 0 ? n : 1));
+    if (!text) st = nomem();
     OGRFeatureH feat = NULL;
     OGR_L_ResetReading(layer);
     int64_t k = 0;
-    while (st == CP_OK && k < n && (feat = OGR_L_GetNextFeature(layer)) != NULL) {
-        first = 1;
-        for (int f = 0; f < nf && st == CP_OK; ++f) {
-            char *text = NULL;
-            st = cp_field_text(feat, f, &text);
-            csv_text(out, &first, text ? text : "");
-            free(text);
+    while (st == CP_OK && k < n) {
+        const int64_t kb = k, ke = k + block < n ? k + block : n;
+#pragma omp parallel for schedule(static) num_threads(cpk_threads(j->opt.common.threads))
+        for (int64_t r = kb; r < ke; ++r)
+            format_stats(j, r, show, nf == 0, text + (size_t)(r - kb) * width);
+        for (; st == CP_OK && k < ke && (feat = OGR_L_GetNextFeature(layer)) != NULL; ++k) {
+            first = 1;
+            for (int f = 0; f < nf && st == CP_OK; ++f) {
+                char *field = NULL;
+                st = cp_field_text(feat, f, &field);
+                csv_text(out, &first, field ? field : "");
+                free(field);
+            }
+            OGR_F_Destroy(feat);
+            feat = NULL;
+            fputs(text + (size_t)(k - kb) * width, out);
         }
-        OGR_F_Destroy(feat);
-        feat = NULL;
-        const cpk_zonal_acc *a = &j->acc[k];
-        int ok = j->P.poly[k].nrings > 0, some = ok && a->count > 0;
-        if (sb & CP_ZONAL_SUM) csv_num(out, &first, a->sum, ok);
-        if (sb & CP_ZONAL_MEAN) csv_num(out, &first, a->sum / a->weight, some);
-        if (sb & CP_ZONAL_MIN) csv_num(out, &first, a->min, some);
-        if (sb & CP_ZONAL_MAX) csv_num(out, &first, a->max, some);
-        if (sb & CP_ZONAL_AREA) {
-            csv_num(out, &first, a->weight * cell, ok);
-            csv_num(out, &first, a->nodata_weight * cell, ok);
-        }
-        if (sb & CP_ZONAL_COUNT) csv_num(out, &first, (double)a->count, ok);
-        for (int64_t c = 0; show && c < j->nclasses; ++c)
-            if (show[c]) csv_num(out, &first, j->cw[k * nc1 + c] / a->weight, some);
-        fputc('\n', out);
-        ++k;
+        if (k < ke) break; /* the layer ended early */
     }
+    free(text);
     if (feat) OGR_F_Destroy(feat);
     free(show);
     OGR_L_SetIgnoredFields(layer, NULL);
