@@ -31,7 +31,8 @@ extern "C" {
  *                valid source cell touches stay NaN
  *   scratch      at least `scratch_len` doubles; a source cell whose window within the rows
  *                exceeds it is CPK_E_ARG (size it to the largest footprint: a few cells)
- * Serial (the caller parallelises over target strips if it wants). */
+ * Serial (the caller parallelises over target strips if it wants). Allocates the two edges in
+ * grid coordinates (CPK_E_NOMEM when it cannot). */
 CPK_API cpk_status cpk_sum_resample_row_f32(const double *top, const double *bottom,
                                             const float *values, int64_t n, const cpk_geo *geo,
                                             int64_t row0, int64_t row1, const cpk_out_f32 *out,
