@@ -481,6 +481,16 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, 
     return CP_OK;
 }
 
+enum { CHUNK = 64 }; /* source rows per call of the exact resampling kernel */
+
+size_t cp_grid_input_fixed_bytes(const cp_grid_input *gi) {
+    if (!gi || !gi->exact_sum) return 0;
+    /* edges, world and grid coordinates (the kernel's copy), of the widest source window */
+    size_t stride = 2 * ((size_t)GDALGetRasterXSize(gi->ds) + 1);
+    return 2 * (CHUNK + 1) * stride * sizeof(double) +
+           (size_t)gi->threads * (stride + gi->scratch_len) * sizeof(double);
+}
+
 /* Rows of the grid from a count raster, resampled exactly (cpk/resample.h). */
 static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf) {
     const cp_grid *g = gi->g;
@@ -516,7 +526,6 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
     int64_t n = ic1 - ic0, m = ir1 - ir0;
     /* the whole source window in one read: row-by-row reads would decode the same tiles
      * again whenever GDAL's block cache turns over */
-    enum { CHUNK = 64 }; /* source rows per kernel call */
     const int nt = gi->threads;
     const size_t stride = 2 * (size_t)(n + 1);
     float *vals = malloc((size_t)n * (size_t)m * sizeof *vals);

@@ -36,6 +36,9 @@ cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, flo
 void cp_grid_input_close(cp_grid_input *gi);
 /* 1 when the input is read through GDAL's warper (whose chunk memory counts in budgets). */
 int cp_grid_input_warped(const cp_grid_input *gi);
+/* Bytes a read allocates whatever its rows (the exact resampling's chunk of corners, in world
+ * and in grid coordinates, and its threads' scratch), for budgets; 0 for other inputs. */
+size_t cp_grid_input_fixed_bytes(const cp_grid_input *gi);
 
 /* Weighted points in the grid CRS. */
 typedef struct {

@@ -427,6 +427,7 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     for (size_t i = 0; i < c->nlayers; ++i) {
         const raster_layer *l = &c->layers[i];
         fixed += (size_t)(l->halo + (l->carried ? l->halo_above : l->halo)) * nx * 4;
+        fixed += cp_grid_input_fixed_bytes(l->gi); /* the exact resampling's corners */
     }
     for (size_t k = 0; k < c->sc->ncriteria; ++k)
         if (burns(c, k)) {     /* burnt features, with halo */
