@@ -1108,11 +1108,18 @@ static cp_status prepare_zonal(run_ctx *c) {
     return CP_OK;
 }
 
-static void ctx_clear(run_ctx *c) {
-    for (int m = 0; m < 2; ++m) { /* a job not waited for when the run failed */
+/* The maps' checksum jobs not waited for (a failed run): ended before the temporary folder
+ * they read is removed. */
+static void maps_sums_end(run_ctx *c) {
+    for (int m = 0; m < 2; ++m) {
         char hex[17];
         cp_checksum_finish(c->map_sums[m], hex, NULL);
+        c->map_sums[m] = NULL;
     }
+}
+
+static void ctx_clear(run_ctx *c) {
+    maps_sums_end(c);
     for (size_t i = 0; i < c->nlayers; ++i) {
         free(c->layers[i].buf);
         cp_grid_input_close(c->layers[i].gi);
@@ -1546,6 +1553,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
 done:
     guard_watch_end(&guard);
     pthread_mutex_destroy(&guard.mu);
+    maps_sums_end(&c);
     cp_output_abort(out);
     free(plan_json);
     planned_free(&c, &pl);
