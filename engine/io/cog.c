@@ -118,12 +118,6 @@ cp_status cp_strip_file_close(cp_strip_file *f) {
     return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
 }
 
-struct cp_removal {
-    pthread_t thread;
-    int started;
-    char path[];
-};
-
 static void remove_files(const char *path) {
     VSIUnlink(path);
     char aux[4200];
@@ -131,32 +125,9 @@ static void remove_files(const char *path) {
     VSIUnlink(aux);
 }
 
-static void *removal_thread(void *arg) {
-    remove_files(((cp_removal *)arg)->path);
-    return NULL;
-}
-
-cp_removal *cp_removal_start(const char *path) {
-    size_t n = strlen(path) + 1;
-    cp_removal *j = calloc(1, sizeof *j + n);
-    if (!j) {
-        remove_files(path);
-        return NULL;
-    }
-    memcpy(j->path, path, n);
-    if (!(j->started = pthread_create(&j->thread, NULL, removal_thread, j) == 0))
-        remove_files(path);
-    return j;
-}
-
-void cp_removal_finish(cp_removal *j) {
-    if (j && j->started) pthread_join(j->thread, NULL);
-    free(j);
-}
-
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
                         const char *resampling, const double *stats, int threads,
-                        cp_progress_fn progress, void *progress_arg, cp_removal **removal) {
+                        cp_progress_fn progress, void *progress_arg, cp_file_job **removal) {
     cp_status s = CP_OK;
     GDALRasterBandH b = GDALGetRasterBand(raw, 1);
     double mn, mx, mean, sd;
@@ -263,40 +234,54 @@ int cp_file_checksum(const char *path, char hex[17], uint64_t *size) {
     return 1;
 }
 
-struct cp_checksum_job {
+struct cp_file_job {
     pthread_t thread;
-    int started, ok;
+    int started, remove, ok;
     char hex[17];
     uint64_t size;
     char path[];
 };
 
-static void *checksum_thread(void *arg) {
-    cp_checksum_job *j = arg;
-    j->ok = cp_file_checksum(j->path, j->hex, &j->size);
+static void file_job_run(cp_file_job *j) {
+    if (j->remove)
+        remove_files(j->path);
+    else
+        j->ok = cp_file_checksum(j->path, j->hex, &j->size);
+}
+
+static void *file_job_thread(void *arg) {
+    file_job_run(arg);
     return NULL;
 }
 
-cp_checksum_job *cp_checksum_start(const char *path) {
+/* The job in a thread of its own, or done at once when no thread starts; NULL when out of
+ * memory (nothing done). */
+static cp_file_job *file_job_start(const char *path, int remove) {
     size_t n = strlen(path) + 1;
-    cp_checksum_job *j = calloc(1, sizeof *j + n);
+    cp_file_job *j = calloc(1, sizeof *j + n);
     if (!j) return NULL;
     memcpy(j->path, path, n);
-    j->started = pthread_create(&j->thread, NULL, checksum_thread, j) == 0;
+    j->remove = remove;
+    if (!(j->started = pthread_create(&j->thread, NULL, file_job_thread, j) == 0)) file_job_run(j);
     return j;
 }
 
-int cp_checksum_finish(cp_checksum_job *j, char hex[17], uint64_t *size) {
+cp_file_job *cp_removal_start(const char *path) {
+    cp_file_job *j = file_job_start(path, 1);
+    if (!j) remove_files(path);
+    return j;
+}
+
+cp_file_job *cp_checksum_start(const char *path) {
+    return file_job_start(path, 0);
+}
+
+int cp_file_job_finish(cp_file_job *j, char hex[17], uint64_t *size) {
     if (!j) return 0;
-    if (j->started)
-        pthread_join(j->thread, NULL);
-    else
-        j->ok = cp_file_checksum(j->path, j->hex, &j->size);
+    if (j->started) pthread_join(j->thread, NULL);
     int ok = j->ok;
-    if (ok) {
-        memcpy(hex, j->hex, sizeof j->hex);
-        if (size) *size = j->size;
-    }
+    if (ok && hex) memcpy(hex, j->hex, sizeof j->hex);
+    if (ok && size) *size = j->size;
     free(j);
     return ok;
 }

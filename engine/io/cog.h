@@ -44,33 +44,28 @@ cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, con
  * closed one is a no-op. */
 cp_status cp_strip_file_close(cp_strip_file *f);
 
-/* Files removed in a thread of their own: removing a raw map of several GB waits for the page
- * cache's writeback of its pages (seconds on the national grid) that other work can use.
- * cp_removal_start never fails (without a thread the file is removed at once);
- * cp_removal_finish waits for the removal and frees the job (NULL: nothing). */
-typedef struct cp_removal cp_removal;
-cp_removal *cp_removal_start(const char *path);
-void cp_removal_finish(cp_removal *job);
+/* Work on a file in a thread of its own while other work goes on: removing it (a raw map of
+ * several GB waits seconds for the page cache's writeback of its pages) or its checksum
+ * (cp_file_checksum goes a byte at a time: about 4 s for a 3 GB map; the file must not
+ * change until the job ends). Without a thread the work is done at once; cp_removal_start
+ * removes the file even when it returns NULL (out of memory), cp_checksum_start then does
+ * nothing. cp_file_job_finish waits for the job, gives the checksum (1; 0 for a removal, a
+ * failure or NULL; hex and size may be NULL) and frees it. */
+typedef struct cp_file_job cp_file_job;
+cp_file_job *cp_removal_start(const char *path);
+cp_file_job *cp_checksum_start(const char *path);
+int cp_file_job_finish(cp_file_job *job, char hex[17], uint64_t *size);
 
 /* Writes `raw` as a COG at `path` (overviews with `resampling`: "AVERAGE" or "NEAREST"),
  * with the statistics `stats` (min, max, mean, stddev; NULL = computed by reading `raw`).
  * `raw` is closed and deleted: by the time this returns, or when `removal` is not NULL, by
- * a job set there that the caller finishes (cp_removal_finish) before the folder moves. */
+ * a job set there that the caller finishes (cp_file_job_finish) before the folder moves. */
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
                         const char *resampling, const double *stats, int threads,
-                        cp_progress_fn progress, void *progress_arg, cp_removal **removal);
+                        cp_progress_fn progress, void *progress_arg, cp_file_job **removal);
 /* A PNG thumbnail (at most `width` wide) of a Byte raster with a colour table. */
 cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, size_t *len);
 /* FNV-1a 64-bit checksum of a file's bytes (hex, 17 bytes). 0 on error. */
 int cp_file_checksum(const char *path, char hex[17], uint64_t *size);
-
-/* The same checksum taken in a thread of its own while other work goes on (FNV-1a goes a
- * byte at a time: about 4 s for a 3 GB map). The file must not change until the job ends.
- * cp_checksum_start never fails: without a thread, the checksum is taken in
- * cp_checksum_finish, which waits for it, gives cp_file_checksum's result and frees the
- * job (NULL: 0). */
-typedef struct cp_checksum_job cp_checksum_job;
-cp_checksum_job *cp_checksum_start(const char *path);
-int cp_checksum_finish(cp_checksum_job *job, char hex[17], uint64_t *size);
 
 #endif

@@ -102,9 +102,9 @@ typedef struct {
     double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
-    const cp_ranks *ranks;        /* the job's ranks (a job of one without MPI) */
-    cp_checksum_job *map_sums[2]; /* priority.tif's and priority_class.tif's, taken while the
-                                     plan and the other outputs are written (rank 0) */
+    const cp_ranks *ranks;    /* the job's ranks (a job of one without MPI) */
+    cp_file_job *map_sums[2]; /* priority.tif's and priority_class.tif's checksums, taken
+                                 while the other maps, the plan and outputs are written */
 } run_ctx;
 
 static double now_s(void) {
@@ -670,7 +670,7 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
     }
     cog_progress_arg cp = {c->opts, 0.0, 0.8, 0};
     /* each raw file removed while the next map is written; all gone before this returns */
-    cp_removal *removal[2 + 64] = {0};
+    cp_file_job *removal[2 + 64] = {0};
     if (rp->nmaps > sizeof removal / sizeof *removal)
         return cp_fail(CP_E_INTERNAL, "more maps than criteria");
     for (size_t m = 0; m < rp->nmaps && !s; ++m) {
@@ -684,11 +684,12 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
                           m < 2 ? stats[m] : NULL, c->threads, m < 2 ? cog_progress : NULL, &cp,
                           &removal[m]);
         rp->raw[m] = NULL;
+        if (!s && m < 2) c->map_sums[m] = cp_checksum_start(final);
         if (s && cp.stopped) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         if (!s && m >= 2 && !progress(c->opts, 1.0, "writing priority maps"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
     }
-    for (size_t m = 0; m < rp->nmaps; ++m) cp_removal_finish(removal[m]);
+    for (size_t m = 0; m < rp->nmaps; ++m) cp_file_job_finish(removal[m], NULL, NULL);
     return s;
 }
 
@@ -1057,8 +1058,8 @@ static cp_status write_run_json(run_ctx *c, const char *tmpdir, const char *plan
         char p[4400], hex[17];
         uint64_t size = 0;
         snprintf(p, sizeof p, "%s/%s", tmpdir, outs[i]);
-        cp_checksum_job **job = i < 2 && c->map_sums[i] ? &c->map_sums[i] : NULL;
-        int ok = job ? cp_checksum_finish(*job, hex, &size) : cp_file_checksum(p, hex, &size);
+        cp_file_job **job = i < 2 && c->map_sums[i] ? &c->map_sums[i] : NULL; /* the maps' */
+        int ok = job ? cp_file_job_finish(*job, hex, &size) : cp_file_checksum(p, hex, &size);
         if (job) *job = NULL;
         if (!ok) continue;
         fprintf(f, "%s\n    {\"file\": \"%s\", \"bytes\": %llu, \"fnv1a64\": \"%s\"}",
@@ -1112,8 +1113,7 @@ static cp_status prepare_zonal(run_ctx *c) {
  * they read is removed. */
 static void maps_sums_end(run_ctx *c) {
     for (int m = 0; m < 2; ++m) {
-        char hex[17];
-        cp_checksum_finish(c->map_sums[m], hex, NULL);
+        cp_file_job_finish(c->map_sums[m], NULL, NULL);
         c->map_sums[m] = NULL;
     }
 }
@@ -1513,11 +1513,6 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     }
     if ((s = run_rasters(&c, tmpdir, c.strip_rows))) goto done;
     c.stage_s[ST_MAPS] = now_s();
-    for (int m = 0; m < 2 && rk.rank == 0; ++m) {
-        char p[4400];
-        snprintf(p, sizeof p, "%s/%s", tmpdir, m ? "priority_class.tif" : "priority.tif");
-        c.map_sums[m] = cp_checksum_start(p);
-    }
     r.hazards_in = c.hs.nread;
     r.hazards_repaired = c.hs.nrepaired;
     /* every rank plans (the same plan) and runs its block of the Monte Carlo's samples */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clones.h"
 #include "team.h"
 
 #ifndef M_PI
@@ -32,14 +33,10 @@ static int64_t clamp_tile(double cells) {
 }
 
 /* One point's kernel added to the cells k0..k1 of a tile's row (cx: their centres' x). Also
- * compiled for AVX2, chosen at run time: the same IEEE operations per cell (no FMA:
- * -ffp-contract=off), so the bytes do not depend on the machine. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void
-add_run(double *arow, const double *cx, int64_t k0, int64_t k1, double px, double dy2,
-        double inv_h2, double w) {
+ * compiled for AVX2 (clones.h). */
+CPK_ALSO_AVX2
+static void add_run(double *arow, const double *cx, int64_t k0, int64_t k1, double px, double dy2,
+                    double inv_h2, double w) {
     for (int64_t k = k0; k <= k1; ++k) {
         double ddx = cx[k] - px, d2 = ddx * ddx + dy2;
         double u = 1.0 - d2 * inv_h2;

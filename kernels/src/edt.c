@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "clones.h"
 #include "team.h"
 
 int64_t cpk_edt_halo(double dy, double max_dist) {
@@ -135,15 +136,10 @@ static void finish_row(const double *restrict d2, int64_t nx, double max2, float
 }
 
 /* Cells o[0..len) at column offsets off, off + 1, ... from a parabola of height fk. On x86-64
- * with GCC, also compiled for AVX2 (4 square roots at a time), chosen at run time; the
- * arithmetic is the same IEEE operations (no FMA contraction: -ffp-contract=off), so the
- * bytes do not depend on the machine. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void
-seg_eval(float *restrict o, int32_t off, int32_t len, double dx, double fk, double max2,
-         float fill) {
+ * with GCC, also compiled for AVX2 (4 square roots at a time: clones.h). */
+CPK_ALSO_AVX2
+static void seg_eval(float *restrict o, int32_t off, int32_t len, double dx, double fk, double max2,
+                     float fill) {
     for (int32_t i = 0; i < len; ++i) {
         double a = (double)(off + i) * dx;
         o[i] = (float)sqrt(a * a + fk);

@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "clones.h"
 #include "team.h"
 
 /* Output rows and columns summed at a time: the prefix rows one such block reads (about
@@ -41,15 +42,11 @@ static inline double cell_value(const cpk_view_f32 *v, float x) {
  * chords added four at a time, in the order of the general loop (row offsets -rh .. rh, rows
  * outside the view skipped), so the result is the same to the bit. chord/width: room for
  * 2 rh + 1 row pointers and half-widths; sum: c1 - c0 doubles. Also compiled for AVX2 (four
- * columns at a time instead of two), chosen at run time: the same IEEE additions per column
- * (no FMA: -ffp-contract=off), so the bytes do not depend on the machine. */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && defined(__linux__)
-__attribute__((target_clones("avx2", "default")))
-#endif
-static void
-interior_sums(const double *ring, size_t rowlen, int64_t win, const int64_t *hw, int64_t j,
-              int64_t rh, int64_t ny, int64_t c0, int64_t c1, const double **chord, int64_t *width,
-              double *sum, float *dst) {
+ * columns at a time instead of two: clones.h). */
+CPK_ALSO_AVX2
+static void interior_sums(const double *ring, size_t rowlen, int64_t win, const int64_t *hw,
+                          int64_t j, int64_t rh, int64_t ny, int64_t c0, int64_t c1,
+                          const double **chord, int64_t *width, double *sum, float *dst) {
     int64_t n = 0;
     for (int64_t dj = -rh; dj <= rh; ++dj) {
         int64_t k = j + dj;
