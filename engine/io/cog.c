@@ -16,10 +16,12 @@
 #include "error.h"
 #include "cog.h"
 #include "raster.h"
+#include "cpk/pyramid.h"
 
-/* A GeoTIFF of one band on grid g with creation options co (destroyed here), georeferenced. */
-static cp_status create_on_grid(const char *path, const cp_grid *g, GDALDataType type, char **co,
-                                GDALDatasetH *out) {
+/* A GeoTIFF of one band, nx x ny, with creation options co (destroyed here), georeferenced on
+ * g when g is not NULL. */
+static cp_status create_tif(const char *path, int64_t nx, int64_t ny, const cp_grid *g,
+                            GDALDataType type, char **co, GDALDatasetH *out) {
     *out = NULL;
     GDALDriverH drv = GDALGetDriverByName("GTiff");
     if (!drv) {
@@ -27,14 +29,21 @@ static cp_status create_on_grid(const char *path, const cp_grid *g, GDALDataType
         return cp_fail(CP_E_INTERNAL, "GDAL has no GTiff driver");
     }
     CPLErrorReset();
-    GDALDatasetH ds = GDALCreate(drv, path, (int)g->geo.nx, (int)g->geo.ny, 1, type, co);
+    GDALDatasetH ds = GDALCreate(drv, path, (int)nx, (int)ny, 1, type, co);
     CSLDestroy(co);
     if (!ds) return cp_fail_gdal(CP_E_IO, "cannot create <%s>", path);
-    double gt[6] = {g->geo.x0, g->geo.dx, 0, g->geo.y0, 0, -g->geo.dy};
-    GDALSetGeoTransform(ds, gt);
-    GDALSetProjection(ds, g->wkt);
+    if (g) {
+        double gt[6] = {g->geo.x0, g->geo.dx, 0, g->geo.y0, 0, -g->geo.dy};
+        GDALSetGeoTransform(ds, gt);
+        GDALSetProjection(ds, g->wkt);
+    }
     *out = ds;
     return CP_OK;
+}
+
+static cp_status create_on_grid(const char *path, const cp_grid *g, GDALDataType type, char **co,
+                                GDALDatasetH *out) {
+    return create_tif(path, g->geo.nx, g->geo.ny, g, type, co, out);
 }
 
 cp_status cp_raster_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
@@ -60,14 +69,16 @@ cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, 
     return CP_OK;
 }
 
-cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
-                               int64_t *data_offset) {
+/* A file of strips nx x ny (on g when not NULL), laid out and reserved (cp_strip_file_create). */
+static cp_status create_strips(const char *path, int64_t nx, int64_t ny, const cp_grid *g,
+                               GDALDataType type, double nodata, int64_t *data_offset) {
     *data_offset = -1;
     if (!CPL_IS_LSB || !strncmp(path, "/vsi", 4))
         return cp_fail(CP_E_INTERNAL, "<%s>: strips are written only to local little-endian files",
                        path);
     GDALDatasetH ds = NULL;
-    cp_status s = create_on_grid(path, g, type, CSLSetNameValue(NULL, "BIGTIFF", "IF_SAFER"), &ds);
+    cp_status s =
+        create_tif(path, nx, ny, g, type, CSLSetNameValue(NULL, "BIGTIFF", "IF_SAFER"), &ds);
     if (s) return s;
     /* closed before any cell is written and without nodata, GDAL lays out every strip in
      * order (cp_rio_out_create); nodata is set on the file reopened */
@@ -87,10 +98,14 @@ cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType 
         return cp_fail(CP_E_INTERNAL, "<%s>: GDAL did not lay out its strips in order", path);
     int fd = open(path, O_WRONLY | O_CLOEXEC);
     if (fd < 0) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
-    s = cp_rio_reserve(fd, path, *data_offset,
-                       g->geo.ny * g->geo.nx * GDALGetDataTypeSizeBytes(type));
+    s = cp_rio_reserve(fd, path, *data_offset, ny * nx * GDALGetDataTypeSizeBytes(type));
     close(fd);
     return s;
+}
+
+cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType type, double nodata,
+                               int64_t *data_offset) {
+    return create_strips(path, g->geo.nx, g->geo.ny, g, type, nodata, data_offset);
 }
 
 cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *g,
@@ -118,11 +133,179 @@ cp_status cp_strip_file_close(cp_strip_file *f) {
     return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
 }
 
+enum { MAX_LEVELS = 31 }; /* overview levels: a level halves its rows and columns */
+
+/* The file of overview level k (1 = half resolution) of the raw map at `path`. */
+static void level_path(char *buf, size_t len, const char *path, int k) {
+    snprintf(buf, len, "%s.o%d", path, k);
+}
+
+/* A raw map, its GDAL side file and its overview levels (build_overviews). */
 static void remove_files(const char *path) {
+    size_t len = strlen(path) + 16;
+    char *other = malloc(len);
     VSIUnlink(path);
-    char aux[4200];
-    snprintf(aux, sizeof aux, "%s.aux.xml", path);
-    VSIUnlink(aux);
+    if (!other) return;
+    snprintf(other, len, "%s.aux.xml", path);
+    VSIUnlink(other);
+    for (int k = 1; k <= MAX_LEVELS; ++k) {
+        level_path(other, len, path, k);
+        if (VSIUnlink(other) != 0) break;
+    }
+    free(other);
+}
+
+typedef struct {
+    int64_t nx, ny;   /* cells of the level */
+    int64_t offset;   /* of row 0 in its file of strips */
+    int fd;           /* -1: not open */
+    size_t row_bytes; /* nx cells */
+    char *path;
+    unsigned char *buf; /* its rows of the chunk */
+} level;
+
+/* Reads rows row0 .. row0 + n of a file of strips into buf, over the threads. */
+static cp_status read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
+                           int64_t n, unsigned char *buf, int nt) {
+    int bad = 0;
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(| : bad)
+    for (int64_t r = 0; r < n; ++r) {
+        size_t done = 0;
+        while (!bad && done < row_bytes) {
+            ssize_t got = pread(fd, buf + (size_t)r * row_bytes + done, row_bytes - done,
+                                offset + (row0 + r) * (int64_t)row_bytes + (int64_t)done);
+            if (got <= 0)
+                bad = 1;
+            else
+                done += (size_t)got;
+        }
+    }
+    return bad ? cp_fail(CP_E_IO, "cannot read <%s>: %s", path,
+                         errno ? strerror(errno) : "short read")
+               : CP_OK;
+}
+
+/* Rows r0 .. r0 + n of level `to` from the chunk's rows of level `from` (which start at row
+ * 2 * r0), over the threads. */
+static void halve_rows(const level *from, level *to, int64_t r0, int64_t n, int is_byte,
+                       int has_nodata, float nodata, int nt) {
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int64_t i = 0; i < n; ++i) {
+        const unsigned char *a = from->buf + (size_t)(2 * i) * from->row_bytes;
+        const unsigned char *b = 2 * (r0 + i) + 1 < from->ny ? a + from->row_bytes : NULL;
+        unsigned char *o = to->buf + (size_t)i * to->row_bytes;
+        if (is_byte)
+            cpk_pyramid_first_u8(a, from->nx, o);
+        else
+            cpk_pyramid_mean_f32((const float *)a, (const float *)b, from->nx, has_nodata, nodata,
+                                 (float *)o);
+    }
+}
+
+/* The overview levels of the raw map `raw` (a file of strips at raw_path), as the COG driver
+ * would make them (the levels it makes: halving until both sides are at most 512 cells; the
+ * cells: AVERAGE or NEAREST of each 2 x 2 block, cpk/pyramid.h), but over the threads and in
+ * one read of the raw file: chunks of 2^L rows give whole blocks at every one of the L
+ * levels. Each level goes to a file of strips beside the raw file (`<raw_path>.o<k>`,
+ * removed with it), and *src gets `raw` in a VRT that lists them as its overviews, which the
+ * COG driver copies instead of building its own on one thread. *src is NULL (no error) for a
+ * raw file that is not a file of strips or needs no overviews: the driver builds them then. */
+static cp_status build_overviews(GDALDatasetH raw, const char *raw_path, int threads,
+                                 GDALDatasetH *src) {
+    *src = NULL;
+    GDALRasterBandH band = GDALGetRasterBand(raw, 1);
+    const GDALDataType type = GDALGetRasterDataType(band);
+    const int is_byte = type == GDT_Byte;
+    const int64_t offset = cp_rio_strips_offset(band);
+    if ((!is_byte && type != GDT_Float32) || offset < 0) return CP_OK;
+    const size_t cell = is_byte ? 1 : 4;
+    level lv[MAX_LEVELS + 1] = {{0}};
+    int L = 0;
+    lv[0] = (level){GDALGetRasterXSize(raw), GDALGetRasterYSize(raw), offset, -1, 0, NULL, NULL};
+    while ((lv[L].nx > 512 || lv[L].ny > 512) && L < MAX_LEVELS) {
+        lv[L + 1].nx = cpk_pyramid_size(lv[L].nx);
+        lv[L + 1].ny = cpk_pyramid_size(lv[L].ny);
+        lv[++L].fd = -1;
+    }
+    if (L == 0) return CP_OK;
+    int has_nodata = 0;
+    const double nodata = GDALGetRasterNoDataValue(band, &has_nodata);
+    const int nt = threads > 0 ? threads : 1;
+    const int64_t B = (int64_t)1 << L; /* rows of the raw file per chunk */
+    const size_t plen = strlen(raw_path) + 16;
+    cp_status s = CP_OK;
+    char *xml = NULL;
+    lv[0].fd = open(raw_path, O_RDONLY | O_CLOEXEC);
+    if (lv[0].fd < 0) s = cp_fail(CP_E_IO, "cannot open <%s>: %s", raw_path, strerror(errno));
+    for (int k = 0; k <= L && !s; ++k) {
+        lv[k].row_bytes = (size_t)lv[k].nx * cell;
+        if (!(lv[k].buf = malloc((size_t)(B >> k) * lv[k].row_bytes)) ||
+            (k && !(lv[k].path = malloc(plen)))) {
+            s = cp_fail(CP_E_NOMEM, "out of memory for the overviews of <%s>", raw_path);
+            break;
+        }
+        if (!k) continue;
+        level_path(lv[k].path, plen, raw_path, k);
+        if (!(s = create_strips(lv[k].path, lv[k].nx, lv[k].ny, NULL, type, nodata,
+                                &lv[k].offset)) &&
+            (lv[k].fd = open(lv[k].path, O_WRONLY | O_CLOEXEC)) < 0)
+            s = cp_fail(CP_E_IO, "cannot open <%s>: %s", lv[k].path, strerror(errno));
+    }
+    /* rows of the raw file that the levels use: all but a last odd one */
+    const int64_t used = 2 * lv[1].ny < lv[0].ny ? 2 * lv[1].ny : lv[0].ny;
+    for (int64_t y = 0; y < used && !s; y += B) {
+        s = read_rows(lv[0].fd, raw_path, offset, lv[0].row_bytes, y, y + B < used ? B : used - y,
+                      lv[0].buf, nt);
+        for (int k = 1; k <= L && !s; ++k) {
+            int64_t r0 = y >> k, n = (B >> k) < lv[k].ny - r0 ? (B >> k) : lv[k].ny - r0;
+            if (n <= 0) break;
+            halve_rows(&lv[k - 1], &lv[k], r0, n, is_byte, has_nodata, (float)nodata, nt);
+            s = cp_rio_pwrite_rows(lv[k].fd, lv[k].path, lv[k].offset, lv[k].row_bytes, r0, n,
+                                   lv[k].buf, lv[k].row_bytes, 0);
+        }
+    }
+    for (int k = 0; k <= L; ++k) {
+        if (lv[k].fd >= 0 && close(lv[k].fd) != 0 && !s)
+            s = cp_fail(CP_E_IO, "cannot write <%s>: %s", k ? lv[k].path : raw_path,
+                        strerror(errno));
+        free(lv[k].buf);
+    }
+    /* the raw file in a VRT (GDAL copies its metadata, statistics, colours and class names)
+     * with the levels added as its overviews */
+    GDALDriverH vrt_drv = s ? NULL : GDALGetDriverByName("VRT");
+    GDALDatasetH vrt = vrt_drv ? GDALCreateCopy(vrt_drv, "", raw, FALSE, NULL, NULL, NULL) : NULL;
+    char **md = vrt ? GDALGetMetadata(vrt, "xml:VRT") : NULL;
+    const char *end = md && md[0] ? strstr(md[0], "</VRTRasterBand>") : NULL;
+    if (!s && !end) s = cp_fail_gdal(CP_E_IO, "cannot describe <%s> as a VRT", raw_path);
+    size_t len = end ? strlen(md[0]) + 1 : 0;
+    for (int k = 1; k <= L && !s; ++k) {
+        char *e = CPLEscapeString(lv[k].path, -1, CPLES_XML);
+        len += strlen(e) + 128;
+        CPLFree(e);
+    }
+    if (!s && !(xml = malloc(len))) s = cp_fail(CP_E_NOMEM, "out of memory");
+    if (!s) {
+        size_t at = (size_t)(end - md[0]);
+        memcpy(xml, md[0], at);
+        for (int k = 1; k <= L; ++k) {
+            char *e = CPLEscapeString(lv[k].path, -1, CPLES_XML);
+            at += (size_t)snprintf(xml + at, len - at,
+                                   "<Overview><SourceFilename relativeToVRT=\"0\">%s"
+                                   "</SourceFilename><SourceBand>1</SourceBand></Overview>\n",
+                                   e);
+            CPLFree(e);
+        }
+        snprintf(xml + at, len - at, "%s", end);
+    }
+    if (vrt) GDALClose(vrt);
+    for (int k = 1; k <= L; ++k) free(lv[k].path);
+    if (!s) {
+        CPLErrorReset();
+        if (!(*src = GDALOpen(xml, GA_ReadOnly)))
+            s = cp_fail_gdal(CP_E_IO, "cannot open the overviews of <%s>", raw_path);
+    }
+    free(xml);
+    return s;
 }
 
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
@@ -159,14 +342,19 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
     /* The driver's temporary file of overviews is written once and read once, next to the
      * output: uncompressed rather than with ZSTD at its default level 9 (a third of the
      * driver's time on the national grid for the same bytes in the COG). */
-    CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", "NONE");
-    GDALDatasetH cog = GDALTranslate(path, raw, to, &usage);
-    CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", NULL);
+    GDALDatasetH with_ovr = NULL;
+    s = build_overviews(raw, raw_path, threads, &with_ovr);
+    if (!s) {
+        CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", "NONE");
+        GDALDatasetH cog = GDALTranslate(path, with_ovr ? with_ovr : raw, to, &usage);
+        CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", NULL);
+        if (!cog)
+            s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
+        else
+            GDALClose(cog);
+    }
     GDALTranslateOptionsFree(to);
-    if (!cog)
-        s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
-    else
-        GDALClose(cog);
+    if (with_ovr) GDALClose(with_ovr);
     GDALClose(raw);
     if (removal)
         *removal = cp_removal_start(raw_path);

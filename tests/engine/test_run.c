@@ -13,6 +13,7 @@
 #include <clearplan/clearplan.h>
 
 #include "cog.h"
+#include "cpk/pyramid.h"
 #include "engine.h"
 #include "inputs.h"
 
@@ -85,6 +86,30 @@ static void test_run_tiny_outputs(void **state) {
     int has = 0;
     assert_true(GDALGetRasterNoDataValue(b, &has) == -9999.0 && has);
     assert_true(GDALGetOverviewCount(b) >= 1);
+    /* the overviews clearplan builds (engine/io/cog.c): level 1 is the mean of each 2 x 2
+     * block of the map (cpk/pyramid.h), every row of it, whatever chunk it was made in */
+    {
+        int nx = GDALGetRasterXSize(ds), ny = GDALGetRasterYSize(ds);
+        GDALRasterBandH ob = GDALGetOverview(b, 0);
+        int ox = GDALGetRasterBandXSize(ob), oy = GDALGetRasterBandYSize(ob);
+        assert_int_equal(ox, cpk_pyramid_size(nx));
+        assert_int_equal(oy, cpk_pyramid_size(ny));
+        float *full = malloc(sizeof(float) * (size_t)nx * (size_t)ny);
+        float *ovr = malloc(sizeof(float) * (size_t)ox * (size_t)oy),
+              *want = malloc(sizeof(float) * (size_t)ox);
+        assert_int_equal(GDALRasterIO(b, GF_Read, 0, 0, nx, ny, full, nx, ny, GDT_Float32, 0, 0),
+                         CE_None);
+        assert_int_equal(GDALRasterIO(ob, GF_Read, 0, 0, ox, oy, ovr, ox, oy, GDT_Float32, 0, 0),
+                         CE_None);
+        for (int r = 0; r < oy; ++r) {
+            const float *a = full + (size_t)(2 * r) * (size_t)nx;
+            assert_int_equal(
+                cpk_pyramid_mean_f32(a, 2 * r + 1 < ny ? a + nx : NULL, nx, 1, -9999.0f, want),
+                CPK_OK);
+            assert_memory_equal(ovr + (size_t)r * (size_t)ox, want, sizeof(float) * (size_t)ox);
+        }
+        free(full), free(ovr), free(want);
+    }
     assert_non_null(GDALGetMetadataItem(ds, "CLEARPLAN_WEIGHTS", NULL));
     GDALClose(ds);
     /* values in [0, 1] where not nodata */

@@ -6,3 +6,6 @@ endforeach()
 # Slope (cpk/terrain.h): also compared with `gdaldem slope` on a real DEM, so it links GDAL.
 cp_add_test(NAME test_terrain SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_terrain.c
             LIBS clearplan_io LABELS kernel)
+# Overview pyramids (cpk/pyramid.h): also compared with GDAL's COG overviews, so it links GDAL.
+cp_add_test(NAME test_pyramid SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_pyramid.c
+            LIBS clearplan_io LABELS kernel)

@@ -11,7 +11,7 @@
  *    computed rows equal those of a whole-grid run, bit for bit.
  *
  * Family headers: cpk/edt.h, cpk/focal.h, cpk/density.h, cpk/coverage.h, cpk/zonal.h,
- * cpk/overlay.h, cpk/terrain.h. */
+ * cpk/overlay.h, cpk/terrain.h, cpk/pyramid.h. */
 #ifndef CPK_CPK_H
 #define CPK_CPK_H
 
