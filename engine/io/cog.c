@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <sys/statvfs.h>
 
 #include <cpl_conv.h>
 #include <cpl_string.h>
@@ -308,6 +309,17 @@ static cp_status build_overviews(GDALDatasetH raw, const char *raw_path, int thr
     return s;
 }
 
+/* Whether the file system of `path` is (nearly) out of room: GDAL's message for a COG that no
+ * longer fits is libtiff's ("Error fetching directory count" and the like). */
+static int disk_full(const char *path) {
+    struct statvfs st;
+    char *dir = CPLStrdup(CPLGetPath(path));
+    int full = statvfs(*dir ? dir : ".", &st) == 0 &&
+               (double)st.f_bavail * (double)st.f_frsize < 16.0 * 1024 * 1024;
+    CPLFree(dir);
+    return full;
+}
+
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
                         const char *resampling, const double *stats, int threads,
                         cp_progress_fn progress, void *progress_arg, cp_file_job **removal) {
@@ -348,7 +360,9 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
         CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", "NONE");
         GDALDatasetH cog = GDALTranslate(path, with_ovr ? with_ovr : raw, to, &usage);
         CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", NULL);
-        if (!cog)
+        if (!cog && disk_full(path))
+            s = cp_fail_gdal(CP_E_IO, "cannot write <%s>: the disk is full", path);
+        else if (!cog)
             s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
         else
             GDALClose(cog);

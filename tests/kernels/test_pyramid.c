@@ -26,8 +26,10 @@ static float *values(size_t n, double holes, int nan, uint64_t seed) {
     for (size_t i = 0; i < n; ++i) {
         double u = rnd01();
         v[i] = (float)ldexp(rnd01(), (int)(rnd01() * 80) - 40);
-        if (u < holes) v[i] = -9999.0f;
-        else if (nan && u < 2 * holes) v[i] = NAN;
+        if (u < holes)
+            v[i] = -9999.0f;
+        else if (nan && u < 2 * holes)
+            v[i] = NAN;
     }
     return v;
 }
@@ -58,7 +60,8 @@ static void mean_matches_naive(void **state) {
     const int64_t widths[] = {1, 2, 3, 7, 64, 65, 1001, 400001};
     for (size_t w = 0; w < sizeof widths / sizeof *widths; ++w) {
         int64_t nx = widths[w], no = cpk_pyramid_size(nx);
-        float *a = values((size_t)nx, 0.15, 1, 2 * w + 1), *b = values((size_t)nx, 0.15, 1, 2 * w + 2);
+        float *a = values((size_t)nx, 0.15, 1, 2 * w + 1),
+              *b = values((size_t)nx, 0.15, 1, 2 * w + 2);
         float *out = malloc((size_t)no * sizeof *out);
         for (int has_nd = 0; has_nd < 2; ++has_nd)
             for (int last = 0; last < 2; ++last) { /* last: the level above is a single row */
@@ -109,7 +112,8 @@ static void check_against_gdal(GDALDataType type, const char *resampling) {
     const int is_byte = type == GDT_Byte;
     float *f = values((size_t)NX * NY, 0.05, 0, is_byte ? 11 : 12);
     uint8_t *u = malloc((size_t)NX * NY);
-    for (size_t i = 0; i < (size_t)NX * NY; ++i) u[i] = (uint8_t)(f[i] < 0 ? 0 : 1 + (i * 2654435761u) % 250);
+    for (size_t i = 0; i < (size_t)NX * NY; ++i)
+        u[i] = (uint8_t)(f[i] < 0 ? 0 : 1 + (i * 2654435761u) % 250);
     GDALDatasetH src = GDALCreate(GDALGetDriverByName("MEM"), "", NX, NY, 1, type, NULL);
     GDALRasterBandH sb = GDALGetRasterBand(src, 1);
     GDALSetRasterNoDataValue(sb, is_byte ? 0 : -9999.0);
@@ -139,23 +143,24 @@ static void check_against_gdal(GDALDataType type, const char *resampling) {
             if (is_byte)
                 assert_int_equal(cpk_pyramid_first_u8(a, nx, o), CPK_OK);
             else
-                assert_int_equal(cpk_pyramid_mean_f32((const float *)a,
-                                                      (const float *)(a + (size_t)nx * cell), nx, 1,
-                                                      -9999.0f, (float *)o),
-                                 CPK_OK);
+                assert_int_equal(
+                    cpk_pyramid_mean_f32((const float *)a, (const float *)(a + (size_t)nx * cell),
+                                         nx, 1, -9999.0f, (float *)o),
+                    CPK_OK);
         }
         GDALRasterBandH ob = GDALGetOverview(cb, k);
         assert_int_equal(GDALGetRasterBandXSize(ob), ox);
         assert_int_equal(GDALGetRasterBandYSize(ob), oy);
         unsigned char *theirs = malloc((size_t)(ox * oy) * cell);
-        assert_int_equal(GDALRasterIO(ob, GF_Read, 0, 0, (int)ox, (int)oy, theirs, (int)ox, (int)oy,
-                                      type, 0, 0),
-                         CE_None);
+        assert_int_equal(
+            GDALRasterIO(ob, GF_Read, 0, 0, (int)ox, (int)oy, theirs, (int)ox, (int)oy, type, 0, 0),
+            CE_None);
         size_t differ = 0;
         for (size_t i = 0; i < (size_t)(ox * oy); ++i)
             differ += memcmp(theirs + i * cell, mine + i * cell, cell) != 0;
-        if (differ) print_error("level %d: %zu of %lld cells differ\n", k + 1, differ,
-                                (long long)(ox * oy));
+        if (differ)
+            print_error("level %d: %zu of %lld cells differ\n", k + 1, differ,
+                        (long long)(ox * oy));
         assert_int_equal(differ, 0);
         free(theirs);
         if (k) free(cur);
