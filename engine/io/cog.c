@@ -168,22 +168,22 @@ typedef struct {
 /* Reads rows row0 .. row0 + n of a file of strips into buf, over the threads. */
 static cp_status read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
                            int64_t n, unsigned char *buf, int nt) {
-    int bad = 0;
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(| : bad)
+    int err = 0; /* errno of a failed read (EIO for a short one) */
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(max : err)
     for (int64_t r = 0; r < n; ++r) {
         size_t done = 0;
-        while (!bad && done < row_bytes) {
+        int e = 0; /* (a reduction's private copy of err starts at INT_MIN, not 0) */
+        while (!e && done < row_bytes) {
             ssize_t got = pread(fd, buf + (size_t)r * row_bytes + done, row_bytes - done,
                                 offset + (row0 + r) * (int64_t)row_bytes + (int64_t)done);
             if (got <= 0)
-                bad = 1;
+                e = got < 0 && errno ? errno : EIO;
             else
                 done += (size_t)got;
         }
+        if (e > err) err = e;
     }
-    return bad ? cp_fail(CP_E_IO, "cannot read <%s>: %s", path,
-                         errno ? strerror(errno) : "short read")
-               : CP_OK;
+    return err ? cp_fail(CP_E_IO, "cannot read <%s>: %s", path, strerror(err)) : CP_OK;
 }
 
 /* Rows r0 .. r0 + n of level `to` from the chunk's rows of level `from` (which start at row
@@ -203,109 +203,153 @@ static void halve_rows(const level *from, level *to, int64_t r0, int64_t n, int 
     }
 }
 
-/* The overview levels of the raw map `raw` (a file of strips at raw_path), as the COG driver
- * would make them (the levels it makes: halving until both sides are at most 512 cells; the
- * cells: AVERAGE or NEAREST of each 2 x 2 block, cpk/pyramid.h), but over the threads and in
- * one read of the raw file: chunks of 2^L rows give whole blocks at every one of the L
- * levels. Each level goes to a file of strips beside the raw file (`<raw_path>.o<k>`,
- * removed with it), and *src gets `raw` in a VRT that lists them as its overviews, which the
- * COG driver copies instead of building its own on one thread. *src is NULL (no error) for a
- * raw file that is not a file of strips or needs no overviews: the driver builds them then. */
-static cp_status build_overviews(GDALDatasetH raw, const char *raw_path, int threads,
-                                 GDALDatasetH *src) {
-    *src = NULL;
-    GDALRasterBandH band = GDALGetRasterBand(raw, 1);
-    const GDALDataType type = GDALGetRasterDataType(band);
-    const int is_byte = type == GDT_Byte;
-    const int64_t offset = cp_rio_strips_offset(band);
-    if ((!is_byte && type != GDT_Float32) || offset < 0) return CP_OK;
-    const size_t cell = is_byte ? 1 : 4;
-    level lv[MAX_LEVELS + 1] = {{0}};
-    int L = 0;
-    lv[0] = (level){GDALGetRasterXSize(raw), GDALGetRasterYSize(raw), offset, -1, 0, NULL, NULL};
-    while ((lv[L].nx > 512 || lv[L].ny > 512) && L < MAX_LEVELS) {
-        lv[L + 1].nx = cpk_pyramid_size(lv[L].nx);
-        lv[L + 1].ny = cpk_pyramid_size(lv[L].ny);
-        lv[++L].fd = -1;
+/* What build_overviews works with: the raw map (level 0) and its levels 1 .. L. */
+typedef struct {
+    const char *raw_path;
+    GDALDataType type;
+    int is_byte, has_nodata;
+    double nodata;
+    int L;       /* levels below the raw map */
+    int64_t B;   /* rows of the raw map per chunk: 2^L, whole 2 x 2 blocks at every level */
+    int threads; /* at least 1 */
+    level lv[MAX_LEVELS + 1];
+} pyramid;
+
+/* The levels the COG driver would make: halving (cpk_pyramid_size) until both sides are at
+ * most 512 cells, its default block size. */
+static void pyramid_plan(pyramid *p, int64_t nx, int64_t ny) {
+    p->lv[0].nx = nx, p->lv[0].ny = ny, p->lv[0].fd = -1;
+    for (p->L = 0; (p->lv[p->L].nx > 512 || p->lv[p->L].ny > 512) && p->L < MAX_LEVELS; ++p->L) {
+        level *next = &p->lv[p->L + 1];
+        next->nx = cpk_pyramid_size(p->lv[p->L].nx);
+        next->ny = cpk_pyramid_size(p->lv[p->L].ny);
+        next->fd = -1;
     }
-    if (L == 0) return CP_OK;
-    int has_nodata = 0;
-    const double nodata = GDALGetRasterNoDataValue(band, &has_nodata);
-    const int nt = threads > 0 ? threads : 1;
-    const int64_t B = (int64_t)1 << L; /* rows of the raw file per chunk */
-    const size_t plen = strlen(raw_path) + 16;
-    cp_status s = CP_OK;
-    char *xml = NULL;
-    lv[0].fd = open(raw_path, O_RDONLY | O_CLOEXEC);
-    if (lv[0].fd < 0) s = cp_fail(CP_E_IO, "cannot open <%s>: %s", raw_path, strerror(errno));
-    for (int k = 0; k <= L && !s; ++k) {
-        lv[k].row_bytes = (size_t)lv[k].nx * cell;
-        if (!(lv[k].buf = malloc((size_t)(B >> k) * lv[k].row_bytes)) ||
-            (k && !(lv[k].path = malloc(plen)))) {
-            s = cp_fail(CP_E_NOMEM, "out of memory for the overviews of <%s>", raw_path);
-            break;
-        }
+    p->B = (int64_t)1 << p->L;
+}
+
+/* Opens the raw map for reading and creates each level's file of strips (room reserved),
+ * with a chunk's rows of buffer for every level. */
+static cp_status pyramid_open(pyramid *p, int64_t raw_offset) {
+    const size_t cell = p->is_byte ? 1 : 4, plen = strlen(p->raw_path) + 16;
+    p->lv[0].offset = raw_offset;
+    if ((p->lv[0].fd = open(p->raw_path, O_RDONLY | O_CLOEXEC)) < 0)
+        return cp_fail(CP_E_IO, "cannot open <%s>: %s", p->raw_path, strerror(errno));
+    for (int k = 0; k <= p->L; ++k) {
+        level *l = &p->lv[k];
+        l->row_bytes = (size_t)l->nx * cell;
+        if (!(l->buf = malloc((size_t)(p->B >> k) * l->row_bytes)) ||
+            (k && !(l->path = malloc(plen))))
+            return cp_fail(CP_E_NOMEM, "out of memory for the overviews of <%s>", p->raw_path);
         if (!k) continue;
-        level_path(lv[k].path, plen, raw_path, k);
-        if (!(s = create_strips(lv[k].path, lv[k].nx, lv[k].ny, NULL, type, nodata,
-                                &lv[k].offset)) &&
-            (lv[k].fd = open(lv[k].path, O_WRONLY | O_CLOEXEC)) < 0)
-            s = cp_fail(CP_E_IO, "cannot open <%s>: %s", lv[k].path, strerror(errno));
+        level_path(l->path, plen, p->raw_path, k);
+        cp_status s = create_strips(l->path, l->nx, l->ny, NULL, p->type, p->nodata, &l->offset);
+        if (s) return s;
+        if ((l->fd = open(l->path, O_WRONLY | O_CLOEXEC)) < 0)
+            return cp_fail(CP_E_IO, "cannot open <%s>: %s", l->path, strerror(errno));
     }
-    /* rows of the raw file that the levels use: all but a last odd one */
+    return CP_OK;
+}
+
+/* Every level's rows, a chunk of the raw map at a time: read over the threads, each level
+ * made from the one above over the threads, written to its file. */
+static cp_status pyramid_fill(pyramid *p) {
+    level *lv = p->lv;
+    /* rows of the raw map that the levels use: all but a last odd one */
     const int64_t used = 2 * lv[1].ny < lv[0].ny ? 2 * lv[1].ny : lv[0].ny;
-    for (int64_t y = 0; y < used && !s; y += B) {
-        s = read_rows(lv[0].fd, raw_path, offset, lv[0].row_bytes, y, y + B < used ? B : used - y,
-                      lv[0].buf, nt);
-        for (int k = 1; k <= L && !s; ++k) {
-            int64_t r0 = y >> k, n = (B >> k) < lv[k].ny - r0 ? (B >> k) : lv[k].ny - r0;
+    for (int64_t y = 0; y < used; y += p->B) {
+        cp_status s = read_rows(lv[0].fd, p->raw_path, lv[0].offset, lv[0].row_bytes, y,
+                                y + p->B < used ? p->B : used - y, lv[0].buf, p->threads);
+        for (int k = 1; k <= p->L && !s; ++k) {
+            int64_t r0 = y >> k, n = (p->B >> k) < lv[k].ny - r0 ? (p->B >> k) : lv[k].ny - r0;
             if (n <= 0) break;
-            halve_rows(&lv[k - 1], &lv[k], r0, n, is_byte, has_nodata, (float)nodata, nt);
+            halve_rows(&lv[k - 1], &lv[k], r0, n, p->is_byte, p->has_nodata, (float)p->nodata,
+                       p->threads);
             s = cp_rio_pwrite_rows(lv[k].fd, lv[k].path, lv[k].offset, lv[k].row_bytes, r0, n,
                                    lv[k].buf, lv[k].row_bytes, 0);
         }
+        if (s) return s;
     }
-    for (int k = 0; k <= L; ++k) {
-        if (lv[k].fd >= 0 && close(lv[k].fd) != 0 && !s)
-            s = cp_fail(CP_E_IO, "cannot write <%s>: %s", k ? lv[k].path : raw_path,
+    return CP_OK;
+}
+
+/* Closes the files and frees the buffers (the paths stay for the VRT); s is kept, or set by
+ * a level's failed close. */
+static cp_status pyramid_close(pyramid *p, cp_status s) {
+    for (int k = 0; k <= p->L; ++k) {
+        level *l = &p->lv[k];
+        if (l->fd >= 0 && close(l->fd) != 0 && !s)
+            s = cp_fail(CP_E_IO, "cannot write <%s>: %s", k ? l->path : p->raw_path,
                         strerror(errno));
-        free(lv[k].buf);
+        l->fd = -1;
+        free(l->buf);
+        l->buf = NULL;
     }
-    /* the raw file in a VRT (GDAL copies its metadata, statistics, colours and class names)
-     * with the levels added as its overviews */
-    GDALDriverH vrt_drv = s ? NULL : GDALGetDriverByName("VRT");
-    GDALDatasetH vrt = vrt_drv ? GDALCreateCopy(vrt_drv, "", raw, FALSE, NULL, NULL, NULL) : NULL;
+    return s;
+}
+
+/* `raw` in a VRT (GDAL copies its metadata, statistics, colours and class names) with the
+ * levels' files added as its overviews, opened into *src. */
+static cp_status pyramid_vrt(const pyramid *p, GDALDatasetH raw, GDALDatasetH *src) {
+    GDALDriverH drv = GDALGetDriverByName("VRT");
+    GDALDatasetH vrt = drv ? GDALCreateCopy(drv, "", raw, FALSE, NULL, NULL, NULL) : NULL;
     char **md = vrt ? GDALGetMetadata(vrt, "xml:VRT") : NULL;
     const char *end = md && md[0] ? strstr(md[0], "</VRTRasterBand>") : NULL;
-    if (!s && !end) s = cp_fail_gdal(CP_E_IO, "cannot describe <%s> as a VRT", raw_path);
+    cp_status s = CP_OK;
+    char *xml = NULL;
     size_t len = end ? strlen(md[0]) + 1 : 0;
-    for (int k = 1; k <= L && !s; ++k) {
-        char *e = CPLEscapeString(lv[k].path, -1, CPLES_XML);
-        len += strlen(e) + 128;
-        CPLFree(e);
-    }
-    if (!s && !(xml = malloc(len))) s = cp_fail(CP_E_NOMEM, "out of memory");
+    for (int k = 1; end && k <= p->L; ++k) len += 3 * strlen(p->lv[k].path) + 128;
+    if (!end)
+        s = cp_fail_gdal(CP_E_IO, "cannot describe <%s> as a VRT", p->raw_path);
+    else if (!(xml = malloc(len)))
+        s = cp_fail(CP_E_NOMEM, "out of memory");
     if (!s) {
         size_t at = (size_t)(end - md[0]);
         memcpy(xml, md[0], at);
-        for (int k = 1; k <= L; ++k) {
-            char *e = CPLEscapeString(lv[k].path, -1, CPLES_XML);
-            at += (size_t)snprintf(xml + at, len - at,
+        for (int k = 1; k <= p->L; ++k) {
+            char *e = CPLEscapeString(p->lv[k].path, -1, CPLES_XML); /* at most 6x: "&quot;" */
+            at += (size_t)snprintf(xml + at, len > at ? len - at : 0,
                                    "<Overview><SourceFilename relativeToVRT=\"0\">%s"
                                    "</SourceFilename><SourceBand>1</SourceBand></Overview>\n",
                                    e);
             CPLFree(e);
         }
-        snprintf(xml + at, len - at, "%s", end);
+        if (at < len) snprintf(xml + at, len - at, "%s", end);
+        if (at >= len) s = cp_fail(CP_E_INTERNAL, "overviews of <%s>: VRT too long", p->raw_path);
     }
     if (vrt) GDALClose(vrt);
-    for (int k = 1; k <= L; ++k) free(lv[k].path);
-    if (!s) {
-        CPLErrorReset();
-        if (!(*src = GDALOpen(xml, GA_ReadOnly)))
-            s = cp_fail_gdal(CP_E_IO, "cannot open the overviews of <%s>", raw_path);
-    }
+    CPLErrorReset();
+    if (!s && !(*src = GDALOpen(xml, GA_ReadOnly)))
+        s = cp_fail_gdal(CP_E_IO, "cannot open the overviews of <%s>", p->raw_path);
     free(xml);
+    return s;
+}
+
+/* The overview levels of the raw map `raw` (a file of strips at raw_path), as the COG driver
+ * would make them (the same levels; each cell GDAL's AVERAGE or NEAREST of a 2 x 2 block,
+ * cpk/pyramid.h), but over the threads and in one read of the raw file. Each level goes to a
+ * file of strips beside it (`<raw_path>.o<k>`, removed with it, remove_files), and *src gets
+ * `raw` in a VRT that lists them as its overviews, which the COG driver copies instead of
+ * building its own on one thread. *src is NULL (no error) for a raw file that is not a file
+ * of strips or needs no overviews: the driver builds them then. */
+static cp_status build_overviews(GDALDatasetH raw, const char *raw_path, int threads,
+                                 GDALDatasetH *src) {
+    *src = NULL;
+    GDALRasterBandH band = GDALGetRasterBand(raw, 1);
+    const int64_t offset = cp_rio_strips_offset(band);
+    pyramid p = {.raw_path = raw_path,
+                 .type = GDALGetRasterDataType(band),
+                 .threads = threads > 0 ? threads : 1};
+    p.is_byte = p.type == GDT_Byte;
+    if ((!p.is_byte && p.type != GDT_Float32) || offset < 0) return CP_OK;
+    p.nodata = GDALGetRasterNoDataValue(band, &p.has_nodata);
+    pyramid_plan(&p, GDALGetRasterXSize(raw), GDALGetRasterYSize(raw));
+    if (p.L == 0) return CP_OK;
+    cp_status s = pyramid_open(&p, offset);
+    if (!s) s = pyramid_fill(&p);
+    s = pyramid_close(&p, s);
+    if (!s) s = pyramid_vrt(&p, raw, src);
+    for (int k = 1; k <= p.L; ++k) free(p.lv[k].path);
     return s;
 }
 
