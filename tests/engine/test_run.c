@@ -459,6 +459,15 @@ static void test_population_sum_preserved(void **state) {
             assert_int_equal(cp_grid_input_open(&in, &g, 2, 0, &gi), CP_OK);
             assert_int_equal(cp_grid_input_read(gi, 0, 200, rows), CP_OK); /* two strips */
             assert_int_equal(cp_grid_input_read(gi, 200, 300, rows + 200 * 500), CP_OK);
+            /* the corners went to PROJ directly (one operation, EPSG:4326 to UTM 18N); through
+             * GDAL the same rows come out with the same bits */
+            assert_true(cp_grid_input_direct_proj(gi));
+            float *again = malloc(500 * 500 * sizeof *again);
+            cp_grid_input_through_gdal(gi);
+            assert_false(cp_grid_input_direct_proj(gi));
+            assert_int_equal(cp_grid_input_read(gi, 0, 500, again), CP_OK);
+            assert_memory_equal(rows, again, 500 * 500 * sizeof *rows);
+            free(again);
         } else {
             assert_int_equal(cp_input_warp(&in, &g, 2, 0, &vrt), CP_OK);
             assert_int_equal(cp_input_read_rows(vrt, p, &g, 0, 500, rows), CP_OK);
