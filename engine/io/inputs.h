@@ -34,8 +34,9 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, 
 /* Rows row0 .. row0+nrows-1 into buf (nrows x grid nx), nodata as NaN. */
 cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf);
 void cp_grid_input_close(cp_grid_input *gi);
-/* 1 when the exact resampling transforms its corners with PROJ directly rather than through
- * GDAL (only where that gives GDAL's very coordinates, inputs.c direct_proj_open). */
+/* Whether the exact resampling transforms its corners with PROJ directly rather than through
+ * GDAL (only where that gives GDAL's very coordinates, inputs.c direct_proj_open): 0 through
+ * GDAL, 1 PROJ's operation, 2 the operation's projection alone, fed radians. */
 int cp_grid_input_direct_proj(const cp_grid_input *gi);
 /* Sends the corners through GDAL from now on (tests compare the two ways). */
 void cp_grid_input_through_gdal(cp_grid_input *gi);
