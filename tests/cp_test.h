@@ -21,6 +21,18 @@
 #include <cmocka.h>
 
 /* Environment set by CTest (tests/CMakeLists.txt). */
+/* The tests' random numbers: xorshift64 on the caller's state (the same numbers for the same
+ * seed), and a double in [0, 1) from its top 53 bits. */
+static inline uint64_t cpt_rnd(uint64_t *state) {
+    *state ^= *state << 13;
+    *state ^= *state >> 7;
+    *state ^= *state << 17;
+    return *state;
+}
+static inline double cpt_rnd01(uint64_t *state) {
+    return (double)(cpt_rnd(state) >> 11) / 9007199254740992.0;
+}
+
 static inline const char *cpt_env(const char *name, const char *fallback) {
     const char *v = getenv(name);
     return v && v[0] ? v : fallback;

@@ -400,6 +400,20 @@ static int same_coordinate(double a, double b) {
     return fa || fb ? fa == fb : !memcmp(&a, &b, sizeof a);
 }
 
+enum { K = 33, LATTICE = K * K }; /* corners of the lattice that direct_proj_open checks */
+
+/* Whether pj gives GDAL's coordinates (gx, gy) on the lattice (lx, ly) times `scale`. */
+static int same_on_lattice(PJ *pj, const double *lx, const double *ly, double scale,
+                           const double *gx, const double *gy) {
+    double x[LATTICE], y[LATTICE];
+    for (int k = 0; k < LATTICE; ++k) x[k] = lx[k] * scale, y[k] = ly[k] * scale;
+    proj_trans_generic(pj, PJ_FWD, x, sizeof *x, LATTICE, y, sizeof *y, LATTICE, NULL, 0, 0, NULL,
+                       0, 0);
+    for (int k = 0; k < LATTICE; ++k)
+        if (!same_coordinate(gx[k], x[k]) || !same_coordinate(gy[k], y[k])) return 0;
+    return 1;
+}
+
 /* PROJ's factor from degrees to radians (its unit table's, M_PI / 180 in double) */
 #define DEG_TO_RAD 0.017453292519943296
 
@@ -425,24 +439,20 @@ static void direct_proj_open(cp_grid_input *gi, OGRSpatialReferenceH src_srs,
          (ops = proj_create_operations(ctx, src, dst, fc)) && proj_list_get_count(ops) == 1 &&
          (op = proj_create_crs_to_crs_from_pj(ctx, src, dst, NULL, NULL)) &&
          (vis = proj_normalize_for_visualization(ctx, op));
-    /* the lattice, through GDAL and through PROJ */
-    enum { K = 33 };
-    double gx[K * K], gy[K * K], px[K * K], py[K * K];
+    /* the lattice (world coordinates), through GDAL, then through PROJ */
+    double lx[LATTICE], ly[LATTICE], gx[LATTICE], gy[LATTICE];
     const double W = GDALGetRasterXSize(gi->ds), H = GDALGetRasterYSize(gi->ds);
-    for (int j = 0; ok && j < K; ++j)
+    for (int j = 0; j < K; ++j)
         for (int i = 0; i < K; ++i) {
             double c = W * i / (K - 1), r = H * j / (K - 1);
-            gx[j * K + i] = px[j * K + i] = gi->gt[0] + c * gi->gt[1] + r * gi->gt[2];
-            gy[j * K + i] = py[j * K + i] = gi->gt[3] + c * gi->gt[4] + r * gi->gt[5];
+            gx[j * K + i] = lx[j * K + i] = gi->gt[0] + c * gi->gt[1] + r * gi->gt[2];
+            gy[j * K + i] = ly[j * K + i] = gi->gt[3] + c * gi->gt[4] + r * gi->gt[5];
         }
     if (ok) {
         cp_gdal_quiet_begin();
-        OCTTransformEx(gi->to_grid, K * K, gx, gy, NULL, NULL);
+        OCTTransformEx(gi->to_grid, LATTICE, gx, gy, NULL, NULL);
         cp_gdal_quiet_end();
-        proj_trans_generic(vis, PJ_FWD, px, sizeof *px, K * K, py, sizeof *py, K * K, NULL, 0, 0,
-                           NULL, 0, 0);
-        for (int k = 0; ok && k < K * K; ++k)
-            ok = same_coordinate(gx[k], px[k]) && same_coordinate(gy[k], py[k]);
+        ok = same_on_lattice(vis, lx, ly, 1.0, gx, gy);
     }
     /* PROJ's pipeline from degrees is a unit conversion then the projection: the projection
      * alone, fed radians (degrees x DEG_TO_RAD, as the conversion multiplies), spares ~60 ns
@@ -452,24 +462,11 @@ static void direct_proj_open(cp_grid_input *gi, OGRSpatialReferenceH src_srs,
         "+proj=pipeline +step +proj=unitconvert +xy_in=deg +xy_out=rad +step ";
     const char *ps = ok ? proj_as_proj_string(ctx, vis, PJ_PROJ_5, NULL) : NULL;
     if (ps && !strncmp(ps, head, sizeof head - 1) && !strstr(ps + sizeof head - 1, "+step") &&
-        !strstr(ps + sizeof head - 1, "+inv") && (alone = proj_create(ctx, ps + sizeof head - 1))) {
-        double ax[K * K], ay[K * K];
-        int same = 1;
-        for (int j = 0; j < K; ++j)
-            for (int i = 0; i < K; ++i) {
-                double c = W * i / (K - 1), r = H * j / (K - 1);
-                ax[j * K + i] = (gi->gt[0] + c * gi->gt[1] + r * gi->gt[2]) * DEG_TO_RAD;
-                ay[j * K + i] = (gi->gt[3] + c * gi->gt[4] + r * gi->gt[5]) * DEG_TO_RAD;
-            }
-        proj_trans_generic(alone, PJ_FWD, ax, sizeof *ax, K * K, ay, sizeof *ay, K * K, NULL, 0, 0,
-                           NULL, 0, 0);
-        for (int k = 0; same && k < K * K; ++k)
-            same = same_coordinate(gx[k], ax[k]) && same_coordinate(gy[k], ay[k]);
-        if (same) {
-            proj_destroy(vis);
-            vis = alone, alone = NULL;
-            gi->pj_radians = 1;
-        }
+        !strstr(ps + sizeof head - 1, "+inv") && (alone = proj_create(ctx, ps + sizeof head - 1)) &&
+        same_on_lattice(alone, lx, ly, DEG_TO_RAD, gx, gy)) {
+        proj_destroy(vis);
+        vis = alone, alone = NULL;
+        gi->pj_radians = 1;
     }
     if (alone) proj_destroy(alone);
     /* one context and object per thread (PROJ's objects are not shared between threads) */

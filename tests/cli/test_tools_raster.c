@@ -21,12 +21,6 @@
 static char dir[1024];
 
 static uint64_t rng_state = 88172645463325252ull;
-static double rnd01(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
 
 /* No temporary output left in the test folder. */
 static void assert_no_tmp(void) {
@@ -51,7 +45,7 @@ enum { NX = 173, NY = 131 };
 static float *sources_grid(void) {
     float *g = malloc(sizeof(float) * NX * NY);
     for (int k = 0; k < NX * NY; ++k) {
-        double u = rnd01();
+        double u = cpt_rnd01(&rng_state);
         g[k] = u < 0.003 ? 7.0f : u < 0.006 ? 3.0f : u < 0.02 ? -1.0f : 0.0f;
     }
     return g;
@@ -223,7 +217,8 @@ static void test_tools_direct_output(void **state) {
 static void test_tools_focal_sum_matches_kernel(void **state) {
     (void)state;
     float *g = malloc(sizeof(float) * NX * NY);
-    for (int k = 0; k < NX * NY; ++k) g[k] = rnd01() < 0.05 ? -9999.0f : (float)(int)(rnd01() * 50);
+    for (int k = 0; k < NX * NY; ++k)
+        g[k] = cpt_rnd01(&rng_state) < 0.05 ? -9999.0f : (float)(int)(cpt_rnd01(&rng_state) * 50);
     char in[1200], out[1200];
     snprintf(in, sizeof in, "%s/pop.tif", dir);
     cpt_write_tif(in, g, NX, NY, 300000, 2000000, 30, 25, 32618, 1, -9999);
@@ -297,9 +292,9 @@ static void test_tools_density_matches_kernel(void **state) {
     enum { N = 60 };
     double lon[N], lat[N], w[N], x[N], y[N];
     for (int k = 0; k < N; ++k) {
-        lon[k] = -75.0 + 0.05 * rnd01();
-        lat[k] = 5.0 + 0.04 * rnd01();
-        w[k] = 0.5 + rnd01();
+        lon[k] = -75.0 + 0.05 * cpt_rnd01(&rng_state);
+        lat[k] = 5.0 + 0.04 * cpt_rnd01(&rng_state);
+        w[k] = 0.5 + cpt_rnd01(&rng_state);
     }
     char grid[1200], pts[1200], out[1200];
     snprintf(grid, sizeof grid, "%s/grid.tif", dir);
@@ -467,7 +462,8 @@ static void test_tools_interrupted_leaves_nothing(void **state) {
     (void)state;
     enum { BX = 2000, BY = 600 }; /* tall enough for many strips under 1 MB */
     float *g = malloc(sizeof(float) * BX * BY);
-    for (int k = 0; k < BX * BY; ++k) g[k] = rnd01() < 0.0005 ? 1.0f : (float)(int)(rnd01() * 9);
+    for (int k = 0; k < BX * BY; ++k)
+        g[k] = cpt_rnd01(&rng_state) < 0.0005 ? 1.0f : (float)(int)(cpt_rnd01(&rng_state) * 9);
     char in[1200], out[1200];
     snprintf(in, sizeof in, "%s/intr.tif", dir);
     snprintf(out, sizeof out, "%s/intr_out.tif", dir);
@@ -561,7 +557,7 @@ static void test_band_rows_direct(void **state) {
     (void)state;
     const int W = 701, H = 333;
     float *g = malloc(sizeof(float) * W * H);
-    for (int k = 0; k < W * H; ++k) g[k] = (float)(rnd01() * 1000.0 - 500.0);
+    for (int k = 0; k < W * H; ++k) g[k] = (float)(cpt_rnd01(&rng_state) * 1000.0 - 500.0);
     static const char *const cos[][4] = {{"TILED=YES", "BLOCKXSIZE=256", "BLOCKYSIZE=128", NULL},
                                          {NULL},
                                          {"COMPRESS=DEFLATE", NULL}};

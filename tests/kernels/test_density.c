@@ -10,15 +10,6 @@
 #endif
 
 static uint64_t rng_state;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-static double rnd01(void) {
-    return (double)(rnd() >> 11) / 9007199254740992.0;
-}
 
 typedef struct {
     double *x, *y, *w;
@@ -32,9 +23,9 @@ static points make_points(size_t n, double xa, double xb, double ya, double yb, 
     points p = {malloc(n * sizeof(double)), malloc(n * sizeof(double)), malloc(n * sizeof(double)),
                 n};
     for (size_t k = 0; k < n; ++k) {
-        p.x[k] = xa + (xb - xa) * rnd01();
-        p.y[k] = ya + (yb - ya) * rnd01();
-        p.w[k] = 0.1 + 1.9 * rnd01();
+        p.x[k] = xa + (xb - xa) * cpt_rnd01(&rng_state);
+        p.y[k] = ya + (yb - ya) * cpt_rnd01(&rng_state);
+        p.w[k] = 0.1 + 1.9 * cpt_rnd01(&rng_state);
         if (k % 17 == 3) p.x[k] = xa + 0.37 * (xb - xa), p.y[k] = ya + 0.61 * (yb - ya);
         if (k % 101 == 50) p.y[k] = NAN;
     }

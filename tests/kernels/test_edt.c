@@ -6,24 +6,15 @@
 #include "cpk/edt.h"
 
 static uint64_t rng_state;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-static double rnd01(void) {
-    return (double)(rnd() >> 11) / 9007199254740992.0;
-}
 
 /* Values: 1 (source) with probability `density`, else 0; ~5% nodata (-1) or NaN. */
 static float *make_grid(int64_t nx, int64_t ny, double density, uint64_t seed) {
     rng_state = seed * 0x9E3779B97F4A7C15ull + 7;
     float *g = malloc(sizeof(float) * (size_t)(nx * ny > 0 ? nx * ny : 1));
     for (int64_t k = 0; k < nx * ny; ++k) {
-        double u = rnd01();
+        double u = cpt_rnd01(&rng_state);
         g[k] = u < density ? 1.0f : 0.0f;
-        double w = rnd01();
+        double w = cpt_rnd01(&rng_state);
         if (w < 0.025)
             g[k] = -1.0f;
         else if (w < 0.05)
@@ -386,7 +377,7 @@ static void test_edt_list_sources_u8_matches_f32(void **state) {
             *l32 = malloc(sizeof(int64_t) * (size_t)(nx * ny));
     rng_state = 4242;
     for (int64_t k = 0; k < nx * ny; ++k) {
-        uint64_t r = rnd() % 10;
+        uint64_t r = cpt_rnd(&rng_state) % 10;
         b[k] = (uint8_t)(r < 6 ? 0 : r < 8 ? 3 : r == 8 ? 7 : 255);
         f[k] = (float)b[k];
     }

@@ -6,15 +6,6 @@
 #include "cpk/focal.h"
 
 static uint64_t rng_state;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-static double rnd01(void) {
-    return (double)(rnd() >> 11) / 9007199254740992.0;
-}
 
 /* A grid of nx*ny cells with stride nx + pad; integers 0..9 when `ints`, else floats in
  * [0, 1000); about `nodata_share` of the cells are nodata (-9999) or NaN. */
@@ -24,8 +15,9 @@ static float *make_grid(int64_t nx, int64_t ny, int64_t stride, int ints, double
     float *g = malloc(sizeof(float) * (size_t)(stride * (ny ? ny : 1)));
     for (int64_t j = 0; j < ny; ++j)
         for (int64_t i = 0; i < stride; ++i) {
-            double u = rnd01();
-            float v = ints ? (float)(rnd() % 10) : (float)(rnd01() * 1000.0);
+            double u = cpt_rnd01(&rng_state);
+            float v =
+                ints ? (float)(cpt_rnd(&rng_state) % 10) : (float)(cpt_rnd01(&rng_state) * 1000.0);
             if (u < nodata_share / 2)
                 v = -9999.0f;
             else if (u < nodata_share)

@@ -6,15 +6,6 @@
 #include "cpk/overlay.h"
 
 static uint64_t rng_state;
-static uint64_t rnd(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return rng_state;
-}
-static double rnd01(void) {
-    return (double)(rnd() >> 11) / 9007199254740992.0;
-}
 
 enum { NX = 97, NY = 61, STRIDE = 101 };
 
@@ -23,9 +14,9 @@ static float *grid(double lo, double hi, int integers, uint64_t seed) {
     rng_state = seed * 0x9E3779B97F4A7C15ull + 3;
     float *g = malloc(sizeof(float) * STRIDE * NY);
     for (int k = 0; k < STRIDE * NY; ++k) {
-        double v = lo + (hi - lo) * rnd01();
+        double v = lo + (hi - lo) * cpt_rnd01(&rng_state);
         g[k] = integers ? (float)floor(v) : (float)v;
-        double u = rnd01();
+        double u = cpt_rnd01(&rng_state);
         if (u < 0.05)
             g[k] = -9999.0f;
         else if (u < 0.08)

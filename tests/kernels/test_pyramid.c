@@ -11,12 +11,6 @@
 #include "cpk/pyramid.h"
 
 static uint64_t rng_state;
-static double rnd01(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
 
 /* n random values with a share `holes` of nodata (-9999) and, with nan, of NaN: magnitudes
  * from 2^-40 to 2^40, so that the sum of a block in double rounds and its order shows */
@@ -24,8 +18,8 @@ static float *values(size_t n, double holes, int nan, uint64_t seed) {
     rng_state = seed * 0x9E3779B97F4A7C15ull + 7;
     float *v = malloc(n * sizeof *v);
     for (size_t i = 0; i < n; ++i) {
-        double u = rnd01();
-        v[i] = (float)ldexp(rnd01(), (int)(rnd01() * 80) - 40);
+        double u = cpt_rnd01(&rng_state);
+        v[i] = (float)ldexp(cpt_rnd01(&rng_state), (int)(cpt_rnd01(&rng_state) * 80) - 40);
         if (u < holes)
             v[i] = -9999.0f;
         else if (nan && u < 2 * holes)

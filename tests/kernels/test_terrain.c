@@ -8,12 +8,6 @@
 #include "cpk/terrain.h"
 
 static uint64_t rng_state;
-static double rnd01(void) {
-    rng_state ^= rng_state << 13;
-    rng_state ^= rng_state >> 7;
-    rng_state ^= rng_state << 17;
-    return (double)(rng_state >> 11) / 9007199254740992.0;
-}
 
 /* A rough terrain in metres: hills plus noise; some nodata (-9999) and NaN cells. */
 static float *terrain(int64_t nx, int64_t ny, double nodata_share, uint64_t seed) {
@@ -21,9 +15,9 @@ static float *terrain(int64_t nx, int64_t ny, double nodata_share, uint64_t seed
     float *g = malloc(sizeof(float) * (size_t)(nx * ny));
     for (int64_t j = 0; j < ny; ++j)
         for (int64_t i = 0; i < nx; ++i) {
-            double u = rnd01();
-            float v =
-                (float)(200 + 80 * sin(0.11 * (double)i) * cos(0.07 * (double)j) + 10 * rnd01());
+            double u = cpt_rnd01(&rng_state);
+            float v = (float)(200 + 80 * sin(0.11 * (double)i) * cos(0.07 * (double)j) +
+                              10 * cpt_rnd01(&rng_state));
             if (u < nodata_share / 2)
                 v = -9999.0f;
             else if (u < nodata_share)
