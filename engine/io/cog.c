@@ -210,10 +210,16 @@ typedef struct {
     int is_byte, has_nodata;
     double nodata;
     int L;       /* levels below the raw map */
-    int64_t B;   /* rows of the raw map per chunk: 2^L, whole 2 x 2 blocks at every level */
+    int64_t B;   /* rows of the raw map per chunk: a multiple of 2^L (whole 2 x 2 blocks at
+                    every level) of about CHUNK_BYTES */
     int threads; /* at least 1 */
     level lv[MAX_LEVELS + 1];
 } pyramid;
+
+/* Bytes of the raw map read per chunk, at least: on a narrow map, 2^L rows are a few kB, and a
+ * chunk's reads and levels (a parallel region each) would cost more in the threads' start and
+ * wait than in their work (the demo's 3,000 x 3,000 maps: 375 chunks of 8 rows). */
+enum { CHUNK_BYTES = 8 << 20 };
 
 /* The levels the COG driver would make: halving (cpk_pyramid_size) until both sides are at
  * most 512 cells, its default block size. */
@@ -225,7 +231,10 @@ static void pyramid_plan(pyramid *p, int64_t nx, int64_t ny) {
         next->ny = cpk_pyramid_size(p->lv[p->L].ny);
         next->fd = -1;
     }
-    p->B = (int64_t)1 << p->L;
+    const int64_t block = (int64_t)1 << p->L, bytes = block * nx * (p->is_byte ? 1 : 4);
+    const int64_t blocks = (ny + block - 1) / block; /* the whole map's */
+    int64_t k = bytes < CHUNK_BYTES ? CHUNK_BYTES / bytes : 1;
+    p->B = block * (k < blocks ? k : blocks);
 }
 
 /* Opens the raw map for reading and creates each level's file of strips (room reserved),

@@ -1,0 +1,64 @@
+#!/bin/bash
+# One batch of the thread-scaling measurements of bench/RESULTS.md: `clearplan run` on the demo
+# and each raster tool at -j 1 and -j 2, in turn, with bench/thread_scaling.sh (medians).
+# usage: bench/thread_scaling_batch.sh [CLEARPLAN] [DATA]
+#   CLEARPLAN  a Release binary (default build-release/engine/clearplan)
+#   DATA       folder of the generated inputs (default /tmp/cp-scaling), made when missing:
+#     demo/        `clearplan synth --preset demo` (3,000 x 3,000, the quick start's scenario)
+#     r.tif p.gpkg 10,000 x 10,000 Float32 and 10,000 polygons (bench/peers_zonal.py's data)
+#     src10k.tif   10,000 x 10,000 Byte, 0.05 % sources (bench/peers_raster.sh's generator)
+#     rep30k.gpkg  30,000 weighted points over src10k.tif's extent (seeded)
+# The runs write to /tmp; run it on a quiet machine (nothing else busy).
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+B=$(realpath "${1:-$ROOT/build-release/engine/clearplan}")
+D=${2:-/tmp/cp-scaling}
+TS=$ROOT/bench/thread_scaling.sh
+PY=/usr/bin/python3
+[ -x "$B" ] || { echo "no clearplan binary at $B (build Release first)" >&2; exit 1; }
+mkdir -p "$D"
+
+[ -f "$D/demo/scenario.yaml" ] || "$B" synth --preset demo --seed 1 -o "$D/demo" -q
+[ -f "$D/r.tif" ] && [ -f "$D/p.gpkg" ] || "$PY" - "$ROOT" "$D" <<'EOF'
+import sys
+sys.path.insert(0, sys.argv[1] + "/bench")
+import peers_zonal
+peers_zonal.make_data(sys.argv[2], 10000, 10000)
+EOF
+[ -f "$D/src10k.tif" ] && [ -f "$D/rep30k.gpkg" ] || "$PY" - "$D" <<'EOF'
+import sys, numpy as np
+from osgeo import gdal, ogr, osr
+d = sys.argv[1]
+srs = osr.SpatialReference(); srs.ImportFromEPSG(32618)
+rng = np.random.default_rng(20260101)
+src = (rng.random((10000, 10000), dtype=np.float32) < 0.0005).astype(np.uint8)
+ds = gdal.GetDriverByName('GTiff').Create(f'{d}/src10k.tif', 10000, 10000, 1, gdal.GDT_Byte,
+                                          ['TILED=YES', 'COMPRESS=DEFLATE'])
+ds.SetGeoTransform((500000, 30, 0, 4500000, 0, -30)); ds.SetProjection(srs.ExportToWkt())
+ds.GetRasterBand(1).WriteArray(src); ds = None
+ds = ogr.GetDriverByName('GPKG').CreateDataSource(f'{d}/rep30k.gpkg')
+l = ds.CreateLayer('reports', srs, ogr.wkbPoint)
+l.CreateField(ogr.FieldDefn('confidence', ogr.OFTReal))
+l.StartTransaction()
+for k in range(30000):
+    f = ogr.Feature(l.GetLayerDefn())
+    x = 500000 + rng.random() * 300000; y = 4500000 - rng.random() * 300000
+    f.SetGeometry(ogr.CreateGeometryFromWkt(f'POINT ({x} {y})'))
+    f.SetField('confidence', float(0.2 + 0.8 * rng.random()))
+    l.CreateFeature(f)
+l.CommitTransaction(); ds = None
+EOF
+
+cd "$D"
+echo "== run demo"
+"$TS" 5 /tmp/cps-run -- "$B" run demo/scenario.yaml -o /tmp/cps-run -q --no-sync -j {j}
+echo "== focal-sum r = 300 m"
+"$TS" 4 /tmp/cps-fs.tif -- "$B" focal-sum r.tif /tmp/cps-fs.tif --radius-m 300 -j {j} -q --no-sync
+echo "== zonal"
+"$TS" 5 /tmp/cps-z.csv -- "$B" zonal r.tif p.gpkg /tmp/cps-z.csv --stats sum,mean -j {j} -q
+echo "== proximity"
+"$TS" 4 /tmp/cps-px.tif -- "$B" proximity src10k.tif /tmp/cps-px.tif -j {j} -q --no-sync
+echo "== density"
+"$TS" 4 /tmp/cps-d.tif -- "$B" density rep30k.gpkg /tmp/cps-d.tif --like src10k.tif \
+    --bandwidth-m 2000 --weight confidence -j {j} -q --no-sync
+rm -rf /tmp/cps-run /tmp/cps-fs.tif /tmp/cps-z.csv /tmp/cps-px.tif /tmp/cps-d.tif
