@@ -1278,6 +1278,48 @@ static cp_status plan_evidence(run_ctx *c, planned *p) {
 }
 
 /* The tables and the report into tmpdir (rank 0). */
+/* plan.gpkg written on a thread of its own while the rest of the outputs are (with two threads
+ * or more): its SQLite inserts are the outputs stage's longest part, and it depends only on
+ * the plan. Its error message (per thread) is kept for the caller. */
+typedef struct {
+    pthread_t thread;
+    int started;
+    const cp_plan *plan;
+    const char *wkt;
+    const cp_plan_rejected *rejected;
+    size_t nrejected;
+    char path[4200];
+    cp_status s;
+    char msg[2048];
+} gpkg_job;
+
+static void *gpkg_job_run(void *arg) {
+    gpkg_job *j = arg;
+    j->s = cp_plan_write_gpkg(j->plan, j->path, j->wkt, j->rejected, j->nrejected);
+    if (j->s) snprintf(j->msg, sizeof j->msg, "%s", cp_errmsg());
+    return NULL;
+}
+
+/* Starts the job when there are threads to spare; 0 when plan.gpkg is left to
+ * cp_plan_write_all. */
+static int gpkg_job_start(gpkg_job *j, const run_ctx *c, const planned *p, const char *tmpdir) {
+    *j = (gpkg_job){.plan = p->plan,
+                    .wkt = c->grid.wkt,
+                    .rejected = p->rej,
+                    .nrejected = c->hs.nrejected};
+    snprintf(j->path, sizeof j->path, "%s/plan.gpkg", tmpdir);
+    j->started = c->threads > 1 && pthread_create(&j->thread, NULL, gpkg_job_run, j) == 0;
+    return j->started;
+}
+
+/* Waits for the job; its status, or s when s already failed. */
+static cp_status gpkg_job_finish(gpkg_job *j, cp_status s) {
+    if (!j->started) return s;
+    pthread_join(j->thread, NULL);
+    j->started = 0;
+    return s ? s : j->s ? cp_fail(j->s, "%s", j->msg) : CP_OK;
+}
+
 static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_run_result *r,
                                char **plan_json) {
     const cp_scenario *sc = c->sc;
@@ -1288,10 +1330,12 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_ru
     unsigned char *png = NULL;
     size_t png_len = 0;
     cp_status s = CP_OK;
+    gpkg_job gj = {0};
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
+    const int gpkg_apart = gpkg_job_start(&gj, c, p, tmpdir);
     char cls[4200];
     snprintf(cls, sizeof cls, "%s/priority_class.tif", tmpdir);
     if ((s = cp_thumbnail_png(cls, 480, &png, &png_len))) goto done;
@@ -1334,8 +1378,9 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_ru
     }
     cp_report_info info = {sc->name, ent, ne, png, png_len, 20, ev};
     cp_plan_outputs po2 = {c->grid.wkt, p->rej, c->hs.nrejected, &info,
-                           0,           ev,     ro->regions,     ro->nregions};
-    if ((s = cp_plan_write_all(plan, tmpdir, &po2))) goto done;
+                           gpkg_apart,  ev,     ro->regions,     ro->nregions};
+    s = cp_plan_write_all(plan, tmpdir, &po2);
+    if ((s = gpkg_job_finish(&gj, s))) goto done; /* described below */
     cp_describe_info di = {sc->name, plan->start, plan->deadline, "run.json"};
     if ((s = cp_outputs_describe(tmpdir, &di))) goto done;
     if ((s = cp_plan_summary_json_with(plan, ev, plan_json))) goto done;
@@ -1345,6 +1390,7 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_ru
     r->total_cost_team_days = plan->team_days;
     r->total_cost_usd = plan->cost_usd;
 done:
+    s = gpkg_job_finish(&gj, s);
     free(png);
     return s;
 }
