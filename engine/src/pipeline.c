@@ -102,9 +102,13 @@ typedef struct {
     double stage_s[NSTAGES]; /* when each stage ended (monotonic seconds) */
     size_t memory_bytes;
     int64_t strip_rows;
-    const cp_ranks *ranks;    /* the job's ranks (a job of one without MPI) */
-    cp_file_job *map_sums[2]; /* priority.tif's and priority_class.tif's checksums, taken
-                                 while the other maps, the plan and outputs are written */
+    const cp_ranks *ranks;         /* the job's ranks (a job of one without MPI) */
+    cp_file_job *map_sums[2];      /* priority.tif's and priority_class.tif's checksums, taken
+                                      while the other maps, the plan and outputs are written */
+    cp_file_job *removals[2 + 64]; /* the raw maps' removals (the national priority map's
+                                      5.4 GB: a second or more of the disk's discards) while
+                                      the plan and outputs are written; ended before the
+                                      folder is published or removed */
 } run_ctx;
 
 static double now_s(void) {
@@ -669,9 +673,9 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
         stats[m][3] = var > 0 ? sqrt(var) : 0;
     }
     cog_progress_arg cp = {c->opts, 0.0, 0.8, 0};
-    /* each raw file removed while the next map is written; all gone before this returns */
-    cp_file_job *removal[2 + 64] = {0};
-    if (rp->nmaps > sizeof removal / sizeof *removal)
+    /* each raw file removed while the next maps, the plan and the outputs are written */
+    cp_file_job **removal = c->removals;
+    if (rp->nmaps > sizeof c->removals / sizeof *c->removals)
         return cp_fail(CP_E_INTERNAL, "more maps than criteria");
     for (size_t m = 0; m < rp->nmaps && !s; ++m) {
         if (m < 2)
@@ -689,7 +693,6 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
         if (!s && m >= 2 && !progress(c->opts, 1.0, "writing priority maps"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
     }
-    for (size_t m = 0; m < rp->nmaps; ++m) cp_file_job_finish(removal[m], NULL, NULL);
     return s;
 }
 
@@ -1109,13 +1112,23 @@ static cp_status prepare_zonal(run_ctx *c) {
     return CP_OK;
 }
 
-/* The maps' checksum jobs not waited for (a failed run): ended before the temporary folder
- * they read is removed. */
+/* The raw maps' removals, waited for before the temporary folder they work in is published or
+ * removed. */
+static void removals_end(run_ctx *c) {
+    for (size_t m = 0; m < sizeof c->removals / sizeof *c->removals; ++m) {
+        cp_file_job_finish(c->removals[m], NULL, NULL);
+        c->removals[m] = NULL;
+    }
+}
+
+/* The maps' checksum jobs not waited for (a failed run) and the removals: ended before the
+ * temporary folder they read is removed. */
 static void maps_sums_end(run_ctx *c) {
     for (int m = 0; m < 2; ++m) {
         cp_file_job_finish(c->map_sums[m], NULL, NULL);
         c->map_sums[m] = NULL;
     }
+    removals_end(c);
 }
 
 static void ctx_clear(run_ctx *c) {
@@ -1303,10 +1316,8 @@ static void *gpkg_job_run(void *arg) {
 /* Starts the job when there are threads to spare; 0 when plan.gpkg is left to
  * cp_plan_write_all. */
 static int gpkg_job_start(gpkg_job *j, const run_ctx *c, const planned *p, const char *tmpdir) {
-    *j = (gpkg_job){.plan = p->plan,
-                    .wkt = c->grid.wkt,
-                    .rejected = p->rej,
-                    .nrejected = c->hs.nrejected};
+    *j = (gpkg_job){
+        .plan = p->plan, .wkt = c->grid.wkt, .rejected = p->rej, .nrejected = c->hs.nrejected};
     snprintf(j->path, sizeof j->path, "%s/plan.gpkg", tmpdir);
     j->started = c->threads > 1 && pthread_create(&j->thread, NULL, gpkg_job_run, j) == 0;
     return j->started;
@@ -1583,6 +1594,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
         guard_watch_end(&guard); /* the transaction is this thread's alone again */
         if (!s && !out) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         snprintf(r.out_dir, sizeof r.out_dir, "%s", out ? cp_output_final(out) : "");
+        removals_end(&c);
         if (!s) {
             s = cp_output_commit(out); /* synced, then published by an atomic rename */
             out = NULL;
