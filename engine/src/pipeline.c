@@ -893,8 +893,8 @@ static void benefit_components(const run_ctx *c, size_t i, double benefit, cp_pl
 }
 
 static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_value *x,
-                          double *class_m2, char *mix, size_t mixlen, GEOSWKBWriter *wr,
-                          unsigned char **wkb, double *comp) {
+                          double *class_m2, char *mix, size_t mixlen, GEOSContextHandle_t gh,
+                          GEOSWKBWriter *wr, unsigned char **wkb, double *comp) {
     const cp_hazard_in *hz = &c->hs.items[i];
     const cpk_zonal_acc *a = &c->acc[i * c->nb];
     const cp_cost *k = &c->sc->cost;
@@ -904,7 +904,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     h->id = hz->id;
     h->status = hz->status;
     h->region = hz->region;
-    GEOSArea_r(c->hs.geos, hz->geom, &h->area_m2);
+    GEOSArea_r(gh, hz->geom, &h->area_m2);
     h->benefit = a[B_PRIORITY].sum * cell_m2 / 10000.0;
     double per_m2 = k->release[hz->status][CP_METHOD_CANCEL] / k->nts_m2_per_team_day +
                     k->release[hz->status][CP_METHOD_REDUCE] / k->ts_m2_per_team_day;
@@ -918,7 +918,7 @@ static void hazard_record(const run_ctx *c, size_t i, cp_hazard *h, cp_plan_valu
     class_areas(c, i, class_m2);
     h->class_m2 = class_m2;
     size_t len = 0;
-    *wkb = GEOSWKBWriter_write_r(c->hs.geos, wr, hz->geom, &len);
+    *wkb = GEOSWKBWriter_write_r(gh, wr, hz->geom, &len);
     h->wkb = *wkb;
     h->wkb_len = len;
     memset(x, 0, (NX_COLS + c->nk) * sizeof *x);
@@ -1171,7 +1171,6 @@ typedef struct {
     char *mixes;
     unsigned char **wkbs;
     cp_plan_rejected *rej;
-    GEOSWKBWriter *wr;
     cp_plan_options po;
     cp_capacity cap; /* the scenario's, less what new contamination takes */
     cp_contamination *contam;
@@ -1181,7 +1180,6 @@ typedef struct {
 
 static void planned_free(run_ctx *c, planned *p) {
     for (size_t i = 0; p->wkbs && i < p->n; ++i) GEOSFree_r(c->hs.geos, p->wkbs[i]);
-    if (p->wr) GEOSWKBWriter_destroy_r(c->hs.geos, p->wr);
     free(p->recs), free(p->vals), free(p->class_m2), free(p->mixes), free(p->wkbs), free(p->rej);
     free(p->comps), free(p->cols), free(p->colnames), free(p->crit_names), free(p->crit_w);
     cp_evidence_free(p->ev);
@@ -1205,9 +1203,8 @@ static cp_status plan_records(run_ctx *c, planned *p) {
     p->mixes = calloc(n ? n : 1, 256);
     p->wkbs = calloc(n ? n : 1, sizeof *p->wkbs);
     p->rej = calloc(c->hs.nrejected ? c->hs.nrejected : 1, sizeof *p->rej);
-    p->wr = GEOSWKBWriter_create_r(c->hs.geos);
     if (!p->recs || !p->vals || !p->comps || !p->cols || !p->colnames || !p->crit_names ||
-        !p->crit_w || !p->class_m2 || !p->mixes || !p->wkbs || !p->rej || !p->wr)
+        !p->crit_w || !p->class_m2 || !p->mixes || !p->wkbs || !p->rej)
         return cp_fail(CP_E_NOMEM, "out of memory");
     memcpy(p->cols, extra_columns, sizeof extra_columns);
     for (size_t k = 0; k < nk; ++k) {
@@ -1216,16 +1213,32 @@ static cp_status plan_records(run_ctx *c, planned *p) {
         p->crit_names[k] = sc->criteria[k].name;
         p->crit_w[k] = sc->criteria[k].weight;
     }
-    for (size_t i = 0; i < n; ++i) {
-        cp_hazard *h = &p->recs[i];
-        hazard_record(c, i, h, &p->vals[i * ncol], p->class_m2 + i * (ncl + 1), p->mixes + i * 256,
-                      256, p->wr, &p->wkbs[i], p->comps + i * nk);
-        if (h->people_within_m < 0) /* NaN (no population) passes */
-            return cp_fail(CP_E_FORMAT,
-                           "<%s>: %g people within %g m of hazard <%s>: population must be zero "
-                           "or more (is a nodata value not declared?)",
-                           c->pop->in->path, h->people_within_m, c->buffer_m, h->id);
+    /* over the threads, each with its own GEOS context and WKB writer (the geometries' WKB
+     * for plan.gpkg is most of the time); the error reported is the first hazard's */
+    size_t bad = n, nogeos = 0;
+#pragma omp parallel num_threads(c->threads) reduction(min : bad) reduction(+ : nogeos)
+    {
+        GEOSContextHandle_t gh = cp_geos_init();
+        GEOSWKBWriter *wr = gh ? GEOSWKBWriter_create_r(gh) : NULL;
+        nogeos += !wr;
+#pragma omp for schedule(dynamic, 64)
+        for (size_t i = 0; i < n; ++i) {
+            if (!wr) continue;
+            cp_hazard *h = &p->recs[i];
+            hazard_record(c, i, h, &p->vals[i * ncol], p->class_m2 + i * (ncl + 1),
+                          p->mixes + i * 256, 256, gh, wr, &p->wkbs[i], p->comps + i * nk);
+            if (h->people_within_m < 0 && i < bad) bad = i; /* NaN (no population) passes */
+        }
+        if (wr) GEOSWKBWriter_destroy_r(gh, wr);
+        if (gh) GEOS_finish_r(gh);
     }
+    if (nogeos) return cp_fail(CP_E_NOMEM, "cannot start GEOS");
+    if (bad < n)
+        return cp_fail(CP_E_FORMAT,
+                       "<%s>: %g people within %g m of hazard <%s>: population must be zero "
+                       "or more (is a nodata value not declared?)",
+                       c->pop->in->path, p->recs[bad].people_within_m, c->buffer_m,
+                       p->recs[bad].id);
     for (size_t k = 0; k < ncl; ++k) p->classes[k] = (int)c->class_values[k];
     for (size_t i = 0; i < c->hs.nrejected; ++i) {
         p->rej[i].id = c->hs.rejected[i].id ? c->hs.rejected[i].id : "";
