@@ -13,6 +13,7 @@
 #include <cpl_string.h>
 #include <cpl_vsi.h>
 #include <gdal_utils.h>
+#include <openssl/evp.h>
 
 #include "error.h"
 #include "cog.h"
@@ -489,10 +490,34 @@ int cp_file_checksum(const char *path, char hex[17], uint64_t *size) {
     return 1;
 }
 
+int cp_file_sha256(const char *path, char hex[65], uint64_t *size) {
+    hex[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    EVP_MD_CTX *md = f ? EVP_MD_CTX_new() : NULL;
+    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    uint64_t n = 0;
+    static const size_t len = (size_t)1 << 20;
+    unsigned char *buf = ok ? malloc(len) : NULL, sum[EVP_MAX_MD_SIZE];
+    unsigned int sum_len = 0;
+    size_t got;
+    ok = buf != NULL;
+    while (ok && (got = fread(buf, 1, len, f)) > 0) {
+        ok = EVP_DigestUpdate(md, buf, got);
+        n += got;
+    }
+    ok = ok && !ferror(f) && EVP_DigestFinal_ex(md, sum, &sum_len) && sum_len == 32;
+    for (unsigned int i = 0; ok && i < 32; ++i) snprintf(hex + 2 * i, 3, "%02x", sum[i]);
+    if (ok && size) *size = n;
+    free(buf);
+    EVP_MD_CTX_free(md);
+    if (f) fclose(f);
+    return ok;
+}
+
 struct cp_file_job {
     pthread_t thread;
     int started, remove, ok;
-    char hex[17];
+    char hex[65];
     uint64_t size;
     char path[];
 };
@@ -501,7 +526,7 @@ static void file_job_run(cp_file_job *j) {
     if (j->remove)
         remove_files(j->path);
     else
-        j->ok = cp_file_checksum(j->path, j->hex, &j->size);
+        j->ok = cp_file_sha256(j->path, j->hex, &j->size);
 }
 
 static void *file_job_thread(void *arg) {
@@ -531,7 +556,7 @@ cp_file_job *cp_checksum_start(const char *path) {
     return file_job_start(path, 0);
 }
 
-int cp_file_job_finish(cp_file_job *j, char hex[17], uint64_t *size) {
+int cp_file_job_finish(cp_file_job *j, char hex[65], uint64_t *size) {
     if (!j) return 0;
     if (j->started) pthread_join(j->thread, NULL);
     int ok = j->ok;

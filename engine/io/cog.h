@@ -46,15 +46,14 @@ cp_status cp_strip_file_close(cp_strip_file *f);
 
 /* Work on a file in a thread of its own while other work goes on: removing it (a raw map of
  * several GB waits seconds for the page cache's writeback of its pages) or its checksum
- * (cp_file_checksum goes a byte at a time: about 4 s for a 3 GB map; the file must not
- * change until the job ends). Without a thread the work is done at once; cp_removal_start
- * removes the file even when it returns NULL (out of memory), cp_checksum_start then does
- * nothing. cp_file_job_finish waits for the job, gives the checksum (1; 0 for a removal, a
- * failure or NULL; hex and size may be NULL) and frees it. */
+ * (cp_file_sha256: about 2 s for a 3 GB map; the file must not change until the job ends). Without
+ * a thread the work is done at once; cp_removal_start removes the file even when it returns NULL
+ * (out of memory), cp_checksum_start then does nothing. cp_file_job_finish waits for the job, gives
+ * the checksum (1; 0 for a removal, a failure or NULL; hex and size may be NULL) and frees it. */
 typedef struct cp_file_job cp_file_job;
 cp_file_job *cp_removal_start(const char *path);
 cp_file_job *cp_checksum_start(const char *path);
-int cp_file_job_finish(cp_file_job *job, char hex[17], uint64_t *size);
+int cp_file_job_finish(cp_file_job *job, char hex[65], uint64_t *size);
 
 /* Writes `raw` as a COG at `path` (overviews with `resampling`: "AVERAGE" or "NEAREST"; for a
  * file of strips the overviews are built here over `threads`, cpk/pyramid.h, and handed to
@@ -67,7 +66,11 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
                         cp_progress_fn progress, void *progress_arg, cp_file_job **removal);
 /* A PNG thumbnail (at most `width` wide) of a Byte raster with a colour table. */
 cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, size_t *len);
-/* FNV-1a 64-bit checksum of a file's bytes (hex, 17 bytes). 0 on error. */
+/* SHA-256 of a file's bytes, as `sha256sum` prints it (64 lower-case hex digits and a NUL), and
+ * its size. 0 on error (hex then empty). run.json's checksums. */
+int cp_file_sha256(const char *path, char hex[65], uint64_t *size);
+/* FNV-1a 64-bit checksum of a file's bytes (hex, 17 bytes). 0 on error. The calibration's
+ * provenance of its records file (records_fnv1a64, a format of its own). */
 int cp_file_checksum(const char *path, char hex[17], uint64_t *size);
 
 #endif

@@ -1020,14 +1020,14 @@ static cp_status write_run_json(run_ctx *c, const char *tmpdir, const char *plan
     double cells = (double)c->grid.geo.nx * (double)c->grid.geo.ny;
     for (size_t i = 0; i < sc->ninputs; ++i) {
         const cp_input *in = &sc->inputs[i];
-        char hex[17] = "";
+        char hex[65] = "";
         uint64_t size = 0;
-        int ok = cp_file_checksum(in->path, hex, &size);
+        int ok = cp_file_sha256(in->path, hex, &size);
         fprintf(f, "%s\n    {\"name\": ", i ? "," : "");
         json_str(f, in->name);
         fprintf(f, ", \"path\": ");
         json_str(f, in->path);
-        fprintf(f, ", \"bytes\": %llu, \"fnv1a64\": \"%s\"", (unsigned long long)size,
+        fprintf(f, ", \"bytes\": %llu, \"sha256\": \"%s\"", (unsigned long long)size,
                 ok ? hex : "");
         raster_layer *l = NULL;
         for (size_t j = 0; j < c->nlayers; ++j)
@@ -1058,14 +1058,14 @@ static cp_status write_run_json(run_ctx *c, const char *tmpdir, const char *plan
         "contamination.csv"};
     int first = 1;
     for (size_t i = 0; i < sizeof outs / sizeof outs[0]; ++i) {
-        char p[4400], hex[17];
+        char p[4400], hex[65];
         uint64_t size = 0;
         snprintf(p, sizeof p, "%s/%s", tmpdir, outs[i]);
         cp_file_job **job = i < 2 && c->map_sums[i] ? &c->map_sums[i] : NULL; /* the maps' */
-        int ok = job ? cp_file_job_finish(*job, hex, &size) : cp_file_checksum(p, hex, &size);
+        int ok = job ? cp_file_job_finish(*job, hex, &size) : cp_file_sha256(p, hex, &size);
         if (job) *job = NULL;
         if (!ok) continue;
-        fprintf(f, "%s\n    {\"file\": \"%s\", \"bytes\": %llu, \"fnv1a64\": \"%s\"}",
+        fprintf(f, "%s\n    {\"file\": \"%s\", \"bytes\": %llu, \"sha256\": \"%s\"}",
                 first ? "" : ",", outs[i], (unsigned long long)size, hex);
         first = 0;
     }

@@ -169,13 +169,17 @@ static void test_run_tiny_outputs(void **state) {
      * thread of their own while the plan is written) */
     const char *sums[] = {"priority.tif", "priority_class.tif", "plan.csv", "report.html"};
     for (int i = 0; i < 4; ++i) {
-        char hex[17], entry[256];
+        char hex[65], entry[256], *line = NULL;
         uint64_t size = 0;
         snprintf(p, sizeof p, "%s/%s", out, sums[i]);
-        assert_true(cp_file_checksum(p, hex, &size));
-        snprintf(entry, sizeof entry, "{\"file\": \"%s\", \"bytes\": %llu, \"fnv1a64\": \"%s\"}",
+        assert_true(cp_file_sha256(p, hex, &size));
+        snprintf(entry, sizeof entry, "{\"file\": \"%s\", \"bytes\": %llu, \"sha256\": \"%s\"}",
                  sums[i], (unsigned long long)size, hex);
         cpt_assert_contains(json, entry);
+        /* the digest `sha256sum` prints (coreutils' own SHA-256) */
+        assert_int_equal(cpt_sh(&line, NULL, "sha256sum '%s'", p), 0);
+        assert_int_equal(strncmp(line, hex, 64), 0);
+        free(line);
     }
     free(json);
     /* an existing output folder is kept without --overwrite */
