@@ -105,6 +105,8 @@ typedef struct {
     const cp_ranks *ranks;         /* the job's ranks (a job of one without MPI) */
     cp_file_job *map_sums[2];      /* priority.tif's and priority_class.tif's checksums, taken
                                       while the other maps, the plan and outputs are written */
+    struct maps_job *maps;         /* rank 0's maps, written while the plan is made (NULL: none) */
+    double plan_t0;                /* when the plan began (the maps may still be written) */
     cp_file_job *removals[2 + 64]; /* the raw maps' removals (the national priority map's
                                       5.4 GB: a second or more of the disk's discards) while
                                       the plan and outputs are written; ended before the
@@ -121,9 +123,32 @@ static int progress(const cp_run_options *o, double f, const char *msg) {
     return o->progress ? o->progress(f, msg, o->progress_arg) : 1;
 }
 
+/* The maps written on a thread of their own (rank 0, with two threads or more) while the
+ * plan, its evidence and plan.gpkg are made: the COGs' compression leaves a core partly idle
+ * (GDAL reads and writes each map on one thread), the plan is mostly serial. Only the run's
+ * own thread calls the caller's progress function: the maps leave their fraction here and
+ * read here whether to stop. */
+typedef struct maps_job {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    struct raster_pass *rp; /* the raster pass's maps, owned by the job */
+    const char *tmpdir;
+    double f;    /* the maps' progress, 0 .. 1 */
+    int stop;    /* stop writing: the run was interrupted or failed */
+    int done;    /* the thread is about to end */
+    double t1;   /* when the maps were written */
+    cp_status s; /* and how */
+    char msg[2048];
+} maps_job;
+
+/* The maps' progress: the caller's function, or the job's fraction when the maps are written
+ * on a thread of their own. 0: stop. */
+static int maps_progress(const struct raster_pass *rp, double f);
+
 /* Maps GDAL's progress of one COG write into the "writing priority maps" stage. */
 typedef struct {
-    const cp_run_options *opts;
+    const struct raster_pass *rp;
     double base, span;
     int stopped; /* the progress asked to stop: GDAL's failure is an interruption */
 } cog_progress_arg;
@@ -131,7 +156,7 @@ typedef struct {
 static int cog_progress(double f, const char *msg, void *arg) {
     (void)msg;
     cog_progress_arg *a = arg;
-    a->stopped |= !progress(a->opts, a->base + a->span * f, "writing priority maps");
+    a->stopped |= !maps_progress(a->rp, a->base + a->span * f);
     return !a->stopped;
 }
 
@@ -458,7 +483,7 @@ static cp_status grid_rows(void *gi, int64_t row0, int64_t nrows, float *buf) {
 }
 
 /* The raster pass: what the strip function carries from strip to strip. */
-typedef struct {
+typedef struct raster_pass {
     run_ctx *c;
     strip_buf b;
     cp_strip_input *inputs; /* one per raster layer */
@@ -471,7 +496,8 @@ typedef struct {
     double *row_sums;   /* per row of the rank: sums and sums of squares of priority and class */
     struct {
         double n, sum, sumsq, min, max;
-    } st[2]; /* priority and class statistics: sums folded row by row in row order */
+    } st[2];              /* priority and class statistics: sums folded row by row in row order */
+    struct maps_job *job; /* the thread writing the maps (NULL: the caller's thread) */
 } raster_pass;
 
 /* Writes rows of map m. */
@@ -661,8 +687,7 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
         }
     }
     c->stage_s[ST_RASTERS] = now_s();
-    if (!progress(c->opts, 0.0, "writing priority maps"))
-        return cp_fail(CP_E_INTERRUPTED, "interrupted");
+    if (!maps_progress(rp, 0.0)) return cp_fail(CP_E_INTERRUPTED, "interrupted");
     double stats[2][4] = {{0}};
     for (int m = 0; m < 2; ++m) {
         double n = rp->st[0].n > 0 ? rp->st[0].n : 1, mean = rp->st[m].sum / n;
@@ -672,7 +697,7 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
         stats[m][2] = mean;
         stats[m][3] = var > 0 ? sqrt(var) : 0;
     }
-    cog_progress_arg cp = {c->opts, 0.0, 0.8, 0};
+    cog_progress_arg cp = {rp, 0.0, 0.8, 0};
     /* each raw file removed while the next maps, the plan and the outputs are written */
     cp_file_job **removal = c->removals;
     if (rp->nmaps > sizeof c->removals / sizeof *c->removals)
@@ -690,9 +715,101 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
         rp->raw[m] = NULL;
         if (!s && m < 2) c->map_sums[m] = cp_checksum_start(final);
         if (s && cp.stopped) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        if (!s && m >= 2 && !progress(c->opts, 1.0, "writing priority maps"))
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        if (!s && m >= 2 && !maps_progress(rp, 1.0)) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
     }
+    return s;
+}
+
+static int maps_progress(const raster_pass *rp, double f) {
+    maps_job *j = rp->job;
+    if (!j) return progress(rp->c->opts, f, "writing priority maps");
+    pthread_mutex_lock(&j->mu);
+    j->f = f;
+    int go = !j->stop;
+    pthread_mutex_unlock(&j->mu);
+    return go;
+}
+
+/* The raster pass's files and buffers, closed and freed (what the maps left of them). */
+static void raster_pass_release(raster_pass *rp) {
+    for (size_t m = 0; m < rp->nmaps; ++m) {
+        if (rp->raw && rp->raw[m]) GDALClose(rp->raw[m]);
+        if (rp->sf) cp_strip_file_close(&rp->sf[m]);
+    }
+    free(rp->raw), free(rp->sf), free(rp->path), free(rp->row_sums);
+    rp->raw = NULL, rp->sf = NULL, rp->path = NULL, rp->row_sums = NULL, rp->nmaps = 0;
+}
+
+static void *maps_job_run(void *arg) {
+    maps_job *j = arg;
+    cp_gdal_quiet_begin(); /* GDAL's handlers are per thread */
+    cp_status s = finish_maps(j->rp, j->tmpdir);
+    raster_pass_release(j->rp);
+    cp_gdal_quiet_end();
+    pthread_mutex_lock(&j->mu);
+    j->s = s;
+    if (s) snprintf(j->msg, sizeof j->msg, "%s", cp_errmsg());
+    j->t1 = now_s();
+    j->done = 1;
+    pthread_cond_signal(&j->cv);
+    pthread_mutex_unlock(&j->mu);
+    return NULL;
+}
+
+/* Writes the maps (rank 0): on a thread of their own when there are threads to spare (the
+ * raster pass's maps are then the job's, and *rp is left empty), else here. */
+static cp_status maps_start(raster_pass *rp, const char *tmpdir) {
+    run_ctx *c = rp->c;
+    maps_job *j = c->threads > 1 ? calloc(1, sizeof *j) : NULL;
+    raster_pass *own = j ? malloc(sizeof *own) : NULL;
+    if (own) {
+        *own = *rp;
+        own->job = j;
+        j->rp = own, j->tmpdir = tmpdir;
+        pthread_mutex_init(&j->mu, NULL);
+        pthread_cond_init(&j->cv, NULL);
+        if (pthread_create(&j->thread, NULL, maps_job_run, j) == 0) {
+            c->maps = j;
+            *rp = (raster_pass){.c = c};
+            return CP_OK;
+        }
+        pthread_cond_destroy(&j->cv), pthread_mutex_destroy(&j->mu);
+    }
+    free(own), free(j);
+    cp_status s = finish_maps(rp, tmpdir);
+    c->stage_s[ST_MAPS] = now_s();
+    return s;
+}
+
+/* Waits for the maps (rank 0), reporting their progress meanwhile; a stop asked through it,
+ * or a run that failed already (s), stops them. Their status, or s. */
+static cp_status maps_finish(run_ctx *c, cp_status s) {
+    maps_job *j = c->maps;
+    if (!j) return s;
+    pthread_mutex_lock(&j->mu);
+    while (!j->done) {
+        double f = j->f;
+        if (s) j->stop = 1;
+        pthread_mutex_unlock(&j->mu);
+        if (!s && !progress(c->opts, f, "writing priority maps"))
+            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+        pthread_mutex_lock(&j->mu);
+        if (s) j->stop = 1;
+        struct timespec t;
+        clock_gettime(CLOCK_REALTIME, &t);
+        t.tv_nsec += 100000000;
+        if (t.tv_nsec >= 1000000000) t.tv_sec += 1, t.tv_nsec -= 1000000000;
+        if (!j->done) pthread_cond_timedwait(&j->cv, &j->mu, &t);
+    }
+    pthread_mutex_unlock(&j->mu);
+    pthread_join(j->thread, NULL);
+    if (!s && j->s) s = cp_fail(j->s, "%s", j->msg);
+    if (!s && !progress(c->opts, 1.0, "writing priority maps"))
+        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
+    c->stage_s[ST_MAPS] = j->t1;
+    pthread_cond_destroy(&j->cv), pthread_mutex_destroy(&j->mu);
+    free(j->rp), free(j);
+    c->maps = NULL;
     return s;
 }
 
@@ -830,13 +947,9 @@ static cp_status run_rasters(run_ctx *c, const char *tmpdir, int64_t H) {
         (s = cp_ranks_agree(rk, reduce_stats(&rp, y1 - y0))))
         goto done;
     strip_buffers_free(c, &rp);
-    s = cp_ranks_agree(rk, rk->rank == 0 ? finish_maps(&rp, tmpdir) : CP_OK);
+    s = cp_ranks_agree(rk, rk->rank == 0 ? maps_start(&rp, tmpdir) : CP_OK);
 done:
-    for (size_t m = 0; m < rp.nmaps; ++m) {
-        if (rp.raw && rp.raw[m]) GDALClose(rp.raw[m]);
-        if (rp.sf) cp_strip_file_close(&rp.sf[m]);
-    }
-    free(rp.raw), free(rp.sf), free(rp.path), free(rp.row_sums);
+    raster_pass_release(&rp);
     strip_buffers_free(c, &rp);
     return s;
 }
@@ -1039,12 +1152,15 @@ static cp_status write_run_json(run_ctx *c, const char *tmpdir, const char *plan
                         c->points_skipped[k]);
         fputc('}', f);
     }
+    /* each stage from the end of the one before, but the plan: from its start, while the maps
+       may still be written on a thread of their own (the two then overlap) */
     fprintf(f, "\n  ],\n  \"timings_s\": {");
-    double prev = t0;
+    double last = t0;
     for (int i = 0; i < NSTAGES; ++i) {
-        double t = c->stage_s[i] > 0 ? c->stage_s[i] : prev;
-        fprintf(f, "%s\"%s\": %.3f", i ? ", " : "", stage_names[i], t - prev);
-        prev = t;
+        double from = i == ST_PLAN && c->plan_t0 > 0 ? c->plan_t0 : last;
+        double t = c->stage_s[i] > 0 ? c->stage_s[i] : last;
+        fprintf(f, "%s\"%s\": %.3f", i ? ", " : "", stage_names[i], t - from);
+        last = t > last ? t : last;
     }
     fprintf(f, ", \"total\": %.3f},\n", now_s() - t0);
     fprintf(f, "  \"peak_rss_bytes\": %lld,\n", (long long)ru.ru_maxrss * 1024LL);
@@ -1304,9 +1420,10 @@ static cp_status plan_evidence(run_ctx *c, planned *p) {
 }
 
 /* The tables and the report into tmpdir (rank 0). */
-/* plan.gpkg written on a thread of its own while the rest of the outputs are (with two threads
- * or more): its SQLite inserts are the outputs stage's longest part, and it depends only on
- * the plan. Its error message (per thread) is kept for the caller. */
+/* plan.gpkg written on a thread of its own while the maps are finished and the rest of the
+ * outputs written (with two threads or more): its SQLite inserts are the outputs stage's
+ * longest part, and it depends only on the plan. Its error message (per thread) is kept for
+ * the caller. */
 typedef struct {
     pthread_t thread;
     int started;
@@ -1344,8 +1461,8 @@ static cp_status gpkg_job_finish(gpkg_job *j, cp_status s) {
     return s ? s : j->s ? cp_fail(j->s, "%s", j->msg) : CP_OK;
 }
 
-static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_run_result *r,
-                               char **plan_json) {
+static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, gpkg_job *gj,
+                               cp_run_result *r, char **plan_json) {
     const cp_scenario *sc = c->sc;
     const cp_run_options *ro = c->opts;
     const cp_plan *plan = p->plan;
@@ -1354,12 +1471,11 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_ru
     unsigned char *png = NULL;
     size_t png_len = 0;
     cp_status s = CP_OK;
-    gpkg_job gj = {0};
     if (!progress(c->opts, 0.0, "writing plan and report")) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
     }
-    const int gpkg_apart = gpkg_job_start(&gj, c, p, tmpdir);
+    const int gpkg_apart = gj->started; /* else written with the other tables */
     char cls[4200];
     snprintf(cls, sizeof cls, "%s/priority_class.tif", tmpdir);
     if ((s = cp_thumbnail_png(cls, 480, &png, &png_len))) goto done;
@@ -1404,7 +1520,7 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_ru
     cp_plan_outputs po2 = {c->grid.wkt, p->rej, c->hs.nrejected, &info,
                            gpkg_apart,  ev,     ro->regions,     ro->nregions};
     s = cp_plan_write_all(plan, tmpdir, &po2);
-    if ((s = gpkg_job_finish(&gj, s))) goto done; /* described below */
+    if ((s = gpkg_job_finish(gj, s))) goto done; /* described below */
     cp_describe_info di = {sc->name, plan->start, plan->deadline, "run.json"};
     if ((s = cp_outputs_describe(tmpdir, &di))) goto done;
     if ((s = cp_plan_summary_json_with(plan, ev, plan_json))) goto done;
@@ -1414,7 +1530,7 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, cp_ru
     r->total_cost_team_days = plan->team_days;
     r->total_cost_usd = plan->cost_usd;
 done:
-    s = gpkg_job_finish(&gj, s);
+    s = gpkg_job_finish(gj, s);
     free(png);
     return s;
 }
@@ -1533,6 +1649,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     c.memory_bytes = opts.memory_bytes ? opts.memory_bytes : (size_t)CP_MEMORY_DEFAULT_MB << 20;
     char *plan_json = NULL;
     planned pl = {0};
+    gpkg_job gj = {0};
     cp_output *out = NULL;
     double t0 = now_s();
     cp_ranks rk;
@@ -1582,7 +1699,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
         if ((s = cp_ranks_bcast(&rk, &c.strip_rows, sizeof c.strip_rows))) goto done;
     }
     if ((s = run_rasters(&c, tmpdir, c.strip_rows))) goto done;
-    c.stage_s[ST_MAPS] = now_s();
+    c.plan_t0 = now_s();
     r.hazards_in = c.hs.nread;
     r.hazards_repaired = c.hs.nrepaired;
     /* every rank plans (the same plan) and runs its block of the Monte Carlo's samples */
@@ -1591,7 +1708,9 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     if ((s = cp_ranks_agree(&rk, s)) || (s = cp_ranks_agree(&rk, plan_evidence(&c, &pl))))
         goto done;
     if (rk.rank == 0) {
-        s = write_outputs(&c, &pl, tmpdir, &r, &plan_json);
+        gpkg_job_start(&gj, &c, &pl, tmpdir);
+        s = maps_finish(&c, CP_OK);
+        if (!s) s = write_outputs(&c, &pl, tmpdir, &gj, &r, &plan_json);
         c.stage_s[ST_OUTPUTS] = now_s();
         if (!s && r.hazards_planned + r.hazards_rejected != r.hazards_in)
             s = cp_fail(CP_E_INTERNAL,
@@ -1617,6 +1736,8 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     r.seconds = now_s() - t0;
     progress(&opts, 1.0, "writing plan and report");
 done:
+    maps_finish(&c, s ? s : CP_E_INTERNAL); /* stopped, when a failure left them running */
+    gpkg_job_finish(&gj, s);
     guard_watch_end(&guard);
     pthread_mutex_destroy(&guard.mu);
     maps_sums_end(&c);

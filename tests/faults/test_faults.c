@@ -73,28 +73,30 @@ static int teardown(void **state) {
     return 0;
 }
 
-/* Ctrl-C in the middle of a demo-sized run: exit 130, "interrupted", nothing left. */
-static void test_faults_sigint_leaves_nothing(void **state) {
-    (void)state;
-    char scenario[4400], err[4400], tmpname[300];
+/* Waits up to `seconds` for `path` to exist, polling every 5 ms. */
+static int wait_exists(const char *path, double seconds) {
+    for (int i = 0; i < (int)(seconds / 0.005); ++i) {
+        if (cpt_exists(path)) return 1;
+        sleep_s(0.005);
+    }
+    return cpt_exists(path);
+}
+
+/* Ctrl-C in a demo-sized run once `inside` exists in its temporary folder (NULL: the folder
+ * itself, then half a second more): exit 130, "interrupted", nothing left. */
+static void sigint_leaves_nothing(const char *inside) {
+    char scenario[4400], err[4400], tmp[4500], wait_for[4600];
     snprintf(scenario, sizeof scenario, "%s/scenario.yaml", demo);
     snprintf(err, sizeof err, "%s/sigint.err", root);
     char out[4400];
     snprintf(out, sizeof out, "%s/sigint-out", root);
     pid_t pid = spawn_run(scenario, out, err);
-    /* wait until the run writes its temporary folder (it is then in the raster stage), and a
-     * little more, then press Ctrl-C */
-    snprintf(tmpname, sizeof tmpname, ".sigint-out.clearplan-tmp-%ld-0", (long)pid);
-    int seen = 0;
-    for (int i = 0; i < 600 && !seen; ++i) {
-        char p[4500];
-        snprintf(p, sizeof p, "%s/%s", root, tmpname);
-        seen = cpt_exists(p);
-        if (!seen) sleep_s(0.05);
-    }
-    if (!seen) print_error("the run never created %s/%s\n", root, tmpname);
+    snprintf(tmp, sizeof tmp, "%s/.sigint-out.clearplan-tmp-%ld-0", root, (long)pid);
+    snprintf(wait_for, sizeof wait_for, "%s%s%s", tmp, inside ? "/" : "", inside ? inside : "");
+    int seen = wait_exists(wait_for, 30);
+    if (!seen) print_error("the run never created %s\n", wait_for);
     assert_true(seen);
-    sleep_s(0.5);
+    if (!inside) sleep_s(0.5);
     assert_int_equal(kill(pid, SIGINT), 0);
     int rc = wait_rc(pid);
     char *e = cpt_slurp(err, NULL);
@@ -103,6 +105,19 @@ static void test_faults_sigint_leaves_nothing(void **state) {
     cpt_assert_contains(e, "clearplan: error: interrupted");
     free(e);
     assert_nothing_left(root, "sigint-out");
+}
+
+/* In the raster stage. */
+static void test_faults_sigint_leaves_nothing(void **state) {
+    (void)state;
+    sigint_leaves_nothing(NULL);
+}
+
+/* While the maps are written on a thread of their own and the plan is made beside them (the
+ * COG of the priority map has just appeared). */
+static void test_faults_sigint_during_maps_leaves_nothing(void **state) {
+    (void)state;
+    sigint_leaves_nothing("priority.tif");
 }
 
 /* A full disk (a tmpfs smaller than the outputs, at each size a different file fails):
@@ -248,6 +263,7 @@ static void test_faults_ten_concurrent_runs_identical(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_faults_sigint_leaves_nothing),
+        cmocka_unit_test(test_faults_sigint_during_maps_leaves_nothing),
         cmocka_unit_test(test_faults_disk_full_leaves_nothing),
         cmocka_unit_test(test_faults_tool_disk_full_leaves_nothing),
         cmocka_unit_test(test_faults_ten_concurrent_runs_identical),
