@@ -1705,10 +1705,10 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
     /* every rank plans (the same plan) and runs its block of the Monte Carlo's samples */
     s = plan_records(&c, &pl);
     if (!s) s = plan_compute(&c, &pl);
+    if (!s && rk.rank == 0) gpkg_job_start(&gj, &c, &pl, tmpdir); /* beside the evidence */
     if ((s = cp_ranks_agree(&rk, s)) || (s = cp_ranks_agree(&rk, plan_evidence(&c, &pl))))
         goto done;
     if (rk.rank == 0) {
-        gpkg_job_start(&gj, &c, &pl, tmpdir);
         s = maps_finish(&c, CP_OK);
         if (!s) s = write_outputs(&c, &pl, tmpdir, &gj, &r, &plan_json);
         c.stage_s[ST_OUTPUTS] = now_s();
