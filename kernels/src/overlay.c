@@ -2,8 +2,11 @@
 #include "cpk/overlay.h"
 
 #include <math.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "clones.h"
 
 static int same_size(const cpk_view_f32 *in, const cpk_out_f32 *out) {
     if (!in || !out) return 0;
@@ -172,6 +175,60 @@ cpk_status cpk_decay_exp_f32(const cpk_view_f32 *in, double decay, float nodata_
     return CPK_OK;
 }
 
+enum { OVERLAY_RUN = 1024 }; /* cells of a row at a time: their sums stay in L1 */
+
+/* Cells i0 .. i0 + nx of row j of the weighted overlay (nx <= OVERLAY_RUN), a layer at a time
+ * over them (so that the compiler can vectorise it): the same sums as cell by cell, each
+ * cell's layers added in order. A nodata layer adds w * 0 = +0 to the cell's sum instead of
+ * nothing, which leaves it unchanged to the bit (the sum starts at +0 and is never -0: x + y is
+ * -0 only when both are). */
+static CPK_ALSO_AVX2 void overlay_run(const cpk_view_f32 *layers, const double *weights, size_t n,
+                                      int64_t j, int64_t i0, int64_t nx, const cpk_view_f32 *mask,
+                                      cpk_overlay_nodata mode, float nodata_out,
+                                      const cpk_out_f32 *out, double *num, double *den,
+                                      unsigned char *dead) {
+    for (int64_t i = 0; i < nx; ++i) num[i] = 0.0, den[i] = 0.0, dead[i] = 0;
+    const uint32_t zero = mode == CPK_OVERLAY_NODATA_ZERO,
+                   kill = mode == CPK_OVERLAY_NODATA_PROPAGATE;
+    for (size_t k = 0; k < n; ++k) {
+        const float *s = layers[k].data + j * layers[k].stride + i0;
+        const double w = weights[k];
+        /* nodata as bits, without branches: NaN, or equal to the nodata value (either zero for
+         * a nodata of zero, as float equality has it) */
+        const int hn = layers[k].has_nodata && !isnan(layers[k].nodata);
+        uint32_t nd, ndmask = 0xffffffffu;
+        memcpy(&nd, &layers[k].nodata, sizeof nd);
+        if (hn && layers[k].nodata == 0.0f) nd = 0, ndmask = 0x7fffffffu;
+        const uint32_t use_nd = hn;
+        for (int64_t i = 0; i < nx; ++i) {
+            uint32_t b; /* the cell's bits (memcpy: no aliasing of the floats) */
+            memcpy(&b, &s[i], sizeof b);
+            uint32_t bad = ((b & 0x7fffffffu) > 0x7f800000u) | (use_nd & ((b & ndmask) == nd));
+            uint32_t keep_b = b & (bad - 1u); /* +0 where nodata */
+            float v;
+            memcpy(&v, &keep_b, sizeof v);
+            num[i] += w * (double)v;
+            den[i] += w * (double)(1u - (bad & (1u - zero)));
+            dead[i] |= (unsigned char)(bad & kill);
+        }
+    }
+    if (mask) { /* cells outside the area of interest: nodata, NaN or 0 in the mask */
+        const float *m = mask->data + j * mask->stride + i0;
+        for (int64_t i = 0; i < nx; ++i)
+            dead[i] |= (unsigned char)(is_nodata(mask, m[i]) || m[i] == 0.0f);
+    }
+    float *o = out->data + j * out->stride + i0;
+    uint32_t ndo;
+    memcpy(&ndo, &nodata_out, sizeof ndo);
+    for (int64_t i = 0; i < nx; ++i) { /* num / den, or nodata_out: chosen by bits */
+        float q = (float)(num[i] / den[i]);
+        uint32_t qb, ok = 0u - (uint32_t)((dead[i] == 0) & (den[i] > 0));
+        memcpy(&qb, &q, sizeof qb);
+        qb = (qb & ok) | (ndo & ~ok);
+        memcpy(&o[i], &qb, sizeof qb);
+    }
+}
+
 cpk_status cpk_overlay_weighted_f32(const cpk_view_f32 *layers, const double *weights, size_t n,
                                     const cpk_view_f32 *mask, cpk_overlay_nodata mode,
                                     float nodata_out, const cpk_out_f32 *out, int nthreads) {
@@ -191,35 +248,24 @@ cpk_status cpk_overlay_weighted_f32(const cpk_view_f32 *layers, const double *we
     if (mask && (mask->nx != nx || mask->ny != ny || !same_size(mask, out))) return CPK_E_ARG;
     int nt = cpk_threads(nthreads);
     (void)nt;
+    int failed = 0;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel num_threads(nt) reduction(| : failed)
 #endif
-    for (int64_t j = 0; j < ny; ++j) {
-        float *o = out->data + j * out->stride;
-        const float *m = mask ? mask->data + j * mask->stride : NULL;
-        for (int64_t i = 0; i < nx; ++i) {
-            if (m && (is_nodata(mask, m[i]) || m[i] == 0.0f)) {
-                o[i] = nodata_out;
-                continue;
-            }
-            double num = 0, den = 0;
-            int dead = 0;
-            for (size_t k = 0; k < n; ++k) {
-                float s = layers[k].data[j * layers[k].stride + i];
-                if (is_nodata(&layers[k], s)) {
-                    if (mode == CPK_OVERLAY_NODATA_ZERO) {
-                        den += weights[k];
-                    } else if (mode == CPK_OVERLAY_NODATA_PROPAGATE) {
-                        dead = 1;
-                        break;
-                    }
-                    continue;
-                }
-                num += weights[k] * (double)s;
-                den += weights[k];
-            }
-            o[i] = dead || !(den > 0) ? nodata_out : (float)(num / den);
-        }
+    {
+        /* a run's sums (the layers added in order, cell by cell) */
+        double *num = malloc(sizeof *num * OVERLAY_RUN), *den = malloc(sizeof *den * OVERLAY_RUN);
+        unsigned char *dead = malloc(OVERLAY_RUN);
+        failed = !num || !den || !dead;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t j = 0; j < ny; ++j)
+            for (int64_t i0 = 0; i0 < nx && !failed; i0 += OVERLAY_RUN)
+                overlay_run(layers, weights, n, j, i0,
+                            nx - i0 < OVERLAY_RUN ? nx - i0 : OVERLAY_RUN, mask, mode, nodata_out,
+                            out, num, den, dead);
+        free(num), free(den), free(dead);
     }
-    return CPK_OK;
+    return failed ? CPK_E_NOMEM : CPK_OK;
 }

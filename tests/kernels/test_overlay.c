@@ -193,6 +193,52 @@ static void test_overlay_weighted(void **state) {
     free(aoi);
 }
 
+/* The same bits as the cell-by-cell formula where nodata is 0 (so -0 is nodata too), where a
+ * layer declares none (NaN only), with infinities (a zero weight times one is NaN) and with
+ * the mask's nodata: compared with memcmp, NaN included. */
+static void test_overlay_weighted_bits(void **state) {
+    (void)state;
+    enum { W = 203 };
+    static const float special[] = {0.0f,   -0.0f, INFINITY, -INFINITY, NAN,
+                                    1e-40f, 0.5f,  1.0f,     -3.0f,     7e30f};
+    const size_t ns = sizeof special / sizeof special[0];
+    float a[W], b[W], c[W], m[W], o[W], want[W];
+    uint64_t r = 42;
+    for (int i = 0; i < W; ++i) {
+        a[i] = special[cpt_rnd(&r) % ns], b[i] = special[cpt_rnd(&r) % ns];
+        c[i] = (float)cpt_rnd01(&r), m[i] = special[cpt_rnd(&r) % 8];
+    }
+    cpk_view_f32 layers[3] = {{a, W, 1, W, 0.0f, 1}, {b, W, 1, W, 0, 0}, {c, W, 1, W, 0, 0}};
+    cpk_view_f32 mask = {m, W, 1, W, -INFINITY, 1};
+    const double w[3][3] = {{0.35, 0.4, 0.25}, {0, 1, 0}, {0.5, 0, 0}};
+    for (int wi = 0; wi < 3; ++wi)
+        for (int mode = 0; mode < 3; ++mode)
+            for (int with_mask = 0; with_mask < 2; ++with_mask) {
+                cpk_out_f32 out = {o, W, 1, W};
+                assert_int_equal(
+                    cpk_overlay_weighted_f32(layers, w[wi], 3, with_mask ? &mask : NULL,
+                                             (cpk_overlay_nodata)mode, -1, &out, 2),
+                    CPK_OK);
+                for (int i = 0; i < W; ++i) {
+                    float x[3] = {a[i], b[i], c[i]};
+                    double num = 0, den = 0;
+                    int dead = 0;
+                    for (int l = 0; l < 3; ++l) {
+                        if (isnan(x[l]) || (l == 0 && x[l] == 0.0f)) {
+                            if (mode == CPK_OVERLAY_NODATA_ZERO) den += w[wi][l];
+                            if (mode == CPK_OVERLAY_NODATA_PROPAGATE) dead = 1;
+                            continue;
+                        }
+                        num += w[wi][l] * (double)x[l];
+                        den += w[wi][l];
+                    }
+                    int outside = with_mask && (isnan(m[i]) || m[i] == -INFINITY || m[i] == 0);
+                    want[i] = outside || dead || !(den > 0) ? -1.0f : (float)(num / den);
+                }
+                assert_memory_equal(o, want, sizeof o);
+            }
+}
+
 static void test_overlay_edge_cases(void **state) {
     (void)state;
     float one = 30, o = -5;
@@ -219,9 +265,8 @@ static void test_overlay_edge_cases(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_overlay_classes),
-        cmocka_unit_test(test_overlay_linear_log_decay),
-        cmocka_unit_test(test_overlay_weighted),
+        cmocka_unit_test(test_overlay_classes),    cmocka_unit_test(test_overlay_linear_log_decay),
+        cmocka_unit_test(test_overlay_weighted),   cmocka_unit_test(test_overlay_weighted_bits),
         cmocka_unit_test(test_overlay_edge_cases),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
