@@ -127,29 +127,51 @@ cpk_status cpk_linear_f32(const cpk_view_f32 *in, double lo, double hi, int clip
     return CPK_OK;
 }
 
+enum { OVERLAY_RUN = 1024 }; /* cells of a row at a time: their sums stay in L1 */
+
+/* Cells i0 .. i0 + n of row j of cpk_log_saturate_f32 (n <= OVERLAY_RUN), in two passes: the
+ * logarithms (calls to log1p) into l, then the divisions, clamps and nodata, free of the
+ * calls' waits; the same operations on each cell as one pass, so the same bits. */
+static CPK_ALSO_AVX2 void log_saturate_run(const cpk_view_f32 *in, double saturate, double den,
+                                           float nodata_out, const cpk_out_f32 *out, int64_t j,
+                                           int64_t i0, int64_t n, double *l) {
+    const float *s = in->data + j * in->stride + i0;
+    float *o = out->data + j * out->stride + i0;
+    for (int64_t i = 0; i < n; ++i) {
+        double x = s[i] > 0 ? (double)s[i] : 0.0;
+        l[i] = x < saturate ? log1p(x) : 0.0;
+    }
+    for (int64_t i = 0; i < n; ++i) {
+        double x = s[i] > 0 ? (double)s[i] : 0.0;
+        double v = x >= saturate ? 1.0 : l[i] / den;
+        float f = (float)(v > 1 ? 1 : v);
+        o[i] = is_nodata(in, s[i]) ? nodata_out : f;
+    }
+}
+
 cpk_status cpk_log_saturate_f32(const cpk_view_f32 *in, double saturate, float nodata_out,
                                 const cpk_out_f32 *out, int nthreads) {
     if (!same_size(in, out) || !(saturate > 0) || !isfinite(saturate)) return CPK_E_ARG;
     double den = log1p(saturate);
     int nt = cpk_threads(nthreads);
     (void)nt;
+    int failed = 0;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel num_threads(nt) reduction(| : failed)
 #endif
-    for (int64_t j = 0; j < in->ny; ++j) {
-        const float *s = in->data + j * in->stride;
-        float *o = out->data + j * out->stride;
-        for (int64_t i = 0; i < in->nx; ++i) {
-            if (is_nodata(in, s[i])) {
-                o[i] = nodata_out;
-                continue;
-            }
-            double x = s[i] > 0 ? (double)s[i] : 0.0;
-            double v = x >= saturate ? 1.0 : log1p(x) / den;
-            o[i] = (float)(v > 1 ? 1 : v);
-        }
+    {
+        double *l = malloc(sizeof *l * OVERLAY_RUN);
+        failed = !l;
+#ifdef _OPENMP
+#pragma omp for schedule(static)
+#endif
+        for (int64_t j = 0; j < in->ny; ++j)
+            for (int64_t i0 = 0; i0 < in->nx && !failed; i0 += OVERLAY_RUN)
+                log_saturate_run(in, saturate, den, nodata_out, out, j, i0,
+                                 in->nx - i0 < OVERLAY_RUN ? in->nx - i0 : OVERLAY_RUN, l);
+        free(l);
     }
-    return CPK_OK;
+    return failed ? CPK_E_NOMEM : CPK_OK;
 }
 
 cpk_status cpk_decay_exp_f32(const cpk_view_f32 *in, double decay, float nodata_out,
@@ -174,8 +196,6 @@ cpk_status cpk_decay_exp_f32(const cpk_view_f32 *in, double decay, float nodata_
     }
     return CPK_OK;
 }
-
-enum { OVERLAY_RUN = 1024 }; /* cells of a row at a time: their sums stay in L1 */
 
 /* Cells i0 .. i0 + nx of row j of the weighted overlay (nx <= OVERLAY_RUN), a layer at a time
  * over them (so that the compiler can vectorise it): the same sums as cell by cell, each

@@ -195,10 +195,11 @@ static void test_overlay_weighted(void **state) {
 
 /* The same bits as the cell-by-cell formula where nodata is 0 (so -0 is nodata too), where a
  * layer declares none (NaN only), with infinities (a zero weight times one is NaN) and with
- * the mask's nodata: compared with memcmp, NaN included. */
+ * the mask's nodata, on a row of several runs of cells (the kernels take 1,024 at a time):
+ * compared with memcmp, NaN included. */
 static void test_overlay_weighted_bits(void **state) {
     (void)state;
-    enum { W = 203 };
+    enum { W = 2600 };
     static const float special[] = {0.0f,   -0.0f, INFINITY, -INFINITY, NAN,
                                     1e-40f, 0.5f,  1.0f,     -3.0f,     7e30f};
     const size_t ns = sizeof special / sizeof special[0];
@@ -237,6 +238,16 @@ static void test_overlay_weighted_bits(void **state) {
                 }
                 assert_memory_equal(o, want, sizeof o);
             }
+    /* the log normalisation on the same row: c scaled to 0 .. 3000 around its saturation */
+    for (int i = 0; i < W; ++i) c[i] = i % 7 == 0 ? -9999.0f : c[i] * 3000.0f;
+    cpk_view_f32 in = {c, W, 1, W, -9999.0f, 1};
+    cpk_out_f32 out = {o, W, 1, W};
+    assert_int_equal(cpk_log_saturate_f32(&in, 2000, -1, &out, 2), CPK_OK);
+    for (int i = 0; i < W; ++i) {
+        double x = c[i] > 0 ? c[i] : 0.0, v = x >= 2000 ? 1.0 : log1p(x) / log1p(2000);
+        want[i] = c[i] == -9999.0f ? -1.0f : (float)(v > 1 ? 1 : v);
+    }
+    assert_memory_equal(o, want, sizeof o);
 }
 
 static void test_overlay_edge_cases(void **state) {
