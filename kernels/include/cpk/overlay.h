@@ -31,7 +31,8 @@ CPK_API cpk_status cpk_linear_f32(const cpk_view_f32 *in, double lo, double hi, 
                                   int invert, float nodata_out, const cpk_out_f32 *out,
                                   int nthreads);
 
-/* Log saturation s = min(1, log1p(max(x, 0)) / log1p(saturate)); saturate > 0, finite. */
+/* Log saturation s = min(1, log1p(max(x, 0)) / log1p(saturate)); saturate > 0, finite.
+ * Allocates 8 kB per thread (CPK_E_NOMEM when it cannot). */
 CPK_API cpk_status cpk_log_saturate_f32(const cpk_view_f32 *in, double saturate, float nodata_out,
                                         const cpk_out_f32 *out, int nthreads);
 
@@ -49,7 +50,8 @@ typedef enum {
 /* Weighted overlay of n score layers: P = sum(w_i s_i) / sum(w_i), summed in layer order in
  * double. weights >= 0 and finite, with a positive sum. `mask` (may be NULL) is the area of
  * interest: cells where it is nodata, NaN or 0 get nodata_out. A cell whose total weight is
- * 0 (all layers skipped) gets nodata_out. All layers (and the mask) have out's size. */
+ * 0 (all layers skipped) gets nodata_out. All layers (and the mask) have out's size.
+ * Allocates 17 kB per thread (CPK_E_NOMEM when it cannot). */
 CPK_API cpk_status cpk_overlay_weighted_f32(const cpk_view_f32 *layers, const double *weights,
                                             size_t n, const cpk_view_f32 *mask,
                                             cpk_overlay_nodata mode, float nodata_out,
