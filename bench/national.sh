@@ -14,7 +14,12 @@ DATA=${DATA:-/work/nat}
 OUT=${OUT:-/tmp/cp-national}
 J=${J:-2}
 [ $# -gt 0 ] || set -- "$ROOT/build-release/engine/clearplan"
-for b in "$@"; do [ -x "$b" ] || { echo "no clearplan binary at $b" >&2; exit 1; }; done
+bins=()
+for b in "$@"; do
+    [ -x "$b" ] || { echo "no clearplan binary at $b" >&2; exit 1; }
+    bins+=("$(realpath "$b")") # the runs start in DATA
+done
+set -- "${bins[@]}"
 mkdir -p "$DATA"
 [ -f "$DATA/scenario/scenario.yaml" ] || "$1" synth --preset national --seed 1 -o "$DATA/scenario" -q
 [ -f "$DATA/demo/scenario.yaml" ] || "$1" synth --preset demo --seed 1 -o "$DATA/demo" -q
