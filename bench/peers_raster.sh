@@ -38,35 +38,20 @@ RES=$DATA/results.txt
 # --- data -------------------------------------------------------------------------------
 if [ ! -f "$DATA/src10k.tif" ] || [ ! -f "$DATA/pop2k.tif" ] || [ ! -f "$DATA/grid4k.tif" ]; then
   echo "generating data in $DATA ..." >&2
-  "$PY" - "$DATA" <<'EOF'
+  "$PY" - "$ROOT/bench" "$DATA" <<'EOF'
 import sys, numpy as np
-from osgeo import gdal, ogr, osr
-d = sys.argv[1]
-srs = osr.SpatialReference(); srs.ImportFromEPSG(32618)
+from osgeo import gdal
+sys.path.insert(0, sys.argv[1])
+from bench_data import utm18n, write_raster, write_reports
+d = sys.argv[2]
+srs = utm18n()
 rng = np.random.default_rng(20260101)
-def write(path, arr, gtype, nodata=None):
-    ds = gdal.GetDriverByName('GTiff').Create(path, arr.shape[1], arr.shape[0], 1, gtype,
-                                              ['TILED=YES', 'COMPRESS=DEFLATE'])
-    ds.SetGeoTransform((500000, 30, 0, 4500000, 0, -30)); ds.SetProjection(srs.ExportToWkt())
-    b = ds.GetRasterBand(1)
-    if nodata is not None: b.SetNoDataValue(nodata)
-    b.WriteArray(arr); ds = None
 src = (rng.random((10000, 10000), dtype=np.float32) < 0.0005).astype(np.uint8)
-write(f'{d}/src10k.tif', src, gdal.GDT_Byte)
+write_raster(f'{d}/src10k.tif', src, gdal.GDT_Byte, srs)
 pop = (rng.gamma(0.3, 20.0, (2000, 2000))).astype(np.float32)
-write(f'{d}/pop2k.tif', pop, gdal.GDT_Float32)
-write(f'{d}/grid4k.tif', np.zeros((4000, 4000), np.uint8), gdal.GDT_Byte)
-ds = ogr.GetDriverByName('GPKG').CreateDataSource(f'{d}/reports.gpkg')
-l = ds.CreateLayer('reports', srs, ogr.wkbPoint)
-l.CreateField(ogr.FieldDefn('confidence', ogr.OFTReal))
-l.StartTransaction()
-for k in range(8000):
-    f = ogr.Feature(l.GetLayerDefn())
-    x = 500000 + rng.random() * 120000; y = 4500000 - rng.random() * 120000
-    f.SetGeometry(ogr.CreateGeometryFromWkt(f'POINT ({x} {y})'))
-    f.SetField('confidence', float(0.2 + 0.8 * rng.random()))
-    l.CreateFeature(f)
-l.CommitTransaction(); ds = None
+write_raster(f'{d}/pop2k.tif', pop, gdal.GDT_Float32, srs)
+write_raster(f'{d}/grid4k.tif', np.zeros((4000, 4000), np.uint8), gdal.GDT_Byte, srs)
+write_reports(f'{d}/reports.gpkg', srs, rng, 8000, 120000)
 EOF
 fi
 

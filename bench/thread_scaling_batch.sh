@@ -25,28 +25,17 @@ sys.path.insert(0, sys.argv[1] + "/bench")
 import peers_zonal
 peers_zonal.make_data(sys.argv[2], 10000, 10000)
 EOF
-[ -f "$D/src10k.tif" ] && [ -f "$D/rep30k.gpkg" ] || "$PY" - "$D" <<'EOF'
+[ -f "$D/src10k.tif" ] && [ -f "$D/rep30k.gpkg" ] || "$PY" - "$ROOT/bench" "$D" <<'EOF'
 import sys, numpy as np
-from osgeo import gdal, ogr, osr
-d = sys.argv[1]
-srs = osr.SpatialReference(); srs.ImportFromEPSG(32618)
-rng = np.random.default_rng(20260101)
+from osgeo import gdal
+sys.path.insert(0, sys.argv[1])
+from bench_data import utm18n, write_raster, write_reports
+d = sys.argv[2]
+srs = utm18n()
+rng = np.random.default_rng(20260101)  # src10k.tif as bench/peers_raster.sh makes it
 src = (rng.random((10000, 10000), dtype=np.float32) < 0.0005).astype(np.uint8)
-ds = gdal.GetDriverByName('GTiff').Create(f'{d}/src10k.tif', 10000, 10000, 1, gdal.GDT_Byte,
-                                          ['TILED=YES', 'COMPRESS=DEFLATE'])
-ds.SetGeoTransform((500000, 30, 0, 4500000, 0, -30)); ds.SetProjection(srs.ExportToWkt())
-ds.GetRasterBand(1).WriteArray(src); ds = None
-ds = ogr.GetDriverByName('GPKG').CreateDataSource(f'{d}/rep30k.gpkg')
-l = ds.CreateLayer('reports', srs, ogr.wkbPoint)
-l.CreateField(ogr.FieldDefn('confidence', ogr.OFTReal))
-l.StartTransaction()
-for k in range(30000):
-    f = ogr.Feature(l.GetLayerDefn())
-    x = 500000 + rng.random() * 300000; y = 4500000 - rng.random() * 300000
-    f.SetGeometry(ogr.CreateGeometryFromWkt(f'POINT ({x} {y})'))
-    f.SetField('confidence', float(0.2 + 0.8 * rng.random()))
-    l.CreateFeature(f)
-l.CommitTransaction(); ds = None
+write_raster(f'{d}/src10k.tif', src, gdal.GDT_Byte, srs)
+write_reports(f'{d}/rep30k.gpkg', srs, rng, 30000, 300000)
 EOF
 
 cd "$D"

@@ -491,20 +491,16 @@ int cp_file_checksum(const char *path, char hex[17], uint64_t *size) {
 }
 
 int cp_file_sha256(const char *path, char hex[65], uint64_t *size) {
+    enum { LEN = 1 << 20 };
     hex[0] = '\0';
     FILE *f = fopen(path, "rb");
-    EVP_MD_CTX *md = f ? EVP_MD_CTX_new() : NULL;
-    int ok = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
-    uint64_t n = 0;
-    static const size_t len = (size_t)1 << 20;
-    unsigned char *buf = ok ? malloc(len) : NULL, sum[EVP_MAX_MD_SIZE];
+    EVP_MD_CTX *md = EVP_MD_CTX_new();
+    unsigned char *buf = malloc(LEN), sum[EVP_MAX_MD_SIZE];
     unsigned int sum_len = 0;
-    size_t got;
-    ok = buf != NULL;
-    while (ok && (got = fread(buf, 1, len, f)) > 0) {
+    uint64_t n = 0;
+    int ok = f && md && buf && EVP_DigestInit_ex(md, EVP_sha256(), NULL);
+    for (size_t got; ok && (got = fread(buf, 1, LEN, f)) > 0; n += got)
         ok = EVP_DigestUpdate(md, buf, got);
-        n += got;
-    }
     ok = ok && !ferror(f) && EVP_DigestFinal_ex(md, sum, &sum_len) && sum_len == 32;
     for (unsigned int i = 0; ok && i < 32; ++i) snprintf(hex + 2 * i, 3, "%02x", sum[i]);
     if (ok && size) *size = n;

@@ -789,7 +789,6 @@ static cp_status maps_finish(run_ctx *c, cp_status s) {
     pthread_mutex_lock(&j->mu);
     while (!j->done) {
         double f = j->f;
-        if (s) j->stop = 1;
         pthread_mutex_unlock(&j->mu);
         if (!s && !progress(c->opts, f, "writing priority maps"))
             s = cp_fail(CP_E_INTERRUPTED, "interrupted");
@@ -1443,14 +1442,13 @@ static void *gpkg_job_run(void *arg) {
     return NULL;
 }
 
-/* Starts the job when there are threads to spare; 0 when plan.gpkg is left to
- * cp_plan_write_all. */
-static int gpkg_job_start(gpkg_job *j, const run_ctx *c, const planned *p, const char *tmpdir) {
+/* Starts the job when there are threads to spare (j->started; else plan.gpkg is left to
+ * cp_plan_write_all). */
+static void gpkg_job_start(gpkg_job *j, const run_ctx *c, const planned *p, const char *tmpdir) {
     *j = (gpkg_job){
         .plan = p->plan, .wkt = c->grid.wkt, .rejected = p->rej, .nrejected = c->hs.nrejected};
     snprintf(j->path, sizeof j->path, "%s/plan.gpkg", tmpdir);
     j->started = c->threads > 1 && pthread_create(&j->thread, NULL, gpkg_job_run, j) == 0;
-    return j->started;
 }
 
 /* Waits for the job; its status, or s when s already failed. */
