@@ -436,11 +436,20 @@ static int scratch_planes(const cp_scenario *sc) {
     return n;
 }
 
+/* The maps' raw files are files of strips wherever they can be written (little-endian hosts),
+ * so that one process and N ranks write the same raw files, hence the same COGs; else tiled
+ * GeoTIFFs that GDAL writes. */
+static int strip_files(const run_ctx *c) {
+    return CPL_IS_LSB || c->ranks->size > 1;
+}
+
 /* Rows per strip for the memory budget: what is left after GDAL's block cache, the process's
  * own working memory, the warper's chunk, the inputs' halos and the kernels' per-thread scratch,
  * divided by the bytes a strip row costs (criteria planes, their kinds' scratch, density,
- * priority, class, cost, NaN plane, AOI mask and fractions, inputs). Whole rows of the output's
- * 512 x 512 tiles: a tile is then written once, never flushed half-done and read back. */
+ * priority, class, cost, NaN plane, AOI mask and fractions, inputs), capped where taller strips
+ * only fall out of the caches (cp_strip_rows_cap). Where GDAL writes the raw maps, whole rows
+ * of their 512 x 512 tiles: a tile is then written once, never flushed half-done and read
+ * back. */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t nx = (size_t)c->grid.geo.nx;
     size_t per_row = nx * (4 * c->sc->ncriteria + 4 * (size_t)scratch_planes(c->sc) + 17 +
@@ -474,7 +483,10 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     }
     for (size_t k = 0; k < c->sc->ncriteria; ++k)
         if (burns(c, k) && c->vhalo[k] > halo) halo = c->vhalo[k];
-    return cp_strip_rows_cap(cp_strip_rows(budget, fixed, per_row, 512, c->grid.geo.ny), halo, 512);
+    /* whole rows of the 512 x 512 tiles where GDAL writes the raw maps (create_maps) */
+    int64_t align = strip_files(c) ? 1 : 512;
+    int64_t rows = cp_strip_rows(budget, fixed, per_row, align, c->grid.geo.ny);
+    return cp_strip_rows_cap(rows, halo, per_row, align);
 }
 
 /* A grid input as the strip engine's row source. */
@@ -579,9 +591,7 @@ static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
     rp->nmaps = 2 + (sc->outputs.criteria_maps ? sc->ncriteria : 0);
     rp->path = calloc(rp->nmaps, sizeof *rp->path);
     rp->raw = calloc(rp->nmaps, sizeof *rp->raw);
-    /* files of strips wherever they can be written (little-endian hosts), so that one
-     * process and N ranks write the same raw files, hence the same COGs */
-    const int strips = CPL_IS_LSB || rk->size > 1;
+    const int strips = strip_files(c);
     if (strips && (rp->sf = calloc(rp->nmaps, sizeof *rp->sf)))
         for (size_t m = 0; m < rp->nmaps; ++m) rp->sf[m].fd = -1;
     if (!rp->path || !rp->raw || (strips && !rp->sf))

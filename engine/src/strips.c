@@ -17,8 +17,9 @@ int64_t cp_strip_rows(size_t memory_bytes, size_t fixed_bytes, size_t bytes_per_
     return rows;
 }
 
-int64_t cp_strip_rows_cap(int64_t rows, int64_t halo, int64_t align) {
-    int64_t enough = 8 * halo > 1024 ? 8 * halo : 1024;
+int64_t cp_strip_rows_cap(int64_t rows, int64_t halo, size_t bytes_per_row, int64_t align) {
+    int64_t cached = (int64_t)(CP_STRIP_CACHE_BYTES / (bytes_per_row ? bytes_per_row : 1));
+    int64_t enough = 10 * halo > cached ? 10 * halo : cached;
     if (align > 1 && enough % align) enough += align - enough % align;
     return rows > enough ? enough : rows;
 }
@@ -126,7 +127,7 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
     int64_t rows = cp_strip_rows(t->memory_bytes,
                                  t->fixed_bytes + (carries ? 1 : 2) * (size_t)halo * row_bytes,
                                  (t->band ? 2 : 1) * row_bytes, block, ny);
-    rows = cp_strip_rows_cap(rows, halo, block);
+    rows = cp_strip_rows_cap(rows, halo, (t->band ? 2 : 1) * row_bytes, block);
     cp_strip_input in = {.read = cp_band_rows, .src = t->band, .halo = halo, .carried = carries};
     tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows),
                           carries ? malloc(row_bytes) : NULL};

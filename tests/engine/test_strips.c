@@ -156,12 +156,25 @@ static void test_strips_rows_from_budget(void **state) {
     assert_int_equal(cp_strip_rows(1000, 100, 10, 128, 1000), 90); /* no multiple fits */
 }
 
+static void test_strips_rows_capped(void **state) {
+    (void)state;
+    const size_t demo_row = 195000; /* the demo's strip row: 3,000 cells of 65 bytes */
+    const int64_t cached = (int64_t)(CP_STRIP_CACHE_BYTES / demo_row);
+    assert_true(cached > 300 && cached < 400);
+    assert_int_equal(cp_strip_rows_cap(1024, 33, demo_row, 1), cached); /* the caches' rows */
+    assert_int_equal(cp_strip_rows_cap(200, 33, demo_row, 1), 200);     /* under the cap */
+    assert_int_equal(cp_strip_rows_cap(9000, 33, 2390050, 1), 330);     /* ten halos */
+    assert_int_equal(cp_strip_rows_cap(9000, 33, 2390050, 512), 512);   /* rounded up */
+    assert_int_equal(cp_strip_rows_cap(9000, 0, 0, 1), 9000);           /* no row size: no cap */
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_strips_rows_and_halos),
         cmocka_unit_test(test_strips_carried_window_is_smaller),
         cmocka_unit_test(test_strips_bad_loop),
         cmocka_unit_test(test_strips_rows_from_budget),
+        cmocka_unit_test(test_strips_rows_capped),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
