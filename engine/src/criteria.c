@@ -17,22 +17,6 @@
 #define KEY(name, type, field) \
     { name, type, offsetof(cp_criterion, field), 0, 0, 0 }
 
-/* The rows of a strip and of its input: the strip's offset in the input view. */
-static cpk_view_f32 core_rows(const cp_kind_strip *s) {
-    cpk_view_f32 v = s->in;
-    v.data += (s->y0 - s->in_row0) * v.stride;
-    v.ny = s->h;
-    return v;
-}
-
-static cpk_out_f32 plane(const cp_kind_strip *s, float *data) {
-    return (cpk_out_f32){data, s->geo->nx, s->h, s->geo->nx};
-}
-
-static cpk_view_f32 as_view(const cpk_out_f32 *o) {
-    return (cpk_view_f32){o->data, o->nx, o->ny, o->stride, 0, 0};
-}
-
 /* ---- focal_sum: people (or any raster) within a disk, normalised ---- */
 
 static void focal_defaults(cp_criterion *c, cp_date start) {
@@ -56,15 +40,10 @@ static cpk_status focal_raw(const cp_criterion *c, const cp_kind_strip *s, const
                                   s->threads);
 }
 
-static cpk_status focal_score(const cp_criterion *c, const cp_kind_strip *s,
+static cpk_status focal_cells(const cp_criterion *c, const cpk_view_f32 *x,
                               const cpk_out_f32 *out) {
-    cpk_out_f32 sum = plane(s, s->scratch);
-    cpk_status ks = focal_raw(c, s, &sum);
-    if (ks) return ks;
-    cpk_view_f32 v = as_view(&sum);
-    if (c->normalise == CP_NORM_LOG)
-        return cpk_log_saturate_f32(&v, c->saturate, 0.0f, out, s->threads);
-    return cpk_linear_f32(&v, 0, c->saturate, 1, 0, 0.0f, out, s->threads);
+    if (c->normalise == CP_NORM_LOG) return cpk_log_saturate_f32(x, c->saturate, 0.0f, out, 1);
+    return cpk_linear_f32(x, 0, c->saturate, 1, 0, 0.0f, out, 1);
 }
 
 /* ---- distance: exp(-d / decay) to the nearest source cell or feature ---- */
@@ -102,13 +81,9 @@ static cpk_status distance_raw(const cp_criterion *c, const cp_kind_strip *s,
                        s->fill, off, off + s->h, out, s->threads);
 }
 
-static cpk_status distance_score(const cp_criterion *c, const cp_kind_strip *s,
+static cpk_status distance_cells(const cp_criterion *c, const cpk_view_f32 *x,
                                  const cpk_out_f32 *out) {
-    cpk_out_f32 d = plane(s, s->scratch);
-    cpk_status ks = distance_raw(c, s, &d); /* fill INFINITY: exp(-inf) = 0 */
-    if (ks) return ks;
-    cpk_view_f32 v = as_view(&d);
-    return cpk_decay_exp_f32(&v, c->decay_m, 0.0f, out, s->threads);
+    return cpk_decay_exp_f32(x, c->decay_m, 0.0f, out, 1); /* fill INFINITY: exp(-inf) = 0 */
 }
 
 /* ---- classes: a value per class code ---- */
@@ -144,7 +119,7 @@ static int64_t no_halo(const cp_criterion *c, double dy) {
     return 0;
 }
 
-static cpk_status classes_score(const cp_criterion *c, const cp_kind_strip *s,
+static cpk_status classes_cells(const cp_criterion *c, const cpk_view_f32 *x,
                                 const cpk_out_f32 *out) {
     int32_t codes[256];
     float vals[256];
@@ -153,8 +128,7 @@ static cpk_status classes_score(const cp_criterion *c, const cp_kind_strip *s,
         codes[i] = c->table[i].code;
         vals[i] = (float)c->table[i].value;
     }
-    cpk_view_f32 v = core_rows(s);
-    return cpk_classes_f32(&v, codes, vals, n, (float)c->default_value, 0.0f, out, s->threads);
+    return cpk_classes_f32(x, codes, vals, n, (float)c->default_value, 0.0f, out, 1);
 }
 
 /* ---- linear: (x - lo) / (hi - lo), clipped, inverted if asked ---- */
@@ -166,10 +140,9 @@ static void linear_defaults(cp_criterion *c, cp_date start) {
     c->invert = 0;
 }
 
-static cpk_status linear_score(const cp_criterion *c, const cp_kind_strip *s,
+static cpk_status linear_cells(const cp_criterion *c, const cpk_view_f32 *x,
                                const cpk_out_f32 *out) {
-    cpk_view_f32 v = core_rows(s);
-    return cpk_linear_f32(&v, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, s->threads);
+    return cpk_linear_f32(x, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, 1);
 }
 
 /* ---- density: quartic kernel density of dated, weighted points ---- */
@@ -191,13 +164,9 @@ static cpk_status density_raw(const cp_criterion *c, const cp_kind_strip *s,
                                    s->threads);
 }
 
-static cpk_status density_score(const cp_criterion *c, const cp_kind_strip *s,
+static cpk_status density_cells(const cp_criterion *c, const cpk_view_f32 *x,
                                 const cpk_out_f32 *out) {
-    cpk_out_f32 d = plane(s, s->raw ? s->raw : s->scratch);
-    cpk_status ks = density_raw(c, s, &d);
-    if (ks) return ks;
-    cpk_view_f32 v = as_view(&d);
-    return cpk_linear_f32(&v, 0, c->saturate, 1, 0, 0.0f, out, s->threads);
+    return cpk_linear_f32(x, 0, c->saturate, 1, 0, 0.0f, out, 1);
 }
 
 const int cp_worldcover_codes[] = {10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100};
@@ -223,13 +192,9 @@ static cpk_status slope_raw(const cp_criterion *c, const cp_kind_strip *s, const
     return cpk_slope_f32(&s->in, s->geo->dx, s->geo->dy, off, off + s->h, out, s->threads);
 }
 
-static cpk_status slope_score(const cp_criterion *c, const cp_kind_strip *s,
+static cpk_status slope_cells(const cp_criterion *c, const cpk_view_f32 *x,
                               const cpk_out_f32 *out) {
-    cpk_out_f32 deg = plane(s, s->scratch);
-    cpk_status ks = slope_raw(c, s, &deg);
-    if (ks) return ks;
-    cpk_view_f32 v = as_view(&deg);
-    return cpk_linear_f32(&v, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, s->threads);
+    return cpk_linear_f32(x, c->range_lo, c->range_hi, 1, c->invert, 0.0f, out, 1);
 }
 
 /* ---- the table ---- */
@@ -247,9 +212,8 @@ const cp_kind cp_kinds[] = {
         .defaults = focal_defaults,
         .radius_m = focal_radius,
         .halo_rows = focal_halo,
-        .scratch_planes = 1,
         .raw = focal_raw,
-        .score = focal_score,
+        .cells = focal_cells,
     },
     {
         .name = "distance",
@@ -265,9 +229,8 @@ const cp_kind cp_kinds[] = {
         .radius_m = distance_radius,
         .halo_rows = distance_halo,
         .carries = 1,
-        .scratch_planes = 1,
         .raw = distance_raw,
-        .score = distance_score,
+        .cells = distance_cells,
     },
     {
         .name = "classes",
@@ -279,8 +242,7 @@ const cp_kind cp_kinds[] = {
         .finish = classes_finish,
         .radius_m = no_radius,
         .halo_rows = no_halo,
-        .scratch_planes = 0,
-        .score = classes_score,
+        .cells = classes_cells,
     },
     {
         .name = "linear",
@@ -292,8 +254,7 @@ const cp_kind cp_kinds[] = {
         .defaults = linear_defaults,
         .radius_m = no_radius,
         .halo_rows = no_halo,
-        .scratch_planes = 0,
-        .score = linear_score,
+        .cells = linear_cells,
     },
     {
         .name = "density",
@@ -307,9 +268,8 @@ const cp_kind cp_kinds[] = {
         .defaults = density_defaults,
         .radius_m = density_radius,
         .halo_rows = no_halo,
-        .scratch_planes = 1,
         .raw = density_raw,
-        .score = density_score,
+        .cells = density_cells,
     },
     {
         .name = "slope",
@@ -321,9 +281,8 @@ const cp_kind cp_kinds[] = {
         .defaults = slope_defaults,
         .radius_m = no_radius,
         .halo_rows = slope_halo,
-        .scratch_planes = 1,
         .raw = slope_raw,
-        .score = slope_score,
+        .cells = slope_cells,
     },
 };
 

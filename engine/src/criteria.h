@@ -63,9 +63,6 @@ typedef struct {
                                    nonzero cells when burnt) */
     float fill;                 /* distance: the raw value beyond max_m (INFINITY scores 0) */
     const cpk_points *points;   /* point input (CP_KIND_POINTS) */
-    float *scratch;             /* scratch_planes planes of h x nx floats */
-    float *raw;                 /* NULL, or h x nx: the raw value, before scoring (the density
-                                   of reports, which the cost model reads) */
     float *carry;               /* kinds that carry: nx floats kept from strip to strip (NULL:
                                    the view holds the whole halo above) */
     int warm;                   /* the first strip of a range: the view holds the halo above,
@@ -92,13 +89,15 @@ typedef struct {
      * cp_kind_strip.carry (nx floats) and needs no halo above a strip but the first of a
      * range. The distance: the column run from above (cpk_edt_strip_f32). */
     int carries;
-    int scratch_planes; /* scratch a strip needs, in planes of h x nx floats */
     /* The kind's raw value of the strip into out (h x nx), before scoring: a sum, a distance,
      * a density, degrees; what the standalone tools write. NULL when the score reads the
      * input's value itself (classes, linear). */
     cpk_status (*raw)(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out);
-    /* The criterion's score in [0, 1] of the strip into out (h x nx). */
-    cpk_status (*score)(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out);
+    /* The scores in [0, 1] of cells from their raw values (from the input's, for a kind
+     * without `raw`) into out, on the caller's thread: a cell's score depends on its value
+     * alone, so `run` scores a few rows at a time, all criteria and the overlay together,
+     * while the rows are in the caches. x and out do not overlap. */
+    cpk_status (*cells)(const cp_criterion *c, const cpk_view_f32 *x, const cpk_out_f32 *out);
 } cp_kind;
 
 /* The table, in the order of cp_criterion_kind. */

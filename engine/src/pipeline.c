@@ -166,7 +166,7 @@ static size_t warp_bytes(const run_ctx *c) {
     return b < lo ? lo : b > hi ? hi : b;
 }
 
-static raster_layer *layer_for(run_ctx *c, const char *name) {
+static raster_layer *layer_for(const run_ctx *c, const char *name) {
     for (size_t i = 0; i < c->nlayers; ++i)
         if (!strcmp(c->layers[i].in->name, name)) return &c->layers[i];
     return NULL;
@@ -285,7 +285,6 @@ static void ranks_poll(const run_ctx *c) {
 /* Strip scratch owned by the loop. */
 typedef struct {
     float **scores; /* per criterion, strip rows x nx */
-    float *tmp;     /* strip rows x nx */
     float *dens;    /* raw density of density_crit */
     float *priority;
     unsigned char *cls;
@@ -295,7 +294,15 @@ typedef struct {
     double *aoi_frac; /* coverage fractions of the AOI in the strip */
 } strip_buf;
 
-static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
+/* The raw value of criterion k (kinds with one): the density the cost model reads in its
+ * own plane, the others in the plane of their scores, which score_cells turns into scores. */
+static float *raw_plane(const run_ctx *c, strip_buf *b, size_t k) {
+    return (int)k == c->density_crit ? b->dens : b->scores[k];
+}
+
+/* The raw values of the strip's criteria, kind by kind over the whole strip (their
+ * neighbourhoods: sums, distances, densities), each kernel over the threads. */
+static cp_status raw_values(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     const cp_scenario *sc = c->sc;
     const cpk_geo *geo = &c->grid.geo;
     int64_t nx = geo->nx;
@@ -303,12 +310,15 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
     for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
         const cp_kind *kind = cp_kind_of(cr);
+        if (!kind->raw) { /* scored from the input's rows, in score_block */
+            if (!layer_for(c, cr->input))
+                return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
+            continue;
+        }
         cp_kind_strip in = {.geo = geo,
                             .y0 = y0,
                             .h = h,
                             .fill = INFINITY,
-                            .scratch = b->tmp,
-                            .raw = (int)k == c->density_crit ? b->dens : NULL,
                             .carry = c->carry[k],
                             .warm = c->carry_row[k] != y0,
                             .threads = c->threads};
@@ -332,44 +342,121 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
             in.in = (cpk_view_f32){l->buf, nx, l->nrows, nx, 0, 0};
             in.in_row0 = l->lo;
         }
-        cpk_out_f32 out = {b->scores[k], nx, h, nx};
-        ks = kind->score(cr, &in, &out);
+        cpk_out_f32 out = {raw_plane(c, b, k), nx, h, nx};
+        ks = kind->raw(cr, &in, &out);
         c->carry_row[k] = y0 + h;
         ranks_poll(c);
     }
     if (ks) return cp_fail(CP_E_INTERNAL, "kernel failed: %s", cpk_strerror(ks));
-    /* Priority: weighted overlay over the whole grid (the AOI is the grid). */
+    return CP_OK;
+}
+
+/* The AOI's mask of the strip: cells the area of interest touches are in it; bands of rows
+ * over the threads (a cell's coverage does not depend on the rows around it: strips of any
+ * height give the same maps). */
+static cp_status aoi_mask(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
+    const cpk_geo *geo = &c->grid.geo;
+    const int64_t nx = geo->nx;
+    cpk_polygon aoi = {c->aoi.xy, c->aoi.ring_offsets, c->aoi.nrings, c->aoi.part_offsets,
+                       c->aoi.nparts};
+    int bad = 0, nb = c->threads < h ? c->threads : (int)h;
+#pragma omp parallel for schedule(static, 1) num_threads(nb) reduction(| : bad)
+    for (int k = 0; k < nb; ++k) {
+        int64_t a = h * k / nb, e = h * (k + 1) / nb;
+        cpk_window w = {0, y0 + a, nx, e - a};
+        double *frac = b->aoi_frac + a * nx;
+        float *inside = b->mask + a * nx;
+        bad |= cpk_coverage_polygon(&aoi, geo, &w, frac) != CPK_OK;
+        for (int64_t j = 0; j < (e - a) * nx; ++j) inside[j] = frac[j] > 0 ? 1.0f : 0.0f;
+    }
+    return bad ? cp_fail(CP_E_INTERNAL, "coverage of the area of interest failed") : CP_OK;
+}
+
+/* Cells of a block of score_cells: its dozen planes' cells stay in a core's caches. */
+enum { BLOCK_CELLS = 8192 };
+
+/* Cells at .. at + n of the strip (row-major from grid row y0, the planes' layout): every
+ * criterion's score from its raw value or its input's, the weighted overlay into the
+ * priority (the grid is the AOI when there is none) and the clearance team-days per m2 of the
+ * cost model; the inputs' covered cells counted into valid. `copy` holds the block's raw
+ * values while their plane takes the scores. */
+static cpk_status score_block(const run_ctx *c, strip_buf *b, int64_t y0, size_t at, size_t n,
+                              float *copy, int64_t *valid) {
+    const cp_scenario *sc = c->sc;
+    const int64_t nx = c->grid.geo.nx, w = (int64_t)n;
+    cpk_status ks = CPK_OK;
+    for (size_t i = 0; i < c->nlayers; ++i) {
+        const raster_layer *l = &c->layers[i];
+        const float *core = l->buf + (y0 - l->lo) * nx + at;
+        int64_t v = 0;
+        for (size_t j = 0; j < n; ++j) v += !isnan(core[j]);
+        valid[i] += v;
+    }
     cpk_view_f32 views[64];
     double weights[64];
-    if (sc->ncriteria > 64) return cp_fail(CP_E_CONFIG, "more than 64 criteria");
-    for (size_t k = 0; k < sc->ncriteria; ++k) {
-        views[k] = (cpk_view_f32){b->scores[k], nx, h, nx, 0, 0};
-        weights[k] = sc->criteria[k].weight;
-    }
-    cpk_out_f32 pout = {b->priority, nx, h, nx};
-    cpk_view_f32 mask = {b->mask, nx, h, nx, 0, 0};
-    if (b->mask) {
-        /* cells the area of interest touches are in it: bands of rows over the threads (a
-         * cell's coverage does not depend on the rows around it: strips of any height give
-         * the same maps) */
-        cpk_polygon aoi = {c->aoi.xy, c->aoi.ring_offsets, c->aoi.nrings, c->aoi.part_offsets,
-                           c->aoi.nparts};
-        int bad = 0, nb = c->threads < h ? c->threads : (int)h;
-#pragma omp parallel for schedule(static, 1) num_threads(nb) reduction(| : bad)
-        for (int k = 0; k < nb; ++k) {
-            int64_t a = h * k / nb, e = h * (k + 1) / nb;
-            cpk_window w = {0, y0 + a, nx, e - a};
-            double *frac = b->aoi_frac + a * nx;
-            float *inside = b->mask + a * nx;
-            bad |= cpk_coverage_polygon(&aoi, geo, &w, frac) != CPK_OK;
-            for (int64_t j = 0; j < (e - a) * nx; ++j) inside[j] = frac[j] > 0 ? 1.0f : 0.0f;
+    for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
+        const cp_criterion *cr = &sc->criteria[k];
+        const cp_kind *kind = cp_kind_of(cr);
+        const float *x;
+        if (!kind->raw) { /* the input's cells (raw_values found it open) */
+            const raster_layer *l = layer_for(c, cr->input);
+            x = l->buf + (y0 - l->lo) * nx + at;
+        } else if ((int)k == c->density_crit) {
+            x = b->dens + at; /* kept for the cost model */
+        } else {
+            memcpy(copy, b->scores[k] + at, n * sizeof *copy);
+            x = copy;
         }
-        if (bad) return cp_fail(CP_E_INTERNAL, "coverage of the area of interest failed");
+        cpk_view_f32 xv = {x, w, 1, w, 0, 0};
+        cpk_out_f32 out = {b->scores[k] + at, w, 1, w};
+        ks = kind->cells(cr, &xv, &out);
+        views[k] = (cpk_view_f32){b->scores[k] + at, w, 1, w, 0, 0};
+        weights[k] = cr->weight;
     }
-    ks = cpk_overlay_weighted_f32(views, weights, sc->ncriteria, b->mask ? &mask : NULL,
-                                  CPK_OVERLAY_NODATA_ZERO, NAN, &pout, c->threads);
-    if (ks) return cp_fail(CP_E_INTERNAL, "overlay failed: %s", cpk_strerror(ks));
-    return CP_OK;
+    cpk_out_f32 pout = {b->priority + at, w, 1, w};
+    cpk_view_f32 mask = {b->mask ? b->mask + at : NULL, w, 1, w, 0, 0};
+    if (!ks)
+        ks = cpk_overlay_weighted_f32(views, weights, sc->ncriteria, b->mask ? &mask : NULL,
+                                      CPK_OVERLAY_NODATA_ZERO, NAN, &pout, 1);
+    const float *lc = c->lc ? c->lc->buf + (y0 - c->lc->lo) * nx + at : NULL;
+    const float *tc = c->tc ? c->tc->buf + (y0 - c->tc->lo) * nx + at : NULL;
+    const float *dens = c->density_crit >= 0 ? b->dens + at : NULL;
+    float *inv = b->inv + at;
+    for (size_t j = 0; j < n; ++j)
+        inv[j] =
+            (float)inv_productivity(c, lc ? lc[j] : NAN, tc ? tc[j] : NAN, dens ? dens[j] : NAN);
+    return ks;
+}
+
+/* The strip's scores, priority and clearance cost (score_block) in blocks of cells over the
+ * threads, each block's planes in the caches from one step to the next: every step is per
+ * cell, so blocks of any size give the same bits. */
+static cp_status score_cells(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
+    if (c->sc->ncriteria > 64) return cp_fail(CP_E_CONFIG, "more than 64 criteria");
+    const size_t total = (size_t)h * (size_t)c->grid.geo.nx;
+    const int64_t nblocks = (int64_t)((total + BLOCK_CELLS - 1) / BLOCK_CELLS);
+    const size_t nl = c->nlayers;
+    int bad = 0, nomem = 0;
+#pragma omp parallel num_threads(c->threads) reduction(| : bad, nomem)
+    {
+        int64_t *mine = calloc(nl + 1, sizeof *mine); /* each input's covered cells */
+        float *copy = malloc(BLOCK_CELLS * sizeof *copy);
+        nomem = !mine || !copy;
+#pragma omp for schedule(static)
+        for (int64_t q = 0; q < nblocks; ++q) {
+            if (nomem || bad) continue;
+            size_t at = (size_t)q * BLOCK_CELLS;
+            size_t n = total - at < BLOCK_CELLS ? total - at : BLOCK_CELLS;
+            bad |= score_block(c, b, y0, at, n, copy, mine) != CPK_OK;
+        }
+        free(copy);
+        for (size_t i = 0; mine && i < nl; ++i) /* whole numbers: exact in any order */
+#pragma omp atomic
+            c->layers[i].valid_cells += (double)mine[i];
+        free(mine);
+    }
+    if (nomem) return cp_fail(CP_E_NOMEM, "out of memory");
+    return bad ? cp_fail(CP_E_INTERNAL, "scoring the cells failed") : CP_OK;
 }
 
 /* Accumulates the metrics of every hazard touching strip rows [y0, y0+h) with the zonal
@@ -379,14 +466,9 @@ static cp_status compute_criteria(run_ctx *c, strip_buf *b, int64_t y0, int64_t 
 static cp_status accumulate(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     const cpk_geo *geo = &c->grid.geo;
     int64_t nx = geo->nx;
-    size_t n = (size_t)h * (size_t)nx;
     const float *lc = c->lc ? c->lc->buf + (y0 - c->lc->lo) * nx : NULL;
     const float *tc = c->tc ? c->tc->buf + (y0 - c->tc->lo) * nx : NULL;
     const float *dens = c->density_crit >= 0 ? b->dens : NULL;
-#pragma omp parallel for schedule(static) num_threads(c->threads)
-    for (size_t j = 0; j < n; ++j)
-        b->inv[j] =
-            (float)inv_productivity(c, lc ? lc[j] : NAN, tc ? tc[j] : NAN, dens ? dens[j] : NAN);
     cpk_zonal_band bands[NBANDS + 64];
     memset(bands, 0, sizeof bands);
     for (size_t k = 0; k < c->nk; ++k) /* benefit components (rank robustness) */
@@ -416,7 +498,7 @@ static void free_strip(strip_buf *b, size_t ncrit) {
     if (b->scores)
         for (size_t k = 0; k < ncrit; ++k) free(b->scores[k]);
     free(b->scores);
-    free(b->tmp), free(b->dens), free(b->priority), free(b->cls), free(b->inv), free(b->nan);
+    free(b->dens), free(b->priority), free(b->cls), free(b->inv), free(b->nan);
     free(b->mask), free(b->aoi_frac);
 }
 
@@ -425,15 +507,6 @@ static int burns(const run_ctx *c, size_t k) {
     const cp_criterion *cr = &c->sc->criteria[k];
     return cp_scenario_input(c->sc, cr->input)->type == CP_INPUT_VECTOR &&
            !(cp_kind_of(cr)->inputs & CP_KIND_POINTS);
-}
-
-/* The scratch planes the criteria's kinds need (they run one after the other). */
-static int scratch_planes(const cp_scenario *sc) {
-    int n = 1;
-    for (size_t k = 0; k < sc->ncriteria; ++k)
-        if (cp_kind_of(&sc->criteria[k])->scratch_planes > n)
-            n = cp_kind_of(&sc->criteria[k])->scratch_planes;
-    return n;
 }
 
 /* The maps' raw files are files of strips wherever they can be written (little-endian hosts),
@@ -445,15 +518,14 @@ static int strip_files(const run_ctx *c) {
 
 /* Rows per strip for the memory budget: what is left after GDAL's block cache, the process's
  * own working memory, the warper's chunk, the inputs' halos and the kernels' per-thread scratch,
- * divided by the bytes a strip row costs (criteria planes, their kinds' scratch, density,
- * priority, class, cost, NaN plane, AOI mask and fractions, inputs), capped where taller strips
- * only fall out of the caches (cp_strip_rows_cap). Where GDAL writes the raw maps, whole rows
- * of their 512 x 512 tiles: a tile is then written once, never flushed half-done and read
+ * divided by the bytes a strip row costs (criteria planes, which hold their raw values first,
+ * density, priority, class, cost, NaN plane, AOI mask and fractions, inputs), capped where taller
+ * strips only fall out of the caches (cp_strip_rows_cap). Where GDAL writes the raw maps, whole
+ * rows of their 512 x 512 tiles: a tile is then written once, never flushed half-done and read
  * back. */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t nx = (size_t)c->grid.geo.nx;
-    size_t per_row = nx * (4 * c->sc->ncriteria + 4 * (size_t)scratch_planes(c->sc) + 17 +
-                           4 * c->nlayers + (c->aoi.nrings ? 12 : 0));
+    size_t per_row = nx * (4 * c->sc->ncriteria + 17 + 4 * c->nlayers + (c->aoi.nrings ? 12 : 0));
     size_t fixed = (size_t)GDALGetCacheMax64();
     /* the process's own working memory beside the strips: GDAL's, SQLite's and PROJ's caches,
        the libraries' data, thread arenas (massif and RSS on the demo and the national preset:
@@ -472,7 +544,8 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
             per_row += 8 * nx; /* the buffer and GDAL's rasterisation copy */
             fixed += 4 * (size_t)c->vhalo[k] * nx * 4;
         }
-    fixed += (size_t)c->threads * nx * 8 * 4; /* prefix sums, EDT columns */
+    fixed += (size_t)c->threads * nx * 8 * 4;      /* prefix sums, EDT columns */
+    fixed += (size_t)c->threads * BLOCK_CELLS * 4; /* score_cells' copies */
     /* the largest halo computed again from strip to strip: an input's (for one whose
      * criteria carry their state between strips, the others' halo), burnt features' */
     int64_t halo = 0;
@@ -559,19 +632,15 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     raster_pass *rp = arg;
     run_ctx *c = rp->c;
     strip_buf *b = &rp->b;
-    const int64_t nx = c->grid.geo.nx;
     cp_status s;
     for (size_t i = 0; i < c->nlayers; ++i) {
         raster_layer *l = &c->layers[i];
         const cp_window *w = &rp->inputs[i].win;
         l->buf = w->buf, l->lo = w->v0, l->nrows = w->v1 - w->v0;
-        const float *core = l->buf + (y0 - l->lo) * nx;
-        int64_t valid = 0, n = h * nx;
-#pragma omp parallel for schedule(static) num_threads(c->threads) reduction(+ : valid)
-        for (int64_t j = 0; j < n; ++j) valid += !isnan(core[j]);
-        l->valid_cells += (double)valid;
     }
-    if ((s = compute_criteria(c, b, y0, h))) return s;
+    if ((s = raw_values(c, b, y0, h)) || (b->mask && (s = aoi_mask(c, b, y0, h))) ||
+        (s = score_cells(c, b, y0, h)))
+        return s;
     if ((s = accumulate(c, b, y0, h))) return s;
     ranks_poll(c);
     classify(rp, y0, h);
@@ -847,13 +916,12 @@ static cp_status strip_buffers(run_ctx *c, raster_pass *rp, int64_t H, int64_t n
     if (!b->scores || !rp->row_sums) return CP_E_NOMEM;
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (!(b->scores[k] = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
-    b->tmp = malloc(plane * sizeof(float) * (size_t)scratch_planes(sc));
     b->dens = malloc(plane * sizeof(float));
     b->priority = malloc(plane * sizeof(float));
     b->cls = malloc(plane);
     b->inv = malloc(plane * sizeof(float));
     b->nan = malloc(plane * sizeof(float));
-    if (!b->tmp || !b->dens || !b->priority || !b->cls || !b->inv || !b->nan) return CP_E_NOMEM;
+    if (!b->dens || !b->priority || !b->cls || !b->inv || !b->nan) return CP_E_NOMEM;
     for (size_t i = 0; i < plane; ++i) b->nan[i] = NAN;
     for (size_t k = 0; k < sc->ncriteria; ++k) {
         if (burns(c, k)) {
