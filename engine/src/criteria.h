@@ -95,8 +95,8 @@ typedef struct {
     cpk_status (*raw)(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out);
     /* The scores in [0, 1] of cells from their raw values (from the input's, for a kind
      * without `raw`) into out, on the caller's thread: a cell's score depends on its value
-     * alone, so `run` scores a few rows at a time, all criteria and the overlay together,
-     * while the rows are in the caches. x and out do not overlap. */
+     * alone, so `run` scores blocks of cells, all criteria and the overlay together, while
+     * they are in the caches. x and out do not overlap. */
     cpk_status (*cells)(const cp_criterion *c, const cpk_view_f32 *x, const cpk_out_f32 *out);
 } cp_kind;
 
