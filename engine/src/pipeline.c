@@ -288,10 +288,9 @@ typedef struct {
     float *dens;    /* raw density of density_crit */
     float *priority;
     unsigned char *cls;
-    float *inv;       /* clearance team-days per m2 */
-    float *nan;       /* NaN plane standing for an absent input */
-    float *mask;      /* 1 inside the area of interest, 0 outside */
-    double *aoi_frac; /* coverage fractions of the AOI in the strip */
+    float *inv;  /* clearance team-days per m2 */
+    float *nan;  /* NaN plane standing for an absent input */
+    float *mask; /* 1 inside the area of interest, 0 outside */
 } strip_buf;
 
 /* The raw value of criterion k (kinds with one): the density the cost model reads in its
@@ -351,23 +350,28 @@ static cp_status raw_values(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     return CP_OK;
 }
 
-/* The AOI's mask of the strip: cells the area of interest touches are in it; bands of rows
- * over the threads (a cell's coverage does not depend on the rows around it: strips of any
- * height give the same maps). */
+/* The AOI's mask of the strip: cells the area of interest touches are in it; row by row over
+ * the threads, each row's coverage in a row of scratch (a cell's coverage does not depend on
+ * the rows around it: strips of any height give the same maps). */
 static cp_status aoi_mask(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     const cpk_geo *geo = &c->grid.geo;
     const int64_t nx = geo->nx;
     cpk_polygon aoi = {c->aoi.xy, c->aoi.ring_offsets, c->aoi.nrings, c->aoi.part_offsets,
                        c->aoi.nparts};
-    int bad = 0, nb = c->threads < h ? c->threads : (int)h;
-#pragma omp parallel for schedule(static, 1) num_threads(nb) reduction(| : bad)
-    for (int k = 0; k < nb; ++k) {
-        int64_t a = h * k / nb, e = h * (k + 1) / nb;
-        cpk_window w = {0, y0 + a, nx, e - a};
-        double *frac = b->aoi_frac + a * nx;
-        float *inside = b->mask + a * nx;
-        bad |= cpk_coverage_polygon(&aoi, geo, &w, frac) != CPK_OK;
-        for (int64_t j = 0; j < (e - a) * nx; ++j) inside[j] = frac[j] > 0 ? 1.0f : 0.0f;
+    int bad = 0;
+#pragma omp parallel num_threads(c->threads) reduction(| : bad)
+    {
+        double *frac = malloc((size_t)nx * sizeof *frac);
+        bad = !frac;
+#pragma omp for schedule(static)
+        for (int64_t r = 0; r < h; ++r) {
+            if (bad) continue;
+            cpk_window w = {0, y0 + r, nx, 1};
+            float *inside = b->mask + r * nx;
+            bad |= cpk_coverage_polygon(&aoi, geo, &w, frac) != CPK_OK;
+            for (int64_t j = 0; j < nx; ++j) inside[j] = frac[j] > 0 ? 1.0f : 0.0f;
+        }
+        free(frac);
     }
     return bad ? cp_fail(CP_E_INTERNAL, "coverage of the area of interest failed") : CP_OK;
 }
@@ -499,7 +503,7 @@ static void free_strip(strip_buf *b, size_t ncrit) {
         for (size_t k = 0; k < ncrit; ++k) free(b->scores[k]);
     free(b->scores);
     free(b->dens), free(b->priority), free(b->cls), free(b->inv), free(b->nan);
-    free(b->mask), free(b->aoi_frac);
+    free(b->mask);
 }
 
 /* Whether criterion k reads vector features burnt onto the grid strip by strip. */
@@ -519,13 +523,13 @@ static int strip_files(const run_ctx *c) {
 /* Rows per strip for the memory budget: what is left after GDAL's block cache, the process's
  * own working memory, the warper's chunk, the inputs' halos and the kernels' per-thread scratch,
  * divided by the bytes a strip row costs (criteria planes, which hold their raw values first,
- * density, priority, class, cost, NaN plane, AOI mask and fractions, inputs), capped where taller
+ * density, priority, class, cost, NaN plane, AOI mask, inputs), capped where taller
  * strips only fall out of the caches (cp_strip_rows_cap). Where GDAL writes the raw maps, whole
  * rows of their 512 x 512 tiles: a tile is then written once, never flushed half-done and read
  * back. */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t nx = (size_t)c->grid.geo.nx;
-    size_t per_row = nx * (4 * c->sc->ncriteria + 17 + 4 * c->nlayers + (c->aoi.nrings ? 12 : 0));
+    size_t per_row = nx * (4 * c->sc->ncriteria + 17 + 4 * c->nlayers + (c->aoi.nrings ? 4 : 0));
     size_t fixed = (size_t)GDALGetCacheMax64();
     /* the process's own working memory beside the strips: GDAL's, SQLite's and PROJ's caches,
        the libraries' data, thread arenas (massif and RSS on the demo and the national preset:
@@ -544,7 +548,7 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
             per_row += 8 * nx; /* the buffer and GDAL's rasterisation copy */
             fixed += 4 * (size_t)c->vhalo[k] * nx * 4;
         }
-    fixed += (size_t)c->threads * nx * 8 * 4;      /* prefix sums, EDT columns */
+    fixed += (size_t)c->threads * nx * 8 * 5;      /* prefix sums, EDT columns, AOI rows */
     fixed += (size_t)c->threads * BLOCK_CELLS * 4; /* score_cells' copies */
     /* the largest halo computed again from strip to strip: an input's (for one whose
      * criteria carry their state between strips, the others' halo), burnt features' */
@@ -935,8 +939,7 @@ static cp_status strip_buffers(run_ctx *c, raster_pass *rp, int64_t H, int64_t n
     }
     if (c->aoi.nrings) {
         b->mask = malloc(plane * sizeof(float));
-        b->aoi_frac = malloc(plane * sizeof(double));
-        if (!b->mask || !b->aoi_frac) return CP_E_NOMEM;
+        if (!b->mask) return CP_E_NOMEM;
     }
     rp->inputs = calloc(c->nlayers ? c->nlayers : 1, sizeof *rp->inputs);
     if (!rp->inputs) return CP_E_NOMEM;
