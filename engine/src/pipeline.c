@@ -513,6 +513,12 @@ static int burns(const run_ctx *c, size_t k) {
            !(cp_kind_of(cr)->inputs & CP_KIND_POINTS);
 }
 
+/* A strip plane of NaN stands for the inputs of the hazards' metrics a scenario lacks (land
+ * cover, tree cover, report density). */
+static int nan_plane(const run_ctx *c) {
+    return !c->lc || !c->tc || c->density_crit < 0;
+}
+
 /* The maps' raw files are files of strips wherever they can be written (little-endian hosts),
  * so that one process and N ranks write the same raw files, hence the same COGs; else tiled
  * GeoTIFFs that GDAL writes. */
@@ -523,13 +529,14 @@ static int strip_files(const run_ctx *c) {
 /* Rows per strip for the memory budget: what is left after GDAL's block cache, the process's
  * own working memory, the warper's chunk, the inputs' halos and the kernels' per-thread scratch,
  * divided by the bytes a strip row costs (criteria planes, which hold their raw values first,
- * density, priority, class, cost, NaN plane, AOI mask, inputs), capped where taller
- * strips only fall out of the caches (cp_strip_rows_cap). Where GDAL writes the raw maps, whole
- * rows of their 512 x 512 tiles: a tile is then written once, never flushed half-done and read
- * back. */
+ * priority, class, cost, and where needed density, NaN plane, AOI mask; inputs), capped where
+ * taller strips only fall out of the caches (cp_strip_rows_cap). Where GDAL writes the raw maps,
+ * whole rows of their 512 x 512 tiles: a tile is then written once, never flushed half-done and
+ * read back. */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t nx = (size_t)c->grid.geo.nx;
-    size_t per_row = nx * (4 * c->sc->ncriteria + 17 + 4 * c->nlayers + (c->aoi.nrings ? 4 : 0));
+    size_t per_row = nx * (4 * c->sc->ncriteria + 9 + 4 * c->nlayers + (c->aoi.nrings ? 4 : 0) +
+                           (c->density_crit >= 0 ? 4 : 0) + (nan_plane(c) ? 4 : 0));
     size_t fixed = (size_t)GDALGetCacheMax64();
     /* the process's own working memory beside the strips: GDAL's, SQLite's and PROJ's caches,
        the libraries' data, thread arenas (massif and RSS on the demo and the national preset:
@@ -920,13 +927,15 @@ static cp_status strip_buffers(run_ctx *c, raster_pass *rp, int64_t H, int64_t n
     if (!b->scores || !rp->row_sums) return CP_E_NOMEM;
     for (size_t k = 0; k < sc->ncriteria; ++k)
         if (!(b->scores[k] = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
-    b->dens = malloc(plane * sizeof(float));
     b->priority = malloc(plane * sizeof(float));
     b->cls = malloc(plane);
     b->inv = malloc(plane * sizeof(float));
-    b->nan = malloc(plane * sizeof(float));
-    if (!b->dens || !b->priority || !b->cls || !b->inv || !b->nan) return CP_E_NOMEM;
-    for (size_t i = 0; i < plane; ++i) b->nan[i] = NAN;
+    if (!b->priority || !b->cls || !b->inv) return CP_E_NOMEM;
+    if (c->density_crit >= 0 && !(b->dens = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
+    if (nan_plane(c)) {
+        if (!(b->nan = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
+        for (size_t i = 0; i < plane; ++i) b->nan[i] = NAN;
+    }
     for (size_t k = 0; k < sc->ncriteria; ++k) {
         if (burns(c, k)) {
             int64_t rows = H + 2 * c->vhalo[k] < ny ? H + 2 * c->vhalo[k] : ny;
