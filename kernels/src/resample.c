@@ -135,6 +135,12 @@ cpk_status cpk_sum_resample_rows_f32(const double *edges, const float *values, i
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
     if ((int64_t)nt > hi_all - lo_all) nt = (int)(hi_all - lo_all);
+    /* bands of target rows, a few per thread taken as they come: the cells of a chunk fall
+     * unevenly on its rows (a strip's rows cross the source's at an angle away from the
+     * central meridian). Each target cell is one band's, its source cells added in the same
+     * order whatever the bands: the same bits. */
+    int nb = nt > 1 ? 4 * nt : 1;
+    if ((int64_t)nb > hi_all - lo_all) nb = (int)(hi_all - lo_all);
     double *scratch = malloc(sizeof *scratch * scratch_len * (size_t)nt);
     double *uv = malloc(sizeof *uv * (size_t)stride * (size_t)(m + 1)); /* edges on the grid */
     if (!scratch || !uv) {
@@ -151,12 +157,12 @@ cpk_status cpk_sum_resample_rows_f32(const double *edges, const float *values, i
 #endif
         for (int64_t e = 0; e <= m; ++e) edge_cells(edges + e * stride, n, geo, uv + e * stride);
 #ifdef _OPENMP
-#pragma omp for schedule(static, 1)
+#pragma omp for schedule(dynamic, 1)
 #endif
-        for (int b = 0; b < nt; ++b) {
+        for (int b = 0; b < nb; ++b) {
             int tid = cpk_tid();
-            int64_t ba = lo_all + (hi_all - lo_all) * b / nt,
-                    bb = lo_all + (hi_all - lo_all) * (b + 1) / nt;
+            int64_t ba = lo_all + (hi_all - lo_all) * b / nb,
+                    bb = lo_all + (hi_all - lo_all) * (b + 1) / nb;
             cpk_out_f32 o = {out->data + (ba - row0) * out->stride, out->nx, bb - ba, out->stride};
             for (int64_t r = 0; r < m && !failed; ++r) {
                 if (span[2 * r] >= bb || span[2 * r + 1] <= ba) continue;
