@@ -309,11 +309,7 @@ static cp_status raw_values(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
         const cp_kind *kind = cp_kind_of(cr);
-        if (!kind->raw) { /* scored from the input's rows, in score_block */
-            if (!layer_for(c, cr->input))
-                return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
-            continue;
-        }
+        if (!kind->raw) continue; /* scored from the input's rows, in score_cells */
         cp_kind_strip in = {.geo = geo,
                             .y0 = y0,
                             .h = h,
@@ -384,8 +380,8 @@ enum { BLOCK_CELLS = 8192 };
  * priority (the grid is the AOI when there is none) and the clearance team-days per m2 of the
  * cost model; the inputs' covered cells counted into valid. `copy` holds the block's raw
  * values while their plane takes the scores. */
-static cpk_status score_block(const run_ctx *c, strip_buf *b, int64_t y0, size_t at, size_t n,
-                              float *copy, int64_t *valid) {
+static cpk_status score_block(const run_ctx *c, strip_buf *b, int64_t y0, const float *const *src,
+                              size_t at, size_t n, float *copy, int64_t *valid) {
     const cp_scenario *sc = c->sc;
     const int64_t nx = c->grid.geo.nx, w = (int64_t)n;
     cpk_status ks = CPK_OK;
@@ -401,16 +397,8 @@ static cpk_status score_block(const run_ctx *c, strip_buf *b, int64_t y0, size_t
     for (size_t k = 0; k < sc->ncriteria && !ks; ++k) {
         const cp_criterion *cr = &sc->criteria[k];
         const cp_kind *kind = cp_kind_of(cr);
-        const float *x;
-        if (!kind->raw) { /* the input's cells (raw_values found it open) */
-            const raster_layer *l = layer_for(c, cr->input);
-            x = l->buf + (y0 - l->lo) * nx + at;
-        } else if ((int)k == c->density_crit) {
-            x = b->dens + at; /* kept for the cost model */
-        } else {
-            memcpy(copy, b->scores[k] + at, n * sizeof *copy);
-            x = copy;
-        }
+        const float *x = src[k] ? src[k] + at : copy;
+        if (!src[k]) memcpy(copy, b->scores[k] + at, n * sizeof *copy);
         cpk_view_f32 xv = {x, w, 1, w, 0, 0};
         cpk_out_f32 out = {b->scores[k] + at, w, 1, w};
         ks = kind->cells(cr, &xv, &out);
@@ -437,7 +425,19 @@ static cpk_status score_block(const run_ctx *c, strip_buf *b, int64_t y0, size_t
  * cell, so blocks of any size give the same bits. */
 static cp_status score_cells(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     if (c->sc->ncriteria > 64) return cp_fail(CP_E_CONFIG, "more than 64 criteria");
-    const size_t total = (size_t)h * (size_t)c->grid.geo.nx;
+    const int64_t nx = c->grid.geo.nx;
+    const size_t total = (size_t)h * (size_t)nx;
+    /* where each criterion's values come from: its input's rows (kinds without a raw value),
+     * the density kept for the cost model, or (NULL) its own plane, copied block by block */
+    const float *src[64];
+    for (size_t k = 0; k < c->sc->ncriteria; ++k) {
+        const cp_criterion *cr = &c->sc->criteria[k];
+        const raster_layer *l = cp_kind_of(cr)->raw ? NULL : layer_for(c, cr->input);
+        src[k] = (int)k == c->density_crit ? b->dens : NULL;
+        if (!cp_kind_of(cr)->raw && !l)
+            return cp_fail(CP_E_INTERNAL, "criterion '%s': input not open", cr->name);
+        if (l) src[k] = l->buf + (y0 - l->lo) * nx;
+    }
     const int64_t nblocks = (int64_t)((total + BLOCK_CELLS - 1) / BLOCK_CELLS);
     const size_t nl = c->nlayers;
     int bad = 0, nomem = 0;
@@ -451,7 +451,7 @@ static cp_status score_cells(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
             if (nomem || bad) continue;
             size_t at = (size_t)q * BLOCK_CELLS;
             size_t n = total - at < BLOCK_CELLS ? total - at : BLOCK_CELLS;
-            bad |= score_block(c, b, y0, at, n, copy, mine) != CPK_OK;
+            bad |= score_block(c, b, y0, src, at, n, copy, mine) != CPK_OK;
         }
         free(copy);
         for (size_t i = 0; mine && i < nl; ++i) /* whole numbers: exact in any order */
