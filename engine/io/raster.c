@@ -21,6 +21,7 @@
 #include <cpl_vsi.h>
 #include <ogr_srs_api.h>
 
+#include "dwrite.h"
 #include "error.h"
 
 cp_status cp_rio_open(const char *path, GDALDatasetH *out) {
@@ -121,6 +122,12 @@ cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t ro
 }
 
 static void out_free(cp_rio_out *o) {
+    cp_dwriter_free(o->dw); /* not written: an abort */
+    o->dw = NULL;
+    free(o->rows[0]);
+    free(o->rows[1]);
+    o->rows[0] = o->rows[1] = o->rows_at[0] = o->rows_at[1] = NULL;
+    o->rows_bytes = 0;
     o->tx = NULL;
     o->path = o->tmp_path = NULL;
     o->ds = NULL;
@@ -195,7 +202,10 @@ static cp_status out_go_direct(cp_rio_out *o) {
     o->fd = fd;
     o->direct = 1;
     o->data_offset = base;
-    return cp_rio_reserve(fd, o->path, base, o->ny * (int64_t)sizeof(float) * o->nx);
+    cp_status s = cp_rio_reserve(fd, o->path, base, o->ny * (int64_t)sizeof(float) * o->nx);
+    /* the cells straight to the disk from a writer thread where the file system allows */
+    if (s == CP_OK) s = cp_dwriter_open(o->tmp_path, &o->dw);
+    return s;
 }
 
 cp_status cp_rio_reserve(int fd, const char *path, int64_t at, int64_t n) {
@@ -290,31 +300,45 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
                        !CPLTestBool(CSLFetchNameValueDef(opts, "TILED", "NO")) &&
                        !CSLFetchNameValue(opts, "NBITS") && !CSLFetchNameValue(opts, "SPARSE_OK");
 
-    CPLErrorReset();
-    GDALDatasetH ds =
-        GDALCreate(drv, out->tmp_path, (int)geo->nx, (int)geo->ny, 1, type, (CSLConstList)opts);
-    CSLDestroy(opts);
-    if (!ds) goto failed;
-    double gt[6] = {geo->x0, geo->dx, 0, geo->y0, 0, -geo->dy};
-    GDALSetGeoTransform(ds, gt);
-    /* the mark by which --overwrite knows the file as clearplan's own (clearplan/output.h) */
-    GDALSetMetadataItem(ds, OWNER_ITEM, oo.command ? oo.command : "clearplan", NULL);
-    if (crs_from) {
-        OGRSpatialReferenceH srs = GDALGetSpatialRef(crs_from);
-        if (srs) GDALSetSpatialRef(ds, srs);
-    }
-    out->nx = geo->nx;
-    out->ny = geo->ny;
-    if (direct) {
+    /* The mark by which --overwrite knows the file as clearplan's own (clearplan/output.h).
+     * A direct output's cells should start at a multiple of 4 bytes, so that rows computed
+     * in place in memory lie on pages as they do in the file (cp_rio_out_rows): where the
+     * header ends 2 bytes off (its tags' sizes follow the CRS's name), the mark's value is
+     * padded by a space or two and the file laid out again. */
+    const char *mark = oo.command ? oo.command : "clearplan";
+    char padded[128];
+    GDALDatasetH ds = NULL;
+    for (int pad = 0;; pad += 2) { /* two more bytes of tags move the cells by 2 */
+        snprintf(padded, sizeof padded, "%s%.*s", mark, pad, "  ");
+        CPLErrorReset();
+        ds =
+            GDALCreate(drv, out->tmp_path, (int)geo->nx, (int)geo->ny, 1, type, (CSLConstList)opts);
+        if (!ds) break;
+        double gt[6] = {geo->x0, geo->dx, 0, geo->y0, 0, -geo->dy};
+        GDALSetGeoTransform(ds, gt);
+        GDALSetMetadataItem(ds, OWNER_ITEM, padded, NULL);
+        if (crs_from) {
+            OGRSpatialReferenceH srs = GDALGetSpatialRef(crs_from);
+            if (srs) GDALSetSpatialRef(ds, srs);
+        }
+        if (!direct) break;
         /* Closed before any cell is written and without a nodata value, GDAL lays out every
          * strip in order and extends the file over them (sparse, no bytes written); nodata
          * is then set on the file reopened for update. */
         CPLErrorReset();
         GDALClose(ds);
+        ds = NULL;
         if (CPLGetLastErrorType() == CE_Failure ||
             !(ds = GDALOpenEx(out->tmp_path, GDAL_OF_RASTER | GDAL_OF_UPDATE, NULL, NULL, NULL)))
-            goto failed;
+            break;
+        const char *at = GDALGetMetadataItem(GDALGetRasterBand(ds, 1), "BLOCK_OFFSET_0_0", "TIFF");
+        if (!at || CPLAtoGIntBig(at) % 4 == 0 || pad == 2) break;
+        GDALClose(ds);
     }
+    CSLDestroy(opts);
+    if (!ds) goto failed;
+    out->nx = geo->nx;
+    out->ny = geo->ny;
     out->ds = ds;
     out->band = GDALGetRasterBand(ds, 1);
     if (has_nodata) GDALSetRasterNoDataValue(out->band, nodata);
@@ -334,11 +358,56 @@ failed:;
     return s;
 }
 
+/* cp_rio_out_rows' buffers are this much longer: room to shift the rows onto the page */
+#define ROWS_SLACK 4096
+
+cp_status cp_rio_out_rows(cp_rio_out *o, int64_t row0, int64_t nrows, float **rows) {
+    *rows = NULL;
+    if (row0 < 0 || nrows < 1 || row0 + nrows > o->ny)
+        return cp_fail(CP_E_INTERNAL, "rows out of the grid");
+    const size_t bytes = sizeof(float) * (size_t)o->nx * (size_t)nrows;
+    const int nbuf = o->dw ? 2 : 1;
+    if (bytes > o->rows_bytes) { /* the first strip, or a taller one */
+        for (int k = 0; k < 2; ++k) {
+            if (o->dw && o->rows_at[k]) cp_dwriter_wait(o->dw, o->rows_at[k]);
+            free(o->rows[k]);
+            o->rows[k] = o->rows_at[k] = NULL;
+        }
+        o->rows_bytes = 0;
+        for (int k = 0; k < nbuf; ++k)
+            if (!(o->rows[k] = cp_rio_alloc(bytes + ROWS_SLACK)))
+                return cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows",
+                               (long long)nrows);
+        o->rows_bytes = bytes;
+    }
+    int k = o->rows_next;
+    if (o->dw && o->rows_at[k]) cp_dwriter_wait(o->dw, o->rows_at[k]);
+    o->rows_next = (k + 1) % nbuf;
+    /* on the page as the rows lie in the file: the writer sends them from here (dwrite.h) */
+    size_t shift = 0;
+    if (o->dw && o->data_offset % 4 == 0)
+        shift = (size_t)((o->data_offset + row0 * (int64_t)sizeof(float) * o->nx) % ROWS_SLACK);
+    o->rows_at[k] = (float *)((char *)o->rows[k] + shift);
+    *rows = o->rows_at[k];
+    return CP_OK;
+}
+
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,
                            ptrdiff_t stride) {
     if (nrows <= 0) return CP_OK;
     if (o->direct) {
         if (row0 < 0 || row0 + nrows > o->ny) return cp_fail(CP_E_INTERNAL, "rows out of the grid");
+        if (o->dw) {
+            const size_t row_bytes = sizeof(float) * (size_t)o->nx;
+            const int own = buf == o->rows_at[0] || buf == o->rows_at[1];
+            cp_status s = CP_OK;
+            for (int64_t r = 0; r < nrows && s == CP_OK; r += stride == o->nx ? nrows : 1)
+                s = cp_dwriter_submit(o->dw, o->data_offset + (row0 + r) * (int64_t)row_bytes,
+                                      buf + r * stride,
+                                      row_bytes * (size_t)(stride == o->nx ? nrows : 1));
+            if (!own) cp_dwriter_wait(o->dw, buf + (stride == o->nx ? 0 : (nrows - 1) * stride));
+            return s;
+        }
         return cp_rio_pwrite_rows(o->fd, o->path, o->data_offset, sizeof(float) * (size_t)o->nx,
                                   row0, nrows, buf, sizeof(float) * (size_t)stride, o->write_back);
     }
@@ -361,6 +430,14 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
 cp_status cp_rio_out_commit(cp_rio_out *o) {
     if (o->direct) {
         o->direct = 0;
+        cp_dwriter *dw = o->dw;
+        o->dw = NULL;
+        cp_status ws = dw ? cp_dwriter_finish(dw) : CP_OK;
+        if (ws != CP_OK) {
+            close(o->fd);
+            cp_rio_out_abort(o);
+            return ws;
+        }
         if (close(o->fd) != 0) {
             cp_status s = cp_fail(CP_E_IO, "cannot write <%s>: %s", o->path, strerror(errno));
             cp_rio_out_abort(o);
@@ -388,6 +465,8 @@ cp_status cp_rio_out_commit(cp_rio_out *o) {
 
 void cp_rio_out_abort(cp_rio_out *o) {
     if (!o) return;
+    cp_dwriter_free(o->dw); /* its thread stopped before the file goes */
+    o->dw = NULL;
     if (o->direct) close(o->fd);
     o->direct = 0;
     if (o->ds) GDALClose(o->ds);

@@ -61,6 +61,11 @@ typedef struct {
     int write_back; /* start writing each strip to disk at once (the output is synced at the
                        end: the final sync then waits for the last strips only) */
     int64_t data_offset;
+    struct cp_dwriter *dw; /* direct, written from a thread of its own (dwrite.h); NULL: pwrite */
+    float *rows[2];        /* cp_rio_out_rows' buffers, taken in turn when dw */
+    float *rows_at[2];     /* where in them the rows were placed */
+    size_t rows_bytes;
+    int rows_next;
 } cp_rio_out;
 
 /* The output transaction's rules for a tool: its name, the common options (overwrite,
@@ -79,14 +84,25 @@ int cp_rio_owned(const char *path, void *arg);
  * the band type (GDT_Float32 usually); nodata is set when has_nodata.
  * An uncompressed Float32 output is created by GDAL with all its strips in place (header, tags,
  * CRS, nodata) and its cells are then written directly into the file, without a copy through
- * GDAL's block cache; GDAL writes every other kind. `tx_opts` are the output transaction's
+ * GDAL's block cache, by a writer thread with O_DIRECT where the file system takes it
+ * (dwrite.h: no page cache to fill, the disk's time beside the next strip's work); GDAL
+ * writes every other kind. `tx_opts` are the output transaction's
  * rules (command, overwrite, no_sync, the command's inputs); its kind is set to a file.
  * `threads` (0: all cores) compress a compressed output. */
 cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
                             int threads, const cp_output_options *tx_opts, cp_rio_out *out);
 
-/* Writes rows row0..row0+nrows from a Float32 buffer (converted to the band type). */
+/* A buffer for rows row0..row0+nrows (nx floats a row, no gaps) to compute a strip into and
+ * then give to cp_rio_out_write: the output's own, valid until the next call. An output
+ * written from a writer thread (dwrite.h) has two, taken in turn, so that one strip is
+ * computed while the one before is written: this waits until the writer has copied the
+ * older one. */
+cp_status cp_rio_out_rows(cp_rio_out *o, int64_t row0, int64_t nrows, float **rows);
+
+/* Writes rows row0..row0+nrows from a Float32 buffer (converted to the band type). A buffer
+ * from cp_rio_out_rows is written asynchronously (an error shows at a later write or at
+ * the commit); any other is copied before this returns. */
 cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const float *buf,
                            ptrdiff_t stride);
 

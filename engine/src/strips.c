@@ -85,8 +85,7 @@ typedef struct {
     const cp_kind_tool *t;
     const cp_kind *kind;
     cp_strip_input *in; /* NULL for points */
-    float *obuf;
-    float *carry; /* nx floats, kinds that carry state from strip to strip */
+    float *carry;       /* nx floats, kinds that carry state from strip to strip */
 } tool_strip_ctx;
 
 static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
@@ -105,12 +104,16 @@ static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
         s.in = cp_window_view(&c->in->win, t->has_nodata, t->nodata);
         s.in_row0 = c->in->win.v0;
     }
-    cpk_out_f32 o = {c->obuf, t->geo->nx, h, (ptrdiff_t)t->geo->nx};
+    float
+        *rows; /* the output's buffer: written from a thread of its own while the next strip runs */
+    cp_status st = cp_rio_out_rows(t->out, y0, h, &rows);
+    if (st != CP_OK) return st;
+    cpk_out_f32 o = {rows, t->geo->nx, h, (ptrdiff_t)t->geo->nx};
     cpk_status ks = c->kind->raw(t->criterion, &s, &o);
     if (ks)
         return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "%s: %s",
                        t->band ? t->band->path : c->kind->name, cpk_strerror(ks));
-    return cp_rio_out_write(t->out, y0, h, c->obuf, (ptrdiff_t)t->geo->nx);
+    return cp_rio_out_write(t->out, y0, h, rows, (ptrdiff_t)t->geo->nx);
 }
 
 cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
@@ -121,21 +124,17 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
     int64_t halo = t->band ? kind->halo_rows(t->criterion, t->geo->dy) : 0;
     if (halo < 0) return cp_fail(CP_E_ARG, "%s: no finite neighbourhood", kind->name);
     if (halo > ny) halo = ny;
-    /* the input window (strip + 2 halos) and the output strip */
+    /* the input window (strip + 2 halos) and two output strips (cp_rio_out_rows) */
     int64_t block = t->out->block_rows;
     const int carries = t->band && kind->carries;
     int64_t rows = cp_strip_rows(t->memory_bytes,
                                  t->fixed_bytes + (carries ? 1 : 2) * (size_t)halo * row_bytes,
-                                 (t->band ? 2 : 1) * row_bytes, block, ny);
-    rows = cp_strip_rows_cap(rows, halo, (t->band ? 2 : 1) * row_bytes, block);
+                                 (t->band ? 3 : 2) * row_bytes, block, ny);
+    rows = cp_strip_rows_cap(rows, halo, (t->band ? 3 : 2) * row_bytes, block);
     cp_strip_input in = {.read = cp_band_rows, .src = t->band, .halo = halo, .carried = carries};
-    tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, cp_rio_alloc(row_bytes * (size_t)rows),
-                          carries ? malloc(row_bytes) : NULL};
-    if (!ctx.obuf || (carries && !ctx.carry)) {
-        free(ctx.obuf);
-        free(ctx.carry);
+    tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, carries ? malloc(row_bytes) : NULL};
+    if (carries && !ctx.carry)
         return cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
-    }
     cp_strip_loop loop = {.nx = nx,
                           .ny = ny,
                           .rows = rows,
@@ -148,7 +147,6 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
                           .p0 = 0.0,
                           .p1 = 1.0};
     cp_status s = cp_strips_run(&loop, nstrips);
-    free(ctx.obuf);
     free(ctx.carry);
     return s;
 }

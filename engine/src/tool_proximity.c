@@ -51,10 +51,11 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     if (budget < scratch + row_bytes)
         return cp_fail(CP_E_NOMEM, "<%s>: --memory %.0f MB is too small for rows of %lld cells",
                        path, (double)budget / 1048576.0, (long long)nx);
-    int64_t fit = (int64_t)((budget - scratch) / 2 / row_bytes); /* half for the strip */
+    /* half for the strips: the input's one, then the output's two (cp_rio_out_rows) */
+    int64_t fit = (int64_t)((budget - scratch) / 2 / row_bytes);
     if (rows > fit) rows = fit > 0 ? fit : 1;
     if (rows > ny) rows = ny;
-    size_t fixed = row_bytes * (size_t)rows + scratch;
+    size_t fixed = 2 * row_bytes * (size_t)rows + scratch;
     cp_status s = CP_OK;
     float *sbuf = cp_rio_alloc(row_bytes * (size_t)rows);
     int64_t *cells = NULL, *col_start = NULL, *state = NULL;
@@ -112,6 +113,8 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
             goto done;
         }
     }
+    free(sbuf); /* the output's own strips from here */
+    sbuf = NULL;
     col_start = malloc(sizeof(int64_t) * ((size_t)nx + 1));
     srows = malloc(sizeof(int32_t) * (ncells ? ncells : 1));
     state = malloc(sizeof(int64_t) * (3 * (size_t)nx + 1));
@@ -124,13 +127,15 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     int count = 0;
     for (int64_t a = 0; a < ny; a += rows) {
         int64_t b = a + rows < ny ? a + rows : ny;
-        cpk_out_f32 o = {sbuf, nx, b - a, (ptrdiff_t)nx};
+        float *obuf; /* the output's: written from a thread of its own while the next strip runs */
+        if ((s = cp_rio_out_rows(out, a, b - a, &obuf)) != CP_OK) goto done;
+        cpk_out_f32 o = {obuf, nx, b - a, (ptrdiff_t)nx};
         ks = cpk_edt_cols_from_sources_f32(cells, ncells, col_start, srows, pa->dy, pa->max_dist, a,
                                            &o, state, pa->threads);
         if (ks == CPK_OK)
             ks = cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads);
         if (ks != CPK_OK) goto kfail;
-        s = cp_rio_out_write(out, a, b - a, sbuf, (ptrdiff_t)nx);
+        s = cp_rio_out_write(out, a, b - a, obuf, (ptrdiff_t)nx);
         if (s != CP_OK) goto done;
         ++count;
         if (progress && !progress(0.2 + 0.8 * (double)b / (double)ny, NULL, progress_arg)) {
