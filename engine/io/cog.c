@@ -17,7 +17,6 @@
 
 #include "error.h"
 #include "cog.h"
-#include "dwrite.h"
 #include "raster.h"
 #include "cpk/pyramid.h"
 
@@ -113,44 +112,27 @@ cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType 
 
 cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *g,
                              GDALDataType type, int64_t data_offset) {
-    f->dw = NULL;
     f->fd = open(path, O_WRONLY | O_CLOEXEC); /* never created here: it must be the one laid out */
     if (f->fd < 0) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
     f->path = path;
     f->ny = g->geo.ny;
     f->data_offset = data_offset;
     f->row_bytes = (size_t)g->geo.nx * (size_t)GDALGetDataTypeSizeBytes(type);
-    /* straight to the disk from a thread of its own (dwrite.h) */
-    cp_status s = cp_dwriter_open(path, &f->dw);
-    if (s != CP_OK) {
-        close(f->fd);
-        f->fd = -1;
-    }
-    return s;
+    return CP_OK;
 }
 
 cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, const void *buf) {
     if (row0 < 0 || nrows < 0 || row0 + nrows > f->ny)
         return cp_fail(CP_E_INTERNAL, "rows out of the grid");
-    if (f->dw)
-        return cp_dwriter_submit(f->dw, f->data_offset + row0 * (int64_t)f->row_bytes, buf,
-                                 f->row_bytes * (size_t)nrows);
     return cp_rio_pwrite_rows(f->fd, f->path, f->data_offset, f->row_bytes, row0, nrows, buf,
                               f->row_bytes, 0);
 }
 
-void cp_strip_file_wait(cp_strip_file *f, const void *buf) {
-    if (f->dw) cp_dwriter_wait(f->dw, buf);
-}
-
 cp_status cp_strip_file_close(cp_strip_file *f) {
     if (!f || !f->path || f->fd < 0) return CP_OK;
-    cp_status s = f->dw ? cp_dwriter_finish(f->dw) : CP_OK;
-    f->dw = NULL;
     int bad = close(f->fd) != 0;
     f->fd = -1;
-    if (bad && s == CP_OK) s = cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno));
-    return s;
+    return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
 }
 
 enum { MAX_LEVELS = 31 }; /* overview levels: a level halves its rows and columns */

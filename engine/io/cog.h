@@ -21,16 +21,13 @@ cp_status cp_raster_write_rows(GDALDatasetH ds, const char *path, int64_t row0, 
 /* A GeoTIFF of uncompressed strips that several processes fill at once, each its own rows (the
  * ranks of a job, engine/src/ranks.h), so that the grid is never gathered on one: one process
  * creates it (cp_strip_file_create), each opens it and writes its rows straight into their
- * strips (with O_DIRECT from a writer thread, dwrite.h: the page cache is not filled on the
- * scoring's critical path; on the national-wide band the raster stage 13.1-13.8 → 11.6-12.0 s,
- * the COG's reading back +0.5 s), then one opens it with GDAL (a plain GeoTIFF) and makes
- * the COG (cp_cog_finish). */
+ * strips with pwrite, then one opens it with GDAL (a plain GeoTIFF) and makes the COG
+ * (cp_cog_finish). */
 typedef struct {
     int fd; /* -1: not open */
     const char *path;
     int64_t ny, data_offset;
     size_t row_bytes;
-    struct cp_dwriter *dw; /* its writer thread (dwrite.h); NULL: pwrite here */
 } cp_strip_file;
 
 /* Creates the file on the grid (georeferencing, CRS and nodata as cp_raster_create) with every
@@ -41,15 +38,10 @@ cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType 
 /* Opens the file created at `path` (kept, not copied) for writing rows. */
 cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *g,
                              GDALDataType type, int64_t data_offset);
-/* Writes rows row0 .. row0 + nrows (nx cells each, no gaps) from a thread of the file's own:
- * buf must stay unchanged until cp_strip_file_wait(f, buf) or the close (at most two writes
- * wait; a third waits for the first). An error of a write shows at a later one or at the
- * close. */
+/* Writes rows row0 .. row0 + nrows (nx cells each, no gaps). */
 cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, const void *buf);
-/* Waits until the writes from buf are done. */
-void cp_strip_file_wait(cp_strip_file *f, const void *buf);
-/* Waits for its writes and closes it: what was written is then in the file for any process
- * that opens it; the first error of a write is returned. A zeroed or closed one is a no-op. */
+/* Closes it: what was written is then in the file for any process that opens it. A zeroed or
+ * closed one is a no-op. */
 cp_status cp_strip_file_close(cp_strip_file *f);
 
 /* Work on a file in a thread of its own while other work goes on: removing it (a raw map of

@@ -288,10 +288,6 @@ typedef struct {
     float *dens;    /* raw density of density_crit */
     float *priority;
     unsigned char *cls;
-    /* with files of strips, the priority and class planes of the strip before, taken in turn:
-     * one strip is scored while the one before is written (cp_strip_file_write) */
-    float *priority_alt;
-    unsigned char *cls_alt;
     float *inv;  /* clearance team-days per m2 */
     float *nan;  /* NaN plane standing for an absent input */
     float *mask; /* 1 inside the area of interest, 0 outside */
@@ -507,7 +503,6 @@ static void free_strip(strip_buf *b, size_t ncrit) {
         for (size_t k = 0; k < ncrit; ++k) free(b->scores[k]);
     free(b->scores);
     free(b->dens), free(b->priority), free(b->cls), free(b->inv), free(b->nan);
-    free(b->priority_alt), free(b->cls_alt);
     free(b->mask);
 }
 
@@ -540,9 +535,8 @@ static int strip_files(const run_ctx *c) {
  * read back. */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t nx = (size_t)c->grid.geo.nx;
-    size_t per_row =
-        nx * (4 * c->sc->ncriteria + 9 + 4 * c->nlayers + (c->aoi.nrings ? 4 : 0) +
-              (c->density_crit >= 0 ? 4 : 0) + (nan_plane(c) ? 4 : 0) + (strip_files(c) ? 5 : 0));
+    size_t per_row = nx * (4 * c->sc->ncriteria + 9 + 4 * c->nlayers + (c->aoi.nrings ? 4 : 0) +
+                           (c->density_crit >= 0 ? 4 : 0) + (nan_plane(c) ? 4 : 0));
     size_t fixed = (size_t)GDALGetCacheMax64();
     /* the process's own working memory beside the strips: GDAL's, SQLite's and PROJ's caches,
        the libraries' data, thread arenas (massif and RSS on the demo and the national preset:
@@ -650,14 +644,6 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     run_ctx *c = rp->c;
     strip_buf *b = &rp->b;
     cp_status s;
-    if (rp->sf) { /* the planes the strip before last was written from, once written */
-        float *p = b->priority;
-        unsigned char *k = b->cls;
-        b->priority = b->priority_alt, b->cls = b->cls_alt;
-        b->priority_alt = p, b->cls_alt = k;
-        cp_strip_file_wait(&rp->sf[0], b->priority);
-        cp_strip_file_wait(&rp->sf[1], b->cls);
-    }
     for (size_t i = 0; i < c->nlayers; ++i) {
         raster_layer *l = &c->layers[i];
         const cp_window *w = &rp->inputs[i].win;
@@ -671,10 +657,8 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     classify(rp, y0, h);
     if ((s = write_map(rp, 0, y0, h, b->priority)) || (s = write_map(rp, 1, y0, h, b->cls)))
         return s;
-    for (size_t k = 0; k + 2 < rp->nmaps; ++k) {
+    for (size_t k = 0; k + 2 < rp->nmaps; ++k)
         if ((s = write_map(rp, 2 + k, y0, h, b->scores[k]))) return s;
-        if (rp->sf) cp_strip_file_wait(&rp->sf[2 + k], b->scores[k]); /* the next strip's */
-    }
     return CP_OK;
 }
 
@@ -947,11 +931,6 @@ static cp_status strip_buffers(run_ctx *c, raster_pass *rp, int64_t H, int64_t n
     b->cls = malloc(plane);
     b->inv = malloc(plane * sizeof(float));
     if (!b->priority || !b->cls || !b->inv) return CP_E_NOMEM;
-    if (strip_files(c)) {
-        b->priority_alt = malloc(plane * sizeof(float));
-        b->cls_alt = malloc(plane);
-        if (!b->priority_alt || !b->cls_alt) return CP_E_NOMEM;
-    }
     if (c->density_crit >= 0 && !(b->dens = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
     if (nan_plane(c)) {
         if (!(b->nan = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
