@@ -29,7 +29,8 @@ typedef struct cp_dwriter cp_dwriter;
 
 /* Opens `path` (an existing file, its bytes already allocated: cp_rio_reserve) for direct
  * writes from a writer thread. *out is NULL (and CP_OK) when the file system does not do
- * O_DIRECT: the caller then writes as before. `path` is kept (not copied) for messages. */
+ * O_DIRECT or no thread can be made: the caller then writes as before. `path` is kept (not
+ * copied) for messages. */
 cp_status cp_dwriter_open(const char *path, cp_dwriter **out);
 
 /* Queues n bytes from src for file offset `at`. Returns at once; src must stay unchanged until

@@ -61,7 +61,8 @@ static void write_once(const int64_t *at, const size_t *n, size_t njobs, size_t 
     for (size_t i = 0; i < SIZE; ++i) src[i] = (unsigned char)(i * 2654435761u >> 13);
     cp_dwriter *w = NULL;
     assert_int_equal(cp_dwriter_open(path, &w), CP_OK);
-    if (!w) fail_msg("<%s>: its file system refuses O_DIRECT; the test needs one that takes it", path);
+    if (!w)
+        fail_msg("<%s>: its file system refuses O_DIRECT; the test needs one that takes it", path);
     for (size_t k = 0; k < njobs; ++k)
         assert_int_equal(cp_dwriter_submit(w, at[k], src + at[k], n[k]), CP_OK);
     assert_int_equal(cp_dwriter_finish(w), CP_OK);
