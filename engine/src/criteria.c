@@ -36,6 +36,9 @@ static int64_t focal_halo(const cp_criterion *c, double dy) {
 
 static cpk_status focal_raw(const cp_criterion *c, const cp_kind_strip *s, const cpk_out_f32 *out) {
     int64_t off = s->y0 - s->in_row0;
+    if (s->ws) /* its ring of prefix rows (48 MB on the national grid) mapped once */
+        return cpk_focal_sum_disk_ws_f32(&s->in, s->geo->dx, s->geo->dy, c->radius_m, off,
+                                         off + s->h, out, s->threads, s->ws);
     return cpk_focal_sum_disk_f32(&s->in, s->geo->dx, s->geo->dy, c->radius_m, off, off + s->h, out,
                                   s->threads);
 }

@@ -68,6 +68,8 @@ typedef struct {
     int warm;                   /* the first strip of a range: the view holds the halo above,
                                    and carry starts from it */
     int threads;
+    cpk_workspace *ws; /* the kernel's scratch kept by the caller from strip to strip (NULL:
+                          the kernel allocates its own each strip) */
 } cp_kind_strip;
 
 /* A criterion kind. */

@@ -84,6 +84,7 @@ typedef struct {
     int64_t *vhalo;
     float **carry;      /* per criterion of a kind that carries: its state (nx floats) */
     int64_t *carry_row; /* the row the carried state is at (-1: none yet) */
+    cpk_workspace *ws;  /* per criterion: its kernel's scratch, kept from strip to strip */
     size_t *points_skipped;
     int density_crit; /* criterion whose raw density drives cost and metrics; -1 none */
     double buffer_m;
@@ -215,8 +216,9 @@ static cp_status open_layers(run_ctx *c) {
     c->vhalo = calloc(sc->ncriteria, sizeof *c->vhalo);
     c->carry = calloc(sc->ncriteria, sizeof *c->carry);
     c->carry_row = calloc(sc->ncriteria, sizeof *c->carry_row);
+    c->ws = calloc(sc->ncriteria, sizeof *c->ws);
     if (!c->points || !c->points_skipped || !c->features || !c->vbuf || !c->vhalo || !c->carry ||
-        !c->carry_row)
+        !c->carry_row || !c->ws)
         return cp_fail(CP_E_NOMEM, "out of memory");
     c->density_crit = -1;
     /* Vector inputs of criteria: points, or features burnt onto the grid strip by strip. */
@@ -316,7 +318,8 @@ static cp_status raw_values(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
                             .fill = INFINITY,
                             .carry = c->carry[k],
                             .warm = c->carry_row[k] != y0,
-                            .threads = c->threads};
+                            .threads = c->threads,
+                            .ws = &c->ws[k]};
         const cp_points *p = &c->points[k];
         cpk_points pts = {p->x, p->y, p->w, p->n};
         if ((kind->inputs & CP_KIND_POINTS) &&
@@ -968,6 +971,7 @@ static void strip_buffers_free(run_ctx *c, raster_pass *rp) {
     memset(&rp->b, 0, sizeof rp->b);
     for (size_t k = 0; c->vbuf && k < c->sc->ncriteria; ++k) free(c->vbuf[k]), c->vbuf[k] = NULL;
     for (size_t k = 0; c->carry && k < c->sc->ncriteria; ++k) free(c->carry[k]), c->carry[k] = NULL;
+    for (size_t k = 0; c->ws && k < c->sc->ncriteria; ++k) cpk_workspace_free(&c->ws[k]);
     free(rp->inputs), rp->inputs = NULL;
     for (size_t i = 0; i < c->nlayers; ++i) c->layers[i].buf = NULL; /* the windows' */
 }
@@ -1350,6 +1354,7 @@ static void ctx_clear(run_ctx *c) {
     }
     for (size_t k = 0; c->carry && k < c->sc->ncriteria; ++k) free(c->carry[k]);
     free(c->features), free(c->vbuf), free(c->vhalo), free(c->carry), free(c->carry_row);
+    free(c->ws);
     free(c->points);
     free(c->points_skipped);
     free(c->prod_by_class);

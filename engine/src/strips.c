@@ -85,7 +85,10 @@ typedef struct {
     const cp_kind_tool *t;
     const cp_kind *kind;
     cp_strip_input *in; /* NULL for points */
-    float *carry;       /* nx floats, kinds that carry state from strip to strip */
+    float *carry;
+    cpk_workspace ws;
+        /* the kernel's scratch, kept from strip to strip */ /* nx floats, kinds that carry state
+                                                                from strip to strip */
 } tool_strip_ctx;
 
 static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
@@ -99,7 +102,8 @@ static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
                        .points = t->points,
                        .carry = c->carry,
                        .warm = y0 == 0,
-                       .threads = t->threads};
+                       .threads = t->threads,
+                       .ws = &c->ws};
     if (c->in) {
         s.in = cp_window_view(&c->in->win, t->has_nodata, t->nodata);
         s.in_row0 = c->in->win.v0;
@@ -132,7 +136,8 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
                                  (t->band ? 3 : 2) * row_bytes, block, ny);
     rows = cp_strip_rows_cap(rows, halo, (t->band ? 3 : 2) * row_bytes, block);
     cp_strip_input in = {.read = cp_band_rows, .src = t->band, .halo = halo, .carried = carries};
-    tool_strip_ctx ctx = {t, kind, t->band ? &in : NULL, carries ? malloc(row_bytes) : NULL};
+    tool_strip_ctx ctx = {
+        t, kind, t->band ? &in : NULL, carries ? malloc(row_bytes) : NULL, {NULL, 0}};
     if (carries && !ctx.carry)
         return cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
     cp_strip_loop loop = {.nx = nx,
@@ -148,5 +153,6 @@ cp_status cp_kind_tool_run(const cp_kind_tool *t, int *nstrips) {
                           .p1 = 1.0};
     cp_status s = cp_strips_run(&loop, nstrips);
     free(ctx.carry);
+    cpk_workspace_free(&ctx.ws);
     return s;
 }

@@ -112,6 +112,16 @@ static void edge_sums(const double *ring, size_t rowlen, int64_t win, const int6
 cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, double radius_m,
                                   int64_t row0, int64_t row1, const cpk_out_f32 *out,
                                   int nthreads) {
+    cpk_workspace ws = {NULL, 0};
+    cpk_status s = cpk_focal_sum_disk_ws_f32(in, dx, dy, radius_m, row0, row1, out, nthreads, &ws);
+    cpk_workspace_free(&ws);
+    return s;
+}
+
+cpk_status cpk_focal_sum_disk_ws_f32(const cpk_view_f32 *in, double dx, double dy, double radius_m,
+                                     int64_t row0, int64_t row1, const cpk_out_f32 *out,
+                                     int nthreads, cpk_workspace *ws) {
+    if (!ws) return CPK_E_ARG;
     if (!view_ok(in) || !out || !(dx > 0) || !isfinite(dx)) return CPK_E_ARG;
     int64_t halo = cpk_focal_disk_halo(dy, radius_m);
     if (halo < 0) return CPK_E_ARG;
@@ -147,11 +157,10 @@ cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, 
         return CPK_E_NOMEM;
     }
     size_t per_thread = (size_t)win * rowlen + FOCAL_COLS, nchords = 2 * (size_t)rh + 1;
-    double *scratch = malloc(sizeof(double) * per_thread * (size_t)nt);
+    double *scratch = cpk_workspace_get(ws, sizeof(double) * per_thread * (size_t)nt);
     const double **chords = malloc(sizeof *chords * nchords * (size_t)nt);
     int64_t *widths = malloc(sizeof *widths * nchords * (size_t)nt);
     if (!scratch || !chords || !widths) {
-        free(scratch);
         free(chords);
         free(widths);
         free(hw);
@@ -201,7 +210,6 @@ cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy, 
             }
         }
     }
-    free(scratch);
     free(chords);
     free(widths);
     free(hw);

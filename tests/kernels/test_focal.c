@@ -131,6 +131,46 @@ static void test_focal_strips_equal_whole_grid(void **state) {
     free(g);
 }
 
+/* One workspace kept over strips of different heights and radii (it grows, and its old
+ * contents are garbage for the next call): every strip the same bits as the call that
+ * allocates its own scratch. */
+static void test_focal_workspace_reused(void **state) {
+    (void)state;
+    int64_t nx = 150, ny = 180;
+    float *g = make_grid(nx, ny, nx, 0, 0.05, 41);
+    cpk_workspace ws = {NULL, 0};
+    const double radii[] = {40, 170, 90, 300, 0};
+    const int64_t heights[] = {180, 7, 33, 64, 1};
+    size_t grown = 0;
+    for (size_t c = 0; c < 5; ++c) {
+        int64_t halo = cpk_focal_disk_halo(20, radii[c]), h = heights[c];
+        for (int64_t a = 0; a < ny; a += h) {
+            int64_t b = a + h < ny ? a + h : ny;
+            int64_t v0 = a - halo < 0 ? 0 : a - halo, v1 = b + halo > ny ? ny : b + halo;
+            cpk_view_f32 sv = {g + v0 * nx, nx, v1 - v0, nx, -9999.0f, 1};
+            float *want = run(&sv, 30, 20, radii[c], a - v0, b - v0, 2);
+            float *got = malloc(sizeof(float) * (size_t)((b - a) * nx));
+            cpk_out_f32 out = {got, nx, b - a, (ptrdiff_t)nx};
+            assert_int_equal(cpk_focal_sum_disk_ws_f32(&sv, 30, 20, radii[c], a - v0, b - v0, &out,
+                                                       1 + (int)(a % 3), &ws),
+                             CPK_OK);
+            assert_memory_equal(got, want, sizeof(float) * (size_t)((b - a) * nx));
+            grown = ws.bytes > grown ? ws.bytes : grown;
+            free(got);
+            free(want);
+        }
+    }
+    assert_true(ws.data && ws.bytes == grown); /* kept, at the largest size asked */
+    assert_int_equal(cpk_focal_sum_disk_ws_f32(&(cpk_view_f32){g, nx, ny, nx, 0, 0}, 30, 20, 50, 0,
+                                               1, &(cpk_out_f32){g, nx, 1, nx}, 1, NULL),
+                     CPK_E_ARG);
+    cpk_workspace_free(&ws);
+    assert_null(ws.data);
+    assert_int_equal(ws.bytes, 0);
+    cpk_workspace_free(&ws); /* twice: a no-op */
+    free(g);
+}
+
 /* The kernel's results are those of the plain chord formula to the bit: each cell adds, for
  * row offsets -halo .. halo in order, the difference of two prefix sums (in double) of its
  * chord's row, whatever the blocking of rows, columns and chords inside the kernel. */
@@ -245,6 +285,7 @@ int main(void) {
         cmocka_unit_test(test_focal_matches_brute_force_floats),
         cmocka_unit_test(test_focal_threads_identical),
         cmocka_unit_test(test_focal_strips_equal_whole_grid),
+        cmocka_unit_test(test_focal_workspace_reused),
         cmocka_unit_test(test_focal_same_bits_as_plain_chords),
         cmocka_unit_test(test_focal_edge_cases),
         cmocka_unit_test(test_focal_bad_arguments),

@@ -66,6 +66,19 @@ typedef struct {
 /* Number of threads for a kernel: n > 0 uses n, 0 uses OpenMP's default. */
 CPK_API int cpk_threads(int n);
 
+/* A kernel's scratch kept by the caller from one call to the next (strip after strip), for
+ * the kernels that take one (cpk_focal_sum_disk_ws_f32): a large scratch is then mapped and
+ * its pages faulted in once, not at every call. Start it zeroed; a kernel grows it to what it
+ * needs (the contents between calls mean nothing); cpk_workspace_free() releases it. */
+typedef struct {
+    void *data;
+    size_t bytes;
+} cpk_workspace;
+
+/* At least `bytes` of the workspace (grown, contents not kept); NULL when out of memory. */
+CPK_API void *cpk_workspace_get(cpk_workspace *ws, size_t bytes);
+CPK_API void cpk_workspace_free(cpk_workspace *ws);
+
 #ifdef __cplusplus
 }
 #endif

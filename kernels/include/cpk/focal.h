@@ -39,10 +39,18 @@ CPK_API int64_t cpk_focal_disk_halo(double dy, double radius_m);
  *            rounded once to float.
  *  nthreads  threads (cpk_threads()); the result does not depend on it
  *
- * Scratch: (min(2 * halo + 1, in->ny) * (nx + 1) + nx) doubles per thread. */
+ * Scratch: (min(2 * halo + 16, in->ny) * (nx + 1) + 256) doubles per thread (a ring of
+ * prefix rows), allocated and freed by the call. */
 CPK_API cpk_status cpk_focal_sum_disk_f32(const cpk_view_f32 *in, double dx, double dy,
                                           double radius_m, int64_t row0, int64_t row1,
                                           const cpk_out_f32 *out, int nthreads);
+
+/* The same, the ring of prefix rows in `ws` (grown as needed, kept by the caller for the next
+ * call): a strip loop then maps it once. Bit-identical to cpk_focal_sum_disk_f32. */
+CPK_API cpk_status cpk_focal_sum_disk_ws_f32(const cpk_view_f32 *in, double dx, double dy,
+                                             double radius_m, int64_t row0, int64_t row1,
+                                             const cpk_out_f32 *out, int nthreads,
+                                             cpk_workspace *ws);
 
 #ifdef __cplusplus
 }
