@@ -85,10 +85,8 @@ typedef struct {
     const cp_kind_tool *t;
     const cp_kind *kind;
     cp_strip_input *in; /* NULL for points */
-    float *carry;
-    cpk_workspace ws;
-        /* the kernel's scratch, kept from strip to strip */ /* nx floats, kinds that carry state
-                                                                from strip to strip */
+    float *carry;       /* nx floats, kinds that carry state from strip to strip */
+    cpk_workspace ws;   /* the kernel's scratch, kept from strip to strip */
 } tool_strip_ctx;
 
 static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
