@@ -130,9 +130,9 @@ static void *writer(void *arg) {
         while (!w->len && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
         if (!w->len || w->drop) break;
         job j = w->q[w->head];
-        int failed = w->err;
+        int stuck = w->err; /* after an error the jobs are only taken off the queue */
         pthread_mutex_unlock(&w->mu);
-        int e = failed ? 0 : write_job(w, j);
+        int e = stuck ? 0 : write_job(w, j);
         pthread_mutex_lock(&w->mu);
         if (e && !w->err) w->err = e;
         w->head = (w->head + 1) % 2;

@@ -122,9 +122,7 @@ cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t ro
 }
 
 static void out_free(cp_rio_out *o) {
-    cp_dwriter_free(o->dw); /* not written: an abort */
-    o->dw = NULL;
-    free(o->rows[0]);
+    free(o->rows[0]); /* the writer thread is gone by now: the commit or the abort ended it */
     free(o->rows[1]);
     o->rows[0] = o->rows[1] = o->rows_at[0] = o->rows_at[1] = NULL;
     o->rows_bytes = 0;
@@ -397,15 +395,18 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
     if (nrows <= 0) return CP_OK;
     if (o->direct) {
         if (row0 < 0 || row0 + nrows > o->ny) return cp_fail(CP_E_INTERNAL, "rows out of the grid");
-        if (o->dw) {
+        if (o->dw) { /* contiguous rows in one job, else a job a row */
             const size_t row_bytes = sizeof(float) * (size_t)o->nx;
-            const int own = buf == o->rows_at[0] || buf == o->rows_at[1];
+            const int64_t per_job = stride == o->nx ? nrows : 1;
+            const float *last = buf;
             cp_status s = CP_OK;
-            for (int64_t r = 0; r < nrows && s == CP_OK; r += stride == o->nx ? nrows : 1)
-                s = cp_dwriter_submit(o->dw, o->data_offset + (row0 + r) * (int64_t)row_bytes,
-                                      buf + r * stride,
-                                      row_bytes * (size_t)(stride == o->nx ? nrows : 1));
-            if (!own) cp_dwriter_wait(o->dw, buf + (stride == o->nx ? 0 : (nrows - 1) * stride));
+            for (int64_t r = 0; r < nrows && s == CP_OK; r += per_job) {
+                last = buf + r * stride;
+                s = cp_dwriter_submit(o->dw, o->data_offset + (row0 + r) * (int64_t)row_bytes, last,
+                                      row_bytes * (size_t)per_job);
+            }
+            if (buf != o->rows_at[0] && buf != o->rows_at[1]) /* the caller's: copied now */
+                cp_dwriter_wait(o->dw, last); /* jobs go in order: the last one's is enough */
             return s;
         }
         return cp_rio_pwrite_rows(o->fd, o->path, o->data_offset, sizeof(float) * (size_t)o->nx,

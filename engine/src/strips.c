@@ -106,8 +106,8 @@ static cp_status tool_strip(void *arg, int64_t y0, int64_t h) {
         s.in = cp_window_view(&c->in->win, t->has_nodata, t->nodata);
         s.in_row0 = c->in->win.v0;
     }
-    float
-        *rows; /* the output's buffer: written from a thread of its own while the next strip runs */
+    /* the output's buffer: written from a thread of its own while the next strip runs */
+    float *rows;
     cp_status st = cp_rio_out_rows(t->out, y0, h, &rows);
     if (st != CP_OK) return st;
     cpk_out_f32 o = {rows, t->geo->nx, h, (ptrdiff_t)t->geo->nx};
