@@ -23,6 +23,7 @@ static int omp_get_thread_num(void) {
 #include "cpk/resample.h"
 #include "error.h"
 #include "inputs.h"
+#include "raster.h"
 #include "vector.h"
 
 static const char *resample_name(const cp_input *in) {
@@ -139,7 +140,9 @@ static GDALDatasetH source_window(const warp_source *w) {
     GDALTranslateOptions *to = GDALTranslateOptionsNew(targv, NULL);
     GDALDatasetH win = to ? GDALTranslate("", w->src, to, NULL) : NULL;
     GDALTranslateOptionsFree(to);
-    if (win) GDALSetMetadataItem(win, "CP_WINDOW", "1", NULL);
+    char at[80];
+    snprintf(at, sizeof at, "%s %s", xo, yo);
+    if (win) GDALSetMetadataItem(win, "CP_WINDOW", at, NULL); /* where the window lies */
     return win;
 }
 
@@ -220,6 +223,17 @@ cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, size_
     return st;
 }
 
+/* The band's nodata cells among n values read from it: NaN. */
+static void nodata_to_nan(GDALRasterBandH b, float *buf, size_t n) {
+    int has = 0;
+    double nd = GDALGetRasterNoDataValue(b, &has);
+    if (has && !isnan(nd)) {
+        float fnd = (float)nd;
+        for (size_t i = 0; i < n; ++i)
+            if (buf[i] == fnd) buf[i] = NAN;
+    }
+}
+
 cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g, int64_t row0,
                              int64_t nrows, float *buf) {
     if (nrows <= 0) return CP_OK;
@@ -228,14 +242,7 @@ cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g
     if (GDALRasterIO(b, GF_Read, 0, (int)row0, (int)g->geo.nx, (int)nrows, buf, (int)g->geo.nx,
                      (int)nrows, GDT_Float32, 0, 0) != CE_None)
         return cp_fail_gdal(CP_E_IO, "cannot read <%s>", path);
-    int has = 0;
-    double nd = GDALGetRasterNoDataValue(b, &has);
-    if (has && !isnan(nd)) {
-        float fnd = (float)nd;
-        size_t n = (size_t)nrows * (size_t)g->geo.nx;
-        for (size_t i = 0; i < n; ++i)
-            if (buf[i] == fnd) buf[i] = NAN;
-    }
+    nodata_to_nan(b, buf, (size_t)nrows * (size_t)g->geo.nx);
     return CP_OK;
 }
 
@@ -382,6 +389,11 @@ struct cp_grid_input {
     int threads;
     int band;
     size_t scratch_len; /* doubles per thread for the largest source cell footprint */
+    /* a compressed file's blocks decoded on the threads: the window's file (src, the window
+     * at column xo, row yo of it, inside it) or the sum resampling's source (ds) */
+    cp_band_pool pool;
+    GDALDatasetH src;
+    int64_t xo, yo;
 };
 
 static void direct_proj_free(cp_grid_input *gi) {
@@ -501,6 +513,8 @@ void cp_grid_input_through_gdal(cp_grid_input *gi) {
 
 void cp_grid_input_close(cp_grid_input *gi) {
     if (!gi) return;
+    cp_band_pool_close(&gi->pool);
+    if (gi->src) GDALClose(gi->src);
     if (gi->ds) GDALClose(gi->ds);
     if (gi->to_grid) OCTDestroyCoordinateTransformation(gi->to_grid);
     if (gi->to_src) OCTDestroyCoordinateTransformation(gi->to_src);
@@ -509,6 +523,30 @@ void cp_grid_input_close(cp_grid_input *gi) {
     free(gi->to_grid_t);
     direct_proj_free(gi);
     free(gi);
+}
+
+/* A window that lies inside its file, whose blocks are compressed: read from the file by a
+ * pool of handles (the same cells as through the window's VRT, decoded on the threads). */
+static cp_status window_pool(cp_grid_input *gi, const char *window, int threads) {
+    long long xo = -1, yo = -1;
+    if (sscanf(window, "%lld %lld", &xo, &yo) != 2 || xo < 0 || yo < 0) return CP_OK;
+    GDALDatasetH src =
+        GDALOpenEx(gi->in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!src || gi->band > GDALGetRasterCount(src) ||
+        xo + gi->g->geo.nx > GDALGetRasterXSize(src) ||
+        yo + gi->g->geo.ny > GDALGetRasterYSize(src)) {
+        if (src) GDALClose(src);
+        CPLErrorReset();
+        return CP_OK; /* the VRT reads it */
+    }
+    cp_status s =
+        cp_band_pool_open(&gi->pool, GDALGetRasterBand(src, gi->band), gi->in->path, threads);
+    if (s != CP_OK || gi->pool.n < 1) {
+        GDALClose(src);
+        return s;
+    }
+    gi->src = src, gi->xo = xo, gi->yo = yo;
+    return CP_OK;
 }
 
 cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, size_t warp_bytes,
@@ -527,10 +565,14 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, 
         free(gi);
         return s;
     }
-    int is_window = GDALGetMetadataItem(vrt, "CP_WINDOW", NULL) != NULL;
-    if (in->resample != CP_RESAMPLE_SUM || is_window) {
+    const char *window = GDALGetMetadataItem(vrt, "CP_WINDOW", NULL);
+    if (in->resample != CP_RESAMPLE_SUM || window) {
         gi->ds = vrt;
-        gi->warped = !is_window;
+        gi->warped = !window;
+        if (window && (s = window_pool(gi, window, threads))) {
+            cp_grid_input_close(gi);
+            return s;
+        }
         *out = gi;
         return CP_OK;
     }
@@ -546,6 +588,12 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, 
         OSRDestroySpatialReference(ssrs);
         cp_grid_input_close(gi);
         return cp_fail_gdal(CP_E_IO, "cannot open <%s>", in->path);
+    }
+    s = cp_band_pool_open(&gi->pool, GDALGetRasterBand(gi->ds, gi->band), in->path, threads);
+    if (s != CP_OK) {
+        OSRDestroySpatialReference(ssrs);
+        cp_grid_input_close(gi);
+        return s;
     }
     gi->to_grid = OCTNewCoordinateTransformation(ssrs, g->srs);
     gi->to_src = OCTNewCoordinateTransformation(g->srs, ssrs);
@@ -661,12 +709,8 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
     GDALRasterBandH band = GDALGetRasterBand(gi->ds, gi->band);
     int has_nd = 0;
     double nd = GDALGetRasterNoDataValue(band, &has_nd);
-    CPLErrorReset();
-    if (GDALRasterIO(band, GF_Read, (int)ic0, (int)ir0, (int)n, (int)m, vals, (int)n, (int)m,
-                     GDT_Float32, 0, 0) != CE_None) {
-        s = cp_fail_gdal(CP_E_IO, "cannot read <%s>", gi->in->path);
+    if ((s = cp_band_read(&gi->pool, band, gi->in->path, ic0, ir0, n, m, vals, GDT_Float32, n)))
         goto done;
-    }
     for (size_t i = 0; i < (size_t)n * (size_t)m; ++i)
         if ((has_nd && vals[i] == (float)nd) || !isfinite(vals[i])) vals[i] = NAN;
     cpk_out_f32 out = {buf, geo->nx, nrows, geo->nx};
@@ -728,6 +772,14 @@ int cp_grid_input_warped(const cp_grid_input *gi) {
 cp_status cp_grid_input_read(cp_grid_input *gi, int64_t row0, int64_t nrows, float *buf) {
     if (nrows <= 0) return CP_OK;
     if (gi->exact_sum) return read_rows_exact_sum(gi, row0, nrows, buf);
+    if (gi->src) {
+        GDALRasterBandH b = GDALGetRasterBand(gi->src, gi->band);
+        const int64_t nx = gi->g->geo.nx;
+        cp_status s = cp_band_read(&gi->pool, b, gi->in->path, gi->xo, gi->yo + row0, nx, nrows,
+                                   buf, GDT_Float32, nx);
+        if (s == CP_OK) nodata_to_nan(b, buf, (size_t)nrows * (size_t)nx);
+        return s;
+    }
     return cp_input_read_rows(gi->ds, gi->in->path, gi->g, row0, nrows, buf);
 }
 

@@ -81,19 +81,6 @@ cp_status cp_rio_band(GDALDatasetH ds, const char *path, int band, GDALRasterBan
     return CP_OK;
 }
 
-cp_status cp_rio_read_rows(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
-                           float *buf, ptrdiff_t stride) {
-    if (nrows <= 0) return CP_OK;
-    int nx = GDALGetRasterBandXSize(band);
-    CPLErrorReset();
-    CPLErr e = GDALRasterIOEx(band, GF_Read, 0, (int)row0, nx, (int)nrows, buf, nx, (int)nrows,
-                              GDT_Float32, sizeof(float), (GSpacing)stride * sizeof(float), NULL);
-    if (e != CE_None)
-        return cp_fail_gdal(CP_E_IO, "cannot read rows %lld-%lld of <%s>", (long long)row0,
-                            (long long)(row0 + nrows - 1), path);
-    return CP_OK;
-}
-
 void *cp_rio_alloc(size_t bytes) {
     if (bytes == 0) bytes = 1;
     const size_t huge = (size_t)2 << 20;
@@ -106,19 +93,6 @@ void *cp_rio_alloc(size_t bytes) {
     (void)madvise(p, rounded, MADV_HUGEPAGE);
 #endif
     return p;
-}
-
-cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
-                              uint8_t *buf, ptrdiff_t stride) {
-    if (nrows <= 0) return CP_OK;
-    int nx = GDALGetRasterBandXSize(band);
-    CPLErrorReset();
-    CPLErr e = GDALRasterIOEx(band, GF_Read, 0, (int)row0, nx, (int)nrows, buf, nx, (int)nrows,
-                              GDT_Byte, 1, (GSpacing)stride, NULL);
-    if (e != CE_None)
-        return cp_fail_gdal(CP_E_IO, "cannot read rows %lld-%lld of <%s>", (long long)row0,
-                            (long long)(row0 + nrows - 1), path);
-    return CP_OK;
 }
 
 static void out_free(cp_rio_out *o) {
@@ -476,6 +450,133 @@ void cp_rio_out_abort(cp_rio_out *o) {
     out_free(o);
 }
 
+cp_status cp_band_pool_open(cp_band_pool *p, GDALRasterBandH band, const char *path, int threads) {
+    memset(p, 0, sizeof *p);
+    GDALDatasetH ds = GDALGetBandDataset(band);
+    GDALDriverH drv = ds ? GDALGetDatasetDriver(ds) : NULL;
+    const char *comp = ds ? GDALGetMetadataItem(ds, "COMPRESSION", "IMAGE_STRUCTURE") : NULL;
+    if (!comp) comp = GDALGetMetadataItem(band, "COMPRESSION", "IMAGE_STRUCTURE");
+    int bx = 0, by = 0;
+    GDALGetBlockSize(band, &bx, &by);
+    const int64_t nx = GDALGetRasterBandXSize(band), ny = GDALGetRasterBandYSize(band);
+    const int64_t ncols = bx > 0 ? (nx + bx - 1) / bx : 0;
+    const int n = cpk_threads(threads) < ncols ? cpk_threads(threads) : (int)ncols;
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") || !comp || EQUAL(comp, "NONE") ||
+        n < 1)
+        return CP_OK; /* nothing to decode */
+    p->band = calloc((size_t)n, sizeof *p->band);
+    p->ds = calloc((size_t)n, sizeof *p->ds);
+    p->scratch = calloc((size_t)n, sizeof *p->scratch);
+    p->n = n, p->bx = bx, p->by = by, p->type = GDALGetRasterDataType(band);
+    const size_t block = (size_t)bx * (size_t)by * (size_t)GDALGetDataTypeSizeBytes(p->type);
+    for (int k = 0; p->scratch && k < n; ++k)
+        if (!(p->scratch[k] = malloc(block))) break;
+    if (!p->band || !p->ds || !p->scratch || !p->scratch[n - 1]) {
+        cp_band_pool_close(p);
+        return cp_fail(CP_E_NOMEM, "out of memory for %d handles of <%s>", n, path);
+    }
+    p->band[0] = band;
+    const char *file = GDALGetDescription(ds);
+    const int index = GDALGetBandNumber(band);
+    for (int k = 1; k < n; ++k) {
+        GDALDatasetH d = GDALOpenEx(file, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+        GDALRasterBandH b =
+            d && index >= 1 && index <= GDALGetRasterCount(d) ? GDALGetRasterBand(d, index) : NULL;
+        int bx2 = 0, by2 = 0;
+        if (b) GDALGetBlockSize(b, &bx2, &by2);
+        p->ds[k] = d, p->band[k] = b;
+        if (!b || GDALGetRasterBandXSize(b) != nx || GDALGetRasterBandYSize(b) != ny ||
+            GDALGetRasterDataType(b) != GDALGetRasterDataType(band) || bx2 != bx || by2 != by) {
+            cp_band_pool_close(p); /* gone, or another raster now: one thread reads, as before */
+            CPLErrorReset();
+            return CP_OK;
+        }
+    }
+    return CP_OK;
+}
+
+void cp_band_pool_close(cp_band_pool *p) {
+    if (!p) return;
+    for (int k = 1; p->ds && k < p->n; ++k)
+        if (p->ds[k]) GDALClose(p->ds[k]);
+    for (int k = 0; p->scratch && k < p->n; ++k) free(p->scratch[k]);
+    free(p->band), free(p->ds), free(p->scratch);
+    memset(p, 0, sizeof *p);
+}
+
+/* Window columns a..b (of rows y0..y0 + h) through one handle into dst (column a of row y0):
+ * the block rows the window covers whole are decoded a block at a time into `scratch`
+ * (GDALReadBlock: no block cache, so no lock shared with the other handles and no new memory
+ * for each block) and copied into place as RasterIO would (GDALCopyWords); the partial block
+ * rows at the window's top and bottom go through GDAL's cache, where the next window of the
+ * same columns finds them. */
+static CPLErr read_slice(const cp_band_pool *p, int k, int64_t a, int64_t b, int64_t y0, int64_t h,
+                         char *dst, GDALDataType type, ptrdiff_t stride) {
+    GDALRasterBandH band = p->band[k];
+    const int64_t bx = p->bx, by = p->by, ny = GDALGetRasterBandYSize(band);
+    const int size = GDALGetDataTypeSizeBytes(type), nsize = GDALGetDataTypeSizeBytes(p->type);
+    for (int64_t r = y0; r < y0 + h;) {
+        const int64_t j = r / by, top = j * by, bottom = (j + 1) * by < ny ? (j + 1) * by : ny;
+        const int64_t r1 = bottom < y0 + h ? bottom : y0 + h;
+        char *row = dst + (r - y0) * stride * size;
+        if (r != top || r1 != bottom) {
+            if (GDALRasterIOEx(band, GF_Read, (int)a, (int)r, (int)(b - a), (int)(r1 - r), row,
+                               (int)(b - a), (int)(r1 - r), type, size, (GSpacing)stride * size,
+                               NULL) != CE_None)
+                return CE_Failure;
+        } else
+            for (int64_t i = a / bx; i * bx < b; ++i) {
+                if (GDALReadBlock(band, (int)i, (int)j, p->scratch[k]) != CE_None)
+                    return CE_Failure;
+                const int64_t c0 = a > i * bx ? a : i * bx,
+                              c1 = b < (i + 1) * bx ? b : (i + 1) * bx;
+                for (int64_t q = r; q < r1; ++q)
+                    GDALCopyWords64(p->scratch[k] + ((q - top) * bx + c0 - i * bx) * nsize, p->type,
+                                    nsize, dst + ((q - y0) * stride + c0 - a) * size, type, size,
+                                    (GPtrDiff_t)(c1 - c0));
+            }
+        r = r1;
+    }
+    return CE_None;
+}
+
+cp_status cp_band_read(const cp_band_pool *p, GDALRasterBandH band, const char *path, int64_t x0,
+                       int64_t y0, int64_t w, int64_t h, void *buf, GDALDataType type,
+                       ptrdiff_t stride) {
+    if (w <= 0 || h <= 0) return CP_OK;
+    const int size = GDALGetDataTypeSizeBytes(type);
+    if (!p || p->n < 1) {
+        CPLErrorReset();
+        if (GDALRasterIOEx(band, GF_Read, (int)x0, (int)y0, (int)w, (int)h, buf, (int)w, (int)h,
+                           type, size, (GSpacing)stride * size, NULL) != CE_None)
+            return cp_fail_gdal(CP_E_IO, "cannot read <%s> (rows %lld-%lld)", path, (long long)y0,
+                                (long long)(y0 + h - 1));
+        return CP_OK;
+    }
+    const int n = p->n;
+    const int64_t c0 = x0 / p->bx, ncols = (x0 + w - 1) / p->bx - c0 + 1;
+    char why[n][512]; /* each slice's GDAL message, empty when it read */
+#pragma omp parallel for schedule(static, 1) num_threads(n)
+    for (int k = 0; k < n; ++k) { /* slice k: its share of the window's block columns */
+        int64_t a = (c0 + k * ncols / n) * p->bx, b = (c0 + (k + 1) * ncols / n) * p->bx;
+        if (a < x0) a = x0;
+        if (b > x0 + w) b = x0 + w;
+        why[k][0] = '\0';
+        if (b <= a) continue;
+        cp_gdal_quiet_begin(); /* GDAL's error handlers are per thread */
+        CPLErrorReset();
+        if (read_slice(p, k, a, b, y0, h, (char *)buf + (a - x0) * size, type, stride) != CE_None)
+            snprintf(why[k], sizeof why[k], "%s",
+                     CPLGetLastErrorMsg()[0] ? CPLGetLastErrorMsg() : "read failed");
+        cp_gdal_quiet_end();
+    }
+    for (int k = 0; k < n; ++k)
+        if (why[k][0])
+            return cp_fail(CP_E_IO, "cannot read <%s> (rows %lld-%lld): %s", path, (long long)y0,
+                           (long long)(y0 + h - 1), why[k]);
+    return CP_OK;
+}
+
 cp_status cp_band_src_open(cp_band_src *b, GDALRasterBandH band, const char *path, int threads) {
     memset(b, 0, sizeof *b);
     b->band = band;
@@ -490,7 +591,7 @@ cp_status cp_band_src_open(cp_band_src *b, GDALRasterBandH band, const char *pat
     if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") || GDALGetRasterCount(ds) != 1 ||
         GDALGetRasterDataType(band) != GDT_Float32 || (comp && !EQUAL(comp, "NONE")) ||
         !strncmp(path, "/vsi", 4) || bx < 1 || by < 1 || !CPL_IS_LSB)
-        return CP_OK; /* GDAL reads it */
+        return cp_band_pool_open(&b->pool, band, path, threads); /* GDAL reads it */
     int64_t nx = GDALGetRasterBandXSize(band), ny = GDALGetRasterBandYSize(band);
     int64_t nbx = (nx + bx - 1) / bx, nby = (ny + by - 1) / by;
     uint64_t *off = malloc(sizeof *off * (size_t)(nbx * nby));
@@ -508,7 +609,7 @@ cp_status cp_band_src_open(cp_band_src *b, GDALRasterBandH band, const char *pat
             /* a sparse or short block: GDAL fills it, so GDAL reads the file */
             if (at <= 0 || size < (rows - 1) * bx * 4 + (nx - i * bx < bx ? nx - i * bx : bx) * 4) {
                 free(off);
-                return CP_OK;
+                return cp_band_pool_open(&b->pool, band, path, threads);
             }
             off[j * nbx + i] = (uint64_t)at;
         }
@@ -517,7 +618,7 @@ cp_status cp_band_src_open(cp_band_src *b, GDALRasterBandH band, const char *pat
     if (fd < 0 || pread(fd, magic, 2, 0) != 2 || magic[0] != 'I' || magic[1] != 'I') {
         if (fd >= 0) close(fd);
         free(off);
-        return CP_OK; /* a big-endian or unreadable file: GDAL reads it */
+        return cp_band_pool_open(&b->pool, band, path, threads); /* big-endian, unreadable */
     }
     b->direct = 1, b->fd = fd, b->threads = threads, b->offsets = off;
     b->nx = nx, b->ny = ny, b->bx = bx, b->by = by, b->nbx = nbx;
@@ -527,6 +628,7 @@ cp_status cp_band_src_open(cp_band_src *b, GDALRasterBandH band, const char *pat
 void cp_band_src_close(cp_band_src *b) {
     if (!b) return;
     if (b->fd >= 0 && b->direct) close(b->fd);
+    cp_band_pool_close(&b->pool);
     free(b->offsets);
     b->offsets = NULL;
     b->direct = 0;
@@ -560,7 +662,10 @@ static int read_block_rows(const cp_band_src *b, int64_t i, int64_t j, int64_t r
 cp_status cp_band_rows(void *band_src, int64_t row0, int64_t nrows, float *buf) {
     const cp_band_src *b = band_src;
     if (nrows <= 0) return CP_OK;
-    if (!b->direct) return cp_rio_read_rows(b->band, b->path, row0, nrows, buf, 0);
+    if (!b->direct) {
+        const int64_t nx = GDALGetRasterBandXSize(b->band);
+        return cp_band_read(&b->pool, b->band, b->path, 0, row0, nx, nrows, buf, GDT_Float32, nx);
+    }
     const int64_t j0 = row0 / b->by, j1 = (row0 + nrows - 1) / b->by;
     const int64_t nblocks = (j1 - j0 + 1) * b->nbx;
     int bad = 0;

@@ -35,15 +35,6 @@ cp_status cp_rio_geo(GDALDatasetH ds, const char *path, cpk_geo *geo);
 cp_status cp_rio_band(GDALDatasetH ds, const char *path, int band, GDALRasterBandH *out,
                       int *has_nodata, float *nodata);
 
-/* Reads rows row0..row0+nrows of a band (all columns) as Float32 into buf (row stride
- * `stride` floats). */
-cp_status cp_rio_read_rows(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
-                           float *buf, ptrdiff_t stride);
-
-/* The same as Byte values, for Byte bands (no conversion). */
-cp_status cp_rio_read_rows_u8(GDALRasterBandH band, const char *path, int64_t row0, int64_t nrows,
-                              uint8_t *buf, ptrdiff_t stride);
-
 /* An output GeoTIFF written through an output transaction (clearplan/output.h): under a
  * temporary name beside its final one, published by cp_rio_out_commit(); cp_rio_out_abort()
  * removes it. */
@@ -132,13 +123,43 @@ void cp_rio_out_abort(cp_rio_out *o);
  * a file (cp_band_rows), or an input resampled onto the analysis grid (inputs.h). */
 typedef cp_status (*cp_row_reader)(void *src, int64_t row0, int64_t nrows, float *buf);
 
+/* One band of a compressed GeoTIFF opened once a thread, so that its blocks are decoded on
+ * several threads: a GDAL dataset serves one thread at a time, so thread k reads its own slice
+ * of the window's block columns through handle k (handle 0 is the caller's band). A slice is
+ * the same for every window of the same columns, so the blocks a strip leaves half read stay
+ * in the cache of the handle that reads their other half. Decoding is exact: the values are
+ * the file's whatever the thread count. */
+typedef struct {
+    GDALRasterBandH *band; /* n handles; band[0] the caller's */
+    GDALDatasetH *ds;      /* ds[k], k >= 1, opened here (ds[0] NULL) */
+    char **scratch;        /* a block for each handle */
+    int n;                 /* 0 or 1: GDAL reads on the calling thread */
+    int64_t bx, by;        /* the file's blocks */
+    GDALDataType type;     /* the band's */
+} cp_band_pool;
+
+/* Opens `threads` handles (0: all cores) of `band` when its file is a GeoTIFF with compressed
+ * blocks, more than one block a row and threads to spare; otherwise (and when reopening the
+ * file fails or finds another raster) p->n is 0 and reads go through `band` as before. */
+cp_status cp_band_pool_open(cp_band_pool *p, GDALRasterBandH band, const char *path, int threads);
+void cp_band_pool_close(cp_band_pool *p);
+
+/* Reads the window (x0, y0, w, h) of the band as `type` (GDT_Float32 or GDT_Byte) into buf,
+ * `stride` values a row: over the pool's handles in parallel when it has two or more, else
+ * through `band` (the caller's; p may be NULL). */
+cp_status cp_band_read(const cp_band_pool *p, GDALRasterBandH band, const char *path, int64_t x0,
+                       int64_t y0, int64_t w, int64_t h, void *buf, GDALDataType type,
+                       ptrdiff_t stride);
+
 /* A band of a file as a row source (cp_band_rows). When the file is an uncompressed Float32
  * GeoTIFF of one band, little-endian, its tiles or strips are read straight into the caller's
  * rows (one preadv per block scattering its rows, blocks in parallel): one copy from the page
- * cache instead of two through GDAL's block cache. Any other file is read through GDAL. */
+ * cache instead of two through GDAL's block cache. A compressed GeoTIFF is decoded by a pool
+ * of handles (cp_band_pool); any other file is read through GDAL. */
 typedef struct {
     GDALRasterBandH band;
     const char *path; /* for messages */
+    cp_band_pool pool;
     /* direct reads (set by cp_band_src_open) */
     int direct, fd, threads;
     int64_t nx, ny, bx, by, nbx; /* grid, block size, blocks a row */

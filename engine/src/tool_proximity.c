@@ -62,6 +62,7 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     int32_t *srows = NULL;
     size_t ncells = 0, cap = 0;
     cpk_status ks = CPK_OK;
+    cp_band_pool pool = {0};
     const char *pixeltype = GDALGetMetadataItem(band, "PIXELTYPE", "IMAGE_STRUCTURE");
     const int is_byte =
         GDALGetRasterDataType(band) == GDT_Byte && !(pixeltype && EQUAL(pixeltype, "SIGNEDBYTE"));
@@ -69,6 +70,8 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
         s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
         goto done;
     }
+    /* a compressed input's blocks decoded on the threads */
+    if ((s = cp_band_pool_open(&pool, band, path, pa->threads)) != CP_OK) goto done;
     if (progress && !progress(0.0, NULL, progress_arg)) {
         s = cp_fail(CP_E_INTERRUPTED, "interrupted");
         goto done;
@@ -78,8 +81,8 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
         /* Byte bands are read as they are: a quarter of the bytes, no conversion */
         uint8_t *bbuf = (uint8_t *)sbuf;
         cpk_view_f32 v = {sbuf, nx, b - a, (ptrdiff_t)nx, nd, has_nd};
-        s = is_byte ? cp_rio_read_rows_u8(band, path, a, b - a, bbuf, (ptrdiff_t)nx)
-                    : cp_rio_read_rows(band, path, a, b - a, sbuf, (ptrdiff_t)nx);
+        s = cp_band_read(&pool, band, path, 0, a, nx, b - a, is_byte ? (void *)bbuf : sbuf,
+                         is_byte ? GDT_Byte : GDT_Float32, (ptrdiff_t)nx);
         if (s != CP_OK) goto done;
         size_t before = ncells;
 #define LIST_STRIP()                                                                            \
@@ -148,6 +151,7 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
 kfail:
     s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", path, cpk_strerror(ks));
 done:
+    cp_band_pool_close(&pool);
     free(sbuf);
     free(cells);
     free(col_start);

@@ -591,6 +591,117 @@ static void test_band_rows_direct(void **state) {
     free(g);
 }
 
+/* A compressed GeoTIFF's blocks decoded by a pool of handles (cp_band_read): Byte, Int16 and
+ * Float32 files, tiled with edge tiles and striped, read as Float32 and as Byte over windows
+ * that start and end inside blocks, strip after strip, on 1-7 threads: the same values, bit
+ * for bit, as GDAL's RasterIO; an uncompressed file gets no pool; a truncated file fails with
+ * its name and GDAL's reason on any thread count. */
+static void test_band_pool_reads(void **state) {
+    (void)state;
+    const int W = 701, H = 333;
+    double *g = malloc(sizeof(double) * W * H);
+    for (int k = 0; k < W * H; ++k) g[k] = cpt_rnd01(&rng_state) * 600.0 - 200.0;
+    static const char *const tiled[] = {"TILED=YES", "BLOCKXSIZE=128", "BLOCKYSIZE=64",
+                                        "COMPRESS=DEFLATE", NULL};
+    static const char *const striped[] = {"COMPRESS=LZW", "BLOCKYSIZE=16", NULL};
+    static const char *const plain[] = {"TILED=YES", NULL};
+    struct {
+        GDALDataType type;
+        const char *const *co;
+        int pooled;
+    } files[] = {{GDT_Byte, tiled, 1},
+                 {GDT_Int16, tiled, 1},
+                 {GDT_Float32, tiled, 1},
+                 {GDT_Float32, striped, 1},
+                 {GDT_Float32, plain, 0}};
+    static const int win[][4] = {{0, 0, 701, 333},  {5, 3, 600, 100},  {128, 64, 256, 128},
+                                 {700, 332, 1, 1},  {130, 61, 200, 5}, {0, 320, 701, 13},
+                                 {257, 0, 444, 333}};
+    for (size_t f = 0; f < sizeof files / sizeof files[0]; ++f) {
+        char path[1200];
+        snprintf(path, sizeof path, "%s/pool%zu.tif", dir, f);
+        GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, 1, files[f].type,
+                                     (char **)files[f].co);
+        assert_non_null(ds);
+        assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, W, H, g, W, H,
+                                      GDT_Float64, 0, 0),
+                         CE_None);
+        GDALClose(ds);
+        ds = GDALOpen(path, GA_ReadOnly);
+        GDALDatasetH ref = GDALOpen(path, GA_ReadOnly);
+        GDALRasterBandH band = GDALGetRasterBand(ds, 1), rband = GDALGetRasterBand(ref, 1);
+        for (int threads = 1; threads <= 7; threads += 2) {
+            cp_band_pool p;
+            assert_int_equal(cp_band_pool_open(&p, band, path, threads), CP_OK);
+            assert_int_equal(p.n > 0, files[f].pooled);
+            for (int t = 0; t < 2; ++t) {
+                const GDALDataType type = t ? GDT_Byte : GDT_Float32;
+                const int size = t ? 1 : 4;
+                for (size_t k = 0; k < sizeof win / sizeof win[0]; ++k) {
+                    const int x0 = win[k][0], y0 = win[k][1], w = win[k][2], h = win[k][3];
+                    const ptrdiff_t stride = w + 3; /* rows with gaps between them */
+                    unsigned char *got = calloc((size_t)stride * h, size),
+                                  *want = calloc((size_t)stride * h, size);
+                    assert_int_equal(cp_band_read(&p, band, path, x0, y0, w, h, got, type, stride),
+                                     CP_OK);
+                    assert_int_equal(GDALRasterIOEx(rband, GF_Read, x0, y0, w, h, want, w, h, type,
+                                                    size, (GSpacing)stride * size, NULL),
+                                     CE_None);
+                    for (int r = 0; r < h; ++r)
+                        assert_memory_equal(got + (size_t)r * stride * size,
+                                            want + (size_t)r * stride * size, (size_t)w * size);
+                    free(got), free(want);
+                }
+            }
+            /* strip after strip, 37 rows each: partial block rows met again by the next strip */
+            float *got = malloc(sizeof(float) * W * 37), *want = malloc(sizeof(float) * W * 37);
+            for (int y = 0; y < H; y += 37) {
+                int h = y + 37 < H ? 37 : H - y;
+                assert_int_equal(cp_band_read(&p, band, path, 0, y, W, h, got, GDT_Float32, W),
+                                 CP_OK);
+                assert_int_equal(
+                    GDALRasterIO(rband, GF_Read, 0, y, W, h, want, W, h, GDT_Float32, 0, 0),
+                    CE_None);
+                assert_memory_equal(got, want, sizeof(float) * W * (size_t)h);
+            }
+            free(got), free(want);
+            cp_band_pool_close(&p);
+            assert_int_equal(p.n, 0);
+        }
+        GDALClose(ref);
+        GDALClose(ds);
+    }
+    /* the tiled Float32 file cut to a third: opened, then a block fails to decode */
+    char path[1200], cut[1300];
+    snprintf(path, sizeof path, "%s/pool2.tif", dir);
+    snprintf(cut, sizeof cut, "%s/pool_cut.tif", dir);
+    FILE *in = fopen(path, "rb"), *out = fopen(cut, "wb");
+    assert_non_null(in), assert_non_null(out);
+    fseek(in, 0, SEEK_END);
+    long n = ftell(in);
+    fseek(in, 0, SEEK_SET);
+    char *bytes = malloc((size_t)n);
+    assert_int_equal(fread(bytes, 1, (size_t)n, in), (size_t)n);
+    fwrite(bytes, 1, (size_t)n / 3, out);
+    fclose(in), fclose(out), free(bytes);
+    GDALDatasetH ds = GDALOpen(cut, GA_ReadOnly);
+    assert_non_null(ds); /* GDAL writes the directory first */
+    for (int threads = 1; threads <= 3; threads += 2) {
+        cp_band_pool p;
+        assert_int_equal(cp_band_pool_open(&p, GDALGetRasterBand(ds, 1), cut, threads), CP_OK);
+        float *got = malloc(sizeof(float) * W * H);
+        assert_int_equal(
+            cp_band_read(&p, GDALGetRasterBand(ds, 1), cut, 0, 0, W, H, got, GDT_Float32, W),
+            CP_E_IO);
+        cpt_assert_contains(cp_errmsg(), "cannot read <");
+        cpt_assert_contains(cp_errmsg(), "pool_cut.tif> (rows 0-332): ");
+        free(got);
+        cp_band_pool_close(&p);
+    }
+    GDALClose(ds);
+    free(g);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tools_proximity_matches_kernel),
@@ -602,6 +713,7 @@ int main(void) {
         cmocka_unit_test(test_tools_interrupted_leaves_nothing),
         cmocka_unit_test(test_tools_usage),
         cmocka_unit_test(test_band_rows_direct),
+        cmocka_unit_test(test_band_pool_reads),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
