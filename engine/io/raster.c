@@ -450,6 +450,10 @@ void cp_rio_out_abort(cp_rio_out *o) {
     out_free(o);
 }
 
+/* The largest block a pool decodes into buffers of its own (a thread's); a file stored as a
+ * few huge strips is read through GDAL's cache as before. */
+#define POOL_BLOCK_MAX ((size_t)16 << 20)
+
 cp_status cp_band_pool_open(cp_band_pool *p, GDALRasterBandH band, const char *path, int threads) {
     memset(p, 0, sizeof *p);
     GDALDatasetH ds = GDALGetBandDataset(band);
@@ -461,14 +465,15 @@ cp_status cp_band_pool_open(cp_band_pool *p, GDALRasterBandH band, const char *p
     const int64_t nx = GDALGetRasterBandXSize(band), ny = GDALGetRasterBandYSize(band);
     const int64_t ncols = bx > 0 ? (nx + bx - 1) / bx : 0;
     const int n = cpk_threads(threads) < ncols ? cpk_threads(threads) : (int)ncols;
+    const size_t block = (size_t)bx * (size_t)(by > 0 ? by : 0) *
+                         (size_t)GDALGetDataTypeSizeBytes(GDALGetRasterDataType(band));
     if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") || !comp || EQUAL(comp, "NONE") ||
-        n < 1)
-        return CP_OK; /* nothing to decode */
+        n < 1 || block > POOL_BLOCK_MAX)
+        return CP_OK; /* nothing to decode, or blocks of whole images: GDAL's cache holds them */
     p->band = calloc((size_t)n, sizeof *p->band);
     p->ds = calloc((size_t)n, sizeof *p->ds);
     p->scratch = calloc((size_t)n, sizeof *p->scratch);
     p->n = n, p->bx = bx, p->by = by, p->type = GDALGetRasterDataType(band);
-    const size_t block = (size_t)bx * (size_t)by * (size_t)GDALGetDataTypeSizeBytes(p->type);
     for (int k = 0; p->scratch && k < n; ++k)
         if (!(p->scratch[k] = malloc(block))) break;
     if (!p->band || !p->ds || !p->scratch || !p->scratch[n - 1]) {

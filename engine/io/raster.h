@@ -138,9 +138,11 @@ typedef struct {
     GDALDataType type;     /* the band's */
 } cp_band_pool;
 
-/* Opens `threads` handles (0: all cores) of `band` when its file is a GeoTIFF with compressed
- * blocks, more than one block a row and threads to spare; otherwise (and when reopening the
- * file fails or finds another raster) p->n is 0 and reads go through `band` as before. */
+/* Opens up to `threads` handles (0: all cores; no more than the blocks in a row) of `band`
+ * when its file is a GeoTIFF with compressed blocks of at most 16 MB; otherwise (and when
+ * reopening the file fails or finds another raster) p->n is 0 and reads go through `band`
+ * and GDAL's cache, as before. With one handle (p->n == 1) blocks are still decoded without
+ * the cache. */
 cp_status cp_band_pool_open(cp_band_pool *p, GDALRasterBandH band, const char *path, int threads);
 void cp_band_pool_close(cp_band_pool *p);
 

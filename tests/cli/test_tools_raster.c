@@ -671,6 +671,25 @@ static void test_band_pool_reads(void **state) {
         GDALClose(ref);
         GDALClose(ds);
     }
+    { /* one compressed strip of 17.6 MB: read through GDAL's cache, no pool */
+        char big[1200];
+        snprintf(big, sizeof big, "%s/pool_strip.tif", dir);
+        static const char *const one[] = {"COMPRESS=DEFLATE", "BLOCKYSIZE=2100", NULL};
+        GDALDatasetH ds =
+            GDALCreate(GDALGetDriverByName("GTiff"), big, 2100, 2100, 1, GDT_Float32, (char **)one);
+        assert_non_null(ds);
+        GDALClose(ds);
+        ds = GDALOpen(big, GA_ReadOnly);
+        cp_band_pool p;
+        assert_int_equal(cp_band_pool_open(&p, GDALGetRasterBand(ds, 1), big, 2), CP_OK);
+        assert_int_equal(p.n, 0);
+        float row[2100];
+        assert_int_equal(
+            cp_band_read(&p, GDALGetRasterBand(ds, 1), big, 0, 7, 2100, 1, row, GDT_Float32, 2100),
+            CP_OK);
+        assert_true(row[0] == 0.0f && row[2099] == 0.0f);
+        GDALClose(ds);
+    }
     /* the tiled Float32 file cut to a third: opened, then a block fails to decode */
     char path[1200], cut[1300];
     snprintf(path, sizeof path, "%s/pool2.tif", dir);
