@@ -550,6 +550,21 @@ static void test_tools_usage(void **state) {
     free(e);
 }
 
+/* Writes W x H values of `data` (of type `dtype`) to a new one-band GeoTIFF of `type` with
+ * creation options `co`, and opens it read-only. */
+static GDALDatasetH write_tif(const char *path, int W, int H, GDALDataType type,
+                              const char *const *co, const void *data, GDALDataType dtype) {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, 1, type, (char **)co);
+    assert_non_null(ds);
+    assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, W, H, (void *)data, W,
+                                  H, dtype, 0, 0),
+                     CE_None);
+    GDALClose(ds);
+    ds = GDALOpen(path, GA_ReadOnly);
+    assert_non_null(ds);
+    return ds;
+}
+
 /* Direct reads of uncompressed Float32 GeoTIFFs (cp_band_rows): tiled with edge tiles and
  * striped, any rows, any threads, the same values as GDAL's reading; a compressed or an
  * Int16 file is read by GDAL. */
@@ -564,14 +579,7 @@ static void test_band_rows_direct(void **state) {
     for (int v = 0; v < 3; ++v) {
         char path[1200];
         snprintf(path, sizeof path, "%s/direct%d.tif", dir, v);
-        GDALDatasetH ds =
-            GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, 1, GDT_Float32, (char **)cos[v]);
-        assert_non_null(ds);
-        assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, W, H, g, W, H,
-                                      GDT_Float32, 0, 0),
-                         CE_None);
-        GDALClose(ds);
-        ds = GDALOpen(path, GA_ReadOnly);
+        GDALDatasetH ds = write_tif(path, W, H, GDT_Float32, cos[v], g, GDT_Float32);
         cp_band_src b;
         assert_int_equal(cp_band_src_open(&b, GDALGetRasterBand(ds, 1), path, 2), CP_OK);
         assert_int_equal(b.direct, v < 2); /* compressed: GDAL reads it */
@@ -620,14 +628,7 @@ static void test_band_pool_reads(void **state) {
     for (size_t f = 0; f < sizeof files / sizeof files[0]; ++f) {
         char path[1200];
         snprintf(path, sizeof path, "%s/pool%zu.tif", dir, f);
-        GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), path, W, H, 1, files[f].type,
-                                     (char **)files[f].co);
-        assert_non_null(ds);
-        assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, 0, W, H, g, W, H,
-                                      GDT_Float64, 0, 0),
-                         CE_None);
-        GDALClose(ds);
-        ds = GDALOpen(path, GA_ReadOnly);
+        GDALDatasetH ds = write_tif(path, W, H, files[f].type, files[f].co, g, GDT_Float64);
         GDALDatasetH ref = GDALOpen(path, GA_ReadOnly);
         GDALRasterBandH band = GDALGetRasterBand(ds, 1), rband = GDALGetRasterBand(ref, 1);
         for (int threads = 1; threads <= 7; threads += 2) {
