@@ -465,10 +465,10 @@ cp_status cp_band_pool_open(cp_band_pool *p, GDALRasterBandH band, const char *p
     const int64_t nx = GDALGetRasterBandXSize(band), ny = GDALGetRasterBandYSize(band);
     const int64_t ncols = bx > 0 ? (nx + bx - 1) / bx : 0;
     const int n = cpk_threads(threads) < ncols ? cpk_threads(threads) : (int)ncols;
-    const size_t block = (size_t)bx * (size_t)(by > 0 ? by : 0) *
+    const size_t block = (size_t)(bx > 0 ? bx : 0) * (size_t)(by > 0 ? by : 0) *
                          (size_t)GDALGetDataTypeSizeBytes(GDALGetRasterDataType(band));
     if (!drv || strcmp(GDALGetDriverShortName(drv), "GTiff") || !comp || EQUAL(comp, "NONE") ||
-        n < 1 || block > POOL_BLOCK_MAX)
+        n < 1 || block < 1 || block > POOL_BLOCK_MAX)
         return CP_OK; /* nothing to decode, or blocks of whole images: GDAL's cache holds them */
     p->band = calloc((size_t)n, sizeof *p->band);
     p->ds = calloc((size_t)n, sizeof *p->ds);

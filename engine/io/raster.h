@@ -133,7 +133,7 @@ typedef struct {
     GDALRasterBandH *band; /* n handles; band[0] the caller's */
     GDALDatasetH *ds;      /* ds[k], k >= 1, opened here (ds[0] NULL) */
     char **scratch;        /* a block for each handle */
-    int n;                 /* 0 or 1: GDAL reads on the calling thread */
+    int n;                 /* 0: GDAL reads (RasterIO, cache); 1: the caller's band decodes */
     int64_t bx, by;        /* the file's blocks */
     GDALDataType type;     /* the band's */
 } cp_band_pool;
@@ -147,8 +147,8 @@ cp_status cp_band_pool_open(cp_band_pool *p, GDALRasterBandH band, const char *p
 void cp_band_pool_close(cp_band_pool *p);
 
 /* Reads the window (x0, y0, w, h) of the band as `type` (GDT_Float32 or GDT_Byte) into buf,
- * `stride` values a row: over the pool's handles in parallel when it has two or more, else
- * through `band` (the caller's; p may be NULL). */
+ * `stride` values a row: by the pool's handles, one slice each, in parallel, when it has any,
+ * else by RasterIO on `band` (the caller's; p may be NULL). */
 cp_status cp_band_read(const cp_band_pool *p, GDALRasterBandH band, const char *path, int64_t x0,
                        int64_t y0, int64_t w, int64_t h, void *buf, GDALDataType type,
                        ptrdiff_t stride);
