@@ -389,6 +389,7 @@ struct cp_grid_input {
     int threads;
     int band;
     size_t scratch_len; /* doubles per thread for the largest source cell footprint */
+    int all_corners;    /* every corner of a window's edges transformed (tests compare) */
     /* a compressed file's blocks decoded on the threads: the window's file (src, the window
      * at column xo, row yo of it, inside it) or the sum resampling's source (ds) */
     cp_band_pool pool;
@@ -509,6 +510,10 @@ int cp_grid_input_direct_proj(const cp_grid_input *gi) {
 
 void cp_grid_input_through_gdal(cp_grid_input *gi) {
     if (gi) direct_proj_free(gi);
+}
+
+void cp_grid_input_all_corners(cp_grid_input *gi) {
+    if (gi) gi->all_corners = 1;
 }
 
 void cp_grid_input_close(cp_grid_input *gi) {
@@ -652,13 +657,60 @@ cp_status cp_grid_input_open(const cp_input *in, const cp_grid *g, int threads, 
 }
 
 enum { CHUNK = 64 }; /* source rows per call of the exact resampling kernel */
+/* Corners of a source edge between two of its probes: the corners transformed first, which
+ * tell the segments of the edge whose cells can reach the strip (segment_needed). */
+enum { PROBE_STEP = 16 };
 
 size_t cp_grid_input_fixed_bytes(const cp_grid_input *gi) {
     if (!gi || !gi->exact_sum) return 0;
     /* edges, world and grid coordinates (the kernel's copy), of the widest source window */
     size_t stride = 2 * ((size_t)GDALGetRasterXSize(gi->ds) + 1);
     return 2 * (CHUNK + 1) * stride * sizeof(double) +
-           (size_t)gi->threads * (stride + gi->scratch_len) * sizeof(double);
+           (size_t)gi->threads * (stride + gi->scratch_len) * sizeof(double) +
+           (CHUNK + 3) * ((size_t)GDALGetRasterXSize(gi->ds) / PROBE_STEP + 2) * sizeof(double);
+}
+
+/* Corners i0, i0 + step, ... (count of them, the last clipped to n) of source edge r, columns
+ * from ic0, through to the grid's CRS on thread t's transformation: into xs, ys. */
+static void edge_corners(const cp_grid_input *gi, int t, int64_t r, int64_t ic0, int64_t n,
+                         int64_t i0, int64_t step, int64_t count, double *xs, double *ys) {
+    const double *gt = gi->gt;
+    for (int64_t k = 0; k < count; ++k) {
+        int64_t i = i0 + k * step < n ? i0 + k * step : n;
+        xs[k] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
+        ys[k] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
+    }
+    if (gi->pj && gi->pj_radians)
+        for (int64_t k = 0; k < count; ++k) xs[k] *= DEG_TO_RAD, ys[k] *= DEG_TO_RAD;
+    if (gi->pj)
+        proj_trans_generic(gi->pj[t], PJ_FWD, xs, sizeof *xs, (size_t)count, ys, sizeof *ys,
+                           (size_t)count, NULL, 0, 0, NULL, 0, 0);
+    else
+        OCTTransformEx(gi->to_grid_t[t], (int)count, xs, ys, NULL, NULL);
+}
+
+static int usable(double c) {
+    return isfinite(c) && fabs(c) < 1e20;
+}
+
+/* Whether segment s of source edge r (corners s x PROBE_STEP .. (s + 1) x PROBE_STEP) may bound
+ * a cell that reaches grid rows [row0, row1): by the probes (each segment's ends, as grid rows,
+ * NaN where PROJ failed; edges pa .. pb, nseg + 1 a row) of the segments s - 1 .. s + 1 of edges
+ * r - 1 .. r + 1, the cells' neighbours. A cell lies between its edges' probes, bowed by the
+ * curvature of a projection over 16 cells, which the margin (2 rows and the probes' own spread)
+ * covers many times; a failed probe keeps the segment. */
+static int segment_needed(const double *probe, int64_t pa, int64_t pb, int64_t nseg, int64_t r,
+                          int64_t s, int64_t row0, int64_t row1) {
+    double lo = INFINITY, hi = -INFINITY;
+    for (int64_t q = r > pa ? r - 1 : r; q <= (r < pb ? r + 1 : r); ++q)
+        for (int64_t k = s > 0 ? s - 1 : 0; k <= (s + 2 < nseg ? s + 2 : nseg); ++k) {
+            double v = probe[(q - pa) * (nseg + 1) + k];
+            if (isnan(v)) return 1;
+            lo = v < lo ? v : lo;
+            hi = v > hi ? v : hi;
+        }
+    double margin = 2.0 + (hi - lo);
+    return hi + margin >= (double)row0 && lo - margin <= (double)row1;
 }
 
 /* Rows of the grid from a count raster, resampled exactly (cpk/resample.h). */
@@ -698,11 +750,13 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
      * again whenever GDAL's block cache turns over */
     const int nt = gi->threads;
     const size_t stride = 2 * (size_t)(n + 1);
+    const int64_t nseg = (n + PROBE_STEP - 1) / PROBE_STEP; /* segments; nseg + 1 probes */
     float *vals = malloc((size_t)n * (size_t)m * sizeof *vals);
     double *edges = malloc((CHUNK + 1) * stride * sizeof *edges);
     double *xy = malloc((size_t)nt * stride * sizeof *xy); /* per thread: x then y */
+    double *probe = malloc((CHUNK + 3) * (size_t)(nseg + 1) * sizeof *probe);
     cp_status s = CP_OK;
-    if (!vals || !edges || !xy) {
+    if (!vals || !edges || !xy || !probe) {
         s = cp_fail(CP_E_NOMEM, "out of memory resampling <%s>", gi->in->path);
         goto done;
     }
@@ -716,33 +770,51 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
     cpk_out_f32 out = {buf, geo->nx, nrows, geo->nx};
     /* Source rows in chunks: the corners of a chunk's edges (source row edges e0..e1),
      * transformed to the grid (NaN where PROJ fails) by all threads, then the chunk's cells
-     * added by the parallel kernel. Edge e0 is the last edge of the previous chunk. */
+     * added by the parallel kernel. Edge e0 is the last edge of the previous chunk. A source
+     * row crosses the strip at an angle away from the central meridian (the window is a few
+     * times the strip's height), so each edge is probed every PROBE_STEP corners first, and
+     * only the segments whose cells can reach the strip are transformed: the others' corners
+     * are NaN, cells the kernel skips, as it would drop them for lying outside the strip. */
     for (int64_t e0 = ir0; e0 < ir1; e0 += CHUNK) {
         int64_t e1 = e0 + CHUNK < ir1 ? e0 + CHUNK : ir1;
         if (e0 > ir0) memcpy(edges, edges + CHUNK * stride, stride * sizeof *edges);
         int64_t first = e0 > ir0 ? e0 + 1 : e0;
+        int64_t pa = first > ir0 ? first - 1 : first, pb = e1 < ir1 ? e1 + 1 : e1;
 #pragma omp parallel num_threads(nt)
         {
             cp_gdal_quiet_begin(); /* PROJ's errors in this thread stay out of the host's handler */
+            int t = omp_get_thread_num();
+            double *xs = xy + (size_t)t * stride, *ys = xs + n + 1;
+            if (!gi->all_corners) {
+#pragma omp for schedule(static)
+                for (int64_t r = pa; r <= pb; ++r) {
+                    double *pv = probe + (r - pa) * (nseg + 1);
+                    edge_corners(gi, t, r, ic0, n, 0, PROBE_STEP, nseg + 1, xs, ys);
+                    for (int64_t k = 0; k <= nseg; ++k)
+                        pv[k] = usable(xs[k]) && usable(ys[k]) ? (geo->y0 - ys[k]) / geo->dy : NAN;
+                }
+            }
 #pragma omp for schedule(static)
             for (int64_t r = first; r <= e1; ++r) {
-                int t = omp_get_thread_num();
-                double *xs = xy + (size_t)t * stride, *ys = xs + n + 1,
-                       *d = edges + (r - e0) * stride;
-                for (int64_t i = 0; i <= n; ++i) {
-                    xs[i] = gt[0] + (double)(ic0 + i) * gt[1] + (double)r * gt[2];
-                    ys[i] = gt[3] + (double)(ic0 + i) * gt[4] + (double)r * gt[5];
-                }
-                if (gi->pj && gi->pj_radians)
-                    for (int64_t i = 0; i <= n; ++i) xs[i] *= DEG_TO_RAD, ys[i] *= DEG_TO_RAD;
-                if (gi->pj)
-                    proj_trans_generic(gi->pj[t], PJ_FWD, xs, sizeof *xs, (size_t)(n + 1), ys,
-                                       sizeof *ys, (size_t)(n + 1), NULL, 0, 0, NULL, 0, 0);
-                else
-                    OCTTransformEx(gi->to_grid_t[t], (int)(n + 1), xs, ys, NULL, NULL);
-                for (int64_t i = 0; i <= n; ++i) {
-                    d[2 * i] = isfinite(xs[i]) && fabs(xs[i]) < 1e20 ? xs[i] : NAN;
-                    d[2 * i + 1] = isfinite(ys[i]) && fabs(ys[i]) < 1e20 ? ys[i] : NAN;
+                double *d = edges + (r - e0) * stride;
+                for (size_t i = 0; i < stride; ++i) d[i] = NAN;
+                for (int64_t sa = 0; sa < nseg;) { /* runs of needed segments sa .. sb - 1 */
+                    if (!gi->all_corners &&
+                        !segment_needed(probe, pa, pb, nseg, r, sa, row0, row0 + nrows)) {
+                        ++sa;
+                        continue;
+                    }
+                    int64_t sb = sa + 1;
+                    while (sb < nseg && (gi->all_corners || segment_needed(probe, pa, pb, nseg, r,
+                                                                           sb, row0, row0 + nrows)))
+                        ++sb;
+                    int64_t i0 = sa * PROBE_STEP, i1 = sb * PROBE_STEP < n ? sb * PROBE_STEP : n;
+                    edge_corners(gi, t, r, ic0, n, i0, 1, i1 - i0 + 1, xs, ys);
+                    for (int64_t k = 0; k <= i1 - i0; ++k) {
+                        d[2 * (i0 + k)] = usable(xs[k]) ? xs[k] : NAN;
+                        d[2 * (i0 + k) + 1] = usable(ys[k]) ? ys[k] : NAN;
+                    }
+                    sa = sb;
                 }
             }
             cp_gdal_quiet_end();
@@ -761,7 +833,7 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
         }
     }
 done:
-    free(vals), free(edges), free(xy);
+    free(vals), free(edges), free(xy), free(probe);
     return s;
 }
 

@@ -40,6 +40,9 @@ void cp_grid_input_close(cp_grid_input *gi);
 int cp_grid_input_direct_proj(const cp_grid_input *gi);
 /* Sends the corners through GDAL from now on (tests compare the two ways). */
 void cp_grid_input_through_gdal(cp_grid_input *gi);
+/* Transforms every corner of a window's edges from now on, not only those of the segments
+ * whose cells can reach the strip read (tests compare the two ways). */
+void cp_grid_input_all_corners(cp_grid_input *gi);
 /* 1 when the input is read through GDAL's warper (whose chunk memory counts in budgets). */
 int cp_grid_input_warped(const cp_grid_input *gi);
 /* Bytes a read allocates whatever its rows (the exact resampling's chunk of corners, in world

@@ -412,16 +412,12 @@ static void test_run_bad_inputs(void **state) {
     cpt_rmtree(dir);
 }
 
-/* Population is warped with area-weighted sum: people are neither created nor lost. */
-static void test_population_sum_preserved(void **state) {
-    (void)state;
-    char dir[1024], p[1100];
-    cpt_tmpdir("popsum", dir, sizeof dir);
-    snprintf(p, sizeof p, "%s/pop.tif", dir);
-    /* 3 arc-second cells (about 92 m) in EPSG:4326 near 6.3N 75.5W, random people */
-    int nx = 120, ny = 100;
+/* A population raster of nx x ny 3 arc-second cells (about 92 m) in EPSG:4326 from (lon0, lat0)
+ * at its top left, random people (seeded); returns their total. */
+static double write_population_4326(const char *p, int nx, int ny, double lon0, double lat0,
+                                    uint64_t seed) {
     GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GTiff"), p, nx, ny, 1, GDT_Float32, NULL);
-    double gt[6] = {-75.55, 1.0 / 1200, 0, 6.35, 0, -1.0 / 1200};
+    double gt[6] = {lon0, 1.0 / 1200, 0, lat0, 0, -1.0 / 1200};
     GDALSetGeoTransform(ds, gt);
     OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(srs, 4326);
@@ -432,7 +428,7 @@ static void test_population_sum_preserved(void **state) {
     OSRDestroySpatialReference(srs);
     float *v = malloc((size_t)nx * ny * sizeof *v);
     double total = 0;
-    uint64_t x = 12345;
+    uint64_t x = seed;
     for (int i = 0; i < nx * ny; ++i) {
         x = x * 6364136223846793005ull + 1442695040888963407ull;
         v[i] = (float)((x >> 40) % 1000) / 10.0f;
@@ -442,6 +438,17 @@ static void test_population_sum_preserved(void **state) {
                                            ny, GDT_Float32, 0, 0));
     GDALClose(ds);
     free(v);
+    return total;
+}
+
+/* Population is warped with area-weighted sum: people are neither created nor lost. */
+static void test_population_sum_preserved(void **state) {
+    (void)state;
+    char dir[1024], p[1100];
+    cpt_tmpdir("popsum", dir, sizeof dir);
+    snprintf(p, sizeof p, "%s/pop.tif", dir);
+    /* near 6.3N 75.5W */
+    double total = write_population_4326(p, 120, 100, -75.55, 6.35, 12345);
     /* a UTM 18N grid of 30 m cells covering the raster with a margin */
     cp_grid g = {0};
     g.srs = OSRNewSpatialReference(NULL);
@@ -492,6 +499,56 @@ static void test_population_sum_preserved(void **state) {
         if (vrt) GDALClose(vrt);
         cp_grid_input_close(gi);
     }
+    cp_grid_clear(&g);
+    cpt_rmtree(dir);
+}
+
+/* The exact resampling transforms only the corners whose cells can reach the strip read (each
+ * edge probed every 16 corners first): where the source's rows cross the grid's at an angle
+ * (5 degrees west of the central meridian at 55N: rows 4 degrees off the grid's), strips of
+ * any height give the bits of one read with every corner transformed. */
+static void test_population_strips_probed(void **state) {
+    (void)state;
+    char dir[1024], p[1100];
+    cpt_tmpdir("popprobe", dir, sizeof dir);
+    snprintf(p, sizeof p, "%s/pop.tif", dir);
+    double total = write_population_4326(p, 300, 130, -80.1, 55.05, 777);
+    cp_grid g = {0};
+    g.srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(g.srs, 32618);
+    OSRSetAxisMappingStrategy(g.srs, OAMS_TRADITIONAL_GIS_ORDER);
+    OSRExportToWkt(g.srs, &g.wkt);
+    /* 400 x 300 cells of 30 m inside the raster (16.9 x 12 km) */
+    g.geo = (cpk_geo){175860, 6110170, 30, 30, 400, 300};
+    cp_input in = {.name = "population", .path = p, .band = 1, .resample = CP_RESAMPLE_SUM};
+    const size_t cells = 400 * 300;
+    float *all = malloc(cells * sizeof *all), *rows = malloc(cells * sizeof *rows);
+    cp_grid_input *gi = NULL;
+    assert_int_equal(cp_grid_input_open(&in, &g, 3, 0, &gi), CP_OK);
+    cp_grid_input_all_corners(gi);
+    assert_int_equal(cp_grid_input_read(gi, 0, 300, all), CP_OK);
+    cp_grid_input_close(gi);
+    double sum = 0;
+    size_t valid = 0;
+    for (size_t i = 0; i < cells; ++i)
+        if (!isnan(all[i])) sum += all[i], valid++;
+    /* the grid holds about half of the raster's people, every cell inside it */
+    assert_true(valid == cells && sum > 0.3 * total && sum < 0.7 * total);
+    const int heights[] = {1, 7, 50, 143, 300};
+    for (int h = 0; h < 5; ++h)
+        for (int threads = 1; threads <= 3; threads += 2) {
+            assert_int_equal(cp_grid_input_open(&in, &g, threads, 0, &gi), CP_OK);
+            for (int64_t r = 0; r < 300; r += heights[h]) {
+                int64_t n = r + heights[h] <= 300 ? heights[h] : 300 - r;
+                assert_int_equal(cp_grid_input_read(gi, r, n, rows + r * 400), CP_OK);
+            }
+            cp_grid_input_close(gi);
+            if (memcmp(all, rows, cells * sizeof *rows))
+                print_error("strips of %d rows, %d threads: not the bits of every corner\n",
+                            heights[h], threads);
+            assert_memory_equal(all, rows, cells * sizeof *rows);
+        }
+    free(all), free(rows);
     cp_grid_clear(&g);
     cpt_rmtree(dir);
 }
@@ -683,6 +740,7 @@ int main(void) {
         cmocka_unit_test(test_run_uniform_exact_numbers),
         cmocka_unit_test(test_run_bad_inputs),
         cmocka_unit_test(test_population_sum_preserved),
+        cmocka_unit_test(test_population_strips_probed),
         cmocka_unit_test(test_run_aoi_and_criteria_maps),
         cmocka_unit_test(test_run_distance_from_vector),
         cmocka_unit_test(test_run_slope_criterion),
