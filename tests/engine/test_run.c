@@ -441,26 +441,35 @@ static double write_population_4326(const char *p, int nx, int ny, double lon0, 
     return total;
 }
 
-/* Population is warped with area-weighted sum: people are neither created nor lost. */
-static void test_population_sum_preserved(void **state) {
-    (void)state;
-    char dir[1024], p[1100];
-    cpt_tmpdir("popsum", dir, sizeof dir);
-    snprintf(p, sizeof p, "%s/pop.tif", dir);
-    /* near 6.3N 75.5W */
-    double total = write_population_4326(p, 120, 100, -75.55, 6.35, 12345);
-    /* a UTM 18N grid of 30 m cells covering the raster with a margin */
+/* A new temporary folder `dir` (named after `name`) holding pop.tif, its path in p, written by
+ * write_population_4326; returns its people. */
+static double population_dir(const char *name, char dir[1024], char p[1100], int nx, int ny,
+                             double lon0, double lat0, uint64_t seed) {
+    cpt_tmpdir(name, dir, 1024);
+    snprintf(p, 1100, "%s/pop.tif", dir);
+    return write_population_4326(p, nx, ny, lon0, lat0, seed);
+}
+
+/* A grid in UTM 18N (EPSG:32618, x east, y north) over `geo`. */
+static cp_grid utm18n_grid(cpk_geo geo) {
     cp_grid g = {0};
     g.srs = OSRNewSpatialReference(NULL);
     OSRImportFromEPSG(g.srs, 32618);
     OSRSetAxisMappingStrategy(g.srs, OAMS_TRADITIONAL_GIS_ORDER);
     OSRExportToWkt(g.srs, &g.wkt);
-    g.geo = (cpk_geo){436000, 704000, 30, 30, 500, 500};
-    cp_input in = {0};
-    in.name = "population";
-    in.path = p;
-    in.band = 1;
-    in.resample = CP_RESAMPLE_SUM;
+    g.geo = geo;
+    return g;
+}
+
+/* Population is warped with area-weighted sum: people are neither created nor lost. */
+static void test_population_sum_preserved(void **state) {
+    (void)state;
+    char dir[1024], p[1100];
+    /* near 6.3N 75.5W */
+    double total = population_dir("popsum", dir, p, 120, 100, -75.55, 6.35, 12345);
+    /* a UTM 18N grid of 30 m cells covering the raster with a margin */
+    cp_grid g = utm18n_grid((cpk_geo){436000, 704000, 30, 30, 500, 500});
+    cp_input in = {.name = "population", .path = p, .band = 1, .resample = CP_RESAMPLE_SUM};
     /* clearplan's exact redistribution, and GDAL's `sum` warp for comparison */
     for (int method = 0; method < 2; ++method) {
         float *rows = malloc(500 * 500 * sizeof *rows);
@@ -510,16 +519,9 @@ static void test_population_sum_preserved(void **state) {
 static void test_population_strips_probed(void **state) {
     (void)state;
     char dir[1024], p[1100];
-    cpt_tmpdir("popprobe", dir, sizeof dir);
-    snprintf(p, sizeof p, "%s/pop.tif", dir);
-    double total = write_population_4326(p, 300, 130, -80.1, 55.05, 777);
-    cp_grid g = {0};
-    g.srs = OSRNewSpatialReference(NULL);
-    OSRImportFromEPSG(g.srs, 32618);
-    OSRSetAxisMappingStrategy(g.srs, OAMS_TRADITIONAL_GIS_ORDER);
-    OSRExportToWkt(g.srs, &g.wkt);
+    double total = population_dir("popprobe", dir, p, 300, 130, -80.1, 55.05, 777);
     /* 400 x 300 cells of 30 m inside the raster (16.9 x 12 km) */
-    g.geo = (cpk_geo){175860, 6110170, 30, 30, 400, 300};
+    cp_grid g = utm18n_grid((cpk_geo){175860, 6110170, 30, 30, 400, 300});
     cp_input in = {.name = "population", .path = p, .band = 1, .resample = CP_RESAMPLE_SUM};
     const size_t cells = 400 * 300;
     float *all = malloc(cells * sizeof *all), *rows = malloc(cells * sizeof *rows);
