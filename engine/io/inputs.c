@@ -799,15 +799,14 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
                 double *d = edges + (r - e0) * stride;
                 for (size_t i = 0; i < stride; ++i) d[i] = NAN;
                 for (int64_t sa = 0; sa < nseg;) { /* runs of needed segments sa .. sb - 1 */
-                    if (!gi->all_corners &&
-                        !segment_needed(probe, pa, pb, nseg, r, sa, row0, row0 + nrows)) {
-                        ++sa;
-                        continue;
-                    }
-                    int64_t sb = sa + 1;
+                    int64_t sb = sa;
                     while (sb < nseg && (gi->all_corners || segment_needed(probe, pa, pb, nseg, r,
                                                                            sb, row0, row0 + nrows)))
                         ++sb;
+                    if (sb == sa) {
+                        ++sa;
+                        continue;
+                    }
                     int64_t i0 = sa * PROBE_STEP, i1 = sb * PROBE_STEP < n ? sb * PROBE_STEP : n;
                     edge_corners(gi, t, r, ic0, n, i0, 1, i1 - i0 + 1, xs, ys);
                     for (int64_t k = 0; k <= i1 - i0; ++k) {
