@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "clones.h"
+#include "steal.h"
 #include "team.h"
 
 /* Output rows and columns summed at a time: the prefix rows one such block reads (about
@@ -169,47 +170,64 @@ cpk_status cpk_focal_sum_disk_ws_f32(const cpk_view_f32 *in, double dx, double d
     int64_t hmax = 0;
     for (int64_t dj = 0; dj <= rh; ++dj) hmax = hw[dj] > hmax ? hw[dj] : hmax;
 
+    /* Blocks of output rows handed out with work stealing (steal.h): each thread runs its
+     * share top down, carrying its ring from block to block, and a thread done early takes
+     * the back half of the largest share left. */
+    int64_t brows = FOCAL_ROWS;
+    while ((nrows + brows - 1) / brows > CPK_STEAL_MAX_BLOCKS) brows *= 2;
+    cpk_steal steal;
+    if (cpk_steal_init(&steal, nt, (nrows + brows - 1) / brows)) {
+        free(chords);
+        free(widths);
+        free(hw);
+        return CPK_E_NOMEM;
+    }
+
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = cpk_tid(), tn = cpk_team_size();
-        /* Contiguous block of output rows per thread (static schedule). */
-        int64_t a = row0 + nrows * tid / tn, b = row0 + nrows * (tid + 1) / tn;
+        int tid = cpk_tid();
         double *ring = scratch + per_thread * (size_t)tid;
         double *acc = ring + (size_t)win * rowlen;
         const double **chord = chords + nchords * (size_t)tid;
         int64_t *width = widths + nchords * (size_t)tid;
-        int64_t next = a - rh < 0 ? 0 : a - rh; /* next view row to turn into a prefix row */
-        for (int64_t j0 = a; j0 < b; j0 += FOCAL_ROWS) {
-            int64_t j1 = j0 + FOCAL_ROWS < b ? j0 + FOCAL_ROWS : b;
-            int64_t last = j1 - 1 + rh < ny - 1 ? j1 - 1 + rh : ny - 1;
-            for (; next <= last; ++next) {
-                const float *src = in->data + next * in->stride;
-                double *p = ring + (size_t)(next % win) * rowlen;
-                double s = 0.0;
-                p[0] = 0.0;
-                for (int64_t i = 0; i < nx; ++i) {
-                    s += cell_value(in, src[i]);
-                    p[i + 1] = s;
+        int64_t block = -1, next = 0; /* next: the next view row to turn into a prefix row */
+        int fresh;
+        while (cpk_steal_next(&steal, tid, block, &block, &fresh)) {
+            int64_t a = row0 + block * brows, b = a + brows < row1 ? a + brows : row1;
+            if (fresh) next = a - rh < 0 ? 0 : a - rh;
+            for (int64_t j0 = a; j0 < b; j0 += FOCAL_ROWS) {
+                int64_t j1 = j0 + FOCAL_ROWS < b ? j0 + FOCAL_ROWS : b;
+                int64_t last = j1 - 1 + rh < ny - 1 ? j1 - 1 + rh : ny - 1;
+                for (; next <= last; ++next) {
+                    const float *src = in->data + next * in->stride;
+                    double *p = ring + (size_t)(next % win) * rowlen;
+                    double s = 0.0;
+                    p[0] = 0.0;
+                    for (int64_t i = 0; i < nx; ++i) {
+                        s += cell_value(in, src[i]);
+                        p[i + 1] = s;
+                    }
                 }
-            }
-            /* A block of columns of these rows at a time, so that the prefix rows it reads
-             * stay in the cache from one output row to the next; each cell still adds its
-             * chords in the same order. */
-            for (int64_t c0 = 0; c0 < nx; c0 += FOCAL_COLS) {
-                int64_t c1 = c0 + FOCAL_COLS < nx ? c0 + FOCAL_COLS : nx;
-                for (int64_t j = j0; j < j1; ++j) {
-                    float *dst = out->data + (j - row0) * out->stride;
-                    if (c0 >= hmax && c1 <= nx - hmax) /* every chord inside the row */
-                        interior_sums(ring, rowlen, win, hw, j, rh, ny, c0, c1, chord, width, acc,
-                                      dst);
-                    else
-                        edge_sums(ring, rowlen, win, hw, j, rh, ny, nx, c0, c1, acc, dst);
+                /* A block of columns of these rows at a time, so that the prefix rows it
+                 * reads stay in the cache from one output row to the next; each cell still
+                 * adds its chords in the same order. */
+                for (int64_t c0 = 0; c0 < nx; c0 += FOCAL_COLS) {
+                    int64_t c1 = c0 + FOCAL_COLS < nx ? c0 + FOCAL_COLS : nx;
+                    for (int64_t j = j0; j < j1; ++j) {
+                        float *dst = out->data + (j - row0) * out->stride;
+                        if (c0 >= hmax && c1 <= nx - hmax) /* every chord inside the row */
+                            interior_sums(ring, rowlen, win, hw, j, rh, ny, c0, c1, chord, width,
+                                          acc, dst);
+                        else
+                            edge_sums(ring, rowlen, win, hw, j, rh, ny, nx, c0, c1, acc, dst);
+                    }
                 }
             }
         }
     }
+    cpk_steal_free(&steal);
     free(chords);
     free(widths);
     free(hw);

@@ -2,6 +2,7 @@
 #include "cp_test.h"
 
 #include <math.h>
+#include <omp.h>
 
 #include "cpk/focal.h"
 
@@ -103,6 +104,38 @@ static void test_focal_threads_identical(void **state) {
         free(ot);
     }
     free(o1);
+    free(g);
+}
+
+/* A team smaller than the threads asked for (the kernel called inside another parallel
+ * region, nested regions off): its one thread runs its own share of the row blocks, then
+ * steals the other three's half by half, starting its ring of prefix rows afresh at each
+ * stolen run. The same bits as one thread. */
+static void test_focal_stolen_blocks_same_bits(void **state) {
+    (void)state;
+    int64_t nx = 97, ny = 301;
+    float *g = make_grid(nx, ny, nx, 0, 0.05, 23);
+    cpk_view_f32 in = {g, nx, ny, nx, -9999.0f, 1};
+    float *o1 = run(&in, 30, 25, 260, 0, ny, 1);
+    int levels = omp_get_max_active_levels();
+    omp_set_max_active_levels(1);
+    float *o4 = NULL;
+    int inner = 0;
+#pragma omp parallel num_threads(2)
+    {
+#pragma omp single
+        {
+#pragma omp parallel num_threads(4)
+#pragma omp single
+            inner = omp_get_num_threads();
+            o4 = run(&in, 30, 25, 260, 0, ny, 4);
+        }
+    }
+    omp_set_max_active_levels(levels);
+    assert_int_equal(inner, 1); /* the kernel's team was one thread */
+    assert_memory_equal(o1, o4, sizeof(float) * (size_t)(nx * ny));
+    free(o1);
+    free(o4);
     free(g);
 }
 
@@ -284,6 +317,7 @@ int main(void) {
         cmocka_unit_test(test_focal_matches_brute_force_integers),
         cmocka_unit_test(test_focal_matches_brute_force_floats),
         cmocka_unit_test(test_focal_threads_identical),
+        cmocka_unit_test(test_focal_stolen_blocks_same_bits),
         cmocka_unit_test(test_focal_strips_equal_whole_grid),
         cmocka_unit_test(test_focal_workspace_reused),
         cmocka_unit_test(test_focal_same_bits_as_plain_chords),
