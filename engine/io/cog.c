@@ -170,7 +170,7 @@ typedef struct {
 static cp_status read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
                            int64_t n, unsigned char *buf, int nt) {
     int err = 0; /* errno of a failed read (EIO for a short one) */
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(max : err)
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) reduction(max : err)
     for (int64_t r = 0; r < n; ++r) {
         size_t done = 0;
         int e = 0; /* (a reduction's private copy of err starts at INT_MIN, not 0) */
@@ -191,7 +191,7 @@ static cp_status read_rows(int fd, const char *path, int64_t offset, size_t row_
  * 2 * r0), over the threads. */
 static void halve_rows(const level *from, level *to, int64_t r0, int64_t n, int is_byte,
                        int has_nodata, float nodata, int nt) {
-#pragma omp parallel for schedule(static) num_threads(nt)
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
     for (int64_t i = 0; i < n; ++i) {
         const unsigned char *a = from->buf + (size_t)(2 * i) * from->row_bytes;
         const unsigned char *b = 2 * (r0 + i) + 1 < from->ny ? a + from->row_bytes : NULL;

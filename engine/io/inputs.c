@@ -786,7 +786,7 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
             int t = omp_get_thread_num();
             double *xs = xy + (size_t)t * stride, *ys = xs + n + 1;
             if (!gi->all_corners) {
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
                 for (int64_t r = pa; r <= pb; ++r) {
                     double *pv = probe + (r - pa) * (nseg + 1);
                     edge_corners(gi, t, r, ic0, n, 0, PROBE_STEP, nseg + 1, xs, ys);
@@ -794,7 +794,7 @@ static cp_status read_rows_exact_sum(cp_grid_input *gi, int64_t row0, int64_t nr
                         pv[k] = usable(xs[k]) && usable(ys[k]) ? (geo->y0 - ys[k]) / geo->dy : NAN;
                 }
             }
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
             for (int64_t r = first; r <= e1; ++r) {
                 double *d = edges + (r - e0) * stride;
                 for (size_t i = 0; i < stride; ++i) d[i] = NAN;

@@ -362,7 +362,7 @@ static cp_status aoi_mask(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
     {
         double *frac = malloc((size_t)nx * sizeof *frac);
         bad = !frac;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
         for (int64_t r = 0; r < h; ++r) {
             if (bad) continue;
             cpk_window w = {0, y0 + r, nx, 1};
@@ -449,7 +449,7 @@ static cp_status score_cells(run_ctx *c, strip_buf *b, int64_t y0, int64_t h) {
         int64_t *mine = calloc(nl + 1, sizeof *mine); /* each input's covered cells */
         float *copy = malloc(BLOCK_CELLS * sizeof *copy);
         nomem = !mine || !copy;
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 1)
         for (int64_t q = 0; q < nblocks; ++q) {
             if (nomem || bad) continue;
             size_t at = (size_t)q * BLOCK_CELLS;
@@ -614,7 +614,7 @@ static void classify(raster_pass *rp, int64_t y0, int64_t h) {
     const int64_t nx = rp->c->grid.geo.nx;
     double lo0 = rp->st[0].min, lo1 = rp->st[1].min, hi0 = rp->st[0].max, hi1 = rp->st[1].max;
     int64_t n = 0;
-#pragma omp parallel for schedule(static) num_threads(rp->c->threads) \
+#pragma omp parallel for schedule(dynamic, 4) num_threads(rp->c->threads) \
     reduction(min : lo0, lo1) reduction(max : hi0, hi1) reduction(+ : n)
     for (int64_t r = 0; r < h; ++r) {
         double *rs = rp->row_sums + 4 * (y0 + r - rp->y0), *rq = rs + 2;

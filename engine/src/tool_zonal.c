@@ -561,7 +561,7 @@ static cp_status job_write_csv(zonal_job *j, FILE *out) {
     int64_t k = 0;
     while (st == CP_OK && k < n) {
         const int64_t kb = k, ke = k + block < n ? k + block : n;
-#pragma omp parallel for schedule(static) num_threads(cpk_threads(j->opt.common.threads))
+#pragma omp parallel for schedule(dynamic, 64) num_threads(cpk_threads(j->opt.common.threads))
         for (int64_t r = kb; r < ke; ++r)
             format_stats(j, r, show, nf == 0, text + (size_t)(r - kb) * width);
         for (; st == CP_OK && k < ke && (feat = OGR_L_GetNextFeature(layer)) != NULL; ++k) {

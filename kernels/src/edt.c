@@ -124,6 +124,17 @@ static float gcap_float(double dy, double max_dist, int64_t limit) {
 /* Per-thread scratch of the row pass, in 8-byte words per column. */
 #define ROW_SCRATCH 5
 
+/* The column passes hand out blocks of columns (each column's pass is independent of the
+ * others'), several per thread, so that a thread slowed by something outside the team (the
+ * writer thread, another process) leaves its later blocks to the others. A multiple of 64
+ * columns (a cache line of masks) but for the last, at most nx; the same bits for any width. */
+static int64_t col_block(int64_t nx, int nt) {
+    int64_t w = (nx + 8 * (int64_t)nt - 1) / (8 * (int64_t)nt);
+    w = (w + 63) / 64 * 64;
+    w = w < 64 ? 64 : w > 4096 ? 4096 : w;
+    return w < nx ? w : nx;
+}
+
 /* o[i] = sqrt(d2[i]) rounded to float, or fill beyond max2 (vectorised: d2 >= 0). */
 static void finish_row(const double *restrict d2, int64_t nx, double max2, float fill,
                        float *restrict o) {
@@ -399,26 +410,32 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
     const float fcap = (float)gcap;
     int64_t k_first = row0 - gcap > 0 ? row0 - gcap : 0;
     int64_t k_last = row1 - 1 + gcap < ny - 1 ? row1 - 1 + gcap : ny - 1;
+    const int64_t cb = col_block(nx, nt);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = cpk_tid(), tn = cpk_team_size();
-        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
-        float *run = (float *)(buf + per_thread * (size_t)tid);
-        unsigned char *m = (unsigned char *)(run + w);
-        for (int64_t i = 0; i < w; ++i) run[i] = INFINITY;
-        for (int64_t k = k_first; k < row1; ++k) {
-            col_step(in, src, in->data + k * in->stride + c0, w, fcap, run, m);
-            if (k >= row0)
-                memcpy(out->data + (k - row0) * out->stride + c0, run, sizeof(float) * (size_t)w);
-        }
-        for (int64_t i = 0; i < w; ++i) run[i] = INFINITY;
-        for (int64_t k = k_last; k >= row0; --k) {
-            col_step(in, src, in->data + k * in->stride + c0, w, fcap, run, m);
-            if (k < row1) {
-                float *o = out->data + (k - row0) * out->stride + c0;
-                for (int64_t i = 0; i < w; ++i) o[i] = run[i] < o[i] ? run[i] : o[i];
+        float *run = (float *)(buf + per_thread * (size_t)cpk_tid());
+        unsigned char *m = (unsigned char *)(run + cb);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int64_t c0 = 0; c0 < nx; c0 += cb) {
+            int64_t w = c0 + cb < nx ? cb : nx - c0;
+            for (int64_t i = 0; i < w; ++i) run[i] = INFINITY;
+            for (int64_t k = k_first; k < row1; ++k) {
+                col_step(in, src, in->data + k * in->stride + c0, w, fcap, run, m);
+                if (k >= row0)
+                    memcpy(out->data + (k - row0) * out->stride + c0, run,
+                           sizeof(float) * (size_t)w);
+            }
+            for (int64_t i = 0; i < w; ++i) run[i] = INFINITY;
+            for (int64_t k = k_last; k >= row0; --k) {
+                col_step(in, src, in->data + k * in->stride + c0, w, fcap, run, m);
+                if (k < row1) {
+                    float *o = out->data + (k - row0) * out->stride + c0;
+                    for (int64_t i = 0; i < w; ++i) o[i] = run[i] < o[i] ? run[i] : o[i];
+                }
             }
         }
     }
@@ -442,19 +459,24 @@ cpk_status cpk_edt_sweep_f32(const cpk_view_f32 *in, const cpk_sources *src, dou
     const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
-    unsigned char *mbuf = malloc((size_t)nx + 64 * (size_t)nt);
+    const int64_t cb = col_block(nx, nt);
+    unsigned char *mbuf = malloc((size_t)cb * (size_t)nt);
     if (!mbuf) return CPK_E_NOMEM;
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = cpk_tid(), tn = cpk_team_size();
-        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
-        unsigned char *m = mbuf + c0 + 64 * tid;
-        for (int64_t r = 0; r < ny; ++r) {
-            int64_t k = upward ? ny - 1 - r : r;
-            col_step(in, src, in->data + k * in->stride + c0, w, fcap, run + c0, m);
-            if (g) memcpy(g->data + k * g->stride + c0, run + c0, sizeof(float) * (size_t)w);
+        unsigned char *m = mbuf + (size_t)cb * (size_t)cpk_tid();
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int64_t c0 = 0; c0 < nx; c0 += cb) {
+            int64_t w = c0 + cb < nx ? cb : nx - c0;
+            for (int64_t r = 0; r < ny; ++r) {
+                int64_t k = upward ? ny - 1 - r : r;
+                col_step(in, src, in->data + k * in->stride + c0, w, fcap, run + c0, m);
+                if (g) memcpy(g->data + k * g->stride + c0, run + c0, sizeof(float) * (size_t)w);
+            }
         }
     }
     free(mbuf);
@@ -471,15 +493,20 @@ cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, i
     const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
+    const int64_t cb = col_block(nx, nt);
 #ifdef _OPENMP
 #pragma omp parallel num_threads(nt)
 #endif
     {
-        int tid = cpk_tid(), tn = cpk_team_size();
-        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn, w = c1 - c0;
-        for (int64_t r = 0; r < ny; ++r) {
-            int64_t k = upward ? ny - 1 - r : r;
-            merge_step(g->data + k * g->stride + c0, w, fcap, run + c0);
+#ifdef _OPENMP
+#pragma omp for schedule(dynamic, 1)
+#endif
+        for (int64_t c0 = 0; c0 < nx; c0 += cb) {
+            int64_t w = c0 + cb < nx ? cb : nx - c0;
+            for (int64_t r = 0; r < ny; ++r) {
+                int64_t k = upward ? ny - 1 - r : r;
+                merge_step(g->data + k * g->stride + c0, w, fcap, run + c0);
+            }
         }
     }
     return CPK_OK;
@@ -559,7 +586,7 @@ static cpk_status list_sources(const cpk_view_f32 *in, const uint8_t *u8, int64_
      * sparse). Rows without a source are not looked at again. */
     for (int pass = 0; pass < 2; ++pass) {
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 16)
 #endif
         for (int64_t k = 0; k < ny; ++k) {
             if (pass == 1 && per_row[k + 1] == per_row[k]) continue;
@@ -643,12 +670,12 @@ cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const i
     const int64_t p0 = *pos;
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
+    const int64_t cb = col_block(nx, nt);
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
-    {
-        int tid = cpk_tid(), tn = cpk_team_size();
-        int64_t c0 = nx * tid / tn, c1 = nx * (tid + 1) / tn;
+    for (int64_t c0 = 0; c0 < nx; c0 += cb) {
+        int64_t c1 = c0 + cb < nx ? c0 + cb : nx;
         if (row0 == 0)
             for (int64_t i = c0; i < c1; ++i) {
                 cur[i] = col_start[i];

@@ -62,7 +62,7 @@ cpk_status cpk_classes_f32(const cpk_view_f32 *in, const int32_t *classes, const
     }
     int nt = cpk_threads(nthreads);
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
 #endif
     for (int64_t j = 0; j < in->ny; ++j) {
         const float *s = in->data + j * in->stride;
@@ -108,7 +108,7 @@ cpk_status cpk_linear_f32(const cpk_view_f32 *in, double lo, double hi, int clip
     int nt = cpk_threads(nthreads);
     (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
 #endif
     for (int64_t j = 0; j < in->ny; ++j) {
         const float *s = in->data + j * in->stride;
@@ -163,7 +163,7 @@ cpk_status cpk_log_saturate_f32(const cpk_view_f32 *in, double saturate, float n
         double *l = malloc(sizeof *l * OVERLAY_RUN);
         failed = !l;
 #ifdef _OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
 #endif
         for (int64_t j = 0; j < in->ny; ++j)
             for (int64_t i0 = 0; i0 < in->nx && !failed; i0 += OVERLAY_RUN)
@@ -180,7 +180,7 @@ cpk_status cpk_decay_exp_f32(const cpk_view_f32 *in, double decay, float nodata_
     int nt = cpk_threads(nthreads);
     (void)nt;
 #ifdef _OPENMP
-#pragma omp parallel for num_threads(nt) schedule(static)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 4)
 #endif
     for (int64_t j = 0; j < in->ny; ++j) {
         const float *s = in->data + j * in->stride;
@@ -278,7 +278,7 @@ cpk_status cpk_overlay_weighted_f32(const cpk_view_f32 *layers, const double *we
         unsigned char *dead = malloc(OVERLAY_RUN);
         failed = !num || !den || !dead;
 #ifdef _OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 4)
 #endif
         for (int64_t j = 0; j < ny; ++j)
             for (int64_t i0 = 0; i0 < nx && !failed; i0 += OVERLAY_RUN)

@@ -153,7 +153,7 @@ cpk_status cpk_sum_resample_rows_f32(const double *edges, const float *values, i
 #endif
     {
 #ifdef _OPENMP
-#pragma omp for schedule(static)
+#pragma omp for schedule(dynamic, 16)
 #endif
         for (int64_t e = 0; e <= m; ++e) edge_cells(edges + e * stride, n, geo, uv + e * stride);
 #ifdef _OPENMP

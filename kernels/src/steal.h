@@ -41,8 +41,7 @@ static inline int cpk_steal_init(cpk_steal *s, int n, int64_t blocks) {
     s->share = aligned_alloc(64, sizeof *s->share * (size_t)s->n);
     if (!s->share) return -1;
     for (int t = 0; t < s->n; ++t)
-        atomic_init(&s->share[t].span,
-                    cpk_span(blocks * t / s->n, blocks * (t + 1) / s->n));
+        atomic_init(&s->share[t].span, cpk_span(blocks * t / s->n, blocks * (t + 1) / s->n));
     return 0;
 }
 
@@ -55,8 +54,7 @@ static inline void cpk_steal_free(cpk_steal *s) {
  * largest share left, which becomes its own. Returns 0 when every block is taken. *fresh is
  * set when the block does not follow the one the thread took before. `prev` is the thread's
  * previous block (-1 before its first). */
-static inline int cpk_steal_next(cpk_steal *s, int tid, int64_t prev, int64_t *block,
-                                 int *fresh) {
+static inline int cpk_steal_next(cpk_steal *s, int tid, int64_t prev, int64_t *block, int *fresh) {
     _Atomic uint64_t *own = &s->share[tid].span;
     for (;;) {
         uint64_t v = atomic_load_explicit(own, memory_order_relaxed);

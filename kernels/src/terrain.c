@@ -23,7 +23,7 @@ cpk_status cpk_slope_f32(const cpk_view_f32 *in, double dx, double dy, int64_t r
     if (out->nx != nx || out->ny < nrows || out->stride < nx || (nrows && nx && !out->data))
         return CPK_E_ARG;
     const double to_deg = 180.0 / 3.14159265358979323846;
-#pragma omp parallel for num_threads(cpk_threads(nthreads)) schedule(static)
+#pragma omp parallel for num_threads(cpk_threads(nthreads)) schedule(dynamic, 4)
     for (int64_t k = 0; k < nrows; ++k) {
         const int64_t j = row0 + k;
         float *o = out->data + k * out->stride;

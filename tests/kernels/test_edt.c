@@ -203,14 +203,14 @@ static void test_edt_square_cells_match_brute_force(void **state) {
  * whole-grid transform, for any strip height and thread count. */
 static void test_edt_streaming_equals_whole_grid(void **state) {
     (void)state;
-    const int64_t nx = 53, ny = 47;
+    const int64_t nx = 203, ny = 47; /* several blocks of columns, the last one partial */
     const double cases[][3] = {
         {30, 30, INFINITY}, {30, 30, 250}, {30, 20, INFINITY}, {0.5, 0.5, 7.3}};
     float *g = make_grid(nx, ny, 0.01, 77);
     cpk_view_f32 whole = {g, nx, ny, (ptrdiff_t)nx, -1.0f, 1};
     cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
     float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
-    float run_[53];
+    float run_[203];
     for (size_t c = 0; c < sizeof cases / sizeof cases[0]; ++c) {
         double dx = cases[c][0], dy = cases[c][1], maxd = cases[c][2];
         float *want = run(&whole, dx, dy, maxd, -9, 0, ny, 1);
@@ -250,11 +250,11 @@ static void test_edt_streaming_equals_whole_grid(void **state) {
  * warmed from the halo above gives the same rows too. */
 static void test_edt_carried_strips_equal_whole_grid(void **state) {
     (void)state;
-    const int64_t nx = 37, ny = 61;
+    const int64_t nx = 157, ny = 61; /* several blocks of columns, the last one partial */
     const double cases[][3] = {{30, 30, 250}, {30, 20, 95}, {0.5, 0.5, 7.3}, {1, 1, 0}};
     const double dens[] = {0.0, 0.01, 0.3};
     float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
-    float down[37];
+    float down[157];
     cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
     for (size_t d = 0; d < 3; ++d) {
         float *g = make_grid(nx, ny, dens[d], 500 + d);
@@ -303,12 +303,12 @@ static void test_edt_carried_strips_equal_whole_grid(void **state) {
  * strips) gives the bytes of the whole-grid transform, with a list grown on demand. */
 static void test_edt_source_list_equals_whole_grid(void **state) {
     (void)state;
-    const int64_t nx = 41, ny = 57;
+    const int64_t nx = 141, ny = 57; /* several blocks of columns, the last one partial */
     const double cases[][3] = {{30, 30, INFINITY}, {30, 30, 250}, {30, 20, INFINITY}};
     const double dens[] = {0.0, 0.003, 0.05, 0.6};
     float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
     int64_t *cells = malloc(sizeof(int64_t) * (size_t)(nx * ny));
-    int64_t col_start[42], st[3 * 41 + 1];
+    int64_t col_start[142], st[3 * 141 + 1];
     int32_t *rows = malloc(sizeof(int32_t) * (size_t)(nx * ny));
     cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
     for (size_t d = 0; d < 4; ++d) {
