@@ -495,19 +495,12 @@ cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, i
     if (nt < 1) nt = 1;
     const int64_t cb = col_block(nx, nt);
 #ifdef _OPENMP
-#pragma omp parallel num_threads(nt)
+#pragma omp parallel for num_threads(nt) schedule(dynamic, 1)
 #endif
-    {
-#ifdef _OPENMP
-#pragma omp for schedule(dynamic, 1)
-#endif
-        for (int64_t c0 = 0; c0 < nx; c0 += cb) {
-            int64_t w = c0 + cb < nx ? cb : nx - c0;
-            for (int64_t r = 0; r < ny; ++r) {
-                int64_t k = upward ? ny - 1 - r : r;
-                merge_step(g->data + k * g->stride + c0, w, fcap, run + c0);
-            }
-        }
+    for (int64_t c0 = 0; c0 < nx; c0 += cb) {
+        int64_t w = c0 + cb < nx ? cb : nx - c0;
+        for (int64_t r = 0; r < ny; ++r)
+            merge_step(g->data + (upward ? ny - 1 - r : r) * g->stride + c0, w, fcap, run + c0);
     }
     return CPK_OK;
 }
