@@ -8,7 +8,8 @@
 #     r.tif p.gpkg 10,000 x 10,000 Float32 and 10,000 polygons (bench/peers_zonal.py's data)
 #     src10k.tif   10,000 x 10,000 Byte, 0.05 % sources (bench/peers_raster.sh's generator)
 #     rep30k.gpkg  30,000 weighted points over src10k.tif's extent (seeded)
-# The runs write to /tmp; run it on a quiet machine (nothing else busy).
+# The runs write to /tmp; run it on a quiet machine (nothing else busy). The machine's speed
+# (disk and a demo probe) is printed before and after.
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 B=$(realpath "${1:-$ROOT/build-release/engine/clearplan}")
@@ -39,6 +40,23 @@ write_reports(f'{d}/rep30k.gpkg', srs, rng, 30000, 300000)
 EOF
 
 cd "$D"
+# The VM's speed beside the ratios (it swings from one half hour to the next): the disk's
+# O_DIRECT write speed (proximity's and density's outputs at -j 2 wait on it) and the demo
+# run at -j 1 (bench/national.sh's probe), before and after the batch.
+machine() {
+    rm -f /tmp/cps-dd.bin
+    fallocate -l 400M /tmp/cps-dd.bin
+    local dd_s
+    dd_s=$(dd if=/dev/zero of=/tmp/cps-dd.bin bs=20M count=20 oflag=direct conv=notrunc 2>&1 |
+        awk '/copied/ {print $(NF-3)}')
+    rm -rf /tmp/cps-dd.bin /tmp/cps-probe
+    local probe
+    probe=$( { /usr/bin/time -f "%e" "$B" run demo/scenario.yaml -o /tmp/cps-probe -q --no-sync \
+        -j 1 >/dev/null; } 2>&1 | tail -1)
+    rm -rf /tmp/cps-probe
+    echo "== machine ($1): 400 MB O_DIRECT in $dd_s s; demo at -j 1 in $probe s"
+}
+machine before
 echo "== run demo"
 "$TS" 5 /tmp/cps-run -- "$B" run demo/scenario.yaml -o /tmp/cps-run -q --no-sync -j {j}
 echo "== focal-sum r = 300 m"
@@ -51,3 +69,4 @@ echo "== density"
 "$TS" 4 /tmp/cps-d.tif -- "$B" density rep30k.gpkg /tmp/cps-d.tif --like src10k.tif \
     --bandwidth-m 2000 --weight confidence -j {j} -q --no-sync
 rm -rf /tmp/cps-run /tmp/cps-fs.tif /tmp/cps-z.csv /tmp/cps-px.tif /tmp/cps-d.tif
+machine after
