@@ -387,6 +387,24 @@ static void test_tools_bad_input(void **state) {
                      1);
     cpt_assert_contains(err, "layer <reports> is empty");
     free(err);
+    /* at -j 1 and -j 2 the same errors, the template grid's first when both inputs are bad,
+     * and no output */
+    for (int j = 1; j <= 2; ++j) {
+        assert_int_equal(
+            cpt_sh(NULL, &err, "'%s' density '%s' '%s' --like '%s' --bandwidth-m 100 -j %d",
+                   cpt_bin(), empty, out, src, j),
+            1);
+        cpt_assert_contains(err, "layer <reports> is empty");
+        free(err);
+        assert_int_equal(
+            cpt_sh(NULL, &err,
+                   "'%s' density '%s' '%s' --like '%s/none.tif' --bandwidth-m 100 -j %d", cpt_bin(),
+                   empty, out, dir, j),
+            1);
+        cpt_assert_contains(err, "none.tif");
+        free(err);
+        assert_false(cpt_exists(out));
+    }
     char nosrs[1200];
     snprintf(nosrs, sizeof nosrs, "%s/nosrs.shp", dir); /* a shapefile without .prj */
     double px = 5, py = 5, pw = 1;
