@@ -23,8 +23,7 @@ typedef struct {
 
 typedef struct {
     cpk_share *share;
-    int n;          /* shares (the team size asked for; a smaller team steals the rest) */
-    int64_t blocks; /* blocks 0 .. blocks - 1 */
+    int n; /* shares (the team size asked for; a smaller team steals the rest) */
 } cpk_steal;
 
 #define CPK_STEAL_MAX_BLOCKS ((int64_t)INT32_MAX)
@@ -37,7 +36,6 @@ static inline uint64_t cpk_span(int64_t lo, int64_t hi) {
  * in order as a static schedule would. 0 on success, -1 out of memory. */
 static inline int cpk_steal_init(cpk_steal *s, int n, int64_t blocks) {
     s->n = n < 1 ? 1 : n;
-    s->blocks = blocks;
     s->share = aligned_alloc(64, sizeof *s->share * (size_t)s->n);
     if (!s->share) return -1;
     for (int t = 0; t < s->n; ++t)

@@ -461,6 +461,15 @@ static cp_grid utm18n_grid(cpk_geo geo) {
     return g;
 }
 
+/* The people in n cells of a read (NaN: no data) and, in *valid, the cells that hold some. */
+static double people_read(const float *rows, size_t n, size_t *valid) {
+    double sum = 0;
+    *valid = 0;
+    for (size_t i = 0; i < n; ++i)
+        if (!isnan(rows[i])) sum += rows[i], ++*valid;
+    return sum;
+}
+
 /* Population is warped with area-weighted sum: people are neither created nor lost. */
 static void test_population_sum_preserved(void **state) {
     (void)state;
@@ -493,10 +502,8 @@ static void test_population_sum_preserved(void **state) {
             assert_int_equal(cp_input_warp(&in, &g, 2, 0, &vrt), CP_OK);
             assert_int_equal(cp_input_read_rows(vrt, p, &g, 0, 500, rows), CP_OK);
         }
-        double warped = 0;
-        size_t valid = 0;
-        for (int i = 0; i < 500 * 500; ++i)
-            if (!isnan(rows[i])) warped += rows[i], valid++;
+        size_t valid;
+        double warped = people_read(rows, 500 * 500, &valid);
         assert_true(valid > 0 && valid < 500 * 500); /* the grid is larger than the raster */
         /* exact: float rounding only; GDAL's estimate: within 0.5% */
         double tol = method == 0 ? 1e-5 : 0.005;
@@ -530,10 +537,8 @@ static void test_population_strips_probed(void **state) {
     cp_grid_input_all_corners(gi);
     assert_int_equal(cp_grid_input_read(gi, 0, 300, all), CP_OK);
     cp_grid_input_close(gi);
-    double sum = 0;
-    size_t valid = 0;
-    for (size_t i = 0; i < cells; ++i)
-        if (!isnan(all[i])) sum += all[i], valid++;
+    size_t valid;
+    double sum = people_read(all, cells, &valid);
     /* the grid holds about half of the raster's people, every cell inside it */
     assert_true(valid == cells && sum > 0.3 * total && sum < 0.7 * total);
     const int heights[] = {1, 7, 50, 143, 300};
