@@ -58,15 +58,15 @@ int cmd_calibrate(int argc, char **argv) {
     cp_scenario *sc = NULL;
     cp_calibration *c = NULL;
     cp_output *out = NULL;
-    const char *inputs[] = {records, scenario, NULL};
+    /* the scenario first: the output is checked against every file it names */
+    const char *extra[] = {records, NULL};
     cp_output_options oo = {0};
     oo.kind = CP_OUTPUT_FOLDER;
     oo.command = "calibrate";
     oo.overwrite = overwrite;
     oo.no_sync = no_sync;
-    oo.inputs = inputs;
-    cp_status st = cp_output_begin(out_dir, &oo, &out);
-    if (st == CP_OK) st = cp_scenario_load(scenario, &sc);
+    cp_status st = cp_scenario_load(scenario, &sc);
+    if (st == CP_OK) st = cp_output_begin_for(sc, out_dir, &oo, extra, &out);
     if (st == CP_OK) st = cp_calibrate(sc, &o, &c);
     if (st == CP_OK && cli_interrupted()) st = CP_E_INTERRUPTED;
     if (st == CP_OK) st = cp_calibration_write(c, sc, cp_output_path(out));

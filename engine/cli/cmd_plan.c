@@ -230,19 +230,24 @@ static void apply_options(plan_job *j) {
 /* The output folder (checked against the inputs before any work, DESIGN §10), the scenario
  * and the hazards. Returns the exit code. */
 static int read_inputs(plan_job *j) {
-    const char *inputs[] = {j->path, j->scenario, NULL};
     cp_output_options oo = {0};
     oo.kind = CP_OUTPUT_FOLDER;
     oo.command = "plan";
     oo.overwrite = j->overwrite;
     oo.no_sync = j->no_sync;
-    oo.inputs = inputs;
     cp_status st = CP_OK;
-    if (j->rank == 0) st = cp_output_begin(j->out_dir, &oo, &j->out);
-    if ((st = cp_mpi_agree(st)) != CP_OK) return cli_fail(st);
-    if (j->scenario) {
+    if (j->scenario) { /* first: the output is checked against every file it names */
         if ((st = cp_mpi_agree(cp_scenario_load(j->scenario, &j->sc))) != CP_OK)
             return cli_fail(st == CP_E_ARG ? CP_E_CONFIG : st);
+        const char *extra[] = {j->path, NULL};
+        if (j->rank == 0) st = cp_output_begin_for(j->sc, j->out_dir, &oo, extra, &j->out);
+    } else {
+        const char *inputs[] = {j->path, NULL};
+        oo.inputs = inputs;
+        if (j->rank == 0) st = cp_output_begin(j->out_dir, &oo, &j->out);
+    }
+    if ((st = cp_mpi_agree(st)) != CP_OK) return cli_fail(st);
+    if (j->sc) {
         if (!j->quiet) cli_notes(j->sc);
         j->cap = j->sc->capacity;
         j->cost = j->sc->cost;

@@ -2,6 +2,7 @@
 #define _POSIX_C_SOURCE 200809L /* O_CLOEXEC under -std=c11 */
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -411,15 +412,19 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
     GDALDatasetH with_ovr = NULL;
     s = build_overviews(raw, raw_path, threads, &with_ovr);
     if (!s) {
+        /* A write that fails (the disk full) is reported only to the error handler: the
+         * driver still returns the dataset, and a COG cut short would be published. */
+        cp_gdal_watch w;
+        cp_gdal_watch_begin(&w);
         CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", "NONE");
         GDALDatasetH cog = GDALTranslate(path, with_ovr ? with_ovr : raw, to, &usage);
         CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", NULL);
-        if (!cog && disk_full(path))
-            s = cp_fail_gdal(CP_E_IO, "cannot write <%s>: the disk is full", path);
-        else if (!cog)
-            s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", path);
-        else
-            GDALClose(cog);
+        if (cog) GDALClose(cog);
+        int failed = cp_gdal_watch_end(&w) || !cog;
+        char head[PATH_MAX + 64];
+        snprintf(head, sizeof head, "cannot write <%s>%s", path,
+                 disk_full(path) ? ": the disk is full" : "");
+        if (failed) s = cp_fail_join(CP_E_IO, head, w.first[0] ? w.first : CPLGetLastErrorMsg());
     }
     GDALTranslateOptionsFree(to);
     if (with_ovr) GDALClose(with_ovr);

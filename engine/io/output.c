@@ -15,6 +15,7 @@
 #include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include <clearplan/output.h>
@@ -25,6 +26,11 @@
 #define MANIFEST_HEAD "clearplan output 1\n"
 #define LOCK_NAME ".clearplan-lock"
 #define TMP_TAG ".clearplan-tmp-"
+/* The mark on a file output (CP_OUTPUT_FILE): "<command> <inode>", set on the finished file
+ * before it is published. A copy (cp -a, rsync -X) carries the attribute to another inode,
+ * and GDAL copies no attribute into the files it derives, so only the file clearplan wrote
+ * matches its mark. */
+#define FILE_MARK "user.clearplan"
 
 struct cp_output {
     cp_output_kind kind;
@@ -170,13 +176,56 @@ static cp_status refuse(const char *out, const char *why, const char *other) {
                    other ? " <" : "", other ? other : "", other ? ">" : "");
 }
 
+/* Whether `path` or one of its ancestors (resolved) is the file or folder `st` (the same
+ * device and inode: a bind mount or another spelling of the same place). */
+static int at_or_under(const char *path, const struct stat *st) {
+    char *p = realpath(path, NULL);
+    int hit = 0;
+    for (char *slash = p; p && !hit && slash;) {
+        struct stat a;
+        hit = stat(p, &a) == 0 && a.st_dev == st->st_dev && a.st_ino == st->st_ino;
+        slash = strrchr(p, '/');
+        if (slash == p && p[1]) /* up to "/" */
+            p[1] = '\0';
+        else if (slash && slash != p)
+            *slash = '\0';
+        else
+            slash = NULL;
+    }
+    free(p);
+    return hit;
+}
+
+/* The same comparisons by device and inode, for places the paths do not show (a bind mount
+ * of the input's folder). */
+static cp_status check_inodes(const char *out, const char *path, int is_input) {
+    struct stat so, sp;
+    int have_out = stat(out, &so) == 0, have_path = stat(path, &sp) == 0;
+    if (!have_path) return CP_OK;
+    if (have_out && so.st_dev == sp.st_dev && so.st_ino == sp.st_ino)
+        return refuse(out, is_input ? "it is the input" : "it is the folder", path);
+    if (have_out && at_or_under(path, &so))
+        return refuse(out, is_input ? "it contains the input" : "it contains the folder", path);
+    if (is_input && S_ISDIR(sp.st_mode)) {
+        /* the output's nearest existing ancestor, then up from there */
+        char *p = cp_strdup(out);
+        struct stat a;
+        for (char *slash; p && stat(p, &a) != 0 && (slash = strrchr(p, '/'));)
+            slash == p ? (void)(p[1] = '\0') : (void)(*slash = '\0');
+        int inside = p && at_or_under(p, &sp);
+        free(p);
+        if (inside) return refuse(out, "it lies inside the input", path);
+    }
+    return CP_OK;
+}
+
 /* Compares the output with one protected path (both forms: as given, and fully resolved). */
 static cp_status check_against(const char *out, const char *path, int is_input) {
     char *local = local_file(path);
     if (!local) return CP_OK;
     char *forms[2] = {canonical(local), realpath(local, NULL)};
+    cp_status s = check_inodes(out, local, is_input);
     free(local);
-    cp_status s = CP_OK;
     for (int k = 0; k < 2 && !s; ++k) {
         const char *p = forms[k];
         if (!p) continue;
@@ -255,6 +304,7 @@ static int is_sidecar(const name_list *owned, const char *rel) {
     static const char *const suffixes[] = {".aux.xml", ".ovr",     ".msk", "-wal",
                                            "-shm",     "-journal", "~",    NULL};
     size_t n = strlen(rel);
+    if (n && rel[n - 1] == '/') return 0; /* a folder is nobody's cache */
     for (const char *const *s = suffixes; *s; ++s) {
         size_t k = strlen(*s);
         if (n <= k || strcmp(rel + n - k, *s)) continue;
@@ -262,7 +312,7 @@ static int is_sidecar(const name_list *owned, const char *rel) {
         if (!stem) return 0;
         memcpy(stem, rel, n - k);
         stem[n - k] = '\0';
-        int hit = names_has(owned, stem);
+        int hit = stem[0] && stem[strlen(stem) - 1] != '/' && names_has(owned, stem);
         free(stem);
         if (hit) return 1;
     }
@@ -308,8 +358,10 @@ static int walk(int dfd, const char *prefix, name_list *files, name_list *other)
     return ok;
 }
 
-/* Reads the manifest of the folder `dfd`: 1 when there is one (names filled), 0 when not. */
-static int manifest_read(int dfd, name_list *names) {
+/* Reads the manifest of the folder `dfd`: 1 when there is one (names filled, *folder the
+ * inode of the folder it was written in, 0 when it names none), 0 when not. */
+static int manifest_read(int dfd, name_list *names, unsigned long long *folder) {
+    *folder = 0;
     int fd = openat(dfd, MANIFEST, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) return 0;
     FILE *f = fdopen(fd, "rb");
@@ -324,6 +376,8 @@ static int manifest_read(int dfd, name_list *names) {
         if (n && line[n - 1] == '\n') line[--n] = '\0';
         if (!strncmp(line, "file ", 5) && !strstr(line, "..") && line[5] != '/')
             ok = names_add(names, line + 5);
+        else if (!strncmp(line, "folder ", 7))
+            ok = sscanf(line + 7, "%llu", folder) == 1;
         else if (strncmp(line, "command ", 8) && strncmp(line, "version ", 8))
             ok = 0;
     }
@@ -338,9 +392,20 @@ static cp_status check_owned_folder(const char *path) {
     if (dfd < 0) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
     name_list owned = {0}, found = {0}, other = {0};
     cp_status s = CP_OK;
-    if (!manifest_read(dfd, &owned)) {
+    unsigned long long folder = 0;
+    struct stat st;
+    if (!manifest_read(dfd, &owned, &folder)) {
         s = refuse(path,
                    "it exists and clearplan did not write it (it has no .clearplan manifest); "
+                   "--overwrite replaces only clearplan's own outputs",
+                   NULL);
+        goto done;
+    }
+    /* a manifest copied into another folder (or the output copied elsewhere) proves nothing */
+    if (fstat(dfd, &st) != 0 || !folder || folder != (unsigned long long)st.st_ino) {
+        s = refuse(path,
+                   "its .clearplan manifest was written for another folder (a copy, or moved "
+                   "from another disk), so clearplan cannot tell its files from yours; "
                    "--overwrite replaces only clearplan's own outputs",
                    NULL);
         goto done;
@@ -379,14 +444,71 @@ done:
     return s;
 }
 
+/* ---- file outputs: the mark and the caches beside them ---- */
+
+/* 1: the file at `path` (st) carries the mark of the file clearplan wrote there; 0: it does
+ * not; -1: its file system keeps no extended attributes (the command's `owned` decides). */
+static int file_marked(const char *path, const struct stat *st) {
+    char v[128];
+    ssize_t n = lgetxattr(path, FILE_MARK, v, sizeof v - 1);
+    if (n < 0) return errno == ENOTSUP ? -1 : 0;
+    v[n] = '\0';
+    const char *sp = strrchr(v, ' ');
+    unsigned long long ino = 0;
+    return sp && sscanf(sp + 1, "%llu", &ino) == 1 && ino == (unsigned long long)st->st_ino;
+}
+
+/* Marks the finished temporary file (before it is published). */
+static void file_mark(const cp_output *tx) {
+    int fd = open(tx->tmp, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0) return;
+    if (fstat(fd, &st) == 0) {
+        char v[128];
+        int n = snprintf(v, sizeof v, "%.64s %llu", tx->command, (unsigned long long)st.st_ino);
+        (void)fsetxattr(fd, FILE_MARK, v, (size_t)n, 0); /* none where unsupported */
+    }
+    close(fd);
+}
+
+/* The caches GIS tools keep beside a file (GDAL's .aux.xml statistics and metadata, external
+ * overviews and masks): they describe the file they sit beside. */
+static const char *const file_caches[] = {".aux.xml", ".ovr", ".msk", NULL};
+
+static char *with_suffix(const char *path, const char *suffix) {
+    size_t n = strlen(path) + strlen(suffix) + 1;
+    char *r = malloc(n);
+    if (r) snprintf(r, n, "%s%s", path, suffix);
+    return r;
+}
+
+/* A new file output must not land beside another file's caches: GDAL would read them as the
+ * new file's (statistics, overviews of other cells). */
+static cp_status check_no_caches(const char *out) {
+    cp_status s = CP_OK;
+    for (const char *const *c = file_caches; !s && *c; ++c) {
+        char *p = with_suffix(out, *c);
+        struct stat st;
+        if (!p) return cp_fail(CP_E_NOMEM, "out of memory");
+        if (lstat(p, &st) == 0)
+            s = refuse(out,
+                       "a file clearplan did not write lies beside it and GIS tools would take it "
+                       "for the new file's",
+                       p);
+        free(p);
+    }
+    return s;
+}
+
 /* The checks on what is at the output's path now; fills existed/dev/ino. */
 static cp_status check_existing(const char *out, const cp_output_options *o, int *existed,
                                 dev_t *dev, ino_t *ino) {
     struct stat st;
     *existed = 0;
     if (lstat(out, &st) != 0) {
-        if (errno == ENOENT) return CP_OK;
-        return cp_fail(CP_E_IO, "cannot check the output <%s>: %s", out, strerror(errno));
+        if (errno != ENOENT)
+            return cp_fail(CP_E_IO, "cannot check the output <%s>: %s", out, strerror(errno));
+        return o->kind == CP_OUTPUT_FILE ? check_no_caches(out) : CP_OK;
     }
     if (S_ISLNK(st.st_mode))
         return refuse(out, "it is a symbolic link (clearplan never writes through one)", NULL);
@@ -399,11 +521,15 @@ static cp_status check_existing(const char *out, const cp_output_options *o, int
     if (folder) {
         cp_status s = check_owned_folder(out);
         if (s) return s;
-    } else if (!o->owned || !o->owned(out, o->owned_arg)) {
-        return refuse(out,
-                      "it exists and clearplan did not write it; --overwrite replaces only "
-                      "clearplan's own outputs",
-                      NULL);
+    } else {
+        /* the mark where the file system keeps one; elsewhere the command's own test */
+        int marked = file_marked(out, &st);
+        if (marked == 0 || (marked < 0 && (!o->owned || !o->owned(out, o->owned_arg))))
+            return refuse(out,
+                          "it exists and clearplan did not write it (a copy of an output, or "
+                          "a file made from one, is not clearplan's); --overwrite replaces "
+                          "only clearplan's own outputs",
+                          NULL);
     }
     *existed = 1;
     *dev = st.st_dev;
@@ -469,7 +595,8 @@ static void remove_owned_at(int dfd, const char *name) {
     int sub = openat(dfd, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (sub < 0) return;
     name_list owned = {0}, found = {0}, other = {0};
-    if (manifest_read(sub, &owned) && walk(sub, "", &found, &other)) {
+    unsigned long long folder;
+    if (manifest_read(sub, &owned, &folder) && walk(sub, "", &found, &other)) {
         /* deepest first, so folders are empty when their turn comes */
         if (found.n) qsort(found.names, found.n, sizeof *found.names, cmp_len_desc);
         for (size_t i = 0; i < found.n; ++i) {
@@ -686,15 +813,41 @@ const char *cp_output_final(const cp_output *tx) {
     return tx ? tx->final : NULL;
 }
 
+/* The error being reported names the temporary (a file written under it failed): it names
+ * the output instead, the path the user gave, since the temporary is gone after the abort. */
+static void errmsg_to_final(const cp_output *tx) {
+    const char *m = cp_errmsg();
+    if (!m || !tx->tmp || !tx->final || !strstr(m, tx->tmp)) return;
+    size_t nt = strlen(tx->tmp), nf = strlen(tx->final), n = strlen(m) + 1;
+    for (const char *p = strstr(m, tx->tmp); p; p = strstr(p + nt, tx->tmp)) n += nf;
+    char *buf = malloc(n);
+    if (!buf) return;
+    char *o = buf;
+    for (const char *p = m, *hit; *p; p = hit + nt) {
+        if (!(hit = strstr(p, tx->tmp))) {
+            strcpy(o, p);
+            o += strlen(p);
+            break;
+        }
+        memcpy(o, p, (size_t)(hit - p)), o += hit - p;
+        memcpy(o, tx->final, nf), o += nf;
+    }
+    *o = '\0';
+    (void)cp_fail(CP_E_IO, "%s", buf);
+    free(buf);
+}
+
 void cp_output_abort(cp_output *tx) {
     if (!tx) return;
+    errmsg_to_final(tx);
     if (tx->tmp) {
         if (tx->kind == CP_OUTPUT_FILE) {
             (void)unlink(tx->tmp);
-            char *aux = malloc(strlen(tx->tmp) + 9);
-            if (aux) sprintf(aux, "%s.aux.xml", tx->tmp);
-            if (aux) (void)unlink(aux);
-            free(aux);
+            for (const char *const *c = file_caches; *c; ++c) {
+                char *aux = with_suffix(tx->tmp, *c);
+                if (aux) (void)unlink(aux);
+                free(aux);
+            }
         } else {
             (void)remove_tree_at(AT_FDCWD, tx->tmp);
         }
@@ -743,8 +896,10 @@ static cp_status seal_folder(cp_output *tx) {
     int fd = openat(dfd, MANIFEST, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
     FILE *f = fd >= 0 ? fdopen(fd, "wb") : NULL;
     if (!f && fd >= 0) close(fd);
-    int bad = !f || fprintf(f, MANIFEST_HEAD "command %s\nversion %s\n", tx->command,
-                            CP_VERSION_STRING) < 0;
+    struct stat dst;
+    int bad = fstat(dfd, &dst) != 0 || !f ||
+              fprintf(f, MANIFEST_HEAD "command %s\nversion %s\nfolder %llu\n", tx->command,
+                      CP_VERSION_STRING, (unsigned long long)dst.st_ino) < 0;
     for (size_t i = files.n; i-- > 0 && !bad;) bad = fprintf(f, "file %s\n", files.names[i]) < 0;
     if (f && (fflush(f) != 0 || (!tx->no_sync && fsync(fileno(f)) != 0))) bad = 1;
     if (f && fclose(f) != 0) bad = 1;
@@ -786,8 +941,9 @@ cp_status cp_output_commit(cp_output *tx) {
     cp_status s = CP_OK;
     if (tx->kind == CP_OUTPUT_FOLDER) {
         if ((s = seal_folder(tx))) goto fail;
-    } else if (!tx->no_sync) {
-        if (sync_path(AT_FDCWD, tx->tmp, 0) != 0) {
+    } else {
+        file_mark(tx);
+        if (!tx->no_sync && sync_path(AT_FDCWD, tx->tmp, 0) != 0) {
             s = cp_fail(CP_E_IO, "cannot write <%s>: %s", tx->final, strerror(errno));
             goto fail;
         }
@@ -819,16 +975,19 @@ cp_status cp_output_commit(cp_output *tx) {
             goto fail;
         }
     }
-    if (tx->kind == CP_OUTPUT_FILE) { /* GDAL's sidecar of the temporary, if it wrote one */
-        size_t n = strlen(tx->final) + strlen(tx->tmp) + 16;
-        char *a = malloc(n), *b = malloc(n);
-        if (a && b) {
-            snprintf(a, n, "%s.aux.xml", tx->tmp);
-            snprintf(b, n, "%s.aux.xml", tx->final);
+    if (tx->kind == CP_OUTPUT_FILE) {
+        /* GDAL's .aux.xml of the temporary, if it wrote one, goes beside the output; the old
+         * output's caches go (checked at begin: beside a new output there were none) */
+        for (const char *const *c = file_caches; *c; ++c) {
+            char *a = with_suffix(tx->tmp, *c), *b = with_suffix(tx->final, *c);
             struct stat st;
-            if (lstat(a, &st) == 0 && S_ISREG(st.st_mode)) (void)rename(a, b);
+            if (a && b && lstat(a, &st) == 0 && S_ISREG(st.st_mode))
+                (void)(tx->existed ? rename(a, b) : rename2(a, b, RENAME_NOREPLACE));
+            else if (a && b && tx->existed && lstat(b, &st) == 0 && S_ISREG(st.st_mode))
+                (void)unlink(b);
+            if (a) (void)unlink(a); /* left when it could not be moved */
+            free(a), free(b);
         }
-        free(a), free(b);
     }
     if (!tx->no_sync) {
         int dfd = open(tx->parent, O_RDONLY | O_DIRECTORY | O_CLOEXEC);

@@ -261,6 +261,18 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
             out_free(out);
             return cp_fail(CP_E_ARG, "creation option '%s' is not NAME=VALUE", co[k]);
         }
+        if ((EQUAL(key, "TFW") || EQUAL(key, "WORLDFILE")) && CPLTestBool(val)) {
+            /* GDAL would write it beside the temporary, outside the output transaction */
+            cp_status s = cp_fail(CP_E_ARG,
+                                  "creation option '%s': clearplan writes the output file "
+                                  "alone; make a world file with gdal_translate -co TFW=YES",
+                                  co[k]);
+            CPLFree(key);
+            CSLDestroy(opts);
+            cp_output_abort(out->tx);
+            out_free(out);
+            return s;
+        }
         if (EQUAL(key, "ZLEVEL")) user_zlevel = 1;
         opts = CSLSetNameValue(opts, key, val);
         CPLFree(key);

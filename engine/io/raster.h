@@ -64,8 +64,10 @@ typedef struct {
 cp_output_options cp_rio_tx_options(const char *command, const cp_tool_common *common,
                                     const char *const *inputs);
 
-/* Whether the raster at `path` carries the mark clearplan writes into its outputs (the
- * `owned` test of clearplan/output.h for --overwrite). */
+/* Whether the raster at `path` carries the metadata item clearplan writes into its outputs:
+ * the `owned` test of clearplan/output.h for --overwrite, asked only on a file system without
+ * extended attributes (GDAL copies the item into files it derives; the transaction's own mark
+ * decides elsewhere). */
 int cp_rio_owned(const char *path, void *arg);
 
 /* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): GDAL's

@@ -30,6 +30,25 @@ void cp_gdal_quiet_end(void) {
     CPLPopErrorHandler();
 }
 
+static void CPL_STDCALL watch(CPLErr cls, CPLErrorNum num, const char *msg) {
+    (void)num;
+    cp_gdal_watch *w = CPLGetErrorHandlerUserData();
+    if (w && cls >= CE_Failure && !w->failures++)
+        snprintf(w->first, sizeof w->first, "%s", msg ? msg : "");
+}
+
+void cp_gdal_watch_begin(cp_gdal_watch *w) {
+    w->failures = 0;
+    w->first[0] = '\0';
+    CPLErrorReset();
+    CPLPushErrorHandlerEx(watch, w);
+}
+
+int cp_gdal_watch_end(cp_gdal_watch *w) {
+    CPLPopErrorHandler();
+    return w->failures > 0;
+}
+
 int cp_progress_term(double complete, const char *message, void *arg) {
     return GDALTermProgress(complete, message, arg);
 }

@@ -29,6 +29,17 @@ cp_status cp_fail_prefix(cp_status s, const char *fmt, ...) CP_PRINTF(2, 3);
 void cp_gdal_quiet_begin(void);
 void cp_gdal_quiet_end(void);
 
+/* Around GDAL calls whose failures GDAL reports only through its error handler (a COG's
+ * write that runs out of room: GDALTranslate still returns a dataset, GDALClose returns
+ * nothing): the calling thread's errors are kept as by cp_gdal_quiet_begin, and
+ * cp_gdal_watch_end says whether any of them was a failure, whatever came after it. */
+typedef struct {
+    int failures;
+    char first[512]; /* the first failure's message */
+} cp_gdal_watch;
+void cp_gdal_watch_begin(cp_gdal_watch *w);
+int cp_gdal_watch_end(cp_gdal_watch *w);
+
 /* A malloc'd copy of `s`; NULL when s is NULL or memory runs out. */
 char *cp_strdup(const char *s);
 

@@ -1628,27 +1628,37 @@ done:
     return s;
 }
 
-cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, int no_sync,
-                        cp_output **out) {
-    /* every file a run reads: the scenario, its inputs and the area of interest */
-    const char **inputs = calloc(sc->ninputs + 3, sizeof *inputs);
+cp_status cp_output_begin_for(const cp_scenario *sc, const char *dir, const cp_output_options *opts,
+                              const char *const *extra, cp_output **out) {
+    if (!sc || !opts) return cp_fail(CP_E_ARG, "cp_output_begin_for: no scenario or options");
+    size_t nextra = 0;
+    while (extra && extra[nextra]) ++nextra;
+    const char **inputs = calloc(sc->ninputs + nextra + 4, sizeof *inputs);
     if (!inputs) return cp_fail(CP_E_NOMEM, "out of memory");
     size_t n = 0;
     if (sc->path) inputs[n++] = sc->path;
     for (size_t i = 0; i < sc->ninputs; ++i) inputs[n++] = sc->inputs[i].path;
     if (sc->grid.aoi) inputs[n++] = sc->grid.aoi;
+    if (sc->cost_profile.path) inputs[n++] = sc->cost_profile.path;
+    for (size_t i = 0; i < nextra; ++i) inputs[n++] = extra[i];
     const char *keep[] = {sc->dir, NULL};
-    cp_output_options oo = {0};
-    oo.kind = CP_OUTPUT_FOLDER;
-    oo.command = "run";
-    oo.overwrite = overwrite;
-    oo.no_sync = no_sync;
+    cp_output_options oo = *opts;
     oo.inputs = inputs;
     oo.keep_dirs = sc->dir ? keep : NULL;
     if (!dir) dir = sc->outputs.dir;
     cp_status s = out ? cp_output_begin(dir, &oo, out) : cp_output_check(dir, &oo);
     free(inputs);
     return s;
+}
+
+cp_status cp_run_output(const cp_scenario *sc, const char *dir, int overwrite, int no_sync,
+                        cp_output **out) {
+    cp_output_options oo = {0};
+    oo.kind = CP_OUTPUT_FOLDER;
+    oo.command = "run";
+    oo.overwrite = overwrite;
+    oo.no_sync = no_sync;
+    return cp_output_begin_for(sc, dir, &oo, NULL, out);
 }
 
 /* The progress of a run over several ranks: the caller's, and on rank 0 an interruption

@@ -128,8 +128,10 @@ static char *csv_num(char *d, int *first, double v, int ok) {
     return d;
 }
 
-/* The `owned` test of the output transaction for --overwrite: a CSV whose header ends with
- * one of the columns this tool writes last (a statistic or a class share). */
+/* The `owned` test of the output transaction for --overwrite, asked only on a file system
+ * that keeps no extended attributes (elsewhere clearplan's mark decides, output.h): a CSV
+ * whose header ends with one of the columns this tool writes last (a statistic or a class
+ * share). */
 static int zonal_csv_owned(const char *path, void *arg) {
     (void)arg;
     FILE *f = fopen(path, "rb");

@@ -9,6 +9,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mount.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include <gdal.h>
@@ -207,6 +208,97 @@ static void test_faults_tool_disk_full_leaves_nothing(void **state) {
         }
 }
 
+static char *read_pixels(const char *path, size_t *n);
+
+/* Starts `clearplan run SCENARIO -o OUT -q --overwrite`, stderr into ERR; returns the pid. */
+static pid_t spawn_overwrite(const char *scenario, const char *out, const char *err) {
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        int nul = open("/dev/null", O_WRONLY);
+        if (fd < 0 || nul < 0) _exit(127);
+        dup2(fd, 2);
+        dup2(nul, 1);
+        execl(cpt_bin(), cpt_bin(), "run", scenario, "-o", out, "-q", "--overwrite", (char *)NULL);
+        _exit(127);
+    }
+    return pid;
+}
+
+/* A disk that fills while the COGs are written: GDAL reports the failed write to its error
+ * handler only, and returns the dataset as if it were whole. At each amount of room left
+ * (a sweep through the COGs' last writes), `run --overwrite` over a good output either
+ * publishes a whole new output (its priority map reads to the end, the same cells) or fails
+ * with exit 1 and leaves the old output byte for byte as it was; some of them fail on the
+ * priority map's own COG. */
+static void test_faults_cog_cut_short_never_published(void **state) {
+    (void)state;
+    if (geteuid() != 0) fail_msg("this test mounts a tmpfs and needs root (CI runs tests as root)");
+    char mnt[4400], scenario[4400], out[4500], err[4500], prio[4600], fill[4500];
+    snprintf(mnt, sizeof mnt, "%s/filling-disk", root);
+    snprintf(scenario, sizeof scenario, "%s/scenario.yaml", tiny);
+    snprintf(out, sizeof out, "%s/out", mnt);
+    snprintf(prio, sizeof prio, "%s/priority.tif", out);
+    snprintf(err, sizeof err, "%s/filling.err", root);
+    snprintf(fill, sizeof fill, "%s/filler", mnt);
+    assert_true(mkdir(mnt, 0755) == 0 || errno == EEXIST);
+    if (mount("tmpfs", mnt, "tmpfs", 0, "size=12m") != 0)
+        fail_msg("cannot mount a tmpfs at %s: %s", mnt, strerror(errno));
+    int rc = wait_rc(spawn_run(scenario, out, err));
+    assert_int_equal(rc, 0);
+    size_t nold = 0, npix = 0;
+    char *old = cpt_slurp(prio, &nold);
+    char *pix0 = read_pixels(prio, &npix);
+    int failed = 0, failed_on_cog = 0, published = 0;
+    /* the tiny output's COGs end with about 3.5 MB left on this disk */
+    for (long kb = 3000; kb <= 4000; kb += 16) {
+        struct statvfs sv;
+        assert_int_equal(statvfs(mnt, &sv), 0);
+        long long room = (long long)sv.f_bavail * (long long)sv.f_frsize - kb * 1024LL;
+        int fd = open(fill, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        assert_true(fd >= 0);
+        if (room > 0) assert_int_equal(posix_fallocate(fd, 0, (off_t)room), 0);
+        close(fd);
+        rc = wait_rc(spawn_overwrite(scenario, out, err));
+        unlink(fill);
+        char *e = cpt_slurp(err, NULL);
+        size_t n = 0;
+        char *now = cpt_slurp(prio, &n);
+        if (rc == 0) {
+            ++published;
+            size_t np = 0;
+            char *pix = read_pixels(prio, &np); /* fails on a file cut short */
+            assert_int_equal(np, npix);
+            assert_memory_equal(pix, pix0, npix);
+            free(pix);
+        } else {
+            ++failed;
+            if (rc != 1 || n != nold || memcmp(now, old, n))
+                print_error("%ld kB left: exit %d, the old priority map %s, stderr:\n%s\n", kb, rc,
+                            n != nold || memcmp(now, old, n) ? "CHANGED" : "kept", e);
+            assert_int_equal(rc, 1);
+            assert_int_equal(n, nold);
+            assert_memory_equal(now, old, n);
+            cpt_assert_contains(e, "clearplan: error: ");
+            cpt_assert_contains(e,
+                                "/filling-disk/out/"); /* the output's name, not the temporary's */
+            if (strstr(e, "/filling-disk/out/priority.tif>: the disk is full")) ++failed_on_cog;
+        }
+        assert_int_equal(cpt_debris(mnt), 0);
+        free(e);
+        free(now);
+    }
+    umount(mnt);
+    free(old);
+    free(pix0);
+    if (!failed_on_cog || !published)
+        print_error("%d runs failed (%d on the priority map's COG), %d published\n", failed,
+                    failed_on_cog, published);
+    assert_true(failed_on_cog > 0);
+    assert_true(published > 0);
+}
+
 static char *read_pixels(const char *path, size_t *n) {
     int nx, ny;
     float *a = cpt_read_tif(path, &nx, &ny);
@@ -266,6 +358,7 @@ int main(void) {
         cmocka_unit_test(test_faults_sigint_during_maps_leaves_nothing),
         cmocka_unit_test(test_faults_disk_full_leaves_nothing),
         cmocka_unit_test(test_faults_tool_disk_full_leaves_nothing),
+        cmocka_unit_test(test_faults_cog_cut_short_never_published),
         cmocka_unit_test(test_faults_ten_concurrent_runs_identical),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

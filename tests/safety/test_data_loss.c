@@ -106,7 +106,17 @@ static int setup(void **state) {
         "printf 'a,count\\n1,2\\n' > user/data.csv; "
         "'%s' synth --preset tiny -o tiny -q; '%s' synth --preset demo -o demo -q; "
         "'%s' run tiny/scenario.yaml -o out -q >/dev/null; "
-        "for k in 2 3 4; do cp -a out out$k; done; "
+        "for k in 2 3 4; do '%s' run tiny/scenario.yaml -o out$k -q >/dev/null; done; "
+        "cp -a out out5; "
+        "'%s' focal-sum tiny/landcover.tif fs.tif --radius-m 100 -q; "
+        "gdal_translate -q -ot Byte fs.tif user/derived.tif; "
+        "echo '<PAMDataset/>' > user/new.tif.aux.xml; "
+        "sed -e 's#path: \\([a-z]*\\)[.]#path: tiny/\\1.#' -e 's#aoi: aoi.gpkg#aoi: "
+        "tiny/aoi.gpkg#' "
+        "    tiny/scenario.yaml > my.yaml; "
+        "'%s' calibrate tiny/records.gpkg --scenario tiny/scenario.yaml -o calib -q >/dev/null; "
+        "sed -e 's#^cost:#cost:\\n  profile: calib/cost_profile.yaml#' my.yaml > my2.yaml; "
+        "grep -q 'path: tiny/hazards' my.yaml; grep -q 'profile: calib' my2.yaml; "
         "ln -s ../user out2/link-to-user; "
         "rm out3/plan.csv; ln -s ../user/data.csv out3/plan.csv; "
         "echo '<PAMDataset/>' > out4/priority.tif.aux.xml; "
@@ -116,7 +126,7 @@ static int setup(void **state) {
         "grep -q 'treecover' tiny/evil.yaml; "
         "sed -e 's#  dir: out#  dir: .#' tiny/scenario.yaml > tiny/outdot.yaml; "
         "grep -q 'dir: [.]' tiny/outdot.yaml",
-        root, root, work, work, root, b, b, b);
+        root, root, work, work, root, b, b, b, b, b, b);
     if (rc) fprintf(stderr, "data-loss suite: cannot build the sandbox (%d): %s\n", rc, e);
     free(e);
     return rc ? -1 : 0;
@@ -158,6 +168,13 @@ static const refused_case refused[] = {
     {"run tiny/scenario.yaml -o out-link --overwrite -q", "symbolic link"},
     {"run tiny/scenario.yaml -o out2 --overwrite -q", "did not write (link-to-user)"},
     {"run tiny/scenario.yaml -o out3 --overwrite -q", "did not write (plan.csv)"},
+    /* a folder holding the scenario's inputs, or its cost profile, named by the scenario
+     * given to calibrate, run or plan */
+    {"calibrate tiny/records.gpkg --scenario my.yaml -o tiny --overwrite -q", "contains the input"},
+    {"run my2.yaml -o calib --overwrite -q", "contains the input"},
+    {"plan out/plan.gpkg --scenario my2.yaml -o calib --overwrite -q", "contains the input"},
+    /* a copy of an output (its manifest names another folder) */
+    {"run tiny/scenario.yaml -o out5 --overwrite -q", "written for another folder"},
     /* a criterion name used as a path */
     {"run tiny/evil.yaml --overwrite -q", "is not a name"},
     {"validate tiny/evil.yaml", "is not a name"},
@@ -189,6 +206,13 @@ static const refused_case refused[] = {
     {"zonal tiny/landcover.tif tiny/hazards.gpkg user/notes.txt --overwrite -q",
      "clearplan did not write it"},
     {"proximity tiny/landcover.tif user --overwrite -q", "exists and is not a file"},
+    /* a CSV whose header looks like zonal's; a raster made from an output (GDAL copied the
+     * output's metadata into it); a new output beside another file's GDAL cache */
+    {"zonal tiny/landcover.tif tiny/hazards.gpkg user/data.csv --overwrite -q",
+     "clearplan did not write it"},
+    {"focal-sum tiny/landcover.tif user/derived.tif --radius-m 100 --overwrite -q",
+     "clearplan did not write it"},
+    {"focal-sum tiny/landcover.tif user/new.tif --radius-m 100 -q", "new.tif.aux.xml"},
     /* synth over a folder it did not write */
     {"synth --preset tiny -o user --overwrite -q", "clearplan did not write it"},
     {"synth --preset tiny -o . --overwrite -q", "current folder"},
@@ -216,6 +240,16 @@ static void test_data_loss_refused_commands_change_nothing(void **state) {
         free(before);
         before = after;
     }
+    /* a usage error (exit 2): a world file would be written beside the temporary, outside
+     * the transaction */
+    char *e = NULL;
+    int rc = clearplan(&e, "focal-sum tiny/landcover.tif fs2.tif --radius-m 100 --co TFW=YES -q");
+    char *after = snapshot(NULL);
+    if (rc != 2 || !strstr(e, "make a world file with gdal_translate") || strcmp(before, after)) {
+        print_error("focal-sum --co TFW=YES: exit %d (want 2), stderr: %s\n", rc, e);
+        ++failures;
+    }
+    free(e), free(after);
     free(before);
     assert_int_equal(failures, 0);
 }

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/file.h>
+#include <sys/xattr.h>
 
 #include <clearplan/clearplan.h>
 
@@ -132,6 +133,31 @@ static void test_output_overwrite_only_own(void **state) {
     path_of(p, sizeof p, "theirs/data.csv");
     assert_int_equal(cp_output_check(p, &o), CP_E_IO);
     cpt_assert_contains(cp_errmsg(), "exists and is not a folder");
+    /* a manifest copied into a folder of the user's proves nothing: refused, the user's file
+     * of a listed name untouched */
+    publish("src", "x", 0);
+    path_of(p, sizeof p, "mine");
+    assert_int_equal(mkdir(p, 0777), 0);
+    write_rel("mine/a.txt", "my own");
+    char *m = read_rel("src/.clearplan");
+    write_rel("mine/.clearplan", m);
+    free(m);
+    assert_int_equal(cp_output_begin(p, &o, &tx), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "written for another folder");
+    a = read_rel("mine/a.txt");
+    assert_string_equal(a, "my own");
+    free(a);
+    /* the output renamed on the same disk is still clearplan's (the folder is the same) */
+    char moved[1400];
+    path_of(p, sizeof p, "src");
+    path_of(moved, sizeof moved, "src-moved");
+    assert_int_equal(rename(p, moved), 0);
+    publish("src-moved", "y", 1);
+    /* a file named "~" in a listed folder is not a cache of that folder: the user's */
+    write_rel("src-moved/sub/~", "mine");
+    assert_int_equal(cp_output_begin(moved, &o, &tx), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "1 file clearplan did not write (sub/~)");
+    assert_int_equal(cpt_debris(dir), 0);
 }
 
 /* Symbolic links are never followed: an output that is one is refused; one inside an old
@@ -308,9 +334,13 @@ static void test_output_abort_and_files(void **state) {
     char *t = read_rel("f.csv");
     assert_string_equal(t, "v1");
     free(t);
+    /* it carries clearplan's mark: replaced with --overwrite, no `owned` test needed */
     o.overwrite = 1;
-    assert_int_equal(cp_output_begin(p, &o, &tx), CP_E_IO); /* no owned test: never */
-    cpt_assert_contains(cp_errmsg(), "clearplan did not write it");
+    assert_int_equal(cp_output_begin(p, &o, &tx), CP_OK);
+    cp_output_abort(tx);
+    t = read_rel("f.csv");
+    assert_string_equal(t, "v1");
+    free(t);
     assert_int_equal(cpt_debris(dir), 0);
 }
 
@@ -319,29 +349,88 @@ static int yes(const char *path, void *arg) {
     return 1;
 }
 
+/* Publishes the file `rel` = text through a transaction (overwrite as given). */
+static cp_status publish_file(const char *rel, const char *text, int overwrite) {
+    char p[1400];
+    path_of(p, sizeof p, rel);
+    cp_output_options o = folder_opts(overwrite);
+    o.kind = CP_OUTPUT_FILE;
+    cp_output *tx = NULL;
+    cp_status s = cp_output_begin(p, &o, &tx);
+    if (s) return s;
+    cpt_write(cp_output_path(tx), text);
+    return cp_output_commit(tx);
+}
+
+/* A file is replaced only when it is the one clearplan wrote there: it carries the mark of
+ * its own inode (a copy of it, even with its attributes, does not), whatever the command's
+ * `owned` test says; the caches GIS tools keep beside it go with it, and a new file never
+ * lands beside another file's caches. */
 static void test_output_file_replace(void **state) {
     (void)state;
-    char p[1400];
+    char p[1400], q[1400];
     path_of(p, sizeof p, "g.csv");
     write_rel("g.csv", "old");
     cp_output_options o = folder_opts(1);
     o.kind = CP_OUTPUT_FILE;
-    o.owned = yes;
-    struct stat before;
-    assert_int_equal(stat(p, &before), 0);
-    cp_output *tx = NULL;
-    assert_int_equal(cp_output_begin(p, &o, &tx), CP_OK);
-    cpt_write(cp_output_path(tx), "new");
-    assert_int_equal(cp_output_commit(tx), CP_OK);
+    o.owned = yes; /* the command's content test: asked only where no mark can be kept */
+    assert_int_equal(cp_output_check(p, &o), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "clearplan did not write it");
     char *t = read_rel("g.csv");
-    assert_string_equal(t, "new");
+    assert_string_equal(t, "old");
     free(t);
+
+    assert_int_equal(publish_file("h.csv", "one", 0), CP_OK);
+    path_of(p, sizeof p, "h.csv");
+    char mark[128];
+    ssize_t n = lgetxattr(p, "user.clearplan", mark, sizeof mark);
+    if (n < 0)
+        fail_msg(
+            "no mark on <%s>: %s (the tests need a file system with user extended "
+            "attributes, as ext4, xfs, btrfs and tmpfs since Linux 6.6 keep)",
+            p, strerror(errno));
+    write_rel("h.csv.aux.xml", "<PAMDataset/>");
+    write_rel("h.csv.ovr", "stale overviews");
+    assert_int_equal(publish_file("h.csv", "two", 1), CP_OK);
+    t = read_rel("h.csv");
+    assert_string_equal(t, "two");
+    free(t);
+    assert_false(exists_rel("h.csv.aux.xml")); /* the old file's caches: gone */
+    assert_false(exists_rel("h.csv.ovr"));
     assert_int_equal(cpt_debris(dir), 0);
-    /* the file is an input of the command: refused whatever `owned` says */
+
+    /* a copy with the attributes (cp -a): another inode, not clearplan's file */
+    path_of(q, sizeof q, "copy.csv");
+    write_rel("copy.csv", "two");
+    n = lgetxattr(p, "user.clearplan", mark, sizeof mark);
+    assert_true(n > 0);
+    assert_int_equal(lsetxattr(q, "user.clearplan", mark, (size_t)n, 0), 0);
+    assert_int_equal(publish_file("copy.csv", "three", 1), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "clearplan did not write it");
+    t = read_rel("copy.csv");
+    assert_string_equal(t, "two");
+    free(t);
+
+    /* a new file beside another file's cache: refused, the cache untouched */
+    write_rel("k.csv.aux.xml", "<PAMDataset>mine</PAMDataset>");
+    assert_int_equal(publish_file("k.csv", "x", 0), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "k.csv.aux.xml");
+    assert_false(exists_rel("k.csv"));
+    t = read_rel("k.csv.aux.xml");
+    assert_string_equal(t, "<PAMDataset>mine</PAMDataset>");
+    free(t);
+
+    /* the file is an input of the command: refused whatever `owned` says, also under another
+     * name for the same file (a hard link; a bind mount shows the same inode) */
     const char *inputs[] = {p, NULL};
     o.inputs = inputs;
     assert_int_equal(cp_output_check(p, &o), CP_E_IO);
     cpt_assert_contains(cp_errmsg(), "is the input");
+    path_of(q, sizeof q, "h-link.csv");
+    assert_int_equal(link(p, q), 0);
+    assert_int_equal(cp_output_check(q, &o), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "is the input");
+    assert_int_equal(cpt_debris(dir), 0);
 }
 
 /* Debris of a process that is gone (its pid unused, its lock free) is removed by the next

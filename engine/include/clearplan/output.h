@@ -33,7 +33,16 @@
  *    clearplan wrote it: it holds clearplan's manifest (`.clearplan`, the list of every file
  *    and folder the command wrote) and nothing else but those and the caches GIS tools keep
  *    beside them (`NAME.aux.xml`, `NAME.ovr`, `NAME.msk`, `NAME-wal`, `NAME-shm`,
- *    `NAME-journal`, `NAME~`); an existing file only when `owned` says clearplan wrote it.
+ *    `NAME-journal`, `NAME~`), and the manifest names that very folder (its inode: a copied
+ *    manifest proves nothing); an existing file only when it carries the mark clearplan sets
+ *    on every file output before publishing it (the extended attribute `user.clearplan`,
+ *    "<command> <inode>": a copy or a file GDAL derived from it does not), or, on a file
+ *    system without extended attributes, when `owned` says clearplan wrote it;
+ *  - a new file output beside a cache GIS tools keep for a file (`NAME.aux.xml`, `NAME.ovr`,
+ *    `NAME.msk`): they would take it for the new file's. Replacing a file removes the old
+ *    one's caches (GDAL's new `.aux.xml`, if it wrote one, takes its place).
+ * Inputs are compared by path (as given and resolved) and by device and inode (a hard link,
+ * a bind mount).
  * Writing: into a fresh temporary sibling, `.NAME.clearplan-tmp-PID-N` (a folder, or a file
  * for CP_OUTPUT_FILE), locked with flock() while the process lives. Parent folders are
  * created as needed (and removed again, when empty, by cp_output_abort).
@@ -99,6 +108,17 @@ CP_API cp_status cp_output_commit(cp_output *tx);
 
 /* Removes everything the transaction wrote and frees it. NULL is a no-op. */
 CP_API void cp_output_abort(cp_output *tx);
+
+/* The output of a command that reads the scenario `sc` (run; plan and calibrate with
+ * --scenario): `opts`'s inputs are replaced by every file the scenario names (the file itself,
+ * its inputs, the area of interest, the cost profile) and `extra` (NULL-terminated: the
+ * command's other inputs, or NULL), and the scenario's folder is kept (`keep_dirs`). `dir`
+ * NULL: the scenario's outputs.dir. With out = NULL only the checks are made
+ * (cp_output_check); otherwise as cp_output_begin. */
+struct cp_scenario;
+CP_API cp_status cp_output_begin_for(const struct cp_scenario *sc, const char *dir,
+                                     const cp_output_options *opts, const char *const *extra,
+                                     cp_output **out);
 
 /* Whether `name` can be used as a file name: 1..64 characters of [A-Za-z0-9_-], starting
  * with a letter or '_'. Names from a scenario (criteria) are checked with it. */
