@@ -50,6 +50,13 @@ struct cp_output {
 
 /* ------------------------------------------------------------------ paths ------------- */
 
+/* The bytes of an output's name that its temporary's name keeps: the temporary,
+ * `.NAME.clearplan-tmp-PID-N`, must fit a file name (NAME_MAX) however long NAME is. */
+static int tmp_stem_len(const char *base) {
+    size_t n = strlen(base), most = NAME_MAX - 1 - (sizeof TMP_TAG - 1) - 24;
+    return (int)(n < most ? n : most);
+}
+
 static char *join(const char *a, const char *b) {
     size_t na = strlen(a), nb = strlen(b);
     char *r = malloc(na + nb + 2);
@@ -396,8 +403,12 @@ static cp_status check_owned_folder(const char *path) {
     struct stat st;
     if (!manifest_read(dfd, &owned, &folder)) {
         s = refuse(path,
-                   "it exists and clearplan did not write it (it has no .clearplan manifest); "
-                   "--overwrite replaces only clearplan's own outputs",
+                   faccessat(dfd, MANIFEST, F_OK, AT_SYMLINK_NOFOLLOW) == 0
+                       ? "it exists and clearplan did not write it (its .clearplan is not a "
+                         "manifest clearplan wrote); --overwrite replaces only clearplan's own "
+                         "outputs"
+                       : "it exists and clearplan did not write it (it has no .clearplan "
+                         "manifest); --overwrite replaces only clearplan's own outputs",
                    NULL);
         goto done;
     }
@@ -656,7 +667,7 @@ static void remove_debris(const char *parent, const char *base) {
     int fd = prefix ? dup(dfd) : -1;
     DIR *d = fd >= 0 ? fdopendir(fd) : NULL;
     if (!d && fd >= 0) close(fd);
-    if (prefix) snprintf(prefix, n, ".%s%s", base, TMP_TAG);
+    if (prefix) snprintf(prefix, n, ".%.*s%s", tmp_stem_len(base), base, TMP_TAG);
     for (struct dirent *e; d && (e = readdir(d));) {
         size_t k = strlen(prefix);
         if (strncmp(e->d_name, prefix, k) || !is_debris(dfd, e->d_name, e->d_name + k)) continue;
@@ -737,8 +748,9 @@ static cp_status make_tmp(cp_output *tx) {
         unsigned k = __atomic_fetch_add(&counter, 1, __ATOMIC_RELAXED);
         free(tx->tmp);
         if (!(tx->tmp = malloc(n))) return cp_fail(CP_E_NOMEM, "out of memory");
-        snprintf(tx->tmp, n, "%s%s.%s" TMP_TAG "%ld-%u", tx->parent,
-                 strcmp(tx->parent, "/") ? "/" : "", tx->base, (long)getpid(), k);
+        snprintf(tx->tmp, n, "%s%s.%.*s" TMP_TAG "%ld-%u", tx->parent,
+                 strcmp(tx->parent, "/") ? "/" : "", tmp_stem_len(tx->base), tx->base,
+                 (long)getpid(), k);
         if (tx->kind == CP_OUTPUT_FILE) {
             tx->lock_fd = open(tx->tmp, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0666);
             if (tx->lock_fd < 0 && errno == EEXIST) continue;

@@ -431,6 +431,17 @@ static void test_output_file_replace(void **state) {
     assert_int_equal(cp_output_check(q, &o), CP_E_IO);
     cpt_assert_contains(cp_errmsg(), "is the input");
     assert_int_equal(cpt_debris(dir), 0);
+
+    /* a name as long as a file name may be: its temporary's name still fits */
+    char longname[256];
+    memset(longname, 'n', 250);
+    memcpy(longname + 246, ".csv", 5);
+    assert_int_equal(publish_file(longname, "long", 0), CP_OK);
+    assert_int_equal(publish_file(longname, "longer", 1), CP_OK);
+    t = read_rel(longname);
+    assert_string_equal(t, "longer");
+    free(t);
+    assert_int_equal(cpt_debris(dir), 0);
 }
 
 /* Debris of a process that is gone (its pid unused, its lock free) is removed by the next
