@@ -12,10 +12,17 @@
 
 /* The cost and capacity sections' defaults (docs/scenario.md; the cost section's class table
  * is the scenario loader's, engine/src/scenario.c). */
+/* Clearance productivity, m2 per team-day, per WorldCover class (HALO Trust ranges). */
+static const cp_class_value default_productivity[] = {{40, 500}, {30, 450}, {20, 350},
+                                                      {10, 200}, {50, 250}, {60, 450}};
+
 void cp_cost_defaults(cp_cost *c) {
     memset(c, 0, sizeof *c);
     c->productivity_default_m2 = 400;
-    c->productivity = NULL; /* the class table is filled by the loader (owned copy) */
+    /* read-only: a caller that changes or frees the table makes its own copy first (the
+     * scenario loader does) */
+    c->productivity = (cp_class_value *)default_productivity;
+    c->nproductivity = sizeof default_productivity / sizeof default_productivity[0];
     c->treecover_slowdown = 0.5;
     c->improvised_slowdown = 0.5;
     c->improvised_threshold = 0.1;

@@ -109,6 +109,10 @@ typedef struct {
     cp_hazard_set *hs;
     cp_intake it; /* into the grid's CRS */
     size_t cap, rcap;
+    /* hazards whose region has no teams (capacity.regions): an error once all are read */
+    size_t bad_regions;
+    char *bad_id, *bad_region; /* the first one's */
+    int64_t bad_fid;
 } read_ctx;
 
 /* Adds a rejected row; takes `id` and `wkb` (the geometry in the grid's CRS, or NULL). */
@@ -228,6 +232,11 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
         for (size_t r = 0; region && r < cap->nregions; ++r)
             known |= !strcmp(cap->regions[r].name, region);
         if (!known) {
+            if (!c->bad_regions++) {
+                c->bad_id = cp_strdup(id);
+                c->bad_region = region ? cp_strdup(region) : NULL;
+                c->bad_fid = fid;
+            }
             REJECT("region '%s' has no teams in capacity.regions", region ? region : "");
             goto done;
         }
@@ -389,7 +398,7 @@ cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, int threads, c
                           cp_hazard_set *hs) {
     memset(hs, 0, sizeof *hs);
     memset(g, 0, sizeof *g);
-    read_ctx c = {sc, cp_scenario_input(sc, "hazards"), hs, {0}, 0, 0};
+    read_ctx c = {.sc = sc, .in = cp_scenario_input(sc, "hazards"), .hs = hs};
     const cp_input *in = c.in;
     cp_vector v = {0};
     idset ids = {0};
@@ -416,6 +425,27 @@ cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, int threads, c
         OGR_F_Destroy(f);
     }
     if (s) goto done;
+    if (c.bad_regions) { /* work no team could do: the verdict would leave it out */
+        const cp_capacity *cap = &sc->capacity;
+        char known[512] = "";
+        for (size_t r = 0; r < cap->nregions && strlen(known) < 400; ++r)
+            snprintf(known + strlen(known), sizeof known - strlen(known), "%s'%s'", r ? ", " : "",
+                     cap->regions[r].name);
+        char what[600];
+        if (c.bad_region)
+            snprintf(what, sizeof what, "region '%s'", c.bad_region);
+        else
+            snprintf(what, sizeof what, "no region");
+        s = cp_fail(CP_E_FORMAT,
+                    "<%s>: %zu hazard%s %s no teams in capacity.regions (%s), so no plan could "
+                    "clear %s: hazard <%s> (feature %lld) has %s in field <%s>; correct the "
+                    "field or add the region to capacity.regions",
+                    in->path, c.bad_regions, c.bad_regions > 1 ? "s" : "",
+                    c.bad_regions > 1 ? "are in regions with" : "is in a region with", known,
+                    c.bad_regions > 1 ? "them" : "it", c.bad_id ? c.bad_id : "?",
+                    (long long)c.bad_fid, what, in->region);
+        goto done;
+    }
     if (hs->nread == 0) {
         s = cp_fail(CP_E_FORMAT, "<%s>: layer '%s' has no geometries, so there is no grid",
                     in->path, OGR_L_GetName(v.layer));
@@ -427,6 +457,8 @@ cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, int threads, c
     if (buffer_m > 0 && (s = grow_hazards(hs, g, buffer_m, threads))) goto done;
     if (hs->nrejected) qsort(hs->rejected, hs->nrejected, sizeof *hs->rejected, by_input_index);
 done:
+    free(c.bad_id);
+    free(c.bad_region);
     idset_free(&ids);
     cp_intake_clear(&c.it);
     cp_vector_close(&v);

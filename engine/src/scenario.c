@@ -22,10 +22,6 @@
 
 /* ------------------------------------------------------------------ defaults ---------- */
 
-/* Clearance productivity, m2 per team-day, per WorldCover class (HALO Trust ranges). */
-static const cp_class_value default_productivity[] = {{40, 500}, {30, 450}, {20, 350},
-                                                      {10, 200}, {50, 250}, {60, 450}};
-
 /* Defaults of the hazards input and of each role's input. */
 typedef struct {
     const char *name; /* the hazards input's name, or a role's */
@@ -1652,11 +1648,12 @@ static cp_status scenario_parse_quietly(const char *text, size_t len, const char
     if (!sc) return cp_fail(CP_E_NOMEM, "out of memory");
     sc->dir = cp_strdup(dir ? dir : ".");
     init_defaults(sc);
-    sc->cost.productivity = malloc(sizeof default_productivity);
-    if (sc->cost.productivity) {
-        memcpy(sc->cost.productivity, default_productivity, sizeof default_productivity);
-        sc->cost.nproductivity = sizeof default_productivity / sizeof default_productivity[0];
-    }
+    /* the defaults' class table is the planner's, read-only: the scenario owns a copy */
+    size_t nb = sc->cost.nproductivity * sizeof *sc->cost.productivity;
+    cp_class_value *own = malloc(nb ? nb : 1);
+    if (own) memcpy(own, sc->cost.productivity, nb);
+    sc->cost.productivity = own;
+    if (!own) sc->cost.nproductivity = 0;
     ctx c = {name ? name : "<scenario>", NULL, sc};
     yaml_parser_t parser;
     yaml_document_t doc;

@@ -668,11 +668,53 @@ static void test_intake_realistic_layer(void **state) {
     outputs_free(&o);
 }
 
+/* A hazard whose region has no teams (a typo, a trailing space, no region at all) is work no
+ * plan could do: `run` would leave it out of the verdict. validate and run refuse the layer,
+ * counting such hazards and naming the first, its region and the regions that have teams;
+ * nothing is written. */
+static void test_intake_region_without_teams(void **state) {
+    (void)state;
+    const double x0 = 600000, y0 = 800000;
+    constant_tif("landcover.tif", x0, y0, 10, 400, 40.0f);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/regions.gpkg", dir);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    const field_spec fs[] = {
+        {"hazard_id", OFTString}, {"status", OFTString}, {"province", OFTString}};
+    OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 3);
+    const char *prov[] = {"Norte", "Sur", "Norte ", NULL, "Sur"};
+    for (int k = 0; k < 5; ++k) {
+        char id[16];
+        snprintf(id, sizeof id, "H%d", k);
+        const char *v[] = {id, "SHA", prov[k]};
+        add_feature(l, v,
+                    wkt_at("POLYGON((0 0,60 0,60 60,0 60,0 0))", x0 + 100 + 90 * k, y0 - 300));
+    }
+    GDALClose(ds);
+    write_scenario("regions.yaml", "regions.gpkg", ", region: province", 10, "{Norte: 3, Sur: 3}");
+    const char *cmds[] = {"validate regions.yaml", "run regions.yaml -o regions_out -q"};
+    for (int c = 0; c < 2; ++c) {
+        char *so = NULL, *se = NULL;
+        int rc = cpt_sh(&so, &se, "cd '%s' && '%s' %s", dir, cpt_bin(), cmds[c]);
+        if (rc != 1) print_error("%s: exit %d\n%s\n%s\n", cmds[c], rc, so, se);
+        assert_int_equal(rc, 1);
+        cpt_assert_contains(se,
+                            "regions.gpkg>: 2 hazards are in regions with no teams in "
+                            "capacity.regions ('Norte', 'Sur')");
+        cpt_assert_contains(se, "hazard <H2> (feature 3) has region 'Norte ' in field <province>");
+        free(so), free(se);
+    }
+    snprintf(path, sizeof path, "%s/regions_out", dir);
+    assert_false(cpt_exists(path));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intake_run_zonal_same_area),
         cmocka_unit_test(test_intake_numeric_ids),
         cmocka_unit_test(test_intake_realistic_layer),
+        cmocka_unit_test(test_intake_region_without_teams),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

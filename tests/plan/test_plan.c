@@ -65,9 +65,13 @@ static cp_capacity capacity(int teams) {
     return c;
 }
 
+/* The defaults with one clearance productivity for every class (400 m2 a team-day: the class
+ * table dropped, as `productivity_m2_per_team_day: 400` does in a scenario). */
 static cp_cost cost(void) {
     cp_cost c;
     cp_cost_defaults(&c);
+    c.productivity = NULL;
+    c.nproductivity = 0;
     return c;
 }
 

@@ -193,6 +193,32 @@ static void expect(int want, const char *msg, const char *fmt, const char *extra
     free(err);
 }
 
+/* Without a scenario the documented defaults apply in full, the land-cover classes' clearance
+ * productivities included (as `run` and `plan --scenario` with no cost section): 8,000 m2 to
+ * clear in tree cover (class 10, 200 m2 a team-day) take 40 team-days, in cropland (40, 500)
+ * 16, with 2,000 m2 of technical survey (0.8 team-days) each. */
+static void test_plan_cli_default_productivities(void **state) {
+    (void)state;
+    char p[4200], *out = NULL, *err = NULL;
+    snprintf(p, sizeof p, "%s/classes.csv", dir);
+    cpt_write(p,
+              "hazard_id,status,area_m2,benefit,cost_team_days,class_m2_10,class_m2_40\n"
+              "T1,CHA,10000,1,40,10000,0\nC1,CHA,10000,1,16,0,10000\n");
+    int rc = cpt_sh(&out, &err,
+                    "'%s' plan '%s' -o '%s/classes-out' --start 2026-01-01 --deadline 2028-01-01 "
+                    "-q",
+                    cpt_bin(), p, dir);
+    if (rc) print_error("%s\n%s\n", out, err);
+    assert_int_equal(rc, 0);
+    snprintf(p, sizeof p, "%s/classes-out/plan.csv", dir);
+    char *csv = cpt_slurp(p, NULL);
+    cpt_assert_contains(csv, ",T1,CHA,,10000,10000,0,2000,8000,1,40.8,0,0.8,40,40.8,");
+    cpt_assert_contains(csv, ",C1,CHA,,10000,10000,0,2000,8000,1,16.8,0,0.8,16,16.8,");
+    free(csv);
+    free(out);
+    free(err);
+}
+
 static void test_plan_cli_errors(void **state) {
     (void)state;
     const char *base = "'%s' plan '%s/h.csv' -o '%s/bad' %s";
@@ -238,6 +264,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_plan_cli_ok),
         cmocka_unit_test(test_plan_cli_one_truth),
+        cmocka_unit_test(test_plan_cli_default_productivities),
         cmocka_unit_test(test_plan_cli_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -337,7 +337,8 @@ CP_API cp_status cp_scenario_parse(const char *yaml, size_t len, const char *nam
 CP_API void cp_scenario_free(cp_scenario *sc);
 
 /* Fills the documented defaults of cost and capacity (used by `clearplan plan` too; in the
- * planner library, engine/planner/capacity.c). */
+ * planner library, engine/planner/capacity.c). The cost's class table (WorldCover classes'
+ * clearance productivities) points to the defaults' own, read-only: copy it to change it. */
 CP_API void cp_cost_defaults(cp_cost *cost);
 CP_API void cp_capacity_defaults(cp_capacity *cap);
 
