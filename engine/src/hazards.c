@@ -147,12 +147,20 @@ static cp_status reject(read_ctx *c, char *id, int64_t fid, size_t index, unsign
     return CP_OK;
 }
 
-/* A rejected feature's geometry in the grid's CRS as WKB (NULL when it has none or it does
- * not transform). */
+/* Whether every coordinate of `g` is finite (its envelope's are). */
+static int finite_geometry(OGRGeometryH g) {
+    OGREnvelope e;
+    OGR_G_GetEnvelope(g, &e);
+    return isfinite(e.MinX) && isfinite(e.MaxX) && isfinite(e.MinY) && isfinite(e.MaxY);
+}
+
+/* A rejected feature's geometry in the grid's CRS as WKB (NULL when it has none, it does not
+ * transform, or a coordinate is not finite: no GeoPackage can hold that geometry, and its
+ * row is written without one). */
 static unsigned char *feature_wkb(const read_ctx *c, OGRGeometryH geom, size_t *len) {
     OGRGeometryH g = geom && !OGR_G_IsEmpty(geom) ? OGR_G_Clone(geom) : NULL;
     unsigned char *wkb = NULL;
-    if (g && (!c->it.ct || OGR_G_Transform(g, c->it.ct) == OGRERR_NONE)) {
+    if (g && (!c->it.ct || OGR_G_Transform(g, c->it.ct) == OGRERR_NONE) && finite_geometry(g)) {
         OGR_G_FlattenTo2D(g);
         *len = (size_t)OGR_G_WkbSize(g);
         wkb = malloc(*len ? *len : 1);

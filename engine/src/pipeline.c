@@ -1784,6 +1784,13 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
         }
     /* the grid is built around the hazards' polygons: one stage (every rank reads them) */
     if (!s) s = cp_hazards_read(sc, c.buffer_m, c.threads, &c.grid, &c.hs);
+    if (!s && c.hs.n == 0) /* nothing to plan: "0 hazards, deadline met" would be a lie */
+        s = cp_fail(CP_E_GEOMETRY,
+                    "<%s>: no usable hazard: every feature was rejected (the first, <%s>: %s); "
+                    "`clearplan validate` lists them all",
+                    cp_scenario_input(sc, "hazards")->path,
+                    c.hs.nrejected && c.hs.rejected[0].id ? c.hs.rejected[0].id : "?",
+                    c.hs.nrejected ? c.hs.rejected[0].reason : "?");
     if ((s = cp_ranks_agree(&rk, s))) goto done;
     c.stage_s[ST_GRID] = c.stage_s[ST_HAZARDS] = now_s();
     s = progress(&opts, 0.5, "reading hazards") ? CP_OK : cp_fail(CP_E_INTERRUPTED, "interrupted");

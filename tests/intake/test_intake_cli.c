@@ -709,12 +709,89 @@ static void test_intake_region_without_teams(void **state) {
     assert_false(cpt_exists(path));
 }
 
+/* Layers with nothing to plan, or one coordinate that is not finite: a hazard with an infinite
+ * coordinate is an ordinary rejected row (written without its geometry, which no GeoPackage
+ * can hold), the others planned; a layer whose every feature is rejected (statuses coded 1
+ * and 2) is an error for run as for validate, never "0 hazards, deadline met". */
+static void test_intake_unplannable(void **state) {
+    (void)state;
+    const double x0 = 600000, y0 = 800000;
+    constant_tif("landcover.tif", x0, y0, 10, 400, 40.0f);
+    const field_spec fs[] = {{"hazard_id", OFTString}, {"status", OFTString}};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/inf.gpkg", dir);
+    CPLPushErrorHandler(CPLQuietErrorHandler); /* GDAL's complaint about the layer's extent */
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 2);
+    OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing),
+                 poly = OGR_G_CreateGeometry(wkbPolygon);
+    OGR_G_AddPoint_2D(ring, x0 + 100, y0 - 300);
+    OGR_G_AddPoint_2D(ring, x0 + 200, y0 - 300);
+    OGR_G_AddPoint_2D(ring, INFINITY, y0 - 200);
+    OGR_G_AddPoint_2D(ring, x0 + 100, y0 - 200);
+    OGR_G_AddPoint_2D(ring, x0 + 100, y0 - 300);
+    OGR_G_AddGeometryDirectly(poly, ring);
+    const char *v1[] = {"H1", "SHA"}, *v2[] = {"H2", "SHA"};
+    add_feature(l, v1, poly);
+    add_feature(l, v2, wkt_at("POLYGON((0 0,60 0,60 60,0 60,0 0))", x0 + 500, y0 - 300));
+    GDALClose(ds);
+    CPLPopErrorHandler();
+    write_scenario("inf.yaml", "inf.gpkg", "", 10, NULL);
+    char *so = NULL, *se = NULL;
+    int rc = run("inf.yaml", "inf_out", &so, &se);
+    if (rc) print_error("%s\n%s\n", so, se);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(so, "hazards: 2 read = 1 planned + 1 rejected");
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/inf_out/rejected.csv", dir);
+    char *rej = cpt_slurp(path, NULL);
+    cpt_assert_contains(rej, "H1,rejected,non-finite coordinates");
+    free(rej);
+
+    snprintf(path, sizeof path, "%s/coded.gpkg", dir);
+    ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    l = new_layer(ds, "hazards", 32618, fs, 2);
+    const char *c1[] = {"H1", "1"}, *c2[] = {"H2", "2"};
+    add_feature(l, c1, wkt_at("POLYGON((0 0,60 0,60 60,0 60,0 0))", x0 + 100, y0 - 300));
+    add_feature(l, c2, wkt_at("POLYGON((0 0,60 0,60 60,0 60,0 0))", x0 + 500, y0 - 300));
+    GDALClose(ds);
+    /* with an area of interest the grid needs no hazard: the run itself must refuse */
+    snprintf(path, sizeof path, "%s/coded_aoi.gpkg", dir);
+    ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    l = new_layer(ds, "aoi", 32618, fs, 2);
+    const char *a[] = {"aoi", "-"};
+    add_feature(l, a, wkt_at("POLYGON((0 0,3000 0,3000 3000,0 3000,0 0))", x0 + 50, y0 - 3500));
+    GDALClose(ds);
+    write_scenario("coded.yaml", "coded.gpkg", "", 10, NULL);
+    snprintf(path, sizeof path, "%s/coded.yaml", dir);
+    char *text = cpt_slurp(path, NULL), *grid = strstr(text, "cell_size_m: 10}");
+    assert_non_null(grid);
+    char edited[8192];
+    snprintf(edited, sizeof edited, "%.*scell_size_m: 10, aoi: coded_aoi.gpkg}%s",
+             (int)(grid - text), text, grid + strlen("cell_size_m: 10}"));
+    cpt_write(path, edited);
+    free(text);
+    rc = run("coded.yaml", "coded_out", &so, &se);
+    if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, so, se);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(se,
+                        "no usable hazard: every feature was rejected (the first, <H1>: "
+                        "unknown status '1' (expected SHA or CHA))");
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/coded_out", dir);
+    assert_false(cpt_exists(path));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intake_run_zonal_same_area),
         cmocka_unit_test(test_intake_numeric_ids),
         cmocka_unit_test(test_intake_realistic_layer),
         cmocka_unit_test(test_intake_region_without_teams),
+        cmocka_unit_test(test_intake_unplannable),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
