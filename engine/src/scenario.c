@@ -833,6 +833,45 @@ static cp_status parse_cost(ctx *c, yaml_node_t *n) {
     return check_slowest(c, n);
 }
 
+/* The whole file at `path` (at most 64 MiB) in *buf (malloc'd), its length in *len. */
+static cp_status read_text(const char *path, char **buf_out, size_t *len_out) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    for (;;) {
+        if (len + 4096 > cap) {
+            cap = cap ? cap * 2 : 8192;
+            if (cap > ((size_t)64 << 20)) {
+                free(buf);
+                fclose(f);
+                return cp_fail(CP_E_CONFIG, "<%s>: larger than 64 MiB, not a scenario file", path);
+            }
+            char *nb = realloc(buf, cap);
+            if (!nb) {
+                free(buf);
+                fclose(f);
+                return cp_fail(CP_E_NOMEM, "out of memory reading <%s>", path);
+            }
+            buf = nb;
+        }
+        size_t got = fread(buf + len, 1, cap - len, f);
+        len += got;
+        if (got == 0) break;
+    }
+    int bad = ferror(f);
+    fclose(f);
+    if (bad) {
+        free(buf);
+        return cp_fail(CP_E_IO, "cannot read <%s>", path);
+    }
+    *buf_out = buf;
+    *len_out = len;
+    return CP_OK;
+}
+
+static cp_status check_depth(const ctx *c, const char *text, size_t len);
+
 /* cost.profile: a file with `provenance`, `fit` and `cost` (clearplan calibrate writes it):
  * its cost section is read as the scenario's own, errors naming the profile's line and
  * column; its provenance is kept for the run's record. */
@@ -841,16 +880,23 @@ static cp_status load_profile(ctx *c, yaml_node_t *n) {
     if (pr->path) return err_at(c, n, "a cost profile cannot include another one");
     cp_status s = as_path(c, n, "cost.profile", &pr->path);
     if (s) return s;
-    FILE *f = fopen(pr->path, "rb");
-    if (!f) return err_at(c, n, "cannot open the cost profile <%s>: %s", pr->path, strerror(errno));
+    char *text = NULL;
+    size_t len = 0;
+    if (read_text(pr->path, &text, &len))
+        return err_at(c, n, "cannot read the cost profile: %s", cp_errmsg());
+    ctx dc = {pr->path, NULL, c->sc}; /* the same limit on nesting as the scenario's */
+    if ((s = check_depth(&dc, text, len))) {
+        free(text);
+        return s;
+    }
     yaml_parser_t parser;
     yaml_document_t doc;
     int loaded = 0;
     if (!yaml_parser_initialize(&parser)) {
-        fclose(f);
+        free(text);
         return cp_fail(CP_E_NOMEM, "out of memory");
     }
-    yaml_parser_set_input_file(&parser, f);
+    yaml_parser_set_input_string(&parser, (const unsigned char *)text, len);
     if (!yaml_parser_load(&parser, &doc)) {
         s = cp_fail(CP_E_CONFIG, "%s:%lu:%lu: malformed YAML: %s", pr->path,
                     (unsigned long)parser.problem_mark.line + 1,
@@ -886,7 +932,7 @@ static cp_status load_profile(ctx *c, yaml_node_t *n) {
     }
     if (loaded) yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
-    fclose(f);
+    free(text);
     return s;
 }
 
@@ -1693,36 +1739,10 @@ static cp_status scenario_parse_quietly(const char *text, size_t len, const char
 static cp_status scenario_load_quietly(const char *path, cp_scenario **out) {
     if (!path || !out) return cp_fail(CP_E_ARG, "cp_scenario_load: NULL argument");
     *out = NULL;
-    FILE *f = fopen(path, "rb");
-    if (!f) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
     char *buf = NULL;
-    size_t len = 0, cap = 0;
-    for (;;) {
-        if (len + 4096 > cap) {
-            cap = cap ? cap * 2 : 8192;
-            if (cap > ((size_t)64 << 20)) {
-                free(buf);
-                fclose(f);
-                return cp_fail(CP_E_CONFIG, "<%s>: larger than 64 MiB, not a scenario file", path);
-            }
-            char *nb = realloc(buf, cap);
-            if (!nb) {
-                free(buf);
-                fclose(f);
-                return cp_fail(CP_E_NOMEM, "out of memory reading <%s>", path);
-            }
-            buf = nb;
-        }
-        size_t got = fread(buf + len, 1, cap - len, f);
-        len += got;
-        if (got == 0) break;
-    }
-    int bad = ferror(f);
-    fclose(f);
-    if (bad) {
-        free(buf);
-        return cp_fail(CP_E_IO, "cannot read <%s>", path);
-    }
+    size_t len = 0;
+    cp_status rs = read_text(path, &buf, &len);
+    if (rs) return rs;
     /* The folder of the file resolves relative paths. */
     char *dir = cp_strdup(path);
     char *slash = dir ? strrchr(dir, '/') : NULL;

@@ -586,11 +586,26 @@ static void test_scenario_cost_profile(void **state) {
     cpt_write(p, "provenance: {}\n");
     st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
     cpt_assert_contains(cp_errmsg(), "a cost profile needs a 'cost' section");
+    /* nesting: the scenario's limit (100,000 brackets took libyaml a minute) */
+    {
+        enum { N = 100000 };
+        char *deep = malloc(2 * N + 64);
+        assert_non_null(deep);
+        char *q = deep + sprintf(deep, "provenance: ");
+        memset(q, '[', N), q += N;
+        memset(q, ']', N), q += N;
+        strcpy(q, "\ncost: {team_day_usd: 1500}\n");
+        cpt_write(p, deep);
+        free(deep);
+        st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
+        assert_int_equal(st, CP_E_CONFIG);
+        cpt_assert_contains(cp_errmsg(), "profile.yaml:1:76: nested deeper than 64 levels");
+    }
     snprintf(buf, sizeof buf,
              "inputs: {hazards: h.gpkg, landcover: l.tif}\ncost: {profile: none.yaml}\n");
     st = cp_scenario_parse(buf, strlen(buf), "s.yaml", d, &sc);
     assert_int_equal(st, CP_E_CONFIG);
-    cpt_assert_contains(cp_errmsg(), "s.yaml:2:17: cannot open the cost profile");
+    cpt_assert_contains(cp_errmsg(), "s.yaml:2:17: cannot read the cost profile: cannot open");
     cpt_rmtree(d);
 }
 
