@@ -366,6 +366,11 @@ static cp_status reader_row(table_reader *r, OGRFeatureH f) {
         (st = get_number(&rc, r->i_pmax, "priority_max", 0, 1, &h->priority_max)) != CP_OK ||
         (st = get_number(&rc, r->i_people, "people_within_m", 0, 0, &h->people_within_m)) != CP_OK)
         return st;
+    /* the part of the hazard on the grid: at most its area (an edited 1e12 planned for ever) */
+    if (isfinite(h->covered_m2) && h->covered_m2 > h->area_m2 * (1 + 1e-9) + 1e-6)
+        return cp_fail(CP_E_FORMAT,
+                       "%s: row %zu (hazard %s): covered_m2 %.15g exceeds area_m2 %.15g", r->path,
+                       rc.row, rc.id, h->covered_m2, h->area_m2);
     if (r->has_classes && (st = read_classes(&rc, t, r->class_idx, h)) != CP_OK) return st;
     if (r->i_region >= 0 && OGR_F_IsFieldSetAndNotNull(f, r->i_region)) {
         const char *rg = OGR_F_GetFieldAsString(f, r->i_region);

@@ -340,6 +340,11 @@ static void test_plan_io_reader_errors(void **state) {
                       CP_E_FORMAT, "row 2 (hazard B): status 'XHA' is not SHA or CHA");
     expect_read_error("neg.csv", "hazard_id,status,area_m2,benefit,cost_team_days\nA,CHA,-5,1,1\n",
                       CP_E_FORMAT, "row 1 (hazard A): area_m2 is negative");
+    expect_read_error("covered.csv",
+                      "hazard_id,status,area_m2,benefit,cost_team_days,covered_m2\n"
+                      "A,CHA,200,1,1,150\nB,CHA,200,1,1,1e12\n",
+                      CP_E_FORMAT,
+                      "row 2 (hazard B): covered_m2 1000000000000 exceeds area_m2 200");
     expect_read_error("nan.csv", "hazard_id,status,area_m2,benefit,cost_team_days\nA,CHA,5,x1,1\n",
                       CP_E_FORMAT, "benefit 'x1' is not a number");
     expect_read_error("empty.csv", "hazard_id,status,area_m2,benefit,cost_team_days\nA,CHA,5,1,\n",
