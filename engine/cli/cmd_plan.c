@@ -266,8 +266,14 @@ static int read_inputs(plan_job *j) {
 }
 
 /* The plan (the sweep's counts dealt to the ranks under mpirun) and its evidence. */
+static int stop_requested(void *arg) {
+    (void)arg;
+    return cli_interrupted();
+}
+
 static int compute(plan_job *j) {
     cp_plan_options *o = &j->opts;
+    o->stop = stop_requested; /* Ctrl-C in the schedules and the Monte Carlo */
     o->columns = j->tab->columns;
     o->ncolumns = j->tab->ncolumns;
     o->classes = j->tab->classes;

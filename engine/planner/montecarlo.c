@@ -155,6 +155,7 @@ static cp_status run_sample(const cp_hazard *hz, size_t n, const cp_capacity *ca
                             sample_out *o) {
     cp_plan_options po = {0};
     if (opts) po = *opts;
+    if (po.stop && po.stop(po.stop_arg)) return cp_fail(CP_E_INTERRUPTED, "interrupted");
     po.sweep_teams = NULL;
     po.nsweep = 0;
     po.no_baselines = 1;
@@ -353,6 +354,8 @@ static cp_status run_samples(const cp_hazard *hazards, size_t n, const cp_capaci
         }
     }
     (void)threads;
+    for (size_t k = first; k < end; ++k)
+        if (so[k - first].st == CP_E_INTERRUPTED) return cp_fail(CP_E_INTERRUPTED, "interrupted");
     for (size_t k = first; k < end; ++k)
         if (so[k - first].st != CP_OK)
             return cp_fail(so[k - first].st, "monte carlo sample %zu: %s", k + 1,

@@ -532,8 +532,9 @@ static cp_status order_and_jobs(ctx *c) {
         goto done;
     }
     for (size_t j = 0, k = 0; j < c->njobs; k += (size_t)c->jobs[j++].npk) c->job_pk[j] = k;
-    c->pb = (problem){&c->cal, c->njobs, c->jobs,           c->td,    nt, c->cm.nregions,
-                      c->usd,  c->does,  (size_t)npk_total, c->job_pk};
+    c->pb = (problem){&c->cal, c->njobs, c->jobs,           c->td,     nt,   c->cm.nregions,
+                      c->usd,  c->does,  (size_t)npk_total, c->job_pk, NULL, NULL};
+    if (c->opts) c->pb.stop = c->opts->stop, c->pb.stop_arg = c->opts->stop_arg;
 done:
     free(rank);
     free(seq);

@@ -129,6 +129,8 @@ typedef struct {
     const unsigned char *does; /* [type * CP_NMETHOD + stage] */
     size_t npackages;          /* sum of npk */
     const size_t *job_pk;      /* first package of each job (prefix sums of npk) */
+    int (*stop)(void *arg);    /* cp_plan_options.stop */
+    void *stop_arg;
 } problem;
 
 /* Scratch of one run, njobs each; reused from run to run (fresh pages cost more than the

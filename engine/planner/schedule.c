@@ -361,6 +361,8 @@ static cp_status schedule_job(run *r, size_t j, int final, int record, double st
     r->state[j] = JOB_DONE;
     for (int q = 0; q < jb->npk; ++q) {
         size_t k = pb->job_pk[j] + (size_t)q;
+        if ((k & 4095) == 4095 && pb->stop && pb->stop(pb->stop_arg))
+            return cp_fail(CP_E_INTERRUPTED, "interrupted");
         choice c = {-1, 0, 0, 0, 0};
         int none = 1;
         /* a job with an unplaced package never ends: its other packages are not tried */
@@ -461,6 +463,10 @@ cp_status schedule_run(const problem *pb, const cap_inst *ci, double t_deadline,
     const double stop = t_deadline + CP_DAY_EPS;
     int late = 0;
     for (size_t j = 0; j < pb->njobs && (go_on || !late); ++j) {
+        if ((j & 255) == 255 && pb->stop && pb->stop(pb->stop_arg)) {
+            st = cp_fail(CP_E_INTERRUPTED, "interrupted");
+            goto done;
+        }
         if ((st = schedule_job(&r, j, 0, record, stop, o, &late)) != CP_OK) goto done;
         if (r.state[j] == JOB_DEFERRED) r.deferred[r.ndeferred++] = j;
         if (r.new_mobile && r.ndeferred &&

@@ -1468,6 +1468,8 @@ static cp_status plan_compute(run_ctx *c, planned *p) {
     po->ncolumns = p->ncol;
     po->classes = p->classes;
     po->nclasses = (size_t)c->nclasses;
+    po->stop = c->opts->stop_requested; /* Ctrl-C in the schedules and the Monte Carlo */
+    po->stop_arg = c->opts->stop_arg;
     p->cap = sc->capacity;
     cp_status s = cp_contamination_run(sc, &c->grid, &c->hs, p->recs, &p->contam);
     if (s) return s;

@@ -210,6 +210,45 @@ static void test_faults_tool_disk_full_leaves_nothing(void **state) {
 
 static char *read_pixels(const char *path, size_t *n);
 
+/* SIGTERM while `plan` runs the most Monte Carlo samples it allows (10^7: minutes of work):
+ * the samples ask between them, and the command stops at once with exit 130 and
+ * "interrupted", nothing written (it used to finish every sample first). */
+static void test_faults_sigterm_stops_the_monte_carlo(void **state) {
+    (void)state;
+    char run_out[4400], plan_out[4400], err[4400], scenario[4400];
+    snprintf(scenario, sizeof scenario, "%s/scenario.yaml", tiny);
+    snprintf(run_out, sizeof run_out, "%s/mc-run", root);
+    snprintf(plan_out, sizeof plan_out, "%s/mc-plan", root);
+    snprintf(err, sizeof err, "%s/mc.err", root);
+    assert_int_equal(wait_rc(spawn_run(scenario, run_out, err)), 0);
+    char plan_csv[4500];
+    snprintf(plan_csv, sizeof plan_csv, "%s/plan.csv", run_out);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+        if (fd < 0) _exit(127);
+        dup2(fd, 2);
+        execl(cpt_bin(), cpt_bin(), "plan", plan_csv, "-o", plan_out, "--scenario", scenario,
+              "--samples", "10000000", "-q", (char *)NULL);
+        _exit(127);
+    }
+    sleep_s(2);
+    assert_int_equal(kill(pid, SIGTERM), 0);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    int rc = wait_rc(pid);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    double waited = (double)(t1.tv_sec - t0.tv_sec) + 1e-9 * (double)(t1.tv_nsec - t0.tv_nsec);
+    char *e = cpt_slurp(err, NULL);
+    if (rc != 130 || waited > 60) print_error("exit %d after %.1f s, stderr:\n%s\n", rc, waited, e);
+    assert_int_equal(rc, 130);
+    assert_true(waited < 60); /* all the samples: many minutes (sanitizers: more) */
+    cpt_assert_contains(e, "clearplan: error: interrupted");
+    free(e);
+    assert_nothing_left(root, "mc-plan");
+}
+
 /* Starts `clearplan run SCENARIO -o OUT -q --overwrite`, stderr into ERR; returns the pid. */
 static pid_t spawn_overwrite(const char *scenario, const char *out, const char *err) {
     pid_t pid = fork();
@@ -359,6 +398,7 @@ int main(void) {
         cmocka_unit_test(test_faults_disk_full_leaves_nothing),
         cmocka_unit_test(test_faults_tool_disk_full_leaves_nothing),
         cmocka_unit_test(test_faults_cog_cut_short_never_published),
+        cmocka_unit_test(test_faults_sigterm_stops_the_monte_carlo),
         cmocka_unit_test(test_faults_ten_concurrent_runs_identical),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

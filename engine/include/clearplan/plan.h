@@ -198,6 +198,11 @@ typedef struct {
     const int *sweep_teams; /* whole team counts N to run T(N) for (--teams 30,40,60) */
     size_t nsweep;
     int no_baselines; /* skip the baseline orders */
+    /* Asked between pieces of the schedule (and before each Monte Carlo sample) from any
+     * thread: non-zero stops the computation with CP_E_INTERRUPTED. Must be thread-safe and
+     * print nothing (the command line: whether Ctrl-C or SIGTERM arrived). NULL: not asked. */
+    int (*stop)(void *arg);
+    void *stop_arg;
 } cp_plan_options;
 
 /* ---- results ---- */
