@@ -34,6 +34,8 @@ int cp_date_parse(const char *s, cp_date *out) {
     if (!s || strlen(s) != 10 || sscanf(s, "%4d-%2d-%2d%n", &y, &m, &d, &n) != 3 || n != 10)
         return 0;
     if (s[4] != '-' || s[7] != '-' || m < 1 || m > 12 || d < 1 || d > 31) return 0;
+    for (int k = 0; k < 10; ++k) /* digits only: no sign (-001, +026), no blanks */
+        if (k != 4 && k != 7 && (s[k] < '0' || s[k] > '9')) return 0;
     cp_date v = cp_date_make(y, m, d);
     int y2, m2, d2;
     cp_date_split(v, &y2, &m2, &d2);
@@ -45,6 +47,12 @@ int cp_date_parse(const char *s, cp_date *out) {
 char *cp_date_format(cp_date d, char *buf) {
     int y, m, day;
     cp_date_split(d, &y, &m, &day);
-    snprintf(buf, 11, "%04d-%02d-%02d", y, m, day);
+    if (y > 9999) /* a date past what YYYY-MM-DD can say (an ideal bound of absurd inputs) */
+        snprintf(buf, 11, "after 9999");
+    else if (y < 0)
+        snprintf(buf, 11, "before 0");
+    else /* the ranges said to the compiler: four digits, two, two */
+        snprintf(buf, 11, "%04u-%02u-%02u", (unsigned)y % 10000u, (unsigned)m % 100u,
+                 (unsigned)day % 100u);
     return buf;
 }

@@ -1090,6 +1090,11 @@ static cp_status parse_team_types(ctx *c, yaml_node_t *n) {
     return CP_OK;
 }
 
+/* The longest plan: an Article 5 deadline is at most ten years off, an extension a few more;
+ * beyond a century the projections (new contamination year by year, the calendar) only cost
+ * time (a deadline of 9999-12-31 took 34 s before the planner refused it). */
+enum { MAX_PLAN_YEARS = 100 };
+
 /* capacity.start and capacity.deadline (ten years after the start when not given). */
 static cp_status capacity_dates(ctx *c, yaml_node_t *n, cp_capacity *cap) {
     cp_status s;
@@ -1101,6 +1106,17 @@ static cp_status capacity_dates(ctx *c, yaml_node_t *n, cp_capacity *cap) {
             char a[11], b[11];
             return err_at(c, v, "capacity.deadline %s is before capacity.start %s",
                           cp_date_format(cap->deadline, a), cp_date_format(cap->start, b));
+        }
+        int y0, yd;
+        cp_date_split(cap->start, &y0, NULL, NULL);
+        cp_date_split(cap->deadline, &yd, NULL, NULL);
+        if (yd - y0 > MAX_PLAN_YEARS) {
+            char a[11], b[11];
+            return err_at(c, v,
+                          "capacity.deadline %s is %d years after capacity.start %s; a plan "
+                          "spans at most %d years",
+                          cp_date_format(cap->deadline, a), yd - y0, cp_date_format(cap->start, b),
+                          MAX_PLAN_YEARS);
         }
     } else if (get(c, n, "start")) {
         int y, m, d;

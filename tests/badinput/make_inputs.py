@@ -253,7 +253,7 @@ srs = osr.SpatialReference()
 srs.ImportFromEPSG(32618)
 al = aoi.CreateLayer("aoi", srs, ogr.wkbPolygon)
 f = ogr.Feature(al.GetLayerDefn())
-f.SetGeometry(ogr.CreateGeometryFromWkt(sq(470000, 693000, 6000)))
+f.SetGeometry(ogr.CreateGeometryFromWkt(sq(470000, 687000, 12500)))  # the tiny hazards, below X-EDGE
 al.CreateFeature(f)
 aoi = None
 

@@ -303,6 +303,10 @@ static void test_scenario_wrong_types(void **state) {
                 "must be true or false", NULL);
     parse_fails("inputs: {hazards: h.gpkg}\ncapacity: {start: 2026-02-30}\n",
                 "must be a date YYYY-MM-DD, got '2026-02-30'", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ncapacity: {start: 2026-01-01, deadline: 9999-12-31}\n",
+                "s.yaml:2:41: capacity.deadline 9999-12-31 is 7973 years after capacity.start "
+                "2026-01-01; a plan spans at most 100 years",
+                NULL);
     parse_fails(
         "inputs: {hazards: h.gpkg, population: p.tif}\ncriteria:\n"
         "  - {kind: focal_sum, weight: -1}\n",
@@ -640,6 +644,12 @@ static void test_dates(void **state) {
     assert_false(cp_date_parse("2026-13-01", &d));
     assert_false(cp_date_parse("2026-1-01", &d));
     assert_false(cp_date_parse("2026-01-01x", &d));
+    assert_false(cp_date_parse("-001-01-01", &d)); /* signs and blanks are not digits */
+    assert_false(cp_date_parse("+026-01-01", &d));
+    assert_false(cp_date_parse(" 026-01-01", &d));
+    /* past what YYYY-MM-DD can say */
+    assert_string_equal(cp_date_format(cp_date_make(10003, 10, 2), buf), "after 9999");
+    assert_string_equal(cp_date_format(cp_date_make(9999, 12, 31), buf), "9999-12-31");
     /* round trip over 400 years */
     for (cp_date x = -20000; x < 130000; x += 37) {
         int y, m, dd;

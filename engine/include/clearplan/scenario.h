@@ -18,9 +18,11 @@ extern "C" {
 /* ---- dates: whole days since 1970-01-01 (proleptic Gregorian, UTC) ---- */
 typedef int32_t cp_date;
 
-/* Parses "YYYY-MM-DD" (a real calendar date). Returns 1 on success, 0 otherwise. */
+/* Parses "YYYY-MM-DD" (a real calendar date, ten characters, digits and two dashes). Returns 1
+ * on success, 0 otherwise. */
 CP_API int cp_date_parse(const char *s, cp_date *out);
-/* Writes "YYYY-MM-DD" into buf (at least 11 bytes). Returns buf. */
+/* Writes "YYYY-MM-DD" into buf (at least 11 bytes), "after 9999" for a later date. Returns
+ * buf. */
 CP_API char *cp_date_format(cp_date d, char *buf);
 /* Splits a date into its calendar parts. */
 CP_API void cp_date_split(cp_date d, int *year, int *month, int *day);
