@@ -323,6 +323,56 @@ static int add_polygon(walk_ctx *w, OGRGeometryH poly) {
     return p ? list_push(w->gh, &w->parts, p) : w->nonfinite;
 }
 
+/* GEOS's make-valid with `method`, as a valid multipolygon of the result's polygons; NULL when
+ * GEOS fails (it throws on some rings) or the result is not valid. */
+static GEOSGeometry *make_valid(GEOSContextHandle_t gh, const GEOSGeometry *g, int method) {
+    GEOSMakeValidParams *params = GEOSMakeValidParams_create_r(gh);
+    GEOSGeometry *fixed = NULL;
+    if (params && GEOSMakeValidParams_setMethod_r(gh, params, (enum GEOSMakeValidMethods)method) &&
+        GEOSMakeValidParams_setKeepCollapsed_r(gh, params, 0))
+        fixed = GEOSMakeValidWithParams_r(gh, g, params);
+    if (params) GEOSMakeValidParams_destroy_r(gh, params);
+    GEOSGeometry *mp = fixed ? cp_geos_multipolygon(gh, fixed) : NULL;
+    if (fixed) GEOSGeom_destroy_r(gh, fixed);
+    if (mp && GEOSisValid_r(gh, mp) != 1) {
+        GEOSGeom_destroy_r(gh, mp);
+        mp = NULL;
+    }
+    return mp;
+}
+
+/* When make-valid fails on the whole (GEOS throws on one part's rings), each part is repaired
+ * on its own (STRUCTURE, then LINEWORK for a part that still fails) and the parts unioned, so
+ * that one bad ring does not lose the hazard's other parts. NULL when a part cannot be
+ * repaired either way. */
+static GEOSGeometry *repair_by_parts(GEOSContextHandle_t gh, const GEOSGeometry *mp) {
+    int n = GEOSGetNumGeometries_r(gh, mp);
+    GEOSGeometry **parts = n > 0 ? calloc((size_t)n, sizeof *parts) : NULL;
+    if (!parts) return NULL;
+    int ok = 1;
+    for (int i = 0; i < n && ok; ++i) {
+        const GEOSGeometry *p = GEOSGetGeometryN_r(gh, mp, i);
+        parts[i] = make_valid(gh, p, GEOS_MAKE_VALID_STRUCTURE);
+        if (!parts[i]) parts[i] = make_valid(gh, p, GEOS_MAKE_VALID_LINEWORK);
+        ok = parts[i] != NULL;
+    }
+    GEOSGeometry *all =
+        ok ? GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n) : NULL;
+    if (!all)
+        for (int i = 0; i < n; ++i)
+            if (parts[i]) GEOSGeom_destroy_r(gh, parts[i]);
+    free(parts);
+    GEOSGeometry *u = all ? GEOSUnaryUnion_r(gh, all) : NULL;
+    if (all) GEOSGeom_destroy_r(gh, all);
+    GEOSGeometry *res = u ? cp_geos_multipolygon(gh, u) : NULL;
+    if (u) GEOSGeom_destroy_r(gh, u);
+    if (res && GEOSisValid_r(gh, res) != 1) {
+        GEOSGeom_destroy_r(gh, res);
+        res = NULL;
+    }
+    return res;
+}
+
 /* Walks collections of any depth; polygons go to the parts, points and lines are dropped.
  * 0 when out of memory. */
 static int walk(walk_ctx *w, OGRGeometryH g) {
@@ -389,16 +439,11 @@ cp_status cp_intake_geometry(const cp_intake *it, OGRGeometryH g, cp_intake_poly
     out->repaired = w.changed;
     if (valid == 0) {
         why = GEOSisValidReason_r(gh, mp);
-        GEOSMakeValidParams *params = GEOSMakeValidParams_create_r(gh);
-        GEOSGeometry *fixed = NULL;
-        if (params && GEOSMakeValidParams_setMethod_r(gh, params, GEOS_MAKE_VALID_STRUCTURE) &&
-            GEOSMakeValidParams_setKeepCollapsed_r(gh, params, 0))
-            fixed = GEOSMakeValidWithParams_r(gh, mp, params);
-        if (params) GEOSMakeValidParams_destroy_r(gh, params);
+        GEOSGeometry *fixed = make_valid(gh, mp, GEOS_MAKE_VALID_STRUCTURE);
+        if (!fixed) fixed = repair_by_parts(gh, mp); /* GEOS threw on one part */
         GEOSGeom_destroy_r(gh, mp);
-        mp = fixed ? cp_geos_multipolygon(gh, fixed) : NULL;
-        if (fixed) GEOSGeom_destroy_r(gh, fixed);
-        if (!mp || GEOSisValid_r(gh, mp) != 1) {
+        mp = fixed;
+        if (!mp) {
             s = reject(out, "invalid geometry make-valid cannot repair (%s)",
                        why ? why : "unknown reason");
             goto done;
