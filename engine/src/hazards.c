@@ -2,6 +2,7 @@
  * input feature ends in the set or in `rejected` with a reason. Ids, attributes and
  * geometries come through the io layer's intake (io/intake.h), the same as for the area of
  * interest and `zonal`. */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -211,24 +212,22 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
         s = reject(c, id, fid, index, wkb_, wkb_ ? wl : 0, __VA_ARGS__); \
         id = NULL;                                                       \
     } while (0)
-    if (!id || !*id) {
+    const char *idp = id;
+    while (idp && isspace((unsigned char)*idp)) ++idp;
+    if (!idp || !*idp) { /* blank is missing; other ids are kept verbatim, as plan reads them */
         REJECT("missing hazard id");
-        goto done;
-    }
-    int dup = idset_put(ids, id, index, &earlier);
-    if (dup < 0) {
-        s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
-        goto done;
-    }
-    if (dup) {
-        REJECT("duplicate id: feature %zu of the layer has the same id", earlier + 1);
         goto done;
     }
     int status;
     const char *stx = st ? st : "";
-    if (!strcasecmp(stx, "SHA") || !strcasecmp(stx, "suspected")) {
+    char sb[16] = ""; /* blanks around a status are data entry's, as plan reads them */
+    while (isspace((unsigned char)*stx)) ++stx;
+    size_t sl = strlen(stx);
+    while (sl && isspace((unsigned char)stx[sl - 1])) --sl;
+    if (sl < sizeof sb) memcpy(sb, stx, sl), sb[sl] = '\0';
+    if (!strcasecmp(sb, "SHA") || !strcasecmp(sb, "suspected")) {
         status = CP_STATUS_SHA;
-    } else if (!strcasecmp(stx, "CHA") || !strcasecmp(stx, "confirmed")) {
+    } else if (!strcasecmp(sb, "CHA") || !strcasecmp(sb, "confirmed")) {
         status = CP_STATUS_CHA;
     } else {
         REJECT("unknown status '%s' (expected SHA or CHA)", stx);
@@ -253,6 +252,18 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
     if ((s = cp_intake_geometry(&c->it, geom, &p))) goto done;
     if (!p.geom) {
         REJECT("%s", p.reason);
+        goto done;
+    }
+    /* An id belongs to the first usable feature that has it: an earlier feature rejected for
+     * its geometry, status or place does not take the hazard's only usable record with it. */
+    int dup = idset_put(ids, id, index, &earlier);
+    if (dup) {
+        GEOSGeom_destroy_r(hs->geos, p.geom);
+        if (dup < 0) {
+            s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
+            goto done;
+        }
+        REJECT("duplicate id: feature %zu of the layer has the same id", earlier + 1);
         goto done;
     }
 #undef REJECT

@@ -269,9 +269,10 @@ static cp_status row_id(const table_reader *r, row_ctx *rc, cp_hazard *h) {
     char *text = NULL;
     cp_status st = cp_field_text(rc->f, r->ri[0], &text);
     if (st != CP_OK) return st;
-    const char *id = text ? text : "";
-    while (isspace((unsigned char)*id)) ++id;
-    int empty = !*id;
+    /* as `run` reads it: verbatim (" HZ-1" is not "HZ-1"), missing when blank */
+    const char *id = text ? text : "", *p = id;
+    while (isspace((unsigned char)*p)) ++p;
+    int empty = !*p;
     h->id = empty ? NULL : cp_strdup(id);
     free(text);
     if (empty) return cp_fail(CP_E_FORMAT, "%s: row %zu: hazard_id is empty", r->path, rc->row);

@@ -838,6 +838,62 @@ static void test_intake_many_parts(void **state) {
     csv_free(&c);
 }
 
+/* Ids and statuses as run and plan both read them: an id belongs to the first usable feature
+ * that has it (an earlier one with an empty geometry or a status no one knows does not take
+ * it along), a blank id is missing, ids are kept verbatim (" B" is not "B"), blanks around a
+ * status are ignored; plan re-reads run's plan.csv with the same ids. */
+static void test_intake_ids_and_statuses(void **state) {
+    (void)state;
+    const double x0 = 600000, y0 = 800000;
+    constant_tif("landcover.tif", x0, y0, 10, 400, 40.0f);
+    char path[4200];
+    snprintf(path, sizeof path, "%s/ids.gpkg", dir);
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    const field_spec fs[] = {{"hazard_id", OFTString}, {"status", OFTString}};
+    OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 2);
+    const char *sq = "POLYGON((0 0,60 0,60 60,0 60,0 0))";
+    const char *a1[] = {"A", "SHA"}, *a2[] = {"A", "SHA"}, *b1[] = {"B", "maybe"},
+               *b2[] = {"B", "CHA"}, *b3[] = {" B", " cha "}, *blank[] = {"  ", "SHA"};
+    add_feature(l, a1, wkt_at("POLYGON EMPTY", 0, 0));     /* rejected: empty */
+    add_feature(l, a2, wkt_at(sq, x0 + 100, y0 - 300));    /* A's usable record */
+    add_feature(l, b1, wkt_at(sq, x0 + 200, y0 - 300));    /* rejected: status */
+    add_feature(l, b2, wkt_at(sq, x0 + 300, y0 - 300));    /* B */
+    add_feature(l, b3, wkt_at(sq, x0 + 400, y0 - 300));    /* " B", another hazard */
+    add_feature(l, blank, wkt_at(sq, x0 + 500, y0 - 300)); /* rejected: missing id */
+    GDALClose(ds);
+    write_scenario("ids.yaml", "ids.gpkg", "", 10, NULL);
+    char *so = NULL, *se = NULL;
+    int rc = run("ids.yaml", "ids_out", &so, &se);
+    if (rc) print_error("%s\n%s\n", so, se);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(so, "hazards: 6 read = 3 planned + 3 rejected");
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/ids_out/plan.csv", dir);
+    csv_table c = csv_read(path);
+    int idc = csv_col(&c, "hazard_id");
+    assert_true(csv_find(&c, idc, "A") > 0);
+    assert_true(csv_find(&c, idc, "B") > 0);
+    assert_true(csv_find(&c, idc, " B") > 0);
+    csv_free(&c);
+    snprintf(path, sizeof path, "%s/ids_out/rejected.csv", dir);
+    char *rej = cpt_slurp(path, NULL);
+    cpt_assert_contains(rej, "A,rejected,empty geometry");
+    cpt_assert_contains(rej, "B,rejected,unknown status 'maybe'");
+    cpt_assert_contains(rej, "missing hazard id");
+    free(rej);
+    /* plan re-reads the same three hazards */
+    rc = cpt_sh(&so, &se, "cd '%s' && '%s' plan ids_out/plan.csv -o ids_replan -q", dir, cpt_bin());
+    if (rc) print_error("%s\n%s\n", so, se);
+    assert_int_equal(rc, 0);
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/ids_replan/plan.csv", dir);
+    c = csv_read(path);
+    assert_int_equal(c.nrows, 4);
+    assert_true(csv_find(&c, csv_col(&c, "hazard_id"), " B") > 0);
+    csv_free(&c);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intake_run_zonal_same_area),
@@ -846,6 +902,7 @@ int main(void) {
         cmocka_unit_test(test_intake_region_without_teams),
         cmocka_unit_test(test_intake_unplannable),
         cmocka_unit_test(test_intake_many_parts),
+        cmocka_unit_test(test_intake_ids_and_statuses),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
