@@ -200,6 +200,9 @@ void cp_calibration_free(cp_calibration *c) {
     free(c);
 }
 
+/* The fewest usable records a calibration is made from (five folds of two). */
+enum { CALIB_MIN_RECORDS = 10 };
+
 /* One record of the records layer as read: its polygon on the grid, or why not. */
 static cp_status read_record(const cp_scenario *sc, const cp_grid *g, const cp_intake *it,
                              OGRFeatureH f, const int fld[3], cp_hazard_in *h, cp_calib_row *row) {
@@ -325,6 +328,13 @@ static cp_status calibrate_quietly(const cp_scenario *sc, const cp_calibrate_opt
     c->nused = nr;
     if (!nr) {
         st = cp_fail(CP_E_FORMAT, "<%s>: no usable completion record", o->records);
+        goto done;
+    }
+    if (nr < CALIB_MIN_RECORDS) { /* a fit and a cross-validated error of 2 records are noise */
+        st = cp_fail(CP_E_FORMAT,
+                     "<%s>: %zu usable completion record%s (of %zu); a calibration needs at "
+                     "least %d: its cross-validation holds a fifth of them out",
+                     o->records, nr, nr > 1 ? "s" : "", c->nrows, CALIB_MIN_RECORDS);
         goto done;
     }
     cp_calib_input ci = {recs, nr, cc.cells, cc.classes, cc.nclasses, &sc->cost, 5};

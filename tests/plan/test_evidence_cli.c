@@ -372,6 +372,17 @@ static void test_calibration_recovers_the_truth(void **state) {
     assert_int_equal(rc, 1);
     cpt_assert_contains(err, "effort");
     free(out), free(err);
+    /* two records: no fit, no cross-validated error to speak of */
+    rc = cpt_sh(&out, &err,
+                "ogr2ogr -q -where \"fid <= 2\" '%s/few.gpkg' '%s/demo/records.gpkg' && '%s' "
+                "calibrate '%s/few.gpkg' --scenario '%s/demo/scenario.yaml' -o '%s/cal2'",
+                dir, dir, cpt_bin(), dir, dir, dir);
+    if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, out, err);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(err,
+                        "few.gpkg>: 2 usable completion records (of 2); a calibration needs "
+                        "at least 10");
+    free(out), free(err);
     snprintf(p, sizeof p, "%s/cal2", dir);
     assert_false(cpt_exists(p));
 }
