@@ -272,11 +272,14 @@ static cp_status collect_items(ctx *c) {
         const char *id = rules->locked[l];
         const id_entry *f = id ? id_find(ids, n, id) : NULL;
         if (!f) {
-            st = cp_fail(CP_E_CONFIG, "rules.locked: no hazard has the id <%s>", id ? id : "");
+            st = cp_fail(CP_E_CONFIG,
+                         "plan.locked: no hazard has the id <%s> (a hazard rejected on reading "
+                         "is not planned either)",
+                         id ? id : "");
             goto done;
         }
         if (excl[f->index]) {
-            st = cp_fail(CP_E_CONFIG, "rules: hazard <%s> is both locked and excluded", id);
+            st = cp_fail(CP_E_CONFIG, "plan: hazard <%s> is both locked and excluded", id);
             goto done;
         }
         if (c->lockpos[f->index] == SIZE_MAX) c->lockpos[f->index] = l;

@@ -940,6 +940,13 @@ static size_t npairs(const yaml_node_t *n) {
     return (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
 }
 
+/* A count of teams: whole, at most a million (the planner's bound: no programme has more). */
+static cp_status check_team_count(ctx *c, yaml_node_t *n, const char *what, double v) {
+    if (v != floor(v)) return err_at(c, n, "%s must be a whole number of teams, got %g", what, v);
+    if (v > 1e6) return err_at(c, n, "%s must be at most 1000000 teams, got %g", what, v);
+    return CP_OK;
+}
+
 /* {year: value, ...} with increasing plausible years and values >= 0 (whole with `whole`);
  * values go to out[i].value, years to out[i].code. */
 static cp_status as_year_table(ctx *c, yaml_node_t *n, const char *what, int whole,
@@ -962,9 +969,7 @@ static cp_status as_year_table(ctx *c, yaml_node_t *n, const char *what, int who
             return err_at(c, node(c, p->key), "%s: years must increase", what);
         snprintf(kw, sizeof kw, "%s[%d]", what, v->code);
         if ((s = as_number_min(c, node(c, p->value), kw, 0, 0, &v->value))) return s;
-        if (whole && v->value != floor(v->value))
-            return err_at(c, node(c, p->value), "%s must be a whole number of teams, got %g", kw,
-                          v->value);
+        if (whole && (s = check_team_count(c, node(c, p->value), kw, v->value))) return s;
     }
     return CP_OK;
 }
@@ -975,8 +980,7 @@ static cp_status as_team_count(ctx *c, yaml_node_t *n, const char *what, double 
     *teams = 0;
     if (n->type == YAML_SCALAR_NODE) {
         cp_status s = as_number_min(c, n, what, 0, 0, teams);
-        if (!s && *teams != floor(*teams))
-            s = err_at(c, n, "%s must be a whole number of teams, got %g", what, *teams);
+        if (!s) s = check_team_count(c, n, what, *teams);
         return s;
     }
     cp_class_value *t = NULL;
@@ -1134,10 +1138,7 @@ static cp_status capacity_pool_teams(ctx *c, yaml_node_t *teams_node, cp_capacit
         return as_team_count(c, teams_node, "capacity.teams", &cap->teams, &cap->per_year,
                              &cap->nper_year);
     if ((s = as_number_min(c, teams_node, "capacity.teams", 0, 1, &cap->teams))) return s;
-    if (cap->teams != floor(cap->teams))
-        return err_at(c, teams_node, "capacity.teams must be a whole number of teams, got %g",
-                      cap->teams);
-    return CP_OK;
+    return check_team_count(c, teams_node, "capacity.teams", cap->teams);
 }
 
 /* The scalar settings: days_per_year, package_team_days, redeploy, mobilisation_days. */

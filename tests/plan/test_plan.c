@@ -1140,7 +1140,7 @@ static void test_plan_locks_and_exclusions(void **state) {
     char *bad[] = {"nope"};
     cp_plan_rules r2 = {bad, 1, NULL, 0};
     assert_int_equal(cp_plan_compute(s.h, 10, &cap, &cs, &r2, NULL, &p), CP_E_CONFIG);
-    cpt_assert_contains(cp_errmsg(), "rules.locked: no hazard has the id <nope>");
+    cpt_assert_contains(cp_errmsg(), "plan.locked: no hazard has the id <nope>");
     char *both[] = {"H0009"};
     cp_plan_rules r3 = {both, 1, ex, 1};
     assert_int_equal(cp_plan_compute(s.h, 10, &cap, &cs, &r3, NULL, &p), CP_E_CONFIG);

@@ -421,6 +421,10 @@ static void test_scenario_team_types_and_budget(void **state) {
     parse_fails(buf, "capacity.teams must be a mapping {team type: teams}", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {regions: {A: 1.5}}\n", base);
     parse_fails(buf, "capacity.regions.A must be a whole number of teams, got 1.5", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {teams: 1e12}\n", base);
+    parse_fails(buf, "capacity.teams must be at most 1000000 teams, got 1e+12", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {regions: {A: {2026: 2147483647}}}\n", base);
+    parse_fails(buf, "capacity.regions.A[2026] must be at most 1000000 teams", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {regions: {A: {2026: 2, 2025: 1}}}\n", base);
     parse_fails(buf, "years must increase", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {teams: 4, regions: {A: {2026: 2}}}\n", base);
