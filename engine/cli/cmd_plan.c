@@ -88,11 +88,20 @@ static int parse_teams(const char *s, void *dest) {
     return ok && t->n > 0;
 }
 
-/* --days-per-year: (0, 366]. */
+/* --days-per-year: [1, 366], as in a scenario. */
 static int parse_days(const char *s, void *dest) {
     char *end = NULL;
     double v = strtod(s, &end);
-    if (end == s || *end || !(v > 0) || v > 366) return 0;
+    if (end == s || *end || !(v >= 1) || v > 366) return 0;
+    *(double *)dest = v;
+    return 1;
+}
+
+/* --package-team-days: at least 1, as in a scenario. */
+static int parse_package(const char *s, void *dest) {
+    char *end = NULL;
+    double v = strtod(s, &end);
+    if (end == s || *end || !(v >= 1) || !isfinite(v)) return 0;
     *(double *)dest = v;
     return 1;
 }
@@ -398,8 +407,9 @@ int cmd_plan(int argc, char **argv) {
         {"--start", CLI_DATE, &j.start_s, "a date YYYY-MM-DD", NULL},
         {"--deadline", CLI_DATE, &j.deadline_s, "a date YYYY-MM-DD", NULL},
         {"--teams", CLI_CUSTOM, &j.tl, "positive whole numbers separated by commas", parse_teams},
-        {"--days-per-year", CLI_CUSTOM, &j.dpy, "a number in (0, 366]", parse_days},
-        {"--package-team-days", CLI_POSITIVE, &j.ptd, "a positive number", NULL},
+        {"--days-per-year", CLI_CUSTOM, &j.dpy, "a number from 1 to 366", parse_days},
+        {"--package-team-days", CLI_CUSTOM, &j.ptd, "a number of team-days, at least 1",
+         parse_package},
         {"--team-day-usd", CLI_NONNEG, &j.usd, "a number >= 0", NULL},
         {"--budget-usd", CLI_POSITIVE, &j.budget, "a positive number", NULL},
         {"--mobilisation-days", CLI_NONNEG, &j.mobilise, "a number >= 0", NULL},

@@ -1146,14 +1146,16 @@ static cp_status capacity_settings(ctx *c, yaml_node_t *n, cp_capacity *cap) {
     cp_status s;
     yaml_node_t *v;
     if ((v = get(c, n, "days_per_year"))) {
-        if ((s = as_number_min(c, v, "capacity.days_per_year", 0, 1, &cap->days_per_year)))
+        /* a day a year at least: 0.001 put the ideal completion in the year 210366 */
+        if ((s = as_number_min(c, v, "capacity.days_per_year", 1, 0, &cap->days_per_year)))
             return s;
         if (cap->days_per_year > 366)
             return err_at(c, v, "capacity.days_per_year must be at most 366, got %g",
                           cap->days_per_year);
     }
     if ((v = get(c, n, "package_team_days")) &&
-        (s = as_number_min(c, v, "capacity.package_team_days", 0, 1, &cap->package_team_days)))
+        (s = as_number_min(c, v, "capacity.package_team_days", 1, 0, &cap->package_team_days)))
+        /* a team-day at least: 0.0001 split a small plan into 10^7 packages per sample */
         return s;
     if ((v = get(c, n, "redeploy")) && (s = as_bool(c, v, "capacity.redeploy", &cap->redeploy)))
         return s;

@@ -349,7 +349,11 @@ static void test_scenario_capacity_errors(void **state) {
     snprintf(buf, sizeof buf, "%scapacity: {start: 2026-01-01, deadline: 2025-01-01}\n", base);
     parse_fails(buf, "capacity.deadline 2025-01-01 is before capacity.start 2026-01-01", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {days_per_year: -5}\n", base);
-    parse_fails(buf, "days_per_year must be greater than 0", NULL);
+    parse_fails(buf, "days_per_year must be at least 1, got -5", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {days_per_year: 0.001}\n", base);
+    parse_fails(buf, "days_per_year must be at least 1, got 0.001", NULL);
+    snprintf(buf, sizeof buf, "%scapacity: {package_team_days: 0.0001}\n", base);
+    parse_fails(buf, "package_team_days must be at least 1, got 0.0001", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {teams: 40, regions: {A: 10, B: 20}}\n", base);
     parse_fails(buf, "contradicts capacity.regions", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {teams: {2026: 0, 2027: 0}}\n", base);
