@@ -1239,10 +1239,13 @@ static cp_status write_run_json(run_ctx *c, const char *tmpdir, const char *plan
         for (size_t j = 0; j < c->nlayers; ++j)
             if (c->layers[j].in == in) l = &c->layers[j];
         if (l) fprintf(f, ", \"covered_share\": %.6f", l->valid_cells / cells);
-        for (size_t k = 0; k < sc->ncriteria; ++k)
-            if (c->points[k].n && !strcmp(sc->criteria[k].input, in->name))
+        for (size_t k = 0; k < sc->ncriteria; ++k) /* also when every point was skipped */
+            if (sc->criteria[k].kind == CP_CRIT_DENSITY &&
+                !strcmp(sc->criteria[k].input, in->name)) {
                 fprintf(f, ", \"points\": %zu, \"points_skipped\": %zu", c->points[k].n,
                         c->points_skipped[k]);
+                break; /* once per input */
+            }
         fputc('}', f);
     }
     /* each stage from the end of the one before, but the plan: from its start, while the maps

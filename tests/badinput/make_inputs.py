@@ -319,6 +319,10 @@ write_reports(case("reports_bad_dates"), [
     ("yesterday", 1.0, True), ("2025-02-30", 1.0, True), ("", 1.0, True), (None, 1.0, True),
     ("2031-01-01", 1.0, True), ("2025-01-01", 1.0, False), ("9999-12-31", 1.0, True)])
 
+# every report skipped (dated after the scenario's as_of): run.json still counts them
+write_reports(case("reports_all_skipped"),
+              [("2030-01-01", 1.0, True), ("2031-06-01", 0.5, True), ("2032-12-31", 1.0, True)])
+
 # confidence out of range: 150 and 1e9 (above 100) and -5 are skipped
 write_reports(case("reports_confidence_range"),
               [("2025-06-01", conf, True) for conf in [0.5, 80, 100, 150, 1e9, -5, None]])
