@@ -381,6 +381,12 @@ static cp_status reader_row(table_reader *r, OGRFeatureH f) {
         const char *lk = OGR_F_GetFieldAsString(f, r->i_locked);
         h->locked = !strcasecmp(lk, "1") || !strcasecmp(lk, "true") || !strcasecmp(lk, "yes") ||
                     !strcasecmp(lk, "y") || !strcasecmp(lk, "first");
+        if (!h->locked && *lk && strcasecmp(lk, "0") && strcasecmp(lk, "false") &&
+            strcasecmp(lk, "no") && strcasecmp(lk, "n"))
+            return cp_fail(CP_E_FORMAT,
+                           "%s: row %zu (hazard %s): locked '%s' is neither yes (1, true, yes, y, "
+                           "first) nor no (0, false, no, n, empty)",
+                           r->path, rc.row, rc.id, lk);
     }
     return row_geometry_extras(r, &rc, h);
 }
@@ -453,6 +459,8 @@ static cp_status hazard_table_read_quietly(const char *path, const char *layer_n
         st = reader_columns(&r);
     }
     if (st == CP_OK) st = reader_rows(&r);
+    if (st == CP_OK && r.t->n == 0) /* "0 hazards, deadline met" would be a lie */
+        st = cp_fail(CP_E_FORMAT, "%s: no hazard to plan: the table has no rows", path);
     if (st == CP_OK) {
         reader_numeric_columns(&r);
         *out = r.t;

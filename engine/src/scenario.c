@@ -1745,6 +1745,18 @@ static cp_status scenario_parse_quietly(const char *text, size_t len, const char
     }
     c.doc = &doc;
     s = parse_document(&c);
+    /* a second document (after ---) would be ignored without a word */
+    yaml_document_t more;
+    if (!s && yaml_parser_load(&parser, &more)) {
+        yaml_node_t *root = yaml_document_get_root_node(&more);
+        if (root)
+            s = cp_fail(CP_E_CONFIG,
+                        "%s:%lu:%lu: a second YAML document; a scenario is one document (remove "
+                        "the '---' before it, or the rest)",
+                        c.file, (unsigned long)root->start_mark.line + 1,
+                        (unsigned long)root->start_mark.column + 1);
+        yaml_document_delete(&more);
+    }
     yaml_document_delete(&doc);
     yaml_parser_delete(&parser);
     if (s) {

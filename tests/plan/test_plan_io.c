@@ -340,6 +340,12 @@ static void test_plan_io_reader_errors(void **state) {
                       CP_E_FORMAT, "row 2 (hazard B): status 'XHA' is not SHA or CHA");
     expect_read_error("neg.csv", "hazard_id,status,area_m2,benefit,cost_team_days\nA,CHA,-5,1,1\n",
                       CP_E_FORMAT, "row 1 (hazard A): area_m2 is negative");
+    expect_read_error("header.csv", "hazard_id,status,area_m2,benefit,cost_team_days\n",
+                      CP_E_FORMAT, "no hazard to plan: the table has no rows");
+    expect_read_error("locked.csv",
+                      "hazard_id,status,area_m2,benefit,cost_team_days,locked\n"
+                      "A,CHA,200,1,1,yes\nB,CHA,200,1,1,no\nC,CHA,200,1,1,maybe\n",
+                      CP_E_FORMAT, "row 3 (hazard C): locked 'maybe' is neither yes");
     expect_read_error("covered.csv",
                       "hazard_id,status,area_m2,benefit,cost_team_days,covered_m2\n"
                       "A,CHA,200,1,1,150\nB,CHA,200,1,1,1e12\n",

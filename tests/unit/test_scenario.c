@@ -348,6 +348,8 @@ static void test_scenario_capacity_errors(void **state) {
     parse_fails(buf, "capacity.teams must be greater than 0", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {start: 2026-01-01, deadline: 2025-01-01}\n", base);
     parse_fails(buf, "capacity.deadline 2025-01-01 is before capacity.start 2026-01-01", NULL);
+    snprintf(buf, sizeof buf, "%s---\ncapacity: {teams: 3}\n", base);
+    parse_fails(buf, "a second YAML document; a scenario is one document", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {days_per_year: -5}\n", base);
     parse_fails(buf, "days_per_year must be at least 1, got -5", NULL);
     snprintf(buf, sizeof buf, "%scapacity: {days_per_year: 0.001}\n", base);
