@@ -150,6 +150,17 @@ GEOSGeometry *cp_geos_multipolygon(GEOSContextHandle_t gh, const GEOSGeometry *g
     return take_multipolygon(gh, &l);
 }
 
+GEOSGeometry *cp_geos_collection(GEOSContextHandle_t gh, GEOSGeometry **parts, int n) {
+    int ok = n > 0;
+    for (int i = 0; i < n; ++i) ok = ok && parts[i];
+    GEOSGeometry *c =
+        ok ? GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n) : NULL;
+    if (!c)
+        for (int i = 0; i < n; ++i)
+            if (parts[i]) GEOSGeom_destroy_r(gh, parts[i]);
+    return c;
+}
+
 /* ------------------------------------------------------------------ arrays ------------- */
 
 void cp_polygon_arrays_free(cp_polygon_arrays *a) {
@@ -323,6 +334,17 @@ static int add_polygon(walk_ctx *w, OGRGeometryH poly) {
     return p ? list_push(w->gh, &w->parts, p) : w->nonfinite;
 }
 
+/* The polygons of `g` (taken) as one multipolygon, NULL unless it is valid. */
+static GEOSGeometry *valid_polygons(GEOSContextHandle_t gh, GEOSGeometry *g) {
+    GEOSGeometry *mp = g ? cp_geos_multipolygon(gh, g) : NULL;
+    if (g) GEOSGeom_destroy_r(gh, g);
+    if (mp && GEOSisValid_r(gh, mp) != 1) {
+        GEOSGeom_destroy_r(gh, mp);
+        mp = NULL;
+    }
+    return mp;
+}
+
 /* GEOS's make-valid with `method`, as a valid multipolygon of the result's polygons; NULL when
  * GEOS fails (it throws on some rings) or the result is not valid. */
 static GEOSGeometry *make_valid(GEOSContextHandle_t gh, const GEOSGeometry *g, int method) {
@@ -332,13 +354,7 @@ static GEOSGeometry *make_valid(GEOSContextHandle_t gh, const GEOSGeometry *g, i
         GEOSMakeValidParams_setKeepCollapsed_r(gh, params, 0))
         fixed = GEOSMakeValidWithParams_r(gh, g, params);
     if (params) GEOSMakeValidParams_destroy_r(gh, params);
-    GEOSGeometry *mp = fixed ? cp_geos_multipolygon(gh, fixed) : NULL;
-    if (fixed) GEOSGeom_destroy_r(gh, fixed);
-    if (mp && GEOSisValid_r(gh, mp) != 1) {
-        GEOSGeom_destroy_r(gh, mp);
-        mp = NULL;
-    }
-    return mp;
+    return valid_polygons(gh, fixed);
 }
 
 /* When make-valid fails on the whole (GEOS throws on one part's rings), each part is repaired
@@ -349,28 +365,15 @@ static GEOSGeometry *repair_by_parts(GEOSContextHandle_t gh, const GEOSGeometry 
     int n = GEOSGetNumGeometries_r(gh, mp);
     GEOSGeometry **parts = n > 0 ? calloc((size_t)n, sizeof *parts) : NULL;
     if (!parts) return NULL;
-    int ok = 1;
-    for (int i = 0; i < n && ok; ++i) {
+    for (int i = 0, ok = 1; i < n && ok; ++i) {
         const GEOSGeometry *p = GEOSGetGeometryN_r(gh, mp, i);
         parts[i] = make_valid(gh, p, GEOS_MAKE_VALID_STRUCTURE);
         if (!parts[i]) parts[i] = make_valid(gh, p, GEOS_MAKE_VALID_LINEWORK);
         ok = parts[i] != NULL;
     }
-    GEOSGeometry *all =
-        ok ? GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n) : NULL;
-    if (!all)
-        for (int i = 0; i < n; ++i)
-            if (parts[i]) GEOSGeom_destroy_r(gh, parts[i]);
+    GEOSGeometry *all = cp_geos_collection(gh, parts, n);
     free(parts);
-    GEOSGeometry *u = all ? GEOSUnaryUnion_r(gh, all) : NULL;
-    if (all) GEOSGeom_destroy_r(gh, all);
-    GEOSGeometry *res = u ? cp_geos_multipolygon(gh, u) : NULL;
-    if (u) GEOSGeom_destroy_r(gh, u);
-    if (res && GEOSisValid_r(gh, res) != 1) {
-        GEOSGeom_destroy_r(gh, res);
-        res = NULL;
-    }
-    return res;
+    return valid_polygons(gh, all);
 }
 
 /* Walks collections of any depth; polygons go to the parts, points and lines are dropped.

@@ -69,6 +69,10 @@ cpk_polygon cp_polygon_arrays_view(const cp_polygon_arrays *a);
  * has no polygon or GEOS fails. `g` is not taken. */
 GEOSGeometry *cp_geos_multipolygon(GEOSContextHandle_t gh, const GEOSGeometry *g);
 
+/* A GeometryCollection of the n geometries `parts` (taken, the array not); NULL when one is
+ * NULL or GEOS fails, the parts then destroyed. cp_geos_multipolygon unions its polygons. */
+GEOSGeometry *cp_geos_collection(GEOSContextHandle_t gh, GEOSGeometry **parts, int n);
+
 /* Where the geometries go. */
 typedef struct {
     GEOSContextHandle_t geos;        /* borrowed: results live in it */

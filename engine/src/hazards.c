@@ -382,18 +382,11 @@ static GEOSGeometry *buffer_by_parts(GEOSContextHandle_t gh, const GEOSGeometry 
     int n = GEOSGetNumGeometries_r(gh, geom);
     GEOSGeometry **parts = n > 0 ? calloc((size_t)n, sizeof *parts) : NULL;
     if (!parts) return NULL;
-    int ok = 1;
-    for (int i = 0; i < n && ok; ++i)
-        ok = (parts[i] = GEOSBuffer_r(gh, GEOSGetGeometryN_r(gh, geom, i), buffer_m, 8)) != NULL;
-    GEOSGeometry *all =
-        ok ? GEOSGeom_createCollection_r(gh, GEOS_GEOMETRYCOLLECTION, parts, (unsigned)n) : NULL;
-    if (!all)
-        for (int i = 0; i < n; ++i)
-            if (parts[i]) GEOSGeom_destroy_r(gh, parts[i]);
-    free(parts); /* the collection owns them now */
-    GEOSGeometry *u = all ? GEOSUnaryUnion_r(gh, all) : NULL;
-    if (all) GEOSGeom_destroy_r(gh, all);
-    return u;
+    for (int i = 0; i < n; ++i)
+        parts[i] = GEOSBuffer_r(gh, GEOSGetGeometryN_r(gh, geom, i), buffer_m, 8);
+    GEOSGeometry *all = cp_geos_collection(gh, parts, n); /* unioned by cp_geos_multipolygon */
+    free(parts);
+    return all;
 }
 
 static cp_status grow_one(GEOSContextHandle_t gh, cp_hazard_in *h, const cp_grid *g,

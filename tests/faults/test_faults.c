@@ -22,8 +22,8 @@ static void sleep_s(double s) {
     }
 }
 
-/* Starts `clearplan run SCENARIO -o OUT -q`, stderr into ERR; returns the pid. */
-static pid_t spawn_run(const char *scenario, const char *out, const char *err) {
+/* Starts `clearplan run SCENARIO -o OUT -q [--overwrite]`, stderr into ERR; returns the pid. */
+static pid_t spawn(const char *scenario, const char *out, const char *err, int overwrite) {
     pid_t pid = fork();
     assert_true(pid >= 0);
     if (pid == 0) {
@@ -32,10 +32,15 @@ static pid_t spawn_run(const char *scenario, const char *out, const char *err) {
         if (fd < 0 || nul < 0) _exit(127);
         dup2(fd, 2);
         dup2(nul, 1);
-        execl(cpt_bin(), cpt_bin(), "run", scenario, "-o", out, "-q", (char *)NULL);
+        execl(cpt_bin(), cpt_bin(), "run", scenario, "-o", out, "-q",
+              overwrite ? "--overwrite" : (char *)NULL, (char *)NULL);
         _exit(127);
     }
     return pid;
+}
+
+static pid_t spawn_run(const char *scenario, const char *out, const char *err) {
+    return spawn(scenario, out, err, 0);
 }
 
 static int wait_rc(pid_t pid) {
@@ -249,22 +254,6 @@ static void test_faults_sigterm_stops_the_monte_carlo(void **state) {
     assert_nothing_left(root, "mc-plan");
 }
 
-/* Starts `clearplan run SCENARIO -o OUT -q --overwrite`, stderr into ERR; returns the pid. */
-static pid_t spawn_overwrite(const char *scenario, const char *out, const char *err) {
-    pid_t pid = fork();
-    assert_true(pid >= 0);
-    if (pid == 0) {
-        int fd = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
-        int nul = open("/dev/null", O_WRONLY);
-        if (fd < 0 || nul < 0) _exit(127);
-        dup2(fd, 2);
-        dup2(nul, 1);
-        execl(cpt_bin(), cpt_bin(), "run", scenario, "-o", out, "-q", "--overwrite", (char *)NULL);
-        _exit(127);
-    }
-    return pid;
-}
-
 /* A disk that fills while the COGs are written: GDAL reports the failed write to its error
  * handler only, and returns the dataset as if it were whole. At each amount of room left
  * (a sweep through the COGs' last writes), `run --overwrite` over a good output either
@@ -299,7 +288,7 @@ static void test_faults_cog_cut_short_never_published(void **state) {
         assert_true(fd >= 0);
         if (room > 0) assert_int_equal(posix_fallocate(fd, 0, (off_t)room), 0);
         close(fd);
-        rc = wait_rc(spawn_overwrite(scenario, out, err));
+        rc = wait_rc(spawn(scenario, out, err, 1));
         unlink(fill);
         char *e = cpt_slurp(err, NULL);
         size_t n = 0;

@@ -164,6 +164,13 @@ static OGRGeometryH wkt_at(const char *wkt, double dx, double dy) {
     return g;
 }
 
+/* A new GeoPackage at `path` (in the test's folder). */
+static GDALDatasetH new_gpkg(const char *path) {
+    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
+    assert_non_null(ds);
+    return ds;
+}
+
 /* A constant Float32 raster over [x0, x0 + n cell] x [y0 - n cell, y0] in UTM 18N. */
 static void constant_tif(const char *name, double x0, double y0, double cell, int n, float v) {
     char path[4200];
@@ -684,8 +691,7 @@ static void test_intake_region_without_teams(void **state) {
     constant_tif("landcover.tif", x0, y0, 10, 400, 40.0f);
     char path[4200];
     snprintf(path, sizeof path, "%s/regions.gpkg", dir);
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-    assert_non_null(ds);
+    GDALDatasetH ds = new_gpkg(path);
     const field_spec fs[] = {
         {"hazard_id", OFTString}, {"status", OFTString}, {"province", OFTString}};
     OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 3);
@@ -727,8 +733,7 @@ static void test_intake_unplannable(void **state) {
     char path[4200];
     snprintf(path, sizeof path, "%s/inf.gpkg", dir);
     CPLPushErrorHandler(CPLQuietErrorHandler); /* GDAL's complaint about the layer's extent */
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-    assert_non_null(ds);
+    GDALDatasetH ds = new_gpkg(path);
     OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 2);
     OGRGeometryH ring = OGR_G_CreateGeometry(wkbLinearRing),
                  poly = OGR_G_CreateGeometry(wkbPolygon);
@@ -756,8 +761,7 @@ static void test_intake_unplannable(void **state) {
     free(rej);
 
     snprintf(path, sizeof path, "%s/coded.gpkg", dir);
-    ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-    assert_non_null(ds);
+    ds = new_gpkg(path);
     l = new_layer(ds, "hazards", 32618, fs, 2);
     const char *c1[] = {"H1", "1"}, *c2[] = {"H2", "2"};
     add_feature(l, c1, wkt_at("POLYGON((0 0,60 0,60 60,0 60,0 0))", x0 + 100, y0 - 300));
@@ -765,8 +769,7 @@ static void test_intake_unplannable(void **state) {
     GDALClose(ds);
     /* with an area of interest the grid needs no hazard: the run itself must refuse */
     snprintf(path, sizeof path, "%s/coded_aoi.gpkg", dir);
-    ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-    assert_non_null(ds);
+    ds = new_gpkg(path);
     l = new_layer(ds, "aoi", 32618, fs, 2);
     const char *a[] = {"aoi", "-"};
     add_feature(l, a, wkt_at("POLYGON((0 0,3000 0,3000 3000,0 3000,0 0))", x0 + 50, y0 - 3500));
@@ -805,8 +808,7 @@ static void test_intake_many_parts(void **state) {
     free(se);
     snprintf(path, sizeof path, "%s/parts/hazards.gpkg", dir);
     assert_int_equal(unlink(path), 0);
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-    assert_non_null(ds);
+    GDALDatasetH ds = new_gpkg(path);
     const field_spec fs[] = {
         {"hazard_id", OFTString}, {"status", OFTString}, {"province", OFTString}};
     OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 3);
@@ -848,8 +850,7 @@ static void test_intake_ids_and_statuses(void **state) {
     constant_tif("landcover.tif", x0, y0, 10, 400, 40.0f);
     char path[4200];
     snprintf(path, sizeof path, "%s/ids.gpkg", dir);
-    GDALDatasetH ds = GDALCreate(GDALGetDriverByName("GPKG"), path, 0, 0, 0, GDT_Unknown, NULL);
-    assert_non_null(ds);
+    GDALDatasetH ds = new_gpkg(path);
     const field_spec fs[] = {{"hazard_id", OFTString}, {"status", OFTString}};
     OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 2);
     const char *sq = "POLYGON((0 0,60 0,60 60,0 60,0 0))";
