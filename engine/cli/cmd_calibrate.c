@@ -14,19 +14,19 @@ static void help(void) {
     printf(
         "usage: clearplan calibrate RECORDS --scenario S.yaml -o DIR [--layer NAME]\n"
         "                           [--id FIELD] [--team-days FIELD] [--method FIELD]\n"
-        "                           [--status FIELD] [-j THREADS] [--overwrite] [--no-sync] "
-        "[-q]\n\n"
+        "                           [-j THREADS] [--overwrite] [--no-sync] [-q]\n\n"
         "Fits the productivities per land-cover class, the tree-cover and improvised-mine\n"
         "slowdowns and the survey rates to completed tasks, with 95%% intervals and the\n"
         "cross-validated error; the land cover, tree cover and report density under each\n"
         "task come from the scenario's inputs, on its grid, with exact coverage.\n\n"
         "RECORDS is any OGR source of polygons with the fields task_id, team_days, method\n"
-        "(nts, ts, clearance or a team type of the scenario that does one stage) and status.\n\n"
+        "(nts, ts, clearance or a team type of the scenario that does one stage); other\n"
+        "fields (a status, a date) are not read: the method says what the task was.\n\n"
         "  --scenario S.yaml   the scenario whose grid, rasters and cost model are used\n"
         "  -o, --output DIR    output folder: cost_profile.yaml (include it in a scenario as\n"
         "                      cost: {profile: cost_profile.yaml}), calibration.csv\n"
-        "  --layer NAME        layer of RECORDS (default: the first)\n"
-        "  --id, --team-days, --method, --status FIELD   the records' field names\n"
+        "  --layer NAME        layer of RECORDS (needed when the file has several)\n"
+        "  --id, --team-days, --method FIELD   the records' field names\n"
         "  -j, --threads N     threads (default: all cores)\n"
         "  --overwrite         replace an existing output folder that clearplan wrote\n"
         "  --no-sync           do not wait for the outputs to reach the disk\n"
@@ -43,7 +43,6 @@ int cmd_calibrate(int argc, char **argv) {
                          {"--id", CLI_STRING, &o.id_field, "a field name", NULL},
                          {"--team-days", CLI_STRING, &o.team_days_field, "a field name", NULL},
                          {"--method", CLI_STRING, &o.method_field, "a field name", NULL},
-                         {"--status", CLI_STRING, &o.status_field, "a field name", NULL},
                          {"-j|--threads", CLI_THREADS, &o.threads, "a thread count >= 1", NULL},
                          CLI_OUTPUT_OPTIONS(&quiet, &overwrite, &no_sync),
                          CLI_END};

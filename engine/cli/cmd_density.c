@@ -26,7 +26,7 @@ static void help(void) {
         "  --bandwidth-m H    kernel radius in metres (> 0)\n"
         "  --weight FIELD     numeric weight field (default: every point weighs 1;\n"
         "                     features with a null weight are skipped and counted)\n"
-        "  --layer L          layer name (default: the first layer)\n"
+        "  --layer L          layer name (needed when the file has several)\n"
         "  --co NAME=VALUE    GeoTIFF creation option\n"
         "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1G)\n"
         "  -j N               threads (default: all cores)\n"

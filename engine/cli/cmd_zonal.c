@@ -17,7 +17,7 @@ static void help(void) {
         "Polygons are reprojected to the raster's CRS; invalid ones are repaired (GEOS\n"
         "make-valid); null or empty geometries get empty statistics. One CSV row per feature:\n"
         "its attributes, then the statistics.\n\n"
-        "  --layer L     polygon layer (default: the first)\n"
+        "  --layer L     polygon layer (needed when the file has several)\n"
         "  --band N      raster band (default: 1)\n"
         "  --stats LIST  any of sum, mean, min, max, area (+ nodata_area), count, classes\n"
         "                (class_<value>_share columns); default: sum,mean,min,max,area,count\n"

@@ -1,6 +1,6 @@
 /* clearplan — cost calibration from completion records (DESIGN §16, `clearplan calibrate`).
  *
- * Completed tasks (a polygon, the team-days it took, its method or team type, its status) are
+ * Completed tasks (a polygon, the team-days it took, its method or team type) are
  * read from any OGR source; under each polygon the scenario's land cover, tree cover and
  * report density are taken cell by cell with exact coverage fractions, on the scenario's grid,
  * as the run takes them for its hazards; the productivities per land-cover class, the two
@@ -19,7 +19,7 @@
  *
  *     cp_scenario *sc = NULL;
  *     cp_calibrate_options o = {0};
- *     o.records = "tasks.gpkg";                 // task_id, team_days, method, status
+ *     o.records = "tasks.gpkg";                 // task_id, team_days, method
  *     cp_calibration *cal = NULL;
  *     cp_status s = cp_scenario_load("scenario.yaml", &sc);
  *     if (s == CP_OK) s = cp_calibrate(sc, &o, &cal);
@@ -42,11 +42,11 @@ extern "C" {
 
 typedef struct {
     const char *records;         /* the completion records (any OGR source) */
-    const char *layer;           /* NULL: the first layer */
+    const char *layer;           /* NULL: the only layer (an error when there are several) */
     const char *id_field;        /* NULL: "task_id" */
     const char *team_days_field; /* NULL: "team_days" */
-    const char *method_field;    /* NULL: "method" */
-    const char *status_field;    /* NULL: "status" (SHA / CHA) */
+    const char *method_field;    /* NULL: "method" (what the task was: its stage or team type;
+                                    no other field is read) */
     int threads;                 /* 0: OpenMP default */
 } cp_calibrate_options;
 

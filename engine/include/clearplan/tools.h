@@ -63,7 +63,7 @@ typedef struct {
 typedef struct {
     cp_tool_common common;
     const char *like_path;    /* template raster: grid, CRS */
-    const char *layer;        /* NULL: the first layer */
+    const char *layer;        /* NULL: the only layer (an error when there are several) */
     const char *weight_field; /* NULL: every point weighs 1 */
     double bandwidth_m;
 } cp_density_options;
