@@ -218,6 +218,16 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
         REJECT("missing hazard id");
         goto done;
     }
+    /* A Real beyond 2^53 has lost its last digits (a shapefile's N(20,0) read as Real): two ids
+     * could become one, another hazard's */
+    if (OGR_Fld_GetType(OGR_F_GetFieldDefnRef(f, fl->id)) == OFTReal &&
+        fabs(OGR_F_GetFieldAsDouble(f, fl->id)) > 9007199254740992.0) {
+        REJECT(
+            "id %s is a real number beyond 2^53, whose last digits are not kept: store the "
+            "ids as text or 64-bit integers",
+            id);
+        goto done;
+    }
     int status;
     const char *stx = st ? st : "";
     char sb[16] = ""; /* blanks around a status are data entry's, as plan reads them */

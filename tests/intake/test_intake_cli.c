@@ -893,6 +893,26 @@ static void test_intake_ids_and_statuses(void **state) {
     assert_int_equal(c.nrows, 4);
     assert_true(csv_find(&c, csv_col(&c, "hazard_id"), " B") > 0);
     csv_free(&c);
+
+    /* ids in a Real field beyond 2^53 (a shapefile's N(20,0)): rejected, never merged */
+    snprintf(path, sizeof path, "%s/realids.gpkg", dir);
+    ds = new_gpkg(path);
+    const field_spec rf[] = {{"hazard_id", OFTReal}, {"status", OFTString}};
+    l = new_layer(ds, "hazards", 32618, rf, 2);
+    const char *r1[] = {"12", "SHA"}, *r2[] = {"12345678901234567", "SHA"};
+    add_feature(l, r1, wkt_at(sq, x0 + 100, y0 - 300));
+    add_feature(l, r2, wkt_at(sq, x0 + 300, y0 - 300));
+    GDALClose(ds);
+    write_scenario("realids.yaml", "realids.gpkg", "", 10, NULL);
+    rc = run("realids.yaml", "realids_out", &so, &se);
+    if (rc) print_error("%s\n%s\n", so, se);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(so, "hazards: 2 read = 1 planned + 1 rejected");
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/realids_out/rejected.csv", dir);
+    rej = cpt_slurp(path, NULL);
+    cpt_assert_contains(rej, "is a real number beyond 2^53");
+    free(rej);
 }
 
 int main(void) {
