@@ -228,13 +228,18 @@ static const char *first_name(const char *names, char *buf, size_t n) {
 
 int cli_parse(const cli_spec *spec, int argc, char **argv, int *npos) {
     *npos = 0;
+    int only_pos = 0; /* after "--": every argument is positional (a file named -x) */
     for (int i = 1; i < argc; ++i) {
         const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
+        if (!only_pos && !strcmp(a, "--")) {
+            only_pos = 1;
+            continue;
+        }
+        if (!only_pos && (!strcmp(a, "-h") || !strcmp(a, "--help"))) {
             spec->help();
             return CP_EXIT_OK;
         }
-        if (a[0] != '-' || !a[1]) { /* positional ("-" alone is a file name) */
+        if (only_pos || a[0] != '-' || !a[1]) { /* positional ("-" alone is a file name) */
             if (*npos == spec->max_pos) return cli_usage(spec->cmd, "unexpected argument '%s'", a);
             spec->pos[(*npos)++] = a;
             continue;

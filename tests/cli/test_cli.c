@@ -40,6 +40,10 @@ static void test_cli_usage_errors_exit_2(void **state) {
     free(e);
     assert_int_equal(cpt_sh(NULL, &e, "'%s' validate a.yaml b.yaml", cpt_bin()), 2);
     free(e);
+    /* after "--" a name starting with '-' is a file, not an option */
+    assert_int_equal(cpt_sh(NULL, &e, "cd /tmp && '%s' validate -- -no-such.yaml", cpt_bin()), 1);
+    cpt_assert_contains(e, "-no-such.yaml");
+    free(e);
 }
 
 static void test_cli_bad_input_exit_1(void **state) {
