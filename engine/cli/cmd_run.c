@@ -77,6 +77,17 @@ int cmd_run(int argc, char **argv) {
     cp_scenario_free(sc);
     if (s) return cli_fail(s);
     if (cli_rank() != 0) return CP_EXIT_OK; /* rank 0 reports for the job */
+    if (r.hazards_partly_off)               /* said even with -q: the figures depend on it */
+        fprintf(stderr,
+                "clearplan: warning: %zu hazard%s partly outside the grid (%.1f ha off it): "
+                "their effort and benefit count only the part on it; grid.aoi sets the grid\n",
+                r.hazards_partly_off, r.hazards_partly_off > 1 ? "s lie" : " lies",
+                r.off_grid_m2 / 1e4);
+    if (r.empty_inputs[0])
+        fprintf(stderr,
+                "clearplan: warning: no valid cell on the grid in %s (every value nodata): "
+                "the criteria reading it score 0 everywhere\n",
+                r.empty_inputs);
     if (!quiet) {
         fprintf(stderr, "clearplan: %zu hazards read: %zu planned, %zu rejected (%zu repaired)\n",
                 r.hazards_in, r.hazards_planned, r.hazards_rejected, r.hazards_repaired);

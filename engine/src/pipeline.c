@@ -1624,6 +1624,16 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, gpkg_
     if ((s = cp_plan_summary_json_with(plan, ev, plan_json))) goto done;
     r->hazards_planned = plan->nitems;
     r->hazards_rejected = c->hs.nrejected + plan->nexcluded;
+    for (size_t k = 0; k < plan->nitems; ++k) {
+        const cp_hazard *h = &plan->items[k].h;
+        if (h->covered_m2 < h->area_m2 * (1 - 1e-6))
+            r->hazards_partly_off++, r->off_grid_m2 += h->area_m2 - h->covered_m2;
+    }
+    for (size_t i = 0; i < c->nlayers; ++i)
+        if (c->layers[i].valid_cells == 0)
+            snprintf(r->empty_inputs + strlen(r->empty_inputs),
+                     sizeof r->empty_inputs - strlen(r->empty_inputs), "%s%s",
+                     r->empty_inputs[0] ? ", " : "", c->layers[i].in->name);
     r->total_area_m2 = plan->area_m2;
     r->total_cost_team_days = plan->team_days;
     r->total_cost_usd = plan->cost_usd;

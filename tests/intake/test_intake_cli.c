@@ -915,6 +915,40 @@ static void test_intake_ids_and_statuses(void **state) {
     free(rej);
 }
 
+/* What a planner must hear of, even with -q: a hazard partly outside the grid (its effort and
+ * benefit count only the part on it) and a raster input with no valid cell on the grid (it
+ * scores nothing): warnings on stderr, the run otherwise as before. */
+static void test_intake_warnings(void **state) {
+    (void)state;
+    char *so = NULL, *se = NULL, path[4200];
+    int rc =
+        cpt_sh(NULL, &se,
+               "cd '%s' && '%s' synth --preset tiny --seed 1 -o warn -q && cd warn && "
+               "/usr/bin/python3 -c \"from osgeo import gdal, ogr, osr\n"
+               "d = gdal.Open('population.tif', gdal.GA_Update); b = d.GetRasterBand(1)\n"
+               "b.Fill(b.GetNoDataValue()); d = None\n"
+               "s = osr.SpatialReference(); s.ImportFromEPSG(32618)\n"
+               "ds = ogr.GetDriverByName('GPKG').CreateDataSource('cut.gpkg')\n"
+               "l = ds.CreateLayer('aoi', s, ogr.wkbPolygon); f = ogr.Feature(l.GetLayerDefn())\n"
+               "f.SetGeometry(ogr.CreateGeometryFromWkt('POLYGON((470000 688000,473200 "
+               "688000,473200 702000,470000 702000,470000 688000))')); l.CreateFeature(f)\" && "
+               "sed -i 's#aoi: aoi.gpkg#aoi: cut.gpkg#' scenario.yaml && grep -q cut.gpkg "
+               "scenario.yaml",
+               dir, cpt_bin());
+    if (rc) print_error("%s\n", se);
+    assert_int_equal(rc, 0);
+    free(se);
+    rc = cpt_sh(&so, &se, "cd '%s/warn' && '%s' run scenario.yaml -o out -q -j 1", dir, cpt_bin());
+    if (rc) print_error("%s\n%s\n", so, se);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(se, "clearplan: warning: ");
+    cpt_assert_contains(se, "partly outside the grid");
+    cpt_assert_contains(se, "no valid cell on the grid in population (every value nodata)");
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/warn/out/plan.csv", dir);
+    assert_true(cpt_exists(path));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intake_run_zonal_same_area),
@@ -924,6 +958,7 @@ int main(void) {
         cmocka_unit_test(test_intake_unplannable),
         cmocka_unit_test(test_intake_many_parts),
         cmocka_unit_test(test_intake_ids_and_statuses),
+        cmocka_unit_test(test_intake_warnings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -56,6 +56,12 @@ typedef struct {
     double total_cost_team_days;
     double total_cost_usd;
     double seconds;
+    /* what a planner should hear of (cmd_run says it on stderr): hazards partly off the grid
+     * (their effort and benefit count only the part on it) and the off-grid area; raster
+     * inputs with no valid cell on the grid (every value nodata: they score nothing) */
+    size_t hazards_partly_off;
+    double off_grid_m2;
+    char empty_inputs[256]; /* their names, ", " between; "" none */
 } cp_run_result;
 
 /* Runs the whole pipeline and writes the outputs (DESIGN §10) through one output transaction
