@@ -1394,8 +1394,8 @@ static cp_status uncertainty_sampling(ctx *c, yaml_node_t *n, cp_uncertainty *u)
     double d;
     if ((v = get(c, n, "samples"))) {
         if ((s = as_int(c, v, "uncertainty.samples", &u->samples))) return s;
-        if (u->samples < 0 || u->samples > 1000000)
-            return err_at(c, v, "uncertainty.samples must be between 0 and 1000000, got %d",
+        if (u->samples < 0 || u->samples > 10000000) /* --samples' bound too */
+            return err_at(c, v, "uncertainty.samples must be between 0 and 10000000, got %d",
                           u->samples);
     }
     if ((v = get(c, n, "seed"))) {
