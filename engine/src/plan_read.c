@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <strings.h>
 
 #include <cpl_conv.h>
@@ -440,6 +441,12 @@ static cp_status hazard_table_read_quietly(const char *path, const char *layer_n
                                            cp_hazard_table **out) {
     if (!path || !out) return cp_fail(CP_E_ARG, "cp_hazard_table_read: NULL argument");
     *out = NULL;
+    struct stat sb;
+    if (strncmp(path, "/vsi", 4) && stat(path, &sb) == 0 && S_ISREG(sb.st_mode) && sb.st_size == 0)
+        return cp_fail(CP_E_FORMAT,
+                       "%s: the file is empty (a table of hazards has a header row "
+                       "and a row per hazard)",
+                       path);
     table_reader r = {.path = path};
     if (!(r.t = calloc(1, sizeof *r.t))) return cp_fail(CP_E_NOMEM, "out of memory");
     CPLErrorReset();

@@ -340,6 +340,7 @@ static void test_plan_io_reader_errors(void **state) {
                       CP_E_FORMAT, "row 2 (hazard B): status 'XHA' is not SHA or CHA");
     expect_read_error("neg.csv", "hazard_id,status,area_m2,benefit,cost_team_days\nA,CHA,-5,1,1\n",
                       CP_E_FORMAT, "row 1 (hazard A): area_m2 is negative");
+    expect_read_error("zero.csv", "", CP_E_FORMAT, "the file is empty");
     expect_read_error("header.csv", "hazard_id,status,area_m2,benefit,cost_team_days\n",
                       CP_E_FORMAT, "no hazard to plan: the table has no rows");
     expect_read_error("locked.csv",
