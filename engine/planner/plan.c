@@ -74,6 +74,10 @@ static cp_date day_date(const ctx *c, int64_t day) {
 }
 
 /* The last day of work of something ending at t (days from start). */
+cp_date cp_plan_end_day(cp_date start, double t) {
+    return start + (cp_date)cal_last_day(t);
+}
+
 static cp_date end_date(const ctx *c, double t) {
     return day_date(c, cal_last_day(t));
 }

@@ -181,7 +181,7 @@ static cp_status write_buf(cp_textbuf *b, const char *dir, const char *name) {
 
 /* Days from the start as a date ("" when the work does not fit the calendar). */
 static void csv_day(cp_textbuf *b, cp_date start, double t) {
-    if (isfinite(t) && t < 1e9) cp_textbuf_date(b, start + (cp_date)(ceil(t - 1e-6) - 1));
+    if (isfinite(t) && t < 1e9) cp_textbuf_date(b, cp_plan_end_day(start, t));
 }
 
 static cp_status write_samples(const cp_plan_mc *mc, const char *dir) {

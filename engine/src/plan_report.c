@@ -520,7 +520,7 @@ static double day_end(const cp_plan *p, cp_date d) {
 /* "March 2030" for a time in days from the start, "later" past the calendar. */
 static void month_of(cp_textbuf *b, const cp_plan *p, double t) {
     if (isfinite(t) && t < 1e9)
-        month_year(b, p->start + (cp_date)(ceil(t - 1e-6) - 1));
+        month_year(b, cp_plan_end_day(p->start, t));
     else
         cp_textbuf_puts(b, "not within the calendar");
 }

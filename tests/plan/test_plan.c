@@ -1261,8 +1261,21 @@ static void test_plan_large(void **state) {
     free_hazards(&s);
 }
 
+/* The day work ends on: the start day for no work (every hazard excluded gave a completion
+ * the day before the start in run.json and the report), then day by day. */
+static void test_plan_end_day(void **state) {
+    (void)state;
+    cp_date s = cp_date_make(2026, 1, 1);
+    assert_int_equal(cp_plan_end_day(s, 0), s);
+    assert_int_equal(cp_plan_end_day(s, 0.5), s);
+    assert_int_equal(cp_plan_end_day(s, 1), s);
+    assert_int_equal(cp_plan_end_day(s, 1.25), s + 1);
+    assert_int_equal(cp_plan_end_day(s, 365), s + 364);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_plan_end_day),
         cmocka_unit_test(test_plan_order_matches_brute_force),
         cmocka_unit_test(test_plan_stage_order_matches_brute_force),
         cmocka_unit_test(test_plan_order_ties_by_id),

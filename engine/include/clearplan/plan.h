@@ -409,6 +409,10 @@ CP_API cp_status cp_plan_compute(const cp_hazard *hazards, size_t n, const cp_ca
                                  const cp_plan_options *opts, cp_plan **out);
 
 /* Frees a plan; NULL is a no-op. */
+/* The day on which work ending `t` days after the start of day `start` ends (t finite): the
+ * start day itself for no work (t = 0), as the plan's own completion dates. */
+CP_API cp_date cp_plan_end_day(cp_date start, double t);
+
 CP_API void cp_plan_free(cp_plan *plan);
 
 /* Stage names: "nts", "ts", "clearance". */
