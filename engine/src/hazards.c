@@ -377,8 +377,6 @@ static cp_status place_on_grid(read_ctx *c, const cp_grid *g) {
     return s;
 }
 
-/* One hazard grown by buffer_m, in the thread's GEOS context (a buffer GEOS cannot make
- * leaves the grown polygon empty: no people counted). */
 /* Parts above which a hazard is grown part by part and the parts' buffers unioned: GEOS's
  * buffer of a whole multipolygon nodes every part's offset curves together, and its time and
  * memory grow with the square of the parts when their buffers overlap (1,600 parts 10 m
@@ -399,6 +397,8 @@ static GEOSGeometry *buffer_by_parts(GEOSContextHandle_t gh, const GEOSGeometry 
     return all;
 }
 
+/* One hazard grown by buffer_m, in the thread's GEOS context (a buffer GEOS cannot make
+ * leaves the grown polygon empty: no people counted). */
 static cp_status grow_one(GEOSContextHandle_t gh, cp_hazard_in *h, const cp_grid *g,
                           double buffer_m) {
     cp_status s = CP_OK;
