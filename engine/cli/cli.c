@@ -32,6 +32,11 @@ void cli_install_signals(void) {
     sigaction(SIGHUP, &sa, NULL); /* the terminal closed: stop like Ctrl-C, leave nothing */
 }
 
+int cli_stop_requested(void *arg) {
+    (void)arg;
+    return cli_interrupted();
+}
+
 int cli_interrupted(void) {
     return got_signal != 0;
 }

@@ -2,6 +2,7 @@
  * deadlines or costs, without touching rasters (DESIGN §9 what-if). */
 #define _XOPEN_SOURCE 700
 #include <errno.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -88,22 +89,22 @@ static int parse_teams(const char *s, void *dest) {
     return ok && t->n > 0;
 }
 
-/* --days-per-year: [1, 366], as in a scenario. */
-static int parse_days(const char *s, void *dest) {
+/* A number in [lo, hi] into *(double *)dest; 0 when the text is not one. */
+static int parse_in(const char *s, double lo, double hi, void *dest) {
     char *end = NULL;
     double v = strtod(s, &end);
-    if (end == s || *end || !(v >= 1) || v > 366) return 0;
+    if (end == s || *end || !(v >= lo && v <= hi)) return 0;
     *(double *)dest = v;
     return 1;
 }
 
-/* --package-team-days: at least 1, as in a scenario. */
+/* --days-per-year: [1, 366] and --package-team-days: at least 1, as in a scenario. */
+static int parse_days(const char *s, void *dest) {
+    return parse_in(s, 1, 366, dest);
+}
+
 static int parse_package(const char *s, void *dest) {
-    char *end = NULL;
-    double v = strtod(s, &end);
-    if (end == s || *end || !(v >= 1) || !isfinite(v)) return 0;
-    *(double *)dest = v;
-    return 1;
+    return parse_in(s, 1, DBL_MAX, dest);
 }
 
 static double secs(struct timespec a, struct timespec b) {
@@ -275,14 +276,9 @@ static int read_inputs(plan_job *j) {
 }
 
 /* The plan (the sweep's counts dealt to the ranks under mpirun) and its evidence. */
-static int stop_requested(void *arg) {
-    (void)arg;
-    return cli_interrupted();
-}
-
 static int compute(plan_job *j) {
     cp_plan_options *o = &j->opts;
-    o->stop = stop_requested; /* Ctrl-C in the schedules and the Monte Carlo */
+    o->stop = cli_stop_requested; /* Ctrl-C in the schedules and the Monte Carlo */
     o->columns = j->tab->columns;
     o->ncolumns = j->tab->ncolumns;
     o->classes = j->tab->classes;

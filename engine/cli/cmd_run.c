@@ -29,12 +29,6 @@ static void help(void) {
         "  --region NAME      also write report-<name>.html for that region (repeatable)\n");
 }
 
-/* Whether Ctrl-C, SIGTERM or SIGHUP arrived (asked from a thread of the run). */
-static int stop_requested(void *arg) {
-    (void)arg;
-    return cli_interrupted();
-}
-
 int cmd_run(int argc, char **argv) {
     const char *path = NULL;
     cp_run_options o = {0};
@@ -54,7 +48,7 @@ int cmd_run(int argc, char **argv) {
     o.memory_bytes = memory_mb << 20;
     o.progress = cli_progress(quiet);
     o.ranks = 1; /* under mpirun: one run over the job's ranks (clearplan/mpirun.h) */
-    o.stop_requested = stop_requested;
+    o.stop_requested = cli_stop_requested;
     o.samples_set = ev.samples_set, o.samples = ev.samples;
     o.seed_set = ev.seed_set, o.seed = ev.seed;
     o.regions = ev.regions.items, o.nregions = (size_t)ev.regions.n;

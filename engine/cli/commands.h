@@ -43,6 +43,9 @@ cp_progress_fn cli_progress(int quiet);
 /* Installs SIGINT/SIGTERM/SIGHUP handlers; cli_interrupted() turns true after one arrives. */
 void cli_install_signals(void);
 int cli_interrupted(void);
+/* cli_interrupted() as the engine's stop callbacks ask it (cp_run_options.stop_requested,
+ * cp_plan_options.stop): thread-safe, prints nothing. */
+int cli_stop_requested(void *arg);
 /* Wraps a progress callback so that Ctrl-C stops the operation: returns 0 once interrupted. */
 int cli_progress_cb(double complete, const char *message, void *arg);
 /* ---- the one option parser of every command ----

@@ -367,7 +367,8 @@ static GEOSGeometry *repair_by_parts(GEOSContextHandle_t gh, const GEOSGeometry 
     if (!parts) return NULL;
     for (int i = 0, ok = 1; i < n && ok; ++i) {
         const GEOSGeometry *p = GEOSGetGeometryN_r(gh, mp, i);
-        parts[i] = make_valid(gh, p, GEOS_MAKE_VALID_STRUCTURE);
+        /* one part alone: STRUCTURE has just failed on it as the whole */
+        parts[i] = n > 1 ? make_valid(gh, p, GEOS_MAKE_VALID_STRUCTURE) : NULL;
         if (!parts[i]) parts[i] = make_valid(gh, p, GEOS_MAKE_VALID_LINEWORK);
         ok = parts[i] != NULL;
     }

@@ -3,6 +3,7 @@
 #include "raster.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -432,16 +433,18 @@ cp_status cp_rio_out_commit(cp_rio_out *o) {
         }
     }
     int failed = 0;
-    if (o->ds) {
-        CPLErrorReset();
+    cp_gdal_watch w = {0};
+    if (o->ds) { /* a failed write is said only to the error handler (cp_gdal_watch) */
+        cp_gdal_watch_begin(&w);
         GDALFlushCache(o->ds);
-        failed = CPLGetLastErrorType() == CE_Failure || CPLGetLastErrorType() == CE_Fatal;
         GDALClose(o->ds);
         o->ds = NULL;
-        failed = failed || CPLGetLastErrorType() == CE_Failure;
+        failed = cp_gdal_watch_end(&w);
     }
     if (failed) {
-        cp_status s = cp_fail_gdal(CP_E_IO, "cannot write <%s>", o->path);
+        char head[PATH_MAX + 32];
+        snprintf(head, sizeof head, "cannot write <%s>", o->path);
+        cp_status s = cp_fail_join(CP_E_IO, head, w.first);
         cp_rio_out_abort(o);
         return s;
     }
