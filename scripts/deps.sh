@@ -6,7 +6,7 @@
 set -euo pipefail
 
 pkgs=(build-essential cmake pkg-config libgdal-dev gdal-bin python3-gdal python3-numpy
-      libproj-dev libgeos-dev libcmocka-dev libyaml-dev libssl-dev clang clang-format
+      libproj-dev libgeos-dev libcmocka-dev libyaml-dev libssl-dev libdeflate-dev clang clang-format
       libclang-rt-14-dev valgrind chromium fonts-liberation)
 # tests/describe: QGIS 3.22's Python API, headless (Qt's offscreen platform is in libqt5gui5;
 # its labels need a font, DejaVu), and jsonschema for the STAC Item

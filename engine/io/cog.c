@@ -18,6 +18,7 @@
 
 #include "error.h"
 #include "cog.h"
+#include "cogtiff.h"
 #include "raster.h"
 #include "cpk/pyramid.h"
 
@@ -167,27 +168,6 @@ typedef struct {
     unsigned char *buf; /* its rows of the chunk */
 } level;
 
-/* Reads rows row0 .. row0 + n of a file of strips into buf, over the threads. */
-static cp_status read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
-                           int64_t n, unsigned char *buf, int nt) {
-    int err = 0; /* errno of a failed read (EIO for a short one) */
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) reduction(max : err)
-    for (int64_t r = 0; r < n; ++r) {
-        size_t done = 0;
-        int e = 0; /* (a reduction's private copy of err starts at INT_MIN, not 0) */
-        while (!e && done < row_bytes) {
-            ssize_t got = pread(fd, buf + (size_t)r * row_bytes + done, row_bytes - done,
-                                offset + (row0 + r) * (int64_t)row_bytes + (int64_t)done);
-            if (got <= 0)
-                e = got < 0 && errno ? errno : EIO;
-            else
-                done += (size_t)got;
-        }
-        if (e > err) err = e;
-    }
-    return err ? cp_fail(CP_E_IO, "cannot read <%s>: %s", path, strerror(err)) : CP_OK;
-}
-
 /* Rows r0 .. r0 + n of level `to` from the chunk's rows of level `from` (which start at row
  * 2 * r0), over the threads. */
 static void halve_rows(const level *from, level *to, int64_t r0, int64_t n, int is_byte,
@@ -269,8 +249,8 @@ static cp_status pyramid_fill(pyramid *p) {
     /* rows of the raw map that the levels use: all but a last odd one */
     const int64_t used = 2 * lv[1].ny < lv[0].ny ? 2 * lv[1].ny : lv[0].ny;
     for (int64_t y = 0; y < used; y += p->B) {
-        cp_status s = read_rows(lv[0].fd, p->raw_path, lv[0].offset, lv[0].row_bytes, y,
-                                y + p->B < used ? p->B : used - y, lv[0].buf, p->threads);
+        cp_status s = cp_cog_read_rows(lv[0].fd, p->raw_path, lv[0].offset, lv[0].row_bytes, y,
+                                       y + p->B < used ? p->B : used - y, lv[0].buf, p->threads);
         for (int k = 1; k <= p->L && !s; ++k) {
             int64_t r0 = y >> k, n = (p->B >> k) < lv[k].ny - r0 ? (p->B >> k) : lv[k].ny - r0;
             if (n <= 0) break;
@@ -284,8 +264,7 @@ static cp_status pyramid_fill(pyramid *p) {
     return CP_OK;
 }
 
-/* Closes the files and frees the buffers (the paths stay for the VRT); s is kept, or set by
- * a level's failed close. */
+/* Closes the files and frees the buffers; s is kept, or set by a level's failed close. */
 static cp_status pyramid_close(pyramid *p, cp_status s) {
     for (int k = 0; k <= p->L; ++k) {
         level *l = &p->lv[k];
@@ -299,73 +278,22 @@ static cp_status pyramid_close(pyramid *p, cp_status s) {
     return s;
 }
 
-/* `raw` in a VRT (GDAL copies its metadata, statistics, colours and class names) with the
- * levels' files added as its overviews, opened into *src. */
-static cp_status pyramid_vrt(const pyramid *p, GDALDatasetH raw, GDALDatasetH *src) {
-    GDALDriverH drv = GDALGetDriverByName("VRT");
-    GDALDatasetH vrt = drv ? GDALCreateCopy(drv, "", raw, FALSE, NULL, NULL, NULL) : NULL;
-    char **md = vrt ? GDALGetMetadata(vrt, "xml:VRT") : NULL;
-    const char *end = md && md[0] ? strstr(md[0], "</VRTRasterBand>") : NULL;
-    cp_status s = CP_OK;
-    char *xml = NULL;
-    size_t len = end ? strlen(md[0]) + 1 : 0;
-    for (int k = 1; end && k <= p->L; ++k) len += 3 * strlen(p->lv[k].path) + 128;
-    if (!end)
-        s = cp_fail_gdal(CP_E_IO, "cannot describe <%s> as a VRT", p->raw_path);
-    else if (!(xml = malloc(len)))
-        s = cp_fail(CP_E_NOMEM, "out of memory");
-    if (!s) {
-        size_t at = (size_t)(end - md[0]);
-        memcpy(xml, md[0], at);
-        for (int k = 1; k <= p->L; ++k) {
-            char *e = CPLEscapeString(p->lv[k].path, -1, CPLES_XML); /* at most 6x: "&quot;" */
-            at += (size_t)snprintf(xml + at, len > at ? len - at : 0,
-                                   "<Overview><SourceFilename relativeToVRT=\"0\">%s"
-                                   "</SourceFilename><SourceBand>1</SourceBand></Overview>\n",
-                                   e);
-            CPLFree(e);
+/* The raw map and its levels, opened for reading, as cp_cog_write takes them. */
+static cp_status pyramid_levels(pyramid *p, cp_cog_level *out) {
+    for (int k = 0; k <= p->L; ++k) {
+        level *l = &p->lv[k];
+        const char *path = k ? l->path : p->raw_path;
+        out[k] = (cp_cog_level){open(path, O_RDONLY | O_CLOEXEC), path, l->offset, l->nx, l->ny};
+        if (out[k].fd < 0) {
+            while (k-- > 0) close(out[k].fd);
+            return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
         }
-        if (at < len) snprintf(xml + at, len - at, "%s", end);
-        if (at >= len) s = cp_fail(CP_E_INTERNAL, "overviews of <%s>: VRT too long", p->raw_path);
     }
-    if (vrt) GDALClose(vrt);
-    CPLErrorReset();
-    if (!s && !(*src = GDALOpen(xml, GA_ReadOnly)))
-        s = cp_fail_gdal(CP_E_IO, "cannot open the overviews of <%s>", p->raw_path);
-    free(xml);
-    return s;
+    return CP_OK;
 }
 
-/* The overview levels of the raw map `raw` (a file of strips at raw_path), as the COG driver
- * would make them (the same levels; each cell GDAL's AVERAGE or NEAREST of a 2 x 2 block,
- * cpk/pyramid.h), but over the threads and in one read of the raw file. Each level goes to a
- * file of strips beside it (`<raw_path>.o<k>`, removed with it, remove_files), and *src gets
- * `raw` in a VRT that lists them as its overviews, which the COG driver copies instead of
- * building its own on one thread. *src is NULL (no error) for a raw file that is not a file
- * of strips or needs no overviews: the driver builds them then. */
-static cp_status build_overviews(GDALDatasetH raw, const char *raw_path, int threads,
-                                 GDALDatasetH *src) {
-    *src = NULL;
-    GDALRasterBandH band = GDALGetRasterBand(raw, 1);
-    const int64_t offset = cp_rio_strips_offset(band);
-    pyramid p = {.raw_path = raw_path,
-                 .type = GDALGetRasterDataType(band),
-                 .threads = threads > 0 ? threads : 1};
-    p.is_byte = p.type == GDT_Byte;
-    if ((!p.is_byte && p.type != GDT_Float32) || offset < 0) return CP_OK;
-    p.nodata = GDALGetRasterNoDataValue(band, &p.has_nodata);
-    pyramid_plan(&p, GDALGetRasterXSize(raw), GDALGetRasterYSize(raw));
-    if (p.L == 0) return CP_OK;
-    cp_status s = pyramid_open(&p, offset);
-    if (!s) s = pyramid_fill(&p);
-    s = pyramid_close(&p, s);
-    if (!s) s = pyramid_vrt(&p, raw, src);
-    for (int k = 1; k <= p.L; ++k) free(p.lv[k].path);
-    return s;
-}
-
-/* Whether the file system of `path` is (nearly) out of room: GDAL's message for a COG that no
- * longer fits is libtiff's ("Error fetching directory count" and the like). */
+/* Whether the file system of `path` is (nearly) out of room: what a failed write of a COG
+ * says (GDAL's message is libtiff's, "Error fetching directory count" and the like). */
 static int disk_full(const char *path) {
     struct statvfs st;
     char *dir = CPLStrdup(CPLGetPath(path));
@@ -375,21 +303,49 @@ static int disk_full(const char *path) {
     return full;
 }
 
-cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
-                        const char *resampling, const double *stats, int threads,
-                        cp_progress_fn progress, void *progress_arg, cp_file_job **removal) {
+/* The COG of `raw`, a file of strips at raw_path, written here (cogtiff.h): its overview
+ * levels as the COG driver would make them (the same levels; each cell GDAL's AVERAGE or
+ * NEAREST of a 2 x 2 block, cpk/pyramid.h), over the threads and in one read of the raw file,
+ * each to a file of strips beside it (`<raw_path>.o<k>`, removed with it, remove_files), then
+ * every level's tiles. *done is 0 (no error) for a raw file that is not a file of strips of
+ * Byte or Float32: GDAL's COG driver writes it then. */
+static cp_status write_strips_cog(GDALDatasetH raw, const char *raw_path, const char *path,
+                                  int threads, cp_progress_fn progress, void *progress_arg,
+                                  int *done) {
+    *done = 0;
+    GDALRasterBandH band = GDALGetRasterBand(raw, 1);
+    const int64_t offset = cp_rio_strips_offset(band);
+    pyramid p = {.raw_path = raw_path,
+                 .type = GDALGetRasterDataType(band),
+                 .threads = threads > 0 ? threads : 1};
+    p.is_byte = p.type == GDT_Byte;
+    if ((!p.is_byte && p.type != GDT_Float32) || offset < 0) return CP_OK;
+    *done = 1;
+    p.nodata = GDALGetRasterNoDataValue(band, &p.has_nodata);
+    pyramid_plan(&p, GDALGetRasterXSize(raw), GDALGetRasterYSize(raw));
+    cp_status s = pyramid_open(&p, offset);
+    if (!s && p.L) s = pyramid_fill(&p);
+    s = pyramid_close(&p, s);
+    cp_cog_level lv[MAX_LEVELS + 1];
+    if (!s) s = pyramid_levels(&p, lv);
+    if (!s) {
+        s = cp_cog_write(path, lv, p.L + 1, raw, cp_cog_bigtiff(lv, p.L + 1, p.is_byte ? 1 : 4),
+                         p.threads, progress, progress_arg);
+        for (int k = 0; k <= p.L; ++k) close(lv[k].fd);
+        if (s == CP_E_IO && disk_full(path))
+            s = cp_fail(CP_E_IO, "cannot write <%s>: the disk is full", path);
+    }
+    for (int k = 1; k <= p.L; ++k) free(p.lv[k].path);
+    return s;
+}
+
+/* The COG of `raw` by GDAL's COG driver (raw maps that GDAL wrote tiled: big-endian hosts). */
+static cp_status gdal_cog(GDALDatasetH raw, const char *path, const char *resampling, int threads,
+                          cp_progress_fn progress, void *progress_arg) {
     cp_status s = CP_OK;
-    GDALRasterBandH b = GDALGetRasterBand(raw, 1);
-    double mn, mx, mean, sd;
-    CPLErrorReset();
-    if (stats)
-        GDALSetRasterStatistics(b, stats[0], stats[1], stats[2], stats[3]);
-    else if (GDALComputeRasterStatistics(b, FALSE, &mn, &mx, &mean, &sd, NULL, NULL) == CE_None)
-        GDALSetRasterStatistics(b, mn, mx, mean, sd);
-    GDALFlushCache(raw);
+    const int is_byte = GDALGetRasterDataType(GDALGetRasterBand(raw, 1)) == GDT_Byte;
     char nthreads[16];
     snprintf(nthreads, sizeof nthreads, "%d", threads > 0 ? threads : 1);
-    const int is_byte = GDALGetRasterDataType(b) == GDT_Byte;
     char *argv[] = {"-of", "COG",
                     "-co", "COMPRESS=DEFLATE",
                     "-co", "LEVEL=1",
@@ -406,28 +362,36 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
     GDALTranslateOptions *to = GDALTranslateOptionsNew(argv, NULL);
     if (progress) GDALTranslateOptionsSetProgress(to, progress, progress_arg);
     int usage = 0;
-    /* The driver's temporary file of overviews is written once and read once, next to the
-     * output: uncompressed rather than with ZSTD at its default level 9 (a third of the
-     * driver's time on the national grid for the same bytes in the COG). */
-    GDALDatasetH with_ovr = NULL;
-    s = build_overviews(raw, raw_path, threads, &with_ovr);
-    if (!s) {
-        /* A write that fails (the disk full) is reported only to the error handler: the
-         * driver still returns the dataset, and a COG cut short would be published. */
-        cp_gdal_watch w;
-        cp_gdal_watch_begin(&w);
-        CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", "NONE");
-        GDALDatasetH cog = GDALTranslate(path, with_ovr ? with_ovr : raw, to, &usage);
-        CPLSetThreadLocalConfigOption("COG_TMP_COMPRESSION", NULL);
-        if (cog) GDALClose(cog);
-        int failed = cp_gdal_watch_end(&w) || !cog;
-        char head[PATH_MAX + 64];
-        snprintf(head, sizeof head, "cannot write <%s>%s", path,
-                 disk_full(path) ? ": the disk is full" : "");
-        if (failed) s = cp_fail_join(CP_E_IO, head, w.first[0] ? w.first : CPLGetLastErrorMsg());
-    }
+    /* A write that fails (the disk full) is reported only to the error handler: the driver
+     * still returns the dataset, and a COG cut short would be published. */
+    cp_gdal_watch w;
+    cp_gdal_watch_begin(&w);
+    GDALDatasetH cog = GDALTranslate(path, raw, to, &usage);
+    if (cog) GDALClose(cog);
+    int failed = cp_gdal_watch_end(&w) || !cog;
+    char head[PATH_MAX + 64];
+    snprintf(head, sizeof head, "cannot write <%s>%s", path,
+             disk_full(path) ? ": the disk is full" : "");
+    if (failed) s = cp_fail_join(CP_E_IO, head, w.first[0] ? w.first : CPLGetLastErrorMsg());
     GDALTranslateOptionsFree(to);
-    if (with_ovr) GDALClose(with_ovr);
+    return s;
+}
+
+cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
+                        const char *resampling, const double *stats, int threads,
+                        cp_progress_fn progress, void *progress_arg, cp_file_job **removal) {
+    cp_status s = CP_OK;
+    GDALRasterBandH b = GDALGetRasterBand(raw, 1);
+    double mn, mx, mean, sd;
+    CPLErrorReset();
+    if (stats)
+        GDALSetRasterStatistics(b, stats[0], stats[1], stats[2], stats[3]);
+    else if (GDALComputeRasterStatistics(b, FALSE, &mn, &mx, &mean, &sd, NULL, NULL) == CE_None)
+        GDALSetRasterStatistics(b, mn, mx, mean, sd);
+    GDALFlushCache(raw);
+    int done = 0;
+    s = write_strips_cog(raw, raw_path, path, threads, progress, progress_arg, &done);
+    if (!s && !done) s = gdal_cog(raw, path, resampling, threads, progress, progress_arg);
     GDALClose(raw);
     if (removal)
         *removal = cp_removal_start(raw_path);

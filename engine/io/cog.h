@@ -56,8 +56,9 @@ cp_file_job *cp_checksum_start(const char *path);
 int cp_file_job_finish(cp_file_job *job, char hex[65], uint64_t *size);
 
 /* Writes `raw` as a COG at `path` (overviews with `resampling`: "AVERAGE" or "NEAREST"; for a
- * file of strips the overviews are built here over `threads`, cpk/pyramid.h, and handed to
- * the COG driver: docs/decisions.md),
+ * file of strips the overviews are built here over `threads`, cpk/pyramid.h, and the COG's
+ * bytes written by cogtiff.h, GDAL's COG driver's bytes: docs/decisions.md; else GDAL's COG
+ * driver writes it),
  * with the statistics `stats` (min, max, mean, stddev; NULL = computed by reading `raw`).
  * `raw` is closed and deleted: by the time this returns, or when `removal` is not NULL, by
  * a job set there that the caller finishes (cp_file_job_finish) before the folder moves. */

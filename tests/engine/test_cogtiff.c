@@ -1,0 +1,323 @@
+/* clearplan's own COG writer (engine/io/cogtiff.c) against GDAL's COG driver, bit for bit: a map
+ * of odd size is written as a COG by cp_cog_finish, then GDAL's COG driver copies that COG
+ * (its cells and the overviews it holds) with the options clearplan used to give it, and the
+ * two files and their side files must be the same bytes. Also: the cells and overviews are the
+ * map's (cpk/pyramid.h), any thread count writes the same bytes, BigTIFF and classic alike,
+ * GDAL's own validator accepts the files, an existing file is never written over, and a stop
+ * asked for stops the writer. */
+#define _POSIX_C_SOURCE 200809L
+#include <fcntl.h>
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <cpl_conv.h>
+#include <cpl_string.h>
+#include <gdal_utils.h>
+
+#include "cp_test.h"
+#include "cog.h"
+#include "cogtiff.h"
+#include "grid.h"
+#include "cpk/pyramid.h"
+
+static char dir[4096];
+
+static int setup(void **state) {
+    (void)state;
+    GDALAllRegister();
+    cpt_tmpdir("cogtiff", dir, sizeof dir);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    cpt_rmtree(dir);
+    return 0;
+}
+
+/* A file of strips nx x ny of `type` on a UTM grid (as the run's raw maps), its cells random
+ * (a tenth nodata; Byte: classes 0-5), opened with GDAL for update, with the metadata the run
+ * gives its maps; the cells into *cells (free() it). */
+static GDALDatasetH make_raw(const char *path, int nx, int ny, GDALDataType type, uint64_t seed,
+                             void **cells) {
+    const int is_byte = type == GDT_Byte;
+    const double nodata = is_byte ? 0 : -9999.0;
+    cp_grid g = {.geo = {420000, 750000, 30, 30, nx, ny}};
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 32618);
+    OSRExportToWkt(srs, &g.wkt);
+    OSRDestroySpatialReference(srs);
+    int64_t offset = -1;
+    assert_int_equal(cp_strip_file_create(path, &g, type, nodata, &offset), CP_OK);
+    size_t n = (size_t)nx * (size_t)ny, cell = is_byte ? 1 : 4;
+    unsigned char *buf = malloc(n * cell);
+    for (size_t i = 0; i < n; ++i) {
+        double u = cpt_rnd01(&seed);
+        if (is_byte) {
+            buf[i] = (unsigned char)(u < 0.1 ? 0 : 1 + (int)(u * 5) % 5);
+        } else {
+            float v = u < 0.1 ? (float)nodata : (float)(u * u); /* smooth-ish, as scores */
+            memcpy(buf + 4 * i, &v, 4);
+        }
+    }
+    cp_strip_file f;
+    assert_int_equal(cp_strip_file_open(&f, path, &g, type, offset), CP_OK);
+    assert_int_equal(cp_strip_file_write(&f, 0, ny, buf), CP_OK);
+    assert_int_equal(cp_strip_file_close(&f), CP_OK);
+    CPLFree(g.wkt);
+    GDALDatasetH ds = GDALOpen(path, GA_Update);
+    assert_non_null(ds);
+    GDALSetMetadataItem(ds, "CLEARPLAN_SCENARIO", "cogtiff test", NULL);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    GDALSetDescription(b, is_byte ? "priority class" : "priority");
+    if (is_byte) {
+        GDALColorTableH ct = GDALCreateColorTable(GPI_RGB);
+        for (int i = 0; i < 6; ++i)
+            GDALSetColorEntry(ct, i, &(GDALColorEntry){(short)(40 * i), 10, 200, i ? 255 : 0});
+        GDALSetRasterColorTable(b, ct);
+        GDALDestroyColorTable(ct);
+        char *names[] = {"nodata", "very low", "low", "medium", "high", "very high", NULL};
+        GDALSetRasterCategoryNames(b, names);
+    }
+    *cells = buf;
+    return ds;
+}
+
+/* GDAL's COG driver's copy of the COG `from` (its cells and its overviews) at `to`. */
+static void gdal_copy(const char *from, const char *to, int is_byte, int bigtiff) {
+    GDALDatasetH src = GDALOpen(from, GA_ReadOnly);
+    assert_non_null(src);
+    char *argv[] = {"-of",
+                    "COG",
+                    "-co",
+                    "COMPRESS=DEFLATE",
+                    "-co",
+                    "LEVEL=1",
+                    "-co",
+                    is_byte ? "PREDICTOR=NO" : "PREDICTOR=YES",
+                    "-co",
+                    bigtiff ? "BIGTIFF=YES" : "BIGTIFF=NO",
+                    "-co",
+                    "NUM_THREADS=2",
+                    NULL};
+    GDALTranslateOptions *to_opts = GDALTranslateOptionsNew(argv, NULL);
+    GDALDatasetH out = GDALTranslate(to, src, to_opts, NULL);
+    GDALTranslateOptionsFree(to_opts);
+    assert_non_null(out);
+    GDALClose(out);
+    GDALClose(src);
+}
+
+static void assert_same_bytes(const char *a, const char *b) {
+    size_t na = 0, nb = 0;
+    char *x = cpt_slurp(a, &na), *y = cpt_slurp(b, &nb);
+    if (!x || !y || na != nb || memcmp(x, y, na)) {
+        print_error("%s (%zu bytes) and %s (%zu bytes) differ\n", a, na, b, nb);
+        fail();
+    }
+    free(x), free(y);
+}
+
+/* The COG's cells at full resolution are the map's, and each overview level is the mean (or
+ * the upper-left class) of the 2 x 2 blocks of the level above, as cpk/pyramid.h makes it. */
+static void assert_cells(const char *cog, const void *cells, int nx, int ny, int is_byte) {
+    GDALDatasetH ds = GDALOpen(cog, GA_ReadOnly);
+    assert_non_null(ds);
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    const GDALDataType t = is_byte ? GDT_Byte : GDT_Float32;
+    const size_t cell = is_byte ? 1 : 4;
+    unsigned char *above = malloc((size_t)nx * (size_t)ny * cell);
+    assert_int_equal(GDALRasterIO(b, GF_Read, 0, 0, nx, ny, above, nx, ny, t, 0, 0), CE_None);
+    assert_memory_equal(above, cells, (size_t)nx * (size_t)ny * cell);
+    int ax = nx, ay = ny;
+    for (int k = 0; k < GDALGetOverviewCount(b); ++k) {
+        GDALRasterBandH o = GDALGetOverview(b, k);
+        int ox = GDALGetRasterBandXSize(o), oy = GDALGetRasterBandYSize(o);
+        assert_int_equal(ox, cpk_pyramid_size(ax));
+        assert_int_equal(oy, cpk_pyramid_size(ay));
+        unsigned char *got = malloc((size_t)ox * (size_t)oy * cell), *want = malloc((size_t)ox * cell);
+        assert_int_equal(GDALRasterIO(o, GF_Read, 0, 0, ox, oy, got, ox, oy, t, 0, 0), CE_None);
+        for (int r = 0; r < oy; ++r) {
+            const unsigned char *a = above + (size_t)(2 * r) * (size_t)ax * cell;
+            if (is_byte)
+                cpk_pyramid_first_u8(a, ax, want);
+            else
+                cpk_pyramid_mean_f32((const float *)a,
+                                     2 * r + 1 < ay ? (const float *)(a + (size_t)ax * cell) : NULL,
+                                     ax, 1, -9999.0f, (float *)want);
+            assert_memory_equal(got + (size_t)r * (size_t)ox * cell, want, (size_t)ox * cell);
+        }
+        free(above), free(want);
+        above = got, ax = ox, ay = oy;
+    }
+    free(above);
+    GDALClose(ds);
+}
+
+static void assert_valid_cog(const char *cog) {
+    char *o = NULL, *e = NULL;
+    int rc = cpt_sh(&o, &e,
+                    "/usr/bin/python3 -c \"import sys; from osgeo_utils.samples import "
+                    "validate_cloud_optimized_geotiff as v; "
+                    "e = v.validate(sys.argv[1], full_check=True)[0]; print(e); "
+                    "sys.exit(1 if e else 0)\" '%s'",
+                    cog);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    free(o), free(e);
+}
+
+/* One map through cp_cog_finish (threads), then checked against GDAL's copy of it. */
+static void one_map(int nx, int ny, GDALDataType type, int threads, uint64_t seed) {
+    const int is_byte = type == GDT_Byte;
+    char raw[4300], cog[4300], ref[4300], a[4400], b[4400];
+    const char *t = is_byte ? "u8" : "f32";
+    snprintf(raw, sizeof raw, "%s/%s-%dx%d.strips.tif", dir, t, nx, ny);
+    snprintf(cog, sizeof cog, "%s/%s-%dx%d-%d.tif", dir, t, nx, ny, threads);
+    snprintf(ref, sizeof ref, "%s/%s-%dx%d-%d.gdal.tif", dir, t, nx, ny, threads);
+    void *cells = NULL;
+    GDALDatasetH ds = make_raw(raw, nx, ny, type, seed, &cells);
+    const double stats[4] = {0.5, 1.0, 0.75, 0.125};
+    assert_int_equal(cp_cog_finish(ds, raw, cog, is_byte ? "NEAREST" : "AVERAGE", stats, threads,
+                                   NULL, NULL, NULL),
+                     CP_OK);
+    assert_false(cpt_exists(raw)); /* the raw map is removed */
+    assert_cells(cog, cells, nx, ny, is_byte);
+    assert_valid_cog(cog);
+    gdal_copy(cog, ref, is_byte, 0);
+    assert_same_bytes(cog, ref);
+    snprintf(a, sizeof a, "%s.aux.xml", cog);
+    snprintf(b, sizeof b, "%s.aux.xml", ref);
+    assert_int_equal(cpt_exists(a), cpt_exists(b));
+    assert_int_equal(cpt_exists(a), is_byte); /* the class names, which a TIFF cannot hold */
+    if (is_byte) assert_same_bytes(a, b);
+    free(cells);
+}
+
+static void test_cogtiff_float_maps_are_gdal_bytes(void **state) {
+    (void)state;
+    one_map(1037, 777, GDT_Float32, 2, 11); /* three levels, partial tiles on both edges */
+    one_map(2049, 513, GDT_Float32, 2, 12); /* a last column and row of one cell */
+    one_map(300, 200, GDT_Float32, 2, 13);  /* one tile, no overview */
+    one_map(1, 1, GDT_Float32, 1, 14);
+}
+
+static void test_cogtiff_class_maps_are_gdal_bytes(void **state) {
+    (void)state;
+    one_map(1037, 777, GDT_Byte, 2, 21);
+    one_map(512, 1025, GDT_Byte, 2, 22);
+}
+
+/* cog at `path` over `threads` from the levels in the file `cog` (its own overviews read back
+ * into files of strips), as a BigTIFF or not. */
+static cp_status write_from(const char *cog, const char *path, int bigtiff, int threads,
+                            cp_progress_fn progress, void *arg) {
+    GDALDatasetH src = GDALOpen(cog, GA_ReadOnly);
+    assert_non_null(src);
+    GDALRasterBandH b = GDALGetRasterBand(src, 1);
+    int n = 1 + GDALGetOverviewCount(b);
+    cp_cog_level lv[8];
+    char paths[8][4400];
+    assert_true(n <= 8);
+    for (int k = 0; k < n; ++k) {
+        GDALRasterBandH o = k ? GDALGetOverview(b, k - 1) : b;
+        int nx = GDALGetRasterBandXSize(o), ny = GDALGetRasterBandYSize(o);
+        float *cells = malloc(sizeof(float) * (size_t)nx * (size_t)ny);
+        assert_int_equal(GDALRasterIO(o, GF_Read, 0, 0, nx, ny, cells, nx, ny, GDT_Float32, 0, 0),
+                         CE_None);
+        snprintf(paths[k], sizeof paths[k], "%s.level%d", path, k);
+        FILE *f = fopen(paths[k], "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(cells, sizeof(float), (size_t)nx * (size_t)ny, f),
+                         (size_t)nx * (size_t)ny);
+        fclose(f);
+        free(cells);
+        lv[k] = (cp_cog_level){open(paths[k], O_RDONLY), paths[k], 0, nx, ny};
+        assert_true(lv[k].fd >= 0);
+    }
+    cp_status s = cp_cog_write(path, lv, n, src, bigtiff, threads, progress, arg);
+    for (int k = 0; k < n; ++k) close(lv[k].fd), unlink(paths[k]);
+    GDALClose(src);
+    return s;
+}
+
+static void test_cogtiff_bigtiff_and_any_thread_count(void **state) {
+    (void)state;
+    char raw[4300], cog[4300], big[4300], ref[4300], other[4300];
+    snprintf(raw, sizeof raw, "%s/t.strips.tif", dir);
+    snprintf(cog, sizeof cog, "%s/t.tif", dir);
+    void *cells = NULL;
+    GDALDatasetH ds = make_raw(raw, 1500, 1100, GDT_Float32, 31, &cells);
+    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, 1, NULL, NULL, NULL), CP_OK);
+    free(cells);
+    /* BigTIFF: GDAL's copy with BIGTIFF=YES is the same bytes */
+    snprintf(big, sizeof big, "%s/t.big.tif", dir);
+    snprintf(ref, sizeof ref, "%s/t.big.gdal.tif", dir);
+    assert_int_equal(write_from(cog, big, 1, 2, NULL, NULL), CP_OK);
+    gdal_copy(cog, ref, 0, 1);
+    assert_same_bytes(big, ref);
+    assert_valid_cog(big);
+    /* 1, 2 and 3 threads: the same bytes */
+    for (int t = 2; t <= 3; ++t) {
+        snprintf(other, sizeof other, "%s/t%d.tif", dir, t);
+        assert_int_equal(write_from(cog, other, 0, t, NULL, NULL), CP_OK);
+        assert_same_bytes(cog, other);
+    }
+}
+
+static void test_cogtiff_never_writes_over_a_file(void **state) {
+    (void)state;
+    char raw[4300], cog[4300], there[4300];
+    snprintf(raw, sizeof raw, "%s/o.strips.tif", dir);
+    snprintf(cog, sizeof cog, "%s/o.tif", dir);
+    snprintf(there, sizeof there, "%s/there.tif", dir);
+    void *cells = NULL;
+    GDALDatasetH ds = make_raw(raw, 600, 600, GDT_Float32, 41, &cells);
+    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, 2, NULL, NULL, NULL), CP_OK);
+    free(cells);
+    cpt_write(there, "someone's file\n");
+    assert_int_equal(write_from(cog, there, 0, 2, NULL, NULL), CP_E_IO);
+    char *text = cpt_slurp(there, NULL);
+    assert_string_equal(text, "someone's file\n");
+    free(text);
+}
+
+static int stop_at_half(double f, const char *msg, void *arg) {
+    (void)msg;
+    ++*(int *)arg;
+    return f < 0.5;
+}
+
+static void test_cogtiff_stops_when_asked(void **state) {
+    (void)state;
+    char raw[4300], cog[4300], part[4300];
+    snprintf(raw, sizeof raw, "%s/s.strips.tif", dir);
+    snprintf(cog, sizeof cog, "%s/s.tif", dir);
+    snprintf(part, sizeof part, "%s/s.part.tif", dir);
+    void *cells = NULL;
+    GDALDatasetH ds = make_raw(raw, 2000, 2000, GDT_Float32, 51, &cells);
+    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, 2, NULL, NULL, NULL), CP_OK);
+    free(cells);
+    int calls = 0;
+    assert_int_equal(write_from(cog, part, 0, 2, stop_at_half, &calls), CP_E_INTERRUPTED);
+    assert_true(calls >= 2);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_cogtiff_float_maps_are_gdal_bytes),
+        cmocka_unit_test(test_cogtiff_class_maps_are_gdal_bytes),
+        cmocka_unit_test(test_cogtiff_bigtiff_and_any_thread_count),
+        cmocka_unit_test(test_cogtiff_never_writes_over_a_file),
+        cmocka_unit_test(test_cogtiff_stops_when_asked),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}
