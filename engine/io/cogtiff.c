@@ -4,6 +4,7 @@
  * in order, and the IFDs are written last into the room left for them at the start. */
 #define _POSIX_C_SOURCE 200809L /* pread, O_CLOEXEC under -std=c11 */
 #include <errno.h>
+#include <pthread.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -25,8 +26,8 @@
 
 enum { TILE = 512, MAX_TAGS = 64, MAX_LEVELS = 32 };
 
-cp_status cp_cog_read_rows(int fd, const char *path, int64_t offset, size_t row_bytes,
-                           int64_t row0, int64_t n, unsigned char *buf, int nt) {
+cp_status cp_cog_read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
+                           int64_t n, unsigned char *buf, int nt) {
     int err = 0; /* errno of a failed read (EIO for a short one) */
 #pragma omp parallel for schedule(dynamic, 4) num_threads(nt) reduction(max : err)
     for (int64_t r = 0; r < n; ++r) {
@@ -200,13 +201,14 @@ static cp_status gdal_tags(GDALDatasetH like, tag_list *tags, char **aux, size_t
 
 /* GDAL's structural metadata (its COG driver's, gtiffdataset_write.cpp), read by GDAL to trust
  * the layout: each tile's size in the 4 bytes before it and its last 4 bytes repeated after. */
-static const char GHOST[] = "GDAL_STRUCTURAL_METADATA_SIZE=000140 bytes\n"
-                            "LAYOUT=IFDS_BEFORE_DATA\n"
-                            "BLOCK_ORDER=ROW_MAJOR\n"
-                            "BLOCK_LEADER=SIZE_AS_UINT4\n"
-                            "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\n"
-                            "KNOWN_INCOMPATIBLE_EDITION=NO\n"
-                            " ";
+static const char GHOST[] =
+    "GDAL_STRUCTURAL_METADATA_SIZE=000140 bytes\n"
+    "LAYOUT=IFDS_BEFORE_DATA\n"
+    "BLOCK_ORDER=ROW_MAJOR\n"
+    "BLOCK_LEADER=SIZE_AS_UINT4\n"
+    "BLOCK_TRAILER=LAST_4_BYTES_REPEATED\n"
+    "KNOWN_INCOMPATIBLE_EDITION=NO\n"
+    " ";
 
 /* Where libtiff, as GDAL drives it, puts a tag's values that do not fit in its entry: the
  * baseline tags' first, then GDAL's metadata and nodata, then the georeferencing; the tiles'
@@ -218,8 +220,7 @@ static int value_rank(uint16_t tag) {
 /* Lays out the header, ghost, IFDs (each followed by its values) and the tiles' arrays from
  * offset 0, into buf when not NULL; returns their size. The arrays start at `arrays` (0:
  * where the IFDs end, which is returned then). The bytes are those of GDAL's COG driver. */
-static uint64_t place(const tag_list *ifd, int nifd, int big, unsigned char *buf,
-                      uint64_t arrays) {
+static uint64_t place(const tag_list *ifd, int nifd, int big, unsigned char *buf, uint64_t arrays) {
     const int entry = big ? 20 : 12, word = big ? 8 : 4;
     uint64_t at = big ? 16 : 8;
     if (buf) {
@@ -284,77 +285,164 @@ static void predict_f32(unsigned char *row, unsigned char *tmp, int w) {
     for (int i = 1; i < 4 * w; ++i) row[i] = (unsigned char)(tmp[i] - tmp[i - 1]);
 }
 
-/* What one level's tiles are written with. */
+/* A tile as it goes into the file: its size, its DEFLATE stream, its last 4 bytes again. */
+typedef struct {
+    unsigned char *buf;
+    size_t cap, len;
+} tile_bytes;
+
+/* The thread that writes a row of tiles while the next row is cut and compressed: with two
+ * cores, the row's write (a copy into the page cache) would otherwise leave one idle. */
+typedef struct {
+    pthread_t th;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int fd;
+    const tile_bytes *job; /* the row given to write; NULL once written */
+    int64_t n;             /* its tiles */
+    uint64_t at;           /* where it goes */
+    int quit;
+    int err; /* errno of the first failed write (then nothing more is written) */
+} row_writer;
+
+static void *row_writer_main(void *arg) {
+    row_writer *rw = arg;
+    pthread_mutex_lock(&rw->mu);
+    for (;;) {
+        while (!rw->job && !rw->quit) pthread_cond_wait(&rw->cv, &rw->mu);
+        if (!rw->job) break;
+        const tile_bytes *t = rw->job;
+        int64_t n = rw->n;
+        uint64_t at = rw->at;
+        int err = rw->err;
+        pthread_mutex_unlock(&rw->mu);
+        for (int64_t x = 0; x < n && !err; ++x) {
+            if (cp_rio_pwrite_all(rw->fd, t[x].buf, t[x].len, (int64_t)at) != 0)
+                err = errno ? errno : EIO;
+            at += t[x].len;
+        }
+        pthread_mutex_lock(&rw->mu);
+        rw->err = err;
+        rw->job = NULL;
+        pthread_cond_broadcast(&rw->cv);
+    }
+    pthread_mutex_unlock(&rw->mu);
+    return NULL;
+}
+
+/* Waits until the row given last is written; its errno, or 0. */
+static int row_writer_wait(row_writer *rw) {
+    pthread_mutex_lock(&rw->mu);
+    while (rw->job) pthread_cond_wait(&rw->cv, &rw->mu);
+    int err = rw->err;
+    pthread_mutex_unlock(&rw->mu);
+    return err;
+}
+
+/* Gives the writer n tiles to write at `at` (the row before must be written). */
+static void row_writer_give(row_writer *rw, const tile_bytes *t, int64_t n, uint64_t at) {
+    pthread_mutex_lock(&rw->mu);
+    rw->job = t, rw->n = n, rw->at = at;
+    pthread_cond_broadcast(&rw->cv);
+    pthread_mutex_unlock(&rw->mu);
+}
+
+/* What the levels' tiles are written with. */
 typedef struct {
     int fd;
     const char *path;
     int cell, is_float;
     int threads;
-    size_t bound;                      /* room for a tile, compressed, with leader and trailer */
+    size_t bound;                      /* room for a tile's DEFLATE stream */
     struct libdeflate_compressor **zc; /* one per thread */
-    unsigned char *scratch;            /* 2 tiles per thread: the tile and the predictor's */
-    unsigned char *rows, *out;         /* a row of tiles: its cells; compressed */
-    uint64_t at;                       /* where the next tile goes */
+    unsigned char *scratch;            /* per thread: the tile, the predictor's row, the stream */
+    unsigned char *rows;               /* a row of tiles' cells */
+    tile_bytes *row[2];                /* a row of tiles compressed while the other is written */
+    int64_t row_tiles;                 /* in each */
+    uint64_t rows_given;               /* to the writer, over all levels */
+    row_writer rw;
+    uint64_t at; /* where the next tile goes */
     uint64_t tiles_done, tiles_all;
     cp_progress_fn progress;
     void *progress_arg;
 } tile_writer;
 
-/* Tile (tx) of the rows in w->rows (nr rows of nx cells) into tile, padded with zeros (as
- * GDAL pads: then a tile's bytes are the COG driver's). */
-static void cut_tile(const tile_writer *w, int64_t nx, int64_t nr, int64_t tx, unsigned char *tile) {
-    const size_t cell = (size_t)w->cell, tile_row = TILE * cell;
+/* Tile (tx) of `rows` (nr rows of nx cells) into tile, padded with zeros (as GDAL pads: then a
+ * tile's bytes are the COG driver's). */
+static void cut_tile(const unsigned char *rows, size_t cell, int64_t nx, int64_t nr, int64_t tx,
+                     unsigned char *tile) {
+    const size_t tile_row = TILE * cell;
     int64_t x0 = tx * TILE, nc = nx - x0 < TILE ? nx - x0 : TILE;
     for (int64_t r = 0; r < TILE; ++r) {
         unsigned char *o = tile + (size_t)r * tile_row;
         int64_t filled = 0;
         if (r < nr) {
-            memcpy(o, w->rows + ((size_t)r * (size_t)nx + (size_t)x0) * cell, (size_t)nc * cell);
+            memcpy(o, rows + ((size_t)r * (size_t)nx + (size_t)x0) * cell, (size_t)nc * cell);
             filled = nc;
         }
         if (filled < TILE) memset(o + (size_t)filled * cell, 0, (size_t)(TILE - filled) * cell);
     }
 }
 
-/* One level's tiles, row by row, at w->at onwards; their offsets and sizes into off and cnt. */
+/* Tile x of the rows in w->rows, compressed into *out (grown as needed): 0, or -1 (out of
+ * memory, or a stream that did not fit). */
+static int compress_tile(tile_writer *w, int t, int64_t nx, int64_t nr, int64_t x,
+                         tile_bytes *out) {
+    const size_t raw = (size_t)TILE * TILE * (size_t)w->cell;
+    unsigned char *tile = w->scratch + (size_t)t * (raw + TILE * 4 + w->bound);
+    unsigned char *tmp = tile + raw, *z = tmp + TILE * 4;
+    cut_tile(w->rows, (size_t)w->cell, nx, nr, x, tile);
+    if (w->is_float)
+        for (int r = 0; r < TILE; ++r) predict_f32(tile + (size_t)r * TILE * 4, tmp, TILE);
+    size_t n = libdeflate_zlib_compress(w->zc[t], tile, raw, z, w->bound);
+    if (n < 4) return -1; /* 0: no room; a zlib stream has 6 bytes of frame */
+    if (out->cap < n + 8) {
+        unsigned char *b = realloc(out->buf, n + 8 + (n + 8) / 8);
+        if (!b) return -1;
+        out->buf = b, out->cap = n + 8 + (n + 8) / 8;
+    }
+    put_le(out->buf, n, 4);
+    memcpy(out->buf + 4, z, n);
+    memcpy(out->buf + 4 + n, z + n - 4, 4);
+    out->len = n + 8;
+    return 0;
+}
+
+/* One level's tiles, row by row, at w->at onwards; their offsets and sizes into off and cnt.
+ * Each row is written by the writer thread while the next one is compressed. */
 static cp_status write_level(tile_writer *w, const cp_cog_level *lv, uint64_t *off, uint64_t *cnt) {
     const int64_t tx = (lv->nx + TILE - 1) / TILE, ty = (lv->ny + TILE - 1) / TILE;
-    const size_t row_bytes = (size_t)lv->nx * (size_t)w->cell, raw = (size_t)TILE * TILE * w->cell;
+    const size_t row_bytes = (size_t)lv->nx * (size_t)w->cell;
     for (int64_t y = 0; y < ty; ++y) {
         int64_t nr = lv->ny - y * TILE < TILE ? lv->ny - y * TILE : TILE;
+        tile_bytes *row = w->row[w->rows_given & 1]; /* not the one being written */
         cp_status s = cp_cog_read_rows(lv->fd, lv->path, lv->offset, row_bytes, y * TILE, nr,
                                        w->rows, w->threads);
         if (s) return s;
-#pragma omp parallel for schedule(dynamic, 1) num_threads(w->threads)
+        int bad = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(w->threads) reduction(max : bad)
         for (int64_t x = 0; x < tx; ++x) {
 #ifdef _OPENMP
             int t = omp_get_thread_num();
 #else
             int t = 0;
 #endif
-            unsigned char *tile = w->scratch + (size_t)t * 2 * raw, *tmp = tile + raw;
-            unsigned char *o = w->out + (size_t)x * w->bound;
-            cut_tile(w, lv->nx, nr, x, tile);
-            if (w->is_float)
-                for (int r = 0; r < TILE; ++r) predict_f32(tile + (size_t)r * TILE * 4, tmp, TILE);
-            size_t n = libdeflate_zlib_compress(w->zc[t], tile, raw, o + 4, w->bound - 8);
-            put_le(o, n, 4); /* n > 4: a zlib stream has 6 bytes of frame */
-            memcpy(o + 4 + n, o + 4 + n - 4, 4);
+            int b = compress_tile(w, t, lv->nx, nr, x, &row[x]);
+            if (b > bad) bad = b;
         }
-        /* in file order: each tile moved down to the end of the one before (never up) */
-        size_t len = 0;
+        if (bad) return cp_fail(CP_E_NOMEM, "out of memory for the tiles of <%s>", w->path);
+        int err = row_writer_wait(&w->rw); /* the row before, which used the other buffers */
+        if (err) return cp_fail(CP_E_IO, "cannot write <%s>: %s", w->path, strerror(err));
+        uint64_t at = w->at;
         for (int64_t x = 0; x < tx; ++x) {
-            unsigned char *o = w->out + (size_t)x * w->bound;
-            size_t n = (size_t)get_le(o, 4);
-            if (!n) return cp_fail(CP_E_INTERNAL, "<%s>: a tile did not compress", w->path);
-            memmove(w->out + len, o, n + 8);
-            off[y * tx + x] = w->at + len + 4;
-            cnt[y * tx + x] = n;
-            len += n + 8;
+            off[y * tx + x] = at + 4;
+            cnt[y * tx + x] = row[x].len - 8;
+            at += row[x].len;
         }
-        s = cp_rio_pwrite_rows(w->fd, w->path, (int64_t)w->at, len, 0, 1, w->out, len, 0);
-        if (s) return s;
-        w->at += len;
+        row_writer_give(&w->rw, row, tx, w->at);
+        w->rows_given++;
+        w->at = at;
         w->tiles_done += (uint64_t)tx;
         if (w->progress &&
             !w->progress((double)w->tiles_done / (double)w->tiles_all, NULL, w->progress_arg))
@@ -409,8 +497,7 @@ static cp_status ifds_plan(cog_ifds *c, const tag_list *gdal, const cp_cog_level
         c->arrays[k] = calloc(nt, type_size(word) + type_size(c->count_type[k]));
         if (!c->off[k] || !c->cnt[k] || !c->arrays[k]) return cp_fail(CP_E_NOMEM, "out of memory");
         s = tag_put(l, 324, word, nt, c->arrays[k], 1);
-        if (!s)
-            s = tag_put(l, 325, c->count_type[k], nt, c->arrays[k] + nt * type_size(word), 1);
+        if (!s) s = tag_put(l, 325, c->count_type[k], nt, c->arrays[k] + nt * type_size(word), 1);
     }
     return s;
 }
@@ -438,23 +525,52 @@ static void ifds_free(cog_ifds *c) {
 
 static cp_status tile_writer_init(tile_writer *w, const cp_cog_level *lv0, int cell) {
     const size_t raw = (size_t)TILE * TILE * (size_t)cell;
-    int64_t tx = (lv0->nx + TILE - 1) / TILE;
+    w->row_tiles = (lv0->nx + TILE - 1) / TILE;
     w->zc = calloc((size_t)w->threads, sizeof *w->zc);
     if (!w->zc) return cp_fail(CP_E_NOMEM, "out of memory");
     for (int t = 0; t < w->threads; ++t)
         if (!(w->zc[t] = libdeflate_alloc_compressor(1)))
             return cp_fail(CP_E_NOMEM, "out of memory");
-    w->bound = libdeflate_zlib_compress_bound(w->zc[0], raw) + 8;
-    w->scratch = malloc(2 * raw * (size_t)w->threads);
+    w->bound = libdeflate_zlib_compress_bound(w->zc[0], raw);
+    w->scratch = malloc((raw + TILE * 4 + w->bound) * (size_t)w->threads);
     w->rows = malloc((size_t)TILE * (size_t)lv0->nx * (size_t)cell);
-    w->out = malloc((size_t)tx * w->bound);
-    if (!w->scratch || !w->rows || !w->out) return cp_fail(CP_E_NOMEM, "out of memory");
+    w->row[0] = calloc((size_t)w->row_tiles, sizeof **w->row);
+    w->row[1] = calloc((size_t)w->row_tiles, sizeof **w->row);
+    if (!w->scratch || !w->rows || !w->row[0] || !w->row[1])
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    w->rw.fd = w->fd;
+    pthread_mutex_init(&w->rw.mu, NULL);
+    pthread_cond_init(&w->rw.cv, NULL);
+    if (pthread_create(&w->rw.th, NULL, row_writer_main, &w->rw) != 0) {
+        pthread_mutex_destroy(&w->rw.mu);
+        pthread_cond_destroy(&w->rw.cv);
+        return cp_fail(CP_E_NOMEM, "cannot start a thread");
+    }
+    w->rw.started = 1;
     return CP_OK;
 }
 
+/* Waits for the writer's last row and stops it: its errno, or 0. */
+static int tile_writer_stop(tile_writer *w) {
+    if (!w->rw.started) return 0;
+    int err = row_writer_wait(&w->rw);
+    pthread_mutex_lock(&w->rw.mu);
+    w->rw.quit = 1;
+    pthread_cond_broadcast(&w->rw.cv);
+    pthread_mutex_unlock(&w->rw.mu);
+    pthread_join(w->rw.th, NULL);
+    pthread_mutex_destroy(&w->rw.mu);
+    pthread_cond_destroy(&w->rw.cv);
+    w->rw.started = 0;
+    return err;
+}
+
 static void tile_writer_free(tile_writer *w) {
+    tile_writer_stop(w);
     for (int t = 0; w->zc && t < w->threads; ++t) libdeflate_free_compressor(w->zc[t]);
-    free(w->zc), free(w->scratch), free(w->rows), free(w->out);
+    for (int k = 0; k < 2; ++k)
+        for (int64_t x = 0; w->row[k] && x < w->row_tiles; ++x) free(w->row[k][x].buf);
+    free(w->zc), free(w->scratch), free(w->rows), free(w->row[0]), free(w->row[1]);
 }
 
 static cp_status write_file(const char *path, const char *data, size_t len) {
@@ -495,16 +611,18 @@ cp_status cp_cog_write(const char *path, const cp_cog_level *levels, int nlevels
     unsigned char *head = NULL;
     cp_status s = gdal_tags(like, &gdal, &aux, &aux_len);
     if (!s) s = ifds_plan(&c, &gdal, levels, nlevels, big, w.is_float);
-    if (!s) s = tile_writer_init(&w, &levels[0], cell);
     uint64_t head_len = s ? 0 : layout(c.ifd, nlevels, big, NULL);
     if (!s) {
         w.fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
         if (w.fd < 0) s = cp_fail(CP_E_IO, "cannot create <%s>: %s", path, strerror(errno));
     }
+    if (!s) s = tile_writer_init(&w, &levels[0], cell);
     w.at = head_len;
     for (int k = 0; k < nlevels; ++k) w.tiles_all += c.ntiles[k];
     for (int k = nlevels - 1; k >= 0 && !s; --k) /* the smallest overview first */
         s = write_level(&w, &levels[k], c.off[k], c.cnt[k]);
+    int err = tile_writer_stop(&w);
+    if (!s && err) s = cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(err));
     if (!s) s = ifds_fill(&c, nlevels, big, path);
     if (!s && !(head = calloc(1, (size_t)head_len))) s = cp_fail(CP_E_NOMEM, "out of memory");
     if (!s) {

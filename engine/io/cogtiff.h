@@ -21,8 +21,8 @@ typedef struct {
 
 /* Reads rows row0 .. row0 + n of a file of strips (rows of row_bytes from offset) into buf,
  * over nt threads. */
-cp_status cp_cog_read_rows(int fd, const char *path, int64_t offset, size_t row_bytes,
-                           int64_t row0, int64_t n, unsigned char *buf, int nt);
+cp_status cp_cog_read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
+                           int64_t n, unsigned char *buf, int nt);
 
 /* Writes the COG at `path` (created here; it must not exist): levels[0] the full resolution,
  * levels[1 .. nlevels - 1] its overviews in decreasing size, cells of `like`'s type (Byte:

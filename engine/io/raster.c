@@ -189,7 +189,7 @@ cp_status cp_rio_reserve(int fd, const char *path, int64_t at, int64_t n) {
     return CP_OK; /* a file system without fallocate: the writes allocate as they go */
 }
 
-static int pwrite_all(int fd, const void *buf, size_t n, int64_t at) {
+int cp_rio_pwrite_all(int fd, const void *buf, size_t n, int64_t at) {
     const char *p = buf;
     while (n > 0) {
         ssize_t w = pwrite(fd, p, n, (off_t)at);
@@ -206,12 +206,12 @@ cp_status cp_rio_pwrite_rows(int fd, const char *path, int64_t data_offset, size
     const char *rows = buf;
     int bad = 0;
     if (stride_bytes == row_bytes)
-        bad = pwrite_all(fd, rows, row_bytes * (size_t)nrows,
-                         data_offset + row0 * (int64_t)row_bytes);
+        bad = cp_rio_pwrite_all(fd, rows, row_bytes * (size_t)nrows,
+                                data_offset + row0 * (int64_t)row_bytes);
     else
         for (int64_t r = 0; r < nrows && !bad; ++r)
-            bad = pwrite_all(fd, rows + (size_t)r * stride_bytes, row_bytes,
-                             data_offset + (row0 + r) * (int64_t)row_bytes);
+            bad = cp_rio_pwrite_all(fd, rows + (size_t)r * stride_bytes, row_bytes,
+                                    data_offset + (row0 + r) * (int64_t)row_bytes);
     if (bad) return cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
 #ifdef SYNC_FILE_RANGE_WRITE
     if (write_back) /* asynchronous: overlaps the disk with the next strip's work */

@@ -111,6 +111,8 @@ int64_t cp_rio_strips_offset(GDALRasterBandH band);
  * full disk is an error now, naming `path`, rather than after the work (and the writes then
  * only fill blocks already allocated). A file system without fallocate is not an error. */
 cp_status cp_rio_reserve(int fd, const char *path, int64_t at, int64_t n);
+/* Writes n bytes at `at` whatever the pieces pwrite takes: 0, or -1 with errno set. */
+int cp_rio_pwrite_all(int fd, const void *buf, size_t n, int64_t at);
 cp_status cp_rio_pwrite_rows(int fd, const char *path, int64_t data_offset, size_t row_bytes,
                              int64_t row0, int64_t nrows, const void *buf, size_t stride_bytes,
                              int write_back);
