@@ -1,5 +1,5 @@
-/* bench_cog [MAP [ROWS [REPS [WHO]]]]: a raw map (a file of strips, as `run` writes them) made into a
- * COG with overviews by clearplan (cp_cog_finish: overviews over the threads, the COG's bytes by
+/* bench_cog [MAP [ROWS [REPS [WHO]]]]: a raw map (a file of strips, as `run` writes them) made into
+ * a COG with overviews by clearplan (cp_cog_finish: overviews over the threads, the COG's bytes by
  * engine/io/cogtiff.c) and by GDAL's COG driver from the same raw map (gdal_translate -of COG,
  * DEFLATE level 1 with the floating-point predictor, NUM_THREADS = the threads, overviews its
  * own), at 1 and 2 threads. MAP: the first ROWS rows (default all) of band 1 of a Float32 raster
@@ -47,8 +47,8 @@ static float *load(const char *map, int64_t rows, cp_grid *g) {
     float *cells = malloc(sizeof(float) * (size_t)nx * (size_t)ny);
     if (!cells) return NULL;
     if (src) {
-        if (GDALRasterIO(GDALGetRasterBand(src, 1), GF_Read, 0, 0, (int)nx, (int)ny, cells,
-                         (int)nx, (int)ny, GDT_Float32, 0, 0) != CE_None)
+        if (GDALRasterIO(GDALGetRasterBand(src, 1), GF_Read, 0, 0, (int)nx, (int)ny, cells, (int)nx,
+                         (int)ny, GDT_Float32, 0, 0) != CE_None)
             return NULL;
         GDALClose(src);
     } else {
@@ -75,8 +75,8 @@ static float *read_all(const char *path, int64_t nx, int64_t ny) {
     GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
     float *c = malloc(sizeof(float) * (size_t)nx * (size_t)ny);
     if (!ds || !c ||
-        GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, (int)nx, (int)ny, c, (int)nx,
-                     (int)ny, GDT_Float32, 0, 0) != CE_None)
+        GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Read, 0, 0, (int)nx, (int)ny, c, (int)nx, (int)ny,
+                     GDT_Float32, 0, 0) != CE_None)
         return NULL;
     GDALClose(ds);
     return c;
@@ -131,9 +131,9 @@ int main(int argc, char **argv) {
             GDALSetRasterStatistics(GDALGetRasterBand(ds, 1), st[0], st[1], st[2], st[3]);
             char nt[32];
             snprintf(nt, sizeof nt, "NUM_THREADS=%d", th);
-            char *av[] = {"-of",           "COG", "-co", "COMPRESS=DEFLATE", "-co", "LEVEL=1",
-                          "-co",           "PREDICTOR=YES", "-co", "BIGTIFF=IF_SAFER",
-                          "-co",           nt,    NULL};
+            char *av[] = {"-of", "COG",           "-co", "COMPRESS=DEFLATE", "-co", "LEVEL=1",
+                          "-co", "PREDICTOR=YES", "-co", "BIGTIFF=IF_SAFER", "-co", nt,
+                          NULL};
             GDALTranslateOptions *o = GDALTranslateOptionsNew(av, NULL);
             sync();
             t0 = now_s();

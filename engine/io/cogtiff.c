@@ -1,7 +1,8 @@
 /* The bytes of a Cloud-Optimized GeoTIFF (cogtiff.h). GDAL's COG driver spent most of the
- * national run's map stage in its block cache and libtiff's scalar floating-point predictor; here
- * each tile is cut from the level's rows, predicted and compressed on its own thread and written
- * in order, and the IFDs are written last into the room left for them at the start. */
+ * national run's map stage in its block cache and libtiff's floating-point predictor; here each
+ * tile is cut from the level's rows, predicted and compressed on its own thread, a writer thread
+ * writes each row of tiles while the next is compressed, and the IFDs are written last into the
+ * room left for them at the start. */
 #define _POSIX_C_SOURCE 200809L /* pread, O_CLOEXEC under -std=c11 */
 #include <errno.h>
 #include <pthread.h>

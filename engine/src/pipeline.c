@@ -125,8 +125,8 @@ static int progress(const cp_run_options *o, double f, const char *msg) {
 }
 
 /* The maps written on a thread of their own (rank 0, with two threads or more) while the
- * plan, its evidence and plan.gpkg are made: the COGs' compression leaves a core partly idle
- * (GDAL reads and writes each map on one thread), the plan is mostly serial. Only the run's
+ * plan, its evidence and plan.gpkg are made: the plan is mostly serial, and the COGs' tiles
+ * are compressed on whatever the plan leaves of the cores (engine/io/cogtiff.c). Only the run's
  * own thread calls the caller's progress function: the maps leave their fraction here and
  * read here whether to stop. */
 typedef struct maps_job {
@@ -147,7 +147,7 @@ typedef struct maps_job {
  * on a thread of their own. 0: stop. */
 static int maps_progress(const struct raster_pass *rp, double f);
 
-/* Maps GDAL's progress of one COG write into the "writing priority maps" stage. */
+/* Maps the progress of one COG write into the "writing priority maps" stage. */
 typedef struct {
     const struct raster_pass *rp;
     double base, span;

@@ -248,15 +248,23 @@ static cp_status write_from(const char *cog, const char *path, int bigtiff, int 
     return s;
 }
 
+/* A Float32 COG of nx x ny random cells made by cp_cog_finish over `threads` at
+ * dir/<name>.tif (its path into cog). */
+static void made_cog(const char *name, int nx, int ny, uint64_t seed, int threads, char cog[4300]) {
+    char raw[4300];
+    snprintf(raw, 4300, "%s/%s.strips.tif", dir, name);
+    snprintf(cog, 4300, "%s/%s.tif", dir, name);
+    void *cells = NULL;
+    GDALDatasetH ds = make_raw(raw, nx, ny, GDT_Float32, seed, &cells);
+    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, threads, NULL, NULL, NULL),
+                     CP_OK);
+    free(cells);
+}
+
 static void test_cogtiff_bigtiff_and_any_thread_count(void **state) {
     (void)state;
-    char raw[4300], cog[4300], big[4300], ref[4300], other[4300];
-    snprintf(raw, sizeof raw, "%s/t.strips.tif", dir);
-    snprintf(cog, sizeof cog, "%s/t.tif", dir);
-    void *cells = NULL;
-    GDALDatasetH ds = make_raw(raw, 1500, 1100, GDT_Float32, 31, &cells);
-    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, 1, NULL, NULL, NULL), CP_OK);
-    free(cells);
+    char cog[4300], big[4300], ref[4300], other[4300];
+    made_cog("t", 1500, 1100, 31, 1, cog);
     /* BigTIFF: GDAL's copy with BIGTIFF=YES is the same bytes */
     snprintf(big, sizeof big, "%s/t.big.tif", dir);
     snprintf(ref, sizeof ref, "%s/t.big.gdal.tif", dir);
@@ -274,14 +282,9 @@ static void test_cogtiff_bigtiff_and_any_thread_count(void **state) {
 
 static void test_cogtiff_never_writes_over_a_file(void **state) {
     (void)state;
-    char raw[4300], cog[4300], there[4300];
-    snprintf(raw, sizeof raw, "%s/o.strips.tif", dir);
-    snprintf(cog, sizeof cog, "%s/o.tif", dir);
+    char cog[4300], there[4300];
+    made_cog("o", 600, 600, 41, 2, cog);
     snprintf(there, sizeof there, "%s/there.tif", dir);
-    void *cells = NULL;
-    GDALDatasetH ds = make_raw(raw, 600, 600, GDT_Float32, 41, &cells);
-    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, 2, NULL, NULL, NULL), CP_OK);
-    free(cells);
     cpt_write(there, "someone's file\n");
     assert_int_equal(write_from(cog, there, 0, 2, NULL, NULL), CP_E_IO);
     char *text = cpt_slurp(there, NULL);
@@ -297,14 +300,9 @@ static int stop_at_half(double f, const char *msg, void *arg) {
 
 static void test_cogtiff_stops_when_asked(void **state) {
     (void)state;
-    char raw[4300], cog[4300], part[4300];
-    snprintf(raw, sizeof raw, "%s/s.strips.tif", dir);
-    snprintf(cog, sizeof cog, "%s/s.tif", dir);
+    char cog[4300], part[4300];
+    made_cog("s", 2000, 2000, 51, 2, cog);
     snprintf(part, sizeof part, "%s/s.part.tif", dir);
-    void *cells = NULL;
-    GDALDatasetH ds = make_raw(raw, 2000, 2000, GDT_Float32, 51, &cells);
-    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, 2, NULL, NULL, NULL), CP_OK);
-    free(cells);
     int calls = 0;
     assert_int_equal(write_from(cog, part, 0, 2, stop_at_half, &calls), CP_E_INTERRUPTED);
     assert_true(calls >= 2);
