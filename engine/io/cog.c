@@ -391,13 +391,15 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
     GDALFlushCache(raw);
     int done = 0;
     s = write_strips_cog(raw, raw_path, path, threads, progress, progress_arg, &done);
-    if (!s && !done) s = gdal_cog(raw, path, resampling, threads, progress, progress_arg);
+    if (!s && !done) {
+        s = gdal_cog(raw, path, resampling, threads, progress, progress_arg);
+        if (s) VSIUnlink(path);
+    }
     GDALClose(raw);
     if (removal)
         *removal = cp_removal_start(raw_path);
     else
         remove_files(raw_path);
-    if (s) VSIUnlink(path);
     return s;
 }
 

@@ -574,11 +574,13 @@ static void tile_writer_free(tile_writer *w) {
     free(w->zc), free(w->scratch), free(w->rows), free(w->row[0]), free(w->row[1]);
 }
 
+/* A new file at `path` (never one that exists) holding data; nothing left there on failure. */
 static cp_status write_file(const char *path, const char *data, size_t len) {
     int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd < 0) return cp_fail(CP_E_IO, "cannot create <%s>: %s", path, strerror(errno));
     cp_status s = cp_rio_pwrite_rows(fd, path, 0, len, 0, 1, data, len, 0);
     if (close(fd) && !s) s = cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
+    if (s) unlink(path); /* created here, so removed here */
     return s;
 }
 
@@ -610,7 +612,9 @@ cp_status cp_cog_write(const char *path, const cp_cog_level *levels, int nlevels
     char *aux = NULL;
     size_t aux_len = 0;
     unsigned char *head = NULL;
+    cp_gdal_quiet_begin(); /* GDAL's messages kept for the error, not given to a host */
     cp_status s = gdal_tags(like, &gdal, &aux, &aux_len);
+    cp_gdal_quiet_end();
     if (!s) s = ifds_plan(&c, &gdal, levels, nlevels, big, w.is_float);
     uint64_t head_len = s ? 0 : layout(c.ifd, nlevels, big, NULL);
     if (!s) {
@@ -632,11 +636,13 @@ cp_status cp_cog_write(const char *path, const cp_cog_level *levels, int nlevels
     }
     if (w.fd >= 0 && close(w.fd) && !s)
         s = cp_fail(CP_E_IO, "cannot write <%s>: %s", path, strerror(errno));
+    const int created = w.fd >= 0;
     if (!s && aux) {
         char *aux_path = CPLStrdup(CPLSPrintf("%s.aux.xml", path));
         s = write_file(aux_path, aux, aux_len);
         CPLFree(aux_path);
     }
+    if (s && created) unlink(path); /* a COG cut short: created here, so removed here */
     free(head);
     free(aux);
     tile_writer_free(&w);

@@ -33,7 +33,7 @@ cp_status cp_cog_read_rows(int fd, const char *path, int64_t offset, size_t row_
  * A BigTIFF when `bigtiff`, else a classic TIFF (an error past 4 GB). The bytes are those
  * GDAL's COG driver writes from these levels (tests/engine/test_cogtiff.c), the same for any
  * thread count. progress (may be NULL) gets the fraction of tiles written; 0 stops it
- * (CP_E_INTERRUPTED). On failure the caller removes `path`. */
+ * (CP_E_INTERRUPTED). On failure nothing is left at `path` (a file that was there is kept). */
 cp_status cp_cog_write(const char *path, const cp_cog_level *levels, int nlevels, GDALDatasetH like,
                        int bigtiff, int threads, cp_progress_fn progress, void *progress_arg);
 

@@ -4,7 +4,7 @@
  * two files and their side files must be the same bytes. Also: the cells and overviews are the
  * map's (cpk/pyramid.h), any thread count writes the same bytes, BigTIFF and classic alike,
  * GDAL's own validator accepts the files, an existing file is never written over, and a stop
- * asked for stops the writer. */
+ * asked for stops the writer and leaves no file. */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <math.h>
@@ -306,6 +306,7 @@ static void test_cogtiff_stops_when_asked(void **state) {
     int calls = 0;
     assert_int_equal(write_from(cog, part, 0, 2, stop_at_half, &calls), CP_E_INTERRUPTED);
     assert_true(calls >= 2);
+    assert_false(cpt_exists(part)); /* the COG cut short is removed by the writer */
 }
 
 int main(void) {
