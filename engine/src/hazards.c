@@ -73,6 +73,16 @@ static int idset_put(idset *t, const char *key, size_t val, size_t *earlier) {
     return 0;
 }
 
+/* The value of a key that is there. */
+static size_t idset_get(const idset *t, const char *key) {
+    return t->vals[idset_slot(t, key)];
+}
+
+/* Sets the value of a key that is there. */
+static void idset_set(idset *t, const char *key, size_t val) {
+    t->vals[idset_slot(t, key)] = val;
+}
+
 static void idset_free(idset *t) {
     for (size_t i = 0; t->keys && i < t->cap; ++i) free(t->keys[i]);
     free(t->keys);
@@ -103,6 +113,16 @@ void cp_hazards_clear(cp_hazard_set *hs) {
     memset(hs, 0, sizeof *hs);
 }
 
+/* A usable feature with an id already taken, its original geometry as WKB for its
+ * rejection. */
+typedef struct {
+    cp_hazard_in h;
+    const char *key; /* its id, which stays where it goes (the hazards or the rejected) */
+    unsigned char *wkb;
+    size_t wkb_len;
+    int used; /* took the place of the id's holder */
+} spare;
+
 /* What the reading phases share. */
 typedef struct {
     const cp_scenario *sc;
@@ -114,6 +134,11 @@ typedef struct {
     size_t bad_regions;
     char *bad_id, *bad_region; /* the first one's */
     int64_t bad_fid;
+    /* Usable features whose id an earlier usable feature has: kept until the grid is known,
+     * since the holder may lie outside it, and then the first of them on the grid takes its
+     * place (place_on_grid); the others are rejected as duplicates. */
+    spare *spares;
+    size_t nspares, spcap;
 } read_ctx;
 
 /* Adds a rejected row; takes `id` and `wkb` (the geometry in the grid's CRS, or NULL). */
@@ -267,16 +292,40 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
     /* An id belongs to the first usable feature that has it: an earlier feature rejected for
      * its geometry, status or place does not take the hazard's only usable record with it. */
     int dup = idset_put(ids, id, index, &earlier);
-    if (dup) {
+    if (dup < 0) {
         GEOSGeom_destroy_r(hs->geos, p.geom);
-        if (dup < 0) {
-            s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
-            goto done;
-        }
-        REJECT("duplicate id: feature %zu of the layer has the same id", earlier + 1);
+        s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
         goto done;
     }
 #undef REJECT
+    if (dup) { /* a spare, until the grid says whether the holder is on it */
+        if (c->nspares == c->spcap) {
+            size_t nc = c->spcap ? c->spcap * 2 : 16;
+            spare *ns = realloc(c->spares, nc * sizeof *ns);
+            if (!ns) {
+                GEOSGeom_destroy_r(hs->geos, p.geom);
+                s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
+                goto done;
+            }
+            c->spares = ns;
+            c->spcap = nc;
+        }
+        spare *sp = &c->spares[c->nspares++];
+        memset(sp, 0, sizeof *sp);
+        sp->wkb = feature_wkb(c, geom, &sp->wkb_len);
+        if (!sp->wkb) sp->wkb_len = 0;
+        sp->h = (cp_hazard_in){.id = id,
+                               .status = status,
+                               .region = region,
+                               .locked = is_locked(locked),
+                               .repaired = p.repaired,
+                               .fid = fid,
+                               .input_index = index,
+                               .geom = p.geom};
+        sp->key = sp->h.id;
+        id = NULL, region = NULL;
+        goto done;
+    }
     if (hs->n == c->cap) {
         size_t nc = c->cap ? c->cap * 2 : 256;
         cp_hazard_in *ni = realloc(hs->items, nc * sizeof *ni);
@@ -341,39 +390,108 @@ static cp_status grid_around(read_ctx *c, cp_grid *g) {
     return cp_grid_extent(sc, box, g);
 }
 
-/* Phase 4: coverage arrays and windows; hazards outside the grid are rejected. */
-static cp_status place_on_grid(read_ctx *c, const cp_grid *g) {
+/* Whether h covers a cell of the grid (its coverage arrays and window made). */
+static int on_grid(GEOSContextHandle_t gh, cp_hazard_in *h, const cp_grid *g, cp_status *s) {
+    if (!*s) *s = cp_polygon_arrays_make(gh, h->geom, &h->shape);
+    cpk_polygon poly = cp_polygon_arrays_view(&h->shape);
+    return !*s && cpk_coverage_window(&poly, &g->geo, &h->win) == CPK_OK && h->win.nx > 0 &&
+           h->win.ny > 0;
+}
+
+/* Rejects h, which covers no cell: outside the grid, or thinner than the grid's coordinates
+ * resolve. Takes its id; frees the rest. */
+static cp_status reject_off_grid(read_ctx *c, cp_hazard_in *h, const cp_grid *g) {
+    GEOSContextHandle_t gh = c->hs->geos;
+    size_t wl = 0;
+    double x0 = 0, x1 = 0, y0 = 0, y1 = 0, area = 0;
+    GEOSGeom_getXMin_r(gh, h->geom, &x0), GEOSGeom_getXMax_r(gh, h->geom, &x1);
+    GEOSGeom_getYMin_r(gh, h->geom, &y0), GEOSGeom_getYMax_r(gh, h->geom, &y1);
+    GEOSArea_r(gh, h->geom, &area);
+    const cpk_geo *e = &g->geo;
+    int outside = x1 < e->x0 || x0 > e->x0 + (double)e->nx * e->dx || y0 > e->y0 ||
+                  y1 < e->y0 - (double)e->ny * e->dy;
+    unsigned char *wkb = geos_wkb(gh, h->geom, &wl);
+    cp_status s = outside ? reject(c, h->id, h->fid, h->input_index, wkb, wl, "outside the grid")
+                          : reject(c, h->id, h->fid, h->input_index, wkb, wl,
+                                   "too thin to cover any cell (%g m2)", area);
+    h->id = NULL;
+    item_free(gh, h);
+    return s;
+}
+
+static int spare_order(const void *a, const void *b) {
+    const spare *x = *(spare *const *)a, *y = *(spare *const *)b;
+    int k = strcmp(x->key, y->key);
+    return k ? k : (x->h.input_index > y->h.input_index) - (x->h.input_index < y->h.input_index);
+}
+
+/* The first of the spares sorted by id (then input order) with this id; n when none. */
+static size_t spares_of(spare *const *sorted, size_t n, const char *id) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(sorted[mid]->key, id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo < n && !strcmp(sorted[lo]->key, id) ? lo : n;
+}
+
+/* Phase 4: coverage arrays and windows; hazards outside the grid are rejected. Where a
+ * hazard's feature covers no cell, the first later feature with its id that does takes its
+ * place (an id belongs to the first usable feature, and a feature off the grid is not usable
+ * here); the other features with a hazard's id are rejected as duplicates of the one kept. */
+static cp_status place_on_grid(read_ctx *c, const cp_grid *g, idset *ids) {
     cp_hazard_set *hs = c->hs;
     GEOSContextHandle_t gh = hs->geos;
     cp_status s = CP_OK;
-    size_t kept = 0;
+    size_t kept = 0, n = c->nspares;
+    spare **sorted = n ? malloc(n * sizeof *sorted) : NULL;
+    if (n && !sorted) return cp_fail(CP_E_NOMEM, "out of memory reading hazards");
+    for (size_t k = 0; k < n; ++k) sorted[k] = &c->spares[k];
+    if (n) qsort(sorted, n, sizeof *sorted, spare_order);
     for (size_t i = 0; i < hs->n; ++i) {
         cp_hazard_in *h = &hs->items[i];
-        if (!s) s = cp_polygon_arrays_make(gh, h->geom, &h->shape);
-        cpk_polygon poly = cp_polygon_arrays_view(&h->shape);
-        if (!s && (cpk_coverage_window(&poly, &g->geo, &h->win) != CPK_OK || h->win.nx == 0 ||
-                   h->win.ny == 0)) {
-            /* no window: outside the grid, or thinner than the grid's coordinates resolve */
-            size_t wl = 0;
-            double x0 = 0, x1 = 0, y0 = 0, y1 = 0, area = 0;
-            GEOSGeom_getXMin_r(gh, h->geom, &x0), GEOSGeom_getXMax_r(gh, h->geom, &x1);
-            GEOSGeom_getYMin_r(gh, h->geom, &y0), GEOSGeom_getYMax_r(gh, h->geom, &y1);
-            GEOSArea_r(gh, h->geom, &area);
-            const cpk_geo *e = &g->geo;
-            int outside = x1 < e->x0 || x0 > e->x0 + (double)e->nx * e->dx || y0 > e->y0 ||
-                          y1 < e->y0 - (double)e->ny * e->dy;
-            unsigned char *wkb = geos_wkb(gh, h->geom, &wl);
-            s = outside ? reject(c, h->id, h->fid, h->input_index, wkb, wl, "outside the grid")
-                        : reject(c, h->id, h->fid, h->input_index, wkb, wl,
-                                 "too thin to cover any cell (%g m2)", area);
-            h->id = NULL;
-            item_free(gh, h);
+        if (on_grid(gh, h, g, &s) || s) {
+            if (!s) hs->nrepaired += (size_t)h->repaired;
+            hs->items[kept++] = *h;
             continue;
         }
-        hs->nrepaired += (size_t)h->repaired;
-        hs->items[kept++] = *h;
+        spare *taker = NULL;
+        for (size_t k = spares_of(sorted, n, h->id); !s && !taker && k < n; ++k) {
+            spare *sp = sorted[k];
+            if (strcmp(sp->key, h->id)) break;
+            sp->used = 1;
+            if (on_grid(gh, &sp->h, g, &s) && !s) {
+                taker = sp;
+            } else if (!s) {
+                free(sp->wkb), sp->wkb = NULL;
+                s = reject_off_grid(c, &sp->h, g);
+            }
+        }
+        if (taker) /* the id's holder now: the duplicates below name it */
+            idset_set(ids, taker->h.id, taker->h.input_index);
+        if (!s) s = reject_off_grid(c, h, g);
+        if (taker) {
+            free(taker->wkb), taker->wkb = NULL;
+            hs->nrepaired += (size_t)taker->h.repaired;
+            hs->items[kept++] = taker->h;
+        }
     }
     hs->n = kept;
+    /* the features whose id a hazard on the grid has */
+    for (size_t k = 0; k < n && !s; ++k) {
+        spare *sp = &c->spares[k];
+        if (sp->used) continue;
+        sp->used = 1;
+        size_t holder = idset_get(ids, sp->h.id);
+        s = reject(c, sp->h.id, sp->h.fid, sp->h.input_index, sp->wkb, sp->wkb_len,
+                   "duplicate id: feature %zu of the layer has the same id", holder + 1);
+        sp->h.id = NULL, sp->wkb = NULL;
+        item_free(gh, &sp->h);
+    }
+    free(sorted);
     return s;
 }
 
@@ -503,11 +621,17 @@ cp_status cp_hazards_read(const cp_scenario *sc, double buffer_m, int threads, c
         goto done;
     }
     /* 3. the extent, 4. the hazards on it */
-    if ((s = grid_around(&c, g)) || (s = place_on_grid(&c, g))) goto done;
+    if ((s = grid_around(&c, g)) || (s = place_on_grid(&c, g, &ids))) goto done;
     /* 5. the hazards grown */
     if (buffer_m > 0 && (s = grow_hazards(hs, g, buffer_m, threads))) goto done;
     if (hs->nrejected) qsort(hs->rejected, hs->nrejected, sizeof *hs->rejected, by_input_index);
 done:
+    for (size_t k = 0; k < c.nspares; ++k) /* those neither kept nor rejected (an error) */
+        if (!c.spares[k].used) {
+            item_free(hs->geos, &c.spares[k].h);
+            free(c.spares[k].wkb);
+        }
+    free(c.spares);
     free(c.bad_id);
     free(c.bad_region);
     idset_free(&ids);

@@ -915,6 +915,60 @@ static void test_intake_ids_and_statuses(void **state) {
     free(rej);
 }
 
+/* An id belongs to the first feature with it that lies on the grid: a hazard digitised twice,
+ * its first copy outside the area of interest, is planned from the copy inside (the copy used
+ * to be rejected as a duplicate of the one outside, and the hazard was lost); a third copy is a
+ * duplicate of the one planned. */
+static void test_intake_holder_off_grid(void **state) {
+    (void)state;
+    const double x0 = 600000, y0 = 800000;
+    constant_tif("landcover.tif", x0, y0, 10, 400, 40.0f);
+    const field_spec fs[] = {{"hazard_id", OFTString}, {"status", OFTString}};
+    const char *sq = "POLYGON((0 0,60 0,60 60,0 60,0 0))";
+    char path[4200];
+    snprintf(path, sizeof path, "%s/twice.gpkg", dir);
+    GDALDatasetH ds = new_gpkg(path);
+    OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 2);
+    const char *a[] = {"A", "SHA"}, *b[] = {"B", "CHA"};
+    add_feature(l, a, wkt_at(sq, x0 + 100, y0 - 300));  /* outside the area of interest */
+    add_feature(l, b, wkt_at(sq, x0 + 300, y0 - 1000)); /* B */
+    add_feature(l, a, wkt_at(sq, x0 + 500, y0 - 1000)); /* A, planned */
+    add_feature(l, a, wkt_at(sq, x0 + 700, y0 - 1000)); /* A again: a duplicate */
+    GDALClose(ds);
+    snprintf(path, sizeof path, "%s/twice_aoi.gpkg", dir);
+    ds = new_gpkg(path);
+    l = new_layer(ds, "aoi", 32618, fs, 2);
+    const char *area[] = {"aoi", "-"};
+    add_feature(l, area, wkt_at("POLYGON((0 0,3000 0,3000 3000,0 3000,0 0))", x0 + 50, y0 - 3500));
+    GDALClose(ds);
+    write_scenario("twice.yaml", "twice.gpkg", "", 10, NULL);
+    snprintf(path, sizeof path, "%s/twice.yaml", dir);
+    char *text = cpt_slurp(path, NULL), *grid = strstr(text, "cell_size_m: 10}");
+    assert_non_null(grid);
+    char edited[8192];
+    snprintf(edited, sizeof edited, "%.*scell_size_m: 10, aoi: twice_aoi.gpkg}%s",
+             (int)(grid - text), text, grid + strlen("cell_size_m: 10}"));
+    cpt_write(path, edited);
+    free(text);
+    char *so = NULL, *se = NULL;
+    int rc = run("twice.yaml", "twice_out", &so, &se);
+    if (rc) print_error("%s\n%s\n", so, se);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(so, "hazards: 4 read = 2 planned + 2 rejected");
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/twice_out/plan.csv", dir);
+    csv_table c = csv_read(path);
+    int idc = csv_col(&c, "hazard_id");
+    assert_true(csv_find(&c, idc, "A") > 0);
+    assert_true(csv_find(&c, idc, "B") > 0);
+    csv_free(&c);
+    snprintf(path, sizeof path, "%s/twice_out/rejected.csv", dir);
+    char *rej = cpt_slurp(path, NULL);
+    cpt_assert_contains(rej, "A,rejected,outside the grid");
+    cpt_assert_contains(rej, "A,rejected,duplicate id: feature 3 of the layer has the same id");
+    free(rej);
+}
+
 /* What a planner must hear of, even with -q: a hazard partly outside the grid (its effort and
  * benefit count only the part on it) and a raster input with no valid cell on the grid (it
  * scores nothing): warnings on stderr, the run otherwise as before. */
@@ -958,6 +1012,7 @@ int main(void) {
         cmocka_unit_test(test_intake_unplannable),
         cmocka_unit_test(test_intake_many_parts),
         cmocka_unit_test(test_intake_ids_and_statuses),
+        cmocka_unit_test(test_intake_holder_off_grid),
         cmocka_unit_test(test_intake_warnings),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
