@@ -212,6 +212,17 @@ static int is_locked(const char *v) {
                  !strcmp(v, "1"));
 }
 
+/* Room for one more of an array of n items of `size` bytes (*cap doubled, 64 at first). 0
+ * when out of memory (the array as it was). */
+static int grow(void **items, size_t *cap, size_t n, size_t size) {
+    if (n < *cap) return 1;
+    size_t nc = *cap ? 2 * *cap : 64;
+    void *p = realloc(*items, nc * size);
+    if (!p) return 0;
+    *items = p, *cap = nc;
+    return 1;
+}
+
 /* Field indices of the hazards layer (-1: not in the scenario). */
 typedef struct {
     int id, status, region, locked;
@@ -298,55 +309,29 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
         goto done;
     }
 #undef REJECT
-    if (dup) { /* a spare, until the grid says whether the holder is on it */
-        if (c->nspares == c->spcap) {
-            size_t nc = c->spcap ? c->spcap * 2 : 16;
-            spare *ns = realloc(c->spares, nc * sizeof *ns);
-            if (!ns) {
-                GEOSGeom_destroy_r(hs->geos, p.geom);
-                s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
-                goto done;
-            }
-            c->spares = ns;
-            c->spcap = nc;
-        }
+    cp_hazard_in h = {.id = id,
+                      .status = status,
+                      .region = region,
+                      .locked = is_locked(locked),
+                      .repaired = p.repaired,
+                      .fid = fid,
+                      .input_index = index,
+                      .geom = p.geom};
+    id = NULL, region = NULL;
+    if (!dup && grow((void **)&hs->items, &c->cap, hs->n, sizeof *hs->items)) {
+        hs->items[hs->n++] = h;
+    } else if (dup && grow((void **)&c->spares, &c->spcap, c->nspares, sizeof *c->spares)) {
+        /* a spare, until the grid says whether the holder is on it */
         spare *sp = &c->spares[c->nspares++];
         memset(sp, 0, sizeof *sp);
+        sp->h = h;
+        sp->key = h.id;
         sp->wkb = feature_wkb(c, geom, &sp->wkb_len);
         if (!sp->wkb) sp->wkb_len = 0;
-        sp->h = (cp_hazard_in){.id = id,
-                               .status = status,
-                               .region = region,
-                               .locked = is_locked(locked),
-                               .repaired = p.repaired,
-                               .fid = fid,
-                               .input_index = index,
-                               .geom = p.geom};
-        sp->key = sp->h.id;
-        id = NULL, region = NULL;
-        goto done;
+    } else {
+        item_free(hs->geos, &h);
+        s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
     }
-    if (hs->n == c->cap) {
-        size_t nc = c->cap ? c->cap * 2 : 256;
-        cp_hazard_in *ni = realloc(hs->items, nc * sizeof *ni);
-        if (!ni) {
-            GEOSGeom_destroy_r(hs->geos, p.geom);
-            s = cp_fail(CP_E_NOMEM, "out of memory reading hazards");
-            goto done;
-        }
-        hs->items = ni;
-        c->cap = nc;
-    }
-    cp_hazard_in *h = &hs->items[hs->n++];
-    memset(h, 0, sizeof *h);
-    h->geom = p.geom;
-    h->repaired = p.repaired;
-    h->id = id, id = NULL;
-    h->status = status;
-    h->region = region, region = NULL;
-    h->locked = is_locked(locked);
-    h->fid = fid;
-    h->input_index = index;
 done:
     free(id), free(st), free(region), free(locked);
     return s;

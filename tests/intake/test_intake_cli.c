@@ -725,6 +725,27 @@ static void test_intake_region_without_teams(void **state) {
  * coordinate is an ordinary rejected row (written without its geometry, which no GeoPackage
  * can hold), the others planned; a layer whose every feature is rejected (statuses coded 1
  * and 2) is an error for run as for validate, never "0 hazards, deadline met". */
+/* An area of interest (x0 + 50 .. x0 + 3,050 by y0 - 3,500 .. y0 - 500) at dir/aoi_name, set
+ * as grid.aoi in the scenario `yaml` that write_scenario wrote with cells of 10 m. */
+static void with_aoi(const char *yaml, const char *aoi_name, double x0, double y0) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, aoi_name);
+    GDALDatasetH ds = new_gpkg(path);
+    const field_spec fs[] = {{"hazard_id", OFTString}, {"status", OFTString}};
+    OGRLayerH l = new_layer(ds, "aoi", 32618, fs, 2);
+    const char *a[] = {"aoi", "-"};
+    add_feature(l, a, wkt_at("POLYGON((0 0,3000 0,3000 3000,0 3000,0 0))", x0 + 50, y0 - 3500));
+    GDALClose(ds);
+    snprintf(path, sizeof path, "%s/%s", dir, yaml);
+    char *text = cpt_slurp(path, NULL), *grid = strstr(text, "cell_size_m: 10}");
+    assert_non_null(grid);
+    char edited[8192];
+    snprintf(edited, sizeof edited, "%.*scell_size_m: 10, aoi: %s}%s", (int)(grid - text), text,
+             aoi_name, grid + strlen("cell_size_m: 10}"));
+    cpt_write(path, edited);
+    free(text);
+}
+
 static void test_intake_unplannable(void **state) {
     (void)state;
     const double x0 = 600000, y0 = 800000;
@@ -768,21 +789,8 @@ static void test_intake_unplannable(void **state) {
     add_feature(l, c2, wkt_at("POLYGON((0 0,60 0,60 60,0 60,0 0))", x0 + 500, y0 - 300));
     GDALClose(ds);
     /* with an area of interest the grid needs no hazard: the run itself must refuse */
-    snprintf(path, sizeof path, "%s/coded_aoi.gpkg", dir);
-    ds = new_gpkg(path);
-    l = new_layer(ds, "aoi", 32618, fs, 2);
-    const char *a[] = {"aoi", "-"};
-    add_feature(l, a, wkt_at("POLYGON((0 0,3000 0,3000 3000,0 3000,0 0))", x0 + 50, y0 - 3500));
-    GDALClose(ds);
     write_scenario("coded.yaml", "coded.gpkg", "", 10, NULL);
-    snprintf(path, sizeof path, "%s/coded.yaml", dir);
-    char *text = cpt_slurp(path, NULL), *grid = strstr(text, "cell_size_m: 10}");
-    assert_non_null(grid);
-    char edited[8192];
-    snprintf(edited, sizeof edited, "%.*scell_size_m: 10, aoi: coded_aoi.gpkg}%s",
-             (int)(grid - text), text, grid + strlen("cell_size_m: 10}"));
-    cpt_write(path, edited);
-    free(text);
+    with_aoi("coded.yaml", "coded_aoi.gpkg", x0, y0);
     rc = run("coded.yaml", "coded_out", &so, &se);
     if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, so, se);
     assert_int_equal(rc, 1);
@@ -935,21 +943,8 @@ static void test_intake_holder_off_grid(void **state) {
     add_feature(l, a, wkt_at(sq, x0 + 500, y0 - 1000)); /* A, planned */
     add_feature(l, a, wkt_at(sq, x0 + 700, y0 - 1000)); /* A again: a duplicate */
     GDALClose(ds);
-    snprintf(path, sizeof path, "%s/twice_aoi.gpkg", dir);
-    ds = new_gpkg(path);
-    l = new_layer(ds, "aoi", 32618, fs, 2);
-    const char *area[] = {"aoi", "-"};
-    add_feature(l, area, wkt_at("POLYGON((0 0,3000 0,3000 3000,0 3000,0 0))", x0 + 50, y0 - 3500));
-    GDALClose(ds);
     write_scenario("twice.yaml", "twice.gpkg", "", 10, NULL);
-    snprintf(path, sizeof path, "%s/twice.yaml", dir);
-    char *text = cpt_slurp(path, NULL), *grid = strstr(text, "cell_size_m: 10}");
-    assert_non_null(grid);
-    char edited[8192];
-    snprintf(edited, sizeof edited, "%.*scell_size_m: 10, aoi: twice_aoi.gpkg}%s",
-             (int)(grid - text), text, grid + strlen("cell_size_m: 10}"));
-    cpt_write(path, edited);
-    free(text);
+    with_aoi("twice.yaml", "twice_aoi.gpkg", x0, y0);
     char *so = NULL, *se = NULL;
     int rc = run("twice.yaml", "twice_out", &so, &se);
     if (rc) print_error("%s\n%s\n", so, se);
