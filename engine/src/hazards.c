@@ -120,7 +120,7 @@ typedef struct {
     const char *key; /* its id, which stays where it goes (the hazards or the rejected) */
     unsigned char *wkb;
     size_t wkb_len;
-    int used; /* took the place of the id's holder */
+    int used; /* done with: planned in the holder's place, or rejected */
 } spare;
 
 /* What the reading phases share. */
