@@ -437,6 +437,44 @@ static void reader_numeric_columns(table_reader *r) {
     }
 }
 
+/* In a GeoPackage (SQLite: a column's declared type does not bind its values), the first
+ * numeric column holding a value that is not a number is refused: OGR reads text in a REAL
+ * column as 0, and the plan would be made of zeros (an area, a cost). */
+static cp_status reader_sqlite_types(GDALDatasetH ds, OGRLayerH layer, const char *path) {
+    GDALDriverH drv = GDALGetDatasetDriver(ds);
+    if (!drv || strcmp(GDALGetDriverShortName(drv), "GPKG")) return CP_OK;
+    OGRFeatureDefnH def = OGR_L_GetLayerDefn(layer);
+    const char *fid = OGR_L_GetFIDColumn(layer);
+    cp_status s = CP_OK;
+    for (int k = 0; k < OGR_FD_GetFieldCount(def) && !s; ++k) {
+        OGRFieldDefnH fd = OGR_FD_GetFieldDefn(def, k);
+        OGRFieldType t = OGR_Fld_GetType(fd);
+        if (t != OFTReal && t != OFTInteger && t != OFTInteger64) continue;
+        char *col = CPLEscapeString(OGR_Fld_GetNameRef(fd), -1, CPLES_SQLI);
+        char *tab = CPLEscapeString(OGR_L_GetName(layer), -1, CPLES_SQLI);
+        char *id = CPLEscapeString(fid && *fid ? fid : "rowid", -1, CPLES_SQLI);
+        char *sql =
+            CPLStrdup(CPLSPrintf("SELECT CAST(\"%s\" AS TEXT) AS at_row, CAST(\"%s\" AS "
+                                 "TEXT) AS value FROM \"%s\" WHERE typeof(\"%s\") NOT IN "
+                                 "('integer', 'real', 'null') LIMIT 1",
+                                 id, col, tab, col));
+        OGRLayerH res = GDALDatasetExecuteSQL(ds, sql, NULL, NULL);
+        OGRFeatureH f = res ? OGR_L_GetNextFeature(res) : NULL;
+        if (f) {
+            char row[64];
+            snprintf(row, sizeof row, "%s", OGR_F_GetFieldAsString(f, 0));
+            s = cp_fail(CP_E_FORMAT,
+                        "%s: feature %s: %s holds '%s', which is not a number, in a column of "
+                        "numbers",
+                        path, row, OGR_Fld_GetNameRef(fd), OGR_F_GetFieldAsString(f, 1));
+        }
+        if (f) OGR_F_Destroy(f);
+        if (res) GDALDatasetReleaseResultSet(ds, res);
+        CPLFree(sql), CPLFree(col), CPLFree(tab), CPLFree(id);
+    }
+    return s;
+}
+
 static cp_status hazard_table_read_quietly(const char *path, const char *layer_name,
                                            cp_hazard_table **out) {
     if (!path || !out) return cp_fail(CP_E_ARG, "cp_hazard_table_read: NULL argument");
@@ -463,7 +501,8 @@ static cp_status hazard_table_read_quietly(const char *path, const char *layer_n
         char *wkt = NULL;
         if (srs && OSRExportToWkt(srs, &wkt) == OGRERR_NONE && wkt) r.t->crs_wkt = cp_strdup(wkt);
         CPLFree(wkt);
-        st = reader_columns(&r);
+        st = reader_sqlite_types(ds, r.layer, path);
+        if (st == CP_OK) st = reader_columns(&r);
     }
     if (st == CP_OK) st = reader_rows(&r);
     if (st == CP_OK && r.t->n == 0) /* "0 hazards, deadline met" would be a lie */

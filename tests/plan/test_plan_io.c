@@ -358,6 +358,34 @@ static void test_plan_io_reader_errors(void **state) {
                       CP_E_FORMAT, "cost_team_days is empty");
     expect_read_error("noid.csv", "hazard_id,status,area_m2,benefit,cost_team_days\n,CHA,5,1,2\n",
                       CP_E_FORMAT, "row 1: hazard_id is empty");
+    /* text in a GeoPackage's REAL column (SQLite keeps it; OGR reads it as 0): refused */
+    {
+        char gdir[4096], gpkg[4200];
+        cpt_tmpdir("plan_io_gpkg", gdir, sizeof gdir);
+        snprintf(gpkg, sizeof gpkg, "%s/text_in_real.gpkg", gdir);
+        int rc = cpt_sh(
+            NULL, NULL,
+            "/usr/bin/python3 -c \"import sqlite3, sys\n"
+            "from osgeo import ogr\n"
+            "p = sys.argv[1]; ds = ogr.GetDriverByName('GPKG').CreateDataSource(p)\n"
+            "l = ds.CreateLayer('hazards', None, ogr.wkbNone)\n"
+            "for n in ('hazard_id', 'status'): l.CreateField(ogr.FieldDefn(n, ogr.OFTString))\n"
+            "for n in ('area_m2', 'benefit', 'cost_team_days'): "
+            "l.CreateField(ogr.FieldDefn(n, ogr.OFTReal))\n"
+            "for i in ('A', 'B'):\n"
+            "    f = ogr.Feature(l.GetLayerDefn()); f['hazard_id'] = i; f['status'] = 'CHA'\n"
+            "    f['area_m2'] = 5; f['benefit'] = 1; f['cost_team_days'] = 1; l.CreateFeature(f)\n"
+            "ds = None; c = sqlite3.connect(p)\n"
+            "c.execute(\\\"UPDATE hazards SET area_m2 = 'five' WHERE hazard_id = 'B'\\\"); "
+            "c.commit()\" '%s'",
+            gpkg);
+        assert_int_equal(rc, 0);
+        cp_hazard_table *g = NULL;
+        assert_int_equal(cp_hazard_table_read(gpkg, NULL, &g), CP_E_FORMAT);
+        assert_null(g);
+        cpt_assert_contains(cp_errmsg(), "text_in_real.gpkg: feature 2: area_m2 holds 'five'");
+        cpt_rmtree(gdir);
+    }
     cp_hazard_table *t = NULL;
     assert_int_equal(cp_hazard_table_read("/nonexistent/h.csv", NULL, &t), CP_E_IO);
     cpt_assert_contains(cp_errmsg(), "cannot open /nonexistent/h.csv");
