@@ -204,6 +204,17 @@ static int run(const char *scenario, const char *out, char **so, char **se) {
     return cpt_sh(so, se, "cd '%s' && '%s' run '%s' -o '%s' -q", dir, cpt_bin(), scenario, out);
 }
 
+/* A run of `scenario` into `out` that must succeed and count its hazards as `summary` says
+ * ("hazards: N read = P planned + R rejected"). */
+static void run_ok(const char *scenario, const char *out, const char *summary) {
+    char *so = NULL, *se = NULL;
+    int rc = run(scenario, out, &so, &se);
+    if (rc) print_error("%s: %s\n%s\n", scenario, so, se);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(so, summary);
+    free(so), free(se);
+}
+
 /* The tables of a run of `scenario` into `out` and of zonal over `gpkg` into `csv`. */
 typedef struct {
     csv_table plan, rejected, zonal;
@@ -770,12 +781,7 @@ static void test_intake_unplannable(void **state) {
     GDALClose(ds);
     CPLPopErrorHandler();
     write_scenario("inf.yaml", "inf.gpkg", "", 10, NULL);
-    char *so = NULL, *se = NULL;
-    int rc = run("inf.yaml", "inf_out", &so, &se);
-    if (rc) print_error("%s\n%s\n", so, se);
-    assert_int_equal(rc, 0);
-    cpt_assert_contains(so, "hazards: 2 read = 1 planned + 1 rejected");
-    free(so), free(se);
+    run_ok("inf.yaml", "inf_out", "hazards: 2 read = 1 planned + 1 rejected");
     snprintf(path, sizeof path, "%s/inf_out/rejected.csv", dir);
     char *rej = cpt_slurp(path, NULL);
     cpt_assert_contains(rej, "H1,rejected,non-finite coordinates");
@@ -791,7 +797,8 @@ static void test_intake_unplannable(void **state) {
     /* with an area of interest the grid needs no hazard: the run itself must refuse */
     write_scenario("coded.yaml", "coded.gpkg", "", 10, NULL);
     with_aoi("coded.yaml", "coded_aoi.gpkg", x0, y0);
-    rc = run("coded.yaml", "coded_out", &so, &se);
+    char *so = NULL, *se = NULL;
+    int rc = run("coded.yaml", "coded_out", &so, &se);
     if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, so, se);
     assert_int_equal(rc, 1);
     cpt_assert_contains(se,
@@ -873,11 +880,8 @@ static void test_intake_ids_and_statuses(void **state) {
     GDALClose(ds);
     write_scenario("ids.yaml", "ids.gpkg", "", 10, NULL);
     char *so = NULL, *se = NULL;
-    int rc = run("ids.yaml", "ids_out", &so, &se);
-    if (rc) print_error("%s\n%s\n", so, se);
-    assert_int_equal(rc, 0);
-    cpt_assert_contains(so, "hazards: 6 read = 3 planned + 3 rejected");
-    free(so), free(se);
+    int rc;
+    run_ok("ids.yaml", "ids_out", "hazards: 6 read = 3 planned + 3 rejected");
     snprintf(path, sizeof path, "%s/ids_out/plan.csv", dir);
     csv_table c = csv_read(path);
     int idc = csv_col(&c, "hazard_id");
@@ -912,11 +916,7 @@ static void test_intake_ids_and_statuses(void **state) {
     add_feature(l, r2, wkt_at(sq, x0 + 300, y0 - 300));
     GDALClose(ds);
     write_scenario("realids.yaml", "realids.gpkg", "", 10, NULL);
-    rc = run("realids.yaml", "realids_out", &so, &se);
-    if (rc) print_error("%s\n%s\n", so, se);
-    assert_int_equal(rc, 0);
-    cpt_assert_contains(so, "hazards: 2 read = 1 planned + 1 rejected");
-    free(so), free(se);
+    run_ok("realids.yaml", "realids_out", "hazards: 2 read = 1 planned + 1 rejected");
     snprintf(path, sizeof path, "%s/realids_out/rejected.csv", dir);
     rej = cpt_slurp(path, NULL);
     cpt_assert_contains(rej, "is a real number beyond 2^53");
@@ -945,12 +945,7 @@ static void test_intake_holder_off_grid(void **state) {
     GDALClose(ds);
     write_scenario("twice.yaml", "twice.gpkg", "", 10, NULL);
     with_aoi("twice.yaml", "twice_aoi.gpkg", x0, y0);
-    char *so = NULL, *se = NULL;
-    int rc = run("twice.yaml", "twice_out", &so, &se);
-    if (rc) print_error("%s\n%s\n", so, se);
-    assert_int_equal(rc, 0);
-    cpt_assert_contains(so, "hazards: 4 read = 2 planned + 2 rejected");
-    free(so), free(se);
+    run_ok("twice.yaml", "twice_out", "hazards: 4 read = 2 planned + 2 rejected");
     snprintf(path, sizeof path, "%s/twice_out/plan.csv", dir);
     csv_table c = csv_read(path);
     int idc = csv_col(&c, "hazard_id");
