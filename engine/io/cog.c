@@ -137,6 +137,99 @@ cp_status cp_strip_file_close(cp_strip_file *f) {
     return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
 }
 
+/* The maps' writer thread (cog.h). */
+enum { MAX_STRIP_FILES = 2 + 64 };
+struct cp_strips_writer {
+    cp_strip_file *files;
+    size_t n;
+    pthread_t th;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    const void *bufs[MAX_STRIP_FILES]; /* the strip given; valid while busy */
+    int64_t row0, nrows;
+    int busy, quit;
+    int err;    /* errno of the first failed write (then nothing more is written) */
+    size_t bad; /* the file it failed on */
+};
+
+static void *strips_writer_main(void *arg) {
+    cp_strips_writer *w = arg;
+    pthread_mutex_lock(&w->mu);
+    for (;;) {
+        while (!w->busy && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
+        if (!w->busy) break;
+        int err = w->err;
+        size_t bad = w->bad;
+        pthread_mutex_unlock(&w->mu);
+        for (size_t i = 0; i < w->n && !err; ++i) {
+            const cp_strip_file *f = &w->files[i];
+            if (cp_rio_pwrite_all(f->fd, w->bufs[i], f->row_bytes * (size_t)w->nrows,
+                                  f->data_offset + w->row0 * (int64_t)f->row_bytes) != 0)
+                err = errno ? errno : EIO, bad = i;
+        }
+        pthread_mutex_lock(&w->mu);
+        w->err = err, w->bad = bad;
+        w->busy = 0;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return NULL;
+}
+
+cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n) {
+    if (n == 0 || n > MAX_STRIP_FILES) return NULL;
+    cp_strips_writer *w = calloc(1, sizeof *w);
+    if (!w) return NULL;
+    w->files = files, w->n = n;
+    pthread_mutex_init(&w->mu, NULL);
+    pthread_cond_init(&w->cv, NULL);
+    if (pthread_create(&w->th, NULL, strips_writer_main, w) != 0) {
+        pthread_mutex_destroy(&w->mu);
+        pthread_cond_destroy(&w->cv);
+        free(w);
+        return NULL;
+    }
+    return w;
+}
+
+/* Waits until the writer is idle; the first error as a status naming its file. Holds mu. */
+static cp_status strips_writer_idle(cp_strips_writer *w) {
+    while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
+    if (!w->err) return CP_OK;
+    return cp_fail(CP_E_IO, "cannot write <%s>: %s", w->files[w->bad].path, strerror(w->err));
+}
+
+cp_status cp_strips_writer_give(cp_strips_writer *w, int64_t row0, int64_t nrows,
+                                const void *const *bufs) {
+    for (size_t i = 0; i < w->n; ++i)
+        if (row0 < 0 || nrows < 0 || row0 + nrows > w->files[i].ny)
+            return cp_fail(CP_E_INTERNAL, "rows out of the grid");
+    pthread_mutex_lock(&w->mu);
+    cp_status s = strips_writer_idle(w);
+    if (!s) {
+        memcpy(w->bufs, bufs, w->n * sizeof *bufs);
+        w->row0 = row0, w->nrows = nrows;
+        w->busy = 1;
+        pthread_cond_broadcast(&w->cv);
+    }
+    pthread_mutex_unlock(&w->mu);
+    return s;
+}
+
+cp_status cp_strips_writer_end(cp_strips_writer *w) {
+    if (!w) return CP_OK;
+    pthread_mutex_lock(&w->mu);
+    cp_status s = strips_writer_idle(w);
+    w->quit = 1;
+    pthread_cond_broadcast(&w->cv);
+    pthread_mutex_unlock(&w->mu);
+    pthread_join(w->th, NULL);
+    pthread_mutex_destroy(&w->mu);
+    pthread_cond_destroy(&w->cv);
+    free(w);
+    return s;
+}
+
 enum { MAX_LEVELS = 31 }; /* overview levels: a level halves its rows and columns */
 
 /* The file of overview level k (1 = half resolution) of the raw map at `path`. */

@@ -44,6 +44,24 @@ cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, con
  * closed one is a no-op. */
 cp_status cp_strip_file_close(cp_strip_file *f);
 
+/* The rows of a strip for several files of strips (the maps), written from a thread of its own
+ * while the caller computes the next strip: a buffered pwrite copies every byte into the page
+ * cache, on the caller's thread a serial pause of the strip loop (about 17 s of the national
+ * preset's raster stage, the other core idle meanwhile). One strip is written at a time:
+ * giving a strip waits until the one given before is written, so the caller keeps two sets of
+ * buffers and fills one while the other is written. The first error sticks and is returned,
+ * naming the file, by the next give and by the end. */
+typedef struct cp_strips_writer cp_strips_writer;
+/* A writer for the n files (kept, not copied; open), or NULL when no thread can be made: the
+ * caller then writes its strips itself. */
+cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n);
+/* Hands rows row0 .. row0 + nrows of each file, bufs[i] for files[i], once the strip given
+ * before is written; the buffers must stay unchanged until the next give or the end returns. */
+cp_status cp_strips_writer_give(cp_strips_writer *w, int64_t row0, int64_t nrows,
+                                const void *const *bufs);
+/* Waits until the last strip is written, stops the thread and frees w (NULL: CP_OK). */
+cp_status cp_strips_writer_end(cp_strips_writer *w);
+
 /* Work on a file in a thread of its own while other work goes on: removing it (a raw map of
  * several GB waits seconds for the page cache's writeback of its pages) or its checksum
  * (cp_file_sha256: about 2 s for a 3 GB map; the file must not change until the job ends). Without

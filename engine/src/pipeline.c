@@ -290,9 +290,11 @@ typedef struct {
     float *dens;    /* raw density of density_crit */
     float *priority;
     unsigned char *cls;
-    float *inv;  /* clearance team-days per m2 */
-    float *nan;  /* NaN plane standing for an absent input */
-    float *mask; /* 1 inside the area of interest, 0 outside */
+    float *priority2;    /* the other priority and class planes, written meanwhile by the */
+    unsigned char *cls2; /* maps' writer (async_maps); NULL: none */
+    float *inv;          /* clearance team-days per m2 */
+    float *nan;          /* NaN plane standing for an absent input */
+    float *mask;         /* 1 inside the area of interest, 0 outside */
 } strip_buf;
 
 /* The raw value of criterion k (kinds with one): the density the cost model reads in its
@@ -506,6 +508,7 @@ static void free_strip(strip_buf *b, size_t ncrit) {
         for (size_t k = 0; k < ncrit; ++k) free(b->scores[k]);
     free(b->scores);
     free(b->dens), free(b->priority), free(b->cls), free(b->inv), free(b->nan);
+    free(b->priority2), free(b->cls2);
     free(b->mask);
 }
 
@@ -529,6 +532,13 @@ static int strip_files(const run_ctx *c) {
     return CPL_IS_LSB || c->ranks->size > 1;
 }
 
+/* Whether the priority and class rows of a strip go to their files of strips from a thread of
+ * their own while the next strip is scored (cp_strips_writer): with threads to spare, at the
+ * cost of a second priority and class plane. */
+static int async_maps(const run_ctx *c) {
+    return strip_files(c) && c->threads > 1;
+}
+
 /* Rows per strip for the memory budget: what is left after GDAL's block cache, the process's
  * own working memory, the warper's chunk, the inputs' halos and the kernels' per-thread scratch,
  * divided by the bytes a strip row costs (criteria planes, which hold their raw values first,
@@ -538,8 +548,9 @@ static int strip_files(const run_ctx *c) {
  * read back. */
 static int64_t strip_rows(const run_ctx *c, size_t budget) {
     size_t nx = (size_t)c->grid.geo.nx;
-    size_t per_row = nx * (4 * c->sc->ncriteria + 9 + 4 * c->nlayers + (c->aoi.nrings ? 4 : 0) +
-                           (c->density_crit >= 0 ? 4 : 0) + (nan_plane(c) ? 4 : 0));
+    size_t per_row =
+        nx * (4 * c->sc->ncriteria + 9 + 4 * c->nlayers + (c->aoi.nrings ? 4 : 0) +
+              (c->density_crit >= 0 ? 4 : 0) + (nan_plane(c) ? 4 : 0) + (async_maps(c) ? 5 : 0));
     size_t fixed = (size_t)GDALGetCacheMax64();
     /* the process's own working memory beside the strips: GDAL's, SQLite's and PROJ's caches,
        the libraries' data, thread arenas (massif and RSS on the demo and the national preset:
@@ -591,8 +602,10 @@ typedef struct raster_pass {
     char (*path)[4400]; /* their raw files */
     GDALDatasetH *raw;  /* tiled GeoTIFFs written by GDAL (no sf); rank 0: opened at the end */
     cp_strip_file *sf;  /* files of strips every rank writes into (NULL: big-endian host) */
-    int64_t y0;         /* this rank's first row */
-    double *row_sums;   /* per row of the rank: sums and sums of squares of priority and class */
+    cp_strips_writer *writer; /* writes sf[0] and sf[1] while the next strip is scored; NULL:
+                                 the strip function writes them */
+    int64_t y0;               /* this rank's first row */
+    double *row_sums; /* per row of the rank: sums and sums of squares of priority and class */
     struct {
         double n, sum, sumsq, min, max;
     } st[2];              /* priority and class statistics: sums folded row by row in row order */
@@ -658,7 +671,14 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     if ((s = accumulate(c, b, y0, h))) return s;
     ranks_poll(c);
     classify(rp, y0, h);
-    if ((s = write_map(rp, 0, y0, h, b->priority)) || (s = write_map(rp, 1, y0, h, b->cls)))
+    if (rp->writer) { /* written while the next strip is scored into the other planes */
+        const void *bufs[2] = {b->priority, b->cls};
+        if ((s = cp_strips_writer_give(rp->writer, y0, h, bufs))) return s;
+        float *p = b->priority;
+        unsigned char *k = b->cls;
+        b->priority = b->priority2, b->cls = b->cls2;
+        b->priority2 = p, b->cls2 = k;
+    } else if ((s = write_map(rp, 0, y0, h, b->priority)) || (s = write_map(rp, 1, y0, h, b->cls)))
         return s;
     for (size_t k = 0; k + 2 < rp->nmaps; ++k)
         if ((s = write_map(rp, 2 + k, y0, h, b->scores[k]))) return s;
@@ -696,6 +716,7 @@ static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
         s = rp->sf ? cp_ranks_strip_file(rk, rp->path[m], &c->grid, t, nodata, &rp->sf[m])
                    : cp_raster_create(rp->path[m], &c->grid, t, nodata, &rp->raw[m]);
     }
+    if (!s && rp->b.priority2) rp->writer = cp_strips_writer_start(rp->sf, 2);
     return s;
 }
 
@@ -825,6 +846,8 @@ static int maps_progress(const raster_pass *rp, double f) {
 
 /* The raster pass's files and buffers, closed and freed (what the maps left of them). */
 static void raster_pass_release(raster_pass *rp) {
+    (void)cp_strips_writer_end(rp->writer); /* a failed pass's: its error is reported already */
+    rp->writer = NULL;
     for (size_t m = 0; m < rp->nmaps; ++m) {
         if (rp->raw && rp->raw[m]) GDALClose(rp->raw[m]);
         if (rp->sf) cp_strip_file_close(&rp->sf[m]);
@@ -934,6 +957,9 @@ static cp_status strip_buffers(run_ctx *c, raster_pass *rp, int64_t H, int64_t n
     b->cls = malloc(plane);
     b->inv = malloc(plane * sizeof(float));
     if (!b->priority || !b->cls || !b->inv) return CP_E_NOMEM;
+    if (async_maps(c) &&
+        (!(b->priority2 = malloc(plane * sizeof(float))) || !(b->cls2 = malloc(plane))))
+        return CP_E_NOMEM;
     if (c->density_crit >= 0 && !(b->dens = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
     if (nan_plane(c)) {
         if (!(b->nan = malloc(plane * sizeof(float)))) return CP_E_NOMEM;
@@ -1013,6 +1039,9 @@ static cp_status score_rows(run_ctx *c, raster_pass *rp, int64_t y0, int64_t y1,
                           .p1 = 1.0};
     cp_status s = cp_ranks_phase_begin(rk);
     if (!s && y1 > y0) s = cp_strips_run(&loop, NULL);
+    cp_status ws = cp_strips_writer_end(rp->writer); /* the last strip written */
+    rp->writer = NULL;
+    if (!s) s = ws;
     for (size_t m = 0; rp->sf && m < rp->nmaps; ++m) {
         cp_status cs = cp_strip_file_close(&rp->sf[m]); /* the rows are in the file for rank 0 */
         if (!s) s = cs;

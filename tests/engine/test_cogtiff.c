@@ -4,7 +4,8 @@
  * two files and their side files must be the same bytes. Also: the cells and overviews are the
  * map's (cpk/pyramid.h), any thread count writes the same bytes, BigTIFF and classic alike,
  * GDAL's own validator accepts the files, an existing file is never written over, and a stop
- * asked for stops the writer and leaves no file. */
+ * asked for stops the writer and leaves no file. The maps' writer thread (cp_strips_writer)
+ * writes the files of strips the COGs are made from. */
 #define _POSIX_C_SOURCE 200809L
 #include <fcntl.h>
 #include <math.h>
@@ -309,6 +310,95 @@ static void test_cogtiff_stops_when_asked(void **state) {
     assert_false(cpt_exists(part)); /* the COG cut short is removed by the writer */
 }
 
+/* A Float32 and a Byte file of strips nx x ny on a UTM grid, laid out (no cell written), open
+ * for writing rows; their paths into fp and bp. */
+static void two_strip_files(const char *name, int nx, int ny, cp_strip_file f[2], char fp[4300],
+                            char bp[4300]) {
+    cp_grid g = {.geo = {420000, 750000, 30, 30, nx, ny}};
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 32618);
+    OSRExportToWkt(srs, &g.wkt);
+    OSRDestroySpatialReference(srs);
+    snprintf(fp, 4300, "%s/%s.f32.strips.tif", dir, name);
+    snprintf(bp, 4300, "%s/%s.u8.strips.tif", dir, name);
+    int64_t of = -1, ob = -1;
+    assert_int_equal(cp_strip_file_create(fp, &g, GDT_Float32, -9999.0, &of), CP_OK);
+    assert_int_equal(cp_strip_file_create(bp, &g, GDT_Byte, 0, &ob), CP_OK);
+    assert_int_equal(cp_strip_file_open(&f[0], fp, &g, GDT_Float32, of), CP_OK);
+    assert_int_equal(cp_strip_file_open(&f[1], bp, &g, GDT_Byte, ob), CP_OK);
+    CPLFree(g.wkt);
+}
+
+/* The maps' writer thread (cp_strips_writer) writes the bytes that writing each strip in place
+ * writes, with the caller's two sets of planes swapped strip after strip as the run does, each
+ * plane overwritten with junk as soon as giving the next strip returns (the writer must be done
+ * with it then). */
+static void test_strips_writer_same_bytes_as_in_place(void **state) {
+    (void)state;
+    const int nx = 1001, ny = 777, h = 64; /* a last strip of 9 rows */
+    cp_strip_file a[2], b[2];
+    char af[4300], ab[4300], bf[4300], bb[4300];
+    two_strip_files("inplace", nx, ny, a, af, ab);
+    two_strip_files("thread", nx, ny, b, bf, bb);
+    float *p[2] = {malloc(sizeof(float) * (size_t)nx * h), malloc(sizeof(float) * (size_t)nx * h)};
+    unsigned char *k[2] = {malloc((size_t)nx * h), malloc((size_t)nx * h)};
+    cp_strips_writer *w = cp_strips_writer_start(b, 2);
+    assert_non_null(w);
+    uint64_t seed = 61;
+    int cur = 0;
+    for (int y0 = 0; y0 < ny; y0 += h) {
+        int n = y0 + h < ny ? h : ny - y0;
+        for (size_t i = 0; i < (size_t)nx * (size_t)n; ++i) {
+            double u = cpt_rnd01(&seed);
+            p[cur][i] = (float)u;
+            k[cur][i] = (unsigned char)(1 + (int)(u * 5) % 5);
+        }
+        assert_int_equal(cp_strip_file_write(&a[0], y0, n, p[cur]), CP_OK);
+        assert_int_equal(cp_strip_file_write(&a[1], y0, n, k[cur]), CP_OK);
+        const void *bufs[2] = {p[cur], k[cur]};
+        assert_int_equal(cp_strips_writer_give(w, y0, n, bufs), CP_OK);
+        cur = 1 - cur; /* the strip before is written: its planes are the caller's again */
+        memset(p[cur], 0xA5, sizeof(float) * (size_t)nx * h);
+        memset(k[cur], 0xA5, (size_t)nx * h);
+    }
+    assert_int_equal(cp_strips_writer_end(w), CP_OK);
+    for (int i = 0; i < 2; ++i) {
+        assert_int_equal(cp_strip_file_close(&a[i]), CP_OK);
+        assert_int_equal(cp_strip_file_close(&b[i]), CP_OK);
+    }
+    assert_same_bytes(af, bf);
+    assert_same_bytes(ab, bb);
+    free(p[0]), free(p[1]), free(k[0]), free(k[1]);
+}
+
+/* A write that fails on the writer's thread is returned by the next give and by the end, naming
+ * the file; rows outside the grid are refused before anything is given. */
+static void test_strips_writer_reports_the_failed_file(void **state) {
+    (void)state;
+    const int nx = 300, ny = 100;
+    cp_strip_file f[2];
+    char fp[4300], bp[4300];
+    two_strip_files("failing", nx, ny, f, fp, bp);
+    close(f[1].fd); /* the class file's writes fail (EBADF) */
+    f[1].fd = open(bp, O_RDONLY);
+    assert_true(f[1].fd >= 0);
+    float *p = calloc((size_t)nx * ny, sizeof *p);
+    unsigned char *k = calloc((size_t)nx * ny, 1);
+    const void *bufs[2] = {p, k};
+    cp_strips_writer *w = cp_strips_writer_start(f, 2);
+    assert_non_null(w);
+    assert_int_equal(cp_strips_writer_give(w, 90, 20, bufs), CP_E_INTERNAL); /* past row 100 */
+    assert_int_equal(cp_strips_writer_give(w, 0, 50, bufs), CP_OK);
+    assert_int_equal(cp_strips_writer_give(w, 50, 50, bufs), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), bp);
+    assert_int_equal(cp_strips_writer_end(w), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "u8.strips.tif>: Bad file descriptor");
+    assert_int_equal(cp_strips_writer_end(NULL), CP_OK);
+    assert_int_equal(cp_strip_file_close(&f[0]), CP_OK);
+    assert_int_equal(cp_strip_file_close(&f[1]), CP_OK);
+    free(p), free(k);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cogtiff_float_maps_are_gdal_bytes),
@@ -316,6 +406,8 @@ int main(void) {
         cmocka_unit_test(test_cogtiff_bigtiff_and_any_thread_count),
         cmocka_unit_test(test_cogtiff_never_writes_over_a_file),
         cmocka_unit_test(test_cogtiff_stops_when_asked),
+        cmocka_unit_test(test_strips_writer_same_bytes_as_in_place),
+        cmocka_unit_test(test_strips_writer_reports_the_failed_file),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
