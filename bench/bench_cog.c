@@ -121,7 +121,7 @@ int main(int argc, char **argv) {
                     return fprintf(stderr, "cannot write %s\n", raw), 1;
                 sync();
                 t0 = now_s();
-                if (cp_cog_finish(ds, raw, ours, "AVERAGE", st, th, NULL, NULL, NULL))
+                if (cp_cog_finish(ds, raw, ours, "AVERAGE", st, th, 0, NULL, NULL, NULL))
                     return fprintf(stderr, "%s\n", cp_errmsg()), 1;
                 t[r] = now_s() - t0;
             }

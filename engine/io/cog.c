@@ -1,5 +1,5 @@
 /* Raster outputs: tiled GeoTIFF strips -> Cloud-Optimized GeoTIFF; thumbnails; checksums. */
-#define _POSIX_C_SOURCE 200809L /* O_CLOEXEC under -std=c11 */
+#define _GNU_SOURCE /* O_DIRECT; O_CLOEXEC */
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -19,6 +19,7 @@
 #include "error.h"
 #include "cog.h"
 #include "cogtiff.h"
+#include "dwrite.h"
 #include "raster.h"
 #include "cpk/pyramid.h"
 
@@ -137,20 +138,45 @@ cp_status cp_strip_file_close(cp_strip_file *f) {
     return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
 }
 
+/* Opens a raw map or level for reading, with O_DIRECT when `direct` (its cells were written so,
+ * and are not in the page cache) and the file system takes it. */
+static int open_read(const char *path, int direct) {
+    int fd = direct ? open(path, O_RDONLY | O_CLOEXEC | O_DIRECT) : -1;
+    return fd >= 0 ? fd : open(path, O_RDONLY | O_CLOEXEC);
+}
+
 /* The maps' writer thread (cog.h). */
 enum { MAX_STRIP_FILES = 2 + 64 };
 struct cp_strips_writer {
     cp_strip_file *files;
     size_t n;
+    cp_dwriter *dw[MAX_STRIP_FILES]; /* each file's O_DIRECT writer; NULL: pwrite */
     pthread_t th;
     pthread_mutex_t mu;
     pthread_cond_t cv;
     const void *bufs[MAX_STRIP_FILES]; /* the strip given; valid while busy */
     int64_t row0, nrows;
     int busy, quit;
-    int err;    /* errno of the first failed write (then nothing more is written) */
-    size_t bad; /* the file it failed on */
+    cp_status err;  /* the first failure (then nothing more is written) */
+    char msg[1024]; /* its message, made on the writer's thread */
 };
+
+/* Writes the strip given to every file: the O_DIRECT ones queued first, so that the disk takes
+ * them while the others are copied, then waited for. */
+static cp_status strips_write(cp_strips_writer *w) {
+    cp_status s = CP_OK;
+    for (size_t i = 0; i < w->n && !s; ++i) {
+        const cp_strip_file *f = &w->files[i];
+        size_t len = f->row_bytes * (size_t)w->nrows;
+        int64_t at = f->data_offset + w->row0 * (int64_t)f->row_bytes;
+        if (w->dw[i]) s = cp_dwriter_submit(w->dw[i], at, w->bufs[i], len);
+    }
+    for (size_t i = 0; i < w->n && !s; ++i)
+        if (!w->dw[i]) s = cp_strip_file_write(&w->files[i], w->row0, w->nrows, w->bufs[i]);
+    for (size_t i = 0; i < w->n; ++i)
+        if (w->dw[i]) cp_dwriter_wait(w->dw[i], w->bufs[i]);
+    return s;
+}
 
 static void *strips_writer_main(void *arg) {
     cp_strips_writer *w = arg;
@@ -158,17 +184,14 @@ static void *strips_writer_main(void *arg) {
     for (;;) {
         while (!w->busy && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
         if (!w->busy) break;
-        int err = w->err;
-        size_t bad = w->bad;
+        cp_status err = w->err;
         pthread_mutex_unlock(&w->mu);
-        for (size_t i = 0; i < w->n && !err; ++i) {
-            const cp_strip_file *f = &w->files[i];
-            if (cp_rio_pwrite_all(f->fd, w->bufs[i], f->row_bytes * (size_t)w->nrows,
-                                  f->data_offset + w->row0 * (int64_t)f->row_bytes) != 0)
-                err = errno ? errno : EIO, bad = i;
-        }
+        cp_status s = err ? err : strips_write(w);
         pthread_mutex_lock(&w->mu);
-        w->err = err, w->bad = bad;
+        if (s && !w->err) {
+            w->err = s;
+            snprintf(w->msg, sizeof w->msg, "%s", cp_errmsg());
+        }
         w->busy = 0;
         pthread_cond_broadcast(&w->cv);
     }
@@ -176,27 +199,29 @@ static void *strips_writer_main(void *arg) {
     return NULL;
 }
 
-cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n) {
+cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n, int direct) {
     if (n == 0 || n > MAX_STRIP_FILES) return NULL;
     cp_strips_writer *w = calloc(1, sizeof *w);
     if (!w) return NULL;
     w->files = files, w->n = n;
+    for (size_t i = 0; direct && i < n; ++i)
+        if (cp_dwriter_open(files[i].path, &w->dw[i])) w->dw[i] = NULL; /* then pwrite */
     pthread_mutex_init(&w->mu, NULL);
     pthread_cond_init(&w->cv, NULL);
     if (pthread_create(&w->th, NULL, strips_writer_main, w) != 0) {
         pthread_mutex_destroy(&w->mu);
         pthread_cond_destroy(&w->cv);
+        for (size_t i = 0; i < n; ++i) cp_dwriter_free(w->dw[i]);
         free(w);
         return NULL;
     }
     return w;
 }
 
-/* Waits until the writer is idle; the first error as a status naming its file. Holds mu. */
+/* Waits until the writer is idle; the first failure, raised again on this thread. Holds mu. */
 static cp_status strips_writer_idle(cp_strips_writer *w) {
     while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
-    if (!w->err) return CP_OK;
-    return cp_fail(CP_E_IO, "cannot write <%s>: %s", w->files[w->bad].path, strerror(w->err));
+    return w->err ? cp_fail(w->err, "%s", w->msg) : CP_OK;
 }
 
 cp_status cp_strips_writer_give(cp_strips_writer *w, int64_t row0, int64_t nrows,
@@ -226,6 +251,11 @@ cp_status cp_strips_writer_end(cp_strips_writer *w) {
     pthread_join(w->th, NULL);
     pthread_mutex_destroy(&w->mu);
     pthread_cond_destroy(&w->cv);
+    for (size_t i = 0; i < w->n; ++i) { /* the last partial pages; the first error kept */
+        if (!w->dw[i]) continue;
+        cp_status d = s ? (cp_dwriter_free(w->dw[i]), CP_OK) : cp_dwriter_finish(w->dw[i]);
+        if (!s) s = d;
+    }
     free(w);
     return s;
 }
@@ -288,6 +318,7 @@ typedef struct {
     int64_t B;   /* rows of the raw map per chunk: a multiple of 2^L (whole 2 x 2 blocks at
                     every level) of about CHUNK_BYTES */
     int threads; /* at least 1 */
+    int direct;  /* the raw map read with O_DIRECT */
     level lv[MAX_LEVELS + 1];
 } pyramid;
 
@@ -317,7 +348,7 @@ static void pyramid_plan(pyramid *p, int64_t nx, int64_t ny) {
 static cp_status pyramid_open(pyramid *p, int64_t raw_offset) {
     const size_t cell = p->is_byte ? 1 : 4, plen = strlen(p->raw_path) + 16;
     p->lv[0].offset = raw_offset;
-    if ((p->lv[0].fd = open(p->raw_path, O_RDONLY | O_CLOEXEC)) < 0)
+    if ((p->lv[0].fd = open_read(p->raw_path, p->direct)) < 0)
         return cp_fail(CP_E_IO, "cannot open <%s>: %s", p->raw_path, strerror(errno));
     for (int k = 0; k <= p->L; ++k) {
         level *l = &p->lv[k];
@@ -376,7 +407,7 @@ static cp_status pyramid_levels(pyramid *p, cp_cog_level *out) {
     for (int k = 0; k <= p->L; ++k) {
         level *l = &p->lv[k];
         const char *path = k ? l->path : p->raw_path;
-        out[k] = (cp_cog_level){open(path, O_RDONLY | O_CLOEXEC), path, l->offset, l->nx, l->ny};
+        out[k] = (cp_cog_level){open_read(path, !k && p->direct), path, l->offset, l->nx, l->ny};
         if (out[k].fd < 0) {
             while (k-- > 0) close(out[k].fd);
             return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
@@ -403,14 +434,15 @@ static int disk_full(const char *path) {
  * every level's tiles. *done is 0 (no error) for a raw file that is not a file of strips of
  * Byte or Float32: GDAL's COG driver writes it then. */
 static cp_status write_strips_cog(GDALDatasetH raw, const char *raw_path, const char *path,
-                                  int threads, cp_progress_fn progress, void *progress_arg,
-                                  int *done) {
+                                  int threads, int direct, cp_progress_fn progress,
+                                  void *progress_arg, int *done) {
     *done = 0;
     GDALRasterBandH band = GDALGetRasterBand(raw, 1);
     const int64_t offset = cp_rio_strips_offset(band);
     pyramid p = {.raw_path = raw_path,
                  .type = GDALGetRasterDataType(band),
-                 .threads = threads > 0 ? threads : 1};
+                 .threads = threads > 0 ? threads : 1,
+                 .direct = direct};
     p.is_byte = p.type == GDT_Byte;
     if ((!p.is_byte && p.type != GDT_Float32) || offset < 0) return CP_OK;
     *done = 1;
@@ -471,7 +503,7 @@ static cp_status gdal_cog(GDALDatasetH raw, const char *path, const char *resamp
 }
 
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
-                        const char *resampling, const double *stats, int threads,
+                        const char *resampling, const double *stats, int threads, int raw_direct,
                         cp_progress_fn progress, void *progress_arg, cp_file_job **removal) {
     cp_status s = CP_OK;
     GDALRasterBandH b = GDALGetRasterBand(raw, 1);
@@ -483,7 +515,7 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
         GDALSetRasterStatistics(b, mn, mx, mean, sd);
     GDALFlushCache(raw);
     int done = 0;
-    s = write_strips_cog(raw, raw_path, path, threads, progress, progress_arg, &done);
+    s = write_strips_cog(raw, raw_path, path, threads, raw_direct, progress, progress_arg, &done);
     if (!s && !done) {
         s = gdal_cog(raw, path, resampling, threads, progress, progress_arg);
         if (s) VSIUnlink(path);

@@ -53,8 +53,12 @@ cp_status cp_strip_file_close(cp_strip_file *f);
  * naming the file, by the next give and by the end. */
 typedef struct cp_strips_writer cp_strips_writer;
 /* A writer for the n files (kept, not copied; open), or NULL when no thread can be made: the
- * caller then writes its strips itself. */
-cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n);
+ * caller then writes its strips itself. `direct`: the cells go to the disk with O_DIRECT
+ * (dwrite.h) where the file system takes it, not through the page cache: on a VM that hands
+ * freed memory back to its host, each new page-cache page is a fault to the host, and the
+ * national preset's 8 GB of raw maps cost 30-40 core-seconds of the raster stage that way
+ * (read back then with cp_cog_finish's raw_direct). */
+cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n, int direct);
 /* Hands rows row0 .. row0 + nrows of each file, bufs[i] for files[i], once the strip given
  * before is written; the buffers must stay unchanged until the next give or the end returns. */
 cp_status cp_strips_writer_give(cp_strips_writer *w, int64_t row0, int64_t nrows,
@@ -78,10 +82,13 @@ int cp_file_job_finish(cp_file_job *job, char hex[65], uint64_t *size);
  * bytes written by cogtiff.h, GDAL's COG driver's bytes: docs/decisions.md; else GDAL's COG
  * driver writes it),
  * with the statistics `stats` (min, max, mean, stddev; NULL = computed by reading `raw`).
+ * raw_direct: the raw map's cells were written with O_DIRECT (cp_strips_writer_start), so they
+ * are read from the disk with O_DIRECT too: read through the page cache, every page of it would
+ * be allocated again (on this project's VMs, a fault to the host each).
  * `raw` is closed and deleted: by the time this returns, or when `removal` is not NULL, by
  * a job set there that the caller finishes (cp_file_job_finish) before the folder moves. */
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
-                        const char *resampling, const double *stats, int threads,
+                        const char *resampling, const double *stats, int threads, int raw_direct,
                         cp_progress_fn progress, void *progress_arg, cp_file_job **removal);
 /* A PNG thumbnail (at most `width` wide) of a Byte raster with a colour table. */
 cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, size_t *len);

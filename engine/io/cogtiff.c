@@ -3,7 +3,7 @@
  * tile is cut from the level's rows, predicted and compressed on its own thread, a writer thread
  * writes each row of tiles while the next is compressed, and the IFDs are written last into the
  * room left for them at the start. */
-#define _POSIX_C_SOURCE 200809L /* pread, O_CLOEXEC under -std=c11 */
+#define _GNU_SOURCE /* O_DIRECT; pread, O_CLOEXEC */
 #include <errno.h>
 #include <pthread.h>
 #include <fcntl.h>
@@ -27,23 +27,77 @@
 
 enum { TILE = 512, MAX_TAGS = 64, MAX_LEVELS = 32 };
 
-cp_status cp_cog_read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
-                           int64_t n, unsigned char *buf, int nt) {
-    int err = 0; /* errno of a failed read (EIO for a short one) */
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nt) reduction(max : err)
-    for (int64_t r = 0; r < n; ++r) {
-        size_t done = 0;
+/* Files opened with O_DIRECT are read in whole pages, in chunks, into a bounce buffer, and the
+ * wanted bytes copied out: the page cache is not touched (no page of it allocated, nor faulted
+ * in from a VM's host). */
+enum { DIRECT_PAGE = 4096, DIRECT_CHUNK = 8 << 20 };
+
+/* Chunk c of the bytes [at, end) (chunks of DIRECT_CHUNK from at's page) into buf (byte at of
+ * the file at buf[0]) through bounce: 0 or an errno. */
+static int read_direct_chunk(int fd, int64_t at, int64_t end, int64_t c, unsigned char *buf,
+                             void *bounce) {
+    const int64_t c0 = at - at % DIRECT_PAGE + c * DIRECT_CHUNK;
+    const int64_t c1 = c0 + DIRECT_CHUNK < end ? c0 + DIRECT_CHUNK : end;
+    int64_t want = c1 - c0, got = 0;
+    want += (DIRECT_PAGE - want % DIRECT_PAGE) % DIRECT_PAGE; /* whole pages */
+    while (c0 + got < c1) {
+        ssize_t k = pread(fd, (char *)bounce + got, (size_t)(want - got), c0 + got);
+        if (k < 0 && errno == EINTR) continue;
+        if (k <= 0) return k < 0 && errno ? errno : EIO;
+        got += k;
+    }
+    const int64_t from = c0 > at ? c0 : at;
+    memcpy(buf + (from - at), (char *)bounce + (from - c0), (size_t)(c1 - from));
+    return 0;
+}
+
+static int64_t direct_chunks(int64_t at, size_t len) {
+    return (at % DIRECT_PAGE + (int64_t)len + DIRECT_CHUNK - 1) / DIRECT_CHUNK;
+}
+
+/* Bytes [at, at + len) of a file into buf over nt threads: 0 or an errno (EIO: short). */
+static int read_bytes(int fd, int64_t at, size_t len, unsigned char *buf, int nt) {
+    const int64_t end = at + (int64_t)len;
+    if (fcntl(fd, F_GETFL) & O_DIRECT) {
+        const int64_t n = direct_chunks(at, len);
+        int err = 0;
+#pragma omp parallel num_threads(nt < n ? nt : (int)n) reduction(max : err)
+        {
+            int e = 0;
+            void *bounce = NULL;
+            if (posix_memalign(&bounce, DIRECT_PAGE, DIRECT_CHUNK) != 0) e = ENOMEM;
+#pragma omp for schedule(dynamic, 1)
+            for (int64_t c = 0; c < n; ++c)
+                if (!e) e = read_direct_chunk(fd, at, end, c, buf, bounce);
+            free(bounce);
+            err = e;
+        }
+        return err;
+    }
+    const int64_t piece = 4 << 20, n = ((int64_t)len + piece - 1) / piece;
+    int err = 0;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nt) reduction(max : err)
+    for (int64_t c = 0; c < n; ++c) {
+        int64_t done = c * piece, stop = done + piece < (int64_t)len ? done + piece : (int64_t)len;
         int e = 0; /* (a reduction's private copy of err starts at INT_MIN, not 0) */
-        while (!e && done < row_bytes) {
-            ssize_t got = pread(fd, buf + (size_t)r * row_bytes + done, row_bytes - done,
-                                offset + (row0 + r) * (int64_t)row_bytes + (int64_t)done);
+        while (!e && done < stop) {
+            ssize_t got = pread(fd, buf + done, (size_t)(stop - done), at + done);
+            if (got < 0 && errno == EINTR) continue;
             if (got <= 0)
                 e = got < 0 && errno ? errno : EIO;
             else
-                done += (size_t)got;
+                done += got;
         }
         if (e > err) err = e;
     }
+    return err;
+}
+
+cp_status cp_cog_read_rows(int fd, const char *path, int64_t offset, size_t row_bytes, int64_t row0,
+                           int64_t n, unsigned char *buf, int nt) {
+    int err =
+        n > 0 ? read_bytes(fd, offset + row0 * (int64_t)row_bytes, (size_t)n * row_bytes, buf, nt)
+              : 0;
     return err ? cp_fail(CP_E_IO, "cannot read <%s>: %s", path, strerror(err)) : CP_OK;
 }
 
@@ -349,6 +403,58 @@ static void row_writer_give(row_writer *rw, const tile_bytes *t, int64_t n, uint
     pthread_mutex_unlock(&rw->mu);
 }
 
+/* The thread that reads the next row of tiles' cells while this one is compressed (the raw
+ * maps are read from the disk with O_DIRECT: the read would otherwise leave both cores idle). */
+typedef struct {
+    pthread_t th;
+    int started;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int fd;
+    int64_t at;
+    size_t len;
+    unsigned char *buf; /* the job: len bytes at `at` into buf; NULL once read */
+    int quit;
+    int err; /* errno of the first failed read */
+} row_reader;
+
+static void *row_reader_main(void *arg) {
+    row_reader *rr = arg;
+    pthread_mutex_lock(&rr->mu);
+    for (;;) {
+        while (!rr->buf && !rr->quit) pthread_cond_wait(&rr->cv, &rr->mu);
+        if (!rr->buf) break;
+        int fd = rr->fd, err = rr->err;
+        int64_t at = rr->at;
+        size_t len = rr->len;
+        unsigned char *buf = rr->buf;
+        pthread_mutex_unlock(&rr->mu);
+        if (!err) err = read_bytes(fd, at, len, buf, 1);
+        pthread_mutex_lock(&rr->mu);
+        rr->err = err;
+        rr->buf = NULL;
+        pthread_cond_broadcast(&rr->cv);
+    }
+    pthread_mutex_unlock(&rr->mu);
+    return NULL;
+}
+
+/* Waits until the job given last is read; its errno, or 0. */
+static int row_reader_wait(row_reader *rr) {
+    pthread_mutex_lock(&rr->mu);
+    while (rr->buf) pthread_cond_wait(&rr->cv, &rr->mu);
+    int err = rr->err;
+    pthread_mutex_unlock(&rr->mu);
+    return err;
+}
+
+static void row_reader_give(row_reader *rr, int fd, int64_t at, size_t len, unsigned char *buf) {
+    pthread_mutex_lock(&rr->mu);
+    rr->fd = fd, rr->at = at, rr->len = len, rr->buf = buf;
+    pthread_cond_broadcast(&rr->cv);
+    pthread_mutex_unlock(&rr->mu);
+}
+
 /* What the levels' tiles are written with. */
 typedef struct {
     int fd;
@@ -359,9 +465,11 @@ typedef struct {
     struct libdeflate_compressor **zc; /* one per thread */
     unsigned char *scratch;            /* per thread: the tile, the predictor's row, the stream */
     unsigned char *rows;               /* a row of tiles' cells */
-    tile_bytes *row[2];                /* a row of tiles compressed while the other is written */
-    int64_t row_tiles;                 /* in each */
-    uint64_t rows_given;               /* to the writer, over all levels */
+    unsigned char *next;               /* the next row's, read meanwhile by rr */
+    row_reader rr;
+    tile_bytes *row[2];  /* a row of tiles compressed while the other is written */
+    int64_t row_tiles;   /* in each */
+    uint64_t rows_given; /* to the writer, over all levels */
     row_writer rw;
     uint64_t at; /* where the next tile goes */
     uint64_t tiles_done, tiles_all;
@@ -415,12 +523,16 @@ static int compress_tile(tile_writer *w, int t, int64_t nx, int64_t nr, int64_t 
 static cp_status write_level(tile_writer *w, const cp_cog_level *lv, uint64_t *off, uint64_t *cnt) {
     const int64_t tx = (lv->nx + TILE - 1) / TILE, ty = (lv->ny + TILE - 1) / TILE;
     const size_t row_bytes = (size_t)lv->nx * (size_t)w->cell;
+#define ROWS_OF(y) (lv->ny - (y)*TILE < TILE ? lv->ny - (y)*TILE : TILE)
+    cp_status s = cp_cog_read_rows(lv->fd, lv->path, lv->offset, row_bytes, 0, ROWS_OF(0), w->rows,
+                                   w->threads);
+    if (s) return s;
     for (int64_t y = 0; y < ty; ++y) {
-        int64_t nr = lv->ny - y * TILE < TILE ? lv->ny - y * TILE : TILE;
+        int64_t nr = ROWS_OF(y);
+        if (y + 1 < ty) /* the next row read while this one is compressed */
+            row_reader_give(&w->rr, lv->fd, lv->offset + (y + 1) * TILE * (int64_t)row_bytes,
+                            (size_t)ROWS_OF(y + 1) * row_bytes, w->next);
         tile_bytes *row = w->row[w->rows_given & 1]; /* not the one being written */
-        cp_status s = cp_cog_read_rows(lv->fd, lv->path, lv->offset, row_bytes, y * TILE, nr,
-                                       w->rows, w->threads);
-        if (s) return s;
         int bad = 0;
 #pragma omp parallel for schedule(dynamic, 1) num_threads(w->threads) reduction(max : bad)
         for (int64_t x = 0; x < tx; ++x) {
@@ -432,7 +544,11 @@ static cp_status write_level(tile_writer *w, const cp_cog_level *lv, uint64_t *o
             int b = compress_tile(w, t, lv->nx, nr, x, &row[x]);
             if (b > bad) bad = b;
         }
+        int rerr = row_reader_wait(&w->rr);
         if (bad) return cp_fail(CP_E_NOMEM, "out of memory for the tiles of <%s>", w->path);
+        if (rerr) return cp_fail(CP_E_IO, "cannot read <%s>: %s", lv->path, strerror(rerr));
+        unsigned char *t = w->rows;
+        w->rows = w->next, w->next = t;
         int err = row_writer_wait(&w->rw); /* the row before, which used the other buffers */
         if (err) return cp_fail(CP_E_IO, "cannot write <%s>: %s", w->path, strerror(err));
         uint64_t at = w->at;
@@ -449,6 +565,7 @@ static cp_status write_level(tile_writer *w, const cp_cog_level *lv, uint64_t *o
             !w->progress((double)w->tiles_done / (double)w->tiles_all, NULL, w->progress_arg))
             return cp_fail(CP_E_INTERRUPTED, "interrupted");
     }
+#undef ROWS_OF
     return CP_OK;
 }
 
@@ -535,10 +652,19 @@ static cp_status tile_writer_init(tile_writer *w, const cp_cog_level *lv0, int c
     w->bound = libdeflate_zlib_compress_bound(w->zc[0], raw);
     w->scratch = malloc((raw + TILE * 4 + w->bound) * (size_t)w->threads);
     w->rows = malloc((size_t)TILE * (size_t)lv0->nx * (size_t)cell);
+    w->next = malloc((size_t)TILE * (size_t)lv0->nx * (size_t)cell);
     w->row[0] = calloc((size_t)w->row_tiles, sizeof **w->row);
     w->row[1] = calloc((size_t)w->row_tiles, sizeof **w->row);
-    if (!w->scratch || !w->rows || !w->row[0] || !w->row[1])
+    if (!w->scratch || !w->rows || !w->next || !w->row[0] || !w->row[1])
         return cp_fail(CP_E_NOMEM, "out of memory");
+    pthread_mutex_init(&w->rr.mu, NULL);
+    pthread_cond_init(&w->rr.cv, NULL);
+    if (pthread_create(&w->rr.th, NULL, row_reader_main, &w->rr) != 0) {
+        pthread_mutex_destroy(&w->rr.mu);
+        pthread_cond_destroy(&w->rr.cv);
+        return cp_fail(CP_E_NOMEM, "cannot start a thread");
+    }
+    w->rr.started = 1;
     w->rw.fd = w->fd;
     pthread_mutex_init(&w->rw.mu, NULL);
     pthread_cond_init(&w->rw.cv, NULL);
@@ -568,10 +694,22 @@ static int tile_writer_stop(tile_writer *w) {
 
 static void tile_writer_free(tile_writer *w) {
     tile_writer_stop(w);
+    if (w->rr.started) { /* a read given may still be going on: waited for */
+        row_reader_wait(&w->rr);
+        pthread_mutex_lock(&w->rr.mu);
+        w->rr.quit = 1;
+        pthread_cond_broadcast(&w->rr.cv);
+        pthread_mutex_unlock(&w->rr.mu);
+        pthread_join(w->rr.th, NULL);
+        pthread_mutex_destroy(&w->rr.mu);
+        pthread_cond_destroy(&w->rr.cv);
+        w->rr.started = 0;
+    }
     for (int t = 0; w->zc && t < w->threads; ++t) libdeflate_free_compressor(w->zc[t]);
     for (int k = 0; k < 2; ++k)
         for (int64_t x = 0; w->row[k] && x < w->row_tiles; ++x) free(w->row[k][x].buf);
-    free(w->zc), free(w->scratch), free(w->rows), free(w->row[0]), free(w->row[1]);
+    free(w->zc), free(w->scratch), free(w->rows), free(w->next), free(w->row[0]);
+    free(w->row[1]);
 }
 
 /* A new file at `path` (never one that exists) holding data; nothing left there on failure. */

@@ -604,6 +604,7 @@ typedef struct raster_pass {
     cp_strip_file *sf;  /* files of strips every rank writes into (NULL: big-endian host) */
     cp_strips_writer *writer; /* writes sf[0] and sf[1] while the next strip is scored; NULL:
                                  the strip function writes them */
+    int direct;               /* sf[0] and sf[1] written with O_DIRECT (by the writer) */
     int64_t y0;               /* this rank's first row */
     double *row_sums; /* per row of the rank: sums and sums of squares of priority and class */
     struct {
@@ -716,7 +717,8 @@ static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
         s = rp->sf ? cp_ranks_strip_file(rk, rp->path[m], &c->grid, t, nodata, &rp->sf[m])
                    : cp_raster_create(rp->path[m], &c->grid, t, nodata, &rp->raw[m]);
     }
-    if (!s && rp->b.priority2) rp->writer = cp_strips_writer_start(rp->sf, 2);
+    if (!s && rp->b.priority2) rp->writer = cp_strips_writer_start(rp->sf, 2, 1);
+    rp->direct = rp->writer != NULL;
     return s;
 }
 
@@ -824,8 +826,8 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
             snprintf(final, sizeof final, "%s/criteria/%s.tif", tmpdir, sc->criteria[m - 2].name);
         if (m == 1) cp.base = 0.8, cp.span = 0.2;
         s = cp_cog_finish(rp->raw[m], rp->path[m], final, m == 1 ? "NEAREST" : "AVERAGE",
-                          m < 2 ? stats[m] : NULL, c->threads, m < 2 ? cog_progress : NULL, &cp,
-                          &removal[m]);
+                          m < 2 ? stats[m] : NULL, c->threads, m < 2 && rp->direct,
+                          m < 2 ? cog_progress : NULL, &cp, &removal[m]);
         rp->raw[m] = NULL;
         if (!s && m < 2) c->map_sums[m] = cp_checksum_start(final);
         if (s && cp.stopped) s = cp_fail(CP_E_INTERRUPTED, "interrupted");

@@ -6,7 +6,7 @@
  * GDAL's own validator accepts the files, an existing file is never written over, and a stop
  * asked for stops the writer and leaves no file. The maps' writer thread (cp_strips_writer)
  * writes the files of strips the COGs are made from. */
-#define _POSIX_C_SOURCE 200809L
+#define _GNU_SOURCE /* O_DIRECT */
 #include <fcntl.h>
 #include <math.h>
 #include <setjmp.h>
@@ -171,8 +171,9 @@ static void assert_valid_cog(const char *cog) {
     free(o), free(e);
 }
 
-/* One map through cp_cog_finish (threads), then checked against GDAL's copy of it. */
-static void one_map(int nx, int ny, GDALDataType type, int threads, uint64_t seed) {
+/* One map through cp_cog_finish (threads; the raw map read with O_DIRECT when `direct`), then
+ * checked against GDAL's copy of it. */
+static void one_map(int nx, int ny, GDALDataType type, int threads, int direct, uint64_t seed) {
     const int is_byte = type == GDT_Byte;
     char raw[4300], cog[4300], ref[4300], a[4400], b[4400];
     const char *t = is_byte ? "u8" : "f32";
@@ -183,7 +184,7 @@ static void one_map(int nx, int ny, GDALDataType type, int threads, uint64_t see
     GDALDatasetH ds = make_raw(raw, nx, ny, type, seed, &cells);
     const double stats[4] = {0.5, 1.0, 0.75, 0.125};
     assert_int_equal(cp_cog_finish(ds, raw, cog, is_byte ? "NEAREST" : "AVERAGE", stats, threads,
-                                   NULL, NULL, NULL),
+                                   direct, NULL, NULL, NULL),
                      CP_OK);
     assert_false(cpt_exists(raw)); /* the raw map is removed */
     assert_cells(cog, cells, nx, ny, is_byte);
@@ -200,20 +201,20 @@ static void one_map(int nx, int ny, GDALDataType type, int threads, uint64_t see
 
 static void test_cogtiff_float_maps_are_gdal_bytes(void **state) {
     (void)state;
-    one_map(1037, 777, GDT_Float32, 2, 11); /* three levels, partial tiles on both edges */
-    one_map(2049, 513, GDT_Float32, 2, 12); /* a last column and row of one cell */
-    one_map(300, 200, GDT_Float32, 2, 13);  /* one tile, no overview */
-    one_map(1, 1, GDT_Float32, 1, 14);
+    one_map(1037, 777, GDT_Float32, 2, 0, 11); /* three levels, partial tiles on both edges */
+    one_map(2049, 513, GDT_Float32, 2, 1, 12); /* a last column and row of one cell */
+    one_map(300, 200, GDT_Float32, 2, 1, 13);  /* one tile, no overview */
+    one_map(1, 1, GDT_Float32, 1, 1, 14);
 }
 
 static void test_cogtiff_class_maps_are_gdal_bytes(void **state) {
     (void)state;
-    one_map(1037, 777, GDT_Byte, 2, 21);
-    one_map(512, 1025, GDT_Byte, 2, 22);
+    one_map(1037, 777, GDT_Byte, 2, 1, 21);
+    one_map(512, 1025, GDT_Byte, 2, 0, 22);
     /* wide rows of tiles that compress fast, an odd number of them at each level: a level's
      * first row of tiles is compressed while the writer thread may still write the last row of
      * the level before (each into its own buffers) */
-    for (int k = 0; k < 4; ++k) one_map(9000 + k, 1100, GDT_Byte, 2, 23 + (uint64_t)k);
+    for (int k = 0; k < 4; ++k) one_map(9000 + k, 1100, GDT_Byte, 2, k & 1, 23 + (uint64_t)k);
 }
 
 /* cog at `path` over `threads` from the levels in the file `cog` (its own overviews read back
@@ -257,7 +258,7 @@ static void made_cog(const char *name, int nx, int ny, uint64_t seed, int thread
     snprintf(cog, 4300, "%s/%s.tif", dir, name);
     void *cells = NULL;
     GDALDatasetH ds = make_raw(raw, nx, ny, GDT_Float32, seed, &cells);
-    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, threads, NULL, NULL, NULL),
+    assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, threads, 0, NULL, NULL, NULL),
                      CP_OK);
     free(cells);
 }
@@ -330,19 +331,21 @@ static void two_strip_files(const char *name, int nx, int ny, cp_strip_file f[2]
 }
 
 /* The maps' writer thread (cp_strips_writer) writes the bytes that writing each strip in place
- * writes, with the caller's two sets of planes swapped strip after strip as the run does, each
- * plane overwritten with junk as soon as giving the next strip returns (the writer must be done
- * with it then). */
-static void test_strips_writer_same_bytes_as_in_place(void **state) {
-    (void)state;
+ * writes, through the page cache or with O_DIRECT (`direct`; rows of odd bytes, so that strips
+ * share pages), with the caller's two sets of planes swapped strip after strip as the run does,
+ * each plane overwritten with junk as soon as giving the next strip returns (the writer must be
+ * done with it then). */
+static void strips_writer_case(int direct) {
     const int nx = 1001, ny = 777, h = 64; /* a last strip of 9 rows */
     cp_strip_file a[2], b[2];
-    char af[4300], ab[4300], bf[4300], bb[4300];
-    two_strip_files("inplace", nx, ny, a, af, ab);
-    two_strip_files("thread", nx, ny, b, bf, bb);
+    char af[4300], ab[4300], bf[4300], bb[4300], name[32];
+    snprintf(name, sizeof name, "inplace%d", direct);
+    two_strip_files(name, nx, ny, a, af, ab);
+    snprintf(name, sizeof name, "thread%d", direct);
+    two_strip_files(name, nx, ny, b, bf, bb);
     float *p[2] = {malloc(sizeof(float) * (size_t)nx * h), malloc(sizeof(float) * (size_t)nx * h)};
     unsigned char *k[2] = {malloc((size_t)nx * h), malloc((size_t)nx * h)};
-    cp_strips_writer *w = cp_strips_writer_start(b, 2);
+    cp_strips_writer *w = cp_strips_writer_start(b, 2, direct);
     assert_non_null(w);
     uint64_t seed = 61;
     int cur = 0;
@@ -371,6 +374,58 @@ static void test_strips_writer_same_bytes_as_in_place(void **state) {
     free(p[0]), free(p[1]), free(k[0]), free(k[1]);
 }
 
+static void test_strips_writer_same_bytes_as_in_place(void **state) {
+    (void)state;
+    strips_writer_case(0);
+    strips_writer_case(1);
+}
+
+/* Rows read with O_DIRECT (whole pages through a bounce buffer, over threads) are the rows read
+ * through the page cache, at offsets and lengths that start and end inside pages, across chunks
+ * of the bounce buffer. */
+static void test_cog_read_rows_direct_same_as_buffered(void **state) {
+    (void)state;
+    char path[4300];
+    snprintf(path, sizeof path, "%s/rows.bin", dir);
+    const size_t len = (size_t)19 << 20; /* over two 8 MB chunks */
+    unsigned char *data = malloc(len), *a = malloc(len), *b = malloc(len);
+    uint64_t seed = 71;
+    for (size_t i = 0; i < len; ++i) data[i] = (unsigned char)(cpt_rnd01(&seed) * 256);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    assert_int_equal(fwrite(data, 1, len, f), len);
+    fclose(f);
+    int fb = open(path, O_RDONLY), fd = open(path, O_RDONLY | O_DIRECT);
+    assert_true(fb >= 0);
+    if (fd < 0)
+        fail_msg("<%s>: its file system refuses O_DIRECT; the test needs one that takes it", path);
+    const struct {
+        int64_t offset;
+        size_t row_bytes;
+        int64_t row0, n;
+        int threads;
+    } c[] = {{0, 4096, 0, 100, 1},     {7, 4001, 3, 5, 2},      {4095, 1, 0, 1, 2},
+             {123, 160001, 2, 100, 2}, {1, 9000, 1000, 900, 3}, {8388607, 3, 1, 2, 2}};
+    for (size_t k = 0; k < sizeof c / sizeof c[0]; ++k) {
+        size_t n = (size_t)c[k].n * c[k].row_bytes;
+        assert_true((size_t)c[k].offset + (size_t)(c[k].row0 + c[k].n) * c[k].row_bytes <= len);
+        memset(a, 1, n), memset(b, 2, n);
+        assert_int_equal(cp_cog_read_rows(fb, path, c[k].offset, c[k].row_bytes, c[k].row0, c[k].n,
+                                          a, c[k].threads),
+                         CP_OK);
+        assert_int_equal(cp_cog_read_rows(fd, path, c[k].offset, c[k].row_bytes, c[k].row0, c[k].n,
+                                          b, c[k].threads),
+                         CP_OK);
+        assert_memory_equal(a, data + c[k].offset + c[k].row0 * (int64_t)c[k].row_bytes, n);
+        assert_memory_equal(b, a, n);
+    }
+    /* past the end of the file: an error naming it, not a short buffer */
+    assert_int_equal(cp_cog_read_rows(fd, path, 0, len / 2, 1, 2, b, 2), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "rows.bin");
+    close(fb), close(fd);
+    free(data), free(a), free(b);
+}
+
 /* A write that fails on the writer's thread is returned by the next give and by the end, naming
  * the file; rows outside the grid are refused before anything is given. */
 static void test_strips_writer_reports_the_failed_file(void **state) {
@@ -385,7 +440,7 @@ static void test_strips_writer_reports_the_failed_file(void **state) {
     float *p = calloc((size_t)nx * ny, sizeof *p);
     unsigned char *k = calloc((size_t)nx * ny, 1);
     const void *bufs[2] = {p, k};
-    cp_strips_writer *w = cp_strips_writer_start(f, 2);
+    cp_strips_writer *w = cp_strips_writer_start(f, 2, 0);
     assert_non_null(w);
     assert_int_equal(cp_strips_writer_give(w, 90, 20, bufs), CP_E_INTERNAL); /* past row 100 */
     assert_int_equal(cp_strips_writer_give(w, 0, 50, bufs), CP_OK);
@@ -408,6 +463,7 @@ int main(void) {
         cmocka_unit_test(test_cogtiff_stops_when_asked),
         cmocka_unit_test(test_strips_writer_same_bytes_as_in_place),
         cmocka_unit_test(test_strips_writer_reports_the_failed_file),
+        cmocka_unit_test(test_cog_read_rows_direct_same_as_buffered),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
