@@ -118,6 +118,7 @@ cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *
     f->fd = open(path, O_WRONLY | O_CLOEXEC); /* never created here: it must be the one laid out */
     if (f->fd < 0) return cp_fail(CP_E_IO, "cannot open <%s>: %s", path, strerror(errno));
     f->path = path;
+    f->level = NULL;
     f->ny = g->geo.ny;
     f->data_offset = data_offset;
     f->row_bytes = (size_t)g->geo.nx * (size_t)GDALGetDataTypeSizeBytes(type);
@@ -127,15 +128,19 @@ cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *
 cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, const void *buf) {
     if (row0 < 0 || nrows < 0 || row0 + nrows > f->ny)
         return cp_fail(CP_E_INTERNAL, "rows out of the grid");
-    return cp_rio_pwrite_rows(f->fd, f->path, f->data_offset, f->row_bytes, row0, nrows, buf,
-                              f->row_bytes, 0);
+    cp_status s = cp_rio_pwrite_rows(f->fd, f->path, f->data_offset, f->row_bytes, row0, nrows, buf,
+                                     f->row_bytes, 0);
+    return s ? s : cp_strip_file_write_level(f, row0, nrows, buf);
 }
+
+static cp_status level_close(cp_strip_file *f);
 
 cp_status cp_strip_file_close(cp_strip_file *f) {
     if (!f || !f->path || f->fd < 0) return CP_OK;
     int bad = close(f->fd) != 0;
     f->fd = -1;
-    return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : CP_OK;
+    cp_status s = level_close(f);
+    return bad ? cp_fail(CP_E_IO, "cannot write <%s>: %s", f->path, strerror(errno)) : s;
 }
 
 /* Opens a raw map or level for reading, with O_DIRECT when `direct` (its cells were written so,
@@ -171,8 +176,9 @@ static cp_status strips_write(cp_strips_writer *w) {
         int64_t at = f->data_offset + w->row0 * (int64_t)f->row_bytes;
         if (w->dw[i]) s = cp_dwriter_submit(w->dw[i], at, w->bufs[i], len);
     }
-    for (size_t i = 0; i < w->n && !s; ++i)
-        if (!w->dw[i]) s = cp_strip_file_write(&w->files[i], w->row0, w->nrows, w->bufs[i]);
+    for (size_t i = 0; i < w->n && !s; ++i) /* the direct ones' level while the disk works */
+        s = w->dw[i] ? cp_strip_file_write_level(&w->files[i], w->row0, w->nrows, w->bufs[i])
+                     : cp_strip_file_write(&w->files[i], w->row0, w->nrows, w->bufs[i]);
     for (size_t i = 0; i < w->n; ++i)
         if (w->dw[i]) cp_dwriter_wait(w->dw[i], w->bufs[i]);
     return s;
@@ -282,6 +288,100 @@ static void remove_files(const char *path) {
     free(other);
 }
 
+/* A map's first overview level, made as its rows are written (cog.h). */
+struct cp_strip_level {
+    int fd;
+    char *path;
+    int64_t nx0;      /* the map's columns */
+    int64_t nx, ny;   /* the level's */
+    int64_t offset;   /* of its row 0 */
+    size_t row_bytes; /* nx cells */
+    int is_byte;
+    float nodata;
+    unsigned char *buf; /* rows made from one strip */
+    size_t cap;
+};
+
+cp_status cp_strip_level_create(const char *raw_path, const cp_grid *g, GDALDataType type,
+                                double nodata, int64_t *data_offset) {
+    size_t len = strlen(raw_path) + 16;
+    char *path = malloc(len);
+    if (!path) return cp_fail(CP_E_NOMEM, "out of memory");
+    level_path(path, len, raw_path, 1);
+    cp_status s = create_strips(path, cpk_pyramid_size(g->geo.nx), cpk_pyramid_size(g->geo.ny),
+                                NULL, type, nodata, data_offset);
+    free(path);
+    return s;
+}
+
+cp_status cp_strip_file_open_level(cp_strip_file *f, GDALDataType type, double nodata,
+                                   int64_t data_offset) {
+    struct cp_strip_level *l = calloc(1, sizeof *l);
+    size_t len = strlen(f->path) + 16;
+    if (!l || !(l->path = malloc(len))) {
+        free(l);
+        return cp_fail(CP_E_NOMEM, "out of memory");
+    }
+    level_path(l->path, len, f->path, 1);
+    const size_t cell = type == GDT_Byte ? 1 : 4;
+    l->is_byte = type == GDT_Byte;
+    l->nodata = (float)nodata;
+    l->nx0 = (int64_t)(f->row_bytes / cell);
+    l->nx = cpk_pyramid_size(l->nx0), l->ny = cpk_pyramid_size(f->ny);
+    l->row_bytes = (size_t)l->nx * cell;
+    l->offset = data_offset;
+    if ((l->fd = open(l->path, O_WRONLY | O_CLOEXEC)) < 0) { /* the one laid out */
+        cp_status s = cp_fail(CP_E_IO, "cannot open <%s>: %s", l->path, strerror(errno));
+        free(l->path), free(l);
+        return s;
+    }
+    f->level = l;
+    return CP_OK;
+}
+
+cp_status cp_strip_file_write_level(cp_strip_file *f, int64_t row0, int64_t nrows,
+                                    const void *buf) {
+    struct cp_strip_level *l = f->level;
+    if (!l || nrows <= 0) return CP_OK;
+    const int64_t end = row0 + nrows;
+    if (row0 % 2 || (end % 2 && end != f->ny))
+        return cp_fail(CP_E_INTERNAL, "<%s>: a strip of rows %lld .. %lld splits a pair of rows",
+                       f->path, (long long)row0, (long long)end);
+    /* level row r: the map's rows 2r and 2r + 1 (a map of one row: that row) */
+    int64_t r0 = row0 / 2, r1 = f->ny == 1 ? 1 : end / 2;
+    if (r1 > l->ny) r1 = l->ny;
+    if (r1 <= r0) return CP_OK;
+    size_t need = (size_t)(r1 - r0) * l->row_bytes;
+    if (need > l->cap) {
+        unsigned char *b = realloc(l->buf, need);
+        if (!b) return cp_fail(CP_E_NOMEM, "out of memory for the overviews of <%s>", f->path);
+        l->buf = b, l->cap = need;
+    }
+    for (int64_t r = r0; r < r1; ++r) {
+        const unsigned char *a = (const unsigned char *)buf + (size_t)(2 * r - row0) * f->row_bytes;
+        const unsigned char *b = 2 * r + 1 < f->ny ? a + f->row_bytes : NULL;
+        unsigned char *o = l->buf + (size_t)(r - r0) * l->row_bytes;
+        if (l->is_byte)
+            cpk_pyramid_first_u8(a, l->nx0, o);
+        else
+            cpk_pyramid_mean_f32((const float *)a, (const float *)b, l->nx0, 1, l->nodata,
+                                 (float *)o);
+    }
+    return cp_rio_pwrite_rows(l->fd, l->path, l->offset, l->row_bytes, r0, r1 - r0, l->buf,
+                              l->row_bytes, 0);
+}
+
+static cp_status level_close(cp_strip_file *f) {
+    struct cp_strip_level *l = f->level;
+    if (!l) return CP_OK;
+    cp_status s = CP_OK;
+    if (l->fd >= 0 && close(l->fd) != 0)
+        s = cp_fail(CP_E_IO, "cannot write <%s>: %s", l->path, strerror(errno));
+    free(l->buf), free(l->path), free(l);
+    f->level = NULL;
+    return s;
+}
+
 typedef struct {
     int64_t nx, ny;   /* cells of the level */
     int64_t offset;   /* of row 0 in its file of strips */
@@ -308,6 +408,19 @@ static void halve_rows(const level *from, level *to, int64_t r0, int64_t n, int 
     }
 }
 
+/* Where row 0 of a level's file of strips (nx x ny of type) starts; -1 when it is not one. */
+static int64_t strips_offset(const char *path, int64_t nx, int64_t ny, GDALDataType type) {
+    GDALDatasetH ds = GDALOpen(path, GA_ReadOnly);
+    if (!ds) return -1;
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    int64_t off = GDALGetRasterXSize(ds) == nx && GDALGetRasterYSize(ds) == ny &&
+                          GDALGetRasterDataType(b) == type
+                      ? cp_rio_strips_offset(b)
+                      : -1;
+    GDALClose(ds);
+    return off;
+}
+
 /* What build_overviews works with: the raw map (level 0) and its levels 1 .. L. */
 typedef struct {
     const char *raw_path;
@@ -319,6 +432,7 @@ typedef struct {
                     every level) of about CHUNK_BYTES */
     int threads; /* at least 1 */
     int direct;  /* the raw map read with O_DIRECT */
+    int k0;      /* the level the others are made from: 0, or 1 when it was made with the map */
     level lv[MAX_LEVELS + 1];
 } pyramid;
 
@@ -348,16 +462,23 @@ static void pyramid_plan(pyramid *p, int64_t nx, int64_t ny) {
 static cp_status pyramid_open(pyramid *p, int64_t raw_offset) {
     const size_t cell = p->is_byte ? 1 : 4, plen = strlen(p->raw_path) + 16;
     p->lv[0].offset = raw_offset;
-    if ((p->lv[0].fd = open_read(p->raw_path, p->direct)) < 0)
+    if (p->k0 == 0 && (p->lv[0].fd = open_read(p->raw_path, p->direct)) < 0)
         return cp_fail(CP_E_IO, "cannot open <%s>: %s", p->raw_path, strerror(errno));
     for (int k = 0; k <= p->L; ++k) {
         level *l = &p->lv[k];
         l->row_bytes = (size_t)l->nx * cell;
-        if (!(l->buf = malloc((size_t)(p->B >> k) * l->row_bytes)) ||
+        if ((k >= p->k0 && !(l->buf = malloc((size_t)(p->B >> k) * l->row_bytes))) ||
             (k && !(l->path = malloc(plen))))
             return cp_fail(CP_E_NOMEM, "out of memory for the overviews of <%s>", p->raw_path);
         if (!k) continue;
         level_path(l->path, plen, p->raw_path, k);
+        if (k == p->k0) { /* made with the map: read from it */
+            if ((l->offset = strips_offset(l->path, l->nx, l->ny, p->type)) < 0)
+                return cp_fail(CP_E_INTERNAL, "<%s>: not the map's first overview", l->path);
+            if ((l->fd = open(l->path, O_RDONLY | O_CLOEXEC)) < 0)
+                return cp_fail(CP_E_IO, "cannot open <%s>: %s", l->path, strerror(errno));
+            continue;
+        }
         cp_status s = create_strips(l->path, l->nx, l->ny, NULL, p->type, p->nodata, &l->offset);
         if (s) return s;
         if ((l->fd = open(l->path, O_WRONLY | O_CLOEXEC)) < 0)
@@ -370,13 +491,17 @@ static cp_status pyramid_open(pyramid *p, int64_t raw_offset) {
  * made from the one above over the threads, written to its file. */
 static cp_status pyramid_fill(pyramid *p) {
     level *lv = p->lv;
-    /* rows of the raw map that the levels use: all but a last odd one */
-    const int64_t used = 2 * lv[1].ny < lv[0].ny ? 2 * lv[1].ny : lv[0].ny;
-    for (int64_t y = 0; y < used; y += p->B) {
-        cp_status s = cp_cog_read_rows(lv[0].fd, p->raw_path, lv[0].offset, lv[0].row_bytes, y,
-                                       y + p->B < used ? p->B : used - y, lv[0].buf, p->threads);
-        for (int k = 1; k <= p->L && !s; ++k) {
-            int64_t r0 = y >> k, n = (p->B >> k) < lv[k].ny - r0 ? (p->B >> k) : lv[k].ny - r0;
+    const int k0 = p->k0;
+    const int64_t B = p->B >> k0; /* rows of level k0 a chunk, a multiple of 2^(L - k0) */
+    /* rows of level k0 that the levels use: all but a last odd one */
+    const int64_t used = 2 * lv[k0 + 1].ny < lv[k0].ny ? 2 * lv[k0 + 1].ny : lv[k0].ny;
+    for (int64_t y = 0; y < used; y += B) {
+        cp_status s = cp_cog_read_rows(lv[k0].fd, k0 ? lv[k0].path : p->raw_path, lv[k0].offset,
+                                       lv[k0].row_bytes, y, y + B < used ? B : used - y, lv[k0].buf,
+                                       p->threads);
+        for (int k = k0 + 1; k <= p->L && !s; ++k) {
+            int64_t r0 = y >> (k - k0),
+                    n = (B >> (k - k0)) < lv[k].ny - r0 ? (B >> (k - k0)) : lv[k].ny - r0;
             if (n <= 0) break;
             halve_rows(&lv[k - 1], &lv[k], r0, n, p->is_byte, p->has_nodata, (float)p->nodata,
                        p->threads);
@@ -434,7 +559,7 @@ static int disk_full(const char *path) {
  * every level's tiles. *done is 0 (no error) for a raw file that is not a file of strips of
  * Byte or Float32: GDAL's COG driver writes it then. */
 static cp_status write_strips_cog(GDALDatasetH raw, const char *raw_path, const char *path,
-                                  int threads, int direct, cp_progress_fn progress,
+                                  int threads, unsigned flags, cp_progress_fn progress,
                                   void *progress_arg, int *done) {
     *done = 0;
     GDALRasterBandH band = GDALGetRasterBand(raw, 1);
@@ -442,14 +567,15 @@ static cp_status write_strips_cog(GDALDatasetH raw, const char *raw_path, const 
     pyramid p = {.raw_path = raw_path,
                  .type = GDALGetRasterDataType(band),
                  .threads = threads > 0 ? threads : 1,
-                 .direct = direct};
+                 .direct = (flags & CP_COG_RAW_DIRECT) != 0};
     p.is_byte = p.type == GDT_Byte;
     if ((!p.is_byte && p.type != GDT_Float32) || offset < 0) return CP_OK;
     *done = 1;
     p.nodata = GDALGetRasterNoDataValue(band, &p.has_nodata);
     pyramid_plan(&p, GDALGetRasterXSize(raw), GDALGetRasterYSize(raw));
+    p.k0 = (flags & CP_COG_LEVEL1) && p.L > 0 ? 1 : 0;
     cp_status s = pyramid_open(&p, offset);
-    if (!s && p.L) s = pyramid_fill(&p);
+    if (!s && p.L > p.k0) s = pyramid_fill(&p);
     s = pyramid_close(&p, s);
     cp_cog_level lv[MAX_LEVELS + 1];
     if (!s) s = pyramid_levels(&p, lv);
@@ -503,7 +629,7 @@ static cp_status gdal_cog(GDALDatasetH raw, const char *path, const char *resamp
 }
 
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
-                        const char *resampling, const double *stats, int threads, int raw_direct,
+                        const char *resampling, const double *stats, int threads, unsigned flags,
                         cp_progress_fn progress, void *progress_arg, cp_file_job **removal) {
     cp_status s = CP_OK;
     GDALRasterBandH b = GDALGetRasterBand(raw, 1);
@@ -515,7 +641,7 @@ cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path
         GDALSetRasterStatistics(b, mn, mx, mean, sd);
     GDALFlushCache(raw);
     int done = 0;
-    s = write_strips_cog(raw, raw_path, path, threads, raw_direct, progress, progress_arg, &done);
+    s = write_strips_cog(raw, raw_path, path, threads, flags, progress, progress_arg, &done);
     if (!s && !done) {
         s = gdal_cog(raw, path, resampling, threads, progress, progress_arg);
         if (s) VSIUnlink(path);

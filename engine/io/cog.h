@@ -28,6 +28,10 @@ typedef struct {
     const char *path;
     int64_t ny, data_offset;
     size_t row_bytes;
+    /* Its first overview level (cp_strip_file_open_level), made from the rows as they are
+     * written, so that the COG's overviews start from it instead of reading the map again:
+     * level->fd -1 when none. */
+    struct cp_strip_level *level;
 } cp_strip_file;
 
 /* Creates the file on the grid (georeferencing, CRS and nodata as cp_raster_create) with every
@@ -38,10 +42,22 @@ cp_status cp_strip_file_create(const char *path, const cp_grid *g, GDALDataType 
 /* Opens the file created at `path` (kept, not copied) for writing rows. */
 cp_status cp_strip_file_open(cp_strip_file *f, const char *path, const cp_grid *g,
                              GDALDataType type, int64_t data_offset);
-/* Writes rows row0 .. row0 + nrows (nx cells each, no gaps). */
+/* The file of the first overview level of the raw map at raw_path (cp_cog_finish's name for
+ * it): created by one process (cp_strip_level_create: half the rows and columns,
+ * cpk_pyramid_size; no georeferencing), opened by each writer of the map's rows
+ * (cp_strip_file_open_level, after cp_strip_file_open; type and nodata: the map's). Its rows
+ * are then made from each strip written (cpk/pyramid.h: the mean of 2 x 2 cells, or a Byte
+ * map's upper-left one), which must start on an even row and end on one or at the map's end. */
+cp_status cp_strip_level_create(const char *raw_path, const cp_grid *g, GDALDataType type,
+                                double nodata, int64_t *data_offset);
+cp_status cp_strip_file_open_level(cp_strip_file *f, GDALDataType type, double nodata,
+                                   int64_t data_offset);
+/* Writes rows row0 .. row0 + nrows (nx cells each, no gaps), and their level's rows. */
 cp_status cp_strip_file_write(cp_strip_file *f, int64_t row0, int64_t nrows, const void *buf);
-/* Closes it: what was written is then in the file for any process that opens it. A zeroed or
- * closed one is a no-op. */
+/* Only the level's rows of rows row0 .. row0 + nrows (the rows themselves written otherwise). */
+cp_status cp_strip_file_write_level(cp_strip_file *f, int64_t row0, int64_t nrows, const void *buf);
+/* Closes it (and its level): what was written is then in the file for any process that opens
+ * it. A zeroed or closed one is a no-op. */
 cp_status cp_strip_file_close(cp_strip_file *f);
 
 /* The rows of a strip for several files of strips (the maps), written from a thread of its own
@@ -82,13 +98,19 @@ int cp_file_job_finish(cp_file_job *job, char hex[65], uint64_t *size);
  * bytes written by cogtiff.h, GDAL's COG driver's bytes: docs/decisions.md; else GDAL's COG
  * driver writes it),
  * with the statistics `stats` (min, max, mean, stddev; NULL = computed by reading `raw`).
- * raw_direct: the raw map's cells were written with O_DIRECT (cp_strips_writer_start), so they
- * are read from the disk with O_DIRECT too: read through the page cache, every page of it would
- * be allocated again (on this project's VMs, a fault to the host each).
+ * flags: CP_COG_RAW_DIRECT when the raw map's cells were written with O_DIRECT
+ * (cp_strips_writer_start): they are read from the disk with O_DIRECT too (read through the page
+ * cache, every page of it would be allocated again: on this project's VMs, a fault to the host
+ * each); CP_COG_LEVEL1 when its first overview level was made as its rows were written
+ * (cp_strip_file_open_level): the other levels are made from that one.
  * `raw` is closed and deleted: by the time this returns, or when `removal` is not NULL, by
  * a job set there that the caller finishes (cp_file_job_finish) before the folder moves. */
+enum {
+    CP_COG_RAW_DIRECT = 1, /* the raw map's cells are read with O_DIRECT */
+    CP_COG_LEVEL1 = 2      /* its first overview level was made as it was written */
+};
 cp_status cp_cog_finish(GDALDatasetH raw, const char *raw_path, const char *path,
-                        const char *resampling, const double *stats, int threads, int raw_direct,
+                        const char *resampling, const double *stats, int threads, unsigned flags,
                         cp_progress_fn progress, void *progress_arg, cp_file_job **removal);
 /* A PNG thumbnail (at most `width` wide) of a Byte raster with a colour table. */
 cp_status cp_thumbnail_png(const char *path, int width, unsigned char **png, size_t *len);

@@ -581,10 +581,13 @@ static int64_t strip_rows(const run_ctx *c, size_t budget) {
     }
     for (size_t k = 0; k < c->sc->ncriteria; ++k)
         if (burns(c, k) && c->vhalo[k] > halo) halo = c->vhalo[k];
-    /* whole rows of the 512 x 512 tiles where GDAL writes the raw maps (create_maps) */
-    int64_t align = strip_files(c) ? 1 : 512;
+    /* whole rows of the 512 x 512 tiles where GDAL writes the raw maps (create_maps); else
+     * pairs of rows, each strip's own, for the maps' first overview level */
+    int64_t align = strip_files(c) ? 2 : 512;
     int64_t rows = cp_strip_rows(budget, fixed, per_row, align, c->grid.geo.ny);
-    return cp_strip_rows_cap(rows, halo, per_row, align);
+    rows = cp_strip_rows_cap(rows, halo, per_row, align);
+    if (align == 2 && rows % 2 && rows < c->grid.geo.ny) rows = rows > 1 ? rows - 1 : 2;
+    return rows;
 }
 
 /* A grid input as the strip engine's row source. */
@@ -686,6 +689,16 @@ static cp_status raster_strip(void *arg, int64_t y0, int64_t h) {
     return CP_OK;
 }
 
+/* The first overview level of a map's file of strips, made as its rows are written (rank 0
+ * creates it, every rank writes its own rows' pairs: strips of an even number of rows). */
+static cp_status map_level(const cp_ranks *rk, cp_strip_file *f, const cp_grid *g, GDALDataType t,
+                           double nodata) {
+    int64_t offset = -1;
+    cp_status s = rk->rank == 0 ? cp_strip_level_create(f->path, g, t, nodata, &offset) : CP_OK;
+    if ((s = cp_ranks_agree(rk, s)) || (s = cp_ranks_bcast(rk, &offset, sizeof offset))) return s;
+    return cp_ranks_agree(rk, cp_strip_file_open_level(f, t, nodata, offset));
+}
+
 /* The maps' raw files: files of strips that every rank (or the one process) writes its rows
  * into (rank 0 creates them), or, on a big-endian host, tiled GeoTIFFs that GDAL writes. */
 static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
@@ -716,6 +729,7 @@ static cp_status create_maps(raster_pass *rp, const char *tmpdir) {
         double nodata = m == 1 ? 0 : -9999.0;
         s = rp->sf ? cp_ranks_strip_file(rk, rp->path[m], &c->grid, t, nodata, &rp->sf[m])
                    : cp_raster_create(rp->path[m], &c->grid, t, nodata, &rp->raw[m]);
+        if (!s && rp->sf && m < 2) s = map_level(rk, &rp->sf[m], &c->grid, t, nodata);
     }
     if (!s && rp->b.priority2) rp->writer = cp_strips_writer_start(rp->sf, 2, 1);
     rp->direct = rp->writer != NULL;
@@ -825,9 +839,10 @@ static cp_status finish_maps(raster_pass *rp, const char *tmpdir) {
         else
             snprintf(final, sizeof final, "%s/criteria/%s.tif", tmpdir, sc->criteria[m - 2].name);
         if (m == 1) cp.base = 0.8, cp.span = 0.2;
-        s = cp_cog_finish(rp->raw[m], rp->path[m], final, m == 1 ? "NEAREST" : "AVERAGE",
-                          m < 2 ? stats[m] : NULL, c->threads, m < 2 && rp->direct,
-                          m < 2 ? cog_progress : NULL, &cp, &removal[m]);
+        s = cp_cog_finish(
+            rp->raw[m], rp->path[m], final, m == 1 ? "NEAREST" : "AVERAGE", m < 2 ? stats[m] : NULL,
+            c->threads, m < 2 && rp->sf ? CP_COG_LEVEL1 | (rp->direct ? CP_COG_RAW_DIRECT : 0) : 0,
+            m < 2 ? cog_progress : NULL, &cp, &removal[m]);
         rp->raw[m] = NULL;
         if (!s && m < 2) c->map_sums[m] = cp_checksum_start(final);
         if (s && cp.stopped) s = cp_fail(CP_E_INTERRUPTED, "interrupted");
@@ -1851,6 +1866,7 @@ static cp_status run_quietly(const cp_scenario *sc, const cp_run_options *opts_i
         /* every rank a block of strips: lower strips when the budget's are too few (results
          * do not depend on the strip height), rank 0's height for all */
         int64_t per = (c.grid.geo.ny + rk.size - 1) / rk.size;
+        per += strip_files(&c) && per % 2; /* pairs of rows: the maps' first overview level */
         if (per < c.strip_rows) c.strip_rows = per;
         if ((s = cp_ranks_bcast(&rk, &c.strip_rows, sizeof c.strip_rows))) goto done;
     }

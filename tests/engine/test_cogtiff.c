@@ -48,7 +48,7 @@ static int teardown(void **state) {
  * (a tenth nodata; Byte: classes 0-5), opened with GDAL for update, with the metadata the run
  * gives its maps; the cells into *cells (free() it). */
 static GDALDatasetH make_raw(const char *path, int nx, int ny, GDALDataType type, uint64_t seed,
-                             void **cells) {
+                             int level1, void **cells) {
     const int is_byte = type == GDT_Byte;
     const double nodata = is_byte ? 0 : -9999.0;
     cp_grid g = {.geo = {420000, 750000, 30, 30, nx, ny}};
@@ -71,7 +71,18 @@ static GDALDatasetH make_raw(const char *path, int nx, int ny, GDALDataType type
     }
     cp_strip_file f;
     assert_int_equal(cp_strip_file_open(&f, path, &g, type, offset), CP_OK);
-    assert_int_equal(cp_strip_file_write(&f, 0, ny, buf), CP_OK);
+    if (level1) { /* the first overview level made strip by strip as the rows are written */
+        int64_t lo = -1;
+        assert_int_equal(cp_strip_level_create(path, &g, type, nodata, &lo), CP_OK);
+        assert_int_equal(cp_strip_file_open_level(&f, type, nodata, lo), CP_OK);
+        for (int y = 0; y < ny; y += level1) {
+            int h = y + level1 < ny ? level1 : ny - y;
+            assert_int_equal(cp_strip_file_write(&f, y, h, buf + (size_t)y * (size_t)nx * cell),
+                             CP_OK);
+        }
+    } else {
+        assert_int_equal(cp_strip_file_write(&f, 0, ny, buf), CP_OK);
+    }
     assert_int_equal(cp_strip_file_close(&f), CP_OK);
     CPLFree(g.wkt);
     GDALDatasetH ds = GDALOpen(path, GA_Update);
@@ -171,20 +182,23 @@ static void assert_valid_cog(const char *cog) {
     free(o), free(e);
 }
 
-/* One map through cp_cog_finish (threads; the raw map read with O_DIRECT when `direct`), then
- * checked against GDAL's copy of it. */
-static void one_map(int nx, int ny, GDALDataType type, int threads, int direct, uint64_t seed) {
+/* One map through cp_cog_finish (threads; the raw map read with O_DIRECT when `direct`; its
+ * first overview level made as its rows were written, in strips of `level1` rows, when that is
+ * not 0), then checked against GDAL's copy of it. */
+static void one_map_level(int nx, int ny, GDALDataType type, int threads, int direct, int level1,
+                          uint64_t seed) {
     const int is_byte = type == GDT_Byte;
     char raw[4300], cog[4300], ref[4300], a[4400], b[4400];
     const char *t = is_byte ? "u8" : "f32";
-    snprintf(raw, sizeof raw, "%s/%s-%dx%d.strips.tif", dir, t, nx, ny);
-    snprintf(cog, sizeof cog, "%s/%s-%dx%d-%d.tif", dir, t, nx, ny, threads);
-    snprintf(ref, sizeof ref, "%s/%s-%dx%d-%d.gdal.tif", dir, t, nx, ny, threads);
+    snprintf(raw, sizeof raw, "%s/%s-%dx%d-%d.strips.tif", dir, t, nx, ny, level1);
+    snprintf(cog, sizeof cog, "%s/%s-%dx%d-%d-%d.tif", dir, t, nx, ny, threads, level1);
+    snprintf(ref, sizeof ref, "%s/%s-%dx%d-%d-%d.gdal.tif", dir, t, nx, ny, threads, level1);
     void *cells = NULL;
-    GDALDatasetH ds = make_raw(raw, nx, ny, type, seed, &cells);
+    GDALDatasetH ds = make_raw(raw, nx, ny, type, seed, level1, &cells);
     const double stats[4] = {0.5, 1.0, 0.75, 0.125};
     assert_int_equal(cp_cog_finish(ds, raw, cog, is_byte ? "NEAREST" : "AVERAGE", stats, threads,
-                                   direct, NULL, NULL, NULL),
+                                   (direct ? CP_COG_RAW_DIRECT : 0) | (level1 ? CP_COG_LEVEL1 : 0),
+                                   NULL, NULL, NULL),
                      CP_OK);
     assert_false(cpt_exists(raw)); /* the raw map is removed */
     assert_cells(cog, cells, nx, ny, is_byte);
@@ -199,12 +213,43 @@ static void one_map(int nx, int ny, GDALDataType type, int threads, int direct, 
     free(cells);
 }
 
+static void one_map(int nx, int ny, GDALDataType type, int threads, int direct, uint64_t seed) {
+    one_map_level(nx, ny, type, threads, direct, 0, seed);
+}
+
 static void test_cogtiff_float_maps_are_gdal_bytes(void **state) {
     (void)state;
     one_map(1037, 777, GDT_Float32, 2, 0, 11); /* three levels, partial tiles on both edges */
     one_map(2049, 513, GDT_Float32, 2, 1, 12); /* a last column and row of one cell */
     one_map(300, 200, GDT_Float32, 2, 1, 13);  /* one tile, no overview */
     one_map(1, 1, GDT_Float32, 1, 1, 14);
+}
+
+/* The first overview level made as the map's rows are written (strips of an even number of
+ * rows, as `run` writes them) gives the COG that reading the map back gives: GDAL's bytes. */
+static void test_cogtiff_level_made_with_the_map(void **state) {
+    (void)state;
+    one_map_level(1037, 777, GDT_Float32, 2, 1, 64, 81); /* a last strip of 9 rows */
+    one_map_level(2049, 1030, GDT_Byte, 2, 0, 130, 82);
+    one_map_level(600, 601, GDT_Float32, 1, 0, 2, 83); /* strips of two rows */
+    one_map_level(1, 1, GDT_Float32, 1, 0, 2, 84);
+    one_map_level(700, 1, GDT_Float32, 1, 0, 2, 85); /* one row: the level's is its own */
+    /* a strip that splits a pair of rows is refused, naming the map */
+    char path[4300];
+    snprintf(path, sizeof path, "%s/split.strips.tif", dir);
+    cp_grid g = {.geo = {420000, 750000, 30, 30, 100, 50}};
+    int64_t off = -1, lo = -1;
+    assert_int_equal(cp_strip_file_create(path, &g, GDT_Float32, -9999.0, &off), CP_OK);
+    assert_int_equal(cp_strip_level_create(path, &g, GDT_Float32, -9999.0, &lo), CP_OK);
+    cp_strip_file f;
+    assert_int_equal(cp_strip_file_open(&f, path, &g, GDT_Float32, off), CP_OK);
+    assert_int_equal(cp_strip_file_open_level(&f, GDT_Float32, -9999.0, lo), CP_OK);
+    float *rows = calloc(100 * 50, sizeof *rows);
+    assert_int_equal(cp_strip_file_write(&f, 0, 20, rows), CP_OK);
+    assert_int_equal(cp_strip_file_write(&f, 20, 7, rows), CP_E_INTERNAL);
+    cpt_assert_contains(cp_errmsg(), "split.strips.tif>: a strip of rows 20 .. 27 splits a pair");
+    assert_int_equal(cp_strip_file_close(&f), CP_OK);
+    free(rows);
 }
 
 static void test_cogtiff_class_maps_are_gdal_bytes(void **state) {
@@ -257,7 +302,7 @@ static void made_cog(const char *name, int nx, int ny, uint64_t seed, int thread
     snprintf(raw, 4300, "%s/%s.strips.tif", dir, name);
     snprintf(cog, 4300, "%s/%s.tif", dir, name);
     void *cells = NULL;
-    GDALDatasetH ds = make_raw(raw, nx, ny, GDT_Float32, seed, &cells);
+    GDALDatasetH ds = make_raw(raw, nx, ny, GDT_Float32, seed, 0, &cells);
     assert_int_equal(cp_cog_finish(ds, raw, cog, "AVERAGE", NULL, threads, 0, NULL, NULL, NULL),
                      CP_OK);
     free(cells);
@@ -458,6 +503,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cogtiff_float_maps_are_gdal_bytes),
         cmocka_unit_test(test_cogtiff_class_maps_are_gdal_bytes),
+        cmocka_unit_test(test_cogtiff_level_made_with_the_map),
         cmocka_unit_test(test_cogtiff_bigtiff_and_any_thread_count),
         cmocka_unit_test(test_cogtiff_never_writes_over_a_file),
         cmocka_unit_test(test_cogtiff_stops_when_asked),
