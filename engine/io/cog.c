@@ -20,6 +20,7 @@
 #include "cog.h"
 #include "cogtiff.h"
 #include "dwrite.h"
+#include "worker.h"
 #include "raster.h"
 #include "cpk/pyramid.h"
 
@@ -153,22 +154,20 @@ static int open_read(const char *path, int direct) {
 /* The maps' writer thread (cog.h). */
 enum { MAX_STRIP_FILES = 2 + 64 };
 struct cp_strips_writer {
+    cp_worker w;
     cp_strip_file *files;
     size_t n;
-    cp_dwriter *dw[MAX_STRIP_FILES]; /* each file's O_DIRECT writer; NULL: pwrite */
-    pthread_t th;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
-    const void *bufs[MAX_STRIP_FILES]; /* the strip given; valid while busy */
+    cp_dwriter *dw[MAX_STRIP_FILES];   /* each file's O_DIRECT writer; NULL: pwrite */
+    const void *bufs[MAX_STRIP_FILES]; /* the strip given */
     int64_t row0, nrows;
-    int busy, quit;
-    cp_status err;  /* the first failure (then nothing more is written) */
-    char msg[1024]; /* its message, made on the writer's thread */
+    char msg[1024]; /* the first failure's message, made on the writer's thread */
 };
 
 /* Writes the strip given to every file: the O_DIRECT ones queued first, so that the disk takes
- * them while the others are copied, then waited for. */
-static cp_status strips_write(cp_strips_writer *w) {
+ * them while the others are copied and the levels made, then waited for. The failure's status
+ * (its message kept for the caller's thread), or 0. */
+static int strips_write(cp_worker *arg) {
+    cp_strips_writer *w = (cp_strips_writer *)arg;
     cp_status s = CP_OK;
     for (size_t i = 0; i < w->n && !s; ++i) {
         const cp_strip_file *f = &w->files[i];
@@ -181,28 +180,8 @@ static cp_status strips_write(cp_strips_writer *w) {
                      : cp_strip_file_write(&w->files[i], w->row0, w->nrows, w->bufs[i]);
     for (size_t i = 0; i < w->n; ++i)
         if (w->dw[i]) cp_dwriter_wait(w->dw[i], w->bufs[i]);
-    return s;
-}
-
-static void *strips_writer_main(void *arg) {
-    cp_strips_writer *w = arg;
-    pthread_mutex_lock(&w->mu);
-    for (;;) {
-        while (!w->busy && !w->quit) pthread_cond_wait(&w->cv, &w->mu);
-        if (!w->busy) break;
-        cp_status err = w->err;
-        pthread_mutex_unlock(&w->mu);
-        cp_status s = err ? err : strips_write(w);
-        pthread_mutex_lock(&w->mu);
-        if (s && !w->err) {
-            w->err = s;
-            snprintf(w->msg, sizeof w->msg, "%s", cp_errmsg());
-        }
-        w->busy = 0;
-        pthread_cond_broadcast(&w->cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return NULL;
+    if (s) snprintf(w->msg, sizeof w->msg, "%s", cp_errmsg());
+    return (int)s;
 }
 
 cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n, int direct) {
@@ -212,11 +191,7 @@ cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n, int dir
     w->files = files, w->n = n;
     for (size_t i = 0; direct && i < n; ++i)
         if (cp_dwriter_open(files[i].path, &w->dw[i])) w->dw[i] = NULL; /* then pwrite */
-    pthread_mutex_init(&w->mu, NULL);
-    pthread_cond_init(&w->cv, NULL);
-    if (pthread_create(&w->th, NULL, strips_writer_main, w) != 0) {
-        pthread_mutex_destroy(&w->mu);
-        pthread_cond_destroy(&w->cv);
+    if (cp_worker_start(&w->w, strips_write)) {
         for (size_t i = 0; i < n; ++i) cp_dwriter_free(w->dw[i]);
         free(w);
         return NULL;
@@ -224,10 +199,9 @@ cp_strips_writer *cp_strips_writer_start(cp_strip_file *files, size_t n, int dir
     return w;
 }
 
-/* Waits until the writer is idle; the first failure, raised again on this thread. Holds mu. */
-static cp_status strips_writer_idle(cp_strips_writer *w) {
-    while (w->busy) pthread_cond_wait(&w->cv, &w->mu);
-    return w->err ? cp_fail(w->err, "%s", w->msg) : CP_OK;
+/* The failure the writer met, raised again on the caller's thread. */
+static cp_status strips_writer_status(const cp_strips_writer *w, int err) {
+    return err ? cp_fail((cp_status)err, "%s", w->msg) : CP_OK;
 }
 
 cp_status cp_strips_writer_give(cp_strips_writer *w, int64_t row0, int64_t nrows,
@@ -235,28 +209,17 @@ cp_status cp_strips_writer_give(cp_strips_writer *w, int64_t row0, int64_t nrows
     for (size_t i = 0; i < w->n; ++i)
         if (row0 < 0 || nrows < 0 || row0 + nrows > w->files[i].ny)
             return cp_fail(CP_E_INTERNAL, "rows out of the grid");
-    pthread_mutex_lock(&w->mu);
-    cp_status s = strips_writer_idle(w);
-    if (!s) {
-        memcpy(w->bufs, bufs, w->n * sizeof *bufs);
-        w->row0 = row0, w->nrows = nrows;
-        w->busy = 1;
-        pthread_cond_broadcast(&w->cv);
-    }
-    pthread_mutex_unlock(&w->mu);
-    return s;
+    cp_status s = strips_writer_status(w, cp_worker_wait(&w->w));
+    if (s) return s;
+    memcpy(w->bufs, bufs, w->n * sizeof *bufs);
+    w->row0 = row0, w->nrows = nrows;
+    cp_worker_give(&w->w);
+    return CP_OK;
 }
 
 cp_status cp_strips_writer_end(cp_strips_writer *w) {
     if (!w) return CP_OK;
-    pthread_mutex_lock(&w->mu);
-    cp_status s = strips_writer_idle(w);
-    w->quit = 1;
-    pthread_cond_broadcast(&w->cv);
-    pthread_mutex_unlock(&w->mu);
-    pthread_join(w->th, NULL);
-    pthread_mutex_destroy(&w->mu);
-    pthread_cond_destroy(&w->cv);
+    cp_status s = strips_writer_status(w, cp_worker_stop(&w->w));
     for (size_t i = 0; i < w->n; ++i) { /* the last partial pages; the first error kept */
         if (!w->dw[i]) continue;
         cp_status d = s ? (cp_dwriter_free(w->dw[i]), CP_OK) : cp_dwriter_finish(w->dw[i]);

@@ -24,6 +24,7 @@
 #include "error.h"
 #include "cogtiff.h"
 #include "raster.h"
+#include "worker.h"
 
 enum { TILE = 512, MAX_TAGS = 64, MAX_LEVELS = 32 };
 
@@ -349,110 +350,48 @@ typedef struct {
 /* The thread that writes a row of tiles while the next row is cut and compressed: with two
  * cores, the row's write (a copy into the page cache) would otherwise leave one idle. */
 typedef struct {
-    pthread_t th;
-    int started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    cp_worker w;
     int fd;
-    const tile_bytes *job; /* the row given to write; NULL once written */
+    const tile_bytes *job; /* the row given to write */
     int64_t n;             /* its tiles */
     uint64_t at;           /* where it goes */
-    int quit;
-    int err; /* errno of the first failed write (then nothing more is written) */
 } row_writer;
 
-static void *row_writer_main(void *arg) {
-    row_writer *rw = arg;
-    pthread_mutex_lock(&rw->mu);
-    for (;;) {
-        while (!rw->job && !rw->quit) pthread_cond_wait(&rw->cv, &rw->mu);
-        if (!rw->job) break;
-        const tile_bytes *t = rw->job;
-        int64_t n = rw->n;
-        uint64_t at = rw->at;
-        int err = rw->err;
-        pthread_mutex_unlock(&rw->mu);
-        for (int64_t x = 0; x < n && !err; ++x) {
-            if (cp_rio_pwrite_all(rw->fd, t[x].buf, t[x].len, (int64_t)at) != 0)
-                err = errno ? errno : EIO;
-            at += t[x].len;
-        }
-        pthread_mutex_lock(&rw->mu);
-        rw->err = err;
-        rw->job = NULL;
-        pthread_cond_broadcast(&rw->cv);
+static int write_row(cp_worker *arg) {
+    const row_writer *rw = (const row_writer *)arg;
+    uint64_t at = rw->at;
+    for (int64_t x = 0; x < rw->n; ++x) {
+        if (cp_rio_pwrite_all(rw->fd, rw->job[x].buf, rw->job[x].len, (int64_t)at) != 0)
+            return errno ? errno : EIO;
+        at += rw->job[x].len;
     }
-    pthread_mutex_unlock(&rw->mu);
-    return NULL;
-}
-
-/* Waits until the row given last is written; its errno, or 0. */
-static int row_writer_wait(row_writer *rw) {
-    pthread_mutex_lock(&rw->mu);
-    while (rw->job) pthread_cond_wait(&rw->cv, &rw->mu);
-    int err = rw->err;
-    pthread_mutex_unlock(&rw->mu);
-    return err;
+    return 0;
 }
 
 /* Gives the writer n tiles to write at `at` (the row before must be written). */
 static void row_writer_give(row_writer *rw, const tile_bytes *t, int64_t n, uint64_t at) {
-    pthread_mutex_lock(&rw->mu);
     rw->job = t, rw->n = n, rw->at = at;
-    pthread_cond_broadcast(&rw->cv);
-    pthread_mutex_unlock(&rw->mu);
+    cp_worker_give(&rw->w);
 }
 
 /* The thread that reads the next row of tiles' cells while this one is compressed (the raw
  * maps are read from the disk with O_DIRECT: the read would otherwise leave both cores idle). */
 typedef struct {
-    pthread_t th;
-    int started;
-    pthread_mutex_t mu;
-    pthread_cond_t cv;
+    cp_worker w;
     int fd;
     int64_t at;
     size_t len;
-    unsigned char *buf; /* the job: len bytes at `at` into buf; NULL once read */
-    int quit;
-    int err; /* errno of the first failed read */
+    unsigned char *buf; /* the job: len bytes at `at` into buf */
 } row_reader;
 
-static void *row_reader_main(void *arg) {
-    row_reader *rr = arg;
-    pthread_mutex_lock(&rr->mu);
-    for (;;) {
-        while (!rr->buf && !rr->quit) pthread_cond_wait(&rr->cv, &rr->mu);
-        if (!rr->buf) break;
-        int fd = rr->fd, err = rr->err;
-        int64_t at = rr->at;
-        size_t len = rr->len;
-        unsigned char *buf = rr->buf;
-        pthread_mutex_unlock(&rr->mu);
-        if (!err) err = read_bytes(fd, at, len, buf, 1);
-        pthread_mutex_lock(&rr->mu);
-        rr->err = err;
-        rr->buf = NULL;
-        pthread_cond_broadcast(&rr->cv);
-    }
-    pthread_mutex_unlock(&rr->mu);
-    return NULL;
-}
-
-/* Waits until the job given last is read; its errno, or 0. */
-static int row_reader_wait(row_reader *rr) {
-    pthread_mutex_lock(&rr->mu);
-    while (rr->buf) pthread_cond_wait(&rr->cv, &rr->mu);
-    int err = rr->err;
-    pthread_mutex_unlock(&rr->mu);
-    return err;
+static int read_row(cp_worker *arg) {
+    const row_reader *rr = (const row_reader *)arg;
+    return read_bytes(rr->fd, rr->at, rr->len, rr->buf, 1);
 }
 
 static void row_reader_give(row_reader *rr, int fd, int64_t at, size_t len, unsigned char *buf) {
-    pthread_mutex_lock(&rr->mu);
     rr->fd = fd, rr->at = at, rr->len = len, rr->buf = buf;
-    pthread_cond_broadcast(&rr->cv);
-    pthread_mutex_unlock(&rr->mu);
+    cp_worker_give(&rr->w);
 }
 
 /* What the levels' tiles are written with. */
@@ -544,12 +483,12 @@ static cp_status write_level(tile_writer *w, const cp_cog_level *lv, uint64_t *o
             int b = compress_tile(w, t, lv->nx, nr, x, &row[x]);
             if (b > bad) bad = b;
         }
-        int rerr = row_reader_wait(&w->rr);
+        int rerr = cp_worker_wait(&w->rr.w);
         if (bad) return cp_fail(CP_E_NOMEM, "out of memory for the tiles of <%s>", w->path);
         if (rerr) return cp_fail(CP_E_IO, "cannot read <%s>: %s", lv->path, strerror(rerr));
         unsigned char *t = w->rows;
         w->rows = w->next, w->next = t;
-        int err = row_writer_wait(&w->rw); /* the row before, which used the other buffers */
+        int err = cp_worker_wait(&w->rw.w); /* the row before, which used the other buffers */
         if (err) return cp_fail(CP_E_IO, "cannot write <%s>: %s", w->path, strerror(err));
         uint64_t at = w->at;
         for (int64_t x = 0; x < tx; ++x) {
@@ -657,54 +596,20 @@ static cp_status tile_writer_init(tile_writer *w, const cp_cog_level *lv0, int c
     w->row[1] = calloc((size_t)w->row_tiles, sizeof **w->row);
     if (!w->scratch || !w->rows || !w->next || !w->row[0] || !w->row[1])
         return cp_fail(CP_E_NOMEM, "out of memory");
-    pthread_mutex_init(&w->rr.mu, NULL);
-    pthread_cond_init(&w->rr.cv, NULL);
-    if (pthread_create(&w->rr.th, NULL, row_reader_main, &w->rr) != 0) {
-        pthread_mutex_destroy(&w->rr.mu);
-        pthread_cond_destroy(&w->rr.cv);
-        return cp_fail(CP_E_NOMEM, "cannot start a thread");
-    }
-    w->rr.started = 1;
     w->rw.fd = w->fd;
-    pthread_mutex_init(&w->rw.mu, NULL);
-    pthread_cond_init(&w->rw.cv, NULL);
-    if (pthread_create(&w->rw.th, NULL, row_writer_main, &w->rw) != 0) {
-        pthread_mutex_destroy(&w->rw.mu);
-        pthread_cond_destroy(&w->rw.cv);
+    if (cp_worker_start(&w->rr.w, read_row) || cp_worker_start(&w->rw.w, write_row))
         return cp_fail(CP_E_NOMEM, "cannot start a thread");
-    }
-    w->rw.started = 1;
     return CP_OK;
 }
 
 /* Waits for the writer's last row and stops it: its errno, or 0. */
 static int tile_writer_stop(tile_writer *w) {
-    if (!w->rw.started) return 0;
-    int err = row_writer_wait(&w->rw);
-    pthread_mutex_lock(&w->rw.mu);
-    w->rw.quit = 1;
-    pthread_cond_broadcast(&w->rw.cv);
-    pthread_mutex_unlock(&w->rw.mu);
-    pthread_join(w->rw.th, NULL);
-    pthread_mutex_destroy(&w->rw.mu);
-    pthread_cond_destroy(&w->rw.cv);
-    w->rw.started = 0;
-    return err;
+    return cp_worker_stop(&w->rw.w);
 }
 
 static void tile_writer_free(tile_writer *w) {
     tile_writer_stop(w);
-    if (w->rr.started) { /* a read given may still be going on: waited for */
-        row_reader_wait(&w->rr);
-        pthread_mutex_lock(&w->rr.mu);
-        w->rr.quit = 1;
-        pthread_cond_broadcast(&w->rr.cv);
-        pthread_mutex_unlock(&w->rr.mu);
-        pthread_join(w->rr.th, NULL);
-        pthread_mutex_destroy(&w->rr.mu);
-        pthread_cond_destroy(&w->rr.cv);
-        w->rr.started = 0;
-    }
+    cp_worker_stop(&w->rr.w); /* a read given may still be going on: waited for */
     for (int t = 0; w->zc && t < w->threads; ++t) libdeflate_free_compressor(w->zc[t]);
     for (int k = 0; k < 2; ++k)
         for (int64_t x = 0; w->row[k] && x < w->row_tiles; ++x) free(w->row[k][x].buf);
