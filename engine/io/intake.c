@@ -1,12 +1,16 @@
 /* Geometry and id intake (intake.h). */
+#include <ctype.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <cpl_conv.h>
 #include <cpl_error.h>
+
+#include <clearplan/scenario.h>
 
 #include <cpk/cpk.h>
 
@@ -33,6 +37,44 @@ static void real_text(double v, char *buf, size_t n) {
         snprintf(buf, n, "%.*g", digits, v);
         if (strtod(buf, NULL) == v) return;
     }
+}
+
+/* text without the blanks around it, into buf (cut at len - 1 bytes: longer is no word of
+ * ours); 0 when it is longer. */
+static int trimmed(const char *text, char *buf, size_t len) {
+    while (isspace((unsigned char)*text)) ++text;
+    size_t n = strlen(text);
+    while (n && isspace((unsigned char)text[n - 1])) --n;
+    if (n >= len) return 0;
+    memcpy(buf, text, n);
+    buf[n] = '\0';
+    return 1;
+}
+
+int cp_status_text(const char *text, int *out) {
+    char b[16];
+    if (!text || !trimmed(text, b, sizeof b)) return -1;
+    if (!strcasecmp(b, "SHA") || !strcasecmp(b, "suspected"))
+        *out = CP_STATUS_SHA;
+    else if (!strcasecmp(b, "CHA") || !strcasecmp(b, "confirmed"))
+        *out = CP_STATUS_CHA;
+    else
+        return -1;
+    return 0;
+}
+
+int cp_locked_text(const char *text, int *out) {
+    static const char *const yes[] = {"1", "true", "yes", "y", "first"}, *const no[] = {"", "0",
+                                                                                        "false",
+                                                                                        "no", "n"};
+    char b[16];
+    if (!text) return *out = 0, 0;
+    if (!trimmed(text, b, sizeof b)) return -1;
+    for (size_t k = 0; k < sizeof yes / sizeof *yes; ++k)
+        if (!strcasecmp(b, yes[k])) return *out = 1, 0;
+    for (size_t k = 0; k < sizeof no / sizeof *no; ++k)
+        if (!strcasecmp(b, no[k])) return *out = 0, 0;
+    return -1;
 }
 
 cp_status cp_field_text(OGRFeatureH f, int field, char **out) {

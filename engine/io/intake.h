@@ -45,6 +45,17 @@
  * is unset or null (or a non-finite Real). CP_E_NOMEM when the copy cannot be made. */
 cp_status cp_field_text(OGRFeatureH f, int field, char **out);
 
+/* A hazard's status and locked flag as `run` reads them from the hazards layer and `plan` from a
+ * hazard table: one spelling for both. Any case; blanks around the value are data entry's.
+ * cp_status_text: SHA or suspected (CP_STATUS_SHA), CHA or confirmed (CP_STATUS_CHA).
+ * cp_locked_text: yes (1, true, yes, y, first) or no (0, false, no, n, blank; NULL: no field).
+ * 0 with *out set, or -1 for any other value. */
+int cp_status_text(const char *text, int *out);
+int cp_locked_text(const char *text, int *out);
+/* What the two accept, for messages. */
+#define CP_STATUS_SPELLINGS "SHA or CHA (suspected or confirmed)"
+#define CP_LOCKED_SPELLINGS "yes (1, true, yes, y, first) or no (0, false, no, n, empty)"
+
 /* A GEOS context whose notices and errors are silent (results carry them: a NULL return,
  * GEOSisValidReason_r). NULL when GEOS cannot start. Finish it with GEOS_finish_r. */
 GEOSContextHandle_t cp_geos_init(void);

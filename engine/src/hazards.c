@@ -207,11 +207,6 @@ static unsigned char *geos_wkb(GEOSContextHandle_t gh, const GEOSGeometry *geom,
     return copy;
 }
 
-static int is_locked(const char *v) {
-    return v && (!strcasecmp(v, "first") || !strcasecmp(v, "true") || !strcasecmp(v, "yes") ||
-                 !strcmp(v, "1"));
-}
-
 /* Room for one more of an array of n items of `size` bytes (*cap doubled, 64 at first). 0
  * when out of memory (the array as it was). */
 static int grow(void **items, size_t *cap, size_t n, size_t size) {
@@ -264,19 +259,15 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
             id);
         goto done;
     }
-    int status;
-    const char *stx = st ? st : "";
-    char sb[16] = ""; /* blanks around a status are data entry's, as plan reads them */
-    while (isspace((unsigned char)*stx)) ++stx;
-    size_t sl = strlen(stx);
-    while (sl && isspace((unsigned char)stx[sl - 1])) --sl;
-    if (sl < sizeof sb) memcpy(sb, stx, sl), sb[sl] = '\0';
-    if (!strcasecmp(sb, "SHA") || !strcasecmp(sb, "suspected")) {
-        status = CP_STATUS_SHA;
-    } else if (!strcasecmp(sb, "CHA") || !strcasecmp(sb, "confirmed")) {
-        status = CP_STATUS_CHA;
-    } else {
-        REJECT("unknown status '%s' (expected SHA or CHA)", stx);
+    int status, lk;
+    if (cp_status_text(st, &status)) {
+        REJECT("unknown status '%s' (expected " CP_STATUS_SPELLINGS ")", st ? st : "");
+        goto done;
+    }
+    if (cp_locked_text(locked, &lk)) { /* a rule's flag is not guessed: the layer is fixed */
+        s = cp_fail(CP_E_FORMAT,
+                    "<%s>: feature %lld (hazard %s): locked '%s' is not " CP_LOCKED_SPELLINGS,
+                    c->in->path, (long long)fid, id, locked);
         goto done;
     }
     const cp_capacity *cap = &c->sc->capacity;
@@ -312,7 +303,7 @@ static cp_status read_feature(read_ctx *c, OGRFeatureH f, const hazard_fields *f
     cp_hazard_in h = {.id = id,
                       .status = status,
                       .region = region,
-                      .locked = is_locked(locked),
+                      .locked = lk,
                       .repaired = p.repaired,
                       .fid = fid,
                       .input_index = index,

@@ -282,28 +282,15 @@ static cp_status row_id(const table_reader *r, row_ctx *rc, cp_hazard *h) {
     return CP_OK;
 }
 
-/* status: SHA or CHA, any case, blanks around. */
+/* status: as cp_status_text reads it (the hazards layer's spellings). */
 static cp_status row_status(const table_reader *r, const row_ctx *rc, cp_hazard *h) {
     OGRFeatureH f = rc->f;
     const char *s =
         OGR_F_IsFieldSetAndNotNull(f, r->ri[1]) ? OGR_F_GetFieldAsString(f, r->ri[1]) : "";
-    char sb[8] = "";
-    size_t sl = 0;
-    while (isspace((unsigned char)*s)) ++s;
-    while (s[sl] && !isspace((unsigned char)s[sl]) && sl < 7) {
-        sb[sl] = s[sl];
-        ++sl;
-    }
-    sb[sl] = '\0';
-    const char *rest = s + sl;
-    while (isspace((unsigned char)*rest)) ++rest;
-    if (!*rest && !strcasecmp(sb, "SHA"))
-        h->status = CP_STATUS_SHA;
-    else if (!*rest && !strcasecmp(sb, "CHA"))
-        h->status = CP_STATUS_CHA;
-    else
-        return cp_fail(CP_E_FORMAT, "%s: row %zu (hazard %s): status '%s' is not SHA or CHA",
-                       r->path, rc->row, h->id, s);
+    if (cp_status_text(s, &h->status))
+        return cp_fail(CP_E_FORMAT,
+                       "%s: row %zu (hazard %s): status '%s' is not " CP_STATUS_SPELLINGS, r->path,
+                       rc->row, h->id, s);
     return CP_OK;
 }
 
@@ -380,13 +367,9 @@ static cp_status reader_row(table_reader *r, OGRFeatureH f) {
     }
     if (r->i_locked >= 0 && OGR_F_IsFieldSetAndNotNull(f, r->i_locked)) {
         const char *lk = OGR_F_GetFieldAsString(f, r->i_locked);
-        h->locked = !strcasecmp(lk, "1") || !strcasecmp(lk, "true") || !strcasecmp(lk, "yes") ||
-                    !strcasecmp(lk, "y") || !strcasecmp(lk, "first");
-        if (!h->locked && *lk && strcasecmp(lk, "0") && strcasecmp(lk, "false") &&
-            strcasecmp(lk, "no") && strcasecmp(lk, "n"))
+        if (cp_locked_text(lk, &h->locked))
             return cp_fail(CP_E_FORMAT,
-                           "%s: row %zu (hazard %s): locked '%s' is neither yes (1, true, yes, y, "
-                           "first) nor no (0, false, no, n, empty)",
+                           "%s: row %zu (hazard %s): locked '%s' is not " CP_LOCKED_SPELLINGS,
                            r->path, rc.row, rc.id, lk);
     }
     return row_geometry_extras(r, &rc, h);

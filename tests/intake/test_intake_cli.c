@@ -803,7 +803,7 @@ static void test_intake_unplannable(void **state) {
     assert_int_equal(rc, 1);
     cpt_assert_contains(se,
                         "no usable hazard: every feature was rejected (the first, <H1>: "
-                        "unknown status '1' (expected SHA or CHA))");
+                        "unknown status '1' (expected SHA or CHA (suspected or confirmed)))");
     free(so), free(se);
     snprintf(path, sizeof path, "%s/coded_out", dir);
     assert_false(cpt_exists(path));
@@ -993,6 +993,81 @@ static void test_intake_warnings(void **state) {
     assert_true(cpt_exists(path));
 }
 
+/* run reads a status and a locked flag as plan does (one spelling: cp_status_text,
+ * cp_locked_text): suspected and confirmed, yes as 1, true, yes, y or first, any case, blanks
+ * around; a locked flag that is neither yes nor no stops the run, naming the file, the feature
+ * and the value (a rule's flag is not guessed: before, run planned "y" as unlocked). */
+static void test_intake_status_and_locked_spellings(void **state) {
+    (void)state;
+    const double x0 = 600000, y0 = 800000;
+    constant_tif("landcover.tif", x0, y0, 10, 400, 40.0f);
+    const field_spec fs[] = {{"hazard_id", OFTString}, {"status", OFTString}, {"lock", OFTString}};
+    const char *sq = "POLYGON((0 0,60 0,60 60,0 60,0 0))";
+    const char *rows[][3] = {{"A", "suspected", " Y "}, {"B", "Confirmed", "n"},
+                             {"C", "SHA", NULL},        {"D", " cha", "First"},
+                             {"E", "CHA", "0"},         {"F", "sha", "TRUE"}};
+    char path[4200];
+    snprintf(path, sizeof path, "%s/spell.gpkg", dir);
+    GDALDatasetH ds = new_gpkg(path);
+    OGRLayerH l = new_layer(ds, "hazards", 32618, fs, 3);
+    for (int k = 0; k < 6; ++k) add_feature(l, rows[k], wkt_at(sq, x0 + 100 * (k + 1), y0 - 300));
+    GDALClose(ds);
+    write_scenario("spell.yaml", "spell.gpkg", ", locked: lock", 10, NULL);
+    run_ok("spell.yaml", "spell_out", "hazards: 6 read = 6 planned + 0 rejected");
+    snprintf(path, sizeof path, "%s/spell_out/plan.csv", dir);
+    csv_table c = csv_read(path);
+    int idc = csv_col(&c, "hazard_id"), stc = csv_col(&c, "status"), lkc = csv_col(&c, "locked");
+    const char *want[][3] = {{"A", "SHA", "1"}, {"B", "CHA", "0"}, {"C", "SHA", "0"},
+                             {"D", "CHA", "1"}, {"E", "CHA", "0"}, {"F", "SHA", "1"}};
+    for (int k = 0; k < 6; ++k) {
+        int r = csv_find(&c, idc, want[k][0]);
+        assert_true(r > 0);
+        assert_string_equal(c.cell[r * c.ncols + stc], want[k][1]);
+        assert_string_equal(c.cell[r * c.ncols + lkc], want[k][2]);
+    }
+    csv_free(&c);
+    /* plan reads a hand-made table with the same spellings */
+    snprintf(path, sizeof path, "%s/spell_table.csv", dir);
+    cpt_write(path,
+              "hazard_id,status,area_m2,benefit,cost_team_days,locked\n"
+              "A,suspected,200,1,1, Y \nB,Confirmed,200,1,1,first\nC, cha ,200,1,1,\n");
+    char *so = NULL, *se = NULL;
+    int rc =
+        cpt_sh(&so, &se, "cd '%s' && '%s' plan spell_table.csv -o spell_plan -q", dir, cpt_bin());
+    if (rc) print_error("%s\n%s\n", so, se);
+    assert_int_equal(rc, 0);
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/spell_plan/plan.csv", dir);
+    c = csv_read(path);
+    idc = csv_col(&c, "hazard_id"), stc = csv_col(&c, "status"), lkc = csv_col(&c, "locked");
+    const char *pw[][3] = {{"A", "SHA", "1"}, {"B", "CHA", "1"}, {"C", "CHA", "0"}};
+    for (int k = 0; k < 3; ++k) {
+        int r = csv_find(&c, idc, pw[k][0]);
+        assert_true(r > 0);
+        assert_string_equal(c.cell[r * c.ncols + stc], pw[k][1]);
+        assert_string_equal(c.cell[r * c.ncols + lkc], pw[k][2]);
+    }
+    csv_free(&c);
+    /* a flag that is neither: the run stops and writes nothing */
+    snprintf(path, sizeof path, "%s/oui.gpkg", dir);
+    ds = new_gpkg(path);
+    l = new_layer(ds, "hazards", 32618, fs, 3);
+    const char *ok[] = {"A", "SHA", "yes"}, *oui[] = {"G", "CHA", "oui"};
+    add_feature(l, ok, wkt_at(sq, x0 + 100, y0 - 300));
+    add_feature(l, oui, wkt_at(sq, x0 + 200, y0 - 300));
+    GDALClose(ds);
+    write_scenario("oui.yaml", "oui.gpkg", ", locked: lock", 10, NULL);
+    rc = run("oui.yaml", "oui_out", &so, &se);
+    if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, so, se);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(se,
+                        "oui.gpkg>: feature 2 (hazard G): locked 'oui' is not yes (1, true, "
+                        "yes, y, first) or no (0, false, no, n, empty)");
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/oui_out", dir);
+    assert_false(cpt_exists(path));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_intake_run_zonal_same_area),
@@ -1002,6 +1077,7 @@ int main(void) {
         cmocka_unit_test(test_intake_unplannable),
         cmocka_unit_test(test_intake_many_parts),
         cmocka_unit_test(test_intake_ids_and_statuses),
+        cmocka_unit_test(test_intake_status_and_locked_spellings),
         cmocka_unit_test(test_intake_holder_off_grid),
         cmocka_unit_test(test_intake_warnings),
     };

@@ -346,7 +346,7 @@ static void test_plan_io_reader_errors(void **state) {
     expect_read_error("locked.csv",
                       "hazard_id,status,area_m2,benefit,cost_team_days,locked\n"
                       "A,CHA,200,1,1,yes\nB,CHA,200,1,1,no\nC,CHA,200,1,1,maybe\n",
-                      CP_E_FORMAT, "row 3 (hazard C): locked 'maybe' is neither yes");
+                      CP_E_FORMAT, "row 3 (hazard C): locked 'maybe' is not yes (1, true");
     expect_read_error("covered.csv",
                       "hazard_id,status,area_m2,benefit,cost_team_days,covered_m2\n"
                       "A,CHA,200,1,1,150\nB,CHA,200,1,1,1e12\n",
