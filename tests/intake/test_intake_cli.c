@@ -204,6 +204,19 @@ static int run(const char *scenario, const char *out, char **so, char **se) {
     return cpt_sh(so, se, "cd '%s' && '%s' run '%s' -o '%s' -q", dir, cpt_bin(), scenario, out);
 }
 
+/* A run of `scenario` into `out` that must fail (exit 1) with `message` on stderr and leave no
+ * `out` behind. */
+static void run_fails(const char *scenario, const char *out, const char *message) {
+    char *so = NULL, *se = NULL, path[4200];
+    int rc = run(scenario, out, &so, &se);
+    if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, so, se);
+    assert_int_equal(rc, 1);
+    cpt_assert_contains(se, message);
+    free(so), free(se);
+    snprintf(path, sizeof path, "%s/%s", dir, out);
+    assert_false(cpt_exists(path));
+}
+
 /* A run of `scenario` into `out` that must succeed and count its hazards as `summary` says
  * ("hazards: N read = P planned + R rejected"). */
 static void run_ok(const char *scenario, const char *out, const char *summary) {
@@ -797,16 +810,9 @@ static void test_intake_unplannable(void **state) {
     /* with an area of interest the grid needs no hazard: the run itself must refuse */
     write_scenario("coded.yaml", "coded.gpkg", "", 10, NULL);
     with_aoi("coded.yaml", "coded_aoi.gpkg", x0, y0);
-    char *so = NULL, *se = NULL;
-    int rc = run("coded.yaml", "coded_out", &so, &se);
-    if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, so, se);
-    assert_int_equal(rc, 1);
-    cpt_assert_contains(se,
-                        "no usable hazard: every feature was rejected (the first, <H1>: "
-                        "unknown status '1' (expected SHA or CHA (suspected or confirmed)))");
-    free(so), free(se);
-    snprintf(path, sizeof path, "%s/coded_out", dir);
-    assert_false(cpt_exists(path));
+    run_fails("coded.yaml", "coded_out",
+              "no usable hazard: every feature was rejected (the first, <H1>: "
+              "unknown status '1' (expected SHA or CHA (suspected or confirmed)))");
 }
 
 /* A hazard of 1,600 small parts 10 m apart (a mine belt digitised square by square), grown by
@@ -993,6 +999,22 @@ static void test_intake_warnings(void **state) {
     assert_true(cpt_exists(path));
 }
 
+/* The plan.csv at `name` (in the test's folder) has, for each of the n hazards want[k][0], the
+ * status want[k][1] and the locked flag want[k][2]. */
+static void assert_status_locked(const char *name, const char *want[][3], int n) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    csv_table c = csv_read(path);
+    int idc = csv_col(&c, "hazard_id"), stc = csv_col(&c, "status"), lkc = csv_col(&c, "locked");
+    for (int k = 0; k < n; ++k) {
+        int r = csv_find(&c, idc, want[k][0]);
+        assert_true(r > 0);
+        assert_string_equal(c.cell[r * c.ncols + stc], want[k][1]);
+        assert_string_equal(c.cell[r * c.ncols + lkc], want[k][2]);
+    }
+    csv_free(&c);
+}
+
 /* run reads a status and a locked flag as plan does (one spelling: cp_status_text,
  * cp_locked_text): suspected and confirmed, yes as 1, true, yes, y or first, any case, blanks
  * around; a locked flag that is neither yes nor no stops the run, naming the file, the feature
@@ -1014,18 +1036,9 @@ static void test_intake_status_and_locked_spellings(void **state) {
     GDALClose(ds);
     write_scenario("spell.yaml", "spell.gpkg", ", locked: lock", 10, NULL);
     run_ok("spell.yaml", "spell_out", "hazards: 6 read = 6 planned + 0 rejected");
-    snprintf(path, sizeof path, "%s/spell_out/plan.csv", dir);
-    csv_table c = csv_read(path);
-    int idc = csv_col(&c, "hazard_id"), stc = csv_col(&c, "status"), lkc = csv_col(&c, "locked");
     const char *want[][3] = {{"A", "SHA", "1"}, {"B", "CHA", "0"}, {"C", "SHA", "0"},
                              {"D", "CHA", "1"}, {"E", "CHA", "0"}, {"F", "SHA", "1"}};
-    for (int k = 0; k < 6; ++k) {
-        int r = csv_find(&c, idc, want[k][0]);
-        assert_true(r > 0);
-        assert_string_equal(c.cell[r * c.ncols + stc], want[k][1]);
-        assert_string_equal(c.cell[r * c.ncols + lkc], want[k][2]);
-    }
-    csv_free(&c);
+    assert_status_locked("spell_out/plan.csv", want, 6);
     /* plan reads a hand-made table with the same spellings */
     snprintf(path, sizeof path, "%s/spell_table.csv", dir);
     cpt_write(path,
@@ -1037,17 +1050,8 @@ static void test_intake_status_and_locked_spellings(void **state) {
     if (rc) print_error("%s\n%s\n", so, se);
     assert_int_equal(rc, 0);
     free(so), free(se);
-    snprintf(path, sizeof path, "%s/spell_plan/plan.csv", dir);
-    c = csv_read(path);
-    idc = csv_col(&c, "hazard_id"), stc = csv_col(&c, "status"), lkc = csv_col(&c, "locked");
     const char *pw[][3] = {{"A", "SHA", "1"}, {"B", "CHA", "1"}, {"C", "CHA", "0"}};
-    for (int k = 0; k < 3; ++k) {
-        int r = csv_find(&c, idc, pw[k][0]);
-        assert_true(r > 0);
-        assert_string_equal(c.cell[r * c.ncols + stc], pw[k][1]);
-        assert_string_equal(c.cell[r * c.ncols + lkc], pw[k][2]);
-    }
-    csv_free(&c);
+    assert_status_locked("spell_plan/plan.csv", pw, 3);
     /* a flag that is neither: the run stops and writes nothing */
     snprintf(path, sizeof path, "%s/oui.gpkg", dir);
     ds = new_gpkg(path);
@@ -1057,15 +1061,9 @@ static void test_intake_status_and_locked_spellings(void **state) {
     add_feature(l, oui, wkt_at(sq, x0 + 200, y0 - 300));
     GDALClose(ds);
     write_scenario("oui.yaml", "oui.gpkg", ", locked: lock", 10, NULL);
-    rc = run("oui.yaml", "oui_out", &so, &se);
-    if (rc != 1) print_error("exit %d\n%s\n%s\n", rc, so, se);
-    assert_int_equal(rc, 1);
-    cpt_assert_contains(se,
-                        "oui.gpkg>: feature 2 (hazard G): locked 'oui' is not yes (1, true, "
-                        "yes, y, first) or no (0, false, no, n, empty)");
-    free(so), free(se);
-    snprintf(path, sizeof path, "%s/oui_out", dir);
-    assert_false(cpt_exists(path));
+    run_fails("oui.yaml", "oui_out",
+              "oui.gpkg>: feature 2 (hazard G): locked 'oui' is not yes (1, true, yes, y, first) "
+              "or no (0, false, no, n, empty)");
 }
 
 int main(void) {
