@@ -251,6 +251,25 @@ static void remove_files(const char *path) {
     free(other);
 }
 
+/* Rows r0 .. r0 + n of the level below rows of ny_from rows of nx cells (`from`, which starts at
+ * row 2 r0), into `to`, over nt threads: each the mean of a pair of rows' 2 x 2 cells (the
+ * second row missing only in a map of one row), or a Byte map's upper-left cell (cpk/pyramid.h). */
+static void halve(const void *from, size_t from_row_bytes, int64_t nx, int64_t ny_from, int64_t r0,
+                  int64_t n, int is_byte, int has_nodata, float nodata, unsigned char *to,
+                  size_t to_row_bytes, int nt) {
+#pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
+    for (int64_t i = 0; i < n; ++i) {
+        const unsigned char *a = (const unsigned char *)from + (size_t)(2 * i) * from_row_bytes;
+        const unsigned char *b = 2 * (r0 + i) + 1 < ny_from ? a + from_row_bytes : NULL;
+        unsigned char *o = to + (size_t)i * to_row_bytes;
+        if (is_byte)
+            cpk_pyramid_first_u8(a, nx, o);
+        else
+            cpk_pyramid_mean_f32((const float *)a, (const float *)b, nx, has_nodata, nodata,
+                                 (float *)o);
+    }
+}
+
 /* A map's first overview level, made as its rows are written (cog.h). */
 struct cp_strip_level {
     int fd;
@@ -320,16 +339,8 @@ cp_status cp_strip_file_write_level(cp_strip_file *f, int64_t row0, int64_t nrow
         if (!b) return cp_fail(CP_E_NOMEM, "out of memory for the overviews of <%s>", f->path);
         l->buf = b, l->cap = need;
     }
-    for (int64_t r = r0; r < r1; ++r) {
-        const unsigned char *a = (const unsigned char *)buf + (size_t)(2 * r - row0) * f->row_bytes;
-        const unsigned char *b = 2 * r + 1 < f->ny ? a + f->row_bytes : NULL;
-        unsigned char *o = l->buf + (size_t)(r - r0) * l->row_bytes;
-        if (l->is_byte)
-            cpk_pyramid_first_u8(a, l->nx0, o);
-        else
-            cpk_pyramid_mean_f32((const float *)a, (const float *)b, l->nx0, 1, l->nodata,
-                                 (float *)o);
-    }
+    halve(buf, f->row_bytes, l->nx0, f->ny, r0, r1 - r0, l->is_byte, 1, l->nodata, l->buf,
+          l->row_bytes, 1); /* row0 = 2 r0: buf starts at the first pair */
     return cp_rio_pwrite_rows(l->fd, l->path, l->offset, l->row_bytes, r0, r1 - r0, l->buf,
                               l->row_bytes, 0);
 }
@@ -358,17 +369,8 @@ typedef struct {
  * 2 * r0), over the threads. */
 static void halve_rows(const level *from, level *to, int64_t r0, int64_t n, int is_byte,
                        int has_nodata, float nodata, int nt) {
-#pragma omp parallel for schedule(dynamic, 4) num_threads(nt)
-    for (int64_t i = 0; i < n; ++i) {
-        const unsigned char *a = from->buf + (size_t)(2 * i) * from->row_bytes;
-        const unsigned char *b = 2 * (r0 + i) + 1 < from->ny ? a + from->row_bytes : NULL;
-        unsigned char *o = to->buf + (size_t)i * to->row_bytes;
-        if (is_byte)
-            cpk_pyramid_first_u8(a, from->nx, o);
-        else
-            cpk_pyramid_mean_f32((const float *)a, (const float *)b, from->nx, has_nodata, nodata,
-                                 (float *)o);
-    }
+    halve(from->buf, from->row_bytes, from->nx, from->ny, r0, n, is_byte, has_nodata, nodata,
+          to->buf, to->row_bytes, nt);
 }
 
 /* Where row 0 of a level's file of strips (nx x ny of type) starts; -1 when it is not one. */

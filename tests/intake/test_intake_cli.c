@@ -204,6 +204,25 @@ static int run(const char *scenario, const char *out, char **so, char **se) {
     return cpt_sh(so, se, "cd '%s' && '%s' run '%s' -o '%s' -q", dir, cpt_bin(), scenario, out);
 }
 
+/* out/plan.csv (out in the test's folder) plans each of the n hazard ids. */
+static void assert_planned(const char *out, const char *const *ids, int n) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s/plan.csv", dir, out);
+    csv_table c = csv_read(path);
+    int idc = csv_col(&c, "hazard_id");
+    for (int k = 0; k < n; ++k) assert_true(csv_find(&c, idc, ids[k]) > 0);
+    csv_free(&c);
+}
+
+/* out/rejected.csv holds each of the n texts. */
+static void assert_rejected(const char *out, const char *const *texts, int n) {
+    char path[4200];
+    snprintf(path, sizeof path, "%s/%s/rejected.csv", dir, out);
+    char *rej = cpt_slurp(path, NULL);
+    for (int k = 0; k < n; ++k) cpt_assert_contains(rej, texts[k]);
+    free(rej);
+}
+
 /* A run of `scenario` into `out` that must fail (exit 1) with `message` on stderr and leave no
  * `out` behind. */
 static void run_fails(const char *scenario, const char *out, const char *message) {
@@ -888,26 +907,18 @@ static void test_intake_ids_and_statuses(void **state) {
     char *so = NULL, *se = NULL;
     int rc;
     run_ok("ids.yaml", "ids_out", "hazards: 6 read = 3 planned + 3 rejected");
-    snprintf(path, sizeof path, "%s/ids_out/plan.csv", dir);
-    csv_table c = csv_read(path);
-    int idc = csv_col(&c, "hazard_id");
-    assert_true(csv_find(&c, idc, "A") > 0);
-    assert_true(csv_find(&c, idc, "B") > 0);
-    assert_true(csv_find(&c, idc, " B") > 0);
-    csv_free(&c);
-    snprintf(path, sizeof path, "%s/ids_out/rejected.csv", dir);
-    char *rej = cpt_slurp(path, NULL);
-    cpt_assert_contains(rej, "A,rejected,empty geometry");
-    cpt_assert_contains(rej, "B,rejected,unknown status 'maybe'");
-    cpt_assert_contains(rej, "missing hazard id");
-    free(rej);
+    assert_planned("ids_out", (const char *[]){"A", "B", " B"}, 3);
+    assert_rejected("ids_out",
+                    (const char *[]){"A,rejected,empty geometry",
+                                     "B,rejected,unknown status 'maybe'", "missing hazard id"},
+                    3);
     /* plan re-reads the same three hazards */
     rc = cpt_sh(&so, &se, "cd '%s' && '%s' plan ids_out/plan.csv -o ids_replan -q", dir, cpt_bin());
     if (rc) print_error("%s\n%s\n", so, se);
     assert_int_equal(rc, 0);
     free(so), free(se);
     snprintf(path, sizeof path, "%s/ids_replan/plan.csv", dir);
-    c = csv_read(path);
+    csv_table c = csv_read(path);
     assert_int_equal(c.nrows, 4);
     assert_true(csv_find(&c, csv_col(&c, "hazard_id"), " B") > 0);
     csv_free(&c);
@@ -923,10 +934,7 @@ static void test_intake_ids_and_statuses(void **state) {
     GDALClose(ds);
     write_scenario("realids.yaml", "realids.gpkg", "", 10, NULL);
     run_ok("realids.yaml", "realids_out", "hazards: 2 read = 1 planned + 1 rejected");
-    snprintf(path, sizeof path, "%s/realids_out/rejected.csv", dir);
-    rej = cpt_slurp(path, NULL);
-    cpt_assert_contains(rej, "is a real number beyond 2^53");
-    free(rej);
+    assert_rejected("realids_out", (const char *[]){"is a real number beyond 2^53"}, 1);
 }
 
 /* An id belongs to the first feature with it that lies on the grid: a hazard digitised twice,
@@ -952,17 +960,12 @@ static void test_intake_holder_off_grid(void **state) {
     write_scenario("twice.yaml", "twice.gpkg", "", 10, NULL);
     with_aoi("twice.yaml", "twice_aoi.gpkg", x0, y0);
     run_ok("twice.yaml", "twice_out", "hazards: 4 read = 2 planned + 2 rejected");
-    snprintf(path, sizeof path, "%s/twice_out/plan.csv", dir);
-    csv_table c = csv_read(path);
-    int idc = csv_col(&c, "hazard_id");
-    assert_true(csv_find(&c, idc, "A") > 0);
-    assert_true(csv_find(&c, idc, "B") > 0);
-    csv_free(&c);
-    snprintf(path, sizeof path, "%s/twice_out/rejected.csv", dir);
-    char *rej = cpt_slurp(path, NULL);
-    cpt_assert_contains(rej, "A,rejected,outside the grid");
-    cpt_assert_contains(rej, "A,rejected,duplicate id: feature 3 of the layer has the same id");
-    free(rej);
+    assert_planned("twice_out", (const char *[]){"A", "B"}, 2);
+    assert_rejected("twice_out",
+                    (const char *[]){"A,rejected,outside the grid",
+                                     "A,rejected,duplicate id: feature 3 of the layer has the "
+                                     "same id"},
+                    2);
 }
 
 /* What a planner must hear of, even with -q: a hazard partly outside the grid (its effort and
