@@ -169,6 +169,59 @@ static void test_zonal_strips_threads_reprojection(void **state) {
     free(b);
 }
 
+/* Blocks taller than a strip's 32 MB cap (8,200 columns, rows of 1,030: 33.8 MB a row of
+ * blocks): with memory enough, each strip is one row of blocks; the statistics are the bytes
+ * of small strips (--memory 1) and of one thread. */
+static void test_zonal_tall_blocks(void **state) {
+    (void)state;
+    const int nx = 8200, ny = 2100;
+    char path[4200];
+    snprintf(path, sizeof path, "%s/tall.tif", dir);
+    const char *co[] = {"COMPRESS=DEFLATE", "BLOCKYSIZE=1030", NULL};
+    GDALDatasetH ds =
+        GDALCreate(GDALGetDriverByName("GTiff"), path, nx, ny, 1, GDT_Float32, (CSLConstList)co);
+    assert_non_null(ds);
+    double gt[6] = {500000.0, 10.0, 0, 4000000.0, 0, -10.0};
+    GDALSetGeoTransform(ds, gt);
+    OGRSpatialReferenceH srs = OSRNewSpatialReference(NULL);
+    OSRImportFromEPSG(srs, 32633);
+    GDALSetSpatialRef(ds, srs);
+    OSRDestroySpatialReference(srs);
+    float *row = malloc(sizeof(float) * (size_t)nx);
+    assert_non_null(row);
+    for (int y = 0; y < ny; ++y) {
+        for (int x = 0; x < nx; ++x) row[x] = (float)((x * 31 + y * 17) % 97) * 0.25f;
+        assert_int_equal(GDALRasterIO(GDALGetRasterBand(ds, 1), GF_Write, 0, y, nx, 1, row, nx, 1,
+                                      GDT_Float32, 0, 0),
+                         CE_None);
+    }
+    free(row);
+    GDALClose(ds);
+    /* across the rows of blocks (y 3,989,700 is row 1,030) and the grid's last rows */
+    const char *names[] = {"across", "last", "corner"};
+    const char *wkts[] = {"POLYGON((510000 3990500,560000 3989000,530000 3988000,510000 3990500))",
+                          "POLYGON((500000 3979100,582000 3979100,582000 3979000,500000 3979000,"
+                          "500000 3979100))",
+                          "POLYGON((581003 3999997,581995 3999000,581500 3998500,581003 3999997))"};
+    make_gpkg("tall.gpkg", "tall", 32633, 3, names, wkts);
+    assert_int_equal(zonal(NULL, NULL, "tall.tif tall.gpkg t1.csv -q -j 2 --memory 512"), 0);
+    assert_int_equal(zonal(NULL, NULL, "tall.tif tall.gpkg t2.csv -q -j 1 --memory 1"), 0);
+    char *a = read_out("t1.csv"), *b = read_out("t2.csv");
+    assert_string_equal(a, b);
+    /* every polygon found cells */
+    char *line = strchr(a, '\n') + 1;
+    for (int k = 0; k < 3; ++k) {
+        double sum, mean;
+        int id;
+        char nm[8];
+        assert_int_equal(sscanf(line, "%d,%7[^,],%lf,%lf", &id, nm, &sum, &mean), 4);
+        assert_true(sum > 0 && mean > 0);
+        line = strchr(line, '\n') + 1;
+    }
+    free(a);
+    free(b);
+}
+
 /* Many polygons taken in by several threads (each its own GEOS context and reprojection):
  * lon/lat squares, bow ties that make-valid repairs, multipolygons, null and empty geometries
  * and lines, in the order of the layer; one thread or three, the same CSV and the same count
@@ -302,6 +355,7 @@ int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_zonal_hand_computed),
         cmocka_unit_test(test_zonal_strips_threads_reprojection),
+        cmocka_unit_test(test_zonal_tall_blocks),
         cmocka_unit_test(test_zonal_parallel_intake),
         cmocka_unit_test(test_zonal_errors),
     };
