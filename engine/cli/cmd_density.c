@@ -17,7 +17,7 @@ static void help(void) {
     printf(
         "usage: clearplan density POINTS OUT --like GRID.tif --bandwidth-m H [--weight FIELD]\n"
         "                         [--layer L] [--co NAME=VALUE]... [--memory SIZE] [-j N] [-q]\n"
-        "                           [--overwrite] [--no-sync]\n\n"
+        "                         [--assume-crs CRS] [--overwrite] [--no-sync]\n\n"
         "Writes the quartic (biweight) kernel density of the points of POINTS (any OGR\n"
         "vector; points and multipoints), per km², on the grid and CRS of GRID.tif:\n"
         "  density = 1e6 * sum of w * 3/(pi h^2) * (1 - d^2/h^2)^2 over points within h.\n"
@@ -29,6 +29,7 @@ static void help(void) {
         "  --layer L          layer name (needed when the file has several)\n"
         "  --co NAME=VALUE    GeoTIFF creation option\n"
         "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1G)\n"
+        "  --assume-crs CRS   the CRS of an input that has none (e.g. EPSG:32633)\n"
         "  -j N               threads (default: all cores)\n"
         "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
         "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"

@@ -17,7 +17,7 @@ static void help(void) {
     printf(
         "usage: clearplan focal-sum IN OUT --radius-m R [--co NAME=VALUE]... [-b BAND]\n"
         "                           [--memory SIZE] [-j N] [-q]\n"
-        "                           [--overwrite] [--no-sync]\n\n"
+        "                           [--assume-crs CRS] [--overwrite] [--no-sync]\n\n"
         "Writes, for every cell of IN, the sum of the cells whose centre lies within R metres\n"
         "of its centre (a disk; an ellipse of cells when cells are not square). Nodata and NaN\n"
         "cells count as 0. Exact: sums are taken in double precision. IN needs a projected\n"
@@ -27,6 +27,7 @@ static void help(void) {
         "                     TILED=YES COMPRESS=ZSTD; DEFLATE defaults to ZLEVEL=1)\n"
         "  -b BAND            input band (default 1)\n"
         "  --memory SIZE      memory budget for strips: MB, or 512M, 2G (default 1G)\n"
+        "  --assume-crs CRS   the CRS of an input that has none (e.g. EPSG:32633)\n"
         "  -j N               threads (default: all cores)\n"
         "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
         "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"

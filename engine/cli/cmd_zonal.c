@@ -11,7 +11,8 @@ static void help(void) {
     printf(
         "usage: clearplan zonal RASTER POLYGONS OUT.csv [--layer L] [--band N]\n"
         "                       [--stats sum,mean,min,max,area,count,classes] [-j N]\n"
-        "                       [--memory SIZE] [--overwrite] [--no-sync] [-q]\n\n"
+        "                       [--memory SIZE] [--assume-crs CRS] [--overwrite] [--no-sync]\n"
+        "                       [-q]\n\n"
         "Zonal statistics of every polygon of POLYGONS over a band of RASTER, with exact\n"
         "coverage fractions: each cell counts with the share of its area inside the polygon.\n"
         "Polygons are reprojected to the raster's CRS; invalid ones are repaired (GEOS\n"
@@ -23,6 +24,7 @@ static void help(void) {
         "                (class_<value>_share columns); default: sum,mean,min,max,area,count\n"
         "  -j N          threads (default: all cores)\n"
         "  --memory SIZE raster strip budget: MB, or 512M, 2G (default 1G)\n"
+        "  --assume-crs CRS  the CRS of an input that has none (e.g. EPSG:32633)\n"
         "  --overwrite   replace OUT.csv when clearplan wrote it (an existing file is\n"
         "                otherwise refused)\n"
         "  --no-sync     do not wait for OUT.csv to reach the disk before publishing it\n"

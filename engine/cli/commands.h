@@ -114,12 +114,13 @@ int cli_parse(const cli_spec *spec, int argc, char **argv, int *npos);
         "--no-sync", CLI_FLAG, (no_sync), NULL, NULL          \
     }
 
-/* ... and those of the raster tools too: -j, --memory, --co NAME=VALUE (cli_list). */
-#define CLI_TOOL_OPTIONS(common, quiet, co)                                                \
-    CLI_OUTPUT_OPTIONS(quiet, &(common)->overwrite, &(common)->no_sync),                   \
-        {"-j|--threads", CLI_THREADS, &(common)->threads, "a thread count >= 1", NULL},    \
-        {"--memory", CLI_MEMORY, &(common)->memory_mb, "a size: MB, or 512M, 2G", NULL}, { \
-        "--co|-co", CLI_APPEND, (co), "NAME=VALUE", NULL                                   \
+/* ... and those of the raster tools too: -j, --memory, --assume-crs, --co NAME=VALUE (cli_list). */
+#define CLI_TOOL_OPTIONS(common, quiet, co)                                                    \
+    CLI_OUTPUT_OPTIONS(quiet, &(common)->overwrite, &(common)->no_sync),                       \
+        {"-j|--threads", CLI_THREADS, &(common)->threads, "a thread count >= 1", NULL},        \
+        {"--memory", CLI_MEMORY, &(common)->memory_mb, "a size: MB, or 512M, 2G", NULL},       \
+        {"--assume-crs", CLI_STRING, &(common)->assume_crs, "a CRS, e.g. EPSG:32633", NULL}, { \
+        "--co|-co", CLI_APPEND, (co), "NAME=VALUE", NULL                                       \
     }
 
 /* The default memory budget of every command, in MB (--memory). */

@@ -39,14 +39,35 @@ cp_status cp_rio_open(const char *path, GDALDatasetH *out) {
     return CP_OK;
 }
 
-cp_status cp_rio_require_crs(GDALDatasetH ds, const char *path, int projected) {
-    OGRSpatialReferenceH srs = GDALGetSpatialRef(ds);
-    if (!srs) return cp_fail(CP_E_CRS, "<%s> has no coordinate reference system", path);
-    if (projected && !OSRIsProjected(srs))
+cp_status cp_rio_crs(GDALDatasetH ds, const char *path, const char *assume, int projected,
+                     OGRSpatialReferenceH *out) {
+    *out = NULL;
+    OGRSpatialReferenceH assumed = NULL;
+    if (assume) {
+        assumed = OSRNewSpatialReference(NULL);
+        if (!assumed || OSRSetFromUserInput(assumed, assume) != OGRERR_NONE) {
+            if (assumed) OSRDestroySpatialReference(assumed);
+            return cp_fail(CP_E_ARG, "--assume-crs: '%s' is not a coordinate reference system",
+                           assume);
+        }
+    }
+    OGRSpatialReferenceH own = GDALGetSpatialRef(ds);
+    OGRSpatialReferenceH srs = own ? OSRClone(own) : assumed;
+    if (own && assumed) OSRDestroySpatialReference(assumed);
+    if (!srs)
         return cp_fail(CP_E_CRS,
-                       "<%s> has a geographic coordinate reference system; distances in "
-                       "metres need a projected one (reproject it, e.g. gdalwarp -t_srs)",
+                       "<%s> has no coordinate reference system; give one with --assume-crs "
+                       "(e.g. EPSG:32633) if you know it",
                        path);
+    if (projected && !OSRIsProjected(srs)) {
+        OSRDestroySpatialReference(srs);
+        return cp_fail(CP_E_CRS,
+                       "<%s> has a geographic coordinate reference system%s; distances in "
+                       "metres need a projected one (reproject it, e.g. gdalwarp -t_srs)",
+                       path, own ? "" : " (--assume-crs)");
+    }
+    OSRSetAxisMappingStrategy(srs, OAMS_TRADITIONAL_GIS_ORDER);
+    *out = srs;
     return CP_OK;
 }
 
@@ -223,7 +244,7 @@ cp_status cp_rio_pwrite_rows(int fd, const char *path, int64_t data_offset, size
     return CP_OK;
 }
 
-cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
+cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, OGRSpatialReferenceH srs,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
                             int threads, const cp_output_options *tx_opts, cp_rio_out *out) {
     memset(out, 0, sizeof *out);
@@ -302,10 +323,7 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH c
         double gt[6] = {geo->x0, geo->dx, 0, geo->y0, 0, -geo->dy};
         GDALSetGeoTransform(ds, gt);
         GDALSetMetadataItem(ds, OWNER_ITEM, padded, NULL);
-        if (crs_from) {
-            OGRSpatialReferenceH srs = GDALGetSpatialRef(crs_from);
-            if (srs) GDALSetSpatialRef(ds, srs);
-        }
+        if (srs) GDALSetSpatialRef(ds, srs);
         if (!direct) break;
         /* Closed before any cell is written and without a nodata value, GDAL lays out every
          * strip in order and extends the file over them (sparse, no bytes written); nodata

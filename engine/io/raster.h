@@ -24,9 +24,14 @@ void *cp_rio_alloc(size_t bytes);
 /* Opens `path` read-only as a raster with at least one band. */
 cp_status cp_rio_open(const char *path, GDALDatasetH *out);
 
-/* CP_E_CRS naming `path` when the dataset has no CRS; when `projected`, also when the CRS is
- * geographic (distances in metres need a projected CRS). */
-cp_status cp_rio_require_crs(GDALDatasetH ds, const char *path, int projected);
+/* The CRS of `ds` in *out (a handle of the caller's, in GIS axis order), or where the file has
+ * none the one `assume` names (a tool's --assume-crs: EPSG:32633, WKT, a PROJ string; NULL:
+ * none). CP_E_CRS naming `path` when there is neither; when `projected`, also when the CRS is
+ * geographic (distances in metres need a projected CRS). An `assume` that names no CRS is
+ * CP_E_ARG even when the file has one. The input is not touched (GDAL would keep an assigned
+ * CRS in an .aux.xml beside it): the tools give the CRS to their outputs themselves. */
+cp_status cp_rio_crs(GDALDatasetH ds, const char *path, const char *assume, int projected,
+                     OGRSpatialReferenceH *out);
 
 /* The grid of a north-up dataset (no rotation, rows running south). CP_E_FORMAT otherwise. */
 cp_status cp_rio_geo(GDALDatasetH ds, const char *path, cpk_geo *geo);
@@ -70,7 +75,7 @@ cp_output_options cp_rio_tx_options(const char *command, const cp_tool_common *c
  * decides elsewhere). */
 int cp_rio_owned(const char *path, void *arg);
 
-/* Creates a one-band GeoTIFF like `geo` with the CRS of `crs_from` (may be NULL): GDAL's
+/* Creates a one-band GeoTIFF like `geo` with the CRS `srs` (may be NULL: none): GDAL's
  * defaults (uncompressed strips, as gdal_proximity.py writes), BIGTIFF=IF_SAFER, compressed by
  * all cores when `co` asks for compression (DEFLATE then defaults to ZLEVEL=1); `co`
  * (NAME=VALUE strings, NULL-terminated, may be NULL) overrides or adds creation options. `type` is
@@ -82,7 +87,7 @@ int cp_rio_owned(const char *path, void *arg);
  * writes every other kind. `tx_opts` are the output transaction's
  * rules (command, overwrite, no_sync, the command's inputs); its kind is set to a file.
  * `threads` (0: all cores) compress a compressed output. */
-cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, GDALDatasetH crs_from,
+cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, OGRSpatialReferenceH srs,
                             GDALDataType type, int has_nodata, double nodata, const char *const *co,
                             int threads, const cp_output_options *tx_opts, cp_rio_out *out);
 

@@ -25,11 +25,12 @@ static void layer_names(GDALDatasetH ds, char *names, size_t n) {
 }
 
 /* The advice that names the setting `key` (layer, assume_crs) of the input: a scenario key
- * `inputs.<name>.<key>`, a tool's `--<key>` option, or, for grid.aoi (a path only), to keep
- * one layer in the file. */
+ * `inputs.<name>.<key>`, a tool's option (--layer, --assume-crs), or, for grid.aoi (a path
+ * only), to keep one layer in the file. */
 static const char *advice(const cp_input *in, const char *key, char *buf, size_t n) {
+    const int layer = !strcmp(key, "layer");
     if (!in->name)
-        snprintf(buf, n, "; choose one with --%s", key);
+        snprintf(buf, n, "; %s", layer ? "choose one with --layer" : "give one with --assume-crs");
     else if (!strncmp(in->name, "grid.", 5))
         snprintf(buf, n, "; %s must hold one layer", in->name);
     else
@@ -79,11 +80,12 @@ cp_status cp_vector_open(const cp_input *in, cp_vector *v) {
         v->srs = OSRNewSpatialReference(NULL);
         if (OSRSetFromUserInput(v->srs, in->assume_crs) != OGRERR_NONE) {
             cp_vector_close(v);
-            return cp_fail(CP_E_CRS, "<%s>: unknown assume_crs '%s'", in->path, in->assume_crs);
+            return cp_fail(CP_E_CRS, "<%s>: unknown %s '%s'", in->path,
+                           in->name ? "assume_crs" : "--assume-crs", in->assume_crs);
         }
     } else {
         cp_vector_close(v);
-        int keyed = in->name && strncmp(in->name, "grid.", 5); /* has an assume_crs key */
+        int keyed = !in->name || strncmp(in->name, "grid.", 5); /* has an assume_crs key */
         return cp_fail(CP_E_CRS, "<%s> has no coordinate reference system%s%s", in->path,
                        keyed ? advice(in, "assume_crs", hint, sizeof hint) : "",
                        keyed ? " (e.g. EPSG:4326) if you know it" : "");

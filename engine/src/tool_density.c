@@ -117,13 +117,14 @@ static cp_status tool_density_quietly(const char *points_path, const char *out_p
     long long skipped = 0;
     cpk_geo geo;
     cp_status s = cp_rio_open(opt->like_path, &grid);
-    if (s == CP_OK) s = cp_rio_require_crs(grid, opt->like_path, 1);
+    if (s == CP_OK) s = cp_rio_crs(grid, opt->like_path, opt->common.assume_crs, 1, &dst_srs);
     if (s == CP_OK) s = cp_rio_geo(grid, opt->like_path, &geo);
     if (s != CP_OK) goto done;
 
-    cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
+    cp_input vin = {0}; /* a tool's input: no scenario name */
     vin.path = (char *)points_path;
     vin.layer = (char *)opt->layer;
+    vin.assume_crs = (char *)opt->common.assume_crs;
     vin.type = CP_INPUT_VECTOR;
     if ((s = cp_vector_open(&vin, &vec)) != CP_OK) goto done;
     OGRLayerH layer = vec.layer;
@@ -132,8 +133,6 @@ static cp_status tool_density_quietly(const char *points_path, const char *out_p
     if (s != CP_OK) goto done;
 
     /* Into the grid's CRS, x = easting, y = northing whatever the CRS's axis order. */
-    dst_srs = OSRClone(GDALGetSpatialRef(grid));
-    OSRSetAxisMappingStrategy(dst_srs, OAMS_TRADITIONAL_GIS_ORDER);
     if (!OSRIsSame(vec.srs, dst_srs)) {
         CPLErrorReset();
         ct = OCTNewCoordinateTransformation(vec.srs, dst_srs);
@@ -157,8 +156,8 @@ static cp_status tool_density_quietly(const char *points_path, const char *out_p
     {
         const char *inputs[] = {points_path, opt->like_path, NULL};
         cp_output_options oo = cp_rio_tx_options("density", &opt->common, inputs);
-        s = cp_rio_out_create(out_path, &geo, grid, GDT_Float32, 0, 0, opt->common.creation_options,
-                              opt->common.threads, &oo, &out);
+        s = cp_rio_out_create(out_path, &geo, dst_srs, GDT_Float32, 0, 0,
+                              opt->common.creation_options, opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
     size_t budget =

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <gdal.h>
+#include <ogr_srs_api.h>
 
 #include <clearplan/tools.h>
 
@@ -19,6 +20,7 @@ static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_pat
         return cp_fail(CP_E_ARG, "radius must be a finite number >= 0, got %g", opt->radius_m);
     GDALDatasetH ds = NULL;
     cp_rio_out out = {0};
+    OGRSpatialReferenceH srs = NULL;
     cp_status s = cp_rio_open(in_path, &ds);
     if (s != CP_OK) return s;
     GDALRasterBandH band;
@@ -26,7 +28,7 @@ static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_pat
     float nd;
     cpk_geo geo;
     s = cp_rio_band(ds, in_path, opt->band ? opt->band : 1, &band, &has_nd, &nd);
-    if (s == CP_OK) s = cp_rio_require_crs(ds, in_path, 1);
+    if (s == CP_OK) s = cp_rio_crs(ds, in_path, opt->common.assume_crs, 1, &srs);
     if (s == CP_OK) s = cp_rio_geo(ds, in_path, &geo);
     if (s != CP_OK) goto done;
     /* a focal_sum criterion run on its own: its raw value, the sum */
@@ -39,7 +41,7 @@ static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_pat
     {
         const char *inputs[] = {in_path, NULL};
         cp_output_options oo = cp_rio_tx_options("focal-sum", &opt->common, inputs);
-        s = cp_rio_out_create(out_path, &geo, ds, GDT_Float32, 0, 0, opt->common.creation_options,
+        s = cp_rio_out_create(out_path, &geo, srs, GDT_Float32, 0, 0, opt->common.creation_options,
                               opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
@@ -72,6 +74,7 @@ static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_pat
     }
 done:
     cp_rio_out_abort(&out);
+    if (srs) OSRDestroySpatialReference(srs);
     if (ds) GDALClose(ds);
     return s;
 }

@@ -6,6 +6,7 @@
 #include <cpl_error.h>
 #include <cpl_string.h>
 #include <gdal.h>
+#include <ogr_srs_api.h>
 
 #include <clearplan/tools.h>
 
@@ -178,6 +179,7 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
     GDALDatasetH ds = NULL;
     float *values = NULL;
     cp_rio_out out = {0};
+    OGRSpatialReferenceH srs = NULL;
     cp_status s = cp_rio_open(in_path, &ds);
     if (s != CP_OK) return s;
     GDALRasterBandH band;
@@ -186,10 +188,12 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
     s = cp_rio_band(ds, in_path, opt->band ? opt->band : 1, &band, &has_nd, &nd);
     if (s != CP_OK) goto done;
     cpk_geo geo;
+    /* distances in cells need no CRS: the output has the input's or the assumed one, if any */
+    if (opt->geo_units || GDALGetSpatialRef(ds) || opt->common.assume_crs)
+        s = cp_rio_crs(ds, in_path, opt->common.assume_crs, 0, &srs);
+    if (s != CP_OK) goto done;
     if (opt->geo_units) {
-        s = cp_rio_require_crs(ds, in_path, 0);
-        if (s == CP_OK) s = cp_rio_geo(ds, in_path, &geo);
-        if (s != CP_OK) goto done;
+        if ((s = cp_rio_geo(ds, in_path, &geo)) != CP_OK) goto done;
     } else if (cp_rio_geo(ds, in_path, &geo) != CP_OK) {
         /* distances in cells need no georeferencing */
         geo = (cpk_geo){0, 0, 1, 1, GDALGetRasterXSize(ds), GDALGetRasterYSize(ds)};
@@ -214,7 +218,7 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
     {
         const char *inputs[] = {in_path, NULL};
         cp_output_options oo = cp_rio_tx_options("proximity", &opt->common, inputs);
-        s = cp_rio_out_create(out_path, &geo, ds, type, 1, opt->has_nodata ? opt->nodata : 65535.0,
+        s = cp_rio_out_create(out_path, &geo, srs, type, 1, opt->has_nodata ? opt->nodata : 65535.0,
                               opt->common.creation_options, opt->common.threads, &oo, &out);
     }
     if (s != CP_OK) goto done;
@@ -260,6 +264,7 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
     }
 done:
     cp_rio_out_abort(&out);
+    if (srs) OSRDestroySpatialReference(srs);
     free(values);
     if (ds) GDALClose(ds);
     return s;

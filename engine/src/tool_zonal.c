@@ -218,15 +218,14 @@ static void job_free(zonal_job *j) {
 static cp_status job_open_raster(zonal_job *j) {
     cp_status st;
     if ((st = cp_rio_open(j->raster_path, &j->rds)) != CP_OK) return st;
-    if ((st = cp_rio_require_crs(j->rds, j->raster_path, 0)) != CP_OK) return st;
+    if ((st = cp_rio_crs(j->rds, j->raster_path, j->opt.common.assume_crs, 0, &j->rsrs)) != CP_OK)
+        return st;
     if ((st = cp_rio_geo(j->rds, j->raster_path, &j->grid)) != CP_OK) return st;
     if ((st = cp_rio_band(j->rds, j->raster_path, j->opt.band, &j->band, &j->has_nd, &j->nd)) !=
         CP_OK)
         return st;
     if ((st = cp_band_src_open(&j->src, j->band, j->raster_path, j->opt.common.threads)) != CP_OK)
         return st;
-    j->rsrs = OSRClone(GDALGetSpatialRef(j->rds));
-    OSRSetAxisMappingStrategy(j->rsrs, OAMS_TRADITIONAL_GIS_ORDER);
     return CP_OK;
 }
 
@@ -290,9 +289,10 @@ static cp_status ignore_fields(OGRLayerH layer, int attributes) {
 
 /* 1a. Every feature's geometry in layer order (OGR reads one feature at a time). */
 static cp_status job_read_features(zonal_job *j) {
-    cp_input vin = {0}; /* a tool's input: no scenario name, no assumed CRS */
+    cp_input vin = {0}; /* a tool's input: no scenario name */
     vin.path = (char *)j->polygons_path;
     vin.layer = (char *)j->opt.layer;
+    vin.assume_crs = (char *)j->opt.common.assume_crs;
     vin.type = CP_INPUT_VECTOR;
     cp_status st = cp_vector_open(&vin, &j->vec);
     if (st != CP_OK) return st;

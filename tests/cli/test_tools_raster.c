@@ -343,6 +343,94 @@ static void test_tools_density_matches_kernel(void **state) {
     assert_no_tmp();
 }
 
+/* Whether two files hold the same bytes. */
+static int same_bytes(const char *a, const char *b) {
+    size_t na = 0, nb = 0;
+    char *x = cpt_slurp(a, &na), *y = cpt_slurp(b, &nb);
+    int same = x && y && na == nb && !memcmp(x, y, na);
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Inputs without a CRS: refused with the advice to give one, or read with --assume-crs as if
+ * they had it (the bytes of the run on inputs that have it, the CRS in the output), the input
+ * left as it was (no .aux.xml beside it). A name that is no CRS, or a geographic one where
+ * metres are needed, is refused and nothing is written. */
+static void test_tools_assume_crs(void **state) {
+    (void)state;
+    float *g = sources_grid();
+    char with[1200], without[1200], a[1200], b[1200], aux[1300];
+    snprintf(with, sizeof with, "%s/crs.tif", dir);
+    snprintf(without, sizeof without, "%s/nocrs.tif", dir);
+    cpt_write_tif(with, g, NX, NY, 500000, 4000000, 30, 30, 32618, 1, -1);
+    cpt_write_tif(without, g, NX, NY, 500000, 4000000, 30, 30, 0, 1, -1);
+    free(g);
+    double x[3] = {501000, 502500, 503000}, y[3] = {3998000, 3997000, 3999500}, w[3] = {1, 2, 3};
+    char pw[1200], pn[1200];
+    snprintf(pw, sizeof pw, "%s/pts_crs.gpkg", dir);
+    snprintf(pn, sizeof pn, "%s/pts_nocrs.gpkg", dir);
+    write_points(pw, "p", 32618, x, y, w, 3);
+    write_points(pn, "p", 0, x, y, w, 3);
+    const struct {
+        const char *cmd, *in_with, *in_without, *args;
+    } runs[] = {{"focal-sum", with, without, "--radius-m 100"},
+                {"proximity", with, without, "--distunits geo"},
+                {"density", pw, pn, "--bandwidth-m 900 --like"}};
+    snprintf(a, sizeof a, "%s/a.tif", dir);
+    snprintf(b, sizeof b, "%s/b.tif", dir);
+    for (size_t r = 0; r < sizeof runs / sizeof runs[0]; ++r) {
+        const int dens = !strcmp(runs[r].cmd, "density");
+        char *err = NULL;
+        /* the grid without a CRS, then (density) the points without one */
+        for (int k = 0; k < 1 + dens; ++k) {
+            const char *in = dens ? (k ? runs[r].in_without : runs[r].in_with) : runs[r].in_without;
+            const char *like = dens ? (k ? with : without) : "";
+            assert_int_equal(cpt_sh(NULL, &err, "'%s' %s '%s' '%s' -q %s %s", cpt_bin(),
+                                    runs[r].cmd, in, a, runs[r].args, like),
+                             1);
+            cpt_assert_contains(err,
+                                "has no coordinate reference system; give one with "
+                                "--assume-crs");
+            cpt_assert_contains(err, k ? "pts_nocrs.gpkg" : "nocrs.tif");
+            assert_false(cpt_exists(a));
+            free(err);
+        }
+        assert_int_equal(
+            cpt_sh(NULL, NULL, "'%s' %s '%s' '%s' -q %s %s --assume-crs EPSG:32618", cpt_bin(),
+                   runs[r].cmd, runs[r].in_without, a, runs[r].args, dens ? without : ""),
+            0);
+        assert_int_equal(cpt_sh(NULL, NULL, "'%s' %s '%s' '%s' -q %s %s", cpt_bin(), runs[r].cmd,
+                                runs[r].in_with, b, runs[r].args, dens ? with : ""),
+                         0);
+        assert_true(same_bytes(a, b));
+        GDALDatasetH ds = GDALOpen(a, GA_ReadOnly);
+        assert_non_null(ds);
+        assert_string_equal(OSRGetAuthorityCode(GDALGetSpatialRef(ds), NULL), "32618");
+        GDALClose(ds);
+        remove(a), remove(b);
+    }
+    char *err = NULL;
+    assert_int_equal(cpt_sh(NULL, &err,
+                            "'%s' focal-sum '%s' '%s' -q --radius-m 100 "
+                            "--assume-crs EPSG:0",
+                            cpt_bin(), without, a),
+                     2);
+    cpt_assert_contains(err, "--assume-crs: 'EPSG:0' is not a coordinate reference system");
+    free(err);
+    assert_int_equal(cpt_sh(NULL, &err,
+                            "'%s' focal-sum '%s' '%s' -q --radius-m 100 "
+                            "--assume-crs EPSG:4326",
+                            cpt_bin(), without, a),
+                     1);
+    cpt_assert_contains(err, "geographic coordinate reference system (--assume-crs)");
+    free(err);
+    assert_false(cpt_exists(a));
+    snprintf(aux, sizeof aux, "%s.aux.xml", without);
+    assert_false(cpt_exists(aux));
+    assert_no_tmp();
+}
+
 static void test_tools_bad_input(void **state) {
     (void)state;
     char *err = NULL, out[1200], nocrs[1200], src[1200], empty[1200];
@@ -747,6 +835,7 @@ int main(void) {
         cmocka_unit_test(test_tools_direct_output),
         cmocka_unit_test(test_tools_focal_sum_matches_kernel),
         cmocka_unit_test(test_tools_density_matches_kernel),
+        cmocka_unit_test(test_tools_assume_crs),
         cmocka_unit_test(test_tools_bad_input),
         cmocka_unit_test(test_tools_interrupted_leaves_nothing),
         cmocka_unit_test(test_tools_usage),

@@ -294,6 +294,31 @@ static void test_zonal_parallel_intake(void **state) {
     free(a), free(b), free(e1), free(e3);
 }
 
+/* --assume-crs: a raster or a layer without a CRS read as if it had the one given (the CSV of
+ * the files that have it); a file's own CRS wins over it. */
+static void test_zonal_assume_crs(void **state) {
+    (void)state;
+    assert_int_equal(zonal(NULL, NULL, "r.tif p.gpkg ac_want.csv -q"), 0);
+    assert_int_equal(zonal(NULL, NULL, "nocrs.tif p.gpkg ac_tif.csv -q --assume-crs EPSG:32633"),
+                     0);
+    /* the files' own EPSG:32633 wins over a wrong guess (lon/lat would miss the raster) */
+    assert_int_equal(zonal(NULL, NULL, "r.tif p.gpkg ac_own.csv -q --assume-crs EPSG:4326"), 0);
+    char *want = read_out("ac_want.csv"), *tif = read_out("ac_tif.csv"),
+         *own = read_out("ac_own.csv");
+    assert_string_equal(tif, want);
+    assert_string_equal(own, want);
+    free(tif);
+    free(own);
+    /* the shapefile holds the first polygon of p.gpkg, without a .prj */
+    assert_int_equal(zonal(NULL, NULL, "r.tif nocrs.shp ac_shp.csv -q --assume-crs EPSG:32633"), 0);
+    char *shp = read_out("ac_shp.csv");
+    const char *row = strchr(want, '\n') + 1, *end = strchr(row, '\n');
+    const char *srow = strchr(shp, '\n') + 1;
+    assert_int_equal(strncmp(srow, row, (size_t)(end - row + 1)), 0);
+    free(shp);
+    free(want);
+}
+
 static void test_zonal_errors(void **state) {
     (void)state;
     char *err = NULL;
@@ -304,10 +329,17 @@ static void test_zonal_errors(void **state) {
     cpt_assert_contains(err, "clearplan: error: cannot open <missing.gpkg>: ");
     free(err);
     assert_int_equal(zonal(NULL, &err, "nocrs.tif p.gpkg o.csv"), 1);
-    cpt_assert_contains(err, "<nocrs.tif> has no coordinate reference system");
+    cpt_assert_contains(err,
+                        "<nocrs.tif> has no coordinate reference system; give one with "
+                        "--assume-crs (e.g. EPSG:32633) if you know it");
     free(err);
     assert_int_equal(zonal(NULL, &err, "r.tif nocrs.shp o.csv"), 1);
-    cpt_assert_contains(err, "<nocrs.shp> has no coordinate reference system");
+    cpt_assert_contains(err,
+                        "<nocrs.shp> has no coordinate reference system; give one with "
+                        "--assume-crs");
+    free(err);
+    assert_int_equal(zonal(NULL, &err, "nocrs.tif p.gpkg o.csv --assume-crs nowhere"), 2);
+    cpt_assert_contains(err, "--assume-crs: 'nowhere' is not a coordinate reference system");
     free(err);
     assert_int_equal(zonal(NULL, &err, "r.tif empty.gpkg o.csv"), 1);
     cpt_assert_contains(err, "layer 'none' of <empty.gpkg> has no features");
@@ -357,6 +389,7 @@ int main(void) {
         cmocka_unit_test(test_zonal_strips_threads_reprojection),
         cmocka_unit_test(test_zonal_tall_blocks),
         cmocka_unit_test(test_zonal_parallel_intake),
+        cmocka_unit_test(test_zonal_assume_crs),
         cmocka_unit_test(test_zonal_errors),
     };
     return cmocka_run_group_tests(tests, setup, teardown);

@@ -37,6 +37,9 @@ typedef struct {
     const char *const *creation_options; /* GeoTIFF NAME=VALUE, NULL-terminated, or NULL */
     int overwrite; /* replace an existing output clearplan wrote (clearplan/output.h) */
     int no_sync;   /* publish the output without waiting for it to reach the disk */
+    /* the CRS of an input that has none (EPSG:32633, WKT, a PROJ string), given to the output
+     * too; NULL: such an input is an error where the tool needs a CRS. A file's own CRS wins. */
+    const char *assume_crs;
 } cp_tool_common;
 
 /* Proximity (gdal_proximity.py's semantics, exact distances). */
