@@ -410,21 +410,20 @@ static void test_tools_assume_crs(void **state) {
         GDALClose(ds);
         remove(a), remove(b);
     }
-    char *err = NULL;
-    assert_int_equal(cpt_sh(NULL, &err,
-                            "'%s' focal-sum '%s' '%s' -q --radius-m 100 "
-                            "--assume-crs EPSG:0",
-                            cpt_bin(), without, a),
-                     2);
-    cpt_assert_contains(err, "--assume-crs: 'EPSG:0' is not a coordinate reference system");
-    free(err);
-    assert_int_equal(cpt_sh(NULL, &err,
-                            "'%s' focal-sum '%s' '%s' -q --radius-m 100 "
-                            "--assume-crs EPSG:4326",
-                            cpt_bin(), without, a),
-                     1);
-    cpt_assert_contains(err, "geographic coordinate reference system (--assume-crs)");
-    free(err);
+    const struct {
+        const char *crs, *says;
+        int rc;
+    } bad[] = {{"EPSG:0", "--assume-crs: 'EPSG:0' is not a coordinate reference system", 2},
+               {"EPSG:4326", "geographic coordinate reference system (--assume-crs)", 1}};
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; ++k) {
+        char *err = NULL;
+        assert_int_equal(
+            cpt_sh(NULL, &err, "'%s' focal-sum '%s' '%s' -q --radius-m 100 --assume-crs %s",
+                   cpt_bin(), without, a, bad[k].crs),
+            bad[k].rc);
+        cpt_assert_contains(err, bad[k].says);
+        free(err);
+    }
     assert_false(cpt_exists(a));
     snprintf(aux, sizeof aux, "%s.aux.xml", without);
     assert_false(cpt_exists(aux));

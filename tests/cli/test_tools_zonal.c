@@ -133,6 +133,29 @@ static void test_zonal_hand_computed(void **state) {
     free(err);
 }
 
+/* zonal with `args1` and with `args2` (writing csv1 and csv2, the default statistics of a layer
+ * of three polygons with fields id and name): the same bytes, and every polygon found cells. */
+static void same_csv_three_found(const char *args1, const char *args2, const char *csv1,
+                                 const char *csv2) {
+    assert_int_equal(zonal(NULL, NULL, args1), 0);
+    assert_int_equal(zonal(NULL, NULL, args2), 0);
+    char *a = read_out(csv1), *b = read_out(csv2);
+    assert_string_equal(a, b);
+    char *line = strchr(a, '\n') + 1;
+    for (int k = 0; k < 3; ++k) {
+        double sum, mean, mn, mx, area, nda, count;
+        int id;
+        char nm[8];
+        assert_int_equal(sscanf(line, "%d,%7[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf", &id, nm, &sum, &mean,
+                                &mn, &mx, &area, &nda, &count),
+                         9);
+        assert_true(count >= 1 && area > 0 && mn <= mean && mean <= mx);
+        line = strchr(line, '\n') + 1;
+    }
+    free(a);
+    free(b);
+}
+
 /* A larger raster: one strip or many, one thread or three, same bytes. Polygons in
  * EPSG:4326 are reprojected to the raster's UTM zone. */
 static void test_zonal_strips_threads_reprojection(void **state) {
@@ -149,24 +172,9 @@ static void test_zonal_strips_threads_reprojection(void **state) {
                           "(15.07 36.07,15.09 36.07,15.09 36.05,15.07 36.06,15.07 36.07))",
                           "POLYGON((15.15 36.06,15.151 36.06,15.151 36.061,15.15 36.06))"};
     make_gpkg("ll.gpkg", "ll", 4326, 3, names, wkts);
-    assert_int_equal(zonal(NULL, NULL, "big.tif ll.gpkg a.csv -q -j 1 --memory 512"), 0);
-    assert_int_equal(zonal(NULL, NULL, "big.tif ll.gpkg b.csv -q -j 3 --memory 1"), 0);
-    char *a = read_out("a.csv"), *b = read_out("b.csv");
-    assert_string_equal(a, b);
-    /* Every polygon found cells (the reprojection put them on the raster). */
-    char *line = strchr(a, '\n') + 1;
-    for (int k = 0; k < 3; ++k) {
-        double sum, mean, mn, mx, area, nda, count;
-        int id;
-        char nm[8];
-        assert_int_equal(sscanf(line, "%d,%7[^,],%lf,%lf,%lf,%lf,%lf,%lf,%lf", &id, nm, &sum, &mean,
-                                &mn, &mx, &area, &nda, &count),
-                         9);
-        assert_true(count >= 1 && area > 0 && mn <= mean && mean <= mx);
-        line = strchr(line, '\n') + 1;
-    }
-    free(a);
-    free(b);
+    /* every polygon found cells: the reprojection put them on the raster */
+    same_csv_three_found("big.tif ll.gpkg a.csv -q -j 1 --memory 512",
+                         "big.tif ll.gpkg b.csv -q -j 3 --memory 1", "a.csv", "b.csv");
 }
 
 /* Blocks taller than a strip's 32 MB cap (8,200 columns, rows of 1,030: 33.8 MB a row of
@@ -204,22 +212,8 @@ static void test_zonal_tall_blocks(void **state) {
                           "500000 3979100))",
                           "POLYGON((581003 3999997,581995 3999000,581500 3998500,581003 3999997))"};
     make_gpkg("tall.gpkg", "tall", 32633, 3, names, wkts);
-    assert_int_equal(zonal(NULL, NULL, "tall.tif tall.gpkg t1.csv -q -j 2 --memory 512"), 0);
-    assert_int_equal(zonal(NULL, NULL, "tall.tif tall.gpkg t2.csv -q -j 1 --memory 1"), 0);
-    char *a = read_out("t1.csv"), *b = read_out("t2.csv");
-    assert_string_equal(a, b);
-    /* every polygon found cells */
-    char *line = strchr(a, '\n') + 1;
-    for (int k = 0; k < 3; ++k) {
-        double sum, mean;
-        int id;
-        char nm[8];
-        assert_int_equal(sscanf(line, "%d,%7[^,],%lf,%lf", &id, nm, &sum, &mean), 4);
-        assert_true(sum > 0 && mean > 0);
-        line = strchr(line, '\n') + 1;
-    }
-    free(a);
-    free(b);
+    same_csv_three_found("tall.tif tall.gpkg t1.csv -q -j 2 --memory 512",
+                         "tall.tif tall.gpkg t2.csv -q -j 1 --memory 1", "t1.csv", "t2.csv");
 }
 
 /* Many polygons taken in by several threads (each its own GEOS context and reprojection):
