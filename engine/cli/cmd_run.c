@@ -91,8 +91,13 @@ int cmd_run(int argc, char **argv) {
            (long long)r.grid_ny, r.cell_size_m);
     printf("hazards: %zu read = %zu planned + %zu rejected\n", r.hazards_in, r.hazards_planned,
            r.hazards_rejected);
-    printf("area: %.1f ha, effort: %.0f team-days, cost: US$ %.0f\n", r.total_area_m2 / 1e4,
-           r.total_cost_team_days, r.total_cost_usd);
+    char area[48], effort[48], scheduled[48], usd[48];
+    printf("area: %s ha, effort: %s team-days at the cost section's productivities\n",
+           cp_number_grouped(r.total_area_m2 / 1e4, 1, area, sizeof area),
+           cp_number_grouped(r.total_cost_team_days, 0, effort, sizeof effort));
+    printf("scheduled: %s team-days, US$ %s\n",
+           cp_number_grouped(r.total_scheduled_team_days, 0, scheduled, sizeof scheduled),
+           cp_number_grouped(r.total_cost_usd, 0, usd, sizeof usd));
     printf("time: %.2f s\n", r.seconds);
     return CP_EXIT_OK;
 }

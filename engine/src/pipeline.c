@@ -1682,6 +1682,7 @@ static cp_status write_outputs(run_ctx *c, planned *p, const char *tmpdir, gpkg_
                      r->empty_inputs[0] ? ", " : "", c->layers[i].in->name);
     r->total_area_m2 = plan->area_m2;
     r->total_cost_team_days = plan->team_days;
+    r->total_scheduled_team_days = plan->scheduled_team_days;
     r->total_cost_usd = plan->cost_usd;
 done:
     s = gpkg_job_finish(gj, s);

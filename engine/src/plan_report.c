@@ -198,21 +198,30 @@ cp_status cp_plan_verdict_text(const cp_plan *plan, char **out) {
 /* ------------------------------------------------------------------ numbers ----------- */
 
 /* 1234567.8 -> "1,234,568" */
-static void grouped(cp_textbuf *b, double v) {
+char *cp_number_grouped(double v, int decimals, char *buf, size_t n) {
+    if (!buf || n == 0) return buf;
     if (!isfinite(v)) {
-        cp_textbuf_puts(b, "–");
-        return;
+        snprintf(buf, n, "–");
+        return buf;
     }
-    char t[64], o[96];
-    snprintf(t, sizeof t, "%.0f", fabs(v));
-    size_t n = strlen(t), k = 0;
-    if (v < 0 && strcmp(t, "0")) o[k++] = '-';
-    for (size_t i = 0; i < n; ++i) {
+    decimals = decimals < 0 ? 0 : decimals > 9 ? 9 : decimals;
+    char t[320], o[440]; /* DBL_MAX has 309 digits */
+    snprintf(t, sizeof t, "%.*f", decimals, fabs(v));
+    const char *dot = strchr(t, '.');
+    size_t whole = dot ? (size_t)(dot - t) : strlen(t), k = 0;
+    if (v < 0 && strspn(t, "0.") != strlen(t)) o[k++] = '-';
+    for (size_t i = 0; i < whole; ++i) {
         o[k++] = t[i];
-        if ((n - i - 1) % 3 == 0 && i + 1 < n) o[k++] = ',';
+        if ((whole - i - 1) % 3 == 0 && i + 1 < whole) o[k++] = ',';
     }
-    o[k] = '\0';
-    cp_textbuf_puts(b, o);
+    snprintf(o + k, sizeof o - k, "%s", dot ? dot : "");
+    snprintf(buf, n, "%s", o);
+    return buf;
+}
+
+static void grouped(cp_textbuf *b, double v) {
+    char t[440];
+    cp_textbuf_puts(b, cp_number_grouped(v, 0, t, sizeof t));
 }
 
 static void fixed(cp_textbuf *b, double v, int decimals) {

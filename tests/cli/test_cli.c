@@ -1,6 +1,8 @@
 /* The command line: help, version, exit codes 0 / 1 (bad input) / 2 (usage), messages. */
 #include "cp_test.h"
 
+#include <math.h>
+
 static void test_cli_help_and_version(void **state) {
     (void)state;
     char *o = NULL;
@@ -84,6 +86,35 @@ static void test_cli_validate_ok(void **state) {
     cpt_assert_contains(o, "rejected");
     cpt_assert_contains(o, "ok\n");
     free(o), free(e);
+    /* run's console: the reference effort, then the scheduled team-days and what they cost,
+     * the figures of run.json's totals */
+    rc = cpt_sh(&o, &e, "'%s' run '%s/s/scenario.yaml' -o '%s/out' -q --no-sync", cpt_bin(), dir,
+                dir);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/out/run.json", dir);
+    char *json = cpt_slurp(path, NULL);
+    assert_non_null(json);
+    const struct {
+        const char *console, *key;
+    } figs[] = {{"effort: ", "\"team_days\": "},
+                {"scheduled: ", "\"scheduled_team_days\": "},
+                {"team-days, US$ ", "\"cost_usd\": "}};
+    for (size_t k = 0; k < sizeof figs / sizeof figs[0]; ++k) {
+        const char *at = strstr(o, figs[k].console), *j = strstr(json, figs[k].key);
+        assert_non_null(at);
+        assert_non_null(j);
+        char digits[64];
+        size_t n = 0;
+        for (at += strlen(figs[k].console); (*at >= '0' && *at <= '9') || *at == ','; ++at)
+            if (*at != ',' && n + 1 < sizeof digits) digits[n++] = *at;
+        digits[n] = '\0';
+        double want = strtod(j + strlen(figs[k].key), NULL);
+        assert_true(n > 0 && want > 0);
+        assert_true(fabs(strtod(digits, NULL) - want) <= 0.5);
+    }
+    free(json), free(o), free(e);
     cpt_rmtree(dir);
 }
 

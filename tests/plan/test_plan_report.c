@@ -51,6 +51,35 @@ static unsigned char *make_png(size_t *len) {
     return copy;
 }
 
+/* Figures as the report and the console print them. */
+static void test_number_grouped(void **state) {
+    (void)state;
+    char b[48];
+    const struct {
+        double v;
+        int decimals;
+        const char *want;
+    } cases[] = {{0, 0, "0"},
+                 {-0.4, 0, "0"},
+                 {999, 0, "999"},
+                 {1000, 0, "1,000"},
+                 {-1234.6, 0, "-1,235"},
+                 {121249343.2, 0, "121,249,343"},
+                 {4680.84, 1, "4,680.8"},
+                 {123456.0, 1, "123,456.0"},
+                 {-0.004, 2, "0.00"},
+                 {-0.006, 2, "-0.01"},
+                 {1e21, 0, "1,000,000,000,000,000,000,000"},
+                 {NAN, 0, "–"},
+                 {-INFINITY, 1, "–"}};
+    for (size_t k = 0; k < sizeof cases / sizeof cases[0]; ++k)
+        assert_string_equal(cp_number_grouped(cases[k].v, cases[k].decimals, b, sizeof b),
+                            cases[k].want);
+    /* a short buffer: cut, and ended */
+    char s[4];
+    assert_string_equal(cp_number_grouped(1234567, 0, s, sizeof s), "1,2");
+}
+
 static void test_plan_report_renders(void **state) {
     (void)state;
     enum { N = 400 };
@@ -163,6 +192,7 @@ static int teardown(void **state) {
 }
 
 int main(void) {
-    const struct CMUnitTest tests[] = {cmocka_unit_test(test_plan_report_renders)};
+    const struct CMUnitTest tests[] = {cmocka_unit_test(test_plan_report_renders),
+                                       cmocka_unit_test(test_number_grouped)};
     return cmocka_run_group_tests(tests, setup, teardown);
 }

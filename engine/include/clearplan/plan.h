@@ -501,6 +501,11 @@ CP_API cp_status cp_plan_summary_json(const cp_plan *plan, char **out);
 /* The verdict as one sentence a minister can read (malloc'd, caller frees). */
 CP_API cp_status cp_plan_verdict_text(const cp_plan *plan, char **out);
 
+/* `v` with `decimals` decimals (0..9) and its whole part in groups of three digits, as the
+ * report prints figures: "121,249,343", "4,680.8"; "–" when not finite; no sign when it
+ * rounds to zero. Into buf (n bytes; 48 hold any figure below 10^30); returns buf. */
+CP_API char *cp_number_grouped(double v, int decimals, char *buf, size_t n);
+
 #ifdef __cplusplus
 }
 #endif

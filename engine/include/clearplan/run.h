@@ -53,7 +53,10 @@ typedef struct {
     size_t hazards_rejected; /* rows in rejected */
     size_t hazards_repaired; /* invalid geometries repaired by make-valid */
     double total_area_m2;
-    double total_cost_team_days;
+    double total_cost_team_days;      /* reference effort: the hazards' cost_team_days, at the
+                                         cost section's productivities */
+    double total_scheduled_team_days; /* the scheduled work packages' team-days, by the types
+                                         that do them: what total_cost_usd pays for */
     double total_cost_usd;
     double seconds;
     /* what a planner should hear of (cmd_run says it on stderr): hazards partly off the grid
