@@ -25,12 +25,12 @@ int main(int argc, char **argv) {
     int reps = argc > 2 ? atoi(argv[2]) : 5;
     if (n < 1 || reps < 1 || reps > 64) return 2;
     cp_hazard *h = calloc(n, sizeof *h);
-    char(*ids)[16] = calloc(n, 16);
+    char(*ids)[24] = calloc(n, 24);
     if (!h || !ids) return 1;
     static const char *const regions[] = {"North", "East", "South", "West"};
     for (size_t i = 0; i < n; ++i) { /* as bench_plan.sh: lognormal areas, 30% confirmed */
         cp_hazard_init(&h[i]);
-        snprintf(ids[i], 16, "HZ-%06zu", i);
+        snprintf(ids[i], sizeof ids[i], "HZ-%06zu", i);
         double a = exp(9.0 + 1.1 * sqrt(-2 * log(urand() + 1e-12)) * cos(6.283185307 * urand()));
         int cha = urand() < 0.3;
         double pr = urand();
