@@ -189,12 +189,16 @@ static yaml_node_t *get(ctx *c, yaml_node_t *map, const char *key) {
     return NULL;
 }
 
+/* 1: a finite number in *out; 0: not a number; -1: a number out of a double's range (its
+ * size above 1.8e308, or below 2.2e-308 and not 0: subnormal). */
 static int parse_double(const char *s, double *out) {
     if (!s || !*s) return 0;
     char *end = NULL;
     errno = 0;
     double v = strtod(s, &end);
-    if (errno || !end || *end || !isfinite(v)) return 0;
+    if (!end || *end || end == s) return 0;
+    if (errno == ERANGE || !isfinite(v)) return isnan(v) || (isinf(v) && errno != ERANGE) ? 0 : -1;
+    if (errno) return 0;
     *out = v;
     return 1;
 }
@@ -202,8 +206,13 @@ static int parse_double(const char *s, double *out) {
 static cp_status as_number(ctx *c, yaml_node_t *n, const char *what, double *out) {
     const char *s = scalar(n);
     if (!s) return err_at(c, n, "%s must be a number, got %s", what, kind_of(n));
-    if (n->data.scalar.style != YAML_PLAIN_SCALAR_STYLE || !parse_double(s, out))
-        return err_at(c, n, "%s must be a number, got '%s'", what, s);
+    int ok = n->data.scalar.style == YAML_PLAIN_SCALAR_STYLE ? parse_double(s, out) : 0;
+    if (ok < 0)
+        return err_at(c, n,
+                      "%s: '%s' is out of range (a number's size must lie between 2.2e-308 "
+                      "and 1.8e308, or be 0)",
+                      what, s);
+    if (!ok) return err_at(c, n, "%s must be a number, got '%s'", what, s);
     return CP_OK;
 }
 
@@ -928,7 +937,7 @@ static cp_status load_profile(ctx *c, yaml_node_t *n) {
         pr->cv_median_abs_error = NAN;
         if (cv) parse_double(cv, &pr->cv_median_abs_error);
         double u = 0;
-        if (used && parse_double(used, &u)) pr->records_used = (int)u;
+        if (used && parse_double(used, &u) == 1) pr->records_used = (int)u;
     }
     if (loaded) yaml_document_delete(&doc);
     yaml_parser_delete(&parser);

@@ -298,6 +298,15 @@ static void test_scenario_wrong_types(void **state) {
                 "s.yaml:2:", "grid.cell_size_m must be a number, got 'thirty'", NULL);
     parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: \"30\"}\n", "must be a number",
                 NULL);
+    /* numbers a double cannot hold (subnormal, too large) said so; inf and nan are no numbers */
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: 1e-320}\n",
+                "s.yaml:2:21: grid.cell_size_m: '1e-320' is out of range (a number's size must "
+                "lie between 2.2e-308 and 1.8e308, or be 0)",
+                NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: -1e400}\n",
+                "grid.cell_size_m: '-1e400' is out of range", NULL);
+    parse_fails("inputs: {hazards: h.gpkg}\ngrid: {cell_size_m: inf}\n",
+                "grid.cell_size_m must be a number, got 'inf'", NULL);
     parse_fails("inputs: {hazards: h.gpkg}\ngrid: [1, 2]\n", "grid must be a mapping", NULL);
     parse_fails("inputs: {hazards: h.gpkg, population: p.tif}\noutputs: {criteria_maps: maybe}\n",
                 "must be true or false", NULL);
