@@ -12,7 +12,6 @@
  * 4. Write the CSV (attributes read again in layer order) under a temporary name, rename. */
 #include <errno.h>
 #include <math.h>
-#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -231,37 +230,13 @@ static cp_status job_open_raster(zonal_job *j) {
 
 static cp_status job_read_features(zonal_job *j);
 
-/* The polygons' reading on a thread of its own while the raster opens. */
-typedef struct {
-    zonal_job *j;
-    cp_status st;
-    char msg[2048];
-} features_reader;
-
-static void *features_read(void *arg) {
-    features_reader *r = arg;
-    cp_gdal_quiet_begin();
-    r->st = job_read_features(r->j);
-    if (r->st != CP_OK) snprintf(r->msg, sizeof r->msg, "%s", cp_errmsg());
-    cp_gdal_quiet_end();
-    return NULL;
-}
-
-/* Opens the raster and reads the polygon layer's features (at the same time with two threads
- * or more: different datasets), then prepares the intake into the raster's CRS. */
+/* Opens the raster, reads the polygon layer's features, then prepares the intake into the
+ * raster's CRS. One after the other: on a thread of their own the features took longer (10,000
+ * polygons: 31-40 ms at -j 2 against 29-31 ms), each thread opening PROJ's database for its
+ * own context (bench/RESULTS.md, stop 32). */
 static cp_status job_open(zonal_job *j) {
-    cp_status st;
-    features_reader r = {j, CP_OK, ""};
-    pthread_t th;
-    const int two =
-        cpk_threads(j->opt.common.threads) > 1 && pthread_create(&th, NULL, features_read, &r) == 0;
-    st = job_open_raster(j);
-    if (two) {
-        pthread_join(th, NULL);
-        if (st == CP_OK && r.st != CP_OK) st = cp_fail(r.st, "%s", r.msg);
-    } else if (st == CP_OK) {
-        st = job_read_features(j);
-    }
+    cp_status st = job_open_raster(j);
+    if (st == CP_OK) st = job_read_features(j);
     if (st != CP_OK) return st;
     if (!(j->gctx = cp_geos_init())) return cp_fail(CP_E_NOMEM, "cannot start GEOS");
     char target[600];
