@@ -197,7 +197,8 @@ static int parse_double(const char *s, double *out) {
     errno = 0;
     double v = strtod(s, &end);
     if (!end || *end || end == s) return 0;
-    if (errno == ERANGE || !isfinite(v)) return isnan(v) || (isinf(v) && errno != ERANGE) ? 0 : -1;
+    if (isnan(v) || (isinf(v) && errno != ERANGE)) return 0; /* "nan", "inf" written out */
+    if (errno == ERANGE) return -1;
     if (errno) return 0;
     *out = v;
     return 1;
