@@ -1,5 +1,6 @@
 #!/bin/bash
-# Wall time of one command at -j 1 and -j 2, N times in turn, on a quiet machine.
+# Wall time of one command at -j 1 and -j 2, N times in turn, on a quiet machine (to the
+# millisecond: bash's EPOCHREALTIME around the command; a failed run stops the script).
 # usage: bench/thread_scaling.sh N OUTPUT -- COMMAND ... -j {j} ...
 # {j} is replaced by the thread count. OUTPUT (the command's output file or folder) is
 # removed and the page cache's dirty pages written back (`sync`) before each run, outside
@@ -17,17 +18,20 @@ for _ in $(seq "$n"); do
         sync
         sleep 0.5
         cmd=("${@//\{j\}/$j}")
-        /usr/bin/time -f "$j %e" -a -o "$times" "${cmd[@]}" >/dev/null 2>&1
+        t0=$EPOCHREALTIME
+        "${cmd[@]}" >/dev/null 2>&1 || { echo "failed: ${cmd[*]}" >&2; exit 1; }
+        t1=$EPOCHREALTIME
+        echo "$j $t0 $t1" >>"$times"
     done
 done
 /usr/bin/python3 - "$times" <<'PY'
 import statistics, sys
 t = {"1": [], "2": []}
 for line in open(sys.argv[1]):
-    j, s = line.split()
-    t[j].append(float(s))
+    j, t0, t1 = line.split()
+    t[j].append(round(float(t1) - float(t0), 3))
 m1, m2 = statistics.median(t["1"]), statistics.median(t["2"])
-print("-j 1:", t["1"], "median %.2f s" % m1)
-print("-j 2:", t["2"], "median %.2f s" % m2)
+print("-j 1:", t["1"], "median %.3f s" % m1)
+print("-j 2:", t["2"], "median %.3f s" % m2)
 print("speed-up %.2fx" % (m1 / m2))
 PY
