@@ -214,6 +214,79 @@ static void test_tools_direct_output(void **state) {
     free(g);
 }
 
+/* Whether two files hold the same bytes. */
+static int same_bytes(const char *a, const char *b) {
+    size_t na = 0, nb = 0;
+    char *x = cpt_slurp(a, &na), *y = cpt_slurp(b, &nb);
+    int same = x && y && na == nb && !memcmp(x, y, na);
+    free(x);
+    free(y);
+    return same;
+}
+
+/* A compressed output is tiled 256 x 256 (edge tiles on a 600 x 500 grid) unless the options
+ * give a layout, and DEFLATE and ZSTD are at level 1 unless the options give one: the default
+ * output has the bytes of the one with those options spelt out (and not those of level 9);
+ * TILED=NO and BLOCKYSIZE keep strips; every file holds the uncompressed output's cells. */
+static void test_tools_compressed_output(void **state) {
+    (void)state;
+    enum { W = 600, H = 500 };
+    float *g = malloc(sizeof(float) * W * H);
+    for (int k = 0; k < W * H; ++k) g[k] = cpt_rnd01(&rng_state) < 0.002 ? 1.0f : 0.0f;
+    char in[1200], plain[1200];
+    snprintf(in, sizeof in, "%s/comp_src.tif", dir);
+    snprintf(plain, sizeof plain, "%s/comp_plain.tif", dir);
+    cpt_write_tif(in, g, W, H, 500000, 4000000, 30, 30, 32618, 0, 0);
+    assert_int_equal(cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q", cpt_bin(), in, plain), 0);
+    int nx, ny;
+    float *want = cpt_read_tif(plain, &nx, &ny);
+    static const struct {
+        const char *co, *compression;
+        int bx, by;
+    } runs[] = {
+        {"--co COMPRESS=ZSTD", "ZSTD", 256, 256},
+        {"--co COMPRESS=ZSTD --co ZSTD_LEVEL=1 --co TILED=YES", "ZSTD", 256, 256},
+        {"--co COMPRESS=ZSTD --co ZSTD_LEVEL=9", "ZSTD", 256, 256},
+        {"--co COMPRESS=DEFLATE", "DEFLATE", 256, 256},
+        {"--co COMPRESS=DEFLATE --co ZLEVEL=1 --co TILED=YES", "DEFLATE", 256, 256},
+        {"--co COMPRESS=DEFLATE --co ZLEVEL=9", "DEFLATE", 256, 256},
+        {"--co COMPRESS=DEFLATE --co TILED=NO", "DEFLATE", W, 0},
+        {"--co COMPRESS=LZW --co BLOCKYSIZE=16", "LZW", W, 16},
+        {"--co COMPRESS=LZW --co BLOCKXSIZE=128 --co TILED=YES", "LZW", 128, 256},
+    };
+    enum { N = sizeof runs / sizeof runs[0] };
+    char out[N][1200];
+    for (int k = 0; k < N; ++k) {
+        snprintf(out[k], sizeof out[k], "%s/comp_%d.tif", dir, k);
+        assert_int_equal(
+            cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q %s", cpt_bin(), in, out[k], runs[k].co),
+            0);
+        GDALDatasetH ds = GDALOpen(out[k], GA_ReadOnly);
+        assert_non_null(ds);
+        const char *c = GDALGetMetadataItem(ds, "COMPRESSION", "IMAGE_STRUCTURE");
+        assert_non_null(c);
+        assert_string_equal(c, runs[k].compression);
+        int bx = 0, by = 0;
+        GDALGetBlockSize(GDALGetRasterBand(ds, 1), &bx, &by);
+        assert_int_equal(bx, runs[k].bx);
+        if (runs[k].by)
+            assert_int_equal(by, runs[k].by);
+        else
+            assert_true(by < 256); /* GDAL's strips: a few rows */
+        GDALClose(ds);
+        float *got = cpt_read_tif(out[k], &nx, &ny);
+        assert_memory_equal(got, want, sizeof(float) * W * H);
+        free(got);
+    }
+    assert_true(same_bytes(out[0], out[1]));  /* ZSTD: tiled, level 1 */
+    assert_false(same_bytes(out[0], out[2])); /* ... not level 9 */
+    assert_true(same_bytes(out[3], out[4]));  /* DEFLATE: tiled, level 1 */
+    assert_false(same_bytes(out[3], out[5]));
+    assert_no_tmp();
+    free(want);
+    free(g);
+}
+
 static void test_tools_focal_sum_matches_kernel(void **state) {
     (void)state;
     float *g = malloc(sizeof(float) * NX * NY);
@@ -341,16 +414,6 @@ static void test_tools_density_matches_kernel(void **state) {
     free(want);
     free(zero);
     assert_no_tmp();
-}
-
-/* Whether two files hold the same bytes. */
-static int same_bytes(const char *a, const char *b) {
-    size_t na = 0, nb = 0;
-    char *x = cpt_slurp(a, &na), *y = cpt_slurp(b, &nb);
-    int same = x && y && na == nb && !memcmp(x, y, na);
-    free(x);
-    free(y);
-    return same;
 }
 
 /* Inputs without a CRS: refused with the advice to give one, or read with --assume-crs as if
@@ -832,6 +895,7 @@ int main(void) {
         cmocka_unit_test(test_tools_proximity_matches_kernel),
         cmocka_unit_test(test_tools_proximity_matches_gdal_proximity),
         cmocka_unit_test(test_tools_direct_output),
+        cmocka_unit_test(test_tools_compressed_output),
         cmocka_unit_test(test_tools_focal_sum_matches_kernel),
         cmocka_unit_test(test_tools_density_matches_kernel),
         cmocka_unit_test(test_tools_assume_crs),
