@@ -227,7 +227,8 @@ static int same_bytes(const char *a, const char *b) {
 /* A compressed output is tiled 256 x 256 (edge tiles on a 600 x 500 grid) unless the options
  * give a layout, and DEFLATE and ZSTD are at level 1 unless the options give one: the default
  * output has the bytes of the one with those options spelt out (and not those of level 9);
- * TILED=NO and BLOCKYSIZE keep strips; every file holds the uncompressed output's cells. */
+ * TILED=NO and BLOCKYSIZE keep strips; every file holds the uncompressed output's cells, and
+ * its bytes do not depend on the thread count. */
 static void test_tools_compressed_output(void **state) {
     (void)state;
     enum { W = 600, H = 500 };
@@ -253,6 +254,8 @@ static void test_tools_compressed_output(void **state) {
         {"--co COMPRESS=DEFLATE --co TILED=NO", "DEFLATE", W, 0},
         {"--co COMPRESS=LZW --co BLOCKYSIZE=16", "LZW", W, 16},
         {"--co COMPRESS=LZW --co BLOCKXSIZE=128 --co TILED=YES", "LZW", 128, 256},
+        {"--co COMPRESS=ZSTD -j 1", "ZSTD", 256, 256},
+        {"--co COMPRESS=ZSTD -j 3", "ZSTD", 256, 256},
     };
     enum { N = sizeof runs / sizeof runs[0] };
     char out[N][1200];
@@ -282,6 +285,8 @@ static void test_tools_compressed_output(void **state) {
     assert_false(same_bytes(out[0], out[2])); /* ... not level 9 */
     assert_true(same_bytes(out[3], out[4]));  /* DEFLATE: tiled, level 1 */
     assert_false(same_bytes(out[3], out[5]));
+    assert_true(same_bytes(out[9], out[10])); /* GDAL's compression threads: the same file */
+    assert_true(same_bytes(out[0], out[9]));
     assert_no_tmp();
     free(want);
     free(g);
