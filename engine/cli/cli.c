@@ -82,6 +82,14 @@ void cli_notes(const cp_scenario *sc) {
         fprintf(stderr, "clearplan: note: %s\n", sc->notes[i]);
 }
 
+void cli_crs_kept(const char *const *kept, const char *assume, int quiet) {
+    for (int k = 0; !quiet && k < 3 && kept[k]; ++k)
+        fprintf(stderr,
+                "clearplan: warning: <%s> has a coordinate reference system of its own, which "
+                "is used instead of --assume-crs %s\n",
+                kept[k], assume);
+}
+
 int cli_usage(const char *cmd, const char *fmt, ...) {
     if (my_rank != 0) return CP_EXIT_USAGE; /* every rank finds it; rank 0 says it */
     va_list ap;

@@ -36,7 +36,7 @@ static void help(void) {
         "  -j N               threads (default: all cores)\n"
         "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
         "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"
-        "  -q                 no progress bar and no summary\n\n"
+        "  -q                 no progress bar, no summary, no warnings\n\n"
         "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }
 
@@ -64,6 +64,7 @@ int cmd_density(int argc, char **argv) {
     cp_tool_result r;
     cp_status s = cp_tool_density(paths[0], paths[1], &o, cli_progress(quiet), NULL, &r);
     if (s != CP_OK) return cli_fail(s);
+    cli_crs_kept(r.crs_kept, o.common.assume_crs, quiet);
     if (!quiet)
         fprintf(stderr, "clearplan: %lld points used, %lld skipped (null geometry or weight)\n",
                 r.points_used, r.points_skipped);

@@ -33,7 +33,7 @@ static void help(void) {
         "  -j N               threads (default: all cores)\n"
         "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
         "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"
-        "  -q                 no progress bar\n\n"
+        "  -q                 no progress bar, no warnings\n\n"
         "Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }
 
@@ -55,7 +55,9 @@ int cmd_focal_sum(int argc, char **argv) {
     if (rc >= 0) return rc;
     if (isnan(o.radius_m)) return cli_usage("focal-sum", "missing --radius-m");
     o.common.creation_options = co_items;
-    cp_status s = cp_tool_focal_sum(paths[0], paths[1], &o, cli_progress(quiet), NULL, NULL);
+    cp_tool_result r;
+    cp_status s = cp_tool_focal_sum(paths[0], paths[1], &o, cli_progress(quiet), NULL, &r);
     if (s != CP_OK) return cli_fail(s);
+    cli_crs_kept(r.crs_kept, o.common.assume_crs, quiet);
     return CP_EXIT_OK;
 }

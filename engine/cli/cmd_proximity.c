@@ -41,7 +41,7 @@ static void help(void) {
         "  -j N               threads (default: all cores)\n"
         "  --overwrite        replace OUT when clearplan wrote it (otherwise refused)\n"
         "  --no-sync          do not wait for OUT to reach the disk before publishing it\n"
-        "  -q                 no progress bar\n\n"
+        "  -q                 no progress bar, no warnings\n\n"
         "gdal_proximity.py spellings -values, -maxdist, -distunits, -nodata, -ot, -co are\n"
         "accepted too. Exit status: 0 ok, 1 failure, 2 usage error, 130 interrupted.\n");
 }
@@ -101,7 +101,9 @@ int cmd_proximity(int argc, char **argv) {
     }
     const char *const *co_list = co_items;
     o.common.creation_options = co_list;
-    cp_status s = cp_tool_proximity(paths[0], paths[1], &o, cli_progress(quiet), NULL, NULL);
+    cp_tool_result r;
+    cp_status s = cp_tool_proximity(paths[0], paths[1], &o, cli_progress(quiet), NULL, &r);
     if (s != CP_OK) return cli_fail(s);
+    cli_crs_kept(r.crs_kept, o.common.assume_crs, quiet);
     return CP_EXIT_OK;
 }

@@ -82,6 +82,11 @@ int cmd_run(int argc, char **argv) {
                 "clearplan: warning: no valid cell on the grid in %s (every value nodata): "
                 "the criteria reading it score 0 everywhere\n",
                 r.empty_inputs);
+    if (r.crs_kept_inputs[0])
+        fprintf(stderr,
+                "clearplan: warning: assume_crs not used for %s: the file has a coordinate "
+                "reference system of its own, which was used\n",
+                r.crs_kept_inputs);
     if (!quiet) {
         fprintf(stderr, "clearplan: %zu hazards read: %zu planned, %zu rejected (%zu repaired)\n",
                 r.hazards_in, r.hazards_planned, r.hazards_rejected, r.hazards_repaired);

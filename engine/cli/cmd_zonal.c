@@ -53,6 +53,7 @@ int cmd_zonal(int argc, char **argv) {
     cp_zonal_result r;
     cp_status s = cp_tool_zonal(pos[0], pos[1], pos[2], &o, cli_progress(quiet), NULL, &r);
     if (s != CP_OK) return cli_fail(s);
+    cli_crs_kept(r.crs_kept, o.common.assume_crs, quiet);
     if (!quiet && (r.repaired || r.empty || r.outside))
         fprintf(stderr,
                 "clearplan: warning: %lld invalid polygon(s) repaired, %lld null/empty "

@@ -35,6 +35,9 @@ int cli_rank(void);
 void cli_gdal_setup(void);
 /* Prints the scenario's notes ("clearplan: note: <file:line:col: text>") on stderr (rank 0). */
 void cli_notes(const cp_scenario *sc);
+/* A tool's warning for each input whose own CRS it used instead of --assume-crs `assume`
+ * (a cp_tool_result's or cp_zonal_result's crs_kept); none when `quiet`. */
+void cli_crs_kept(const char *const *kept, const char *assume, int quiet);
 /* Prints "clearplan: error: <fmt...>" and returns CP_EXIT_USAGE; adds the --help hint. */
 int cli_usage(const char *cmd, const char *fmt, ...);
 /* The progress callback to use: the terminal bar when stderr is a terminal and not quiet (and

@@ -210,6 +210,20 @@ static cp_status source_warp(warp_source *w, int threads, size_t warp_bytes, GDA
     return CP_OK;
 }
 
+int cp_input_assume_unused(const cp_input *in) {
+    if (!in->assume_crs) return 0;
+    if (in->type == CP_INPUT_VECTOR) {
+        cp_vector v;
+        const int unused = cp_vector_open(in, &v) == CP_OK && v.assume_unused;
+        cp_vector_close(&v);
+        return unused;
+    }
+    GDALDatasetH ds = GDALOpenEx(in->path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    const int unused = ds && cp_crs_assume_unused(GDALGetSpatialRef(ds), in->assume_crs);
+    if (ds) GDALClose(ds);
+    return unused;
+}
+
 cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, size_t warp_bytes,
                         GDALDatasetH *out) {
     *out = NULL;

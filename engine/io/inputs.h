@@ -19,6 +19,11 @@
 cp_status cp_input_warp(const cp_input *in, const cp_grid *g, int threads, size_t warp_bytes,
                         GDALDatasetH *out);
 
+/* Whether in->assume_crs goes unused: the file has a CRS of its own, other than the one
+ * assume_crs names (the file's wins: docs/inputs.md). 0 without assume_crs, or when the file
+ * cannot be opened (reading it says why). */
+int cp_input_assume_unused(const cp_input *in);
+
 /* Reads rows row0 .. row0+nrows-1 of band 1 of a warped input into buf (nrows x grid nx),
  * nodata as NaN. */
 cp_status cp_input_read_rows(GDALDatasetH ds, const char *path, const cp_grid *g, int64_t row0,

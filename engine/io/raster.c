@@ -71,6 +71,16 @@ cp_status cp_rio_crs(GDALDatasetH ds, const char *path, const char *assume, int 
     return CP_OK;
 }
 
+int cp_crs_assume_unused(OGRSpatialReferenceH own, const char *assume) {
+    if (!own || !assume) return 0;
+    OGRSpatialReferenceH a = OSRNewSpatialReference(NULL);
+    const char *const same[] = {"IGNORE_DATA_AXIS_TO_SRS_AXIS_MAPPING=YES", NULL};
+    const int unused =
+        a && OSRSetFromUserInput(a, assume) == OGRERR_NONE && !OSRIsSameEx(own, a, same);
+    if (a) OSRDestroySpatialReference(a);
+    return unused;
+}
+
 cp_status cp_rio_geo(GDALDatasetH ds, const char *path, cpk_geo *geo) {
     double gt[6];
     if (GDALGetGeoTransform(ds, gt) != CE_None)

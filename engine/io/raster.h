@@ -33,6 +33,11 @@ cp_status cp_rio_open(const char *path, GDALDatasetH *out);
 cp_status cp_rio_crs(GDALDatasetH ds, const char *path, const char *assume, int projected,
                      OGRSpatialReferenceH *out);
 
+/* Whether `assume` (a --assume-crs or an inputs.<name>.assume_crs) names a CRS that is not
+ * `own`, a file's own CRS: the file's is used, and the caller tells the user so. 0 when either
+ * is NULL or `assume` names no CRS (that is refused elsewhere). */
+int cp_crs_assume_unused(OGRSpatialReferenceH own, const char *assume);
+
 /* The grid of a north-up dataset (no rotation, rows running south). CP_E_FORMAT otherwise. */
 cp_status cp_rio_geo(GDALDatasetH ds, const char *path, cpk_geo *geo);
 

@@ -5,6 +5,7 @@
 #include <cpl_conv.h>
 
 #include "error.h"
+#include "raster.h"
 #include "vector.h"
 
 void cp_vector_close(cp_vector *v) {
@@ -76,6 +77,7 @@ cp_status cp_vector_open(const cp_input *in, cp_vector *v) {
     if (srs_name && !strncmp(srs_name, "Undefined", 9)) srs = NULL;
     if (srs) {
         v->srs = OSRClone(srs);
+        v->assume_unused = cp_crs_assume_unused(srs, in->assume_crs);
     } else if (in->assume_crs) {
         v->srs = OSRNewSpatialReference(NULL);
         if (OSRSetFromUserInput(v->srs, in->assume_crs) != OGRERR_NONE) {

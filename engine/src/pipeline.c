@@ -1919,6 +1919,11 @@ done:
     planned_free(&c, &pl);
     ctx_clear(&c);
     cp_ranks_close(&rk);
+    for (size_t i = 0; !s && i < sc->ninputs; ++i) /* said by cmd_run */
+        if (cp_input_assume_unused(&sc->inputs[i]))
+            snprintf(r.crs_kept_inputs + strlen(r.crs_kept_inputs),
+                     sizeof r.crs_kept_inputs - strlen(r.crs_kept_inputs), "%s%s",
+                     r.crs_kept_inputs[0] ? ", " : "", sc->inputs[i].name);
     if (!s && result) *result = r;
     return s;
 }

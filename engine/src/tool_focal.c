@@ -71,6 +71,8 @@ static cp_status tool_focal_sum_quietly(const char *in_path, const char *out_pat
         memset(result, 0, sizeof *result);
         result->cells = (long long)(geo.nx * geo.ny);
         result->strips = strips;
+        if (cp_crs_assume_unused(GDALGetSpatialRef(ds), opt->common.assume_crs))
+            result->crs_kept[0] = in_path;
     }
 done:
     cp_rio_out_abort(&out);

@@ -191,6 +191,7 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
     /* distances in cells need no CRS: the output has the input's or the assumed one, if any */
     if (opt->geo_units || GDALGetSpatialRef(ds) || opt->common.assume_crs)
         s = cp_rio_crs(ds, in_path, opt->common.assume_crs, 0, &srs);
+    const int kept = cp_crs_assume_unused(GDALGetSpatialRef(ds), opt->common.assume_crs);
     if (s != CP_OK) goto done;
     if (opt->geo_units) {
         if ((s = cp_rio_geo(ds, in_path, &geo)) != CP_OK) goto done;
@@ -261,6 +262,7 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
         memset(result, 0, sizeof *result);
         result->cells = (long long)(geo.nx * geo.ny);
         result->strips = strips;
+        if (kept) result->crs_kept[0] = in_path;
     }
 done:
     cp_rio_out_abort(&out);

@@ -109,6 +109,12 @@ static cp_status validate_quietly(const cp_scenario *sc, FILE *report) {
                         share < 0.999 ? " (warning: partial coverage; nodata counts as 0)" : "");
         }
     }
+    for (size_t i = 0; report && i < sc->ninputs; ++i)
+        if (cp_input_assume_unused(&sc->inputs[i]))
+            fprintf(report,
+                    "%s: assume_crs not used: <%s> has a coordinate reference system of its "
+                    "own (warning: the file's is used)\n",
+                    sc->inputs[i].name, sc->inputs[i].path);
     if (report) fprintf(report, "ok\n");
 done:
     cp_grid_clear(&g);

@@ -115,6 +115,29 @@ static void test_cli_validate_ok(void **state) {
         assert_true(fabs(strtod(digits, NULL) - want) <= 0.5);
     }
     free(json), free(o), free(e);
+    /* an assume_crs other than the file's own CRS goes unused, and validate and run say so
+     * (run even with -q); not for reports, whose assume_crs is its own EPSG:4326 */
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "sed -i -e 's/role: population}/role: population, assume_crs: "
+                            "EPSG:32633}/' -e 's/role: reports,/role: reports, assume_crs: "
+                            "EPSG:4326,/' '%s/s/scenario.yaml'",
+                            dir),
+                     0);
+    rc = cpt_sh(&o, &e, "'%s' validate '%s/s/scenario.yaml'", cpt_bin(), dir);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(o, "population: assume_crs not used: <");
+    cpt_assert_contains(o, "population.tif> has a coordinate reference system of its own");
+    assert_null(strstr(o, "reports: assume_crs"));
+    free(o), free(e);
+    rc = cpt_sh(&o, &e, "'%s' run '%s/s/scenario.yaml' -o '%s/out2' -q --no-sync", cpt_bin(), dir,
+                dir);
+    if (rc) print_error("%s\n%s\n", o, e);
+    assert_int_equal(rc, 0);
+    cpt_assert_contains(e,
+                        "warning: assume_crs not used for population: the file has a "
+                        "coordinate reference system of its own, which was used");
+    free(o), free(e);
     cpt_rmtree(dir);
 }
 

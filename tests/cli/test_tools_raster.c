@@ -423,7 +423,8 @@ static void test_tools_density_matches_kernel(void **state) {
 
 /* Inputs without a CRS: refused with the advice to give one, or read with --assume-crs as if
  * they had it (the bytes of the run on inputs that have it, the CRS in the output), the input
- * left as it was (no .aux.xml beside it). A name that is no CRS, or a geographic one where
+ * left as it was (no .aux.xml beside it). Inputs with a CRS keep theirs, with a warning when
+ * --assume-crs names another. A name that is no CRS, or a geographic one where
  * metres are needed, is refused and nothing is written. */
 static void test_tools_assume_crs(void **state) {
     (void)state;
@@ -476,7 +477,29 @@ static void test_tools_assume_crs(void **state) {
         assert_non_null(ds);
         assert_string_equal(OSRGetAuthorityCode(GDALGetSpatialRef(ds), NULL), "32618");
         GDALClose(ds);
-        remove(a), remove(b);
+        remove(a);
+        /* files with a CRS of their own keep it, and a warning names each (not under -q, not
+         * when the CRS assumed is theirs) */
+        static const char *const assumed[] = {"EPSG:32633", "EPSG:32633 -q", "EPSG:32618"};
+        for (int k = 0; k < 3; ++k) {
+            err = NULL;
+            assert_int_equal(
+                cpt_sh(NULL, &err, "'%s' %s '%s' '%s' %s %s --assume-crs %s", cpt_bin(),
+                       runs[r].cmd, runs[r].in_with, a, runs[r].args, dens ? with : "", assumed[k]),
+                0);
+            assert_true(same_bytes(a, b));
+            char says[1400];
+            snprintf(says, sizeof says,
+                     "warning: <%s> has a coordinate reference system of its own, which is used "
+                     "instead of --assume-crs EPSG:32633",
+                     runs[r].in_with);
+            if (k == 0) cpt_assert_contains(err, says);
+            if (k == 0 && dens) cpt_assert_contains(err, with); /* the grid too */
+            if (k > 0) assert_null(strstr(err, "warning"));
+            free(err);
+            remove(a);
+        }
+        remove(b);
     }
     const struct {
         const char *crs, *says;

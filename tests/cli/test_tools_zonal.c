@@ -289,14 +289,21 @@ static void test_zonal_parallel_intake(void **state) {
 }
 
 /* --assume-crs: a raster or a layer without a CRS read as if it had the one given (the CSV of
- * the files that have it); a file's own CRS wins over it. */
+ * the files that have it); a file's own CRS wins over it, with a warning. */
 static void test_zonal_assume_crs(void **state) {
     (void)state;
     assert_int_equal(zonal(NULL, NULL, "r.tif p.gpkg ac_want.csv -q"), 0);
     assert_int_equal(zonal(NULL, NULL, "nocrs.tif p.gpkg ac_tif.csv -q --assume-crs EPSG:32633"),
                      0);
-    /* the files' own EPSG:32633 wins over a wrong guess (lon/lat would miss the raster) */
-    assert_int_equal(zonal(NULL, NULL, "r.tif p.gpkg ac_own.csv -q --assume-crs EPSG:4326"), 0);
+    /* the files' own EPSG:32633 wins over a wrong guess (lon/lat would miss the raster), and
+     * a warning names each of them */
+    char *err = NULL;
+    assert_int_equal(zonal(NULL, &err, "r.tif p.gpkg ac_own.csv --assume-crs EPSG:4326"), 0);
+    cpt_assert_contains(err,
+                        "warning: <r.tif> has a coordinate reference system of its own, "
+                        "which is used instead of --assume-crs EPSG:4326");
+    cpt_assert_contains(err, "warning: <p.gpkg> has a coordinate reference system of its own");
+    free(err);
     char *want = read_out("ac_want.csv"), *tif = read_out("ac_tif.csv"),
          *own = read_out("ac_own.csv");
     assert_string_equal(tif, want);

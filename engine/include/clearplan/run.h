@@ -65,6 +65,9 @@ typedef struct {
     size_t hazards_partly_off;
     double off_grid_m2;
     char empty_inputs[256]; /* their names, ", " between; "" none */
+    /* inputs whose file has a CRS of its own other than their assume_crs (the file's is used):
+     * their names, ", " between; "" none */
+    char crs_kept_inputs[256];
 } cp_run_result;
 
 /* Runs the whole pipeline and writes the outputs (DESIGN §10) through one output transaction

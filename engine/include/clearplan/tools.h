@@ -77,6 +77,9 @@ typedef struct {
     long long points_used;    /* density: points stamped */
     long long points_skipped; /* density: null/empty geometries or null weights */
     int strips;               /* strips processed */
+    /* the input paths given (pointers to the caller's strings, NULL after the last) whose file
+     * has a CRS of its own other than common.assume_crs: the file's own was used */
+    const char *crs_kept[3];
 } cp_tool_result;
 
 CP_API cp_proximity_options cp_proximity_defaults(void);

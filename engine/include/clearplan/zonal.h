@@ -72,6 +72,9 @@ typedef struct {
     long long outside;  /* polygons not touching the raster */
     int strips;         /* raster strips read in the statistics pass */
     int classes;        /* class columns written */
+    /* the raster or polygons path given (the caller's strings, NULL after the last) whose file
+     * has a CRS of its own other than common.assume_crs: the file's own was used */
+    const char *crs_kept[3];
 } cp_zonal_result;
 
 CP_API cp_zonal_options cp_zonal_defaults(void);
