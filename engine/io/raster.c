@@ -359,6 +359,7 @@ cp_status cp_rio_out_create(const char *path, const cpk_geo *geo, OGRSpatialRefe
         if (!at || CPLAtoGIntBig(at) % 4 == 0 || pad == 2) break;
         GDALClose(ds);
     }
+    out->sparse_ok = CPLTestBool(CSLFetchNameValueDef(opts, "SPARSE_OK", "NO"));
     CSLDestroy(opts);
     if (!ds) goto failed;
     out->nx = geo->nx;
@@ -454,6 +455,31 @@ cp_status cp_rio_out_write(cp_rio_out *o, int64_t row0, int64_t nrows, const flo
     return CP_OK;
 }
 
+/* How many blocks of the GeoTIFF GDAL wrote at `path` have no bytes in the file (-1: it
+ * cannot be opened). A compressor that fails on GDAL's compression threads (JPEG on Float32
+ * cells, say) is said there, not to the thread that writes, which sees success: the file
+ * then lacks those blocks and reads as zeros. */
+static int64_t blocks_missing(const char *path, int64_t *nblocks) {
+    GDALDatasetH ds = GDALOpenEx(path, GDAL_OF_RASTER | GDAL_OF_READONLY, NULL, NULL, NULL);
+    if (!ds) return -1;
+    GDALRasterBandH b = GDALGetRasterBand(ds, 1);
+    int bx = 0, by = 0;
+    GDALGetBlockSize(b, &bx, &by);
+    const int64_t nbx = bx > 0 ? (GDALGetRasterXSize(ds) + bx - 1) / bx : 0;
+    const int64_t nby = by > 0 ? (GDALGetRasterYSize(ds) + by - 1) / by : 0;
+    int64_t missing = 0;
+    char key[64];
+    for (int64_t j = 0; j < nby; ++j)
+        for (int64_t i = 0; i < nbx; ++i) {
+            snprintf(key, sizeof key, "BLOCK_SIZE_%lld_%lld", (long long)i, (long long)j);
+            const char *n = GDALGetMetadataItem(b, key, "TIFF");
+            missing += !n || CPLAtoGIntBig(n) <= 0;
+        }
+    *nblocks = nbx * nby;
+    GDALClose(ds);
+    return missing;
+}
+
 cp_status cp_rio_out_commit(cp_rio_out *o) {
     if (o->direct) {
         o->direct = 0;
@@ -484,6 +510,19 @@ cp_status cp_rio_out_commit(cp_rio_out *o) {
         char head[PATH_MAX + 32];
         snprintf(head, sizeof head, "cannot write <%s>", o->path);
         cp_status s = cp_fail_join(CP_E_IO, head, w.first);
+        cp_rio_out_abort(o);
+        return s;
+    }
+    int64_t nblocks = 0, missing = o->sparse_ok ? 0 : blocks_missing(o->tmp_path, &nblocks);
+    if (missing) {
+        cp_status s =
+            missing < 0
+                ? cp_fail(CP_E_IO, "cannot write <%s>: GDAL cannot read it back", o->path)
+                : cp_fail(CP_E_IO,
+                          "cannot write <%s>: GDAL left %lld of its %lld blocks unwritten (its "
+                          "compression failed on its threads: does the --co COMPRESS suit the "
+                          "cells' type? -j 1 shows GDAL's reason)",
+                          o->path, (long long)missing, (long long)nblocks);
         cp_rio_out_abort(o);
         return s;
     }

@@ -56,6 +56,7 @@ typedef struct {
     const char *tmp_path; /* name while being written (owned by tx) */
     int64_t nx, ny;
     int block_rows; /* rows of one block: strips are best multiples of it */
+    int sparse_ok;  /* SPARSE_OK: GDAL may leave blocks unwritten (cp_rio_out_commit's check) */
     /* Uncompressed Float32 strips laid out one after the other: rows are written straight
      * to the file at data_offset + row * nx * 4 (no GDAL block cache); ds is then NULL. */
     int direct, fd;

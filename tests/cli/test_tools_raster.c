@@ -228,7 +228,8 @@ static int same_bytes(const char *a, const char *b) {
  * give a layout, and DEFLATE and ZSTD are at level 1 unless the options give one: the default
  * output has the bytes of the one with those options spelt out (and not those of level 9);
  * TILED=NO and BLOCKYSIZE keep strips; every file holds the uncompressed output's cells, and
- * its bytes do not depend on the thread count. */
+ * its bytes do not depend on the thread count. A compression that fails on GDAL's threads is
+ * an error, not a file of zeros. */
 static void test_tools_compressed_output(void **state) {
     (void)state;
     enum { W = 600, H = 500 };
@@ -287,6 +288,19 @@ static void test_tools_compressed_output(void **state) {
     assert_false(same_bytes(out[3], out[5]));
     assert_true(same_bytes(out[9], out[10])); /* GDAL's compression threads: the same file */
     assert_true(same_bytes(out[0], out[9]));
+    /* JPEG cannot hold Float32 cells: GDAL's compression threads fail where the writing thread
+     * does not hear of it; the blocks left unwritten are found, and nothing is published */
+    for (int j = 1; j <= 3; j += 2) {
+        char *err = NULL, bad[1200];
+        snprintf(bad, sizeof bad, "%s/comp_jpeg.tif", dir);
+        assert_int_equal(cpt_sh(NULL, &err, "'%s' proximity '%s' '%s' -q --co COMPRESS=JPEG -j %d",
+                                cpt_bin(), in, bad, j),
+                         1);
+        cpt_assert_contains(err, "comp_jpeg.tif>: ");
+        cpt_assert_contains(err, j == 1 ? "not allowed for JPEG" : "blocks unwritten");
+        free(err);
+        assert_false(cpt_exists(bad));
+    }
     assert_no_tmp();
     free(want);
     free(g);
