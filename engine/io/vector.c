@@ -79,6 +79,7 @@ cp_status cp_vector_open(const cp_input *in, cp_vector *v) {
         v->srs = OSRClone(srs);
         v->assume_unused = cp_crs_assume_unused(srs, in->assume_crs);
     } else if (in->assume_crs) {
+        v->assumed = 1;
         v->srs = OSRNewSpatialReference(NULL);
         if (OSRSetFromUserInput(v->srs, in->assume_crs) != OGRERR_NONE) {
             cp_vector_close(v);

@@ -13,6 +13,7 @@ typedef struct {
     GDALDatasetH ds;
     OGRLayerH layer;
     OGRSpatialReferenceH srs; /* owned, traditional GIS axis order */
+    int assumed;              /* the layer has no CRS: srs is in->assume_crs */
     int assume_unused;        /* in->assume_crs names another CRS than the layer's own */
 } cp_vector;
 

@@ -184,10 +184,12 @@ static cp_status tool_density_quietly(const char *points_path, const char *out_p
         result->points_used = (long long)pts.n;
         result->points_skipped = skipped;
         result->strips = strips;
-        int k = 0;
-        if (vec.assume_unused) result->crs_kept[k++] = points_path;
-        if (cp_crs_assume_unused(GDALGetSpatialRef(grid), opt->common.assume_crs))
-            result->crs_kept[k] = opt->like_path;
+        if (GDALGetSpatialRef(grid) && !vec.assumed) { /* --assume-crs that neither file took */
+            int k = 0;
+            if (vec.assume_unused) result->crs_kept[k++] = points_path;
+            if (cp_crs_assume_unused(GDALGetSpatialRef(grid), opt->common.assume_crs))
+                result->crs_kept[k] = opt->like_path;
+        }
     }
 done:
     cp_rio_out_abort(&out);

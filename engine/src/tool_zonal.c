@@ -638,7 +638,8 @@ static cp_status tool_zonal_quietly(const char *raster_path, const char *polygon
     cp_output *tx = NULL;
     cp_status st = cp_output_begin(csv_path, &oo, &tx);
     if (st == CP_OK) st = job_run(&j, tx);
-    if (st == CP_OK) { /* the files whose own CRS was used over --assume-crs */
+    /* --assume-crs that neither file took (both have a CRS), where theirs differs */
+    if (st == CP_OK && GDALGetSpatialRef(j.rds) && !j.vec.assumed) {
         int k = 0;
         if (cp_crs_assume_unused(GDALGetSpatialRef(j.rds), j.opt.common.assume_crs))
             j.res.crs_kept[k++] = raster_path;

@@ -514,6 +514,16 @@ static void test_tools_assume_crs(void **state) {
             remove(a);
         }
         remove(b);
+        if (dens) { /* taken by the points, --assume-crs is no warning for the grid's own CRS */
+            err = NULL;
+            assert_int_equal(
+                cpt_sh(NULL, &err, "'%s' density '%s' '%s' %s '%s' --assume-crs EPSG:32617",
+                       cpt_bin(), runs[r].in_without, a, runs[r].args, with),
+                0);
+            assert_null(strstr(err, "warning"));
+            free(err);
+            remove(a);
+        }
     }
     const struct {
         const char *crs, *says;

@@ -304,6 +304,13 @@ static void test_zonal_assume_crs(void **state) {
                         "which is used instead of --assume-crs EPSG:4326");
     cpt_assert_contains(err, "warning: <p.gpkg> has a coordinate reference system of its own");
     free(err);
+    /* taken by the raster, --assume-crs is no warning for the layer's own CRS */
+    assert_int_equal(zonal(NULL, &err,
+                           "nocrs.tif p.gpkg ac_one.csv --assume-crs '+proj=utm +zone=33 "
+                           "+ellps=GRS80 +units=m +no_defs'"),
+                     0);
+    assert_null(strstr(err, "warning: <"));
+    free(err);
     char *want = read_out("ac_want.csv"), *tif = read_out("ac_tif.csv"),
          *own = read_out("ac_own.csv");
     assert_string_equal(tif, want);

@@ -78,7 +78,8 @@ typedef struct {
     long long points_skipped; /* density: null/empty geometries or null weights */
     int strips;               /* strips processed */
     /* the input paths given (pointers to the caller's strings, NULL after the last) whose file
-     * has a CRS of its own other than common.assume_crs: the file's own was used */
+     * has a CRS of its own other than common.assume_crs, which no input took: the files' own
+     * were used (an assume_crs taken by an input without a CRS is no news for the other) */
     const char *crs_kept[3];
 } cp_tool_result;
 

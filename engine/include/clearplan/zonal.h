@@ -73,7 +73,8 @@ typedef struct {
     int strips;         /* raster strips read in the statistics pass */
     int classes;        /* class columns written */
     /* the raster or polygons path given (the caller's strings, NULL after the last) whose file
-     * has a CRS of its own other than common.assume_crs: the file's own was used */
+     * has a CRS of its own other than common.assume_crs, which neither took (both have a
+     * CRS): the files' own were used */
     const char *crs_kept[3];
 } cp_zonal_result;
 
