@@ -56,8 +56,9 @@ int cmd_zonal(int argc, char **argv) {
     cli_crs_kept(r.crs_kept, o.common.assume_crs, quiet);
     if (!quiet && (r.repaired || r.empty || r.outside))
         fprintf(stderr,
-                "clearplan: warning: %lld invalid polygon(s) repaired, %lld null/empty "
-                "geometr%s, %lld outside the raster\n",
-                r.repaired, r.empty, r.empty == 1 ? "y" : "ies", r.outside);
+                "clearplan: warning: %lld invalid polygon(s) repaired, %lld rejected (null, "
+                "empty, not polygonal or not transformable to the raster's CRS: their rows "
+                "have no statistics), %lld outside the raster\n",
+                r.repaired, r.empty, r.outside);
     return CP_EXIT_OK;
 }

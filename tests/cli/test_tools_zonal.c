@@ -120,7 +120,10 @@ static void test_zonal_hand_computed(void **state) {
     cpt_assert_contains(csv, "2,bowtie,15,7.5,5,10,200,0,4,0,0,0.25,0.25,0,0.25,0.25\n");
     cpt_assert_contains(csv, "3,null,,,,,,,,,,,,,,\n");
     cpt_assert_contains(csv, "4,outside,0,,,,0,0,0,,,,,,,\n");
-    cpt_assert_contains(err, "1 invalid polygon(s) repaired");
+    cpt_assert_contains(err,
+                        "1 invalid polygon(s) repaired, 1 rejected (null, empty, not "
+                        "polygonal or not transformable to the raster's CRS: their rows "
+                        "have no statistics), 1 outside the raster");
     assert_int_equal(cpt_debris(dir), 0);
     free(csv);
     free(err);
