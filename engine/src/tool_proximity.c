@@ -1,5 +1,6 @@
 /* clearplan proximity: exact distance to the nearest source cell (tools.h). */
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -31,10 +32,159 @@ typedef struct {
     int threads;
 } prox_arg;
 
-/* Without a maximum distance every row depends on the whole grid. Instead of holding the
- * input and the output (two Float32 grids), the input is streamed once in strips keeping only
- * the list of its source cells; then each output strip is computed from that list (column
- * distances, row pass) and written. Memory: the list (12 bytes per source) and one strip. */
+/* Without a maximum distance a row's nearest source can lie anywhere below it. Instead of
+ * holding the input and the output (two Float32 grids), the input is streamed once top down
+ * keeping only the list of its source cells, and each output row is computed from that list
+ * (column distances, row pass) and written as soon as no source still unread could come
+ * nearer (cpk/edt.h, "Early rows"): with sources a few hundred rows apart or closer the output
+ * is written while the input is read, not after it. Memory: the sources not yet passed
+ * (12 bytes each), one input strip and the output's two. */
+typedef struct {
+    const prox_arg *pa;
+    const char *path;
+    cp_rio_out *out;
+    int64_t nx, ny, rows; /* grid; strip height */
+    size_t budget, fixed; /* --memory; what the strips and scratch take */
+    int64_t *cells;       /* listed sources, row-major: [first, ncells) not yet passed into up */
+    size_t first, ncells, cap;
+    float *up;          /* nx: each column's last source above `done` (-Inf: none) */
+    int64_t *col_start; /* nx + 1: the window's index by column */
+    int32_t *wrows;
+    size_t wcap;
+    float *rowmax;       /* rows: the largest distance of each row of a try */
+    int64_t known, done; /* input rows read; output rows written */
+    int64_t need;        /* rows to read before the next try */
+    int64_t lag;         /* the most rows a published row needed read below it */
+    int any;             /* a source was read */
+    long long tried;     /* rows computed, published or not */
+    int strips;          /* writes */
+} prox_stream;
+
+/* Appends the sources of the strip just read (rows a..b) to the list, grown as needed after
+ * dropping the sources already passed into `up`. */
+static cp_status stream_list(prox_stream *st, const float *sbuf, int is_byte, int has_nd, float nd,
+                             int64_t a, int64_t b) {
+    const prox_arg *pa = st->pa;
+    const int64_t nx = st->nx;
+    const uint8_t *bbuf = (const uint8_t *)sbuf;
+    cpk_view_f32 v = {sbuf, nx, b - a, (ptrdiff_t)nx, nd, has_nd};
+    if (st->first > 0) { /* drop the sources passed into `up` */
+        memmove(st->cells, st->cells + st->first, sizeof(int64_t) * (st->ncells - st->first));
+        st->ncells -= st->first;
+        st->first = 0;
+    }
+    for (int attempt = 0;; ++attempt) {
+        size_t before = st->ncells;
+        cpk_status ks =
+            is_byte ? cpk_edt_list_sources_u8(bbuf, nx, b - a, (ptrdiff_t)nx, has_nd, nd, &pa->src,
+                                              a, st->cells, st->cap, &st->ncells, pa->threads)
+                    : cpk_edt_list_sources_f32(&v, &pa->src, a, st->cells, st->cap, &st->ncells,
+                                               pa->threads);
+        if (ks == CPK_OK) {
+            st->any = st->any || st->ncells > 0;
+            return CP_OK;
+        }
+        if (ks != CPK_E_NOMEM || st->ncells <= st->cap || attempt > 0)
+            return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", st->path,
+                           cpk_strerror(ks));
+        /* grow, and list this strip again */
+        size_t total = st->ncells;
+        st->ncells = before;
+        size_t want = total + total / 2 + 1024;
+        if (want < 2 * st->cap) want = 2 * st->cap;
+        if (st->fixed + want * 12 > st->budget && st->fixed + total * 12 <= st->budget)
+            want = (st->budget - st->fixed) / 12;
+        if (st->fixed + want * 12 > st->budget)
+            return cp_fail(CP_E_NOMEM,
+                           "<%s> has too many source cells for --memory without --max-dist "
+                           "(%.0f MB for %zu or more within reach of one another)",
+                           st->path, (double)(st->fixed + total * 12) / 1048576.0, total);
+        int64_t *grown = realloc(st->cells, sizeof(int64_t) * want);
+        if (!grown) return cp_fail(CP_E_NOMEM, "out of memory for %zu source cells", total);
+        st->cells = grown;
+        st->cap = want;
+    }
+}
+
+/* The window's sources (those not passed into `up`) indexed by column. */
+static cp_status stream_index(prox_stream *st) {
+    const size_t n = st->ncells - st->first;
+    if (n > st->wcap) {
+        size_t want = n + n / 2 + 1024;
+        int32_t *grown = realloc(st->wrows, sizeof(int32_t) * want);
+        if (!grown) return cp_fail(CP_E_NOMEM, "out of memory for %zu source cells", n);
+        st->wrows = grown;
+        st->wcap = want;
+    }
+    cpk_status ks =
+        cpk_edt_index_sources(st->cells + st->first, n, st->nx, st->col_start, st->wrows);
+    return ks == CPK_OK ? CP_OK : cp_fail(CP_E_INTERNAL, "<%s>: %s", st->path, cpk_strerror(ks));
+}
+
+/* One try: computes the rows from `done` that the sources read so far may settle, writes those
+ * that are final and passes their sources into `up`. Sets *waiting when the rest must wait
+ * for more input rows. */
+static cp_status stream_try(prox_stream *st, int *waiting) {
+    const prox_arg *pa = st->pa;
+    const int64_t nx = st->nx, ny = st->ny, row0 = st->done;
+    const int all_read = st->known == ny;
+    /* a whole strip, once the rows below it are read as far as the rows published so far
+     * needed (no source read yet: every distance is still unknown) */
+    int64_t n = row0 + st->rows < ny ? st->rows : ny - row0;
+    /* GDAL writes whole rows of blocks: strips end on them, so that each block is compressed
+     * once and the file holds the same bytes for any --memory and -j. Strips lower than a
+     * block (a small --memory) publish nothing early. */
+    const int64_t br = st->out->direct ? 1 : st->out->block_rows;
+    if (br > 1 && st->rows >= br && row0 + n < ny) n -= (row0 + n) % br;
+    if (!all_read && br > 1 && st->rows < br) {
+        st->need = ny;
+        *waiting = 1;
+        return CP_OK;
+    }
+    if (!all_read && (!st->any || row0 + n + st->lag > st->known)) {
+        st->need = row0 + n + st->lag;
+        if (st->need <= st->known) st->need = st->known + 1;
+        *waiting = 1;
+        return CP_OK;
+    }
+    cp_status s = stream_index(st);
+    float *obuf; /* the output's: written from a thread of its own while the next strip runs */
+    if (s == CP_OK) s = cp_rio_out_rows(st->out, row0, n, &obuf);
+    if (s != CP_OK) return s;
+    cpk_out_f32 o = {obuf, nx, n, (ptrdiff_t)nx};
+    cpk_status ks =
+        cpk_edt_cols_window_f32(st->cells + st->first, st->ncells - st->first, st->col_start,
+                                st->wrows, st->up, pa->dy, pa->max_dist, row0, &o, pa->threads);
+    /* before the input's end a cell with no source yet is +Inf: never final */
+    if (ks == CPK_OK)
+        ks = all_read ? cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads)
+                      : cpk_edt_rows_max_f32(&o, pa->dx, pa->dy, pa->max_dist, INFINITY, st->rowmax,
+                                             pa->threads);
+    if (ks != CPK_OK)
+        return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", st->path,
+                       cpk_strerror(ks));
+    st->tried += n;
+    int64_t f = n, reach = 0;
+    if (!all_read)
+        f = cpk_edt_final_rows(st->rowmax, n, row0, st->known, pa->dy, &st->need, &reach);
+    if (f == n && reach > st->lag) st->lag = reach; /* all final: the reach is true */
+    if (!all_read && br > 1) f -= (row0 + f) % br;  /* whole rows of blocks (above) */
+    if (f > 0) {
+        if ((s = cp_rio_out_write(st->out, row0, f, obuf, (ptrdiff_t)nx)) != CP_OK) return s;
+        st->first +=
+            cpk_edt_up_advance(st->cells + st->first, st->ncells - st->first, nx, row0 + f, st->up);
+        st->done += f;
+        st->strips++;
+    }
+    *waiting = f < n;
+    return CP_OK;
+}
+
+static int stream_progress(const prox_stream *st, cp_progress_fn progress, void *progress_arg) {
+    double frac = 0.5 * (double)(st->known + st->done) / (double)st->ny;
+    return !progress || progress(frac, NULL, progress_arg);
+}
+
 static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, float nd,
                             const prox_arg *pa, size_t budget, cp_rio_out *out,
                             cp_progress_fn progress, void *progress_arg, int *nstrips) {
@@ -48,116 +198,73 @@ static cp_status prox_whole(GDALRasterBandH band, const char *path, int has_nd, 
     int64_t rows = by > 0 && by <= 512 ? by : 256;
     while (rows < 512) rows *= 2;
     size_t row_bytes = sizeof(float) * (size_t)nx;
-    size_t scratch = (size_t)nx * (40 * (size_t)cpk_threads(pa->threads) + 40);
-    if (budget < scratch + row_bytes)
+    /* the row pass's scratch, the column window's state and index, up[] */
+    size_t scratch = (size_t)nx * (40 * (size_t)cpk_threads(pa->threads) + 40 + 24 + 12);
+    if (budget < scratch + 3 * row_bytes)
         return cp_fail(CP_E_NOMEM, "<%s>: --memory %.0f MB is too small for rows of %lld cells",
                        path, (double)budget / 1048576.0, (long long)nx);
-    /* half for the strips: the input's one, then the output's two (cp_rio_out_rows) */
-    int64_t fit = (int64_t)((budget - scratch) / 2 / row_bytes);
+    /* half for the strips: the input's one and the output's two */
+    int64_t fit = (int64_t)((budget - scratch) / 2 / 3 / row_bytes);
     if (rows > fit) rows = fit > 0 ? fit : 1;
     if (rows > ny) rows = ny;
-    size_t fixed = 2 * row_bytes * (size_t)rows + scratch;
+    prox_stream st = {.pa = pa,
+                      .path = path,
+                      .out = out,
+                      .nx = nx,
+                      .ny = ny,
+                      .rows = rows,
+                      .budget = budget,
+                      .fixed = 3 * row_bytes * (size_t)rows + scratch};
     cp_status s = CP_OK;
-    float *sbuf = cp_rio_alloc(row_bytes * (size_t)rows);
-    int64_t *cells = NULL, *col_start = NULL, *state = NULL;
-    int32_t *srows = NULL;
-    size_t ncells = 0, cap = 0;
-    cpk_status ks = CPK_OK;
     cp_band_pool pool = {0};
+    float *sbuf = cp_rio_alloc(row_bytes * (size_t)rows);
+    st.up = malloc(sizeof(float) * (size_t)nx);
+    st.col_start = malloc(sizeof(int64_t) * ((size_t)nx + 1));
+    st.rowmax = malloc(sizeof(float) * (size_t)rows);
     const char *pixeltype = GDALGetMetadataItem(band, "PIXELTYPE", "IMAGE_STRUCTURE");
+    /* Byte bands are read as they are: a quarter of the bytes, no conversion */
     const int is_byte =
         GDALGetRasterDataType(band) == GDT_Byte && !(pixeltype && EQUAL(pixeltype, "SIGNEDBYTE"));
-    if (!sbuf) {
+    if (!sbuf || !st.up || !st.col_start || !st.rowmax) {
         s = cp_fail(CP_E_NOMEM, "out of memory for a strip of %lld rows", (long long)rows);
         goto done;
     }
+    for (int64_t i = 0; i < nx; ++i) st.up[i] = -INFINITY;
     /* a compressed input's blocks decoded on the threads */
     if ((s = cp_band_pool_open(&pool, band, path, pa->threads)) != CP_OK) goto done;
-    if (progress && !progress(0.0, NULL, progress_arg)) {
-        s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-        goto done;
-    }
-    for (int64_t a = 0; a < ny; a += rows) {
-        int64_t b = a + rows < ny ? a + rows : ny;
-        /* Byte bands are read as they are: a quarter of the bytes, no conversion */
-        uint8_t *bbuf = (uint8_t *)sbuf;
-        cpk_view_f32 v = {sbuf, nx, b - a, (ptrdiff_t)nx, nd, has_nd};
-        s = cp_band_read(&pool, band, path, 0, a, nx, b - a, is_byte ? (void *)bbuf : sbuf,
-                         is_byte ? GDT_Byte : GDT_Float32, (ptrdiff_t)nx);
-        if (s != CP_OK) goto done;
-        size_t before = ncells;
-#define LIST_STRIP()                                                                            \
-    (is_byte ? cpk_edt_list_sources_u8(bbuf, nx, b - a, (ptrdiff_t)nx, has_nd, nd, &pa->src, a, \
-                                       cells, cap, &ncells, pa->threads)                        \
-             : cpk_edt_list_sources_f32(&v, &pa->src, a, cells, cap, &ncells, pa->threads))
-        ks = LIST_STRIP();
-        if (ks == CPK_E_NOMEM && ncells > cap) { /* grow the list and list this strip again */
-            size_t want = ncells + ncells / 2 + 1024;
-            if (fixed + want * 12 > budget) {
-                s = cp_fail(CP_E_NOMEM,
-                            "<%s> has too many source cells for --memory without --max-dist "
-                            "(%.0f MB for %zu or more)",
-                            path, (double)(fixed + ncells * 12) / 1048576.0, ncells);
-                goto done;
-            }
-            int64_t *grown = realloc(cells, sizeof(int64_t) * want);
-            if (!grown) {
-                s = cp_fail(CP_E_NOMEM, "out of memory for %zu source cells", ncells);
-                goto done;
-            }
-            cells = grown;
-            cap = want;
-            ncells = before;
-            ks = LIST_STRIP();
+    if (!stream_progress(&st, progress, progress_arg)) goto interrupted;
+    while (st.done < ny) {
+        if (st.known < ny) { /* read and list the next strip */
+            int64_t a = st.known, b = a + rows < ny ? a + rows : ny;
+            s = cp_band_read(&pool, band, path, 0, a, nx, b - a, sbuf,
+                             is_byte ? GDT_Byte : GDT_Float32, (ptrdiff_t)nx);
+            if (s == CP_OK) s = stream_list(&st, sbuf, is_byte, has_nd, nd, a, b);
+            if (s != CP_OK) goto done;
+            st.known = b;
         }
-#undef LIST_STRIP
-        if (ks != CPK_OK) goto kfail;
-        if (progress && !progress(0.2 * (double)b / (double)ny, NULL, progress_arg)) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
+        /* publish what is final */
+        int waiting = 0;
+        while (st.done < ny && !waiting && (st.known == ny || st.known >= st.need)) {
+            if ((s = stream_try(&st, &waiting)) != CP_OK) goto done;
+            if (!stream_progress(&st, progress, progress_arg)) goto interrupted;
         }
+        if (!stream_progress(&st, progress, progress_arg)) goto interrupted;
     }
-    free(sbuf); /* the output's own strips from here */
-    sbuf = NULL;
-    col_start = malloc(sizeof(int64_t) * ((size_t)nx + 1));
-    srows = malloc(sizeof(int32_t) * (ncells ? ncells : 1));
-    state = malloc(sizeof(int64_t) * (3 * (size_t)nx + 1));
-    if (!col_start || !srows || !state) {
-        s = cp_fail(CP_E_NOMEM, "out of memory for %zu source cells", ncells);
-        goto done;
-    }
-    ks = cpk_edt_index_sources(cells, ncells, nx, col_start, srows);
-    if (ks != CPK_OK) goto kfail;
-    int count = 0;
-    for (int64_t a = 0; a < ny; a += rows) {
-        int64_t b = a + rows < ny ? a + rows : ny;
-        float *obuf; /* the output's: written from a thread of its own while the next strip runs */
-        if ((s = cp_rio_out_rows(out, a, b - a, &obuf)) != CP_OK) goto done;
-        cpk_out_f32 o = {obuf, nx, b - a, (ptrdiff_t)nx};
-        ks = cpk_edt_cols_from_sources_f32(cells, ncells, col_start, srows, pa->dy, pa->max_dist, a,
-                                           &o, state, pa->threads);
-        if (ks == CPK_OK)
-            ks = cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads);
-        if (ks != CPK_OK) goto kfail;
-        s = cp_rio_out_write(out, a, b - a, obuf, (ptrdiff_t)nx);
-        if (s != CP_OK) goto done;
-        ++count;
-        if (progress && !progress(0.2 + 0.8 * (double)b / (double)ny, NULL, progress_arg)) {
-            s = cp_fail(CP_E_INTERRUPTED, "interrupted");
-            goto done;
-        }
-    }
-    if (nstrips) *nstrips = count;
+    if (nstrips) *nstrips = st.strips;
+    if (getenv("CP_DEBUG_PROXIMITY")) /* how much was computed twice */
+        fprintf(stderr, "proximity: %lld rows computed for %lld, %d writes\n", st.tried,
+                (long long)ny, st.strips);
     goto done;
-kfail:
-    s = cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", path, cpk_strerror(ks));
+interrupted:
+    s = cp_fail(CP_E_INTERRUPTED, "interrupted");
 done:
     cp_band_pool_close(&pool);
     free(sbuf);
-    free(cells);
-    free(col_start);
-    free(srows);
-    free(state);
+    free(st.cells);
+    free(st.up);
+    free(st.col_start);
+    free(st.wrows);
+    free(st.rowmax);
     return s;
 }
 
@@ -255,8 +362,8 @@ static cp_status tool_proximity_quietly(const char *in_path, const char *out_pat
     }
     if (s == CP_E_NOMEM && halo < 0)
         cp_fail_prefix(s,
-                       "without a maximum distance (--max-dist) the distance transform "
-                       "needs the whole grid; give one or raise --memory");
+                       "without a maximum distance (--max-dist) a row waits for every "
+                       "source that may be nearest to it; give one or raise --memory");
     if (s == CP_OK) s = cp_rio_out_commit(&out);
     if (s == CP_OK && result) {
         memset(result, 0, sizeof *result);

@@ -163,6 +163,29 @@ static void seg_eval(float *restrict o, int32_t off, int32_t len, double dx, dou
         }
 }
 
+/* The largest non-negative value of a row of distances (0 when none), as the largest bit
+ * pattern: non-negative floats, +Inf included, order as their bits (vectorises; no NaN here). */
+static float row_max(const float *row, int64_t nx) {
+    /* 16 lanes: four vectors side by side, not one chain of dependent maxima */
+    int32_t lane[16] = {0};
+    int64_t i = 0;
+    for (; i + 16 <= nx; i += 16) {
+        int32_t b[16];
+        memcpy(b, row + i, sizeof b);
+        for (int l = 0; l < 16; ++l) lane[l] = b[l] > lane[l] ? b[l] : lane[l];
+    }
+    int32_t m = 0;
+    for (int l = 0; l < 16; ++l) m = lane[l] > m ? lane[l] : m;
+    for (; i < nx; ++i) {
+        int32_t b;
+        memcpy(&b, row + i, sizeof b);
+        m = b > m ? b : m;
+    }
+    float f;
+    memcpy(&f, &m, sizeof f);
+    return f;
+}
+
 /* Row pass for square cells (dx == dy) in exact integer arithmetic: the parabola of column q
  * is F_q(x) = (x - q)^2 + g_q^2 = x^2 - 2qx + h_q (cells), h_q = q^2 + g_q^2. The lower
  * envelope is built with cross-multiplied comparisons of the breakpoints (no division; with
@@ -174,7 +197,7 @@ static void seg_eval(float *restrict o, int32_t off, int32_t len, double dx, dou
 #define INT_ROW_MAX ((int64_t)1 << 20)
 static int row_int(const float *g, int64_t nx, double dx, double dy, double max2, float fill,
                    float *o, int64_t *v, int64_t *hv, int64_t *tv, double *fv, int32_t *cand,
-                   int64_t *bound) {
+                   int64_t *bound, float *rmax) {
     /* Candidates: the columns with g^2 <= bound, gathered without branches (most columns
      * are usually above the bound: they win nowhere). g is a whole number or +Inf, so
      * g^2 <= bound is g <= floor(sqrt(bound)). */
@@ -208,6 +231,7 @@ static int row_int(const float *g, int64_t nx, double dx, double dy, double max2
     if (m == 0) {
         for (int64_t i = 0; i < nx; ++i) o[i] = fill;
         *bound = INT64_MAX;
+        if (rmax) *rmax = fill > 0.0f ? fill : 0.0f;
         return 1;
     }
     /* t[k]: first cell of parabola k = floor(z(v[k-1], v[k])) + 1, clamped to [0, nx] */
@@ -253,6 +277,22 @@ static int row_int(const float *g, int64_t nx, double dx, double dy, double max2
             }
         }
         prev = k;
+    }
+    /* The row's largest value: along a segment the value falls then rises (|a| does, and
+     * each rounding keeps the order), so it lies at the segment's first cell or the one before
+     * its last; the last may have been lowered by the tie with the next segment. */
+    if (rmax && max2 < INFINITY) {
+        *rmax = row_max(o, nx);
+    } else if (rmax) {
+        float mx = 0.0f;
+        for (int64_t k = 0; k < m; ++k) {
+            int64_t lo = tv[k], hi = tv[k + 1];
+            if (lo >= hi) continue;
+            mx = o[lo] > mx ? o[lo] : mx;
+            mx = o[hi - 1] > mx ? o[hi - 1] : mx;
+            if (hi - 2 > lo) mx = o[hi - 2] > mx ? o[hi - 2] : mx;
+        }
+        *rmax = mx;
     }
     /* A cell of the next row is at most one cell farther from its nearest source than the
      * cell above it, so no distance of the next row exceeds (sqrt(fmax) + 1)^2: columns
@@ -332,15 +372,17 @@ static int use_int_rows(int64_t nx, double dx, double dy) {
     return dx == dy && nx < INT_ROW_MAX;
 }
 
-/* One row; *bound carries the skip threshold from the row above (INT64_MAX: none). */
+/* One row; *bound carries the skip threshold from the row above (INT64_MAX: none); *rmax
+ * (when not NULL) gets the row's largest value >= 0. */
 static void row_pass(float *row, int64_t nx, double dx, double dy, double max2, float fill,
-                     int64_t *scratch, int64_t *bound) {
+                     int64_t *scratch, int64_t *bound, float *rmax) {
     if (use_int_rows(nx, dx, dy) &&
         row_int(row, nx, dx, dy, max2, fill, row, scratch, scratch + nx, scratch + 2 * nx,
-                (double *)(scratch + 3 * nx + 1), (int32_t *)(scratch + 4 * nx + 1), bound))
+                (double *)(scratch + 3 * nx + 1), (int32_t *)(scratch + 4 * nx + 1), bound, rmax))
         return;
     *bound = INT64_MAX;
     row_double(row, nx, dx, dy, max2, fill, row, scratch, (double *)(scratch + nx));
+    if (rmax) *rmax = row_max(row, nx);
 }
 
 /* Row pass over rows 0..nrows of `base` (stride `stride`) in blocks of ROW_BLOCK rows handed
@@ -349,7 +391,7 @@ static void row_pass(float *row, int64_t nx, double dx, double dy, double max2, 
 #define ROW_BLOCK 64
 static void rows_parallel(float *base, ptrdiff_t stride, int64_t nrows, int64_t nx, double dx,
                           double dy, double max2, float fill, int64_t *buf, size_t per_thread,
-                          int nt) {
+                          int nt, float *rowmax) {
     const int64_t blk = nt > 1 ? ROW_BLOCK : nrows; /* one thread: one block, one bound chain */
     int64_t nblocks = (nrows + blk - 1) / blk;
     if (nt > nblocks) nt = (int)nblocks;
@@ -362,7 +404,7 @@ static void rows_parallel(float *base, ptrdiff_t stride, int64_t nrows, int64_t 
         int64_t bound = INT64_MAX;
         for (int64_t j = a; j < b; ++j)
             row_pass(base + j * stride, nx, dx, dy, max2, fill, buf + per_thread * (size_t)tid,
-                     &bound);
+                     &bound, rowmax ? rowmax + j : NULL);
     }
 }
 
@@ -441,7 +483,7 @@ cpk_status cpk_edt_f32(const cpk_view_f32 *in, const cpk_sources *src, double dx
     }
 
     /* Phase 2: per row, the lower envelope of the column parabolas (parallel over rows). */
-    rows_parallel(out->data, out->stride, nrows, nx, dx, dy, max2, fill, buf, per_thread, nt);
+    rows_parallel(out->data, out->stride, nrows, nx, dx, dy, max2, fill, buf, per_thread, nt, NULL);
     free(buf);
     return CPK_OK;
 }
@@ -507,6 +549,11 @@ cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max_dist, i
 
 cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist, float fill,
                             int nthreads) {
+    return cpk_edt_rows_max_f32(g, dx, dy, max_dist, fill, NULL, nthreads);
+}
+
+cpk_status cpk_edt_rows_max_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist,
+                                float fill, float *rowmax, int nthreads) {
     if (!g || g->nx < 0 || g->ny < 0 || g->stride < g->nx) return CPK_E_ARG;
     if (!(dx > 0) || !isfinite(dx) || !(dy > 0) || !isfinite(dy) || !(max_dist >= 0))
         return CPK_E_ARG;
@@ -520,7 +567,7 @@ cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double m
     int64_t *buf = malloc(sizeof(int64_t) * per_thread * (size_t)nt);
     if (!buf) return CPK_E_NOMEM;
     double max2 = max_dist * max_dist;
-    rows_parallel(g->data, g->stride, ny, nx, dx, dy, max2, fill, buf, per_thread, nt);
+    rows_parallel(g->data, g->stride, ny, nx, dx, dy, max2, fill, buf, per_thread, nt, rowmax);
     free(buf);
     return CPK_OK;
 }
@@ -640,26 +687,18 @@ cpk_status cpk_edt_index_sources(const int64_t *cells, size_t n, int64_t nx, int
     return CPK_OK;
 }
 
-cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const int64_t *col_start,
-                                         const int32_t *rows, double dy, double max_dist,
-                                         int64_t row0, const cpk_out_f32 *g, int64_t *state,
-                                         int nthreads) {
-    if (!col_start || !g || !state || g->nx < 1 || g->ny < 0 || g->stride < g->nx || row0 < 0)
-        return CPK_E_ARG;
-    if (!(dy > 0) || !isfinite(dy) || !(max_dist >= 0)) return CPK_E_ARG;
+/* Column distances of grid rows row0 .. row0 + g->ny from a row-major list of sources and its
+ * index by column; `state` as cpk_edt_cols_from_sources_f32's, already started. */
+static void cols_from_list(const int64_t *cells, size_t n, const int64_t *col_start,
+                           const int32_t *rows, float fcap, int64_t row0, const cpk_out_f32 *g,
+                           int64_t *state, int nthreads) {
     int64_t nx = g->nx, ny = g->ny;
-    if (ny == 0) return CPK_OK;
-    if (!g->data || row0 + ny > CPK_EDT_MAX_ROWS) return CPK_E_ARG;
-    if (n > 0 && (!rows || !cells)) return CPK_E_ARG;
-    if (col_start[nx] != (int64_t)n) return CPK_E_ARG;
-    const float fcap = gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS);
     /* state: cursor (first source of the column at or below the current row), as floats the
      * row of the source above (-Inf: none) and below (+Inf: none), and the position in the
      * row-major list of the first source not yet passed */
     int64_t *cur = state;
     float *up = (float *)(state + nx), *dn = up + nx;
     int64_t *pos = state + 2 * nx;
-    if (row0 == 0) *pos = 0;
     const int64_t p0 = *pos;
     int nt = cpk_threads(nthreads);
     if (nt < 1) nt = 1;
@@ -669,12 +708,6 @@ cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const i
 #endif
     for (int64_t c0 = 0; c0 < nx; c0 += cb) {
         int64_t c1 = c0 + cb < nx ? c0 + cb : nx;
-        if (row0 == 0)
-            for (int64_t i = c0; i < c1; ++i) {
-                cur[i] = col_start[i];
-                up[i] = -INFINITY;
-                dn[i] = cur[i] < col_start[i + 1] ? (float)rows[cur[i]] : INFINITY;
-            }
         int64_t p = p0;
         for (int64_t r = 0; r < ny; ++r) {
             const int64_t j = row0 + r;
@@ -698,7 +731,98 @@ cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const i
     int64_t p = p0, end = (row0 + ny - 1) * nx;
     while (p < (int64_t)n && cells[p] < end) ++p;
     *pos = p;
+}
+
+/* Starts `state` at the top of a list: each column's cursor at its first source, `up[i]`
+ * (NULL: none above) the row of the source above. */
+static void cols_start(const int64_t *col_start, const int32_t *rows, int64_t nx, const float *up,
+                       int64_t *state) {
+    int64_t *cur = state;
+    float *u = (float *)(state + nx), *dn = u + nx;
+    for (int64_t i = 0; i < nx; ++i) {
+        cur[i] = col_start[i];
+        u[i] = up ? up[i] : -INFINITY;
+        dn[i] = cur[i] < col_start[i + 1] ? (float)rows[cur[i]] : INFINITY;
+    }
+    state[2 * nx] = 0;
+}
+
+static int cols_args_ok(size_t n, const int64_t *cells, const int64_t *col_start,
+                        const int32_t *rows, double dy, double max_dist, int64_t row0,
+                        const cpk_out_f32 *g) {
+    if (!col_start || !g || g->nx < 1 || g->ny < 0 || g->stride < g->nx || row0 < 0) return 0;
+    if (!(dy > 0) || !isfinite(dy) || !(max_dist >= 0)) return 0;
+    if (g->ny > 0 && (!g->data || row0 + g->ny > CPK_EDT_MAX_ROWS)) return 0;
+    if (n > 0 && (!rows || !cells)) return 0;
+    return col_start[g->nx] == (int64_t)n;
+}
+
+cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n, const int64_t *col_start,
+                                         const int32_t *rows, double dy, double max_dist,
+                                         int64_t row0, const cpk_out_f32 *g, int64_t *state,
+                                         int nthreads) {
+    if (!state || !cols_args_ok(n, cells, col_start, rows, dy, max_dist, row0, g)) return CPK_E_ARG;
+    if (g->ny == 0) return CPK_OK;
+    if (row0 == 0) cols_start(col_start, rows, g->nx, NULL, state);
+    cols_from_list(cells, n, col_start, rows, gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS), row0, g,
+                   state, nthreads);
     return CPK_OK;
+}
+
+cpk_status cpk_edt_cols_window_f32(const int64_t *cells, size_t n, const int64_t *col_start,
+                                   const int32_t *rows, const float *up, double dy, double max_dist,
+                                   int64_t row0, const cpk_out_f32 *g, int nthreads) {
+    if (!up || !cols_args_ok(n, cells, col_start, rows, dy, max_dist, row0, g)) return CPK_E_ARG;
+    if (n > 0 && cells[0] < row0 * g->nx) return CPK_E_ARG; /* a source above row0 */
+    if (g->ny == 0) return CPK_OK;
+    const int64_t nx = g->nx;
+    if ((size_t)nx > SIZE_MAX / 16 / sizeof(int64_t)) return CPK_E_NOMEM;
+    int64_t *state = malloc(sizeof(int64_t) * (3 * (size_t)nx + 1));
+    if (!state) return CPK_E_NOMEM;
+    cols_start(col_start, rows, nx, up, state);
+    cols_from_list(cells, n, col_start, rows, gcap_float(dy, max_dist, CPK_EDT_MAX_ROWS), row0, g,
+                   state, nthreads);
+    free(state);
+    return CPK_OK;
+}
+
+size_t cpk_edt_up_advance(const int64_t *cells, size_t n, int64_t nx, int64_t row1, float *up) {
+    size_t k = 0;
+    for (; k < n && cells[k] < row1 * nx; ++k) up[cells[k] % nx] = (float)(cells[k] / nx);
+    return k;
+}
+
+float cpk_edt_reach_f32(double dy, int64_t k) {
+    double b = (double)k * dy;
+    return (float)sqrt(b * b);
+}
+
+/* The fewest rows k with cpk_edt_reach_f32(dy, k) >= v (INT64_MAX: none, v is +Inf). */
+static int64_t reach_rows(double dy, float v) {
+    if (!(v < INFINITY)) return INT64_MAX;
+    double q = ceil((double)v / dy);
+    if (q > 1e15) return INT64_MAX;
+    int64_t k = q > 0 ? (int64_t)q : 0;
+    while (k > 0 && cpk_edt_reach_f32(dy, k - 1) >= v) --k;
+    while (cpk_edt_reach_f32(dy, k) < v) ++k;
+    return k;
+}
+
+int64_t cpk_edt_final_rows(const float *rowmax, int64_t nrows, int64_t row0, int64_t known,
+                           double dy, int64_t *need, int64_t *reach) {
+    int64_t final = 0, all = 0, far = 0;
+    int leading = 1;
+    for (int64_t r = 0; r < nrows; ++r) {
+        const int64_t j = row0 + r, k = reach_rows(dy, rowmax[r]);
+        const int64_t at = k == INT64_MAX || j > INT64_MAX - k ? INT64_MAX : j + k;
+        leading = leading && at <= known;
+        final += leading;
+        all = at > all ? at : all;
+        far = k > far ? k : far;
+    }
+    if (need) *need = all;
+    if (reach) *reach = far;
+    return final;
 }
 
 cpk_status cpk_edt_list_sources_f32(const cpk_view_f32 *in, const cpk_sources *src,

@@ -97,6 +97,77 @@ static void test_tools_proximity_matches_kernel(void **state) {
     free(g);
 }
 
+/* Without --max-dist the output is written while the input is still read (cpk/edt.h, "Early
+ * rows"). A grid of many strips (--memory 1: about 100 rows a strip) gives the kernel's bytes
+ * on the whole grid for sparse sources, for sources only near the bottom (nothing final
+ * before them) and for dense ones, whose list used to have to fit in --memory whole (1.4 MB
+ * here); no row is computed more than twice; a compressed output has the same bytes for any
+ * --memory and -j. */
+static void test_tools_proximity_early_rows(void **state) {
+    (void)state;
+    enum { W = 251, H = 2300 };
+    float *g = malloc(sizeof(float) * W * H), *want = malloc(sizeof(float) * W * H);
+    char in[1200], out[1200], ref[1200];
+    snprintf(in, sizeof in, "%s/tall.tif", dir);
+    snprintf(ref, sizeof ref, "%s/tall_ref.tif", dir);
+    for (int layout = 0; layout < 3; ++layout) {
+        for (int k = 0; k < W * H; ++k) {
+            double u = cpt_rnd01(&rng_state);
+            double p = layout == 0 ? 0.002 : layout == 1 ? (k / W > H - 40 ? 0.01 : 0.0) : 0.25;
+            g[k] = u < p ? 1.0f : u > 0.99 ? -1.0f : 0.0f;
+        }
+        cpt_write_tif(in, g, W, H, 500000, 4000000, 30, 20, 32618, 1, -1);
+        cpk_view_f32 v = {g, W, H, W, -1.0f, 1};
+        cpk_out_f32 o = {want, W, H, W};
+        cpk_sources all = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+        for (int geo = 0; geo < 2; ++geo) {
+            assert_int_equal(
+                cpk_edt_f32(&v, &all, geo ? 30 : 1, geo ? 20 : 1, INFINITY, 65535, 0, H, &o, 2),
+                CPK_OK);
+            for (int j = 1; j <= 3; ++j) {
+                snprintf(out, sizeof out, "%s/tall_%d_%d_%d.tif", dir, layout, geo, j);
+                char *err = NULL;
+                int rc =
+                    cpt_sh(NULL, &err,
+                           "CP_DEBUG_PROXIMITY=1 '%s' proximity '%s' '%s' -q --memory 1 -j %d%s",
+                           cpt_bin(), in, out, j, geo ? " --distunits geo" : "");
+                if (rc) print_error("%s\n", err);
+                assert_int_equal(rc, 0);
+                long long computed = 0, rows = 0;
+                int writes = 0;
+                assert_int_equal(sscanf(err, "proximity: %lld rows computed for %lld, %d writes",
+                                        &computed, &rows, &writes),
+                                 3);
+                free(err);
+                assert_int_equal(rows, H);
+                assert_true(computed >= H && computed <= 2 * H);
+                assert_true(writes > 10); /* strips, not one write at the end */
+                int nx, ny;
+                float *got = cpt_read_tif(out, &nx, &ny);
+                assert_memory_equal(got, want, sizeof(float) * W * H);
+                free(got);
+            }
+        }
+        /* compressed, in tiles of 32 rows: the same file for any strips and threads */
+        const char *co =
+            "--co COMPRESS=DEFLATE --co TILED=YES --co BLOCKXSIZE=64 --co BLOCKYSIZE=32";
+        remove(ref);
+        assert_int_equal(
+            cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q -j 1 %s", cpt_bin(), in, ref, co), 0);
+        const char *runs[] = {"--memory 1 -j 2", "--memory 1 -j 3", "-j 2"};
+        for (size_t r = 0; r < 3; ++r) {
+            snprintf(out, sizeof out, "%s/tall_z%d_%zu.tif", dir, layout, r);
+            assert_int_equal(cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' -q %s %s", cpt_bin(), in,
+                                    out, runs[r], co),
+                             0);
+            assert_int_equal(cpt_sh(NULL, NULL, "cmp -s '%s' '%s'", ref, out), 0);
+        }
+    }
+    assert_no_tmp();
+    free(g);
+    free(want);
+}
+
 /* Sources on whole columns: gdal_proximity.py is exact there (distances along rows). */
 static void test_tools_proximity_matches_gdal_proximity(void **state) {
     (void)state;
@@ -655,11 +726,24 @@ static void test_tools_bad_input(void **state) {
         cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 0);
     assert_true(cpt_exists(out));
     remove(out);
-    /* ... but 2 million sources do not fit in 5 MB: a clear message */
     assert_int_equal(cpt_sh(NULL, NULL,
                             "/usr/bin/python3 -c \"from osgeo import gdal; "
                             "d=gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1); "
                             "d.GetRasterBand(1).Fill(1)\"",
+                            big),
+                     0);
+    assert_int_equal(
+        cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 0);
+    assert_true(cpt_exists(out));
+    remove(out);
+    /* ... and the sources within reach of the rows not yet written must fit too: with the
+     * left half all sources, every row of the right half is 1,000 cells from them, so none is
+     * final before the last row is read and the million sources (12 MB) do not fit in 5 MB: a
+     * clear message. (Sources everywhere fit: each row is final at once.) */
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "/usr/bin/python3 -c \"from osgeo import gdal; import numpy; "
+                            "d=gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1); "
+                            "d.GetRasterBand(1).WriteArray(numpy.ones((1000,1000)), 0, 0)\"",
                             big),
                      0);
     assert_int_equal(
@@ -945,6 +1029,7 @@ static void test_band_pool_reads(void **state) {
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_tools_proximity_matches_kernel),
+        cmocka_unit_test(test_tools_proximity_early_rows),
         cmocka_unit_test(test_tools_proximity_matches_gdal_proximity),
         cmocka_unit_test(test_tools_direct_output),
         cmocka_unit_test(test_tools_compressed_output),

@@ -366,6 +366,125 @@ static void test_edt_source_list_equals_whole_grid(void **state) {
     free(rows);
 }
 
+/* Early rows (cpk/edt.h): reading a grid strip by strip and trying rows before its end, the
+ * rows that cpk_edt_final_rows calls final are those of the whole-grid transform bit for bit;
+ * once `need` rows are read a try settles every row it computed before; every row is computed
+ * at most twice. Tries are made eagerly (all rows read so far) and with a lag, over sparse,
+ * clustered and dense sources, square and oblong cells. */
+static void early_rows_case(const float *g, int64_t nx, int64_t ny, double dx, double dy,
+                            int64_t rh, int64_t lag, int th, const float *want) {
+    cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+    int64_t *cells = malloc(sizeof(int64_t) * (size_t)(nx * ny + 1));
+    int32_t *wrows = malloc(sizeof(int32_t) * (size_t)(nx * ny + 1));
+    int64_t *col_start = malloc(sizeof(int64_t) * (size_t)(nx + 1));
+    float *up = malloc(sizeof(float) * (size_t)nx), *rowmax = malloc(sizeof(float) * (size_t)ny);
+    float *buf = malloc(sizeof(float) * (size_t)(nx * ny));
+    int *computed = calloc((size_t)ny, sizeof(int));
+    for (int64_t i = 0; i < nx; ++i) up[i] = -INFINITY;
+    size_t n = 0, first = 0;
+    int64_t known = 0, done = 0, need = 0, settled_to = 0;
+    while (done < ny) {
+        if (known < ny) {
+            int64_t b = known + rh < ny ? known + rh : ny;
+            cpk_view_f32 v = {g + known * nx, nx, b - known, (ptrdiff_t)nx, -1.0f, 1};
+            assert_int_equal(
+                cpk_edt_list_sources_f32(&v, &src, known, cells, (size_t)(nx * ny), &n, th),
+                CPK_OK);
+            known = b;
+        }
+        while (done < ny && (known == ny || known >= need)) {
+            int64_t last = known == ny ? ny : known - lag;
+            if (last <= done) break;
+            int64_t cnt = last - done;
+            assert_int_equal(cpk_edt_index_sources(cells + first, n - first, nx, col_start, wrows),
+                             CPK_OK);
+            cpk_out_f32 o = {buf + done * nx, nx, cnt, (ptrdiff_t)nx};
+            assert_int_equal(cpk_edt_cols_window_f32(cells + first, n - first, col_start, wrows, up,
+                                                     dy, INFINITY, done, &o, th),
+                             CPK_OK);
+            for (int64_t r = done; r < last; ++r) computed[r]++;
+            int64_t f = cnt, reach = 0;
+            if (known < ny) {
+                assert_int_equal(cpk_edt_rows_max_f32(&o, dx, dy, INFINITY, INFINITY, rowmax, th),
+                                 CPK_OK);
+                f = cpk_edt_final_rows(rowmax, cnt, done, known, dy, &need, &reach);
+                if (done < settled_to) /* the rows of the try before are settled now */
+                    assert_true(done + f >= settled_to);
+                settled_to = f < cnt ? done + cnt : 0;
+            } else {
+                assert_int_equal(cpk_edt_rows_f32(&o, dx, dy, INFINITY, -9, th), CPK_OK);
+            }
+            for (int64_t r = done; r < done + f; ++r)
+                if (memcmp(buf + r * nx, want + r * nx, sizeof(float) * (size_t)nx) != 0) {
+                    print_error("row %ld published early (read %ld) differs\n", (long)r,
+                                (long)known);
+                    fail();
+                }
+            first += cpk_edt_up_advance(cells + first, n - first, nx, done + f, up);
+            done += f;
+            if (f < cnt) break;
+        }
+    }
+    for (int64_t r = 0; r < ny; ++r) assert_true(computed[r] >= 1 && computed[r] <= 2);
+    free(cells);
+    free(wrows);
+    free(col_start);
+    free(up);
+    free(rowmax);
+    free(buf);
+    free(computed);
+}
+
+static void test_edt_early_rows_equal_whole_grid(void **state) {
+    (void)state;
+    const int64_t nx = 97, ny = 83;
+    const double cells[][2] = {{1, 1}, {30, 30}, {30, 20}, {7.5, 31}};
+    const double dens[] = {0.0, 0.002, 0.02, 0.3};
+    for (size_t d = 0; d < 4; ++d)
+        for (int clustered = 0; clustered < 2; ++clustered) {
+            float *g = make_grid(nx, ny, dens[d], 500 + d + 10 * (uint64_t)clustered);
+            if (clustered) /* sources only in the lower fifth: the rows above wait for them */
+                for (int64_t k = 0; k < nx * ny * 4 / 5; ++k) g[k] = g[k] == 1.0f ? 0.0f : g[k];
+            cpk_view_f32 whole = {g, nx, ny, (ptrdiff_t)nx, -1.0f, 1};
+            for (size_t c = 0; c < 4; ++c) {
+                float *want = run(&whole, cells[c][0], cells[c][1], INFINITY, -9, 0, ny, 1);
+                const int64_t heights[] = {1, 7, 40};
+                const int64_t lags[] = {0, 5};
+                for (size_t h = 0; h < 3; ++h)
+                    for (size_t l = 0; l < 2; ++l)
+                        early_rows_case(g, nx, ny, cells[c][0], cells[c][1], heights[h], lags[l],
+                                        1 + (int)((h + l) % 3), want);
+                free(want);
+            }
+            free(g);
+        }
+    /* reach: the smallest value k rows away, and the rows a value needs */
+    assert_true(cpk_edt_reach_f32(30, 0) == 0.0f);
+    assert_true(cpk_edt_reach_f32(30, 3) == 90.0f);
+    float mx[3] = {0.0f, 90.0f, 90.5f};
+    int64_t need = -1, reach = -1;
+    assert_int_equal(cpk_edt_final_rows(mx, 3, 10, 13, 30, &need, &reach), 1);
+    assert_int_equal(need, 12 + 4); /* row 12: 90.5 needs 4 rows (120 >= 90.5 > 90) */
+    assert_int_equal(reach, 4);
+    assert_int_equal(cpk_edt_final_rows(mx, 2, 10, 14, 30, &need, &reach), 2);
+    float inf[1] = {INFINITY};
+    assert_int_equal(cpk_edt_final_rows(inf, 1, 0, 5, 1, &need, &reach), 0);
+    assert_true(need == INT64_MAX && reach == INT64_MAX);
+    int64_t list[3] = {2 * 5 + 1, 3 * 5 + 1, 4 * 5 + 2}, cs[6];
+    int32_t rws[3];
+    float u[5] = {-INFINITY, -INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    assert_int_equal(cpk_edt_up_advance(list, 3, 5, 4, u), 2);
+    assert_true(u[1] == 3.0f && isinf(u[2]));
+    assert_int_equal(cpk_edt_index_sources(list, 3, 5, cs, rws), CPK_OK);
+    float o1[5];
+    cpk_out_f32 o = {o1, 5, 1, 5};
+    /* a listed source above row0 is refused */
+    assert_int_equal(cpk_edt_cols_window_f32(list, 3, cs, rws, u, 1, INFINITY, 3, &o, 1),
+                     CPK_E_ARG);
+    assert_int_equal(cpk_edt_cols_window_f32(list, 3, cs, rws, NULL, 1, INFINITY, 0, &o, 1),
+                     CPK_E_ARG);
+}
+
 /* Byte strips list the same sources as their Float32 conversion, for every source kind and
  * nodata values inside, between and outside the Byte values. */
 static void test_edt_list_sources_u8_matches_f32(void **state) {
@@ -424,6 +543,7 @@ int main(void) {
         cmocka_unit_test(test_edt_streaming_equals_whole_grid),
         cmocka_unit_test(test_edt_carried_strips_equal_whole_grid),
         cmocka_unit_test(test_edt_source_list_equals_whole_grid),
+        cmocka_unit_test(test_edt_early_rows_equal_whole_grid),
         cmocka_unit_test(test_edt_list_sources_u8_matches_f32),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,6 +97,11 @@ CPK_API cpk_status cpk_edt_merge_f32(const cpk_out_f32 *g, double dy, double max
 CPK_API cpk_status cpk_edt_rows_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist,
                                     float fill, int nthreads);
 
+/* The same, and rowmax[r] (g->ny floats) the largest value >= 0 of row r afterwards (0 when
+ * none; +Inf where a cell got fill = +Inf). */
+CPK_API cpk_status cpk_edt_rows_max_f32(const cpk_out_f32 *g, double dx, double dy, double max_dist,
+                                        float fill, float *rowmax, int nthreads);
+
 /* Carried-state strips: with a finite max_dist, a caller going down the grid strip by strip
  * carries the column run from above in `down` (nx floats) instead of a halo above each strip:
  *
@@ -160,6 +165,52 @@ CPK_API cpk_status cpk_edt_cols_from_sources_f32(const int64_t *cells, size_t n,
                                                  double dy, double max_dist, int64_t row0,
                                                  const cpk_out_f32 *g, int64_t *state,
                                                  int nthreads);
+
+/* Early rows: a caller streaming the input top down need not wait for its last row before it
+ * publishes the first rows of the output. With the sources of grid rows 0 .. known - 1 listed,
+ * the distances of a row j < known computed from those sources alone (fill = +Inf where there
+ * is none) are the final ones wherever every cell's value v of the row has
+ * v <= cpk_edt_reach_f32(dy, known - j): a source not yet read lies known - j rows away or
+ * more, and the header's expression a^2 + b^2 is no smaller than b^2 and grows with |b|,
+ * through every rounding. The rows are then bit for bit those of cpk_edt_f32 on the whole
+ * grid. With a row-major list of the sources and `up` (nx floats, -Inf) carried down:
+ *
+ *   after each strip read (grid rows up to `known`), while rows are pending from `done`:
+ *     cpk_edt_index_sources() over the listed sources at or below `done` (the window);
+ *     cpk_edt_cols_window_f32(window, up, done, g) for rows done .. done + n (n <= known - done);
+ *     cpk_edt_rows_max_f32(g, fill = +Inf, rowmax);
+ *     f = cpk_edt_final_rows(rowmax, n, done, known, dy, &need): publish rows done .. done + f;
+ *     cpk_edt_up_advance(window, nx, done + f, up) passes their sources into `up`; done += f;
+ *     if f < n, wait until `known` >= need: all n rows are final then (more sources only bring
+ *     the distances down), so no row is computed more than twice;
+ *   and the rows left when the whole input is read are final (with the real fill).
+ *
+ * The smallest value a source k rows away (k >= 0) can give a cell: sqrt((k * dy)^2) rounded
+ * to float, as the transform rounds. */
+CPK_API float cpk_edt_reach_f32(double dy, int64_t k);
+
+/* Of the rows row0 .. row0 + nrows with the largest values rowmax[] (cpk_edt_rows_max_f32),
+ * the number of leading rows that are final once grid rows 0 .. known - 1 are read; in *need
+ * (may be NULL) the rows to have read for all of them to be, and in *reach (may be NULL) the
+ * most rows any of them needs read below it: INT64_MAX when one has a cell with no source
+ * yet (+Inf). */
+CPK_API int64_t cpk_edt_final_rows(const float *rowmax, int64_t nrows, int64_t row0, int64_t known,
+                                   double dy, int64_t *need, int64_t *reach);
+
+/* Column distances of grid rows row0 .. row0 + g->ny from the row-major list of the n sources
+ * listed at or below row0 (`cells`, indexed by column with cpk_edt_index_sources: col_start,
+ * rows) and up[i], the row of the nearest source above row0 in column i (-Inf: none): as
+ * cpk_edt_cols_from_sources_f32 on a grid whose only sources below row0 are those listed.
+ * Scratch: 3 words per column. */
+CPK_API cpk_status cpk_edt_cols_window_f32(const int64_t *cells, size_t n, const int64_t *col_start,
+                                           const int32_t *rows, const float *up, double dy,
+                                           double max_dist, int64_t row0, const cpk_out_f32 *g,
+                                           int nthreads);
+
+/* Passes the leading sources of a row-major list that lie above row row1 into up[] (each
+ * column's last one wins) and returns their number. */
+CPK_API size_t cpk_edt_up_advance(const int64_t *cells, size_t n, int64_t nx, int64_t row1,
+                                  float *up);
 
 #ifdef __cplusplus
 }
