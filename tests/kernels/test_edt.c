@@ -458,6 +458,41 @@ static void test_edt_early_rows_equal_whole_grid(void **state) {
             }
             free(g);
         }
+    /* rows_max: each row's largest value >= 0, as a scan of the rows finds it, on the
+     * integer and the double row pass, with and without a maximum distance */
+    {
+        float *g = make_grid(nx, ny, 0.01, 777), *o1 = malloc(sizeof(float) * nx * ny);
+        float *rm = malloc(sizeof(float) * ny);
+        const double cases[][3] = {
+            {1, 1, INFINITY}, {30, 30, 200}, {30, 20, INFINITY}, {30, 20, 150}};
+        for (size_t c = 0; c < 4; ++c) {
+            cpk_view_f32 whole = {g, nx, ny, (ptrdiff_t)nx, -1.0f, 1};
+            cpk_sources src = {CPK_SOURCE_NONZERO, 0, NULL, 0};
+            int64_t *cl = malloc(sizeof(int64_t) * nx * ny), cs[98];
+            int32_t *rw = malloc(sizeof(int32_t) * nx * ny);
+            size_t n = 0;
+            assert_int_equal(cpk_edt_list_sources_f32(&whole, &src, 0, cl, nx * ny, &n, 1), CPK_OK);
+            assert_int_equal(cpk_edt_index_sources(cl, n, nx, cs, rw), CPK_OK);
+            int64_t st[3 * 97 + 1];
+            cpk_out_f32 o = {o1, nx, ny, (ptrdiff_t)nx};
+            assert_int_equal(cpk_edt_cols_from_sources_f32(cl, n, cs, rw, cases[c][1], cases[c][2],
+                                                           0, &o, st, 2),
+                             CPK_OK);
+            assert_int_equal(
+                cpk_edt_rows_max_f32(&o, cases[c][0], cases[c][1], cases[c][2], 5.0f, rm, 2),
+                CPK_OK);
+            for (int64_t j = 0; j < ny; ++j) {
+                float m = 0.0f;
+                for (int64_t i = 0; i < nx; ++i) m = o1[j * nx + i] > m ? o1[j * nx + i] : m;
+                assert_true(rm[j] == m);
+            }
+            free(cl);
+            free(rw);
+        }
+        free(g);
+        free(o1);
+        free(rm);
+    }
     /* reach: the smallest value k rows away, and the rows a value needs */
     assert_true(cpk_edt_reach_f32(30, 0) == 0.0f);
     assert_true(cpk_edt_reach_f32(30, 3) == 90.0f);
