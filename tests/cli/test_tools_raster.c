@@ -616,6 +616,20 @@ static void test_tools_assume_crs(void **state) {
     assert_no_tmp();
 }
 
+/* A 2,000 x 1,000 Byte GeoTIFF at `path`, its band `b` then changed by a Python statement. */
+static void write_2000x1000(const char *path, const char *statement) {
+    assert_int_equal(cpt_sh(NULL, NULL,
+                            "/usr/bin/python3 -c \"from osgeo import gdal; import numpy; "
+                            "d=gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1); "
+                            "b=d.GetRasterBand(1); %s\"",
+                            path, statement),
+                     0);
+}
+
+static int prox_in_5mb(const char *in, const char *out, char **err) {
+    return cpt_sh(NULL, err, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), in, out);
+}
+
 static void test_tools_bad_input(void **state) {
     (void)state;
     char *err = NULL, out[1200], nocrs[1200], src[1200], empty[1200];
@@ -721,33 +735,20 @@ static void test_tools_bad_input(void **state) {
                             "gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1)\"",
                             big, big),
                      0);
-    /* without --max-dist only the list of sources is held: no source at all runs in 5 MB */
-    assert_int_equal(
-        cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 0);
+    /* without --max-dist only the sources within reach of the rows not yet written are held:
+     * no source at all, and sources everywhere (each row final at once), run in 5 MB */
+    assert_int_equal(prox_in_5mb(big, out, NULL), 0);
     assert_true(cpt_exists(out));
     remove(out);
-    assert_int_equal(cpt_sh(NULL, NULL,
-                            "/usr/bin/python3 -c \"from osgeo import gdal; "
-                            "d=gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1); "
-                            "d.GetRasterBand(1).Fill(1)\"",
-                            big),
-                     0);
-    assert_int_equal(
-        cpt_sh(NULL, NULL, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 0);
+    write_2000x1000(big, "b.Fill(1)");
+    assert_int_equal(prox_in_5mb(big, out, NULL), 0);
     assert_true(cpt_exists(out));
     remove(out);
-    /* ... and the sources within reach of the rows not yet written must fit too: with the
-     * left half all sources, every row of the right half is 1,000 cells from them, so none is
-     * final before the last row is read and the million sources (12 MB) do not fit in 5 MB: a
-     * clear message. (Sources everywhere fit: each row is final at once.) */
-    assert_int_equal(cpt_sh(NULL, NULL,
-                            "/usr/bin/python3 -c \"from osgeo import gdal; import numpy; "
-                            "d=gdal.GetDriverByName('GTiff').Create('%s',2000,1000,1); "
-                            "d.GetRasterBand(1).WriteArray(numpy.ones((1000,1000)), 0, 0)\"",
-                            big),
-                     0);
-    assert_int_equal(
-        cpt_sh(NULL, &err, "'%s' proximity '%s' '%s' --memory 5 -q", cpt_bin(), big, out), 1);
+    /* ... but with the left half all sources, every row of the right half is 1,000 cells from
+     * them, so none is final before the last row is read and the million sources (12 MB) do
+     * not fit in 5 MB: a clear message */
+    write_2000x1000(big, "b.WriteArray(numpy.ones((1000,1000)), 0, 0)");
+    assert_int_equal(prox_in_5mb(big, out, &err), 1);
     cpt_assert_contains(err, "--max-dist");
     free(err);
     assert_false(cpt_exists(out));
