@@ -60,6 +60,11 @@ typedef struct {
     int strips;          /* writes */
 } prox_stream;
 
+static cp_status kernel_fail(const prox_stream *st, cpk_status ks) {
+    return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", st->path,
+                   cpk_strerror(ks));
+}
+
 /* Appends the sources of the strip just read (rows a..b) to the list, grown as needed after
  * dropping the sources already passed into `up`. */
 static cp_status stream_list(prox_stream *st, const float *sbuf, int is_byte, int has_nd, float nd,
@@ -84,17 +89,14 @@ static cp_status stream_list(prox_stream *st, const float *sbuf, int is_byte, in
             st->any = st->any || st->ncells > 0;
             return CP_OK;
         }
-        if (ks != CPK_E_NOMEM || st->ncells <= st->cap || attempt > 0)
-            return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", st->path,
-                           cpk_strerror(ks));
-        /* grow, and list this strip again */
-        size_t total = st->ncells;
+        if (ks != CPK_E_NOMEM || st->ncells <= st->cap || attempt > 0) return kernel_fail(st, ks);
+        /* grow, within what --memory leaves beside the strips, and list this strip again */
+        size_t total = st->ncells, room = (st->budget - st->fixed) / 12;
         st->ncells = before;
         size_t want = total + total / 2 + 1024;
         if (want < 2 * st->cap) want = 2 * st->cap;
-        if (st->fixed + want * 12 > st->budget && st->fixed + total * 12 <= st->budget)
-            want = (st->budget - st->fixed) / 12;
-        if (st->fixed + want * 12 > st->budget)
+        if (want > room) want = room;
+        if (total > room)
             return cp_fail(CP_E_NOMEM,
                            "<%s> has too many source cells for --memory without --max-dist "
                            "(%.0f MB for %zu or more within reach of one another)",
@@ -118,7 +120,7 @@ static cp_status stream_index(prox_stream *st) {
     }
     cpk_status ks =
         cpk_edt_index_sources(st->cells + st->first, n, st->nx, st->col_start, st->wrows);
-    return ks == CPK_OK ? CP_OK : cp_fail(CP_E_INTERNAL, "<%s>: %s", st->path, cpk_strerror(ks));
+    return ks == CPK_OK ? CP_OK : kernel_fail(st, ks);
 }
 
 /* One try: computes the rows from `done` that the sources read so far may settle, writes those
@@ -160,9 +162,7 @@ static cp_status stream_try(prox_stream *st, int *waiting) {
         ks = all_read ? cpk_edt_rows_f32(&o, pa->dx, pa->dy, pa->max_dist, pa->fill, pa->threads)
                       : cpk_edt_rows_max_f32(&o, pa->dx, pa->dy, pa->max_dist, INFINITY, st->rowmax,
                                              pa->threads);
-    if (ks != CPK_OK)
-        return cp_fail(ks == CPK_E_NOMEM ? CP_E_NOMEM : CP_E_INTERNAL, "<%s>: %s", st->path,
-                       cpk_strerror(ks));
+    if (ks != CPK_OK) return kernel_fail(st, ks);
     st->tried += n;
     int64_t f = n, reach = 0;
     if (!all_read)

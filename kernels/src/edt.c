@@ -166,17 +166,8 @@ static void seg_eval(float *restrict o, int32_t off, int32_t len, double dx, dou
 /* The largest non-negative value of a row of distances (0 when none), as the largest bit
  * pattern: non-negative floats, +Inf included, order as their bits (vectorises; no NaN here). */
 static float row_max(const float *row, int64_t nx) {
-    /* 16 lanes: four vectors side by side, not one chain of dependent maxima */
-    int32_t lane[16] = {0};
-    int64_t i = 0;
-    for (; i + 16 <= nx; i += 16) {
-        int32_t b[16];
-        memcpy(b, row + i, sizeof b);
-        for (int l = 0; l < 16; ++l) lane[l] = b[l] > lane[l] ? b[l] : lane[l];
-    }
     int32_t m = 0;
-    for (int l = 0; l < 16; ++l) m = lane[l] > m ? lane[l] : m;
-    for (; i < nx; ++i) {
+    for (int64_t i = 0; i < nx; ++i) {
         int32_t b;
         memcpy(&b, row + i, sizeof b);
         m = b > m ? b : m;
