@@ -26,10 +26,11 @@
 #define MANIFEST_HEAD "clearplan output 1\n"
 #define LOCK_NAME ".clearplan-lock"
 #define TMP_TAG ".clearplan-tmp-"
-/* The mark on a file output (CP_OUTPUT_FILE): "<command> <inode>", set on the finished file
+/* The mark on a file output (CP_OUTPUT_FILE): "<command> <stamp>", set on the finished file
  * before it is published. A copy (cp -a, rsync -X) carries the attribute to another inode,
  * and GDAL copies no attribute into the files it derives, so only the file clearplan wrote
- * matches its mark. */
+ * matches its mark; a file changed in place since (gdal_edit.py, an editor) has another size
+ * or time. Marks of 0.1.0 before 2026-12-04 hold the inode alone. */
 #define FILE_MARK "user.clearplan"
 
 struct cp_output {
@@ -276,14 +277,50 @@ static cp_status check_places(const char *out, const cp_output_options *o) {
 
 /* ---- manifests ---- */
 
+/* What a file was when clearplan wrote it: inode, size and modification time (ino 0: not
+ * known, a manifest or mark from before stamps). Replaced (an editor saving a new file) or
+ * changed in place, the file is no longer the one clearplan wrote. */
 typedef struct {
-    char **names; /* relative paths; folders end with '/' */
+    unsigned long long ino;
+    long long size, sec, nsec;
+} stamp;
+
+static stamp stamp_of(const struct stat *st) {
+    return (stamp){(unsigned long long)st->st_ino, (long long)st->st_size,
+                   (long long)st->st_mtim.tv_sec, (long long)st->st_mtim.tv_nsec};
+}
+
+static int stamp_print(char *buf, size_t n, const stamp *t) {
+    return snprintf(buf, n, "%llu %lld %lld.%09lld", t->ino, t->size, t->sec, t->nsec);
+}
+
+/* The fields stamp_print wrote; the inode alone gives a stamp of size and time -1 (not
+ * compared). 0: neither. */
+static int stamp_parse(const char *text, stamp *t) {
+    *t = (stamp){0, -1, -1, -1};
+    int n = sscanf(text, "%llu %lld %lld.%lld", &t->ino, &t->size, &t->sec, &t->nsec);
+    if (n == 4) return t->ino != 0;
+    *t = (stamp){t->ino, -1, -1, -1};
+    return n == 1 && t->ino != 0;
+}
+
+static int stamp_matches(const stamp *want, const struct stat *st) {
+    stamp now = stamp_of(st);
+    return want->ino == now.ino &&
+           (want->size < 0 ||
+            (want->size == now.size && want->sec == now.sec && want->nsec == now.nsec));
+}
+
+typedef struct {
+    char **names;  /* relative paths; folders end with '/' */
+    stamp *stamps; /* a manifest's: each file's stamp (ino 0: none) */
     size_t n, cap;
 } name_list;
 
 static void names_free(name_list *l) {
     for (size_t i = 0; i < l->n; ++i) free(l->names[i]);
     free(l->names);
+    free(l->stamps);
     memset(l, 0, sizeof *l);
 }
 
@@ -293,17 +330,36 @@ static int names_add(name_list *l, const char *s) {
         char **p = realloc(l->names, c * sizeof *p);
         if (!p) return 0;
         l->names = p;
+        stamp *t = realloc(l->stamps, c * sizeof *t);
+        if (!t) return 0;
+        l->stamps = t;
         l->cap = c;
     }
     if (!(l->names[l->n] = cp_strdup(s))) return 0;
+    l->stamps[l->n] = (stamp){0, -1, -1, -1};
     l->n++;
     return 1;
 }
 
-static int names_has(const name_list *l, const char *s) {
+/* The index of `s` in the list, -1 when it is not there. */
+static long names_find(const name_list *l, const char *s) {
     for (size_t i = 0; i < l->n; ++i)
-        if (!strcmp(l->names[i], s)) return 1;
-    return 0;
+        if (!strcmp(l->names[i], s)) return (long)i;
+    return -1;
+}
+
+static int names_has(const name_list *l, const char *s) {
+    return names_find(l, s) >= 0;
+}
+
+/* Whether the listed file `rel` under `dfd` is still the one clearplan wrote: unchanged since
+ * its stamp, or gone, or listed without a stamp. */
+static int owned_unchanged(int dfd, const name_list *owned, const char *rel) {
+    long i = names_find(owned, rel);
+    if (i < 0 || !owned->stamps[i].ino) return 1;
+    struct stat st;
+    if (fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0) return errno == ENOENT;
+    return stamp_matches(&owned->stamps[i], &st);
 }
 
 /* A cache a GIS tool keeps beside a file clearplan wrote (see output.h). */
@@ -383,6 +439,8 @@ static int manifest_read(int dfd, name_list *names, unsigned long long *folder) 
         if (n && line[n - 1] == '\n') line[--n] = '\0';
         if (!strncmp(line, "file ", 5) && !strstr(line, "..") && line[5] != '/')
             ok = names_add(names, line + 5);
+        else if (!strncmp(line, "stamp ", 6)) /* of the file listed just before */
+            ok = names->n && stamp_parse(line + 6, &names->stamps[names->n - 1]);
         else if (!strncmp(line, "folder ", 7))
             ok = sscanf(line + 7, "%llu", folder) == 1;
         else if (strncmp(line, "command ", 8) && strncmp(line, "version ", 8))
@@ -425,12 +483,18 @@ static cp_status check_owned_folder(const char *path) {
         s = cp_fail(CP_E_NOMEM, "cannot list <%s>", path);
         goto done;
     }
-    char list[512] = "";
-    size_t nforeign = 0;
+    char list[512] = "", changed[512] = "";
+    size_t nforeign = 0, nchanged = 0;
     for (size_t pass = 0; pass < 2; ++pass) {
         const name_list *l = pass ? &other : &found;
         for (size_t i = 0; i < l->n; ++i) {
             const char *rel = l->names[i];
+            if (!pass && names_has(&owned, rel) && !owned_unchanged(dfd, &owned, rel)) {
+                if (nchanged++ < 5)
+                    snprintf(changed + strlen(changed), sizeof changed - strlen(changed), "%s%s",
+                             nchanged > 1 ? ", " : "", rel);
+                continue;
+            }
             if (!pass &&
                 (!strcmp(rel, MANIFEST) || names_has(&owned, rel) || is_sidecar(&owned, rel)))
                 continue;
@@ -439,7 +503,21 @@ static cp_status check_owned_folder(const char *path) {
                          nforeign > 1 ? ", " : "", rel);
         }
     }
-    if (nforeign) {
+    if (nchanged) {
+        char why[700];
+        if (nchanged == 1)
+            snprintf(why, sizeof why,
+                     "a file in it changed since clearplan wrote it (%s: replaced or edited); "
+                     "--overwrite replaces only clearplan's own outputs: move it out first",
+                     changed);
+        else
+            snprintf(why, sizeof why,
+                     "%zu files in it changed since clearplan wrote them (%s%s: replaced or "
+                     "edited); --overwrite replaces only clearplan's own outputs: move them out "
+                     "first",
+                     nchanged, changed, nchanged > 5 ? ", ..." : "");
+        s = refuse(path, why, NULL);
+    } else if (nforeign) {
         char why[700];
         snprintf(why, sizeof why,
                  "it holds %zu file%s clearplan did not write (%s%s); --overwrite replaces "
@@ -457,16 +535,18 @@ done:
 
 /* ---- file outputs: the mark and the caches beside them ---- */
 
-/* 1: the file at `path` (st) carries the mark of the file clearplan wrote there; 0: it does
- * not; -1: its file system keeps no extended attributes (the command's `owned` decides). */
+/* 1: the file at `path` (st) carries the mark of the file clearplan wrote there; 2: it does,
+ * but was changed in place since; 0: it does not; -1: its file system keeps no extended
+ * attributes (the command's `owned` decides). */
 static int file_marked(const char *path, const struct stat *st) {
-    char v[128];
+    char v[160];
     ssize_t n = lgetxattr(path, FILE_MARK, v, sizeof v - 1);
     if (n < 0) return errno == ENOTSUP ? -1 : 0;
     v[n] = '\0';
-    const char *sp = strrchr(v, ' ');
-    unsigned long long ino = 0;
-    return sp && sscanf(sp + 1, "%llu", &ino) == 1 && ino == (unsigned long long)st->st_ino;
+    const char *sp = strchr(v, ' ');
+    stamp t;
+    if (!sp || !stamp_parse(sp + 1, &t) || t.ino != (unsigned long long)st->st_ino) return 0;
+    return stamp_matches(&t, st) ? 1 : 2;
 }
 
 /* Marks the finished temporary file (before it is published). */
@@ -475,8 +555,10 @@ static void file_mark(const cp_output *tx) {
     struct stat st;
     if (fd < 0) return;
     if (fstat(fd, &st) == 0) {
-        char v[128];
-        int n = snprintf(v, sizeof v, "%.64s %llu", tx->command, (unsigned long long)st.st_ino);
+        char v[160];
+        stamp now = stamp_of(&st);
+        int n = snprintf(v, sizeof v, "%.64s ", tx->command);
+        n += stamp_print(v + n, sizeof v - (size_t)n, &now);
         (void)fsetxattr(fd, FILE_MARK, v, (size_t)n, 0); /* none where unsupported */
     }
     close(fd);
@@ -535,6 +617,11 @@ static cp_status check_existing(const char *out, const cp_output_options *o, int
     } else {
         /* the mark where the file system keeps one; elsewhere the command's own test */
         int marked = file_marked(out, &st);
+        if (marked == 2)
+            return refuse(out,
+                          "it changed since clearplan wrote it (edited in place); --overwrite "
+                          "replaces only clearplan's own outputs: move it away first",
+                          NULL);
         if (marked == 0 || (marked < 0 && (!o->owned || !o->owned(out, o->owned_arg))))
             return refuse(out,
                           "it exists and clearplan did not write it (a copy of an output, or "
@@ -614,6 +701,7 @@ static void remove_owned_at(int dfd, const char *name) {
             char *rel = found.names[i];
             size_t n = strlen(rel);
             if (!names_has(&owned, rel) && !is_sidecar(&owned, rel)) continue;
+            if (!owned_unchanged(sub, &owned, rel)) continue; /* no longer clearplan's */
             if (n && rel[n - 1] == '/') {
                 rel[n - 1] = '\0';
                 (void)unlinkat(sub, rel, AT_REMOVEDIR); /* fails, harmlessly, when not empty */
@@ -912,7 +1000,18 @@ static cp_status seal_folder(cp_output *tx) {
     int bad = fstat(dfd, &dst) != 0 || !f ||
               fprintf(f, MANIFEST_HEAD "command %s\nversion %s\nfolder %llu\n", tx->command,
                       CP_VERSION_STRING, (unsigned long long)dst.st_ino) < 0;
-    for (size_t i = files.n; i-- > 0 && !bad;) bad = fprintf(f, "file %s\n", files.names[i]) < 0;
+    for (size_t i = files.n; i-- > 0 && !bad;) {
+        const char *rel = files.names[i];
+        bad = fprintf(f, "file %s\n", rel) < 0;
+        struct stat st;
+        size_t n = strlen(rel);
+        if (bad || (n && rel[n - 1] == '/')) continue; /* a folder: its entries are checked */
+        char t[96];
+        bad = fstatat(dfd, rel, &st, AT_SYMLINK_NOFOLLOW) != 0;
+        stamp now = stamp_of(&st);
+        if (!bad) stamp_print(t, sizeof t, &now);
+        bad = bad || fprintf(f, "stamp %s\n", t) < 0;
+    }
     if (f && (fflush(f) != 0 || (!tx->no_sync && fsync(fileno(f)) != 0))) bad = 1;
     if (f && fclose(f) != 0) bad = 1;
     if (bad || (!tx->no_sync && fsync(dfd) != 0))
@@ -982,6 +1081,13 @@ cp_status cp_output_commit(cp_output *tx) {
             goto fail;
         }
         if (tx->kind == CP_OUTPUT_FOLDER && (s = check_owned_folder(tx->final))) goto fail;
+        if (tx->kind == CP_OUTPUT_FILE && file_marked(tx->final, &st) == 2) {
+            s = cp_fail(CP_E_IO,
+                        "the output <%s> changed while clearplan was writing it; it was left "
+                        "as it is and the new output discarded",
+                        tx->final);
+            goto fail;
+        }
         if (rename2(tx->tmp, tx->final, RENAME_EXCHANGE) != 0) {
             s = cp_fail(CP_E_IO, "cannot replace <%s>: %s", tx->final, strerror(errno));
             goto fail;

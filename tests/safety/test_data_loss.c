@@ -106,7 +106,7 @@ static int setup(void **state) {
         "printf 'a,count\\n1,2\\n' > user/data.csv; "
         "'%s' synth --preset tiny -o tiny -q; '%s' synth --preset demo -o demo -q; "
         "'%s' run tiny/scenario.yaml -o out -q >/dev/null; "
-        "for k in 2 3 4; do '%s' run tiny/scenario.yaml -o out$k -q >/dev/null; done; "
+        "for k in 2 3 4 6 7; do '%s' run tiny/scenario.yaml -o out$k -q >/dev/null; done; "
         "cp -a out out5; "
         "'%s' focal-sum tiny/landcover.tif fs.tif --radius-m 100 -q; "
         "gdal_translate -q -ot Byte fs.tif user/derived.tif; "
@@ -120,13 +120,19 @@ static int setup(void **state) {
         "ln -s ../user out2/link-to-user; "
         "rm out3/plan.csv; ln -s ../user/data.csv out3/plan.csv; "
         "echo '<PAMDataset/>' > out4/priority.tif.aux.xml; "
+        /* a planner's edits: plan.csv saved over from a spreadsheet (a new file), the QGIS
+         * project saved in place; a tool's output edited in place */
+        "cp out6/plan.csv edited.csv; echo 'my notes' >> edited.csv; mv edited.csv out6/plan.csv; "
+        "echo '<!-- my layers -->' >> out7/plan.qgs; "
+        "'%s' focal-sum tiny/landcover.tif fs6.tif --radius-m 100 -q; "
+        "gdal_edit.py -mo 'NOTE=mine' fs6.tif; "
         "ln -s user out-link; "
         "sed -e 's#name: open_land#name: ../../treecover#' "
         "    -e 's#criteria_maps: false#criteria_maps: true#' tiny/scenario.yaml > tiny/evil.yaml; "
         "grep -q 'treecover' tiny/evil.yaml; "
         "sed -e 's#  dir: out#  dir: .#' tiny/scenario.yaml > tiny/outdot.yaml; "
         "grep -q 'dir: [.]' tiny/outdot.yaml",
-        root, root, work, work, root, b, b, b, b, b, b);
+        root, root, work, work, root, b, b, b, b, b, b, b);
     if (rc) fprintf(stderr, "data-loss suite: cannot build the sandbox (%d): %s\n", rc, e);
     free(e);
     return rc ? -1 : 0;
@@ -173,6 +179,11 @@ static const refused_case refused[] = {
     {"calibrate tiny/records.gpkg --scenario my.yaml -o tiny --overwrite -q", "contains the input"},
     {"run my2.yaml -o calib --overwrite -q", "contains the input"},
     {"plan out/plan.gpkg --scenario my2.yaml -o calib --overwrite -q", "contains the input"},
+    /* an output whose files the user changed since: saved over, edited in place */
+    {"run tiny/scenario.yaml -o out6 --overwrite -q", "changed since clearplan wrote it (plan.csv"},
+    {"run tiny/scenario.yaml -o out7 --overwrite -q", "changed since clearplan wrote it (plan.qgs"},
+    {"focal-sum tiny/landcover.tif fs6.tif --radius-m 100 --overwrite -q",
+     "changed since clearplan wrote it (edited in place)"},
     /* a copy of an output (its manifest names another folder) */
     {"run tiny/scenario.yaml -o out5 --overwrite -q", "written for another folder"},
     /* a criterion name used as a path */

@@ -444,6 +444,107 @@ static void test_output_file_replace(void **state) {
     assert_int_equal(cpt_debris(dir), 0);
 }
 
+/* The user's file under a name clearplan wrote: an editor's save (a new file renamed over the
+ * old one) or a change in place. */
+static void replace_rel(const char *rel, const char *text) {
+    char p[1400], t[1500];
+    path_of(p, sizeof p, rel);
+    snprintf(t, sizeof t, "%s.saving", p);
+    cpt_write(t, text);
+    assert_int_equal(rename(t, p), 0);
+}
+
+static void append_rel(const char *rel, const char *text) {
+    char p[1400];
+    path_of(p, sizeof p, rel);
+    FILE *f = fopen(p, "ab");
+    assert_non_null(f);
+    fputs(text, f);
+    assert_int_equal(fclose(f), 0);
+}
+
+/* A file clearplan wrote and the user then changed (saved from an editor, edited in place)
+ * is the user's: --overwrite refuses the output that holds it, and it stays as it is.
+ * Manifests and marks written before stamps (the inode alone) keep their old meaning. */
+static void test_output_changed_files(void **state) {
+    (void)state;
+    char p[1400];
+    cp_output_options o = folder_opts(1);
+    cp_output *tx = NULL;
+    /* the manifest stamps each file, not its folders */
+    publish("ed", "one", 0);
+    char *m = read_rel("ed/.clearplan");
+    cpt_assert_contains(m, "file a.txt\nstamp ");
+    cpt_assert_contains(m, "file sub/b.txt\nstamp ");
+    assert_null(strstr(m, "file sub/\nstamp"));
+    free(m);
+    /* saved over by an editor: another inode */
+    replace_rel("ed/a.txt", "my edit");
+    path_of(p, sizeof p, "ed");
+    assert_int_equal(cp_output_begin(p, &o, &tx), CP_E_IO);
+    assert_null(tx);
+    cpt_assert_contains(cp_errmsg(),
+                        "a file in it changed since clearplan wrote it (a.txt: replaced");
+    char *a = read_rel("ed/a.txt");
+    assert_string_equal(a, "my edit");
+    free(a);
+    /* changed in place: the same inode, another size and time */
+    publish("ed2", "one", 0);
+    append_rel("ed2/sub/b.txt", " and mine");
+    path_of(p, sizeof p, "ed2");
+    assert_int_equal(cp_output_check(p, &o), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "(sub/b.txt: replaced or edited)");
+    a = read_rel("ed2/sub/b.txt");
+    assert_string_equal(a, "b and mine");
+    free(a);
+    /* a stamp that is not one: not a manifest clearplan wrote */
+    publish("ed3", "one", 0);
+    m = read_rel("ed3/.clearplan");
+    char *st = strstr(m, "stamp ");
+    assert_non_null(st);
+    st[6] = 'x';
+    write_rel("ed3/.clearplan", m);
+    free(m);
+    path_of(p, sizeof p, "ed3");
+    assert_int_equal(cp_output_check(p, &o), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "not a manifest clearplan wrote");
+    /* a manifest without stamps (written before them): replaced as before */
+    publish("old", "one", 0);
+    m = read_rel("old/.clearplan");
+    for (char *l; (l = strstr(m, "stamp "));) { /* drop every stamp line */
+        char *e = strchr(l, '\n');
+        memmove(l, e + 1, strlen(e + 1) + 1);
+    }
+    write_rel("old/.clearplan", m);
+    free(m);
+    publish("old", "two", 1);
+    a = read_rel("old/a.txt");
+    assert_string_equal(a, "two");
+    free(a);
+
+    /* a file output changed in place (gdal_edit.py, an editor writing in place) */
+    assert_int_equal(publish_file("m.csv", "one", 0), CP_OK);
+    append_rel("m.csv", ",mine");
+    assert_int_equal(publish_file("m.csv", "two", 1), CP_E_IO);
+    cpt_assert_contains(cp_errmsg(), "changed since clearplan wrote it (edited in place)");
+    a = read_rel("m.csv");
+    assert_string_equal(a, "one,mine");
+    free(a);
+    /* unchanged, its mark from before stamps ("<command> <inode>"): replaced as before */
+    assert_int_equal(publish_file("n.csv", "one", 0), CP_OK);
+    path_of(p, sizeof p, "n.csv");
+    struct stat sb;
+    assert_int_equal(lstat(p, &sb), 0);
+    char mark[64];
+    int n = snprintf(mark, sizeof mark, "test %llu", (unsigned long long)sb.st_ino);
+    assert_int_equal(lsetxattr(p, "user.clearplan", mark, (size_t)n, 0), 0);
+    assert_int_equal(publish_file("n.csv", "two", 1), CP_OK);
+    a = read_rel("n.csv");
+    assert_string_equal(a, "two");
+    free(a);
+    assert_int_equal(cpt_debris(dir), 0);
+}
+
 /* Debris of a process that is gone (its pid unused, its lock free) is removed by the next
  * transaction on the same output; debris of a live process that holds its lock is not. */
 static void test_output_debris(void **state) {
@@ -502,6 +603,7 @@ int main(void) {
         cmocka_unit_test(test_output_appeared_meanwhile),
         cmocka_unit_test(test_output_abort_and_files),
         cmocka_unit_test(test_output_file_replace),
+        cmocka_unit_test(test_output_changed_files),
         cmocka_unit_test(test_output_debris),
         cmocka_unit_test(test_output_identifiers),
     };

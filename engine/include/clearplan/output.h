@@ -33,11 +33,14 @@
  *    clearplan wrote it: it holds clearplan's manifest (`.clearplan`, the list of every file
  *    and folder the command wrote) and nothing else but those and the caches GIS tools keep
  *    beside them (`NAME.aux.xml`, `NAME.ovr`, `NAME.msk`, `NAME-wal`, `NAME-shm`,
- *    `NAME-journal`, `NAME~`), and the manifest names that very folder (its inode: a copied
- *    manifest proves nothing); an existing file only when it carries the mark clearplan sets
- *    on every file output before publishing it (the extended attribute `user.clearplan`,
- *    "<command> <inode>": a copy or a file GDAL derived from it does not), or, on a file
- *    system without extended attributes, when `owned` says clearplan wrote it;
+ *    `NAME-journal`, `NAME~`), the manifest names that very folder (its inode: a copied
+ *    manifest proves nothing), and each file it lists is still as written (its stamp: inode,
+ *    size and modification time; a file saved over by an editor or changed in place is the
+ *    user's); an existing file only when it carries the mark clearplan sets on every file
+ *    output before publishing it (the extended attribute `user.clearplan`, "<command>
+ *    <inode> <size> <mtime>": a copy, a file GDAL derived from it or the file changed in place
+ *    does not match), or, on a file system without extended attributes, when `owned` says
+ *    clearplan wrote it;
  *  - a new file output beside a cache GIS tools keep for a file (`NAME.aux.xml`, `NAME.ovr`,
  *    `NAME.msk`): they would take it for the new file's. Replacing a file removes the old
  *    one's caches (GDAL's new `.aux.xml`, if it wrote one, takes its place).
