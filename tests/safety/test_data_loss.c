@@ -126,13 +126,15 @@ static int setup(void **state) {
         "echo '<!-- my layers -->' >> out7/plan.qgs; "
         "'%s' focal-sum tiny/landcover.tif fs6.tif --radius-m 100 -q; "
         "gdal_edit.py -mo 'NOTE=mine' fs6.tif; "
+        "'%s' synth --preset tiny -o tiny3 -q; sed -i 's/teams: 5/teams: 7/' tiny3/scenario.yaml; "
+        "grep -q 'teams: 7' tiny3/scenario.yaml; "
         "ln -s user out-link; "
         "sed -e 's#name: open_land#name: ../../treecover#' "
         "    -e 's#criteria_maps: false#criteria_maps: true#' tiny/scenario.yaml > tiny/evil.yaml; "
         "grep -q 'treecover' tiny/evil.yaml; "
         "sed -e 's#  dir: out#  dir: .#' tiny/scenario.yaml > tiny/outdot.yaml; "
         "grep -q 'dir: [.]' tiny/outdot.yaml",
-        root, root, work, work, root, b, b, b, b, b, b, b);
+        root, root, work, work, root, b, b, b, b, b, b, b, b);
     if (rc) fprintf(stderr, "data-loss suite: cannot build the sandbox (%d): %s\n", rc, e);
     free(e);
     return rc ? -1 : 0;
@@ -227,6 +229,9 @@ static const refused_case refused[] = {
     /* synth over a folder it did not write */
     {"synth --preset tiny -o user --overwrite -q", "clearplan did not write it"},
     {"synth --preset tiny -o . --overwrite -q", "current folder"},
+    /* the scenario synth wrote, edited since */
+    {"synth --preset tiny -o tiny3 --overwrite -q",
+     "changed since clearplan wrote it (scenario.yaml"},
 };
 
 /* Every case is run and judged (a failure is printed and counted, the sandbox's state then
