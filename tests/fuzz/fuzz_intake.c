@@ -12,6 +12,7 @@
  * Input layout: byte 0 flags: bit 0 WKB (else GeoJSON), bit 1 transform from EPSG:4326 to
  * UTM 60S (EPSG:32760: the antimeridian), bit 2 from EPSG:4326 to UTM 18N; the rest is the
  * GeoJSON text or the WKB. */
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -76,8 +77,11 @@ static void check_kept(const GEOSGeometry *g) {
     CHECK(GEOSGeom_getXMax_r(gh, g, &x1) && GEOSGeom_getYMax_r(gh, g, &y1));
     double cell = fmax(x1 - x0, y1 - y0) / 16,
            big = fmax(fmax(fabs(x0), fabs(x1)), fmax(fabs(y0), fabs(y1)));
-    /* cells too small for their coordinates (below 1e-9 of them) are not a usable grid */
-    if (isfinite(cell) && cell > 1e-9 * big && isfinite(cell * cell)) {
+    /* cells too small for their coordinates (below 1e-9 of them) are not a usable grid, nor
+     * are cells whose area's 1e-9 is below the normal doubles (coordinates about 1e-150 m:
+     * subnormal areas keep no relative precision, and the tolerance below would be 0) */
+    if (isfinite(cell) && cell > 1e-9 * big && isfinite(cell * cell) &&
+        1e-9 * (cell * cell) >= DBL_MIN) {
         cpk_geo grid = {x0 - cell, y1 + cell, cell, cell, 0, 0};
         grid.nx = (int64_t)ceil((x1 - x0) / cell) + 2;
         grid.ny = (int64_t)ceil((y1 - y0) / cell) + 2;
