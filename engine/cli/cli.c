@@ -19,7 +19,16 @@
 
 static volatile sig_atomic_t got_signal = 0;
 
+/* The first signal asks the command to stop at its next step and clean up (exit 130). A
+ * second one stops the process at once, for work that checks no flag (a GEOS call that does
+ * not return on a corrupt geometry): the default action, as without a handler; the next run
+ * into the same place removes the temporary output left behind. */
 static void on_signal(int sig) {
+    if (got_signal) {
+        signal(sig, SIG_DFL);
+        raise(sig);
+        return;
+    }
     got_signal = sig;
 }
 

@@ -308,6 +308,7 @@ typedef struct {
     size_t cap;
     int changed;   /* rings closed or dropped */
     int nonfinite; /* a coordinate is NaN or infinite */
+    int far;       /* a coordinate beyond CP_INTAKE_MAX_COORD */
 } walk_ctx;
 
 /* A GEOS ring from an OGR ring: closed, 2D; NULL with *dropped when it has fewer than 4
@@ -328,8 +329,11 @@ static GEOSGeometry *ring_from(walk_ctx *w, OGRGeometryH ring, int *dropped) {
     }
     OGR_G_GetPoints(ring, w->xy, 2 * sizeof(double), w->xy + 1, 2 * sizeof(double), NULL, 0);
     for (int i = 0; i < 2 * n; ++i)
-        if (!isfinite(w->xy[i])) w->nonfinite = 1;
-    if (w->nonfinite) return NULL;
+        if (!isfinite(w->xy[i]))
+            w->nonfinite = 1;
+        else if (fabs(w->xy[i]) > CP_INTAKE_MAX_COORD)
+            w->far = 1;
+    if (w->nonfinite || w->far) return NULL;
     if (w->xy[0] != w->xy[2 * (n - 1)] || w->xy[1] != w->xy[2 * (n - 1) + 1]) {
         w->xy[2 * n] = w->xy[0];
         w->xy[2 * n + 1] = w->xy[1];
@@ -352,7 +356,7 @@ static int add_polygon(walk_ctx *w, OGRGeometryH poly) {
     GEOSGeometry *shell = ring_from(w, OGR_G_GetGeometryRef(poly, 0), &dropped);
     if (!shell) {
         w->changed |= dropped;
-        return dropped || w->nonfinite;
+        return dropped || w->nonfinite || w->far;
     }
     GEOSGeometry **holes = malloc((size_t)nr * sizeof *holes);
     int nh = 0, ok = holes != NULL;
@@ -373,7 +377,7 @@ static int add_polygon(walk_ctx *w, OGRGeometryH poly) {
         for (int i = 0; i < nh; ++i) GEOSGeom_destroy_r(w->gh, holes[i]);
     }
     free(holes);
-    return p ? list_push(w->gh, &w->parts, p) : w->nonfinite;
+    return p ? list_push(w->gh, &w->parts, p) : w->nonfinite || w->far;
 }
 
 /* The polygons of `g` (taken) as one multipolygon, NULL unless it is valid. */
@@ -422,7 +426,7 @@ static GEOSGeometry *repair_by_parts(GEOSContextHandle_t gh, const GEOSGeometry 
 /* Walks collections of any depth; polygons go to the parts, points and lines are dropped.
  * 0 when out of memory. */
 static int walk(walk_ctx *w, OGRGeometryH g) {
-    if (w->nonfinite) return 1;
+    if (w->nonfinite || w->far) return 1;
     OGRwkbGeometryType t = wkbFlatten(OGR_G_GetGeometryType(g));
     switch (t) {
         case wkbPolygon:
@@ -465,6 +469,11 @@ cp_status cp_intake_geometry(const cp_intake *it, OGRGeometryH g, cp_intake_poly
     }
     if (w.nonfinite) {
         s = reject(out, "non-finite coordinates in %s", it->target);
+        goto done;
+    }
+    if (w.far) { /* garbage doubles: GEOS's make-valid can spin on them for hours */
+        s = reject(out, "coordinates beyond %.0e in %s (not a place on Earth)", CP_INTAKE_MAX_COORD,
+                   it->target);
         goto done;
     }
     if (w.parts.n == 0) {

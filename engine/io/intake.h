@@ -53,6 +53,11 @@ cp_status cp_field_text(OGRFeatureH f, int field, char **out);
 int cp_status_text(const char *text, int *out);
 int cp_locked_text(const char *text, int *out);
 /* What the two accept, for messages. */
+/* The largest coordinate a hazard may have in the grid's CRS (metres, feet or degrees: the
+ * Earth spans 4e7 m). Beyond it a geometry is garbage (a corrupt file's doubles), rejected
+ * before GEOS sees it: GEOS 3.11's make-valid spun for over 20 minutes on a ring at 5e244. */
+#define CP_INTAKE_MAX_COORD 1e12
+
 #define CP_STATUS_SPELLINGS "SHA or CHA (suspected or confirmed)"
 #define CP_LOCKED_SPELLINGS "yes (1, true, yes, y, first) or no (0, false, no, n, empty)"
 

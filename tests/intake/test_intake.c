@@ -243,6 +243,30 @@ static void test_intake_shape_corpus(void **state) {
     OGR_G_SetPoint_2D(OGR_G_GetGeometryRef(nan_poly, 0), 2, NAN, 100);
     shape_case nan_case = {"NaN coordinate", NULL, 0, 0, 0, "non-finite coordinates"};
     check_shape(&nan_case, nan_poly, &it, 0);
+    /* garbage doubles (a corrupt file): rejected before GEOS, whose make-valid spun for over
+     * 20 minutes on this ring (found by fuzz_intake); and in a hole, the same */
+    shape_case far_case = {"coordinates at 5e244",
+                           "POLYGON((5.36e156 0,5.46e244 0,0 0,0 5.46e244,6.98e228 0,5.36e156 0))",
+                           0,
+                           0,
+                           0,
+                           "coordinates beyond 1e+12 in EPSG:32618 (not a place on Earth)"};
+    check_shape(&far_case, from_wkt(far_case.wkt), &it, 0);
+    shape_case far_hole = {"a hole at 2e12",
+                           "POLYGON((0 0,100 0,100 100,0 100,0 0),(10 10,2e12 10,10 20,10 10))",
+                           0,
+                           0,
+                           0,
+                           "coordinates beyond 1e+12"};
+    check_shape(&far_hole, from_wkt(far_hole.wkt), &it, 0);
+    /* a continent's coordinates in metres are nowhere near the bound */
+    shape_case big = {"a square of 4e7 m at 1e9",
+                      "POLYGON((1e9 0,1.04e9 0,1.04e9 4e7,1e9 4e7,1e9 0))",
+                      1.6e15,
+                      0,
+                      1,
+                      NULL};
+    check_shape(&big, from_wkt(big.wkt), &it, 1e-9);
     cp_intake_clear(&it);
 }
 
