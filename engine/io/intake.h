@@ -89,6 +89,13 @@ GEOSGeometry *cp_geos_multipolygon(GEOSContextHandle_t gh, const GEOSGeometry *g
  * NULL or GEOS fails, the parts then destroyed. cp_geos_multipolygon unions its polygons. */
 GEOSGeometry *cp_geos_collection(GEOSContextHandle_t gh, GEOSGeometry **parts, int n);
 
+/* `geom` (a valid MultiPolygon) grown by buffer_m as one valid MultiPolygon; grown part by
+ * part when it has many parts. Where GEOS cannot grow it as it is (GEOS 3.11 throws, or
+ * returns vertices of (Inf, NaN), on some valid polygons with sub-micrometre spikes), a copy
+ * snapped to a grid of 1 micrometre, then 1 millimetre, is grown instead: far below any
+ * survey's accuracy. NULL when none can be. `geom` is not taken. */
+GEOSGeometry *cp_geos_grow(GEOSContextHandle_t gh, const GEOSGeometry *geom, double buffer_m);
+
 /* Where the geometries go. */
 typedef struct {
     GEOSContextHandle_t geos;        /* borrowed: results live in it */

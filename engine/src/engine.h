@@ -38,8 +38,8 @@ typedef struct {
     GEOSGeometry *geom;      /* in the grid CRS: a valid MultiPolygon (io/intake.h) */
     cp_polygon_arrays shape; /* geom as coverage arrays, and its cell window */
     cpk_window win;
-    cp_polygon_arrays grown; /* geom grown by the focal radius (empty when not asked for or
-                                when the buffer failed), and its window */
+    cp_polygon_arrays grown; /* geom grown by the focal radius (empty when not asked for),
+                                and its window */
     cpk_window gwin;
 } cp_hazard_in;
 

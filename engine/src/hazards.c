@@ -471,36 +471,17 @@ static cp_status place_on_grid(read_ctx *c, const cp_grid *g, idset *ids) {
     return s;
 }
 
-/* Parts above which a hazard is grown part by part and the parts' buffers unioned: GEOS's
- * buffer of a whole multipolygon nodes every part's offset curves together, and its time and
- * memory grow with the square of the parts when their buffers overlap (1,600 parts 10 m
- * apart grown by 1 km: 96 s and 5 GB; 10,000: out of memory). The union of the parts'
- * buffers is the buffer of their union; below the threshold the hazard is grown whole, as
- * before, to the bit. */
-enum { GROW_BY_PARTS = 64 };
-
-static GEOSGeometry *buffer_by_parts(GEOSContextHandle_t gh, const GEOSGeometry *geom,
-                                     double buffer_m) {
-    int n = GEOSGetNumGeometries_r(gh, geom);
-    GEOSGeometry **parts = n > 0 ? calloc((size_t)n, sizeof *parts) : NULL;
-    if (!parts) return NULL;
-    for (int i = 0; i < n; ++i)
-        parts[i] = GEOSBuffer_r(gh, GEOSGetGeometryN_r(gh, geom, i), buffer_m, 8);
-    GEOSGeometry *all = cp_geos_collection(gh, parts, n); /* unioned by cp_geos_multipolygon */
-    free(parts);
-    return all;
-}
-
-/* One hazard grown by buffer_m, in the thread's GEOS context (a buffer GEOS cannot make
- * leaves the grown polygon empty: no people counted). */
+/* One hazard grown by buffer_m (cp_geos_grow), in the thread's GEOS context; where GEOS
+ * cannot grow it, the run stops naming the hazard rather than count no people near it. */
 static cp_status grow_one(GEOSContextHandle_t gh, cp_hazard_in *h, const cp_grid *g,
                           double buffer_m) {
     cp_status s = CP_OK;
-    GEOSGeometry *b = GEOSGetNumGeometries_r(gh, h->geom) > GROW_BY_PARTS
-                          ? buffer_by_parts(gh, h->geom, buffer_m)
-                          : GEOSBuffer_r(gh, h->geom, buffer_m, 8);
-    GEOSGeometry *mp = b ? cp_geos_multipolygon(gh, b) : NULL;
-    if (b) GEOSGeom_destroy_r(gh, b);
+    GEOSGeometry *mp = cp_geos_grow(gh, h->geom, buffer_m);
+    if (!mp)
+        return cp_fail(CP_E_GEOMETRY,
+                       "hazard <%s> (feature %lld): GEOS cannot grow its geometry by %g m to "
+                       "count the people near it, even snapped to 1 mm; simplify the geometry",
+                       h->id ? h->id : "", (long long)h->fid, buffer_m);
     if (mp) s = cp_polygon_arrays_make(gh, mp, &h->grown);
     if (mp) GEOSGeom_destroy_r(gh, mp);
     cpk_polygon gp = cp_polygon_arrays_view(&h->grown);

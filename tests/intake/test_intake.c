@@ -270,6 +270,63 @@ static void test_intake_shape_corpus(void **state) {
     cp_intake_clear(&it);
 }
 
+/* Growing a hazard (cp_geos_grow, `run`'s people-near-it): a valid polygon with
+ * sub-micrometre spikes (found by fuzz_intake) on which GEOS 3.11's buffer throws or returns
+ * vertices of (Inf, NaN) at every distance is grown from a copy snapped to 1 micrometre:
+ * valid, not smaller, within the distance's reach; an ordinary square is grown as it is. */
+static void test_intake_grow(void **state) {
+    (void)state;
+    static const char spiky_hex[] =
+        "0106000000010000000103000000030000001D000000000000004E0000400000000000000000000000000000"
+        "00000000000000000000000000000000000000000000000024400090A9FE54815B3F00000000000024400000"
+        "000000805B3FFFFFF7000000244000E0553EAA815B3F00000000000024400000000000002440000000000000"
+        "24400000000000002440CCC1F576B18B22400000000000003440D194E3EC5217214000000000000034400000"
+        "0000000024400000000000003E4000000000000224400000000000003E40ADCFA2C5E8451F40000000000000"
+        "4940C21B5A9D6E74194000000000000049400000000000002440000000000080514000000000000024400000"
+        "0000000054400000000000002440000A00000000594000000000000024400000000000004441000000000000"
+        "24400000000000805B40007811801180313F0000000000805B400000010000000000FEB7FC9FFB7F5B4000E0"
+        "09200D80313FE95884E0CF7F5B4046C16560E17F313F0000000000805B400000000000000000000000000000"
+        "5940000000000000000000000000008056400000000000000000000000000000544000000000000000009F7F"
+        "B48BBD474E4000000000000000000004000000004E40000000000000E3BF000000004E000040000000000000"
+        "000005000000000000000000244034F3FFFFFFFFEF3F000000000000344034F3FFFFFFFFFF3F000000000000"
+        "3440DA00C4A3275D20400000000000002440F30068D29D2E2240000000000000244034F3FFFFFFFFEF3F0500"
+        "00000000000000003E4067F6FFFFFFFF0740000000000000494000F8FFFFFFFF134000000000000049402401"
+        "B02F8AD115400000000000003E40850140EA62171D400000000000003E4067F6FFFFFFFF0740";
+    GEOSWKBReader *r = GEOSWKBReader_create_r(gh);
+    GEOSGeometry *g =
+        GEOSWKBReader_readHEX_r(gh, r, (const unsigned char *)spiky_hex, strlen(spiky_hex));
+    GEOSWKBReader_destroy_r(gh, r);
+    assert_non_null(g);
+    assert_int_equal(GEOSisValid_r(gh, g), 1);
+    double area = 0, len = 0;
+    assert_int_equal(GEOSArea_r(gh, g, &area), 1);
+    assert_int_equal(GEOSLength_r(gh, g, &len), 1);
+    const double ds[] = {10, 1000};
+    for (int k = 0; k < 2; ++k) {
+        double d = ds[k], a = 0;
+        /* GEOS alone fails here (the reason for the fallback) */
+        GEOSGeometry *raw = GEOSBuffer_r(gh, g, d, 8);
+        assert_true(!raw || GEOSisValid_r(gh, raw) != 1);
+        if (raw) GEOSGeom_destroy_r(gh, raw);
+        GEOSGeometry *grown = cp_geos_grow(gh, g, d);
+        assert_non_null(grown);
+        assert_int_equal(GEOSGeomTypeId_r(gh, grown), GEOS_MULTIPOLYGON);
+        assert_int_equal(GEOSisValid_r(gh, grown), 1);
+        assert_int_equal(GEOSArea_r(gh, grown, &a), 1);
+        assert_true(a >= area && a <= area + len * d + 3.1416 * d * d);
+        GEOSGeom_destroy_r(gh, grown);
+    }
+    GEOSGeom_destroy_r(gh, g);
+    /* as it is, to the bit, where GEOS can */
+    GEOSWKTReader *w = GEOSWKTReader_create_r(gh);
+    GEOSGeometry *sq = GEOSWKTReader_read_r(gh, w, "MULTIPOLYGON(((0 0,100 0,100 100,0 100,0 0)))");
+    GEOSWKTReader_destroy_r(gh, w);
+    GEOSGeometry *grown = cp_geos_grow(gh, sq, 30), *raw = GEOSBuffer_r(gh, sq, 30, 8);
+    assert_non_null(grown);
+    assert_int_equal(GEOSEqualsExact_r(gh, GEOSGetGeometryN_r(gh, grown, 0), raw, 0), 1);
+    GEOSGeom_destroy_r(gh, grown), GEOSGeom_destroy_r(gh, raw), GEOSGeom_destroy_r(gh, sq);
+}
+
 /* The heap overflow of issue #11: a collection whose members hold more polygons than it has
  * members. Make-valid (linework) turns the spiked multipolygon into exactly that; the intake
  * counts polygons, not members, at any depth. */
@@ -425,9 +482,8 @@ static void test_intake_field_text(void **state) {
 
 int main(void) {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_intake_shape_corpus),
-        cmocka_unit_test(test_intake_collection_counts),
-        cmocka_unit_test(test_intake_antimeridian),
+        cmocka_unit_test(test_intake_shape_corpus), cmocka_unit_test(test_intake_collection_counts),
+        cmocka_unit_test(test_intake_grow),         cmocka_unit_test(test_intake_antimeridian),
         cmocka_unit_test(test_intake_field_text),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
