@@ -264,7 +264,8 @@ cp_status syn_write_landcover(const syn_world *w, const char *dir, const syn_pro
                 double dt = bilerp(fd, ncn, a, (int)b, tx, ty);
                 double x = w->x0 + ((double)c + 0.5) * w->cs;
                 int bi = (int)(c / BLOCK);
-                classify(w, e, v, rv, dt, river_w, x, y, cand_all + cstart[bi],
+                classify(w, e, v, rv, dt, river_w, x, y,
+                         cand_all ? cand_all + cstart[bi] : NULL, /* none yet: NULL + 0 is UB */
                          cstart[bi + 1] - cstart[bi], lrow + c, trow + c);
             }
         }
@@ -430,7 +431,7 @@ cp_status syn_write_population(const syn_world *w, const char *dir, const syn_pr
                 cand_all = t, cand_cap = nc;
             }
             cstart[bi] = (int)used;
-            memcpy(cand_all + used, cand, (size_t)n * sizeof *cand);
+            if (n) memcpy(cand_all + used, cand, (size_t)n * sizeof *cand); /* NULL + 0 is UB */
             used += (size_t)n;
         }
         cstart[nblk] = (int)used;
