@@ -19,12 +19,16 @@
 
 static volatile sig_atomic_t got_signal = 0;
 
+static int escalate; /* a second signal stops at once (not in an MPI job) */
+
 /* The first signal asks the command to stop at its next step and clean up (exit 130). A
  * second one stops the process at once, for work that checks no flag (a GEOS call that does
  * not return on a corrupt geometry): the default action, as without a handler; the next run
- * into the same place removes the temporary output left behind. */
+ * into the same place removes the temporary output left behind. Not in an MPI job: its
+ * launcher signals the ranks more than once as it ends the job, and rank 0 must get to
+ * remove the temporary output (docs/mpi.md, Faults). */
 static void on_signal(int sig) {
-    if (got_signal) {
+    if (got_signal && escalate) {
         signal(sig, SIG_DFL);
         raise(sig);
         return;
@@ -32,7 +36,8 @@ static void on_signal(int sig) {
     got_signal = sig;
 }
 
-void cli_install_signals(void) {
+void cli_install_signals(int in_mpi_job) {
+    escalate = !in_mpi_job;
     struct sigaction sa = {0};
     sa.sa_handler = on_signal;
     sigemptyset(&sa.sa_mask);

@@ -43,8 +43,9 @@ int cli_usage(const char *cmd, const char *fmt, ...);
 /* The progress callback to use: the terminal bar when stderr is a terminal and not quiet (and
  * this is rank 0); else one that only watches for Ctrl-C. */
 cp_progress_fn cli_progress(int quiet);
-/* Installs SIGINT/SIGTERM/SIGHUP handlers; cli_interrupted() turns true after one arrives. */
-void cli_install_signals(void);
+/* Installs SIGINT/SIGTERM/SIGHUP handlers; cli_interrupted() turns true after one arrives;
+ * outside an MPI job a second one stops the process at once. */
+void cli_install_signals(int in_mpi_job);
 int cli_interrupted(void);
 /* cli_interrupted() as the engine's stop callbacks ask it (cp_run_options.stop_requested,
  * cp_plan_options.stop): thread-safe, prints nothing. */

@@ -1,5 +1,6 @@
 /* clearplan — command-line entry point: dispatches to one cmd_<name>() per command. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <gdal.h>
@@ -65,7 +66,9 @@ static int dispatch(int argc, char **argv, int size) {
                             name, size);
                 return CP_EXIT_USAGE;
             }
-            cli_install_signals();
+            /* started by an MPI launcher, even as one process (mpirun -np 1) */
+            cli_install_signals(size > 1 || getenv("OMPI_COMM_WORLD_SIZE") || getenv("PMI_SIZE") ||
+                                getenv("PMIX_RANK") || getenv("PMI_RANK"));
             cli_gdal_setup();
             cp_init();
             int rc = commands[i].fn(argc - 1, argv + 1);
