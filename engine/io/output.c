@@ -489,7 +489,7 @@ static cp_status check_owned_folder(const char *path) {
         const name_list *l = pass ? &other : &found;
         for (size_t i = 0; i < l->n; ++i) {
             const char *rel = l->names[i];
-            if (!pass && names_has(&owned, rel) && !owned_unchanged(dfd, &owned, rel)) {
+            if (!pass && !owned_unchanged(dfd, &owned, rel)) { /* listed, and changed */
                 if (nchanged++ < 5)
                     snprintf(changed + strlen(changed), sizeof changed - strlen(changed), "%s%s",
                              nchanged > 1 ? ", " : "", rel);
